@@ -1,0 +1,269 @@
+//! Schools, students and invoices.
+//!
+//! Invariant: an [`Invoice`]'s total is the sum of its line items, which are never empty; an
+//! invoice only ever moves Open → Paid (by a settled payment) or Open → Cancelled (voided by an
+//! operator), and a Paid invoice never changes again.
+
+use chrono::NaiveDate;
+use serde::{Deserialize, Serialize};
+
+use crate::{
+    InvoiceId, Label, LookupDigest, MaskedName, Money, MoneyError, SchoolId, SchoolYear,
+    StudentCode, Symbol,
+};
+
+/// A school that collects tuition, with the symbols printed on its receipts.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct School {
+    pub id: SchoolId,
+    pub name: Label,
+    /// "Ký hiệu mẫu biên lai", e.g. `01BLP0-001`.
+    pub receipt_template: Symbol,
+    /// "Ký hiệu biên lai", e.g. `HP-25E`.
+    pub receipt_series: Symbol,
+}
+
+/// A student as the look-up sees them: who they are (masked), and the digest of their lookup code.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Student {
+    pub code: StudentCode,
+    pub school: SchoolId,
+    pub name: MaskedName,
+    pub class_name: Label,
+    pub lookup: LookupDigest,
+}
+
+/// One line of an invoice: "Học phí học kỳ 1", 1.500.000 ₫.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct LineItem {
+    pub description: Label,
+    pub amount: Money,
+}
+
+/// Where an invoice stands.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum InvoiceStatus {
+    Open,
+    Paid,
+    Cancelled,
+}
+
+impl InvoiceStatus {
+    /// The wire and storage name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Open => "open",
+            Self::Paid => "paid",
+            Self::Cancelled => "cancelled",
+        }
+    }
+
+    /// Parses the storage name.
+    pub fn parse(raw: &str) -> Option<Self> {
+        [Self::Open, Self::Paid, Self::Cancelled]
+            .into_iter()
+            .find(|s| s.as_str() == raw)
+    }
+}
+
+/// Everything an operator supplies for an invoice; [`Invoice::new`] checks it and computes the total.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct InvoiceDraft {
+    pub id: InvoiceId,
+    pub school: SchoolId,
+    pub student: StudentCode,
+    pub student_name: MaskedName,
+    pub class_name: Label,
+    pub school_year: SchoolYear,
+    pub term: Label,
+    pub items: Vec<LineItem>,
+    pub due_date: NaiveDate,
+}
+
+/// Why an invoice could not be made.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum InvoiceError {
+    #[error("an invoice needs at least one line item")]
+    NoItems,
+    #[error("an invoice may have at most {0} line items")]
+    TooManyItems(usize),
+    #[error("the invoice total is out of range: {0}")]
+    Total(#[from] MoneyError),
+    #[error("the stated total {stated} is not the sum of the items, {sum}")]
+    TotalMismatch { stated: Money, sum: Money },
+}
+
+/// A tuition invoice of one student.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(try_from = "InvoiceRecord")]
+pub struct Invoice {
+    pub id: InvoiceId,
+    pub school: SchoolId,
+    pub student: StudentCode,
+    pub student_name: MaskedName,
+    pub class_name: Label,
+    pub school_year: SchoolYear,
+    pub term: Label,
+    items: Vec<LineItem>,
+    total: Money,
+    pub due_date: NaiveDate,
+    pub status: InvoiceStatus,
+    /// Incremented by every stored change; stores use it for conditional writes.
+    pub version: u64,
+}
+
+#[derive(Deserialize)]
+struct InvoiceRecord {
+    id: InvoiceId,
+    school: SchoolId,
+    student: StudentCode,
+    student_name: MaskedName,
+    class_name: Label,
+    school_year: SchoolYear,
+    term: Label,
+    items: Vec<LineItem>,
+    total: Money,
+    due_date: NaiveDate,
+    status: InvoiceStatus,
+    version: u64,
+}
+
+impl TryFrom<InvoiceRecord> for Invoice {
+    type Error = InvoiceError;
+
+    fn try_from(r: InvoiceRecord) -> Result<Self, Self::Error> {
+        let mut invoice = Invoice::new(InvoiceDraft {
+            id: r.id,
+            school: r.school,
+            student: r.student,
+            student_name: r.student_name,
+            class_name: r.class_name,
+            school_year: r.school_year,
+            term: r.term,
+            items: r.items,
+            due_date: r.due_date,
+        })?;
+        if invoice.total != r.total {
+            return Err(InvoiceError::TotalMismatch {
+                stated: r.total,
+                sum: invoice.total,
+            });
+        }
+        invoice.status = r.status;
+        invoice.version = r.version;
+        Ok(invoice)
+    }
+}
+
+impl Invoice {
+    /// The most line items an invoice may carry (a fee notice fits on one page).
+    pub const MAX_ITEMS: usize = 30;
+
+    /// A new Open invoice at version 0, its total the sum of its items.
+    pub fn new(draft: InvoiceDraft) -> Result<Self, InvoiceError> {
+        if draft.items.is_empty() {
+            return Err(InvoiceError::NoItems);
+        }
+        if draft.items.len() > Self::MAX_ITEMS {
+            return Err(InvoiceError::TooManyItems(Self::MAX_ITEMS));
+        }
+        let total = Money::sum(draft.items.iter().map(|i| i.amount))?;
+        Ok(Self {
+            id: draft.id,
+            school: draft.school,
+            student: draft.student,
+            student_name: draft.student_name,
+            class_name: draft.class_name,
+            school_year: draft.school_year,
+            term: draft.term,
+            items: draft.items,
+            total,
+            due_date: draft.due_date,
+            status: InvoiceStatus::Open,
+            version: 0,
+        })
+    }
+
+    /// The line items, never empty.
+    pub fn items(&self) -> &[LineItem] {
+        &self.items
+    }
+
+    /// The sum of the items.
+    pub fn total(&self) -> Money {
+        self.total
+    }
+
+    /// True when two versions of an invoice say the same thing to a parent (status and version
+    /// aside): re-importing an unchanged invoice must change nothing.
+    pub fn same_content(&self, other: &Invoice) -> bool {
+        self.id == other.id
+            && self.school == other.school
+            && self.student == other.student
+            && self.student_name == other.student_name
+            && self.class_name == other.class_name
+            && self.school_year == other.school_year
+            && self.term == other.term
+            && self.items == other.items
+            && self.due_date == other.due_date
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn draft(amounts: &[u64]) -> InvoiceDraft {
+        InvoiceDraft {
+            id: InvoiceId::parse("NQ-2025-HK1-0001").unwrap(),
+            school: SchoolId::parse("BD-THCS-NQ").unwrap(),
+            student: StudentCode::parse("HS0001").unwrap(),
+            student_name: MaskedName::mask("Nguyễn Văn An").unwrap(),
+            class_name: Label::parse("6A1").unwrap(),
+            school_year: SchoolYear::parse("2025-2026").unwrap(),
+            term: Label::parse("Học kỳ 1").unwrap(),
+            items: amounts
+                .iter()
+                .map(|a| LineItem {
+                    description: Label::parse("Học phí").unwrap(),
+                    amount: Money::from_vnd(*a).unwrap(),
+                })
+                .collect(),
+            due_date: NaiveDate::from_ymd_opt(2025, 10, 15).unwrap(),
+        }
+    }
+
+    #[test]
+    fn the_total_is_the_sum_of_the_items() {
+        let invoice = Invoice::new(draft(&[1_500_000, 200_000, 50_000])).unwrap();
+        assert_eq!(invoice.total().vnd(), 1_750_000);
+        assert_eq!(invoice.status, InvoiceStatus::Open);
+        assert_eq!(invoice.version, 0);
+    }
+
+    #[test]
+    fn an_invoice_without_items_or_with_too_many_is_refused() {
+        assert_eq!(Invoice::new(draft(&[])), Err(InvoiceError::NoItems));
+        assert_eq!(
+            Invoice::new(draft(&[1; 31])),
+            Err(InvoiceError::TooManyItems(30))
+        );
+        assert!(matches!(
+            Invoice::new(draft(&[9_000_000_000, 9_000_000_000])),
+            Err(InvoiceError::Total(MoneyError::TooLarge))
+        ));
+    }
+
+    #[test]
+    fn a_stored_invoice_whose_total_disagrees_with_its_items_is_refused() {
+        let invoice = Invoice::new(draft(&[100_000])).unwrap();
+        let mut json = serde_json::to_value(&invoice).unwrap();
+        assert_eq!(
+            serde_json::from_value::<Invoice>(json.clone()).unwrap(),
+            invoice
+        );
+        json["total"] = "100001".into();
+        assert!(serde_json::from_value::<Invoice>(json).is_err());
+    }
+}

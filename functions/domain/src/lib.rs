@@ -1,0 +1,39 @@
+//! hocphi's domain: the pure rules and types every other crate stands on.
+//!
+//! Owns money ([`Money`], VND with no fractional part), the parsed identifiers, invoices, payments
+//! with their exhaustive state machine, receipts, and the ports ([`Store`], [`Clock`]) through which
+//! the use cases reach the world. Nothing here performs I/O, reads a clock or draws randomness:
+//! time and entropy are passed in, so every rule is deterministic and the crate builds for
+//! `wasm32-unknown-unknown` as well as for Lambda.
+
+mod ids;
+mod invoice;
+mod money;
+mod payment;
+mod receipt;
+mod store;
+mod text;
+mod words;
+
+pub use ids::{
+    GatewayCode, GatewayTxnNo, IdError, IdempotencyKey, InvoiceId, LookupCode, LookupDigest,
+    PaymentRef, ProvinceCode, ReceiptId, ReceiptToken, SchoolId, StudentCode, Symbol,
+};
+pub use invoice::{Invoice, InvoiceDraft, InvoiceError, InvoiceStatus, LineItem, School, Student};
+pub use money::{Money, MoneyError};
+pub use payment::{
+    Decision, GatewayEvent, GatewayKind, Payment, PaymentError, PaymentStatus, Transition,
+};
+pub use receipt::{Receipt, ReceiptLine, ReceiptNumber};
+pub use store::{
+    ConflictReason, CreatePaymentError, Fingerprint, IdempotencyBegin, PaymentState, Settled,
+    Store, StoreError, StoredResponse, UpsertOutcome, VoidOutcome,
+};
+pub use text::{Label, MaskedName, SchoolYear, TextError};
+pub use words::amount_in_words;
+
+/// The source of the current time. Use cases take it as a parameter so tests never sleep.
+pub trait Clock: Send + Sync {
+    /// The current instant.
+    fn now(&self) -> chrono::DateTime<chrono::Utc>;
+}

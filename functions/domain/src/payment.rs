@@ -1,0 +1,320 @@
+//! Payments and their state machine.
+//!
+//! A [`Payment`] covers one or more Open invoices of one student, one school and one school year,
+//! for exactly their total. Its status changes only through [`PaymentStatus::next`], defined once
+//! here and exhaustively; stores apply the resulting [`Transition`] atomically. Money the gateway
+//! captured always wins over an earlier failure or expiry; nothing ever leaves Succeeded or
+//! RefundDue.
+
+use chrono::{DateTime, Duration, Utc};
+use serde::{Deserialize, Serialize};
+
+use crate::{
+    GatewayCode, GatewayTxnNo, Invoice, InvoiceId, InvoiceStatus, Label, MaskedName, Money,
+    MoneyError, PaymentRef, SchoolId, SchoolYear, StudentCode,
+};
+
+/// The gateways hocphi speaks to.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum GatewayKind {
+    Vnpay,
+    Momo,
+}
+
+impl GatewayKind {
+    /// The wire and storage name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Vnpay => "vnpay",
+            Self::Momo => "momo",
+        }
+    }
+
+    /// Parses the wire name.
+    pub fn parse(raw: &str) -> Option<Self> {
+        [Self::Vnpay, Self::Momo]
+            .into_iter()
+            .find(|g| g.as_str() == raw)
+    }
+
+    /// The name shown to people.
+    pub fn display_name(self) -> &'static str {
+        match self {
+            Self::Vnpay => "VNPay",
+            Self::Momo => "MoMo",
+        }
+    }
+}
+
+/// Where a payment stands.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PaymentStatus {
+    /// Sent to the gateway; no verified outcome yet.
+    Pending,
+    /// Paid: its invoices are Paid and its receipt is issued.
+    Succeeded,
+    /// The gateway reported a failure or a cancellation.
+    Failed,
+    /// No outcome within its time; its invoices are free again.
+    Expired,
+    /// The gateway captured the money but the invoices could no longer be paid by it (paid by
+    /// another payment or voided meanwhile): the money must be returned. Reported to operators.
+    RefundDue,
+}
+
+/// What a verified event does to a payment.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum EventKind {
+    /// The gateway captured the money.
+    Paid,
+    /// The gateway reported a failure.
+    Declined,
+    /// The payment's time ran out with no outcome.
+    TimedOut,
+}
+
+/// The change a store applies, atomically.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Transition {
+    /// Pay the covered invoices and issue the receipt (or RefundDue if they are no longer open).
+    Settle,
+    /// Record the failure and free the invoices.
+    Fail,
+    /// Record the expiry and free the invoices.
+    Expire,
+    /// Nothing changes: the payment already has its outcome.
+    Keep,
+}
+
+impl PaymentStatus {
+    /// All statuses, for tables and tests.
+    pub const ALL: [PaymentStatus; 5] = [
+        Self::Pending,
+        Self::Succeeded,
+        Self::Failed,
+        Self::Expired,
+        Self::RefundDue,
+    ];
+
+    /// Terminal for the parent's page: the outcome is known. (Failed and Expired still accept a
+    /// late capture: see [`PaymentStatus::next`].)
+    pub fn is_terminal(self) -> bool {
+        match self {
+            Self::Pending => false,
+            Self::Succeeded | Self::Failed | Self::Expired | Self::RefundDue => true,
+        }
+    }
+
+    /// The one definition of the state machine.
+    pub fn next(self, event: EventKind) -> Transition {
+        use EventKind::{Declined, Paid, TimedOut};
+        match (self, event) {
+            (Self::Pending, Paid) => Transition::Settle,
+            (Self::Pending, Declined) => Transition::Fail,
+            (Self::Pending, TimedOut) => Transition::Expire,
+            (Self::Failed | Self::Expired, Paid) => Transition::Settle,
+            (Self::Failed | Self::Expired, Declined | TimedOut) => Transition::Keep,
+            (Self::Succeeded | Self::RefundDue, Paid | Declined | TimedOut) => Transition::Keep,
+        }
+    }
+
+    /// The wire and storage name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Pending => "pending",
+            Self::Succeeded => "succeeded",
+            Self::Failed => "failed",
+            Self::Expired => "expired",
+            Self::RefundDue => "refund_due",
+        }
+    }
+
+    /// Parses the storage name.
+    pub fn parse(raw: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|s| s.as_str() == raw)
+    }
+}
+
+/// A verified outcome reported by a gateway.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum GatewayEvent {
+    /// The money was captured.
+    Paid { txn: GatewayTxnNo, amount: Money },
+    /// The payment failed or was cancelled; `code` is the gateway's own result code.
+    Declined {
+        txn: Option<GatewayTxnNo>,
+        code: GatewayCode,
+    },
+}
+
+impl GatewayEvent {
+    /// The kind of event, for the state machine.
+    pub fn kind(&self) -> EventKind {
+        match self {
+            Self::Paid { .. } => EventKind::Paid,
+            Self::Declined { .. } => EventKind::Declined,
+        }
+    }
+}
+
+/// What to do with a verified event for a payment.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Decision {
+    /// The captured amount is not the payment's amount: apply nothing, report it.
+    AmountMismatch { expected: Money },
+    /// Apply this transition.
+    Apply(Transition),
+}
+
+/// Why a payment could not be opened.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum PaymentError {
+    #[error("choose at least one invoice")]
+    NoInvoices,
+    #[error("a payment may cover at most {0} invoices")]
+    TooManyInvoices(usize),
+    #[error("invoice {0} is listed twice")]
+    DuplicateInvoice(InvoiceId),
+    #[error("invoice {0} is not open")]
+    NotOpen(InvoiceId),
+    #[error("the invoices belong to different students, schools or school years")]
+    Mixed,
+    #[error("the total is out of range: {0}")]
+    Amount(#[from] MoneyError),
+}
+
+/// One attempt to pay one or more invoices through a gateway.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Payment {
+    pub reference: PaymentRef,
+    pub school: SchoolId,
+    pub student: StudentCode,
+    /// As on the first covered invoice, for the status page and the receipt.
+    pub student_name: MaskedName,
+    pub class_name: Label,
+    pub school_year: SchoolYear,
+    /// The covered invoices, in the order the parent chose them.
+    pub invoices: Vec<InvoiceId>,
+    pub amount: Money,
+    pub gateway: GatewayKind,
+    pub status: PaymentStatus,
+    pub created_at: DateTime<Utc>,
+    pub expires_at: DateTime<Utc>,
+    /// The gateway's transaction number, once an event carried one.
+    pub gateway_txn: Option<GatewayTxnNo>,
+    /// The gateway's result code of the last decline.
+    pub failure_code: Option<GatewayCode>,
+    /// Incremented by every stored change.
+    pub version: u64,
+}
+
+impl Payment {
+    /// The most invoices one payment may cover.
+    pub const MAX_INVOICES: usize = 12;
+
+    /// A Pending payment for exactly these invoices, which must be Open and belong to one
+    /// student, school and school year.
+    pub fn open(
+        reference: PaymentRef,
+        invoices: &[Invoice],
+        gateway: GatewayKind,
+        now: DateTime<Utc>,
+        time_to_pay: Duration,
+    ) -> Result<Self, PaymentError> {
+        let first = invoices.first().ok_or(PaymentError::NoInvoices)?;
+        if invoices.len() > Self::MAX_INVOICES {
+            return Err(PaymentError::TooManyInvoices(Self::MAX_INVOICES));
+        }
+        for (i, invoice) in invoices.iter().enumerate() {
+            if invoices[..i].iter().any(|earlier| earlier.id == invoice.id) {
+                return Err(PaymentError::DuplicateInvoice(invoice.id.clone()));
+            }
+            if invoice.status != InvoiceStatus::Open {
+                return Err(PaymentError::NotOpen(invoice.id.clone()));
+            }
+            if invoice.student != first.student
+                || invoice.school != first.school
+                || invoice.school_year != first.school_year
+            {
+                return Err(PaymentError::Mixed);
+            }
+        }
+        Ok(Self {
+            reference,
+            school: first.school.clone(),
+            student: first.student.clone(),
+            student_name: first.student_name.clone(),
+            class_name: first.class_name.clone(),
+            school_year: first.school_year,
+            invoices: invoices.iter().map(|i| i.id.clone()).collect(),
+            amount: Money::sum(invoices.iter().map(Invoice::total))?,
+            gateway,
+            status: PaymentStatus::Pending,
+            created_at: now,
+            expires_at: now + time_to_pay,
+            gateway_txn: None,
+            failure_code: None,
+            version: 0,
+        })
+    }
+
+    /// Checks a verified event against this payment and says what to apply.
+    pub fn decide(&self, event: &GatewayEvent) -> Decision {
+        if let GatewayEvent::Paid { amount, .. } = event
+            && *amount != self.amount
+        {
+            return Decision::AmountMismatch {
+                expected: self.amount,
+            };
+        }
+        Decision::Apply(self.status.next(event.kind()))
+    }
+
+    /// True while the payment holds its invoices: Pending and not past its expiry.
+    pub fn is_live(&self, now: DateTime<Utc>) -> bool {
+        self.status == PaymentStatus::Pending && now < self.expires_at
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use EventKind::*;
+    use PaymentStatus::*;
+
+    #[test]
+    fn the_state_machine_is_the_documented_table() {
+        let table = [
+            (Pending, Paid, Transition::Settle),
+            (Pending, Declined, Transition::Fail),
+            (Pending, TimedOut, Transition::Expire),
+            (Failed, Paid, Transition::Settle),
+            (Failed, Declined, Transition::Keep),
+            (Failed, TimedOut, Transition::Keep),
+            (Expired, Paid, Transition::Settle),
+            (Expired, Declined, Transition::Keep),
+            (Expired, TimedOut, Transition::Keep),
+            (Succeeded, Paid, Transition::Keep),
+            (Succeeded, Declined, Transition::Keep),
+            (Succeeded, TimedOut, Transition::Keep),
+            (RefundDue, Paid, Transition::Keep),
+            (RefundDue, Declined, Transition::Keep),
+            (RefundDue, TimedOut, Transition::Keep),
+        ];
+        assert_eq!(table.len(), PaymentStatus::ALL.len() * 3);
+        for (status, event, expected) in table {
+            assert_eq!(status.next(event), expected, "{status:?} on {event:?}");
+        }
+    }
+
+    #[test]
+    fn only_pending_is_not_terminal() {
+        for status in PaymentStatus::ALL {
+            assert_eq!(status.is_terminal(), status != Pending, "{status:?}");
+            assert_eq!(PaymentStatus::parse(status.as_str()), Some(status));
+        }
+    }
+}

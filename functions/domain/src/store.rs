@@ -1,0 +1,302 @@
+//! The `Store` port: the only way hocphi's state changes.
+//!
+//! Every method is one atomic step. Writes are conditional: an adapter never reads, decides and
+//! writes without a condition that makes a concurrent writer fail. In particular [`Store::settle`]
+//! pays the invoices, takes the next receipt number and writes the receipt all together or not at
+//! all, and settling a payment that already has its outcome changes nothing and reports that
+//! outcome. Every adapter passes the conformance suite in `hocphi-store`.
+
+use std::future::Future;
+
+use chrono::{DateTime, Duration, Utc};
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+use crate::{
+    GatewayEvent, IdempotencyKey, Invoice, InvoiceId, Money, Payment, PaymentRef, Receipt,
+    ReceiptId, ReceiptToken, School, SchoolId, Student, StudentCode,
+};
+
+/// A failure of the store itself (as opposed to an answer such as "conflict").
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("the store is unavailable")]
+    Unavailable(#[source] Box<dyn std::error::Error + Send + Sync>),
+    #[error("stored data is not valid: {0}")]
+    Corrupt(String),
+    #[error("the change kept conflicting with concurrent changes")]
+    Contention,
+}
+
+impl StoreError {
+    /// Wraps an adapter's error as "unavailable".
+    pub fn unavailable<E: std::error::Error + Send + Sync + 'static>(err: E) -> Self {
+        Self::Unavailable(Box::new(err))
+    }
+}
+
+/// What [`Store::upsert_invoice`] did.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum UpsertOutcome {
+    Created,
+    Updated,
+    Unchanged,
+    /// Paid invoices are never altered.
+    RefusedPaid,
+    /// A voided invoice stays voided.
+    RefusedCancelled,
+    /// A live payment covers it; changing its amount now would break that payment.
+    RefusedHeld,
+}
+
+/// What [`Store::void_invoice`] did.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum VoidOutcome {
+    Voided,
+    AlreadyVoided,
+    RefusedPaid,
+    RefusedHeld,
+    NotFound,
+}
+
+/// Why an invoice stopped a payment from being created.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ConflictReason {
+    /// No such invoice.
+    Missing,
+    /// Paid or voided.
+    NotOpen,
+    /// A live payment covers it.
+    Held,
+    /// Its amount or owner is not what the payment expects.
+    Changed,
+}
+
+/// Why [`Store::create_payment`] refused.
+#[derive(Debug, thiserror::Error)]
+pub enum CreatePaymentError {
+    #[error("invoice {invoice} cannot be paid now ({reason:?})")]
+    Conflict {
+        invoice: InvoiceId,
+        reason: ConflictReason,
+    },
+    #[error("the payment reference is already used")]
+    DuplicateReference,
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// A payment with its receipt, if it has one.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PaymentState {
+    pub payment: Payment,
+    pub receipt: Option<Receipt>,
+}
+
+/// The answer of [`Store::settle`] and [`Store::expire`].
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Settled {
+    /// This call changed the payment; here is its new state.
+    Applied(PaymentState),
+    /// The payment already had its outcome; nothing changed. Here is that outcome.
+    AlreadyFinal(PaymentState),
+    /// The captured amount differs from the payment's; nothing changed.
+    AmountMismatch { expected: Money },
+    /// Only from `expire`: the payment is still within its time; nothing changed.
+    NotDue(PaymentState),
+    /// No payment has this reference.
+    UnknownPayment,
+}
+
+/// SHA-256 of a request's meaningful content, to tell a replay from a different request that
+/// reuses an idempotency key.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct Fingerprint([u8; 32]);
+
+impl Fingerprint {
+    /// The fingerprint of `payload`.
+    pub fn of(payload: &[u8]) -> Self {
+        Self(Sha256::digest(payload).into())
+    }
+
+    /// Lowercase hex, for storage.
+    pub fn to_hex(self) -> String {
+        self.0.iter().map(|b| format!("{b:02x}")).collect()
+    }
+
+    /// Parses [`Fingerprint::to_hex`]'s output.
+    pub fn from_hex(hex: &str) -> Option<Self> {
+        if hex.len() != 64 || !hex.is_ascii() {
+            return None;
+        }
+        let mut bytes = [0u8; 32];
+        for (i, byte) in bytes.iter_mut().enumerate() {
+            *byte = u8::from_str_radix(&hex[2 * i..2 * i + 2], 16).ok()?;
+        }
+        Some(Self(bytes))
+    }
+}
+
+/// The response remembered for a completed request.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StoredResponse {
+    pub status: u16,
+    pub body: String,
+}
+
+/// The answer of [`Store::begin_request`].
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum IdempotencyBegin {
+    /// The caller holds the lease and must run the request, then complete or release it.
+    Started,
+    /// The same request is running elsewhere and its lease has not expired.
+    InProgress,
+    /// The same request already completed: answer this.
+    Replay(StoredResponse),
+    /// The key was used for a different request.
+    Mismatch,
+}
+
+/// Everything the use cases read and change. See the module docs for the guarantees.
+pub trait Store: Send + Sync {
+    /// Creates or replaces a school.
+    fn upsert_school(&self, school: &School)
+    -> impl Future<Output = Result<(), StoreError>> + Send;
+
+    /// A school by id.
+    fn school(
+        &self,
+        id: &SchoolId,
+    ) -> impl Future<Output = Result<Option<School>, StoreError>> + Send;
+
+    /// Creates or replaces a student (their lookup digest included).
+    fn upsert_student(
+        &self,
+        student: &Student,
+    ) -> impl Future<Output = Result<(), StoreError>> + Send;
+
+    /// A student by code.
+    fn student(
+        &self,
+        code: &StudentCode,
+    ) -> impl Future<Output = Result<Option<Student>, StoreError>> + Send;
+
+    /// Creates an invoice or updates an Open one that no live payment covers. Idempotent: the same
+    /// content again is `Unchanged` and does not bump the version. A new invoice is stored Open
+    /// whatever the status of the value passed.
+    fn upsert_invoice(
+        &self,
+        invoice: &Invoice,
+        now: DateTime<Utc>,
+    ) -> impl Future<Output = Result<UpsertOutcome, StoreError>> + Send;
+
+    /// An invoice by id, whatever its status.
+    fn invoice(
+        &self,
+        id: &InvoiceId,
+    ) -> impl Future<Output = Result<Option<Invoice>, StoreError>> + Send;
+
+    /// A student's Open invoices, by due date then id.
+    fn open_invoices(
+        &self,
+        student: &StudentCode,
+    ) -> impl Future<Output = Result<Vec<Invoice>, StoreError>> + Send;
+
+    /// Voids an Open invoice that no live payment covers.
+    fn void_invoice(
+        &self,
+        id: &InvoiceId,
+        now: DateTime<Utc>,
+    ) -> impl Future<Output = Result<VoidOutcome, StoreError>> + Send;
+
+    /// Stores a new Pending payment and makes it hold its invoices, only if every covered invoice
+    /// exists, is Open, belongs to the payment's student, is not held by another live payment, and
+    /// the invoices' totals add up to the payment's amount.
+    fn create_payment(
+        &self,
+        payment: &Payment,
+        now: DateTime<Utc>,
+    ) -> impl Future<Output = Result<(), CreatePaymentError>> + Send;
+
+    /// A payment by reference.
+    fn payment(
+        &self,
+        reference: &PaymentRef,
+    ) -> impl Future<Output = Result<Option<Payment>, StoreError>> + Send;
+
+    /// Applies a verified gateway event to a payment, atomically, as [`Payment::decide`] says:
+    /// Settle pays every covered invoice, takes the next number of the school's sequence for the
+    /// payment's school year and writes the receipt (or marks the payment RefundDue when an
+    /// invoice is no longer Open); Fail records the failure and frees the invoices; Keep changes
+    /// nothing and reports the earlier outcome.
+    fn settle(
+        &self,
+        reference: &PaymentRef,
+        event: &GatewayEvent,
+        at: DateTime<Utc>,
+        receipt_token: &ReceiptToken,
+    ) -> impl Future<Output = Result<Settled, StoreError>> + Send;
+
+    /// Expires a Pending payment whose time has passed and frees its invoices.
+    fn expire(
+        &self,
+        reference: &PaymentRef,
+        now: DateTime<Utc>,
+    ) -> impl Future<Output = Result<Settled, StoreError>> + Send;
+
+    /// A receipt by id.
+    fn receipt(
+        &self,
+        id: &ReceiptId,
+    ) -> impl Future<Output = Result<Option<Receipt>, StoreError>> + Send;
+
+    /// Pending payments created before `before`, oldest first, at most `limit`.
+    fn pending_created_before(
+        &self,
+        before: DateTime<Utc>,
+        limit: usize,
+    ) -> impl Future<Output = Result<Vec<Payment>, StoreError>> + Send;
+
+    /// Counts a failed look-up for a student and returns the failures in the current window,
+    /// this one included. A window opens at the first failure and closes `window` later.
+    fn note_failed_lookup(
+        &self,
+        student: &StudentCode,
+        now: DateTime<Utc>,
+        window: Duration,
+    ) -> impl Future<Output = Result<u32, StoreError>> + Send;
+
+    /// Failures counted in the student's current window (0 once it has closed).
+    fn failed_lookups(
+        &self,
+        student: &StudentCode,
+        now: DateTime<Utc>,
+    ) -> impl Future<Output = Result<u32, StoreError>> + Send;
+
+    /// Starts a client request under an idempotency key, taking a lease until `now + lease`.
+    /// A completed record is kept until its own expiry; an expired lease can be taken over.
+    fn begin_request(
+        &self,
+        key: &IdempotencyKey,
+        fingerprint: Fingerprint,
+        now: DateTime<Utc>,
+        lease: Duration,
+    ) -> impl Future<Output = Result<IdempotencyBegin, StoreError>> + Send;
+
+    /// Records a request's response so replays get it, until `now + keep`.
+    fn complete_request(
+        &self,
+        key: &IdempotencyKey,
+        fingerprint: Fingerprint,
+        response: &StoredResponse,
+        now: DateTime<Utc>,
+        keep: Duration,
+    ) -> impl Future<Output = Result<(), StoreError>> + Send;
+
+    /// Drops a lease after a failed request so a retry can run.
+    fn release_request(
+        &self,
+        key: &IdempotencyKey,
+    ) -> impl Future<Output = Result<(), StoreError>> + Send;
+}
