@@ -22,7 +22,8 @@ pub use ids::{
 pub use invoice::{Invoice, InvoiceDraft, InvoiceError, InvoiceStatus, LineItem, School, Student};
 pub use money::{Money, MoneyError};
 pub use payment::{
-    Decision, GatewayEvent, GatewayKind, Payment, PaymentError, PaymentStatus, Transition,
+    Decision, EventKind, GatewayEvent, GatewayKind, Payment, PaymentError, PaymentStatus,
+    Transition,
 };
 pub use receipt::{Receipt, ReceiptLine, ReceiptNumber};
 pub use store::{

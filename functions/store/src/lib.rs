@@ -1,1 +1,13 @@
+//! Adapters of the domain's [`Store`](hocphi_domain::Store) port.
+//!
+//! - [`SqliteStore`]: the embedded store a province or a developer runs without AWS; a file that
+//!   survives restarts and is as strict as DynamoDB.
+//! - `conformance` (feature `conformance`): the one suite every adapter passes, one async
+//!   function per behaviour, instantiated as named tests by [`conformance_tests!`].
 
+mod sqlite;
+
+#[cfg(feature = "conformance")]
+pub mod conformance;
+
+pub use sqlite::SqliteStore;

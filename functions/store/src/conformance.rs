@@ -1,0 +1,1185 @@
+//! The conformance suite: what every adapter of the `Store` port must do, written once.
+//!
+//! Each behaviour is an async function over a [`Harness`] (a fresh, empty store plus the fault
+//! hook the suite needs). [`conformance_tests!`](crate::conformance_tests) turns every behaviour
+//! into a named `#[tokio::test]` for one adapter, so the SQLite and DynamoDB adapters run exactly
+//! the same checks. Races use real concurrency: tasks on a multi-threaded runtime.
+
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::cloned_ref_to_slice_refs
+)]
+
+use chrono::{DateTime, Duration, NaiveDate, TimeZone, Utc};
+use hocphi_domain::{
+    ConflictReason, CreatePaymentError, Fingerprint, GatewayCode, GatewayEvent, GatewayKind,
+    GatewayTxnNo, IdempotencyBegin, IdempotencyKey, Invoice, InvoiceDraft, InvoiceId,
+    InvoiceStatus, Label, LineItem, LookupCode, MaskedName, Money, Payment, PaymentRef,
+    PaymentStatus, ReceiptId, ReceiptToken, School, SchoolId, SchoolYear, Settled, Store,
+    StoredResponse, Student, StudentCode, Symbol, UpsertOutcome, VoidOutcome,
+};
+use tokio::task::JoinSet;
+
+/// A fresh, empty store of one adapter, and the hooks the suite needs.
+pub trait Harness: Send + Sync + 'static {
+    type Store: Store + Clone + 'static;
+
+    /// The store under test.
+    fn store(&self) -> &Self::Store;
+
+    /// Makes the next settle fail after part of its work, as a crash would.
+    fn break_next_settle(&self);
+}
+
+/// Instantiates every behaviour of the suite as a named test. `$make` is an expression that
+/// evaluates to a future yielding a fresh [`Harness`].
+#[macro_export]
+macro_rules! conformance_tests {
+    ($make:expr) => {
+        $crate::conformance_tests!(@each $make;
+            a_school_and_a_student_read_back_as_written,
+            a_new_invoice_is_stored_open_at_version_one,
+            upserting_the_same_invoice_again_changes_nothing,
+            upserting_new_content_updates_an_open_invoice_and_bumps_its_version,
+            a_paid_invoice_is_never_altered_by_an_upsert,
+            an_invoice_held_by_a_live_payment_is_not_altered,
+            open_invoices_are_the_students_own_by_due_date,
+            a_payment_holds_its_invoices_against_a_second_payment,
+            a_payment_for_a_missing_or_closed_invoice_is_refused_with_the_reason,
+            a_payment_whose_amount_disagrees_with_its_invoices_is_refused,
+            a_payment_reference_cannot_be_used_twice,
+            two_payments_racing_for_one_invoice_let_exactly_one_win,
+            an_expired_hold_no_longer_blocks_a_new_payment,
+            a_capture_pays_the_invoices_and_issues_receipt_number_one,
+            settling_again_reports_the_first_outcome_and_changes_nothing,
+            two_settles_racing_issue_exactly_one_receipt,
+            twenty_identical_captures_at_once_issue_one_receipt,
+            receipt_numbers_are_consecutive_per_school_year_under_concurrency,
+            a_decline_fails_the_payment_and_frees_its_invoices,
+            a_late_capture_after_a_failure_still_pays_open_invoices,
+            a_late_capture_for_invoices_paid_elsewhere_is_marked_refund_due,
+            a_late_failure_after_success_changes_nothing,
+            a_capture_of_another_amount_changes_nothing,
+            settling_an_unknown_payment_says_so,
+            a_settle_that_fails_half_way_leaves_nothing_changed,
+            expiry_applies_only_to_pending_payments_past_their_time,
+            pending_payments_created_before_a_time_are_listed_oldest_first,
+            failed_lookups_are_counted_within_a_window_and_forgotten_after,
+            a_completed_request_replays_its_stored_response,
+            the_same_key_with_a_different_payload_is_refused,
+            a_live_lease_blocks_a_second_runner_and_an_expired_one_is_taken_over,
+            a_released_request_can_run_again,
+            voiding_cancels_an_open_invoice_and_never_a_paid_one,
+        );
+    };
+    (@each $make:expr; $($name:ident),* $(,)?) => {
+        $(
+            #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+            async fn $name() {
+                let harness = $make.await;
+                $crate::conformance::$name(&harness).await;
+            }
+        )*
+    };
+}
+
+// ----- fixtures ---------------------------------------------------------------------------
+
+const SCHOOL: &str = "BD-THCS-NQ";
+const OTHER_SCHOOL: &str = "BD-THPT-QT";
+const STUDENT: &str = "HS0001";
+const OTHER_STUDENT: &str = "HS0002";
+
+fn t0() -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2025, 9, 15, 1, 0, 0).unwrap()
+}
+
+fn minutes(n: i64) -> Duration {
+    Duration::minutes(n)
+}
+
+fn school(id: &str) -> School {
+    School {
+        id: SchoolId::parse(id).unwrap(),
+        name: Label::parse("Trường THCS Ngô Quyền").unwrap(),
+        receipt_template: Symbol::parse("01BLP0-001").unwrap(),
+        receipt_series: Symbol::parse("HP-25E").unwrap(),
+    }
+}
+
+fn student(code: &str) -> Student {
+    let code = StudentCode::parse(code).unwrap();
+    Student {
+        lookup: LookupCode::parse("ABCD2345").unwrap().digest(&code),
+        code,
+        school: SchoolId::parse(SCHOOL).unwrap(),
+        name: MaskedName::mask("Nguyễn Văn An").unwrap(),
+        class_name: Label::parse("6A1").unwrap(),
+    }
+}
+
+fn invoice_for(id: &str, student: &str, school: &str, year: u16, amounts: &[u64]) -> Invoice {
+    Invoice::new(InvoiceDraft {
+        id: InvoiceId::parse(id).unwrap(),
+        school: SchoolId::parse(school).unwrap(),
+        student: StudentCode::parse(student).unwrap(),
+        student_name: MaskedName::mask("Nguyễn Văn An").unwrap(),
+        class_name: Label::parse("6A1").unwrap(),
+        school_year: SchoolYear::starting(year).unwrap(),
+        term: Label::parse("Học kỳ 1").unwrap(),
+        items: amounts
+            .iter()
+            .map(|a| LineItem {
+                description: Label::parse("Học phí").unwrap(),
+                amount: Money::from_vnd(*a).unwrap(),
+            })
+            .collect(),
+        due_date: NaiveDate::from_ymd_opt(2025, 10, 15).unwrap(),
+    })
+    .unwrap()
+}
+
+fn invoice(id: &str, amounts: &[u64]) -> Invoice {
+    invoice_for(id, STUDENT, SCHOOL, 2025, amounts)
+}
+
+fn reference(n: u32) -> PaymentRef {
+    PaymentRef::parse(&format!("HP{n:010}")).unwrap()
+}
+
+fn open_payment(n: u32, invoices: &[Invoice], now: DateTime<Utc>) -> Payment {
+    Payment::open(reference(n), invoices, GatewayKind::Vnpay, now, minutes(15)).unwrap()
+}
+
+fn paid(txn: &str, payment: &Payment) -> GatewayEvent {
+    GatewayEvent::Paid {
+        txn: GatewayTxnNo::parse(txn).unwrap(),
+        amount: payment.amount,
+    }
+}
+
+fn declined(code: &str) -> GatewayEvent {
+    GatewayEvent::Declined {
+        txn: None,
+        code: GatewayCode::parse(code).unwrap(),
+    }
+}
+
+fn token(n: u8) -> ReceiptToken {
+    ReceiptToken::from_entropy([n; 16])
+}
+
+fn key(text: &str) -> IdempotencyKey {
+    IdempotencyKey::parse(text).unwrap()
+}
+
+async fn seed<S: Store>(store: &S, invoices: &[Invoice]) {
+    store.upsert_school(&school(SCHOOL)).await.unwrap();
+    store.upsert_school(&school(OTHER_SCHOOL)).await.unwrap();
+    store.upsert_student(&student(STUDENT)).await.unwrap();
+    for invoice in invoices {
+        assert_eq!(
+            store.upsert_invoice(invoice, t0()).await.unwrap(),
+            UpsertOutcome::Created,
+            "seeding {}",
+            invoice.id
+        );
+    }
+}
+
+async fn status_of<S: Store>(store: &S, id: &InvoiceId) -> InvoiceStatus {
+    store.invoice(id).await.unwrap().unwrap().status
+}
+
+async fn create<S: Store>(store: &S, payment: &Payment) {
+    store
+        .create_payment(payment, payment.created_at)
+        .await
+        .unwrap();
+}
+
+fn applied(outcome: Settled) -> hocphi_domain::PaymentState {
+    match outcome {
+        Settled::Applied(state) => state,
+        other => panic!("expected Applied, got {other:?}"),
+    }
+}
+
+// ----- schools, students, invoices ---------------------------------------------------------
+
+pub async fn a_school_and_a_student_read_back_as_written<H: Harness>(h: &H) {
+    let store = h.store();
+    seed(store, &[]).await;
+
+    let read_school = store
+        .school(&SchoolId::parse(SCHOOL).unwrap())
+        .await
+        .unwrap();
+    let read_student = store
+        .student(&StudentCode::parse(STUDENT).unwrap())
+        .await
+        .unwrap();
+
+    assert_eq!(read_school, Some(school(SCHOOL)));
+    assert_eq!(read_student, Some(student(STUDENT)));
+    let unknown = StudentCode::parse("HS9999").unwrap();
+    assert_eq!(store.student(&unknown).await.unwrap(), None);
+}
+
+pub async fn a_new_invoice_is_stored_open_at_version_one<H: Harness>(h: &H) {
+    let store = h.store();
+    let mut inv = invoice("INV-1", &[1_500_000, 200_000]);
+    inv.status = InvoiceStatus::Paid;
+
+    seed(store, &[inv.clone()]).await;
+
+    let stored = store.invoice(&inv.id).await.unwrap().unwrap();
+    assert_eq!(stored.status, InvoiceStatus::Open);
+    assert_eq!(stored.version, 1);
+    assert!(stored.same_content(&inv));
+    assert_eq!(stored.total().vnd(), 1_700_000);
+}
+
+pub async fn upserting_the_same_invoice_again_changes_nothing<H: Harness>(h: &H) {
+    let store = h.store();
+    let inv = invoice("INV-1", &[1_500_000]);
+    seed(store, &[inv.clone()]).await;
+
+    let again = store.upsert_invoice(&inv, t0()).await.unwrap();
+
+    assert_eq!(again, UpsertOutcome::Unchanged);
+    assert_eq!(store.invoice(&inv.id).await.unwrap().unwrap().version, 1);
+}
+
+pub async fn upserting_new_content_updates_an_open_invoice_and_bumps_its_version<H: Harness>(
+    h: &H,
+) {
+    let store = h.store();
+    seed(store, &[invoice("INV-1", &[1_500_000])]).await;
+    let changed = invoice("INV-1", &[1_400_000]);
+
+    let outcome = store.upsert_invoice(&changed, t0()).await.unwrap();
+
+    assert_eq!(outcome, UpsertOutcome::Updated);
+    let stored = store.invoice(&changed.id).await.unwrap().unwrap();
+    assert_eq!(stored.total().vnd(), 1_400_000);
+    assert_eq!(stored.version, 2);
+}
+
+pub async fn a_paid_invoice_is_never_altered_by_an_upsert<H: Harness>(h: &H) {
+    let store = h.store();
+    let inv = invoice("INV-1", &[1_500_000]);
+    seed(store, &[inv.clone()]).await;
+    let payment = open_payment(1, &[inv.clone()], t0());
+    create(store, &payment).await;
+    applied(
+        store
+            .settle(&payment.reference, &paid("T1", &payment), t0(), &token(1))
+            .await
+            .unwrap(),
+    );
+
+    let outcome = store
+        .upsert_invoice(&invoice("INV-1", &[1]), t0())
+        .await
+        .unwrap();
+
+    assert_eq!(outcome, UpsertOutcome::RefusedPaid);
+    let stored = store.invoice(&inv.id).await.unwrap().unwrap();
+    assert_eq!(stored.total().vnd(), 1_500_000);
+    assert_eq!(stored.status, InvoiceStatus::Paid);
+}
+
+pub async fn an_invoice_held_by_a_live_payment_is_not_altered<H: Harness>(h: &H) {
+    let store = h.store();
+    let inv = invoice("INV-1", &[1_500_000]);
+    seed(store, &[inv.clone()]).await;
+    create(store, &open_payment(1, &[inv.clone()], t0())).await;
+
+    let during = store
+        .upsert_invoice(&invoice("INV-1", &[1_000]), t0() + minutes(5))
+        .await;
+    let after = store
+        .upsert_invoice(&invoice("INV-1", &[1_000]), t0() + minutes(16))
+        .await;
+
+    assert_eq!(during.unwrap(), UpsertOutcome::RefusedHeld);
+    assert_eq!(after.unwrap(), UpsertOutcome::Updated);
+}
+
+pub async fn open_invoices_are_the_students_own_by_due_date<H: Harness>(h: &H) {
+    let store = h.store();
+    let mut late = invoice("INV-B", &[100_000]);
+    late.due_date = NaiveDate::from_ymd_opt(2026, 1, 15).unwrap();
+    let mut early = invoice("INV-C", &[200_000]);
+    early.due_date = NaiveDate::from_ymd_opt(2025, 9, 30).unwrap();
+    let other = invoice_for("INV-A", OTHER_STUDENT, SCHOOL, 2025, &[300_000]);
+    let voided = invoice("INV-D", &[400_000]);
+    seed(store, &[late, early, other, voided.clone()]).await;
+    store.void_invoice(&voided.id, t0()).await.unwrap();
+
+    let open = store
+        .open_invoices(&StudentCode::parse(STUDENT).unwrap())
+        .await
+        .unwrap();
+
+    let ids: Vec<_> = open.iter().map(|i| i.id.as_str()).collect();
+    assert_eq!(ids, ["INV-C", "INV-B"]);
+}
+
+// ----- creating payments -------------------------------------------------------------------
+
+pub async fn a_payment_holds_its_invoices_against_a_second_payment<H: Harness>(h: &H) {
+    let store = h.store();
+    let (a, b) = (invoice("INV-1", &[100_000]), invoice("INV-2", &[200_000]));
+    seed(store, &[a.clone(), b.clone()]).await;
+    create(store, &open_payment(1, &[a.clone()], t0())).await;
+
+    let second = open_payment(2, &[b.clone(), a.clone()], t0() + minutes(1));
+    let refused = store.create_payment(&second, second.created_at).await;
+
+    match refused {
+        Err(CreatePaymentError::Conflict { invoice, reason }) => {
+            assert_eq!(invoice, a.id);
+            assert_eq!(reason, ConflictReason::Held);
+        }
+        other => panic!("expected a Held conflict, got {other:?}"),
+    }
+    assert_eq!(store.payment(&second.reference).await.unwrap(), None);
+    let alone = open_payment(3, &[b], t0() + minutes(1));
+    store
+        .create_payment(&alone, alone.created_at)
+        .await
+        .unwrap();
+}
+
+pub async fn a_payment_for_a_missing_or_closed_invoice_is_refused_with_the_reason<H: Harness>(
+    h: &H,
+) {
+    let store = h.store();
+    let (open, voided) = (invoice("INV-1", &[100_000]), invoice("INV-2", &[100_000]));
+    seed(store, &[open.clone(), voided.clone()]).await;
+    store.void_invoice(&voided.id, t0()).await.unwrap();
+    let missing = invoice("INV-404", &[100_000]);
+    let foreign = invoice_for("INV-9", OTHER_STUDENT, SCHOOL, 2025, &[100_000]);
+    store.upsert_invoice(&foreign, t0()).await.unwrap();
+    let mut foreign_claimed = foreign.clone();
+    foreign_claimed.student = StudentCode::parse(STUDENT).unwrap();
+
+    let cases = [
+        (missing, ConflictReason::Missing),
+        (voided, ConflictReason::NotOpen),
+        (foreign_claimed, ConflictReason::Changed),
+    ];
+    for (n, (bad, reason)) in (1..).zip(cases) {
+        let payment = open_payment(n, &[open.clone(), bad.clone()], t0());
+        match store.create_payment(&payment, t0()).await {
+            Err(CreatePaymentError::Conflict {
+                invoice,
+                reason: got,
+            }) => {
+                assert_eq!((invoice, got), (bad.id.clone(), reason), "case {n}");
+            }
+            other => panic!("case {n}: expected a conflict, got {other:?}"),
+        }
+    }
+    let retry = open_payment(9, &[open], t0());
+    store.create_payment(&retry, t0()).await.unwrap();
+}
+
+pub async fn a_payment_whose_amount_disagrees_with_its_invoices_is_refused<H: Harness>(h: &H) {
+    let store = h.store();
+    let stale = invoice("INV-1", &[100_000]);
+    seed(store, &[stale.clone()]).await;
+    store
+        .upsert_invoice(&invoice("INV-1", &[120_000]), t0())
+        .await
+        .unwrap();
+
+    let payment = open_payment(1, &[stale.clone()], t0());
+    let outcome = store.create_payment(&payment, t0()).await;
+
+    assert!(
+        matches!(
+            outcome,
+            Err(CreatePaymentError::Conflict {
+                reason: ConflictReason::Changed,
+                ..
+            })
+        ),
+        "{outcome:?}"
+    );
+}
+
+pub async fn a_payment_reference_cannot_be_used_twice<H: Harness>(h: &H) {
+    let store = h.store();
+    let (a, b) = (invoice("INV-1", &[100_000]), invoice("INV-2", &[100_000]));
+    seed(store, &[a.clone(), b.clone()]).await;
+    create(store, &open_payment(1, &[a], t0())).await;
+
+    let reused = open_payment(1, &[b.clone()], t0());
+    let outcome = store.create_payment(&reused, t0()).await;
+
+    assert!(
+        matches!(outcome, Err(CreatePaymentError::DuplicateReference)),
+        "{outcome:?}"
+    );
+    let unchanged = store.payment(&reference(1)).await.unwrap().unwrap();
+    assert_eq!(unchanged.invoices, [InvoiceId::parse("INV-1").unwrap()]);
+}
+
+pub async fn two_payments_racing_for_one_invoice_let_exactly_one_win<H: Harness>(h: &H) {
+    let store = h.store();
+    let inv = invoice("INV-1", &[100_000]);
+    seed(store, &[inv.clone()]).await;
+    for round in 0..5u32 {
+        let at = t0() + minutes(20 * i64::from(round));
+        let (p, q) = (
+            open_payment(round * 2 + 1, &[inv.clone()], at),
+            open_payment(round * 2 + 2, &[inv.clone()], at),
+        );
+
+        let (first, second) =
+            tokio::join!(store.create_payment(&p, at), store.create_payment(&q, at));
+
+        let winners = [&first, &second].iter().filter(|r| r.is_ok()).count();
+        assert_eq!(winners, 1, "round {round}: {first:?} / {second:?}");
+        let loser = if first.is_ok() { second } else { first };
+        assert!(
+            matches!(
+                loser,
+                Err(CreatePaymentError::Conflict {
+                    reason: ConflictReason::Held,
+                    ..
+                })
+            ),
+            "round {round}: {loser:?}"
+        );
+    }
+}
+
+pub async fn an_expired_hold_no_longer_blocks_a_new_payment<H: Harness>(h: &H) {
+    let store = h.store();
+    let inv = invoice("INV-1", &[100_000]);
+    seed(store, &[inv.clone()]).await;
+    create(store, &open_payment(1, &[inv.clone()], t0())).await;
+
+    let at_expiry = open_payment(2, &[inv.clone()], t0() + minutes(15));
+    let outcome = store.create_payment(&at_expiry, at_expiry.created_at).await;
+
+    outcome.unwrap();
+}
+
+// ----- settling ----------------------------------------------------------------------------
+
+pub async fn a_capture_pays_the_invoices_and_issues_receipt_number_one<H: Harness>(h: &H) {
+    let store = h.store();
+    let (a, b) = (
+        invoice("INV-1", &[1_500_000, 50_000]),
+        invoice("INV-2", &[200_000]),
+    );
+    seed(store, &[a.clone(), b.clone()]).await;
+    let payment = open_payment(1, &[a.clone(), b.clone()], t0());
+    create(store, &payment).await;
+
+    let state = applied(
+        store
+            .settle(
+                &payment.reference,
+                &paid("14226112", &payment),
+                t0() + minutes(2),
+                &token(7),
+            )
+            .await
+            .unwrap(),
+    );
+
+    assert_eq!(state.payment.status, PaymentStatus::Succeeded);
+    assert_eq!(
+        state.payment.gateway_txn,
+        Some(GatewayTxnNo::parse("14226112").unwrap())
+    );
+    let receipt = state.receipt.expect("a receipt");
+    assert_eq!(receipt.number.sequence, 1);
+    assert_eq!(receipt.total.vnd(), 1_750_000);
+    assert_eq!(
+        receipt.amount_in_words,
+        "Một triệu bảy trăm năm mươi nghìn đồng"
+    );
+    assert_eq!(receipt.lines.len(), 3);
+    assert_eq!(receipt.token, token(7));
+    assert_eq!(
+        store.receipt(&receipt.id).await.unwrap(),
+        Some(receipt.clone())
+    );
+    for id in [&a.id, &b.id] {
+        assert_eq!(status_of(store, id).await, InvoiceStatus::Paid, "{id}");
+    }
+    let stored = store.payment(&payment.reference).await.unwrap().unwrap();
+    assert_eq!(stored, state.payment);
+}
+
+pub async fn settling_again_reports_the_first_outcome_and_changes_nothing<H: Harness>(h: &H) {
+    let store = h.store();
+    let inv = invoice("INV-1", &[100_000]);
+    seed(store, &[inv.clone()]).await;
+    let payment = open_payment(1, &[inv], t0());
+    create(store, &payment).await;
+    let first = applied(
+        store
+            .settle(&payment.reference, &paid("T1", &payment), t0(), &token(1))
+            .await
+            .unwrap(),
+    );
+
+    let again = store
+        .settle(
+            &payment.reference,
+            &paid("T1", &payment),
+            t0() + minutes(5),
+            &token(2),
+        )
+        .await
+        .unwrap();
+
+    assert_eq!(again, Settled::AlreadyFinal(first.clone()));
+    assert_eq!(
+        store.payment(&payment.reference).await.unwrap(),
+        Some(first.payment)
+    );
+}
+
+pub async fn two_settles_racing_issue_exactly_one_receipt<H: Harness>(h: &H) {
+    let store = h.store();
+    let inv = invoice("INV-1", &[100_000]);
+    seed(store, &[inv.clone()]).await;
+    let payment = open_payment(1, &[inv], t0());
+    create(store, &payment).await;
+    let (event, one, two) = (paid("T1", &payment), token(1), token(2));
+
+    let (x, y) = tokio::join!(
+        store.settle(&payment.reference, &event, t0(), &one),
+        store.settle(&payment.reference, &event, t0(), &two),
+    );
+
+    let (x, y) = (x.unwrap(), y.unwrap());
+    let applied_count = [&x, &y]
+        .iter()
+        .filter(|s| matches!(s, Settled::Applied(_)))
+        .count();
+    let final_count = [&x, &y]
+        .iter()
+        .filter(|s| matches!(s, Settled::AlreadyFinal(_)))
+        .count();
+    assert_eq!((applied_count, final_count), (1, 1), "{x:?} / {y:?}");
+    let receipt = store
+        .receipt(&ReceiptId::for_payment(&payment.reference))
+        .await
+        .unwrap();
+    assert_eq!(receipt.unwrap().number.sequence, 1);
+}
+
+pub async fn twenty_identical_captures_at_once_issue_one_receipt<H: Harness>(h: &H) {
+    let store = h.store();
+    let inv = invoice("INV-1", &[100_000]);
+    seed(store, &[inv.clone()]).await;
+    let payment = open_payment(1, &[inv], t0());
+    create(store, &payment).await;
+    let mut tasks = JoinSet::new();
+    for n in 0..20u8 {
+        let (store, payment) = (store.clone(), payment.clone());
+        tasks.spawn(async move {
+            store
+                .settle(&payment.reference, &paid("T1", &payment), t0(), &token(n))
+                .await
+                .unwrap()
+        });
+    }
+
+    let outcomes = tasks.join_all().await;
+
+    let applied_count = outcomes
+        .iter()
+        .filter(|s| matches!(s, Settled::Applied(_)))
+        .count();
+    assert_eq!(applied_count, 1);
+    let receipts: Vec<_> = outcomes
+        .iter()
+        .filter_map(|s| match s {
+            Settled::Applied(state) | Settled::AlreadyFinal(state) => state.receipt.clone(),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(receipts.len(), 20);
+    assert!(
+        receipts.iter().all(|r| *r == receipts[0]),
+        "every caller sees the same receipt"
+    );
+    let next = invoice("INV-2", &[100_000]);
+    store.upsert_invoice(&next, t0()).await.unwrap();
+    let p2 = open_payment(2, &[next], t0());
+    create(store, &p2).await;
+    let state = applied(
+        store
+            .settle(&p2.reference, &paid("T2", &p2), t0(), &token(99))
+            .await
+            .unwrap(),
+    );
+    assert_eq!(
+        state.receipt.unwrap().number.sequence,
+        2,
+        "no number was consumed twice"
+    );
+}
+
+pub async fn receipt_numbers_are_consecutive_per_school_year_under_concurrency<H: Harness>(h: &H) {
+    let store = h.store();
+    seed(store, &[]).await;
+    let mut payments = Vec::new();
+    for n in 0..12u32 {
+        let (school, year) = match n % 3 {
+            0 | 1 => (SCHOOL, 2025),
+            _ => (OTHER_SCHOOL, 2025),
+        };
+        let year = if n == 11 { 2026 } else { year };
+        let inv = invoice_for(
+            &format!("INV-{n}"),
+            STUDENT,
+            school,
+            year,
+            &[10_000 + u64::from(n)],
+        );
+        store.upsert_invoice(&inv, t0()).await.unwrap();
+        let payment = open_payment(n, &[inv], t0());
+        create(store, &payment).await;
+        payments.push(payment);
+    }
+    let mut tasks = JoinSet::new();
+    for payment in payments.clone() {
+        let store = store.clone();
+        tasks.spawn(async move {
+            applied(
+                store
+                    .settle(&payment.reference, &paid("T", &payment), t0(), &token(1))
+                    .await
+                    .unwrap(),
+            )
+        });
+    }
+
+    let states = tasks.join_all().await;
+
+    let mut by_sequence: std::collections::BTreeMap<(String, u16), Vec<u32>> = Default::default();
+    for state in states {
+        let number = state.receipt.unwrap().number;
+        let school = state.payment.school.to_string();
+        by_sequence
+            .entry((school, number.school_year.first_year()))
+            .or_default()
+            .push(number.sequence);
+    }
+    for sequences in by_sequence.values_mut() {
+        sequences.sort_unstable();
+    }
+    let expected: std::collections::BTreeMap<(String, u16), Vec<u32>> = [
+        ((SCHOOL.to_owned(), 2025), (1..=8).collect()),
+        ((OTHER_SCHOOL.to_owned(), 2025), (1..=3).collect()),
+        ((OTHER_SCHOOL.to_owned(), 2026), vec![1]),
+    ]
+    .into_iter()
+    .collect();
+    assert_eq!(by_sequence, expected);
+}
+
+pub async fn a_decline_fails_the_payment_and_frees_its_invoices<H: Harness>(h: &H) {
+    let store = h.store();
+    let inv = invoice("INV-1", &[100_000]);
+    seed(store, &[inv.clone()]).await;
+    let payment = open_payment(1, &[inv.clone()], t0());
+    create(store, &payment).await;
+
+    let state = applied(
+        store
+            .settle(&payment.reference, &declined("24"), t0(), &token(1))
+            .await
+            .unwrap(),
+    );
+
+    assert_eq!(state.payment.status, PaymentStatus::Failed);
+    assert_eq!(
+        state.payment.failure_code,
+        Some(GatewayCode::parse("24").unwrap())
+    );
+    assert_eq!(state.receipt, None);
+    assert_eq!(status_of(store, &inv.id).await, InvoiceStatus::Open);
+    let retry = open_payment(2, &[inv], t0() + minutes(1));
+    store
+        .create_payment(&retry, retry.created_at)
+        .await
+        .unwrap();
+}
+
+pub async fn a_late_capture_after_a_failure_still_pays_open_invoices<H: Harness>(h: &H) {
+    let store = h.store();
+    let inv = invoice("INV-1", &[100_000]);
+    seed(store, &[inv.clone()]).await;
+    let payment = open_payment(1, &[inv.clone()], t0());
+    create(store, &payment).await;
+    applied(
+        store
+            .settle(&payment.reference, &declined("07"), t0(), &token(1))
+            .await
+            .unwrap(),
+    );
+
+    let state = applied(
+        store
+            .settle(
+                &payment.reference,
+                &paid("T1", &payment),
+                t0() + minutes(40),
+                &token(2),
+            )
+            .await
+            .unwrap(),
+    );
+
+    assert_eq!(state.payment.status, PaymentStatus::Succeeded);
+    assert_eq!(state.receipt.unwrap().number.sequence, 1);
+    assert_eq!(status_of(store, &inv.id).await, InvoiceStatus::Paid);
+}
+
+pub async fn a_late_capture_for_invoices_paid_elsewhere_is_marked_refund_due<H: Harness>(h: &H) {
+    let store = h.store();
+    let inv = invoice("INV-1", &[100_000]);
+    seed(store, &[inv.clone()]).await;
+    let first = open_payment(1, &[inv.clone()], t0());
+    create(store, &first).await;
+    applied(
+        store
+            .expire(&first.reference, t0() + minutes(16))
+            .await
+            .unwrap(),
+    );
+    let second = open_payment(2, &[inv.clone()], t0() + minutes(17));
+    create(store, &second).await;
+    applied(
+        store
+            .settle(
+                &second.reference,
+                &paid("T2", &second),
+                t0() + minutes(18),
+                &token(2),
+            )
+            .await
+            .unwrap(),
+    );
+
+    let late = applied(
+        store
+            .settle(
+                &first.reference,
+                &paid("T1", &first),
+                t0() + minutes(19),
+                &token(1),
+            )
+            .await
+            .unwrap(),
+    );
+
+    assert_eq!(late.payment.status, PaymentStatus::RefundDue);
+    assert_eq!(late.receipt, None);
+    assert_eq!(
+        store
+            .receipt(&ReceiptId::for_payment(&first.reference))
+            .await
+            .unwrap(),
+        None
+    );
+    let paid_by_second = store
+        .receipt(&ReceiptId::for_payment(&second.reference))
+        .await
+        .unwrap();
+    assert_eq!(paid_by_second.unwrap().number.sequence, 1);
+}
+
+pub async fn a_late_failure_after_success_changes_nothing<H: Harness>(h: &H) {
+    let store = h.store();
+    let inv = invoice("INV-1", &[100_000]);
+    seed(store, &[inv.clone()]).await;
+    let payment = open_payment(1, &[inv.clone()], t0());
+    create(store, &payment).await;
+    let success = applied(
+        store
+            .settle(&payment.reference, &paid("T1", &payment), t0(), &token(1))
+            .await
+            .unwrap(),
+    );
+
+    let late = store
+        .settle(&payment.reference, &declined("99"), t0(), &token(2))
+        .await
+        .unwrap();
+
+    assert_eq!(late, Settled::AlreadyFinal(success));
+    assert_eq!(status_of(store, &inv.id).await, InvoiceStatus::Paid);
+}
+
+pub async fn a_capture_of_another_amount_changes_nothing<H: Harness>(h: &H) {
+    let store = h.store();
+    let inv = invoice("INV-1", &[100_000]);
+    seed(store, &[inv.clone()]).await;
+    let payment = open_payment(1, &[inv.clone()], t0());
+    create(store, &payment).await;
+    let short = GatewayEvent::Paid {
+        txn: GatewayTxnNo::parse("T1").unwrap(),
+        amount: Money::from_vnd(10_000).unwrap(),
+    };
+
+    let outcome = store
+        .settle(&payment.reference, &short, t0(), &token(1))
+        .await
+        .unwrap();
+
+    assert_eq!(
+        outcome,
+        Settled::AmountMismatch {
+            expected: payment.amount
+        }
+    );
+    assert_eq!(
+        store.payment(&payment.reference).await.unwrap(),
+        Some(payment)
+    );
+    assert_eq!(status_of(store, &inv.id).await, InvoiceStatus::Open);
+}
+
+pub async fn settling_an_unknown_payment_says_so<H: Harness>(h: &H) {
+    let store = h.store();
+    seed(store, &[]).await;
+    let ghost = open_payment(404, &[invoice("INV-1", &[100_000])], t0());
+
+    let outcome = store
+        .settle(&ghost.reference, &paid("T1", &ghost), t0(), &token(1))
+        .await;
+    let expired = store.expire(&ghost.reference, t0()).await;
+
+    assert_eq!(outcome.unwrap(), Settled::UnknownPayment);
+    assert_eq!(expired.unwrap(), Settled::UnknownPayment);
+}
+
+pub async fn a_settle_that_fails_half_way_leaves_nothing_changed<H: Harness>(h: &H) {
+    let store = h.store();
+    let (a, b) = (invoice("INV-1", &[100_000]), invoice("INV-2", &[100_000]));
+    seed(store, &[a.clone(), b.clone()]).await;
+    let payment = open_payment(1, &[a.clone(), b.clone()], t0());
+    create(store, &payment).await;
+    h.break_next_settle();
+
+    let broken = store
+        .settle(&payment.reference, &paid("T1", &payment), t0(), &token(1))
+        .await;
+
+    assert!(broken.is_err(), "the injected failure surfaces: {broken:?}");
+    assert_eq!(
+        store.payment(&payment.reference).await.unwrap(),
+        Some(payment.clone())
+    );
+    for id in [&a.id, &b.id] {
+        let stored = store.invoice(id).await.unwrap().unwrap();
+        assert_eq!(
+            (stored.status, stored.version),
+            (InvoiceStatus::Open, 1),
+            "{id}"
+        );
+    }
+    assert_eq!(
+        store
+            .receipt(&ReceiptId::for_payment(&payment.reference))
+            .await
+            .unwrap(),
+        None
+    );
+    let retried = applied(
+        store
+            .settle(&payment.reference, &paid("T1", &payment), t0(), &token(1))
+            .await
+            .unwrap(),
+    );
+    assert_eq!(
+        retried.receipt.unwrap().number.sequence,
+        1,
+        "no number was consumed"
+    );
+}
+
+pub async fn expiry_applies_only_to_pending_payments_past_their_time<H: Harness>(h: &H) {
+    let store = h.store();
+    let (a, b) = (invoice("INV-1", &[100_000]), invoice("INV-2", &[100_000]));
+    seed(store, &[a.clone(), b.clone()]).await;
+    let payment = open_payment(1, &[a.clone()], t0());
+    create(store, &payment).await;
+    let settled = open_payment(2, &[b.clone()], t0());
+    create(store, &settled).await;
+    let done = applied(
+        store
+            .settle(&settled.reference, &paid("T2", &settled), t0(), &token(2))
+            .await
+            .unwrap(),
+    );
+
+    let early = store
+        .expire(&payment.reference, t0() + minutes(14))
+        .await
+        .unwrap();
+    let due = store
+        .expire(&payment.reference, t0() + minutes(15))
+        .await
+        .unwrap();
+    let twice = store
+        .expire(&payment.reference, t0() + minutes(16))
+        .await
+        .unwrap();
+    let not_pending = store
+        .expire(&settled.reference, t0() + minutes(16))
+        .await
+        .unwrap();
+
+    assert_eq!(
+        early,
+        Settled::NotDue(hocphi_domain::PaymentState {
+            payment: payment.clone(),
+            receipt: None
+        })
+    );
+    let expired = applied(due);
+    assert_eq!(expired.payment.status, PaymentStatus::Expired);
+    assert_eq!(twice, Settled::AlreadyFinal(expired));
+    assert_eq!(not_pending, Settled::AlreadyFinal(done));
+    let fresh = open_payment(3, &[a], t0() + minutes(16));
+    store
+        .create_payment(&fresh, fresh.created_at)
+        .await
+        .unwrap();
+}
+
+pub async fn pending_payments_created_before_a_time_are_listed_oldest_first<H: Harness>(h: &H) {
+    let store = h.store();
+    let invoices: Vec<_> = (1..=4)
+        .map(|n| invoice(&format!("INV-{n}"), &[100_000]))
+        .collect();
+    seed(store, &invoices).await;
+    for (n, inv) in (1..).zip(&invoices) {
+        let created = t0() + minutes(10 * (5 - i64::from(n)));
+        create(store, &open_payment(n, std::slice::from_ref(inv), created)).await;
+    }
+    let done = store.payment(&reference(4)).await.unwrap().unwrap();
+    applied(
+        store
+            .settle(&done.reference, &paid("T4", &done), t0(), &token(4))
+            .await
+            .unwrap(),
+    );
+
+    let listed = store
+        .pending_created_before(t0() + minutes(35), 10)
+        .await
+        .unwrap();
+    let limited = store
+        .pending_created_before(t0() + minutes(35), 1)
+        .await
+        .unwrap();
+
+    let refs: Vec<_> = listed.iter().map(|p| p.reference.clone()).collect();
+    assert_eq!(refs, [reference(3), reference(2)]);
+    assert_eq!(limited.len(), 1);
+    assert_eq!(limited[0].reference, reference(3));
+}
+
+// ----- look-up throttling -------------------------------------------------------------------
+
+pub async fn failed_lookups_are_counted_within_a_window_and_forgotten_after<H: Harness>(h: &H) {
+    let store = h.store();
+    let (who, other) = (
+        StudentCode::parse(STUDENT).unwrap(),
+        StudentCode::parse(OTHER_STUDENT).unwrap(),
+    );
+    let window = minutes(15);
+
+    let mut counts = Vec::new();
+    for n in 0..5 {
+        counts.push(
+            store
+                .note_failed_lookup(&who, t0() + minutes(n), window)
+                .await
+                .unwrap(),
+        );
+    }
+
+    assert_eq!(counts, [1, 2, 3, 4, 5]);
+    assert_eq!(
+        store
+            .failed_lookups(&who, t0() + minutes(14))
+            .await
+            .unwrap(),
+        5
+    );
+    assert_eq!(store.failed_lookups(&other, t0()).await.unwrap(), 0);
+    assert_eq!(
+        store
+            .failed_lookups(&who, t0() + minutes(15))
+            .await
+            .unwrap(),
+        0
+    );
+    let fresh = store
+        .note_failed_lookup(&who, t0() + minutes(16), window)
+        .await
+        .unwrap();
+    assert_eq!(fresh, 1);
+}
+
+// ----- idempotency ----------------------------------------------------------------------------
+
+pub async fn a_completed_request_replays_its_stored_response<H: Harness>(h: &H) {
+    let store = h.store();
+    let (k, fp) = (key("9f1c2d3e-key-1"), Fingerprint::of(b"payload"));
+    let response = StoredResponse {
+        status: 201,
+        body: "{\"payment_ref\":\"HP1\"}".into(),
+    };
+
+    let first = store.begin_request(&k, fp, t0(), minutes(1)).await.unwrap();
+    store
+        .complete_request(&k, fp, &response, t0(), Duration::hours(24))
+        .await
+        .unwrap();
+    let replay = store
+        .begin_request(&k, fp, t0() + minutes(5), minutes(1))
+        .await
+        .unwrap();
+    let after_expiry = store
+        .begin_request(&k, fp, t0() + Duration::hours(25), minutes(1))
+        .await
+        .unwrap();
+
+    assert_eq!(first, IdempotencyBegin::Started);
+    assert_eq!(replay, IdempotencyBegin::Replay(response));
+    assert_eq!(after_expiry, IdempotencyBegin::Started);
+}
+
+pub async fn the_same_key_with_a_different_payload_is_refused<H: Harness>(h: &H) {
+    let store = h.store();
+    let k = key("9f1c2d3e-key-2");
+    let (fp, other) = (Fingerprint::of(b"one"), Fingerprint::of(b"two"));
+    store.begin_request(&k, fp, t0(), minutes(1)).await.unwrap();
+
+    let while_running = store
+        .begin_request(&k, other, t0(), minutes(1))
+        .await
+        .unwrap();
+    store
+        .complete_request(
+            &k,
+            fp,
+            &StoredResponse {
+                status: 201,
+                body: "{}".into(),
+            },
+            t0(),
+            Duration::hours(24),
+        )
+        .await
+        .unwrap();
+    let once_done = store
+        .begin_request(&k, other, t0(), minutes(1))
+        .await
+        .unwrap();
+
+    assert_eq!(while_running, IdempotencyBegin::Mismatch);
+    assert_eq!(once_done, IdempotencyBegin::Mismatch);
+}
+
+pub async fn a_live_lease_blocks_a_second_runner_and_an_expired_one_is_taken_over<H: Harness>(
+    h: &H,
+) {
+    let store = h.store();
+    let (k, fp) = (key("9f1c2d3e-key-3"), Fingerprint::of(b"payload"));
+
+    let (x, y) = tokio::join!(
+        store.begin_request(&k, fp, t0(), minutes(1)),
+        store.begin_request(&k, fp, t0(), minutes(1)),
+    );
+    let taken_over = store
+        .begin_request(&k, fp, t0() + minutes(2), minutes(1))
+        .await
+        .unwrap();
+
+    let mut outcomes = [x.unwrap(), y.unwrap()];
+    outcomes.sort_by_key(|o| matches!(o, IdempotencyBegin::InProgress));
+    assert_eq!(
+        outcomes,
+        [IdempotencyBegin::Started, IdempotencyBegin::InProgress]
+    );
+    assert_eq!(taken_over, IdempotencyBegin::Started);
+}
+
+pub async fn a_released_request_can_run_again<H: Harness>(h: &H) {
+    let store = h.store();
+    let (k, fp) = (key("9f1c2d3e-key-4"), Fingerprint::of(b"payload"));
+    store.begin_request(&k, fp, t0(), minutes(1)).await.unwrap();
+
+    store.release_request(&k).await.unwrap();
+    let again = store.begin_request(&k, fp, t0(), minutes(1)).await.unwrap();
+
+    assert_eq!(again, IdempotencyBegin::Started);
+}
+
+// ----- voiding ----------------------------------------------------------------------------
+
+pub async fn voiding_cancels_an_open_invoice_and_never_a_paid_one<H: Harness>(h: &H) {
+    let store = h.store();
+    let (open, held, to_pay) = (
+        invoice("INV-1", &[100_000]),
+        invoice("INV-2", &[100_000]),
+        invoice("INV-3", &[100_000]),
+    );
+    seed(store, &[open.clone(), held.clone(), to_pay.clone()]).await;
+    create(store, &open_payment(1, &[held.clone()], t0())).await;
+    let payment = open_payment(2, &[to_pay.clone()], t0());
+    create(store, &payment).await;
+    applied(
+        store
+            .settle(&payment.reference, &paid("T", &payment), t0(), &token(1))
+            .await
+            .unwrap(),
+    );
+
+    let outcomes = [
+        store.void_invoice(&open.id, t0()).await.unwrap(),
+        store.void_invoice(&open.id, t0()).await.unwrap(),
+        store.void_invoice(&held.id, t0()).await.unwrap(),
+        store.void_invoice(&to_pay.id, t0()).await.unwrap(),
+        store
+            .void_invoice(&InvoiceId::parse("INV-404").unwrap(), t0())
+            .await
+            .unwrap(),
+    ];
+
+    assert_eq!(
+        outcomes,
+        [
+            VoidOutcome::Voided,
+            VoidOutcome::AlreadyVoided,
+            VoidOutcome::RefusedHeld,
+            VoidOutcome::RefusedPaid,
+            VoidOutcome::NotFound,
+        ]
+    );
+    assert_eq!(status_of(store, &open.id).await, InvoiceStatus::Cancelled);
+    assert_eq!(
+        store.upsert_invoice(&open, t0()).await.unwrap(),
+        UpsertOutcome::RefusedCancelled
+    );
+}

@@ -1,0 +1,810 @@
+//! The embedded store: one SQLite file in WAL mode with durable (`synchronous=FULL`) commits.
+//!
+//! Every [`Store`] method is one `BEGIN IMMEDIATE` transaction on the single writer connection, so
+//! each atomic step either commits whole or leaves nothing behind; SQLite's one-writer rule makes
+//! every read-decide-write inside it race-free. Blocking work runs on tokio's blocking pool.
+//! The schema migrates forward at open (`PRAGMA user_version`).
+
+use std::path::Path;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+
+use chrono::{DateTime, Duration, Utc};
+use hocphi_domain::{
+    ConflictReason, CreatePaymentError, Fingerprint, GatewayEvent, IdempotencyBegin,
+    IdempotencyKey, Invoice, InvoiceId, InvoiceStatus, Payment, PaymentRef, PaymentState,
+    PaymentStatus, Receipt, ReceiptId, ReceiptToken, School, SchoolId, Settled, Store, StoreError,
+    StoredResponse, Student, StudentCode, Transition, UpsertOutcome, VoidOutcome,
+};
+use rusqlite::{Connection, OptionalExtension, Transaction, TransactionBehavior, params};
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+
+const MIGRATIONS: &[&str] = &[r#"
+CREATE TABLE schools (id TEXT PRIMARY KEY, body TEXT NOT NULL);
+CREATE TABLE students (code TEXT PRIMARY KEY, body TEXT NOT NULL);
+CREATE TABLE invoices (
+    id TEXT PRIMARY KEY,
+    student TEXT NOT NULL,
+    status TEXT NOT NULL,
+    due_date TEXT NOT NULL,
+    held_by TEXT,
+    held_until INTEGER,
+    body TEXT NOT NULL
+);
+CREATE INDEX invoices_by_student ON invoices (student, status, due_date, id);
+CREATE TABLE payments (
+    reference TEXT PRIMARY KEY,
+    status TEXT NOT NULL,
+    created_at INTEGER NOT NULL,
+    body TEXT NOT NULL
+);
+CREATE INDEX payments_by_status ON payments (status, created_at);
+CREATE TABLE receipt_counters (
+    school TEXT NOT NULL,
+    school_year INTEGER NOT NULL,
+    last INTEGER NOT NULL,
+    PRIMARY KEY (school, school_year)
+);
+CREATE TABLE receipts (
+    id TEXT PRIMARY KEY,
+    payment TEXT NOT NULL UNIQUE,
+    school TEXT NOT NULL,
+    school_year INTEGER NOT NULL,
+    sequence INTEGER NOT NULL,
+    issued_at INTEGER NOT NULL,
+    body TEXT NOT NULL,
+    UNIQUE (school, school_year, sequence)
+);
+CREATE TABLE lookup_failures (
+    student TEXT PRIMARY KEY,
+    failures INTEGER NOT NULL,
+    window_ends INTEGER NOT NULL
+);
+CREATE TABLE idempotency (
+    key TEXT PRIMARY KEY,
+    fingerprint TEXT NOT NULL,
+    state TEXT NOT NULL,
+    lease_until INTEGER NOT NULL,
+    expires_at INTEGER NOT NULL,
+    response_status INTEGER,
+    response_body TEXT
+);
+"#];
+
+/// The SQLite adapter of the [`Store`] port.
+#[derive(Clone, Debug)]
+pub struct SqliteStore {
+    inner: Arc<Inner>,
+}
+
+#[derive(Debug)]
+struct Inner {
+    conn: Mutex<Connection>,
+    break_next_settle: AtomicBool,
+}
+
+#[derive(Debug, thiserror::Error)]
+#[error("injected failure half-way through a settle")]
+struct InjectedFailure;
+
+type Result<T, E = StoreError> = std::result::Result<T, E>;
+
+fn db(err: rusqlite::Error) -> StoreError {
+    StoreError::unavailable(err)
+}
+
+fn millis(at: DateTime<Utc>) -> i64 {
+    at.timestamp_millis()
+}
+
+fn to_json<T: Serialize>(value: &T) -> Result<String> {
+    serde_json::to_string(value).map_err(|e| StoreError::Corrupt(e.to_string()))
+}
+
+fn from_json<T: DeserializeOwned>(body: &str) -> Result<T> {
+    serde_json::from_str(body).map_err(|e| StoreError::Corrupt(e.to_string()))
+}
+
+impl SqliteStore {
+    /// Opens (creating if needed) the database file and migrates its schema.
+    pub fn open(path: impl AsRef<Path>) -> Result<Self> {
+        Self::with_connection(Connection::open(path).map_err(db)?)
+    }
+
+    /// A private in-memory database, for quick experiments; tests use files.
+    pub fn in_memory() -> Result<Self> {
+        Self::with_connection(Connection::open_in_memory().map_err(db)?)
+    }
+
+    fn with_connection(mut conn: Connection) -> Result<Self> {
+        conn.pragma_update(None, "journal_mode", "WAL")
+            .map_err(db)?;
+        conn.pragma_update(None, "synchronous", "FULL")
+            .map_err(db)?;
+        conn.pragma_update(None, "busy_timeout", 5_000)
+            .map_err(db)?;
+        migrate(&mut conn)?;
+        Ok(Self {
+            inner: Arc::new(Inner {
+                conn: Mutex::new(conn),
+                break_next_settle: AtomicBool::new(false),
+            }),
+        })
+    }
+
+    /// Makes the next settle fail after it has paid the invoices and before it writes the
+    /// receipt, to prove that a failure half-way leaves nothing behind.
+    #[cfg(feature = "conformance")]
+    pub fn break_next_settle(&self) {
+        self.inner.break_next_settle.store(true, Ordering::SeqCst);
+    }
+
+    async fn write<T, F>(&self, work: F) -> Result<T>
+    where
+        T: Send + 'static,
+        F: FnOnce(&Transaction<'_>, &Inner) -> Result<T> + Send + 'static,
+    {
+        let inner = Arc::clone(&self.inner);
+        tokio::task::spawn_blocking(move || {
+            let mut conn = inner.conn.lock().unwrap_or_else(|p| p.into_inner());
+            let tx = conn
+                .transaction_with_behavior(TransactionBehavior::Immediate)
+                .map_err(db)?;
+            let value = work(&tx, &inner)?;
+            tx.commit().map_err(db)?;
+            Ok(value)
+        })
+        .await
+        .map_err(StoreError::unavailable)?
+    }
+}
+
+fn migrate(conn: &mut Connection) -> Result<()> {
+    let tx = conn
+        .transaction_with_behavior(TransactionBehavior::Immediate)
+        .map_err(db)?;
+    let current: usize = tx
+        .pragma_query_value(None, "user_version", |row| row.get(0))
+        .map_err(db)?;
+    for (version, sql) in MIGRATIONS.iter().enumerate().skip(current) {
+        tx.execute_batch(sql).map_err(db)?;
+        tx.pragma_update(None, "user_version", version + 1)
+            .map_err(db)?;
+    }
+    tx.commit().map_err(db)
+}
+
+fn exec(tx: &Transaction<'_>, sql: &str, params: impl rusqlite::Params) -> Result<usize> {
+    tx.prepare_cached(sql)
+        .and_then(|mut stmt| stmt.execute(params))
+        .map_err(db)
+}
+
+fn query_one<T>(
+    tx: &Transaction<'_>,
+    sql: &str,
+    params: impl rusqlite::Params,
+    read: impl FnOnce(&rusqlite::Row<'_>) -> rusqlite::Result<T>,
+) -> Result<Option<T>> {
+    tx.prepare_cached(sql)
+        .and_then(|mut stmt| stmt.query_row(params, read).optional())
+        .map_err(db)
+}
+
+fn get_body<T: DeserializeOwned>(tx: &Transaction<'_>, sql: &str, key: &str) -> Result<Option<T>> {
+    query_one(tx, sql, [key], |row| row.get::<_, String>(0))?
+        .map(|body| from_json(&body))
+        .transpose()
+}
+
+fn load_payment(tx: &Transaction<'_>, reference: &PaymentRef) -> Result<Option<Payment>> {
+    get_body(
+        tx,
+        "SELECT body FROM payments WHERE reference = ?1",
+        reference.as_str(),
+    )
+}
+
+fn load_invoice(tx: &Transaction<'_>, id: &InvoiceId) -> Result<Option<Invoice>> {
+    get_body(tx, "SELECT body FROM invoices WHERE id = ?1", id.as_str())
+}
+
+fn load_receipt(tx: &Transaction<'_>, id: &ReceiptId) -> Result<Option<Receipt>> {
+    get_body(tx, "SELECT body FROM receipts WHERE id = ?1", id.as_str())
+}
+
+fn save_payment(tx: &Transaction<'_>, payment: &Payment) -> Result<()> {
+    exec(
+        tx,
+        "UPDATE payments SET status = ?2, body = ?3 WHERE reference = ?1",
+        params![
+            payment.reference.as_str(),
+            payment.status.as_str(),
+            to_json(payment)?
+        ],
+    )?;
+    Ok(())
+}
+
+fn save_invoice(tx: &Transaction<'_>, invoice: &Invoice) -> Result<()> {
+    exec(
+        tx,
+        "UPDATE invoices SET student = ?2, status = ?3, due_date = ?4, body = ?5 WHERE id = ?1",
+        params![
+            invoice.id.as_str(),
+            invoice.student.as_str(),
+            invoice.status.as_str(),
+            invoice.due_date.to_string(),
+            to_json(invoice)?
+        ],
+    )?;
+    Ok(())
+}
+
+/// The reference of the live payment holding an invoice, if any.
+fn live_hold(tx: &Transaction<'_>, id: &InvoiceId, now: DateTime<Utc>) -> Result<Option<String>> {
+    query_one(
+        tx,
+        "SELECT held_by FROM invoices WHERE id = ?1 AND held_by IS NOT NULL AND held_until > ?2",
+        params![id.as_str(), millis(now)],
+        |row| row.get(0),
+    )
+}
+
+fn release_holds(tx: &Transaction<'_>, payment: &Payment) -> Result<()> {
+    for id in &payment.invoices {
+        exec(
+            tx,
+            "UPDATE invoices SET held_by = NULL, held_until = NULL WHERE id = ?1 AND held_by = ?2",
+            params![id.as_str(), payment.reference.as_str()],
+        )?;
+    }
+    Ok(())
+}
+
+fn state_of(tx: &Transaction<'_>, payment: Payment) -> Result<PaymentState> {
+    let receipt = match payment.status {
+        PaymentStatus::Succeeded => load_receipt(tx, &ReceiptId::for_payment(&payment.reference))?,
+        PaymentStatus::Pending
+        | PaymentStatus::Failed
+        | PaymentStatus::Expired
+        | PaymentStatus::RefundDue => None,
+    };
+    Ok(PaymentState { payment, receipt })
+}
+
+struct SettleInput<'a> {
+    event: Option<&'a GatewayEvent>,
+    at: DateTime<Utc>,
+    token: Option<&'a ReceiptToken>,
+}
+
+fn apply(
+    tx: &Transaction<'_>,
+    inner: &Inner,
+    mut payment: Payment,
+    transition: Transition,
+    input: SettleInput<'_>,
+) -> Result<Settled> {
+    if transition == Transition::Keep {
+        return Ok(Settled::AlreadyFinal(state_of(tx, payment)?));
+    }
+    if let Some(GatewayEvent::Paid { txn, .. } | GatewayEvent::Declined { txn: Some(txn), .. }) =
+        input.event
+    {
+        payment.gateway_txn = Some(txn.clone());
+    }
+    payment.version += 1;
+    let receipt = match transition {
+        Transition::Keep => None,
+        Transition::Fail => {
+            if let Some(GatewayEvent::Declined { code, .. }) = input.event {
+                payment.failure_code = Some(code.clone());
+            }
+            payment.status = PaymentStatus::Failed;
+            release_holds(tx, &payment)?;
+            None
+        }
+        Transition::Expire => {
+            payment.status = PaymentStatus::Expired;
+            release_holds(tx, &payment)?;
+            None
+        }
+        Transition::Settle => pay_invoices(tx, inner, &mut payment, &input)?,
+    };
+    save_payment(tx, &payment)?;
+    Ok(Settled::Applied(PaymentState { payment, receipt }))
+}
+
+fn pay_invoices(
+    tx: &Transaction<'_>,
+    inner: &Inner,
+    payment: &mut Payment,
+    input: &SettleInput<'_>,
+) -> Result<Option<Receipt>> {
+    let mut invoices = Vec::with_capacity(payment.invoices.len());
+    for id in &payment.invoices {
+        match load_invoice(tx, id)? {
+            Some(invoice) if invoice.status == InvoiceStatus::Open => invoices.push(invoice),
+            Some(_) | None => {
+                payment.status = PaymentStatus::RefundDue;
+                release_holds(tx, payment)?;
+                return Ok(None);
+            }
+        }
+    }
+    release_holds(tx, payment)?;
+    for invoice in &mut invoices {
+        invoice.status = InvoiceStatus::Paid;
+        invoice.version += 1;
+        save_invoice(tx, invoice)?;
+    }
+    if inner.break_next_settle.swap(false, Ordering::SeqCst) {
+        return Err(StoreError::unavailable(InjectedFailure));
+    }
+    let school: School = get_body(
+        tx,
+        "SELECT body FROM schools WHERE id = ?1",
+        payment.school.as_str(),
+    )?
+    .ok_or_else(|| StoreError::Corrupt(format!("school {} is missing", payment.school)))?;
+    let sequence: u32 = tx
+        .query_row(
+            "INSERT INTO receipt_counters (school, school_year, last) VALUES (?1, ?2, 1)
+             ON CONFLICT (school, school_year) DO UPDATE SET last = last + 1
+             RETURNING last",
+            params![payment.school.as_str(), payment.school_year.first_year()],
+            |row| row.get(0),
+        )
+        .map_err(db)?;
+    let (txn, token) = match (input.event, input.token) {
+        (Some(GatewayEvent::Paid { txn, .. }), Some(token)) => (txn.clone(), token.clone()),
+        _ => return Err(StoreError::Corrupt("settle without a capture".into())),
+    };
+    let receipt = Receipt::issue(payment, &invoices, &school, sequence, txn, input.at, token);
+    exec(
+        tx,
+        "INSERT INTO receipts (id, payment, school, school_year, sequence, issued_at, body)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+        params![
+            receipt.id.as_str(),
+            payment.reference.as_str(),
+            payment.school.as_str(),
+            payment.school_year.first_year(),
+            sequence,
+            millis(input.at),
+            to_json(&receipt)?
+        ],
+    )?;
+    payment.status = PaymentStatus::Succeeded;
+    Ok(Some(receipt))
+}
+
+impl Store for SqliteStore {
+    async fn upsert_school(&self, school: &School) -> Result<()> {
+        let (id, body) = (school.id.to_string(), to_json(school)?);
+        self.write(move |tx, _| {
+            exec(
+                tx,
+                "INSERT INTO schools (id, body) VALUES (?1, ?2)
+                 ON CONFLICT (id) DO UPDATE SET body = excluded.body",
+                params![id, body],
+            )?;
+            Ok(())
+        })
+        .await
+    }
+
+    async fn school(&self, id: &SchoolId) -> Result<Option<School>> {
+        let id = id.to_string();
+        self.write(move |tx, _| get_body(tx, "SELECT body FROM schools WHERE id = ?1", &id))
+            .await
+    }
+
+    async fn upsert_student(&self, student: &Student) -> Result<()> {
+        let (code, body) = (student.code.to_string(), to_json(student)?);
+        self.write(move |tx, _| {
+            exec(
+                tx,
+                "INSERT INTO students (code, body) VALUES (?1, ?2)
+                 ON CONFLICT (code) DO UPDATE SET body = excluded.body",
+                params![code, body],
+            )?;
+            Ok(())
+        })
+        .await
+    }
+
+    async fn student(&self, code: &StudentCode) -> Result<Option<Student>> {
+        let code = code.to_string();
+        self.write(move |tx, _| get_body(tx, "SELECT body FROM students WHERE code = ?1", &code))
+            .await
+    }
+
+    async fn upsert_invoice(&self, invoice: &Invoice, now: DateTime<Utc>) -> Result<UpsertOutcome> {
+        let incoming = invoice.clone();
+        self.write(move |tx, _| {
+            let Some(existing) = load_invoice(tx, &incoming.id)? else {
+                let mut created = incoming;
+                created.status = InvoiceStatus::Open;
+                created.version = 1;
+                exec(
+                    tx,
+                    "INSERT INTO invoices (id, student, status, due_date, body)
+                     VALUES (?1, ?2, ?3, ?4, ?5)",
+                    params![
+                        created.id.as_str(),
+                        created.student.as_str(),
+                        created.status.as_str(),
+                        created.due_date.to_string(),
+                        to_json(&created)?
+                    ],
+                )?;
+                return Ok(UpsertOutcome::Created);
+            };
+            match existing.status {
+                InvoiceStatus::Paid => return Ok(UpsertOutcome::RefusedPaid),
+                InvoiceStatus::Cancelled => return Ok(UpsertOutcome::RefusedCancelled),
+                InvoiceStatus::Open => {}
+            }
+            if existing.same_content(&incoming) {
+                return Ok(UpsertOutcome::Unchanged);
+            }
+            if live_hold(tx, &existing.id, now)?.is_some() {
+                return Ok(UpsertOutcome::RefusedHeld);
+            }
+            let mut updated = incoming;
+            updated.status = InvoiceStatus::Open;
+            updated.version = existing.version + 1;
+            save_invoice(tx, &updated)?;
+            Ok(UpsertOutcome::Updated)
+        })
+        .await
+    }
+
+    async fn invoice(&self, id: &InvoiceId) -> Result<Option<Invoice>> {
+        let id = id.clone();
+        self.write(move |tx, _| load_invoice(tx, &id)).await
+    }
+
+    async fn open_invoices(&self, student: &StudentCode) -> Result<Vec<Invoice>> {
+        let student = student.to_string();
+        self.write(move |tx, _| {
+            let mut stmt = tx
+                .prepare_cached(
+                    "SELECT body FROM invoices WHERE student = ?1 AND status = 'open'
+                     ORDER BY due_date, id",
+                )
+                .map_err(db)?;
+            let bodies = stmt
+                .query_map([student], |row| row.get::<_, String>(0))
+                .map_err(db)?
+                .collect::<Result<Vec<_>, _>>()
+                .map_err(db)?;
+            bodies.iter().map(|b| from_json(b)).collect()
+        })
+        .await
+    }
+
+    async fn void_invoice(&self, id: &InvoiceId, now: DateTime<Utc>) -> Result<VoidOutcome> {
+        let id = id.clone();
+        self.write(move |tx, _| {
+            let Some(mut invoice) = load_invoice(tx, &id)? else {
+                return Ok(VoidOutcome::NotFound);
+            };
+            match invoice.status {
+                InvoiceStatus::Paid => return Ok(VoidOutcome::RefusedPaid),
+                InvoiceStatus::Cancelled => return Ok(VoidOutcome::AlreadyVoided),
+                InvoiceStatus::Open => {}
+            }
+            if live_hold(tx, &id, now)?.is_some() {
+                return Ok(VoidOutcome::RefusedHeld);
+            }
+            invoice.status = InvoiceStatus::Cancelled;
+            invoice.version += 1;
+            save_invoice(tx, &invoice)?;
+            Ok(VoidOutcome::Voided)
+        })
+        .await
+    }
+
+    async fn create_payment(
+        &self,
+        payment: &Payment,
+        now: DateTime<Utc>,
+    ) -> Result<(), CreatePaymentError> {
+        let payment = payment.clone();
+        self.write(move |tx, _| {
+            let conflict = |invoice: &InvoiceId, reason| {
+                Ok(Err(CreatePaymentError::Conflict {
+                    invoice: invoice.clone(),
+                    reason,
+                }))
+            };
+            if load_payment(tx, &payment.reference)?.is_some() {
+                return Ok(Err(CreatePaymentError::DuplicateReference));
+            }
+            let mut total = 0u64;
+            for id in &payment.invoices {
+                let Some(invoice) = load_invoice(tx, id)? else {
+                    return conflict(id, ConflictReason::Missing);
+                };
+                if invoice.status != InvoiceStatus::Open {
+                    return conflict(id, ConflictReason::NotOpen);
+                }
+                if invoice.student != payment.student || invoice.school != payment.school {
+                    return conflict(id, ConflictReason::Changed);
+                }
+                if live_hold(tx, id, now)?.is_some() {
+                    return conflict(id, ConflictReason::Held);
+                }
+                total += invoice.total().vnd();
+            }
+            if total != payment.amount.vnd() {
+                return conflict(&payment.invoices[0], ConflictReason::Changed);
+            }
+            exec(
+                tx,
+                "INSERT INTO payments (reference, status, created_at, body)
+                     VALUES (?1, ?2, ?3, ?4)",
+                params![
+                    payment.reference.as_str(),
+                    payment.status.as_str(),
+                    millis(payment.created_at),
+                    to_json(&payment)?
+                ],
+            )?;
+            for id in &payment.invoices {
+                exec(
+                    tx,
+                    "UPDATE invoices SET held_by = ?2, held_until = ?3 WHERE id = ?1",
+                    params![
+                        id.as_str(),
+                        payment.reference.as_str(),
+                        millis(payment.expires_at)
+                    ],
+                )?;
+            }
+            Ok(Ok(()))
+        })
+        .await?
+    }
+
+    async fn payment(&self, reference: &PaymentRef) -> Result<Option<Payment>> {
+        let reference = reference.clone();
+        self.write(move |tx, _| load_payment(tx, &reference)).await
+    }
+
+    async fn settle(
+        &self,
+        reference: &PaymentRef,
+        event: &GatewayEvent,
+        at: DateTime<Utc>,
+        receipt_token: &ReceiptToken,
+    ) -> Result<Settled> {
+        let (reference, event, token) = (reference.clone(), event.clone(), receipt_token.clone());
+        self.write(move |tx, inner| {
+            let Some(payment) = load_payment(tx, &reference)? else {
+                return Ok(Settled::UnknownPayment);
+            };
+            match payment.decide(&event) {
+                hocphi_domain::Decision::AmountMismatch { expected } => {
+                    Ok(Settled::AmountMismatch { expected })
+                }
+                hocphi_domain::Decision::Apply(transition) => apply(
+                    tx,
+                    inner,
+                    payment,
+                    transition,
+                    SettleInput {
+                        event: Some(&event),
+                        at,
+                        token: Some(&token),
+                    },
+                ),
+            }
+        })
+        .await
+    }
+
+    async fn expire(&self, reference: &PaymentRef, now: DateTime<Utc>) -> Result<Settled> {
+        let reference = reference.clone();
+        self.write(move |tx, inner| {
+            let Some(payment) = load_payment(tx, &reference)? else {
+                return Ok(Settled::UnknownPayment);
+            };
+            if payment.is_live(now) {
+                return Ok(Settled::NotDue(state_of(tx, payment)?));
+            }
+            let transition = payment.status.next(hocphi_domain::EventKind::TimedOut);
+            apply(
+                tx,
+                inner,
+                payment,
+                transition,
+                SettleInput {
+                    event: None,
+                    at: now,
+                    token: None,
+                },
+            )
+        })
+        .await
+    }
+
+    async fn receipt(&self, id: &ReceiptId) -> Result<Option<Receipt>> {
+        let id = id.clone();
+        self.write(move |tx, _| load_receipt(tx, &id)).await
+    }
+
+    async fn pending_created_before(
+        &self,
+        before: DateTime<Utc>,
+        limit: usize,
+    ) -> Result<Vec<Payment>> {
+        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+        self.write(move |tx, _| {
+            let mut stmt = tx
+                .prepare_cached(
+                    "SELECT body FROM payments WHERE status = 'pending' AND created_at < ?1
+                     ORDER BY created_at, reference LIMIT ?2",
+                )
+                .map_err(db)?;
+            let bodies = stmt
+                .query_map(params![millis(before), limit], |row| {
+                    row.get::<_, String>(0)
+                })
+                .map_err(db)?
+                .collect::<Result<Vec<_>, _>>()
+                .map_err(db)?;
+            bodies.iter().map(|b| from_json(b)).collect()
+        })
+        .await
+    }
+
+    async fn note_failed_lookup(
+        &self,
+        student: &StudentCode,
+        now: DateTime<Utc>,
+        window: Duration,
+    ) -> Result<u32> {
+        let student = student.to_string();
+        self.write(move |tx, _| {
+            query_one(
+                tx,
+                "INSERT INTO lookup_failures (student, failures, window_ends) VALUES (?1, 1, ?3)
+                 ON CONFLICT (student) DO UPDATE SET
+                   failures = CASE WHEN window_ends > ?2 THEN failures + 1 ELSE 1 END,
+                   window_ends = CASE WHEN window_ends > ?2 THEN window_ends ELSE ?3 END
+                 RETURNING failures",
+                params![student, millis(now), millis(now + window)],
+                |row| row.get(0),
+            )?
+            .ok_or_else(|| StoreError::Corrupt("the failure counter returned no row".into()))
+        })
+        .await
+    }
+
+    async fn failed_lookups(&self, student: &StudentCode, now: DateTime<Utc>) -> Result<u32> {
+        let student = student.to_string();
+        self.write(move |tx, _| {
+            Ok(tx
+                .query_row(
+                    "SELECT failures FROM lookup_failures WHERE student = ?1 AND window_ends > ?2",
+                    params![student, millis(now)],
+                    |row| row.get(0),
+                )
+                .optional()
+                .map_err(db)?
+                .unwrap_or(0))
+        })
+        .await
+    }
+
+    async fn begin_request(
+        &self,
+        key: &IdempotencyKey,
+        fingerprint: Fingerprint,
+        now: DateTime<Utc>,
+        lease: Duration,
+    ) -> Result<IdempotencyBegin> {
+        let key = key.to_string();
+        self.write(move |tx, _| {
+            let existing = tx
+                .query_row(
+                    "SELECT fingerprint, state, lease_until, expires_at, response_status,
+                            response_body
+                     FROM idempotency WHERE key = ?1",
+                    [&key],
+                    |row| {
+                        Ok((
+                            row.get::<_, String>(0)?,
+                            row.get::<_, String>(1)?,
+                            row.get::<_, i64>(2)?,
+                            row.get::<_, i64>(3)?,
+                            row.get::<_, Option<u16>>(4)?,
+                            row.get::<_, Option<String>>(5)?,
+                        ))
+                    },
+                )
+                .optional()
+                .map_err(db)?;
+            let now_ms = millis(now);
+            if let Some((stored, state, lease_until, expires_at, status, body)) = existing {
+                let same = Fingerprint::from_hex(&stored) == Some(fingerprint);
+                match (state.as_str(), status, body) {
+                    ("completed", Some(status), Some(body)) if expires_at > now_ms => {
+                        return Ok(if same {
+                            IdempotencyBegin::Replay(StoredResponse { status, body })
+                        } else {
+                            IdempotencyBegin::Mismatch
+                        });
+                    }
+                    ("in_progress", _, _) if lease_until > now_ms => {
+                        return Ok(if same {
+                            IdempotencyBegin::InProgress
+                        } else {
+                            IdempotencyBegin::Mismatch
+                        });
+                    }
+                    _ => {}
+                }
+            }
+            let lease_until = millis(now + lease);
+            exec(
+                tx,
+                "INSERT INTO idempotency (key, fingerprint, state, lease_until, expires_at)
+                 VALUES (?1, ?2, 'in_progress', ?3, ?3)
+                 ON CONFLICT (key) DO UPDATE SET fingerprint = excluded.fingerprint,
+                   state = 'in_progress', lease_until = excluded.lease_until,
+                   expires_at = excluded.expires_at, response_status = NULL,
+                   response_body = NULL",
+                params![key, fingerprint.to_hex(), lease_until],
+            )?;
+            Ok(IdempotencyBegin::Started)
+        })
+        .await
+    }
+
+    async fn complete_request(
+        &self,
+        key: &IdempotencyKey,
+        fingerprint: Fingerprint,
+        response: &StoredResponse,
+        now: DateTime<Utc>,
+        keep: Duration,
+    ) -> Result<()> {
+        let (key, response) = (key.to_string(), response.clone());
+        self.write(move |tx, _| {
+            exec(
+                tx,
+                "UPDATE idempotency SET state = 'completed', expires_at = ?3,
+                   response_status = ?4, response_body = ?5
+                 WHERE key = ?1 AND fingerprint = ?2 AND state = 'in_progress'",
+                params![
+                    key,
+                    fingerprint.to_hex(),
+                    millis(now + keep),
+                    response.status,
+                    response.body
+                ],
+            )?;
+            Ok(())
+        })
+        .await
+    }
+
+    async fn release_request(&self, key: &IdempotencyKey) -> Result<()> {
+        let key = key.to_string();
+        self.write(move |tx, _| {
+            exec(
+                tx,
+                "DELETE FROM idempotency WHERE key = ?1 AND state = 'in_progress'",
+                [key],
+            )?;
+            Ok(())
+        })
+        .await
+    }
+}
