@@ -9,9 +9,10 @@ use std::path::Path;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 
+use crate::plan::{Plan, plan};
 use chrono::{DateTime, Duration, Utc};
 use hocphi_domain::{
-    ConflictReason, CreatePaymentError, Fingerprint, GatewayEvent, IdempotencyBegin,
+    ConflictReason, CreatePaymentError, Fingerprint, GatewayEvent, GatewayTxnNo, IdempotencyBegin,
     IdempotencyKey, Invoice, InvoiceId, InvoiceStatus, Payment, PaymentRef, PaymentState,
     PaymentStatus, Receipt, ReceiptId, ReceiptToken, School, SchoolId, Settled, Store, StoreError,
     StoredResponse, Student, StudentCode, Transition, UpsertOutcome, VoidOutcome,
@@ -274,95 +275,82 @@ fn state_of(tx: &Transaction<'_>, payment: Payment) -> Result<PaymentState> {
     Ok(PaymentState { payment, receipt })
 }
 
-struct SettleInput<'a> {
-    event: Option<&'a GatewayEvent>,
-    at: DateTime<Utc>,
-    token: Option<&'a ReceiptToken>,
-}
-
+/// Reads what [`plan`] needs, then writes the plan, all inside the caller's transaction.
 fn apply(
     tx: &Transaction<'_>,
     inner: &Inner,
-    mut payment: Payment,
+    payment: Payment,
     transition: Transition,
-    input: SettleInput<'_>,
+    event: Option<&GatewayEvent>,
+    at: DateTime<Utc>,
+    token: Option<&ReceiptToken>,
 ) -> Result<Settled> {
-    if transition == Transition::Keep {
-        return Ok(Settled::AlreadyFinal(state_of(tx, payment)?));
-    }
-    if let Some(GatewayEvent::Paid { txn, .. } | GatewayEvent::Declined { txn: Some(txn), .. }) =
-        input.event
-    {
-        payment.gateway_txn = Some(txn.clone());
-    }
-    payment.version += 1;
-    let receipt = match transition {
-        Transition::Keep => None,
-        Transition::Fail => {
-            if let Some(GatewayEvent::Declined { code, .. }) = input.event {
-                payment.failure_code = Some(code.clone());
-            }
-            payment.status = PaymentStatus::Failed;
-            release_holds(tx, &payment)?;
-            None
-        }
-        Transition::Expire => {
-            payment.status = PaymentStatus::Expired;
-            release_holds(tx, &payment)?;
-            None
-        }
-        Transition::Settle => pay_invoices(tx, inner, &mut payment, &input)?,
+    let invoices = match transition {
+        Transition::Settle => payment
+            .invoices
+            .iter()
+            .map(|id| load_invoice(tx, id))
+            .collect::<Result<Vec<_>>>()?,
+        Transition::Fail | Transition::Expire | Transition::Keep => Vec::new(),
     };
-    save_payment(tx, &payment)?;
-    Ok(Settled::Applied(PaymentState { payment, receipt }))
+    match plan(payment, transition, event, invoices) {
+        Plan::Keep(payment) => Ok(Settled::AlreadyFinal(state_of(tx, payment)?)),
+        Plan::Close(payment) => {
+            release_holds(tx, &payment)?;
+            save_payment(tx, &payment)?;
+            Ok(Settled::Applied(PaymentState {
+                payment,
+                receipt: None,
+            }))
+        }
+        Plan::Pay {
+            payment,
+            invoices,
+            txn,
+        } => {
+            release_holds(tx, &payment)?;
+            for invoice in &invoices {
+                save_invoice(tx, invoice)?;
+            }
+            if inner.break_next_settle.swap(false, Ordering::SeqCst) {
+                return Err(StoreError::unavailable(InjectedFailure));
+            }
+            let token = token
+                .ok_or_else(|| StoreError::Corrupt("a capture without a receipt token".into()))?;
+            let receipt = issue_receipt(tx, &payment, &invoices, txn, at, token)?;
+            save_payment(tx, &payment)?;
+            Ok(Settled::Applied(PaymentState {
+                payment,
+                receipt: Some(receipt),
+            }))
+        }
+    }
 }
 
-fn pay_invoices(
+fn issue_receipt(
     tx: &Transaction<'_>,
-    inner: &Inner,
-    payment: &mut Payment,
-    input: &SettleInput<'_>,
-) -> Result<Option<Receipt>> {
-    let mut invoices = Vec::with_capacity(payment.invoices.len());
-    for id in &payment.invoices {
-        match load_invoice(tx, id)? {
-            Some(invoice) if invoice.status == InvoiceStatus::Open => invoices.push(invoice),
-            Some(_) | None => {
-                payment.status = PaymentStatus::RefundDue;
-                release_holds(tx, payment)?;
-                return Ok(None);
-            }
-        }
-    }
-    release_holds(tx, payment)?;
-    for invoice in &mut invoices {
-        invoice.status = InvoiceStatus::Paid;
-        invoice.version += 1;
-        save_invoice(tx, invoice)?;
-    }
-    if inner.break_next_settle.swap(false, Ordering::SeqCst) {
-        return Err(StoreError::unavailable(InjectedFailure));
-    }
+    payment: &Payment,
+    invoices: &[Invoice],
+    txn: GatewayTxnNo,
+    at: DateTime<Utc>,
+    token: &ReceiptToken,
+) -> Result<Receipt> {
     let school: School = get_body(
         tx,
         "SELECT body FROM schools WHERE id = ?1",
         payment.school.as_str(),
     )?
     .ok_or_else(|| StoreError::Corrupt(format!("school {} is missing", payment.school)))?;
-    let sequence: u32 = tx
-        .query_row(
-            "INSERT INTO receipt_counters (school, school_year, last) VALUES (?1, ?2, 1)
-             ON CONFLICT (school, school_year) DO UPDATE SET last = last + 1
-             RETURNING last",
-            params![payment.school.as_str(), payment.school_year.first_year()],
-            |row| row.get(0),
-        )
-        .map_err(db)?;
-    let (txn, token) = match (input.event, input.token) {
-        (Some(GatewayEvent::Paid { txn, .. }), Some(token)) => (txn.clone(), token.clone()),
-        _ => return Err(StoreError::Corrupt("settle without a capture".into())),
-    };
-    let receipt = Receipt::issue(payment, &invoices, &school, sequence, txn, input.at, token);
+    let sequence: u32 = query_one(
+        tx,
+        "INSERT INTO receipt_counters (school, school_year, last) VALUES (?1, ?2, 1)
+         ON CONFLICT (school, school_year) DO UPDATE SET last = last + 1
+         RETURNING last",
+        params![payment.school.as_str(), payment.school_year.first_year()],
+        |row| row.get(0),
+    )?
+    .ok_or_else(|| StoreError::Corrupt("the receipt counter returned no row".into()))?;
+    let receipt = Receipt::issue(payment, invoices, &school, sequence, txn, at, token.clone());
     exec(
         tx,
         "INSERT INTO receipts (id, payment, school, school_year, sequence, issued_at, body)
@@ -373,12 +361,11 @@ fn pay_invoices(
             payment.school.as_str(),
             payment.school_year.first_year(),
             sequence,
-            millis(input.at),
+            millis(at),
             to_json(&receipt)?
         ],
     )?;
-    payment.status = PaymentStatus::Succeeded;
-    Ok(Some(receipt))
+    Ok(receipt)
 }
 
 impl Store for SqliteStore {
@@ -597,11 +584,9 @@ impl Store for SqliteStore {
                     inner,
                     payment,
                     transition,
-                    SettleInput {
-                        event: Some(&event),
-                        at,
-                        token: Some(&token),
-                    },
+                    Some(&event),
+                    at,
+                    Some(&token),
                 ),
             }
         })
@@ -618,17 +603,7 @@ impl Store for SqliteStore {
                 return Ok(Settled::NotDue(state_of(tx, payment)?));
             }
             let transition = payment.status.next(hocphi_domain::EventKind::TimedOut);
-            apply(
-                tx,
-                inner,
-                payment,
-                transition,
-                SettleInput {
-                    event: None,
-                    at: now,
-                    token: None,
-                },
-            )
+            apply(tx, inner, payment, transition, None, now, None)
         })
         .await
     }

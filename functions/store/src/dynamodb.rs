@@ -1,0 +1,1042 @@
+//! The DynamoDB adapter: one table per province, single-table design.
+//!
+//! | item | PK | SK | other attributes |
+//! |---|---|---|---|
+//! | school | `SCHOOL#{id}` | `SCHOOL` | body |
+//! | student | `STUDENT#{code}` | `STUDENT` | body |
+//! | invoice | `INVOICE#{id}` | `INVOICE` | body, status, version, held_by, held_until; GSI1 `STUDENT#{code}` / `{status}#{due}#{id}` |
+//! | payment | `PAYMENT#{ref}` | `PAYMENT` | body, status, version; GSI2 `PENDING` / `{created ms}#{ref}` while pending |
+//! | receipt | `RECEIPT#{id}` | `RECEIPT` | body |
+//! | receipt counter | `COUNTER#{school}#{year}` | `COUNTER` | last |
+//! | look-up failures | `LOOKUPFAIL#{student}` | `LOOKUPFAIL` | failures, window_ends, expires_epoch (TTL) |
+//! | idempotency record | `IDEMPOTENCY#{key}` | `IDEMPOTENCY` | fingerprint, state, lease_until, expires_at, response, expires_epoch (TTL) |
+//!
+//! Every change is conditional. A settle is one `TransactWriteItems` (the payment, every covered
+//! invoice, the school-year counter and the receipt), conditioned on the versions it read and on
+//! the counter's last value, so receipt numbers are consecutive and never reused; a cancelled
+//! transaction is re-read and retried. Times are epoch milliseconds; the TTL attribute is in
+//! seconds, and expiry is also checked on read because TTL deletion is lazy.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use aws_sdk_dynamodb::Client;
+use aws_sdk_dynamodb::operation::put_item::PutItemError;
+use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
+use aws_sdk_dynamodb::operation::update_item::UpdateItemError;
+use aws_sdk_dynamodb::types::{
+    AttributeDefinition, AttributeValue, BillingMode, ConditionCheck, GlobalSecondaryIndex,
+    KeySchemaElement, KeyType, Projection, ProjectionType, Put, ReturnValue,
+    ReturnValuesOnConditionCheckFailure, ScalarAttributeType, TimeToLiveSpecification,
+    TransactWriteItem, Update,
+};
+use chrono::{DateTime, Duration, Utc};
+use hocphi_domain::{
+    ConflictReason, CreatePaymentError, Decision, EventKind, Fingerprint, GatewayEvent,
+    IdempotencyBegin, IdempotencyKey, Invoice, InvoiceId, InvoiceStatus, Payment, PaymentRef,
+    PaymentState, PaymentStatus, Receipt, ReceiptId, ReceiptToken, School, SchoolId, Settled,
+    Store, StoreError, StoredResponse, Student, StudentCode, Transition, UpsertOutcome,
+    VoidOutcome,
+};
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+
+use crate::plan::{Plan, plan};
+
+type Item = HashMap<String, AttributeValue>;
+type Result<T, E = StoreError> = std::result::Result<T, E>;
+
+const ATTEMPTS: u32 = 40;
+const CONDITION_FAILED: &str = "ConditionalCheckFailed";
+
+/// The DynamoDB adapter of the [`Store`] port.
+#[derive(Clone, Debug)]
+pub struct DynamoStore {
+    client: Client,
+    table: String,
+    break_next_settle: Arc<AtomicBool>,
+}
+
+#[derive(Debug, thiserror::Error)]
+#[error("injected failure in a settle transaction")]
+struct InjectedFailure;
+
+/// A client for DynamoDB with a rustls/ring HTTPS stack, region and credentials from the
+/// environment (as Lambda provides them); `endpoint` overrides the service address (tests, local).
+pub async fn client(endpoint: Option<&str>) -> Client {
+    let http = aws_smithy_http_client::Builder::new()
+        .tls_provider(aws_smithy_http_client::tls::Provider::Rustls(
+            aws_smithy_http_client::tls::rustls_provider::CryptoMode::Ring,
+        ))
+        .build_https();
+    let mut loader = aws_config::defaults(aws_config::BehaviorVersion::latest()).http_client(http);
+    if let Some(endpoint) = endpoint {
+        loader = loader.endpoint_url(endpoint);
+    }
+    Client::new(&loader.load().await)
+}
+
+/// Creates the table with its two indexes and TTL, as the infrastructure template declares it.
+pub async fn create_table(client: &Client, table: &str) -> Result<()> {
+    let attribute = |name: &str| {
+        AttributeDefinition::builder()
+            .attribute_name(name)
+            .attribute_type(ScalarAttributeType::S)
+            .build()
+            .map_err(StoreError::unavailable)
+    };
+    let key = |name: &str, kind: KeyType| {
+        KeySchemaElement::builder()
+            .attribute_name(name)
+            .key_type(kind)
+            .build()
+            .map_err(StoreError::unavailable)
+    };
+    let index = |name: &str, pk: &str, sk: &str| -> Result<GlobalSecondaryIndex> {
+        GlobalSecondaryIndex::builder()
+            .index_name(name)
+            .key_schema(key(pk, KeyType::Hash)?)
+            .key_schema(key(sk, KeyType::Range)?)
+            .projection(
+                Projection::builder()
+                    .projection_type(ProjectionType::All)
+                    .build(),
+            )
+            .build()
+            .map_err(StoreError::unavailable)
+    };
+    let mut request = client
+        .create_table()
+        .table_name(table)
+        .billing_mode(BillingMode::PayPerRequest)
+        .key_schema(key("PK", KeyType::Hash)?)
+        .key_schema(key("SK", KeyType::Range)?)
+        .global_secondary_indexes(index("GSI1", "GSI1PK", "GSI1SK")?)
+        .global_secondary_indexes(index("GSI2", "GSI2PK", "GSI2SK")?);
+    for name in ["PK", "SK", "GSI1PK", "GSI1SK", "GSI2PK", "GSI2SK"] {
+        request = request.attribute_definitions(attribute(name)?);
+    }
+    request.send().await.map_err(StoreError::unavailable)?;
+    client
+        .update_time_to_live()
+        .table_name(table)
+        .time_to_live_specification(
+            TimeToLiveSpecification::builder()
+                .enabled(true)
+                .attribute_name("expires_epoch")
+                .build()
+                .map_err(StoreError::unavailable)?,
+        )
+        .send()
+        .await
+        .map_err(StoreError::unavailable)?;
+    Ok(())
+}
+
+fn s(value: impl Into<String>) -> AttributeValue {
+    AttributeValue::S(value.into())
+}
+
+fn n(value: impl ToString) -> AttributeValue {
+    AttributeValue::N(value.to_string())
+}
+
+fn millis(at: DateTime<Utc>) -> i64 {
+    at.timestamp_millis()
+}
+
+fn key(pk: String, sk: &str) -> Item {
+    HashMap::from([("PK".to_owned(), s(pk)), ("SK".to_owned(), s(sk))])
+}
+
+fn text<'a>(item: &'a Item, name: &str) -> Result<&'a str> {
+    match item.get(name) {
+        Some(AttributeValue::S(value)) => Ok(value),
+        _ => Err(StoreError::Corrupt(format!("attribute {name} is missing"))),
+    }
+}
+
+fn number(item: &Item, name: &str) -> Result<i64> {
+    match item.get(name) {
+        Some(AttributeValue::N(value)) => value
+            .parse()
+            .map_err(|_| StoreError::Corrupt(format!("attribute {name} is not a number"))),
+        _ => Err(StoreError::Corrupt(format!("attribute {name} is missing"))),
+    }
+}
+
+fn body<T: DeserializeOwned>(item: &Item) -> Result<T> {
+    serde_json::from_str(text(item, "body")?).map_err(|e| StoreError::Corrupt(e.to_string()))
+}
+
+fn to_json<T: Serialize>(value: &T) -> Result<String> {
+    serde_json::to_string(value).map_err(|e| StoreError::Corrupt(e.to_string()))
+}
+
+/// `#name` placeholders in an expression stand for the attribute of the same name.
+fn names(expressions: &[&str]) -> Option<HashMap<String, String>> {
+    let mut map = HashMap::new();
+    for expression in expressions {
+        for (i, _) in expression.match_indices('#') {
+            let name: String = expression[i + 1..]
+                .chars()
+                .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
+                .collect();
+            map.insert(format!("#{name}"), name);
+        }
+    }
+    (!map.is_empty()).then_some(map)
+}
+
+fn values(pairs: &[(&str, AttributeValue)]) -> Option<HashMap<String, AttributeValue>> {
+    (!pairs.is_empty()).then(|| {
+        pairs
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), v.clone()))
+            .collect()
+    })
+}
+
+fn invoice_key(id: &InvoiceId) -> Item {
+    key(format!("INVOICE#{id}"), "INVOICE")
+}
+
+fn payment_key(reference: &PaymentRef) -> Item {
+    key(format!("PAYMENT#{reference}"), "PAYMENT")
+}
+
+fn receipt_key(id: &ReceiptId) -> Item {
+    key(format!("RECEIPT#{id}"), "RECEIPT")
+}
+
+fn counter_key(payment: &Payment) -> Item {
+    key(
+        format!(
+            "COUNTER#{}#{}",
+            payment.school,
+            payment.school_year.first_year()
+        ),
+        "COUNTER",
+    )
+}
+
+fn invoice_item(invoice: &Invoice) -> Result<Item> {
+    let mut item = invoice_key(&invoice.id);
+    item.extend([
+        ("status".to_owned(), s(invoice.status.as_str())),
+        ("version".to_owned(), n(invoice.version)),
+        ("body".to_owned(), s(to_json(invoice)?)),
+        (
+            "GSI1PK".to_owned(),
+            s(format!("STUDENT#{}", invoice.student)),
+        ),
+        (
+            "GSI1SK".to_owned(),
+            s(format!(
+                "{}#{}#{}",
+                invoice.status.as_str(),
+                invoice.due_date,
+                invoice.id
+            )),
+        ),
+    ]);
+    Ok(item)
+}
+
+fn payment_item(payment: &Payment) -> Result<Item> {
+    let mut item = payment_key(&payment.reference);
+    item.extend([
+        ("status".to_owned(), s(payment.status.as_str())),
+        ("version".to_owned(), n(payment.version)),
+        ("body".to_owned(), s(to_json(payment)?)),
+    ]);
+    if payment.status == PaymentStatus::Pending {
+        item.extend([
+            ("GSI2PK".to_owned(), s("PENDING")),
+            (
+                "GSI2SK".to_owned(),
+                s(format!(
+                    "{:015}#{}",
+                    millis(payment.created_at),
+                    payment.reference
+                )),
+            ),
+        ]);
+    }
+    Ok(item)
+}
+
+/// An invoice as stored, with the payment holding it and until when.
+struct StoredInvoice {
+    invoice: Invoice,
+    held_by: Option<String>,
+    held_until: Option<i64>,
+}
+
+impl StoredInvoice {
+    fn from_item(item: &Item) -> Result<Self> {
+        Ok(Self {
+            invoice: body(item)?,
+            held_by: text(item, "held_by").ok().map(str::to_owned),
+            held_until: number(item, "held_until").ok(),
+        })
+    }
+
+    fn live_hold(&self, now: DateTime<Utc>) -> bool {
+        self.held_by.is_some() && self.held_until.is_some_and(|until| until > millis(now))
+    }
+}
+
+enum Committed {
+    Yes,
+    /// Cancelled; the code of each item's cancellation reason, in request order.
+    No(Vec<Option<String>>),
+}
+
+impl DynamoStore {
+    /// A store over an existing table.
+    pub fn new(client: Client, table: impl Into<String>) -> Self {
+        Self {
+            client,
+            table: table.into(),
+            break_next_settle: Arc::new(AtomicBool::new(false)),
+        }
+    }
+
+    /// Makes the next settle transaction fail as a whole, to prove DynamoDB applies none of it.
+    #[cfg(feature = "conformance")]
+    pub fn break_next_settle(&self) {
+        self.break_next_settle.store(true, Ordering::SeqCst);
+    }
+
+    async fn get(&self, key: Item) -> Result<Option<Item>> {
+        let output = self
+            .client
+            .get_item()
+            .table_name(&self.table)
+            .set_key(Some(key))
+            .consistent_read(true)
+            .send()
+            .await
+            .map_err(StoreError::unavailable)?;
+        Ok(output.item)
+    }
+
+    async fn get_body<T: DeserializeOwned>(&self, key: Item) -> Result<Option<T>> {
+        self.get(key).await?.as_ref().map(body).transpose()
+    }
+
+    async fn put_body<T: Serialize>(&self, key: Item, value: &T) -> Result<()> {
+        let mut item = key;
+        item.insert("body".to_owned(), s(to_json(value)?));
+        self.client
+            .put_item()
+            .table_name(&self.table)
+            .set_item(Some(item))
+            .send()
+            .await
+            .map_err(StoreError::unavailable)?;
+        Ok(())
+    }
+
+    /// A conditional put; `false` when the condition failed.
+    async fn put_if(
+        &self,
+        item: Item,
+        condition: &str,
+        pairs: &[(&str, AttributeValue)],
+    ) -> Result<bool> {
+        let result = self
+            .client
+            .put_item()
+            .table_name(&self.table)
+            .set_item(Some(item))
+            .condition_expression(condition)
+            .set_expression_attribute_names(names(&[condition]))
+            .set_expression_attribute_values(values(pairs))
+            .send()
+            .await;
+        match result {
+            Ok(_) => Ok(true),
+            Err(err) => match err.into_service_error() {
+                PutItemError::ConditionalCheckFailedException(_) => Ok(false),
+                other => Err(StoreError::unavailable(other)),
+            },
+        }
+    }
+
+    fn put(
+        &self,
+        item: Item,
+        condition: &str,
+        pairs: &[(&str, AttributeValue)],
+    ) -> Result<TransactWriteItem> {
+        let put = Put::builder()
+            .table_name(&self.table)
+            .set_item(Some(item))
+            .condition_expression(condition)
+            .set_expression_attribute_names(names(&[condition]))
+            .set_expression_attribute_values(values(pairs))
+            .build()
+            .map_err(StoreError::unavailable)?;
+        Ok(TransactWriteItem::builder().put(put).build())
+    }
+
+    fn update(
+        &self,
+        key: Item,
+        expression: &str,
+        condition: &str,
+        pairs: &[(&str, AttributeValue)],
+    ) -> Result<TransactWriteItem> {
+        let update = Update::builder()
+            .table_name(&self.table)
+            .set_key(Some(key))
+            .update_expression(expression)
+            .condition_expression(condition)
+            .set_expression_attribute_names(names(&[expression, condition]))
+            .set_expression_attribute_values(values(pairs))
+            .build()
+            .map_err(StoreError::unavailable)?;
+        Ok(TransactWriteItem::builder().update(update).build())
+    }
+
+    async fn transact(&self, items: Vec<TransactWriteItem>) -> Result<Committed> {
+        let result = self
+            .client
+            .transact_write_items()
+            .set_transact_items(Some(items))
+            .send()
+            .await;
+        match result {
+            Ok(_) => Ok(Committed::Yes),
+            Err(err) => match err.into_service_error() {
+                TransactWriteItemsError::TransactionCanceledException(cancelled) => {
+                    Ok(Committed::No(
+                        cancelled
+                            .cancellation_reasons()
+                            .iter()
+                            .map(|r| r.code().map(str::to_owned))
+                            .collect(),
+                    ))
+                }
+                other => Err(StoreError::unavailable(other)),
+            },
+        }
+    }
+
+    async fn invoice_item_of(&self, id: &InvoiceId) -> Result<Option<StoredInvoice>> {
+        self.get(invoice_key(id))
+            .await?
+            .as_ref()
+            .map(StoredInvoice::from_item)
+            .transpose()
+    }
+
+    async fn state_of(&self, payment: Payment) -> Result<PaymentState> {
+        let receipt = match payment.status {
+            PaymentStatus::Succeeded => {
+                self.get_body(receipt_key(&ReceiptId::for_payment(&payment.reference)))
+                    .await?
+            }
+            PaymentStatus::Pending
+            | PaymentStatus::Failed
+            | PaymentStatus::Expired
+            | PaymentStatus::RefundDue => None,
+        };
+        Ok(PaymentState { payment, receipt })
+    }
+
+    /// One attempt at a transition: read, plan, write. `None` when a concurrent change cancelled
+    /// the transaction and the caller should try again.
+    async fn try_apply(
+        &self,
+        payment: Payment,
+        transition: Transition,
+        event: Option<&GatewayEvent>,
+        at: DateTime<Utc>,
+        token: Option<&ReceiptToken>,
+    ) -> Result<Option<Settled>> {
+        let read_version = payment.version;
+        let mut stored = Vec::with_capacity(payment.invoices.len());
+        if transition != Transition::Keep {
+            for id in &payment.invoices {
+                stored.push(self.invoice_item_of(id).await?);
+            }
+        }
+        let current = stored
+            .iter()
+            .map(|s| s.as_ref().map(|s| s.invoice.clone()))
+            .collect();
+        let payment_condition = (
+            "#version = :read_version",
+            [(":read_version", n(read_version))],
+        );
+        let mut items = Vec::new();
+        let (payment, receipt) = match plan(payment, transition, event, current) {
+            Plan::Keep(payment) => {
+                return Ok(Some(Settled::AlreadyFinal(self.state_of(payment).await?)));
+            }
+            Plan::Close(payment) => {
+                for held in stored.iter().flatten() {
+                    if held.held_by.as_deref() == Some(payment.reference.as_str()) {
+                        items.push(self.update(
+                            invoice_key(&held.invoice.id),
+                            "REMOVE held_by, held_until",
+                            "held_by = :reference",
+                            &[(":reference", s(payment.reference.as_str()))],
+                        )?);
+                    }
+                }
+                (payment, None)
+            }
+            Plan::Pay {
+                payment,
+                invoices,
+                txn,
+            } => {
+                for invoice in &invoices {
+                    items.push(self.put(
+                        invoice_item(invoice)?,
+                        "#version = :read_version AND #status = :open",
+                        &[
+                            (":read_version", n(invoice.version - 1)),
+                            (":open", s(InvoiceStatus::Open.as_str())),
+                        ],
+                    )?);
+                }
+                let school: School = self
+                    .get_body(key(format!("SCHOOL#{}", payment.school), "SCHOOL"))
+                    .await?
+                    .ok_or_else(|| {
+                        StoreError::Corrupt(format!("school {} is missing", payment.school))
+                    })?;
+                let counter = self.get(counter_key(&payment)).await?;
+                let last = counter.as_ref().map(|c| number(c, "last")).transpose()?;
+                let sequence = u32::try_from(last.unwrap_or(0) + 1)
+                    .map_err(|_| StoreError::Corrupt("receipt counter overflow".into()))?;
+                let mut counter_item = counter_key(&payment);
+                counter_item.insert("last".to_owned(), n(sequence));
+                items.push(match last {
+                    Some(last) => self.put(counter_item, "#last = :last", &[(":last", n(last))])?,
+                    None => self.put(counter_item, "attribute_not_exists(PK)", &[])?,
+                });
+                let token = token.ok_or_else(|| {
+                    StoreError::Corrupt("a capture without a receipt token".into())
+                })?;
+                let receipt = Receipt::issue(
+                    &payment,
+                    &invoices,
+                    &school,
+                    sequence,
+                    txn,
+                    at,
+                    token.clone(),
+                );
+                let mut receipt_item = receipt_key(&receipt.id);
+                receipt_item.insert("body".to_owned(), s(to_json(&receipt)?));
+                items.push(self.put(receipt_item, "attribute_not_exists(PK)", &[])?);
+                (payment, Some(receipt))
+            }
+        };
+        items.insert(
+            0,
+            self.put(
+                payment_item(&payment)?,
+                payment_condition.0,
+                &payment_condition.1,
+            )?,
+        );
+        let injected = receipt.is_some() && self.break_next_settle.swap(false, Ordering::SeqCst);
+        if injected {
+            let check = ConditionCheck::builder()
+                .table_name(&self.table)
+                .set_key(Some(key("FAULT#injected".into(), "FAULT")))
+                .condition_expression("attribute_exists(PK)")
+                .build()
+                .map_err(StoreError::unavailable)?;
+            items.push(TransactWriteItem::builder().condition_check(check).build());
+        }
+        match self.transact(items).await? {
+            Committed::Yes => Ok(Some(Settled::Applied(PaymentState { payment, receipt }))),
+            Committed::No(_) if injected => Err(StoreError::unavailable(InjectedFailure)),
+            Committed::No(_) => Ok(None),
+        }
+    }
+
+    async fn backoff(attempt: u32) {
+        let millis = u64::from(attempt.min(10)) * 3 + u64::from(attempt % 3);
+        tokio::time::sleep(std::time::Duration::from_millis(millis)).await;
+    }
+
+    async fn query_index(
+        &self,
+        index: &str,
+        condition: &str,
+        pairs: &[(&str, AttributeValue)],
+        limit: Option<usize>,
+    ) -> Result<Vec<Item>> {
+        let mut items = Vec::new();
+        let mut start = None;
+        loop {
+            let output = self
+                .client
+                .query()
+                .table_name(&self.table)
+                .index_name(index)
+                .key_condition_expression(condition)
+                .set_expression_attribute_values(values(pairs))
+                .set_exclusive_start_key(start)
+                .send()
+                .await
+                .map_err(StoreError::unavailable)?;
+            items.extend(output.items.unwrap_or_default());
+            start = output.last_evaluated_key;
+            let enough = limit.is_some_and(|l| items.len() >= l);
+            if start.is_none() || enough {
+                return Ok(items);
+            }
+        }
+    }
+}
+
+impl Store for DynamoStore {
+    async fn upsert_school(&self, school: &School) -> Result<()> {
+        self.put_body(key(format!("SCHOOL#{}", school.id), "SCHOOL"), school)
+            .await
+    }
+
+    async fn school(&self, id: &SchoolId) -> Result<Option<School>> {
+        self.get_body(key(format!("SCHOOL#{id}"), "SCHOOL")).await
+    }
+
+    async fn upsert_student(&self, student: &Student) -> Result<()> {
+        self.put_body(key(format!("STUDENT#{}", student.code), "STUDENT"), student)
+            .await
+    }
+
+    async fn student(&self, code: &StudentCode) -> Result<Option<Student>> {
+        self.get_body(key(format!("STUDENT#{code}"), "STUDENT"))
+            .await
+    }
+
+    async fn upsert_invoice(&self, invoice: &Invoice, now: DateTime<Utc>) -> Result<UpsertOutcome> {
+        for attempt in 0..ATTEMPTS {
+            let Some(existing) = self.invoice_item_of(&invoice.id).await? else {
+                let mut created = invoice.clone();
+                created.status = InvoiceStatus::Open;
+                created.version = 1;
+                if self
+                    .put_if(invoice_item(&created)?, "attribute_not_exists(PK)", &[])
+                    .await?
+                {
+                    return Ok(UpsertOutcome::Created);
+                }
+                Self::backoff(attempt).await;
+                continue;
+            };
+            match existing.invoice.status {
+                InvoiceStatus::Paid => return Ok(UpsertOutcome::RefusedPaid),
+                InvoiceStatus::Cancelled => return Ok(UpsertOutcome::RefusedCancelled),
+                InvoiceStatus::Open => {}
+            }
+            if existing.invoice.same_content(invoice) {
+                return Ok(UpsertOutcome::Unchanged);
+            }
+            if existing.live_hold(now) {
+                return Ok(UpsertOutcome::RefusedHeld);
+            }
+            let mut updated = invoice.clone();
+            updated.status = InvoiceStatus::Open;
+            updated.version = existing.invoice.version + 1;
+            if self
+                .put_if(
+                    invoice_item(&updated)?,
+                    "#version = :read_version",
+                    &[(":read_version", n(existing.invoice.version))],
+                )
+                .await?
+            {
+                return Ok(UpsertOutcome::Updated);
+            }
+            Self::backoff(attempt).await;
+        }
+        Err(StoreError::Contention)
+    }
+
+    async fn invoice(&self, id: &InvoiceId) -> Result<Option<Invoice>> {
+        self.get_body(invoice_key(id)).await
+    }
+
+    async fn open_invoices(&self, student: &StudentCode) -> Result<Vec<Invoice>> {
+        let items = self
+            .query_index(
+                "GSI1",
+                "GSI1PK = :student AND begins_with(GSI1SK, :open)",
+                &[
+                    (":student", s(format!("STUDENT#{student}"))),
+                    (":open", s("open#")),
+                ],
+                None,
+            )
+            .await?;
+        items.iter().map(body).collect()
+    }
+
+    async fn void_invoice(&self, id: &InvoiceId, now: DateTime<Utc>) -> Result<VoidOutcome> {
+        for attempt in 0..ATTEMPTS {
+            let Some(existing) = self.invoice_item_of(id).await? else {
+                return Ok(VoidOutcome::NotFound);
+            };
+            match existing.invoice.status {
+                InvoiceStatus::Paid => return Ok(VoidOutcome::RefusedPaid),
+                InvoiceStatus::Cancelled => return Ok(VoidOutcome::AlreadyVoided),
+                InvoiceStatus::Open => {}
+            }
+            if existing.live_hold(now) {
+                return Ok(VoidOutcome::RefusedHeld);
+            }
+            let mut voided = existing.invoice.clone();
+            voided.status = InvoiceStatus::Cancelled;
+            voided.version += 1;
+            if self
+                .put_if(
+                    invoice_item(&voided)?,
+                    "#version = :read_version",
+                    &[(":read_version", n(existing.invoice.version))],
+                )
+                .await?
+            {
+                return Ok(VoidOutcome::Voided);
+            }
+            Self::backoff(attempt).await;
+        }
+        Err(StoreError::Contention)
+    }
+
+    async fn create_payment(
+        &self,
+        payment: &Payment,
+        now: DateTime<Utc>,
+    ) -> Result<(), CreatePaymentError> {
+        let conflict = |invoice: &InvoiceId, reason| {
+            Err(CreatePaymentError::Conflict {
+                invoice: invoice.clone(),
+                reason,
+            })
+        };
+        for attempt in 0..ATTEMPTS {
+            if self.get(payment_key(&payment.reference)).await?.is_some() {
+                return Err(CreatePaymentError::DuplicateReference);
+            }
+            let mut items =
+                vec![self.put(payment_item(payment)?, "attribute_not_exists(PK)", &[])?];
+            let mut total = 0u64;
+            for id in &payment.invoices {
+                let Some(stored) = self.invoice_item_of(id).await? else {
+                    return conflict(id, ConflictReason::Missing);
+                };
+                let invoice = &stored.invoice;
+                if invoice.status != InvoiceStatus::Open {
+                    return conflict(id, ConflictReason::NotOpen);
+                }
+                if invoice.student != payment.student || invoice.school != payment.school {
+                    return conflict(id, ConflictReason::Changed);
+                }
+                if stored.live_hold(now) {
+                    return conflict(id, ConflictReason::Held);
+                }
+                total += invoice.total().vnd();
+                items.push(self.update(
+                    invoice_key(id),
+                    "SET held_by = :reference, held_until = :until",
+                    "#version = :read_version AND #status = :open AND (attribute_not_exists(held_until) OR held_until <= :now)",
+                    &[
+                        (":reference", s(payment.reference.as_str())),
+                        (":until", n(millis(payment.expires_at))),
+                        (":read_version", n(invoice.version)),
+                        (":open", s(InvoiceStatus::Open.as_str())),
+                        (":now", n(millis(now))),
+                    ],
+                )?);
+            }
+            if total != payment.amount.vnd() {
+                return conflict(&payment.invoices[0], ConflictReason::Changed);
+            }
+            match self.transact(items).await? {
+                Committed::Yes => return Ok(()),
+                Committed::No(codes)
+                    if codes.first().and_then(Option::as_deref) == Some(CONDITION_FAILED) =>
+                {
+                    return Err(CreatePaymentError::DuplicateReference);
+                }
+                Committed::No(_) => Self::backoff(attempt).await,
+            }
+        }
+        Err(StoreError::Contention.into())
+    }
+
+    async fn payment(&self, reference: &PaymentRef) -> Result<Option<Payment>> {
+        self.get_body(payment_key(reference)).await
+    }
+
+    async fn settle(
+        &self,
+        reference: &PaymentRef,
+        event: &GatewayEvent,
+        at: DateTime<Utc>,
+        receipt_token: &ReceiptToken,
+    ) -> Result<Settled> {
+        for attempt in 0..ATTEMPTS {
+            let Some(payment) = self.payment(reference).await? else {
+                return Ok(Settled::UnknownPayment);
+            };
+            let transition = match payment.decide(event) {
+                Decision::AmountMismatch { expected } => {
+                    return Ok(Settled::AmountMismatch { expected });
+                }
+                Decision::Apply(transition) => transition,
+            };
+            if let Some(outcome) = self
+                .try_apply(payment, transition, Some(event), at, Some(receipt_token))
+                .await?
+            {
+                return Ok(outcome);
+            }
+            Self::backoff(attempt).await;
+        }
+        Err(StoreError::Contention)
+    }
+
+    async fn expire(&self, reference: &PaymentRef, now: DateTime<Utc>) -> Result<Settled> {
+        for attempt in 0..ATTEMPTS {
+            let Some(payment) = self.payment(reference).await? else {
+                return Ok(Settled::UnknownPayment);
+            };
+            if payment.is_live(now) {
+                return Ok(Settled::NotDue(self.state_of(payment).await?));
+            }
+            let transition = payment.status.next(EventKind::TimedOut);
+            if let Some(outcome) = self.try_apply(payment, transition, None, now, None).await? {
+                return Ok(outcome);
+            }
+            Self::backoff(attempt).await;
+        }
+        Err(StoreError::Contention)
+    }
+
+    async fn receipt(&self, id: &ReceiptId) -> Result<Option<Receipt>> {
+        self.get_body(receipt_key(id)).await
+    }
+
+    async fn pending_created_before(
+        &self,
+        before: DateTime<Utc>,
+        limit: usize,
+    ) -> Result<Vec<Payment>> {
+        let items = self
+            .query_index(
+                "GSI2",
+                "GSI2PK = :pending AND GSI2SK < :before",
+                &[
+                    (":pending", s("PENDING")),
+                    (":before", s(format!("{:015}", millis(before)))),
+                ],
+                Some(limit),
+            )
+            .await?;
+        let mut payments = Vec::with_capacity(items.len());
+        for item in &items {
+            let payment: Payment = body(item)?;
+            if payment.status == PaymentStatus::Pending {
+                payments.push(payment);
+            }
+        }
+        payments.truncate(limit);
+        Ok(payments)
+    }
+
+    async fn note_failed_lookup(
+        &self,
+        student: &StudentCode,
+        now: DateTime<Utc>,
+        window: Duration,
+    ) -> Result<u32> {
+        let item_key = key(format!("LOOKUPFAIL#{student}"), "LOOKUPFAIL");
+        for attempt in 0..ATTEMPTS {
+            let counted = self
+                .client
+                .update_item()
+                .table_name(&self.table)
+                .set_key(Some(item_key.clone()))
+                .update_expression("SET failures = failures + :one")
+                .condition_expression("window_ends > :now")
+                .expression_attribute_values(":one", n(1))
+                .expression_attribute_values(":now", n(millis(now)))
+                .return_values(ReturnValue::AllNew)
+                .send()
+                .await;
+            match counted {
+                Ok(output) => {
+                    let failures = output
+                        .attributes
+                        .as_ref()
+                        .map(|a| number(a, "failures"))
+                        .transpose()?
+                        .unwrap_or(1);
+                    return u32::try_from(failures)
+                        .map_err(|_| StoreError::Corrupt("failure count".into()));
+                }
+                Err(err) => match err.into_service_error() {
+                    UpdateItemError::ConditionalCheckFailedException(_) => {}
+                    other => return Err(StoreError::unavailable(other)),
+                },
+            }
+            let ends = now + window;
+            let mut fresh = item_key.clone();
+            fresh.extend([
+                ("failures".to_owned(), n(1)),
+                ("window_ends".to_owned(), n(millis(ends))),
+                ("expires_epoch".to_owned(), n(ends.timestamp())),
+            ]);
+            if self
+                .put_if(
+                    fresh,
+                    "attribute_not_exists(PK) OR window_ends <= :now",
+                    &[(":now", n(millis(now)))],
+                )
+                .await?
+            {
+                return Ok(1);
+            }
+            Self::backoff(attempt).await;
+        }
+        Err(StoreError::Contention)
+    }
+
+    async fn failed_lookups(&self, student: &StudentCode, now: DateTime<Utc>) -> Result<u32> {
+        let Some(item) = self
+            .get(key(format!("LOOKUPFAIL#{student}"), "LOOKUPFAIL"))
+            .await?
+        else {
+            return Ok(0);
+        };
+        if number(&item, "window_ends")? <= millis(now) {
+            return Ok(0);
+        }
+        u32::try_from(number(&item, "failures")?)
+            .map_err(|_| StoreError::Corrupt("failure count".into()))
+    }
+
+    async fn begin_request(
+        &self,
+        key_: &IdempotencyKey,
+        fingerprint: Fingerprint,
+        now: DateTime<Utc>,
+        lease: Duration,
+    ) -> Result<IdempotencyBegin> {
+        let until = now + lease;
+        let mut item = key(format!("IDEMPOTENCY#{key_}"), "IDEMPOTENCY");
+        item.extend([
+            ("fingerprint".to_owned(), s(fingerprint.to_hex())),
+            ("state".to_owned(), s("in_progress")),
+            ("lease_until".to_owned(), n(millis(until))),
+            ("expires_at".to_owned(), n(millis(until))),
+            ("expires_epoch".to_owned(), n(until.timestamp() + 86_400)),
+        ]);
+        let condition = "attribute_not_exists(PK) OR expires_at <= :now";
+        let result = self
+            .client
+            .put_item()
+            .table_name(&self.table)
+            .set_item(Some(item))
+            .condition_expression(condition)
+            .expression_attribute_values(":now", n(millis(now)))
+            .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld)
+            .send()
+            .await;
+        let old = match result {
+            Ok(_) => return Ok(IdempotencyBegin::Started),
+            Err(err) => match err.into_service_error() {
+                PutItemError::ConditionalCheckFailedException(failed) => failed
+                    .item()
+                    .cloned()
+                    .ok_or_else(|| StoreError::Corrupt("no record returned on conflict".into()))?,
+                other => return Err(StoreError::unavailable(other)),
+            },
+        };
+        let same = Fingerprint::from_hex(text(&old, "fingerprint")?) == Some(fingerprint);
+        if !same {
+            return Ok(IdempotencyBegin::Mismatch);
+        }
+        match text(&old, "state")? {
+            "completed" => Ok(IdempotencyBegin::Replay(StoredResponse {
+                status: u16::try_from(number(&old, "response_status")?)
+                    .map_err(|_| StoreError::Corrupt("response status".into()))?,
+                body: text(&old, "response_body")?.to_owned(),
+            })),
+            _ => Ok(IdempotencyBegin::InProgress),
+        }
+    }
+
+    async fn complete_request(
+        &self,
+        key_: &IdempotencyKey,
+        fingerprint: Fingerprint,
+        response: &StoredResponse,
+        now: DateTime<Utc>,
+        keep: Duration,
+    ) -> Result<()> {
+        let until = now + keep;
+        let expression = "SET #state = :completed, expires_at = :until, expires_epoch = :epoch, response_status = :status, response_body = :body";
+        let condition = "fingerprint = :fingerprint AND #state = :in_progress";
+        let result = self
+            .client
+            .update_item()
+            .table_name(&self.table)
+            .set_key(Some(key(format!("IDEMPOTENCY#{key_}"), "IDEMPOTENCY")))
+            .update_expression(expression)
+            .condition_expression(condition)
+            .set_expression_attribute_names(names(&[expression, condition]))
+            .set_expression_attribute_values(values(&[
+                (":completed", s("completed")),
+                (":in_progress", s("in_progress")),
+                (":until", n(millis(until))),
+                (":epoch", n(until.timestamp() + 86_400)),
+                (":status", n(response.status)),
+                (":body", s(response.body.as_str())),
+                (":fingerprint", s(fingerprint.to_hex())),
+            ]))
+            .send()
+            .await;
+        match result {
+            Ok(_) => Ok(()),
+            Err(err) => match err.into_service_error() {
+                UpdateItemError::ConditionalCheckFailedException(_) => Ok(()),
+                other => Err(StoreError::unavailable(other)),
+            },
+        }
+    }
+
+    async fn release_request(&self, key_: &IdempotencyKey) -> Result<()> {
+        let condition = "#state = :in_progress";
+        let result = self
+            .client
+            .delete_item()
+            .table_name(&self.table)
+            .set_key(Some(key(format!("IDEMPOTENCY#{key_}"), "IDEMPOTENCY")))
+            .condition_expression(condition)
+            .set_expression_attribute_names(names(&[condition]))
+            .expression_attribute_values(":in_progress", s("in_progress"))
+            .send()
+            .await;
+        match result {
+            Ok(_) => Ok(()),
+            Err(err) => match err.into_service_error() {
+                aws_sdk_dynamodb::operation::delete_item::DeleteItemError::ConditionalCheckFailedException(_) => Ok(()),
+                other => Err(StoreError::unavailable(other)),
+            },
+        }
+    }
+}

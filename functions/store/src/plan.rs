@@ -1,0 +1,76 @@
+//! What a settle or an expiry changes, decided once for every adapter.
+//!
+//! An adapter reads the payment and its invoices, asks [`plan`] what to write, and writes it in
+//! one atomic step (allocating the receipt number in that same step when the plan pays).
+
+use hocphi_domain::{
+    GatewayEvent, GatewayTxnNo, Invoice, InvoiceStatus, Payment, PaymentStatus, Transition,
+};
+
+/// The writes one transition needs.
+#[derive(Debug)]
+pub(crate) enum Plan {
+    /// Nothing changes; the payment already has its outcome.
+    Keep(Payment),
+    /// The payment closes without paying anything (failed, expired, or refund due); its holds
+    /// on invoices are released.
+    Close(Payment),
+    /// The payment succeeds: these invoices become Paid and a receipt is issued for `txn`.
+    Pay {
+        payment: Payment,
+        invoices: Vec<Invoice>,
+        txn: GatewayTxnNo,
+    },
+}
+
+/// Decides the writes of `transition` for `payment`, given its covered invoices as currently
+/// stored (in the payment's order; `None` where one is missing).
+pub(crate) fn plan(
+    mut payment: Payment,
+    transition: Transition,
+    event: Option<&GatewayEvent>,
+    invoices: Vec<Option<Invoice>>,
+) -> Plan {
+    let status = match (transition, event) {
+        (Transition::Settle, Some(GatewayEvent::Paid { txn, .. })) => {
+            let open: Option<Vec<Invoice>> = invoices
+                .into_iter()
+                .map(|i| i.filter(|i| i.status == InvoiceStatus::Open))
+                .collect();
+            if let Some(mut invoices) = open {
+                for invoice in &mut invoices {
+                    invoice.status = InvoiceStatus::Paid;
+                    invoice.version += 1;
+                }
+                touch(&mut payment, event, PaymentStatus::Succeeded);
+                return Plan::Pay {
+                    txn: txn.clone(),
+                    payment,
+                    invoices,
+                };
+            }
+            PaymentStatus::RefundDue
+        }
+        (Transition::Fail, Some(GatewayEvent::Declined { code, .. })) => {
+            payment.failure_code = Some(code.clone());
+            PaymentStatus::Failed
+        }
+        (Transition::Expire, _) => PaymentStatus::Expired,
+        (Transition::Keep, _) | (Transition::Settle | Transition::Fail, _) => {
+            return Plan::Keep(payment);
+        }
+    };
+    touch(&mut payment, event, status);
+    Plan::Close(payment)
+}
+
+fn touch(payment: &mut Payment, event: Option<&GatewayEvent>, status: PaymentStatus) {
+    payment.status = status;
+    payment.version += 1;
+    match event {
+        Some(GatewayEvent::Paid { txn, .. } | GatewayEvent::Declined { txn: Some(txn), .. }) => {
+            payment.gateway_txn = Some(txn.clone());
+        }
+        Some(GatewayEvent::Declined { txn: None, .. }) | None => {}
+    }
+}
