@@ -1,1 +1,39 @@
-fn main() {}
+//! `cargo xtask <task>`: hocphi's build, test and run tasks, in Rust so they work wherever cargo does.
+//!
+//! Each task says what it is doing, installs what a fresh machine lacks, and stops at the first
+//! failure with a message that names the step.
+
+mod moto;
+mod run;
+mod tasks;
+
+use std::process::ExitCode;
+
+const USAGE: &str = "\
+usage: cargo xtask <task>
+
+tasks:
+  test    everything CI checks: formatting, clippy -D warnings, the wasm build of the domain, all tests
+  bench   the benchmarks (settles/s on SQLite, gateway verification time)
+  dev     the local stack: page, API and gateway simulator on 127.0.0.1:8080";
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let result = match args.first().map(String::as_str) {
+        Some("test") => tasks::test(),
+        Some("bench") => tasks::bench(),
+        Some("dev") => tasks::dev(&args[1..]),
+        Some("-h" | "--help" | "help") | None => {
+            println!("{USAGE}");
+            return ExitCode::SUCCESS;
+        }
+        Some(other) => Err(run::Failure(format!("unknown task `{other}`\n\n{USAGE}"))),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(run::Failure(message)) => {
+            eprintln!("\nxtask: {message}");
+            ExitCode::FAILURE
+        }
+    }
+}

@@ -1,0 +1,52 @@
+//! Running commands: each step is announced, timed, and turned into a [`Failure`] that names it.
+
+use std::path::PathBuf;
+use std::process::Command;
+use std::time::Instant;
+
+/// A step that failed, with the message to show.
+#[derive(Debug)]
+pub struct Failure(pub String);
+
+/// The workspace root (the parent of `infra/xtask`).
+pub fn root() -> PathBuf {
+    let manifest = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    manifest
+        .ancestors()
+        .nth(2)
+        .map(PathBuf::from)
+        .unwrap_or(manifest)
+}
+
+/// `cargo` as invoked by the user (respects `CARGO`).
+pub fn cargo() -> Command {
+    let mut command = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()));
+    command.current_dir(root());
+    command
+}
+
+/// Runs a step to completion, streaming its output.
+pub fn step(what: &str, command: &mut Command) -> Result<(), Failure> {
+    println!("\n==> {what}");
+    let started = Instant::now();
+    let status = command
+        .status()
+        .map_err(|e| Failure(format!("{what}: could not start {command:?}: {e}")))?;
+    if status.success() {
+        println!("    ok ({:.1?})", started.elapsed());
+        Ok(())
+    } else {
+        Err(Failure(format!(
+            "{what} failed ({status}); see the output above"
+        )))
+    }
+}
+
+/// True when a command can be started and exits successfully.
+pub fn succeeds(command: &mut Command) -> bool {
+    command
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success())
+}

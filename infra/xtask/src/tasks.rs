@@ -1,0 +1,116 @@
+//! The tasks behind `cargo xtask test | bench | dev`.
+
+use std::process::Command;
+
+use crate::moto;
+use crate::run::{Failure, cargo, step, succeeds};
+
+/// Makes sure the toolchain pieces the tasks use are installed (rustfmt, clippy, the wasm target).
+fn toolchain() -> Result<(), Failure> {
+    if !succeeds(cargo().args(["fmt", "--version"]))
+        || !succeeds(cargo().args(["clippy", "--version"]))
+    {
+        step(
+            "installing rustfmt and clippy",
+            Command::new("rustup").args(["component", "add", "rustfmt", "clippy"]),
+        )?;
+    }
+    let installed = Command::new("rustup")
+        .args(["target", "list", "--installed"])
+        .output()
+        .map(|o| String::from_utf8_lossy(&o.stdout).contains("wasm32-unknown-unknown"))
+        .unwrap_or(false);
+    if !installed {
+        step(
+            "installing the wasm32-unknown-unknown target",
+            Command::new("rustup").args(["target", "add", "wasm32-unknown-unknown"]),
+        )?;
+    }
+    Ok(())
+}
+
+/// Everything CI checks.
+pub fn test() -> Result<(), Failure> {
+    toolchain()?;
+    step(
+        "formatting (cargo fmt --check)",
+        cargo().args(["fmt", "--all", "--check"]),
+    )?;
+    step(
+        "lints (cargo clippy -D warnings)",
+        cargo().args([
+            "clippy",
+            "--workspace",
+            "--all-targets",
+            "--all-features",
+            "--locked",
+            "--",
+            "-D",
+            "warnings",
+        ]),
+    )?;
+    step(
+        "the domain builds for the browser (wasm32)",
+        cargo().args([
+            "build",
+            "--locked",
+            "-p",
+            "hocphi-domain",
+            "--target",
+            "wasm32-unknown-unknown",
+        ]),
+    )?;
+    let moto = moto::start()?;
+    step(
+        "all tests (DynamoDB tests against moto)",
+        cargo()
+            .args(["test", "--workspace", "--all-features", "--locked"])
+            .env("HOCPHI_DYNAMODB_ENDPOINT", &moto.endpoint)
+            .env("AWS_ACCESS_KEY_ID", "test")
+            .env("AWS_SECRET_ACCESS_KEY", "test")
+            .env("AWS_REGION", "us-east-1")
+            .env_remove("AWS_PROFILE"),
+    )?;
+    drop(moto);
+    println!("\nall checks passed");
+    Ok(())
+}
+
+/// The benchmarks; figures are printed, never asserted.
+pub fn bench() -> Result<(), Failure> {
+    step(
+        "settles per second on the SQLite store",
+        cargo().args([
+            "bench",
+            "--locked",
+            "-p",
+            "hocphi-store",
+            "--all-features",
+            "--bench",
+            "settle",
+        ]),
+    )?;
+    step(
+        "gateway callback verification",
+        cargo().args([
+            "bench",
+            "--locked",
+            "-p",
+            "hocphi-gateways",
+            "--bench",
+            "verify",
+            "--",
+            "--warm-up-time",
+            "1",
+            "--measurement-time",
+            "3",
+        ]),
+    )
+}
+
+/// The local stack.
+pub fn dev(_args: &[String]) -> Result<(), Failure> {
+    Err(Failure(
+        "the local stack is not built yet (see the README's status section)".into(),
+    ))
+}
