@@ -50,3 +50,62 @@ pub fn succeeds(command: &mut Command) -> bool {
         .status()
         .is_ok_and(|s| s.success())
 }
+
+/// Test counts summed over every `test result:` line of cargo's output.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct Counts {
+    pub passed: u64,
+    pub failed: u64,
+    pub ignored: u64,
+}
+
+impl Counts {
+    fn add_line(&mut self, line: &str) {
+        let Some(rest) = line.trim().strip_prefix("test result: ") else {
+            return;
+        };
+        for part in rest.split(';') {
+            let mut words = part.split_whitespace().rev();
+            let (Some(kind), Some(number)) = (words.next(), words.next()) else {
+                continue;
+            };
+            let Ok(number) = number.parse::<u64>() else {
+                continue;
+            };
+            match kind {
+                "passed" => self.passed += number,
+                "failed" => self.failed += number,
+                "ignored" => self.ignored += number,
+                _ => {}
+            }
+        }
+    }
+}
+
+/// Runs a test step, echoing its output and counting the tests it reports.
+pub fn test_step(what: &str, command: &mut Command) -> Result<Counts, Failure> {
+    use std::io::{BufRead, BufReader};
+    println!("\n==> {what}");
+    let started = Instant::now();
+    let mut child = command
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .map_err(|e| Failure(format!("{what}: could not start {command:?}: {e}")))?;
+    let mut counts = Counts::default();
+    if let Some(stdout) = child.stdout.take() {
+        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+            counts.add_line(&line);
+            println!("{line}");
+        }
+    }
+    let status = child.wait().map_err(|e| Failure(format!("{what}: {e}")))?;
+    if status.success() {
+        println!("    ok ({:.1?})", started.elapsed());
+        Ok(counts)
+    } else {
+        Err(Failure(format!(
+            "{what} failed ({status}): {} passed, {} failed; see the output above",
+            counts.passed, counts.failed
+        )))
+    }
+}

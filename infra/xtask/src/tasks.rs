@@ -3,7 +3,7 @@
 use std::process::Command;
 
 use crate::moto;
-use crate::run::{Failure, cargo, step, succeeds};
+use crate::run::{Failure, cargo, step, succeeds, test_step};
 
 /// Makes sure the toolchain pieces the tasks use are installed (rustfmt, clippy, the wasm target).
 fn toolchain() -> Result<(), Failure> {
@@ -61,7 +61,7 @@ pub fn test() -> Result<(), Failure> {
         ]),
     )?;
     let moto = moto::start()?;
-    step(
+    let counts = test_step(
         "all tests (DynamoDB tests against moto)",
         cargo()
             .args(["test", "--workspace", "--all-features", "--locked"])
@@ -73,6 +73,10 @@ pub fn test() -> Result<(), Failure> {
     )?;
     drop(moto);
     println!("\nall checks passed");
+    println!(
+        "{} passed, {} failed, {} skipped",
+        counts.passed, counts.failed, counts.ignored
+    );
     Ok(())
 }
 
