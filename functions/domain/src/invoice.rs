@@ -4,7 +4,7 @@
 //! invoice only ever moves Open → Paid (by a settled payment) or Open → Cancelled (voided by an
 //! operator), and a Paid invoice never changes again.
 
-use chrono::NaiveDate;
+use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 
 use crate::{
@@ -67,6 +67,13 @@ impl InvoiceStatus {
     }
 }
 
+/// Why and when an operator voided an invoice.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Cancellation {
+    pub reason: Label,
+    pub at: DateTime<Utc>,
+}
+
 /// Everything an operator supplies for an invoice; [`Invoice::new`] checks it and computes the total.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct InvoiceDraft {
@@ -109,6 +116,8 @@ pub struct Invoice {
     total: Money,
     pub due_date: NaiveDate,
     pub status: InvoiceStatus,
+    /// Set when an operator voided the invoice.
+    pub cancellation: Option<Cancellation>,
     /// Incremented by every stored change; stores use it for conditional writes.
     pub version: u64,
 }
@@ -126,6 +135,8 @@ struct InvoiceRecord {
     total: Money,
     due_date: NaiveDate,
     status: InvoiceStatus,
+    #[serde(default)]
+    cancellation: Option<Cancellation>,
     version: u64,
 }
 
@@ -151,6 +162,7 @@ impl TryFrom<InvoiceRecord> for Invoice {
             });
         }
         invoice.status = r.status;
+        invoice.cancellation = r.cancellation;
         invoice.version = r.version;
         Ok(invoice)
     }
@@ -181,6 +193,7 @@ impl Invoice {
             total,
             due_date: draft.due_date,
             status: InvoiceStatus::Open,
+            cancellation: None,
             version: 0,
         })
     }

@@ -19,7 +19,9 @@ pub use ids::{
     GatewayCode, GatewayTxnNo, IdError, IdempotencyKey, InvoiceId, LookupCode, LookupDigest,
     PaymentRef, ProvinceCode, ReceiptId, ReceiptToken, SchoolId, StudentCode, Symbol,
 };
-pub use invoice::{Invoice, InvoiceDraft, InvoiceError, InvoiceStatus, LineItem, School, Student};
+pub use invoice::{
+    Cancellation, Invoice, InvoiceDraft, InvoiceError, InvoiceStatus, LineItem, School, Student,
+};
 pub use money::{Money, MoneyError};
 pub use payment::{
     Decision, EventKind, GatewayEvent, GatewayKind, Payment, PaymentError, PaymentStatus,

@@ -13,7 +13,7 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 use crate::{
-    GatewayEvent, IdempotencyKey, Invoice, InvoiceId, Money, Payment, PaymentRef, Receipt,
+    GatewayEvent, IdempotencyKey, Invoice, InvoiceId, Label, Money, Payment, PaymentRef, Receipt,
     ReceiptId, ReceiptToken, School, SchoolId, Student, StudentCode,
 };
 
@@ -203,10 +203,11 @@ pub trait Store: Send + Sync {
         student: &StudentCode,
     ) -> impl Future<Output = Result<Vec<Invoice>, StoreError>> + Send;
 
-    /// Voids an Open invoice that no live payment covers.
+    /// Voids an Open invoice that no live payment covers, recording why.
     fn void_invoice(
         &self,
         id: &InvoiceId,
+        reason: &Label,
         now: DateTime<Utc>,
     ) -> impl Future<Output = Result<VoidOutcome, StoreError>> + Send;
 
@@ -250,6 +251,14 @@ pub trait Store: Send + Sync {
         &self,
         id: &ReceiptId,
     ) -> impl Future<Output = Result<Option<Receipt>, StoreError>> + Send;
+
+    /// Receipts issued in `[from, to)`, of one school or all, by issue time then id.
+    fn receipts_issued(
+        &self,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+        school: Option<&SchoolId>,
+    ) -> impl Future<Output = Result<Vec<Receipt>, StoreError>> + Send;
 
     /// Pending payments created before `before`, oldest first, at most `limit`.
     fn pending_created_before(

@@ -1,1 +1,536 @@
-//! placeholder
+//! hocphi's payment-gateway adapters: VNPay 2.1.0 and MoMo AIO v2, plus a VNPay simulator.
+//!
+//! Owns everything that speaks a gateway's protocol: signed checkout requests, verification of
+//! callbacks (IPN and return URL), the reply each gateway expects for every outcome, and the
+//! status-query exchange. It performs no I/O: it builds the requests to send and checks the bytes
+//! received, so the HTTP client, the server and the clock belong to the caller.
+//!
+//! Invariants:
+//! - a [`Verified`] value exists only after a gateway's signature checked out in constant time;
+//!   the rest of the system acts on nothing else;
+//! - secrets are refused at construction when empty or short ([`Secret`]) and never printed;
+//! - each gateway is a module pair, `mod.rs` for behaviour and `wire.rs` for its verbatim names;
+//! - dispatch is by the [`Gateway`] enum: adding a gateway fails to compile until every match
+//!   handles it.
+
+mod error;
+mod secret;
+mod signing;
+mod text;
+
+pub mod momo;
+pub mod vnpay;
+
+use std::net::IpAddr;
+use std::ops::Deref;
+
+use chrono::{DateTime, Utc};
+use hocphi_domain::{GatewayCode, GatewayEvent, GatewayKind, Money, Payment, PaymentRef, Settled};
+
+pub use error::{CheckoutError, ConfigError, QueryError, VerifyError};
+pub use momo::{Momo, MomoConfig};
+pub use secret::Secret;
+pub use text::{fold_diacritics, plain_text};
+pub use vnpay::{Vnpay, VnpayConfig};
+
+/// A value that a gateway's signature vouches for.
+///
+/// Only this crate can make one, and only at the end of a successful verification; it has no
+/// public constructor, no `Default` and no `Deserialize`. Code that changes state takes a
+/// `Verified<Notification>`, so unverified input cannot reach it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Verified<T>(T);
+
+impl<T> Verified<T> {
+    pub(crate) fn new(value: T) -> Self {
+        Self(value)
+    }
+
+    /// The verified value, consumed. It cannot be wrapped again.
+    pub fn into_inner(self) -> T {
+        self.0
+    }
+}
+
+impl<T> Deref for Verified<T> {
+    type Target = T;
+
+    fn deref(&self) -> &T {
+        &self.0
+    }
+}
+
+/// The language of the gateway's pages.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Locale {
+    Vietnamese,
+    English,
+}
+
+/// What a checkout needs besides the payment itself.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CheckoutContext {
+    /// The parent's address as seen by hocphi; VNPay records it with the transaction.
+    pub client_ip: IpAddr,
+    pub locale: Locale,
+    /// Where the gateway sends the browser back (display only: the IPN is authoritative).
+    pub return_url: String,
+    /// A description of the payment; each gateway reduces it to what it accepts.
+    pub order_info: String,
+    /// VNPay only: preselects a method (`VNBANK`, `INTCARD`, `VNPAYQR`, a bank code).
+    pub bank_code: Option<String>,
+    /// Checkout is refused once the payment has expired.
+    pub now: DateTime<Utc>,
+}
+
+/// Where checkout goes next.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Checkout {
+    /// Send the browser here (VNPay: the signed payment URL).
+    Redirect { url: String },
+    /// Send this request to the gateway, then pass its answer to [`Gateway::finish_checkout`]
+    /// to learn where the browser goes (MoMo: the create API returns a `payUrl`).
+    Call(ApiRequest),
+}
+
+/// An HTTP request for the caller to send: hocphi's gateway code does no network I/O.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ApiRequest {
+    pub method: &'static str,
+    pub url: String,
+    pub content_type: &'static str,
+    pub body: String,
+}
+
+impl ApiRequest {
+    fn post_json(url: &str, body: String) -> Self {
+        Self {
+            method: "POST",
+            url: url.to_owned(),
+            content_type: "application/json; charset=utf-8",
+            body,
+        }
+    }
+}
+
+/// A callback as it arrived, before any parsing: each gateway reads the part it signs.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct RawCallback<'a> {
+    /// The raw query string (VNPay's IPN is a GET), with or without the leading `?`.
+    pub query: &'a str,
+    /// The raw body bytes (MoMo's IPN is a JSON POST).
+    pub body: &'a [u8],
+}
+
+/// What a gateway's result means for the payment.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Outcome {
+    /// A final result: apply it.
+    Final(GatewayEvent),
+    /// The gateway is still working (MoMo's pending codes): change nothing.
+    NotFinal { code: GatewayCode },
+}
+
+/// A gateway's notification about one payment, in hocphi's terms.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Notification {
+    pub gateway: GatewayKind,
+    pub reference: PaymentRef,
+    /// The amount the gateway reports, already converted to VND.
+    pub amount: Money,
+    pub outcome: Outcome,
+    /// The time the gateway gives for the result, if it gives one (VNPay's `vnp_PayDate`, MoMo's
+    /// `responseTime` of a payment).
+    pub paid_at: Option<DateTime<Utc>>,
+}
+
+impl Notification {
+    /// The event to apply, or `None` when the result is not final.
+    pub fn event(&self) -> Option<&GatewayEvent> {
+        match &self.outcome {
+            Outcome::Final(event) => Some(event),
+            Outcome::NotFinal { .. } => None,
+        }
+    }
+}
+
+/// The parameters of a return URL: signed like a notification, but shown, never applied.
+///
+/// It is a distinct type so that a verified return URL cannot be passed where a
+/// `Verified<Notification>` is required.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ReturnNotice {
+    pub notification: Notification,
+}
+
+/// What hocphi did with a callback, which decides the reply the gateway gets.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum CallbackOutcome {
+    /// The store applied the result, success or failure.
+    Recorded,
+    /// The payment already had its outcome; nothing changed.
+    AlreadyFinal,
+    /// No payment has this reference.
+    UnknownPayment,
+    /// The reported amount is not the payment's.
+    AmountMismatch,
+    /// The callback failed verification.
+    Rejected,
+    /// The result is not final, so nothing was applied.
+    NotFinal,
+    /// hocphi could not process it now; the gateway should try again.
+    Unavailable,
+}
+
+impl CallbackOutcome {
+    /// The outcome of handing a verified event to the store: every answer of
+    /// [`hocphi_domain::Store::settle`], and its failure.
+    pub fn from_settled<E>(result: &Result<Settled, E>) -> Self {
+        match result {
+            Ok(Settled::Applied(_)) => Self::Recorded,
+            Ok(Settled::AlreadyFinal(_)) => Self::AlreadyFinal,
+            Ok(Settled::AmountMismatch { .. }) => Self::AmountMismatch,
+            Ok(Settled::UnknownPayment) => Self::UnknownPayment,
+            Ok(Settled::NotDue(_)) | Err(_) => Self::Unavailable,
+        }
+    }
+
+    /// The outcome for a callback that failed verification. A signed reference that hocphi
+    /// cannot have issued is an unknown payment, and a signed amount that is not a valid VND
+    /// amount is a mismatch; everything else is a rejection.
+    pub fn from_rejection(error: &VerifyError) -> Self {
+        match error {
+            VerifyError::UnknownReference => Self::UnknownPayment,
+            VerifyError::InvalidAmount => Self::AmountMismatch,
+            VerifyError::MissingSignature
+            | VerifyError::MalformedSignature
+            | VerifyError::BadSignature
+            | VerifyError::DuplicateField(_)
+            | VerifyError::MissingField(_)
+            | VerifyError::InvalidField(_)
+            | VerifyError::WrongMerchant
+            | VerifyError::NotJson(_) => Self::Rejected,
+        }
+    }
+}
+
+/// The HTTP answer to a callback, in the gateway's own format.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Reply {
+    pub status: u16,
+    pub content_type: Option<&'static str>,
+    pub body: String,
+}
+
+/// What a status query needs besides the payment.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct QueryContext {
+    /// 16 random bytes that make the request id (VNPay wants it unique within the day).
+    pub request_entropy: [u8; 16],
+    /// hocphi's own address, which VNPay records with the query.
+    pub server_ip: IpAddr,
+    pub now: DateTime<Utc>,
+}
+
+/// A gateway's answer to a status query.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct QueryAnswer {
+    pub gateway: GatewayKind,
+    pub reference: PaymentRef,
+    pub status: QueryStatus,
+}
+
+/// Where the gateway says a payment stands.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum QueryStatus {
+    /// The money was captured.
+    Paid {
+        txn: hocphi_domain::GatewayTxnNo,
+        amount: Money,
+        paid_at: Option<DateTime<Utc>>,
+    },
+    /// The payment failed; it will not succeed.
+    Failed {
+        txn: Option<hocphi_domain::GatewayTxnNo>,
+        code: GatewayCode,
+    },
+    /// No outcome yet.
+    Pending,
+    /// The gateway has no such transaction (the parent never reached it).
+    NotFound,
+    /// A state hocphi must not decide alone (refunds, fraud review): an operator looks at it.
+    NeedsReview { code: GatewayCode },
+}
+
+impl QueryStatus {
+    /// The event a sweeper may apply, if the answer is final.
+    pub fn event(&self) -> Option<GatewayEvent> {
+        match self {
+            Self::Paid { txn, amount, .. } => Some(GatewayEvent::Paid {
+                txn: txn.clone(),
+                amount: *amount,
+            }),
+            Self::Failed { txn, code } => Some(GatewayEvent::Declined {
+                txn: txn.clone(),
+                code: code.clone(),
+            }),
+            Self::Pending | Self::NotFound | Self::NeedsReview { .. } => None,
+        }
+    }
+}
+
+/// A configured gateway. Dispatch is by `match`, so a new gateway is a compile error until
+/// every operation handles it.
+#[derive(Debug)]
+pub enum Gateway {
+    Vnpay(Vnpay),
+    Momo(Momo),
+}
+
+impl Gateway {
+    /// Which gateway this is.
+    pub fn kind(&self) -> GatewayKind {
+        match self {
+            Self::Vnpay(_) => GatewayKind::Vnpay,
+            Self::Momo(_) => GatewayKind::Momo,
+        }
+    }
+
+    /// Where to send the parent to pay.
+    pub fn checkout(
+        &self,
+        payment: &Payment,
+        ctx: &CheckoutContext,
+    ) -> Result<Checkout, CheckoutError> {
+        match self {
+            Self::Vnpay(g) => g
+                .payment_url(payment, ctx)
+                .map(|url| Checkout::Redirect { url }),
+            Self::Momo(g) => g.create_request(payment, ctx).map(Checkout::Call),
+        }
+    }
+
+    /// The redirect URL from the gateway's answer to [`Checkout::Call`].
+    pub fn finish_checkout(&self, payment: &Payment, body: &[u8]) -> Result<String, CheckoutError> {
+        match self {
+            Self::Vnpay(_) => Err(CheckoutError::NoApiStep),
+            Self::Momo(g) => g.create_response(payment, body),
+        }
+    }
+
+    /// Checks a server-to-server notification (IPN) over the exact bytes received.
+    pub fn verify(&self, raw: RawCallback<'_>) -> Result<Verified<Notification>, VerifyError> {
+        match self {
+            Self::Vnpay(g) => g.verify_ipn(raw.query),
+            Self::Momo(g) => g.verify_ipn(raw.body),
+        }
+    }
+
+    /// Checks the parameters of the browser's return, for display only.
+    pub fn verify_return(&self, query: &str) -> Result<Verified<ReturnNotice>, VerifyError> {
+        match self {
+            Self::Vnpay(g) => g.verify_return(query),
+            Self::Momo(g) => g.verify_return(query),
+        }
+    }
+
+    /// The reply the gateway expects for this outcome.
+    pub fn acknowledge(&self, outcome: CallbackOutcome) -> Reply {
+        match self {
+            Self::Vnpay(_) => Vnpay::reply(outcome),
+            Self::Momo(_) => Momo::reply(outcome),
+        }
+    }
+
+    /// The status query to send for a payment.
+    pub fn query_request(
+        &self,
+        payment: &Payment,
+        ctx: &QueryContext,
+    ) -> Result<ApiRequest, QueryError> {
+        match self {
+            Self::Vnpay(g) => g.query_request(payment, ctx),
+            Self::Momo(g) => g.query_request(payment, ctx),
+        }
+    }
+
+    /// Parses and checks the gateway's answer to [`Gateway::query_request`].
+    pub fn query_response(
+        &self,
+        payment: &Payment,
+        body: &[u8],
+    ) -> Result<Verified<QueryAnswer>, QueryError> {
+        match self {
+            Self::Vnpay(g) => g.query_response(payment, body),
+            Self::Momo(g) => g.query_response(payment, body),
+        }
+    }
+}
+
+/// Lowercase hex of a byte string (request ids, digests).
+pub(crate) fn hex_lower(bytes: &[u8]) -> String {
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    let mut out = String::with_capacity(bytes.len() * 2);
+    for b in bytes {
+        out.push(char::from(DIGITS[usize::from(b >> 4)]));
+        out.push(char::from(DIGITS[usize::from(b & 0x0f)]));
+    }
+    out
+}
+
+/// Whether a configured URL may be used: HTTPS, or plain HTTP to a loopback host (the local stack).
+pub(crate) fn acceptable_url(url: &str) -> bool {
+    let Some(rest) = url
+        .strip_prefix("https://")
+        .or_else(|| url.strip_prefix("http://").filter(|r| is_loopback_host(r)))
+    else {
+        return false;
+    };
+    !rest.is_empty()
+        && !rest.starts_with('/')
+        && url.len() <= 255
+        && url.bytes().all(|b| b.is_ascii_graphic())
+}
+
+fn is_loopback_host(rest: &str) -> bool {
+    ["localhost", "127.0.0.1", "[::1]"].iter().any(|host| {
+        rest.strip_prefix(host)
+            .is_some_and(|after| after.is_empty() || after.starts_with([':', '/', '?']))
+    })
+}
+
+#[cfg(test)]
+pub(crate) mod testkit;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use hocphi_domain::{GatewayTxnNo, PaymentState, StoreError};
+
+    #[test]
+    fn every_store_answer_maps_to_one_callback_outcome() {
+        let state = PaymentState {
+            payment: testkit::payment("HP1", 1_500_000, GatewayKind::Vnpay),
+            receipt: None,
+        };
+        let cases: [(Result<Settled, StoreError>, CallbackOutcome); 6] = [
+            (
+                Ok(Settled::Applied(state.clone())),
+                CallbackOutcome::Recorded,
+            ),
+            (
+                Ok(Settled::AlreadyFinal(state.clone())),
+                CallbackOutcome::AlreadyFinal,
+            ),
+            (
+                Ok(Settled::AmountMismatch {
+                    expected: Money::from_vnd(1).unwrap(),
+                }),
+                CallbackOutcome::AmountMismatch,
+            ),
+            (Ok(Settled::UnknownPayment), CallbackOutcome::UnknownPayment),
+            (Ok(Settled::NotDue(state)), CallbackOutcome::Unavailable),
+            (Err(StoreError::Contention), CallbackOutcome::Unavailable),
+        ];
+        for (result, expected) in cases {
+            assert_eq!(
+                CallbackOutcome::from_settled(&result),
+                expected,
+                "{result:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_signed_but_foreign_reference_is_an_unknown_payment_and_a_bad_amount_a_mismatch() {
+        let cases = [
+            (
+                VerifyError::UnknownReference,
+                CallbackOutcome::UnknownPayment,
+            ),
+            (VerifyError::InvalidAmount, CallbackOutcome::AmountMismatch),
+            (VerifyError::BadSignature, CallbackOutcome::Rejected),
+            (VerifyError::MissingSignature, CallbackOutcome::Rejected),
+            (VerifyError::MalformedSignature, CallbackOutcome::Rejected),
+            (
+                VerifyError::DuplicateField("vnp_Amount".into()),
+                CallbackOutcome::Rejected,
+            ),
+            (
+                VerifyError::MissingField("vnp_TxnRef"),
+                CallbackOutcome::Rejected,
+            ),
+            (
+                VerifyError::InvalidField("vnp_PayDate"),
+                CallbackOutcome::Rejected,
+            ),
+            (VerifyError::WrongMerchant, CallbackOutcome::Rejected),
+        ];
+        for (error, expected) in cases {
+            assert_eq!(CallbackOutcome::from_rejection(&error), expected, "{error}");
+        }
+    }
+
+    #[test]
+    fn only_final_query_answers_carry_an_event() {
+        let txn = GatewayTxnNo::parse("14226112").unwrap();
+        let code = GatewayCode::parse("02").unwrap();
+        let amount = Money::from_vnd(10_000).unwrap();
+        let paid = QueryStatus::Paid {
+            txn: txn.clone(),
+            amount,
+            paid_at: None,
+        };
+        assert_eq!(
+            paid.event(),
+            Some(GatewayEvent::Paid {
+                txn: txn.clone(),
+                amount
+            })
+        );
+        let failed = QueryStatus::Failed {
+            txn: None,
+            code: code.clone(),
+        };
+        assert_eq!(
+            failed.event(),
+            Some(GatewayEvent::Declined {
+                txn: None,
+                code: code.clone()
+            })
+        );
+        for status in [
+            QueryStatus::Pending,
+            QueryStatus::NotFound,
+            QueryStatus::NeedsReview { code },
+        ] {
+            assert_eq!(status.event(), None, "{status:?}");
+        }
+    }
+
+    #[test]
+    fn configured_urls_must_be_https_unless_they_point_at_this_machine() {
+        let cases = [
+            ("https://sandbox.vnpayment.vn/paymentv2/vpcpay.html", true),
+            ("http://127.0.0.1:8080/sim/vnpay", true),
+            ("http://localhost/ipn", true),
+            ("http://[::1]:3000", true),
+            ("http://example.vn/ipn", false),
+            ("http://localhost.example.vn/ipn", false),
+            ("https://", false),
+            ("https:///path", false),
+            ("ftp://example.vn", false),
+            ("https://example.vn/a b", false),
+            ("", false),
+        ];
+        for (url, ok) in cases {
+            assert_eq!(acceptable_url(url), ok, "{url}");
+        }
+    }
+
+    #[test]
+    fn hex_is_lowercase_and_two_digits_per_byte() {
+        assert_eq!(hex_lower(&[0x00, 0x0f, 0xa0, 0xff]), "000fa0ff");
+        assert_eq!(hex_lower(&[]), "");
+    }
+}

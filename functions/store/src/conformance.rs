@@ -71,6 +71,7 @@ macro_rules! conformance_tests {
             a_live_lease_blocks_a_second_runner_and_an_expired_one_is_taken_over,
             a_released_request_can_run_again,
             voiding_cancels_an_open_invoice_and_never_a_paid_one,
+            receipts_are_listed_by_issue_time_for_one_school_or_all,
         );
     };
     (@each $make:expr; $($name:ident),* $(,)?) => {
@@ -168,6 +169,10 @@ fn declined(code: &str) -> GatewayEvent {
 
 fn token(n: u8) -> ReceiptToken {
     ReceiptToken::from_entropy([n; 16])
+}
+
+fn reason() -> Label {
+    Label::parse("Học sinh chuyển trường").unwrap()
 }
 
 fn key(text: &str) -> IdempotencyKey {
@@ -317,7 +322,10 @@ pub async fn open_invoices_are_the_students_own_by_due_date<H: Harness>(h: &H) {
     let other = invoice_for("INV-A", OTHER_STUDENT, SCHOOL, 2025, &[300_000]);
     let voided = invoice("INV-D", &[400_000]);
     seed(store, &[late, early, other, voided.clone()]).await;
-    store.void_invoice(&voided.id, t0()).await.unwrap();
+    store
+        .void_invoice(&voided.id, &reason(), t0())
+        .await
+        .unwrap();
 
     let open = store
         .open_invoices(&StudentCode::parse(STUDENT).unwrap())
@@ -360,7 +368,10 @@ pub async fn a_payment_for_a_missing_or_closed_invoice_is_refused_with_the_reaso
     let store = h.store();
     let (open, voided) = (invoice("INV-1", &[100_000]), invoice("INV-2", &[100_000]));
     seed(store, &[open.clone(), voided.clone()]).await;
-    store.void_invoice(&voided.id, t0()).await.unwrap();
+    store
+        .void_invoice(&voided.id, &reason(), t0())
+        .await
+        .unwrap();
     let missing = invoice("INV-404", &[100_000]);
     let foreign = invoice_for("INV-9", OTHER_STUDENT, SCHOOL, 2025, &[100_000]);
     store.upsert_invoice(&foreign, t0()).await.unwrap();
@@ -1156,15 +1167,14 @@ pub async fn voiding_cancels_an_open_invoice_and_never_a_paid_one<H: Harness>(h:
             .unwrap(),
     );
 
+    let why = reason();
+    let missing = InvoiceId::parse("INV-404").unwrap();
     let outcomes = [
-        store.void_invoice(&open.id, t0()).await.unwrap(),
-        store.void_invoice(&open.id, t0()).await.unwrap(),
-        store.void_invoice(&held.id, t0()).await.unwrap(),
-        store.void_invoice(&to_pay.id, t0()).await.unwrap(),
-        store
-            .void_invoice(&InvoiceId::parse("INV-404").unwrap(), t0())
-            .await
-            .unwrap(),
+        store.void_invoice(&open.id, &why, t0()).await.unwrap(),
+        store.void_invoice(&open.id, &why, t0()).await.unwrap(),
+        store.void_invoice(&held.id, &why, t0()).await.unwrap(),
+        store.void_invoice(&to_pay.id, &why, t0()).await.unwrap(),
+        store.void_invoice(&missing, &why, t0()).await.unwrap(),
     ];
 
     assert_eq!(
@@ -1177,9 +1187,62 @@ pub async fn voiding_cancels_an_open_invoice_and_never_a_paid_one<H: Harness>(h:
             VoidOutcome::NotFound,
         ]
     );
-    assert_eq!(status_of(store, &open.id).await, InvoiceStatus::Cancelled);
+    let voided = store.invoice(&open.id).await.unwrap().unwrap();
+    assert_eq!(voided.status, InvoiceStatus::Cancelled);
+    assert_eq!(
+        voided.cancellation.map(|c| (c.reason, c.at)),
+        Some((why, t0()))
+    );
     assert_eq!(
         store.upsert_invoice(&open, t0()).await.unwrap(),
         UpsertOutcome::RefusedCancelled
+    );
+}
+
+// ----- listing receipts ---------------------------------------------------------------------
+
+pub async fn receipts_are_listed_by_issue_time_for_one_school_or_all<H: Harness>(h: &H) {
+    let store = h.store();
+    seed(store, &[]).await;
+    let issue_times = [
+        (SCHOOL, t0() + Duration::days(40)),
+        (OTHER_SCHOOL, t0()),
+        (SCHOOL, t0() + Duration::hours(1)),
+        (SCHOOL, t0() - Duration::days(20)),
+    ];
+    for (n, (school, at)) in (0..).zip(issue_times) {
+        let inv = invoice_for(&format!("INV-{n}"), STUDENT, school, 2025, &[100_000]);
+        store.upsert_invoice(&inv, t0()).await.unwrap();
+        let payment = open_payment(n, &[inv], at);
+        store.create_payment(&payment, at).await.unwrap();
+        applied(
+            store
+                .settle(&payment.reference, &paid("T", &payment), at, &token(1))
+                .await
+                .unwrap(),
+        );
+    }
+
+    let all = store
+        .receipts_issued(t0() - Duration::days(1), t0() + Duration::days(41), None)
+        .await
+        .unwrap();
+    let one = SchoolId::parse(SCHOOL).unwrap();
+    let of_school = store
+        .receipts_issued(t0(), t0() + Duration::days(40), Some(&one))
+        .await
+        .unwrap();
+
+    let payments = |receipts: &[hocphi_domain::Receipt]| {
+        receipts
+            .iter()
+            .map(|r| r.payment.clone())
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(payments(&all), [reference(1), reference(2), reference(0)]);
+    assert_eq!(
+        payments(&of_school),
+        [reference(2)],
+        "the end of the range is excluded"
     );
 }

@@ -6,7 +6,7 @@
 //! | student | `STUDENT#{code}` | `STUDENT` | body |
 //! | invoice | `INVOICE#{id}` | `INVOICE` | body, status, version, held_by, held_until; GSI1 `STUDENT#{code}` / `{status}#{due}#{id}` |
 //! | payment | `PAYMENT#{ref}` | `PAYMENT` | body, status, version; GSI2 `PENDING` / `{created ms}#{ref}` while pending |
-//! | receipt | `RECEIPT#{id}` | `RECEIPT` | body |
+//! | receipt | `RECEIPT#{id}` | `RECEIPT` | body; GSI2 `RECEIPTS#{yyyy-mm}` / `{issued ms}#{id}` |
 //! | receipt counter | `COUNTER#{school}#{year}` | `COUNTER` | last |
 //! | look-up failures | `LOOKUPFAIL#{student}` | `LOOKUPFAIL` | failures, window_ends, expires_epoch (TTL) |
 //! | idempotency record | `IDEMPOTENCY#{key}` | `IDEMPOTENCY` | fingerprint, state, lease_until, expires_at, response, expires_epoch (TTL) |
@@ -21,7 +21,6 @@ use std::collections::HashMap;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
-use aws_sdk_dynamodb::Client;
 use aws_sdk_dynamodb::operation::put_item::PutItemError;
 use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
 use aws_sdk_dynamodb::operation::update_item::UpdateItemError;
@@ -33,11 +32,11 @@ use aws_sdk_dynamodb::types::{
 };
 use chrono::{DateTime, Duration, Utc};
 use hocphi_domain::{
-    ConflictReason, CreatePaymentError, Decision, EventKind, Fingerprint, GatewayEvent,
-    IdempotencyBegin, IdempotencyKey, Invoice, InvoiceId, InvoiceStatus, Payment, PaymentRef,
-    PaymentState, PaymentStatus, Receipt, ReceiptId, ReceiptToken, School, SchoolId, Settled,
-    Store, StoreError, StoredResponse, Student, StudentCode, Transition, UpsertOutcome,
-    VoidOutcome,
+    Cancellation, ConflictReason, CreatePaymentError, Decision, EventKind, Fingerprint,
+    GatewayEvent, IdempotencyBegin, IdempotencyKey, Invoice, InvoiceId, InvoiceStatus, Label,
+    Payment, PaymentRef, PaymentState, PaymentStatus, Receipt, ReceiptId, ReceiptToken, School,
+    SchoolId, Settled, Store, StoreError, StoredResponse, Student, StudentCode, Transition,
+    UpsertOutcome, VoidOutcome,
 };
 use serde::Serialize;
 use serde::de::DeserializeOwned;
@@ -62,9 +61,12 @@ pub struct DynamoStore {
 #[error("injected failure in a settle transaction")]
 struct InjectedFailure;
 
-/// A client for DynamoDB with a rustls/ring HTTPS stack, region and credentials from the
-/// environment (as Lambda provides them); `endpoint` overrides the service address (tests, local).
-pub async fn client(endpoint: Option<&str>) -> Client {
+pub use aws_config::SdkConfig;
+pub use aws_sdk_dynamodb::Client;
+
+/// The AWS SDK configuration hocphi uses: a rustls/ring HTTPS stack, region and credentials from
+/// the environment (as Lambda provides them); `endpoint` overrides the service address (tests).
+pub async fn sdk_config(endpoint: Option<&str>) -> SdkConfig {
     let http = aws_smithy_http_client::Builder::new()
         .tls_provider(aws_smithy_http_client::tls::Provider::Rustls(
             aws_smithy_http_client::tls::rustls_provider::CryptoMode::Ring,
@@ -74,7 +76,12 @@ pub async fn client(endpoint: Option<&str>) -> Client {
     if let Some(endpoint) = endpoint {
         loader = loader.endpoint_url(endpoint);
     }
-    Client::new(&loader.load().await)
+    loader.load().await
+}
+
+/// A DynamoDB client over [`sdk_config`].
+pub async fn client(endpoint: Option<&str>) -> Client {
+    Client::new(&sdk_config(endpoint).await)
 }
 
 /// Creates the table with its two indexes and TTL, as the infrastructure template declares it.
@@ -219,6 +226,25 @@ fn counter_key(payment: &Payment) -> Item {
         ),
         "COUNTER",
     )
+}
+
+/// The GSI2 partition of the receipts issued in a calendar month (UTC).
+fn receipt_month(at: DateTime<Utc>) -> String {
+    format!("RECEIPTS#{}", at.format("%Y-%m"))
+}
+
+fn first_of_month(at: DateTime<Utc>) -> DateTime<Utc> {
+    use chrono::{Datelike, TimeZone};
+    Utc.with_ymd_and_hms(at.year(), at.month(), 1, 0, 0, 0)
+        .single()
+        .unwrap_or(at)
+}
+
+fn next_month(at: DateTime<Utc>) -> DateTime<Utc> {
+    use chrono::Months;
+    first_of_month(at)
+        .checked_add_months(Months::new(1))
+        .unwrap_or(DateTime::<Utc>::MAX_UTC)
 }
 
 fn invoice_item(invoice: &Invoice) -> Result<Item> {
@@ -535,7 +561,14 @@ impl DynamoStore {
                     token.clone(),
                 );
                 let mut receipt_item = receipt_key(&receipt.id);
-                receipt_item.insert("body".to_owned(), s(to_json(&receipt)?));
+                receipt_item.extend([
+                    ("body".to_owned(), s(to_json(&receipt)?)),
+                    ("GSI2PK".to_owned(), s(receipt_month(at))),
+                    (
+                        "GSI2SK".to_owned(),
+                        s(format!("{:015}#{}", millis(at), receipt.id)),
+                    ),
+                ]);
                 items.push(self.put(receipt_item, "attribute_not_exists(PK)", &[])?);
                 (payment, Some(receipt))
             }
@@ -684,7 +717,12 @@ impl Store for DynamoStore {
         items.iter().map(body).collect()
     }
 
-    async fn void_invoice(&self, id: &InvoiceId, now: DateTime<Utc>) -> Result<VoidOutcome> {
+    async fn void_invoice(
+        &self,
+        id: &InvoiceId,
+        reason: &Label,
+        now: DateTime<Utc>,
+    ) -> Result<VoidOutcome> {
         for attempt in 0..ATTEMPTS {
             let Some(existing) = self.invoice_item_of(id).await? else {
                 return Ok(VoidOutcome::NotFound);
@@ -699,6 +737,10 @@ impl Store for DynamoStore {
             }
             let mut voided = existing.invoice.clone();
             voided.status = InvoiceStatus::Cancelled;
+            voided.cancellation = Some(Cancellation {
+                reason: reason.clone(),
+                at: now,
+            });
             voided.version += 1;
             if self
                 .put_if(
@@ -828,6 +870,41 @@ impl Store for DynamoStore {
 
     async fn receipt(&self, id: &ReceiptId) -> Result<Option<Receipt>> {
         self.get_body(receipt_key(id)).await
+    }
+
+    async fn receipts_issued(
+        &self,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+        school: Option<&SchoolId>,
+    ) -> Result<Vec<Receipt>> {
+        let mut receipts = Vec::new();
+        let mut month = first_of_month(from);
+        while month < to {
+            let items = self
+                .query_index(
+                    "GSI2",
+                    "GSI2PK = :month AND GSI2SK BETWEEN :from AND :to",
+                    &[
+                        (":month", s(receipt_month(month))),
+                        (":from", s(format!("{:015}", millis(from)))),
+                        (":to", s(format!("{:015}", millis(to) - 1))),
+                    ],
+                    None,
+                )
+                .await?;
+            for item in &items {
+                let receipt: Receipt = body(item)?;
+                if receipt.issued_at >= from
+                    && receipt.issued_at < to
+                    && school.is_none_or(|s| *s == receipt.school)
+                {
+                    receipts.push(receipt);
+                }
+            }
+            month = next_month(month);
+        }
+        Ok(receipts)
     }
 
     async fn pending_created_before(

@@ -12,10 +12,11 @@ use std::sync::{Arc, Mutex};
 use crate::plan::{Plan, plan};
 use chrono::{DateTime, Duration, Utc};
 use hocphi_domain::{
-    ConflictReason, CreatePaymentError, Fingerprint, GatewayEvent, GatewayTxnNo, IdempotencyBegin,
-    IdempotencyKey, Invoice, InvoiceId, InvoiceStatus, Payment, PaymentRef, PaymentState,
-    PaymentStatus, Receipt, ReceiptId, ReceiptToken, School, SchoolId, Settled, Store, StoreError,
-    StoredResponse, Student, StudentCode, Transition, UpsertOutcome, VoidOutcome,
+    Cancellation, ConflictReason, CreatePaymentError, Fingerprint, GatewayEvent, GatewayTxnNo,
+    IdempotencyBegin, IdempotencyKey, Invoice, InvoiceId, InvoiceStatus, Label, Payment,
+    PaymentRef, PaymentState, PaymentStatus, Receipt, ReceiptId, ReceiptToken, School, SchoolId,
+    Settled, Store, StoreError, StoredResponse, Student, StudentCode, Transition, UpsertOutcome,
+    VoidOutcome,
 };
 use rusqlite::{Connection, OptionalExtension, Transaction, TransactionBehavior, params};
 use serde::Serialize;
@@ -474,8 +475,13 @@ impl Store for SqliteStore {
         .await
     }
 
-    async fn void_invoice(&self, id: &InvoiceId, now: DateTime<Utc>) -> Result<VoidOutcome> {
-        let id = id.clone();
+    async fn void_invoice(
+        &self,
+        id: &InvoiceId,
+        reason: &Label,
+        now: DateTime<Utc>,
+    ) -> Result<VoidOutcome> {
+        let (id, reason) = (id.clone(), reason.clone());
         self.write(move |tx, _| {
             let Some(mut invoice) = load_invoice(tx, &id)? else {
                 return Ok(VoidOutcome::NotFound);
@@ -489,6 +495,7 @@ impl Store for SqliteStore {
                 return Ok(VoidOutcome::RefusedHeld);
             }
             invoice.status = InvoiceStatus::Cancelled;
+            invoice.cancellation = Some(Cancellation { reason, at: now });
             invoice.version += 1;
             save_invoice(tx, &invoice)?;
             Ok(VoidOutcome::Voided)
@@ -611,6 +618,32 @@ impl Store for SqliteStore {
     async fn receipt(&self, id: &ReceiptId) -> Result<Option<Receipt>> {
         let id = id.clone();
         self.write(move |tx, _| load_receipt(tx, &id)).await
+    }
+
+    async fn receipts_issued(
+        &self,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+        school: Option<&SchoolId>,
+    ) -> Result<Vec<Receipt>> {
+        let school = school.map(ToString::to_string);
+        self.write(move |tx, _| {
+            let mut stmt = tx
+                .prepare_cached(
+                    "SELECT body FROM receipts WHERE issued_at >= ?1 AND issued_at < ?2
+                     AND (?3 IS NULL OR school = ?3) ORDER BY issued_at, id",
+                )
+                .map_err(db)?;
+            let bodies = stmt
+                .query_map(params![millis(from), millis(to), school], |row| {
+                    row.get::<_, String>(0)
+                })
+                .map_err(db)?
+                .collect::<Result<Vec<_>, _>>()
+                .map_err(db)?;
+            bodies.iter().map(|b| from_json(b)).collect()
+        })
+        .await
     }
 
     async fn pending_created_before(

@@ -3,6 +3,7 @@
 //! Each task says what it is doing, installs what a fresh machine lacks, and stops at the first
 //! failure with a message that names the step.
 
+mod lambda_bench;
 mod moto;
 mod run;
 mod tasks;
@@ -14,14 +15,14 @@ usage: cargo xtask <task>
 
 tasks:
   test    everything CI checks: formatting, clippy -D warnings, the wasm build of the domain, all tests
-  bench   the benchmarks (settles/s on SQLite, gateway verification time)
+  bench   the benchmarks, all or some of: store callbacks gateways lambda
   dev     the local stack: page, API and gateway simulator on 127.0.0.1:8080";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let result = match args.first().map(String::as_str) {
         Some("test") => tasks::test(),
-        Some("bench") => tasks::bench(),
+        Some("bench") => tasks::bench(&args[1..]),
         Some("dev") => tasks::dev(&args[1..]),
         Some("-h" | "--help" | "help") | None => {
             println!("{USAGE}");

@@ -11,9 +11,23 @@ use crate::run::{Failure, root, step};
 
 const MOTO: &str = "moto[server]==5.2.5";
 
+/// moto's server, handling one request at a time. `moto_server` is threaded, and its
+/// TransactWriteItems then checks conditions of concurrent transactions without isolation;
+/// DynamoDB serialises them. Serving requests one by one restores DynamoDB's guarantee, so a
+/// race in a test exercises hocphi's conditions, not a gap in the emulator.
+const SERIAL_SERVER: &str = "\
+import sys
+from werkzeug.serving import run_simple
+from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
+from moto.moto_server.threaded_moto_server import MotoRequestHandler
+run_simple('127.0.0.1', int(sys.argv[1]), DomainDispatcherApplication(create_backend_app),
+           threaded=False, request_handler=MotoRequestHandler)
+";
+
 /// A running moto server; stopped on drop.
 pub struct Moto {
     child: Child,
+    port: u16,
     pub endpoint: String,
 }
 
@@ -53,24 +67,39 @@ fn free_port() -> Result<u16, Failure> {
         .map_err(|e| Failure(format!("no free loopback port: {e}")))
 }
 
-/// True when a DynamoDB `ListTables` call answers 200.
-fn ready(port: u16) -> bool {
-    let Ok(mut stream) = TcpStream::connect(("127.0.0.1", port)) else {
-        return false;
-    };
+/// Sends one DynamoDB API call (unsigned: moto does not check signatures) and answers the HTTP
+/// status and body.
+fn call(port: u16, target: &str, body: &str) -> Option<(u16, String)> {
+    let mut stream = TcpStream::connect(("127.0.0.1", port)).ok()?;
     let request = format!(
         "POST / HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nContent-Type: application/x-amz-json-1.0\r\n\
-         X-Amz-Target: DynamoDB_20120810.ListTables\r\n\
+         X-Amz-Target: DynamoDB_20120810.{target}\r\n\
          Authorization: AWS4-HMAC-SHA256 Credential=test/20250101/us-east-1/dynamodb/aws4_request, SignedHeaders=host, Signature=0\r\n\
-         Content-Length: 2\r\nConnection: close\r\n\r\n{{}}"
+         Content-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
     );
-    let _ = stream.set_read_timeout(Some(Duration::from_secs(2)));
-    if stream.write_all(request.as_bytes()).is_err() {
-        return false;
+    stream.set_read_timeout(Some(Duration::from_secs(5))).ok()?;
+    stream.write_all(request.as_bytes()).ok()?;
+    let mut answer = String::new();
+    stream.read_to_string(&mut answer).ok()?;
+    let status = answer.get(9..12)?.parse().ok()?;
+    let body = answer
+        .split_once("\r\n\r\n")
+        .map_or("", |(_, b)| b)
+        .to_owned();
+    Some((status, body))
+}
+
+impl Moto {
+    /// One DynamoDB API call against this server.
+    pub fn call(&self, target: &str, body: &str) -> Result<(u16, String), Failure> {
+        call(self.port, target, body)
+            .ok_or_else(|| Failure(format!("moto did not answer {target}")))
     }
-    let mut head = [0u8; 12];
-    stream.read_exact(&mut head).is_ok()
-        && (head.starts_with(b"HTTP/1.1 200") || head.starts_with(b"HTTP/1.0 200"))
+}
+
+fn ready(port: u16) -> bool {
+    call(port, "ListTables", "{}").is_some_and(|(status, _)| status == 200)
 }
 
 /// Installs (if needed) and starts moto, and waits until it answers.
@@ -80,14 +109,15 @@ pub fn start() -> Result<Moto, Failure> {
     println!("\n==> starting moto (DynamoDB API) on 127.0.0.1:{port}");
     let log = std::fs::File::create(root().join(".tools").join("moto.log"))
         .map_err(|e| Failure(format!("cannot write .tools/moto.log: {e}")))?;
-    let child = Command::new(server)
-        .args(["-H", "127.0.0.1", "-p", &port.to_string()])
+    let child = Command::new(server.with_file_name("python"))
+        .args(["-c", SERIAL_SERVER, &port.to_string()])
         .stdout(Stdio::null())
         .stderr(log)
         .spawn()
         .map_err(|e| Failure(format!("cannot start moto: {e}")))?;
     let moto = Moto {
         child,
+        port,
         endpoint: format!("http://127.0.0.1:{port}"),
     };
     let started = Instant::now();

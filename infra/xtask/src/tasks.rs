@@ -2,8 +2,8 @@
 
 use std::process::Command;
 
-use crate::moto;
-use crate::run::{Failure, cargo, step, succeeds, test_step};
+use crate::run::{Failure, cargo, root, step, succeeds, test_step};
+use crate::{lambda_bench, moto};
 
 /// Makes sure the toolchain pieces the tasks use are installed (rustfmt, clippy, the wasm target).
 fn toolchain() -> Result<(), Failure> {
@@ -80,41 +80,80 @@ pub fn test() -> Result<(), Failure> {
     Ok(())
 }
 
-/// The benchmarks; figures are printed, never asserted.
-pub fn bench() -> Result<(), Failure> {
+/// The benchmarks (all, or the ones named); figures are printed, never asserted.
+pub fn bench(only: &[String]) -> Result<(), Failure> {
+    let wanted = |name: &str| only.is_empty() || only.iter().any(|o| o == name);
+    if wanted("store") {
+        step(
+            "settles per second on the SQLite store",
+            cargo().args([
+                "bench",
+                "--locked",
+                "-p",
+                "hocphi-store",
+                "--all-features",
+                "--bench",
+                "settle",
+            ]),
+        )?;
+    }
+    if wanted("callbacks") {
+        step(
+            "verified-and-settled IPNs per second on the SQLite store",
+            cargo().args([
+                "bench",
+                "--locked",
+                "-p",
+                "hocphi-tests",
+                "--bench",
+                "callbacks",
+            ]),
+        )?;
+    }
+    if wanted("gateways") {
+        step(
+            "gateway callback verification",
+            cargo().args([
+                "bench",
+                "--locked",
+                "-p",
+                "hocphi-gateways",
+                "--bench",
+                "verify",
+                "--",
+                "--warm-up-time",
+                "1",
+                "--measurement-time",
+                "3",
+            ]),
+        )?;
+    }
+    if wanted("lambda") {
+        let moto = moto::start()?;
+        lambda_bench::run(&moto)?;
+    }
+    Ok(())
+}
+
+/// Builds the parents' page into `target/site` (installing its toolchain on first use).
+pub fn build_page() -> Result<(), Failure> {
+    toolchain()?;
     step(
-        "settles per second on the SQLite store",
-        cargo().args([
-            "bench",
-            "--locked",
-            "-p",
-            "hocphi-store",
-            "--all-features",
-            "--bench",
-            "settle",
-        ]),
-    )?;
-    step(
-        "gateway callback verification",
-        cargo().args([
-            "bench",
-            "--locked",
-            "-p",
-            "hocphi-gateways",
-            "--bench",
-            "verify",
-            "--",
-            "--warm-up-time",
-            "1",
-            "--measurement-time",
-            "3",
-        ]),
+        "building the page (Leptos → WebAssembly) into target/site",
+        Command::new("bash")
+            .arg(root().join("frontend").join("build.sh"))
+            .arg(root().join("target").join("site"))
+            .current_dir(root()),
     )
 }
 
-/// The local stack.
-pub fn dev(_args: &[String]) -> Result<(), Failure> {
-    Err(Failure(
-        "the local stack is not built yet (see the README's status section)".into(),
-    ))
+/// The local stack: builds the page, then runs the local server (flags pass through).
+pub fn dev(args: &[String]) -> Result<(), Failure> {
+    build_page()?;
+    step(
+        "starting hocphi on 127.0.0.1 (embedded store, demo data, VNPay simulator)",
+        cargo()
+            .args(["run", "--locked", "--quiet", "-p", "hocphi-local", "--"])
+            .args(args),
+    )
 }

@@ -1,0 +1,64 @@
+//! Gateway callbacks: the only door through which a payment becomes paid.
+//!
+//! Invariants: the signature is verified (in constant time, by the gateway module) before
+//! anything else; nothing is written for a callback that fails verification; a verified final
+//! result is applied in one atomic store step; every outcome gets the gateway's own reply.
+
+use hocphi_domain::{Clock, GatewayKind, PaymentStatus, ReceiptToken, Settled, Store};
+use hocphi_gateways::{CallbackOutcome, RawCallback, Reply};
+
+use crate::{App, Transport, random};
+
+impl<S: Store, C: Clock, T: Transport> App<S, C, T> {
+    /// Applies a gateway's server-to-server notification and answers in its format.
+    pub async fn callback(&self, kind: GatewayKind, raw: RawCallback<'_>) -> Option<Reply> {
+        let gateway = self.gateways.get(kind)?;
+        let notification = match gateway.verify(raw) {
+            Ok(verified) => verified.into_inner(),
+            Err(err) => {
+                tracing::warn!(gateway = kind.as_str(), reason = %err, "callback rejected");
+                return Some(gateway.acknowledge(CallbackOutcome::from_rejection(&err)));
+            }
+        };
+        let reference = &notification.reference;
+        let Some(event) = notification.event() else {
+            tracing::info!(payment_ref = %reference, gateway = kind.as_str(), "callback not final");
+            return Some(gateway.acknowledge(CallbackOutcome::NotFinal));
+        };
+        let outcome = match random::<16>() {
+            Ok(entropy) => {
+                let token = ReceiptToken::from_entropy(entropy);
+                let result = self
+                    .store
+                    .settle(reference, event, self.clock.now(), &token)
+                    .await;
+                match &result {
+                    Err(err) => {
+                        tracing::error!(payment_ref = %reference, error = %err, "settle failed");
+                    }
+                    Ok(Settled::Applied(state))
+                        if state.payment.status == PaymentStatus::RefundDue =>
+                    {
+                        tracing::warn!(
+                            payment_ref = %reference,
+                            "money captured for invoices no longer open: refund due"
+                        );
+                    }
+                    Ok(_) => {}
+                }
+                CallbackOutcome::from_settled(&result)
+            }
+            Err(err) => {
+                err.log();
+                CallbackOutcome::Unavailable
+            }
+        };
+        tracing::info!(
+            payment_ref = %reference,
+            gateway = kind.as_str(),
+            outcome = ?outcome,
+            "callback applied"
+        );
+        Some(gateway.acknowledge(outcome))
+    }
+}

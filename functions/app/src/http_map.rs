@@ -1,0 +1,224 @@
+//! The one mapping from HTTP to the use cases, shared by every Lambda function and the local
+//! server.
+//!
+//! | route | use case |
+//! |---|---|
+//! | `GET /api/invoices?student=…&code=…` | [`App::lookup`] |
+//! | `POST /api/payments` (`Idempotency-Key`) | [`App::checkout`] |
+//! | `GET /api/payments/{ref}` | [`App::status`] |
+//! | `GET /api/callbacks/vnpay` | [`App::callback`] (VNPay IPN) |
+//! | `POST /api/callbacks/momo` | [`App::callback`] (MoMo IPN) |
+//! | `GET /api/receipts/{id}?t=…` | [`App::receipt`] |
+//!
+//! Invariants: bodies are bounded before they are read; every error is JSON
+//! `{"error": {"code", "message"}}`; answers about payments are never cached.
+
+use std::net::IpAddr;
+
+use hocphi_domain::{Clock, GatewayKind, Store};
+use hocphi_gateways::RawCallback;
+use http::{Method, Request, Response, StatusCode, header};
+use serde::Serialize;
+
+use crate::{ApiError, App, Transport};
+
+/// The largest request body any route reads.
+pub const MAX_BODY: usize = 16 * 1024;
+
+/// Which use case a request is for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Route {
+    Lookup,
+    Checkout,
+    Status,
+    VnpayCallback,
+    MomoCallback,
+    Receipt,
+}
+
+impl Route {
+    /// Every route.
+    pub const ALL: [Route; 6] = [
+        Route::Lookup,
+        Route::Checkout,
+        Route::Status,
+        Route::VnpayCallback,
+        Route::MomoCallback,
+        Route::Receipt,
+    ];
+
+    /// Whether serving this route needs a configured gateway (and so its secret).
+    pub fn needs_gateway(self) -> bool {
+        match self {
+            Route::Checkout | Route::VnpayCallback | Route::MomoCallback => true,
+            Route::Lookup | Route::Status | Route::Receipt => false,
+        }
+    }
+
+    /// The route a method and path name, or why none does.
+    pub fn of<'p>(method: &Method, path: &'p str) -> Result<(Route, Option<&'p str>), ApiError> {
+        let segments: Vec<&str> = path.trim_end_matches('/').split('/').skip(1).collect();
+        let (route, param, allow) = match segments.as_slice() {
+            ["api", "invoices"] => (Route::Lookup, None, "GET"),
+            ["api", "payments"] => (Route::Checkout, None, "POST"),
+            ["api", "payments", reference] => (Route::Status, Some(*reference), "GET"),
+            ["api", "callbacks", "vnpay"] => (Route::VnpayCallback, None, "GET"),
+            ["api", "callbacks", "momo"] => (Route::MomoCallback, None, "POST"),
+            ["api", "receipts", id] => (Route::Receipt, Some(*id), "GET"),
+            _ => return Err(ApiError::NoRoute),
+        };
+        let allowed = allow == method.as_str() || (method == Method::HEAD && allow == "GET");
+        if allowed {
+            Ok((route, param))
+        } else {
+            Err(ApiError::MethodNotAllowed { allow })
+        }
+    }
+}
+
+fn query_value<'a>(pairs: &'a [(String, String)], name: &str) -> &'a str {
+    pairs
+        .iter()
+        .find(|(k, _)| k == name)
+        .map_or("", |(_, v)| v.as_str())
+}
+
+fn json_response<T: Serialize>(status: u16, value: &T) -> Response<String> {
+    let body = serde_json::to_string(value).unwrap_or_else(|_| "{}".to_owned());
+    respond(status, "application/json; charset=utf-8", body)
+}
+
+fn respond(status: u16, content_type: &str, body: String) -> Response<String> {
+    let mut response = Response::new(body);
+    *response.status_mut() =
+        StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    let headers = response.headers_mut();
+    if let Ok(value) = content_type.parse() {
+        headers.insert(header::CONTENT_TYPE, value);
+    }
+    headers.insert(
+        header::CACHE_CONTROL,
+        http::HeaderValue::from_static("no-store"),
+    );
+    headers.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        http::HeaderValue::from_static("nosniff"),
+    );
+    response
+}
+
+fn error_response(err: &ApiError) -> Response<String> {
+    err.log();
+    let mut response = json_response(err.parts().0, &err.body());
+    if let ApiError::MethodNotAllowed { allow } = err {
+        response
+            .headers_mut()
+            .insert(header::ALLOW, http::HeaderValue::from_static(allow));
+    }
+    response
+}
+
+fn require_json(request: &Request<Vec<u8>>) -> Result<(), ApiError> {
+    let content_type = request
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    if content_type.starts_with("application/json") {
+        Ok(())
+    } else {
+        Err(ApiError::UnsupportedMediaType)
+    }
+}
+
+impl<S: Store, C: Clock, T: Transport> App<S, C, T> {
+    /// Answers one HTTP request. `client_ip` is the parent's address as the platform saw it.
+    pub async fn handle(&self, request: Request<Vec<u8>>, client_ip: IpAddr) -> Response<String> {
+        self.handle_only(&Route::ALL, request, client_ip).await
+    }
+
+    /// Answers one HTTP request if it is for one of `routes` (one Lambda function serves only its
+    /// own), and "no route" otherwise.
+    pub async fn handle_only(
+        &self,
+        routes: &[Route],
+        request: Request<Vec<u8>>,
+        client_ip: IpAddr,
+    ) -> Response<String> {
+        match self.route(routes, &request, client_ip).await {
+            Ok(response) => response,
+            Err(err) => error_response(&err),
+        }
+    }
+
+    async fn route(
+        &self,
+        routes: &[Route],
+        request: &Request<Vec<u8>>,
+        client_ip: IpAddr,
+    ) -> Result<Response<String>, ApiError> {
+        let (route, param) = Route::of(request.method(), request.uri().path())?;
+        if !routes.contains(&route) {
+            return Err(ApiError::NoRoute);
+        }
+        if request.body().len() > MAX_BODY {
+            return Err(ApiError::TooLarge);
+        }
+        let raw_query = request.uri().query().unwrap_or("");
+        let query: Vec<(String, String)> = form_urlencoded::parse(raw_query.as_bytes())
+            .into_owned()
+            .collect();
+        let param = param.unwrap_or("");
+        match route {
+            Route::Lookup => {
+                let found = self
+                    .lookup(query_value(&query, "student"), query_value(&query, "code"))
+                    .await?;
+                Ok(json_response(200, &found))
+            }
+            Route::Checkout => {
+                require_json(request)?;
+                let key = request
+                    .headers()
+                    .get("idempotency-key")
+                    .and_then(|v| v.to_str().ok());
+                let stored = self.checkout(key, request.body(), client_ip).await?;
+                Ok(respond(
+                    stored.status,
+                    "application/json; charset=utf-8",
+                    stored.body,
+                ))
+            }
+            Route::Status => Ok(json_response(200, &self.status(param).await?)),
+            Route::Receipt => Ok(json_response(
+                200,
+                &self.receipt(param, query_value(&query, "t")).await?,
+            )),
+            Route::VnpayCallback | Route::MomoCallback => {
+                let kind = match route {
+                    Route::MomoCallback => GatewayKind::Momo,
+                    Route::VnpayCallback
+                    | Route::Lookup
+                    | Route::Checkout
+                    | Route::Status
+                    | Route::Receipt => GatewayKind::Vnpay,
+                };
+                let raw = RawCallback {
+                    query: raw_query,
+                    body: request.body(),
+                };
+                let reply = self.callback(kind, raw).await.ok_or(ApiError::NoRoute)?;
+                let mut response = Response::new(reply.body);
+                *response.status_mut() =
+                    StatusCode::from_u16(reply.status).unwrap_or(StatusCode::OK);
+                if let Some(content_type) = reply.content_type {
+                    response.headers_mut().insert(
+                        header::CONTENT_TYPE,
+                        http::HeaderValue::from_static(content_type),
+                    );
+                }
+                Ok(response)
+            }
+        }
+    }
+}

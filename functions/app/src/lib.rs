@@ -1,0 +1,124 @@
+//! hocphi's use cases and its one HTTP mapping.
+//!
+//! [`App`] holds the ports (a [`Store`], a [`Clock`], a [`Transport`] for the gateways' APIs) and
+//! the configured gateways. Each use case is a method: look up invoices, check out, apply a
+//! gateway callback, report a payment's status, show a receipt, sweep pending payments.
+//! [`App::handle`] maps an `http::Request` to an `http::Response` for every route; the Lambda
+//! functions and the local server both call it, so they cannot drift apart.
+
+mod callback;
+mod checkout;
+mod error;
+mod http_map;
+mod lookup;
+mod sweep;
+
+use std::future::Future;
+use std::net::IpAddr;
+
+use chrono::Duration;
+use hocphi_domain::{Clock, GatewayKind, Store};
+use hocphi_gateways::{ApiRequest, Gateway};
+
+pub use error::ApiError;
+pub use http_map::{MAX_BODY, Route};
+pub use sweep::SweepReport;
+
+/// A failure to reach a gateway's API.
+#[derive(Debug, thiserror::Error)]
+#[error("gateway API unreachable: {0}")]
+pub struct TransportError(pub String);
+
+/// Sends the requests gateways' APIs need (MoMo's create call, status queries).
+pub trait Transport: Send + Sync {
+    /// Sends `request`; answers the HTTP status and body.
+    fn send(
+        &self,
+        request: &ApiRequest,
+    ) -> impl Future<Output = Result<(u16, Vec<u8>), TransportError>> + Send;
+}
+
+/// Settings of one province's deployment that the use cases need.
+#[derive(Clone, Debug)]
+pub struct Settings {
+    /// The site's origin, e.g. `https://hocphi.binhdinh.gov.vn`: the gateway returns the browser
+    /// to `{site_url}/ket-qua`.
+    pub site_url: String,
+    /// How long a payment holds its invoices (and the gateway's own expiry).
+    pub time_to_pay: Duration,
+    /// Wrong lookup codes allowed per student within [`Settings::lookup_window`].
+    pub lookup_attempts: u32,
+    pub lookup_window: Duration,
+    /// How long an in-flight checkout holds its idempotency key.
+    pub idempotency_lease: Duration,
+    /// How long a completed checkout is replayed for its key.
+    pub idempotency_keep: Duration,
+    /// A pending payment older than this is asked about at its gateway by the sweeper.
+    pub sweep_after: Duration,
+    /// hocphi's own address, sent with status queries.
+    pub server_ip: IpAddr,
+}
+
+impl Settings {
+    /// The documented defaults: 15 minutes to pay, 5 wrong codes per 15 minutes, a 30-second
+    /// checkout lease replayed for 24 hours, sweeping after 5 minutes.
+    pub fn new(site_url: impl Into<String>) -> Self {
+        Self {
+            site_url: site_url.into().trim_end_matches('/').to_owned(),
+            time_to_pay: Duration::minutes(15),
+            lookup_attempts: 5,
+            lookup_window: Duration::minutes(15),
+            idempotency_lease: Duration::seconds(30),
+            idempotency_keep: Duration::hours(24),
+            sweep_after: Duration::minutes(5),
+            server_ip: IpAddr::from([127, 0, 0, 1]),
+        }
+    }
+}
+
+/// The gateways a province offers.
+#[derive(Debug, Default)]
+pub struct Gateways {
+    pub vnpay: Option<Gateway>,
+    pub momo: Option<Gateway>,
+}
+
+impl Gateways {
+    /// The configured gateway of a kind.
+    pub fn get(&self, kind: GatewayKind) -> Option<&Gateway> {
+        match kind {
+            GatewayKind::Vnpay => self.vnpay.as_ref(),
+            GatewayKind::Momo => self.momo.as_ref(),
+        }
+    }
+}
+
+/// hocphi's use cases over its ports.
+#[derive(Debug)]
+pub struct App<S, C, T> {
+    pub store: S,
+    pub clock: C,
+    pub transport: T,
+    pub gateways: Gateways,
+    pub settings: Settings,
+}
+
+impl<S: Store, C: Clock, T: Transport> App<S, C, T> {
+    /// Wires the ports together.
+    pub fn new(store: S, clock: C, transport: T, gateways: Gateways, settings: Settings) -> Self {
+        Self {
+            store,
+            clock,
+            transport,
+            gateways,
+            settings,
+        }
+    }
+}
+
+/// `N` bytes from the operating system's generator.
+fn random<const N: usize>() -> Result<[u8; N], ApiError> {
+    let mut bytes = [0u8; N];
+    getrandom::fill(&mut bytes).map_err(|e| ApiError::Internal(e.to_string().into()))?;
+    Ok(bytes)
+}

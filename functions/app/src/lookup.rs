@@ -1,0 +1,94 @@
+//! Reading: a student's open invoices (behind the second factor and the guessing limit), a
+//! payment's status, a receipt behind its token.
+//!
+//! Invariant: an unknown student and a wrong lookup code are the same answer, counted the same
+//! way, so the endpoint reveals nothing about which student codes exist.
+
+use hocphi_api::{InvoiceView, InvoicesResponse, PaymentStatusResponse, StudentView};
+use hocphi_domain::{
+    Clock, LookupCode, PaymentRef, PaymentStatus, Receipt, ReceiptId, Store, Student, StudentCode,
+};
+
+use crate::{ApiError, App, Transport};
+
+impl<S: Store, C: Clock, T: Transport> App<S, C, T> {
+    /// The student behind a student code and lookup code, or the one "not found" answer; too many
+    /// wrong codes within the window answer "too many attempts" until it closes.
+    pub(crate) async fn authenticate(
+        &self,
+        student: &str,
+        code: &str,
+    ) -> Result<Student, ApiError> {
+        let student = StudentCode::parse(student).map_err(|_| ApiError::Invalid {
+            field: "student",
+            message: "Mã học sinh không hợp lệ: chỉ gồm chữ và số, từ 4 đến 20 ký tự.",
+        })?;
+        let code = LookupCode::parse(code).map_err(|_| ApiError::Invalid {
+            field: "code",
+            message: "Mã tra cứu không hợp lệ: gồm 6 đến 12 chữ và số, in trên giấy báo học phí.",
+        })?;
+        let now = self.clock.now();
+        if self.store.failed_lookups(&student, now).await? >= self.settings.lookup_attempts {
+            return Err(ApiError::TooManyAttempts);
+        }
+        let digest = code.digest(&student);
+        match self.store.student(&student).await? {
+            Some(found) if found.lookup.matches(&digest) => Ok(found),
+            Some(_) | None => {
+                let failures = self
+                    .store
+                    .note_failed_lookup(&student, now, self.settings.lookup_window)
+                    .await?;
+                tracing::info!(failures, "lookup refused");
+                Err(ApiError::NotFound)
+            }
+        }
+    }
+
+    /// `GET /api/invoices`: the student (masked) and their open invoices.
+    pub async fn lookup(&self, student: &str, code: &str) -> Result<InvoicesResponse, ApiError> {
+        let student = self.authenticate(student, code).await?;
+        let invoices = self.store.open_invoices(&student.code).await?;
+        let school = self.store.school(&student.school).await?;
+        Ok(InvoicesResponse {
+            student: StudentView {
+                code: student.code.to_string(),
+                name: student.name.to_string(),
+                school: school.map_or_else(|| student.school.to_string(), |s| s.name.to_string()),
+                class_name: student.class_name.to_string(),
+            },
+            invoices: invoices.iter().map(InvoiceView::from).collect(),
+        })
+    }
+
+    /// `GET /api/payments/{ref}`: where a payment stands, with its receipt once it has one.
+    pub async fn status(&self, reference: &str) -> Result<PaymentStatusResponse, ApiError> {
+        let reference = PaymentRef::parse(reference).map_err(|_| ApiError::UnknownPayment)?;
+        let payment = self
+            .store
+            .payment(&reference)
+            .await?
+            .ok_or(ApiError::UnknownPayment)?;
+        let receipt = match payment.status {
+            PaymentStatus::Succeeded => {
+                self.store
+                    .receipt(&ReceiptId::for_payment(&payment.reference))
+                    .await?
+            }
+            PaymentStatus::Pending
+            | PaymentStatus::Failed
+            | PaymentStatus::Expired
+            | PaymentStatus::RefundDue => None,
+        };
+        Ok(PaymentStatusResponse::new(&payment, receipt.as_ref()))
+    }
+
+    /// `GET /api/receipts/{id}?t=…`: the receipt, only to whoever holds its token.
+    pub async fn receipt(&self, id: &str, token: &str) -> Result<Receipt, ApiError> {
+        let id = ReceiptId::parse(id).map_err(|_| ApiError::UnknownReceipt)?;
+        match self.store.receipt(&id).await? {
+            Some(receipt) if receipt.token.admits(token) => Ok(receipt),
+            Some(_) | None => Err(ApiError::UnknownReceipt),
+        }
+    }
+}

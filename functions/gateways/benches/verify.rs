@@ -1,0 +1,101 @@
+//! IPN verification time next to the bare HMAC of the same canonical string.
+//!
+//! Two PHP-signed VNPay IPNs: a typical one (VNPay echoes the plain-ASCII `vnp_OrderInfo` hocphi
+//! sends) and the adapter tests' worst case (Vietnamese text and reserved characters, mostly
+//! percent-escapes). The work measured is the whole of it: form-decoding, sorting, PHP-style
+//! re-encoding, HMAC-SHA512, constant-time comparison and reading the fields into a notification.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::hint::black_box;
+
+use criterion::{Criterion, criterion_group, criterion_main};
+use hmac::digest::KeyInit;
+use hmac::{Hmac, Mac};
+use hocphi_gateways::momo::RequestType;
+use hocphi_gateways::{Momo, MomoConfig, Secret, Vnpay, VnpayConfig};
+use sha2::{Sha256, Sha512};
+
+const VNPAY_SECRET: &str = "SECRETSECRETSECRETSECRETSECRET12";
+const CANONICAL: &str = "vnp_Amount=150000000&vnp_BankCode=NCB&vnp_BankTranNo=VNP14226112&vnp_CardType=ATM&vnp_OrderInfo=H%E1%BB%8Dc+ph%C3%AD+h%E1%BB%8Dc+k%E1%BB%B3+1+%E2%80%93+Nguy%E1%BB%85n+V%C4%83n+A%3B+a+b%2Bc%2Ad%7Ee%26f%3Dg%25h&vnp_PayDate=20240901101500&vnp_ResponseCode=00&vnp_TmnCode=TESTTMN1&vnp_TransactionNo=14226112&vnp_TransactionStatus=00&vnp_TxnRef=HP240901031010ABCD2345";
+const HASH: &str = "a4cb60f011b0a952cec99043b82269043ec627c6762d12e3b0a4b2efcf51853c861e563ca626e72c4685b75df27c5d7b6efb036ed4a1cfe58ad2118d118df14a";
+
+/// A typical IPN: VNPay echoes the plain-ASCII order info hocphi sends (signed by PHP).
+const TYPICAL_CANONICAL: &str = "vnp_Amount=150000000&vnp_BankCode=NCB&vnp_BankTranNo=VNP14226112&vnp_CardType=ATM&vnp_OrderInfo=Hoc+phi+HK1+2024-2025+Nguyen+V.+A.&vnp_PayDate=20240901101500&vnp_ResponseCode=00&vnp_TmnCode=TESTTMN1&vnp_TransactionNo=14226112&vnp_TransactionStatus=00&vnp_TxnRef=HP240901031010ABCD2345";
+const TYPICAL_HASH: &str = "54944d32c2b471a26349c0bf994557b328c8d36283e768665989b8b19d6bb14ec5cf55551eba6ce9cea908f014ad28540018278558a3a2d13879789d775223f7";
+
+const MOMO_ACCESS_KEY: &str = "F8BBA842ECF85";
+const MOMO_SECRET: &str = "K951B6PE1waDMi640xX08PD3vg6EkVlz";
+const MOMO_IPN: &str = r#"{"partnerCode":"MOMO","orderId":"HP240901031010ABCD2345","requestId":"HP240901031010ABCD2345","amount":1500000,"orderInfo":"Học phí HK1 – Nguyễn V. A.","orderType":"momo_wallet","transId":4088878653,"resultCode":0,"message":"Thành công.","payType":"qr","responseTime":1725160510000,"extraData":"","signature":"1698a58fecd10728103e4650cded0f79adb0d1ce4c17be63b499a5ce938e1b45"}"#;
+const MOMO_SIGNED: &str = "accessKey=F8BBA842ECF85&amount=1500000&extraData=&message=Thành công.&orderId=HP240901031010ABCD2345&orderInfo=Học phí HK1 – Nguyễn V. A.&orderType=momo_wallet&partnerCode=MOMO&payType=qr&requestId=HP240901031010ABCD2345&responseTime=1725160510000&resultCode=0&transId=4088878653";
+
+fn vnpay_ipn(c: &mut Criterion) {
+    let vnpay = Vnpay::new(VnpayConfig {
+        tmn_code: "TESTTMN1".to_owned(),
+        hash_secret: Secret::new(VNPAY_SECRET).unwrap(),
+        pay_url: Vnpay::SANDBOX_PAY_URL.to_owned(),
+        api_url: Vnpay::SANDBOX_API_URL.to_owned(),
+    })
+    .unwrap();
+    let prekeyed = <Hmac<Sha512> as KeyInit>::new_from_slice(VNPAY_SECRET.as_bytes()).unwrap();
+    let vectors = [
+        ("vnpay_ipn_typical", TYPICAL_CANONICAL, TYPICAL_HASH),
+        ("vnpay_ipn_diacritics", CANONICAL, HASH),
+    ];
+    for (name, canonical, hash) in vectors {
+        let query = format!("{canonical}&vnp_SecureHash={hash}");
+        assert!(vnpay.verify_ipn(&query).is_ok(), "{name}");
+        let mut group = c.benchmark_group(name);
+        group.bench_function("verify_ipn", |b| {
+            b.iter(|| vnpay.verify_ipn(black_box(&query)).unwrap())
+        });
+        group.bench_function("hmac_sha512_keyed_per_call", |b| {
+            b.iter(|| {
+                let mut mac =
+                    <Hmac<Sha512> as KeyInit>::new_from_slice(black_box(VNPAY_SECRET).as_bytes())
+                        .unwrap();
+                mac.update(black_box(canonical).as_bytes());
+                mac.finalize().into_bytes()
+            })
+        });
+        group.bench_function("hmac_sha512_prekeyed", |b| {
+            b.iter(|| {
+                let mut mac = prekeyed.clone();
+                mac.update(black_box(canonical).as_bytes());
+                mac.finalize().into_bytes()
+            })
+        });
+        group.finish();
+    }
+}
+
+fn momo_ipn(c: &mut Criterion) {
+    let momo = Momo::new(MomoConfig {
+        partner_code: "MOMO".to_owned(),
+        access_key: MOMO_ACCESS_KEY.to_owned(),
+        secret_key: Secret::new(MOMO_SECRET).unwrap(),
+        endpoint: Momo::SANDBOX_ENDPOINT.to_owned(),
+        ipn_url: "https://hocphi.example.vn/api/callbacks/momo".to_owned(),
+        request_type: RequestType::CaptureWallet,
+    })
+    .unwrap();
+    assert!(momo.verify_ipn(MOMO_IPN.as_bytes()).is_ok());
+
+    let mut group = c.benchmark_group("momo_ipn");
+    group.bench_function("verify_ipn", |b| {
+        b.iter(|| momo.verify_ipn(black_box(MOMO_IPN.as_bytes())).unwrap())
+    });
+    group.bench_function("hmac_sha256_keyed_per_call", |b| {
+        b.iter(|| {
+            let mut mac =
+                <Hmac<Sha256> as KeyInit>::new_from_slice(black_box(MOMO_SECRET).as_bytes())
+                    .unwrap();
+            mac.update(black_box(MOMO_SIGNED).as_bytes());
+            mac.finalize().into_bytes()
+        })
+    });
+    group.finish();
+}
+
+criterion_group!(benches, vnpay_ipn, momo_ipn);
+criterion_main!(benches);

@@ -1,0 +1,695 @@
+//! VNPay 2.1.0: the signed payment URL, verification of the IPN and of the return URL, the IPN
+//! reply, and the querydr exchange.
+//!
+//! Invariants:
+//! - what is signed is the `vnp_*` parameters minus `vnp_SecureHash`/`vnp_SecureHashType` and empty
+//!   values, sorted by byte order, each key and value encoded as PHP's `urlencode`, joined with
+//!   `&`, under HMAC-SHA512; the payment URL's query *is* that string plus the hash;
+//! - a received query is form-decoded and each pair re-encoded before hashing, so the order and
+//!   the encoding of the query as received do not matter (a raw `key=value` piece is hashed as it
+//!   is only when it already is, byte for byte, that re-encoding); a signed parameter that appears
+//!   twice rejects the query;
+//! - dates are VNPay's `yyyyMMddHHmmss` in Asia/Ho_Chi_Minh whatever the host's time zone, and
+//!   `vnp_Amount` is VND × 100: both conversions live only here;
+//! - a payment is paid only when `vnp_ResponseCode` and `vnp_TransactionStatus` are both `00`.
+
+pub mod simulator;
+pub mod wire;
+
+use std::borrow::Cow;
+use std::net::IpAddr;
+
+use chrono::{DateTime, NaiveDate, TimeZone, Utc};
+use chrono_tz::Asia::Ho_Chi_Minh;
+use hocphi_domain::{
+    GatewayCode, GatewayEvent, GatewayKind, GatewayTxnNo, Money, Payment, PaymentRef, Settled,
+};
+
+use crate::signing::{DigestError, Sha512Key};
+use crate::text::plain_text;
+use crate::{
+    ApiRequest, CallbackOutcome, CheckoutContext, CheckoutError, ConfigError, Locale, Notification,
+    Outcome, QueryAnswer, QueryContext, QueryError, QueryStatus, Reply, ReturnNotice, Secret,
+    Verified, VerifyError,
+};
+use wire::{
+    IpnRspCode, QueryDrRequest, QueryDrResponse, QueryResponseCode, ResponseCode, Text,
+    TransactionStatus, field,
+};
+
+/// What it takes to talk to VNPay as one merchant terminal.
+#[derive(Debug)]
+pub struct VnpayConfig {
+    /// `vnp_TmnCode`: 8 letters or digits, issued by VNPay per terminal.
+    pub tmn_code: String,
+    /// `vnp_HashSecret`, issued with the terminal.
+    pub hash_secret: Secret,
+    /// The payment page, e.g. [`Vnpay::SANDBOX_PAY_URL`] (or the simulator's).
+    pub pay_url: String,
+    /// The querydr/refund API, e.g. [`Vnpay::SANDBOX_API_URL`].
+    pub api_url: String,
+}
+
+/// A configured VNPay terminal.
+#[derive(Debug)]
+pub struct Vnpay {
+    tmn_code: String,
+    key: Sha512Key,
+    pay_url: String,
+    api_url: String,
+}
+
+impl Vnpay {
+    /// VNPay's sandbox payment page.
+    pub const SANDBOX_PAY_URL: &str = "https://sandbox.vnpayment.vn/paymentv2/vpcpay.html";
+    /// VNPay's sandbox querydr/refund API.
+    pub const SANDBOX_API_URL: &str =
+        "https://sandbox.vnpayment.vn/merchant_webapi/api/transaction";
+    /// The longest `vnp_OrderInfo` VNPay accepts.
+    pub const ORDER_INFO_MAX: usize = 255;
+
+    /// Checks the configuration and keys the HMAC once.
+    pub fn new(config: VnpayConfig) -> Result<Self, ConfigError> {
+        if !valid_tmn_code(&config.tmn_code) {
+            return Err(ConfigError::Invalid {
+                field: "vnp_TmnCode",
+                reason: "must be 8 ASCII letters or digits",
+            });
+        }
+        for (field, url) in [("pay_url", &config.pay_url), ("api_url", &config.api_url)] {
+            if !crate::acceptable_url(url) || url.contains('?') {
+                return Err(ConfigError::Invalid {
+                    field,
+                    reason: "must be an https URL (http only for loopback) without a query",
+                });
+            }
+        }
+        Ok(Self {
+            key: Sha512Key::new(&config.hash_secret)?,
+            tmn_code: config.tmn_code,
+            pay_url: config.pay_url,
+            api_url: config.api_url,
+        })
+    }
+
+    /// The terminal this adapter signs for.
+    pub fn tmn_code(&self) -> &str {
+        &self.tmn_code
+    }
+
+    /// The signed URL that sends the parent to VNPay. `vnp_CreateDate` and `vnp_ExpireDate` are
+    /// the payment's own creation and expiry, so a payment checked out again yields the same URL
+    /// and a later querydr can name the transaction date.
+    pub fn payment_url(
+        &self,
+        payment: &Payment,
+        ctx: &CheckoutContext,
+    ) -> Result<String, CheckoutError> {
+        if payment.gateway != GatewayKind::Vnpay {
+            return Err(CheckoutError::WrongGateway {
+                payment: payment.gateway,
+                gateway: GatewayKind::Vnpay,
+            });
+        }
+        if ctx.now >= payment.expires_at {
+            return Err(CheckoutError::Expired);
+        }
+        if ctx.return_url.len() < 10 || !crate::acceptable_url(&ctx.return_url) {
+            return Err(CheckoutError::InvalidReturnUrl);
+        }
+        let bank_code = ctx.bank_code.as_deref().unwrap_or("");
+        if !bank_code.is_empty() && !valid_bank_code(bank_code) {
+            return Err(CheckoutError::InvalidBankCode);
+        }
+        let amount = amount_x100(payment.amount).to_string();
+        let create_date = vn_time(payment.created_at);
+        let expire_date = vn_time(payment.expires_at);
+        let ip = ip_text(ctx.client_ip);
+        let order_info = match plain_text(&ctx.order_info, Self::ORDER_INFO_MAX) {
+            plain if plain.is_empty() => format!("Thanh toan hoc phi {}", payment.reference),
+            plain => plain,
+        };
+        let params = [
+            (field::AMOUNT, amount.as_str()),
+            (field::BANK_CODE, bank_code),
+            (field::COMMAND, wire::COMMAND_PAY),
+            (field::CREATE_DATE, &create_date),
+            (field::CURR_CODE, wire::CURRENCY),
+            (field::EXPIRE_DATE, &expire_date),
+            (field::IP_ADDR, &ip),
+            (field::LOCALE, locale_code(ctx.locale)),
+            (field::ORDER_INFO, &order_info),
+            (field::ORDER_TYPE, wire::ORDER_TYPE),
+            (field::RETURN_URL, &ctx.return_url),
+            (field::TMN_CODE, &self.tmn_code),
+            (field::TXN_REF, payment.reference.as_str()),
+            (field::VERSION, wire::VERSION),
+        ];
+        Ok(format!(
+            "{}?{}",
+            self.pay_url,
+            signed_query(&self.key, &params)
+        ))
+    }
+
+    /// Verifies an IPN's query string (VNPay calls the IPN with GET) and reads its result.
+    pub fn verify_ipn(&self, query: &str) -> Result<Verified<Notification>, VerifyError> {
+        let signed = SignedQuery::parse(query)?;
+        signed.verify(&self.key)?;
+        self.notification(&signed).map(Verified::new)
+    }
+
+    /// Verifies the browser's return to hocphi. The result is for display: only the IPN changes
+    /// a payment.
+    pub fn verify_return(&self, query: &str) -> Result<Verified<ReturnNotice>, VerifyError> {
+        let signed = SignedQuery::parse(query)?;
+        signed.verify(&self.key)?;
+        self.notification(&signed)
+            .map(|notification| Verified::new(ReturnNotice { notification }))
+    }
+
+    fn notification(&self, signed: &SignedQuery<'_>) -> Result<Notification, VerifyError> {
+        if signed.require(field::TMN_CODE)? != self.tmn_code {
+            return Err(VerifyError::WrongMerchant);
+        }
+        let reference = PaymentRef::parse(signed.require(field::TXN_REF)?)
+            .map_err(|_| VerifyError::UnknownReference)?;
+        let amount =
+            parse_amount_x100(signed.require(field::AMOUNT)?).ok_or(VerifyError::InvalidAmount)?;
+        let response = ResponseCode::parse(signed.require(field::RESPONSE_CODE)?);
+        let status = TransactionStatus::parse(signed.require(field::TRANSACTION_STATUS)?);
+        let txn = transaction_no(signed.get(field::TRANSACTION_NO))
+            .map_err(|()| VerifyError::InvalidField(field::TRANSACTION_NO))?;
+        let paid_at = signed
+            .get(field::PAY_DATE)
+            .map(|raw| parse_vn_time(raw).ok_or(VerifyError::InvalidField(field::PAY_DATE)))
+            .transpose()?;
+        let event = if is_paid(&response, &status) {
+            GatewayEvent::Paid {
+                txn: txn.ok_or(VerifyError::MissingField(field::TRANSACTION_NO))?,
+                amount,
+            }
+        } else {
+            let (name, code) = decline_code(&response, &status);
+            GatewayEvent::Declined {
+                txn,
+                code: GatewayCode::parse(code).map_err(|_| VerifyError::InvalidField(name))?,
+            }
+        };
+        Ok(Notification {
+            gateway: GatewayKind::Vnpay,
+            reference,
+            amount,
+            outcome: Outcome::Final(event),
+            paid_at,
+        })
+    }
+
+    /// The `RspCode` for each outcome. A recorded failure is still `00` (as is a result with
+    /// nothing to apply): VNPay only needs to know hocphi has the result, and any other code
+    /// would make it call 9 more times.
+    pub fn ipn_code(outcome: CallbackOutcome) -> IpnRspCode {
+        match outcome {
+            CallbackOutcome::Recorded | CallbackOutcome::NotFinal => IpnRspCode::ConfirmSuccess,
+            CallbackOutcome::AlreadyFinal => IpnRspCode::AlreadyConfirmed,
+            CallbackOutcome::UnknownPayment => IpnRspCode::OrderNotFound,
+            CallbackOutcome::AmountMismatch => IpnRspCode::InvalidAmount,
+            CallbackOutcome::Rejected => IpnRspCode::InvalidChecksum,
+            CallbackOutcome::Unavailable => IpnRspCode::UnknownError,
+        }
+    }
+
+    /// The IPN reply: always HTTP 200 with `{"RspCode":"..","Message":".."}`; the code tells
+    /// VNPay whether to call again.
+    pub fn reply(outcome: CallbackOutcome) -> Reply {
+        let code = Self::ipn_code(outcome);
+        Reply {
+            status: 200,
+            content_type: Some("application/json; charset=utf-8"),
+            body: format!(
+                r#"{{"RspCode":"{}","Message":"{}"}}"#,
+                code.as_str(),
+                code.message()
+            ),
+        }
+    }
+
+    /// The IPN reply for what the store answered to [`hocphi_domain::Store::settle`], or for its
+    /// failure (`99`, so that VNPay calls again).
+    pub fn settlement_reply<E>(result: &Result<Settled, E>) -> Reply {
+        Self::reply(CallbackOutcome::from_settled(result))
+    }
+
+    /// The querydr request for a payment, signed over the pipe-joined values VNPay names.
+    pub fn query_request(
+        &self,
+        payment: &Payment,
+        ctx: &QueryContext,
+    ) -> Result<ApiRequest, QueryError> {
+        if payment.gateway != GatewayKind::Vnpay {
+            return Err(QueryError::WrongGateway {
+                payment: payment.gateway,
+                gateway: GatewayKind::Vnpay,
+            });
+        }
+        let mut request = QueryDrRequest {
+            request_id: crate::hex_lower(&ctx.request_entropy),
+            version: wire::VERSION.to_owned(),
+            command: wire::COMMAND_QUERYDR.to_owned(),
+            tmn_code: self.tmn_code.clone(),
+            txn_ref: payment.reference.as_str().to_owned(),
+            order_info: format!("Truy van giao dich {}", payment.reference),
+            transaction_no: None,
+            transaction_date: vn_time(payment.created_at),
+            create_date: vn_time(ctx.now),
+            ip_addr: ip_text(ctx.server_ip),
+            secure_hash: String::new(),
+        };
+        request.secure_hash = self
+            .key
+            .sign_hex(pipe_join(request.signed_values()).as_bytes());
+        let body = serde_json::to_string(&request).map_err(QueryError::Encode)?;
+        Ok(ApiRequest::post_json(&self.api_url, body))
+    }
+
+    /// Parses a querydr answer, checks its own checksum, and says where the payment stands.
+    pub fn query_response(
+        &self,
+        payment: &Payment,
+        body: &[u8],
+    ) -> Result<Verified<QueryAnswer>, QueryError> {
+        if payment.gateway != GatewayKind::Vnpay {
+            return Err(QueryError::WrongGateway {
+                payment: payment.gateway,
+                gateway: GatewayKind::Vnpay,
+            });
+        }
+        let response: QueryDrResponse =
+            serde_json::from_slice(body).map_err(QueryError::Malformed)?;
+        let hash = response
+            .secure_hash
+            .as_deref()
+            .filter(|h| !h.is_empty())
+            .ok_or(QueryError::MissingSignature)?;
+        let signed = pipe_join(response.signed_values().map(text));
+        self.key
+            .verify_hex(signed.as_bytes(), hash)
+            .map_err(|e| match e {
+                DigestError::Malformed => QueryError::MalformedSignature,
+                DigestError::Mismatch => QueryError::BadSignature,
+            })?;
+        if text(&response.tmn_code) != self.tmn_code {
+            return Err(QueryError::WrongMerchant);
+        }
+        let code = QueryResponseCode::parse(&text(&response.response_code));
+        let status = match code {
+            QueryResponseCode::Success => {
+                if text(&response.txn_ref) != payment.reference.as_str() {
+                    return Err(QueryError::WrongPayment);
+                }
+                query_status(&response)?
+            }
+            QueryResponseCode::NotFound => QueryStatus::NotFound,
+            QueryResponseCode::InvalidMerchant
+            | QueryResponseCode::InvalidFormat
+            | QueryResponseCode::DuplicateRequest
+            | QueryResponseCode::InvalidChecksum
+            | QueryResponseCode::OtherError
+            | QueryResponseCode::Other(_) => {
+                return Err(QueryError::Refused {
+                    code: code.as_str().to_owned(),
+                });
+            }
+        };
+        Ok(Verified::new(QueryAnswer {
+            gateway: GatewayKind::Vnpay,
+            reference: payment.reference.clone(),
+            status,
+        }))
+    }
+}
+
+/// Paid only when VNPay says so twice: `vnp_ResponseCode` 00 and `vnp_TransactionStatus` 00.
+pub fn is_paid(response: &ResponseCode, status: &TransactionStatus) -> bool {
+    response_succeeded(response) && status_succeeded(status)
+}
+
+fn response_succeeded(code: &ResponseCode) -> bool {
+    match code {
+        ResponseCode::Success => true,
+        ResponseCode::DebitedSuspicious
+        | ResponseCode::NotRegisteredForInternetBanking
+        | ResponseCode::VerificationFailedTooOften
+        | ResponseCode::PaymentTimedOut
+        | ResponseCode::CardLocked
+        | ResponseCode::WrongOtp
+        | ResponseCode::CustomerCancelled
+        | ResponseCode::InsufficientBalance
+        | ResponseCode::DailyLimitExceeded
+        | ResponseCode::BankMaintenance
+        | ResponseCode::WrongPasswordTooOften
+        | ResponseCode::OtherError
+        | ResponseCode::Other(_) => false,
+    }
+}
+
+fn status_succeeded(status: &TransactionStatus) -> bool {
+    match status {
+        TransactionStatus::Success => true,
+        TransactionStatus::NotCompleted
+        | TransactionStatus::Error
+        | TransactionStatus::Reversed
+        | TransactionStatus::RefundProcessing
+        | TransactionStatus::RefundSentToBank
+        | TransactionStatus::SuspectedFraud
+        | TransactionStatus::RefundRejected
+        | TransactionStatus::Other(_) => false,
+    }
+}
+
+/// The code a decline is recorded with: the response code, or the transaction status when the
+/// response code alone claims success.
+fn decline_code<'c>(
+    response: &'c ResponseCode,
+    status: &'c TransactionStatus,
+) -> (&'static str, &'c str) {
+    if response_succeeded(response) {
+        (field::TRANSACTION_STATUS, status.as_str())
+    } else {
+        (field::RESPONSE_CODE, response.as_str())
+    }
+}
+
+fn query_status(response: &QueryDrResponse) -> Result<QueryStatus, QueryError> {
+    let status = TransactionStatus::parse(&text(&response.transaction_status));
+    let txn = transaction_no(Some(&text(&response.transaction_no)))
+        .map_err(|()| QueryError::InvalidField(field::TRANSACTION_NO))?;
+    let code = || {
+        GatewayCode::parse(status.as_str())
+            .map_err(|_| QueryError::InvalidField(field::TRANSACTION_STATUS))
+    };
+    Ok(match status {
+        TransactionStatus::Success => QueryStatus::Paid {
+            txn: txn.ok_or(QueryError::InvalidField(field::TRANSACTION_NO))?,
+            amount: parse_amount_x100(&text(&response.amount))
+                .ok_or(QueryError::InvalidField(field::AMOUNT))?,
+            paid_at: Some(text(&response.pay_date))
+                .filter(|raw| !raw.is_empty())
+                .map(|raw| parse_vn_time(&raw).ok_or(QueryError::InvalidField(field::PAY_DATE)))
+                .transpose()?,
+        },
+        TransactionStatus::NotCompleted => QueryStatus::Pending,
+        TransactionStatus::Error | TransactionStatus::Reversed => {
+            QueryStatus::Failed { txn, code: code()? }
+        }
+        TransactionStatus::RefundProcessing
+        | TransactionStatus::RefundSentToBank
+        | TransactionStatus::SuspectedFraud
+        | TransactionStatus::RefundRejected
+        | TransactionStatus::Other(_) => QueryStatus::NeedsReview { code: code()? },
+    })
+}
+
+fn text(value: &Option<Text>) -> Cow<'_, str> {
+    value.as_ref().map_or(Cow::Borrowed(""), Text::to_text)
+}
+
+/// `vnp_TransactionNo`, where `0` (a cancelled attempt) means none.
+fn transaction_no(raw: Option<&str>) -> Result<Option<GatewayTxnNo>, ()> {
+    match raw {
+        None => Ok(None),
+        Some(raw) if raw.is_empty() || raw.bytes().all(|b| b == b'0') => Ok(None),
+        Some(raw) => GatewayTxnNo::parse(raw).map(Some).map_err(|_| ()),
+    }
+}
+
+fn valid_tmn_code(raw: &str) -> bool {
+    raw.len() == 8 && raw.bytes().all(|b| b.is_ascii_alphanumeric())
+}
+
+fn valid_bank_code(raw: &str) -> bool {
+    (3..=20).contains(&raw.len()) && raw.bytes().all(|b| b.is_ascii_alphanumeric())
+}
+
+fn locale_code(locale: Locale) -> &'static str {
+    match locale {
+        Locale::Vietnamese => "vn",
+        Locale::English => "en",
+    }
+}
+
+/// An address as VNPay records it; an IPv4 address mapped into IPv6 is written as IPv4.
+fn ip_text(ip: IpAddr) -> String {
+    ip.to_canonical().to_string()
+}
+
+/// `vnp_Amount`: VND × 100. [`Money`] stays below 10^10 VND, so the product fits VNPay's 12 digits.
+pub(crate) fn amount_x100(amount: Money) -> u64 {
+    amount.vnd().saturating_mul(100)
+}
+
+/// Reads `vnp_Amount` back: 1 to 12 digits, a whole number of đồng.
+pub(crate) fn parse_amount_x100(raw: &str) -> Option<Money> {
+    if raw.is_empty() || raw.len() > 12 || !raw.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    let x100: u64 = raw.parse().ok()?;
+    if !x100.is_multiple_of(100) {
+        return None;
+    }
+    Money::from_vnd(x100 / 100).ok()
+}
+
+/// An instant as VNPay writes it: `yyyyMMddHHmmss` in Vietnam's time.
+pub(crate) fn vn_time(at: DateTime<Utc>) -> String {
+    at.with_timezone(&Ho_Chi_Minh)
+        .format("%Y%m%d%H%M%S")
+        .to_string()
+}
+
+/// Reads a VNPay date (`yyyyMMddHHmmss`, Vietnam's time).
+pub(crate) fn parse_vn_time(raw: &str) -> Option<DateTime<Utc>> {
+    let digits: &[u8; 14] = raw.as_bytes().try_into().ok()?;
+    if !digits.iter().all(u8::is_ascii_digit) {
+        return None;
+    }
+    let number = |range: std::ops::Range<usize>| {
+        digits
+            .get(range)
+            .map(|ds| ds.iter().fold(0u32, |n, d| n * 10 + u32::from(d - b'0')))
+    };
+    let year = i32::try_from(number(0..4)?).ok()?;
+    let naive = NaiveDate::from_ymd_opt(year, number(4..6)?, number(6..8)?)?.and_hms_opt(
+        number(8..10)?,
+        number(10..12)?,
+        number(12..14)?,
+    )?;
+    Ho_Chi_Minh
+        .from_local_datetime(&naive)
+        .single()
+        .map(|at| at.with_timezone(&Utc))
+}
+
+/// The canonical string: each pair as `urlencode(key)=urlencode(value)`, joined with `&`.
+pub(crate) fn canonical<'p>(
+    pairs: impl IntoIterator<Item = (&'p str, &'p str)>,
+    capacity: usize,
+) -> String {
+    let mut out = String::with_capacity(capacity);
+    for (key, value) in pairs {
+        if !out.is_empty() {
+            out.push('&');
+        }
+        crate::signing::php_urlencode_into(&mut out, key);
+        out.push('=');
+        crate::signing::php_urlencode_into(&mut out, value);
+    }
+    out
+}
+
+/// A signed query string: the non-empty parameters sorted by key, encoded, then
+/// `&vnp_SecureHash=<hex>`.
+pub(crate) fn signed_query(key: &Sha512Key, params: &[(&str, &str)]) -> String {
+    let mut sorted: Vec<(&str, &str)> = params
+        .iter()
+        .copied()
+        .filter(|(_, value)| !value.is_empty())
+        .collect();
+    sorted.sort_unstable_by(|a, b| a.0.cmp(b.0));
+    let mut query = canonical(sorted, 512);
+    let hash = key.sign_hex(query.as_bytes());
+    query.push('&');
+    query.push_str(field::SECURE_HASH);
+    query.push('=');
+    query.push_str(&hash);
+    query
+}
+
+/// The message of querydr/refund checksums: raw values joined with `|`.
+pub(crate) fn pipe_join<S: AsRef<str>>(values: impl IntoIterator<Item = S>) -> String {
+    let mut out = String::with_capacity(256);
+    for (i, value) in values.into_iter().enumerate() {
+        if i > 0 {
+            out.push('|');
+        }
+        out.push_str(value.as_ref());
+    }
+    out
+}
+
+/// One decoded pair of a query, with the piece it came from when that piece already is its own
+/// canonical encoding.
+pub(crate) struct FormPair<'q> {
+    pub(crate) key: Cow<'q, str>,
+    pub(crate) value: Cow<'q, str>,
+    /// The raw `key=value` piece, when PHP-encoding the decoded key and value gives back exactly
+    /// these bytes: no `%`, exactly one `=`, and otherwise only `[A-Za-z0-9-_.+]`.
+    pub(crate) canonical: Option<&'q str>,
+}
+
+const PERCENT: u8 = 1;
+const PLUS: u8 = 2;
+const RESERVED: u8 = 4;
+const EQUALS: u8 = 8;
+
+/// What each byte is to the form decoder and to PHP's `urlencode`.
+static BYTE_CLASS: [u8; 256] = {
+    let mut table = [RESERVED; 256];
+    let mut b = 0;
+    while b < 256 {
+        let c = b as u8;
+        if c.is_ascii_alphanumeric() || c == b'-' || c == b'_' || c == b'.' {
+            table[b] = 0;
+        }
+        b += 1;
+    }
+    table[b'%' as usize] = PERCENT | RESERVED;
+    table[b'+' as usize] = PLUS;
+    table[b'=' as usize] = EQUALS;
+    table
+};
+
+fn classes(text: &str) -> u8 {
+    text.bytes()
+        .fold(0, |seen, b| seen | BYTE_CLASS[usize::from(b)])
+}
+
+/// The pairs of a query exactly as `form_urlencoded::parse` decodes them (`+` is a space, `%XX` a
+/// byte, a piece without `=` has an empty value, empty pieces are skipped). Every piece holding a
+/// `%` or a `+` is decoded by `form_urlencoded`; a piece with neither decodes to itself and is
+/// borrowed as it is.
+pub(crate) fn form_pairs(query: &str) -> impl Iterator<Item = FormPair<'_>> {
+    query
+        .split('&')
+        .filter(|piece| !piece.is_empty())
+        .filter_map(|piece| {
+            let split = piece.split_once('=');
+            let (key, value) = split.unwrap_or((piece, ""));
+            let (key_class, value_class) = (classes(key), classes(value));
+            let class = key_class | value_class;
+            let canonical = (split.is_some() && class & RESERVED == 0 && value_class & EQUALS == 0)
+                .then_some(piece);
+            if class & (PERCENT | PLUS) != 0 {
+                let (key, value) = form_urlencoded::parse(piece.as_bytes()).next()?;
+                return Some(FormPair {
+                    key,
+                    value,
+                    canonical,
+                });
+            }
+            Some(FormPair {
+                key: Cow::Borrowed(key),
+                value: Cow::Borrowed(value),
+                canonical,
+            })
+        })
+}
+
+/// The `vnp_*` parameters of a received query, form-decoded, sorted by key and free of
+/// duplicates, with the received hash set apart.
+pub(crate) struct SignedQuery<'q> {
+    pairs: Vec<FormPair<'q>>,
+    hash: Option<Cow<'q, str>>,
+    capacity: usize,
+}
+
+impl<'q> SignedQuery<'q> {
+    pub(crate) fn parse(query: &'q str) -> Result<Self, VerifyError> {
+        let query = query.strip_prefix('?').unwrap_or(query);
+        let mut pairs = Vec::with_capacity(20);
+        let mut hash = None;
+        for pair in form_pairs(query) {
+            if !pair.key.starts_with(wire::PREFIX) || pair.key == field::SECURE_HASH_TYPE {
+                continue;
+            }
+            if pair.key == field::SECURE_HASH {
+                if hash.replace(pair.value).is_some() {
+                    return Err(VerifyError::duplicate(field::SECURE_HASH));
+                }
+                continue;
+            }
+            pairs.push(pair);
+        }
+        pairs.sort_unstable_by(|a, b| a.key.cmp(&b.key));
+        if let Some(name) = pairs.windows(2).find_map(|w| match w {
+            [a, b] if a.key == b.key => Some(a.key.clone()),
+            _ => None,
+        }) {
+            return Err(VerifyError::duplicate(&name));
+        }
+        pairs.retain(|pair| !pair.value.is_empty());
+        Ok(Self {
+            pairs,
+            hash,
+            capacity: query.len(),
+        })
+    }
+
+    /// The canonical string VNPay signed for these parameters.
+    pub(crate) fn canonical(&self) -> String {
+        let mut out = String::with_capacity(self.capacity);
+        for pair in &self.pairs {
+            if !out.is_empty() {
+                out.push('&');
+            }
+            match pair.canonical {
+                Some(piece) => out.push_str(piece),
+                None => {
+                    crate::signing::php_urlencode_into(&mut out, &pair.key);
+                    out.push('=');
+                    crate::signing::php_urlencode_into(&mut out, &pair.value);
+                }
+            }
+        }
+        out
+    }
+
+    pub(crate) fn verify(&self, key: &Sha512Key) -> Result<(), VerifyError> {
+        let hash = self
+            .hash
+            .as_deref()
+            .filter(|h| !h.is_empty())
+            .ok_or(VerifyError::MissingSignature)?;
+        key.verify_hex(self.canonical().as_bytes(), hash)
+            .map_err(|e| match e {
+                DigestError::Malformed => VerifyError::MalformedSignature,
+                DigestError::Mismatch => VerifyError::BadSignature,
+            })
+    }
+
+    /// A non-empty signed parameter. (A scan by equality: keys differ mostly in length, so it
+    /// compares fewer bytes than a binary search over a dozen keys.)
+    pub(crate) fn get(&self, name: &str) -> Option<&str> {
+        self.pairs
+            .iter()
+            .find(|pair| pair.key == name)
+            .map(|pair| pair.value.as_ref())
+    }
+
+    pub(crate) fn require(&self, name: &'static str) -> Result<&str, VerifyError> {
+        self.get(name).ok_or(VerifyError::MissingField(name))
+    }
+}
+
+#[cfg(test)]
+mod tests;

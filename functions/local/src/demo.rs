@@ -1,0 +1,172 @@
+//! The demo data seeded on first start: two schools of Bình Định, three students, their fee
+//! notices. The README lists the codes a visitor types.
+
+use chrono::{DateTime, NaiveDate, Utc};
+use hocphi_domain::{
+    Invoice, InvoiceDraft, InvoiceId, Label, LineItem, LookupCode, MaskedName, Money, School,
+    SchoolId, SchoolYear, Store, StoreError, Student, StudentCode, Symbol,
+};
+
+/// A demo student: code, lookup code, full name (masked before it is stored), school, class.
+pub const STUDENTS: [(&str, &str, &str, &str, &str); 3] = [
+    (
+        "5201234567",
+        "AB12CD34",
+        "Nguyễn Văn An",
+        "BD-THCS-NGOQUYEN",
+        "7A2",
+    ),
+    (
+        "5201234568",
+        "EF56GH78",
+        "Trần Thị Bình",
+        "BD-TH-LELOI",
+        "3B",
+    ),
+    (
+        "5201234569",
+        "JK9MN2PQ",
+        "Lê Hoàng Cường",
+        "BD-THCS-NGOQUYEN",
+        "9A1",
+    ),
+];
+
+#[derive(Debug, thiserror::Error)]
+pub enum DemoError {
+    #[error("demo data is not valid: {0}")]
+    Invalid(String),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+fn invalid(err: impl std::fmt::Display) -> DemoError {
+    DemoError::Invalid(err.to_string())
+}
+
+fn label(text: &str) -> Result<Label, DemoError> {
+    Label::parse(text).map_err(invalid)
+}
+
+fn school(id: &str, name: &str, series: &str) -> Result<School, DemoError> {
+    Ok(School {
+        id: SchoolId::parse(id).map_err(invalid)?,
+        name: label(name)?,
+        receipt_template: Symbol::parse("01BLP0-001").map_err(invalid)?,
+        receipt_series: Symbol::parse(series).map_err(invalid)?,
+    })
+}
+
+struct Notice<'a> {
+    id: &'a str,
+    student: usize,
+    term: &'a str,
+    due: (i32, u32, u32),
+    items: &'a [(&'a str, u64)],
+}
+
+const NOTICES: [Notice<'static>; 5] = [
+    Notice {
+        id: "NQ-2526-HK1-0001",
+        student: 0,
+        term: "Học kỳ 1, năm học 2025-2026",
+        due: (2025, 10, 15),
+        items: &[
+            ("Học phí học kỳ 1", 1_500_000),
+            ("Tiền ăn bán trú tháng 9", 650_000),
+        ],
+    },
+    Notice {
+        id: "NQ-2526-BHYT-0001",
+        student: 0,
+        term: "Năm học 2025-2026",
+        due: (2025, 10, 31),
+        items: &[("Bảo hiểm y tế học sinh (12 tháng)", 1_263_600)],
+    },
+    Notice {
+        id: "LL-2526-HK1-0002",
+        student: 1,
+        term: "Học kỳ 1, năm học 2025-2026",
+        due: (2025, 10, 15),
+        items: &[
+            ("Tiền ăn bán trú tháng 9", 720_000),
+            ("Tiền học Tiếng Anh tăng cường", 300_000),
+        ],
+    },
+    Notice {
+        id: "NQ-2526-HK1-0003",
+        student: 2,
+        term: "Học kỳ 1, năm học 2025-2026",
+        due: (2025, 10, 15),
+        items: &[("Học phí học kỳ 1", 1_500_000)],
+    },
+    Notice {
+        id: "NQ-2526-HK1-0004",
+        student: 2,
+        term: "Học kỳ 1, năm học 2025-2026",
+        due: (2025, 11, 15),
+        items: &[("Tiền học thêm môn Toán", 450_000)],
+    },
+];
+
+/// Seeds the demo data unless the store already has it. Answers whether it seeded.
+pub async fn seed<S: Store>(store: &S, now: DateTime<Utc>) -> Result<bool, DemoError> {
+    let first = SchoolId::parse("BD-THCS-NGOQUYEN").map_err(invalid)?;
+    if store.school(&first).await?.is_some() {
+        return Ok(false);
+    }
+    store
+        .upsert_school(&school(
+            "BD-THCS-NGOQUYEN",
+            "Trường THCS Ngô Quyền, TP Quy Nhơn",
+            "NQ-25E",
+        )?)
+        .await?;
+    store
+        .upsert_school(&school(
+            "BD-TH-LELOI",
+            "Trường Tiểu học Lê Lợi, TP Quy Nhơn",
+            "LL-25E",
+        )?)
+        .await?;
+    for (code, lookup, name, school_id, class) in STUDENTS {
+        let code = StudentCode::parse(code).map_err(invalid)?;
+        store
+            .upsert_student(&Student {
+                lookup: LookupCode::parse(lookup).map_err(invalid)?.digest(&code),
+                code,
+                school: SchoolId::parse(school_id).map_err(invalid)?,
+                name: MaskedName::mask(name).map_err(invalid)?,
+                class_name: label(class)?,
+            })
+            .await?;
+    }
+    for notice in &NOTICES {
+        let (code, _, name, school_id, class) = STUDENTS[notice.student];
+        let items = notice
+            .items
+            .iter()
+            .map(|(description, vnd)| {
+                Ok(LineItem {
+                    description: label(description)?,
+                    amount: Money::from_vnd(*vnd).map_err(invalid)?,
+                })
+            })
+            .collect::<Result<Vec<_>, DemoError>>()?;
+        let (y, m, d) = notice.due;
+        let invoice = Invoice::new(InvoiceDraft {
+            id: InvoiceId::parse(notice.id).map_err(invalid)?,
+            school: SchoolId::parse(school_id).map_err(invalid)?,
+            student: StudentCode::parse(code).map_err(invalid)?,
+            student_name: MaskedName::mask(name).map_err(invalid)?,
+            class_name: label(class)?,
+            school_year: SchoolYear::starting(2025).map_err(invalid)?,
+            term: label(notice.term)?,
+            items,
+            due_date: NaiveDate::from_ymd_opt(y, m, d).ok_or_else(|| invalid("due date"))?,
+        })
+        .map_err(invalid)?;
+        store.upsert_invoice(&invoice, now).await?;
+    }
+    Ok(true)
+}

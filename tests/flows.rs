@@ -1,0 +1,905 @@
+//! Full payment flows through hocphi's HTTP mapping, against the SQLite store and against
+//! DynamoDB's API (moto), with the VNPay simulator as the gateway.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use chrono::Duration;
+use hocphi_domain::{Clock, Store};
+use hocphi_tests::{CODE, OTHER_STUDENT, STUDENT, World};
+use serde_json::Value;
+
+macro_rules! flows {
+    ($make:expr; $($name:ident),* $(,)?) => {$(
+        #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+        async fn $name() {
+            let world = $make.await;
+            super::$name(&world).await;
+        }
+    )*};
+}
+
+macro_rules! all_flows {
+    ($make:expr) => {
+        flows!($make;
+            a_parent_pays_two_invoices_and_keeps_receipt_number_one,
+            a_bad_signature_is_answered_97_and_changes_nothing,
+            an_unknown_reference_is_answered_01,
+            a_different_amount_is_answered_04_and_pays_nothing,
+            a_duplicate_ipn_is_answered_02_and_issues_one_receipt,
+            twenty_identical_ipns_at_once_issue_one_receipt,
+            a_failure_then_a_success_ends_paid,
+            a_late_failure_after_success_stays_paid,
+            an_ipn_after_expiry_pays_invoices_that_are_still_open,
+            an_ipn_after_expiry_for_invoices_paid_since_is_recorded_for_refund,
+            a_cancelled_payment_frees_its_invoices_for_a_new_attempt,
+            a_wrong_code_and_an_unknown_student_get_the_same_answer,
+            five_wrong_codes_lock_the_student_out_for_the_window,
+            a_double_tap_makes_one_payment,
+            a_key_reused_for_another_body_is_refused,
+            invoices_held_by_a_live_payment_cannot_be_paid_twice,
+            the_sweeper_settles_a_payment_whose_ipn_was_lost,
+            the_sweeper_expires_a_payment_that_was_never_completed,
+            bad_input_on_every_route_gets_a_clear_error,
+            a_signed_momo_ipn_pays_and_is_answered_204,
+            a_checkout_whose_gateway_cannot_be_reached_frees_its_invoices,
+        );
+    };
+}
+
+mod sqlite {
+    all_flows!(hocphi_tests::sqlite_world());
+}
+
+mod dynamodb {
+    all_flows!(hocphi_tests::dynamodb_world());
+}
+
+fn rsp_code(reply: &Value) -> &str {
+    reply["RspCode"].as_str().unwrap_or("<none>")
+}
+
+async fn status<S: Store>(world: &World<S>, reference: &str) -> Value {
+    let answer = world.get(&format!("/api/payments/{reference}")).await;
+    assert_eq!(answer.status, 200, "{}", answer.text);
+    answer.json
+}
+
+async fn open_invoice_ids<S: Store>(world: &World<S>) -> Vec<String> {
+    let answer = world
+        .get(&format!("/api/invoices?student={STUDENT}&code={CODE}"))
+        .await;
+    assert_eq!(answer.status, 200, "{}", answer.text);
+    answer.json["invoices"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["id"].as_str().unwrap().to_owned())
+        .collect()
+}
+
+fn reference(checkout: &hocphi_tests::Answer) -> String {
+    checkout.json["payment_ref"].as_str().unwrap().to_owned()
+}
+
+/// Replaces one query parameter's value in an IPN URL, keeping the signature.
+fn tamper(url: &str, name: &str, value: &str) -> String {
+    let (base, query) = url.split_once('?').unwrap();
+    let pairs: Vec<String> = query
+        .split('&')
+        .map(|pair| match pair.split_once('=') {
+            Some((k, _)) if k == name => format!("{k}={value}"),
+            _ => pair.to_owned(),
+        })
+        .collect();
+    format!("{base}?{}", pairs.join("&"))
+}
+
+async fn a_parent_pays_two_invoices_and_keeps_receipt_number_one<S: Store>(world: &World<S>) {
+    let found = world
+        .get(&format!("/api/invoices?student={STUDENT}&code={CODE}"))
+        .await;
+    assert_eq!(found.status, 200, "{}", found.text);
+    assert_eq!(found.json["student"]["name"], "Nguyễn V. A.");
+    assert_eq!(found.json["student"]["school"], "Trường THCS Ngô Quyền");
+    assert_eq!(
+        found.json["invoices"][0]["total"], "1700000",
+        "amounts are strings"
+    );
+
+    let checkout = world
+        .checkout("key-0001-pay-two", &["INV-1", "INV-2"])
+        .await;
+    assert_eq!(checkout.status, 201, "{}", checkout.text);
+    assert_eq!(checkout.json["amount"], "2050000");
+    assert_eq!(checkout.json["status"], "pending");
+    let (ipn, return_url) = world.pay_at_gateway(&checkout, "00");
+    assert!(
+        return_url.starts_with("http://127.0.0.1:8080/ket-qua?"),
+        "{return_url}"
+    );
+    let pending = status(world, &reference(&checkout)).await;
+    assert_eq!(
+        pending["status"], "pending",
+        "the return URL alone pays nothing"
+    );
+
+    let reply = world.deliver(&ipn).await;
+
+    assert_eq!(rsp_code(&reply), "00");
+    let paid = status(world, &reference(&checkout)).await;
+    assert_eq!(paid["status"], "succeeded");
+    let link = &paid["receipt"];
+    let receipt = world
+        .get(&format!(
+            "/api/receipts/{}?t={}",
+            link["id"].as_str().unwrap(),
+            link["token"].as_str().unwrap()
+        ))
+        .await;
+    assert_eq!(receipt.status, 200, "{}", receipt.text);
+    assert_eq!(receipt.json["number"]["sequence"], 1);
+    assert_eq!(receipt.json["total"], "2050000");
+    assert_eq!(
+        receipt.json["amount_in_words"],
+        "Hai triệu không trăm năm mươi nghìn đồng"
+    );
+    assert_eq!(receipt.json["lines"].as_array().unwrap().len(), 3);
+    assert!(open_invoice_ids(world).await.is_empty());
+    let wrong_token = world
+        .get(&format!(
+            "/api/receipts/{}?t={}",
+            link["id"].as_str().unwrap(),
+            "0".repeat(32)
+        ))
+        .await;
+    assert_eq!(wrong_token.status, 404);
+}
+
+async fn a_bad_signature_is_answered_97_and_changes_nothing<S: Store>(world: &World<S>) {
+    let checkout = world.checkout("key-0002-bad-sig", &["INV-1"]).await;
+    let (ipn, _) = world.pay_at_gateway(&checkout, "00");
+    let cases = [
+        tamper(&ipn, "vnp_ResponseCode", "24"),
+        tamper(&ipn, "vnp_SecureHash", &"ab".repeat(64)),
+        format!("{ipn}&vnp_Amount=1"),
+        ipn.split("&vnp_SecureHash").next().unwrap().to_owned(),
+    ];
+
+    for (n, forged) in cases.iter().enumerate() {
+        let reply = world.deliver(forged).await;
+        assert_eq!(rsp_code(&reply), "97", "case {n}: {forged}");
+    }
+
+    assert_eq!(
+        status(world, &reference(&checkout)).await["status"],
+        "pending"
+    );
+}
+
+async fn an_unknown_reference_is_answered_01<S: Store>(world: &World<S>) {
+    let checkout = world.checkout("key-0003-unknown", &["INV-1"]).await;
+    let (ipn, _) = world.pay_at_gateway(&checkout, "00");
+    let other = hocphi_tests::sqlite_world().await;
+
+    let reply = other.deliver(&ipn).await;
+
+    assert_eq!(rsp_code(&reply), "01");
+}
+
+async fn a_different_amount_is_answered_04_and_pays_nothing<S: Store>(world: &World<S>) {
+    let checkout = world.checkout("key-0004-amount", &["INV-1"]).await;
+    let reference = reference(&checkout);
+    let payment = world
+        .app
+        .store
+        .payment(&hocphi_domain::PaymentRef::parse(&reference).unwrap())
+        .await
+        .unwrap()
+        .unwrap();
+    let mut cheaper = payment.clone();
+    cheaper.amount = hocphi_domain::Money::from_vnd(1_000).unwrap();
+    let gateway = world.app.gateways.vnpay.as_ref().unwrap();
+    let context = hocphi_gateways::CheckoutContext {
+        client_ip: hocphi_tests::PARENT_IP.parse().unwrap(),
+        locale: hocphi_gateways::Locale::Vietnamese,
+        return_url: "http://127.0.0.1:8080/ket-qua".into(),
+        order_info: "Thanh toan".into(),
+        bank_code: None,
+        now: world.clock.now(),
+    };
+    let hocphi_gateways::Checkout::Redirect { url } = gateway.checkout(&cheaper, &context).unwrap()
+    else {
+        panic!("VNPay redirects");
+    };
+    let forged_checkout = hocphi_tests::Answer {
+        status: 201,
+        json: serde_json::json!({"redirect_url": url, "payment_ref": reference}),
+        text: String::new(),
+    };
+    let (ipn, _) = world.pay_at_gateway(&forged_checkout, "00");
+
+    let reply = world.deliver(&ipn).await;
+
+    assert_eq!(rsp_code(&reply), "04");
+    assert_eq!(status(world, &reference).await["status"], "pending");
+    assert_eq!(open_invoice_ids(world).await, ["INV-1", "INV-2"]);
+}
+
+async fn a_duplicate_ipn_is_answered_02_and_issues_one_receipt<S: Store>(world: &World<S>) {
+    let checkout = world.checkout("key-0005-dup", &["INV-1"]).await;
+    let (ipn, _) = world.pay_at_gateway(&checkout, "00");
+    assert_eq!(rsp_code(&world.deliver(&ipn).await), "00");
+    let first = status(world, &reference(&checkout)).await;
+
+    let again = world.deliver(&ipn).await;
+
+    assert_eq!(rsp_code(&again), "02");
+    assert_eq!(status(world, &reference(&checkout)).await, first);
+}
+
+async fn twenty_identical_ipns_at_once_issue_one_receipt<S: Store>(world: &World<S>) {
+    let checkout = world.checkout("key-0006-twenty", &["INV-1"]).await;
+    let (ipn, _) = world.pay_at_gateway(&checkout, "00");
+
+    let replies = hocphi_tests::join_all((0..20).map(|_| world.deliver(&ipn)).collect()).await;
+
+    let firsts = replies.iter().filter(|r| rsp_code(r) == "00").count();
+    let repeats = replies.iter().filter(|r| rsp_code(r) == "02").count();
+    assert_eq!((firsts, repeats), (1, 19), "{replies:?}");
+    let paid = status(world, &reference(&checkout)).await;
+    assert_eq!(paid["receipt"]["number"], "HP-25E-0000001");
+    let next = world.checkout("key-0006-next", &["INV-2"]).await;
+    let (ipn2, _) = world.pay_at_gateway(&next, "00");
+    world.deliver(&ipn2).await;
+    let second = status(world, &reference(&next)).await;
+    assert_eq!(
+        second["receipt"]["number"], "HP-25E-0000002",
+        "no number skipped or reused"
+    );
+}
+
+async fn a_failure_then_a_success_ends_paid<S: Store>(world: &World<S>) {
+    let checkout = world.checkout("key-0007-fail-ok", &["INV-1"]).await;
+    let (ipn, _) = world.pay_at_gateway(&checkout, "00");
+    let failure = tamper_signed_outcome(world, &checkout, "07");
+    assert_eq!(
+        rsp_code(&world.deliver(&failure).await),
+        "00",
+        "a failure is recorded"
+    );
+    assert_eq!(
+        status(world, &reference(&checkout)).await["status"],
+        "failed"
+    );
+
+    let reply = world.deliver(&ipn).await;
+
+    assert_eq!(rsp_code(&reply), "00");
+    assert_eq!(
+        status(world, &reference(&checkout)).await["status"],
+        "succeeded"
+    );
+}
+
+/// A second, genuinely signed IPN for the same payment with another response code.
+fn tamper_signed_outcome<S: Store>(
+    world: &World<S>,
+    checkout: &hocphi_tests::Answer,
+    code: &str,
+) -> String {
+    hocphi_tests::twin_ipn(world, checkout, code)
+}
+
+async fn a_late_failure_after_success_stays_paid<S: Store>(world: &World<S>) {
+    let checkout = world.checkout("key-0008-ok-fail", &["INV-1"]).await;
+    let (ipn, _) = world.pay_at_gateway(&checkout, "00");
+    let failure = tamper_signed_outcome(world, &checkout, "99");
+    assert_eq!(rsp_code(&world.deliver(&ipn).await), "00");
+
+    let reply = world.deliver(&failure).await;
+
+    assert_eq!(rsp_code(&reply), "02");
+    assert_eq!(
+        status(world, &reference(&checkout)).await["status"],
+        "succeeded"
+    );
+}
+
+async fn an_ipn_after_expiry_pays_invoices_that_are_still_open<S: Store>(world: &World<S>) {
+    let checkout = world.checkout("key-0009-late", &["INV-1"]).await;
+    let (ipn, _) = world.pay_at_gateway(&checkout, "00");
+    world.clock.advance(Duration::minutes(20));
+    let payment_ref = hocphi_domain::PaymentRef::parse(&reference(&checkout)).unwrap();
+    let swept = world
+        .app
+        .store
+        .expire(&payment_ref, world.clock.now())
+        .await;
+    assert!(matches!(swept.unwrap(), hocphi_domain::Settled::Applied(_)));
+
+    let reply = world.deliver(&ipn).await;
+
+    assert_eq!(rsp_code(&reply), "00");
+    assert_eq!(
+        status(world, &reference(&checkout)).await["status"],
+        "succeeded"
+    );
+}
+
+async fn an_ipn_after_expiry_for_invoices_paid_since_is_recorded_for_refund<S: Store>(
+    world: &World<S>,
+) {
+    let first = world.checkout("key-0010-first", &["INV-1"]).await;
+    let (late_ipn, _) = world.pay_at_gateway(&first, "00");
+    world.clock.advance(Duration::minutes(20));
+    world
+        .app
+        .store
+        .expire(
+            &hocphi_domain::PaymentRef::parse(&reference(&first)).unwrap(),
+            world.clock.now(),
+        )
+        .await
+        .unwrap();
+    let second = world.checkout("key-0010-second", &["INV-1"]).await;
+    assert_eq!(second.status, 201, "{}", second.text);
+    let (ipn, _) = world.pay_at_gateway(&second, "00");
+    assert_eq!(rsp_code(&world.deliver(&ipn).await), "00");
+
+    let reply = world.deliver(&late_ipn).await;
+
+    assert_eq!(rsp_code(&reply), "00", "recorded, so VNPay stops retrying");
+    let late = status(world, &reference(&first)).await;
+    assert_eq!(late["status"], "refund_due");
+    assert_eq!(late["receipt"], Value::Null);
+}
+
+async fn a_cancelled_payment_frees_its_invoices_for_a_new_attempt<S: Store>(world: &World<S>) {
+    let checkout = world.checkout("key-0011-cancel", &["INV-1", "INV-2"]).await;
+    let (ipn, _) = world.pay_at_gateway(&checkout, "24");
+
+    assert_eq!(rsp_code(&world.deliver(&ipn).await), "00");
+
+    let cancelled = status(world, &reference(&checkout)).await;
+    assert_eq!(cancelled["status"], "failed");
+    assert_eq!(cancelled["failure_code"], "24");
+    let retry = world.checkout("key-0011-retry", &["INV-1", "INV-2"]).await;
+    assert_eq!(retry.status, 201, "{}", retry.text);
+}
+
+async fn a_wrong_code_and_an_unknown_student_get_the_same_answer<S: Store>(world: &World<S>) {
+    let wrong = world
+        .get(&format!("/api/invoices?student={STUDENT}&code=ZZZZ9999"))
+        .await;
+    let unknown = world
+        .get("/api/invoices?student=HS9999&code=ZZZZ9999")
+        .await;
+    let other_students_code = world
+        .get(&format!(
+            "/api/invoices?student={OTHER_STUDENT}&code={CODE}"
+        ))
+        .await;
+
+    for answer in [&wrong, &unknown, &other_students_code] {
+        assert_eq!(answer.status, 404, "{}", answer.text);
+        assert_eq!(answer.text, wrong.text, "one answer for every miss");
+    }
+}
+
+async fn five_wrong_codes_lock_the_student_out_for_the_window<S: Store>(world: &World<S>) {
+    for n in 0..5 {
+        let miss = world
+            .get(&format!("/api/invoices?student={STUDENT}&code=WRONG{n:03}"))
+            .await;
+        assert_eq!(miss.status, 404, "attempt {n}");
+    }
+
+    let locked = world
+        .get(&format!("/api/invoices?student={STUDENT}&code={CODE}"))
+        .await;
+    world.clock.advance(Duration::minutes(15));
+    let open_again = world
+        .get(&format!("/api/invoices?student={STUDENT}&code={CODE}"))
+        .await;
+
+    assert_eq!(locked.status, 429, "{}", locked.text);
+    assert_eq!(locked.json["error"]["code"], "too_many_attempts");
+    assert_eq!(open_again.status, 200, "{}", open_again.text);
+    let other = world
+        .get(&format!(
+            "/api/invoices?student={OTHER_STUDENT}&code={}",
+            hocphi_tests::OTHER_CODE
+        ))
+        .await;
+    assert_eq!(other.status, 200, "other students are not affected");
+}
+
+async fn a_double_tap_makes_one_payment<S: Store>(world: &World<S>) {
+    let (first, second) = tokio::join!(
+        world.checkout("key-0012-double", &["INV-1"]),
+        world.checkout("key-0012-double", &["INV-1"]),
+    );
+    let replay = world.checkout("key-0012-double", &["INV-1"]).await;
+
+    let answers = [first.status, second.status];
+    assert!(
+        answers.contains(&201),
+        "{answers:?}: {} / {}",
+        first.text,
+        second.text
+    );
+    assert!(
+        answers.iter().all(|s| *s == 201 || *s == 409),
+        "{answers:?}"
+    );
+    assert_eq!(replay.status, 201);
+    let winner = if first.status == 201 { &first } else { &second };
+    assert_eq!(replay.json, winner.json, "the replay is the first answer");
+}
+
+async fn a_key_reused_for_another_body_is_refused<S: Store>(world: &World<S>) {
+    world.checkout("key-0013-reuse", &["INV-1"]).await;
+
+    let other = world.checkout("key-0013-reuse", &["INV-2"]).await;
+
+    assert_eq!(other.status, 422, "{}", other.text);
+    assert_eq!(other.json["error"]["code"], "idempotency_key_reused");
+}
+
+async fn invoices_held_by_a_live_payment_cannot_be_paid_twice<S: Store>(world: &World<S>) {
+    let first = world.checkout("key-0014-first", &["INV-1"]).await;
+    assert_eq!(first.status, 201);
+
+    let second = world.checkout("key-0014-second", &["INV-2", "INV-1"]).await;
+    let replayed = world.checkout("key-0014-second", &["INV-2", "INV-1"]).await;
+
+    assert_eq!(second.status, 409, "{}", second.text);
+    assert_eq!(second.json["error"]["code"], "invoice_held");
+    assert_eq!(replayed.text, second.text, "a 409 is replayed like a 201");
+}
+
+async fn the_sweeper_settles_a_payment_whose_ipn_was_lost<S: Store>(world: &World<S>) {
+    let checkout = world.checkout("key-0015-lost", &["INV-1"]).await;
+    let _lost = world.pay_at_gateway(&checkout, "00");
+    world.clock.advance(Duration::minutes(6));
+
+    let report = world.app.sweep(100).await.unwrap();
+
+    assert_eq!((report.examined, report.settled), (1, 1), "{report:?}");
+    let paid = status(world, &reference(&checkout)).await;
+    assert_eq!(paid["status"], "succeeded");
+    assert_eq!(paid["receipt"]["number"], "HP-25E-0000001");
+}
+
+async fn the_sweeper_expires_a_payment_that_was_never_completed<S: Store>(world: &World<S>) {
+    let opened = world.checkout("key-0016-opened", &["INV-1"]).await;
+    let redirect = opened.json["redirect_url"].as_str().unwrap();
+    world
+        .sim
+        .open(redirect.split_once('?').unwrap().1, world.clock.now())
+        .unwrap();
+    let abandoned = world.checkout("key-0016-abandoned", &["INV-2"]).await;
+    world.clock.advance(Duration::minutes(6));
+    let early = world.app.sweep(100).await.unwrap();
+    world.clock.advance(Duration::minutes(10));
+
+    let late = world.app.sweep(100).await.unwrap();
+
+    assert_eq!(
+        (early.examined, early.still_pending, early.expired),
+        (2, 2, 0),
+        "{early:?}"
+    );
+    assert_eq!((late.examined, late.expired), (2, 2), "{late:?}");
+    for checkout in [&opened, &abandoned] {
+        assert_eq!(
+            status(world, &reference(checkout)).await["status"],
+            "expired"
+        );
+    }
+    assert_eq!(open_invoice_ids(world).await, ["INV-1", "INV-2"]);
+}
+
+/// Method, URI, headers, body, expected status and error code.
+type BadInput<'a> = (
+    &'a str,
+    String,
+    Vec<(&'a str, &'a str)>,
+    String,
+    u16,
+    &'a str,
+);
+
+async fn bad_input_on_every_route_gets_a_clear_error<S: Store>(world: &World<S>) {
+    let json = [
+        ("content-type", "application/json"),
+        ("idempotency-key", "key-0017-bad-input"),
+    ];
+    let good = format!(
+        r#"{{"student":"{STUDENT}","code":"{CODE}","invoice_ids":["INV-1"],"gateway":"vnpay"}}"#
+    );
+    let huge = "x".repeat(20_000);
+    let cases: Vec<BadInput> = vec![
+        (
+            "GET",
+            "/api/invoices".into(),
+            vec![],
+            String::new(),
+            400,
+            "invalid_student",
+        ),
+        (
+            "GET",
+            format!("/api/invoices?student={STUDENT}"),
+            vec![],
+            String::new(),
+            400,
+            "invalid_code",
+        ),
+        (
+            "GET",
+            "/api/invoices?student=a%20b&code=ABCD2345".into(),
+            vec![],
+            String::new(),
+            400,
+            "invalid_student",
+        ),
+        (
+            "GET",
+            format!("/api/invoices?student={STUDENT}&code=%3Cscript%3E"),
+            vec![],
+            String::new(),
+            400,
+            "invalid_code",
+        ),
+        (
+            "DELETE",
+            "/api/invoices".into(),
+            vec![],
+            String::new(),
+            405,
+            "method_not_allowed",
+        ),
+        (
+            "GET",
+            "/api/nothing-here".into(),
+            vec![],
+            String::new(),
+            404,
+            "no_route",
+        ),
+        (
+            "POST",
+            "/api/payments".into(),
+            vec![("content-type", "application/json")],
+            good.clone(),
+            400,
+            "missing_idempotency_key",
+        ),
+        (
+            "POST",
+            "/api/payments".into(),
+            vec![
+                ("content-type", "application/json"),
+                ("idempotency-key", "short"),
+            ],
+            good.clone(),
+            400,
+            "invalid_request",
+        ),
+        (
+            "POST",
+            "/api/payments".into(),
+            vec![
+                ("content-type", "text/plain"),
+                ("idempotency-key", "key-0017-a"),
+            ],
+            good.clone(),
+            415,
+            "unsupported_media_type",
+        ),
+        (
+            "POST",
+            "/api/payments".into(),
+            json.to_vec(),
+            "{not json".into(),
+            400,
+            "invalid_body",
+        ),
+        (
+            "POST",
+            "/api/payments".into(),
+            json.to_vec(),
+            huge,
+            413,
+            "too_large",
+        ),
+        (
+            "POST",
+            "/api/payments".into(),
+            vec![
+                ("content-type", "application/json"),
+                ("idempotency-key", "key-0017-b"),
+            ],
+            good.replace("INV-1", "INV-404"),
+            409,
+            "invoice_unavailable",
+        ),
+        (
+            "POST",
+            "/api/payments".into(),
+            vec![
+                ("content-type", "application/json"),
+                ("idempotency-key", "key-0017-c"),
+            ],
+            good.replace("INV-1", "INV-3"),
+            409,
+            "invoice_unavailable",
+        ),
+        (
+            "POST",
+            "/api/payments".into(),
+            vec![
+                ("content-type", "application/json"),
+                ("idempotency-key", "key-0017-d"),
+            ],
+            good.replace(r#"["INV-1"]"#, "[]"),
+            400,
+            "invalid_invoice_ids",
+        ),
+        (
+            "POST",
+            "/api/payments".into(),
+            vec![
+                ("content-type", "application/json"),
+                ("idempotency-key", "key-0017-e"),
+            ],
+            good.replace("vnpay", "paypal"),
+            400,
+            "invalid_gateway",
+        ),
+        (
+            "GET",
+            "/api/payments".into(),
+            vec![],
+            String::new(),
+            405,
+            "method_not_allowed",
+        ),
+        (
+            "GET",
+            "/api/payments/HP-bad!".into(),
+            vec![],
+            String::new(),
+            404,
+            "unknown_payment",
+        ),
+        (
+            "GET",
+            "/api/payments/HP0000000000".into(),
+            vec![],
+            String::new(),
+            404,
+            "unknown_payment",
+        ),
+        (
+            "POST",
+            "/api/callbacks/vnpay".into(),
+            vec![],
+            String::new(),
+            405,
+            "method_not_allowed",
+        ),
+        (
+            "GET",
+            "/api/receipts/BLHP1?t=abc".into(),
+            vec![],
+            String::new(),
+            404,
+            "unknown_receipt",
+        ),
+    ];
+
+    for (method, uri, headers, body, status, code) in cases {
+        let answer = world.call(method, &uri, &headers, &body).await;
+        assert_eq!(answer.status, status, "{method} {uri}: {}", answer.text);
+        assert_eq!(
+            answer.json["error"]["code"], code,
+            "{method} {uri}: {}",
+            answer.text
+        );
+        let message = answer.json["error"]["message"].as_str().unwrap_or("");
+        assert!(!message.is_empty(), "{method} {uri}: a message for people");
+    }
+}
+
+mod unavailable {
+    use super::*;
+
+    #[tokio::test]
+    async fn a_store_that_cannot_be_reached_is_answered_99_so_vnpay_retries() {
+        let world = hocphi_tests::unavailable_world().await;
+        let ipn = hocphi_tests::signed_ipn_for_a_fresh_payment(&world, "00");
+
+        let reply = world.deliver(&ipn).await;
+
+        assert_eq!(rsp_code(&reply), "99");
+    }
+}
+
+mod logs {
+    use std::io::Write;
+    use std::sync::{Arc, Mutex};
+
+    use super::*;
+    use hocphi_tests::{HASH_SECRET, OTHER_CODE};
+
+    #[derive(Clone, Default)]
+    struct Captured(Arc<Mutex<Vec<u8>>>);
+
+    impl Write for Captured {
+        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+            self.0.lock().unwrap().extend_from_slice(buf);
+            Ok(buf.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+
+    #[tokio::test(flavor = "current_thread")]
+    async fn logs_name_the_payment_and_never_a_secret_a_signature_or_a_parents_data() {
+        let captured = Captured::default();
+        let sink = captured.clone();
+        let subscriber = tracing_subscriber::fmt()
+            .json()
+            .with_max_level(tracing::Level::TRACE)
+            .with_writer(move || sink.clone())
+            .finish();
+        let _guard = tracing::subscriber::set_default(subscriber);
+        let world = hocphi_tests::sqlite_world().await;
+
+        world
+            .get(&format!(
+                "/api/invoices?student={STUDENT}&code={OTHER_CODE}"
+            ))
+            .await;
+        let checkout = world.checkout("key-0018-logs", &["INV-1"]).await;
+        let (ipn, _) = world.pay_at_gateway(&checkout, "00");
+        world.deliver(&tamper(&ipn, "vnp_Amount", "1")).await;
+        world.deliver(&ipn).await;
+
+        let logs = String::from_utf8(captured.0.lock().unwrap().clone()).unwrap();
+        let signature = ipn.rsplit_once("vnp_SecureHash=").unwrap().1;
+        assert!(logs.contains(&reference(&checkout)), "{logs}");
+        for secret in [
+            HASH_SECRET,
+            signature,
+            CODE,
+            OTHER_CODE,
+            "Nguyễn",
+            "Văn An",
+            "203.113.1.2",
+        ] {
+            assert!(
+                !logs.contains(secret),
+                "the logs contain {secret:?}:\n{logs}"
+            );
+        }
+    }
+}
+
+/// A MoMo IPN body for `payment`, signed as MoMo signs it (HMAC-SHA256 over the documented field
+/// order, with the access key from configuration), computed here independently of the adapter.
+fn momo_ipn(payment: &hocphi_domain::Payment, result_code: u32, amount: u64) -> String {
+    use hmac::{Hmac, Mac};
+    let (order, request, trans, time) = (
+        payment.reference.as_str(),
+        payment.reference.as_str(),
+        4_088_878_653u64,
+        1_721_720_663_942u64,
+    );
+    let message = if result_code == 0 {
+        "Successful."
+    } else {
+        "Transaction denied by user."
+    };
+    let raw = format!(
+        "accessKey={}&amount={amount}&extraData=&message={message}&orderId={order}&orderInfo=Thanh toan hoc phi&orderType=momo_wallet&partnerCode={}&payType=qr&requestId={request}&responseTime={time}&resultCode={result_code}&transId={trans}",
+        hocphi_tests::MOMO_ACCESS_KEY,
+        hocphi_tests::MOMO_PARTNER,
+    );
+    let mut mac =
+        Hmac::<sha2::Sha256>::new_from_slice(hocphi_tests::MOMO_SECRET.as_bytes()).unwrap();
+    mac.update(raw.as_bytes());
+    let signature: String = mac
+        .finalize()
+        .into_bytes()
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    serde_json::json!({
+        "partnerCode": hocphi_tests::MOMO_PARTNER, "orderId": order, "requestId": request,
+        "amount": amount, "orderInfo": "Thanh toan hoc phi", "orderType": "momo_wallet",
+        "transId": trans, "resultCode": result_code, "message": message, "payType": "qr",
+        "responseTime": time, "extraData": "", "signature": signature
+    })
+    .to_string()
+}
+
+async fn a_signed_momo_ipn_pays_and_is_answered_204<S: Store>(world: &World<S>) {
+    let now = world.clock.now();
+    let invoice = world
+        .app
+        .store
+        .invoice(&hocphi_domain::InvoiceId::parse("INV-2").unwrap())
+        .await
+        .unwrap()
+        .unwrap();
+    let payment = hocphi_domain::Payment::open(
+        hocphi_domain::PaymentRef::generate(now, [3; 8]),
+        &[invoice],
+        hocphi_domain::GatewayKind::Momo,
+        now,
+        Duration::minutes(15),
+    )
+    .unwrap();
+    world.app.store.create_payment(&payment, now).await.unwrap();
+    let json = [("content-type", "application/json")];
+    let forged =
+        momo_ipn(&payment, 0, 350_000).replace("\"payType\":\"qr\"", "\"payType\":\"napas\"");
+
+    let rejected = world
+        .call("POST", "/api/callbacks/momo", &json, &forged)
+        .await;
+    let accepted = world
+        .call(
+            "POST",
+            "/api/callbacks/momo",
+            &json,
+            &momo_ipn(&payment, 0, 350_000),
+        )
+        .await;
+    let again = world
+        .call(
+            "POST",
+            "/api/callbacks/momo",
+            &json,
+            &momo_ipn(&payment, 0, 350_000),
+        )
+        .await;
+
+    assert_eq!(rejected.status, 400, "{}", rejected.text);
+    assert_eq!((accepted.status, accepted.text.as_str()), (204, ""));
+    assert_eq!(again.status, 204);
+    let paid = status(world, payment.reference.as_str()).await;
+    assert_eq!(paid["status"], "succeeded");
+    assert_eq!(paid["receipt"]["number"], "HP-25E-0000001");
+}
+
+async fn a_checkout_whose_gateway_cannot_be_reached_frees_its_invoices<S: Store>(world: &World<S>) {
+    let body = serde_json::json!({
+        "student": STUDENT, "code": CODE, "invoice_ids": ["INV-1"], "gateway": "momo"
+    });
+
+    let unreachable = world
+        .call(
+            "POST",
+            "/api/payments",
+            &[
+                ("content-type", "application/json"),
+                ("idempotency-key", "key-0019-momo"),
+            ],
+            &body.to_string(),
+        )
+        .await;
+    let retry = world.checkout("key-0019-vnpay", &["INV-1"]).await;
+
+    assert_eq!(unreachable.status, 502, "{}", unreachable.text);
+    assert_eq!(unreachable.json["error"]["code"], "gateway_unavailable");
+    assert_eq!(
+        retry.status, 201,
+        "the failed attempt holds nothing: {}",
+        retry.text
+    );
+}

@@ -1,0 +1,438 @@
+//! The world the end-to-end suites run in: hocphi's app over a real store, a manual clock, and
+//! the VNPay simulator standing in for VNPay (payment page, IPN, querydr) through plain calls.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::net::IpAddr;
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::{Arc, Mutex};
+
+use chrono::{DateTime, Duration, NaiveDate, TimeZone, Utc};
+use hocphi_app::{App, Gateways, Settings, Transport, TransportError};
+use hocphi_domain::{
+    Clock, Invoice, InvoiceDraft, InvoiceId, Label, LineItem, LookupCode, MaskedName, Money,
+    School, SchoolId, SchoolYear, Store, Student, StudentCode, Symbol,
+};
+use hocphi_gateways::vnpay::simulator::{self, Choice, SimRequest, Simulator, SimulatorConfig};
+use hocphi_gateways::{ApiRequest, Gateway, Secret, Vnpay, VnpayConfig};
+use hocphi_store::SqliteStore;
+use hocphi_store::dynamodb::{DynamoStore, client, create_table};
+use serde_json::Value;
+
+pub const SITE: &str = "http://127.0.0.1:8080";
+pub const TMN_CODE: &str = "HOCPHI01";
+pub const HASH_SECRET: &str = "LOCALSECRETLOCALSECRETLOCAL12345";
+pub const STUDENT: &str = "HS0001";
+pub const CODE: &str = "ABCD2345";
+pub const OTHER_STUDENT: &str = "HS0002";
+pub const OTHER_CODE: &str = "WXYZ6789";
+pub const PARENT_IP: &str = "203.113.1.2";
+
+/// A clock the test moves by hand.
+#[derive(Clone, Debug)]
+pub struct ManualClock(Arc<Mutex<DateTime<Utc>>>);
+
+impl ManualClock {
+    pub fn advance(&self, by: Duration) {
+        let mut now = self.0.lock().unwrap();
+        *now += by;
+    }
+}
+
+impl Clock for ManualClock {
+    fn now(&self) -> DateTime<Utc> {
+        *self.0.lock().unwrap()
+    }
+}
+
+/// Sends gateway API calls to the simulator instead of the network.
+#[derive(Clone, Debug)]
+pub struct SimTransport {
+    pub sim: Arc<Simulator>,
+    pub clock: ManualClock,
+}
+
+impl Transport for SimTransport {
+    async fn send(&self, request: &ApiRequest) -> Result<(u16, Vec<u8>), TransportError> {
+        let path = request
+            .url
+            .strip_prefix(SITE)
+            .ok_or_else(|| TransportError(format!("unexpected URL {}", request.url)))?;
+        let response = self.sim.handle(&SimRequest {
+            method: request.method,
+            path,
+            query: "",
+            body: request.body.as_bytes(),
+            now: self.clock.now(),
+        });
+        Ok((response.status, response.body.into_bytes()))
+    }
+}
+
+pub type TestApp<S> = App<S, ManualClock, SimTransport>;
+
+/// hocphi over one store, with the simulator and the clock.
+#[allow(missing_debug_implementations)]
+pub struct World<S> {
+    pub app: TestApp<S>,
+    pub sim: Arc<Simulator>,
+    pub clock: ManualClock,
+    _dir: Option<tempfile::TempDir>,
+}
+
+/// An HTTP answer, with the body parsed as JSON when it is JSON.
+#[derive(Debug)]
+pub struct Answer {
+    pub status: u16,
+    pub json: Value,
+    pub text: String,
+}
+
+pub fn t0() -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2025, 9, 15, 2, 0, 0).unwrap()
+}
+
+fn vnpay() -> Gateway {
+    Gateway::Vnpay(
+        Vnpay::new(VnpayConfig {
+            tmn_code: TMN_CODE.into(),
+            hash_secret: Secret::new(HASH_SECRET).unwrap(),
+            pay_url: format!("{SITE}{}", simulator::PAY_PATH),
+            api_url: format!("{SITE}{}", simulator::API_PATH),
+        })
+        .unwrap(),
+    )
+}
+
+pub const MOMO_PARTNER: &str = "MOMOHOCPHI01";
+pub const MOMO_ACCESS_KEY: &str = "F8BBA842ECF85";
+pub const MOMO_SECRET: &str = "K951B6PE1waDMi640xX08PD3vg6EkVlz";
+
+/// MoMo, pointed at an address where no MoMo answers (the suites sign its IPNs themselves).
+fn momo() -> Gateway {
+    Gateway::Momo(
+        hocphi_gateways::Momo::new(hocphi_gateways::MomoConfig {
+            partner_code: MOMO_PARTNER.into(),
+            access_key: MOMO_ACCESS_KEY.into(),
+            secret_key: Secret::new(MOMO_SECRET).unwrap(),
+            endpoint: "http://127.0.0.1:9/momo".into(),
+            ipn_url: format!("{SITE}/api/callbacks/momo"),
+            request_type: hocphi_gateways::momo::RequestType::CaptureWallet,
+        })
+        .unwrap(),
+    )
+}
+
+fn simulator() -> Arc<Simulator> {
+    Arc::new(
+        Simulator::new(SimulatorConfig {
+            tmn_code: TMN_CODE.into(),
+            hash_secret: Secret::new(HASH_SECRET).unwrap(),
+            ipn_url: format!("{SITE}/api/callbacks/vnpay"),
+            retry_interval: Duration::milliseconds(200),
+            max_deliveries: 10,
+        })
+        .unwrap(),
+    )
+}
+
+fn invoice(id: &str, student: &str, term: &str, amounts: &[(&str, u64)]) -> Invoice {
+    Invoice::new(InvoiceDraft {
+        id: InvoiceId::parse(id).unwrap(),
+        school: SchoolId::parse("BD-THCS-NQ").unwrap(),
+        student: StudentCode::parse(student).unwrap(),
+        student_name: MaskedName::mask("Nguyễn Văn An").unwrap(),
+        class_name: Label::parse("6A1").unwrap(),
+        school_year: SchoolYear::starting(2025).unwrap(),
+        term: Label::parse(term).unwrap(),
+        items: amounts
+            .iter()
+            .map(|(d, a)| LineItem {
+                description: Label::parse(d).unwrap(),
+                amount: Money::from_vnd(*a).unwrap(),
+            })
+            .collect(),
+        due_date: NaiveDate::from_ymd_opt(2025, 10, 15).unwrap(),
+    })
+    .unwrap()
+}
+
+/// One school; student HS0001 with INV-1 (1.500.000 ₫ + 200.000 ₫) and INV-2 (350.000 ₫);
+/// student HS0002 with INV-3.
+pub async fn seed<S: Store>(store: &S) {
+    let school = SchoolId::parse("BD-THCS-NQ").unwrap();
+    store
+        .upsert_school(&School {
+            id: school.clone(),
+            name: Label::parse("Trường THCS Ngô Quyền").unwrap(),
+            receipt_template: Symbol::parse("01BLP0-001").unwrap(),
+            receipt_series: Symbol::parse("HP-25E").unwrap(),
+        })
+        .await
+        .unwrap();
+    for (code, lookup, name) in [
+        (STUDENT, CODE, "Nguyễn Văn An"),
+        (OTHER_STUDENT, OTHER_CODE, "Trần Thị Bình"),
+    ] {
+        let code = StudentCode::parse(code).unwrap();
+        store
+            .upsert_student(&Student {
+                lookup: LookupCode::parse(lookup).unwrap().digest(&code),
+                code,
+                school: school.clone(),
+                name: MaskedName::mask(name).unwrap(),
+                class_name: Label::parse("6A1").unwrap(),
+            })
+            .await
+            .unwrap();
+    }
+    let invoices = [
+        invoice(
+            "INV-1",
+            STUDENT,
+            "Học kỳ 1",
+            &[("Học phí", 1_500_000), ("Bán trú", 200_000)],
+        ),
+        invoice("INV-2", STUDENT, "Học kỳ 1", &[("Bảo hiểm y tế", 350_000)]),
+        invoice(
+            "INV-3",
+            OTHER_STUDENT,
+            "Học kỳ 1",
+            &[("Học phí", 1_500_000)],
+        ),
+    ];
+    for invoice in &invoices {
+        store.upsert_invoice(invoice, t0()).await.unwrap();
+    }
+}
+
+impl<S: Store> World<S> {
+    async fn over(store: S, dir: Option<tempfile::TempDir>) -> Self {
+        seed(&store).await;
+        let clock = ManualClock(Arc::new(Mutex::new(t0())));
+        let sim = simulator();
+        let transport = SimTransport {
+            sim: Arc::clone(&sim),
+            clock: clock.clone(),
+        };
+        let gateways = Gateways {
+            vnpay: Some(vnpay()),
+            momo: Some(momo()),
+        };
+        let app = App::new(
+            store,
+            clock.clone(),
+            transport,
+            gateways,
+            Settings::new(SITE),
+        );
+        Self {
+            app,
+            sim,
+            clock,
+            _dir: dir,
+        }
+    }
+
+    /// Sends one request through hocphi's HTTP mapping.
+    pub async fn call(
+        &self,
+        method: &str,
+        uri: &str,
+        headers: &[(&str, &str)],
+        body: &str,
+    ) -> Answer {
+        let mut builder = http::Request::builder().method(method).uri(uri);
+        for (name, value) in headers {
+            builder = builder.header(*name, *value);
+        }
+        let request = builder.body(body.as_bytes().to_vec()).unwrap();
+        let response = self
+            .app
+            .handle(request, PARENT_IP.parse::<IpAddr>().unwrap())
+            .await;
+        let status = response.status().as_u16();
+        let text = response.into_body();
+        let json = serde_json::from_str(&text).unwrap_or(Value::Null);
+        Answer { status, json, text }
+    }
+
+    pub async fn get(&self, uri: &str) -> Answer {
+        self.call("GET", uri, &[], "").await
+    }
+
+    /// `POST /api/payments` for some of HS0001's invoices under an idempotency key.
+    pub async fn checkout(&self, key: &str, invoices: &[&str]) -> Answer {
+        let body = serde_json::json!({
+            "student": STUDENT, "code": CODE, "invoice_ids": invoices, "gateway": "vnpay"
+        });
+        self.call(
+            "POST",
+            "/api/payments",
+            &[
+                ("content-type", "application/json"),
+                ("idempotency-key", key),
+            ],
+            &body.to_string(),
+        )
+        .await
+    }
+
+    /// The parent follows the redirect to the (simulated) gateway and chooses; answers the IPN
+    /// URL the gateway would call and the return URL the browser goes to.
+    pub fn pay_at_gateway(&self, checkout: &Answer, choice: &str) -> (String, String) {
+        let redirect = checkout.json["redirect_url"].as_str().unwrap();
+        let query = redirect.split_once('?').unwrap().1;
+        self.sim
+            .open(query, self.clock.now())
+            .expect("the simulator accepts hocphi's URL");
+        let reference = checkout.json["payment_ref"].as_str().unwrap();
+        let completion = self
+            .sim
+            .complete(reference, Choice::parse(choice).unwrap(), self.clock.now())
+            .unwrap();
+        (completion.ipn_url, completion.return_url)
+    }
+
+    /// Delivers an IPN URL to hocphi as VNPay would, answering the parsed reply.
+    pub async fn deliver(&self, ipn_url: &str) -> Value {
+        let path = ipn_url.strip_prefix(SITE).unwrap();
+        let answer = self.get(path).await;
+        assert_eq!(
+            answer.status, 200,
+            "an IPN is always answered 200: {}",
+            answer.text
+        );
+        answer.json
+    }
+}
+
+/// hocphi over a fresh SQLite file.
+pub async fn sqlite_world() -> World<SqliteStore> {
+    let dir = tempfile::tempdir().unwrap();
+    let store = SqliteStore::open(dir.path().join("hocphi.db")).unwrap();
+    World::over(store, Some(dir)).await
+}
+
+static TABLES: AtomicU32 = AtomicU32::new(0);
+
+/// The address of the DynamoDB API the tests use; `cargo xtask test` starts moto and sets it.
+pub fn dynamodb_endpoint() -> String {
+    std::env::var("HOCPHI_DYNAMODB_ENDPOINT")
+        .expect("HOCPHI_DYNAMODB_ENDPOINT is not set: run the tests with `cargo xtask test`")
+}
+
+/// hocphi over a fresh DynamoDB table.
+pub async fn dynamodb_world() -> World<DynamoStore> {
+    let client = client(Some(&dynamodb_endpoint())).await;
+    let table = format!(
+        "hocphi-flow-{}-{}",
+        std::process::id(),
+        TABLES.fetch_add(1, Ordering::SeqCst)
+    );
+    create_table(&client, &table).await.unwrap();
+    World::over(DynamoStore::new(client, table), None).await
+}
+
+/// hocphi over a DynamoDB endpoint where nothing listens: every store call fails.
+pub async fn unavailable_world() -> World<DynamoStore> {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let client = client(Some(&format!("http://127.0.0.1:{port}"))).await;
+    let clock = ManualClock(Arc::new(Mutex::new(t0())));
+    let sim = simulator();
+    let transport = SimTransport {
+        sim: Arc::clone(&sim),
+        clock: clock.clone(),
+    };
+    let gateways = Gateways {
+        vnpay: Some(vnpay()),
+        momo: None,
+    };
+    let app = App::new(
+        DynamoStore::new(client, "nowhere"),
+        clock.clone(),
+        transport,
+        gateways,
+        Settings::new(SITE),
+    );
+    World {
+        app,
+        sim,
+        clock,
+        _dir: None,
+    }
+}
+
+/// Polls every future together on the current task and collects their outputs in order.
+pub async fn join_all<F: std::future::Future>(futures: Vec<F>) -> Vec<F::Output> {
+    use std::task::Poll;
+    let mut futures: Vec<_> = futures.into_iter().map(Box::pin).collect();
+    let mut outputs: Vec<Option<F::Output>> = futures.iter().map(|_| None).collect();
+    std::future::poll_fn(|cx| {
+        let mut done = true;
+        for (future, output) in futures.iter_mut().zip(outputs.iter_mut()) {
+            if output.is_none() {
+                match future.as_mut().poll(cx) {
+                    Poll::Ready(value) => *output = Some(value),
+                    Poll::Pending => done = false,
+                }
+            }
+        }
+        if done { Poll::Ready(()) } else { Poll::Pending }
+    })
+    .await;
+    outputs.into_iter().flatten().collect()
+}
+
+/// The IPN another run of the gateway would send for the same payment URL with `code`: a
+/// genuinely signed result that differs from the one the parent chose.
+pub fn twin_ipn<S: Store>(world: &World<S>, checkout: &Answer, code: &str) -> String {
+    let twin = simulator();
+    let redirect = checkout.json["redirect_url"].as_str().unwrap();
+    twin.open(redirect.split_once('?').unwrap().1, world.clock.now())
+        .unwrap();
+    let reference = checkout.json["payment_ref"].as_str().unwrap();
+    twin.complete(reference, Choice::parse(code).unwrap(), world.clock.now())
+        .unwrap()
+        .ipn_url
+}
+
+/// A signed IPN for a payment the store has never seen (it needs no store to make).
+pub fn signed_ipn_for_a_fresh_payment<S: Store>(world: &World<S>, code: &str) -> String {
+    let invoice = invoice("INV-9", STUDENT, "Học kỳ 1", &[("Học phí", 1_000_000)]);
+    let now = world.clock.now();
+    let payment = hocphi_domain::Payment::open(
+        hocphi_domain::PaymentRef::generate(now, [9; 8]),
+        &[invoice],
+        hocphi_domain::GatewayKind::Vnpay,
+        now,
+        Duration::minutes(15),
+    )
+    .unwrap();
+    let context = hocphi_gateways::CheckoutContext {
+        client_ip: PARENT_IP.parse().unwrap(),
+        locale: hocphi_gateways::Locale::Vietnamese,
+        return_url: format!("{SITE}/ket-qua"),
+        order_info: "Thanh toan hoc phi".into(),
+        bank_code: None,
+        now,
+    };
+    let Ok(hocphi_gateways::Checkout::Redirect { url }) = vnpay().checkout(&payment, &context)
+    else {
+        panic!("VNPay checkout redirects");
+    };
+    world.sim.open(url.split_once('?').unwrap().1, now).unwrap();
+    world
+        .sim
+        .complete(
+            payment.reference.as_str(),
+            Choice::parse(code).unwrap(),
+            now,
+        )
+        .unwrap()
+        .ipn_url
+}
