@@ -15,7 +15,7 @@ usage: cargo xtask <task>
 
 tasks:
   test    everything CI checks: formatting, clippy -D warnings, the wasm build of the domain, all tests
-  bench   the benchmarks, all or some of: store callbacks gateways lambda
+  bench   the benchmarks, all or some of: store callbacks gateways import lambda
   dev     the local stack: page, API and gateway simulator on 127.0.0.1:8080";
 
 fn main() -> ExitCode {

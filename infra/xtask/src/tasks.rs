@@ -110,6 +110,19 @@ pub fn bench(only: &[String]) -> Result<(), Failure> {
             ]),
         )?;
     }
+    if wanted("import") {
+        step(
+            "invoice import throughput (100,000 rows, SQLite)",
+            cargo().args([
+                "bench",
+                "--locked",
+                "-p",
+                "hocphi-admin",
+                "--bench",
+                "import",
+            ]),
+        )?;
+    }
     if wanted("gateways") {
         step(
             "gateway callback verification",

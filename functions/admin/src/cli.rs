@@ -1,0 +1,422 @@
+//! The command line: arguments (in Vietnamese, for operators), the choice of store, and the
+//! mapping of every command's outcome to what is printed and to the exit code.
+//!
+//! Invariants: each command is generic over [`Store`] and dispatched by enum over the two
+//! adapters; exit codes are those of the crate docs (0 done, 1 failed, 2 usage, 3 attention);
+//! a missing SQLite file is created only by `school add`, so a typo in `--store` never silently
+//! yields an empty database.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use chrono::{DateTime, NaiveDate, Utc};
+use clap::{Parser, Subcommand, ValueEnum};
+use hocphi_domain::{GatewayKind, Store, StoreError, VoidOutcome};
+use hocphi_store::SqliteStore;
+use hocphi_store::dynamodb::{DynamoStore, client};
+
+use crate::export::{ExportError, ExportOptions};
+use crate::import::{ImportError, ImportOptions};
+use crate::reconcile::{ReconcileError, ReconcileOptions};
+use crate::school::{NewSchool, SchoolError};
+use crate::sheet::SheetError;
+use crate::show::ShowError;
+use crate::{export, import, reconcile, school, show};
+
+/// Where the data lives.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum StoreSpec {
+    /// The embedded store's file.
+    Sqlite(PathBuf),
+    /// A DynamoDB table.
+    Dynamodb(String),
+}
+
+impl StoreSpec {
+    /// Parses `sqlite:<path>` or `dynamodb:<table>`.
+    pub fn parse(raw: &str) -> Result<Self, String> {
+        match raw.split_once(':') {
+            Some(("sqlite", path)) if !path.is_empty() => Ok(Self::Sqlite(PathBuf::from(path))),
+            Some(("dynamodb", table)) if !table.is_empty() => Ok(Self::Dynamodb(table.to_owned())),
+            Some(_) | None => Err(format!(
+                "\"{raw}\": viết sqlite:<đường dẫn tệp> hoặc dynamodb:<tên bảng>"
+            )),
+        }
+    }
+}
+
+fn day(raw: &str) -> Result<NaiveDate, String> {
+    NaiveDate::parse_from_str(raw, "%Y-%m-%d")
+        .or_else(|_| NaiveDate::parse_from_str(raw, "%d/%m/%Y"))
+        .map_err(|_| format!("\"{raw}\": ngày viết theo dạng yyyy-mm-dd, ví dụ 2025-09-30"))
+}
+
+/// hocphi-admin: công cụ dòng lệnh của kế toán trường và cán bộ quản trị hocphi.
+#[derive(Debug, Parser)]
+#[command(name = "hocphi-admin", version)]
+pub struct Cli {
+    /// Kho dữ liệu: sqlite:<tệp> hoặc dynamodb:<bảng>
+    #[arg(
+        long,
+        global = true,
+        default_value = "sqlite:.hocphi/hocphi.db",
+        value_parser = StoreSpec::parse
+    )]
+    pub store: StoreSpec,
+    /// Địa chỉ DynamoDB thay cho địa chỉ mặc định của AWS (để kiểm thử)
+    #[arg(long, global = true, env = "HOCPHI_DYNAMODB_ENDPOINT", hide = true)]
+    pub dynamodb_endpoint: Option<String>,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The commands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Quản lý danh sách trường
+    #[command(subcommand)]
+    School(SchoolCommand),
+    /// Nhập khoản thu từ tệp CSV hoặc XLSX
+    Import {
+        /// Tệp .csv hoặc .xlsx, mỗi dòng một khoản
+        file: PathBuf,
+        /// Chỉ kiểm tra và cho biết sẽ thay đổi gì, không ghi gì
+        #[arg(long)]
+        dry_run: bool,
+        /// Vẫn nhập các khoản thu hợp lệ, bỏ qua nguyên khoản thu có dòng lỗi
+        #[arg(long)]
+        skip_invalid: bool,
+        /// Tệp ghi mã tra cứu của học sinh mới (mặc định ma-tra-cuu-<ngày>.csv)
+        #[arg(long)]
+        codes_out: Option<PathBuf>,
+    },
+    /// Xuất dữ liệu
+    #[command(subcommand)]
+    Export(ExportCommand),
+    /// Đối soát danh sách giao dịch của cổng thanh toán với hocphi
+    Reconcile {
+        /// Cổng thanh toán
+        #[arg(long, value_enum)]
+        gateway: Gateway,
+        /// Tệp giao dịch xuất từ cổng (.csv hoặc .xlsx)
+        file: PathBuf,
+        /// Ghi toàn bộ kết quả ra tệp .csv hoặc .xlsx
+        #[arg(long)]
+        out: Option<PathBuf>,
+        /// Chỉ đối soát các giao dịch của một trường
+        #[arg(long)]
+        school: Option<String>,
+        /// Ngày đầu của kỳ đối soát (mặc định: theo ngày trong tệp)
+        #[arg(long, value_parser = day)]
+        from: Option<NaiveDate>,
+        /// Ngày cuối của kỳ đối soát (mặc định: theo ngày trong tệp)
+        #[arg(long, value_parser = day)]
+        to: Option<NaiveDate>,
+    },
+    /// Huỷ một khoản thu chưa nộp
+    Void {
+        /// Mã khoản thu
+        invoice: String,
+        /// Lý do huỷ (được lưu lại)
+        #[arg(long)]
+        reason: String,
+    },
+    /// Xem học sinh, khoản thu hoặc giao dịch
+    #[command(subcommand)]
+    Show(ShowCommand),
+}
+
+/// `school …`
+#[derive(Debug, Subcommand)]
+pub enum SchoolCommand {
+    /// Thêm (hoặc cập nhật) một trường
+    Add {
+        /// Mã trường, ví dụ BD-THCS-NGOQUYEN
+        #[arg(long)]
+        id: String,
+        /// Tên trường
+        #[arg(long)]
+        name: String,
+        /// Ký hiệu mẫu biên lai, ví dụ 01BLP0-001
+        #[arg(long)]
+        template: String,
+        /// Ký hiệu biên lai, ví dụ NQ-25E
+        #[arg(long)]
+        series: String,
+    },
+}
+
+/// `export …`
+#[derive(Debug, Subcommand)]
+pub enum ExportCommand {
+    /// Biên lai đã lập trong các ngày đã chọn (giờ Việt Nam)
+    Receipts {
+        /// Mã trường (bỏ trống: mọi trường)
+        #[arg(long)]
+        school: Option<String>,
+        /// Từ ngày (yyyy-mm-dd)
+        #[arg(long, value_parser = day)]
+        from: NaiveDate,
+        /// Đến ngày (yyyy-mm-dd), tính cả ngày này
+        #[arg(long, value_parser = day)]
+        to: NaiveDate,
+        /// Tệp kết quả .csv hoặc .xlsx
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
+}
+
+/// `show …`
+#[derive(Debug, Subcommand)]
+pub enum ShowCommand {
+    /// Học sinh và các khoản thu chưa nộp
+    Student { code: String },
+    /// Một khoản thu
+    Invoice { id: String },
+    /// Một giao dịch thanh toán và biên lai
+    Payment { reference: String },
+}
+
+/// The gateways `reconcile` reads.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum Gateway {
+    Vnpay,
+}
+
+/// How a command ended.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Exit {
+    /// Done; nothing to look at.
+    Done,
+    /// Done, but an operator must look at something (exit code 3).
+    Attention,
+    /// Refused to write anything (exit code 1).
+    Refused,
+}
+
+impl Exit {
+    /// The process exit code.
+    pub fn code(self) -> u8 {
+        match self {
+            Exit::Done => 0,
+            Exit::Refused => 1,
+            Exit::Attention => 3,
+        }
+    }
+}
+
+/// Why a command failed (exit code 1).
+#[derive(Debug, thiserror::Error)]
+pub enum AdminError {
+    #[error(
+        "không có cơ sở dữ liệu {0}; chọn đúng --store, hoặc thêm trường đầu tiên bằng \"hocphi-admin school add\""
+    )]
+    NoDatabase(PathBuf),
+    #[error("không mở được cơ sở dữ liệu {0}")]
+    OpenStore(PathBuf, #[source] StoreError),
+    #[error("không tạo được thư mục {0}")]
+    CreateDir(PathBuf, #[source] std::io::Error),
+    #[error(transparent)]
+    School(#[from] SchoolError),
+    #[error(transparent)]
+    Import(#[from] ImportError),
+    #[error(transparent)]
+    Export(#[from] ExportError),
+    #[error(transparent)]
+    Reconcile(#[from] ReconcileError),
+    #[error(transparent)]
+    Report(#[from] SheetError),
+    #[error(transparent)]
+    Show(#[from] ShowError),
+    #[error("không ghi được ra màn hình")]
+    Output(#[from] std::io::Error),
+}
+
+enum AnyStore {
+    Sqlite(SqliteStore),
+    Dynamo(DynamoStore),
+}
+
+fn open_sqlite(path: &Path, create: bool) -> Result<SqliteStore, AdminError> {
+    if !path.exists() {
+        if !create {
+            return Err(AdminError::NoDatabase(path.to_owned()));
+        }
+        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            std::fs::create_dir_all(dir).map_err(|e| AdminError::CreateDir(dir.to_owned(), e))?;
+        }
+    }
+    SqliteStore::open(path).map_err(|e| AdminError::OpenStore(path.to_owned(), e))
+}
+
+async fn open(cli: &Cli) -> Result<AnyStore, AdminError> {
+    match &cli.store {
+        StoreSpec::Sqlite(path) => {
+            let create = matches!(cli.command, Command::School(SchoolCommand::Add { .. }));
+            open_sqlite(path, create).map(AnyStore::Sqlite)
+        }
+        StoreSpec::Dynamodb(table) => {
+            let client = client(cli.dynamodb_endpoint.as_deref()).await;
+            Ok(AnyStore::Dynamo(DynamoStore::new(client, table.clone())))
+        }
+    }
+}
+
+/// Runs one command against the store the command line names, printing to `out`.
+pub async fn run(cli: Cli, now: DateTime<Utc>, out: &mut impl Write) -> Result<Exit, AdminError> {
+    match open(&cli).await? {
+        AnyStore::Sqlite(store) => execute(&store, cli.command, now, out).await,
+        AnyStore::Dynamo(store) => execute(&store, cli.command, now, out).await,
+    }
+}
+
+/// Runs one command against `store`, printing to `out`.
+pub async fn execute<S: Store>(
+    store: &S,
+    command: Command,
+    now: DateTime<Utc>,
+    out: &mut impl Write,
+) -> Result<Exit, AdminError> {
+    match command {
+        Command::School(SchoolCommand::Add {
+            id,
+            name,
+            template,
+            series,
+        }) => {
+            let added = school::add(
+                store,
+                &NewSchool {
+                    id,
+                    name,
+                    template,
+                    series,
+                },
+            )
+            .await?;
+            write!(out, "{added}")?;
+            Ok(Exit::Done)
+        }
+        Command::Import {
+            file,
+            dry_run,
+            skip_invalid,
+            codes_out,
+        } => {
+            let options = ImportOptions {
+                file,
+                dry_run,
+                skip_invalid,
+                codes_out,
+                codes_dir: PathBuf::from("."),
+                progress: true,
+                now,
+            };
+            let report = import::import(store, &options).await?;
+            write!(out, "{report}")?;
+            Ok(if report.refused {
+                Exit::Refused
+            } else if report.needs_attention() {
+                Exit::Attention
+            } else {
+                Exit::Done
+            })
+        }
+        Command::Export(ExportCommand::Receipts {
+            school,
+            from,
+            to,
+            out: path,
+        }) => {
+            let options = ExportOptions {
+                school,
+                from,
+                to,
+                out: path,
+            };
+            let summary = export::receipts(store, &options).await?;
+            write!(out, "{summary}")?;
+            Ok(Exit::Done)
+        }
+        Command::Reconcile {
+            gateway,
+            file,
+            out: path,
+            school,
+            from,
+            to,
+        } => {
+            let options = ReconcileOptions {
+                gateway: match gateway {
+                    Gateway::Vnpay => GatewayKind::Vnpay,
+                },
+                file,
+                school,
+                from,
+                to,
+            };
+            let report = reconcile::reconcile(store, &options).await?;
+            write!(out, "{report}")?;
+            if let Some(path) = path {
+                let written = reconcile::write_report(&report, &path)?;
+                writeln!(out, "Đã ghi kết quả đối soát vào {}.", written.display())?;
+            }
+            Ok(if report.needs_attention() {
+                Exit::Attention
+            } else {
+                Exit::Done
+            })
+        }
+        Command::Void { invoice, reason } => {
+            let report = show::void(store, &invoice, &reason, now).await?;
+            write!(out, "{report}")?;
+            Ok(match report.outcome {
+                VoidOutcome::Voided | VoidOutcome::AlreadyVoided => Exit::Done,
+                VoidOutcome::RefusedPaid | VoidOutcome::RefusedHeld => Exit::Attention,
+                VoidOutcome::NotFound => Exit::Refused,
+            })
+        }
+        Command::Show(what) => {
+            match what {
+                ShowCommand::Student { code } => {
+                    write!(out, "{}", show::student(store, &code).await?)?
+                }
+                ShowCommand::Invoice { id } => write!(out, "{}", show::invoice(store, &id).await?)?,
+                ShowCommand::Payment { reference } => {
+                    write!(out, "{}", show::payment(store, &reference).await?)?;
+                }
+            }
+            Ok(Exit::Done)
+        }
+    }
+}
+
+/// The whole program: runs the command on a fresh runtime, prints a failure and its causes to
+/// stderr, and turns the outcome into the exit code.
+pub fn main(cli: Cli) -> ExitCode {
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(runtime) => runtime,
+        Err(err) => {
+            eprintln!("Lỗi: không khởi động được: {err}");
+            return ExitCode::from(1);
+        }
+    };
+    let mut stdout = std::io::stdout().lock();
+    match runtime.block_on(run(cli, Utc::now(), &mut stdout)) {
+        Ok(exit) => ExitCode::from(exit.code()),
+        Err(err) => {
+            let _ = stdout.flush();
+            eprintln!("Lỗi: {err}");
+            let mut cause = std::error::Error::source(&err);
+            while let Some(inner) = cause {
+                eprintln!("  do: {inner}");
+                cause = inner.source();
+            }
+            ExitCode::from(1)
+        }
+    }
+}

@@ -1,0 +1,146 @@
+//! Matching the header row of an operator's spreadsheet to the columns a command knows.
+//!
+//! Invariant: two headers match when they [`fold`] to the same text, so case, runs of spaces,
+//! accents (composed or decomposed), `đ`/`d`, a `*` or `:` and a note in brackets never matter.
+//! A known column is found at most once; unknown columns are ignored.
+
+use unicode_normalization::UnicodeNormalization;
+use unicode_normalization::char::is_combining_mark;
+
+/// Lower-case, accent-free, single-spaced text without bracketed notes.
+pub(crate) fn fold(raw: &str) -> String {
+    let mut folded = String::with_capacity(raw.len());
+    let mut depth = 0u32;
+    for c in raw.nfd() {
+        match c {
+            '(' | '[' => depth += 1,
+            ')' | ']' => depth = depth.saturating_sub(1),
+            _ if depth > 0 => {}
+            '\u{feff}' | '*' | ':' => {}
+            c if is_combining_mark(c) => {}
+            'đ' | 'Đ' => folded.push('d'),
+            c if c.is_whitespace() => folded.push(' '),
+            c => folded.extend(c.to_lowercase()),
+        }
+    }
+    folded.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// A column a command reads: the name used in messages and the headers that mean it.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct ColumnSpec {
+    /// The canonical header, as messages quote it.
+    pub name: &'static str,
+    /// Other headers that mean the same column.
+    pub aliases: &'static [&'static str],
+    pub required: bool,
+}
+
+impl ColumnSpec {
+    pub(crate) const fn required(name: &'static str, aliases: &'static [&'static str]) -> Self {
+        Self {
+            name,
+            aliases,
+            required: true,
+        }
+    }
+
+    pub(crate) const fn optional(name: &'static str, aliases: &'static [&'static str]) -> Self {
+        Self {
+            name,
+            aliases,
+            required: false,
+        }
+    }
+
+    fn matches(&self, folded: &str) -> bool {
+        fold(self.name) == folded || self.aliases.iter().any(|a| fold(a) == folded)
+    }
+}
+
+/// Why a header row does not fit a command.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum HeaderProblem {
+    /// Required columns that no header names.
+    Missing(Vec<&'static str>),
+    /// Two headers name the same column.
+    Duplicate(&'static str),
+}
+
+/// For each spec, the index of its column in `headers`, if present.
+pub(crate) fn resolve(
+    headers: &[String],
+    specs: &[ColumnSpec],
+) -> Result<Vec<Option<usize>>, HeaderProblem> {
+    let folded: Vec<String> = headers.iter().map(|h| fold(h)).collect();
+    let mut found = Vec::with_capacity(specs.len());
+    for spec in specs {
+        let mut hits = folded.iter().enumerate().filter(|(_, h)| spec.matches(h));
+        let first = hits.next().map(|(i, _)| i);
+        if hits.next().is_some() {
+            return Err(HeaderProblem::Duplicate(spec.name));
+        }
+        found.push(first);
+    }
+    let missing: Vec<&'static str> = specs
+        .iter()
+        .zip(&found)
+        .filter(|(spec, index)| spec.required && index.is_none())
+        .map(|(spec, _)| spec.name)
+        .collect();
+    if missing.is_empty() {
+        Ok(found)
+    } else {
+        Err(HeaderProblem::Missing(missing))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn headers_fold_to_accent_free_lower_case_single_spaced_text() {
+        let cases = [
+            ("Mã học sinh", "ma hoc sinh"),
+            ("  MÃ   HỌC SINH ", "ma hoc sinh"),
+            ("Ma hoc sinh", "ma hoc sinh"),
+            ("Mã ho\u{323}c sinh", "ma hoc sinh"),
+            ("\u{feff}Mã trường", "ma truong"),
+            ("Số tiền (VNĐ)", "so tien"),
+            ("Hạn nộp*:", "han nop"),
+            ("Đợt", "dot"),
+            ("vnp_TxnRef", "vnp_txnref"),
+        ];
+        for (raw, folded) in cases {
+            assert_eq!(fold(raw), folded, "{raw:?}");
+        }
+    }
+
+    #[test]
+    fn columns_are_found_in_any_order_and_extra_columns_are_ignored() {
+        let specs = [
+            ColumnSpec::required("Số tiền", &[]),
+            ColumnSpec::required("Mã học sinh", &["Mã HS"]),
+            ColumnSpec::optional("Tổng tiền", &[]),
+        ];
+        let headers = ["STT", "ma hs", "SO TIEN"].map(String::from);
+        assert_eq!(resolve(&headers, &specs), Ok(vec![Some(2), Some(1), None]));
+    }
+
+    #[test]
+    fn missing_and_duplicate_columns_are_named() {
+        let specs = [
+            ColumnSpec::required("Số tiền", &[]),
+            ColumnSpec::required("Lớp", &[]),
+        ];
+        assert_eq!(
+            resolve(&["Lớp".to_owned()], &specs),
+            Err(HeaderProblem::Missing(vec!["Số tiền"]))
+        );
+        assert_eq!(
+            resolve(&["Lớp", "Số tiền", "so tien"].map(String::from), &specs),
+            Err(HeaderProblem::Duplicate("Số tiền"))
+        );
+    }
+}

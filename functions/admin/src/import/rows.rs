@@ -1,0 +1,612 @@
+//! Reading the import file into checked invoices and students.
+//!
+//! Owns the meaning of each column and the rules that span rows: the rows of one invoice agree on
+//! school, student, school year, term, due date and stated total, and never repeat an item; a
+//! student has one school, name and class in a file; a school must already exist. Invariant:
+//! every problem is recorded with its row and column, and an invoice with any problem is marked
+//! bad whole; only the parsed values are kept, never the raw rows.
+
+use std::collections::HashMap;
+use std::fmt;
+use std::path::Path;
+
+use chrono::NaiveDate;
+use hocphi_domain::{
+    IdError, Invoice, InvoiceDraft, InvoiceId, Label, LineItem, MaskedName, Money, SchoolId,
+    SchoolYear, Store, StoreError, StudentCode,
+};
+
+use super::{ImportError, Problem};
+use crate::header::{ColumnSpec, HeaderProblem, resolve};
+use crate::progress::Progress;
+use crate::table::{Cell, Row, Table};
+use crate::text::{group_digits, text_problem};
+use crate::values;
+
+/// The columns of the import file, in the order of [`COLUMNS`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub(super) enum Col {
+    School,
+    Student,
+    Name,
+    Class,
+    Year,
+    Term,
+    Invoice,
+    Description,
+    Amount,
+    Due,
+    Total,
+}
+
+const COLUMNS: [ColumnSpec; 11] = [
+    ColumnSpec::required("Mã trường", &["Mã trường học"]),
+    ColumnSpec::required("Mã học sinh", &["Mã HS"]),
+    ColumnSpec::required(
+        "Họ và tên",
+        &["Họ tên", "Họ và tên học sinh", "Tên học sinh"],
+    ),
+    ColumnSpec::required("Lớp", &["Tên lớp"]),
+    ColumnSpec::required("Năm học", &[]),
+    ColumnSpec::required("Học kỳ", &["Kỳ thu", "Đợt thu"]),
+    ColumnSpec::required("Mã khoản thu", &["Mã hóa đơn", "Mã phiếu thu"]),
+    ColumnSpec::required("Nội dung", &["Nội dung thu", "Tên khoản thu"]),
+    ColumnSpec::required("Số tiền", &["Thành tiền"]),
+    ColumnSpec::required("Hạn nộp", &["Hạn thanh toán", "Hạn nộp tiền"]),
+    ColumnSpec::optional("Tổng tiền", &["Tổng cộng"]),
+];
+
+impl Col {
+    pub(super) fn name(self) -> &'static str {
+        COLUMNS[self as usize].name
+    }
+}
+
+/// A value all rows of one invoice must agree on, with the row that first gave it.
+type Slot<T> = Option<(T, u64)>;
+
+/// A due date, shown `dd/mm/yyyy` in messages.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct Day(NaiveDate);
+
+impl fmt::Display for Day {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.0.format("%d/%m/%Y"))
+    }
+}
+
+/// An invoice being assembled from its rows.
+struct Draft {
+    id: InvoiceId,
+    rows: u64,
+    school: Slot<SchoolId>,
+    student: Slot<StudentCode>,
+    year: Slot<SchoolYear>,
+    term: Slot<Label>,
+    due: Slot<Day>,
+    total: Slot<Money>,
+    items: Vec<(LineItem, u64)>,
+    bad: bool,
+    first_row: u64,
+}
+
+/// A student as the file describes them; the full name is kept only for the codes file.
+pub(super) struct StudentDraft {
+    pub(super) code: StudentCode,
+    pub(super) school: SchoolId,
+    pub(super) full_name: String,
+    pub(super) name: MaskedName,
+    pub(super) class_name: Label,
+    first_row: u64,
+}
+
+/// One row's values; `None` where the cell was bad (its problem already recorded) or blank.
+#[derive(Default)]
+struct Fields {
+    school: Option<SchoolId>,
+    student: Option<StudentCode>,
+    name: Option<(String, MaskedName)>,
+    class_name: Option<Label>,
+    year: Option<SchoolYear>,
+    term: Option<Label>,
+    invoice: Option<InvoiceId>,
+    description: Option<Label>,
+    amount: Option<Money>,
+    due: Option<NaiveDate>,
+    total: Option<Money>,
+}
+
+/// A problem as recorded while reading: row, column, message.
+type Found = (u64, Option<Col>, String);
+
+/// What the rows said, before each invoice is checked whole.
+struct Parsed {
+    rows: u64,
+    drafts: Vec<Draft>,
+    students: Vec<StudentDraft>,
+    student_index: HashMap<StudentCode, usize>,
+    problems: Vec<Found>,
+    orphan_rows: u64,
+}
+
+/// A read in progress: the store (to know schools), where each column is, and what was read.
+struct Reader<'a, S> {
+    store: &'a S,
+    columns: Vec<Option<usize>>,
+    schools: HashMap<SchoolId, bool>,
+    index: HashMap<InvoiceId, usize>,
+    parsed: Parsed,
+}
+
+fn id_problem(err: &IdError, cell: &Cell, rule: &str) -> String {
+    if cell.is_blank() {
+        return values::EMPTY.to_owned();
+    }
+    let what = match err.reason {
+        "too short" => "ngắn quá",
+        "too long" => "dài quá",
+        _ => "có ký tự không được phép",
+    };
+    let name = match err.what {
+        "school id" => "mã trường",
+        "student code" => "mã học sinh",
+        "invoice id" => "mã khoản thu",
+        _ => "mã",
+    };
+    format!(
+        "{name} {what} ({rule}), nhận được {}",
+        values::received(cell)
+    )
+}
+
+impl<S: Store> Reader<'_, S> {
+    fn cell<'r>(&self, row: &'r Row, col: Col) -> &'r Cell {
+        match self.columns[col as usize] {
+            Some(index) => row.cell(index),
+            None => &Cell::Empty,
+        }
+    }
+
+    fn fields(&self, row: &Row, problems: &mut Vec<(Col, String)>) -> Fields {
+        let mut f = Fields::default();
+        let mut check = |col: Col, result: Result<(), String>| {
+            if let Err(message) = result {
+                problems.push((col, message));
+            }
+        };
+        let cell = |col| self.cell(row, col);
+        check(
+            Col::School,
+            SchoolId::parse(&cell(Col::School).text())
+                .map(|v| f.school = Some(v))
+                .map_err(|e| {
+                    id_problem(
+                        &e,
+                        cell(Col::School),
+                        "chữ không dấu, số, - và _, 2–32 ký tự",
+                    )
+                }),
+        );
+        check(
+            Col::Student,
+            StudentCode::parse(&cell(Col::Student).text())
+                .map(|v| f.student = Some(v))
+                .map_err(|e| {
+                    id_problem(&e, cell(Col::Student), "4–20 chữ cái không dấu hoặc chữ số")
+                }),
+        );
+        let full_name = cell(Col::Name).text();
+        check(
+            Col::Name,
+            MaskedName::mask(&full_name)
+                .map(|masked| {
+                    let cleaned = full_name.split_whitespace().collect::<Vec<_>>().join(" ");
+                    f.name = Some((cleaned, masked));
+                })
+                .map_err(|e| text_problem(&e, "họ và tên")),
+        );
+        check(
+            Col::Class,
+            Label::parse(&cell(Col::Class).text())
+                .map(|v| f.class_name = Some(v))
+                .map_err(|e| text_problem(&e, "tên lớp")),
+        );
+        check(
+            Col::Year,
+            if cell(Col::Year).is_blank() {
+                Err(values::EMPTY.to_owned())
+            } else {
+                SchoolYear::parse(&cell(Col::Year).text())
+                    .map(|v| f.year = Some(v))
+                    .map_err(|_| {
+                        format!(
+                            "năm học viết theo dạng 2025-2026, nhận được {}",
+                            values::received(cell(Col::Year))
+                        )
+                    })
+            },
+        );
+        check(
+            Col::Term,
+            Label::parse(&cell(Col::Term).text())
+                .map(|v| f.term = Some(v))
+                .map_err(|e| text_problem(&e, "học kỳ")),
+        );
+        check(
+            Col::Invoice,
+            InvoiceId::parse(&cell(Col::Invoice).text())
+                .map(|v| f.invoice = Some(v))
+                .map_err(|e| {
+                    id_problem(
+                        &e,
+                        cell(Col::Invoice),
+                        "chữ không dấu, số, - _ và ., tối đa 64 ký tự",
+                    )
+                }),
+        );
+        check(
+            Col::Description,
+            Label::parse(&cell(Col::Description).text())
+                .map(|v| f.description = Some(v))
+                .map_err(|e| text_problem(&e, "nội dung")),
+        );
+        check(
+            Col::Amount,
+            values::amount(cell(Col::Amount)).map(|v| f.amount = Some(v)),
+        );
+        check(
+            Col::Due,
+            values::date(cell(Col::Due)).map(|v| f.due = Some(v)),
+        );
+        if !cell(Col::Total).is_blank() {
+            check(
+                Col::Total,
+                values::amount(cell(Col::Total)).map(|v| f.total = Some(v)),
+            );
+        }
+        f
+    }
+
+    async fn school_known(&mut self, id: &SchoolId) -> Result<bool, StoreError> {
+        if let Some(known) = self.schools.get(id) {
+            return Ok(*known);
+        }
+        let known = self.store.school(id).await?.is_some();
+        self.schools.insert(id.clone(), known);
+        Ok(known)
+    }
+
+    async fn take(&mut self, row: &Row) -> Result<(), StoreError> {
+        self.parsed.rows += 1;
+        let mut problems = Vec::new();
+        let f = self.fields(row, &mut problems);
+        if let Some(school) = &f.school
+            && !self.school_known(school).await?
+        {
+            problems.push((
+                Col::School,
+                format!(
+                    "trường \"{school}\" chưa có trong hệ thống; thêm bằng lệnh \"hocphi-admin school add\""
+                ),
+            ));
+        }
+        self.check_student(row.number, &f, &mut problems);
+        let Some(id) = f.invoice.clone() else {
+            self.parsed.orphan_rows += 1;
+            self.record(row.number, problems);
+            return Ok(());
+        };
+        let at = *self.index.entry(id.clone()).or_insert_with(|| {
+            self.parsed.drafts.push(Draft {
+                id,
+                rows: 0,
+                school: None,
+                student: None,
+                year: None,
+                term: None,
+                due: None,
+                total: None,
+                items: Vec::new(),
+                bad: false,
+                first_row: row.number,
+            });
+            self.parsed.drafts.len() - 1
+        });
+        let draft = &mut self.parsed.drafts[at];
+        draft.rows += 1;
+        agree_into(draft, row.number, &f, &mut problems);
+        if !problems.is_empty() {
+            draft.bad = true;
+        }
+        self.record(row.number, problems);
+        Ok(())
+    }
+
+    fn check_student(&mut self, row: u64, f: &Fields, problems: &mut Vec<(Col, String)>) {
+        let (Some(code), Some(school), Some((full_name, name)), Some(class_name)) =
+            (&f.student, &f.school, &f.name, &f.class_name)
+        else {
+            return;
+        };
+        let parsed = &mut self.parsed;
+        let Some(&at) = parsed.student_index.get(code) else {
+            parsed
+                .student_index
+                .insert(code.clone(), parsed.students.len());
+            parsed.students.push(StudentDraft {
+                code: code.clone(),
+                school: school.clone(),
+                full_name: full_name.clone(),
+                name: name.clone(),
+                class_name: class_name.clone(),
+                first_row: row,
+            });
+            return;
+        };
+        let known = &parsed.students[at];
+        let mut differs = |col, what, before: &str, now: &str| {
+            if before != now {
+                problems.push((
+                    col,
+                    format!(
+                        "học sinh \"{code}\" ở dòng {} có {what} \"{before}\", dòng này ghi \"{now}\"",
+                        known.first_row
+                    ),
+                ));
+            }
+        };
+        differs(
+            Col::School,
+            "mã trường",
+            known.school.as_str(),
+            school.as_str(),
+        );
+        differs(Col::Name, "họ và tên", &known.full_name, full_name);
+        differs(
+            Col::Class,
+            "lớp",
+            known.class_name.as_str(),
+            class_name.as_str(),
+        );
+    }
+
+    fn record(&mut self, row: u64, problems: Vec<(Col, String)>) {
+        self.parsed
+            .problems
+            .extend(problems.into_iter().map(|(c, m)| (row, Some(c), m)));
+    }
+}
+
+/// Checks a row against the invoice it belongs to and adds its line item.
+fn agree_into(draft: &mut Draft, row: u64, f: &Fields, problems: &mut Vec<(Col, String)>) {
+    fn agree<T: PartialEq + Clone + fmt::Display>(
+        slot: &mut Slot<T>,
+        value: Option<&T>,
+        row: u64,
+        invoice: &InvoiceId,
+        what: &str,
+    ) -> Option<String> {
+        let value = value?;
+        match slot {
+            Some((known, at)) if known != value => Some(format!(
+                "khoản thu \"{invoice}\" ở dòng {at} có {what} \"{known}\", dòng này ghi \"{value}\""
+            )),
+            Some(_) => None,
+            None => {
+                *slot = Some((value.clone(), row));
+                None
+            }
+        }
+    }
+    let id = &draft.id;
+    let checks = [
+        (
+            Col::School,
+            agree(&mut draft.school, f.school.as_ref(), row, id, "mã trường"),
+        ),
+        (
+            Col::Student,
+            agree(
+                &mut draft.student,
+                f.student.as_ref(),
+                row,
+                id,
+                "mã học sinh",
+            ),
+        ),
+        (
+            Col::Year,
+            agree(&mut draft.year, f.year.as_ref(), row, id, "năm học"),
+        ),
+        (
+            Col::Term,
+            agree(&mut draft.term, f.term.as_ref(), row, id, "học kỳ"),
+        ),
+        (
+            Col::Due,
+            agree(&mut draft.due, f.due.map(Day).as_ref(), row, id, "hạn nộp"),
+        ),
+        (
+            Col::Total,
+            agree(&mut draft.total, f.total.as_ref(), row, id, "tổng tiền"),
+        ),
+    ];
+    problems.extend(checks.into_iter().filter_map(|(c, p)| p.map(|p| (c, p))));
+    let (Some(description), Some(amount)) = (&f.description, f.amount) else {
+        return;
+    };
+    if let Some((_, at)) = draft
+        .items
+        .iter()
+        .find(|(i, _)| &i.description == description)
+    {
+        problems.push((
+            Col::Description,
+            format!("khoản thu \"{id}\" đã có khoản \"{description}\" ở dòng {at}"),
+        ));
+    } else if draft.items.len() >= Invoice::MAX_ITEMS {
+        problems.push((
+            Col::Invoice,
+            format!(
+                "khoản thu \"{id}\" có quá {} khoản (một dòng một khoản)",
+                Invoice::MAX_ITEMS
+            ),
+        ));
+    } else {
+        draft.items.push((
+            LineItem {
+                description: description.clone(),
+                amount,
+            },
+            row,
+        ));
+    }
+}
+
+/// The file, read and checked.
+pub(super) struct Checked {
+    /// Data rows read.
+    pub(super) rows: u64,
+    /// Distinct invoice ids.
+    pub(super) invoices_in_file: usize,
+    /// The invoices without any problem, with the index of their student in `students`.
+    pub(super) valid: Vec<(Invoice, usize)>,
+    pub(super) students: Vec<StudentDraft>,
+    /// By row, then column.
+    pub(super) problems: Vec<Problem>,
+    pub(super) rejected_invoices: usize,
+    pub(super) rejected_rows: u64,
+}
+
+/// Reads and checks the whole file.
+pub(super) async fn read<S: Store>(
+    store: &S,
+    path: &Path,
+    progress: bool,
+) -> Result<Checked, ImportError> {
+    let mut table = Table::open(path).await?;
+    let columns = table
+        .header(|headers| resolve(headers, &COLUMNS))
+        .await?
+        .map_err(|p| match p {
+            HeaderProblem::Missing(names) => ImportError::MissingColumns(names),
+            HeaderProblem::Duplicate(name) => ImportError::DuplicateColumn(name),
+        })?;
+    let bar = Progress::reading(progress, table.has_offsets.then_some(table.size).flatten());
+    let mut reader = Reader {
+        store,
+        columns,
+        schools: HashMap::new(),
+        index: HashMap::new(),
+        parsed: Parsed {
+            rows: 0,
+            drafts: Vec::new(),
+            students: Vec::new(),
+            student_index: HashMap::new(),
+            problems: Vec::new(),
+            orphan_rows: 0,
+        },
+    };
+    while let Some(row) = table.next().await {
+        let row = row?;
+        reader.take(&row).await?;
+        bar.at(row.offset);
+    }
+    bar.finish();
+    Ok(check_whole(reader.parsed))
+}
+
+/// Checks every invoice whole (stated total, size) and turns the good ones into invoices,
+/// consuming the drafts so an invoice is never held twice.
+fn check_whole(mut parsed: Parsed) -> Checked {
+    let drafts = std::mem::take(&mut parsed.drafts);
+    let invoices_in_file = drafts.len();
+    let mut valid = Vec::with_capacity(drafts.len());
+    let (mut rejected_invoices, mut rejected_rows) = (0, parsed.orphan_rows);
+    for draft in drafts {
+        let rows = draft.rows;
+        match finish(draft, &parsed) {
+            Ok(pair) => valid.push(pair),
+            Err(problem) => {
+                parsed.problems.extend(problem);
+                rejected_invoices += 1;
+                rejected_rows += rows;
+            }
+        }
+    }
+    parsed.problems.sort_by_key(|p| (p.0, p.1));
+    Checked {
+        rows: parsed.rows,
+        invoices_in_file,
+        valid,
+        students: parsed.students,
+        problems: parsed
+            .problems
+            .into_iter()
+            .map(|(row, col, message)| Problem {
+                row,
+                column: col.map(Col::name),
+                message,
+            })
+            .collect(),
+        rejected_invoices,
+        rejected_rows,
+    }
+}
+
+/// The invoice of a draft with no problem, or the problem found now (if any: a draft already
+/// marked bad has its problems recorded).
+fn finish(draft: Draft, parsed: &Parsed) -> Result<(Invoice, usize), Option<Found>> {
+    if draft.bad {
+        return Err(None);
+    }
+    let Draft {
+        id,
+        school: Some((school, _)),
+        student: Some((code, _)),
+        year: Some((year, _)),
+        term: Some((term, _)),
+        due: Some((due, _)),
+        total,
+        items,
+        first_row,
+        ..
+    } = draft
+    else {
+        return Err(None);
+    };
+    let at = *parsed.student_index.get(&code).ok_or(None)?;
+    let known = &parsed.students[at];
+    let invoice = Invoice::new(InvoiceDraft {
+        id: id.clone(),
+        school,
+        student: code,
+        student_name: known.name.clone(),
+        class_name: known.class_name.clone(),
+        school_year: year,
+        term,
+        items: items.into_iter().map(|(item, _)| item).collect(),
+        due_date: due.0,
+    })
+    .map_err(|_| {
+        Some((
+            first_row,
+            Some(Col::Amount),
+            format!(
+                "tổng các khoản của khoản thu \"{id}\" vượt quá mức tối đa {} ₫",
+                group_digits(Money::MAX_VND)
+            ),
+        ))
+    })?;
+    match total {
+        Some((stated, row)) if stated != invoice.total() => Err(Some((
+            row,
+            Some(Col::Total),
+            format!(
+                "tổng tiền {stated} khác tổng các khoản {} của khoản thu \"{id}\"",
+                invoice.total()
+            ),
+        ))),
+        Some(_) | None => Ok((invoice, at)),
+    }
+}

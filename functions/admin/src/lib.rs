@@ -1,0 +1,101 @@
+//! `hocphi-admin`: the command line of school accountants and province operators.
+//!
+//! It works on the local SQLite file (`--store sqlite:<path>`, default `sqlite:.hocphi/hocphi.db`)
+//! or on a province's DynamoDB table (`--store dynamodb:<table>`; region and credentials from the
+//! environment, `HOCPHI_DYNAMODB_ENDPOINT` overrides the endpoint). Every change goes through the
+//! domain's [`Store`](hocphi_domain::Store) port, so the store's rules hold here too: a Paid
+//! invoice is never altered, an invoice a live payment holds is neither changed nor voided.
+//!
+//! # Commands
+//!
+//! | command | what it does |
+//! |---|---|
+//! | `school add --id <ID> --name <TÊN> --template <KÝ HIỆU MẪU> --series <KÝ HIỆU>` | adds or updates a school (schools exist before their invoices are imported) |
+//! | `import <tệp.csv\|tệp.xlsx> [--dry-run] [--skip-invalid] [--codes-out <tệp.csv>]` | imports invoices, creates students, hands out lookup codes |
+//! | `export receipts [--school <ID>] --from <yyyy-mm-dd> --to <yyyy-mm-dd> [--out <tệp.csv\|tệp.xlsx>]` | the receipts issued on those days (Vietnam time, both days included) |
+//! | `reconcile --gateway vnpay <đối-soát.csv\|.xlsx> [--out <báo-cáo.csv\|.xlsx>] [--school <ID>] [--from …] [--to …]` | compares the gateway's transaction list with hocphi's payments and receipts |
+//! | `void <mã khoản thu> --reason "<lý do>"` | voids an open invoice |
+//! | `show student <mã>` / `show invoice <mã>` / `show payment <mã>` | human-readable state |
+//!
+//! Exit codes: `0` done; `1` failed, or refused to write anything (the reason is printed); `2` the
+//! command line is wrong; `3` done, but something needs an operator's attention (rows skipped,
+//! invoices refused, a void refused, discrepancies found by `reconcile`).
+//!
+//! # The import file
+//!
+//! A CSV file (UTF-8 with or without BOM, `,` or `;` between cells, or the first line `sep=;`) or
+//! an XLSX workbook (its first sheet). The first non-empty row holds the headers; their order is
+//! free, other columns are ignored, and headers match regardless of case, extra spaces, accents
+//! and a note in brackets (`so tien (VND)` is `Số tiền`). One row per line item; the rows sharing
+//! a `Mã khoản thu` form one invoice, wherever they are in the file.
+//!
+//! | header | required | content |
+//! |---|---|---|
+//! | `Mã trường` | yes | a school already added with `school add` |
+//! | `Mã học sinh` | yes | 4–20 letters and digits |
+//! | `Họ và tên` | yes | the student's full name: only its masked form (`Nguyễn V. A.`) is stored |
+//! | `Lớp` | yes | `6A1` |
+//! | `Năm học` | yes | `2025-2026` |
+//! | `Học kỳ` | yes | the term as printed on the notice: `Học kỳ 1` |
+//! | `Mã khoản thu` | yes | the invoice id: letters, digits, `-`, `_`, `.`, at most 64 |
+//! | `Nội dung` | yes | the line item: `Học phí học kỳ 1` (unique within an invoice) |
+//! | `Số tiền` | yes | a positive whole number of đồng: `1500000`, `1.500.000`, `1 500 000`, `1.500.000 ₫`, `1500000đ`; never `1,5` or `1.500.000,50` |
+//! | `Hạn nộp` | yes | `dd/mm/yyyy` (also `yyyy-mm-dd`), or an Excel date (a date cell or its serial number) |
+//! | `Tổng tiền` | no | when filled in, the invoice's total, which must equal the sum of its items |
+//!
+//! The rows of one invoice agree on school, student, school year, term, due date and total; a
+//! student has one school, name and class throughout the file. Every row is checked and every
+//! problem reported as `Dòng <n>, cột "<cột>": <lý do>` (`n` is the row number a spreadsheet shows,
+//! the header being row 1). If any row is bad nothing is written, unless `--skip-invalid`, which
+//! skips each invoice that has a bad row, whole. `--dry-run` checks and compares with the store
+//! but writes nothing. Importing the same file again changes nothing.
+//!
+//! Students met for the first time get a lookup code (the second factor a parent types); the store
+//! keeps only its salted digest, and the codes are written once, before anything is stored, to a
+//! new CSV file (`--codes-out`, default `ma-tra-cuu-<yyyy-mm-dd>.csv`, never overwritten) with the
+//! headers `Mã trường, Mã học sinh, Họ và tên, Lớp, Mã tra cứu`, to be printed on the fee notices.
+//! It is the only place the full name and the code ever appear. Students already known keep their
+//! code (their class and masked name are updated).
+//!
+//! A sample is shipped in `samples/hoc-phi-mau.csv` (and `samples/hoc-phi-mau.xlsx`).
+//!
+//! # The receipts export
+//!
+//! CSV (UTF-8 with BOM, so Excel shows Vietnamese correctly) or XLSX, one row per receipt line,
+//! headers `Ngày thu, Số biên lai, Ký hiệu mẫu, Ký hiệu, Mã học sinh, Họ tên, Lớp, Mã khoản thu,
+//! Nội dung, Số tiền, Cổng thanh toán, Mã giao dịch cổng, Mã thanh toán`, then a totals row
+//! (`Tổng cộng`, the number of receipts, the sum). Amounts are plain whole numbers of đồng.
+//!
+//! # The VNPay settlement file
+//!
+//! The transaction list exported from VNPay's merchant portal, CSV or XLSX, read like the import
+//! file (any header order, tolerant matching, other columns ignored):
+//!
+//! | meaning | accepted headers |
+//! |---|---|
+//! | the merchant reference (hocphi's payment reference) | `vnp_TxnRef`, `Mã giao dịch merchant`, `Mã GD merchant`, `Mã đơn hàng`, `Mã thanh toán` |
+//! | VNPay's transaction number | `vnp_TransactionNo`, `Mã GD VNPAY`, `Mã giao dịch VNPAY` |
+//! | the amount | `Số tiền`, `Số tiền giao dịch` (đồng), or `vnp_Amount` (VNPay's unit, đồng × 100) |
+//! | the outcome (at least one) | `vnp_ResponseCode`, `Mã phản hồi`, `Mã lỗi`; `vnp_TransactionStatus`, `Trạng thái`, `Trạng thái giao dịch`, `Tình trạng` |
+//! | when it was paid (optional) | `vnp_PayDate` (`yyyyMMddHHmmss`), `Ngày thanh toán`, `Thời gian thanh toán`, `Ngày giao dịch`, `Thời gian giao dịch` (`dd/mm/yyyy HH:MM[:SS]`, Vietnam time) |
+//!
+//! A row is a capture when its codes are `00` (both, if both columns are present) or its status
+//! reads `Thành công` / `Giao dịch thành công`. The days the file covers are those of its pay
+//! dates unless `--from`/`--to` say otherwise; receipts issued on those days are expected in the
+//! file. The report's categories are listed in [`reconcile::Category`].
+
+pub mod cli;
+pub mod export;
+mod header;
+pub mod import;
+mod progress;
+pub mod reconcile;
+pub mod school;
+pub mod sheet;
+pub mod show;
+mod table;
+mod text;
+mod time;
+mod values;
+
+pub use cli::{AdminError, Cli, Exit, StoreSpec};

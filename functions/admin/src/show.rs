@@ -1,0 +1,300 @@
+//! `show` (a student, an invoice, a payment, read for people) and `void` (cancel an invoice).
+//!
+//! Invariants: identifiers are parsed before the store is asked; a void goes through
+//! [`Store::void_invoice`], so a Paid invoice and one a live payment holds are refused, and the
+//! refusal says why; times are shown in Vietnam time.
+
+use std::fmt;
+
+use chrono::{DateTime, Utc};
+use hocphi_domain::{
+    Invoice, InvoiceId, Label, Payment, PaymentRef, Receipt, ReceiptId, School, Store, StoreError,
+    Student, StudentCode, VoidOutcome,
+};
+
+use crate::text::{invoice_status, payment_status, text_problem, vnd};
+use crate::time;
+
+/// Why something could not be shown or voided.
+#[derive(Debug, thiserror::Error)]
+pub enum ShowError {
+    #[error("{what} không hợp lệ: \"{raw}\"")]
+    BadId { what: &'static str, raw: String },
+    #[error("lý do huỷ không hợp lệ: {0}")]
+    BadReason(String),
+    #[error("không tìm thấy {what} \"{id}\"")]
+    NotFound { what: &'static str, id: String },
+    #[error("lỗi kho dữ liệu")]
+    Store(#[from] StoreError),
+}
+
+fn moment(at: DateTime<Utc>) -> String {
+    time::local(at).format("%d/%m/%Y %H:%M").to_string()
+}
+
+/// A student with their school and open invoices.
+#[derive(Clone, Debug)]
+pub struct StudentView {
+    pub student: Student,
+    pub school: Option<School>,
+    pub open: Vec<Invoice>,
+}
+
+/// An invoice, whatever its status.
+#[derive(Clone, Debug)]
+pub struct InvoiceView(pub Invoice);
+
+/// A payment with its invoices (as they stand now) and its receipt.
+#[derive(Clone, Debug)]
+pub struct PaymentView {
+    pub payment: Payment,
+    pub invoices: Vec<(InvoiceId, Option<Invoice>)>,
+    pub receipt: Option<Receipt>,
+}
+
+/// What `void` did.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct VoidReport {
+    pub invoice: InvoiceId,
+    pub outcome: VoidOutcome,
+}
+
+impl VoidReport {
+    /// True when the invoice could not be voided.
+    pub fn refused(&self) -> bool {
+        match self.outcome {
+            VoidOutcome::Voided | VoidOutcome::AlreadyVoided => false,
+            VoidOutcome::RefusedPaid | VoidOutcome::RefusedHeld | VoidOutcome::NotFound => true,
+        }
+    }
+}
+
+fn parse<T>(
+    raw: &str,
+    what: &'static str,
+    parse: impl Fn(&str) -> Result<T, hocphi_domain::IdError>,
+) -> Result<T, ShowError> {
+    parse(raw).map_err(|_| ShowError::BadId {
+        what,
+        raw: raw.to_owned(),
+    })
+}
+
+/// A student by code.
+pub async fn student<S: Store>(store: &S, code: &str) -> Result<StudentView, ShowError> {
+    let code = parse(code, "mã học sinh", StudentCode::parse)?;
+    let student = store
+        .student(&code)
+        .await?
+        .ok_or_else(|| ShowError::NotFound {
+            what: "học sinh",
+            id: code.to_string(),
+        })?;
+    let school = store.school(&student.school).await?;
+    let open = store.open_invoices(&code).await?;
+    Ok(StudentView {
+        student,
+        school,
+        open,
+    })
+}
+
+/// An invoice by id.
+pub async fn invoice<S: Store>(store: &S, id: &str) -> Result<InvoiceView, ShowError> {
+    let id = parse(id, "mã khoản thu", InvoiceId::parse)?;
+    store
+        .invoice(&id)
+        .await?
+        .map(InvoiceView)
+        .ok_or_else(|| ShowError::NotFound {
+            what: "khoản thu",
+            id: id.to_string(),
+        })
+}
+
+/// A payment by reference.
+pub async fn payment<S: Store>(store: &S, reference: &str) -> Result<PaymentView, ShowError> {
+    let reference = parse(reference, "mã thanh toán", PaymentRef::parse)?;
+    let payment = store
+        .payment(&reference)
+        .await?
+        .ok_or_else(|| ShowError::NotFound {
+            what: "giao dịch thanh toán",
+            id: reference.to_string(),
+        })?;
+    let mut invoices = Vec::with_capacity(payment.invoices.len());
+    for id in &payment.invoices {
+        invoices.push((id.clone(), store.invoice(id).await?));
+    }
+    let receipt = store.receipt(&ReceiptId::for_payment(&reference)).await?;
+    Ok(PaymentView {
+        payment,
+        invoices,
+        receipt,
+    })
+}
+
+/// Voids an open invoice, recording the reason.
+pub async fn void<S: Store>(
+    store: &S,
+    id: &str,
+    reason: &str,
+    now: DateTime<Utc>,
+) -> Result<VoidReport, ShowError> {
+    let id = parse(id, "mã khoản thu", InvoiceId::parse)?;
+    let reason =
+        Label::parse(reason).map_err(|e| ShowError::BadReason(text_problem(&e, "lý do")))?;
+    let outcome = store.void_invoice(&id, &reason, now).await?;
+    Ok(VoidReport {
+        invoice: id,
+        outcome,
+    })
+}
+
+fn write_invoice(f: &mut fmt::Formatter<'_>, invoice: &Invoice, indent: &str) -> fmt::Result {
+    writeln!(
+        f,
+        "{indent}Khoản thu {} — {}",
+        invoice.id,
+        invoice_status(invoice.status)
+    )?;
+    writeln!(
+        f,
+        "{indent}  Năm học {}, {}, hạn nộp {}",
+        invoice.school_year,
+        invoice.term,
+        invoice.due_date.format("%d/%m/%Y")
+    )?;
+    for item in invoice.items() {
+        writeln!(f, "{indent}  - {}: {}", item.description, item.amount)?;
+    }
+    writeln!(
+        f,
+        "{indent}  Tổng: {} ({})",
+        invoice.total(),
+        invoice.total().in_words()
+    )?;
+    if let Some(cancel) = &invoice.cancellation {
+        writeln!(
+            f,
+            "{indent}  Huỷ lúc {}: {}",
+            moment(cancel.at),
+            cancel.reason
+        )?;
+    }
+    Ok(())
+}
+
+impl fmt::Display for StudentView {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let s = &self.student;
+        writeln!(f, "Học sinh {} — {}, lớp {}", s.code, s.name, s.class_name)?;
+        match &self.school {
+            Some(school) => writeln!(f, "Trường {} — {}", school.id, school.name)?,
+            None => writeln!(f, "Trường {} (chưa có trong hệ thống)", s.school)?,
+        }
+        if self.open.is_empty() {
+            writeln!(f, "Không có khoản thu nào chưa nộp.")?;
+        } else {
+            let total: u64 = self.open.iter().map(|i| i.total().vnd()).sum();
+            writeln!(
+                f,
+                "Khoản thu chưa nộp ({}), tổng {}:",
+                self.open.len(),
+                vnd(total)
+            )?;
+            for invoice in &self.open {
+                write_invoice(f, invoice, "  ")?;
+            }
+        }
+        writeln!(
+            f,
+            "(Khoản thu đã nộp hoặc đã huỷ: xem bằng \"hocphi-admin show invoice <mã>\".)"
+        )
+    }
+}
+
+impl fmt::Display for InvoiceView {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let invoice = &self.0;
+        write_invoice(f, invoice, "")?;
+        writeln!(
+            f,
+            "  Học sinh {} — {}, lớp {}, trường {}",
+            invoice.student, invoice.student_name, invoice.class_name, invoice.school
+        )
+    }
+}
+
+impl fmt::Display for PaymentView {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let p = &self.payment;
+        writeln!(
+            f,
+            "Giao dịch {} — {}",
+            p.reference,
+            payment_status(p.status)
+        )?;
+        writeln!(
+            f,
+            "  {} qua {}, tạo lúc {}, hết hạn lúc {}",
+            p.amount,
+            p.gateway.display_name(),
+            moment(p.created_at),
+            moment(p.expires_at)
+        )?;
+        writeln!(
+            f,
+            "  Học sinh {} — {}, lớp {}, trường {}, năm học {}",
+            p.student, p.student_name, p.class_name, p.school, p.school_year
+        )?;
+        if let Some(txn) = &p.gateway_txn {
+            writeln!(f, "  Mã giao dịch tại cổng: {txn}")?;
+        }
+        if let Some(code) = &p.failure_code {
+            writeln!(f, "  Mã lỗi của cổng: {code}")?;
+        }
+        writeln!(f, "  Khoản thu:")?;
+        for (id, invoice) in &self.invoices {
+            match invoice {
+                Some(i) => writeln!(f, "    {id}: {} ({})", i.total(), invoice_status(i.status))?,
+                None => writeln!(f, "    {id}: không còn trong hệ thống")?,
+            }
+        }
+        match &self.receipt {
+            Some(r) => writeln!(
+                f,
+                "  Biên lai: mẫu số {}, ký hiệu {}, số {:07}, lập lúc {} (mã {})",
+                r.number.template,
+                r.number.series,
+                r.number.sequence,
+                moment(r.issued_at),
+                r.id
+            ),
+            None => writeln!(f, "  Chưa có biên lai."),
+        }
+    }
+}
+
+impl fmt::Display for VoidReport {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let id = &self.invoice;
+        match self.outcome {
+            VoidOutcome::Voided => writeln!(f, "Đã huỷ khoản thu {id}."),
+            VoidOutcome::AlreadyVoided => {
+                writeln!(f, "Khoản thu {id} đã được huỷ từ trước; không thay đổi gì.")
+            }
+            VoidOutcome::RefusedPaid => writeln!(
+                f,
+                "Không huỷ được khoản thu {id}: khoản thu đã được nộp (đã có biên lai). Nếu phải \
+                 trả lại tiền, hãy làm thủ tục hoàn tiền."
+            ),
+            VoidOutcome::RefusedHeld => writeln!(
+                f,
+                "Không huỷ được khoản thu {id}: phụ huynh đang thanh toán khoản này và giao dịch \
+                 chưa kết thúc. Thử lại sau khi giao dịch kết thúc hoặc hết hạn."
+            ),
+            VoidOutcome::NotFound => writeln!(f, "Không tìm thấy khoản thu {id}."),
+        }
+    }
+}

@@ -1,0 +1,153 @@
+//! The import and reconcile happy paths against DynamoDB's API, served by moto.
+//!
+//! `cargo xtask test` starts moto and passes its address in `HOCPHI_DYNAMODB_ENDPOINT` (with test
+//! credentials and a region). Each test gets a fresh table. Without the variable these tests fail:
+//! run them with `cargo xtask test`.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod support;
+
+use std::sync::atomic::{AtomicU32, Ordering};
+
+use hocphi_admin::import::import;
+use hocphi_admin::reconcile::{Category, ReconcileOptions, reconcile};
+use hocphi_domain::{GatewayKind, InvoiceId, InvoiceStatus, LookupCode, Store, StudentCode};
+use hocphi_store::dynamodb::{DynamoStore, client, create_table};
+use support::{add_schools, options, pay, vn};
+
+static TABLES: AtomicU32 = AtomicU32::new(0);
+
+fn endpoint() -> String {
+    std::env::var("HOCPHI_DYNAMODB_ENDPOINT")
+        .expect("HOCPHI_DYNAMODB_ENDPOINT is not set: run the tests with `cargo xtask test`")
+}
+
+async fn fresh() -> (DynamoStore, String) {
+    let client = client(Some(&endpoint())).await;
+    let table = format!(
+        "hocphi-admin-{}-{}",
+        std::process::id(),
+        TABLES.fetch_add(1, Ordering::SeqCst)
+    );
+    create_table(&client, &table)
+        .await
+        .expect("the table is created");
+    let store = DynamoStore::new(client, table.clone());
+    add_schools(&store).await;
+    (store, table)
+}
+
+fn sample() -> std::path::PathBuf {
+    std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("samples/hoc-phi-mau.csv")
+}
+
+#[tokio::test]
+async fn the_sample_imports_into_dynamodb_once_and_then_changes_nothing() {
+    // Arrange
+    let (store, _) = fresh().await;
+    let dir = tempfile::tempdir().unwrap();
+
+    // Act
+    let first = import(&store, &options(&sample(), dir.path()))
+        .await
+        .unwrap();
+    let again = import(&store, &options(&sample(), dir.path()))
+        .await
+        .unwrap();
+
+    // Assert
+    assert!(first.problems.is_empty(), "{first}");
+    assert_eq!(
+        (first.invoices.created, first.students_new),
+        (5, 4),
+        "{first}"
+    );
+    assert_eq!(
+        (again.invoices.unchanged, again.students_unchanged),
+        (5, 4),
+        "{again}"
+    );
+    let codes = support::lines(&first.codes_file.unwrap());
+    assert_eq!(codes.len(), 5);
+    for line in &codes[1..] {
+        let cells: Vec<&str> = line.split(',').collect();
+        let code = StudentCode::parse(cells[1]).unwrap();
+        let stored = store.student(&code).await.unwrap().unwrap();
+        let typed = LookupCode::parse(cells[4]).unwrap();
+        assert!(stored.lookup.matches(&typed.digest(&code)), "{line}");
+    }
+    let invoice = store
+        .invoice(&InvoiceId::parse("NQ-2526-HK1-0102").unwrap())
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(invoice.total().vnd(), 2_450_000);
+}
+
+#[tokio::test]
+async fn a_matching_vnpay_file_reconciles_cleanly_against_dynamodb() {
+    // Arrange
+    let (store, table) = fresh().await;
+    let dir = tempfile::tempdir().unwrap();
+    import(&store, &options(&sample(), dir.path()))
+        .await
+        .unwrap();
+    pay(
+        &store,
+        &["NQ-2526-HK1-0101"],
+        "HPDDB1",
+        "3001",
+        vn(2025, 9, 10, 9, 0),
+    )
+    .await;
+    let file = dir.path().join("vnpay.csv");
+    std::fs::write(
+        &file,
+        "Mã GD merchant,Mã GD VNPAY,Số tiền,Trạng thái,Ngày thanh toán\n\
+         HPDDB1,3001,2.150.000,Thành công,10/09/2025 09:00:04\n",
+    )
+    .unwrap();
+
+    // Act
+    let report = reconcile(
+        &store,
+        &ReconcileOptions {
+            gateway: GatewayKind::Vnpay,
+            file: file.clone(),
+            school: None,
+            from: None,
+            to: None,
+        },
+    )
+    .await
+    .unwrap();
+    let cli = std::process::Command::new(env!("CARGO_BIN_EXE_hocphi-admin"))
+        .args([
+            "--store",
+            &format!("dynamodb:{table}"),
+            "reconcile",
+            "--gateway",
+            "vnpay",
+        ])
+        .arg(&file)
+        .output()
+        .unwrap();
+
+    // Assert
+    assert_eq!(report.of(Category::Matched).count(), 1, "{report}");
+    assert!(!report.needs_attention(), "{report}");
+    assert_eq!(
+        cli.status.code(),
+        Some(0),
+        "{}{}",
+        String::from_utf8_lossy(&cli.stdout),
+        String::from_utf8_lossy(&cli.stderr)
+    );
+    let paid = store
+        .invoice(&InvoiceId::parse("NQ-2526-HK1-0101").unwrap())
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(paid.status, InvoiceStatus::Paid);
+}

@@ -1,0 +1,354 @@
+//! `school add`, `void`, `show` and the command line itself: what operators read, and the exit
+//! codes scripts rely on.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod support;
+
+use std::process::{Command, Output};
+
+use hocphi_admin::cli::{Command as Cmd, Exit, ShowCommand, execute};
+use hocphi_admin::school::{NewSchool, SchoolError, add};
+use hocphi_admin::show::{ShowError, invoice, payment, student, void};
+use hocphi_domain::{InvoiceId, InvoiceStatus, Store, VoidOutcome};
+use support::{Env, now, open_payment, pay, row};
+
+async fn two_invoices() -> Env {
+    let env = Env::new().await;
+    let rows = [
+        row(
+            "HS0001",
+            "Nguyễn Văn An",
+            "NQ-0001",
+            "Học phí học kỳ 1",
+            "1.500.000",
+        ),
+        row(
+            "HS0001",
+            "Nguyễn Văn An",
+            "NQ-0001",
+            "Tiền ăn tháng 9",
+            "650.000",
+        ),
+        row(
+            "HS0001",
+            "Nguyễn Văn An",
+            "NQ-0002",
+            "Bảo hiểm y tế",
+            "1.263.600",
+        ),
+        row(
+            "HS0002",
+            "Lê Thị Bình",
+            "NQ-0003",
+            "Học phí học kỳ 1",
+            "1.500.000",
+        ),
+    ];
+    let refs: Vec<&str> = rows.iter().map(String::as_str).collect();
+    env.import(&env.csv("hoc-phi.csv", &refs)).await;
+    env
+}
+
+#[tokio::test]
+async fn a_school_is_added_then_updated_and_bad_symbols_are_refused() {
+    let env = Env::new().await;
+    let new = NewSchool {
+        id: "bd-thcs-tranphu".into(),
+        name: "Trường THCS Trần Phú".into(),
+        template: "01BLP0-001".into(),
+        series: "TP-25E".into(),
+    };
+
+    let added = add(&env.store, &new).await.unwrap();
+    let again = add(&env.store, &new).await.unwrap();
+    let bad = add(
+        &env.store,
+        &NewSchool {
+            series: "TP 25".into(),
+            ..new
+        },
+    )
+    .await;
+
+    assert!(!added.replaced && again.replaced);
+    assert_eq!(added.school.id.as_str(), "BD-THCS-TRANPHU");
+    assert!(
+        added
+            .to_string()
+            .starts_with("Đã thêm trường BD-THCS-TRANPHU — Trường THCS Trần Phú")
+    );
+    assert!(matches!(bad, Err(SchoolError::Symbol(_))), "{bad:?}");
+}
+
+#[tokio::test]
+async fn voiding_an_open_invoice_records_the_reason() {
+    let env = two_invoices().await;
+
+    let report = void(&env.store, "NQ-0002", "Nhập trùng", now())
+        .await
+        .unwrap();
+    let twice = void(&env.store, "NQ-0002", "Nhập trùng", now())
+        .await
+        .unwrap();
+
+    assert_eq!(report.outcome, VoidOutcome::Voided);
+    assert_eq!(twice.outcome, VoidOutcome::AlreadyVoided);
+    let shown = invoice(&env.store, "NQ-0002").await.unwrap().to_string();
+    assert!(shown.starts_with("Khoản thu NQ-0002 — đã huỷ"), "{shown}");
+    assert!(
+        shown.contains("Huỷ lúc 01/09/2025 10:00: Nhập trùng"),
+        "{shown}"
+    );
+}
+
+#[tokio::test]
+async fn voiding_a_paid_or_held_invoice_is_refused_and_says_why() {
+    // Arrange
+    let env = two_invoices().await;
+    pay(&env.store, &["NQ-0001"], "HP1", "14226112", now()).await;
+    open_payment(&env.store, &["NQ-0003"], "HP2", now(), 15).await;
+
+    // Act
+    let paid = void(&env.store, "NQ-0001", "Sai", now()).await.unwrap();
+    let held = void(&env.store, "NQ-0003", "Sai", now()).await.unwrap();
+    let missing = void(&env.store, "NQ-9999", "Sai", now()).await.unwrap();
+
+    // Assert
+    assert_eq!(paid.outcome, VoidOutcome::RefusedPaid);
+    assert!(paid.to_string().contains("khoản thu đã được nộp"), "{paid}");
+    assert_eq!(held.outcome, VoidOutcome::RefusedHeld);
+    assert!(
+        held.to_string()
+            .contains("phụ huynh đang thanh toán khoản này"),
+        "{held}"
+    );
+    assert_eq!(missing.outcome, VoidOutcome::NotFound);
+    let id = |raw| InvoiceId::parse(raw).unwrap();
+    assert_eq!(
+        env.store
+            .invoice(&id("NQ-0001"))
+            .await
+            .unwrap()
+            .unwrap()
+            .status,
+        InvoiceStatus::Paid
+    );
+    assert_eq!(
+        env.store
+            .invoice(&id("NQ-0003"))
+            .await
+            .unwrap()
+            .unwrap()
+            .status,
+        InvoiceStatus::Open
+    );
+}
+
+#[tokio::test]
+async fn exit_codes_of_void_say_done_attention_or_refused() {
+    let env = two_invoices().await;
+    pay(&env.store, &["NQ-0001"], "HP1", "14226112", now()).await;
+    let mut out = Vec::new();
+    let run = |invoice: &str| Cmd::Void {
+        invoice: invoice.into(),
+        reason: "Sai".into(),
+    };
+
+    let voided = execute(&env.store, run("NQ-0002"), now(), &mut out)
+        .await
+        .unwrap();
+    let refused = execute(&env.store, run("NQ-0001"), now(), &mut out)
+        .await
+        .unwrap();
+    let missing = execute(&env.store, run("NQ-9999"), now(), &mut out)
+        .await
+        .unwrap();
+
+    assert_eq!(
+        (voided, refused, missing),
+        (Exit::Done, Exit::Attention, Exit::Refused)
+    );
+    assert_eq!((voided.code(), refused.code(), missing.code()), (0, 3, 1));
+}
+
+#[tokio::test]
+async fn show_student_lists_the_open_invoices_with_amounts() {
+    let env = two_invoices().await;
+
+    let shown = student(&env.store, "hs0001").await.unwrap().to_string();
+
+    assert!(shown.starts_with("Học sinh HS0001 — Nguyễn V. A., lớp 6A1\nTrường BD-THCS-NGOQUYEN — Trường THCS Ngô Quyền\n"), "{shown}");
+    assert!(
+        shown.contains("Khoản thu chưa nộp (2), tổng 3.413.600\u{a0}₫:"),
+        "{shown}"
+    );
+    assert!(
+        shown.contains("  Khoản thu NQ-0001 — chưa nộp\n"),
+        "{shown}"
+    );
+    assert!(
+        shown.contains("    - Học phí học kỳ 1: 1.500.000\u{a0}₫\n"),
+        "{shown}"
+    );
+    assert!(
+        shown.contains("    Tổng: 2.150.000\u{a0}₫ (Hai triệu một trăm năm mươi nghìn đồng)"),
+        "{shown}"
+    );
+    assert!(!shown.contains("Nguyễn Văn An"));
+}
+
+#[tokio::test]
+async fn show_payment_gives_its_status_invoices_and_receipt_number() {
+    let env = two_invoices().await;
+    pay(
+        &env.store,
+        &["NQ-0001", "NQ-0002"],
+        "HP1",
+        "14226112",
+        now(),
+    )
+    .await;
+
+    let shown = payment(&env.store, "HP1").await.unwrap().to_string();
+
+    assert!(shown.starts_with("Giao dịch HP1 — thành công\n"), "{shown}");
+    assert!(shown.contains("3.413.600\u{a0}₫ qua VNPay"), "{shown}");
+    assert!(shown.contains("Mã giao dịch tại cổng: 14226112"), "{shown}");
+    assert!(
+        shown.contains("    NQ-0001: 2.150.000\u{a0}₫ (đã nộp)"),
+        "{shown}"
+    );
+    assert!(
+        shown.contains(
+            "Biên lai: mẫu số 01BLP0-001, ký hiệu NQ-25E, số 0000001, lập lúc 01/09/2025 10:00"
+        ),
+        "{shown}"
+    );
+}
+
+#[tokio::test]
+async fn showing_what_does_not_exist_or_cannot_exist_is_an_error() {
+    let env = two_invoices().await;
+    let mut out = Vec::new();
+    let missing = execute(
+        &env.store,
+        Cmd::Show(ShowCommand::Student {
+            code: "HS9999".into(),
+        }),
+        now(),
+        &mut out,
+    )
+    .await;
+    assert_eq!(
+        missing.unwrap_err().to_string(),
+        "không tìm thấy học sinh \"HS9999\""
+    );
+    assert!(matches!(
+        payment(&env.store, "HP-1").await,
+        Err(ShowError::BadId { .. })
+    ));
+}
+
+fn admin(dir: &std::path::Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_hocphi-admin"))
+        .current_dir(dir)
+        .args(args)
+        .env_remove("HOCPHI_DYNAMODB_ENDPOINT")
+        .output()
+        .unwrap()
+}
+
+fn text(output: &Output) -> String {
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    )
+}
+
+#[test]
+fn the_command_line_from_an_empty_folder_to_an_import() {
+    // Arrange: an empty folder, the default store path.
+    let dir = tempfile::tempdir().unwrap();
+    let sample = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("samples/hoc-phi-mau.csv");
+    let sample = sample.to_str().unwrap();
+    std::fs::write(
+        dir.path().join("loi.csv"),
+        format!(
+            "{}\n{}\n",
+            support::HEADER,
+            row("HS0001", "Nguyễn Văn An", "NQ-1", "Học phí", "\"1,5\"")
+        ),
+    )
+    .unwrap();
+
+    // Act
+    let no_database = admin(dir.path(), &["import", sample]);
+    let bad_store = admin(
+        dir.path(),
+        &["--store", "postgres:x", "show", "student", "HS0001"],
+    );
+    let schools: Vec<Output> = [
+        ["BD-THCS-NGOQUYEN", "Trường THCS Ngô Quyền", "NQ-25E"],
+        ["BD-TH-LELOI", "Trường Tiểu học Lê Lợi", "LL-25E"],
+    ]
+    .iter()
+    .map(|[id, name, series]| {
+        admin(
+            dir.path(),
+            &[
+                "school",
+                "add",
+                "--id",
+                id,
+                "--name",
+                name,
+                "--template",
+                "01BLP0-001",
+                "--series",
+                series,
+            ],
+        )
+    })
+    .collect();
+    let dry = admin(dir.path(), &["import", sample, "--dry-run"]);
+    let bad_file = admin(dir.path(), &["import", "loi.csv"]);
+    let imported = admin(dir.path(), &["import", sample, "--codes-out", "ma.csv"]);
+    let again = admin(dir.path(), &["import", sample]);
+    let shown = admin(dir.path(), &["show", "student", "5201234570"]);
+
+    // Assert
+    assert_eq!(no_database.status.code(), Some(1), "{}", text(&no_database));
+    assert!(
+        text(&no_database).contains("không có cơ sở dữ liệu .hocphi/hocphi.db"),
+        "{}",
+        text(&no_database)
+    );
+    assert_eq!(bad_store.status.code(), Some(2), "{}", text(&bad_store));
+    for school in &schools {
+        assert_eq!(school.status.code(), Some(0), "{}", text(school));
+    }
+    assert!(dir.path().join(".hocphi/hocphi.db").exists());
+    assert_eq!(dry.status.code(), Some(0), "{}", text(&dry));
+    assert!(
+        text(&dry).contains("Khoản thu: 5 tạo mới"),
+        "{}",
+        text(&dry)
+    );
+    assert_eq!(bad_file.status.code(), Some(1), "{}", text(&bad_file));
+    assert!(
+        text(&bad_file).contains("Dòng 2, cột \"Số tiền\""),
+        "{}",
+        text(&bad_file)
+    );
+    assert_eq!(imported.status.code(), Some(0), "{}", text(&imported));
+    assert!(dir.path().join("ma.csv").exists());
+    assert_eq!(again.status.code(), Some(0), "{}", text(&again));
+    assert!(text(&again).contains("5 không đổi"), "{}", text(&again));
+    assert!(
+        text(&shown).contains("Học sinh 5201234570 — Phạm M. C., lớp 6A1"),
+        "{}",
+        text(&shown)
+    );
+}
