@@ -3,6 +3,9 @@
 //! Each task says what it is doing, installs what a fresh machine lacks, and stops at the first
 //! failure with a message that names the step.
 
+mod browser;
+mod deploy;
+mod infra;
 mod lambda_bench;
 mod moto;
 mod run;
@@ -16,7 +19,10 @@ usage: cargo xtask <task>
 tasks:
   test    everything CI checks: formatting, clippy -D warnings, the wasm build of the domain, all tests
   bench   the benchmarks, all or some of: store callbacks gateways import lambda
-  dev     the local stack: page, API and gateway simulator on 127.0.0.1:8080";
+  dev     the local stack: page, API and gateway simulator on 127.0.0.1:8080
+  deploy  one province: --province <config-env of infra/samconfig.toml> [--dry-run]
+  infra   the infrastructure linters, offline: cfn-lint, SAM translator, sam validate, checkov
+  sam-build  sam build of every Lambda function for arm64, as the deploy does";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -24,6 +30,9 @@ fn main() -> ExitCode {
         Some("test") => tasks::test(),
         Some("bench") => tasks::bench(&args[1..]),
         Some("dev") => tasks::dev(&args[1..]),
+        Some("deploy") => deploy::run(&args[1..]),
+        Some("infra") => infra::check(),
+        Some("sam-build") => infra::sam_build_smoke(),
         Some("-h" | "--help" | "help") | None => {
             println!("{USAGE}");
             return ExitCode::SUCCESS;

@@ -60,6 +60,13 @@ pub struct Counts {
 }
 
 impl Counts {
+    /// Adds another suite's counts.
+    pub fn add(&mut self, other: Counts) {
+        self.passed += other.passed;
+        self.failed += other.failed;
+        self.ignored += other.ignored;
+    }
+
     fn add_line(&mut self, line: &str) {
         let Some(rest) = line.trim().strip_prefix("test result: ") else {
             return;
@@ -100,6 +107,44 @@ pub fn test_step(what: &str, command: &mut Command) -> Result<Counts, Failure> {
     }
     let status = child.wait().map_err(|e| Failure(format!("{what}: {e}")))?;
     if status.success() {
+        println!("    ok ({:.1?})", started.elapsed());
+        Ok(counts)
+    } else {
+        Err(Failure(format!(
+            "{what} failed ({status}): {} passed, {} failed; see the output above",
+            counts.passed, counts.failed
+        )))
+    }
+}
+
+/// Runs Node's test runner, echoing its output and counting its `# pass` / `# fail` lines.
+pub fn node_test_step(what: &str, command: &mut Command) -> Result<Counts, Failure> {
+    use std::io::{BufRead, BufReader};
+    println!("\n==> {what}");
+    let started = Instant::now();
+    let mut child = command
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .map_err(|e| Failure(format!("{what}: could not start {command:?}: {e}")))?;
+    let mut counts = Counts::default();
+    if let Some(stdout) = child.stdout.take() {
+        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+            let number = |prefix: &str| {
+                line.strip_prefix(prefix)
+                    .and_then(|n| n.trim().parse::<u64>().ok())
+            };
+            if let Some(n) = number("# pass") {
+                counts.passed += n;
+            } else if let Some(n) = number("# fail") {
+                counts.failed += n;
+            } else if let Some(n) = number("# skipped") {
+                counts.ignored += n;
+            }
+            println!("{line}");
+        }
+    }
+    let status = child.wait().map_err(|e| Failure(format!("{what}: {e}")))?;
+    if status.success() && counts.failed == 0 {
         println!("    ok ({:.1?})", started.elapsed());
         Ok(counts)
     } else {

@@ -60,8 +60,9 @@ pub fn test() -> Result<(), Failure> {
             "wasm32-unknown-unknown",
         ]),
     )?;
+    crate::infra::check()?;
     let moto = moto::start()?;
-    let counts = test_step(
+    let mut counts = test_step(
         "all tests (DynamoDB tests against moto)",
         cargo()
             .args(["test", "--workspace", "--all-features", "--locked"])
@@ -72,6 +73,8 @@ pub fn test() -> Result<(), Failure> {
             .env_remove("AWS_PROFILE"),
     )?;
     drop(moto);
+    build_page()?;
+    counts.add(crate::browser::run()?);
     println!("\nall checks passed");
     println!(
         "{} passed, {} failed, {} skipped",

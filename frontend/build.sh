@@ -1,0 +1,173 @@
+#!/usr/bin/env bash
+# Builds the parents' page into a directory of static files (default: <repo>/target/site).
+#
+#   frontend/build.sh [OUT_DIR]
+#
+# Installs what it lacks into <repo>/.tools/ (or $HOCPHI_TOOLS; never globally): the wasm32
+# target, the wasm-bindgen CLI of exactly Cargo.lock's wasm-bindgen version, wasm-opt from npm
+# binaryen and the esbuild minifier from npm. Then: cargo build (release, --locked) ->
+# wasm-bindgen --target web -> wasm-opt -Oz -> minify the JS and CSS -> give every file but
+# index.html a content-hashed name (serve those as immutable, index.html as no-cache) -> rewrite
+# the references -> write precompressed .br and .gz siblings (the local server serves them) ->
+# report each file's weight and fail above the budget. OUT_DIR is replaced only if it is empty or was
+# written by this script (it holds a manifest.txt).
+#
+# Needs: rustup + cargo, Node.js with npm, perl, sha256sum.
+set -euo pipefail
+
+readonly BINARYEN_VERSION=132.0.0
+readonly ESBUILD_VERSION=0.25.12
+# Browsers that run WebAssembly, ES modules and import(): what the page supports.
+readonly BROWSERS=chrome63,edge79,firefox67,safari11.1
+# The page's files together, brotli-compressed as CloudFront serves them to every such browser.
+readonly BUDGET_BYTES=$((150 * 1024))
+
+frontend="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+repo="$(cd "$frontend/.." && pwd)"
+target_dir="${CARGO_TARGET_DIR:-$repo/target}"
+out="${1:-$target_dir/site}"
+tools="${HOCPHI_TOOLS:-$repo/.tools}"
+cargo="${CARGO:-cargo}"
+started=$SECONDS
+
+step() { printf '\n==> %s\n' "$*"; }
+fail() { printf 'error: %s\n' "$*" >&2; exit 1; }
+
+command -v node >/dev/null && command -v npm >/dev/null ||
+    fail "Node.js and npm are required (apt-get install nodejs npm)"
+
+step "wasm32-unknown-unknown target"
+if rustup target list --installed 2>/dev/null | grep -qx wasm32-unknown-unknown; then
+    echo "already installed"
+else
+    command -v rustup >/dev/null || fail "rustup is required to add the wasm32-unknown-unknown target"
+    rustup target add wasm32-unknown-unknown
+fi
+
+step "wasm-bindgen CLI matching Cargo.lock"
+wb_version="$(awk '$0 == "name = \"wasm-bindgen\"" { getline; gsub(/^version = "|"$/, ""); print; exit }' "$repo/Cargo.lock")"
+[[ -n "$wb_version" ]] || fail "Cargo.lock has no wasm-bindgen entry"
+wasm_bindgen="$tools/wasm-bindgen/bin/wasm-bindgen"
+if [[ -x "$wasm_bindgen" && "$("$wasm_bindgen" --version)" == "wasm-bindgen $wb_version" ]]; then
+    echo "wasm-bindgen $wb_version already in .tools/wasm-bindgen"
+else
+    echo "installing wasm-bindgen-cli $wb_version into .tools/wasm-bindgen (a few minutes, once)"
+    env -u CARGO_TARGET_DIR -u RUSTFLAGS -u CARGO_ENCODED_RUSTFLAGS \
+        CARGO_PROFILE_RELEASE_LTO=off CARGO_PROFILE_RELEASE_CODEGEN_UNITS=16 \
+        "$cargo" install wasm-bindgen-cli --version "=$wb_version" --locked --force \
+        --root "$tools/wasm-bindgen"
+fi
+
+# npm_tool NAME PACKAGE VERSION BIN: installs PACKAGE@VERSION into .tools/NAME unless present.
+npm_tool() {
+    local name="$1" package="$2" version="$3" bin="$tools/$1/node_modules/.bin/$4"
+    if [[ -x "$bin" && "$(node -p "require('$tools/$name/node_modules/$package/package.json').version" 2>/dev/null)" == "$version" ]]; then
+        echo "$package $version already in .tools/$name" >&2
+    else
+        npm install --prefix "$tools/$name" --no-audit --no-fund --loglevel=error \
+            --save-exact "$package@$version" >&2
+    fi
+    printf '%s' "$bin"
+}
+
+step "wasm-opt from npm binaryen@$BINARYEN_VERSION, esbuild@$ESBUILD_VERSION"
+wasm_opt="$(npm_tool binaryen binaryen "$BINARYEN_VERSION" wasm-opt)"
+"$wasm_opt" --version | grep -q "version ${BINARYEN_VERSION%%.*}\b" || fail "unexpected $("$wasm_opt" --version)"
+esbuild="$(npm_tool esbuild esbuild "$ESBUILD_VERSION" esbuild)"
+
+step "cargo build -p hocphi-frontend (wasm32, release)"
+# erase_components: Leptos type-erases views and reactive closures (less monomorphised code).
+# The remaps keep machine-specific paths out of the wasm, so any checkout builds the same bytes.
+# With --target these flags reach only the wasm crates, not build scripts; the caller's own
+# RUSTFLAGS are kept.
+sep=$'\x1f'
+flags="${CARGO_ENCODED_RUSTFLAGS:-${RUSTFLAGS:+${RUSTFLAGS// /$sep}}}"
+for flag in --cfg erase_components "--remap-path-prefix=$repo=/hocphi" \
+    "--remap-path-prefix=${CARGO_HOME:-$HOME/.cargo}=/cargo"; do
+    flags="${flags:+$flags$sep}$flag"
+done
+CARGO_ENCODED_RUSTFLAGS="$flags" \
+    "$cargo" build -p hocphi-frontend --target wasm32-unknown-unknown --release --locked
+wasm_in="$target_dir/wasm32-unknown-unknown/release/hocphi-frontend.wasm"
+[[ -f "$wasm_in" ]] || fail "cargo did not produce $wasm_in"
+
+stage="$(mktemp -d "${TMPDIR:-/tmp}/hocphi-site.XXXXXX")"
+trap 'rm -rf "$stage"' EXIT
+mkdir -p "$stage/site" "$stage/min"
+
+step "wasm-bindgen --target web"
+"$wasm_bindgen" --target web --no-typescript --omit-default-module-path \
+    --out-dir "$stage/bindgen" --out-name hocphi "$wasm_in"
+
+step "wasm-opt -Oz"
+"$wasm_opt" -Oz --strip-debug --strip-producers \
+    -o "$stage/min/hocphi.wasm" "$stage/bindgen/hocphi_bg.wasm"
+printf 'wasm: %s bytes from wasm-bindgen, %s after wasm-opt\n' \
+    "$(wc -c <"$stage/bindgen/hocphi_bg.wasm")" "$(wc -c <"$stage/min/hocphi.wasm")"
+
+step "esbuild --minify (JS glue, boot script, stylesheet)"
+minify() { "$esbuild" "$1" --minify --charset=utf8 --target="$BROWSERS" --log-level=warning --outfile="$2"; }
+minify "$stage/bindgen/hocphi.js" "$stage/min/hocphi.js"
+minify "$frontend/boot.js" "$stage/min/boot.js"
+minify "$frontend/style.css" "$stage/min/style.css"
+
+step "content-hashed file names"
+# publish SRC NAME EXT: copies SRC into the site as NAME-<hash>.EXT and prints that name.
+publish() {
+    local hashed
+    hashed="$2-$(sha256sum "$1" | cut -c1-16).$3"
+    cp "$1" "$stage/site/$hashed"
+    printf '%s' "$hashed"
+}
+# rewrite FILE OLD NEW: replaces every OLD by NEW, failing if FILE does not mention OLD.
+rewrite() {
+    grep -qF -- "$2" "$1" || fail "$1 does not reference $2"
+    OLD="$2" NEW="$3" perl -pi -e 's/\Q$ENV{OLD}\E/$ENV{NEW}/g' "$1"
+}
+wasm_name="$(publish "$stage/min/hocphi.wasm" hocphi wasm)"
+js_name="$(publish "$stage/min/hocphi.js" hocphi js)"
+css_name="$(publish "$stage/min/style.css" style css)"
+rewrite "$stage/min/boot.js" "/hocphi.js" "/$js_name"
+rewrite "$stage/min/boot.js" "/hocphi_bg.wasm" "/$wasm_name"
+boot_name="$(publish "$stage/min/boot.js" boot js)"
+cp "$frontend/index.html" "$stage/site/index.html"
+rewrite "$stage/site/index.html" "/style.css" "/$css_name"
+rewrite "$stage/site/index.html" "/boot.js" "/$boot_name"
+rewrite "$stage/site/index.html" "/hocphi.js" "/$js_name"
+rewrite "$stage/site/index.html" "/hocphi_bg.wasm" "/$wasm_name"
+
+step "page weight (budget: $((BUDGET_BYTES / 1024)) KiB with brotli)"
+(cd "$stage/site" && node - index.html "$boot_name" "$css_name" "$js_name" "$wasm_name") <<'EOF' |
+const fs = require("fs"), zlib = require("zlib"), crypto = require("crypto");
+const { BROTLI_PARAM_QUALITY, BROTLI_PARAM_LGWIN, BROTLI_PARAM_SIZE_HINT } = zlib.constants;
+for (const file of process.argv.slice(2)) {
+  const bytes = fs.readFileSync(file);
+  const gzipped = zlib.gzipSync(bytes, { level: 9 });
+  const brotlied = zlib.brotliCompressSync(bytes, { params: {
+    [BROTLI_PARAM_QUALITY]: 11, [BROTLI_PARAM_LGWIN]: 24, [BROTLI_PARAM_SIZE_HINT]: bytes.length,
+  } });
+  fs.writeFileSync(`${file}.gz`, gzipped);
+  fs.writeFileSync(`${file}.br`, brotlied);
+  const [gzip, brotli] = [gzipped.length, brotlied.length];
+  const sha256 = crypto.createHash("sha256").update(bytes).digest("hex");
+  console.log([file, bytes.length, gzip, brotli, sha256].join(" "));
+}
+EOF
+    tee "$stage/weights" | awk -v budget="$BUDGET_BYTES" '
+        BEGIN { printf "%-32s %10s %10s %10s\n", "file", "raw", "gzip -9", "brotli 11" }
+        { printf "%-32s %10d %10d %10d\n", $1, $2, $3, $4; raw += $2; gz += $3; br += $4 }
+        END {
+            printf "%-32s %10d %10d %10d\n", "total", raw, gz, br
+            if (br > budget) { printf "error: %d bytes with brotli, over the %d-byte budget\n", br, budget; exit 1 }
+        }'
+awk '{ print $1, $2, $5 }' "$stage/weights" >"$stage/site/manifest.txt"
+
+step "writing $out"
+if [[ -d "$out" && -n "$(ls -A "$out")" ]]; then
+    [[ -f "$out/manifest.txt" ]] || fail "$out is not empty and was not written by this script; refusing to replace it"
+    find "$out" -mindepth 1 -delete
+fi
+mkdir -p "$out"
+cp "$stage/site/"* "$out/"
+ls -l "$out"
+printf '\nbuilt the page in %ss\n' "$((SECONDS - started))"

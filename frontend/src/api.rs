@@ -1,0 +1,318 @@
+//! The only module that knows the functions' addresses: one typed call per route, over the
+//! contract types of `hocphi-api`, with a timeout on every call.
+//!
+//! Failures are a [`ClientError`] whose variants are what the parent is told: offline, too slow,
+//! unreachable, or the functions' own answer (`{"error": {"code", "message"}}`, the message in
+//! Vietnamese and shown as is). Turning a response into a result is plain code, tested on the
+//! host; sending it is the thin browser-only part.
+
+use std::time::Duration;
+
+use hocphi_api::{
+    CreatePaymentRequest, CreatePaymentResponse, PaymentStatusResponse, ReceiptResponse,
+};
+use hocphi_api::{ErrorResponse, InvoicesResponse};
+use hocphi_domain::{IdempotencyKey, PaymentRef, ReceiptId, ReceiptToken};
+use serde::de::DeserializeOwned;
+
+use crate::i18n::{Lang, Text};
+use crate::lookup::LookupQuery;
+
+/// How long a look-up, a status check or a receipt may take on a slow mobile connection.
+pub const READ_TIMEOUT: Duration = Duration::from_secs(20);
+/// How long creating a payment may take: it includes a call to the gateway.
+pub const PAY_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// Why a call did not give the page what it asked for.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ClientError {
+    /// The device says it has no network.
+    Offline,
+    /// No answer within the call's timeout.
+    Timeout,
+    /// The request could not be sent or its answer not received.
+    Network,
+    /// The functions answered with an error.
+    Api {
+        status: u16,
+        code: String,
+        message: String,
+    },
+    /// An answer the page cannot read (a proxy's error page, a truncated body).
+    Unexpected { status: u16 },
+}
+
+impl ClientError {
+    /// Reads a non-success answer: the contract's error body, or [`ClientError::Unexpected`].
+    pub fn from_response(status: u16, body: &str) -> Self {
+        match serde_json::from_str::<ErrorResponse>(body) {
+            Ok(ErrorResponse { error }) => Self::Api {
+                status,
+                code: error.code,
+                message: error.message,
+            },
+            Err(_) => Self::Unexpected { status },
+        }
+    }
+
+    /// The functions' machine-readable code, if they answered.
+    pub fn code(&self) -> Option<&str> {
+        match self {
+            Self::Api { code, .. } => Some(code),
+            Self::Offline | Self::Timeout | Self::Network | Self::Unexpected { .. } => None,
+        }
+    }
+
+    /// True when sending the same request again may well succeed: the parent gets a "try
+    /// again" button.
+    pub fn is_retryable(&self) -> bool {
+        match self {
+            Self::Offline | Self::Timeout | Self::Network => true,
+            Self::Api { status, code, .. } => *status >= 500 || code == "request_in_progress",
+            Self::Unexpected { status } => *status >= 500 || *status == 0,
+        }
+    }
+
+    /// What the parent reads. In Vietnamese the functions' own sentence is shown as is; in
+    /// English the known codes are translated and any other keeps the functions' sentence.
+    pub fn message(&self, lang: Lang) -> String {
+        let fixed = |text: Text| lang.text(text).to_owned();
+        match self {
+            Self::Offline => fixed(Text::ErrorOffline),
+            Self::Timeout => fixed(Text::ErrorTimeout),
+            Self::Network => fixed(Text::ErrorNetwork),
+            Self::Unexpected { .. } => fixed(Text::ErrorUnexpected),
+            Self::Api { code, message, .. } => match (lang, known_code(code)) {
+                (Lang::Vi, known) if message.trim().is_empty() => {
+                    fixed(known.unwrap_or(Text::ErrorUnexpected))
+                }
+                (Lang::Vi, _) | (Lang::En, None) => message.clone(),
+                (Lang::En, Some(text)) => fixed(text),
+            },
+        }
+    }
+}
+
+fn known_code(code: &str) -> Option<Text> {
+    Some(match code {
+        "not_found" => Text::ErrorNotFound,
+        "too_many_attempts" => Text::ErrorTooManyAttempts,
+        "invoice_held" => Text::ErrorInvoiceHeld,
+        "invoice_unavailable" => Text::ErrorInvoiceUnavailable,
+        "request_in_progress" => Text::ErrorInProgress,
+        "gateway_unavailable" => Text::ErrorGatewayUnavailable,
+        "unknown_payment" => Text::ErrorUnknownPayment,
+        "unknown_receipt" => Text::ErrorUnknownReceipt,
+        "internal" => Text::ErrorUnexpected,
+        _ => return None,
+    })
+}
+
+/// Turns a received answer into the expected body or the error it carries.
+pub fn read_answer<T: DeserializeOwned>(status: u16, body: &str) -> Result<T, ClientError> {
+    if (200..300).contains(&status) {
+        serde_json::from_str(body).map_err(|_| ClientError::Unexpected { status })
+    } else {
+        Err(ClientError::from_response(status, body))
+    }
+}
+
+/// `GET /api/invoices`: the student and their open invoices.
+pub async fn invoices(query: &LookupQuery) -> Result<InvoicesResponse, ClientError> {
+    transport::get(&query.path(), READ_TIMEOUT).await
+}
+
+/// `POST /api/payments` under `key`; the same key must be sent again for a retry of the same
+/// attempt.
+pub async fn create_payment(
+    request: &CreatePaymentRequest,
+    key: &IdempotencyKey,
+) -> Result<CreatePaymentResponse, ClientError> {
+    transport::post("/api/payments", request, key, PAY_TIMEOUT).await
+}
+
+/// `GET /api/payments/{ref}`.
+pub async fn payment_status(reference: &PaymentRef) -> Result<PaymentStatusResponse, ClientError> {
+    transport::get(
+        &format!("/api/payments/{}", reference.as_str()),
+        READ_TIMEOUT,
+    )
+    .await
+}
+
+/// `GET /api/receipts/{id}?t=…`.
+pub async fn receipt(id: &ReceiptId, token: &ReceiptToken) -> Result<ReceiptResponse, ClientError> {
+    let path = format!("/api/receipts/{}?t={}", id.as_str(), token.as_str());
+    transport::get(&path, READ_TIMEOUT).await
+}
+
+mod transport {
+    use std::cell::Cell;
+    use std::rc::Rc;
+    use std::time::Duration;
+
+    use gloo_net::http::{Request, RequestBuilder};
+    use hocphi_domain::IdempotencyKey;
+    use leptos::prelude::set_timeout_with_handle;
+    use serde::Serialize;
+    use serde::de::DeserializeOwned;
+    use web_sys::AbortController;
+
+    use super::{ClientError, read_answer};
+
+    pub async fn get<T: DeserializeOwned>(path: &str, timeout: Duration) -> Result<T, ClientError> {
+        send(timeout, |signal| {
+            Request::get(path)
+                .header("Accept", "application/json")
+                .abort_signal(signal)
+                .build()
+        })
+        .await
+    }
+
+    pub async fn post<B: Serialize, T: DeserializeOwned>(
+        path: &str,
+        body: &B,
+        key: &IdempotencyKey,
+        timeout: Duration,
+    ) -> Result<T, ClientError> {
+        send(timeout, |signal| {
+            RequestBuilder::new(path)
+                .method(gloo_net::http::Method::POST)
+                .header("Accept", "application/json")
+                .header("Idempotency-Key", key.as_str())
+                .abort_signal(signal)
+                .json(body)
+        })
+        .await
+    }
+
+    async fn send<T: DeserializeOwned>(
+        timeout: Duration,
+        build: impl FnOnce(Option<&web_sys::AbortSignal>) -> Result<Request, gloo_net::Error>,
+    ) -> Result<T, ClientError> {
+        if !crate::browser::online() {
+            return Err(ClientError::Offline);
+        }
+        let controller = AbortController::new().ok();
+        let request = build(controller.as_ref().map(|c| c.signal()).as_ref())
+            .map_err(|_| ClientError::Network)?;
+        let timed_out = Rc::new(Cell::new(false));
+        let timer = {
+            let timed_out = Rc::clone(&timed_out);
+            set_timeout_with_handle(
+                move || {
+                    timed_out.set(true);
+                    if let Some(controller) = controller {
+                        controller.abort();
+                    }
+                },
+                timeout,
+            )
+            .ok()
+        };
+        let answer = async {
+            let response = request.send().await?;
+            let status = response.status();
+            Ok::<_, gloo_net::Error>((status, response.text().await?))
+        }
+        .await;
+        if let Some(timer) = timer {
+            timer.clear();
+        }
+        match answer {
+            Ok((status, body)) => read_answer(status, &body),
+            Err(_) if timed_out.get() => Err(ClientError::Timeout),
+            Err(_) if !crate::browser::online() => Err(ClientError::Offline),
+            Err(_) => Err(ClientError::Network),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn error_bodies_from_the_functions_are_read() {
+        let body = r#"{"error":{"code":"not_found","message":"Không tìm thấy khoản thu nào."}}"#;
+        assert_eq!(
+            ClientError::from_response(404, body),
+            ClientError::Api {
+                status: 404,
+                code: "not_found".into(),
+                message: "Không tìm thấy khoản thu nào.".into()
+            }
+        );
+        assert_eq!(
+            ClientError::from_response(502, "<html>Bad gateway</html>"),
+            ClientError::Unexpected { status: 502 }
+        );
+    }
+
+    #[test]
+    fn the_functions_vietnamese_sentence_is_shown_as_is() {
+        let err = ClientError::from_response(
+            429,
+            r#"{"error":{"code":"too_many_attempts","message":"Thử lại sau 15 phút."}}"#,
+        );
+        assert_eq!(err.message(Lang::Vi), "Thử lại sau 15 phút.");
+        assert_eq!(
+            err.message(Lang::En),
+            Lang::En.text(Text::ErrorTooManyAttempts)
+        );
+        let unknown = ClientError::from_response(
+            400,
+            r#"{"error":{"code":"invalid_locale","message":"Ngôn ngữ phải là vi hoặc en."}}"#,
+        );
+        assert_eq!(unknown.message(Lang::En), "Ngôn ngữ phải là vi hoặc en.");
+        let blank =
+            ClientError::from_response(404, r#"{"error":{"code":"not_found","message":" "}}"#);
+        assert_eq!(blank.message(Lang::Vi), Lang::Vi.text(Text::ErrorNotFound));
+    }
+
+    #[test]
+    fn connection_problems_offer_a_retry_and_refusals_do_not() {
+        let api = |status: u16, code: &str| ClientError::Api {
+            status,
+            code: code.into(),
+            message: String::new(),
+        };
+        let cases = [
+            (ClientError::Offline, true),
+            (ClientError::Timeout, true),
+            (ClientError::Network, true),
+            (ClientError::Unexpected { status: 502 }, true),
+            (ClientError::Unexpected { status: 200 }, false),
+            (api(500, "internal"), true),
+            (api(502, "gateway_unavailable"), true),
+            (api(409, "request_in_progress"), true),
+            (api(404, "not_found"), false),
+            (api(429, "too_many_attempts"), false),
+            (api(409, "invoice_held"), false),
+        ];
+        for (err, retry) in cases {
+            assert_eq!(err.is_retryable(), retry, "{err:?}");
+        }
+    }
+
+    #[test]
+    fn a_success_must_have_the_contracts_shape() {
+        let body = r#"{"payment_ref":"HP1","status":"pending","amount":"1500000","gateway":"vnpay",
+            "invoices":["NQ-1"],"expires_at":"2025-10-05T07:18:00Z","failure_code":null,"receipt":null}"#;
+        let status: PaymentStatusResponse = read_answer(200, body).unwrap();
+        assert_eq!(status.amount.vnd(), 1_500_000);
+        let float_amount = body.replace("\"1500000\"", "1500000.0");
+        assert_eq!(
+            read_answer::<PaymentStatusResponse>(200, &float_amount),
+            Err(ClientError::Unexpected { status: 200 })
+        );
+        assert!(matches!(
+            read_answer::<PaymentStatusResponse>(
+                404,
+                r#"{"error":{"code":"unknown_payment","message":"x"}}"#
+            ),
+            Err(ClientError::Api { status: 404, .. })
+        ));
+    }
+}

@@ -1,0 +1,191 @@
+//! The page's few touches of the browser outside the DOM Leptos manages: the address, storage,
+//! randomness, the clock, timers, printing, and the static first screen `index.html` shows
+//! before the WebAssembly arrives.
+//!
+//! Every call tolerates a missing API (storage disabled in private mode, an old WebView) by
+//! doing nothing or answering `None`; none of them panics.
+
+use chrono::{DateTime, Utc};
+use wasm_bindgen::JsCast;
+use web_sys::{HtmlElement, HtmlInputElement, Storage};
+
+use crate::lookup::Field;
+
+fn window() -> Option<web_sys::Window> {
+    web_sys::window()
+}
+
+fn document() -> Option<web_sys::Document> {
+    window()?.document()
+}
+
+/// `location.pathname` and `location.search`.
+pub fn address() -> (String, String) {
+    let location = window().map(|w| w.location());
+    let path = location.as_ref().and_then(|l| l.pathname().ok());
+    let search = location.as_ref().and_then(|l| l.search().ok());
+    (
+        path.unwrap_or_else(|| "/".to_owned()),
+        search.unwrap_or_default(),
+    )
+}
+
+/// `location.origin`, for the absolute address a receipt's QR code encodes.
+pub fn origin() -> String {
+    window()
+        .and_then(|w| w.location().origin().ok())
+        .unwrap_or_default()
+}
+
+/// Replaces the current history entry's address without reloading.
+pub fn replace_address(path: &str) {
+    if let Some(history) = window().and_then(|w| w.history().ok()) {
+        let _ = history.replace_state_with_url(&wasm_bindgen::JsValue::NULL, "", Some(path));
+    }
+}
+
+/// Leaves the page for `url`; only `http(s)` addresses are followed.
+pub fn go_to(url: &str) -> bool {
+    let safe = url.starts_with("https://") || url.starts_with("http://");
+    safe && window().is_some_and(|w| w.location().assign(url).is_ok())
+}
+
+/// `navigator.onLine`, assuming online when unknown.
+pub fn online() -> bool {
+    window().is_none_or(|w| w.navigator().on_line())
+}
+
+/// The current instant from the browser's clock.
+pub fn now() -> DateTime<Utc> {
+    let millis = js_sys::Date::now() as i64;
+    DateTime::from_timestamp_millis(millis).unwrap_or_default()
+}
+
+/// Bytes from `crypto.getRandomValues`, or from the clock and `Math.random` where the Web
+/// Crypto API is missing (these feed idempotency keys, which need uniqueness, not secrecy).
+pub fn random_bytes() -> [u8; 16] {
+    let mut bytes = [0u8; 16];
+    let crypto = window().and_then(|w| w.crypto().ok());
+    if crypto.is_some_and(|c| c.get_random_values_with_u8_array(&mut bytes).is_ok()) {
+        return bytes;
+    }
+    let clock = js_sys::Date::now().to_bits().to_le_bytes();
+    let dice = js_sys::Math::random().to_bits().to_le_bytes();
+    bytes[..8].copy_from_slice(&clock);
+    bytes[8..].copy_from_slice(&dice);
+    bytes
+}
+
+/// Which of the browser's two storages.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Store {
+    /// Kept across visits: the language choice.
+    Local,
+    /// Kept for this tab only: the current payment attempt.
+    Session,
+}
+
+fn storage(store: Store) -> Option<Storage> {
+    let window = window()?;
+    match store {
+        Store::Local => window.local_storage().ok().flatten(),
+        Store::Session => window.session_storage().ok().flatten(),
+    }
+}
+
+pub fn load(store: Store, key: &str) -> Option<String> {
+    storage(store)?.get_item(key).ok().flatten()
+}
+
+pub fn save(store: Store, key: &str, value: &str) {
+    if let Some(storage) = storage(store) {
+        let _ = storage.set_item(key, value);
+    }
+}
+
+pub fn forget(store: Store, key: &str) {
+    if let Some(storage) = storage(store) {
+        let _ = storage.remove_item(key);
+    }
+}
+
+/// Sets `<html lang>` and the window title.
+pub fn set_document(lang: &str, title: &str) {
+    if let Some(document) = document() {
+        if let Some(root) = document.document_element() {
+            let _ = root.set_attribute("lang", lang);
+        }
+        document.set_title(title);
+    }
+}
+
+/// Moves keyboard focus to an element, if it is there.
+pub fn focus(id: &str) {
+    if let Some(element) = document()
+        .and_then(|d| d.get_element_by_id(id))
+        .and_then(|e| e.dyn_into::<HtmlElement>().ok())
+    {
+        let _ = element.focus();
+    }
+}
+
+/// Opens the browser's print dialog.
+pub fn print() {
+    if let Some(window) = window() {
+        let _ = window.print();
+    }
+}
+
+/// Resolves after `ms` milliseconds.
+pub async fn sleep(ms: u32) {
+    let delay = i32::try_from(ms).unwrap_or(i32::MAX);
+    let promise = js_sys::Promise::new(&mut |resolve, _reject| {
+        if let Some(window) = window() {
+            let _ = window.set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, delay);
+        }
+    });
+    let _ = wasm_bindgen_futures::JsFuture::from(promise).await;
+}
+
+/// What the parent did on the static look-up form before the app arrived.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct StaticForm {
+    pub student: String,
+    pub code: String,
+    /// The form was submitted while the app was loading: look up at once.
+    pub submitted: bool,
+    /// The field that had the keyboard focus.
+    pub focused: Option<Field>,
+}
+
+/// The element the app mounts into: `#app`, emptied of the static first screen after reading
+/// what the parent typed into it.
+pub fn take_static_screen() -> Option<(HtmlElement, StaticForm)> {
+    let document = document()?;
+    let root = document
+        .get_element_by_id("app")?
+        .dyn_into::<HtmlElement>()
+        .ok()?;
+    let value = |id: &str| {
+        document
+            .get_element_by_id(id)
+            .and_then(|e| e.dyn_into::<HtmlInputElement>().ok())
+            .map(|input| input.value())
+            .unwrap_or_default()
+    };
+    let active = document.active_element().map(|e| e.id());
+    let form = StaticForm {
+        student: value("student-code"),
+        code: value("lookup-code"),
+        submitted: document
+            .get_element_by_id("lookup-form")
+            .is_some_and(|f| f.has_attribute("data-submitted")),
+        focused: match active.as_deref() {
+            Some("student-code") => Some(Field::Student),
+            Some("lookup-code") => Some(Field::Code),
+            _ => None,
+        },
+    };
+    root.set_inner_html("");
+    Some((root, form))
+}

@@ -1,0 +1,421 @@
+//! Paying: which invoices are ticked, what they cost with the gateway's fee, the request sent,
+//! and the idempotency key of each attempt.
+//!
+//! Invariants: an attempt is one student and one set of invoices under one `Idempotency-Key`.
+//! Sending it again (a double tap, a retry after a timeout, the back button from the gateway
+//! while the payment is still open) reuses the key, so the functions answer with the same
+//! payment instead of opening a second one. A new key is drawn only when the selection changes,
+//! when the functions have stored a refusal for the key (which they would replay), or when the
+//! payment it opened has expired or ended.
+
+use chrono::{DateTime, Duration, Utc};
+use hocphi_api::{CreatePaymentRequest, CreatePaymentResponse, InvoiceView};
+use hocphi_domain::{GatewayKind, IdempotencyKey, InvoiceId, Money, MoneyError, PaymentRef};
+use serde::{Deserialize, Serialize};
+
+use crate::api::ClientError;
+use crate::i18n::Lang;
+use crate::lookup::LookupQuery;
+
+/// What a payment method costs the parent on top of the fees.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Fee {
+    Free,
+    Charged(Money),
+}
+
+/// A payment method the page offers, with its fee shown before paying.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Offer {
+    pub gateway: GatewayKind,
+    pub fee: Fee,
+}
+
+/// VNPay QR: the parent pays no fee.
+pub const VNPAY_QR: Offer = Offer {
+    gateway: GatewayKind::Vnpay,
+    fee: Fee::Free,
+};
+
+/// The ticked invoices, kept in the order they are listed.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Selection(Vec<InvoiceId>);
+
+impl Selection {
+    /// Every listed invoice: most parents pay everything due at once.
+    pub fn all(invoices: &[InvoiceView]) -> Self {
+        Self(invoices.iter().map(|i| i.id.clone()).collect())
+    }
+
+    /// Ticks or unticks one invoice; an id that is not listed is ignored.
+    pub fn toggle(&mut self, id: &InvoiceId, invoices: &[InvoiceView]) {
+        let ticked = !self.contains(id);
+        self.0 = invoices
+            .iter()
+            .map(|i| &i.id)
+            .filter(|listed| {
+                if *listed == id {
+                    ticked
+                } else {
+                    self.contains(listed)
+                }
+            })
+            .cloned()
+            .collect();
+    }
+
+    pub fn contains(&self, id: &InvoiceId) -> bool {
+        self.0.contains(id)
+    }
+
+    pub fn ids(&self) -> &[InvoiceId] {
+        &self.0
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+}
+
+/// What the parent sees before paying.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Quote {
+    pub fees: Money,
+    pub fee: Fee,
+    pub total: Money,
+}
+
+/// The price of a selection through an offer; `None` when nothing is ticked.
+pub fn quote(
+    selection: &Selection,
+    invoices: &[InvoiceView],
+    offer: Offer,
+) -> Option<Result<Quote, MoneyError>> {
+    let chosen = invoices
+        .iter()
+        .filter(|i| selection.contains(&i.id))
+        .map(|i| i.total);
+    if selection.is_empty() {
+        return None;
+    }
+    Some(Money::sum(chosen).and_then(|fees| {
+        let total = match offer.fee {
+            Fee::Free => fees,
+            Fee::Charged(fee) => fees.checked_add(fee)?,
+        };
+        Ok(Quote {
+            fees,
+            fee: offer.fee,
+            total,
+        })
+    }))
+}
+
+/// The body of `POST /api/payments`.
+pub fn payment_request(
+    query: &LookupQuery,
+    selection: &Selection,
+    offer: Offer,
+    lang: Lang,
+) -> CreatePaymentRequest {
+    CreatePaymentRequest {
+        student: query.student.as_str().to_owned(),
+        code: query.code.as_str().to_owned(),
+        invoice_ids: selection
+            .ids()
+            .iter()
+            .map(|id| id.as_str().to_owned())
+            .collect(),
+        gateway: offer.gateway.as_str().to_owned(),
+        locale: Some(lang.code().to_owned()),
+    }
+}
+
+/// A random (version 4) UUID from 16 bytes of entropy: the `Idempotency-Key` of an attempt.
+pub fn idempotency_key(mut entropy: [u8; 16]) -> IdempotencyKey {
+    entropy[6] = (entropy[6] & 0x0f) | 0x40;
+    entropy[8] = (entropy[8] & 0x3f) | 0x80;
+    let hex: String = entropy.iter().map(|b| format!("{b:02x}")).collect();
+    let text = format!(
+        "{}-{}-{}-{}-{}",
+        &hex[0..8],
+        &hex[8..12],
+        &hex[12..16],
+        &hex[16..20],
+        &hex[20..32]
+    );
+    IdempotencyKey::parse(&text).unwrap_or_else(|_| unreachable!("a UUID is a valid key"))
+}
+
+/// The payment an attempt opened.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Opened {
+    pub payment_ref: PaymentRef,
+    #[serde(with = "chrono::serde::ts_milliseconds")]
+    pub expires_at: DateTime<Utc>,
+}
+
+/// One attempt to pay, remembered for the browser tab (sessionStorage) so a reload or the back
+/// button from the gateway still finds its key.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Attempt {
+    pub student: String,
+    pub invoices: Vec<InvoiceId>,
+    pub key: IdempotencyKey,
+    pub opened: Option<Opened>,
+}
+
+/// What the functions' refusal means for the attempt's key.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum KeyFate {
+    /// Nothing was stored under the key (or the same answer is wanted): retry with it.
+    Keep,
+    /// The functions stored this refusal and would replay it: the next try needs a new key.
+    Discard,
+}
+
+impl Attempt {
+    /// Where a sessionStorage copy is kept.
+    pub const STORAGE_KEY: &'static str = "hocphi.attempt";
+
+    /// A payment this close to its expiry is not resumed: the parent would reach the gateway
+    /// with too little time to pay.
+    pub const RESUME_MARGIN_SECONDS: i64 = 60;
+
+    /// The attempt to send for this student and selection: `previous` when it is the same
+    /// attempt and can still be resumed, otherwise a new one under a key drawn from `entropy`.
+    pub fn for_selection(
+        previous: Option<Attempt>,
+        query: &LookupQuery,
+        selection: &Selection,
+        now: DateTime<Utc>,
+        entropy: impl FnOnce() -> [u8; 16],
+    ) -> Attempt {
+        let same = |a: &Attempt| {
+            a.student == query.student.as_str()
+                && a.invoices == selection.ids()
+                && a.opened.as_ref().is_none_or(|o| {
+                    now + Duration::seconds(Self::RESUME_MARGIN_SECONDS) < o.expires_at
+                })
+        };
+        match previous {
+            Some(attempt) if same(&attempt) => attempt,
+            Some(_) | None => Attempt {
+                student: query.student.as_str().to_owned(),
+                invoices: selection.ids().to_vec(),
+                key: idempotency_key(entropy()),
+                opened: None,
+            },
+        }
+    }
+
+    /// Records the payment the attempt opened.
+    pub fn opened(mut self, created: &CreatePaymentResponse) -> Attempt {
+        self.opened = Some(Opened {
+            payment_ref: created.payment_ref.clone(),
+            expires_at: created.expires_at,
+        });
+        self
+    }
+
+    /// What a failed try means for the key (see the functions' idempotency rules: a 201 or a
+    /// 409 about the invoices is stored and replayed; anything else releases the key).
+    pub fn fate_after(err: &ClientError) -> KeyFate {
+        match err.code() {
+            Some("invoice_held" | "invoice_unavailable" | "idempotency_key_reused") => {
+                KeyFate::Discard
+            }
+            Some(_) | None => KeyFate::Keep,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use chrono::NaiveDate;
+    use hocphi_api::ItemView;
+    use hocphi_domain::{LookupCode, PaymentStatus, StudentCode};
+
+    use super::*;
+
+    fn invoice(id: &str, amounts: &[u64]) -> InvoiceView {
+        let items: Vec<ItemView> = amounts
+            .iter()
+            .map(|a| ItemView {
+                description: format!("Khoản {a}"),
+                amount: Money::from_vnd(*a).unwrap(),
+            })
+            .collect();
+        InvoiceView {
+            id: InvoiceId::parse(id).unwrap(),
+            school_year: "2025-2026".into(),
+            term: "Học kỳ I".into(),
+            total: Money::sum(items.iter().map(|i| i.amount)).unwrap(),
+            items,
+            due_date: NaiveDate::from_ymd_opt(2025, 10, 15).unwrap(),
+        }
+    }
+
+    fn listed() -> Vec<InvoiceView> {
+        vec![
+            invoice("NQ-1", &[1_000_000, 500_000]),
+            invoice("NQ-2", &[250_000]),
+            invoice("NQ-3", &[75_000]),
+        ]
+    }
+
+    fn query() -> LookupQuery {
+        LookupQuery {
+            student: StudentCode::parse("HS001234").unwrap(),
+            code: LookupCode::parse("ABCD2345").unwrap(),
+        }
+    }
+
+    fn at(minute: u32) -> DateTime<Utc> {
+        NaiveDate::from_ymd_opt(2025, 10, 5)
+            .unwrap()
+            .and_hms_opt(7, minute, 0)
+            .unwrap()
+            .and_utc()
+    }
+
+    fn created(expires_at: DateTime<Utc>) -> CreatePaymentResponse {
+        CreatePaymentResponse {
+            payment_ref: PaymentRef::parse("HP251005070000ABCDEFGH").unwrap(),
+            amount: Money::from_vnd(1_500_000).unwrap(),
+            status: PaymentStatus::Pending,
+            redirect_url: "https://sandbox.vnpayment.vn/paymentv2/vpcpay.html?x=1".into(),
+            expires_at,
+        }
+    }
+
+    #[test]
+    fn everything_listed_is_ticked_at_first_and_toggling_keeps_the_listing_order() {
+        let invoices = listed();
+        let mut selection = Selection::all(&invoices);
+        assert_eq!(selection.len(), 3);
+        let first = InvoiceId::parse("NQ-1").unwrap();
+        selection.toggle(&first, &invoices);
+        assert!(!selection.contains(&first));
+        selection.toggle(&first, &invoices);
+        let order: Vec<&str> = selection.ids().iter().map(InvoiceId::as_str).collect();
+        assert_eq!(order, ["NQ-1", "NQ-2", "NQ-3"]);
+        selection.toggle(&InvoiceId::parse("NQ-404").unwrap(), &invoices);
+        assert_eq!(selection.len(), 3, "an unlisted id changes nothing");
+    }
+
+    #[test]
+    fn the_quote_adds_the_ticked_invoices_and_the_fee() {
+        let invoices = listed();
+        let mut selection = Selection::all(&invoices);
+        selection.toggle(&InvoiceId::parse("NQ-2").unwrap(), &invoices);
+        let free = quote(&selection, &invoices, VNPAY_QR).unwrap().unwrap();
+        assert_eq!(free.fees.vnd(), 1_575_000);
+        assert_eq!(free.total, free.fees);
+        assert_eq!(free.fee, Fee::Free);
+        let charged = Offer {
+            gateway: GatewayKind::Momo,
+            fee: Fee::Charged(Money::from_vnd(3_300).unwrap()),
+        };
+        let with_fee = quote(&selection, &invoices, charged).unwrap().unwrap();
+        assert_eq!(with_fee.total.vnd(), 1_578_300);
+        assert_eq!(quote(&Selection::default(), &invoices, VNPAY_QR), None);
+    }
+
+    #[test]
+    fn the_request_names_the_normalised_codes_the_invoices_and_the_language() {
+        let invoices = listed();
+        let request = payment_request(&query(), &Selection::all(&invoices), VNPAY_QR, Lang::En);
+        assert_eq!(request.student, "HS001234");
+        assert_eq!(request.code, "ABCD2345");
+        assert_eq!(request.invoice_ids, ["NQ-1", "NQ-2", "NQ-3"]);
+        assert_eq!(request.gateway, "vnpay");
+        assert_eq!(request.locale.as_deref(), Some("en"));
+    }
+
+    #[test]
+    fn keys_are_version_4_uuids() {
+        let key = idempotency_key([0xff; 16]);
+        assert_eq!(key.as_str(), "ffffffff-ffff-4fff-bfff-ffffffffffff");
+        let key = idempotency_key([0; 16]);
+        assert_eq!(key.as_str(), "00000000-0000-4000-8000-000000000000");
+    }
+
+    #[test]
+    fn the_same_selection_reuses_its_key_until_the_payment_it_opened_is_about_to_expire() {
+        let invoices = listed();
+        let selection = Selection::all(&invoices);
+        let first = Attempt::for_selection(None, &query(), &selection, at(0), || [1; 16]);
+        let again =
+            Attempt::for_selection(Some(first.clone()), &query(), &selection, at(1), || [2; 16]);
+        assert_eq!(again.key, first.key, "a double tap or a retry");
+
+        let open = first.clone().opened(&created(at(15)));
+        let resumed =
+            Attempt::for_selection(Some(open.clone()), &query(), &selection, at(10), || [3; 16]);
+        assert_eq!(
+            resumed.key, first.key,
+            "back from the gateway while the payment is open"
+        );
+
+        let late = Attempt::for_selection(Some(open), &query(), &selection, at(14), || [4; 16]);
+        assert_ne!(late.key, first.key, "less than a minute left");
+        assert_eq!(late.opened, None);
+    }
+
+    #[test]
+    fn another_selection_or_student_draws_a_new_key() {
+        let invoices = listed();
+        let all = Selection::all(&invoices);
+        let mut fewer = all.clone();
+        fewer.toggle(&InvoiceId::parse("NQ-3").unwrap(), &invoices);
+        let first = Attempt::for_selection(None, &query(), &all, at(0), || [1; 16]);
+        let changed =
+            Attempt::for_selection(Some(first.clone()), &query(), &fewer, at(0), || [2; 16]);
+        assert_ne!(changed.key, first.key);
+        let other = LookupQuery {
+            student: StudentCode::parse("HS009999").unwrap(),
+            ..query()
+        };
+        let sibling = Attempt::for_selection(Some(first.clone()), &other, &all, at(0), || [3; 16]);
+        assert_ne!(sibling.key, first.key);
+    }
+
+    #[test]
+    fn a_refusal_the_functions_would_replay_discards_the_key() {
+        let api = |status: u16, code: &str| ClientError::Api {
+            status,
+            code: code.into(),
+            message: String::new(),
+        };
+        let cases = [
+            (api(409, "invoice_held"), KeyFate::Discard),
+            (api(409, "invoice_unavailable"), KeyFate::Discard),
+            (api(422, "idempotency_key_reused"), KeyFate::Discard),
+            (api(409, "request_in_progress"), KeyFate::Keep),
+            (api(502, "gateway_unavailable"), KeyFate::Keep),
+            (api(500, "internal"), KeyFate::Keep),
+            (ClientError::Timeout, KeyFate::Keep),
+            (ClientError::Offline, KeyFate::Keep),
+        ];
+        for (err, fate) in cases {
+            assert_eq!(Attempt::fate_after(&err), fate, "{err:?}");
+        }
+    }
+
+    #[test]
+    fn an_attempt_survives_a_round_trip_through_storage() {
+        let invoices = listed();
+        let attempt =
+            Attempt::for_selection(None, &query(), &Selection::all(&invoices), at(0), || {
+                [9; 16]
+            })
+            .opened(&created(at(15)));
+        let stored = serde_json::to_string(&attempt).unwrap();
+        assert_eq!(serde_json::from_str::<Attempt>(&stored).unwrap(), attempt);
+    }
+}

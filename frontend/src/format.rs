@@ -1,0 +1,125 @@
+//! Dates and times as Vietnamese paperwork writes them.
+//!
+//! Dates are `dd/mm/yyyy`; instants are shown in Asia/Ho_Chi_Minh time as `dd/mm/yyyy HH:mm`.
+//! Vietnam has kept UTC+7 without daylight saving since 1975, so a fixed offset is exact for
+//! every instant hocphi handles and spares the page a time-zone database. Money is shown by
+//! `hocphi_domain::Money`'s own `Display` (`1.500.000 ₫`), never here.
+
+use chrono::{DateTime, Datelike, FixedOffset, NaiveDate, Offset, Timelike, Utc};
+
+/// Asia/Ho_Chi_Minh's offset from UTC, in seconds.
+pub const VIETNAM_UTC_OFFSET_SECONDS: i32 = 7 * 3600;
+
+fn vietnam() -> FixedOffset {
+    FixedOffset::east_opt(VIETNAM_UTC_OFFSET_SECONDS).unwrap_or(Utc.fix())
+}
+
+/// `05/10/2025`.
+pub fn date(date: NaiveDate) -> String {
+    format!("{:02}/{:02}/{:04}", date.day(), date.month(), date.year())
+}
+
+/// An instant in Vietnamese time: `05/10/2025 14:03`.
+pub fn date_time(at: DateTime<Utc>) -> String {
+    let local = at.with_timezone(&vietnam());
+    format!(
+        "{} {:02}:{:02}",
+        date(local.date_naive()),
+        local.hour(),
+        local.minute()
+    )
+}
+
+/// The calendar date in Vietnam at an instant (what "overdue" is measured against).
+pub fn vietnam_date(at: DateTime<Utc>) -> NaiveDate {
+    at.with_timezone(&vietnam()).date_naive()
+}
+
+/// True when a due date is already behind us in Vietnam: the due day itself is still on time.
+pub fn is_overdue(due: NaiveDate, now: DateTime<Utc>) -> bool {
+    due < vietnam_date(now)
+}
+
+/// A receipt's sequence number as printed: seven digits, like the domain's receipt number.
+pub fn receipt_sequence(sequence: u32) -> String {
+    format!("{sequence:07}")
+}
+
+/// A student code as a receipt shows it: anyone holding the receipt's link can read it, so only
+/// its last characters (at most four, at most half) stay visible.
+pub fn masked_code(code: &str) -> String {
+    let count = code.chars().count();
+    let hidden = count.saturating_sub(4).max(count.div_ceil(2));
+    code.chars()
+        .enumerate()
+        .map(|(i, c)| if i < hidden { '•' } else { c })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn utc(rfc3339: &str) -> DateTime<Utc> {
+        DateTime::parse_from_rfc3339(rfc3339)
+            .unwrap()
+            .with_timezone(&Utc)
+    }
+
+    #[test]
+    fn dates_are_day_month_year_with_leading_zeros() {
+        let cases = [
+            ((2025, 10, 5), "05/10/2025"),
+            ((2026, 1, 31), "31/01/2026"),
+            ((2025, 12, 1), "01/12/2025"),
+        ];
+        for ((y, m, d), shown) in cases {
+            assert_eq!(date(NaiveDate::from_ymd_opt(y, m, d).unwrap()), shown);
+        }
+    }
+
+    #[test]
+    fn instants_are_shown_in_ho_chi_minh_city_time() {
+        let cases = [
+            ("2025-10-05T07:03:00Z", "05/10/2025 14:03"),
+            ("2025-10-05T16:59:59Z", "05/10/2025 23:59"),
+            ("2025-10-05T17:00:00Z", "06/10/2025 00:00"),
+            ("2025-12-31T20:30:00Z", "01/01/2026 03:30"),
+        ];
+        for (at, shown) in cases {
+            assert_eq!(date_time(utc(at)), shown, "{at}");
+        }
+    }
+
+    #[test]
+    fn receipt_numbers_have_seven_digits() {
+        assert_eq!(receipt_sequence(42), "0000042");
+        assert_eq!(receipt_sequence(12_345_678), "12345678");
+    }
+
+    #[test]
+    fn a_receipt_shows_only_the_end_of_the_student_code() {
+        let cases = [
+            ("HS001234", "••••1234"),
+            ("0123456789", "••••••6789"),
+            ("HS012", "•••12"),
+            ("HS01", "••01"),
+        ];
+        for (code, shown) in cases {
+            assert_eq!(masked_code(code), shown, "{code}");
+        }
+    }
+
+    #[test]
+    fn an_invoice_is_overdue_only_from_the_day_after_its_due_date_in_vietnam() {
+        let due = NaiveDate::from_ymd_opt(2025, 10, 15).unwrap();
+        let cases = [
+            ("2025-10-15T16:59:00Z", false, "23:59 on the due day"),
+            ("2025-10-15T17:00:00Z", true, "midnight after the due day"),
+            ("2025-10-14T23:00:00Z", false, "the morning of the due day"),
+        ];
+        for (now, overdue, when) in cases {
+            assert_eq!(is_overdue(due, utc(now)), overdue, "{when}");
+        }
+    }
+}

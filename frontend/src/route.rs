@@ -1,0 +1,215 @@
+//! Which screen an address opens. The server answers every path with the same `index.html`;
+//! the page reads `location` once at mount and renders one of these.
+//!
+//! The result page takes only the payment reference from the gateway's return address
+//! (`vnp_TxnRef`, or our own `ref`) and nothing else: the outcome claimed by the other
+//! parameters is never read, the page asks the functions instead.
+
+use hocphi_domain::{PaymentRef, ReceiptId, ReceiptToken};
+
+use crate::lookup;
+
+/// A screen of the page.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Route {
+    /// `/`: the look-up form, its student code pre-filled from `?student=`.
+    Lookup {
+        student: Option<String>,
+    },
+    /// `/ket-qua?vnp_TxnRef=…` or `/ket-qua?ref=…`: the outcome of a payment.
+    Result {
+        reference: Option<PaymentRef>,
+    },
+    /// `/bien-lai/{id}?t=…`: a receipt, readable by whoever holds its token.
+    Receipt {
+        id: ReceiptId,
+        token: Option<ReceiptToken>,
+    },
+    NotFound,
+}
+
+/// The result page's own address for a payment, without the gateway's parameters.
+pub fn result_path(reference: &PaymentRef) -> String {
+    format!("/ket-qua?ref={}", reference.as_str())
+}
+
+/// A receipt's address (also what its QR code encodes, after the origin).
+pub fn receipt_path(id: &ReceiptId, token: &ReceiptToken) -> String {
+    format!("/bien-lai/{}?t={}", id.as_str(), token.as_str())
+}
+
+/// The look-up form for a student, where "pay again" leads.
+pub fn lookup_path(student: Option<&str>) -> String {
+    match student.and_then(|s| lookup::prefilled_student(Some(s))) {
+        Some(code) => format!("/?student={code}"),
+        None => "/".to_owned(),
+    }
+}
+
+impl Route {
+    /// The screen for a `location.pathname` and `location.search` (with or without its `?`).
+    pub fn parse(path: &str, search: &str) -> Self {
+        let query = search.strip_prefix('?').unwrap_or(search);
+        let path = match path.trim_end_matches('/') {
+            "" | "/index.html" => "/",
+            trimmed => trimmed,
+        };
+        match path {
+            "/" => Self::Lookup {
+                student: lookup::prefilled_student(query_value(query, "student").as_deref()),
+            },
+            "/ket-qua" => Self::Result {
+                reference: query_value(query, "vnp_TxnRef")
+                    .or_else(|| query_value(query, "ref"))
+                    .and_then(|r| PaymentRef::parse(&r).ok()),
+            },
+            other => match other.strip_prefix("/bien-lai/").map(ReceiptId::parse) {
+                Some(Ok(id)) => Self::Receipt {
+                    id,
+                    token: query_value(query, "t").and_then(|t| ReceiptToken::parse(&t).ok()),
+                },
+                Some(Err(_)) | None => Self::NotFound,
+            },
+        }
+    }
+}
+
+/// The first value of `name` in a query string, percent-decoded (`+` is a space).
+pub fn query_value(query: &str, name: &str) -> Option<String> {
+    query
+        .split('&')
+        .filter_map(|pair| pair.split_once('=').or(Some((pair, ""))))
+        .find(|(key, _)| percent_decode(key) == name)
+        .map(|(_, value)| percent_decode(value))
+}
+
+fn percent_decode(raw: &str) -> String {
+    let bytes = raw.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'+' => out.push(b' '),
+            b'%' => {
+                let hex = bytes
+                    .get(i + 1..i + 3)
+                    .and_then(|h| std::str::from_utf8(h).ok())
+                    .and_then(|h| u8::from_str_radix(h, 16).ok());
+                match hex {
+                    Some(byte) => {
+                        out.push(byte);
+                        i += 2;
+                    }
+                    None => out.push(b'%'),
+                }
+            }
+            other => out.push(other),
+        }
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_path_opens_its_screen() {
+        let token = "ab".repeat(16);
+        let cases = [
+            ("/", "", Route::Lookup { student: None }),
+            ("/index.html", "", Route::Lookup { student: None }),
+            (
+                "/",
+                "?student=hs001234",
+                Route::Lookup {
+                    student: Some("HS001234".into()),
+                },
+            ),
+            (
+                "/ket-qua",
+                "?ref=HP250901120000ABCDEFGH",
+                Route::Result {
+                    reference: PaymentRef::parse("HP250901120000ABCDEFGH").ok(),
+                },
+            ),
+            ("/ket-qua/", "", Route::Result { reference: None }),
+            (
+                "/bien-lai/BLHP1",
+                &format!("?t={token}"),
+                Route::Receipt {
+                    id: ReceiptId::parse("BLHP1").unwrap(),
+                    token: ReceiptToken::parse(&token).ok(),
+                },
+            ),
+            (
+                "/bien-lai/BLHP1",
+                "",
+                Route::Receipt {
+                    id: ReceiptId::parse("BLHP1").unwrap(),
+                    token: None,
+                },
+            ),
+            ("/bien-lai/", "", Route::NotFound),
+            ("/bien-lai/a.b", "", Route::NotFound),
+            ("/admin", "", Route::NotFound),
+        ];
+        for (path, search, route) in cases {
+            assert_eq!(Route::parse(path, search), route, "{path}{search}");
+        }
+    }
+
+    #[test]
+    fn the_result_page_takes_only_the_reference_from_the_gateways_return() {
+        let search = "?vnp_Amount=150000000&vnp_ResponseCode=00&vnp_TransactionStatus=00\
+                      &vnp_TxnRef=HP250901120000ABCDEFGH&vnp_SecureHash=deadbeef";
+        let route = Route::parse("/ket-qua", search);
+        assert_eq!(
+            route,
+            Route::Result {
+                reference: PaymentRef::parse("HP250901120000ABCDEFGH").ok()
+            }
+        );
+    }
+
+    #[test]
+    fn a_malformed_reference_is_no_reference() {
+        let route = Route::parse("/ket-qua", "?vnp_TxnRef=HP-1%3Cscript%3E");
+        assert_eq!(route, Route::Result { reference: None });
+    }
+
+    #[test]
+    fn query_values_are_percent_decoded() {
+        let query = "a=1&student=hs%20001&x&name=Nguy%E1%BB%85n+A&bad=%zz";
+        assert_eq!(query_value(query, "student").as_deref(), Some("hs 001"));
+        assert_eq!(query_value(query, "name").as_deref(), Some("Nguyễn A"));
+        assert_eq!(query_value(query, "x").as_deref(), Some(""));
+        assert_eq!(query_value(query, "bad").as_deref(), Some("%zz"));
+        assert_eq!(query_value(query, "missing"), None);
+    }
+
+    #[test]
+    fn addresses_built_by_the_page_route_back_to_their_screens() {
+        let reference = PaymentRef::parse("HP250901120000ABCDEFGH").unwrap();
+        let (path, search) = result_path(&reference)
+            .split_once('?')
+            .map(|(p, s)| (p.to_owned(), s.to_owned()))
+            .unwrap();
+        assert_eq!(
+            Route::parse(&path, &search),
+            Route::Result {
+                reference: Some(reference)
+            }
+        );
+        assert_eq!(lookup_path(Some("hs001234")), "/?student=HS001234");
+        assert_eq!(lookup_path(Some("??")), "/");
+        assert_eq!(lookup_path(None), "/");
+        let id = ReceiptId::parse("BLHP1").unwrap();
+        let token = ReceiptToken::parse(&"0f".repeat(16)).unwrap();
+        assert_eq!(
+            receipt_path(&id, &token),
+            format!("/bien-lai/BLHP1?t={}", "0f".repeat(16))
+        );
+    }
+}

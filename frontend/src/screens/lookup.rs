@@ -1,0 +1,510 @@
+//! `/`: the look-up form, then the student's open invoices with the payment summary and the
+//! Pay button that sends the parent to the gateway.
+
+use hocphi_api::{InvoiceView, InvoicesResponse};
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+
+use super::{ErrorNotice, entry};
+use crate::api::{self, ClientError};
+use crate::app::use_locale;
+use crate::browser::{self, StaticForm, Store};
+use crate::checkout::{self, Attempt, Fee, KeyFate, Quote, Selection, VNPAY_QR};
+use crate::format;
+use crate::i18n::Text;
+use crate::lookup::{Field, FieldErrors, LookupInput, LookupQuery};
+
+fn ids(parts: &[Option<&str>]) -> Option<String> {
+    let joined: Vec<&str> = parts.iter().flatten().copied().collect();
+    (!joined.is_empty()).then(|| joined.join(" "))
+}
+
+/// The look-up form and, once found, the invoices.
+#[component]
+pub fn LookupScreen(
+    /// The student code from the address (`?student=`).
+    student: Option<String>,
+    /// What the parent typed into the static first screen while the app loaded.
+    typed: StaticForm,
+) -> impl IntoView {
+    let locale = use_locale();
+    let t = move |text| locale.t(text);
+    let input = RwSignal::new(LookupInput {
+        student: match typed.student.trim() {
+            "" => student.unwrap_or_default(),
+            kept => kept.to_owned(),
+        },
+        code: typed.code.clone(),
+    });
+    let errors = RwSignal::new(FieldErrors::default());
+    let editing = RwSignal::new(true);
+    let pending = RwSignal::new(false);
+    let found = RwSignal::new(None::<(LookupQuery, InvoicesResponse)>);
+    let failure = RwSignal::new(None::<ClientError>);
+    let announce = RwSignal::new(String::new());
+
+    let look_up = move |query: LookupQuery| {
+        if pending.get_untracked() {
+            return;
+        }
+        pending.set(true);
+        failure.set(None);
+        announce.set(locale.lang_untracked().text(Text::LookupBusy).to_owned());
+        spawn_local(async move {
+            let answer = api::invoices(&query).await;
+            pending.set(false);
+            match answer {
+                Ok(response) => {
+                    announce.set(
+                        locale
+                            .lang_untracked()
+                            .found_invoices(response.invoices.len()),
+                    );
+                    found.set(Some((query, response)));
+                    editing.set(false);
+                    request_animation_frame(|| browser::focus("invoices-heading"));
+                }
+                Err(error) => {
+                    announce.set(String::new());
+                    failure.set(Some(error));
+                    editing.set(true);
+                }
+            }
+        });
+    };
+    let submit = move || match input.get_untracked().parse() {
+        Ok(query) => {
+            errors.set(FieldErrors::default());
+            look_up(query);
+        }
+        Err(problems) => {
+            errors.set(problems);
+            let first = if problems.student.is_some() {
+                "student-code"
+            } else {
+                "lookup-code"
+            };
+            browser::focus(first);
+        }
+    };
+    let change_student = Callback::new(move |()| {
+        input.update(|i| i.code.clear());
+        editing.set(true);
+        request_animation_frame(|| browser::focus("student-code"));
+    });
+    let reload = Callback::new(move |()| {
+        if let Some((query, _)) = found.get_untracked() {
+            look_up(query);
+        }
+    });
+    let retry = Callback::new(move |()| submit());
+
+    request_animation_frame(move || {
+        match typed.focused {
+            Some(Field::Student) => browser::focus("student-code"),
+            Some(Field::Code) => browser::focus("lookup-code"),
+            None => {}
+        }
+        if typed.submitted {
+            submit();
+        }
+    });
+
+    let field_error = move |field: Field| {
+        move || {
+            let problem = errors.with(|e| match field {
+                Field::Student => e.student,
+                Field::Code => e.code,
+            });
+            let id = match field {
+                Field::Student => "student-code-error",
+                Field::Code => "lookup-code-error",
+            };
+            problem.map(|p| {
+                view! { <p class="field__error" id=id>{t(p.message(field))}</p> }
+            })
+        }
+    };
+    let described_by = move |field: Field| {
+        move || {
+            let (hint, error, problem) = match field {
+                Field::Student => (
+                    "student-code-hint",
+                    "student-code-error",
+                    errors.get().student,
+                ),
+                Field::Code => ("lookup-code-hint", "lookup-code-error", errors.get().code),
+            };
+            ids(&[
+                Some(hint),
+                problem.map(|_| error),
+                failure.with(Option::is_some).then_some("lookup-error"),
+            ])
+        }
+    };
+    let invalid = move |field: Field| {
+        move || {
+            let problem = errors.with(|e| match field {
+                Field::Student => e.student.is_some(),
+                Field::Code => e.code.is_some(),
+            });
+            let refused =
+                failure.with(|f| f.as_ref().and_then(ClientError::code) == Some("not_found"));
+            (problem || refused).then_some("true")
+        }
+    };
+
+    view! {
+        <p class="visually-hidden" role="status">{move || announce.get()}</p>
+        <section class="lookup" hidden=move || !editing.get()>
+            <h1>{t(Text::LookupTitle)}</h1>
+            <p class="lead">{t(Text::LookupIntro)}</p>
+            <form
+                id="lookup-form"
+                class="card"
+                novalidate
+                aria-busy=move || pending.get().then_some("true")
+                on:submit=move |ev| {
+                    ev.prevent_default();
+                    if !pending.get_untracked() {
+                        submit();
+                    }
+                }
+            >
+                <div class="field">
+                    <label for="student-code">{t(Text::StudentCodeLabel)}</label>
+                    <p class="hint" id="student-code-hint">{t(Text::StudentCodeHelp)}</p>
+                    {field_error(Field::Student)}
+                    <input
+                        id="student-code"
+                        name="student"
+                        type="text"
+                        autocomplete="off"
+                        autocapitalize="characters"
+                        spellcheck="false"
+                        enterkeyhint="next"
+                        maxlength="32"
+                        aria-describedby=described_by(Field::Student)
+                        aria-invalid=invalid(Field::Student)
+                        prop:value=move || input.with(|i| i.student.clone())
+                        on:input=move |ev| {
+                            input.update(|i| i.student = event_target_value(&ev));
+                            errors.update(|e| e.student = None);
+                        }
+                    />
+                </div>
+                <div class="field">
+                    <label for="lookup-code">{t(Text::LookupCodeLabel)}</label>
+                    <p class="hint" id="lookup-code-hint">{t(Text::LookupCodeHelp)}</p>
+                    {field_error(Field::Code)}
+                    <input
+                        id="lookup-code"
+                        type="text"
+                        autocomplete="off"
+                        autocapitalize="characters"
+                        spellcheck="false"
+                        enterkeyhint="search"
+                        maxlength="32"
+                        aria-describedby=described_by(Field::Code)
+                        aria-invalid=invalid(Field::Code)
+                        prop:value=move || input.with(|i| i.code.clone())
+                        on:input=move |ev| {
+                            input.update(|i| i.code = event_target_value(&ev));
+                            errors.update(|e| e.code = None);
+                        }
+                    />
+                </div>
+                {move || failure.get().map(|error| view! {
+                    <ErrorNotice error id="lookup-error" retry/>
+                })}
+                <button type="submit" class="button button--primary" disabled=move || pending.get()>
+                    {move || {
+                        if pending.get() { t(Text::LookupBusy)() } else { t(Text::LookupSubmit)() }
+                    }}
+                </button>
+            </form>
+        </section>
+        {move || {
+            found
+                .get()
+                .filter(|_| !editing.get())
+                .map(|(query, response)| view! {
+                    <Invoices query response change_student reload/>
+                })
+        }}
+    }
+}
+
+/// The student, their open invoices to tick, and the payment summary.
+#[component]
+fn Invoices(
+    /// The look-up that found them (its codes go into the payment request).
+    query: LookupQuery,
+    /// What the functions answered.
+    response: InvoicesResponse,
+    /// Back to the form for another student.
+    change_student: Callback<()>,
+    /// Runs the same look-up again (after an invoice changed under the parent).
+    reload: Callback<()>,
+) -> impl IntoView {
+    let locale = use_locale();
+    let t = move |text| locale.t(text);
+    let InvoicesResponse { student, invoices } = response;
+    let listed = invoices.len();
+    let selection = RwSignal::new(Selection::all(&invoices));
+    let invoices = StoredValue::new(invoices);
+    let quote = Memo::new(move |_| {
+        invoices.with_value(|list| selection.with(|s| checkout::quote(s, list, VNPAY_QR)))
+    });
+    let today = browser::now();
+
+    let cards = invoices
+        .get_value()
+        .into_iter()
+        .map(|invoice| view! { <InvoiceCard invoice selection invoices today/> })
+        .collect_view();
+
+    let student_card = view! {
+        <div class="card student">
+            <dl class="entries">
+                {entry(Text::StudentName, student.name.clone())}
+                {entry(Text::StudentCodeLabel, student.code.clone())}
+                {entry(Text::School, student.school.clone())}
+                {entry(Text::Class, student.class_name.clone())}
+            </dl>
+            <button
+                type="button"
+                class="button button--link no-print"
+                on:click=move |_| change_student.run(())
+            >
+                {t(Text::ChangeStudent)}
+            </button>
+        </div>
+    };
+
+    view! {
+        <section class="invoices" aria-labelledby="invoices-heading">
+            <h1 id="invoices-heading" tabindex="-1">{t(Text::InvoicesHeading)}</h1>
+            <h2 class="visually-hidden">{t(Text::StudentHeading)}</h2>
+            {student_card}
+            {if listed == 0 {
+                view! { <p class="notice notice--good">{t(Text::NoInvoices)}</p> }.into_any()
+            } else {
+                view! {
+                    <fieldset class="choices">
+                        <legend>{t(Text::ChooseInvoices)}</legend>
+                        <ul class="invoice-list">{cards}</ul>
+                    </fieldset>
+                    <PaySummary query selection quote listed reload/>
+                }
+                .into_any()
+            }}
+        </section>
+    }
+}
+
+/// One invoice with its checkbox, due date and items.
+#[component]
+fn InvoiceCard(
+    /// The invoice.
+    invoice: InvoiceView,
+    /// The ticked invoices.
+    selection: RwSignal<Selection>,
+    /// Every listed invoice (to keep the selection in listing order).
+    invoices: StoredValue<Vec<InvoiceView>>,
+    /// Now, to mark overdue invoices.
+    today: chrono::DateTime<chrono::Utc>,
+) -> impl IntoView {
+    let locale = use_locale();
+    let InvoiceView {
+        id,
+        school_year,
+        term,
+        items,
+        total,
+        due_date,
+    } = invoice;
+    let dom_id = format!("invoice-{}", id.as_str());
+    let details = format!("{dom_id}-due {dom_id}-items");
+    let overdue = format::is_overdue(due_date, today);
+    let is_ticked = |id: &hocphi_domain::InvoiceId| {
+        let id = id.clone();
+        move || selection.with(|s| s.contains(&id))
+    };
+    let (ticked, highlighted) = (is_ticked(&id), is_ticked(&id));
+    let toggle = move |_| invoices.with_value(|list| selection.update(|s| s.toggle(&id, list)));
+    view! {
+        <li class="card invoice" class:invoice--ticked=highlighted>
+            <label class="invoice__choice">
+                <input
+                    type="checkbox"
+                    id=dom_id.clone()
+                    aria-describedby=details
+                    prop:checked=ticked
+                    on:change=toggle
+                />
+                <span class="invoice__term">
+                    {move || locale.lang().term_of_year(&term, &school_year)}
+                </span>
+                <span class="amount invoice__total">{total.to_string()}</span>
+            </label>
+            <p class="invoice__due" id=format!("{dom_id}-due")>
+                {move || locale.lang().due_on(due_date)}
+                {overdue.then(|| view! {
+                    " "
+                    <span class="badge badge--late">{locale.t(Text::Overdue)}</span>
+                })}
+            </p>
+            <ul class="items" id=format!("{dom_id}-items")>
+                {items
+                    .into_iter()
+                    .map(|item| view! {
+                        <li>
+                            <span>{item.description}</span>
+                            <span class="amount">{item.amount.to_string()}</span>
+                        </li>
+                    })
+                    .collect_view()}
+            </ul>
+        </li>
+    }
+}
+
+/// The total, the fee, the method and the Pay button.
+#[component]
+fn PaySummary(
+    /// The look-up whose codes authorise the payment.
+    query: LookupQuery,
+    /// The ticked invoices.
+    selection: RwSignal<Selection>,
+    /// Their price.
+    quote: Memo<Option<Result<Quote, hocphi_domain::MoneyError>>>,
+    /// How many invoices are listed.
+    listed: usize,
+    /// Runs the look-up again.
+    reload: Callback<()>,
+) -> impl IntoView {
+    let locale = use_locale();
+    let t = move |text| locale.t(text);
+    let redirecting = RwSignal::new(false);
+    let pending = RwSignal::new(false);
+    let failure = RwSignal::new(None::<ClientError>);
+    let back_from_gateway =
+        window_event_listener_untyped("pageshow", move |_| redirecting.set(false));
+    on_cleanup(move || back_from_gateway.remove());
+
+    let busy = move || pending.get() || redirecting.get();
+    let pay_now = move |_| {
+        let chosen = selection.get_untracked();
+        if pending.get_untracked() || redirecting.get_untracked() || chosen.is_empty() {
+            return;
+        }
+        failure.set(None);
+        let previous = browser::load(Store::Session, Attempt::STORAGE_KEY)
+            .and_then(|json| serde_json::from_str(&json).ok());
+        let attempt = Attempt::for_selection(
+            previous,
+            &query,
+            &chosen,
+            browser::now(),
+            browser::random_bytes,
+        );
+        if let Ok(json) = serde_json::to_string(&attempt) {
+            browser::save(Store::Session, Attempt::STORAGE_KEY, &json);
+        }
+        let request = checkout::payment_request(&query, &chosen, VNPAY_QR, locale.lang_untracked());
+        pending.set(true);
+        spawn_local(async move {
+            let created = api::create_payment(&request, &attempt.key).await;
+            pending.set(false);
+            match created {
+                Ok(created) => {
+                    if let Ok(json) = serde_json::to_string(&attempt.opened(&created)) {
+                        browser::save(Store::Session, Attempt::STORAGE_KEY, &json);
+                    }
+                    redirecting.set(true);
+                    if !browser::go_to(&created.redirect_url) {
+                        redirecting.set(false);
+                        failure.set(Some(ClientError::Unexpected { status: 201 }));
+                    }
+                }
+                Err(error) => {
+                    if Attempt::fate_after(&error) == KeyFate::Discard {
+                        browser::forget(Store::Session, Attempt::STORAGE_KEY);
+                    }
+                    failure.set(Some(error));
+                }
+            }
+        });
+    };
+    let label = move || {
+        if redirecting.get() {
+            t(Text::Redirecting)().to_owned()
+        } else if pending.get() {
+            t(Text::PayBusy)().to_owned()
+        } else {
+            match quote.get() {
+                Some(Ok(quote)) => locale.lang().pay_amount(quote.total),
+                Some(Err(_)) | None => t(Text::SummaryHeading)().to_owned(),
+            }
+        }
+    };
+    let totals = move || match quote.get() {
+        None => view! { <p class="notice">{t(Text::NothingSelected)}</p> }.into_any(),
+        Some(Err(_)) => {
+            view! { <ErrorNotice error=ClientError::Unexpected { status: 200 }/> }.into_any()
+        }
+        Some(Ok(quote)) => {
+            let fee = match quote.fee {
+                Fee::Free => t(Text::NoFee)().to_owned(),
+                Fee::Charged(fee) => fee.to_string(),
+            };
+            view! {
+                <dl class="entries totals">
+                    {entry(Text::Fees, quote.fees.to_string())}
+                    {entry(Text::TransactionFee, fee)}
+                    <div class="entry entry--total">
+                        <dt>{t(Text::TotalToPay)}</dt>
+                        <dd class="amount">{quote.total.to_string()}</dd>
+                    </div>
+                </dl>
+            }
+            .into_any()
+        }
+    };
+    let unavailable = move || {
+        failure.with(|f| f.as_ref().and_then(ClientError::code) == Some("invoice_unavailable"))
+    };
+
+    view! {
+        <section class="card summary" aria-labelledby="summary-heading">
+            <h2 id="summary-heading">{t(Text::SummaryHeading)}</h2>
+            <p class="summary__count">
+                {move || locale.lang().selected_count(selection.with(Selection::len), listed)}
+            </p>
+            {totals}
+            <p class="method">
+                <strong>{t(Text::PaymentMethod)}": "</strong>
+                {t(Text::VnpayMethod)}
+            </p>
+            <p class="hint">{t(Text::PayNote)}</p>
+            {move || failure.get().map(|error| view! { <ErrorNotice error/> })}
+            {move || unavailable().then(|| view! {
+                <button type="button" class="button" on:click=move |_| reload.run(())>
+                    {t(Text::ReloadInvoices)}
+                </button>
+            })}
+            <button
+                type="button"
+                class="button button--primary button--pay"
+                disabled=move || busy() || quote.with(|q| !matches!(q, Some(Ok(_))))
+                on:click=pay_now
+            >
+                {label}
+            </button>
+            <p class="visually-hidden" role="status">
+                {move || if redirecting.get() { t(Text::Redirecting)() } else { "" }}
+            </p>
+        </section>
+    }
+}

@@ -1,0 +1,162 @@
+//! `/bien-lai/{id}?t=…`: the receipt, laid out to print on A5, with a QR code that
+//! opens this same address, so whoever holds the paper can check it against the system.
+
+use hocphi_api::ReceiptResponse;
+use hocphi_domain::{ReceiptId, ReceiptToken};
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+
+use super::{ErrorNotice, entry};
+use crate::api::{self, ClientError};
+use crate::app::use_locale;
+use crate::browser;
+use crate::format;
+use crate::i18n::Text;
+use crate::qr::QrSvg;
+use crate::route;
+
+/// A receipt, fetched with its token.
+#[component]
+pub fn ReceiptScreen(
+    /// The receipt's id from the address.
+    id: ReceiptId,
+    /// Its token from `?t=`, if the address carried a valid one.
+    token: Option<ReceiptToken>,
+) -> impl IntoView {
+    let locale = use_locale();
+    let t = move |text| locale.t(text);
+    let Some(token) = token else {
+        return view! {
+            <h1>{t(Text::ReceiptTitle)}</h1>
+            <div class="notice notice--error" role="alert"><p>{t(Text::ReceiptBadLink)}</p></div>
+            <p><a class="button" href="/">{t(Text::BackToLookup)}</a></p>
+        }
+        .into_any();
+    };
+    let address = format!("{}{}", browser::origin(), route::receipt_path(&id, &token));
+    let loaded = RwSignal::new(None::<Result<ReceiptResponse, ClientError>>);
+    spawn_local(async move {
+        let answer = api::receipt(&id, &token).await;
+        loaded.set(Some(answer));
+    });
+    let shown = move || match loaded.get() {
+        None => view! {
+            <h1>{t(Text::ReceiptTitle)}</h1>
+            <p class="outcome outcome--waiting" role="status">
+                <span class="spinner" aria-hidden="true"></span>
+                {t(Text::ReceiptLoading)}
+            </p>
+        }
+        .into_any(),
+        Some(Ok(receipt)) => {
+            view! { <ReceiptDocument receipt address=address.clone()/> }.into_any()
+        }
+        Some(Err(error)) => view! {
+            <h1>{t(Text::ReceiptTitle)}</h1>
+            <ErrorNotice error/>
+            <p><a class="button" href="/">{t(Text::BackToLookup)}</a></p>
+        }
+        .into_any(),
+    };
+    shown.into_any()
+}
+
+/// The printable receipt.
+#[component]
+fn ReceiptDocument(
+    /// The receipt as the functions answered it.
+    receipt: ReceiptResponse,
+    /// This page's absolute address, which the QR code encodes.
+    address: String,
+) -> impl IntoView {
+    let locale = use_locale();
+    let t = move |text| locale.t(text);
+    let qr = QrSvg::encode(&address);
+    let number = receipt.number.clone();
+    let lines = receipt
+        .lines
+        .iter()
+        .map(|line| {
+            view! {
+                <tr>
+                    <td>{line.description.as_str().to_owned()}</td>
+                    <td>{line.term.as_str().to_owned()}</td>
+                    <td class="amount">{line.amount.to_string()}</td>
+                </tr>
+            }
+        })
+        .collect_view();
+    view! {
+        <article class="receipt" aria-labelledby="receipt-title">
+            <header class="receipt__head">
+                <p class="receipt__school">{receipt.school_name.as_str().to_owned()}</p>
+                <dl class="receipt__number">
+                    {entry(Text::ReceiptTemplate, number.template.to_string())}
+                    {entry(Text::ReceiptSeries, number.series.to_string())}
+                    {entry(Text::ReceiptNumber, format::receipt_sequence(number.sequence))}
+                </dl>
+            </header>
+            <h1 id="receipt-title" class="receipt__title">{t(Text::ReceiptTitle)}</h1>
+            <p class="receipt__date">
+                {t(Text::ReceiptIssuedAt)}": " {format::date_time(receipt.issued_at)}
+            </p>
+            <dl class="entries receipt__party">
+                {entry(Text::StudentName, receipt.student_name.as_str().to_owned())}
+                {entry(Text::StudentCodeLabel, format::masked_code(receipt.student.as_str()))}
+                {entry(Text::Class, receipt.class_name.as_str().to_owned())}
+                {entry(Text::ReceiptCollector, receipt.school_name.as_str().to_owned())}
+            </dl>
+            <table class="receipt__lines">
+                <caption class="visually-hidden">{t(Text::ReceiptItems)}</caption>
+                <thead>
+                    <tr>
+                        <th scope="col">{t(Text::ReceiptDescription)}</th>
+                        <th scope="col">{t(Text::ReceiptTerm)}</th>
+                        <th scope="col" class="amount">{t(Text::Amount)}</th>
+                    </tr>
+                </thead>
+                <tbody>{lines}</tbody>
+                <tfoot>
+                    <tr>
+                        <th scope="row" colspan="2">{t(Text::ReceiptTotal)}</th>
+                        <td class="amount">{receipt.total.to_string()}</td>
+                    </tr>
+                </tfoot>
+            </table>
+            <p class="receipt__words">
+                <span>{t(Text::ReceiptInWords)}": "</span>
+                <em>{receipt.amount_in_words.clone()}</em>
+            </p>
+            <dl class="entries receipt__payment">
+                {entry(Text::ReceiptPaidThrough, receipt.gateway.display_name())}
+                {entry(Text::ReceiptGatewayTxn, receipt.gateway_txn.to_string())}
+                {entry(Text::PaymentReference, receipt.payment.to_string())}
+            </dl>
+            <figure class="receipt__qr">
+                {qr.map(|qr| {
+                    let view_box = qr.view_box();
+                    view! {
+                    <svg
+                        xmlns="http://www.w3.org/2000/svg"
+                        viewBox=view_box
+                        role="img"
+                        aria-label=t(Text::ReceiptQrLabel)
+                        shape-rendering="crispEdges"
+                    >
+                        <rect width="100%" height="100%" fill="#fff"></rect>
+                        <path d=qr.path fill="#000"></path>
+                    </svg>
+                    }
+                })}
+                <figcaption>{t(Text::ReceiptVerify)}</figcaption>
+            </figure>
+            <p class="receipt__online">{t(Text::ReceiptOnline)}</p>
+        </article>
+        <div class="actions no-print">
+            <button type="button" class="button button--primary" on:click=move |_| browser::print()>
+                {t(Text::Print)}
+            </button>
+            <p class="hint">{t(Text::PrintHint)}</p>
+        </div>
+    }
+}

@@ -1,0 +1,229 @@
+//! `/ket-qua`: where the gateway sends the parent back. The page keeps only the payment
+//! reference from the address, drops the gateway's parameters from it, and asks
+//! `GET /api/payments/{ref}` on the [`Backoff`] schedule until the outcome is known.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU32, Ordering};
+
+use hocphi_api::PaymentStatusResponse;
+use hocphi_domain::PaymentRef;
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+
+use super::{ErrorNotice, entry};
+use crate::api::{self, ClientError};
+use crate::app::use_locale;
+use crate::browser::{self, Store};
+use crate::checkout::Attempt;
+use crate::i18n::Text;
+use crate::route;
+use crate::status::{self, Backoff, NextStep, Tone};
+
+/// The outcome of one payment.
+#[component]
+pub fn ResultScreen(
+    /// The payment's reference, if the address carried a valid one.
+    reference: Option<PaymentRef>,
+) -> impl IntoView {
+    let locale = use_locale();
+    let t = move |text| locale.t(text);
+    let body = match reference {
+        Some(reference) => view! { <Outcome reference/> }.into_any(),
+        None => view! {
+            <div class="notice notice--error" role="alert">
+                <p>{t(Text::ResultNoReference)}</p>
+            </div>
+            <p><a class="button" href="/">{t(Text::BackToLookup)}</a></p>
+        }
+        .into_any(),
+    };
+    view! {
+        <h1>{t(Text::ResultTitle)}</h1>
+        {body}
+    }
+}
+
+/// The polled status of one payment and what to do next.
+#[component]
+fn Outcome(
+    /// The payment to follow.
+    reference: PaymentRef,
+) -> impl IntoView {
+    let locale = use_locale();
+    let t = move |text| locale.t(text);
+    browser::replace_address(&route::result_path(&reference));
+    let attempt: Option<Attempt> = browser::load(Store::Session, Attempt::STORAGE_KEY)
+        .and_then(|json| serde_json::from_str(&json).ok());
+    let student = attempt.map(|a| a.student);
+
+    let latest = RwSignal::new(None::<PaymentStatusResponse>);
+    let trouble = RwSignal::new(false);
+    let gave_up = RwSignal::new(false);
+    let fatal = RwSignal::new(None::<ClientError>);
+    let generation = Arc::new(AtomicU32::new(0));
+
+    let poll = {
+        let reference = reference.clone();
+        let generation = Arc::clone(&generation);
+        move || {
+            let mine = generation.fetch_add(1, Ordering::SeqCst) + 1;
+            let current = Arc::clone(&generation);
+            let reference = reference.clone();
+            gave_up.set(false);
+            spawn_local(async move {
+                let mut backoff = Backoff::default();
+                loop {
+                    match api::payment_status(&reference).await {
+                        Ok(answer) => {
+                            if trouble.get_untracked() {
+                                trouble.set(false);
+                            }
+                            let known = answer.status.is_terminal();
+                            if latest.with_untracked(|l| l.as_ref() != Some(&answer)) {
+                                latest.set(Some(answer));
+                            }
+                            if known {
+                                browser::forget(Store::Session, Attempt::STORAGE_KEY);
+                                return;
+                            }
+                        }
+                        Err(error) if error.is_retryable() => {
+                            if !trouble.get_untracked() {
+                                trouble.set(true);
+                            }
+                        }
+                        Err(error) => {
+                            fatal.set(Some(error));
+                            return;
+                        }
+                    }
+                    let Some(wait) = backoff.next_wait_ms() else {
+                        gave_up.set(true);
+                        return;
+                    };
+                    browser::sleep(wait).await;
+                    if current.load(Ordering::SeqCst) != mine {
+                        return;
+                    }
+                }
+            });
+        }
+    };
+    poll();
+    let stop = Arc::clone(&generation);
+    on_cleanup(move || {
+        stop.fetch_add(1, Ordering::SeqCst);
+    });
+    let check_again = Callback::new(move |()| poll());
+
+    let shown = move || {
+        if let Some(error) = fatal.get() {
+            return view! {
+                <ErrorNotice error/>
+                <p><a class="button" href="/">{t(Text::BackToLookup)}</a></p>
+            }
+            .into_any();
+        }
+        let Some(answer) = latest.get() else {
+            return view! {
+                <div class="outcome outcome--waiting">
+                    <p class="outcome__title">
+                        <span class="spinner" aria-hidden="true"></span>
+                        {t(Text::ResultChecking)}
+                    </p>
+                    {trouble.get().then(|| view! {
+                        <p class="hint">{t(Text::ConnectionTrouble)}</p>
+                    })}
+                    {gave_up.get().then(|| view! {
+                        <button
+                            type="button"
+                            class="button button--primary"
+                            on:click=move |_| check_again.run(())
+                        >
+                            {t(Text::CheckAgain)}
+                        </button>
+                    })}
+                </div>
+            }
+            .into_any();
+        };
+        let outcome = status::outcome(answer.status);
+        let reason = status::failure_reason(answer.gateway, answer.failure_code.as_deref());
+        let body = match (outcome.next, gave_up.get()) {
+            (NextStep::Wait, true) => Text::PendingSlowBody,
+            _ => outcome.body,
+        };
+        let action = match outcome.next {
+            NextStep::Wait => gave_up.get().then(|| {
+                view! {
+                    <button
+                        type="button"
+                        class="button button--primary"
+                        on:click=move |_| check_again.run(())
+                    >
+                        {t(Text::CheckAgain)}
+                    </button>
+                }
+                .into_any()
+            }),
+            NextStep::OpenReceipt => Some(match &answer.receipt {
+                Some(link) => {
+                    let href = route::receipt_path(&link.id, &link.token);
+                    view! {
+                        <a class="button button--primary" href=href>{t(Text::OpenReceipt)}</a>
+                    }
+                    .into_any()
+                }
+                None => view! { <p>{t(Text::SucceededNoReceipt)}</p> }.into_any(),
+            }),
+            NextStep::PayAgain => {
+                let href = route::lookup_path(student.as_deref());
+                Some(
+                    view! {
+                        <a class="button button--primary" href=href>{t(Text::PayAgain)}</a>
+                    }
+                    .into_any(),
+                )
+            }
+            NextStep::KeepReference => Some(
+                view! {
+                    <a class="button" href="/">{t(Text::BackToLookup)}</a>
+                }
+                .into_any(),
+            ),
+        };
+        view! {
+            <div class=outcome.tone.class()>
+                <p class="outcome__title">
+                    {(outcome.tone == Tone::Waiting).then(|| view! {
+                        <span class="spinner" aria-hidden="true"></span>
+                    })}
+                    {t(outcome.title)}
+                </p>
+                <p>{t(body)}</p>
+                {reason.map(|reason| view! { <p class="outcome__reason">{t(reason)}</p> })}
+                <dl class="entries">
+                    <div class="entry entry--reference">
+                        <dt>{t(Text::PaymentReference)}</dt>
+                        <dd><strong class="reference">{answer.payment_ref.to_string()}</strong></dd>
+                    </div>
+                    {entry(Text::Amount, answer.amount.to_string())}
+                    {entry(Text::Gateway, answer.gateway.display_name())}
+                </dl>
+                {trouble.get().then(|| view! { <p class="hint">{t(Text::ConnectionTrouble)}</p> })}
+                <div class="actions">{action}</div>
+            </div>
+        }
+        .into_any()
+    };
+    let announcement = move || match (fatal.get(), latest.get()) {
+        (Some(error), _) => error.message(locale.lang()),
+        (None, Some(answer)) => t(status::outcome(answer.status).title)().to_owned(),
+        (None, None) => String::new(),
+    };
+
+    view! {
+        <p class="visually-hidden" role="status">{announcement}</p>
+        {shown}
+    }
+}

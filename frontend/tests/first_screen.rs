@@ -1,0 +1,77 @@
+//! The static first screen in `index.html` must stay a faithful copy of the app's look-up
+//! screen (same words, same ids), since the app replaces it in place and carries over what the
+//! parent typed by those ids; and `build.sh` rewrites exactly the asset paths checked here.
+
+use hocphi_frontend::i18n::{Lang, Text};
+
+const INDEX: &str = include_str!("../index.html");
+const BOOT: &str = include_str!("../boot.js");
+
+#[test]
+fn the_static_form_shows_the_apps_vietnamese_words() {
+    let texts = [
+        Text::SkipToContent,
+        Text::SiteName,
+        Text::LookupTitle,
+        Text::LookupIntro,
+        Text::StudentCodeLabel,
+        Text::StudentCodeHelp,
+        Text::LookupCodeLabel,
+        Text::LookupCodeHelp,
+        Text::LookupSubmit,
+        Text::FooterPrivacy,
+    ];
+    for text in texts {
+        let words = Lang::Vi.text(text);
+        assert!(INDEX.contains(words), "index.html lacks {text:?}: {words}");
+    }
+    assert!(INDEX.contains(r#"<html lang="vi">"#));
+    assert!(INDEX.contains(Lang::Vi.other().native_name()));
+}
+
+#[test]
+fn the_static_form_has_the_ids_the_app_reads_back() {
+    for id in [
+        "app",
+        "main",
+        "lookup-form",
+        "student-code",
+        "student-code-hint",
+        "lookup-code",
+        "lookup-code-hint",
+        "boot-status",
+    ] {
+        assert!(
+            INDEX.contains(&format!(r#"id="{id}""#)),
+            "index.html lacks #{id}"
+        );
+    }
+}
+
+#[test]
+fn the_lookup_code_is_never_a_named_form_field() {
+    let code_input = INDEX
+        .split("<input")
+        .find(|input| input.contains(r#"id="lookup-code""#))
+        .expect("the lookup code input");
+    let tag = &code_input[..code_input.find('>').expect("a closed tag")];
+    assert!(
+        !tag.contains("name="),
+        "a named field would put the code in the address if the form were sent without script"
+    );
+}
+
+#[test]
+fn the_boot_script_shares_the_apps_names() {
+    assert!(BOOT.contains(Lang::STORAGE_KEY));
+    assert!(BOOT.contains("data-submitted"));
+    for path in ["/hocphi.js", "/hocphi_bg.wasm"] {
+        assert!(BOOT.contains(path), "boot.js no longer loads {path}");
+    }
+    for path in ["/style.css", "/boot.js", "/hocphi.js", "/hocphi_bg.wasm"] {
+        assert!(
+            INDEX.contains(path),
+            "index.html no longer references {path}"
+        );
+    }
+}

@@ -1,0 +1,374 @@
+//! Offline checks of the infrastructure code, and the `sam build` smoke build.
+//!
+//! [`check`] lints `infra/template.yaml` and the edge stack `infra/policy/waf.yaml` with
+//! cfn-lint, lints the template again after expanding it with the SAM translator (cfn-lint alone
+//! does not look inside SAM functions' environment), runs `sam validate --lint` and checkov, and
+//! proves the expansion path still catches a dangling reference. [`sam_build_smoke`] builds every
+//! function the way `cargo xtask deploy` does.
+//!
+//! Invariants: every tool is pinned and lives in its own virtual environment under `.tools/`,
+//! installed only when missing or when its pins change; nothing here talks to AWS.
+
+use std::collections::BTreeSet;
+use std::ffi::OsString;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::Instant;
+
+use crate::deploy;
+use crate::run::{Failure, root, step};
+
+/// A Python tool in its own virtual environment under `.tools/<dir>`.
+struct Venv {
+    dir: &'static str,
+    probe: &'static str,
+    pins: &'static [&'static str],
+}
+
+/// AWS SAM CLI, with the cfn-lint and SAM translator it ships with pinned to the same versions.
+const SAM: Venv = Venv {
+    dir: "sam",
+    probe: "sam",
+    pins: &[
+        "aws-sam-cli==1.170.0",
+        "cfn-lint==1.58.0",
+        "aws-sam-translator==1.115.0",
+    ],
+};
+
+/// checkov pins an older boto3 than SAM CLI, hence its own environment.
+const CHECKOV: Venv = Venv {
+    dir: "checkov",
+    probe: "checkov",
+    pins: &["checkov==3.3.30"],
+};
+
+/// cargo-lambda (with ziglang as its cross linker), which `sam build` runs for Rust functions.
+const CARGO_LAMBDA: Venv = Venv {
+    dir: "cargo-lambda",
+    probe: "cargo-lambda",
+    pins: &["cargo-lambda==1.9.2"],
+};
+
+/// The region the SAM translator and `sam validate` resolve pseudo parameters for.
+const LINT_REGION: &str = "ap-southeast-1";
+
+/// Expands a SAM template into plain CloudFormation, as CloudFormation's transform would, with
+/// local `CodeUri`s replaced by a packaged location (the translator accepts only S3 URIs).
+const EXPAND: &str = r#"
+import json, sys
+from samtranslator.translator.transform import transform
+from samtranslator.yaml_helper import yaml_parse
+
+class NoManagedPolicies:
+    def load(self):
+        return {}
+
+with open(sys.argv[1], encoding="utf-8") as source:
+    template = yaml_parse(source.read())
+packaged = "s3://hocphi-lint/code.zip"
+globals_ = template.get("Globals", {}).get("Function", {})
+if "CodeUri" in globals_:
+    globals_["CodeUri"] = packaged
+for resource in template.get("Resources", {}).values():
+    if resource.get("Type") == "AWS::Serverless::Function" and "CodeUri" in resource.get("Properties", {}):
+        resource["Properties"]["CodeUri"] = packaged
+with open(sys.argv[2], "w", encoding="utf-8") as out:
+    json.dump(transform(template, {}, NoManagedPolicies()), out, indent=1)
+"#;
+
+/// The directory of a tool under `.tools/`.
+fn tool_dir(name: &str) -> PathBuf {
+    root().join(".tools").join(name)
+}
+
+impl Venv {
+    fn bin(&self) -> PathBuf {
+        tool_dir(self.dir).join("bin")
+    }
+
+    fn stamp(&self) -> PathBuf {
+        tool_dir(self.dir).join("hocphi-pins.txt")
+    }
+
+    fn installed(&self) -> bool {
+        self.bin().join(self.probe).exists()
+            && std::fs::read_to_string(self.stamp()).is_ok_and(|s| s == self.pins.join("\n"))
+    }
+
+    /// The environment's `bin` directory, installing the pinned packages first if needed.
+    fn ensure(&self) -> Result<PathBuf, Failure> {
+        if self.installed() {
+            return Ok(self.bin());
+        }
+        let dir = tool_dir(self.dir);
+        if dir.exists() {
+            std::fs::remove_dir_all(&dir)
+                .map_err(|e| Failure(format!("cannot replace {}: {e}", dir.display())))?;
+        }
+        let python = std::env::var("PYTHON").unwrap_or_else(|_| "python3".into());
+        step(
+            &format!("creating a Python environment in .tools/{}", self.dir),
+            Command::new(&python).args(["-m", "venv"]).arg(&dir),
+        )?;
+        step(
+            &format!("installing {} from PyPI", self.pins.join(" ")),
+            Command::new(self.bin().join("pip"))
+                .args([
+                    "install",
+                    "--quiet",
+                    "--disable-pip-version-check",
+                    "--no-input",
+                ])
+                .args(self.pins),
+        )?;
+        std::fs::write(self.stamp(), self.pins.join("\n"))
+            .map_err(|e| Failure(format!("cannot write {}: {e}", self.stamp().display())))?;
+        Ok(self.bin())
+    }
+}
+
+/// The `bin` directory of the pinned SAM CLI; installed first when `install` is set.
+pub fn sam_cli(install: bool) -> Result<PathBuf, Failure> {
+    if install { SAM.ensure() } else { Ok(SAM.bin()) }
+}
+
+/// The `bin` directory of the pinned cargo-lambda; installed first when `install` is set.
+pub fn cargo_lambda(install: bool) -> Result<PathBuf, Failure> {
+    if install {
+        CARGO_LAMBDA.ensure()
+    } else {
+        Ok(CARGO_LAMBDA.bin())
+    }
+}
+
+/// `sam` from `bin`, run in `dir`, without telemetry.
+pub fn sam_command(bin: &Path, dir: &Path) -> Command {
+    let mut command = Command::new(bin.join("sam"));
+    command.current_dir(dir).env("SAM_CLI_TELEMETRY", "0");
+    command
+}
+
+/// `PATH` with `dir` in front.
+pub fn path_with(dir: &Path) -> OsString {
+    let mut paths = vec![dir.to_path_buf()];
+    if let Some(path) = std::env::var_os("PATH") {
+        paths.extend(std::env::split_paths(&path));
+    }
+    std::env::join_paths(paths).unwrap_or_default()
+}
+
+/// A directory under `target/` for generated files.
+fn scratch(name: &str) -> Result<PathBuf, Failure> {
+    let dir = root().join("target").join(name);
+    std::fs::create_dir_all(&dir)
+        .map_err(|e| Failure(format!("cannot create {}: {e}", dir.display())))?;
+    Ok(dir)
+}
+
+/// A Python tool from `bin`, with the lint region set and no AWS profile.
+fn tool(bin: &Path, name: &str) -> Command {
+    let mut command = Command::new(bin.join(name));
+    command
+        .env("AWS_DEFAULT_REGION", LINT_REGION)
+        .env("SAM_CLI_TELEMETRY", "0")
+        .env_remove("AWS_PROFILE");
+    command
+}
+
+fn expand(sam: &Path, template: &Path, out: &Path) -> Command {
+    let mut command = tool(sam, "python");
+    command.arg("-c").arg(EXPAND).arg(template).arg(out);
+    command
+}
+
+/// The template with one reference renamed to a resource that does not exist.
+fn dangling_reference(template: &str) -> Result<String, Failure> {
+    let good = "HOCPHI_TABLE: !Ref Table\n";
+    if !template.contains(good) {
+        return Err(Failure(format!(
+            "the dangling-reference canary needs `{}` in infra/template.yaml",
+            good.trim()
+        )));
+    }
+    Ok(template.replacen(good, "HOCPHI_TABLE: !Ref NoSuchTable\n", 1))
+}
+
+/// Runs the linters over the infrastructure code; see the module docs.
+pub fn check() -> Result<(), Failure> {
+    let started = Instant::now();
+    let sam = SAM.ensure()?;
+    let checkov = CHECKOV.ensure()?;
+    let installed = started.elapsed();
+    let root = root();
+    let template = root.join("infra").join("template.yaml");
+    let waf = root.join("infra").join("policy").join("waf.yaml");
+    let out = scratch("infra")?;
+    let expanded = out.join("template.expanded.json");
+    let regions: BTreeSet<String> = deploy::provinces()?.into_iter().map(|p| p.region).collect();
+
+    step(
+        "expanding the template with the SAM translator",
+        &mut expand(&sam, &template, &expanded),
+    )?;
+    step(
+        "cfn-lint: infra/template.yaml and its expansion",
+        tool(&sam, "cfn-lint")
+            .arg("--regions")
+            .args(&regions)
+            .arg("--")
+            .arg(&template)
+            .arg(&expanded),
+    )?;
+    step(
+        "cfn-lint: infra/policy/waf.yaml (us-east-1)",
+        tool(&sam, "cfn-lint")
+            .args(["--regions", "us-east-1", "--"])
+            .arg(&waf),
+    )?;
+    step(
+        "sam validate --lint",
+        tool(&sam, "sam")
+            .args(["validate", "--lint", "--template-file"])
+            .arg(&template)
+            .current_dir(&out),
+    )?;
+    step(
+        "checkov (skips justified in .checkov.yaml)",
+        tool(&checkov, "checkov")
+            .arg("--config-file")
+            .arg(root.join(".checkov.yaml"))
+            .args(["--skip-download", "--compact", "--quiet"])
+            .args(["--framework", "cloudformation"])
+            .arg("--file")
+            .arg(&template)
+            .arg("--file")
+            .arg(&waf)
+            .current_dir(&root),
+    )?;
+
+    println!("\n==> canary: a dangling reference inside a function's environment is caught");
+    let text = std::fs::read_to_string(&template)
+        .map_err(|e| Failure(format!("cannot read {}: {e}", template.display())))?;
+    let broken = out.join("canary-dangling-reference.yaml");
+    let broken_expanded = out.join("canary-dangling-reference.json");
+    std::fs::write(&broken, dangling_reference(&text)?)
+        .map_err(|e| Failure(format!("cannot write {}: {e}", broken.display())))?;
+    let translated = expand(&sam, &broken, &broken_expanded)
+        .status()
+        .map_err(|e| Failure(format!("cannot run the SAM translator: {e}")))?;
+    let linted = tool(&sam, "cfn-lint")
+        .args(["--format", "parseable", "--"])
+        .arg(&broken_expanded)
+        .output()
+        .map_err(|e| Failure(format!("cannot run cfn-lint: {e}")))?;
+    let findings = String::from_utf8_lossy(&linted.stdout);
+    let caught = translated.success()
+        && !linted.status.success()
+        && findings.contains("E1020")
+        && findings.contains("NoSuchTable");
+    if !caught {
+        return Err(Failure(format!(
+            "the expanded template with `!Ref NoSuchTable` was not rejected by cfn-lint:\n{findings}"
+        )));
+    }
+    println!(
+        "    caught: E1020 on the expanded template ({} findings)",
+        findings.lines().count()
+    );
+    println!(
+        "\ninfrastructure checks passed in {:.1?} (tool installation {:.1?})",
+        started.elapsed(),
+        installed
+    );
+    Ok(())
+}
+
+/// Builds every function with `sam build` the way `cargo xtask deploy` does (arm64), or for
+/// x86_64 from a copy of the template when the arm64 standard library cannot be installed.
+pub fn sam_build_smoke() -> Result<(), Failure> {
+    let started = Instant::now();
+    let sam = SAM.ensure()?;
+    let cargo_lambda = CARGO_LAMBDA.ensure()?;
+    let root = root();
+    let out = scratch("sam-smoke")?;
+    let mut template = root.join("infra").join("template.yaml");
+    let arm64 = step(
+        "the arm64 Rust target (aarch64-unknown-linux-gnu)",
+        Command::new("rustup").args(["target", "add", "aarch64-unknown-linux-gnu"]),
+    );
+    if arm64.is_err() {
+        println!("    no arm64 standard library here: building for x86_64 instead");
+        let text = std::fs::read_to_string(&template)
+            .map_err(|e| Failure(format!("cannot read {}: {e}", template.display())))?;
+        let root_dir = root.to_string_lossy();
+        let x86 = text
+            .replacen("Architectures: [arm64]", "Architectures: [x86_64]", 1)
+            .replacen("CodeUri: ../", &format!("CodeUri: {root_dir}/"), 1);
+        template = out.join("template-x86_64.yaml");
+        std::fs::write(&template, x86)
+            .map_err(|e| Failure(format!("cannot write {}: {e}", template.display())))?;
+    }
+    let build = out.join("build");
+    let tools = started.elapsed();
+    let building = Instant::now();
+    step(
+        "sam build (cargo-lambda, release)",
+        sam_command(&sam, &out)
+            .env("PATH", path_with(&cargo_lambda))
+            .arg("build")
+            .arg("--template-file")
+            .arg(&template)
+            .arg("--build-dir")
+            .arg(&build),
+    )?;
+    let took = building.elapsed();
+    println!("\nfunction   bootstrap");
+    for function in [
+        "LookupFunction",
+        "CheckoutFunction",
+        "CallbackFunction",
+        "StatusFunction",
+        "ReceiptFunction",
+        "SweeperFunction",
+    ] {
+        let bootstrap = build.join(function).join("bootstrap");
+        let size = std::fs::metadata(&bootstrap)
+            .map_err(|_| Failure(format!("sam build produced no {}", bootstrap.display())))?
+            .len();
+        println!(
+            "{function:<18} {}.{} MB",
+            size / 1_000_000,
+            size % 1_000_000 / 100_000
+        );
+    }
+    println!(
+        "\nsam build smoke passed: build {took:.1?}, tools {tools:.1?} ({})",
+        if arm64.is_ok() { "arm64" } else { "x86_64" }
+    );
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_canary_breaks_exactly_one_reference_of_the_real_template() {
+        let text = std::fs::read_to_string(root().join("infra").join("template.yaml")).unwrap();
+
+        let broken = dangling_reference(&text).unwrap();
+
+        assert_eq!(broken.matches("!Ref NoSuchTable").count(), 1);
+        assert_eq!(broken.len(), text.len() + "NoSuch".len());
+    }
+
+    #[test]
+    fn every_tool_is_pinned_to_an_exact_version() {
+        for venv in [&SAM, &CHECKOV, &CARGO_LAMBDA] {
+            for pin in venv.pins {
+                assert!(pin.contains("=="), "{pin} is not pinned");
+            }
+        }
+    }
+}

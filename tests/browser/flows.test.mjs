@@ -1,0 +1,119 @@
+// A parent's paths through the page, in headless Chromium, against the local stack with its
+// demo data and VNPay simulator. Started by `cargo xtask test` (HOCPHI_BASE_URL, HOCPHI_CHROMIUM,
+// HOCPHI_SCREENSHOTS); a failing test leaves a screenshot behind.
+
+import { test, before, after } from "node:test";
+import assert from "node:assert/strict";
+import { mkdirSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { chromium } from "playwright-core";
+
+const BASE = process.env.HOCPHI_BASE_URL ?? "http://127.0.0.1:8080";
+const SHOTS = process.env.HOCPHI_SCREENSHOTS ?? join(tmpdir(), "hocphi-screenshots");
+const WAIT = { timeout: 30_000 };
+
+let browser;
+
+before(async () => {
+  browser = await chromium.launch({
+    executablePath: process.env.HOCPHI_CHROMIUM ?? "/usr/bin/chromium",
+    args: [
+      "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+      "--disable-background-networking", "--disable-component-update", "--disable-sync",
+    ],
+  });
+});
+
+after(async () => {
+  await browser?.close();
+});
+
+/** Runs `body` with a fresh phone-sized page; screenshots the page if it fails. */
+async function onPhone(name, body) {
+  const context = await browser.newContext({ viewport: { width: 360, height: 800 }, locale: "vi-VN" });
+  const page = await context.newPage();
+  try {
+    await body(page);
+  } catch (error) {
+    mkdirSync(SHOTS, { recursive: true });
+    await page.screenshot({ path: join(SHOTS, `${name}.png`), fullPage: true }).catch(() => {});
+    throw error;
+  } finally {
+    await context.close();
+  }
+}
+
+async function lookUp(page, student, code) {
+  await page.goto(`${BASE}/?student=${student}`);
+  const studentField = page.getByLabel("Mã học sinh", { exact: true });
+  await studentField.waitFor(WAIT);
+  assert.equal(await studentField.inputValue(), student, "?student= pre-fills the student code");
+  await page.getByLabel("Mã tra cứu", { exact: true }).fill(code);
+  await page.getByRole("button", { name: "Tra cứu", exact: true }).click();
+}
+
+async function payAtGateway(page, choice) {
+  await page.getByRole("checkbox").first().waitFor(WAIT);
+  for (const box of await page.getByRole("checkbox").all()) {
+    await box.check();
+  }
+  await page.locator(".button--pay").click();
+  await page.waitForURL(/\/sim\/vnpay\//, WAIT);
+  await page.getByRole("button", { name: choice }).click();
+  await page.waitForURL(/\/ket-qua/, WAIT);
+}
+
+test("a parent looks up a demo student, pays two invoices and opens the receipt", async () => {
+  await onPhone("pay-and-receipt", async (page) => {
+    await lookUp(page, "5201234567", "AB12CD34");
+    await page.getByText("Nguyễn V. A.").first().waitFor(WAIT);
+    await page.getByText("1.500.000\u00a0₫").first().waitFor(WAIT);
+    assert.equal(await page.getByRole("checkbox").count(), 2);
+
+    await payAtGateway(page, "Thanh toán thành công");
+
+    await page.getByText("Thanh toán thành công").first().waitFor(WAIT);
+    await page.getByRole("link", { name: "Xem và in biên lai" }).click();
+    await page.waitForURL(/\/bien-lai\//, WAIT);
+    await page.getByText("Biên lai thu tiền").first().waitFor(WAIT);
+    await page.getByText("Ba triệu bốn trăm mười ba nghìn sáu trăm đồng").first().waitFor(WAIT);
+    await page.getByText("3.413.600\u00a0₫").first().waitFor(WAIT);
+    assert.ok(await page.locator("svg").count() >= 1, "the receipt carries a QR code");
+  });
+});
+
+test("a failed payment says so in plain words and offers to pay again", async () => {
+  await onPhone("failure", async (page) => {
+    await lookUp(page, "5201234568", "EF56GH78");
+
+    await payAtGateway(page, /^Thất bại/);
+
+    await page.getByText("Thanh toán không thành công").first().waitFor(WAIT);
+    await page.getByText("Tài khoản không đủ số dư.").first().waitFor(WAIT);
+    await page.getByRole("link", { name: "Thanh toán lại" }).or(page.getByRole("button", { name: "Thanh toán lại" })).first().waitFor(WAIT);
+  });
+});
+
+test("a cancelled payment says it was cancelled and the invoices stay payable", async () => {
+  await onPhone("cancel", async (page) => {
+    await lookUp(page, "5201234569", "JK9MN2PQ");
+
+    await payAtGateway(page, "Hủy giao dịch");
+
+    await page.getByText("Thanh toán không thành công").first().waitFor(WAIT);
+    await page.getByText("Bạn đã huỷ giao dịch.").first().waitFor(WAIT);
+    await lookUp(page, "5201234569", "JK9MN2PQ");
+    await page.getByRole("checkbox").first().waitFor(WAIT);
+  });
+});
+
+test("a wrong lookup code gets the not-found message tied to the form", async () => {
+  await onPhone("wrong-code", async (page) => {
+    await lookUp(page, "5201234567", "ZZZZ9999");
+
+    const message = page.getByText("Không tìm thấy khoản thu nào.", { exact: false }).first();
+    await message.waitFor(WAIT);
+    assert.equal(await page.getByRole("checkbox").count(), 0);
+  });
+});
