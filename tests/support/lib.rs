@@ -209,6 +209,10 @@ pub async fn seed<S: Store>(store: &S) {
 impl<S: Store> World<S> {
     async fn over(store: S, dir: Option<tempfile::TempDir>) -> Self {
         seed(&store).await;
+        Self::wired(store, dir)
+    }
+
+    fn wired(store: S, dir: Option<tempfile::TempDir>) -> Self {
         let clock = ManualClock(Arc::new(Mutex::new(t0())));
         let sim = simulator();
         let transport = SimTransport {
@@ -342,29 +346,7 @@ pub async fn unavailable_world() -> World<DynamoStore> {
         .unwrap()
         .port();
     let client = client(Some(&format!("http://127.0.0.1:{port}"))).await;
-    let clock = ManualClock(Arc::new(Mutex::new(t0())));
-    let sim = simulator();
-    let transport = SimTransport {
-        sim: Arc::clone(&sim),
-        clock: clock.clone(),
-    };
-    let gateways = Gateways {
-        vnpay: Some(vnpay()),
-        momo: None,
-    };
-    let app = App::new(
-        DynamoStore::new(client, "nowhere"),
-        clock.clone(),
-        transport,
-        gateways,
-        Settings::new(SITE),
-    );
-    World {
-        app,
-        sim,
-        clock,
-        _dir: None,
-    }
+    World::wired(DynamoStore::new(client, "nowhere"), None)
 }
 
 /// Polls every future together on the current task and collects their outputs in order.

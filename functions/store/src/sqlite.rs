@@ -142,6 +142,12 @@ impl SqliteStore {
         self.inner.break_next_settle.store(true, Ordering::SeqCst);
     }
 
+    /// Runs an upsert of a keyed JSON body.
+    async fn put_body(&self, sql: &'static str, key: String, body: String) -> Result<()> {
+        self.write(move |tx, _| exec(tx, sql, params![key, body]).map(drop))
+            .await
+    }
+
     async fn write<T, F>(&self, work: F) -> Result<T>
     where
         T: Send + 'static,
@@ -371,17 +377,10 @@ fn issue_receipt(
 
 impl Store for SqliteStore {
     async fn upsert_school(&self, school: &School) -> Result<()> {
-        let (id, body) = (school.id.to_string(), to_json(school)?);
-        self.write(move |tx, _| {
-            exec(
-                tx,
-                "INSERT INTO schools (id, body) VALUES (?1, ?2)
-                 ON CONFLICT (id) DO UPDATE SET body = excluded.body",
-                params![id, body],
-            )?;
-            Ok(())
-        })
-        .await
+        let sql = "INSERT INTO schools (id, body) VALUES (?1, ?2)
+                   ON CONFLICT (id) DO UPDATE SET body = excluded.body";
+        self.put_body(sql, school.id.to_string(), to_json(school)?)
+            .await
     }
 
     async fn school(&self, id: &SchoolId) -> Result<Option<School>> {
@@ -391,17 +390,10 @@ impl Store for SqliteStore {
     }
 
     async fn upsert_student(&self, student: &Student) -> Result<()> {
-        let (code, body) = (student.code.to_string(), to_json(student)?);
-        self.write(move |tx, _| {
-            exec(
-                tx,
-                "INSERT INTO students (code, body) VALUES (?1, ?2)
-                 ON CONFLICT (code) DO UPDATE SET body = excluded.body",
-                params![code, body],
-            )?;
-            Ok(())
-        })
-        .await
+        let sql = "INSERT INTO students (code, body) VALUES (?1, ?2)
+                   ON CONFLICT (code) DO UPDATE SET body = excluded.body";
+        self.put_body(sql, student.code.to_string(), to_json(student)?)
+            .await
     }
 
     async fn student(&self, code: &StudentCode) -> Result<Option<Student>> {

@@ -67,6 +67,20 @@ impl Counts {
         self.ignored += other.ignored;
     }
 
+    fn add_node_line(&mut self, line: &str) {
+        let number = |prefix: &str| {
+            line.strip_prefix(prefix)
+                .and_then(|n| n.trim().parse::<u64>().ok())
+        };
+        if let Some(n) = number("# pass") {
+            self.passed += n;
+        } else if let Some(n) = number("# fail") {
+            self.failed += n;
+        } else if let Some(n) = number("# skipped") {
+            self.ignored += n;
+        }
+    }
+
     fn add_line(&mut self, line: &str) {
         let Some(rest) = line.trim().strip_prefix("test result: ") else {
             return;
@@ -89,36 +103,21 @@ impl Counts {
     }
 }
 
-/// Runs a test step, echoing its output and counting the tests it reports.
+/// Runs a test step, echoing its output and counting the tests cargo reports.
 pub fn test_step(what: &str, command: &mut Command) -> Result<Counts, Failure> {
-    use std::io::{BufRead, BufReader};
-    println!("\n==> {what}");
-    let started = Instant::now();
-    let mut child = command
-        .stdout(std::process::Stdio::piped())
-        .spawn()
-        .map_err(|e| Failure(format!("{what}: could not start {command:?}: {e}")))?;
-    let mut counts = Counts::default();
-    if let Some(stdout) = child.stdout.take() {
-        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
-            counts.add_line(&line);
-            println!("{line}");
-        }
-    }
-    let status = child.wait().map_err(|e| Failure(format!("{what}: {e}")))?;
-    if status.success() {
-        println!("    ok ({:.1?})", started.elapsed());
-        Ok(counts)
-    } else {
-        Err(Failure(format!(
-            "{what} failed ({status}): {} passed, {} failed; see the output above",
-            counts.passed, counts.failed
-        )))
-    }
+    counting_step(what, command, Counts::add_line)
 }
 
 /// Runs Node's test runner, echoing its output and counting its `# pass` / `# fail` lines.
 pub fn node_test_step(what: &str, command: &mut Command) -> Result<Counts, Failure> {
+    counting_step(what, command, Counts::add_node_line)
+}
+
+fn counting_step(
+    what: &str,
+    command: &mut Command,
+    count: fn(&mut Counts, &str),
+) -> Result<Counts, Failure> {
     use std::io::{BufRead, BufReader};
     println!("\n==> {what}");
     let started = Instant::now();
@@ -129,17 +128,7 @@ pub fn node_test_step(what: &str, command: &mut Command) -> Result<Counts, Failu
     let mut counts = Counts::default();
     if let Some(stdout) = child.stdout.take() {
         for line in BufReader::new(stdout).lines().map_while(Result::ok) {
-            let number = |prefix: &str| {
-                line.strip_prefix(prefix)
-                    .and_then(|n| n.trim().parse::<u64>().ok())
-            };
-            if let Some(n) = number("# pass") {
-                counts.passed += n;
-            } else if let Some(n) = number("# fail") {
-                counts.failed += n;
-            } else if let Some(n) = number("# skipped") {
-                counts.ignored += n;
-            }
+            count(&mut counts, &line);
             println!("{line}");
         }
     }
