@@ -69,7 +69,7 @@ const NOTICES: [Notice<'static>; 5] = [
     Notice {
         id: "NQ-2526-HK1-0001",
         student: 0,
-        term: "Học kỳ 1, năm học 2025-2026",
+        term: "Học kỳ 1",
         due: (2025, 10, 15),
         items: &[
             ("Học phí học kỳ 1", 1_500_000),
@@ -79,14 +79,14 @@ const NOTICES: [Notice<'static>; 5] = [
     Notice {
         id: "NQ-2526-BHYT-0001",
         student: 0,
-        term: "Năm học 2025-2026",
+        term: "Cả năm",
         due: (2025, 10, 31),
         items: &[("Bảo hiểm y tế học sinh (12 tháng)", 1_263_600)],
     },
     Notice {
         id: "LL-2526-HK1-0002",
         student: 1,
-        term: "Học kỳ 1, năm học 2025-2026",
+        term: "Học kỳ 1",
         due: (2025, 10, 15),
         items: &[
             ("Tiền ăn bán trú tháng 9", 720_000),
@@ -96,14 +96,14 @@ const NOTICES: [Notice<'static>; 5] = [
     Notice {
         id: "NQ-2526-HK1-0003",
         student: 2,
-        term: "Học kỳ 1, năm học 2025-2026",
+        term: "Học kỳ 1",
         due: (2025, 10, 15),
         items: &[("Học phí học kỳ 1", 1_500_000)],
     },
     Notice {
         id: "NQ-2526-HK1-0004",
         student: 2,
-        term: "Học kỳ 1, năm học 2025-2026",
+        term: "Học kỳ 1",
         due: (2025, 11, 15),
         items: &[("Tiền học thêm môn Toán", 450_000)],
     },
