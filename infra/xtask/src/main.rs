@@ -17,7 +17,7 @@ const USAGE: &str = "\
 usage: cargo xtask <task>
 
 tasks:
-  test    everything CI checks: formatting, clippy -D warnings, the wasm build of the domain, all tests
+  test    everything CI checks: fmt, clippy -D warnings, wasm build, infra checks, all tests, browser tests, sam build
   bench   the benchmarks, all or some of: store callbacks gateways import lambda
   dev     the local stack: page, API and gateway simulator on 127.0.0.1:8080
   deploy  one province: --province <config-env of infra/samconfig.toml> [--dry-run]

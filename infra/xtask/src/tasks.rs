@@ -29,7 +29,9 @@ fn toolchain() -> Result<(), Failure> {
     Ok(())
 }
 
-/// Everything CI checks.
+/// Everything CI checks: formatting, lints, the domain's wasm build, the infrastructure checks,
+/// every cargo test (DynamoDB's against moto), the page's build and browser tests, and a
+/// `sam build` of the functions.
 pub fn test() -> Result<(), Failure> {
     toolchain()?;
     step(
@@ -75,6 +77,7 @@ pub fn test() -> Result<(), Failure> {
     drop(moto);
     build_page()?;
     counts.add(crate::browser::run()?);
+    crate::infra::sam_build_smoke()?;
     println!("\nall checks passed");
     println!(
         "{} passed, {} failed, {} skipped",
