@@ -206,6 +206,21 @@ fn get_body<T: DeserializeOwned>(tx: &Transaction<'_>, sql: &str, key: &str) -> 
         .transpose()
 }
 
+/// The JSON bodies a query selects, decoded.
+fn bodies<T: DeserializeOwned>(
+    tx: &Transaction<'_>,
+    sql: &str,
+    params: impl rusqlite::Params,
+) -> Result<Vec<T>> {
+    let mut stmt = tx.prepare_cached(sql).map_err(db)?;
+    let texts = stmt
+        .query_map(params, |row| row.get::<_, String>(0))
+        .map_err(db)?
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(db)?;
+    texts.iter().map(|b| from_json(b)).collect()
+}
+
 fn load_payment(tx: &Transaction<'_>, reference: &PaymentRef) -> Result<Option<Payment>> {
     get_body(
         tx,
@@ -451,18 +466,12 @@ impl Store for SqliteStore {
     async fn open_invoices(&self, student: &StudentCode) -> Result<Vec<Invoice>> {
         let student = student.to_string();
         self.write(move |tx, _| {
-            let mut stmt = tx
-                .prepare_cached(
-                    "SELECT body FROM invoices WHERE student = ?1 AND status = 'open'
+            bodies(
+                tx,
+                "SELECT body FROM invoices WHERE student = ?1 AND status = 'open'
                      ORDER BY due_date, id",
-                )
-                .map_err(db)?;
-            let bodies = stmt
-                .query_map([student], |row| row.get::<_, String>(0))
-                .map_err(db)?
-                .collect::<Result<Vec<_>, _>>()
-                .map_err(db)?;
-            bodies.iter().map(|b| from_json(b)).collect()
+                [student],
+            )
         })
         .await
     }
@@ -620,20 +629,12 @@ impl Store for SqliteStore {
     ) -> Result<Vec<Receipt>> {
         let school = school.map(ToString::to_string);
         self.write(move |tx, _| {
-            let mut stmt = tx
-                .prepare_cached(
-                    "SELECT body FROM receipts WHERE issued_at >= ?1 AND issued_at < ?2
+            bodies(
+                tx,
+                "SELECT body FROM receipts WHERE issued_at >= ?1 AND issued_at < ?2
                      AND (?3 IS NULL OR school = ?3) ORDER BY issued_at, id",
-                )
-                .map_err(db)?;
-            let bodies = stmt
-                .query_map(params![millis(from), millis(to), school], |row| {
-                    row.get::<_, String>(0)
-                })
-                .map_err(db)?
-                .collect::<Result<Vec<_>, _>>()
-                .map_err(db)?;
-            bodies.iter().map(|b| from_json(b)).collect()
+                params![millis(from), millis(to), school],
+            )
         })
         .await
     }
@@ -645,20 +646,12 @@ impl Store for SqliteStore {
     ) -> Result<Vec<Payment>> {
         let limit = i64::try_from(limit).unwrap_or(i64::MAX);
         self.write(move |tx, _| {
-            let mut stmt = tx
-                .prepare_cached(
-                    "SELECT body FROM payments WHERE status = 'pending' AND created_at < ?1
+            bodies(
+                tx,
+                "SELECT body FROM payments WHERE status = 'pending' AND created_at < ?1
                      ORDER BY created_at, reference LIMIT ?2",
-                )
-                .map_err(db)?;
-            let bodies = stmt
-                .query_map(params![millis(before), limit], |row| {
-                    row.get::<_, String>(0)
-                })
-                .map_err(db)?
-                .collect::<Result<Vec<_>, _>>()
-                .map_err(db)?;
-            bodies.iter().map(|b| from_json(b)).collect()
+                params![millis(before), limit],
+            )
         })
         .await
     }
