@@ -9,7 +9,7 @@ use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use crate::run::{Counts, Failure, cargo, root, step, succeeds};
+use crate::run::{Counts, Failure, cargo, root, step, succeeds, target_dir};
 
 const CHROMIUM: &str = "/usr/bin/chromium";
 
@@ -67,11 +67,11 @@ fn start_server() -> Result<(Server, String), Failure> {
         .map_err(|e| Failure(format!("no free loopback port: {e}")))?;
     let data = std::env::temp_dir().join(format!("hocphi-browser-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&data);
-    let child = Command::new(root().join("target").join("debug").join("hocphi-local"))
+    let child = Command::new(target_dir().join("debug").join("hocphi-local"))
         .args(["--port", &port.to_string(), "--data"])
         .arg(&data)
         .arg("--site")
-        .arg(root().join("target").join("site"))
+        .arg(target_dir().join("site"))
         .env("RUST_LOG", "warn")
         .stdout(Stdio::null())
         .spawn()
@@ -95,7 +95,7 @@ pub fn run() -> Result<Counts, Failure> {
     chromium()?;
     npm_packages()?;
     let (server, base) = start_server()?;
-    let shots = root().join("target").join("browser-screenshots");
+    let shots = target_dir().join("browser-screenshots");
     let counts = crate::run::node_test_step(
         "browser tests (headless Chromium against the local stack)",
         Command::new("node")

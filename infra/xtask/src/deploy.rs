@@ -15,7 +15,7 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use crate::run::{Failure, root, step};
+use crate::run::{Failure, root, step, target_dir};
 
 const USAGE: &str =
     "usage: cargo xtask deploy --province <config-env of infra/samconfig.toml> [--dry-run]";
@@ -430,8 +430,8 @@ fn parse_outputs(text: &str) -> BTreeMap<String, String> {
 /// Every step of one province's deployment, through `shell`.
 pub fn deploy(shell: &mut dyn Shell, province: &Province) -> Result<(), Failure> {
     let root = root();
-    let site = root.join("target").join("site");
-    let sam_dir = root.join("target").join("sam");
+    let site = target_dir().join("site");
+    let sam_dir = target_dir().join("sam");
     let built = sam_dir.join("build");
     let tags: Vec<String> = province
         .tags

@@ -16,7 +16,7 @@ use std::process::Command;
 use std::time::Instant;
 
 use crate::deploy;
-use crate::run::{Failure, root, step};
+use crate::run::{Failure, root, step, target_dir};
 
 /// A Python tool in its own virtual environment under `.tools/<dir>`.
 struct Venv {
@@ -160,7 +160,7 @@ pub fn path_with(dir: &Path) -> OsString {
 
 /// A directory under `target/` for generated files.
 fn scratch(name: &str) -> Result<PathBuf, Failure> {
-    let dir = root().join("target").join(name);
+    let dir = target_dir().join(name);
     std::fs::create_dir_all(&dir)
         .map_err(|e| Failure(format!("cannot create {}: {e}", dir.display())))?;
     Ok(dir)

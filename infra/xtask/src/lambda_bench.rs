@@ -12,7 +12,7 @@ use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
 use crate::moto::Moto;
-use crate::run::{Failure, cargo, root, step};
+use crate::run::{Failure, cargo, step, target_dir};
 
 const TABLE: &str = "hocphi-bench";
 
@@ -208,11 +208,11 @@ pub fn run(moto: &Moto) -> Result<(), Failure> {
     }
     step("building the Lambda functions for release", &mut build)?;
     create_table(moto)?;
-    let dir = root().join("target").join("lambda-bench");
+    let dir = target_dir().join("lambda-bench");
     std::fs::create_dir_all(&dir).map_err(|e| Failure(e.to_string()))?;
     println!("\nfunction   stripped size   cold start   peak RSS   first answer");
     for (name, event) in functions() {
-        let built = root().join("target").join("release").join(name);
+        let built = target_dir().join("release").join(name);
         let stripped = dir.join(name);
         std::fs::copy(&built, &stripped).map_err(|e| Failure(format!("{name}: {e}")))?;
         step(

@@ -18,6 +18,13 @@ pub fn root() -> PathBuf {
         .unwrap_or(manifest)
 }
 
+/// Where cargo puts its builds: `CARGO_TARGET_DIR`, or `target/` in the workspace.
+pub fn target_dir() -> PathBuf {
+    std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| root().join("target"))
+}
+
 /// `cargo` as invoked by the user (respects `CARGO`).
 pub fn cargo() -> Command {
     let mut command = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()));

@@ -2,7 +2,7 @@
 
 use std::process::Command;
 
-use crate::run::{Failure, cargo, root, step, succeeds, test_step};
+use crate::run::{Failure, cargo, root, step, succeeds, target_dir, test_step};
 use crate::{lambda_bench, moto};
 
 /// Makes sure the toolchain pieces the tasks use are installed (rustfmt, clippy, the wasm target).
@@ -161,7 +161,7 @@ pub fn build_page() -> Result<(), Failure> {
         "building the page (Leptos → WebAssembly) into target/site",
         Command::new("bash")
             .arg(root().join("frontend").join("build.sh"))
-            .arg(root().join("target").join("site"))
+            .arg(target_dir().join("site"))
             .current_dir(root()),
     )
 }
