@@ -20,21 +20,10 @@ fn day(d: u32) -> NaiveDate {
 /// Lê Lợi (15/09).
 async fn paid_receipts() -> Env {
     let env = Env::new().await;
+    let [first, second] = support::nq_0001();
     let rows = [
-        row(
-            "HS0001",
-            "Nguyễn Văn An",
-            "NQ-0001",
-            "Học phí học kỳ 1",
-            "1.500.000",
-        ),
-        row(
-            "HS0001",
-            "Nguyễn Văn An",
-            "NQ-0001",
-            "Tiền ăn tháng 9",
-            "650.000",
-        ),
+        first,
+        second,
         row(
             "HS0002",
             "Lê Thị Bình",

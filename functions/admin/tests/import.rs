@@ -26,22 +26,7 @@ fn student(raw: &str) -> StudentCode {
 
 /// Two good rows (rows 2 and 3): invoice NQ-0001 of HS0001, 1.500.000 + 650.000.
 fn good() -> [String; 2] {
-    [
-        row(
-            "HS0001",
-            "Nguyễn Văn An",
-            "NQ-0001",
-            "Học phí học kỳ 1",
-            "1.500.000",
-        ),
-        row(
-            "HS0001",
-            "Nguyễn Văn An",
-            "NQ-0001",
-            "Tiền ăn tháng 9",
-            "650.000",
-        ),
-    ]
+    support::nq_0001()
 }
 
 fn full(fields: [&str; 11]) -> String {

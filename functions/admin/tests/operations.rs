@@ -15,21 +15,10 @@ use support::{Env, now, open_payment, pay, row};
 
 async fn two_invoices() -> Env {
     let env = Env::new().await;
+    let [first, second] = support::nq_0001();
     let rows = [
-        row(
-            "HS0001",
-            "Nguyễn Văn An",
-            "NQ-0001",
-            "Học phí học kỳ 1",
-            "1.500.000",
-        ),
-        row(
-            "HS0001",
-            "Nguyễn Văn An",
-            "NQ-0001",
-            "Tiền ăn tháng 9",
-            "650.000",
-        ),
+        first,
+        second,
         row(
             "HS0001",
             "Nguyễn Văn An",

@@ -112,6 +112,26 @@ pub fn row(student: &str, name: &str, invoice: &str, item: &str, amount: &str) -
 }
 
 /// Opens a Pending VNPay payment for `invoices`, live for `minutes`.
+/// Two good rows: invoice NQ-0001 of HS0001, 1.500.000 + 650.000.
+pub fn nq_0001() -> [String; 2] {
+    [
+        row(
+            "HS0001",
+            "Nguyễn Văn An",
+            "NQ-0001",
+            "Học phí học kỳ 1",
+            "1.500.000",
+        ),
+        row(
+            "HS0001",
+            "Nguyễn Văn An",
+            "NQ-0001",
+            "Tiền ăn tháng 9",
+            "650.000",
+        ),
+    ]
+}
+
 pub async fn open_payment<S: Store>(
     store: &S,
     invoices: &[&str],
