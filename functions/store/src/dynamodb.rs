@@ -452,6 +452,17 @@ impl DynamoStore {
         }
     }
 
+    /// Writes the next version of an invoice, only if the stored one is still the version
+    /// before it; `false` when a concurrent change got there first.
+    async fn put_next_version(&self, next: &Invoice) -> Result<bool> {
+        self.put_if(
+            invoice_item(next)?,
+            "#version = :read_version",
+            &[(":read_version", n(next.version - 1))],
+        )
+        .await
+    }
+
     async fn invoice_item_of(&self, id: &InvoiceId) -> Result<Option<StoredInvoice>> {
         self.get(invoice_key(id))
             .await?
@@ -683,14 +694,7 @@ impl Store for DynamoStore {
             let mut updated = invoice.clone();
             updated.status = InvoiceStatus::Open;
             updated.version = existing.invoice.version + 1;
-            if self
-                .put_if(
-                    invoice_item(&updated)?,
-                    "#version = :read_version",
-                    &[(":read_version", n(existing.invoice.version))],
-                )
-                .await?
-            {
+            if self.put_next_version(&updated).await? {
                 return Ok(UpsertOutcome::Updated);
             }
             Self::backoff(attempt).await;
@@ -742,14 +746,7 @@ impl Store for DynamoStore {
                 at: now,
             });
             voided.version += 1;
-            if self
-                .put_if(
-                    invoice_item(&voided)?,
-                    "#version = :read_version",
-                    &[(":read_version", n(existing.invoice.version))],
-                )
-                .await?
-            {
+            if self.put_next_version(&voided).await? {
                 return Ok(VoidOutcome::Voided);
             }
             Self::backoff(attempt).await;
