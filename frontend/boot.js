@@ -1,7 +1,7 @@
 /* Starts the parents' page. Until the WebAssembly app arrives, the static look-up form of
    index.html stays usable: ?student= fills the student code, a submit is remembered (the app
    looks up as soon as it mounts) and a language choice is stored for the app to read. Other
-   addresses show a loading line instead of the form. Plain ES5 apart from import(). */
+   addresses show a loading line instead of the form. Plain ES5 apart from import() and Promise. */
 (function () {
   "use strict";
   var app = document.getElementById("app");
@@ -52,7 +52,19 @@
     failed("Trình duyệt này quá cũ để tra cứu và thanh toán. Hãy cập nhật trình duyệt, hoặc mở trang bằng Chrome, Safari, Firefox hay Cốc Cốc.");
     return;
   }
-  import("/hocphi.js")
+  /* The app is fetched once the static screen has been painted: on a slow connection it then
+     does not compete with the stylesheet, and it never replaces a screen not yet shown. */
+  var shown = new Promise(function (resolve) {
+    var types = window.PerformanceObserver && PerformanceObserver.supportedEntryTypes;
+    if (!types || types.indexOf("paint") < 0) return resolve();
+    new PerformanceObserver(function (list, observer) {
+      observer.disconnect();
+      resolve();
+    }).observe({ type: "paint", buffered: true });
+    setTimeout(resolve, 3000);
+  });
+  shown
+    .then(function () { return import("/hocphi.js"); })
     .then(function (glue) { return glue.default({ module_or_path: "/hocphi_bg.wasm" }); })
     .catch(function () {
       failed("Không tải được trang. Hãy kiểm tra kết nối mạng rồi tải lại trang.");

@@ -133,8 +133,6 @@ boot_name="$(publish "$stage/min/boot.js" boot js)"
 cp "$frontend/index.html" "$stage/site/index.html"
 rewrite "$stage/site/index.html" "/style.css" "/$css_name"
 rewrite "$stage/site/index.html" "/boot.js" "/$boot_name"
-rewrite "$stage/site/index.html" "/hocphi.js" "/$js_name"
-rewrite "$stage/site/index.html" "/hocphi_bg.wasm" "/$wasm_name"
 
 step "page weight (budget: $((BUDGET_BYTES / 1024)) KiB with brotli)"
 (cd "$stage/site" && node - index.html "$boot_name" "$css_name" "$js_name" "$wasm_name") <<'EOF' |

@@ -117,3 +117,57 @@ test("a wrong lookup code gets the not-found message tied to the form", async ()
     assert.equal(await page.getByRole("checkbox").count(), 0);
   });
 });
+
+test("the static first screen is painted before the app takes it over and stays the largest paint", async () => {
+  await onPhone("first-paint", async (page) => {
+    await page.addInitScript(() => {
+      window.__paints = [];
+      new PerformanceObserver((list) => {
+        for (const entry of list.getEntries()) window.__paints.push(entry.startTime);
+      }).observe({ type: "largest-contentful-paint", buffered: true });
+      document.addEventListener("DOMContentLoaded", () => {
+        const form = document.getElementById("lookup-form");
+        new MutationObserver((_, observer) => {
+          if (!form.isConnected) {
+            window.__takenOver = performance.now();
+            observer.disconnect();
+          }
+        }).observe(document.body, { childList: true, subtree: true });
+      });
+    });
+    await page.goto(`${BASE}/?student=5201234567`);
+    await page.waitForFunction(() => window.__takenOver !== undefined, null, WAIT);
+    await page.waitForTimeout(300);
+
+    const { paints, takenOver, firstContentful } = await page.evaluate(() => ({
+      paints: window.__paints,
+      takenOver: window.__takenOver,
+      firstContentful: performance.getEntriesByName("first-contentful-paint")[0]?.startTime,
+    }));
+    assert.ok(firstContentful < takenOver, `first paint ${firstContentful} ms, app at ${takenOver} ms`);
+    assert.ok(paints.length > 0, "a largest contentful paint was reported");
+    for (const paint of paints) {
+      assert.ok(paint <= firstContentful, `a larger paint at ${paint} ms, after the first at ${firstContentful} ms`);
+    }
+  });
+});
+
+test("codes submitted in the static form before the app has loaded are looked up when it arrives", async () => {
+  await onPhone("early-submit", async (page) => {
+    let release;
+    const arrived = new Promise((resolve) => { release = resolve; });
+    await page.route("**/*.wasm", async (route) => {
+      await arrived;
+      await route.continue();
+    });
+    await page.goto(`${BASE}/?student=5201234569`);
+    await page.locator("#lookup-code").fill("JK9MN2PQ");
+    await page.getByRole("button", { name: "Tra cứu", exact: true }).click();
+    await page.getByText("Đang tải trang, sẽ tra cứu ngay khi tải xong…").waitFor(WAIT);
+
+    release();
+    await page.getByText("Lê H. C.").first().waitFor(WAIT);
+    await page.getByRole("checkbox").first().waitFor(WAIT);
+    assert.equal(await page.locator("#lookup-code").inputValue(), "JK9MN2PQ", "the typed code is kept");
+  });
+});

@@ -62,7 +62,7 @@ pub(crate) fn text_problem(err: &TextError, what: &str) -> String {
         TextError::Empty => crate::values::EMPTY.to_owned(),
         TextError::TooLong(max) => format!("{what} dài quá {max} ký tự"),
         TextError::Control => format!("{what} có ký tự điều khiển"),
-        TextError::SchoolYear => format!("{what} không hợp lệ"),
+        TextError::SchoolYear | TextError::NotMasked => format!("{what} không hợp lệ"),
     }
 }
 

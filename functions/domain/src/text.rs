@@ -17,6 +17,8 @@ pub enum TextError {
     TooLong(usize),
     #[error("a text may not contain control characters")]
     Control,
+    #[error("a name must be masked to the family name and initials")]
+    NotMasked,
     #[error("a school year is written like 2025-2026")]
     SchoolYear,
 }
@@ -77,10 +79,27 @@ impl MaskedName {
         Ok(Self(parts.join(" ")))
     }
 
-    /// Accepts a stored name; masking is idempotent, so a masked name comes back unchanged and an
-    /// unmasked one can never slip through.
+    /// Accepts a name [`MaskedName::mask`] produced, unchanged: a family name followed by
+    /// initials, or a lone initial. Anything longer than an initial after the family name is
+    /// refused, so an unmasked name can never slip in on the way back from storage or the wire.
     pub fn parse(raw: &str) -> Result<Self, TextError> {
-        Self::mask(raw)
+        let text = clean(raw, Label::MAX)?;
+        let initial = |word: &str| {
+            let mut chars = word.chars();
+            matches!((chars.next(), chars.next(), chars.next()), (Some(c), Some('.'), None) if c != '.')
+        };
+        let mut words = text.split(' ');
+        let family = words.next().unwrap_or_default();
+        let masked = if text.contains(' ') {
+            words.all(initial)
+        } else {
+            initial(family)
+        };
+        if masked {
+            Ok(Self(text))
+        } else {
+            Err(TextError::NotMasked)
+        }
     }
 
     /// The masked text.
@@ -180,9 +199,30 @@ mod tests {
     }
 
     #[test]
-    fn a_stored_name_that_is_not_masked_is_masked_on_the_way_in() {
-        let parsed: MaskedName = serde_json::from_str("\"Phạm Minh Châu\"").unwrap();
-        assert_eq!(parsed.as_str(), "Phạm M. C.");
+    fn a_masked_name_reads_back_unchanged() {
+        for name in ["Phạm M. C.", "Lê A.", "Đ.", "trần T. B. N."] {
+            let parsed: MaskedName = serde_json::from_str(&format!("\"{name}\"")).unwrap();
+            assert_eq!(parsed.as_str(), name);
+            assert_eq!(MaskedName::mask(name).unwrap(), parsed, "{name}");
+        }
+    }
+
+    #[test]
+    fn a_name_that_is_not_masked_is_refused_on_the_way_in() {
+        for raw in [
+            "Phạm Minh Châu",
+            "Phạm M. Châu",
+            "Đặng",
+            "Lê A",
+            "Lê .",
+            "Lê A..",
+            "",
+        ] {
+            assert!(
+                serde_json::from_str::<MaskedName>(&format!("\"{raw}\"")).is_err(),
+                "{raw}"
+            );
+        }
     }
 
     #[test]

@@ -672,31 +672,63 @@ fn the_site_serves_the_page_and_the_api_from_one_origin() {
 }
 
 #[test]
-fn the_page_routes_are_rewritten_to_index_html_and_assets_are_not() {
+fn the_page_routes_are_rewritten_to_index_html_and_assets_to_their_brotli_files() {
     let template = template();
     let code = template["Resources"]["SpaRoutes"]["Properties"]["FunctionCode"]
         .as_str()
         .unwrap();
     let association = &template["Resources"]["Distribution"]["Properties"]["DistributionConfig"]["DefaultCacheBehavior"]
         ["FunctionAssociations"][0];
+    let br = Some("gzip, deflate, br, zstd");
     let cases = [
-        ("/", "/index.html"),
-        ("/ket-qua", "/index.html"),
-        ("/ket-qua/", "/index.html"),
-        ("/bien-lai/BLHP251005070000ABCDEFGH", "/index.html"),
-        ("/index.html", "/index.html"),
+        ("/", None, "/index.html"),
+        ("/ket-qua", br, "/index.html"),
+        ("/ket-qua/", None, "/index.html"),
+        ("/bien-lai/BLHP251005070000ABCDEFGH", br, "/index.html"),
+        ("/index.html", br, "/index.html"),
         (
             "/hocphi-0123456789abcdef.wasm",
+            br,
+            "/hocphi-0123456789abcdef.wasm.br",
+        ),
+        (
+            "/boot-0123456789abcdef.js",
+            br,
+            "/boot-0123456789abcdef.js.br",
+        ),
+        (
+            "/style-0123456789abcdef.css",
+            Some("br"),
+            "/style-0123456789abcdef.css.br",
+        ),
+        (
+            "/hocphi-0123456789abcdef.wasm",
+            Some("gzip, deflate"),
             "/hocphi-0123456789abcdef.wasm",
         ),
-        ("/style-0123456789abcdef.css", "/style-0123456789abcdef.css"),
+        (
+            "/style-0123456789abcdef.css",
+            None,
+            "/style-0123456789abcdef.css",
+        ),
+        ("/style.css", br, "/style.css"),
+        ("/favicon.ico", br, "/favicon.ico"),
     ];
 
     assert_eq!(association["EventType"], "viewer-request");
     assert_eq!(association["FunctionARN"]["Fn::GetAtt"][0], "SpaRoutes");
-    let uris: Vec<&str> = cases.iter().map(|(uri, _)| *uri).collect();
+    let requests: Vec<serde_json::Value> = cases
+        .iter()
+        .map(|(uri, accepted, _)| match accepted {
+            Some(value) => {
+                serde_json::json!({"uri": uri, "headers": {"accept-encoding": {"value": value}}})
+            }
+            None => serde_json::json!({"uri": uri, "headers": {}}),
+        })
+        .collect();
     let script = format!(
-        "{code}\nconsole.log(JSON.stringify({uris:?}.map(u => handler({{request: {{uri: u}}}}).uri)));"
+        "{code}\nconsole.log(JSON.stringify({}.map(r => handler({{request: r}}).uri)));",
+        serde_json::Value::from(requests)
     );
     match std::process::Command::new("node")
         .arg("-e")
@@ -710,8 +742,8 @@ fn the_page_routes_are_rewritten_to_index_html_and_assets_are_not() {
                 String::from_utf8_lossy(&run.stderr)
             );
             let answered: Vec<String> = serde_json::from_slice(&run.stdout).unwrap();
-            for ((uri, expected), answer) in cases.iter().zip(&answered) {
-                assert_eq!(answer, expected, "{uri}");
+            for ((uri, accepted, expected), answer) in cases.iter().zip(&answered) {
+                assert_eq!(answer, expected, "{uri} with {accepted:?}");
             }
         }
         Err(_) => {

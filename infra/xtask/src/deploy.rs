@@ -4,7 +4,8 @@
 //! Steps: build the page (`frontend/build.sh`) and the functions (`sam build`, once for every
 //! province); deploy the province's edge stack (`infra/policy/waf.yaml`, us-east-1) and take its
 //! web ACL's ARN; `sam deploy --config-env <province>`; read the stack's outputs; upload the page
-//! (content-hashed assets cached for a year as immutable, `index.html` never without revalidation);
+//! (content-hashed assets cached for a year as immutable, each beside its brotli file, `index.html`
+//! never without revalidation);
 //! invalidate `/index.html` and `/`; print the site and IPN URLs.
 //!
 //! Invariants: a province is a config-env of `infra/samconfig.toml` and nothing else is deployed;
@@ -256,10 +257,16 @@ const HASHED: [UploadRule; 3] = [
 const IMMUTABLE: &str = "public, max-age=31536000, immutable";
 const REVALIDATE: &str = "no-cache";
 
-/// Files of the built page that are deliberately not uploaded: the build's manifest, and
-/// precompressed siblings (CloudFront compresses on the edge with gzip and brotli).
+/// Files of the built page that are deliberately not uploaded: the build's manifest, the gzip
+/// siblings and `index.html`'s brotli one (CloudFront compresses those on the edge).
 fn skipped(name: &str) -> bool {
-    name == "manifest.txt" || name.ends_with(".br") || name.ends_with(".gz")
+    name == "manifest.txt" || name == "index.html.br" || name.ends_with(".gz")
+}
+
+/// The brotli sibling `build.sh` writes for a file: the CloudFront Function hands it to browsers
+/// that accept brotli, smaller than CloudFront's own compression on the edge.
+fn brotli(name: &str) -> String {
+    format!("{name}.br")
 }
 
 /// Whether a file name carries the build's content hash (`name-<16 hex>.ext`).
@@ -274,19 +281,33 @@ fn hashed(name: &str) -> bool {
 fn check_site(dir: &Path) -> Result<(), Failure> {
     let entries = std::fs::read_dir(dir)
         .map_err(|e| Failure(format!("cannot read the built page {}: {e}", dir.display())))?;
-    let mut has_index = false;
-    for entry in entries.flatten() {
-        let name = entry.file_name().to_string_lossy().into_owned();
-        let asset = HASHED
+    let names: Vec<String> = entries
+        .flatten()
+        .map(|entry| entry.file_name().to_string_lossy().into_owned())
+        .collect();
+    let is_asset = |name: &str| {
+        HASHED
             .iter()
-            .any(|r| name.ends_with(r.pattern.trim_start_matches('*')));
+            .any(|r| name.ends_with(r.pattern.trim_start_matches('*')))
+    };
+    let mut has_index = false;
+    for name in &names {
+        let asset = is_asset(name);
+        let compressed = name
+            .strip_suffix(".br")
+            .is_some_and(|plain| is_asset(plain) && names.iter().any(|n| n == plain));
         if name == "index.html" {
             has_index = true;
-        } else if asset && !hashed(&name) {
+        } else if asset && !hashed(name) {
             return Err(Failure(format!(
                 "{name} has no content hash in its name, so it cannot be cached as immutable"
             )));
-        } else if !asset && !skipped(&name) {
+        } else if asset && !names.contains(&brotli(name)) {
+            return Err(Failure(format!(
+                "{name} has no {} beside it, which browsers taking brotli are sent",
+                brotli(name)
+            )));
+        } else if !asset && !compressed && !skipped(name) {
             return Err(Failure(format!(
                 "no upload rule for {name} (content type, cache): add one to infra/xtask/src/deploy.rs"
             )));
@@ -572,17 +593,26 @@ pub fn deploy(shell: &mut dyn Shell, province: &Province) -> Result<(), Failure>
     let bucket = format!("s3://{}", output("BucketName")?);
 
     for rule in &HASHED {
-        shell.run(
-            &format!("uploading {} (immutable)", rule.pattern),
-            aws(&province.region)
+        for (pattern, encoding) in [
+            (rule.pattern.to_owned(), None),
+            (brotli(rule.pattern), Some("br")),
+        ] {
+            let mut upload = aws(&province.region);
+            upload
                 .args(["s3", "sync"])
                 .arg(&site)
                 .arg(&bucket)
-                .args(["--exclude", "*", "--include", rule.pattern])
+                .args(["--exclude", "*", "--include", &pattern])
                 .args(["--content-type", rule.content_type])
-                .args(["--cache-control", IMMUTABLE])
-                .arg("--only-show-errors"),
-        )?;
+                .args(["--cache-control", IMMUTABLE]);
+            if let Some(encoding) = encoding {
+                upload.args(["--content-encoding", encoding]);
+            }
+            shell.run(
+                &format!("uploading {pattern} (immutable)"),
+                upload.arg("--only-show-errors"),
+            )?;
+        }
     }
     shell.run(
         "uploading index.html (always revalidated)",
@@ -748,8 +778,11 @@ mod tests {
             " deploy --config-file",
             "--region ap-southeast-1 cloudformation describe-stacks --stack-name hocphi-binh-dinh ",
             "--include '*.wasm' --content-type application/wasm --cache-control 'public, max-age=31536000, immutable'",
+            "--include '*.wasm.br' --content-type application/wasm --cache-control 'public, max-age=31536000, immutable' --content-encoding br",
             "--include '*.js'",
+            "--include '*.js.br'",
             "--include '*.css'",
+            "--include '*.css.br'",
             "s3 cp",
             "cloudfront create-invalidation --distribution-id '<DistributionId>' --paths /index.html /",
         ];
@@ -760,7 +793,7 @@ mod tests {
         let deploy = &shell.shown[6];
         assert!(deploy.contains("--config-env binh-dinh"), "{deploy}");
         assert!(deploy.contains("Province=\"binh-dinh\""), "{deploy}");
-        let index = &shell.shown[11];
+        let index = &shell.shown[14];
         assert!(index.contains("index.html"), "{index}");
         assert!(index.contains("--cache-control no-cache"), "{index}");
         assert!(index.contains("text/html; charset=utf-8"), "{index}");
@@ -779,21 +812,46 @@ mod tests {
     }
 
     #[test]
-    fn a_page_with_an_unhashed_asset_or_an_unknown_file_is_refused() {
+    fn a_page_with_an_unhashed_or_uncompressed_asset_or_an_unknown_file_is_refused() {
         let dir = std::env::temp_dir().join(format!("hocphi-site-{}", std::process::id()));
         std::fs::create_dir_all(&dir).unwrap();
         std::fs::write(dir.join("index.html"), "<!doctype html>").unwrap();
-        std::fs::write(dir.join("hocphi-0123456789abcdef.wasm"), "").unwrap();
-        std::fs::write(dir.join("manifest.txt"), "").unwrap();
+        for name in [
+            "hocphi-0123456789abcdef.wasm",
+            "hocphi-0123456789abcdef.wasm.br",
+            "hocphi-0123456789abcdef.wasm.gz",
+            "index.html.br",
+            "manifest.txt",
+        ] {
+            std::fs::write(dir.join(name), "").unwrap();
+        }
         let good = check_site(&dir);
         std::fs::write(dir.join("logo.svg"), "").unwrap();
         let unknown = check_site(&dir);
         std::fs::remove_file(dir.join("logo.svg")).unwrap();
+        std::fs::write(dir.join("style-0123456789abcdef.css"), "").unwrap();
+        let uncompressed = check_site(&dir);
+        std::fs::remove_file(dir.join("style-0123456789abcdef.css")).unwrap();
+        std::fs::write(dir.join("stale-0123456789abcdef.js.br"), "").unwrap();
+        let orphan = check_site(&dir);
+        std::fs::remove_file(dir.join("stale-0123456789abcdef.js.br")).unwrap();
         std::fs::write(dir.join("boot.js"), "").unwrap();
         let unhashed = check_site(&dir);
         std::fs::remove_dir_all(&dir).unwrap();
 
         assert!(good.is_ok(), "{good:?}");
+        assert!(
+            uncompressed
+                .unwrap_err()
+                .0
+                .contains("style-0123456789abcdef.css has no style-0123456789abcdef.css.br")
+        );
+        assert!(
+            orphan
+                .unwrap_err()
+                .0
+                .contains("no upload rule for stale-0123456789abcdef.js.br")
+        );
         assert!(
             unknown
                 .unwrap_err()
