@@ -175,16 +175,14 @@ pub fn take_static_screen() -> Option<(HtmlElement, StaticForm)> {
     };
     let active = document.active_element().map(|e| e.id());
     let form = StaticForm {
-        student: value("student-code"),
-        code: value("lookup-code"),
+        student: value(Field::Student.id()),
+        code: value(Field::Code.id()),
         submitted: document
             .get_element_by_id("lookup-form")
             .is_some_and(|f| f.has_attribute("data-submitted")),
-        focused: match active.as_deref() {
-            Some("student-code") => Some(Field::Student),
-            Some("lookup-code") => Some(Field::Code),
-            _ => None,
-        },
+        focused: [Field::Student, Field::Code]
+            .into_iter()
+            .find(|field| active.as_deref() == Some(field.id())),
     };
     root.set_inner_html("");
     Some((root, form))

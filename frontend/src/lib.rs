@@ -25,13 +25,18 @@ pub mod status;
 pub use app::App;
 
 /// Replaces the static first screen of `index.html` with the app, carrying over what the parent
-/// typed while the WebAssembly loaded.
+/// typed while the WebAssembly loaded and, in the same task, the keyboard focus, so that no
+/// keystroke lands between the two screens.
 pub fn start() {
     use leptos::prelude::*;
 
     match browser::take_static_screen() {
         Some((root, typed)) => {
-            leptos::mount::mount_to(root, move || view! { <App typed/> }).forget()
+            let focused = typed.focused;
+            leptos::mount::mount_to(root, move || view! { <App typed/> }).forget();
+            if let Some(field) = focused {
+                browser::focus(field.id());
+            }
         }
         None => {
             leptos::mount::mount_to_body(|| view! { <App typed=browser::StaticForm::default()/> })

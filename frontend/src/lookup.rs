@@ -54,6 +54,16 @@ pub enum Field {
     Code,
 }
 
+impl Field {
+    /// The id of the field's input, the same in `index.html` and in the app.
+    pub fn id(self) -> &'static str {
+        match self {
+            Self::Student => "student-code",
+            Self::Code => "lookup-code",
+        }
+    }
+}
+
 impl FieldProblem {
     /// The sentence that tells the parent how to fix the field.
     pub fn message(self, field: Field) -> Text {

@@ -171,3 +171,35 @@ test("codes submitted in the static form before the app has loaded are looked up
     assert.equal(await page.locator("#lookup-code").inputValue(), "JK9MN2PQ", "the typed code is kept");
   });
 });
+
+test("a parent typing while the app takes over keeps the field, the focus and every key", async () => {
+  await onPhone("typing-through", async (page) => {
+    let release;
+    const arrived = new Promise((resolve) => { release = resolve; });
+    await page.route("**/*.wasm", async (route) => {
+      await arrived;
+      await route.continue();
+    });
+    await page.addInitScript(() => {
+      document.addEventListener("DOMContentLoaded", () => {
+        const form = document.getElementById("lookup-form");
+        new MutationObserver((_, observer) => {
+          if (!form.isConnected) {
+            window.__focusAtTakeover = document.activeElement?.id ?? "";
+            observer.disconnect();
+          }
+        }).observe(document.body, { childList: true, subtree: true });
+      });
+    });
+    await page.goto(`${BASE}/?student=5201234568`);
+    await page.locator("#lookup-code").click();
+    await page.keyboard.type("EF56");
+
+    release();
+    await page.waitForFunction(() => window.__focusAtTakeover !== undefined, null, WAIT);
+    await page.keyboard.type("GH78");
+
+    assert.equal(await page.evaluate(() => window.__focusAtTakeover), "lookup-code", "focus moves with the field at once");
+    assert.equal(await page.locator("#lookup-code").inputValue(), "EF56GH78");
+  });
+});

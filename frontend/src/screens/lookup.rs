@@ -80,17 +80,17 @@ pub fn LookupScreen(
         Err(problems) => {
             errors.set(problems);
             let first = if problems.student.is_some() {
-                "student-code"
+                Field::Student
             } else {
-                "lookup-code"
+                Field::Code
             };
-            browser::focus(first);
+            browser::focus(first.id());
         }
     };
     let change_student = Callback::new(move |()| {
         input.update(|i| i.code.clear());
         editing.set(true);
-        request_animation_frame(|| browser::focus("student-code"));
+        request_animation_frame(|| browser::focus(Field::Student.id()));
     });
     let reload = Callback::new(move |()| {
         if let Some((query, _)) = found.get_untracked() {
@@ -99,16 +99,9 @@ pub fn LookupScreen(
     });
     let retry = Callback::new(move |()| submit());
 
-    request_animation_frame(move || {
-        match typed.focused {
-            Some(Field::Student) => browser::focus("student-code"),
-            Some(Field::Code) => browser::focus("lookup-code"),
-            None => {}
-        }
-        if typed.submitted {
-            submit();
-        }
-    });
+    if typed.submitted {
+        request_animation_frame(submit);
+    }
 
     let field_error = move |field: Field| {
         move || {
