@@ -203,3 +203,30 @@ test("a parent typing while the app takes over keeps the field, the focus and ev
     assert.equal(await page.locator("#lookup-code").inputValue(), "EF56GH78");
   });
 });
+
+test("back from the gateway, paying again reopens the same payment instead of making a second", async () => {
+  await onPhone("back-from-gateway", async (page) => {
+    const reference = () => new URL(page.url()).searchParams.get("vnp_TxnRef");
+    await lookUp(page, "5201234569", "JK9MN2PQ");
+    await page.getByRole("checkbox").first().waitFor(WAIT);
+    for (const box of await page.getByRole("checkbox").all()) await box.check();
+    await page.locator(".button--pay").click();
+    await page.waitForURL(/\/sim\/vnpay\//, WAIT);
+    const first = reference();
+    assert.match(first ?? "", /^HP\d{12}[A-Z2-9]{8}$/);
+
+    await page.goBack();
+    const pay = page.locator(".button--pay");
+    const form = page.getByLabel("Mã tra cứu", { exact: true });
+    await pay.or(form).first().waitFor(WAIT);
+    if (!(await pay.isVisible())) {
+      await lookUp(page, "5201234569", "JK9MN2PQ");
+      await page.getByRole("checkbox").first().waitFor(WAIT);
+      for (const box of await page.getByRole("checkbox").all()) await box.check();
+    }
+    assert.ok(await pay.isEnabled(), "the pay button is not left busy");
+    await pay.click();
+    await page.waitForURL(/\/sim\/vnpay\//, WAIT);
+    assert.equal(reference(), first);
+  });
+});
