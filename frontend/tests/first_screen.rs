@@ -3,6 +3,7 @@
 //! parent typed by those ids; and `build.sh` rewrites exactly the asset paths checked here.
 
 use hocphi_frontend::i18n::{Lang, Text};
+use hocphi_frontend::lookup::Field;
 
 const INDEX: &str = include_str!("../index.html");
 const BOOT: &str = include_str!("../boot.js");
@@ -35,9 +36,9 @@ fn the_static_form_has_the_ids_the_app_reads_back() {
         "app",
         "main",
         "lookup-form",
-        "student-code",
+        Field::Student.id(),
         "student-code-hint",
-        "lookup-code",
+        Field::Code.id(),
         "lookup-code-hint",
         "boot-status",
     ] {
