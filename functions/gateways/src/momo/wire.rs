@@ -1,8 +1,8 @@
 //! MoMo AIO v2 on the wire: request and notification bodies with MoMo's own field names, and the
 //! `resultCode` table.
 //!
-//! Invariants: JSON structs rename each field to MoMo's verbatim camelCase name and reject
-//! duplicated fields; the result-code enum lists each code of MoMo's table once, decides
+//! Invariants: JSON structs carry MoMo's verbatim camelCase names (`rename_all`), an absent
+//! optional field reads as `None`, and a duplicated field is rejected; the result-code enum lists each code of MoMo's table once, decides
 //! "final?" once, and keeps an unknown code as `Other`.
 
 use std::borrow::Cow;
@@ -36,23 +36,16 @@ impl Number {
 
 /// The body of `POST /v2/gateway/api/create`.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 pub struct CreateRequest {
-    #[serde(rename = "partnerCode")]
     pub partner_code: String,
-    #[serde(rename = "requestId")]
     pub request_id: String,
     pub amount: u64,
-    #[serde(rename = "orderId")]
     pub order_id: String,
-    #[serde(rename = "orderInfo")]
     pub order_info: String,
-    #[serde(rename = "redirectUrl")]
     pub redirect_url: String,
-    #[serde(rename = "ipnUrl")]
     pub ipn_url: String,
-    #[serde(rename = "requestType")]
     pub request_type: String,
-    #[serde(rename = "extraData")]
     pub extra_data: String,
     pub lang: String,
     pub signature: String,
@@ -60,61 +53,42 @@ pub struct CreateRequest {
 
 /// MoMo's answer to a create request.
 #[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "camelCase")]
 pub struct CreateResponse {
-    #[serde(rename = "partnerCode", default)]
     pub partner_code: Option<String>,
-    #[serde(rename = "orderId", default)]
     pub order_id: Option<String>,
-    #[serde(default)]
     pub amount: Option<Number>,
-    #[serde(rename = "resultCode")]
     pub result_code: Number,
-    #[serde(default)]
     pub message: Option<String>,
-    #[serde(rename = "payUrl", default)]
     pub pay_url: Option<String>,
 }
 
 /// The body of MoMo's IPN (and the parameters of its redirect). Missing fields count as empty,
 /// as in MoMo's own samples; the signature decides whether that is acceptable.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "camelCase")]
 pub struct Ipn {
-    #[serde(rename = "partnerCode", default)]
     pub partner_code: Option<String>,
-    #[serde(rename = "orderId", default)]
     pub order_id: Option<String>,
-    #[serde(rename = "requestId", default)]
     pub request_id: Option<String>,
-    #[serde(default)]
     pub amount: Option<Number>,
-    #[serde(rename = "orderInfo", default)]
     pub order_info: Option<String>,
-    #[serde(rename = "orderType", default)]
     pub order_type: Option<String>,
-    #[serde(rename = "transId", default)]
     pub trans_id: Option<Number>,
-    #[serde(rename = "resultCode", default)]
     pub result_code: Option<Number>,
-    #[serde(default)]
     pub message: Option<String>,
-    #[serde(rename = "payType", default)]
     pub pay_type: Option<String>,
-    #[serde(rename = "responseTime", default)]
     pub response_time: Option<Number>,
-    #[serde(rename = "extraData", default)]
     pub extra_data: Option<String>,
-    #[serde(default)]
     pub signature: Option<String>,
 }
 
 /// The body of `POST /v2/gateway/api/query`.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 pub struct QueryRequest {
-    #[serde(rename = "partnerCode")]
     pub partner_code: String,
-    #[serde(rename = "requestId")]
     pub request_id: String,
-    #[serde(rename = "orderId")]
     pub order_id: String,
     pub lang: String,
     pub signature: String,
@@ -122,18 +96,13 @@ pub struct QueryRequest {
 
 /// MoMo's answer to a status query.
 #[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "camelCase")]
 pub struct QueryResponse {
-    #[serde(rename = "partnerCode", default)]
     pub partner_code: Option<String>,
-    #[serde(rename = "orderId", default)]
     pub order_id: Option<String>,
-    #[serde(default)]
     pub amount: Option<Number>,
-    #[serde(rename = "transId", default)]
     pub trans_id: Option<Number>,
-    #[serde(rename = "resultCode")]
     pub result_code: Number,
-    #[serde(rename = "responseTime", default)]
     pub response_time: Option<Number>,
 }
 
