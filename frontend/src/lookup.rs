@@ -45,6 +45,22 @@ impl FieldErrors {
     pub fn is_empty(&self) -> bool {
         self.student.is_none() && self.code.is_none()
     }
+
+    /// The problem of one field.
+    pub fn of(&self, field: Field) -> Option<FieldProblem> {
+        match field {
+            Field::Student => self.student,
+            Field::Code => self.code,
+        }
+    }
+
+    /// Forgets the problem of one field (the parent is typing in it again).
+    pub fn clear(&mut self, field: Field) {
+        match field {
+            Field::Student => self.student = None,
+            Field::Code => self.code = None,
+        }
+    }
 }
 
 /// Which field a message is about.
@@ -54,12 +70,62 @@ pub enum Field {
     Code,
 }
 
+/// How a field is shown; the same in `index.html` and in the app.
 impl Field {
-    /// The id of the field's input, the same in `index.html` and in the app.
+    /// The id of the field's input.
     pub fn id(self) -> &'static str {
         match self {
             Self::Student => "student-code",
             Self::Code => "lookup-code",
+        }
+    }
+
+    /// The id of the help text under the label.
+    pub fn hint_id(self) -> &'static str {
+        match self {
+            Self::Student => "student-code-hint",
+            Self::Code => "lookup-code-hint",
+        }
+    }
+
+    /// The id of the error message, while there is one.
+    pub fn error_id(self) -> &'static str {
+        match self {
+            Self::Student => "student-code-error",
+            Self::Code => "lookup-code-error",
+        }
+    }
+
+    /// The form name of the input. The lookup code has none, so that a form sent without
+    /// script can never put it in an address.
+    pub fn form_name(self) -> Option<&'static str> {
+        match self {
+            Self::Student => Some("student"),
+            Self::Code => None,
+        }
+    }
+
+    /// What the phone keyboard's enter key says: go on to the code, or search.
+    pub fn enter_key_hint(self) -> &'static str {
+        match self {
+            Self::Student => "next",
+            Self::Code => "search",
+        }
+    }
+
+    /// The label.
+    pub fn label(self) -> Text {
+        match self {
+            Self::Student => Text::StudentCodeLabel,
+            Self::Code => Text::LookupCodeLabel,
+        }
+    }
+
+    /// The help text: where the code is printed.
+    pub fn help(self) -> Text {
+        match self {
+            Self::Student => Text::StudentCodeHelp,
+            Self::Code => Text::LookupCodeHelp,
         }
     }
 }
@@ -110,6 +176,22 @@ fn check<T>(
 }
 
 impl LookupInput {
+    /// What is typed in one field.
+    pub fn of(&self, field: Field) -> &str {
+        match field {
+            Field::Student => &self.student,
+            Field::Code => &self.code,
+        }
+    }
+
+    /// Replaces what is typed in one field.
+    pub fn set(&mut self, field: Field, typed: String) {
+        match field {
+            Field::Student => self.student = typed,
+            Field::Code => self.code = typed,
+        }
+    }
+
     /// Checks both fields at once, so the parent sees every problem in one go.
     pub fn parse(&self) -> Result<LookupQuery, FieldErrors> {
         match (

@@ -37,15 +37,36 @@ fn the_static_form_has_the_ids_the_app_reads_back() {
         "main",
         "lookup-form",
         Field::Student.id(),
-        "student-code-hint",
+        Field::Student.hint_id(),
         Field::Code.id(),
-        "lookup-code-hint",
+        Field::Code.hint_id(),
         "boot-status",
     ] {
         assert!(
             INDEX.contains(&format!(r#"id="{id}""#)),
             "index.html lacks #{id}"
         );
+    }
+}
+
+#[test]
+fn the_static_inputs_are_named_and_keyed_as_the_apps() {
+    for field in [Field::Student, Field::Code] {
+        let input = INDEX
+            .split("<input")
+            .find(|input| input.contains(&format!(r#"id="{}""#, field.id())))
+            .expect("the field's input");
+        let tag = &input[..input.find('>').expect("a closed tag")];
+        let name = field.form_name().map(|name| format!(r#"name="{name}""#));
+        assert_eq!(tag.contains("name="), name.is_some(), "{field:?}: {tag}");
+        assert!(
+            name.is_none_or(|name| tag.contains(&name)),
+            "{field:?}: {tag}"
+        );
+        let key = format!(r#"enterkeyhint="{}""#, field.enter_key_hint());
+        assert!(tag.contains(&key), "{field:?}: {tag}");
+        let hint = format!(r#"aria-describedby="{}""#, field.hint_id());
+        assert!(tag.contains(&hint), "{field:?}: {tag}");
     }
 }
 

@@ -103,47 +103,49 @@ pub fn LookupScreen(
         request_animation_frame(submit);
     }
 
-    let field_error = move |field: Field| {
-        move || {
-            let problem = errors.with(|e| match field {
-                Field::Student => e.student,
-                Field::Code => e.code,
-            });
-            let id = match field {
-                Field::Student => "student-code-error",
-                Field::Code => "lookup-code-error",
-            };
-            problem.map(|p| {
-                view! { <p class="field__error" id=id>{t(p.message(field))}</p> }
-            })
-        }
-    };
     let described_by = move |field: Field| {
         move || {
-            let (hint, error, problem) = match field {
-                Field::Student => (
-                    "student-code-hint",
-                    "student-code-error",
-                    errors.get().student,
-                ),
-                Field::Code => ("lookup-code-hint", "lookup-code-error", errors.get().code),
-            };
             ids(&[
-                Some(hint),
-                problem.map(|_| error),
+                Some(field.hint_id()),
+                errors.with(|e| e.of(field)).map(|_| field.error_id()),
                 failure.with(Option::is_some).then_some("lookup-error"),
             ])
         }
     };
     let invalid = move |field: Field| {
         move || {
-            let problem = errors.with(|e| match field {
-                Field::Student => e.student.is_some(),
-                Field::Code => e.code.is_some(),
-            });
+            let problem = errors.with(|e| e.of(field).is_some());
             let refused =
                 failure.with(|f| f.as_ref().and_then(ClientError::code) == Some("not_found"));
             (problem || refused).then_some("true")
+        }
+    };
+    let code_field = move |field: Field| {
+        view! {
+            <div class="field">
+                <label for=field.id()>{t(field.label())}</label>
+                <p class="hint" id=field.hint_id()>{t(field.help())}</p>
+                {move || errors.with(|e| e.of(field)).map(|problem| view! {
+                    <p class="field__error" id=field.error_id()>{t(problem.message(field))}</p>
+                })}
+                <input
+                    id=field.id()
+                    name=field.form_name()
+                    type="text"
+                    autocomplete="off"
+                    autocapitalize="characters"
+                    spellcheck="false"
+                    enterkeyhint=field.enter_key_hint()
+                    maxlength="32"
+                    aria-describedby=described_by(field)
+                    aria-invalid=invalid(field)
+                    prop:value=move || input.with(|i| i.of(field).to_owned())
+                    on:input=move |ev| {
+                        input.update(|i| i.set(field, event_target_value(&ev)));
+                        errors.update(|e| e.clear(field));
+                    }
+                />
+            </div>
         }
     };
 
@@ -164,49 +166,8 @@ pub fn LookupScreen(
                     }
                 }
             >
-                <div class="field">
-                    <label for="student-code">{t(Text::StudentCodeLabel)}</label>
-                    <p class="hint" id="student-code-hint">{t(Text::StudentCodeHelp)}</p>
-                    {field_error(Field::Student)}
-                    <input
-                        id="student-code"
-                        name="student"
-                        type="text"
-                        autocomplete="off"
-                        autocapitalize="characters"
-                        spellcheck="false"
-                        enterkeyhint="next"
-                        maxlength="32"
-                        aria-describedby=described_by(Field::Student)
-                        aria-invalid=invalid(Field::Student)
-                        prop:value=move || input.with(|i| i.student.clone())
-                        on:input=move |ev| {
-                            input.update(|i| i.student = event_target_value(&ev));
-                            errors.update(|e| e.student = None);
-                        }
-                    />
-                </div>
-                <div class="field">
-                    <label for="lookup-code">{t(Text::LookupCodeLabel)}</label>
-                    <p class="hint" id="lookup-code-hint">{t(Text::LookupCodeHelp)}</p>
-                    {field_error(Field::Code)}
-                    <input
-                        id="lookup-code"
-                        type="text"
-                        autocomplete="off"
-                        autocapitalize="characters"
-                        spellcheck="false"
-                        enterkeyhint="search"
-                        maxlength="32"
-                        aria-describedby=described_by(Field::Code)
-                        aria-invalid=invalid(Field::Code)
-                        prop:value=move || input.with(|i| i.code.clone())
-                        on:input=move |ev| {
-                            input.update(|i| i.code = event_target_value(&ev));
-                            errors.update(|e| e.code = None);
-                        }
-                    />
-                </div>
+                {code_field(Field::Student)}
+                {code_field(Field::Code)}
                 {move || failure.get().map(|error| view! {
                     <ErrorNotice error id="lookup-error" retry/>
                 })}
