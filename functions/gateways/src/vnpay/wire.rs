@@ -1,11 +1,52 @@
 //! VNPay 2.1.0 on the wire: parameter names, fixed values, result codes and JSON bodies, spelled
 //! exactly as VNPay spells them.
 //!
-//! Invariants: every code enum lists each documented code once, maps it both ways through one
-//! `as_str`, and keeps an unknown code as `Other` so it is never mistaken for a known one; JSON
+//! Invariants: every code enum is declared from one table (`vnpay_codes!`) that lists each
+//! documented code once and maps it both ways, and keeps an unknown code as `Other` so it is
+//! never mistaken for a known one; JSON
 //! structs rename each field to its verbatim `vnp_*` name and reject duplicated fields.
 
 use serde::{Deserialize, Serialize};
+
+/// Declares a VNPay code enum from one table: each documented code once with its wire text,
+/// `Other` for anything else, and `KNOWN`, `as_str` and `parse` derived from that table.
+macro_rules! vnpay_codes {
+    (
+        $(#[$meta:meta])*
+        pub enum $name:ident ($what:literal, otherwise $other:literal) {
+            $( $(#[$doc:meta])* $variant:ident = $code:literal, )+
+        }
+    ) => {
+        $(#[$meta])*
+        #[derive(Clone, Debug, PartialEq, Eq, Hash)]
+        pub enum $name {
+            $( $(#[$doc])* $variant, )+
+            #[doc = $other]
+            Other(String),
+        }
+
+        impl $name {
+            #[doc = concat!("Every documented ", $what, ".")]
+            pub const KNOWN: [$name; [$($code),+].len()] = [$(Self::$variant),+];
+
+            #[doc = concat!("The ", $what, " as VNPay writes it.")]
+            pub fn as_str(&self) -> &str {
+                match self {
+                    $(Self::$variant => $code,)+
+                    Self::Other(code) => code,
+                }
+            }
+
+            #[doc = concat!("Reads a ", $what, "; an undocumented one is kept as `Other`.")]
+            pub fn parse(raw: &str) -> Self {
+                match raw {
+                    $($code => Self::$variant,)+
+                    other => Self::Other(other.to_owned()),
+                }
+            }
+        }
+    };
+}
 
 /// The API version hocphi speaks.
 pub const VERSION: &str = "2.1.0";
@@ -48,89 +89,39 @@ pub mod field {
     pub const VERSION: &str = "vnp_Version";
 }
 
-/// `vnp_ResponseCode` of an IPN or a return URL: how the parent's attempt ended.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-pub enum ResponseCode {
-    /// 00
-    Success,
-    /// 07: debited, but flagged as suspicious; the merchant approves or denies it at VNPay.
-    DebitedSuspicious,
-    /// 09: card or account not registered for internet banking.
-    NotRegisteredForInternetBanking,
-    /// 10: card or account verification failed more than 3 times.
-    VerificationFailedTooOften,
-    /// 11: the time to pay ran out.
-    PaymentTimedOut,
-    /// 12: card or account locked.
-    CardLocked,
-    /// 13: wrong one-time password.
-    WrongOtp,
-    /// 24: the parent cancelled.
-    CustomerCancelled,
-    /// 51: insufficient balance.
-    InsufficientBalance,
-    /// 65: daily limit exceeded.
-    DailyLimitExceeded,
-    /// 75: the bank is under maintenance.
-    BankMaintenance,
-    /// 79: wrong payment password too many times.
-    WrongPasswordTooOften,
-    /// 99: any other error.
-    OtherError,
-    /// A code VNPay did not document: never a success.
-    Other(String),
+vnpay_codes! {
+    /// `vnp_ResponseCode` of an IPN or a return URL: how the parent's attempt ended.
+    pub enum ResponseCode ("code", otherwise "A code VNPay did not document: never a success.") {
+        /// 00
+        Success = "00",
+        /// 07: debited, but flagged as suspicious; the merchant approves or denies it at VNPay.
+        DebitedSuspicious = "07",
+        /// 09: card or account not registered for internet banking.
+        NotRegisteredForInternetBanking = "09",
+        /// 10: card or account verification failed more than 3 times.
+        VerificationFailedTooOften = "10",
+        /// 11: the time to pay ran out.
+        PaymentTimedOut = "11",
+        /// 12: card or account locked.
+        CardLocked = "12",
+        /// 13: wrong one-time password.
+        WrongOtp = "13",
+        /// 24: the parent cancelled.
+        CustomerCancelled = "24",
+        /// 51: insufficient balance.
+        InsufficientBalance = "51",
+        /// 65: daily limit exceeded.
+        DailyLimitExceeded = "65",
+        /// 75: the bank is under maintenance.
+        BankMaintenance = "75",
+        /// 79: wrong payment password too many times.
+        WrongPasswordTooOften = "79",
+        /// 99: any other error.
+        OtherError = "99",
+    }
 }
 
 impl ResponseCode {
-    /// Every documented code.
-    pub const KNOWN: [ResponseCode; 13] = [
-        Self::Success,
-        Self::DebitedSuspicious,
-        Self::NotRegisteredForInternetBanking,
-        Self::VerificationFailedTooOften,
-        Self::PaymentTimedOut,
-        Self::CardLocked,
-        Self::WrongOtp,
-        Self::CustomerCancelled,
-        Self::InsufficientBalance,
-        Self::DailyLimitExceeded,
-        Self::BankMaintenance,
-        Self::WrongPasswordTooOften,
-        Self::OtherError,
-    ];
-
-    /// [`ResponseCode::KNOWN`] in static memory, for parsing without building the array.
-    const KNOWN_STATIC: &'static [ResponseCode; 13] = &Self::KNOWN;
-
-    /// The code as VNPay writes it.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Success => "00",
-            Self::DebitedSuspicious => "07",
-            Self::NotRegisteredForInternetBanking => "09",
-            Self::VerificationFailedTooOften => "10",
-            Self::PaymentTimedOut => "11",
-            Self::CardLocked => "12",
-            Self::WrongOtp => "13",
-            Self::CustomerCancelled => "24",
-            Self::InsufficientBalance => "51",
-            Self::DailyLimitExceeded => "65",
-            Self::BankMaintenance => "75",
-            Self::WrongPasswordTooOften => "79",
-            Self::OtherError => "99",
-            Self::Other(code) => code,
-        }
-    }
-
-    /// Reads a code; an undocumented one is kept as [`ResponseCode::Other`].
-    pub fn parse(raw: &str) -> Self {
-        Self::KNOWN_STATIC
-            .iter()
-            .find(|code| code.as_str() == raw)
-            .cloned()
-            .unwrap_or_else(|| Self::Other(raw.to_owned()))
-    }
-
     /// What the code means, in Vietnamese, for pages a parent sees.
     pub fn meaning_vi(&self) -> &'static str {
         match self {
@@ -155,130 +146,52 @@ impl ResponseCode {
     }
 }
 
-/// `vnp_TransactionStatus`: the state of the transaction at VNPay.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-pub enum TransactionStatus {
-    /// 00
-    Success,
-    /// 01: not completed.
-    NotCompleted,
-    /// 02: failed.
-    Error,
-    /// 04: reversed (debited at the bank, not successful at VNPay).
-    Reversed,
-    /// 05: VNPay is processing a refund.
-    RefundProcessing,
-    /// 06: refund request sent to the bank.
-    RefundSentToBank,
-    /// 07: suspected fraud.
-    SuspectedFraud,
-    /// 09: refund rejected.
-    RefundRejected,
-    /// A status VNPay did not document: never a success.
-    Other(String),
-}
-
-impl TransactionStatus {
-    /// Every documented status.
-    pub const KNOWN: [TransactionStatus; 8] = [
-        Self::Success,
-        Self::NotCompleted,
-        Self::Error,
-        Self::Reversed,
-        Self::RefundProcessing,
-        Self::RefundSentToBank,
-        Self::SuspectedFraud,
-        Self::RefundRejected,
-    ];
-
-    /// [`TransactionStatus::KNOWN`] in static memory, for parsing without building the array.
-    const KNOWN_STATIC: &'static [TransactionStatus; 8] = &Self::KNOWN;
-
-    /// The status as VNPay writes it.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Success => "00",
-            Self::NotCompleted => "01",
-            Self::Error => "02",
-            Self::Reversed => "04",
-            Self::RefundProcessing => "05",
-            Self::RefundSentToBank => "06",
-            Self::SuspectedFraud => "07",
-            Self::RefundRejected => "09",
-            Self::Other(code) => code,
-        }
-    }
-
-    /// Reads a status; an undocumented one is kept as [`TransactionStatus::Other`].
-    pub fn parse(raw: &str) -> Self {
-        Self::KNOWN_STATIC
-            .iter()
-            .find(|status| status.as_str() == raw)
-            .cloned()
-            .unwrap_or_else(|| Self::Other(raw.to_owned()))
+vnpay_codes! {
+    /// `vnp_TransactionStatus`: the state of the transaction at VNPay.
+    pub enum TransactionStatus ("status", otherwise "A status VNPay did not document: never a success.") {
+        /// 00
+        Success = "00",
+        /// 01: not completed.
+        NotCompleted = "01",
+        /// 02: failed.
+        Error = "02",
+        /// 04: reversed (debited at the bank, not successful at VNPay).
+        Reversed = "04",
+        /// 05: VNPay is processing a refund.
+        RefundProcessing = "05",
+        /// 06: refund request sent to the bank.
+        RefundSentToBank = "06",
+        /// 07: suspected fraud.
+        SuspectedFraud = "07",
+        /// 09: refund rejected.
+        RefundRejected = "09",
     }
 }
 
-/// `vnp_ResponseCode` of a querydr answer: whether the *query* worked (the payment's own state is
-/// in `vnp_TransactionStatus`).
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-pub enum QueryResponseCode {
-    /// 00
-    Success,
-    /// 02: the TmnCode is not valid.
-    InvalidMerchant,
-    /// 03: the request is not well-formed.
-    InvalidFormat,
-    /// 91: no such transaction.
-    NotFound,
-    /// 94: the same request was sent within VNPay's time limit.
-    DuplicateRequest,
-    /// 97: the request's checksum is wrong.
-    InvalidChecksum,
-    /// 99: any other error.
-    OtherError,
-    /// An undocumented code.
-    Other(String),
+impl TransactionStatus {}
+
+vnpay_codes! {
+    /// `vnp_ResponseCode` of a querydr answer: whether the *query* worked (the payment's own state is
+    /// in `vnp_TransactionStatus`).
+    pub enum QueryResponseCode ("code", otherwise "An undocumented code.") {
+        /// 00
+        Success = "00",
+        /// 02: the TmnCode is not valid.
+        InvalidMerchant = "02",
+        /// 03: the request is not well-formed.
+        InvalidFormat = "03",
+        /// 91: no such transaction.
+        NotFound = "91",
+        /// 94: the same request was sent within VNPay's time limit.
+        DuplicateRequest = "94",
+        /// 97: the request's checksum is wrong.
+        InvalidChecksum = "97",
+        /// 99: any other error.
+        OtherError = "99",
+    }
 }
 
 impl QueryResponseCode {
-    /// Every documented code.
-    pub const KNOWN: [QueryResponseCode; 7] = [
-        Self::Success,
-        Self::InvalidMerchant,
-        Self::InvalidFormat,
-        Self::NotFound,
-        Self::DuplicateRequest,
-        Self::InvalidChecksum,
-        Self::OtherError,
-    ];
-
-    /// [`QueryResponseCode::KNOWN`] in static memory, for parsing without building the array.
-    const KNOWN_STATIC: &'static [QueryResponseCode; 7] = &Self::KNOWN;
-
-    /// The code as VNPay writes it.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Success => "00",
-            Self::InvalidMerchant => "02",
-            Self::InvalidFormat => "03",
-            Self::NotFound => "91",
-            Self::DuplicateRequest => "94",
-            Self::InvalidChecksum => "97",
-            Self::OtherError => "99",
-            Self::Other(code) => code,
-        }
-    }
-
-    /// Reads a code; an undocumented one is kept as [`QueryResponseCode::Other`].
-    pub fn parse(raw: &str) -> Self {
-        Self::KNOWN_STATIC
-            .iter()
-            .find(|code| code.as_str() == raw)
-            .cloned()
-            .unwrap_or_else(|| Self::Other(raw.to_owned()))
-    }
-
     /// VNPay's message for the code.
     pub fn message(&self) -> &'static str {
         match self {
