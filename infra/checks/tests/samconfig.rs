@@ -59,10 +59,13 @@ fn constraint_problem(name: &str, parameter: &Value, value: &str) -> Option<Stri
     None
 }
 
-/// Names that would carry a secret's value (an ARN pointing at one is fine).
+/// Names that would carry a secret's value (an ARN pointing at one is fine). MoMo's access key is
+/// configuration: it enters MoMo's signatures beside the partner code, and the secret key that
+/// makes them is passed by ARN.
 fn secret_like(key: &str) -> bool {
     let key = key.to_ascii_lowercase();
-    !key.ends_with("arn")
+    key != "momoaccesskey"
+        && !key.ends_with("arn")
         && [
             "secret",
             "password",
@@ -146,7 +149,15 @@ fn problems(env: &ConfigEnv, template: &Value) -> Vec<String> {
     if !domain.is_empty() && certificate.is_empty() {
         problems.push("DomainName without CertificateArn".into());
     }
-    for arn_name in ["VnpaySecretArn", "CertificateArn"] {
+    let momo = |name: &str| env.overrides.get(name).is_some_and(|v| !v.is_empty());
+    if momo("MomoPartnerCode") {
+        for needed in ["MomoAccessKey", "MomoSecretArn"] {
+            if !momo(needed) {
+                problems.push(format!("MoMo is on but {needed} is missing"));
+            }
+        }
+    }
+    for arn_name in ["VnpaySecretArn", "MomoSecretArn", "CertificateArn"] {
         let Some(arn) = env.overrides.get(arn_name).filter(|a| !a.is_empty()) else {
             continue;
         };
@@ -254,6 +265,18 @@ fn a_broken_province_is_rejected() {
             "    \"VnpayTmnCode=BDHP0001\",",
             "    \"VnpayTmnCode=BDHP0001\",\n    \"VnpayHashSecret=0123456789ABCDEF0123456789ABCDEF\",",
             "VnpayHashSecret looks like a secret's value",
+        ),
+        (
+            "MoMo half configured",
+            "    \"VnpayTmnCode=BDHP0001\",",
+            "    \"VnpayTmnCode=BDHP0001\",\n    \"MomoPartnerCode=MOMOBDHP2026\",",
+            "MoMo is on but MomoAccessKey is missing",
+        ),
+        (
+            "MoMo's secret in another region",
+            "    \"VnpayTmnCode=BDHP0001\",",
+            "    \"VnpayTmnCode=BDHP0001\",\n    \"MomoPartnerCode=MOMOBDHP2026\",\n    \"MomoAccessKey=BDhp2026AccessKey\",\n    \"MomoSecretArn=arn:aws:secretsmanager:eu-west-1:123456789012:secret:hocphi/binh-dinh/momo-AbCd12\",",
+            "MomoSecretArn is in eu-west-1, not ap-southeast-1",
         ),
         (
             "a stack named after another province",

@@ -47,6 +47,7 @@ const NEEDS: [(&str, &[(&str, &str)]); 6] = [
             ("dynamodb:UpdateItem", "table"),
             ("dynamodb:DeleteItem", "table"),
             ("secretsmanager:GetSecretValue", "gateway secret"),
+            ("secretsmanager:GetSecretValue", "MoMo secret"),
         ],
     ),
     (
@@ -57,6 +58,7 @@ const NEEDS: [(&str, &[(&str, &str)]); 6] = [
             ("dynamodb:UpdateItem", "table"),
             ("dynamodb:ConditionCheckItem", "table"),
             ("secretsmanager:GetSecretValue", "gateway secret"),
+            ("secretsmanager:GetSecretValue", "MoMo secret"),
         ],
     ),
     ("status", &[("dynamodb:GetItem", "table")]),
@@ -70,9 +72,24 @@ const NEEDS: [(&str, &[(&str, &str)]); 6] = [
             ("dynamodb:ConditionCheckItem", "table"),
             ("dynamodb:Query", "index GSI2"),
             ("secretsmanager:GetSecretValue", "gateway secret"),
+            ("secretsmanager:GetSecretValue", "MoMo secret"),
         ],
     ),
 ];
+
+/// MoMo's variables of the gateway functions and the parameters they carry; each is set only
+/// when MoMo is on (a partner code given), so a stack without MoMo never reads its secret.
+const MOMO_VARIABLES: [(&str, &str); 4] = [
+    ("HOCPHI_MOMO_PARTNER_CODE", "MomoPartnerCode"),
+    ("HOCPHI_MOMO_ACCESS_KEY", "MomoAccessKey"),
+    ("HOCPHI_MOMO_SECRET_ARN", "MomoSecretArn"),
+    ("HOCPHI_MOMO_ENDPOINT", "MomoEndpoint"),
+];
+
+/// `parameter`'s value when MoMo is on, nothing otherwise.
+fn only_with_momo(parameter: &str) -> Value {
+    serde_json::json!({"Fn::If": ["HasMomo", {"Ref": parameter}, {"Ref": "AWS::NoValue"}]})
+}
 
 /// The functions that talk to the payment gateway and so read its secret.
 const GATEWAY_FUNCTIONS: [&str; 3] = ["checkout", "callback", "sweeper"];
@@ -210,6 +227,11 @@ fn resource_name(resource: &Value) -> String {
     if resource["Ref"] == "VnpaySecretArn" {
         return "gateway secret".into();
     }
+    if resource["Fn::If"]
+        == serde_json::json!(["HasMomo", {"Ref": "MomoSecretArn"}, {"Ref": "AWS::NoValue"}])
+    {
+        return "MoMo secret".into();
+    }
     if resource["Fn::GetAtt"] == serde_json::json!(["Table", "Arn"]) {
         return "table".into();
     }
@@ -321,6 +343,15 @@ fn environment_problems(template: &Value) -> Vec<String> {
                 "HOCPHI_VNPAY_PAY_URL",
                 "HOCPHI_VNPAY_API_URL",
             ]);
+            for (name, parameter) in MOMO_VARIABLES {
+                match variables.get(name) {
+                    None => problems.push(format!("{binary} lacks {name}")),
+                    Some(value) if *value != only_with_momo(parameter) => problems.push(format!(
+                        "{binary}: {name} is not the {parameter} parameter when MoMo is on"
+                    )),
+                    Some(_) => {}
+                }
+            }
         }
         for name in required {
             if !variables.contains_key(name) {
@@ -334,14 +365,22 @@ fn environment_problems(template: &Value) -> Vec<String> {
                 ));
             }
         }
-        for forbidden in ["HOCPHI_VNPAY_HASH_SECRET", "HOCPHI_DYNAMODB_ENDPOINT"] {
+        for forbidden in [
+            "HOCPHI_VNPAY_HASH_SECRET",
+            "HOCPHI_MOMO_SECRET_KEY",
+            "HOCPHI_DYNAMODB_ENDPOINT",
+        ] {
             if variables.contains_key(forbidden) {
                 problems.push(format!(
                     "{binary} sets {forbidden}, which is for local runs only"
                 ));
             }
         }
-        if !gateway && variables.keys().any(|k| k.starts_with("HOCPHI_VNPAY_")) {
+        if !gateway
+            && variables
+                .keys()
+                .any(|k| k.starts_with("HOCPHI_VNPAY_") || k.starts_with("HOCPHI_MOMO_"))
+        {
             problems.push(format!(
                 "{binary} is given the gateway's settings it never uses"
             ));
@@ -492,9 +531,15 @@ fn a_dangling_reference_is_rejected_wherever_it_hides() {
         ),
         (
             "in a function's own environment",
-            "HOCPHI_VNPAY_SECRET_ARN: !Ref VnpaySecretArn\n          HOCPHI_VNPAY_PAY_URL: !Ref VnpayPayUrl\n          HOCPHI_VNPAY_API_URL: !Ref VnpayApiUrl\n\n  StatusLogGroup",
-            "HOCPHI_VNPAY_SECRET_ARN: !Ref VnpaySecret\n          HOCPHI_VNPAY_PAY_URL: !Ref VnpayPayUrl\n          HOCPHI_VNPAY_API_URL: !Ref VnpayApiUrl\n\n  StatusLogGroup",
-            "Resources.CallbackFunction refers to VnpaySecret",
+            "HOCPHI_MOMO_ENDPOINT: !If [HasMomo, !Ref MomoEndpoint, !Ref AWS::NoValue]\n\n  StatusLogGroup",
+            "HOCPHI_MOMO_ENDPOINT: !If [HasMomo, !Ref MomoEndpiont, !Ref AWS::NoValue]\n\n  StatusLogGroup",
+            "Resources.CallbackFunction refers to MomoEndpiont",
+        ),
+        (
+            "in a condition of a function's environment",
+            "HOCPHI_MOMO_ENDPOINT: !If [HasMomo, !Ref MomoEndpoint, !Ref AWS::NoValue]\n\n  StatusLogGroup",
+            "HOCPHI_MOMO_ENDPOINT: !If [HasMoMo, !Ref MomoEndpoint, !Ref AWS::NoValue]\n\n  StatusLogGroup",
+            "Resources.CallbackFunction refers to condition:HasMoMo",
         ),
         (
             "in a condition",
@@ -523,9 +568,21 @@ fn a_missing_or_superfluous_permission_is_rejected() {
     let cases = [
         (
             "settling needs ConditionCheckItem",
-            "                  - dynamodb:ConditionCheckItem\n                Resource: !GetAtt Table.Arn\n              - Sid: GatewaySecret\n                Effect: Allow\n                Action: secretsmanager:GetSecretValue\n                Resource: !Ref VnpaySecretArn\n  CallbackFunction:",
-            "                Resource: !GetAtt Table.Arn\n              - Sid: GatewaySecret\n                Effect: Allow\n                Action: secretsmanager:GetSecretValue\n                Resource: !Ref VnpaySecretArn\n  CallbackFunction:",
+            "                  - dynamodb:ConditionCheckItem\n                Resource: !GetAtt Table.Arn\n              - Sid: GatewaySecret\n                Effect: Allow\n                Action: secretsmanager:GetSecretValue\n                Resource:\n                  - !Ref VnpaySecretArn\n                  - !If [HasMomo, !Ref MomoSecretArn, !Ref AWS::NoValue]\n  CallbackFunction:",
+            "                Resource: !GetAtt Table.Arn\n              - Sid: GatewaySecret\n                Effect: Allow\n                Action: secretsmanager:GetSecretValue\n                Resource:\n                  - !Ref VnpaySecretArn\n                  - !If [HasMomo, !Ref MomoSecretArn, !Ref AWS::NoValue]\n  CallbackFunction:",
             "callback lacks dynamodb:ConditionCheckItem on table",
+        ),
+        (
+            "the sweeper asks MoMo about MoMo payments",
+            "                  - !If [HasMomo, !Ref MomoSecretArn, !Ref AWS::NoValue]\n  SweeperFunction:",
+            "  SweeperFunction:",
+            "sweeper lacks secretsmanager:GetSecretValue on MoMo secret",
+        ),
+        (
+            "a stack without MoMo reads no MoMo secret",
+            "                  - !If [HasMomo, !Ref MomoSecretArn, !Ref AWS::NoValue]\n  CheckoutFunction:",
+            "                  - !Ref MomoSecretArn\n  CheckoutFunction:",
+            "checkout has secretsmanager:GetSecretValue on {\"Ref\":\"MomoSecretArn\"}, which it does not need",
         ),
         (
             "the look-up queries GSI1, not GSI2",
@@ -566,9 +623,24 @@ fn a_misspelt_missing_or_local_only_variable_is_rejected() {
             "callback lacks HOCPHI_TABLE",
         ),
         (
-            "          HOCPHI_VNPAY_SECRET_ARN: !Ref VnpaySecretArn\n          HOCPHI_VNPAY_PAY_URL: !Ref VnpayPayUrl\n          HOCPHI_VNPAY_API_URL: !Ref VnpayApiUrl\n      EventInvokeConfig:",
-            "          HOCPHI_VNPAY_HASH_SECRET: do-not-put-secrets-here\n          HOCPHI_VNPAY_PAY_URL: !Ref VnpayPayUrl\n          HOCPHI_VNPAY_API_URL: !Ref VnpayApiUrl\n      EventInvokeConfig:",
+            "          HOCPHI_MOMO_ENDPOINT: !If [HasMomo, !Ref MomoEndpoint, !Ref AWS::NoValue]\n      EventInvokeConfig:",
+            "          HOCPHI_MOMO_ENDPOINT: !If [HasMomo, !Ref MomoEndpoint, !Ref AWS::NoValue]\n          HOCPHI_VNPAY_HASH_SECRET: do-not-put-secrets-here\n      EventInvokeConfig:",
             "sweeper sets HOCPHI_VNPAY_HASH_SECRET, which is for local runs only",
+        ),
+        (
+            "          HOCPHI_MOMO_ENDPOINT: !If [HasMomo, !Ref MomoEndpoint, !Ref AWS::NoValue]\n      EventInvokeConfig:",
+            "          HOCPHI_MOMO_ENDPOINT: !If [HasMomo, !Ref MomoEndpoint, !Ref AWS::NoValue]\n          HOCPHI_MOMO_SECRET_KEY: do-not-put-secrets-here\n      EventInvokeConfig:",
+            "sweeper sets HOCPHI_MOMO_SECRET_KEY, which is for local runs only",
+        ),
+        (
+            "          HOCPHI_MOMO_ACCESS_KEY: !If [HasMomo, !Ref MomoAccessKey, !Ref AWS::NoValue]\n          HOCPHI_MOMO_SECRET_ARN: !If [HasMomo, !Ref MomoSecretArn, !Ref AWS::NoValue]\n          HOCPHI_MOMO_ENDPOINT: !If [HasMomo, !Ref MomoEndpoint, !Ref AWS::NoValue]\n      EventInvokeConfig:",
+            "          HOCPHI_MOMO_SECRET_ARN: !Ref MomoSecretArn\n          HOCPHI_MOMO_ENDPOINT: !If [HasMomo, !Ref MomoEndpoint, !Ref AWS::NoValue]\n      EventInvokeConfig:",
+            "sweeper lacks HOCPHI_MOMO_ACCESS_KEY",
+        ),
+        (
+            "          HOCPHI_MOMO_ACCESS_KEY: !If [HasMomo, !Ref MomoAccessKey, !Ref AWS::NoValue]\n          HOCPHI_MOMO_SECRET_ARN: !If [HasMomo, !Ref MomoSecretArn, !Ref AWS::NoValue]\n          HOCPHI_MOMO_ENDPOINT: !If [HasMomo, !Ref MomoEndpoint, !Ref AWS::NoValue]\n      EventInvokeConfig:",
+            "          HOCPHI_MOMO_ACCESS_KEY: !If [HasMomo, !Ref MomoAccessKey, !Ref AWS::NoValue]\n          HOCPHI_MOMO_SECRET_ARN: !Ref MomoSecretArn\n          HOCPHI_MOMO_ENDPOINT: !If [HasMomo, !Ref MomoEndpoint, !Ref AWS::NoValue]\n      EventInvokeConfig:",
+            "sweeper: HOCPHI_MOMO_SECRET_ARN is not the MomoSecretArn parameter when MoMo is on",
         ),
     ];
     for (from, to, expected) in cases {
