@@ -224,10 +224,10 @@ impl Invoice {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
 
-    fn draft(amounts: &[u64]) -> InvoiceDraft {
+    pub(crate) fn draft(amounts: &[u64]) -> InvoiceDraft {
         InvoiceDraft {
             id: InvoiceId::parse("NQ-2025-HK1-0001").unwrap(),
             school: SchoolId::parse("BD-THCS-NQ").unwrap(),

@@ -273,6 +273,21 @@ impl Payment {
         Decision::Apply(self.status.next(event.kind()))
     }
 
+    /// True when `invoices`, as stored now and in this payment's order, are still what it was
+    /// opened for: each Open, of its student, school and school year, and together its amount.
+    /// A capture that arrives after the hold lapsed must not pay an invoice re-issued meanwhile.
+    pub fn still_covers(&self, invoices: &[Invoice]) -> bool {
+        invoices.len() == self.invoices.len()
+            && invoices.iter().zip(&self.invoices).all(|(invoice, id)| {
+                invoice.id == *id
+                    && invoice.status == InvoiceStatus::Open
+                    && invoice.student == self.student
+                    && invoice.school == self.school
+                    && invoice.school_year == self.school_year
+            })
+            && Money::sum(invoices.iter().map(Invoice::total)) == Ok(self.amount)
+    }
+
     /// True while the payment holds its invoices: Pending and not past its expiry.
     pub fn is_live(&self, now: DateTime<Utc>) -> bool {
         self.status == PaymentStatus::Pending && now < self.expires_at
@@ -315,6 +330,47 @@ mod tests {
         for status in PaymentStatus::ALL {
             assert_eq!(status.is_terminal(), status != Pending, "{status:?}");
             assert_eq!(PaymentStatus::parse(status.as_str()), Some(status));
+        }
+    }
+
+    #[test]
+    fn a_payment_still_covers_only_its_invoices_as_it_found_them() {
+        let invoice =
+            |amounts: &[u64]| Invoice::new(crate::invoice::tests::draft(amounts)).unwrap();
+        let found = invoice(&[1_500_000, 200_000]);
+        let reference = PaymentRef::parse("HP0000000001").unwrap();
+        let payment = Payment::open(
+            reference,
+            std::slice::from_ref(&found),
+            GatewayKind::Vnpay,
+            DateTime::UNIX_EPOCH,
+            Duration::minutes(15),
+        )
+        .unwrap();
+        let mut paid = found.clone();
+        paid.status = InvoiceStatus::Paid;
+        let mut other_student = found.clone();
+        other_student.student = StudentCode::parse("HS0002").unwrap();
+        let mut bumped = found.clone();
+        bumped.version += 3;
+        let cases: [(&str, Vec<Invoice>, bool); 6] = [
+            ("unchanged", vec![found.clone()], true),
+            ("only its version moved", vec![bumped], true),
+            (
+                "re-issued at another amount",
+                vec![invoice(&[2_000_000])],
+                false,
+            ),
+            ("paid meanwhile", vec![paid], false),
+            ("now another student's", vec![other_student], false),
+            (
+                "one more invoice",
+                vec![found.clone(), found.clone()],
+                false,
+            ),
+        ];
+        for (case, invoices, expected) in cases {
+            assert_eq!(payment.still_covers(&invoices), expected, "{case}");
         }
     }
 }

@@ -50,6 +50,7 @@ macro_rules! conformance_tests {
             a_payment_whose_amount_disagrees_with_its_invoices_is_refused,
             a_payment_reference_cannot_be_used_twice,
             two_payments_racing_for_one_invoice_let_exactly_one_win,
+            an_edit_racing_a_new_payment_never_erases_its_hold,
             an_expired_hold_no_longer_blocks_a_new_payment,
             a_capture_pays_the_invoices_and_issues_receipt_number_one,
             settling_again_reports_the_first_outcome_and_changes_nothing,
@@ -59,6 +60,7 @@ macro_rules! conformance_tests {
             a_decline_fails_the_payment_and_frees_its_invoices,
             a_late_capture_after_a_failure_still_pays_open_invoices,
             a_late_capture_for_invoices_paid_elsewhere_is_marked_refund_due,
+            a_late_capture_for_an_invoice_reissued_at_another_amount_is_marked_refund_due,
             a_late_failure_after_success_changes_nothing,
             a_capture_of_another_amount_changes_nothing,
             settling_an_unknown_payment_says_so,
@@ -470,6 +472,35 @@ pub async fn two_payments_racing_for_one_invoice_let_exactly_one_win<H: Harness>
     }
 }
 
+pub async fn an_edit_racing_a_new_payment_never_erases_its_hold<H: Harness>(h: &H) {
+    let store = h.store();
+    for round in 0..24u32 {
+        let id = format!("INV-{round}");
+        let inv = invoice(&id, &[1_500_000]);
+        seed(store, &[inv.clone()]).await;
+        let payment = open_payment(round + 1, &[inv.clone()], t0());
+        let edit = invoice(&id, &[2_000_000]);
+        let edit_later = std::time::Duration::from_micros(u64::from(round) * 400);
+
+        let (created, edited) = tokio::join!(store.create_payment(&payment, t0()), async {
+            tokio::time::sleep(edit_later).await;
+            store.upsert_invoice(&edit, t0()).await
+        });
+
+        let stored = store.invoice(&inv.id).await.unwrap().unwrap();
+        let edited = edited.unwrap();
+        if created.is_ok() {
+            assert_eq!(edited, UpsertOutcome::RefusedHeld, "round {round}");
+            assert_eq!(stored.total(), payment.amount, "round {round}");
+            let again = store.upsert_invoice(&edit, t0() + minutes(1)).await;
+            assert_eq!(again.unwrap(), UpsertOutcome::RefusedHeld, "round {round}");
+        } else {
+            assert_eq!(edited, UpsertOutcome::Updated, "round {round}: {created:?}");
+            assert_eq!(stored.total().vnd(), 2_000_000, "round {round}");
+        }
+    }
+}
+
 pub async fn an_expired_hold_no_longer_blocks_a_new_payment<H: Harness>(h: &H) {
     let store = h.store();
     let inv = invoice("INV-1", &[100_000]);
@@ -813,6 +844,41 @@ pub async fn a_late_capture_for_invoices_paid_elsewhere_is_marked_refund_due<H: 
         .await
         .unwrap();
     assert_eq!(paid_by_second.unwrap().number.sequence, 1);
+}
+
+pub async fn a_late_capture_for_an_invoice_reissued_at_another_amount_is_marked_refund_due<
+    H: Harness,
+>(
+    h: &H,
+) {
+    let store = h.store();
+    let inv = invoice("INV-1", &[1_500_000]);
+    seed(store, &[inv.clone()]).await;
+    let payment = open_payment(1, &[inv.clone()], t0());
+    create(store, &payment).await;
+    let reissued = store
+        .upsert_invoice(&invoice("INV-1", &[2_000_000]), t0() + minutes(16))
+        .await
+        .unwrap();
+
+    let late = applied(
+        store
+            .settle(
+                &payment.reference,
+                &paid("T1", &payment),
+                t0() + minutes(17),
+                &token(1),
+            )
+            .await
+            .unwrap(),
+    );
+
+    assert_eq!(reissued, UpsertOutcome::Updated);
+    assert_eq!(late.payment.status, PaymentStatus::RefundDue);
+    assert_eq!(late.receipt, None);
+    let stored = store.invoice(&inv.id).await.unwrap().unwrap();
+    assert_eq!(stored.status, InvoiceStatus::Open);
+    assert_eq!(stored.total().vnd(), 2_000_000);
 }
 
 pub async fn a_late_failure_after_success_changes_nothing<H: Harness>(h: &H) {

@@ -428,11 +428,18 @@ impl DynamoStore {
         Ok(TransactWriteItem::builder().update(update).build())
     }
 
-    async fn transact(&self, items: Vec<TransactWriteItem>) -> Result<Committed> {
+    /// Writes `items` in one transaction. With `token`, an SDK retry of a request that did
+    /// commit is answered as committed instead of failing its own conditions.
+    async fn transact(
+        &self,
+        items: Vec<TransactWriteItem>,
+        token: Option<String>,
+    ) -> Result<Committed> {
         let result = self
             .client
             .transact_write_items()
             .set_transact_items(Some(items))
+            .set_client_request_token(token)
             .send()
             .await;
         match result {
@@ -453,12 +460,16 @@ impl DynamoStore {
     }
 
     /// Writes the next version of an invoice, only if the stored one is still the version
-    /// before it; `false` when a concurrent change got there first.
-    async fn put_next_version(&self, next: &Invoice) -> Result<bool> {
+    /// before it and no payment has taken a live hold on it since it was read (a hold leaves the
+    /// version as it is); `false` when a concurrent change got there first.
+    async fn put_next_version(&self, next: &Invoice, now: DateTime<Utc>) -> Result<bool> {
         self.put_if(
             invoice_item(next)?,
-            "#version = :read_version",
-            &[(":read_version", n(next.version - 1))],
+            "#version = :read_version AND (attribute_not_exists(held_until) OR held_until <= :now)",
+            &[
+                (":read_version", n(next.version - 1)),
+                (":now", n(millis(now))),
+            ],
         )
         .await
     }
@@ -602,7 +613,7 @@ impl DynamoStore {
                 .map_err(StoreError::unavailable)?;
             items.push(TransactWriteItem::builder().condition_check(check).build());
         }
-        match self.transact(items).await? {
+        match self.transact(items, None).await? {
             Committed::Yes => Ok(Some(Settled::Applied(PaymentState { payment, receipt }))),
             Committed::No(_) if injected => Err(StoreError::unavailable(InjectedFailure)),
             Committed::No(_) => Ok(None),
@@ -694,7 +705,7 @@ impl Store for DynamoStore {
             let mut updated = invoice.clone();
             updated.status = InvoiceStatus::Open;
             updated.version = existing.invoice.version + 1;
-            if self.put_next_version(&updated).await? {
+            if self.put_next_version(&updated, now).await? {
                 return Ok(UpsertOutcome::Updated);
             }
             Self::backoff(attempt).await;
@@ -746,7 +757,7 @@ impl Store for DynamoStore {
                 at: now,
             });
             voided.version += 1;
-            if self.put_next_version(&voided).await? {
+            if self.put_next_version(&voided, now).await? {
                 return Ok(VoidOutcome::Voided);
             }
             Self::backoff(attempt).await;
@@ -803,7 +814,8 @@ impl Store for DynamoStore {
             if total != payment.amount.vnd() {
                 return conflict(&payment.invoices[0], ConflictReason::Changed);
             }
-            match self.transact(items).await? {
+            let token = format!("{}-{attempt}", payment.reference);
+            match self.transact(items, Some(token)).await? {
                 Committed::Yes => return Ok(()),
                 Committed::No(codes)
                     if codes.first().and_then(Option::as_deref) == Some(CONDITION_FAILED) =>

@@ -24,7 +24,8 @@ pub(crate) enum Plan {
 }
 
 /// Decides the writes of `transition` for `payment`, given its covered invoices as currently
-/// stored (in the payment's order; `None` where one is missing).
+/// stored (in the payment's order; `None` where one is missing). A capture pays only invoices
+/// still as the payment found them ([`Payment::still_covers`]); otherwise the money is refund due.
 pub(crate) fn plan(
     mut payment: Payment,
     transition: Transition,
@@ -33,11 +34,8 @@ pub(crate) fn plan(
 ) -> Plan {
     let status = match (transition, event) {
         (Transition::Settle, Some(GatewayEvent::Paid { txn, .. })) => {
-            let open: Option<Vec<Invoice>> = invoices
-                .into_iter()
-                .map(|i| i.filter(|i| i.status == InvoiceStatus::Open))
-                .collect();
-            if let Some(mut invoices) = open {
+            let current: Option<Vec<Invoice>> = invoices.into_iter().collect();
+            if let Some(mut invoices) = current.filter(|i| payment.still_covers(i)) {
                 for invoice in &mut invoices {
                     invoice.status = InvoiceStatus::Paid;
                     invoice.version += 1;
