@@ -28,6 +28,7 @@ macro_rules! all_flows {
             a_duplicate_ipn_is_answered_02_and_issues_one_receipt,
             twenty_identical_ipns_at_once_issue_one_receipt,
             a_failure_then_a_success_ends_paid,
+            a_debit_held_for_review_keeps_the_payment_pending_until_vnpay_decides,
             a_late_failure_after_success_stays_paid,
             an_ipn_after_expiry_pays_invoices_that_are_still_open,
             an_ipn_after_expiry_for_invoices_paid_since_is_recorded_for_refund,
@@ -261,7 +262,7 @@ async fn twenty_identical_ipns_at_once_issue_one_receipt<S: Store>(world: &World
 async fn a_failure_then_a_success_ends_paid<S: Store>(world: &World<S>) {
     let checkout = world.checkout("key-0007-fail-ok", &["INV-1"]).await;
     let (ipn, _) = world.pay_at_gateway(&checkout, "00");
-    let failure = tamper_signed_outcome(world, &checkout, "07");
+    let failure = tamper_signed_outcome(world, &checkout, "51");
     assert_eq!(
         rsp_code(&world.deliver(&failure).await),
         "00",
@@ -275,6 +276,29 @@ async fn a_failure_then_a_success_ends_paid<S: Store>(world: &World<S>) {
     let reply = world.deliver(&ipn).await;
 
     assert_eq!(rsp_code(&reply), "00");
+    assert_eq!(
+        status(world, &reference(&checkout)).await["status"],
+        "succeeded"
+    );
+}
+
+async fn a_debit_held_for_review_keeps_the_payment_pending_until_vnpay_decides<S: Store>(
+    world: &World<S>,
+) {
+    let checkout = world.checkout("key-0030-review", &["INV-1"]).await;
+    let (approved, _) = world.pay_at_gateway(&checkout, "00");
+    let held = tamper_signed_outcome(world, &checkout, "07");
+
+    let reply = world.deliver(&held).await;
+
+    assert_eq!(
+        rsp_code(&reply),
+        "00",
+        "acknowledged, so VNPay stops retrying"
+    );
+    let pending = status(world, &reference(&checkout)).await;
+    assert_eq!(pending["status"], "pending", "neither failed nor freed");
+    assert_eq!(rsp_code(&world.deliver(&approved).await), "00");
     assert_eq!(
         status(world, &reference(&checkout)).await["status"],
         "succeeded"

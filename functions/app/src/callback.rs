@@ -22,7 +22,7 @@ impl<S: Store, C: Clock, T: Transport> App<S, C, T> {
         };
         let reference = &notification.reference;
         let Some(event) = notification.event() else {
-            tracing::info!(payment_ref = %reference, gateway = kind.as_str(), "callback not final");
+            tracing::info!(payment_ref = %reference, gateway = kind.as_str(), outcome = ?notification.outcome, "callback not final");
             return Some(gateway.acknowledge(CallbackOutcome::NotFinal));
         };
         let outcome = match random::<16>() {

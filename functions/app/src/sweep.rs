@@ -85,6 +85,9 @@ impl<S: Store, C: Clock, T: Transport> App<S, C, T> {
                 .settle(&payment.reference, &event, now, &token)
                 .await?;
             tracing::info!(payment_ref = %payment.reference, outcome = outcome_name(&settled), "swept by query");
+            if let Settled::AmountMismatch { .. } = settled {
+                tracing::warn!(payment_ref = %payment.reference, "payment needs an operator's review");
+            }
             return Ok(match settled {
                 Settled::Applied(_) | Settled::AlreadyFinal(_) => Swept::Settled,
                 Settled::AmountMismatch { .. } => Swept::NeedsReview,

@@ -11,7 +11,9 @@
 //!   twice rejects the query;
 //! - dates are VNPay's `yyyyMMddHHmmss` in Asia/Ho_Chi_Minh whatever the host's time zone, and
 //!   `vnp_Amount` is VND × 100: both conversions live only here;
-//! - a payment is paid only when `vnp_ResponseCode` and `vnp_TransactionStatus` are both `00`.
+//! - a payment is paid only when `vnp_ResponseCode` and `vnp_TransactionStatus` are both `00`;
+//!   `vnp_ResponseCode` `07` (debited, held as suspicious until the merchant approves or denies
+//!   it in VNPay's portal) is not final: the payment stays pending for querydr to settle.
 
 pub mod simulator;
 pub mod wire;
@@ -184,23 +186,23 @@ impl Vnpay {
             .get(field::PAY_DATE)
             .map(|raw| parse_vn_time(raw).ok_or(VerifyError::InvalidField(field::PAY_DATE)))
             .transpose()?;
-        let event = if is_paid(&response, &status) {
-            GatewayEvent::Paid {
+        let (name, raw_code) = decline_code(&response, &status);
+        let code = || GatewayCode::parse(raw_code).map_err(|_| VerifyError::InvalidField(name));
+        let outcome = if is_paid(&response, &status) {
+            Outcome::Final(GatewayEvent::Paid {
                 txn: txn.ok_or(VerifyError::MissingField(field::TRANSACTION_NO))?,
                 amount,
-            }
+            })
+        } else if response == ResponseCode::DebitedSuspicious {
+            Outcome::NotFinal { code: code()? }
         } else {
-            let (name, code) = decline_code(&response, &status);
-            GatewayEvent::Declined {
-                txn,
-                code: GatewayCode::parse(code).map_err(|_| VerifyError::InvalidField(name))?,
-            }
+            Outcome::Final(GatewayEvent::Declined { txn, code: code()? })
         };
         Ok(Notification {
             gateway: GatewayKind::Vnpay,
             reference,
             amount,
-            outcome: Outcome::Final(event),
+            outcome,
             paid_at,
         })
     }

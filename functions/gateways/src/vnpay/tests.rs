@@ -522,32 +522,40 @@ fn paid_only_when_the_response_code_and_the_transaction_status_are_both_00() {
 }
 
 #[test]
-fn every_code_pair_maps_to_paid_or_a_decline_with_the_telling_code() {
+fn every_code_pair_maps_to_paid_a_decline_or_a_review_with_the_telling_code() {
+    enum Expected {
+        Paid,
+        Declined(&'static str),
+        Review(&'static str),
+    }
+    use Expected::*;
     let vnpay = testkit::vnpay();
     let cases = [
-        ("00", "00", None),
-        ("00", "01", Some("01")),
-        ("00", "02", Some("02")),
-        ("07", "07", Some("07")),
-        ("24", "02", Some("24")),
-        ("51", "02", Some("51")),
-        ("11", "02", Some("11")),
-        ("99", "02", Some("99")),
-        ("42", "02", Some("42")),
-        ("00", "77", Some("77")),
+        ("00", "00", Paid),
+        ("00", "01", Declined("01")),
+        ("00", "02", Declined("02")),
+        ("07", "07", Review("07")),
+        ("07", "00", Review("07")),
+        ("24", "02", Declined("24")),
+        ("51", "02", Declined("51")),
+        ("11", "02", Declined("11")),
+        ("99", "02", Declined("99")),
+        ("42", "02", Declined("42")),
+        ("00", "77", Declined("77")),
     ];
-    for (response, status, declined) in cases {
+    for (response, status, expected) in cases {
         let query = signed(&ipn_params(&[
             (field::RESPONSE_CODE, response),
             (field::TRANSACTION_STATUS, status),
         ]));
-        let event = vnpay.verify_ipn(&query).unwrap().event().cloned().unwrap();
-        match (event, declined) {
-            (GatewayEvent::Paid { .. }, None) => {}
-            (GatewayEvent::Declined { code, .. }, Some(expected)) => {
+        let outcome = vnpay.verify_ipn(&query).unwrap().into_inner().outcome;
+        match (outcome, expected) {
+            (Outcome::Final(GatewayEvent::Paid { .. }), Paid) => {}
+            (Outcome::Final(GatewayEvent::Declined { code, .. }), Declined(expected))
+            | (Outcome::NotFinal { code }, Review(expected)) => {
                 assert_eq!(code.as_str(), expected, "{response}/{status}");
             }
-            (event, expected) => panic!("{response}/{status}: {event:?}, expected {expected:?}"),
+            (outcome, _) => panic!("{response}/{status}: unexpected {outcome:?}"),
         }
     }
 }

@@ -504,6 +504,10 @@ impl Simulator {
         } else {
             match choice {
                 Choice::Pay => (ResponseCode::Success, TransactionStatus::Success),
+                Choice::Decline(ResponseCode::DebitedSuspicious) => (
+                    ResponseCode::DebitedSuspicious,
+                    TransactionStatus::SuspectedFraud,
+                ),
                 Choice::Decline(code) => (code, TransactionStatus::Error),
             }
         };

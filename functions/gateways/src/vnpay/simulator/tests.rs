@@ -694,6 +694,28 @@ fn querydr_reports_a_decline_as_failed() {
 }
 
 #[test]
+fn a_debit_held_as_suspicious_is_not_final_at_the_ipn_and_needs_review_at_querydr() {
+    let sim = simulator();
+    let adapter = adapter();
+    opened(&sim);
+
+    let completion = sim
+        .complete(
+            REFERENCE,
+            Choice::Decline(ResponseCode::DebitedSuspicious),
+            opened_at(),
+        )
+        .unwrap();
+
+    let ipn = adapter.verify_ipn(query_part(&completion.ipn_url)).unwrap();
+    assert_eq!(ipn.event(), None, "{:?}", ipn.outcome);
+    assert!(matches!(
+        round_trip(&sim, &adapter, &payment(), 1).unwrap(),
+        QueryStatus::NeedsReview { code } if code.as_str() == "07"
+    ));
+}
+
+#[test]
 fn querydr_requests_with_a_bad_checksum_foreign_terminal_or_bad_format_are_answered_with_vnpays_codes()
  {
     let sim = simulator();
