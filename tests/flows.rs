@@ -40,6 +40,7 @@ macro_rules! all_flows {
             invoices_held_by_a_live_payment_cannot_be_paid_twice,
             the_sweeper_settles_a_payment_whose_ipn_was_lost,
             the_sweeper_expires_a_payment_that_was_never_completed,
+            a_slow_gateway_leaves_the_rest_of_a_sweep_for_the_next_run,
             bad_input_on_every_route_gets_a_clear_error,
             a_signed_momo_ipn_pays_and_is_answered_204,
             a_checkout_whose_gateway_cannot_be_reached_frees_its_invoices,
@@ -522,6 +523,29 @@ async fn the_sweeper_expires_a_payment_that_was_never_completed<S: Store>(world:
         );
     }
     assert_eq!(open_invoice_ids(world).await, ["INV-1", "INV-2"]);
+}
+
+async fn a_slow_gateway_leaves_the_rest_of_a_sweep_for_the_next_run<S: Store>(world: &World<S>) {
+    for (key, invoice) in [("key-0031-a", "INV-1"), ("key-0031-b", "INV-2")] {
+        let checkout = world.checkout(key, &[invoice]).await;
+        let _lost = world.pay_at_gateway(&checkout, "00");
+    }
+    world.clock.advance(Duration::minutes(6));
+    *world.gateway_latency.lock().unwrap() = Duration::seconds(45);
+
+    let first = world.app.sweep(100).await.unwrap();
+    let second = world.app.sweep(100).await.unwrap();
+
+    assert_eq!(
+        (first.examined, first.settled, first.deferred),
+        (1, 1, 1),
+        "{first:?}"
+    );
+    assert_eq!(
+        (second.examined, second.settled, second.deferred),
+        (1, 1, 0),
+        "{second:?}"
+    );
 }
 
 /// Method, URI, headers, body, expected status and error code.

@@ -45,11 +45,13 @@ impl Clock for ManualClock {
     }
 }
 
-/// Sends gateway API calls to the simulator instead of the network.
+/// Sends gateway API calls to the simulator instead of the network; each call takes
+/// `latency` of the test's clock (none unless a test sets it).
 #[derive(Clone, Debug)]
 pub struct SimTransport {
     pub sim: Arc<Simulator>,
     pub clock: ManualClock,
+    pub latency: Arc<Mutex<Duration>>,
 }
 
 impl Transport for SimTransport {
@@ -58,6 +60,8 @@ impl Transport for SimTransport {
             .url
             .strip_prefix(SITE)
             .ok_or_else(|| TransportError(format!("unexpected URL {}", request.url)))?;
+        let latency = *self.latency.lock().unwrap();
+        self.clock.advance(latency);
         let response = self.sim.handle(&SimRequest {
             method: request.method,
             path,
@@ -77,6 +81,8 @@ pub struct World<S> {
     pub app: TestApp<S>,
     pub sim: Arc<Simulator>,
     pub clock: ManualClock,
+    /// How long each gateway API call takes on `clock`.
+    pub gateway_latency: Arc<Mutex<Duration>>,
     _dir: Option<tempfile::TempDir>,
 }
 
@@ -215,9 +221,11 @@ impl<S: Store> World<S> {
     fn wired(store: S, dir: Option<tempfile::TempDir>) -> Self {
         let clock = ManualClock(Arc::new(Mutex::new(t0())));
         let sim = simulator();
+        let gateway_latency = Arc::new(Mutex::new(Duration::zero()));
         let transport = SimTransport {
             sim: Arc::clone(&sim),
             clock: clock.clone(),
+            latency: Arc::clone(&gateway_latency),
         };
         let gateways = Gateways {
             vnpay: Some(vnpay()),
@@ -234,6 +242,7 @@ impl<S: Store> World<S> {
             app,
             sim,
             clock,
+            gateway_latency,
             _dir: dir,
         }
     }

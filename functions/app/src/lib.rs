@@ -55,13 +55,17 @@ pub struct Settings {
     pub idempotency_keep: Duration,
     /// A pending payment older than this is asked about at its gateway by the sweeper.
     pub sweep_after: Duration,
+    /// How long one sweep starts new queries for: the rest waits for the next run, so a slow
+    /// gateway never has the sweeper killed mid-run by its 60-second Lambda timeout (a query
+    /// started just before the budget ends has the transport's 15 seconds to finish).
+    pub sweep_budget: Duration,
     /// hocphi's own address, sent with status queries.
     pub server_ip: IpAddr,
 }
 
 impl Settings {
     /// The documented defaults: 15 minutes to pay, 5 wrong codes per 15 minutes, a 30-second
-    /// checkout lease replayed for 24 hours, sweeping after 5 minutes.
+    /// checkout lease replayed for 24 hours, sweeping after 5 minutes for 40 seconds a run.
     pub fn new(site_url: impl Into<String>) -> Self {
         Self {
             site_url: site_url.into().trim_end_matches('/').to_owned(),
@@ -71,6 +75,7 @@ impl Settings {
             idempotency_lease: Duration::seconds(30),
             idempotency_keep: Duration::hours(24),
             sweep_after: Duration::minutes(5),
+            sweep_budget: Duration::seconds(40),
             server_ip: IpAddr::from([127, 0, 0, 1]),
         }
     }

@@ -18,6 +18,8 @@ pub struct SweepReport {
     pub still_pending: u32,
     pub needs_review: u32,
     pub failed: u32,
+    /// Listed but left for the next run once the time budget was spent.
+    pub deferred: u32,
 }
 
 enum Swept {
@@ -28,15 +30,20 @@ enum Swept {
 }
 
 impl<S: Store, C: Clock, T: Transport> App<S, C, T> {
-    /// Sweeps up to `limit` pending payments older than [`crate::Settings::sweep_after`].
+    /// Sweeps up to `limit` pending payments older than [`crate::Settings::sweep_after`],
+    /// oldest first, starting no query after [`crate::Settings::sweep_budget`].
     pub async fn sweep(&self, limit: usize) -> Result<SweepReport, ApiError> {
-        let now = self.clock.now();
+        let started = self.clock.now();
         let pending = self
             .store
-            .pending_created_before(now - self.settings.sweep_after, limit)
+            .pending_created_before(started - self.settings.sweep_after, limit)
             .await?;
         let mut report = SweepReport::default();
         for payment in pending {
+            if self.clock.now() - started >= self.settings.sweep_budget {
+                report.deferred += 1;
+                continue;
+            }
             report.examined += 1;
             match self.sweep_one(&payment).await {
                 Ok(Swept::Settled) => report.settled += 1,
