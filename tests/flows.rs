@@ -37,6 +37,7 @@ macro_rules! all_flows {
             five_wrong_codes_lock_the_student_out_for_the_window,
             a_double_tap_makes_one_payment,
             a_key_reused_for_another_body_is_refused,
+            a_retry_in_another_language_gets_the_same_payment,
             invoices_held_by_a_live_payment_cannot_be_paid_twice,
             the_sweeper_settles_a_payment_whose_ipn_was_lost,
             the_sweeper_expires_a_payment_that_was_never_completed,
@@ -469,6 +470,31 @@ async fn a_key_reused_for_another_body_is_refused<S: Store>(world: &World<S>) {
 
     assert_eq!(other.status, 422, "{}", other.text);
     assert_eq!(other.json["error"]["code"], "idempotency_key_reused");
+}
+
+async fn a_retry_in_another_language_gets_the_same_payment<S: Store>(world: &World<S>) {
+    let body = |locale: &str| {
+        serde_json::json!({
+            "student": STUDENT, "code": CODE, "invoice_ids": ["INV-1"], "gateway": "vnpay",
+            "locale": locale,
+        })
+        .to_string()
+    };
+    let headers = [
+        ("content-type", "application/json"),
+        ("idempotency-key", "key-0032-language"),
+    ];
+    let first = world
+        .call("POST", "/api/payments", &headers, &body("vi"))
+        .await;
+
+    let again = world
+        .call("POST", "/api/payments", &headers, &body("en"))
+        .await;
+
+    assert_eq!(first.status, 201, "{}", first.text);
+    assert_eq!(again.status, 201, "{}", again.text);
+    assert_eq!(again.json, first.json, "the first answer, replayed");
 }
 
 async fn invoices_held_by_a_live_payment_cannot_be_paid_twice<S: Store>(world: &World<S>) {

@@ -69,8 +69,15 @@ impl ClientError {
         match self {
             Self::Offline | Self::Timeout | Self::Network => true,
             Self::Api { status, code, .. } => *status >= 500 || code == "request_in_progress",
-            Self::Unexpected { status } => *status >= 500 || *status == 0,
+            Self::Unexpected { status } => *status >= 500 || *status == 0 || *status == 429,
         }
+    }
+
+    /// True when a status poll should go on after this error: anything but a refusal in the
+    /// functions' own words (an edge's throttling page or a captive portal's HTML included), so
+    /// a parent who has paid is never left without the outcome.
+    pub fn keeps_polling(&self) -> bool {
+        self.is_retryable() || self.code().is_none()
     }
 
     /// What the parent reads. In Vietnamese the functions' own sentence is shown as is; in
@@ -271,19 +278,23 @@ mod tests {
         assert_eq!(blank.message(Lang::Vi), Lang::Vi.text(Text::ErrorNotFound));
     }
 
-    #[test]
-    fn connection_problems_offer_a_retry_and_refusals_do_not() {
-        let api = |status: u16, code: &str| ClientError::Api {
+    fn api(status: u16, code: &str) -> ClientError {
+        ClientError::Api {
             status,
             code: code.into(),
             message: String::new(),
-        };
+        }
+    }
+
+    #[test]
+    fn connection_problems_offer_a_retry_and_refusals_do_not() {
         let cases = [
             (ClientError::Offline, true),
             (ClientError::Timeout, true),
             (ClientError::Network, true),
             (ClientError::Unexpected { status: 502 }, true),
             (ClientError::Unexpected { status: 200 }, false),
+            (ClientError::Unexpected { status: 429 }, true),
             (api(500, "internal"), true),
             (api(502, "gateway_unavailable"), true),
             (api(409, "request_in_progress"), true),
@@ -293,6 +304,20 @@ mod tests {
         ];
         for (err, retry) in cases {
             assert_eq!(err.is_retryable(), retry, "{err:?}");
+        }
+    }
+
+    #[test]
+    fn a_status_poll_stops_only_on_a_refusal_in_the_functions_own_words() {
+        let cases = [
+            (ClientError::Unexpected { status: 200 }, true),
+            (ClientError::Unexpected { status: 403 }, true),
+            (ClientError::Timeout, true),
+            (api(500, "internal"), true),
+            (api(404, "unknown_payment"), false),
+        ];
+        for (err, keep) in cases {
+            assert_eq!(err.keeps_polling(), keep, "{err:?}");
         }
     }
 

@@ -87,7 +87,7 @@ fn Outcome(
                                 return;
                             }
                         }
-                        Err(error) if error.is_retryable() => {
+                        Err(error) if error.keeps_polling() => {
                             if !trouble.get_untracked() {
                                 trouble.set(true);
                             }

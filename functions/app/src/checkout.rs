@@ -1,7 +1,8 @@
 //! `POST /api/payments`: a parent's payment attempt, made idempotent by its `Idempotency-Key`.
 //!
 //! Invariants: the same key and body replay the first answer (201 or 409) without doing anything
-//! again; the same key with another body is refused; a request that failed for any other reason
+//! again; the same key with another body is refused, the body's `locale` aside (a parent who
+//! switches language between two taps gets the same payment back); a request that failed for any other reason
 //! releases its key so a retry can run. A payment holds its invoices from the moment it is stored;
 //! if the gateway cannot be reached afterwards, the payment is closed at once so the invoices are
 //! free again.
@@ -38,7 +39,11 @@ impl<S: Store, C: Clock, T: Transport> App<S, C, T> {
         })?;
         let request: CreatePaymentRequest =
             serde_json::from_slice(body).map_err(|_| ApiError::BadJson)?;
-        let canonical = serde_json::to_vec(&request).map_err(|e| ApiError::Internal(e.into()))?;
+        let canonical = serde_json::to_vec(&CreatePaymentRequest {
+            locale: None,
+            ..request.clone()
+        })
+        .map_err(|e| ApiError::Internal(e.into()))?;
         let fingerprint = Fingerprint::of(&[ROUTE, &canonical].concat());
         let now = self.clock.now();
         match self
