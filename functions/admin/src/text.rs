@@ -53,6 +53,9 @@ pub(crate) fn upsert_outcome(outcome: UpsertOutcome) -> &'static str {
         UpsertOutcome::RefusedHeld => {
             "từ chối: đang có giao dịch thanh toán chưa kết thúc, nhập lại sau"
         }
+        UpsertOutcome::RefusedOtherOwner => {
+            "từ chối: mã khoản thu này đã dùng cho học sinh khác (hoặc trường khác); hãy đặt mã khác"
+        }
     }
 }
 

@@ -520,6 +520,39 @@ async fn invoices_held_by_a_live_payment_or_voided_are_refused() {
 }
 
 #[tokio::test]
+async fn another_schools_file_numbering_alike_never_takes_over_an_invoice() {
+    let env = Env::new().await;
+    let [a, b] = good();
+    env.import(&env.csv("ngo-quyen.csv", &[&a, &b])).await;
+    let le_loi = row("HS0009", "Lê Thị Hoa", "NQ-0001", "Học phí", "900.000")
+        .replacen(NQ, LL, 1)
+        .replacen("6A1", "3B", 1);
+
+    for dry_run in [true, false] {
+        let file = env.csv("le-loi.csv", &[&le_loi]);
+        let options = ImportOptions {
+            dry_run,
+            ..env.options(&file)
+        };
+
+        let report = import(&env.store, &options).await.unwrap();
+
+        assert_eq!(
+            report.refusals,
+            [(id("NQ-0001"), UpsertOutcome::RefusedOtherOwner)],
+            "dry run {dry_run}: {report}"
+        );
+        assert!(report.needs_attention());
+        assert!(report.to_string().contains(
+            "NQ-0001: từ chối: mã khoản thu này đã dùng cho học sinh khác (hoặc trường khác)"
+        ));
+    }
+    let kept = env.store.invoice(&id("NQ-0001")).await.unwrap().unwrap();
+    assert_eq!(kept.student, student("HS0001"));
+    assert_eq!(kept.total().vnd(), 2_150_000);
+}
+
+#[tokio::test]
 async fn a_dry_run_reports_what_would_happen_and_writes_nothing() {
     // Arrange: one invoice already imported, then a file that changes it and adds another.
     let env = Env::new().await;

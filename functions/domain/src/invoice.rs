@@ -208,6 +208,12 @@ impl Invoice {
         self.total
     }
 
+    /// True when `other` is for the same student of the same school: the only invoices an
+    /// import may update under this id.
+    pub fn same_owner(&self, other: &Invoice) -> bool {
+        self.school == other.school && self.student == other.student
+    }
+
     /// True when two versions of an invoice say the same thing to a parent (status and version
     /// aside): re-importing an unchanged invoice must change nothing.
     pub fn same_content(&self, other: &Invoice) -> bool {

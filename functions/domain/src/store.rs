@@ -48,6 +48,9 @@ pub enum UpsertOutcome {
     RefusedCancelled,
     /// A live payment covers it; changing its amount now would break that payment.
     RefusedHeld,
+    /// The id is another student's or another school's invoice: an import never moves an
+    /// invoice (two schools numbering alike would take over each other's invoices).
+    RefusedOtherOwner,
 }
 
 /// What [`Store::void_invoice`] did.

@@ -44,6 +44,7 @@ macro_rules! conformance_tests {
             upserting_new_content_updates_an_open_invoice_and_bumps_its_version,
             a_paid_invoice_is_never_altered_by_an_upsert,
             an_invoice_held_by_a_live_payment_is_not_altered,
+            an_invoice_is_never_moved_to_another_student_or_school,
             open_invoices_are_the_students_own_by_due_date,
             a_payment_holds_its_invoices_against_a_second_payment,
             a_payment_for_a_missing_or_closed_invoice_is_refused_with_the_reason,
@@ -313,6 +314,25 @@ pub async fn an_invoice_held_by_a_live_payment_is_not_altered<H: Harness>(h: &H)
 
     assert_eq!(during.unwrap(), UpsertOutcome::RefusedHeld);
     assert_eq!(after.unwrap(), UpsertOutcome::Updated);
+}
+
+pub async fn an_invoice_is_never_moved_to_another_student_or_school<H: Harness>(h: &H) {
+    let store = h.store();
+    let inv = invoice("INV-1", &[1_500_000]);
+    seed(store, &[inv.clone()]).await;
+    let cases = [
+        invoice_for("INV-1", OTHER_STUDENT, SCHOOL, 2025, &[1_500_000]),
+        invoice_for("INV-1", STUDENT, OTHER_SCHOOL, 2025, &[900_000]),
+    ];
+
+    for taker in cases {
+        let outcome = store.upsert_invoice(&taker, t0()).await.unwrap();
+
+        assert_eq!(outcome, UpsertOutcome::RefusedOtherOwner, "{taker:?}");
+    }
+    let stored = store.invoice(&inv.id).await.unwrap().unwrap();
+    assert!(stored.same_owner(&inv) && stored.same_content(&inv));
+    assert_eq!(stored.version, 1);
 }
 
 pub async fn open_invoices_are_the_students_own_by_due_date<H: Harness>(h: &H) {

@@ -691,6 +691,9 @@ impl Store for DynamoStore {
                 Self::backoff(attempt).await;
                 continue;
             };
+            if !existing.invoice.same_owner(invoice) {
+                return Ok(UpsertOutcome::RefusedOtherOwner);
+            }
             match existing.invoice.status {
                 InvoiceStatus::Paid => return Ok(UpsertOutcome::RefusedPaid),
                 InvoiceStatus::Cancelled => return Ok(UpsertOutcome::RefusedCancelled),

@@ -438,6 +438,9 @@ impl Store for SqliteStore {
                 )?;
                 return Ok(UpsertOutcome::Created);
             };
+            if !existing.same_owner(&incoming) {
+                return Ok(UpsertOutcome::RefusedOtherOwner);
+            }
             match existing.status {
                 InvoiceStatus::Paid => return Ok(UpsertOutcome::RefusedPaid),
                 InvoiceStatus::Cancelled => return Ok(UpsertOutcome::RefusedCancelled),

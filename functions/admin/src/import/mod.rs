@@ -89,6 +89,7 @@ pub struct Tally {
     pub refused_paid: usize,
     pub refused_cancelled: usize,
     pub refused_held: usize,
+    pub refused_other_owner: usize,
 }
 
 impl Tally {
@@ -100,13 +101,14 @@ impl Tally {
             UpsertOutcome::RefusedPaid => &mut self.refused_paid,
             UpsertOutcome::RefusedCancelled => &mut self.refused_cancelled,
             UpsertOutcome::RefusedHeld => &mut self.refused_held,
+            UpsertOutcome::RefusedOtherOwner => &mut self.refused_other_owner,
         };
         *slot += 1;
     }
 
     /// Invoices the store refused.
     pub fn refused(&self) -> usize {
-        self.refused_paid + self.refused_cancelled + self.refused_held
+        self.refused_paid + self.refused_cancelled + self.refused_held + self.refused_other_owner
     }
 }
 
@@ -175,6 +177,7 @@ fn quoted(names: &[&str]) -> String {
 fn predict(existing: Option<Invoice>, incoming: &Invoice) -> UpsertOutcome {
     match existing {
         None => UpsertOutcome::Created,
+        Some(known) if !known.same_owner(incoming) => UpsertOutcome::RefusedOtherOwner,
         Some(known) => match known.status {
             InvoiceStatus::Paid => UpsertOutcome::RefusedPaid,
             InvoiceStatus::Cancelled => UpsertOutcome::RefusedCancelled,
@@ -419,7 +422,8 @@ impl ImportReport {
             UpsertOutcome::Created | UpsertOutcome::Updated | UpsertOutcome::Unchanged => {}
             UpsertOutcome::RefusedPaid
             | UpsertOutcome::RefusedCancelled
-            | UpsertOutcome::RefusedHeld => self.refusals.push((id, outcome)),
+            | UpsertOutcome::RefusedHeld
+            | UpsertOutcome::RefusedOtherOwner => self.refusals.push((id, outcome)),
         }
     }
 }
@@ -460,14 +464,15 @@ impl fmt::Display for ImportReport {
         let t = &self.invoices;
         writeln!(
             f,
-            "Khoản thu: {} tạo mới, {} cập nhật, {} không đổi; từ chối {} (đã nộp {}, đã huỷ {}, đang thanh toán {}).",
+            "Khoản thu: {} tạo mới, {} cập nhật, {} không đổi; từ chối {} (đã nộp {}, đã huỷ {}, đang thanh toán {}, mã của học sinh khác {}).",
             n(t.created),
             n(t.updated),
             n(t.unchanged),
             n(t.refused()),
             n(t.refused_paid),
             n(t.refused_cancelled),
-            n(t.refused_held)
+            n(t.refused_held),
+            n(t.refused_other_owner)
         )?;
         if self.rejected_rows > 0 {
             writeln!(
