@@ -2,7 +2,8 @@
 //!
 //! Invariant: two headers match when they [`fold`] to the same text, so case, runs of spaces,
 //! accents (composed or decomposed), `đ`/`d`, a `*` or `:` and a note in brackets never matter.
-//! A known column is found at most once; unknown columns are ignored.
+//! A known column is found at most once; unknown columns are ignored. A known column whose note
+//! scales its values (`Số tiền (nghìn đồng)`) is refused: amounts are read as whole đồng only.
 
 use unicode_normalization::UnicodeNormalization;
 use unicode_normalization::char::is_combining_mark;
@@ -65,6 +66,23 @@ pub(crate) enum HeaderProblem {
     Missing(Vec<&'static str>),
     /// Two headers name the same column.
     Duplicate(&'static str),
+    /// A column's header says its values are in thousands or millions (the header as written).
+    Scaled(String),
+}
+
+/// True when a header's bracketed note names a unit larger than one đồng.
+fn scaled(raw: &str) -> bool {
+    let notes: String = raw
+        .split(['(', '['])
+        .skip(1)
+        .map(|part| part.split([')', ']']).next().unwrap_or(""))
+        .collect::<Vec<_>>()
+        .join(" ");
+    let folded = fold(&notes).replace(['.', ',', ' '], "");
+    folded == "k"
+        || ["nghin", "ngan", "trieu", "1000"]
+            .iter()
+            .any(|unit| folded.contains(unit))
 }
 
 /// For each spec, the index of its column in `headers`, if present.
@@ -79,6 +97,11 @@ pub(crate) fn resolve(
         let first = hits.next().map(|(i, _)| i);
         if hits.next().is_some() {
             return Err(HeaderProblem::Duplicate(spec.name));
+        }
+        if let Some(index) = first
+            && scaled(&headers[index])
+        {
+            return Err(HeaderProblem::Scaled(headers[index].trim().to_owned()));
         }
         found.push(first);
     }
@@ -126,6 +149,32 @@ mod tests {
         ];
         let headers = ["STT", "ma hs", "SO TIEN"].map(String::from);
         assert_eq!(resolve(&headers, &specs), Ok(vec![Some(2), Some(1), None]));
+    }
+
+    #[test]
+    fn a_column_in_thousands_or_millions_is_refused_and_one_in_dong_is_read() {
+        let specs = [ColumnSpec::required("Số tiền", &[])];
+        let cases = [
+            ("Số tiền (nghìn đồng)", false),
+            ("Số tiền (ngàn đ)", false),
+            ("SỐ TIỀN (Triệu đồng)", false),
+            ("Số tiền (x 1.000 đ)", false),
+            ("Số tiền [1000 VND]", false),
+            ("Số tiền (K)", false),
+            ("Số tiền (VNĐ)", true),
+            ("Số tiền (đồng)", true),
+            ("Số tiền (đ)", true),
+            ("Số tiền", true),
+        ];
+        for (header, read) in cases {
+            let resolved = resolve(&[header.to_owned()], &specs);
+            let expected = if read {
+                Ok(vec![Some(0)])
+            } else {
+                Err(HeaderProblem::Scaled(header.to_owned()))
+            };
+            assert_eq!(resolved, expected, "{header}");
+        }
     }
 
     #[test]

@@ -170,6 +170,8 @@ pub enum ReconcileError {
     MissingColumns(String),
     #[error("cột \"{0}\" xuất hiện hai lần trong dòng tiêu đề")]
     DuplicateColumn(&'static str),
+    #[error("cột \"{0}\" ghi số tiền theo nghìn hoặc triệu đồng; cần tệp ghi đủ số đồng")]
+    ScaledColumn(String),
     #[error("mã trường không hợp lệ: \"{0}\"")]
     School(String),
     #[error("ngày bắt đầu {from} sau ngày kết thúc {to}")]
@@ -359,6 +361,7 @@ fn settlement_columns(headers: &[String]) -> Result<Vec<Option<usize>>, Reconcil
                 .join(", "),
         ),
         HeaderProblem::Duplicate(name) => ReconcileError::DuplicateColumn(name),
+        HeaderProblem::Scaled(header) => ReconcileError::ScaledColumn(header),
     })?;
     let has = |col: SCol| found[col as usize].is_some();
     if !has(SCol::Amount) && !has(SCol::AmountX100) {

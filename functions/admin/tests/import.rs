@@ -412,14 +412,22 @@ async fn xlsx_problems_are_reported_with_the_row_number_excel_shows() {
         sheet.write_string(6, col as u16, value).unwrap();
     }
     sheet.write_number(6, 8, 1_500_000.5).unwrap();
+    sheet.write_number(6, 1, 520_123_456_789_012_345.0).unwrap();
     workbook.save(&file).unwrap();
 
     let report = env.import(&file).await;
 
     let problems: Vec<String> = report.problems.iter().map(ToString::to_string).collect();
+    assert_eq!(problems.len(), 2, "{problems:#?}");
+    assert!(
+        problems[0].starts_with(
+            r#"Dòng 7, cột "Mã học sinh": mã dài hơn 15 chữ số nằm trong ô kiểu số nên Excel đã làm tròn"#
+        ),
+        "{problems:#?}"
+    );
     assert_eq!(
-        problems,
-        [r#"Dòng 7, cột "Số tiền": số tiền phải là số nguyên dương (VND), nhận được "1500000.5""#]
+        problems[1],
+        r#"Dòng 7, cột "Số tiền": số tiền phải là số nguyên dương (VND), nhận được "1500000.5""#
     );
 }
 

@@ -156,6 +156,10 @@ pub enum ImportError {
     MissingColumns(Vec<&'static str>),
     #[error("cột \"{0}\" xuất hiện hai lần trong dòng tiêu đề")]
     DuplicateColumn(&'static str),
+    #[error(
+        "cột \"{0}\" ghi số tiền theo nghìn hoặc triệu đồng; hãy ghi đủ số đồng (1.500.000) và bỏ ghi chú đơn vị"
+    )]
+    ScaledColumn(String),
     #[error("tệp mã tra cứu {0} đã có; chọn tên khác (mã tra cứu đã phát không được ghi đè)")]
     CodesFileExists(PathBuf),
     #[error(transparent)]

@@ -138,6 +138,17 @@ struct Reader<'a, S> {
     parsed: Parsed,
 }
 
+/// Excel keeps 15 significant digits: a longer code typed into a number cell has been rounded.
+fn not_rounded(cell: &Cell) -> Result<(), String> {
+    match cell {
+        Cell::Number(n) if n.bytes().filter(u8::is_ascii_digit).count() > 15 => Err(format!(
+            "mã dài hơn 15 chữ số nằm trong ô kiểu số nên Excel đã làm tròn (nhận được {n}); \
+             định dạng cột là Văn bản (Text) rồi gõ lại mã"
+        )),
+        _ => Ok(()),
+    }
+}
+
 fn id_problem(err: &IdError, cell: &Cell, rule: &str) -> String {
     if cell.is_blank() {
         return values::EMPTY.to_owned();
@@ -189,11 +200,13 @@ impl<S: Store> Reader<'_, S> {
         );
         check(
             Col::Student,
-            StudentCode::parse(&cell(Col::Student).text())
-                .map(|v| f.student = Some(v))
-                .map_err(|e| {
-                    id_problem(&e, cell(Col::Student), "4–20 chữ cái không dấu hoặc chữ số")
-                }),
+            not_rounded(cell(Col::Student)).and_then(|()| {
+                StudentCode::parse(&cell(Col::Student).text())
+                    .map(|v| f.student = Some(v))
+                    .map_err(|e| {
+                        id_problem(&e, cell(Col::Student), "4–20 chữ cái không dấu hoặc chữ số")
+                    })
+            }),
         );
         let full_name = cell(Col::Name).text();
         check(
@@ -234,15 +247,17 @@ impl<S: Store> Reader<'_, S> {
         );
         check(
             Col::Invoice,
-            InvoiceId::parse(&cell(Col::Invoice).text())
-                .map(|v| f.invoice = Some(v))
-                .map_err(|e| {
-                    id_problem(
-                        &e,
-                        cell(Col::Invoice),
-                        "chữ không dấu, số, - _ và ., tối đa 64 ký tự",
-                    )
-                }),
+            not_rounded(cell(Col::Invoice)).and_then(|()| {
+                InvoiceId::parse(&cell(Col::Invoice).text())
+                    .map(|v| f.invoice = Some(v))
+                    .map_err(|e| {
+                        id_problem(
+                            &e,
+                            cell(Col::Invoice),
+                            "chữ không dấu, số, - _ và ., tối đa 64 ký tự",
+                        )
+                    })
+            }),
         );
         check(
             Col::Description,
@@ -491,6 +506,7 @@ pub(super) async fn read<S: Store>(
         .map_err(|p| match p {
             HeaderProblem::Missing(names) => ImportError::MissingColumns(names),
             HeaderProblem::Duplicate(name) => ImportError::DuplicateColumn(name),
+            HeaderProblem::Scaled(header) => ImportError::ScaledColumn(header),
         })?;
     let bar = Progress::reading(progress, table.has_offsets.then_some(table.size).flatten());
     let mut reader = Reader {
