@@ -237,7 +237,7 @@ mod transport {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
 
     #[test]
@@ -278,7 +278,7 @@ mod tests {
         assert_eq!(blank.message(Lang::Vi), Lang::Vi.text(Text::ErrorNotFound));
     }
 
-    fn api(status: u16, code: &str) -> ClientError {
+    pub(crate) fn api(status: u16, code: &str) -> ClientError {
         ClientError::Api {
             status,
             code: code.into(),

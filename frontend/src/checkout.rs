@@ -198,9 +198,7 @@ impl Attempt {
         let same = |a: &Attempt| {
             a.student == query.student.as_str()
                 && a.invoices == selection.ids()
-                && a.opened.as_ref().is_none_or(|o| {
-                    now + Duration::seconds(Self::RESUME_MARGIN_SECONDS) < o.expires_at
-                })
+                && (a.opened.is_none() || a.resumable(now))
         };
         match previous {
             Some(attempt) if same(&attempt) => attempt,
@@ -211,6 +209,26 @@ impl Attempt {
                 opened: None,
             },
         }
+    }
+
+    /// True when the attempt opened a payment that can still be resumed.
+    fn resumable(&self, now: DateTime<Utc>) -> bool {
+        self.opened
+            .as_ref()
+            .is_some_and(|o| now + Duration::seconds(Self::RESUME_MARGIN_SECONDS) < o.expires_at)
+    }
+
+    /// True when saving this attempt before it is sent would hide `stored`: another attempt
+    /// whose payment can still be resumed. This one is then saved only once it is accepted.
+    pub fn would_hide(&self, stored: Option<&Attempt>, now: DateTime<Utc>) -> bool {
+        stored.is_some_and(|s| s.key != self.key && s.resumable(now))
+    }
+
+    /// True when the attempt opened `reference`: a result page forgets only its own attempt.
+    pub fn opened_payment(&self, reference: &PaymentRef) -> bool {
+        self.opened
+            .as_ref()
+            .is_some_and(|o| &o.payment_ref == reference)
     }
 
     /// Records the payment the attempt opened.
@@ -241,6 +259,7 @@ mod tests {
     use hocphi_domain::{LookupCode, PaymentStatus, StudentCode};
 
     use super::*;
+    use crate::api::tests::api;
 
     fn invoice(id: &str, amounts: &[u64]) -> InvoiceView {
         let items: Vec<ItemView> = amounts
@@ -386,12 +405,29 @@ mod tests {
     }
 
     #[test]
+    fn a_new_attempt_is_not_saved_over_a_payment_that_can_still_be_resumed() {
+        let invoices = listed();
+        let all = Selection::all(&invoices);
+        let mut fewer = all.clone();
+        fewer.toggle(&InvoiceId::parse("NQ-3").unwrap(), &invoices);
+        let sent = Attempt::for_selection(None, &query(), &all, at(0), || [1; 16]);
+        let open = sent.clone().opened(&created(at(15)));
+        let changed =
+            Attempt::for_selection(Some(open.clone()), &query(), &fewer, at(2), || [2; 16]);
+
+        assert!(!sent.would_hide(None, at(0)), "nothing stored yet");
+        assert!(!sent.would_hide(Some(&sent), at(0)), "a retry of itself");
+        assert!(changed.would_hide(Some(&open), at(2)), "the open payment");
+        assert!(
+            !changed.would_hide(Some(&open), at(14)),
+            "one that can no longer be resumed"
+        );
+        assert!(open.opened_payment(&created(at(15)).payment_ref));
+        assert!(!sent.opened_payment(&created(at(15)).payment_ref));
+    }
+
+    #[test]
     fn a_refusal_the_functions_would_replay_discards_the_key() {
-        let api = |status: u16, code: &str| ClientError::Api {
-            status,
-            code: code.into(),
-            message: String::new(),
-        };
         let cases = [
             (api(409, "invoice_held"), KeyFate::Discard),
             (api(409, "invoice_unavailable"), KeyFate::Discard),

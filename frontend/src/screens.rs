@@ -10,6 +10,8 @@ use leptos::prelude::*;
 
 use crate::api::ClientError;
 use crate::app::use_locale;
+use crate::browser::{self, Store};
+use crate::checkout::Attempt;
 use crate::i18n::Text;
 
 pub use lookup::LookupScreen;
@@ -63,4 +65,10 @@ pub fn NotFoundScreen() -> impl IntoView {
         <h1>{locale.t(Text::PageNotFound)}</h1>
         <p><a href="/">{locale.t(Text::BackToLookup)}</a></p>
     }
+}
+
+/// The payment attempt saved for this browser tab, if any.
+fn stored_attempt() -> Option<Attempt> {
+    browser::load(Store::Session, Attempt::STORAGE_KEY)
+        .and_then(|json| serde_json::from_str(&json).ok())
 }

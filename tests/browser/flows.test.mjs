@@ -118,6 +118,35 @@ test("a wrong lookup code gets the not-found message tied to the form", async ()
   });
 });
 
+test("a code too short, entered from the code field, is announced and tied to the field", async () => {
+  await onPhone("short-code", async (page) => {
+    await page.addInitScript(() => {
+      document.addEventListener("DOMContentLoaded", () => {
+        const form = document.getElementById("lookup-form");
+        new MutationObserver((_, observer) => {
+          if (!form.isConnected) {
+            window.__takenOver = true;
+            observer.disconnect();
+          }
+        }).observe(document.body, { childList: true, subtree: true });
+      });
+    });
+    await page.goto(`${BASE}/?student=5201234567`);
+    await page.waitForFunction(() => window.__takenOver === true, null, WAIT);
+    const code = page.locator("#lookup-code");
+    await code.click();
+    await page.keyboard.type("AB1");
+
+    await page.keyboard.press("Enter");
+
+    const message = "Mã tra cứu có từ 6 đến 12 ký tự.";
+    await page.getByRole("status").filter({ hasText: message }).waitFor(WAIT);
+    assert.equal(await page.evaluate(() => document.activeElement?.id), "lookup-code");
+    assert.equal(await code.getAttribute("aria-invalid"), "true");
+    assert.match(await code.getAttribute("aria-describedby"), /lookup-code-error/);
+  });
+});
+
 test("the static first screen is painted before the app takes it over and stays the largest paint", async () => {
   await onPhone("first-paint", async (page) => {
     await page.addInitScript(() => {

@@ -5,7 +5,7 @@ use hocphi_api::{InvoiceView, InvoicesResponse};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
-use super::{ErrorNotice, entry};
+use super::{ErrorNotice, entry, stored_attempt};
 use crate::api::{self, ClientError};
 use crate::app::use_locale;
 use crate::browser::{self, StaticForm, Store};
@@ -84,6 +84,14 @@ pub fn LookupScreen(
             } else {
                 Field::Code
             };
+            if let Some(problem) = problems.of(first) {
+                announce.set(
+                    locale
+                        .lang_untracked()
+                        .text(problem.message(first))
+                        .to_owned(),
+                );
+            }
             browser::focus(first.id());
         }
     };
@@ -354,27 +362,32 @@ fn PaySummary(
             return;
         }
         failure.set(None);
-        let previous = browser::load(Store::Session, Attempt::STORAGE_KEY)
-            .and_then(|json| serde_json::from_str(&json).ok());
+        let previous = stored_attempt();
+        let now = browser::now();
         let attempt = Attempt::for_selection(
-            previous,
+            previous.clone(),
             &query,
             &chosen,
-            browser::now(),
+            now,
             browser::random_bytes,
         );
-        if let Ok(json) = serde_json::to_string(&attempt) {
+        if !attempt.would_hide(previous.as_ref(), now)
+            && let Ok(json) = serde_json::to_string(&attempt)
+        {
             browser::save(Store::Session, Attempt::STORAGE_KEY, &json);
         }
         let request = checkout::payment_request(&query, &chosen, VNPAY_QR, locale.lang_untracked());
         pending.set(true);
         spawn_local(async move {
             let created = api::create_payment(&request, &attempt.key).await;
-            pending.set(false);
+            let moved_on = pending.try_set(false).is_some();
             match created {
                 Ok(created) => {
                     if let Ok(json) = serde_json::to_string(&attempt.opened(&created)) {
                         browser::save(Store::Session, Attempt::STORAGE_KEY, &json);
+                    }
+                    if moved_on {
+                        return;
                     }
                     redirecting.set(true);
                     if !browser::go_to(&created.redirect_url) {
@@ -383,10 +396,12 @@ fn PaySummary(
                     }
                 }
                 Err(error) => {
-                    if Attempt::fate_after(&error) == KeyFate::Discard {
+                    if Attempt::fate_after(&error) == KeyFate::Discard
+                        && stored_attempt().is_some_and(|s| s.key == attempt.key)
+                    {
                         browser::forget(Store::Session, Attempt::STORAGE_KEY);
                     }
-                    failure.set(Some(error));
+                    let _ = failure.try_set(Some(error));
                 }
             }
         });

@@ -10,7 +10,7 @@ use hocphi_domain::PaymentRef;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
-use super::{ErrorNotice, entry};
+use super::{ErrorNotice, entry, stored_attempt};
 use crate::api::{self, ClientError};
 use crate::app::use_locale;
 use crate::browser::{self, Store};
@@ -52,9 +52,7 @@ fn Outcome(
     let locale = use_locale();
     let t = move |text| locale.t(text);
     browser::replace_address(&route::result_path(&reference));
-    let attempt: Option<Attempt> = browser::load(Store::Session, Attempt::STORAGE_KEY)
-        .and_then(|json| serde_json::from_str(&json).ok());
-    let student = attempt.map(|a| a.student);
+    let student = stored_attempt().map(|a| a.student);
 
     let latest = RwSignal::new(None::<PaymentStatusResponse>);
     let trouble = RwSignal::new(false);
@@ -83,7 +81,9 @@ fn Outcome(
                                 latest.set(Some(answer));
                             }
                             if known {
-                                browser::forget(Store::Session, Attempt::STORAGE_KEY);
+                                if stored_attempt().is_some_and(|a| a.opened_payment(&reference)) {
+                                    browser::forget(Store::Session, Attempt::STORAGE_KEY);
+                                }
                                 return;
                             }
                         }
@@ -216,10 +216,15 @@ fn Outcome(
         }
         .into_any()
     };
-    let announcement = move || match (fatal.get(), latest.get()) {
-        (Some(error), _) => error.message(locale.lang()),
-        (None, Some(answer)) => t(status::outcome(answer.status).title)().to_owned(),
-        (None, None) => String::new(),
+    let announcement = move || {
+        let waiting = latest.with(|l| l.as_ref().is_none_or(|a| !a.status.is_terminal()));
+        match (fatal.get(), latest.get()) {
+            (Some(error), _) => error.message(locale.lang()),
+            (None, _) if waiting && gave_up.get() => t(Text::PendingSlowBody)().to_owned(),
+            (None, _) if waiting && trouble.get() => t(Text::ConnectionTrouble)().to_owned(),
+            (None, Some(answer)) => t(status::outcome(answer.status).title)().to_owned(),
+            (None, None) => String::new(),
+        }
     };
 
     view! {
