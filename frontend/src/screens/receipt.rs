@@ -35,10 +35,16 @@ pub fn ReceiptScreen(
     };
     let address = format!("{}{}", browser::origin(), route::receipt_path(&id, &token));
     let loaded = RwSignal::new(None::<Result<ReceiptResponse, ClientError>>);
-    spawn_local(async move {
-        let answer = api::receipt(&id, &token).await;
-        loaded.set(Some(answer));
-    });
+    let fetch = move || {
+        let (id, token) = (id.clone(), token.clone());
+        loaded.set(None);
+        spawn_local(async move {
+            let answer = api::receipt(&id, &token).await;
+            let _ = loaded.try_set(Some(answer));
+        });
+    };
+    fetch();
+    let retry = Callback::new(move |()| fetch());
     let shown = move || match loaded.get() {
         None => view! {
             <h1>{t(Text::ReceiptTitle)}</h1>
@@ -53,7 +59,7 @@ pub fn ReceiptScreen(
         }
         Some(Err(error)) => view! {
             <h1>{t(Text::ReceiptTitle)}</h1>
-            <ErrorNotice error/>
+            <ErrorNotice error retry/>
             <p><a class="button" href="/">{t(Text::BackToLookup)}</a></p>
         }
         .into_any(),
