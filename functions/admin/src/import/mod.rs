@@ -168,6 +168,17 @@ pub enum ImportError {
     Entropy(getrandom::Error),
     #[error("lỗi kho dữ liệu")]
     Store(#[from] StoreError),
+    #[error(
+        "lỗi kho dữ liệu, việc nhập bị dở dang. Tệp mã tra cứu {} đã ghi. Chạy lại đúng lệnh này: \
+         học sinh chưa kịp ghi sẽ được cấp mã mới trong một tệp khác; với mỗi học sinh, dùng mã \
+         ở tệp mới nhất có tên em đó",
+        .codes_file.display()
+    )]
+    Interrupted {
+        codes_file: PathBuf,
+        #[source]
+        source: StoreError,
+    },
 }
 
 fn quoted(names: &[&str]) -> String {
@@ -358,7 +369,12 @@ pub async fn import<S: Store>(
             }
             report.codes_file = Some(write_codes(&codes_path(options), &mut codes)?);
         }
-        write_all(store, &writes, &valid, options, &mut report).await?;
+        if let Err(source) = write_all(store, &writes, &valid, options, &mut report).await {
+            return Err(match report.codes_file.take() {
+                Some(codes_file) => ImportError::Interrupted { codes_file, source },
+                None => source.into(),
+            });
+        }
     }
     report.refusals.sort_by(|a, b| a.0.cmp(&b.0));
     Ok(report)
