@@ -35,6 +35,7 @@ macro_rules! all_flows {
             a_cancelled_payment_frees_its_invoices_for_a_new_attempt,
             a_wrong_code_and_an_unknown_student_get_the_same_answer,
             five_wrong_codes_lock_the_student_out_for_the_window,
+            guesses_sent_at_once_get_no_more_tries_than_guesses_sent_one_by_one,
             a_double_tap_makes_one_payment,
             a_key_reused_for_another_body_is_refused,
             a_retry_in_another_language_gets_the_same_payment,
@@ -438,6 +439,25 @@ async fn five_wrong_codes_lock_the_student_out_for_the_window<S: Store>(world: &
         ))
         .await;
     assert_eq!(other.status, 200, "other students are not affected");
+}
+
+async fn guesses_sent_at_once_get_no_more_tries_than_guesses_sent_one_by_one<S: Store>(
+    world: &World<S>,
+) {
+    let uris: Vec<String> = (0..12)
+        .map(|n| format!("/api/invoices?student={STUDENT}&code=WRONG{n:03}"))
+        .collect();
+
+    let answers = futures_util::future::join_all(uris.iter().map(|uri| world.get(uri))).await;
+
+    let mut statuses: Vec<u16> = answers.iter().map(|a| a.status).collect();
+
+    statuses.sort_unstable();
+    assert_eq!(statuses, [[404; 5].as_slice(), &[429; 7]].concat());
+    let right = world
+        .get(&format!("/api/invoices?student={STUDENT}&code={CODE}"))
+        .await;
+    assert_eq!(right.status, 429, "the window is spent");
 }
 
 async fn a_double_tap_makes_one_payment<S: Store>(world: &World<S>) {

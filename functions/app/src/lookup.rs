@@ -1,8 +1,10 @@
 //! Reading: a student's open invoices (behind the second factor and the guessing limit), a
 //! payment's status, a receipt behind its token.
 //!
-//! Invariant: an unknown student and a wrong lookup code are the same answer, counted the same
-//! way, so the endpoint reveals nothing about which student codes exist.
+//! Invariants: an unknown student and a wrong lookup code are the same answer, counted the same
+//! way, so the endpoint reveals nothing about which student codes exist; every look-up is
+//! counted before its code is checked (a right code is then forgiven), so guesses sent at once
+//! get no more tries than guesses sent one by one.
 
 use hocphi_api::{InvoiceView, InvoicesResponse, PaymentStatusResponse, StudentView};
 use hocphi_domain::{
@@ -28,18 +30,21 @@ impl<S: Store, C: Clock, T: Transport> App<S, C, T> {
             message: "Mã tra cứu không hợp lệ: gồm 6 đến 12 chữ và số, in trên giấy báo học phí.",
         })?;
         let now = self.clock.now();
-        if self.store.failed_lookups(&student, now).await? >= self.settings.lookup_attempts {
+        let tries = self
+            .store
+            .note_failed_lookup(&student, now, self.settings.lookup_window)
+            .await?;
+        if tries > self.settings.lookup_attempts {
             return Err(ApiError::TooManyAttempts);
         }
         let digest = code.digest(&student);
         match self.store.student(&student).await? {
-            Some(found) if found.lookup.matches(&digest) => Ok(found),
+            Some(found) if found.lookup.matches(&digest) => {
+                self.store.forgive_failed_lookup(&student, now).await?;
+                Ok(found)
+            }
             Some(_) | None => {
-                let failures = self
-                    .store
-                    .note_failed_lookup(&student, now, self.settings.lookup_window)
-                    .await?;
-                tracing::info!(failures, "lookup refused");
+                tracing::info!(failures = tries, "lookup refused");
                 Err(ApiError::NotFound)
             }
         }

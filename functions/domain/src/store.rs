@@ -279,6 +279,14 @@ pub trait Store: Send + Sync {
         window: Duration,
     ) -> impl Future<Output = Result<u32, StoreError>> + Send;
 
+    /// Takes back one failure counted in the student's current window, never going below zero:
+    /// a look-up is counted before its code is checked, and a right code is forgiven.
+    fn forgive_failed_lookup(
+        &self,
+        student: &StudentCode,
+        now: DateTime<Utc>,
+    ) -> impl Future<Output = Result<(), StoreError>> + Send;
+
     /// Failures counted in the student's current window (0 once it has closed).
     fn failed_lookups(
         &self,

@@ -69,6 +69,7 @@ macro_rules! conformance_tests {
             expiry_applies_only_to_pending_payments_past_their_time,
             pending_payments_created_before_a_time_are_listed_oldest_first,
             failed_lookups_are_counted_within_a_window_and_forgotten_after,
+            a_forgiven_failure_is_taken_back_once_and_never_below_zero,
             a_completed_request_replays_its_stored_response,
             the_same_key_with_a_different_payload_is_refused,
             a_live_lease_blocks_a_second_runner_and_an_expired_one_is_taken_over,
@@ -1138,6 +1139,46 @@ pub async fn failed_lookups_are_counted_within_a_window_and_forgotten_after<H: H
 }
 
 // ----- idempotency ----------------------------------------------------------------------------
+
+pub async fn a_forgiven_failure_is_taken_back_once_and_never_below_zero<H: Harness>(h: &H) {
+    let store = h.store();
+    let who = StudentCode::parse(STUDENT).unwrap();
+    let window = minutes(15);
+    for n in 0..2 {
+        store
+            .note_failed_lookup(&who, t0() + minutes(n), window)
+            .await
+            .unwrap();
+    }
+    let count = |at| store.failed_lookups(&who, at);
+
+    store
+        .forgive_failed_lookup(&who, t0() + minutes(2))
+        .await
+        .unwrap();
+    let after_one = count(t0() + minutes(2)).await.unwrap();
+    for _ in 0..2 {
+        store
+            .forgive_failed_lookup(&who, t0() + minutes(3))
+            .await
+            .unwrap();
+    }
+    let after_three = count(t0() + minutes(3)).await.unwrap();
+    store
+        .forgive_failed_lookup(&who, t0() + minutes(20))
+        .await
+        .unwrap();
+    let next = store
+        .note_failed_lookup(&who, t0() + minutes(20), window)
+        .await
+        .unwrap();
+
+    assert_eq!((after_one, after_three), (1, 0));
+    assert_eq!(
+        next, 1,
+        "a closed window is not touched and a new one starts at one"
+    );
+}
 
 pub async fn a_completed_request_replays_its_stored_response<H: Harness>(h: &H) {
     let store = h.store();

@@ -1004,6 +1004,28 @@ impl Store for DynamoStore {
         Err(StoreError::Contention)
     }
 
+    async fn forgive_failed_lookup(&self, student: &StudentCode, now: DateTime<Utc>) -> Result<()> {
+        let forgiven = self
+            .client
+            .update_item()
+            .table_name(&self.table)
+            .set_key(Some(key(format!("LOOKUPFAIL#{student}"), "LOOKUPFAIL")))
+            .update_expression("SET failures = failures - :one")
+            .condition_expression("window_ends > :now AND failures > :zero")
+            .expression_attribute_values(":one", n(1))
+            .expression_attribute_values(":zero", n(0))
+            .expression_attribute_values(":now", n(millis(now)))
+            .send()
+            .await;
+        match forgiven {
+            Ok(_) => Ok(()),
+            Err(err) => match err.into_service_error() {
+                UpdateItemError::ConditionalCheckFailedException(_) => Ok(()),
+                other => Err(StoreError::unavailable(other)),
+            },
+        }
+    }
+
     async fn failed_lookups(&self, student: &StudentCode, now: DateTime<Utc>) -> Result<u32> {
         let Some(item) = self
             .get(key(format!("LOOKUPFAIL#{student}"), "LOOKUPFAIL"))

@@ -682,6 +682,20 @@ impl Store for SqliteStore {
         .await
     }
 
+    async fn forgive_failed_lookup(&self, student: &StudentCode, now: DateTime<Utc>) -> Result<()> {
+        let student = student.to_string();
+        self.write(move |tx, _| {
+            exec(
+                tx,
+                "UPDATE lookup_failures SET failures = failures - 1
+                 WHERE student = ?1 AND window_ends > ?2 AND failures > 0",
+                params![student, millis(now)],
+            )
+            .map(drop)
+        })
+        .await
+    }
+
     async fn failed_lookups(&self, student: &StudentCode, now: DateTime<Utc>) -> Result<u32> {
         let student = student.to_string();
         self.write(move |tx, _| {
