@@ -108,7 +108,7 @@ fn ReceiptDocument(
             </p>
             <dl class="entries receipt__party">
                 {entry(Text::StudentName, receipt.student_name.as_str().to_owned())}
-                {entry(Text::StudentCodeLabel, format::masked_code(receipt.student.as_str()))}
+                {entry(Text::StudentCodeLabel, receipt.student.clone())}
                 {entry(Text::Class, receipt.class_name.as_str().to_owned())}
                 {entry(Text::ReceiptCollector, receipt.school_name.as_str().to_owned())}
             </dl>

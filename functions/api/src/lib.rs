@@ -6,8 +6,8 @@
 
 use chrono::{DateTime, NaiveDate, Utc};
 use hocphi_domain::{
-    GatewayKind, Invoice, InvoiceId, Money, Payment, PaymentRef, PaymentStatus, Receipt, ReceiptId,
-    ReceiptToken,
+    GatewayKind, GatewayTxnNo, Invoice, InvoiceId, Label, MaskedName, Money, Payment, PaymentRef,
+    PaymentStatus, Receipt, ReceiptId, ReceiptLine, ReceiptNumber, ReceiptToken, SchoolId,
 };
 use serde::{Deserialize, Serialize};
 
@@ -129,8 +129,47 @@ impl PaymentStatusResponse {
     }
 }
 
-/// `GET /api/receipts/{id}?t=…`: the receipt itself (the domain type is the contract).
-pub type ReceiptResponse = Receipt;
+/// `GET /api/receipts/{id}?t=…`: the receipt as printed. Whoever holds its link (or scans the
+/// printed QR code) reads this answer, so the student code is masked here, not only on the page.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReceiptResponse {
+    pub id: ReceiptId,
+    pub number: ReceiptNumber,
+    pub issued_at: DateTime<Utc>,
+    pub school: SchoolId,
+    pub school_name: Label,
+    /// Masked: `••••••4568`.
+    pub student: String,
+    pub student_name: MaskedName,
+    pub class_name: Label,
+    pub lines: Vec<ReceiptLine>,
+    pub total: Money,
+    pub amount_in_words: String,
+    pub gateway: GatewayKind,
+    pub gateway_txn: GatewayTxnNo,
+    pub payment: PaymentRef,
+}
+
+impl From<&Receipt> for ReceiptResponse {
+    fn from(receipt: &Receipt) -> Self {
+        Self {
+            id: receipt.id.clone(),
+            number: receipt.number.clone(),
+            issued_at: receipt.issued_at,
+            school: receipt.school.clone(),
+            school_name: receipt.school_name.clone(),
+            student: receipt.student.masked(),
+            student_name: receipt.student_name.clone(),
+            class_name: receipt.class_name.clone(),
+            lines: receipt.lines.clone(),
+            total: receipt.total,
+            amount_in_words: receipt.amount_in_words.clone(),
+            gateway: receipt.gateway,
+            gateway_txn: receipt.gateway_txn.clone(),
+            payment: receipt.payment.clone(),
+        }
+    }
+}
 
 /// Every error answer: `{"error": {"code", "message"}}`, the message in Vietnamese.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]

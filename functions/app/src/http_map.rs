@@ -15,6 +15,7 @@
 
 use std::net::IpAddr;
 
+use hocphi_api::ReceiptResponse;
 use hocphi_domain::{Clock, GatewayKind, Store};
 use hocphi_gateways::RawCallback;
 use http::{Method, Request, Response, StatusCode, header};
@@ -192,7 +193,7 @@ impl<S: Store, C: Clock, T: Transport> App<S, C, T> {
             Route::Status => Ok(json_response(200, &self.status(param).await?)),
             Route::Receipt => Ok(json_response(
                 200,
-                &self.receipt(param, query_value(&query, "t")).await?,
+                &ReceiptResponse::from(&self.receipt(param, query_value(&query, "t")).await?),
             )),
             Route::VnpayCallback | Route::MomoCallback => {
                 let kind = match route {

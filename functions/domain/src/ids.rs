@@ -234,6 +234,20 @@ impl LookupCode {
     }
 }
 
+impl StudentCode {
+    /// The code as a receipt shows it: anyone holding the receipt's link can read it, so only
+    /// its last characters (at most four, at most half) stay visible.
+    pub fn masked(&self) -> String {
+        let count = self.0.chars().count();
+        let hidden = count.saturating_sub(4).max(count.div_ceil(2));
+        self.0
+            .chars()
+            .enumerate()
+            .map(|(i, c)| if i < hidden { '•' } else { c })
+            .collect()
+    }
+}
+
 impl LookupDigest {
     /// Constant-time equality, so a timing side channel cannot guess a code byte by byte.
     pub fn matches(&self, other: &LookupDigest) -> bool {
@@ -365,5 +379,18 @@ mod tests {
         assert!(!token.admits(&"ab".repeat(15)));
         let receipt = ReceiptId::for_payment(&reference);
         assert_eq!(ReceiptId::parse(receipt.as_str()).unwrap(), receipt);
+    }
+
+    #[test]
+    fn a_receipt_shows_only_the_end_of_the_student_code() {
+        let cases = [
+            ("HS001234", "••••1234"),
+            ("0123456789", "••••••6789"),
+            ("HS012", "•••12"),
+            ("HS01", "••01"),
+        ];
+        for (code, shown) in cases {
+            assert_eq!(StudentCode::parse(code).unwrap().masked(), shown, "{code}");
+        }
     }
 }
