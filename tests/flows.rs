@@ -148,7 +148,10 @@ async fn a_parent_pays_two_invoices_and_keeps_receipt_number_one<S: Store>(world
         "Hai triệu không trăm năm mươi nghìn đồng"
     );
     assert_eq!(receipt.json["lines"].as_array().unwrap().len(), 3);
-    assert_eq!(receipt.json["student"], "•••001", "the link's holder sees a masked code");
+    assert_eq!(
+        receipt.json["student"], "•••001",
+        "the link's holder sees a masked code"
+    );
     assert_eq!(receipt.json.get("token"), None);
     assert!(open_invoice_ids(world).await.is_empty());
     let wrong_token = world
