@@ -71,7 +71,11 @@ fn Outcome(
             spawn_local(async move {
                 let mut backoff = Backoff::default();
                 loop {
-                    match api::payment_status(&reference).await {
+                    let answer = api::payment_status(&reference).await;
+                    if current.load(Ordering::SeqCst) != mine {
+                        return;
+                    }
+                    match answer {
                         Ok(answer) => {
                             if trouble.get_untracked() {
                                 trouble.set(false);

@@ -35,6 +35,8 @@ pub(crate) struct ColumnSpec {
     /// Other headers that mean the same column.
     pub aliases: &'static [&'static str],
     pub required: bool,
+    /// Its values are amounts of money, which must be whole đồng.
+    pub money: bool,
 }
 
 impl ColumnSpec {
@@ -43,6 +45,7 @@ impl ColumnSpec {
             name,
             aliases,
             required: true,
+            money: false,
         }
     }
 
@@ -51,6 +54,15 @@ impl ColumnSpec {
             name,
             aliases,
             required: false,
+            money: false,
+        }
+    }
+
+    /// The same column, holding amounts of money.
+    pub(crate) const fn money(self) -> Self {
+        Self {
+            money: true,
+            ..self
         }
     }
 
@@ -70,7 +82,10 @@ pub(crate) enum HeaderProblem {
     Scaled(String),
 }
 
-/// True when a header's bracketed note names a unit larger than one đồng.
+/// True when a header's bracketed note gives its amounts in thousands or millions of đồng: the
+/// unit alone (`nghìn`, `K`), the unit with a currency (`nghìn đồng`, `triệu VNĐ`), after
+/// `đơn vị` (`đơn vị: nghìn`), or a bare multiplier (`x 1.000`). Other notes that merely mention
+/// thousands (`không dùng dấu ngăn cách hàng nghìn`) are not units.
 fn scaled(raw: &str) -> bool {
     let notes: String = raw
         .split(['(', '['])
@@ -78,11 +93,22 @@ fn scaled(raw: &str) -> bool {
         .map(|part| part.split([')', ']']).next().unwrap_or(""))
         .collect::<Vec<_>>()
         .join(" ");
-    let folded = fold(&notes).replace(['.', ',', ' '], "");
-    folded == "k"
-        || ["nghin", "ngan", "trieu", "1000"]
-            .iter()
-            .any(|unit| folded.contains(unit))
+    let folded = fold(&notes);
+    let words: Vec<&str> = folded
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .collect();
+    let unit = |w: &str| matches!(w, "k" | "nghin" | "ngan" | "trieu");
+    let currency = |w: &str| matches!(w, "dong" | "d" | "vnd");
+    let stated = matches!(words.as_slice(), [w] if unit(w))
+        || words
+            .windows(2)
+            .any(|pair| (unit(pair[0]) && currency(pair[1])) || (pair[0] == "vi" && unit(pair[1])));
+    let compact = folded.replace(['.', ',', ' ', 'x', '*'], "");
+    let multiplier = ["dong", "vnd", "d"]
+        .iter()
+        .fold(compact.as_str(), |m, c| m.strip_suffix(c).unwrap_or(m));
+    stated || matches!(multiplier, "1000" | "1000000")
 }
 
 /// For each spec, the index of its column in `headers`, if present.
@@ -98,7 +124,8 @@ pub(crate) fn resolve(
         if hits.next().is_some() {
             return Err(HeaderProblem::Duplicate(spec.name));
         }
-        if let Some(index) = first
+        if spec.money
+            && let Some(index) = first
             && scaled(&headers[index])
         {
             return Err(HeaderProblem::Scaled(headers[index].trim().to_owned()));
@@ -153,7 +180,7 @@ mod tests {
 
     #[test]
     fn a_column_in_thousands_or_millions_is_refused_and_one_in_dong_is_read() {
-        let specs = [ColumnSpec::required("Số tiền", &[])];
+        let specs = [ColumnSpec::required("Số tiền", &[]).money()];
         let cases = [
             ("Số tiền (nghìn đồng)", false),
             ("Số tiền (ngàn đ)", false),
@@ -161,7 +188,12 @@ mod tests {
             ("Số tiền (x 1.000 đ)", false),
             ("Số tiền [1000 VND]", false),
             ("Số tiền (K)", false),
+            ("Số tiền (đơn vị: nghìn)", false),
             ("Số tiền (VNĐ)", true),
+            ("Số tiền (không dùng dấu ngăn cách hàng nghìn)", true),
+            ("Số tiền (VD: 1.000.000)", true),
+            ("Số tiền (tối đa 100.000.000)", true),
+            ("Số tiền (chuyển khoản ngân hàng)", true),
             ("Số tiền (đồng)", true),
             ("Số tiền (đ)", true),
             ("Số tiền", true),
@@ -175,6 +207,12 @@ mod tests {
             };
             assert_eq!(resolved, expected, "{header}");
         }
+        let not_money = [ColumnSpec::required("Học kỳ", &[])];
+        assert_eq!(
+            resolve(&["Học kỳ (nghìn đồng)".to_owned()], &not_money),
+            Ok(vec![Some(0)]),
+            "only amount columns are checked"
+        );
     }
 
     #[test]

@@ -208,7 +208,7 @@ const SETTLEMENT: [ColumnSpec; 7] = [
         "Mã GD VNPAY",
         &["vnp_TransactionNo", "Mã giao dịch VNPAY", "Mã GD tại VNPAY"],
     ),
-    ColumnSpec::optional("Số tiền", &["Số tiền giao dịch", "Số tiền thanh toán"]),
+    ColumnSpec::optional("Số tiền", &["Số tiền giao dịch", "Số tiền thanh toán"]).money(),
     ColumnSpec::optional("vnp_Amount", &[]),
     ColumnSpec::optional("Mã phản hồi", &["vnp_ResponseCode", "Mã lỗi"]),
     ColumnSpec::optional(
@@ -383,7 +383,13 @@ async fn read_file(
     entries: &mut Vec<Entry>,
 ) -> Result<(u64, Vec<(String, Vec<Line>)>), ReconcileError> {
     let mut table = Table::open(path).await?;
-    let columns = Columns(table.header(settlement_columns).await??);
+    let columns = Columns(
+        table
+            .header(settlement_columns, |e| {
+                matches!(e, ReconcileError::ScaledColumn(_))
+            })
+            .await??,
+    );
     let mut rows = 0;
     let mut groups: Vec<(String, Vec<Line>)> = Vec::new();
     let mut index: HashMap<String, usize> = HashMap::new();

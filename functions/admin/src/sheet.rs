@@ -212,7 +212,9 @@ impl SheetWriter {
                     path: path.clone(),
                     source,
                 })?;
-                std::fs::File::open(&path)
+                std::fs::OpenOptions::new()
+                    .write(true)
+                    .open(&path)
                     .and_then(|file| file.sync_all())
                     .map_err(io)?;
             }

@@ -158,14 +158,16 @@ impl Table {
     }
 
     /// Finds the header row: the first of the first [`HEADER_SEARCH`] rows that `fits` accepts,
-    /// since title rows above a table are common in exported reports. Without one, the answer
-    /// for the first row.
+    /// since title rows above a table are common in exported reports. A row refused for a reason
+    /// that only a header row can have (`is_header`: a column in thousands, say) is the answer;
+    /// without either, the answer for the first row.
     pub(crate) async fn header<T, E>(
         &mut self,
         fits: impl Fn(&[String]) -> Result<T, E>,
+        is_header: impl Fn(&E) -> bool,
     ) -> Result<Result<T, E>, TableError> {
         let first = fits(&self.headers);
-        if first.is_ok() {
+        if first.as_ref().err().is_none_or(&is_header) {
             return Ok(first);
         }
         for _ in 1..HEADER_SEARCH {
@@ -173,9 +175,10 @@ impl Table {
                 break;
             };
             let headers: Vec<String> = row?.cells.iter().map(Cell::text).collect();
-            if let Ok(found) = fits(&headers) {
+            let answer = fits(&headers);
+            if answer.as_ref().err().is_none_or(&is_header) {
                 self.headers = headers;
-                return Ok(Ok(found));
+                return Ok(answer);
             }
         }
         Ok(first)

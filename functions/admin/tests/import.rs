@@ -214,6 +214,25 @@ async fn a_file_without_a_required_column_is_refused_naming_it() {
 }
 
 #[tokio::test]
+async fn an_amount_column_in_thousands_is_refused_even_below_a_title_row() {
+    let env = Env::new().await;
+    let header = HEADER.replace("Số tiền,", "Số tiền (nghìn đồng),");
+    let text = format!(
+        "DANH SÁCH KHOẢN THU HỌC KỲ 1\n{header}\n{}\n",
+        row("HS0001", "Nguyễn Văn An", "NQ-0001", "Học phí", "1.500")
+    );
+    let file = env.file("nghin-dong.csv", text.as_bytes());
+
+    let err = import(&env.store, &env.options(&file)).await.unwrap_err();
+
+    assert!(
+        matches!(err, ImportError::ScaledColumn(ref h) if h == "Số tiền (nghìn đồng)"),
+        "{err:?}"
+    );
+    assert!(env.store.invoice(&id("NQ-0001")).await.unwrap().is_none());
+}
+
+#[tokio::test]
 async fn a_file_that_is_not_utf8_is_refused_with_advice() {
     let env = Env::new().await;
     let mut bytes = HEADER.as_bytes().to_vec();

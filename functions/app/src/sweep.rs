@@ -31,7 +31,8 @@ enum Swept {
 
 impl<S: Store, C: Clock, T: Transport> App<S, C, T> {
     /// Sweeps up to `limit` pending payments older than [`crate::Settings::sweep_after`],
-    /// oldest first, starting no query after [`crate::Settings::sweep_budget`].
+    /// newest first (so old payments that only an operator can resolve never crowd out a
+    /// parent's fresh one), starting no query after [`crate::Settings::sweep_budget`].
     pub async fn sweep(&self, limit: usize) -> Result<SweepReport, ApiError> {
         let started = self.clock.now();
         let pending = self

@@ -263,7 +263,8 @@ pub trait Store: Send + Sync {
         school: Option<&SchoolId>,
     ) -> impl Future<Output = Result<Vec<Receipt>, StoreError>> + Send;
 
-    /// Pending payments created before `before`, oldest first, at most `limit`.
+    /// Pending payments created before `before`, newest first, at most `limit`: the sweeper
+    /// reaches a parent's fresh payment before old ones that only an operator can resolve.
     fn pending_created_before(
         &self,
         before: DateTime<Utc>,

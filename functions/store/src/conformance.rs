@@ -67,7 +67,7 @@ macro_rules! conformance_tests {
             settling_an_unknown_payment_says_so,
             a_settle_that_fails_half_way_leaves_nothing_changed,
             expiry_applies_only_to_pending_payments_past_their_time,
-            pending_payments_created_before_a_time_are_listed_oldest_first,
+            pending_payments_created_before_a_time_are_listed_newest_first,
             failed_lookups_are_counted_within_a_window_and_forgotten_after,
             a_forgiven_failure_is_taken_back_once_and_never_below_zero,
             a_completed_request_replays_its_stored_response,
@@ -1062,7 +1062,7 @@ pub async fn expiry_applies_only_to_pending_payments_past_their_time<H: Harness>
         .unwrap();
 }
 
-pub async fn pending_payments_created_before_a_time_are_listed_oldest_first<H: Harness>(h: &H) {
+pub async fn pending_payments_created_before_a_time_are_listed_newest_first<H: Harness>(h: &H) {
     let store = h.store();
     let invoices: Vec<_> = (1..=4)
         .map(|n| invoice(&format!("INV-{n}"), &[100_000]))
@@ -1090,9 +1090,9 @@ pub async fn pending_payments_created_before_a_time_are_listed_oldest_first<H: H
         .unwrap();
 
     let refs: Vec<_> = listed.iter().map(|p| p.reference.clone()).collect();
-    assert_eq!(refs, [reference(3), reference(2)]);
+    assert_eq!(refs, [reference(2), reference(3)]);
     assert_eq!(limited.len(), 1);
-    assert_eq!(limited[0].reference, reference(3));
+    assert_eq!(limited[0].reference, reference(2));
 }
 
 // ----- look-up throttling -------------------------------------------------------------------

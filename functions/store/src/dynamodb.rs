@@ -631,6 +631,7 @@ impl DynamoStore {
         condition: &str,
         pairs: &[(&str, AttributeValue)],
         limit: Option<usize>,
+        newest_first: bool,
     ) -> Result<Vec<Item>> {
         let mut items = Vec::new();
         let mut start = None;
@@ -643,6 +644,7 @@ impl DynamoStore {
                 .key_condition_expression(condition)
                 .set_expression_attribute_values(values(pairs))
                 .set_exclusive_start_key(start)
+                .scan_index_forward(!newest_first)
                 .send()
                 .await
                 .map_err(StoreError::unavailable)?;
@@ -730,6 +732,7 @@ impl Store for DynamoStore {
                     (":open", s("open#")),
                 ],
                 None,
+                false,
             )
             .await?;
         items.iter().map(body).collect()
@@ -903,6 +906,7 @@ impl Store for DynamoStore {
                         (":to", s(format!("{:015}", millis(to) - 1))),
                     ],
                     None,
+                    false,
                 )
                 .await?;
             for item in &items {
@@ -933,6 +937,7 @@ impl Store for DynamoStore {
                     (":before", s(format!("{:015}", millis(before)))),
                 ],
                 Some(limit),
+                true,
             )
             .await?;
         let mut payments = Vec::with_capacity(items.len());

@@ -652,7 +652,7 @@ impl Store for SqliteStore {
             bodies(
                 tx,
                 "SELECT body FROM payments WHERE status = 'pending' AND created_at < ?1
-                     ORDER BY created_at, reference LIMIT ?2",
+                     ORDER BY created_at DESC, reference DESC LIMIT ?2",
                 params![millis(before), limit],
             )
         })

@@ -169,13 +169,16 @@ pub enum ImportError {
     #[error("lỗi kho dữ liệu")]
     Store(#[from] StoreError),
     #[error(
-        "lỗi kho dữ liệu, việc nhập bị dở dang. Tệp mã tra cứu {} đã ghi. Chạy lại đúng lệnh này: \
-         học sinh chưa kịp ghi sẽ được cấp mã mới trong một tệp khác; với mỗi học sinh, dùng mã \
-         ở tệp mới nhất có tên em đó",
-        .codes_file.display()
+        "lỗi kho dữ liệu, việc nhập bị dở dang. Tệp mã tra cứu {} đã ghi. {}: học sinh chưa kịp \
+         ghi sẽ được cấp mã mới trong một tệp khác; với mỗi học sinh, dùng mã ở tệp mới nhất có \
+         tên em đó",
+        .codes_file.display(),
+        if *.named { "Chạy lại lệnh này với --codes-out là một tên tệp mới" } else { "Chạy lại đúng lệnh này" }
     )]
     Interrupted {
         codes_file: PathBuf,
+        /// The codes file was named with `--codes-out`, so a re-run needs another name.
+        named: bool,
         #[source]
         source: StoreError,
     },
@@ -371,7 +374,11 @@ pub async fn import<S: Store>(
         }
         if let Err(source) = write_all(store, &writes, &valid, options, &mut report).await {
             return Err(match report.codes_file.take() {
-                Some(codes_file) => ImportError::Interrupted { codes_file, source },
+                Some(codes_file) => ImportError::Interrupted {
+                    codes_file,
+                    named: options.codes_out.is_some(),
+                    source,
+                },
                 None => source.into(),
             });
         }

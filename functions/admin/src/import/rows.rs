@@ -51,9 +51,9 @@ const COLUMNS: [ColumnSpec; 11] = [
     ColumnSpec::required("Học kỳ", &["Kỳ thu", "Đợt thu"]),
     ColumnSpec::required("Mã khoản thu", &["Mã hóa đơn", "Mã phiếu thu"]),
     ColumnSpec::required("Nội dung", &["Nội dung thu", "Tên khoản thu"]),
-    ColumnSpec::required("Số tiền", &["Thành tiền"]),
+    ColumnSpec::required("Số tiền", &["Thành tiền"]).money(),
     ColumnSpec::required("Hạn nộp", &["Hạn thanh toán", "Hạn nộp tiền"]),
-    ColumnSpec::optional("Tổng tiền", &["Tổng cộng"]),
+    ColumnSpec::optional("Tổng tiền", &["Tổng cộng"]).money(),
 ];
 
 impl Col {
@@ -501,7 +501,10 @@ pub(super) async fn read<S: Store>(
 ) -> Result<Checked, ImportError> {
     let mut table = Table::open(path).await?;
     let columns = table
-        .header(|headers| resolve(headers, &COLUMNS))
+        .header(
+            |headers| resolve(headers, &COLUMNS),
+            |problem| matches!(problem, HeaderProblem::Scaled(_)),
+        )
         .await?
         .map_err(|p| match p {
             HeaderProblem::Missing(names) => ImportError::MissingColumns(names),

@@ -13,7 +13,8 @@
 //!   `vnp_Amount` is VND × 100: both conversions live only here;
 //! - a payment is paid only when `vnp_ResponseCode` and `vnp_TransactionStatus` are both `00`;
 //!   `vnp_ResponseCode` `07` (debited, held as suspicious until the merchant approves or denies
-//!   it in VNPay's portal) is not final: the payment stays pending for querydr to settle.
+//!   it in VNPay's portal) or `vnp_TransactionStatus` `07` is not final: the payment stays
+//!   pending for querydr to settle.
 
 pub mod simulator;
 pub mod wire;
@@ -193,7 +194,9 @@ impl Vnpay {
                 txn: txn.ok_or(VerifyError::MissingField(field::TRANSACTION_NO))?,
                 amount,
             })
-        } else if response == ResponseCode::DebitedSuspicious {
+        } else if response == ResponseCode::DebitedSuspicious
+            || status == TransactionStatus::SuspectedFraud
+        {
             Outcome::NotFinal { code: code()? }
         } else {
             Outcome::Final(GatewayEvent::Declined { txn, code: code()? })

@@ -536,6 +536,7 @@ fn every_code_pair_maps_to_paid_a_decline_or_a_review_with_the_telling_code() {
         ("00", "02", Declined("02")),
         ("07", "07", Review("07")),
         ("07", "00", Review("07")),
+        ("00", "07", Review("07")),
         ("24", "02", Declined("24")),
         ("51", "02", Declined("51")),
         ("11", "02", Declined("11")),
