@@ -37,6 +37,29 @@ pub const VNPAY_QR: Offer = Offer {
     fee: Fee::Free,
 };
 
+/// The MoMo wallet: the parent pays no fee.
+pub const MOMO_WALLET: Offer = Offer {
+    gateway: GatewayKind::Momo,
+    fee: Fee::Free,
+};
+
+/// The methods to offer for the gateways the province has, in its order; VNPay QR when the
+/// answer names none.
+pub fn offers(gateways: &[GatewayKind]) -> Vec<Offer> {
+    let offers: Vec<Offer> = gateways
+        .iter()
+        .map(|kind| match kind {
+            GatewayKind::Vnpay => VNPAY_QR,
+            GatewayKind::Momo => MOMO_WALLET,
+        })
+        .collect();
+    if offers.is_empty() {
+        vec![VNPAY_QR]
+    } else {
+        offers
+    }
+}
+
 /// The ticked invoices, kept in the order they are listed.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Selection(Vec<InvoiceId>);
@@ -165,8 +188,14 @@ pub struct Opened {
 pub struct Attempt {
     pub student: String,
     pub invoices: Vec<InvoiceId>,
+    #[serde(default = "vnpay")]
+    pub gateway: GatewayKind,
     pub key: IdempotencyKey,
     pub opened: Option<Opened>,
+}
+
+fn vnpay() -> GatewayKind {
+    GatewayKind::Vnpay
 }
 
 /// What the functions' refusal means for the attempt's key.
@@ -186,18 +215,21 @@ impl Attempt {
     /// with too little time to pay.
     pub const RESUME_MARGIN_SECONDS: i64 = 60;
 
-    /// The attempt to send for this student and selection: `previous` when it is the same
-    /// attempt and can still be resumed, otherwise a new one under a key drawn from `entropy`.
+    /// The attempt to send for this student, selection and gateway: `previous` when it is the
+    /// same attempt and can still be resumed, otherwise a new one under a key drawn from
+    /// `entropy`.
     pub fn for_selection(
         previous: Option<Attempt>,
         query: &LookupQuery,
         selection: &Selection,
+        gateway: GatewayKind,
         now: DateTime<Utc>,
         entropy: impl FnOnce() -> [u8; 16],
     ) -> Attempt {
         let same = |a: &Attempt| {
             a.student == query.student.as_str()
                 && a.invoices == selection.ids()
+                && a.gateway == gateway
                 && (a.opened.is_none() || a.resumable(now))
         };
         match previous {
@@ -205,6 +237,7 @@ impl Attempt {
             Some(_) | None => Attempt {
                 student: query.student.as_str().to_owned(),
                 invoices: selection.ids().to_vec(),
+                gateway,
                 key: idempotency_key(entropy()),
                 opened: None,
             },
@@ -368,22 +401,81 @@ mod tests {
     fn the_same_selection_reuses_its_key_until_the_payment_it_opened_is_about_to_expire() {
         let invoices = listed();
         let selection = Selection::all(&invoices);
-        let first = Attempt::for_selection(None, &query(), &selection, at(0), || [1; 16]);
-        let again =
-            Attempt::for_selection(Some(first.clone()), &query(), &selection, at(1), || [2; 16]);
+        let first = Attempt::for_selection(
+            None,
+            &query(),
+            &selection,
+            GatewayKind::Vnpay,
+            at(0),
+            || [1; 16],
+        );
+        let again = Attempt::for_selection(
+            Some(first.clone()),
+            &query(),
+            &selection,
+            GatewayKind::Vnpay,
+            at(1),
+            || [2; 16],
+        );
         assert_eq!(again.key, first.key, "a double tap or a retry");
 
         let open = first.clone().opened(&created(at(15)));
-        let resumed =
-            Attempt::for_selection(Some(open.clone()), &query(), &selection, at(10), || [3; 16]);
+        let resumed = Attempt::for_selection(
+            Some(open.clone()),
+            &query(),
+            &selection,
+            GatewayKind::Vnpay,
+            at(10),
+            || [3; 16],
+        );
         assert_eq!(
             resumed.key, first.key,
             "back from the gateway while the payment is open"
         );
 
-        let late = Attempt::for_selection(Some(open), &query(), &selection, at(14), || [4; 16]);
+        let late = Attempt::for_selection(
+            Some(open),
+            &query(),
+            &selection,
+            GatewayKind::Vnpay,
+            at(14),
+            || [4; 16],
+        );
         assert_ne!(late.key, first.key, "less than a minute left");
         assert_eq!(late.opened, None);
+    }
+
+    #[test]
+    fn another_gateway_draws_a_new_key_and_the_offers_follow_the_provinces_gateways() {
+        let invoices = listed();
+        let all = Selection::all(&invoices);
+        let vnpay =
+            Attempt::for_selection(None, &query(), &all, GatewayKind::Vnpay, at(0), || [1; 16]);
+        let momo = Attempt::for_selection(
+            Some(vnpay.clone()),
+            &query(),
+            &all,
+            GatewayKind::Momo,
+            at(0),
+            || [2; 16],
+        );
+        assert_ne!(momo.key, vnpay.key);
+        assert_eq!(momo.gateway, GatewayKind::Momo);
+        let stored_before_momo = serde_json::to_value(&vnpay).map(|mut v| {
+            v.as_object_mut().unwrap().remove("gateway");
+            v
+        });
+        let read: Attempt = serde_json::from_value(stored_before_momo.unwrap()).unwrap();
+        assert_eq!(
+            read.gateway,
+            GatewayKind::Vnpay,
+            "older saved attempts were VNPay's"
+        );
+        assert_eq!(
+            offers(&[GatewayKind::Vnpay, GatewayKind::Momo]),
+            [VNPAY_QR, MOMO_WALLET]
+        );
+        assert_eq!(offers(&[]), [VNPAY_QR]);
     }
 
     #[test]
@@ -392,15 +484,29 @@ mod tests {
         let all = Selection::all(&invoices);
         let mut fewer = all.clone();
         fewer.toggle(&InvoiceId::parse("NQ-3").unwrap(), &invoices);
-        let first = Attempt::for_selection(None, &query(), &all, at(0), || [1; 16]);
-        let changed =
-            Attempt::for_selection(Some(first.clone()), &query(), &fewer, at(0), || [2; 16]);
+        let first =
+            Attempt::for_selection(None, &query(), &all, GatewayKind::Vnpay, at(0), || [1; 16]);
+        let changed = Attempt::for_selection(
+            Some(first.clone()),
+            &query(),
+            &fewer,
+            GatewayKind::Vnpay,
+            at(0),
+            || [2; 16],
+        );
         assert_ne!(changed.key, first.key);
         let other = LookupQuery {
             student: StudentCode::parse("HS009999").unwrap(),
             ..query()
         };
-        let sibling = Attempt::for_selection(Some(first.clone()), &other, &all, at(0), || [3; 16]);
+        let sibling = Attempt::for_selection(
+            Some(first.clone()),
+            &other,
+            &all,
+            GatewayKind::Vnpay,
+            at(0),
+            || [3; 16],
+        );
         assert_ne!(sibling.key, first.key);
     }
 
@@ -410,10 +516,17 @@ mod tests {
         let all = Selection::all(&invoices);
         let mut fewer = all.clone();
         fewer.toggle(&InvoiceId::parse("NQ-3").unwrap(), &invoices);
-        let sent = Attempt::for_selection(None, &query(), &all, at(0), || [1; 16]);
+        let sent =
+            Attempt::for_selection(None, &query(), &all, GatewayKind::Vnpay, at(0), || [1; 16]);
         let open = sent.clone().opened(&created(at(15)));
-        let changed =
-            Attempt::for_selection(Some(open.clone()), &query(), &fewer, at(2), || [2; 16]);
+        let changed = Attempt::for_selection(
+            Some(open.clone()),
+            &query(),
+            &fewer,
+            GatewayKind::Vnpay,
+            at(2),
+            || [2; 16],
+        );
 
         assert!(!sent.would_hide(None, at(0)), "nothing stored yet");
         assert!(!sent.would_hide(Some(&sent), at(0)), "a retry of itself");
@@ -446,11 +559,15 @@ mod tests {
     #[test]
     fn an_attempt_survives_a_round_trip_through_storage() {
         let invoices = listed();
-        let attempt =
-            Attempt::for_selection(None, &query(), &Selection::all(&invoices), at(0), || {
-                [9; 16]
-            })
-            .opened(&created(at(15)));
+        let attempt = Attempt::for_selection(
+            None,
+            &query(),
+            &Selection::all(&invoices),
+            GatewayKind::Vnpay,
+            at(0),
+            || [9; 16],
+        )
+        .opened(&created(at(15)));
         let stored = serde_json::to_string(&attempt).unwrap();
         assert_eq!(serde_json::from_str::<Attempt>(&stored).unwrap(), attempt);
     }

@@ -217,10 +217,14 @@ texts! {
     VnpayMethod:
         "VNPay (quét mã QR bằng ứng dụng ngân hàng)",
         "VNPay (scan the QR code with your banking app)";
+    MomoMethod: "Ví MoMo (ứng dụng MoMo)", "MoMo wallet (the MoMo app)";
     NothingSelected: "Hãy chọn ít nhất một khoản để thanh toán.", "Choose at least one fee to pay.";
     PayNote:
         "Bạn sẽ được chuyển sang trang của VNPay để thanh toán, rồi quay lại đây để xem kết quả.",
         "You will go to VNPay's page to pay, then come back here to see the result.";
+    PayNoteMomo:
+        "Bạn sẽ được chuyển sang trang của MoMo để thanh toán, rồi quay lại đây để xem kết quả.",
+        "You will go to MoMo's page to pay, then come back here to see the result.";
     PayBusy: "Đang tạo giao dịch…", "Creating the payment…";
     Redirecting: "Đang chuyển sang trang thanh toán VNPay…", "Taking you to VNPay's payment page…";
     ReloadInvoices: "Tải lại danh sách", "Reload the list";

@@ -2,7 +2,7 @@
 //! the page reads `location` once at mount and renders one of these.
 //!
 //! The result page takes only the payment reference from the gateway's return address
-//! (`vnp_TxnRef`, or our own `ref`) and nothing else: the outcome claimed by the other
+//! (VNPay's `vnp_TxnRef`, MoMo's `orderId`, or our own `ref`) and nothing else: the outcome claimed by the other
 //! parameters is never read, the page asks the functions instead.
 
 use hocphi_domain::{PaymentRef, ReceiptId, ReceiptToken};
@@ -16,7 +16,7 @@ pub enum Route {
     Lookup {
         student: Option<String>,
     },
-    /// `/ket-qua?vnp_TxnRef=…` or `/ket-qua?ref=…`: the outcome of a payment.
+    /// `/ket-qua?vnp_TxnRef=…`, `?orderId=…` or `?ref=…`: the outcome of a payment.
     Result {
         reference: Option<PaymentRef>,
     },
@@ -60,6 +60,7 @@ impl Route {
             },
             "/ket-qua" => Self::Result {
                 reference: query_value(query, "vnp_TxnRef")
+                    .or_else(|| query_value(query, "orderId"))
                     .or_else(|| query_value(query, "ref"))
                     .and_then(|r| PaymentRef::parse(&r).ok()),
             },
@@ -164,13 +165,17 @@ mod tests {
     fn the_result_page_takes_only_the_reference_from_the_gateways_return() {
         let search = "?vnp_Amount=150000000&vnp_ResponseCode=00&vnp_TransactionStatus=00\
                       &vnp_TxnRef=HP250901120000ABCDEFGH&vnp_SecureHash=deadbeef";
-        let route = Route::parse("/ket-qua", search);
-        assert_eq!(
-            route,
-            Route::Result {
-                reference: PaymentRef::parse("HP250901120000ABCDEFGH").ok()
-            }
-        );
+        let momo = "?partnerCode=MOMOHOCPHI01&orderId=HP250901120000ABCDEFGH&amount=1500000\
+                    &resultCode=0&signature=deadbeef";
+        for search in [search, momo] {
+            assert_eq!(
+                Route::parse("/ket-qua", search),
+                Route::Result {
+                    reference: PaymentRef::parse("HP250901120000ABCDEFGH").ok()
+                },
+                "{search}"
+            );
+        }
     }
 
     #[test]

@@ -259,3 +259,23 @@ test("back from the gateway, paying again reopens the same payment instead of ma
     assert.equal(reference(), first);
   });
 });
+
+test("a parent can choose the MoMo wallet and pays through MoMo", async () => {
+  await onPhone("momo", async (page) => {
+    await lookUp(page, "5201234568", "EF56GH78");
+    await page.getByRole("checkbox").first().waitFor(WAIT);
+    const momo = page.getByRole("radio", { name: /Ví MoMo/ });
+    assert.equal(await page.getByRole("radio", { name: /VNPay/ }).isChecked(), true, "VNPay is the default");
+
+    await momo.check();
+    await page.getByText("Bạn sẽ được chuyển sang trang của MoMo").first().waitFor(WAIT);
+    await page.locator(".button--pay").click();
+    await page.waitForURL(/\/sim\/momo\/pay/, WAIT);
+    await page.getByRole("button", { name: "Xác nhận thanh toán" }).click();
+    await page.waitForURL(/\/ket-qua\?.*orderId=/, WAIT);
+
+    await page.getByText("Thanh toán thành công").first().waitFor(WAIT);
+    await page.getByText("MoMo").first().waitFor(WAIT);
+    await page.getByRole("link", { name: "Xem và in biên lai" }).waitFor(WAIT);
+  });
+});

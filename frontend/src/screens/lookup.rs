@@ -2,6 +2,7 @@
 //! Pay button that sends the parent to the gateway.
 
 use hocphi_api::{InvoiceView, InvoicesResponse};
+use hocphi_domain::GatewayKind;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
@@ -9,7 +10,7 @@ use super::{ErrorNotice, entry, stored_attempt};
 use crate::api::{self, ClientError};
 use crate::app::use_locale;
 use crate::browser::{self, StaticForm, Store};
-use crate::checkout::{self, Attempt, Fee, KeyFate, Quote, Selection, VNPAY_QR};
+use crate::checkout::{self, Attempt, Fee, KeyFate, Offer, Quote, Selection};
 use crate::format;
 use crate::i18n::Text;
 use crate::lookup::{Field, FieldErrors, LookupInput, LookupQuery};
@@ -211,12 +212,19 @@ fn Invoices(
 ) -> impl IntoView {
     let locale = use_locale();
     let t = move |text| locale.t(text);
-    let InvoicesResponse { student, invoices } = response;
+    let InvoicesResponse {
+        student,
+        invoices,
+        gateways,
+    } = response;
     let listed = invoices.len();
     let selection = RwSignal::new(Selection::all(&invoices));
     let invoices = StoredValue::new(invoices);
+    let offers = checkout::offers(&gateways);
+    let chosen = RwSignal::new(offers[0]);
     let quote = Memo::new(move |_| {
-        invoices.with_value(|list| selection.with(|s| checkout::quote(s, list, VNPAY_QR)))
+        let offer = chosen.get();
+        invoices.with_value(|list| selection.with(|s| checkout::quote(s, list, offer)))
     });
     let today = browser::now();
 
@@ -257,7 +265,7 @@ fn Invoices(
                         <legend>{t(Text::ChooseInvoices)}</legend>
                         <ul class="invoice-list">{cards}</ul>
                     </fieldset>
-                    <PaySummary query selection quote listed reload/>
+                    <PaySummary query selection quote listed reload offers chosen/>
                 }
                 .into_any()
             }}
@@ -345,6 +353,10 @@ fn PaySummary(
     listed: usize,
     /// Runs the look-up again.
     reload: Callback<()>,
+    /// The payment methods the province offers.
+    offers: Vec<Offer>,
+    /// The one chosen.
+    chosen: RwSignal<Offer>,
 ) -> impl IntoView {
     let locale = use_locale();
     let t = move |text| locale.t(text);
@@ -357,17 +369,19 @@ fn PaySummary(
 
     let busy = move || pending.get() || redirecting.get();
     let pay_now = move |_| {
-        let chosen = selection.get_untracked();
-        if pending.get_untracked() || redirecting.get_untracked() || chosen.is_empty() {
+        let ticked = selection.get_untracked();
+        if pending.get_untracked() || redirecting.get_untracked() || ticked.is_empty() {
             return;
         }
         failure.set(None);
         let previous = stored_attempt();
         let now = browser::now();
+        let offer = chosen.get_untracked();
         let attempt = Attempt::for_selection(
             previous.clone(),
             &query,
-            &chosen,
+            &ticked,
+            offer.gateway,
             now,
             browser::random_bytes,
         );
@@ -376,7 +390,7 @@ fn PaySummary(
         {
             browser::save(Store::Session, Attempt::STORAGE_KEY, &json);
         }
-        let request = checkout::payment_request(&query, &chosen, VNPAY_QR, locale.lang_untracked());
+        let request = checkout::payment_request(&query, &ticked, offer, locale.lang_untracked());
         pending.set(true);
         spawn_local(async move {
             let created = api::create_payment(&request, &attempt.key).await;
@@ -441,6 +455,40 @@ fn PaySummary(
             .into_any()
         }
     };
+    let methods = if offers.len() > 1 {
+        let choices = offers
+            .into_iter()
+            .map(|offer| {
+                view! {
+                    <label class="method-choice">
+                        <input
+                            type="radio"
+                            name="gateway"
+                            value=offer.gateway.as_str()
+                            prop:checked=move || chosen.get() == offer
+                            on:change=move |_| chosen.set(offer)
+                        />
+                        {t(method_name(offer.gateway))}
+                    </label>
+                }
+            })
+            .collect_view();
+        view! {
+            <fieldset class="methods">
+                <legend>{t(Text::PaymentMethod)}</legend>
+                {choices}
+            </fieldset>
+        }
+        .into_any()
+    } else {
+        view! {
+            <p class="method">
+                <strong>{t(Text::PaymentMethod)}": "</strong>
+                {move || t(method_name(chosen.get().gateway))()}
+            </p>
+        }
+        .into_any()
+    };
     let unavailable = move || {
         failure.with(|f| f.as_ref().and_then(ClientError::code) == Some("invoice_unavailable"))
     };
@@ -452,11 +500,8 @@ fn PaySummary(
                 {move || locale.lang().selected_count(selection.with(Selection::len), listed)}
             </p>
             {totals}
-            <p class="method">
-                <strong>{t(Text::PaymentMethod)}": "</strong>
-                {t(Text::VnpayMethod)}
-            </p>
-            <p class="hint">{t(Text::PayNote)}</p>
+            {methods}
+            <p class="hint">{move || t(pay_note(chosen.get().gateway))()}</p>
             {move || failure.get().map(|error| view! { <ErrorNotice error/> })}
             {move || unavailable().then(|| view! {
                 <button type="button" class="button" on:click=move |_| reload.run(())>
@@ -475,5 +520,19 @@ fn PaySummary(
                 {move || if redirecting.get() { t(Text::Redirecting)() } else { "" }}
             </p>
         </section>
+    }
+}
+
+fn method_name(gateway: GatewayKind) -> Text {
+    match gateway {
+        GatewayKind::Vnpay => Text::VnpayMethod,
+        GatewayKind::Momo => Text::MomoMethod,
+    }
+}
+
+fn pay_note(gateway: GatewayKind) -> Text {
+    match gateway {
+        GatewayKind::Vnpay => Text::PayNote,
+        GatewayKind::Momo => Text::PayNoteMomo,
     }
 }

@@ -11,11 +11,13 @@ use hocphi_domain::{
 };
 use serde::{Deserialize, Serialize};
 
-/// `GET /api/invoices?student=…&code=…`: the student and their open invoices.
+/// `GET /api/invoices?student=…&code=…`: the student, their open invoices, and the gateways the
+/// province offers (VNPay first).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct InvoicesResponse {
     pub student: StudentView,
     pub invoices: Vec<InvoiceView>,
+    pub gateways: Vec<GatewayKind>,
 }
 
 /// Who the invoices are for, with the name masked.

@@ -89,6 +89,14 @@ pub struct Gateways {
 }
 
 impl Gateways {
+    /// The gateways a parent may choose, VNPay first.
+    pub fn offered(&self) -> Vec<GatewayKind> {
+        [GatewayKind::Vnpay, GatewayKind::Momo]
+            .into_iter()
+            .filter(|kind| self.get(*kind).is_some())
+            .collect()
+    }
+
     /// The configured gateway of a kind.
     pub fn get(&self, kind: GatewayKind) -> Option<&Gateway> {
         match kind {

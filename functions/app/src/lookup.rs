@@ -63,6 +63,7 @@ impl<S: Store, C: Clock, T: Transport> App<S, C, T> {
                 class_name: student.class_name.to_string(),
             },
             invoices: invoices.iter().map(InvoiceView::from).collect(),
+            gateways: self.gateways.offered(),
         })
     }
 

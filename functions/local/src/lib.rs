@@ -1,5 +1,6 @@
 //! hocphi on one machine, without AWS: one process on loopback serving the built page, every
-//! `/api` route through the same app code as the Lambda functions, and the VNPay simulator, over
+//! `/api` route through the same app code as the Lambda functions, and the VNPay and MoMo
+//! simulators, over
 //! the embedded SQLite store (a file under `.hocphi/` that survives restarts, seeded with demo
 //! data on first start).
 //!
@@ -10,8 +11,10 @@
 //!   secret) for the terminal; `HOCPHI_VNPAY_PAY_URL` / `HOCPHI_VNPAY_API_URL` point at a real
 //!   VNPay sandbox instead of the simulator.
 //!
-//! The simulator's IPN calls go over real HTTP to the configured IPN URL, repeated on a
-//! compressed schedule (every 2 s, at most 10 calls) until answered `00` or `02`.
+//! The VNPay simulator's IPN calls go over real HTTP to the configured IPN URL, repeated on a
+//! compressed schedule (every 2 s, at most 10 calls) until answered `00` or `02`; the MoMo
+//! simulator's are POSTed once, as MoMo sends them. MoMo uses a local partner
+//! ([`LOCAL_MOMO_PARTNER`]) whose keys protect nothing but the simulator.
 
 mod demo;
 mod server;
@@ -23,8 +26,10 @@ use std::sync::Arc;
 use chrono::Duration;
 use hocphi_app::{App, Gateways, Settings};
 use hocphi_domain::Clock;
+use hocphi_gateways::momo::RequestType;
+use hocphi_gateways::momo::simulator::{self as momo_simulator, MomoSimulator};
 use hocphi_gateways::vnpay::simulator::{self, Simulator, SimulatorConfig};
-use hocphi_gateways::{Gateway, Secret, Vnpay, VnpayConfig};
+use hocphi_gateways::{Gateway, Momo, MomoConfig, Secret, Vnpay, VnpayConfig};
 use hocphi_runtime::{HttpTransport, SystemClock};
 use hocphi_store::SqliteStore;
 
@@ -34,6 +39,10 @@ pub use demo::STUDENTS as DEMO_STUDENTS;
 pub const LOCAL_TMN_CODE: &str = "HOCPHI01";
 /// The local terminal's hash secret (public: it protects nothing but the local simulator).
 pub const LOCAL_HASH_SECRET: &str = "LOCALSECRETLOCALSECRETLOCAL12345";
+/// The local MoMo partner (public: its keys protect nothing but the local simulator).
+pub const LOCAL_MOMO_PARTNER: &str = "MOMOHOCPHI01";
+const LOCAL_MOMO_ACCESS_KEY: &str = "LOCALACCESSKEY01";
+const LOCAL_MOMO_SECRET_KEY: &str = "LOCALMOMOSECRETLOCALMOMOSECRET01";
 
 /// Why the local stack could not start or stopped.
 #[derive(Debug, thiserror::Error)]
@@ -120,6 +129,7 @@ pub type LocalApp = App<SqliteStore, SystemClock, HttpTransport>;
 pub struct Stack {
     pub app: LocalApp,
     pub simulator: Arc<Simulator>,
+    pub momo_simulator: MomoSimulator,
     pub site_dir: PathBuf,
 }
 
@@ -151,6 +161,19 @@ pub async fn stack(options: &Options) -> Result<Stack, LocalError> {
         retry_interval: Duration::seconds(2),
         max_deliveries: SimulatorConfig::VNPAY_MAX_DELIVERIES,
     })?;
+    let momo = |ipn_url: String| {
+        Momo::new(MomoConfig {
+            partner_code: LOCAL_MOMO_PARTNER.to_owned(),
+            access_key: LOCAL_MOMO_ACCESS_KEY.to_owned(),
+            secret_key: Secret::new(LOCAL_MOMO_SECRET_KEY)?,
+            endpoint: format!("{origin}{}", momo_simulator::BASE_PATH),
+            ipn_url,
+            request_type: RequestType::CaptureWallet,
+        })
+    };
+    let momo_ipn = format!("{origin}/api/callbacks/momo");
+    let momo_simulator = MomoSimulator::new(momo(momo_ipn.clone())?, origin.clone());
+    let momo = momo(momo_ipn)?;
     let mut settings = Settings::new(origin);
     settings.server_ip = IpAddr::V4(Ipv4Addr::LOCALHOST);
     let app = App::new(
@@ -159,13 +182,14 @@ pub async fn stack(options: &Options) -> Result<Stack, LocalError> {
         HttpTransport::new(),
         Gateways {
             vnpay: Some(Gateway::Vnpay(vnpay)),
-            momo: None,
+            momo: Some(Gateway::Momo(momo)),
         },
         settings,
     );
     Ok(Stack {
         app,
         simulator: Arc::new(simulator),
+        momo_simulator,
         site_dir: options.site_dir.clone(),
     })
 }
@@ -202,6 +226,11 @@ fn print_banner(options: &Options) {
             simulator::BASE_PATH
         );
     }
+    println!(
+        "  MoMo: the MoMo simulator at {}{}",
+        options.origin(),
+        momo_simulator::BASE_PATH
+    );
     println!("  demo students (student code / lookup code):");
     for (code, lookup, _, school, class) in demo::STUDENTS {
         println!("    {code} / {lookup}   class {class}, {school}");

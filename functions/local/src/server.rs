@@ -11,6 +11,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use hocphi_domain::Clock;
+use hocphi_gateways::momo::simulator as momo_simulator;
 use hocphi_gateways::vnpay::simulator::{self, SimRequest};
 use hocphi_runtime::SystemClock;
 use http::{HeaderValue, Method, Request, Response, StatusCode, header};
@@ -63,14 +64,20 @@ async fn answer(stack: &Stack, request: Request<Incoming>, peer: SocketAddr) -> 
         Err(_) => return plain(StatusCode::PAYLOAD_TOO_LARGE, "request body too large"),
     };
     let path = parts.uri.path().to_owned();
-    if path.starts_with(simulator::BASE_PATH) {
-        let sim = stack.simulator.handle(&SimRequest {
+    let vnpay = path.starts_with(simulator::BASE_PATH);
+    if vnpay || path.starts_with(momo_simulator::BASE_PATH) {
+        let request = SimRequest {
             method: parts.method.as_str(),
             path: &path,
             query: parts.uri.query().unwrap_or(""),
             body: &body,
             now: SystemClock.now(),
-        });
+        };
+        let sim = if vnpay {
+            stack.simulator.handle(&request)
+        } else {
+            stack.momo_simulator.handle(&request)
+        };
         let mut response = Response::new(Full::new(Bytes::from(sim.body)));
         *response.status_mut() = StatusCode::from_u16(sim.status).unwrap_or(StatusCode::OK);
         for (name, value) in sim.headers {
@@ -193,7 +200,7 @@ async fn static_file(site: &Path, path: &str, brotli: bool, gzip: bool) -> Answe
     response
 }
 
-/// Sends the simulator's IPN calls over HTTP, as VNPay does, on the simulator's schedule.
+/// Sends the simulators' IPN calls over HTTP: VNPay's on its schedule, MoMo's once each.
 pub async fn deliver_ipns(stack: Arc<Stack>) {
     let client = hyper_util::client::legacy::Client::builder(hyper_util::rt::TokioExecutor::new())
         .build_http::<Full<Bytes>>();
@@ -222,7 +229,29 @@ pub async fn deliver_ipns(stack: Arc<Stack>) {
                     SystemClock.now(),
                 );
             }
-            Some(_) | None => tokio::time::sleep(Duration::from_millis(100)).await,
+            Some(_) | None => {
+                for call in stack.momo_simulator.take_ipns() {
+                    let request = http::Request::post(call.url.as_str())
+                        .header(header::CONTENT_TYPE, "application/json")
+                        .body(Full::new(Bytes::from(call.body)));
+                    let status = match request {
+                        Ok(request) => {
+                            match tokio::time::timeout(
+                                Duration::from_secs(10),
+                                client.request(request),
+                            )
+                            .await
+                            {
+                                Ok(Ok(response)) => Some(response.status().as_u16()),
+                                Ok(Err(_)) | Err(_) => None,
+                            }
+                        }
+                        Err(_) => None,
+                    };
+                    tracing::info!(payment_ref = %call.order_id, ?status, "MoMo simulator delivered an IPN");
+                }
+                tokio::time::sleep(Duration::from_millis(100)).await;
+            }
         }
     }
 }

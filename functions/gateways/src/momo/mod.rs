@@ -8,6 +8,7 @@
 //! - a notification is read from the exact bytes received, and a duplicated field rejects it;
 //! - only `resultCode` 0 is paid; a non-final code yields [`Outcome::NotFinal`] and changes nothing.
 
+pub mod simulator;
 pub mod wire;
 
 use std::borrow::Cow;

@@ -12,7 +12,7 @@
 //! produces is signed with the terminal's secret exactly as VNPay signs it; an IPN is delivered
 //! until it is answered `00` or `02`, at most `max_deliveries` times, `retry_interval` apart.
 
-mod page;
+pub(crate) mod page;
 
 use std::collections::{BTreeMap, HashSet};
 use std::net::IpAddr;
@@ -272,7 +272,7 @@ pub struct SimResponse {
 }
 
 impl SimResponse {
-    fn html(status: u16, body: String) -> Self {
+    pub(crate) fn html(status: u16, body: String) -> Self {
         Self {
             status,
             headers: vec![
@@ -283,7 +283,7 @@ impl SimResponse {
         }
     }
 
-    fn redirect(location: String) -> Self {
+    pub(crate) fn redirect(location: String) -> Self {
         Self {
             status: 302,
             headers: vec![("location", location)],
@@ -291,7 +291,7 @@ impl SimResponse {
         }
     }
 
-    fn json(body: String) -> Self {
+    pub(crate) fn json(body: String) -> Self {
         Self {
             status: 200,
             headers: vec![("content-type", "application/json; charset=utf-8".to_owned())],
@@ -781,7 +781,7 @@ fn with_query(url: &str, query: &str) -> String {
 }
 
 /// The single value of a form field, `None` when absent or repeated.
-fn form_value(form: &[u8], name: &str) -> Option<String> {
+pub(crate) fn form_value(form: &[u8], name: &str) -> Option<String> {
     let mut values = form_urlencoded::parse(form).filter(|(key, _)| key == name);
     let (_, value) = values.next()?;
     values.next().is_none().then(|| value.into_owned())

@@ -88,7 +88,7 @@ pub(super) fn error_page(code: &str, message: &str) -> String {
     html
 }
 
-fn head(title: &str) -> String {
+pub(crate) fn head(title: &str) -> String {
     format!(
         "<!doctype html><html lang=\"vi\"><head><meta charset=\"utf-8\">\
 <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
@@ -97,7 +97,7 @@ fn head(title: &str) -> String {
     )
 }
 
-fn escape(raw: &str) -> String {
+pub(crate) fn escape(raw: &str) -> String {
     let mut out = String::with_capacity(raw.len());
     for c in raw.chars() {
         match c {

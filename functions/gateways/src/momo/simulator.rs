@@ -1,0 +1,322 @@
+//! A MoMo simulator for the local stack: towards hocphi it behaves as MoMo's AIO v2 does, through
+//! plain function calls, like the VNPay simulator ([`SimRequest`] in, [`SimResponse`] out).
+//!
+//! Invariants: a create request is answered with a pay URL only when it is this partner's, signed
+//! with its secret key, within MoMo's amount limits and for an `orderId` not seen before; every
+//! IPN and redirect it produces is signed as MoMo signs them, so hocphi's own adapter verifies
+//! them; each IPN is handed out once, as MoMo sends it (a lost one is for the sweeper's query).
+
+use std::collections::BTreeMap;
+use std::fmt::Write;
+use std::sync::{Mutex, MutexGuard, PoisonError};
+
+use chrono::{DateTime, Utc};
+use serde_json::json;
+
+use super::wire::{self, CreateRequest, Ipn, Number, QueryRequest};
+use super::{IpnFields, Momo};
+use crate::vnpay::simulator::page::{escape, head};
+use crate::vnpay::simulator::{SimRequest, SimResponse, form_value};
+
+/// Every path the simulator answers starts with this: point `MomoConfig::endpoint` here.
+pub const BASE_PATH: &str = "/sim/momo";
+/// The pay page a create answer sends the parent to.
+pub const PAY_PATH: &str = "/sim/momo/pay";
+/// Where the pay page posts the parent's choice.
+pub const COMPLETE_PATH: &str = "/sim/momo/complete";
+
+/// `resultCode` of a paid order.
+const PAID: u64 = 0;
+/// `resultCode` of an order the parent declined in the app.
+const USER_DECLINED: u64 = 1006;
+
+/// An IPN to POST as JSON, once.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct IpnCall {
+    pub order_id: String,
+    pub url: String,
+    pub body: String,
+}
+
+/// The simulated MoMo partner.
+#[derive(Debug)]
+pub struct MomoSimulator {
+    /// The partner's credentials, as hocphi's adapter holds them.
+    momo: Momo,
+    /// The site's origin, for the pay URL.
+    origin: String,
+    state: Mutex<State>,
+}
+
+#[derive(Debug, Default)]
+struct State {
+    orders: BTreeMap<String, Order>,
+    issued: u64,
+    outbox: Vec<IpnCall>,
+}
+
+#[derive(Debug)]
+struct Order {
+    request: CreateRequest,
+    result: Option<Done>,
+}
+
+#[derive(Clone, Copy, Debug)]
+struct Done {
+    result_code: u64,
+    trans_id: u64,
+    response_time: i64,
+}
+
+impl MomoSimulator {
+    /// The first `transId` handed out.
+    pub const FIRST_TRANS_ID: u64 = 4_088_878_653;
+
+    /// A simulator for the partner `momo` is configured as, serving pay pages under `origin`.
+    pub fn new(momo: Momo, origin: impl Into<String>) -> Self {
+        Self {
+            momo,
+            origin: origin.into().trim_end_matches('/').to_owned(),
+            state: Mutex::new(State::default()),
+        }
+    }
+
+    fn state(&self) -> MutexGuard<'_, State> {
+        self.state.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Answers one request under [`BASE_PATH`].
+    pub fn handle(&self, request: &SimRequest<'_>) -> SimResponse {
+        let api = request.path.strip_prefix(BASE_PATH).unwrap_or_default();
+        match (request.method, request.path) {
+            ("POST", _) if api == wire::CREATE_PATH => self.create(request.body),
+            ("POST", _) if api == wire::QUERY_PATH => self.query(request.body),
+            ("GET", PAY_PATH) => match form_value(request.query.as_bytes(), "orderId") {
+                Some(order_id) => self.pay_page(&order_id),
+                None => SimResponse::html(400, page("Thiếu mã đơn hàng.")),
+            },
+            ("POST", COMPLETE_PATH) => {
+                let order = form_value(request.body, "orderId");
+                let code = form_value(request.body, "resultCode").and_then(|c| c.parse().ok());
+                match (order, code) {
+                    (Some(order), Some(code @ (PAID | USER_DECLINED))) => {
+                        match self.complete(&order, code, request.now) {
+                            Some(redirect) => SimResponse::redirect(redirect),
+                            None => SimResponse::html(409, page("Đơn hàng không chờ thanh toán.")),
+                        }
+                    }
+                    _ => SimResponse::html(400, page("Lựa chọn không hợp lệ.")),
+                }
+            }
+            _ => SimResponse::html(404, page("Không có trang này.")),
+        }
+    }
+
+    /// The IPNs due, each handed out once.
+    pub fn take_ipns(&self) -> Vec<IpnCall> {
+        std::mem::take(&mut self.state().outbox)
+    }
+
+    fn create(&self, body: &[u8]) -> SimResponse {
+        let answer = |code: u64, message: &str| {
+            SimResponse::json(json!({ "resultCode": code, "message": message }).to_string())
+        };
+        let Ok(request) = serde_json::from_slice::<CreateRequest>(body) else {
+            return answer(20, "Bad format request.");
+        };
+        if request.partner_code != self.momo.partner_code {
+            return answer(11, "Access denied.");
+        }
+        let expected = self
+            .momo
+            .key
+            .sign_hex(self.momo.create_message(&request).as_bytes());
+        if !expected.eq_ignore_ascii_case(&request.signature) {
+            return answer(13, "Merchant authentication failed.");
+        }
+        let (min, max) = self.momo.request_type.limits();
+        if !(min..=max).contains(&request.amount) {
+            return answer(21, "Invalid amount.");
+        }
+        let mut state = self.state();
+        if state.orders.contains_key(&request.order_id) {
+            return answer(41, "Duplicated orderId.");
+        }
+        let pay_url = format!("{}{PAY_PATH}?orderId={}", self.origin, request.order_id);
+        let reply = json!({
+            "partnerCode": request.partner_code,
+            "orderId": request.order_id,
+            "requestId": request.request_id,
+            "amount": request.amount,
+            "responseTime": 0,
+            "message": "Thành công.",
+            "resultCode": PAID,
+            "payUrl": pay_url,
+        });
+        state.orders.insert(
+            request.order_id.clone(),
+            Order {
+                request,
+                result: None,
+            },
+        );
+        SimResponse::json(reply.to_string())
+    }
+
+    fn query(&self, body: &[u8]) -> SimResponse {
+        let Ok(request) = serde_json::from_slice::<QueryRequest>(body) else {
+            return SimResponse::json(json!({ "resultCode": 20 }).to_string());
+        };
+        let message = format!(
+            "accessKey={}&orderId={}&partnerCode={}&requestId={}",
+            self.momo.access_key.0, request.order_id, request.partner_code, request.request_id
+        );
+        if request.partner_code != self.momo.partner_code
+            || !self
+                .momo
+                .key
+                .sign_hex(message.as_bytes())
+                .eq_ignore_ascii_case(&request.signature)
+        {
+            return SimResponse::json(json!({ "resultCode": 13 }).to_string());
+        }
+        let state = self.state();
+        let reply = match state.orders.get(&request.order_id) {
+            None => json!({
+                "partnerCode": request.partner_code,
+                "orderId": request.order_id,
+                "resultCode": 42,
+            }),
+            Some(order) => {
+                let done = order.result;
+                json!({
+                    "partnerCode": request.partner_code,
+                    "orderId": request.order_id,
+                    "amount": order.request.amount,
+                    "transId": done.map_or(0, |d| d.trans_id),
+                    "resultCode": done.map_or(1000, |d| d.result_code),
+                    "responseTime": done.map_or(0, |d| d.response_time),
+                })
+            }
+        };
+        SimResponse::json(reply.to_string())
+    }
+
+    fn pay_page(&self, order_id: &str) -> SimResponse {
+        let state = self.state();
+        let Some(order) = state.orders.get(order_id).filter(|o| o.result.is_none()) else {
+            return SimResponse::html(404, page("Không tìm thấy đơn hàng đang chờ thanh toán."));
+        };
+        let r = &order.request;
+        let mut html = head("Thanh toán qua Ví MoMo (mô phỏng)");
+        let _ = write!(
+            html,
+            "<main><h1>Ví MoMo<span class=\"sim\">mô phỏng</span></h1>\
+<div class=\"card\"><dl>\
+<dt>Mã đơn hàng</dt><dd>{order}</dd>\
+<dt>Nội dung thanh toán</dt><dd>{info}</dd>\
+<dt>Số tiền</dt><dd class=\"amount\">{amount} ₫</dd></dl>\
+<form method=\"post\" action=\"{COMPLETE_PATH}\">\
+<input type=\"hidden\" name=\"orderId\" value=\"{order}\">\
+<button class=\"pay\" name=\"resultCode\" value=\"{PAID}\">Xác nhận thanh toán</button>\
+<button class=\"cancel\" name=\"resultCode\" value=\"{USER_DECLINED}\">Từ chối thanh toán</button>\
+</form></div>\
+<p class=\"note\">Trang này chỉ dùng để thử nghiệm: không có tiền thật nào được chuyển.</p>\
+</main></body></html>",
+            order = escape(&r.order_id),
+            info = escape(&r.order_info),
+            amount = r.amount,
+        );
+        SimResponse::html(200, html)
+    }
+
+    /// Ends an order with `result_code`, queues its IPN and answers the signed redirect URL.
+    fn complete(&self, order_id: &str, result_code: u64, now: DateTime<Utc>) -> Option<String> {
+        let mut state = self.state();
+        let trans_id = Self::FIRST_TRANS_ID + state.issued;
+        let order = state
+            .orders
+            .get_mut(order_id)
+            .filter(|o| o.result.is_none())?;
+        let done = Done {
+            result_code,
+            trans_id,
+            response_time: now.timestamp_millis(),
+        };
+        order.result = Some(done);
+        let r = order.request.clone();
+        state.issued += 1;
+        let message = if result_code == PAID {
+            "Thành công."
+        } else {
+            "Giao dịch bị từ chối bởi người dùng."
+        };
+        let ipn = Ipn {
+            partner_code: Some(r.partner_code.clone()),
+            order_id: Some(r.order_id.clone()),
+            request_id: Some(r.request_id.clone()),
+            amount: Some(Number::Int(r.amount)),
+            order_info: Some(r.order_info.clone()),
+            order_type: Some("momo_wallet".into()),
+            trans_id: Some(Number::Int(trans_id)),
+            result_code: Some(Number::Int(result_code)),
+            message: Some(message.into()),
+            pay_type: Some("qr".into()),
+            response_time: Some(Number::Str(done.response_time.to_string())),
+            extra_data: Some(r.extra_data.clone()),
+            signature: None,
+        };
+        let signature = self
+            .momo
+            .key
+            .sign_hex(self.momo.ipn_message(&IpnFields::of(&ipn)).as_bytes());
+        let body = json!({
+            "partnerCode": r.partner_code,
+            "orderId": r.order_id,
+            "requestId": r.request_id,
+            "amount": r.amount,
+            "orderInfo": r.order_info,
+            "orderType": "momo_wallet",
+            "transId": trans_id,
+            "resultCode": result_code,
+            "message": message,
+            "payType": "qr",
+            "responseTime": done.response_time,
+            "extraData": r.extra_data,
+            "signature": signature,
+        });
+        state.outbox.push(IpnCall {
+            order_id: r.order_id.clone(),
+            url: r.ipn_url.clone(),
+            body: body.to_string(),
+        });
+        let query: String = form_urlencoded::Serializer::new(String::new())
+            .extend_pairs(body.as_object()?.iter().map(|(key, value)| {
+                let text = value
+                    .as_str()
+                    .map_or_else(|| value.to_string(), str::to_owned);
+                (key.clone(), text)
+            }))
+            .finish();
+        let separator = if r.redirect_url.contains('?') {
+            '&'
+        } else {
+            '?'
+        };
+        Some(format!("{}{separator}{query}", r.redirect_url))
+    }
+}
+
+fn page(message: &str) -> String {
+    let mut html = head("Ví MoMo (mô phỏng)");
+    let _ = write!(
+        html,
+        "<main><h1>Ví MoMo<span class=\"sim\">mô phỏng</span></h1>\
+<div class=\"card\"><p>{}</p></div></main></body></html>",
+        escape(message)
+    );
+    html
+}
+
+#[cfg(test)]
+mod tests;
