@@ -1,12 +1,12 @@
 //! Paying: which invoices are ticked, what they cost with the gateway's fee, the request sent,
 //! and the idempotency key of each attempt.
 //!
-//! Invariants: an attempt is one student and one set of invoices under one `Idempotency-Key`.
-//! Sending it again (a double tap, a retry after a timeout, the back button from the gateway
-//! while the payment is still open) reuses the key, so the functions answer with the same
-//! payment instead of opening a second one. A new key is drawn only when the selection changes,
-//! when the functions have stored a refusal for the key (which they would replay), or when the
-//! payment it opened has expired or ended.
+//! Invariants: an attempt is one student, one set of invoices and one gateway under one
+//! `Idempotency-Key`. Sending it again (a double tap, a retry after a timeout, the back button
+//! from the gateway while the payment is still open) reuses the key, so the functions answer
+//! with the same payment instead of opening a second one. A new key is drawn only when the
+//! selection or the gateway changes, when the functions have stored a refusal for the key (which
+//! they would replay), or when the payment it opened has expired or ended.
 
 use chrono::{DateTime, Duration, Utc};
 use hocphi_api::{CreatePaymentRequest, CreatePaymentResponse, InvoiceView};
@@ -58,6 +58,17 @@ pub fn offers(gateways: &[GatewayKind]) -> Vec<Offer> {
     } else {
         offers
     }
+}
+
+/// The method chosen at first: the gateway of this student's saved attempt (back from it, Pay
+/// then reopens that payment), else the first offered.
+pub fn first_choice(offers: &[Offer], saved: Option<&Attempt>, query: &LookupQuery) -> Offer {
+    saved
+        .filter(|a| a.student == query.student.as_str())
+        .and_then(|a| offers.iter().find(|o| o.gateway == a.gateway))
+        .or(offers.first())
+        .copied()
+        .unwrap_or(VNPAY_QR)
 }
 
 /// The ticked invoices, kept in the order they are listed.
@@ -476,6 +487,19 @@ mod tests {
             [VNPAY_QR, MOMO_WALLET]
         );
         assert_eq!(offers(&[]), [VNPAY_QR]);
+        let both = offers(&[GatewayKind::Vnpay, GatewayKind::Momo]);
+        let other = LookupQuery {
+            student: StudentCode::parse("HS009999").unwrap(),
+            ..query()
+        };
+        assert_eq!(
+            first_choice(&both, Some(&momo), &query()),
+            MOMO_WALLET,
+            "back from MoMo"
+        );
+        assert_eq!(first_choice(&both, Some(&momo), &other), VNPAY_QR);
+        assert_eq!(first_choice(&both, None, &query()), VNPAY_QR);
+        assert_eq!(first_choice(&[VNPAY_QR], Some(&momo), &query()), VNPAY_QR);
     }
 
     #[test]

@@ -227,6 +227,7 @@ texts! {
         "You will go to MoMo's page to pay, then come back here to see the result.";
     PayBusy: "Đang tạo giao dịch…", "Creating the payment…";
     Redirecting: "Đang chuyển sang trang thanh toán VNPay…", "Taking you to VNPay's payment page…";
+    RedirectingMomo: "Đang chuyển sang trang thanh toán MoMo…", "Taking you to MoMo's payment page…";
     ReloadInvoices: "Tải lại danh sách", "Reload the list";
 
     ResultTitle: "Kết quả thanh toán", "Payment result";

@@ -221,7 +221,11 @@ fn Invoices(
     let selection = RwSignal::new(Selection::all(&invoices));
     let invoices = StoredValue::new(invoices);
     let offers = checkout::offers(&gateways);
-    let chosen = RwSignal::new(offers[0]);
+    let chosen = RwSignal::new(checkout::first_choice(
+        &offers,
+        stored_attempt().as_ref(),
+        &query,
+    ));
     let quote = Memo::new(move |_| {
         let offer = chosen.get();
         invoices.with_value(|list| selection.with(|s| checkout::quote(s, list, offer)))
@@ -422,7 +426,7 @@ fn PaySummary(
     };
     let label = move || {
         if redirecting.get() {
-            t(Text::Redirecting)().to_owned()
+            t(redirecting_to(chosen.get().gateway))().to_owned()
         } else if pending.get() {
             t(Text::PayBusy)().to_owned()
         } else {
@@ -517,7 +521,9 @@ fn PaySummary(
                 {label}
             </button>
             <p class="visually-hidden" role="status">
-                {move || if redirecting.get() { t(Text::Redirecting)() } else { "" }}
+                {move || {
+                    if redirecting.get() { t(redirecting_to(chosen.get().gateway))() } else { "" }
+                }}
             </p>
         </section>
     }
@@ -527,6 +533,13 @@ fn method_name(gateway: GatewayKind) -> Text {
     match gateway {
         GatewayKind::Vnpay => Text::VnpayMethod,
         GatewayKind::Momo => Text::MomoMethod,
+    }
+}
+
+fn redirecting_to(gateway: GatewayKind) -> Text {
+    match gateway {
+        GatewayKind::Vnpay => Text::Redirecting,
+        GatewayKind::Momo => Text::RedirectingMomo,
     }
 }
 

@@ -17,6 +17,7 @@ use serde::{Deserialize, Serialize};
 pub struct InvoicesResponse {
     pub student: StudentView,
     pub invoices: Vec<InvoiceView>,
+    #[serde(default)]
     pub gateways: Vec<GatewayKind>,
 }
 

@@ -1,4 +1,5 @@
-//! hocphi's payment-gateway adapters: VNPay 2.1.0 and MoMo AIO v2, plus a VNPay simulator.
+//! hocphi's payment-gateway adapters: VNPay 2.1.0 and MoMo AIO v2, plus simulators of both
+//! (feature `simulators`, for the local stack and the end-to-end suites only).
 //!
 //! Owns everything that speaks a gateway's protocol: signed checkout requests, verification of
 //! callbacks (IPN and return URL), the reply each gateway expects for every outcome, and the

@@ -71,14 +71,17 @@ pub fn vnpay() -> Vnpay {
     vnpay_with(Vnpay::SANDBOX_PAY_URL, Vnpay::SANDBOX_API_URL)
 }
 
-pub fn momo() -> Momo {
-    Momo::new(MomoConfig {
+pub fn momo_config() -> MomoConfig {
+    MomoConfig {
         partner_code: MOMO_PARTNER.to_owned(),
         access_key: MOMO_ACCESS_KEY.to_owned(),
         secret_key: Secret::new(MOMO_SECRET).unwrap(),
         endpoint: Momo::SANDBOX_ENDPOINT.to_owned(),
         ipn_url: "https://hocphi.example.vn/api/callbacks/momo".to_owned(),
         request_type: RequestType::CaptureWallet,
-    })
-    .unwrap()
+    }
+}
+
+pub fn momo() -> Momo {
+    Momo::new(momo_config()).unwrap()
 }

@@ -161,19 +161,18 @@ pub async fn stack(options: &Options) -> Result<Stack, LocalError> {
         retry_interval: Duration::seconds(2),
         max_deliveries: SimulatorConfig::VNPAY_MAX_DELIVERIES,
     })?;
-    let momo = |ipn_url: String| {
-        Momo::new(MomoConfig {
+    let momo = || -> Result<MomoConfig, LocalError> {
+        Ok(MomoConfig {
             partner_code: LOCAL_MOMO_PARTNER.to_owned(),
             access_key: LOCAL_MOMO_ACCESS_KEY.to_owned(),
             secret_key: Secret::new(LOCAL_MOMO_SECRET_KEY)?,
             endpoint: format!("{origin}{}", momo_simulator::BASE_PATH),
-            ipn_url,
+            ipn_url: format!("{origin}/api/callbacks/momo"),
             request_type: RequestType::CaptureWallet,
         })
     };
-    let momo_ipn = format!("{origin}/api/callbacks/momo");
-    let momo_simulator = MomoSimulator::new(momo(momo_ipn.clone())?, origin.clone());
-    let momo = momo(momo_ipn)?;
+    let momo_simulator = MomoSimulator::new(momo()?, origin.clone())?;
+    let momo = Momo::new(momo()?)?;
     let mut settings = Settings::new(origin);
     settings.server_ip = IpAddr::V4(Ipv4Addr::LOCALHOST);
     let app = App::new(

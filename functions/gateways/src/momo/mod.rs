@@ -8,6 +8,7 @@
 //! - a notification is read from the exact bytes received, and a duplicated field rejects it;
 //! - only `resultCode` 0 is paid; a non-final code yields [`Outcome::NotFinal`] and changes nothing.
 
+#[cfg(any(test, feature = "simulators"))]
 pub mod simulator;
 pub mod wire;
 
@@ -369,10 +370,7 @@ impl Momo {
             });
         }
         let request_id = crate::hex_lower(&ctx.request_entropy);
-        let message = format!(
-            "accessKey={}&orderId={}&partnerCode={}&requestId={}",
-            self.access_key.0, payment.reference, self.partner_code, request_id
-        );
+        let message = self.query_message(payment.reference.as_str(), &request_id);
         let request = QueryRequest {
             partner_code: self.partner_code.clone(),
             request_id,
@@ -382,6 +380,14 @@ impl Momo {
         };
         let body = serde_json::to_string(&request).map_err(QueryError::Encode)?;
         Ok(ApiRequest::post_json(&self.query_url, body))
+    }
+
+    /// The signed string of a status query, in MoMo's order.
+    fn query_message(&self, order_id: &str, request_id: &str) -> String {
+        format!(
+            "accessKey={}&orderId={}&partnerCode={}&requestId={}",
+            self.access_key.0, order_id, self.partner_code, request_id
+        )
     }
 
     /// Reads MoMo's answer to [`Momo::query_request`].

@@ -14,9 +14,10 @@ use chrono::{DateTime, Utc};
 use serde_json::json;
 
 use super::wire::{self, CreateRequest, Ipn, Number, QueryRequest};
-use super::{IpnFields, Momo};
+use super::{IpnFields, Momo, MomoConfig};
+use crate::ConfigError;
 use crate::vnpay::simulator::page::{escape, head};
-use crate::vnpay::simulator::{SimRequest, SimResponse, form_value};
+use crate::vnpay::simulator::{SimRequest, SimResponse, form_value, with_query};
 
 /// Every path the simulator answers starts with this: point `MomoConfig::endpoint` here.
 pub const BASE_PATH: &str = "/sim/momo";
@@ -41,7 +42,8 @@ pub struct IpnCall {
 /// The simulated MoMo partner.
 #[derive(Debug)]
 pub struct MomoSimulator {
-    /// The partner's credentials, as hocphi's adapter holds them.
+    /// The partner's credentials, held as an adapter of its own (MoMo signs as the adapter
+    /// verifies).
     momo: Momo,
     /// The site's origin, for the pay URL.
     origin: String,
@@ -72,13 +74,13 @@ impl MomoSimulator {
     /// The first `transId` handed out.
     pub const FIRST_TRANS_ID: u64 = 4_088_878_653;
 
-    /// A simulator for the partner `momo` is configured as, serving pay pages under `origin`.
-    pub fn new(momo: Momo, origin: impl Into<String>) -> Self {
-        Self {
-            momo,
+    /// A simulator for the partner `config` describes, serving pay pages under `origin`.
+    pub fn new(config: MomoConfig, origin: impl Into<String>) -> Result<Self, ConfigError> {
+        Ok(Self {
+            momo: Momo::new(config)?,
             origin: origin.into().trim_end_matches('/').to_owned(),
             state: Mutex::new(State::default()),
-        }
+        })
     }
 
     fn state(&self) -> MutexGuard<'_, State> {
@@ -127,12 +129,17 @@ impl MomoSimulator {
         if request.partner_code != self.momo.partner_code {
             return answer(11, "Access denied.");
         }
-        let expected = self
+        let message = self.momo.create_message(&request);
+        if self
             .momo
             .key
-            .sign_hex(self.momo.create_message(&request).as_bytes());
-        if !expected.eq_ignore_ascii_case(&request.signature) {
+            .verify_hex(message.as_bytes(), &request.signature)
+            .is_err()
+        {
             return answer(13, "Merchant authentication failed.");
+        }
+        if !valid_order_id(&request.order_id) {
+            return answer(20, "Bad format request.");
         }
         let (min, max) = self.momo.request_type.limits();
         if !(min..=max).contains(&request.amount) {
@@ -142,7 +149,12 @@ impl MomoSimulator {
         if state.orders.contains_key(&request.order_id) {
             return answer(41, "Duplicated orderId.");
         }
-        let pay_url = format!("{}{PAY_PATH}?orderId={}", self.origin, request.order_id);
+        let pay_url = with_query(
+            &format!("{}{PAY_PATH}", self.origin),
+            &form_urlencoded::Serializer::new(String::new())
+                .append_pair("orderId", &request.order_id)
+                .finish(),
+        );
         let reply = json!({
             "partnerCode": request.partner_code,
             "orderId": request.order_id,
@@ -167,16 +179,15 @@ impl MomoSimulator {
         let Ok(request) = serde_json::from_slice::<QueryRequest>(body) else {
             return SimResponse::json(json!({ "resultCode": 20 }).to_string());
         };
-        let message = format!(
-            "accessKey={}&orderId={}&partnerCode={}&requestId={}",
-            self.momo.access_key.0, request.order_id, request.partner_code, request.request_id
-        );
+        let message = self
+            .momo
+            .query_message(&request.order_id, &request.request_id);
         if request.partner_code != self.momo.partner_code
-            || !self
+            || self
                 .momo
                 .key
-                .sign_hex(message.as_bytes())
-                .eq_ignore_ascii_case(&request.signature)
+                .verify_hex(message.as_bytes(), &request.signature)
+                .is_err()
         {
             return SimResponse::json(json!({ "resultCode": 13 }).to_string());
         }
@@ -251,7 +262,7 @@ impl MomoSimulator {
         } else {
             "Giao dịch bị từ chối bởi người dùng."
         };
-        let ipn = Ipn {
+        let mut ipn = Ipn {
             partner_code: Some(r.partner_code.clone()),
             order_id: Some(r.order_id.clone()),
             request_id: Some(r.request_id.clone()),
@@ -262,29 +273,15 @@ impl MomoSimulator {
             result_code: Some(Number::Int(result_code)),
             message: Some(message.into()),
             pay_type: Some("qr".into()),
-            response_time: Some(Number::Str(done.response_time.to_string())),
+            response_time: Some(Number::Int(
+                u64::try_from(done.response_time).unwrap_or_default(),
+            )),
             extra_data: Some(r.extra_data.clone()),
             signature: None,
         };
-        let signature = self
-            .momo
-            .key
-            .sign_hex(self.momo.ipn_message(&IpnFields::of(&ipn)).as_bytes());
-        let body = json!({
-            "partnerCode": r.partner_code,
-            "orderId": r.order_id,
-            "requestId": r.request_id,
-            "amount": r.amount,
-            "orderInfo": r.order_info,
-            "orderType": "momo_wallet",
-            "transId": trans_id,
-            "resultCode": result_code,
-            "message": message,
-            "payType": "qr",
-            "responseTime": done.response_time,
-            "extraData": r.extra_data,
-            "signature": signature,
-        });
+        let signed = self.momo.ipn_message(&IpnFields::of(&ipn));
+        ipn.signature = Some(self.momo.key.sign_hex(signed.as_bytes()));
+        let body = serde_json::to_value(&ipn).ok()?;
         state.outbox.push(IpnCall {
             order_id: r.order_id.clone(),
             url: r.ipn_url.clone(),
@@ -298,13 +295,18 @@ impl MomoSimulator {
                 (key.clone(), text)
             }))
             .finish();
-        let separator = if r.redirect_url.contains('?') {
-            '&'
-        } else {
-            '?'
-        };
-        Some(format!("{}{separator}{query}", r.redirect_url))
+        Some(with_query(&r.redirect_url, &query))
     }
+}
+
+/// MoMo's `orderId` pattern, `^[0-9a-zA-Z]([-_.]*[0-9a-zA-Z]+)*$`.
+fn valid_order_id(id: &str) -> bool {
+    let alnum = |c: Option<char>| c.is_some_and(|c| c.is_ascii_alphanumeric());
+    alnum(id.chars().next())
+        && alnum(id.chars().last())
+        && id
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
 }
 
 fn page(message: &str) -> String {

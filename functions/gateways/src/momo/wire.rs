@@ -65,7 +65,7 @@ pub struct CreateResponse {
 
 /// The body of MoMo's IPN (and the parameters of its redirect). Missing fields count as empty,
 /// as in MoMo's own samples; the signature decides whether that is acceptable.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Ipn {
     pub partner_code: Option<String>,

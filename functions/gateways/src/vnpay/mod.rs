@@ -16,6 +16,7 @@
 //!   it in VNPay's portal) or `vnp_TransactionStatus` `07` is not final: the payment stays
 //!   pending for querydr to settle.
 
+#[cfg(any(test, feature = "simulators"))]
 pub mod simulator;
 pub mod wire;
 

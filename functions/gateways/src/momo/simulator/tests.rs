@@ -11,7 +11,7 @@ const ORIGIN: &str = "http://127.0.0.1:8080";
 const REFERENCE: &str = "HP240901031010ABCD2345";
 
 fn simulator() -> MomoSimulator {
-    MomoSimulator::new(testkit::momo(), ORIGIN)
+    MomoSimulator::new(testkit::momo_config(), ORIGIN).unwrap()
 }
 
 fn payment() -> Payment {
@@ -135,4 +135,21 @@ fn requests_are_refused_as_momo_refuses_them() {
     assert_eq!(code(&request.body), 41, "an orderId is created once");
     assert_eq!(call(&sim, "GET", "/sim/momo/nowhere", b"").status, 404);
     assert_eq!(choose(&sim, 7).status, 400, "only pay or decline");
+}
+
+#[test]
+fn order_ids_follow_momos_pattern() {
+    let cases = [
+        ("HP240901031010ABCD2345", true),
+        ("HP-2409.01_x", true),
+        ("a", true),
+        ("", false),
+        ("-HP1", false),
+        ("HP1-", false),
+        ("HP 1", false),
+        ("HP1&x=1", false),
+    ];
+    for (id, valid) in cases {
+        assert_eq!(valid_order_id(id), valid, "{id:?}");
+    }
 }

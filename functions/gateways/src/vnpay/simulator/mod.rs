@@ -775,7 +775,7 @@ fn read_order(signed: &SignedQuery<'_>) -> Result<Order, Refusal> {
     })
 }
 
-fn with_query(url: &str, query: &str) -> String {
+pub(crate) fn with_query(url: &str, query: &str) -> String {
     let separator = if url.contains('?') { '&' } else { '?' };
     format!("{url}{separator}{query}")
 }
