@@ -53,6 +53,22 @@ async function lookUp(page, student, code) {
   await page.getByRole("button", { name: "Tra cứu", exact: true }).click();
 }
 
+/** Records when the app replaces the static form (`window.__takenOver`, ms) and where the focus was then (`window.__focusAtTakeover`). */
+async function recordTakeover(page) {
+  await page.addInitScript(() => {
+    document.addEventListener("DOMContentLoaded", () => {
+      const form = document.getElementById("lookup-form");
+      new MutationObserver((_, observer) => {
+        if (!form.isConnected) {
+          window.__focusAtTakeover = document.activeElement?.id ?? "";
+          window.__takenOver = performance.now();
+          observer.disconnect();
+        }
+      }).observe(document.body, { childList: true, subtree: true });
+    });
+  });
+}
+
 async function payAtGateway(page, choice) {
   await page.getByRole("checkbox").first().waitFor(WAIT);
   for (const box of await page.getByRole("checkbox").all()) {
@@ -120,19 +136,9 @@ test("a wrong lookup code gets the not-found message tied to the form", async ()
 
 test("a code too short, entered from the code field, is announced and tied to the field", async () => {
   await onPhone("short-code", async (page) => {
-    await page.addInitScript(() => {
-      document.addEventListener("DOMContentLoaded", () => {
-        const form = document.getElementById("lookup-form");
-        new MutationObserver((_, observer) => {
-          if (!form.isConnected) {
-            window.__takenOver = true;
-            observer.disconnect();
-          }
-        }).observe(document.body, { childList: true, subtree: true });
-      });
-    });
+    await recordTakeover(page);
     await page.goto(`${BASE}/?student=5201234567`);
-    await page.waitForFunction(() => window.__takenOver === true, null, WAIT);
+    await page.waitForFunction(() => window.__takenOver !== undefined, null, WAIT);
     const code = page.locator("#lookup-code");
     await code.click();
     await page.keyboard.type("AB1");
@@ -154,16 +160,8 @@ test("the static first screen is painted before the app takes it over and stays 
       new PerformanceObserver((list) => {
         for (const entry of list.getEntries()) window.__paints.push(entry.startTime);
       }).observe({ type: "largest-contentful-paint", buffered: true });
-      document.addEventListener("DOMContentLoaded", () => {
-        const form = document.getElementById("lookup-form");
-        new MutationObserver((_, observer) => {
-          if (!form.isConnected) {
-            window.__takenOver = performance.now();
-            observer.disconnect();
-          }
-        }).observe(document.body, { childList: true, subtree: true });
-      });
     });
+    await recordTakeover(page);
     await page.goto(`${BASE}/?student=5201234567`);
     await page.waitForFunction(() => window.__takenOver !== undefined, null, WAIT);
     await page.waitForTimeout(300);
@@ -209,17 +207,7 @@ test("a parent typing while the app takes over keeps the field, the focus and ev
       await arrived;
       await route.continue();
     });
-    await page.addInitScript(() => {
-      document.addEventListener("DOMContentLoaded", () => {
-        const form = document.getElementById("lookup-form");
-        new MutationObserver((_, observer) => {
-          if (!form.isConnected) {
-            window.__focusAtTakeover = document.activeElement?.id ?? "";
-            observer.disconnect();
-          }
-        }).observe(document.body, { childList: true, subtree: true });
-      });
-    });
+    await recordTakeover(page);
     await page.goto(`${BASE}/?student=5201234568`);
     await page.locator("#lookup-code").click();
     await page.keyboard.type("EF56");
