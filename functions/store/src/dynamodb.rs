@@ -21,6 +21,7 @@ use std::collections::HashMap;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
+use aws_sdk_dynamodb::error::{ProvideErrorMetadata, SdkError};
 use aws_sdk_dynamodb::operation::put_item::PutItemError;
 use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
 use aws_sdk_dynamodb::operation::update_item::UpdateItemError;
@@ -1022,13 +1023,7 @@ impl Store for DynamoStore {
             .expression_attribute_values(":now", n(millis(now)))
             .send()
             .await;
-        match forgiven {
-            Ok(_) => Ok(()),
-            Err(err) => match err.into_service_error() {
-                UpdateItemError::ConditionalCheckFailedException(_) => Ok(()),
-                other => Err(StoreError::unavailable(other)),
-            },
-        }
+        unless_condition_failed(forgiven.map_err(SdkError::into_service_error))
     }
 
     async fn failed_lookups(&self, student: &StudentCode, now: DateTime<Utc>) -> Result<u32> {
@@ -1126,13 +1121,7 @@ impl Store for DynamoStore {
             ]))
             .send()
             .await;
-        match result {
-            Ok(_) => Ok(()),
-            Err(err) => match err.into_service_error() {
-                UpdateItemError::ConditionalCheckFailedException(_) => Ok(()),
-                other => Err(StoreError::unavailable(other)),
-            },
-        }
+        unless_condition_failed(result.map_err(SdkError::into_service_error))
     }
 
     async fn release_request(&self, key_: &IdempotencyKey) -> Result<()> {
@@ -1147,12 +1136,18 @@ impl Store for DynamoStore {
             .expression_attribute_values(":in_progress", s("in_progress"))
             .send()
             .await;
-        match result {
-            Ok(_) => Ok(()),
-            Err(err) => match err.into_service_error() {
-                aws_sdk_dynamodb::operation::delete_item::DeleteItemError::ConditionalCheckFailedException(_) => Ok(()),
-                other => Err(StoreError::unavailable(other)),
-            },
-        }
+        unless_condition_failed(result.map_err(SdkError::into_service_error))
+    }
+}
+
+/// A conditional write whose failed condition only means there was nothing left to do.
+fn unless_condition_failed<T, E>(result: std::result::Result<T, E>) -> Result<()>
+where
+    E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
+{
+    match result {
+        Ok(_) => Ok(()),
+        Err(err) if err.code() == Some("ConditionalCheckFailedException") => Ok(()),
+        Err(err) => Err(StoreError::unavailable(err)),
     }
 }
