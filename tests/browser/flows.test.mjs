@@ -53,6 +53,17 @@ async function lookUp(page, student, code) {
   await page.getByRole("button", { name: "Tra cứu", exact: true }).click();
 }
 
+/** Holds the wasm at the network until the returned function is called. */
+async function holdWasm(page) {
+  let release;
+  const arrived = new Promise((resolve) => { release = resolve; });
+  await page.route("**/*.wasm", async (route) => {
+    await arrived;
+    await route.continue();
+  });
+  return release;
+}
+
 /** Records when the app replaces the static form (`window.__takenOver`, ms) and where the focus was then (`window.__focusAtTakeover`). */
 async function recordTakeover(page) {
   await page.addInitScript(() => {
@@ -181,12 +192,7 @@ test("the static first screen is painted before the app takes it over and stays 
 
 test("codes submitted in the static form before the app has loaded are looked up when it arrives", async () => {
   await onPhone("early-submit", async (page) => {
-    let release;
-    const arrived = new Promise((resolve) => { release = resolve; });
-    await page.route("**/*.wasm", async (route) => {
-      await arrived;
-      await route.continue();
-    });
+    const release = await holdWasm(page);
     await page.goto(`${BASE}/?student=5201234569`);
     await page.locator("#lookup-code").fill("JK9MN2PQ");
     await page.getByRole("button", { name: "Tra cứu", exact: true }).click();
@@ -201,12 +207,7 @@ test("codes submitted in the static form before the app has loaded are looked up
 
 test("a parent typing while the app takes over keeps the field, the focus and every key", async () => {
   await onPhone("typing-through", async (page) => {
-    let release;
-    const arrived = new Promise((resolve) => { release = resolve; });
-    await page.route("**/*.wasm", async (route) => {
-      await arrived;
-      await route.continue();
-    });
+    const release = await holdWasm(page);
     await recordTakeover(page);
     await page.goto(`${BASE}/?student=5201234568`);
     await page.locator("#lookup-code").click();
