@@ -4,46 +4,29 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::net::IpAddr;
-use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::{Arc, Mutex};
 
-use chrono::{DateTime, Duration, NaiveDate, TimeZone, Utc};
-use hocphi_app::{App, Gateways, Settings, Transport, TransportError};
-use hocphi_domain::{
-    Clock, Invoice, InvoiceDraft, InvoiceId, Label, LineItem, LookupCode, MaskedName, Money,
-    School, SchoolId, SchoolYear, Store, Student, StudentCode, Symbol,
-};
-use hocphi_gateways::vnpay::simulator::{self, Choice, SimRequest, Simulator, SimulatorConfig};
-use hocphi_gateways::{ApiRequest, Gateway, Secret, Vnpay, VnpayConfig};
+use chrono::{DateTime, Duration, TimeZone, Utc};
+use hocphi_app::{App, Transport, TransportError};
+use hocphi_domain::{Clock, Invoice, Store};
+use hocphi_fixtures::{self as fixtures, InvoiceFixture, SCHOOL, SCHOOL_NAME, dynamodb};
+use hocphi_gateways::vnpay::simulator::{Choice, SimRequest, Simulator, SimulatorConfig};
+use hocphi_gateways::{ApiRequest, Gateway, Secret};
+use hocphi_runtime::{Config, build_app};
 use hocphi_store::SqliteStore;
 use hocphi_store::dynamodb::{DynamoStore, client, create_table};
 use serde_json::Value;
 
 pub const SITE: &str = "http://127.0.0.1:8080";
-pub const TMN_CODE: &str = "HOCPHI01";
-pub const HASH_SECRET: &str = "LOCALSECRETLOCALSECRETLOCAL12345";
+pub const TMN_CODE: &str = hocphi_runtime::config::LOCAL_TMN_CODE;
+pub const HASH_SECRET: &str = hocphi_runtime::config::LOCAL_HASH_SECRET;
 pub const STUDENT: &str = "HS0001";
 pub const CODE: &str = "ABCD2345";
 pub const OTHER_STUDENT: &str = "HS0002";
 pub const OTHER_CODE: &str = "WXYZ6789";
 pub const PARENT_IP: &str = "203.113.1.2";
 
-/// A clock the test moves by hand.
-#[derive(Clone, Debug)]
-pub struct ManualClock(Arc<Mutex<DateTime<Utc>>>);
-
-impl ManualClock {
-    pub fn advance(&self, by: Duration) {
-        let mut now = self.0.lock().unwrap();
-        *now += by;
-    }
-}
-
-impl Clock for ManualClock {
-    fn now(&self) -> DateTime<Utc> {
-        *self.0.lock().unwrap()
-    }
-}
+pub use hocphi_fixtures::ManualClock;
 
 /// Sends gateway API calls to the simulator instead of the network; each call takes
 /// `latency` of the test's clock (none unless a test sets it).
@@ -98,18 +81,6 @@ pub fn t0() -> DateTime<Utc> {
     Utc.with_ymd_and_hms(2025, 9, 15, 2, 0, 0).unwrap()
 }
 
-fn vnpay() -> Gateway {
-    Gateway::Vnpay(
-        Vnpay::new(VnpayConfig {
-            tmn_code: TMN_CODE.into(),
-            hash_secret: Secret::new(HASH_SECRET).unwrap(),
-            pay_url: format!("{SITE}{}", simulator::PAY_PATH),
-            api_url: format!("{SITE}{}", simulator::API_PATH),
-        })
-        .unwrap(),
-    )
-}
-
 pub const MOMO_PARTNER: &str = "MOMOHOCPHI01";
 pub const MOMO_ACCESS_KEY: &str = "F8BBA842ECF85";
 pub const MOMO_SECRET: &str = "K951B6PE1waDMi640xX08PD3vg6EkVlz";
@@ -143,52 +114,27 @@ fn simulator() -> Arc<Simulator> {
 }
 
 fn invoice(id: &str, student: &str, term: &str, amounts: &[(&str, u64)]) -> Invoice {
-    Invoice::new(InvoiceDraft {
-        id: InvoiceId::parse(id).unwrap(),
-        school: SchoolId::parse("BD-THCS-NQ").unwrap(),
-        student: StudentCode::parse(student).unwrap(),
-        student_name: MaskedName::mask("Nguyễn Văn An").unwrap(),
-        class_name: Label::parse("6A1").unwrap(),
-        school_year: SchoolYear::starting(2025).unwrap(),
-        term: Label::parse(term).unwrap(),
-        items: amounts
-            .iter()
-            .map(|(d, a)| LineItem {
-                description: Label::parse(d).unwrap(),
-                amount: Money::from_vnd(*a).unwrap(),
-            })
-            .collect(),
-        due_date: NaiveDate::from_ymd_opt(2025, 10, 15).unwrap(),
-    })
-    .unwrap()
+    InvoiceFixture {
+        student,
+        term,
+        ..InvoiceFixture::new(id, amounts)
+    }
+    .build()
 }
 
 /// One school; student HS0001 with INV-1 (1.500.000 ₫ + 200.000 ₫) and INV-2 (350.000 ₫);
 /// student HS0002 with INV-3.
 pub async fn seed<S: Store>(store: &S) {
-    let school = SchoolId::parse("BD-THCS-NQ").unwrap();
     store
-        .upsert_school(&School {
-            id: school.clone(),
-            name: Label::parse("Trường THCS Ngô Quyền").unwrap(),
-            receipt_template: Symbol::parse("01BLP0-001").unwrap(),
-            receipt_series: Symbol::parse("HP-25E").unwrap(),
-        })
+        .upsert_school(&fixtures::school(SCHOOL, SCHOOL_NAME))
         .await
         .unwrap();
     for (code, lookup, name) in [
         (STUDENT, CODE, "Nguyễn Văn An"),
         (OTHER_STUDENT, OTHER_CODE, "Trần Thị Bình"),
     ] {
-        let code = StudentCode::parse(code).unwrap();
         store
-            .upsert_student(&Student {
-                lookup: LookupCode::parse(lookup).unwrap().digest(&code),
-                code,
-                school: school.clone(),
-                name: MaskedName::mask(name).unwrap(),
-                class_name: Label::parse("6A1").unwrap(),
-            })
+            .upsert_student(&fixtures::student(code, SCHOOL, name, lookup))
             .await
             .unwrap();
     }
@@ -219,7 +165,7 @@ impl<S: Store> World<S> {
     }
 
     fn wired(store: S, dir: Option<tempfile::TempDir>) -> Self {
-        let clock = ManualClock(Arc::new(Mutex::new(t0())));
+        let clock = ManualClock::at(t0());
         let sim = simulator();
         let gateway_latency = Arc::new(Mutex::new(Duration::zero()));
         let transport = SimTransport {
@@ -227,17 +173,9 @@ impl<S: Store> World<S> {
             clock: clock.clone(),
             latency: Arc::clone(&gateway_latency),
         };
-        let gateways = Gateways {
-            vnpay: Some(vnpay()),
-            momo: Some(momo()),
-        };
-        let app = App::new(
-            store,
-            clock.clone(),
-            transport,
-            gateways,
-            Settings::new(SITE),
-        );
+        let mut config = Config::local(SITE);
+        config.gateways.momo = Some(momo());
+        let app = build_app(config, store, clock.clone(), transport);
         Self {
             app,
             sim,
@@ -327,22 +265,10 @@ pub async fn sqlite_world() -> World<SqliteStore> {
     World::over(store, Some(dir)).await
 }
 
-static TABLES: AtomicU32 = AtomicU32::new(0);
-
-/// The address of the DynamoDB API the tests use; `cargo xtask test` starts moto and sets it.
-pub fn dynamodb_endpoint() -> String {
-    std::env::var("HOCPHI_DYNAMODB_ENDPOINT")
-        .expect("HOCPHI_DYNAMODB_ENDPOINT is not set: run the tests with `cargo xtask test`")
-}
-
 /// hocphi over a fresh DynamoDB table.
 pub async fn dynamodb_world() -> World<DynamoStore> {
-    let client = client(Some(&dynamodb_endpoint())).await;
-    let table = format!(
-        "hocphi-flow-{}-{}",
-        std::process::id(),
-        TABLES.fetch_add(1, Ordering::SeqCst)
-    );
+    let client = client(Some(&dynamodb::endpoint())).await;
+    let table = dynamodb::table_name("flow");
     create_table(&client, &table).await.unwrap();
     World::over(DynamoStore::new(client, table), None).await
 }
@@ -412,8 +338,12 @@ pub fn signed_ipn_for_a_fresh_payment<S: Store>(world: &World<S>, code: &str) ->
         bank_code: None,
         now,
     };
-    let Ok(hocphi_gateways::Checkout::Redirect { url }) = vnpay().checkout(&payment, &context)
-    else {
+    let vnpay = world
+        .app
+        .gateways
+        .get(hocphi_domain::GatewayKind::Vnpay)
+        .unwrap();
+    let Ok(hocphi_gateways::Checkout::Redirect { url }) = vnpay.checkout(&payment, &context) else {
         panic!("VNPay checkout redirects");
     };
     world.sim.open(url.split_once('?').unwrap().1, now).unwrap();

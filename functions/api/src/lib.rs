@@ -4,6 +4,8 @@
 //! Amounts are [`Money`] and travel as strings of digits. Requests carry raw strings so the
 //! functions can answer each malformed field with its own message.
 
+pub mod site;
+
 use chrono::{DateTime, NaiveDate, Utc};
 use hocphi_domain::{
     GatewayKind, GatewayTxnNo, Invoice, InvoiceId, Label, MaskedName, Money, Payment, PaymentRef,

@@ -7,7 +7,7 @@
 use hocphi_domain::{Clock, GatewayKind, PaymentStatus, ReceiptToken, Settled, Store};
 use hocphi_gateways::{CallbackOutcome, RawCallback, Reply};
 
-use crate::{App, Transport, random};
+use crate::{App, Transport, alarm, random};
 
 impl<S: Store, C: Clock, T: Transport> App<S, C, T> {
     /// Applies a gateway's server-to-server notification and answers in its format.
@@ -16,7 +16,7 @@ impl<S: Store, C: Clock, T: Transport> App<S, C, T> {
         let notification = match gateway.verify(raw) {
             Ok(verified) => verified.into_inner(),
             Err(err) => {
-                tracing::warn!(gateway = kind.as_str(), reason = %err, "callback rejected");
+                tracing::warn!(gateway = kind.as_str(), reason = %err, "{}", alarm::CALLBACK_REJECTED);
                 return Some(gateway.acknowledge(CallbackOutcome::from_rejection(&err)));
             }
         };

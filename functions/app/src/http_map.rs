@@ -32,42 +32,83 @@ pub enum Route {
     Lookup,
     Checkout,
     Status,
-    VnpayCallback,
-    MomoCallback,
+    /// A channel's server-to-server notification.
+    Callback(GatewayKind),
     Receipt,
 }
 
 impl Route {
-    /// Every route.
+    /// Every route: the HTTP contract, read by the routing below and by the template checks.
     pub const ALL: [Route; 6] = [
         Route::Lookup,
         Route::Checkout,
         Route::Status,
-        Route::VnpayCallback,
-        Route::MomoCallback,
+        Route::Callback(GatewayKind::Vnpay),
+        Route::Callback(GatewayKind::Momo),
         Route::Receipt,
     ];
+
+    /// Every channel's callback route.
+    pub const CALLBACKS: [Route; 2] = [
+        Route::Callback(GatewayKind::Vnpay),
+        Route::Callback(GatewayKind::Momo),
+    ];
+
+    /// The method it answers (`HEAD` too where this is `GET`).
+    pub fn method(self) -> &'static str {
+        match self {
+            Route::Lookup | Route::Status | Route::Receipt => "GET",
+            Route::Checkout => "POST",
+            Route::Callback(GatewayKind::Vnpay) => "GET",
+            Route::Callback(GatewayKind::Momo) => "POST",
+        }
+    }
+
+    /// Its path; a `{name}` segment is a parameter.
+    pub fn path(self) -> &'static str {
+        match self {
+            Route::Lookup => "/api/invoices",
+            Route::Checkout => "/api/payments",
+            Route::Status => "/api/payments/{ref}",
+            Route::Callback(GatewayKind::Vnpay) => "/api/callbacks/vnpay",
+            Route::Callback(GatewayKind::Momo) => "/api/callbacks/momo",
+            Route::Receipt => "/api/receipts/{id}",
+        }
+    }
 
     /// Whether serving this route needs a configured gateway (and so its secret).
     pub fn needs_gateway(self) -> bool {
         match self {
-            Route::Checkout | Route::VnpayCallback | Route::MomoCallback => true,
+            Route::Checkout | Route::Callback(_) => true,
             Route::Lookup | Route::Status | Route::Receipt => false,
         }
+    }
+
+    /// The path parameter of `segments` if they match this route's path.
+    fn matches<'p>(self, segments: &[&'p str]) -> Option<Option<&'p str>> {
+        let pattern: Vec<&str> = self.path().split('/').skip(1).collect();
+        if pattern.len() != segments.len() {
+            return None;
+        }
+        let mut param = None;
+        for (expected, actual) in pattern.iter().zip(segments) {
+            if expected.starts_with('{') {
+                param = Some(*actual);
+            } else if expected != actual {
+                return None;
+            }
+        }
+        Some(param)
     }
 
     /// The route a method and path name, or why none does.
     pub fn of<'p>(method: &Method, path: &'p str) -> Result<(Route, Option<&'p str>), ApiError> {
         let segments: Vec<&str> = path.trim_end_matches('/').split('/').skip(1).collect();
-        let (route, param, allow) = match segments.as_slice() {
-            ["api", "invoices"] => (Route::Lookup, None, "GET"),
-            ["api", "payments"] => (Route::Checkout, None, "POST"),
-            ["api", "payments", reference] => (Route::Status, Some(*reference), "GET"),
-            ["api", "callbacks", "vnpay"] => (Route::VnpayCallback, None, "GET"),
-            ["api", "callbacks", "momo"] => (Route::MomoCallback, None, "POST"),
-            ["api", "receipts", id] => (Route::Receipt, Some(*id), "GET"),
-            _ => return Err(ApiError::NoRoute),
-        };
+        let (route, param) = Route::ALL
+            .into_iter()
+            .find_map(|route| route.matches(&segments).map(|param| (route, param)))
+            .ok_or(ApiError::NoRoute)?;
+        let allow = route.method();
         let allowed = allow == method.as_str() || (method == Method::HEAD && allow == "GET");
         if allowed {
             Ok((route, param))
@@ -195,15 +236,7 @@ impl<S: Store, C: Clock, T: Transport> App<S, C, T> {
                 200,
                 &ReceiptResponse::from(&self.receipt(param, query_value(&query, "t")).await?),
             )),
-            Route::VnpayCallback | Route::MomoCallback => {
-                let kind = match route {
-                    Route::MomoCallback => GatewayKind::Momo,
-                    Route::VnpayCallback
-                    | Route::Lookup
-                    | Route::Checkout
-                    | Route::Status
-                    | Route::Receipt => GatewayKind::Vnpay,
-                };
+            Route::Callback(kind) => {
                 let raw = RawCallback {
                     query: raw_query,
                     body: request.body(),

@@ -6,6 +6,7 @@
 //! [`App::handle`] maps an `http::Request` to an `http::Response` for every route; the Lambda
 //! functions and the local server both call it, so they cannot drift apart.
 
+pub mod alarm;
 mod callback;
 mod checkout;
 mod error;

@@ -7,7 +7,7 @@
 use hocphi_domain::{Clock, Payment, ReceiptToken, Settled, Store};
 use hocphi_gateways::{QueryContext, QueryStatus};
 
-use crate::{ApiError, App, Transport, random};
+use crate::{ApiError, App, Transport, alarm, random};
 
 /// What one sweep did.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -53,7 +53,7 @@ impl<S: Store, C: Clock, T: Transport> App<S, C, T> {
                 Ok(Swept::NeedsReview) => report.needs_review += 1,
                 Err(err) => {
                     report.failed += 1;
-                    tracing::warn!(payment_ref = %payment.reference, error = %err, "sweep of one payment failed");
+                    tracing::warn!(payment_ref = %payment.reference, error = %err, "{}", alarm::SWEEP_FAILED);
                 }
             }
         }
@@ -94,7 +94,7 @@ impl<S: Store, C: Clock, T: Transport> App<S, C, T> {
                 .await?;
             tracing::info!(payment_ref = %payment.reference, outcome = outcome_name(&settled), "swept by query");
             if let Settled::AmountMismatch { .. } = settled {
-                tracing::warn!(payment_ref = %payment.reference, "payment needs an operator's review");
+                tracing::warn!(payment_ref = %payment.reference, "{}", alarm::NEEDS_REVIEW);
             }
             return Ok(match settled {
                 Settled::Applied(_) | Settled::AlreadyFinal(_) => Swept::Settled,
@@ -104,7 +104,7 @@ impl<S: Store, C: Clock, T: Transport> App<S, C, T> {
         }
         match answer.status {
             QueryStatus::NeedsReview { code } => {
-                tracing::warn!(payment_ref = %payment.reference, code = %code, "payment needs an operator's review");
+                tracing::warn!(payment_ref = %payment.reference, code = %code, "{}", alarm::NEEDS_REVIEW);
                 Ok(Swept::NeedsReview)
             }
             QueryStatus::Pending | QueryStatus::NotFound => {

@@ -1,48 +1,41 @@
 //! hocphi on one machine, without AWS: one process on loopback serving the built page, every
 //! `/api` route through the same app code as the Lambda functions, and the VNPay and MoMo
-//! simulators, over
-//! the embedded SQLite store (a file under `.hocphi/` that survives restarts, seeded with demo
-//! data on first start).
+//! simulators, over the embedded SQLite store (a file under `.hocphi/` that survives restarts,
+//! seeded with demo data on first start).
 //!
-//! Settings (flags win over the environment):
-//! - `--port N` / `PORT` (8080), `--data DIR` / `HOCPHI_DATA` (`.hocphi`), `--site DIR` /
-//!   `HOCPHI_SITE_DIR` (`target/site`, the built page);
-//! - `HOCPHI_VNPAY_TMN_CODE` (`HOCPHI01`) and `HOCPHI_VNPAY_HASH_SECRET` (a documented local
-//!   secret) for the terminal; `HOCPHI_VNPAY_PAY_URL` / `HOCPHI_VNPAY_API_URL` point at a real
-//!   VNPay sandbox instead of the simulator.
+//! Settings: `--port N` / `PORT` (8080) and `--site DIR` / `HOCPHI_SITE_DIR` (`target/site`, the
+//! built page) say where to serve; everything else is the functions' own configuration
+//! (`hocphi_runtime::Config`), read from the same variables as on Lambda over the local defaults
+//! (`hocphi_runtime::config::local_defaults`): `--data DIR` / `HOCPHI_DATA` (`.hocphi`), the
+//! local VNPay terminal and MoMo partner, whose public keys protect nothing but the simulators.
+//! `HOCPHI_VNPAY_PAY_URL` / `HOCPHI_VNPAY_API_URL` (with a real terminal's code and secret) point
+//! at a real VNPay sandbox instead of the simulator.
 //!
 //! The VNPay simulator's IPN calls go over real HTTP to the configured IPN URL, repeated on a
 //! compressed schedule (every 2 s, at most 10 calls) until answered `00` or `02`; the MoMo
-//! simulator's are POSTed once, as MoMo sends them. MoMo uses a local partner
-//! ([`LOCAL_MOMO_PARTNER`]) whose keys protect nothing but the simulator.
+//! simulator's are POSTed once, as MoMo sends them.
 
 mod demo;
 mod server;
 
-use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use std::net::{Ipv4Addr, SocketAddr};
 use std::path::PathBuf;
 use std::sync::Arc;
 
 use chrono::Duration;
-use hocphi_app::{App, Gateways, Settings};
 use hocphi_domain::Clock;
 use hocphi_gateways::momo::RequestType;
 use hocphi_gateways::momo::simulator::{self as momo_simulator, MomoSimulator};
 use hocphi_gateways::vnpay::simulator::{self, Simulator, SimulatorConfig};
-use hocphi_gateways::{Gateway, Momo, MomoConfig, Secret, Vnpay, VnpayConfig};
-use hocphi_runtime::{HttpTransport, SystemClock};
+use hocphi_gateways::{MomoConfig, Secret};
+use hocphi_runtime::config::{
+    DATA, MOMO_ACCESS_KEY, MOMO_PARTNER_CODE, MOMO_SECRET_KEY, VNPAY_HASH_SECRET, VNPAY_PAY_URL,
+    VNPAY_TMN_CODE, local_defaults,
+};
+use hocphi_runtime::{Config, Env, Function, HttpTransport, StoreConfig, SystemClock, build_app};
 use hocphi_store::SqliteStore;
 
 pub use demo::STUDENTS as DEMO_STUDENTS;
-
-/// The terminal code the local stack uses unless told otherwise.
-pub const LOCAL_TMN_CODE: &str = "HOCPHI01";
-/// The local terminal's hash secret (public: it protects nothing but the local simulator).
-pub const LOCAL_HASH_SECRET: &str = "LOCALSECRETLOCALSECRETLOCAL12345";
-/// The local MoMo partner (public: its keys protect nothing but the local simulator).
-pub const LOCAL_MOMO_PARTNER: &str = "MOMOHOCPHI01";
-const LOCAL_MOMO_ACCESS_KEY: &str = "LOCALACCESSKEY01";
-const LOCAL_MOMO_SECRET_KEY: &str = "LOCALMOMOSECRETLOCALMOMOSECRET01";
 
 /// Why the local stack could not start or stopped.
 #[derive(Debug, thiserror::Error)]
@@ -59,34 +52,29 @@ pub enum LocalError {
     Demo(#[from] demo::DemoError),
     #[error("gateway settings: {0}")]
     Gateway(#[from] hocphi_gateways::ConfigError),
+    #[error(transparent)]
+    Config(#[from] hocphi_runtime::ConfigError),
+    #[error("the local stack keeps its state in SQLite: unset HOCPHI_TABLE")]
+    NotLocal,
 }
 
-/// Where and how to run.
+/// Where to serve, and the flags that set configuration variables.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Options {
     pub port: u16,
-    pub data_dir: PathBuf,
     pub site_dir: PathBuf,
-    pub tmn_code: String,
-    pub hash_secret: String,
-    /// A real VNPay payment page instead of the simulator.
-    pub pay_url: Option<String>,
-    pub api_url: Option<String>,
+    /// Variables set by flags (`--data` sets `HOCPHI_DATA`); they win over the environment.
+    pub overrides: Vec<(&'static str, String)>,
 }
 
 impl Options {
-    /// Reads the environment, then the flags.
+    /// Reads `PORT` and `HOCPHI_SITE_DIR`, then the flags.
     pub fn from_env_and_args(args: impl IntoIterator<Item = String>) -> Result<Self, LocalError> {
         let var = |name: &str| std::env::var(name).ok().filter(|v| !v.trim().is_empty());
         let mut options = Options {
             port: 8080,
-            data_dir: PathBuf::from(var("HOCPHI_DATA").unwrap_or_else(|| ".hocphi".into())),
             site_dir: PathBuf::from(var("HOCPHI_SITE_DIR").unwrap_or_else(|| "target/site".into())),
-            tmn_code: var("HOCPHI_VNPAY_TMN_CODE").unwrap_or_else(|| LOCAL_TMN_CODE.into()),
-            hash_secret: var("HOCPHI_VNPAY_HASH_SECRET")
-                .unwrap_or_else(|| LOCAL_HASH_SECRET.into()),
-            pay_url: var("HOCPHI_VNPAY_PAY_URL"),
-            api_url: var("HOCPHI_VNPAY_API_URL"),
+            overrides: Vec::new(),
         };
         if let Some(port) = var("PORT") {
             options.port = parse_port(&port)?;
@@ -99,7 +87,7 @@ impl Options {
             };
             match flag.as_str() {
                 "--port" => options.port = parse_port(&value()?)?,
-                "--data" => options.data_dir = value()?.into(),
+                "--data" => options.overrides.push((DATA, value()?)),
                 "--site" => options.site_dir = value()?.into(),
                 other => {
                     return Err(LocalError::Usage(format!(
@@ -114,6 +102,13 @@ impl Options {
     fn origin(&self) -> String {
         format!("http://127.0.0.1:{}", self.port)
     }
+
+    /// The configuration variables: flags, then the environment, then the local defaults.
+    fn env(&self) -> Env {
+        Env::new()
+            .with_defaults(local_defaults(&self.origin()))
+            .overriding(self.overrides.clone())
+    }
 }
 
 fn parse_port(raw: &str) -> Result<u16, LocalError> {
@@ -122,7 +117,7 @@ fn parse_port(raw: &str) -> Result<u16, LocalError> {
 }
 
 /// The app as the local stack runs it.
-pub type LocalApp = App<SqliteStore, SystemClock, HttpTransport>;
+pub type LocalApp = hocphi_app::App<SqliteStore, SystemClock, HttpTransport>;
 
 /// Everything the server shares between requests.
 #[derive(Debug)]
@@ -131,65 +126,61 @@ pub struct Stack {
     pub simulator: Arc<Simulator>,
     pub momo_simulator: MomoSimulator,
     pub site_dir: PathBuf,
+    pub data_dir: PathBuf,
+    /// Whether VNPay is the simulator (not a real sandbox named by `HOCPHI_VNPAY_PAY_URL`).
+    pub simulated_vnpay: bool,
 }
 
-/// Opens the store (seeding it on first start) and configures the gateway and its simulator.
-pub async fn stack(options: &Options) -> Result<Stack, LocalError> {
-    std::fs::create_dir_all(&options.data_dir)
-        .map_err(|e| LocalError::DataDir(options.data_dir.clone(), e))?;
-    let store = SqliteStore::open(options.data_dir.join("hocphi.db"))?;
-    if demo::seed(&store, SystemClock.now()).await? {
-        tracing::info!("seeded the demo schools, students and invoices");
-    }
-    let origin = options.origin();
-    let vnpay = Vnpay::new(VnpayConfig {
-        tmn_code: options.tmn_code.clone(),
-        hash_secret: Secret::new(options.hash_secret.clone())?,
-        pay_url: options
-            .pay_url
-            .clone()
-            .unwrap_or_else(|| format!("{origin}{}", simulator::PAY_PATH)),
-        api_url: options
-            .api_url
-            .clone()
-            .unwrap_or_else(|| format!("{origin}{}", simulator::API_PATH)),
-    })?;
-    let simulator = Simulator::new(SimulatorConfig {
-        tmn_code: options.tmn_code.clone(),
-        hash_secret: Secret::new(options.hash_secret.clone())?,
+/// The simulators play the channels whose keys the configuration names, so what they sign the
+/// app verifies.
+fn simulators(env: &Env, origin: &str) -> Result<(Simulator, MomoSimulator), LocalError> {
+    let value = |name| env.get(name).unwrap_or_default();
+    let vnpay = Simulator::new(SimulatorConfig {
+        tmn_code: value(VNPAY_TMN_CODE),
+        hash_secret: Secret::new(value(VNPAY_HASH_SECRET))?,
         ipn_url: format!("{origin}/api/callbacks/vnpay"),
         retry_interval: Duration::seconds(2),
         max_deliveries: SimulatorConfig::VNPAY_MAX_DELIVERIES,
     })?;
-    let momo = || -> Result<MomoConfig, LocalError> {
-        Ok(MomoConfig {
-            partner_code: LOCAL_MOMO_PARTNER.to_owned(),
-            access_key: LOCAL_MOMO_ACCESS_KEY.to_owned(),
-            secret_key: Secret::new(LOCAL_MOMO_SECRET_KEY)?,
+    let momo = MomoSimulator::new(
+        MomoConfig {
+            partner_code: value(MOMO_PARTNER_CODE),
+            access_key: value(MOMO_ACCESS_KEY),
+            secret_key: Secret::new(value(MOMO_SECRET_KEY))?,
             endpoint: format!("{origin}{}", momo_simulator::BASE_PATH),
             ipn_url: format!("{origin}/api/callbacks/momo"),
             request_type: RequestType::CaptureWallet,
-        })
-    };
-    let momo_simulator = MomoSimulator::new(momo()?, origin.clone())?;
-    let momo = Momo::new(momo()?)?;
-    let mut settings = Settings::new(origin);
-    settings.server_ip = IpAddr::V4(Ipv4Addr::LOCALHOST);
-    let app = App::new(
-        store,
-        SystemClock,
-        HttpTransport::new(),
-        Gateways {
-            vnpay: Some(Gateway::Vnpay(vnpay)),
-            momo: Some(Gateway::Momo(momo)),
         },
-        settings,
-    );
+        origin,
+    )?;
+    Ok((vnpay, momo))
+}
+
+/// Reads the configuration, opens the store (seeding it on first start) and builds the app and
+/// the simulators.
+pub async fn stack(options: &Options) -> Result<Stack, LocalError> {
+    let origin = options.origin();
+    let env = options.env();
+    let simulated_vnpay = env
+        .get(VNPAY_PAY_URL)
+        .is_some_and(|url| url.starts_with(&origin));
+    let (simulator, momo_simulator) = simulators(&env, &origin)?;
+    let config = Config::from_env(env, Function::Local)?;
+    let StoreConfig::Sqlite { dir } = config.store.clone() else {
+        return Err(LocalError::NotLocal);
+    };
+    std::fs::create_dir_all(&dir).map_err(|e| LocalError::DataDir(dir.clone(), e))?;
+    let store = SqliteStore::open(dir.join("hocphi.db"))?;
+    if demo::seed(&store, SystemClock.now()).await? {
+        tracing::info!("seeded the demo schools, students and invoices");
+    }
     Ok(Stack {
-        app,
+        app: build_app(config, store, SystemClock, HttpTransport::new()),
         simulator: Arc::new(simulator),
         momo_simulator,
         site_dir: options.site_dir.clone(),
+        data_dir: dir,
+        simulated_vnpay,
     })
 }
 
@@ -200,25 +191,25 @@ pub async fn run(options: Options) -> Result<(), LocalError> {
     let listener = tokio::net::TcpListener::bind(address)
         .await
         .map_err(|e| LocalError::Listen(address, e))?;
-    print_banner(&options);
+    print_banner(&options, &stack);
     tokio::spawn(server::deliver_ipns(Arc::clone(&stack)));
     tokio::spawn(server::sweep_periodically(Arc::clone(&stack)));
     tokio::select! {
-        () = server::serve(listener, stack) => Ok(()),
+        () = server::serve(listener, Arc::clone(&stack)) => Ok(()),
         _ = tokio::signal::ctrl_c() => {
-            println!("\nhocphi stopped; data kept in {}", options.data_dir.display());
+            println!("\nhocphi stopped; data kept in {}", stack.data_dir.display());
             Ok(())
         }
     }
 }
 
-fn print_banner(options: &Options) {
+fn print_banner(options: &Options, stack: &Stack) {
     println!("\nhocphi is running at {}/", options.origin());
     println!(
         "  data: {}/hocphi.db (kept across restarts)",
-        options.data_dir.display()
+        stack.data_dir.display()
     );
-    if options.pay_url.is_none() {
+    if stack.simulated_vnpay {
         println!(
             "  gateway: the VNPay simulator at {}{}",
             options.origin(),
@@ -235,4 +226,18 @@ fn print_banner(options: &Options) {
         println!("    {code} / {lookup}   class {class}, {school}");
     }
     println!("  stop with Ctrl-C\n");
+}
+
+#[cfg(test)]
+mod tests {
+    use hocphi_gateways::momo::simulator as momo_simulator;
+    use hocphi_gateways::vnpay::simulator;
+    use hocphi_runtime::config::{LOCAL_MOMO_PATH, LOCAL_VNPAY_API_PATH, LOCAL_VNPAY_PAY_PATH};
+
+    #[test]
+    fn the_local_configuration_points_each_channel_at_its_simulator() {
+        assert_eq!(LOCAL_VNPAY_PAY_PATH, simulator::PAY_PATH);
+        assert_eq!(LOCAL_VNPAY_API_PATH, simulator::API_PATH);
+        assert_eq!(LOCAL_MOMO_PATH, momo_simulator::BASE_PATH);
+    }
 }

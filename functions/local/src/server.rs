@@ -10,6 +10,7 @@ use std::path::{Component, Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
+use hocphi_api::site;
 use hocphi_domain::Clock;
 use hocphi_gateways::momo::simulator as momo_simulator;
 use hocphi_gateways::vnpay::simulator::{self, SimRequest};
@@ -22,9 +23,10 @@ use hyper_util::rt::TokioIo;
 use crate::Stack;
 
 const MAX_BODY: usize = 64 * 1024;
-const CSP: &str = "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; \
-                   style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self'; \
-                   form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
+/// The simulators' pages (their own inline styles and forms), and nothing else, get a looser
+/// policy than the page's.
+const SIMULATOR_CSP: &str = "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; \
+                             frame-ancestors 'none'; base-uri 'none'";
 
 type Answer = Response<Full<Bytes>>;
 
@@ -85,6 +87,10 @@ async fn answer(stack: &Stack, request: Request<Incoming>, peer: SocketAddr) -> 
                 response.headers_mut().insert(name, value);
             }
         }
+        response.headers_mut().insert(
+            header::CONTENT_SECURITY_POLICY,
+            HeaderValue::from_static(SIMULATOR_CSP),
+        );
         return response;
     }
     if path.starts_with("/api/") {
@@ -187,7 +193,7 @@ async fn static_file(site: &Path, path: &str, brotli: bool, gzip: bool) -> Answe
     headers.insert(header::CACHE_CONTROL, HeaderValue::from_static(cache));
     headers.insert(
         header::CONTENT_SECURITY_POLICY,
-        HeaderValue::from_static(CSP),
+        HeaderValue::from_static(site::CONTENT_SECURITY_POLICY),
     );
     headers.insert(
         header::X_CONTENT_TYPE_OPTIONS,
@@ -195,7 +201,7 @@ async fn static_file(site: &Path, path: &str, brotli: bool, gzip: bool) -> Answe
     );
     headers.insert(
         header::REFERRER_POLICY,
-        HeaderValue::from_static("no-referrer"),
+        HeaderValue::from_static(site::REFERRER_POLICY),
     );
     response
 }

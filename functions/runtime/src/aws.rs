@@ -7,12 +7,15 @@
 
 use std::net::{IpAddr, Ipv4Addr};
 
-use hocphi_app::{App, Gateways, Route, Settings};
+use hocphi_app::App;
 use hocphi_store::dynamodb::{Client, DynamoStore, SdkConfig, sdk_config};
 use lambda_http::request::RequestContext;
 use lambda_http::{Body, RequestExt};
 
-use crate::{Env, HttpTransport, SystemClock, init_logging, momo_from_env, vnpay_from_env};
+use crate::config::{DYNAMODB_ENDPOINT, VARIABLES};
+use crate::{
+    Config, Env, Function, HttpTransport, StoreConfig, SystemClock, build_app, init_logging,
+};
 
 /// What a function's start or invocation can fail with.
 pub type Error = lambda_http::Error;
@@ -20,78 +23,45 @@ pub type Error = lambda_http::Error;
 /// The app as it runs on Lambda.
 pub type LambdaApp = App<DynamoStore, SystemClock, HttpTransport>;
 
-/// Builds the app from the environment: `HOCPHI_TABLE`, `HOCPHI_SITE_URL`, optional
-/// `HOCPHI_DYNAMODB_ENDPOINT`; and when `with_gateway`, `HOCPHI_VNPAY_TMN_CODE`,
-/// `HOCPHI_VNPAY_SECRET_ARN` (or `HOCPHI_VNPAY_HASH_SECRET` when no ARN is given, for local runs),
-/// optional `HOCPHI_VNPAY_PAY_URL`/`HOCPHI_VNPAY_API_URL`, and MoMo when
-/// `HOCPHI_MOMO_PARTNER_CODE` is set (see [`momo_from_env`]; its key by
-/// `HOCPHI_MOMO_SECRET_ARN` or `HOCPHI_MOMO_SECRET_KEY`). Functions that never talk to a gateway
-/// never read its secrets.
-pub async fn app_from_env(with_gateway: bool) -> Result<LambdaApp, Error> {
-    let mut env = Env::new();
-    let table = env.required("HOCPHI_TABLE");
-    let site_url = env.required("HOCPHI_SITE_URL");
-    let endpoint = env.optional("HOCPHI_DYNAMODB_ENDPOINT");
-    let config = sdk_config(endpoint.as_deref()).await;
-    let gateways = if with_gateway {
-        let secret = read_secret(
-            &mut env,
-            &config,
-            "HOCPHI_VNPAY_SECRET_ARN",
-            "HOCPHI_VNPAY_HASH_SECRET",
-        )
-        .await?;
-        let vnpay = vnpay_from_env(&mut env, secret);
-        let momo = match env.optional("HOCPHI_MOMO_PARTNER_CODE") {
-            Some(_) => {
-                let key = read_secret(
-                    &mut env,
-                    &config,
-                    "HOCPHI_MOMO_SECRET_ARN",
-                    "HOCPHI_MOMO_SECRET_KEY",
-                )
-                .await?;
-                momo_from_env(&mut env, &site_url, key)
-            }
-            None => None,
-        };
-        Gateways { vnpay, momo }
-    } else {
-        Gateways::default()
+/// Builds `function`'s app from the environment (see [`crate::config::VARIABLES`]): every secret
+/// whose ARN variable is set is fetched from Secrets Manager and stands in for its value
+/// variable; a function that never talks to a channel never reads a channel's secret.
+pub async fn app_from_env(function: Function) -> Result<LambdaApp, Error> {
+    let env = Env::new();
+    let sdk = sdk_config(env.get(DYNAMODB_ENDPOINT).as_deref()).await;
+    let secrets = fetch_secrets(&env, &sdk, function).await?;
+    let config = Config::from_env(env.overriding(secrets), function)?;
+    let StoreConfig::Dynamodb { table, .. } = config.store.clone() else {
+        return Err("the Lambda functions keep their state in DynamoDB: set HOCPHI_TABLE".into());
     };
-    env.finish()?;
-    let store = DynamoStore::new(Client::new(&config), table);
-    Ok(App::new(
-        store,
-        SystemClock,
-        HttpTransport::new(),
-        gateways,
-        Settings::new(site_url),
-    ))
+    let store = DynamoStore::new(Client::new(&sdk), table);
+    Ok(build_app(config, store, SystemClock, HttpTransport::new()))
 }
 
-/// A gateway secret: from Secrets Manager by the ARN in `arn_var`, or from the environment
-/// variable `value_var` when no ARN is given (local runs).
-async fn read_secret(
-    env: &mut Env,
-    config: &SdkConfig,
-    arn_var: &'static str,
-    value_var: &'static str,
-) -> Result<Option<String>, Error> {
-    Ok(match env.optional(arn_var) {
-        Some(arn) => Some(
-            aws_sdk_secretsmanager::Client::new(config)
-                .get_secret_value()
-                .secret_id(arn)
-                .send()
-                .await?
-                .secret_string()
-                .unwrap_or_default()
-                .trim()
-                .to_owned(),
-        ),
-        None => Some(env.required(value_var)),
-    })
+/// The secrets `function` reads whose ARN variable is set, fetched from Secrets Manager, as
+/// (value variable, secret) pairs.
+async fn fetch_secrets(
+    env: &Env,
+    sdk: &SdkConfig,
+    function: Function,
+) -> Result<Vec<(&'static str, String)>, Error> {
+    let mut secrets = Vec::new();
+    for variable in VARIABLES.iter().filter(|v| v.read_by(function)) {
+        let (Some(value_var), Some(arn)) = (variable.secret_of, env.get(variable.name)) else {
+            continue;
+        };
+        let secret = aws_sdk_secretsmanager::Client::new(sdk)
+            .get_secret_value()
+            .secret_id(arn)
+            .send()
+            .await?
+            .secret_string()
+            .unwrap_or_default()
+            .trim()
+            .to_owned();
+        secrets.push((value_var, secret));
+    }
+    Ok(secrets)
 }
 
 /// The parent's address: CloudFront's viewer address when the request came through the site's
@@ -122,7 +92,7 @@ fn client_ip(request: &lambda_http::Request) -> IpAddr {
 /// Answers one Lambda HTTP event through the app's mapping, for this function's routes only.
 pub async fn serve(
     app: &LambdaApp,
-    routes: &[Route],
+    routes: &[hocphi_app::Route],
     request: lambda_http::Request,
 ) -> Result<lambda_http::Response<Body>, Error> {
     let ip = client_ip(&request);
@@ -132,10 +102,11 @@ pub async fn serve(
     Ok(response.map(Body::from))
 }
 
-/// The whole life of an HTTP function: logging, configuration, then serve `routes` forever.
-pub async fn run_http(routes: &'static [Route]) -> Result<(), Error> {
+/// The whole life of an HTTP function: logging, configuration, then serve its routes forever.
+pub async fn run_http(function: Function) -> Result<(), Error> {
     init_logging(true);
-    let app = app_from_env(routes.iter().any(|r| r.needs_gateway())).await?;
+    let app = app_from_env(function).await?;
+    let routes = function.routes();
     lambda_http::run(lambda_http::service_fn(|request| {
         serve(&app, routes, request)
     }))
@@ -145,7 +116,7 @@ pub async fn run_http(routes: &'static [Route]) -> Result<(), Error> {
 /// The whole life of the sweeper: on each scheduled event, sweep pending payments.
 pub async fn run_sweeper() -> Result<(), Error> {
     init_logging(true);
-    let app = app_from_env(true).await?;
+    let app = app_from_env(Function::Sweeper).await?;
     let app = &app;
     lambda_http::lambda_runtime::run(lambda_http::lambda_runtime::service_fn(
         move |_: lambda_http::lambda_runtime::LambdaEvent<serde_json::Value>| async move {

@@ -1,15 +1,154 @@
-//! Configuration from the environment.
+//! One deployment's configuration: where state lives, the site, the limits and every channel's
+//! settings, read from one table of variables ([`VARIABLES`]) by one reader ([`Config::read`]).
 //!
-//! Invariant: a process either starts with every setting valid or stops at once with one
+//! The Lambda functions read the process environment (secrets fetched from Secrets Manager by
+//! the ARN variables stand in for their value variables); the local stack reads the same names
+//! over [`local_defaults`]; tests start from [`Config::local`] and change fields.
+//!
+//! Invariants: a process either starts with every setting valid or stops at once with one
 //! message listing every missing and invalid variable; there is no fail-open default for a
-//! secret.
+//! secret, and a secret's value is never printed.
 
+use std::collections::HashMap;
 use std::fmt;
+use std::path::PathBuf;
 
+use hocphi_app::{Gateways, Settings};
+use hocphi_domain::GatewayKind;
 use hocphi_gateways::momo::RequestType;
 use hocphi_gateways::{Gateway, Momo, MomoConfig, Secret, Vnpay, VnpayConfig};
 
-/// Every problem found in the environment.
+use crate::Function;
+
+/// Which functions read a variable.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ReadBy {
+    /// Every function.
+    Every,
+    /// Only the functions that talk to the payment channels ([`Function::talks_to_channels`]).
+    Channels,
+}
+
+/// Where a variable's value comes from in a deployed stack.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Deployed {
+    /// The template always sets it.
+    Always,
+    /// The template sets it only when the province turns the channel on.
+    WithChannel(GatewayKind),
+    /// Never in a deployed stack: a secret's value (deployed stacks name its ARN) or a setting of
+    /// local runs.
+    LocalOnly,
+}
+
+/// One configuration variable.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Variable {
+    pub name: &'static str,
+    pub read_by: ReadBy,
+    pub deployed: Deployed,
+    /// A secret's value, or the ARN of the Secrets Manager secret holding it.
+    pub secret: bool,
+    /// For an ARN variable: the variable whose value the fetched secret stands in for.
+    pub secret_of: Option<&'static str>,
+}
+
+const fn var(name: &'static str, read_by: ReadBy, deployed: Deployed) -> Variable {
+    Variable {
+        name,
+        read_by,
+        deployed,
+        secret: false,
+        secret_of: None,
+    }
+}
+
+const fn secret_value(name: &'static str) -> Variable {
+    Variable {
+        name,
+        read_by: ReadBy::Channels,
+        deployed: Deployed::LocalOnly,
+        secret: true,
+        secret_of: None,
+    }
+}
+
+const fn secret_arn(name: &'static str, deployed: Deployed, value: &'static str) -> Variable {
+    Variable {
+        name,
+        read_by: ReadBy::Channels,
+        deployed,
+        secret: true,
+        secret_of: Some(value),
+    }
+}
+
+pub const TABLE: &str = "HOCPHI_TABLE";
+pub const DYNAMODB_ENDPOINT: &str = "HOCPHI_DYNAMODB_ENDPOINT";
+pub const DATA: &str = "HOCPHI_DATA";
+pub const SITE_URL: &str = "HOCPHI_SITE_URL";
+pub const VNPAY_TMN_CODE: &str = "HOCPHI_VNPAY_TMN_CODE";
+pub const VNPAY_HASH_SECRET: &str = "HOCPHI_VNPAY_HASH_SECRET";
+pub const VNPAY_SECRET_ARN: &str = "HOCPHI_VNPAY_SECRET_ARN";
+pub const VNPAY_PAY_URL: &str = "HOCPHI_VNPAY_PAY_URL";
+pub const VNPAY_API_URL: &str = "HOCPHI_VNPAY_API_URL";
+pub const MOMO_PARTNER_CODE: &str = "HOCPHI_MOMO_PARTNER_CODE";
+pub const MOMO_ACCESS_KEY: &str = "HOCPHI_MOMO_ACCESS_KEY";
+pub const MOMO_SECRET_KEY: &str = "HOCPHI_MOMO_SECRET_KEY";
+pub const MOMO_SECRET_ARN: &str = "HOCPHI_MOMO_SECRET_ARN";
+pub const MOMO_ENDPOINT: &str = "HOCPHI_MOMO_ENDPOINT";
+
+/// Every variable hocphi's functions read; [`Config::read`] reads nothing else, and the
+/// template checks hold each function's environment to this table.
+pub const VARIABLES: &[Variable] = &[
+    var(TABLE, ReadBy::Every, Deployed::Always),
+    var(SITE_URL, ReadBy::Every, Deployed::Always),
+    var(DYNAMODB_ENDPOINT, ReadBy::Every, Deployed::LocalOnly),
+    var(DATA, ReadBy::Every, Deployed::LocalOnly),
+    var(VNPAY_TMN_CODE, ReadBy::Channels, Deployed::Always),
+    secret_arn(VNPAY_SECRET_ARN, Deployed::Always, VNPAY_HASH_SECRET),
+    secret_value(VNPAY_HASH_SECRET),
+    var(VNPAY_PAY_URL, ReadBy::Channels, Deployed::Always),
+    var(VNPAY_API_URL, ReadBy::Channels, Deployed::Always),
+    var(
+        MOMO_PARTNER_CODE,
+        ReadBy::Channels,
+        Deployed::WithChannel(GatewayKind::Momo),
+    ),
+    var(
+        MOMO_ACCESS_KEY,
+        ReadBy::Channels,
+        Deployed::WithChannel(GatewayKind::Momo),
+    ),
+    secret_arn(
+        MOMO_SECRET_ARN,
+        Deployed::WithChannel(GatewayKind::Momo),
+        MOMO_SECRET_KEY,
+    ),
+    secret_value(MOMO_SECRET_KEY),
+    var(
+        MOMO_ENDPOINT,
+        ReadBy::Channels,
+        Deployed::WithChannel(GatewayKind::Momo),
+    ),
+];
+
+impl Variable {
+    /// The table's entry for `name`.
+    pub fn named(name: &str) -> Option<&'static Variable> {
+        VARIABLES.iter().find(|v| v.name == name)
+    }
+
+    /// Whether `function` reads this variable.
+    pub fn read_by(&self, function: Function) -> bool {
+        match self.read_by {
+            ReadBy::Every => true,
+            ReadBy::Channels => function.talks_to_channels(),
+        }
+    }
+}
+
+/// Every problem found in the configuration.
 #[derive(Debug, Default, thiserror::Error)]
 pub struct ConfigError {
     pub missing: Vec<&'static str>,
@@ -29,33 +168,66 @@ impl fmt::Display for ConfigError {
     }
 }
 
-/// Reads variables and remembers what was wrong, to report it all in [`Env::finish`].
+/// Reads variables from layers (values set on purpose, the process environment, defaults) and
+/// remembers what was wrong, to report it all in [`Env::finish`].
 #[derive(Debug, Default)]
 pub struct Env {
     errors: ConfigError,
-    lookup: Option<fn(&str) -> Option<String>>,
+    overrides: HashMap<String, String>,
+    process: bool,
+    defaults: HashMap<String, String>,
 }
 
 impl Env {
     /// Reads the process environment.
     pub fn new() -> Self {
-        Self::default()
-    }
-
-    /// Reads from a function instead of the process environment (tests).
-    pub fn from_fn(lookup: fn(&str) -> Option<String>) -> Self {
         Self {
-            errors: ConfigError::default(),
-            lookup: Some(lookup),
+            process: true,
+            ..Self::default()
         }
     }
 
-    fn get(&self, name: &str) -> Option<String> {
-        match self.lookup {
-            Some(lookup) => lookup(name),
-            None => std::env::var(name).ok(),
+    /// Reads only `pairs` (tests, and [`Config::local`]).
+    pub fn from_pairs<K: Into<String>, V: Into<String>>(
+        pairs: impl IntoIterator<Item = (K, V)>,
+    ) -> Self {
+        Self {
+            overrides: collect(pairs),
+            ..Self::default()
         }
-        .filter(|v| !v.trim().is_empty())
+    }
+
+    /// `pairs` win over everything else read (flags, secrets fetched for their ARN variables).
+    #[must_use]
+    pub fn overriding<K: Into<String>, V: Into<String>>(
+        mut self,
+        pairs: impl IntoIterator<Item = (K, V)>,
+    ) -> Self {
+        self.overrides.extend(collect(pairs));
+        self
+    }
+
+    /// `pairs` stand in for variables that nothing else sets.
+    #[must_use]
+    pub fn with_defaults<K: Into<String>, V: Into<String>>(
+        mut self,
+        pairs: impl IntoIterator<Item = (K, V)>,
+    ) -> Self {
+        self.defaults.extend(collect(pairs));
+        self
+    }
+
+    /// A variable's value, empty counting as unset.
+    pub fn get(&self, name: &str) -> Option<String> {
+        let set = |value: Option<&String>| value.filter(|v| !v.trim().is_empty()).cloned();
+        set(self.overrides.get(name))
+            .or_else(|| {
+                self.process
+                    .then(|| std::env::var(name).ok())
+                    .flatten()
+                    .filter(|v| !v.trim().is_empty())
+            })
+            .or_else(|| set(self.defaults.get(name)))
     }
 
     /// A required variable; an empty value counts as missing.
@@ -91,24 +263,109 @@ impl Env {
     }
 }
 
-/// VNPay from `HOCPHI_VNPAY_TMN_CODE`, `HOCPHI_VNPAY_PAY_URL`, `HOCPHI_VNPAY_API_URL` (both
-/// defaulting to VNPay's sandbox) and the hash secret the caller obtained (environment locally,
-/// Secrets Manager on AWS).
-pub fn vnpay_from_env(env: &mut Env, hash_secret: Option<String>) -> Option<Gateway> {
-    let tmn_code = env.required("HOCPHI_VNPAY_TMN_CODE");
-    let pay_url = env.or("HOCPHI_VNPAY_PAY_URL", Vnpay::SANDBOX_PAY_URL);
-    let api_url = env.or("HOCPHI_VNPAY_API_URL", Vnpay::SANDBOX_API_URL);
-    let secret = match hash_secret.map(Secret::new) {
-        Some(Ok(secret)) => secret,
-        Some(Err(err)) => {
-            env.invalid("VNPay hash secret", err.to_string());
-            return None;
+fn collect<K: Into<String>, V: Into<String>>(
+    pairs: impl IntoIterator<Item = (K, V)>,
+) -> HashMap<String, String> {
+    pairs
+        .into_iter()
+        .map(|(k, v)| (k.into(), v.into()))
+        .collect()
+}
+
+/// Where state lives.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum StoreConfig {
+    /// The embedded store: `hocphi.db` in this directory (`HOCPHI_DATA`).
+    Sqlite { dir: PathBuf },
+    /// A DynamoDB table (`HOCPHI_TABLE`), at `HOCPHI_DYNAMODB_ENDPOINT` when given (tests).
+    Dynamodb {
+        table: String,
+        endpoint: Option<String>,
+    },
+}
+
+/// One deployment's configuration: the store, the site and its limits, the channels offered.
+#[derive(Debug)]
+pub struct Config {
+    pub store: StoreConfig,
+    pub settings: Settings,
+    pub gateways: Gateways,
+}
+
+impl Config {
+    /// Reads every setting `function` needs from `env`; `None` when anything is missing or
+    /// invalid (then [`Env::finish`] names it all).
+    pub fn read(env: &mut Env, function: Function) -> Option<Config> {
+        let store = read_store(env);
+        let site_url = env.required(SITE_URL);
+        let gateways = if function.talks_to_channels() {
+            Gateways {
+                vnpay: read_vnpay(env),
+                momo: read_momo(env, &site_url),
+            }
+        } else {
+            Gateways::default()
+        };
+        Some(Config {
+            store: store?,
+            settings: Settings::new(site_url),
+            gateways,
+        })
+    }
+
+    /// Reads `env` for `function`, or every problem at once.
+    pub fn from_env(mut env: Env, function: Function) -> Result<Config, ConfigError> {
+        let config = Self::read(&mut env, function);
+        env.finish()?;
+        config.ok_or_else(ConfigError::default)
+    }
+
+    /// The local stack's configuration for a site served at `origin`: the embedded store in
+    /// `.hocphi`, both channels pointed at their simulators on the same origin with the
+    /// documented local keys.
+    pub fn local(origin: &str) -> Config {
+        match Self::from_env(Env::from_pairs(local_defaults(origin)), Function::Local) {
+            Ok(config) => config,
+            Err(err) => unreachable!("the local defaults are complete and valid: {err}"),
         }
-        None => return None,
-    };
+    }
+}
+
+fn read_store(env: &mut Env) -> Option<StoreConfig> {
+    match (env.optional(TABLE), env.optional(DATA)) {
+        (Some(table), _) => Some(StoreConfig::Dynamodb {
+            table,
+            endpoint: env.optional(DYNAMODB_ENDPOINT),
+        }),
+        (None, Some(dir)) => Some(StoreConfig::Sqlite { dir: dir.into() }),
+        (None, None) => {
+            env.required(TABLE);
+            None
+        }
+    }
+}
+
+fn read_secret(env: &mut Env, name: &'static str, what: &'static str) -> Option<Secret> {
+    match Secret::new(env.required(name)) {
+        Ok(secret) => Some(secret),
+        Err(_) if env.get(name).is_none() => None,
+        Err(err) => {
+            env.invalid(what, err.to_string());
+            None
+        }
+    }
+}
+
+/// VNPay: `HOCPHI_VNPAY_TMN_CODE`, the hash secret, and `HOCPHI_VNPAY_PAY_URL` /
+/// `HOCPHI_VNPAY_API_URL` (VNPay's sandbox unless given).
+fn read_vnpay(env: &mut Env) -> Option<Gateway> {
+    let tmn_code = env.required(VNPAY_TMN_CODE);
+    let pay_url = env.or(VNPAY_PAY_URL, Vnpay::SANDBOX_PAY_URL);
+    let api_url = env.or(VNPAY_API_URL, Vnpay::SANDBOX_API_URL);
+    let hash_secret = read_secret(env, VNPAY_HASH_SECRET, "VNPay hash secret")?;
     match Vnpay::new(VnpayConfig {
         tmn_code,
-        hash_secret: secret,
+        hash_secret,
         pay_url,
         api_url,
     }) {
@@ -121,27 +378,17 @@ pub fn vnpay_from_env(env: &mut Env, hash_secret: Option<String>) -> Option<Gate
 }
 
 /// MoMo when `HOCPHI_MOMO_PARTNER_CODE` is set: then `HOCPHI_MOMO_ACCESS_KEY` and the secret key
-/// the caller obtained are required, `HOCPHI_MOMO_ENDPOINT` defaults to MoMo's test host, and the
-/// IPN URL is the site's `/api/callbacks/momo`.
-pub fn momo_from_env(env: &mut Env, site_url: &str, secret_key: Option<String>) -> Option<Gateway> {
-    let partner_code = env.optional("HOCPHI_MOMO_PARTNER_CODE")?;
-    let access_key = env.required("HOCPHI_MOMO_ACCESS_KEY");
-    let endpoint = env.or("HOCPHI_MOMO_ENDPOINT", Momo::SANDBOX_ENDPOINT);
-    let secret = match secret_key.map(Secret::new) {
-        Some(Ok(secret)) => secret,
-        Some(Err(err)) => {
-            env.invalid("MoMo secret key", err.to_string());
-            return None;
-        }
-        None => {
-            env.invalid("MoMo secret key", "missing");
-            return None;
-        }
-    };
+/// are required, `HOCPHI_MOMO_ENDPOINT` defaults to MoMo's test host, and the IPN URL is the
+/// site's `/api/callbacks/momo`.
+fn read_momo(env: &mut Env, site_url: &str) -> Option<Gateway> {
+    let partner_code = env.optional(MOMO_PARTNER_CODE)?;
+    let access_key = env.required(MOMO_ACCESS_KEY);
+    let endpoint = env.or(MOMO_ENDPOINT, Momo::SANDBOX_ENDPOINT);
+    let secret_key = read_secret(env, MOMO_SECRET_KEY, "MoMo secret key")?;
     match Momo::new(MomoConfig {
         partner_code,
         access_key,
-        secret_key: secret,
+        secret_key,
         endpoint,
         ipn_url: format!("{}/api/callbacks/momo", site_url.trim_end_matches('/')),
         request_type: RequestType::CaptureWallet,
@@ -154,24 +401,49 @@ pub fn momo_from_env(env: &mut Env, site_url: &str, secret_key: Option<String>) 
     }
 }
 
+/// The local VNPay terminal (public: it protects nothing but the local simulator).
+pub const LOCAL_TMN_CODE: &str = "HOCPHI01";
+/// The local terminal's hash secret (public: it protects nothing but the local simulator).
+pub const LOCAL_HASH_SECRET: &str = "LOCALSECRETLOCALSECRETLOCAL12345";
+/// The local MoMo partner (public: its keys protect nothing but the local simulator).
+pub const LOCAL_MOMO_PARTNER: &str = "MOMOHOCPHI01";
+pub const LOCAL_MOMO_ACCESS_KEY: &str = "LOCALACCESSKEY01";
+pub const LOCAL_MOMO_SECRET_KEY: &str = "LOCALMOMOSECRETLOCALMOMOSECRET01";
+
+/// Where the simulators answer on the local origin (the paths of
+/// `hocphi_gateways::{vnpay,momo}::simulator`, which only the local stack and the suites build).
+pub const LOCAL_VNPAY_PAY_PATH: &str = "/sim/vnpay/paymentv2/vpcpay.html";
+pub const LOCAL_VNPAY_API_PATH: &str = "/sim/vnpay/merchant_webapi/api/transaction";
+pub const LOCAL_MOMO_PATH: &str = "/sim/momo";
+
+/// The values the local stack uses for variables nothing sets: the embedded store in
+/// `.hocphi`, the site at `origin`, both channels at their simulators with the local keys.
+pub fn local_defaults(origin: &str) -> Vec<(&'static str, String)> {
+    let origin = origin.trim_end_matches('/');
+    vec![
+        (DATA, ".hocphi".to_owned()),
+        (SITE_URL, origin.to_owned()),
+        (VNPAY_TMN_CODE, LOCAL_TMN_CODE.to_owned()),
+        (VNPAY_HASH_SECRET, LOCAL_HASH_SECRET.to_owned()),
+        (VNPAY_PAY_URL, format!("{origin}{LOCAL_VNPAY_PAY_PATH}")),
+        (VNPAY_API_URL, format!("{origin}{LOCAL_VNPAY_API_PATH}")),
+        (MOMO_PARTNER_CODE, LOCAL_MOMO_PARTNER.to_owned()),
+        (MOMO_ACCESS_KEY, LOCAL_MOMO_ACCESS_KEY.to_owned()),
+        (MOMO_SECRET_KEY, LOCAL_MOMO_SECRET_KEY.to_owned()),
+        (MOMO_ENDPOINT, format!("{origin}{LOCAL_MOMO_PATH}")),
+    ]
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
     fn every_missing_and_invalid_variable_is_reported_at_once() {
-        let mut env = Env::from_fn(|name| match name {
-            "HOCPHI_VNPAY_TMN_CODE" => Some("bad code!".into()),
-            _ => None,
-        });
-        let table = env.required("HOCPHI_TABLE");
-        let site = env.required("HOCPHI_SITE_URL");
-        let vnpay = vnpay_from_env(&mut env, Some("short".into()));
+        let env = Env::from_pairs([(VNPAY_TMN_CODE, "bad code!"), (VNPAY_HASH_SECRET, "short")]);
 
-        let err = env.finish().unwrap_err();
+        let err = Config::from_env(env, Function::Checkout).unwrap_err();
 
-        assert_eq!((table.as_str(), site.as_str()), ("", ""));
-        assert!(vnpay.is_none());
         let text = err.to_string();
         assert!(text.contains("HOCPHI_TABLE, HOCPHI_SITE_URL"), "{text}");
         assert!(text.contains("VNPay hash secret"), "{text}");
@@ -179,5 +451,82 @@ mod tests {
             !text.contains("short"),
             "the secret itself is never printed: {text}"
         );
+    }
+
+    #[test]
+    fn a_function_that_never_talks_to_a_channel_never_reads_its_settings() {
+        let env = Env::from_pairs([(TABLE, "hocphi"), (SITE_URL, "https://hocphi.example")]);
+
+        let config = Config::from_env(env, Function::Lookup).unwrap();
+
+        assert!(config.gateways.offered().is_empty());
+        assert_eq!(
+            config.store,
+            StoreConfig::Dynamodb {
+                table: "hocphi".into(),
+                endpoint: None
+            }
+        );
+    }
+
+    #[test]
+    fn momo_is_on_only_with_a_partner_code_and_then_needs_its_keys() {
+        let base = [
+            (TABLE, "hocphi"),
+            (SITE_URL, "https://hocphi.example"),
+            (VNPAY_TMN_CODE, "HOCPHI01"),
+            (VNPAY_HASH_SECRET, LOCAL_HASH_SECRET),
+        ];
+        let without = Config::from_env(Env::from_pairs(base), Function::Callback).unwrap();
+        let half = Config::from_env(
+            Env::from_pairs(base).overriding([(MOMO_PARTNER_CODE, "MOMO01")]),
+            Function::Callback,
+        )
+        .unwrap_err();
+
+        assert_eq!(without.gateways.offered(), vec![GatewayKind::Vnpay]);
+        assert_eq!(half.missing, vec![MOMO_ACCESS_KEY, MOMO_SECRET_KEY]);
+    }
+
+    #[test]
+    fn the_local_configuration_offers_both_channels_at_their_simulators() {
+        let config = Config::local("http://127.0.0.1:8080");
+
+        assert_eq!(
+            config.gateways.offered(),
+            vec![GatewayKind::Vnpay, GatewayKind::Momo]
+        );
+        assert_eq!(config.settings.site_url, "http://127.0.0.1:8080");
+        assert_eq!(
+            config.store,
+            StoreConfig::Sqlite {
+                dir: ".hocphi".into()
+            }
+        );
+    }
+
+    #[test]
+    fn values_set_on_purpose_win_over_the_environment_and_the_defaults() {
+        let env = Env::from_pairs([(DATA, "set")])
+            .with_defaults([(DATA, "default"), (SITE_URL, "http://default")])
+            .overriding([(SITE_URL, "http://flag")]);
+
+        assert_eq!(env.get(DATA).as_deref(), Some("set"));
+        assert_eq!(env.get(SITE_URL).as_deref(), Some("http://flag"));
+    }
+
+    #[test]
+    fn every_variable_is_named_once_and_every_arn_stands_for_a_secret_value_of_the_table() {
+        for (i, variable) in VARIABLES.iter().enumerate() {
+            assert!(
+                VARIABLES[i + 1..].iter().all(|v| v.name != variable.name),
+                "{} is listed twice",
+                variable.name
+            );
+            if let Some(value) = variable.secret_of {
+                let value = Variable::named(value).unwrap();
+                assert!(value.secret && value.deployed == Deployed::LocalOnly);
+            }
+        }
     }
 }

@@ -1,23 +1,40 @@
 //! What every hocphi process wires at start-up, so each `main.rs` stays a few lines.
 //!
-//! - [`Env`]: reads configuration from the environment and reports every missing or invalid
-//!   variable together, once, at start-up.
+//! - [`Config`]: one deployment's configuration (store, site, limits, channels), read from the
+//!   table of variables by one reader that reports every missing or invalid variable together;
+//!   [`Config::local`] for the local stack and the tests.
+//! - [`Function`]: the deployed functions as data (binary, routes, whether they talk to channels).
+//! - [`build_app`]: the one place an [`App`] is assembled from a [`Config`].
 //! - [`SystemClock`], [`HttpTransport`]: the real clock and an HTTPS client (rustls/ring, Mozilla
 //!   roots) for the gateways' APIs, bounded in time and size.
 //! - [`init_logging`]: structured JSON logs (or plain text for a terminal).
 //! - `aws` (feature `aws`): the Lambda functions' glue.
 
-mod config;
+pub mod config;
+mod function;
 mod transport;
 
 #[cfg(feature = "aws")]
 pub mod aws;
 
-pub use config::{ConfigError, Env, momo_from_env, vnpay_from_env};
+pub use config::{Config, ConfigError, Env, StoreConfig};
+pub use function::Function;
 pub use transport::HttpTransport;
 
 use chrono::{DateTime, Utc};
-use hocphi_domain::Clock;
+use hocphi_app::{App, Transport};
+use hocphi_domain::{Clock, Store};
+
+/// The app over `store`, `clock` and `transport`, with the settings and channels of `config`:
+/// the Lambda functions, the local stack and the test suites all assemble it here.
+pub fn build_app<S: Store, C: Clock, T: Transport>(
+    config: Config,
+    store: S,
+    clock: C,
+    transport: T,
+) -> App<S, C, T> {
+    App::new(store, clock, transport, config.gateways, config.settings)
+}
 
 /// The machine's clock.
 #[derive(Clone, Copy, Debug, Default)]

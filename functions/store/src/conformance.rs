@@ -2,7 +2,8 @@
 //!
 //! Each behaviour is an async function over a [`Harness`] (a fresh, empty store plus the fault
 //! hook the suite needs). [`conformance_tests!`](crate::conformance_tests) turns every behaviour
-//! into a named `#[tokio::test]` for one adapter, so the SQLite and DynamoDB adapters run exactly
+//! into a named `#[tokio::test]` for one adapter ([`conformance_trials!`](crate::conformance_trials)
+//! into trials of a binary that may report them skipped), so the SQLite and DynamoDB adapters run exactly
 //! the same checks. Races use real concurrency: tasks on a multi-threaded runtime.
 
 #![allow(
@@ -14,10 +15,9 @@
 use chrono::{DateTime, Duration, NaiveDate, TimeZone, Utc};
 use hocphi_domain::{
     ConflictReason, CreatePaymentError, Fingerprint, GatewayCode, GatewayEvent, GatewayKind,
-    GatewayTxnNo, IdempotencyBegin, IdempotencyKey, Invoice, InvoiceDraft, InvoiceId,
-    InvoiceStatus, Label, LineItem, LookupCode, MaskedName, Money, Payment, PaymentRef,
-    PaymentStatus, ReceiptId, ReceiptToken, School, SchoolId, SchoolYear, Settled, Store,
-    StoredResponse, Student, StudentCode, Symbol, UpsertOutcome, VoidOutcome,
+    GatewayTxnNo, IdempotencyBegin, IdempotencyKey, Invoice, InvoiceId, InvoiceStatus, Label,
+    Money, Payment, PaymentRef, PaymentStatus, ReceiptId, ReceiptToken, School, SchoolId, Settled,
+    Store, StoredResponse, Student, StudentCode, UpsertOutcome, VoidOutcome,
 };
 use tokio::task::JoinSet;
 
@@ -32,12 +32,30 @@ pub trait Harness: Send + Sync + 'static {
     fn break_next_settle(&self);
 }
 
-/// Instantiates every behaviour of the suite as a named test. `$make` is an expression that
-/// evaluates to a future yielding a fresh [`Harness`].
+/// Instantiates every behaviour of the suite as a named `#[tokio::test]`. `$make` is an
+/// expression that evaluates to a future yielding a fresh [`Harness`].
 #[macro_export]
 macro_rules! conformance_tests {
     ($make:expr) => {
-        $crate::conformance_tests!(@each $make;
+        $crate::__conformance_each!(tests[$make]);
+    };
+}
+
+/// Every behaviour of the suite as a [`Trial`](hocphi_fixtures::harness::Trial) for a binary
+/// with its own harness (`harness = false`): reported ignored when `$skip` (an `Option<&str>`)
+/// says why the adapter cannot run here.
+#[macro_export]
+macro_rules! conformance_trials {
+    ($make:expr, $skip:expr) => {
+        $crate::__conformance_each!(trials [$make, $skip])
+    };
+}
+
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __conformance_each {
+    ($mode:ident [$($args:tt)*]) => {
+        $crate::__conformance_each! { @each $mode [$($args)*];
             a_school_and_a_student_read_back_as_written,
             a_new_invoice_is_stored_open_at_version_one,
             upserting_the_same_invoice_again_changes_nothing,
@@ -76,9 +94,9 @@ macro_rules! conformance_tests {
             a_released_request_can_run_again,
             voiding_cancels_an_open_invoice_and_never_a_paid_one,
             receipts_are_listed_by_issue_time_for_one_school_or_all,
-        );
+                }
     };
-    (@each $make:expr; $($name:ident),* $(,)?) => {
+    (@each tests [$make:expr]; $($name:ident),* $(,)?) => {
         $(
             #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
             async fn $name() {
@@ -87,13 +105,22 @@ macro_rules! conformance_tests {
             }
         )*
     };
+    (@each trials [$make:expr, $skip:expr]; $($name:ident),* $(,)?) => {
+        vec![$(
+            $crate::conformance::fixtures::harness::trial(stringify!($name), $skip, || async {
+                let harness = $make.await;
+                $crate::conformance::$name(&harness).await;
+            })
+        ),*]
+    };
 }
 
 // ----- fixtures ---------------------------------------------------------------------------
 
-const SCHOOL: &str = "BD-THCS-NQ";
+pub use hocphi_fixtures as fixtures;
+use hocphi_fixtures::{InvoiceFixture, SCHOOL, STUDENT};
+
 const OTHER_SCHOOL: &str = "BD-THPT-QT";
-const STUDENT: &str = "HS0001";
 const OTHER_STUDENT: &str = "HS0002";
 
 fn t0() -> DateTime<Utc> {
@@ -105,44 +132,22 @@ fn minutes(n: i64) -> Duration {
 }
 
 fn school(id: &str) -> School {
-    School {
-        id: SchoolId::parse(id).unwrap(),
-        name: Label::parse("Trường THCS Ngô Quyền").unwrap(),
-        receipt_template: Symbol::parse("01BLP0-001").unwrap(),
-        receipt_series: Symbol::parse("HP-25E").unwrap(),
-    }
+    fixtures::school(id, fixtures::SCHOOL_NAME)
 }
 
 fn student(code: &str) -> Student {
-    let code = StudentCode::parse(code).unwrap();
-    Student {
-        lookup: LookupCode::parse("ABCD2345").unwrap().digest(&code),
-        code,
-        school: SchoolId::parse(SCHOOL).unwrap(),
-        name: MaskedName::mask("Nguyễn Văn An").unwrap(),
-        class_name: Label::parse("6A1").unwrap(),
-    }
+    fixtures::student(code, SCHOOL, fixtures::STUDENT_NAME, fixtures::LOOKUP_CODE)
 }
 
 fn invoice_for(id: &str, student: &str, school: &str, year: u16, amounts: &[u64]) -> Invoice {
-    Invoice::new(InvoiceDraft {
-        id: InvoiceId::parse(id).unwrap(),
-        school: SchoolId::parse(school).unwrap(),
-        student: StudentCode::parse(student).unwrap(),
-        student_name: MaskedName::mask("Nguyễn Văn An").unwrap(),
-        class_name: Label::parse("6A1").unwrap(),
-        school_year: SchoolYear::starting(year).unwrap(),
-        term: Label::parse("Học kỳ 1").unwrap(),
-        items: amounts
-            .iter()
-            .map(|a| LineItem {
-                description: Label::parse("Học phí").unwrap(),
-                amount: Money::from_vnd(*a).unwrap(),
-            })
-            .collect(),
-        due_date: NaiveDate::from_ymd_opt(2025, 10, 15).unwrap(),
-    })
-    .unwrap()
+    let items: Vec<(&str, u64)> = amounts.iter().map(|a| ("Học phí", *a)).collect();
+    InvoiceFixture {
+        student,
+        school,
+        year,
+        ..InvoiceFixture::new(id, &items)
+    }
+    .build()
 }
 
 fn invoice(id: &str, amounts: &[u64]) -> Invoice {

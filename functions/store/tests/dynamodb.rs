@@ -1,14 +1,13 @@
 //! The conformance suite against DynamoDB's API, served by moto's server mode.
 //!
 //! `cargo xtask test` starts moto on a free loopback port and passes its address in
-//! `HOCPHI_DYNAMODB_ENDPOINT`. Each test gets its own table. Without the variable the tests fail
-//! under CI and are skipped (with a message) elsewhere.
+//! `HOCPHI_DYNAMODB_ENDPOINT`. Each test gets its own table. Without the variable every test is
+//! reported ignored, or fails where DynamoDB is required (`cargo xtask test`, CI).
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use std::sync::atomic::{AtomicU32, Ordering};
-
 use hocphi_store::conformance::Harness;
+use hocphi_store::conformance::fixtures::{dynamodb, harness};
 use hocphi_store::dynamodb::{DynamoStore, client, create_table};
 
 struct Dynamo {
@@ -27,27 +26,9 @@ impl Harness for Dynamo {
     }
 }
 
-static TABLES: AtomicU32 = AtomicU32::new(0);
-
 async fn fresh() -> Dynamo {
-    let endpoint = match std::env::var("HOCPHI_DYNAMODB_ENDPOINT") {
-        Ok(endpoint) => endpoint,
-        Err(_) if std::env::var_os("CI").is_some() => {
-            panic!("HOCPHI_DYNAMODB_ENDPOINT is not set: run the tests with `cargo xtask test`")
-        }
-        Err(_) => {
-            eprintln!(
-                "skipped: set HOCPHI_DYNAMODB_ENDPOINT (cargo xtask test does) to run against DynamoDB"
-            );
-            std::process::exit(0);
-        }
-    };
-    let client = client(Some(&endpoint)).await;
-    let table = format!(
-        "hocphi-test-{}-{}",
-        std::process::id(),
-        TABLES.fetch_add(1, Ordering::SeqCst)
-    );
+    let client = client(Some(&dynamodb::endpoint())).await;
+    let table = dynamodb::table_name("test");
     create_table(&client, &table)
         .await
         .expect("the table is created");
@@ -56,4 +37,8 @@ async fn fresh() -> Dynamo {
     }
 }
 
-hocphi_store::conformance_tests!(fresh());
+fn main() {
+    let skip = dynamodb::skip_reason();
+    let trials = hocphi_store::conformance_trials!(fresh(), skip.as_deref());
+    harness::run(trials, skip.as_deref())
+}

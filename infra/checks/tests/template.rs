@@ -10,9 +10,14 @@ mod common;
 use std::collections::{BTreeMap, BTreeSet};
 
 use common::{
-    dangling_references, functions, grants, lambda_binaries, member_of, of_type, read, target,
-    template, template_json, variant,
+    dangling_references, functions, grants, lambda_binaries, of_type, read, target, template,
+    template_json, variant,
 };
+use hocphi_api::site;
+use hocphi_app::alarm;
+use hocphi_domain::GatewayKind;
+use hocphi_runtime::Function;
+use hocphi_runtime::config::{Deployed, TABLE, VARIABLES, VNPAY_SECRET_ARN, Variable};
 use regex::Regex;
 use serde_json::Value;
 
@@ -91,9 +96,6 @@ fn only_with_momo(parameter: &str) -> Value {
     serde_json::json!({"Fn::If": ["HasMomo", {"Ref": parameter}, {"Ref": "AWS::NoValue"}]})
 }
 
-/// The functions that talk to the payment gateway and so read its secret.
-const GATEWAY_FUNCTIONS: [&str; 3] = ["checkout", "callback", "sweeper"];
-
 fn template_text() -> String {
     read("infra/template.yaml")
 }
@@ -107,42 +109,20 @@ fn normalize_route(key: &str) -> String {
     format!("{method} {}", path.join("/"))
 }
 
-/// The routes the app's one HTTP mapping answers, read from `functions/app/src/http_map.rs`,
-/// each with the binary whose `main.rs` serves its `Route`.
+/// The routes the app's one HTTP mapping answers (`Route::ALL`), each with the binary of the
+/// deployed function that serves it (`Function::routes`).
 fn routes_in_code() -> BTreeMap<String, String> {
-    let mapping = read("functions/app/src/http_map.rs");
-    let arm = Regex::new(r#"\[([^\]]*)\]\s*=>\s*\(Route::(\w+),[^,]*,\s*"(\w+)"\)"#).unwrap();
-    let mut route_of_variant = Vec::new();
-    for captures in arm.captures_iter(&mapping) {
-        let path: Vec<String> = captures[1]
-            .split(',')
-            .map(str::trim)
-            .map(
-                |s| match s.strip_prefix('"').and_then(|s| s.strip_suffix('"')) {
-                    Some(literal) => literal.to_owned(),
-                    None => "{}".to_owned(),
-                },
-            )
-            .collect();
-        route_of_variant.push((
-            captures[2].to_owned(),
-            format!("{} /{}", &captures[3], path.join("/")),
-        ));
-    }
-    let served = Regex::new(r"Route::(\w+)").unwrap();
-    let mut routes = BTreeMap::new();
-    for binary in lambda_binaries() {
-        let member = member_of(&binary).expect("a member for every binary");
-        let main = read(&format!("{member}/src/main.rs"));
-        for variant in served.captures_iter(&main) {
-            for (name, key) in &route_of_variant {
-                if *name == variant[1] {
-                    routes.insert(key.clone(), binary.clone());
-                }
-            }
-        }
-    }
-    routes
+    Function::DEPLOYED
+        .iter()
+        .flat_map(|function| {
+            function.routes().iter().map(move |route| {
+                (
+                    normalize_route(&format!("{} {}", route.method(), route.path())),
+                    function.binary().to_owned(),
+                )
+            })
+        })
+        .collect()
 }
 
 /// The routes of a template: route key → the binary of the function its integration invokes.
@@ -315,91 +295,100 @@ fn environments(template: &Value) -> BTreeMap<String, BTreeMap<String, Value>> {
         .collect()
 }
 
-/// The environment variables hocphi's runtime can read: every `"HOCPHI_..."` string literal of
-/// its non-test code (names are passed to `Env` directly or through helpers).
-fn variables_in_code() -> BTreeSet<String> {
-    let literal = Regex::new(r#""(HOCPHI_[A-Z0-9_]+)""#).unwrap();
-    let mut found = BTreeSet::new();
-    for entry in std::fs::read_dir(common::root().join("functions/runtime/src")).unwrap() {
-        let text = std::fs::read_to_string(entry.unwrap().path()).unwrap();
-        let code = text.split("#[cfg(test)]").next().unwrap_or(&text);
-        found.extend(literal.captures_iter(code).map(|c| c[1].to_owned()));
-    }
-    found
+/// The deployed function whose binary is `binary`.
+fn function_of(binary: &str) -> Function {
+    Function::DEPLOYED
+        .into_iter()
+        .find(|f| f.binary() == binary)
+        .unwrap_or_else(|| panic!("{binary} is no deployed function of the runtime"))
 }
 
-/// Differences between the environment the template gives each function and what the runtime
-/// reads.
+/// Differences between the environment the template gives each function and the runtime's
+/// table of variables (`hocphi_runtime::config::VARIABLES`).
 fn environment_problems(template: &Value) -> Vec<String> {
-    let known = variables_in_code();
     let mut problems = Vec::new();
     for (binary, variables) in environments(template) {
-        let gateway = GATEWAY_FUNCTIONS.contains(&binary.as_str());
-        let mut required = vec!["HOCPHI_TABLE", "HOCPHI_SITE_URL"];
-        if gateway {
-            required.extend([
-                "HOCPHI_VNPAY_TMN_CODE",
-                "HOCPHI_VNPAY_SECRET_ARN",
-                "HOCPHI_VNPAY_PAY_URL",
-                "HOCPHI_VNPAY_API_URL",
-            ]);
-            for (name, parameter) in MOMO_VARIABLES {
-                match variables.get(name) {
-                    None => problems.push(format!("{binary} lacks {name}")),
-                    Some(value) if *value != only_with_momo(parameter) => problems.push(format!(
-                        "{binary}: {name} is not the {parameter} parameter when MoMo is on"
-                    )),
-                    Some(_) => {}
+        let function = function_of(&binary);
+        for variable in VARIABLES.iter().filter(|v| v.read_by(function)) {
+            let name = variable.name;
+            match (variable.deployed, variables.get(name)) {
+                (Deployed::Always, None) => problems.push(format!("{binary} lacks {name}")),
+                (Deployed::WithChannel(GatewayKind::Momo), value) => {
+                    let parameter = momo_parameter(name);
+                    match value {
+                        None => problems.push(format!("{binary} lacks {name}")),
+                        Some(value) if *value != only_with_momo(parameter) => {
+                            problems.push(format!(
+                                "{binary}: {name} is not the {parameter} parameter when MoMo is on"
+                            ));
+                        }
+                        Some(_) => {}
+                    }
                 }
-            }
-        }
-        for name in required {
-            if !variables.contains_key(name) {
-                problems.push(format!("{binary} lacks {name}"));
+                (Deployed::WithChannel(GatewayKind::Vnpay), None) => {
+                    problems.push(format!("{binary} lacks {name}"));
+                }
+                (Deployed::LocalOnly, Some(_)) => problems.push(format!(
+                    "{binary} sets {name}, which is for local runs only"
+                )),
+                _ => {}
             }
         }
         for name in variables.keys() {
-            if name != "RUST_LOG" && !known.contains(name) {
-                problems.push(format!(
+            match Variable::named(name) {
+                _ if name == "RUST_LOG" => {}
+                None => problems.push(format!(
                     "{binary} sets {name}, which the runtime never reads"
-                ));
+                )),
+                Some(variable) if !variable.read_by(function) => {
+                    problems.push(format!("{binary} is given {name}, which it never reads"));
+                }
+                Some(_) => {}
             }
         }
-        for forbidden in [
-            "HOCPHI_VNPAY_HASH_SECRET",
-            "HOCPHI_MOMO_SECRET_KEY",
-            "HOCPHI_DYNAMODB_ENDPOINT",
-        ] {
-            if variables.contains_key(forbidden) {
-                problems.push(format!(
-                    "{binary} sets {forbidden}, which is for local runs only"
-                ));
-            }
-        }
-        if !gateway
-            && variables
-                .keys()
-                .any(|k| k.starts_with("HOCPHI_VNPAY_") || k.starts_with("HOCPHI_MOMO_"))
-        {
-            problems.push(format!(
-                "{binary} is given the gateway's settings it never uses"
-            ));
-        }
-        if let Some(arn) = variables.get("HOCPHI_VNPAY_SECRET_ARN")
+        if let Some(arn) = variables.get(VNPAY_SECRET_ARN)
             && arn["Ref"] != "VnpaySecretArn"
         {
             problems.push(format!(
-                "{binary}: HOCPHI_VNPAY_SECRET_ARN is not the VnpaySecretArn parameter"
+                "{binary}: {VNPAY_SECRET_ARN} is not the VnpaySecretArn parameter"
             ));
         }
-        if variables
-            .get("HOCPHI_TABLE")
-            .is_some_and(|t| t["Ref"] != "Table")
-        {
-            problems.push(format!("{binary}: HOCPHI_TABLE is not the table"));
+        if variables.get(TABLE).is_some_and(|t| t["Ref"] != "Table") {
+            problems.push(format!("{binary}: {TABLE} is not the table"));
         }
     }
     problems
+}
+
+/// The template parameter a MoMo variable carries.
+fn momo_parameter(name: &str) -> &'static str {
+    MOMO_VARIABLES
+        .iter()
+        .find(|(variable, _)| *variable == name)
+        .map(|(_, parameter)| *parameter)
+        .unwrap_or_else(|| panic!("{name} has no MoMo parameter in MOMO_VARIABLES"))
+}
+
+#[test]
+fn every_momo_variable_of_the_runtime_has_its_parameter_and_no_other_does() {
+    let in_runtime: BTreeSet<&str> = VARIABLES
+        .iter()
+        .filter(|v| v.deployed == Deployed::WithChannel(GatewayKind::Momo))
+        .map(|v| v.name)
+        .collect();
+    let with_parameter: BTreeSet<&str> = MOMO_VARIABLES.iter().map(|(v, _)| *v).collect();
+
+    assert_eq!(in_runtime, with_parameter);
+}
+
+#[test]
+fn every_deployed_function_of_the_runtime_is_a_lambda_binary_of_the_workspace() {
+    let in_runtime: BTreeSet<String> = Function::DEPLOYED
+        .iter()
+        .map(|f| f.binary().to_owned())
+        .collect();
+
+    assert_eq!(in_runtime, lambda_binaries());
 }
 
 #[test]
@@ -654,27 +643,27 @@ fn a_misspelt_missing_or_local_only_variable_is_rejected() {
 
 #[test]
 fn the_alarms_watch_messages_the_code_really_logs() {
-    let sources: String = std::fs::read_dir(common::root().join("functions/app/src"))
-        .unwrap()
-        .map(|entry| std::fs::read_to_string(entry.unwrap().path()).unwrap())
-        .collect();
     let message = Regex::new(r#"\$\.message = "([^"]+)""#).unwrap();
     let template = template();
     let filters = of_type(&template, "AWS::Logs::MetricFilter");
-    let mut watched = 0;
+    let mut watched = BTreeSet::new();
 
     for (id, filter) in filters {
         let pattern = filter["Properties"]["FilterPattern"].as_str().unwrap();
         for captures in message.captures_iter(pattern) {
-            watched += 1;
+            let text = captures[1].replace("''", "'");
             assert!(
-                sources.contains(&format!("\"{}\"", &captures[1])),
-                "{id} watches \"{}\", which functions/app never logs",
-                &captures[1]
+                alarm::ALARMED.contains(&text.as_str()),
+                "{id} watches \"{text}\", which is none of hocphi_app::alarm::ALARMED"
             );
+            watched.insert(text);
         }
     }
-    assert!(watched >= 3, "only {watched} messages watched");
+    assert_eq!(
+        watched,
+        alarm::ALARMED.iter().map(|m| (*m).to_owned()).collect(),
+        "every alarmed message has its metric filter"
+    );
 }
 
 #[test]
@@ -825,6 +814,15 @@ fn the_page_routes_are_rewritten_to_index_html_and_assets_to_their_brotli_files(
     }
 }
 
+/// A policy's directives, each with its sources separated by single spaces.
+fn csp_directives(policy: &str) -> Vec<String> {
+    policy
+        .split(';')
+        .map(|d| d.split_whitespace().collect::<Vec<_>>().join(" "))
+        .filter(|d| !d.is_empty())
+        .collect()
+}
+
 #[test]
 fn the_security_headers_allow_the_wasm_page_and_nothing_else() {
     let template = template();
@@ -844,6 +842,15 @@ fn the_security_headers_allow_the_wasm_page_and_nothing_else() {
         assert!(csp.contains(directive), "CSP lacks {directive}: {csp}");
     }
     assert!(!csp.contains("'unsafe-inline'") && !csp.contains("'unsafe-eval'"));
+    assert_eq!(
+        csp_directives(csp),
+        csp_directives(&format!(
+            "{}; {}",
+            site::CONTENT_SECURITY_POLICY,
+            site::HTTPS_ONLY_DIRECTIVE
+        )),
+        "the CDN's policy is the one the local stack serves (hocphi_api::site)"
+    );
     assert!(
         headers["StrictTransportSecurity"]["AccessControlMaxAgeSec"].as_u64() >= Some(31_536_000)
     );
@@ -851,7 +858,7 @@ fn the_security_headers_allow_the_wasm_page_and_nothing_else() {
     assert_eq!(headers["FrameOptions"]["FrameOption"], "DENY");
     assert_eq!(
         headers["ReferrerPolicy"]["ReferrerPolicy"],
-        "strict-origin-when-cross-origin"
+        site::REFERRER_POLICY
     );
 }
 

@@ -69,6 +69,7 @@ pub fn test() -> Result<(), Failure> {
         cargo()
             .args(["test", "--workspace", "--all-features", "--locked"])
             .env("HOCPHI_DYNAMODB_ENDPOINT", &moto.endpoint)
+            .env("HOCPHI_REQUIRE_DYNAMODB", "1")
             .env("AWS_ACCESS_KEY_ID", "test")
             .env("AWS_SECRET_ACCESS_KEY", "test")
             .env("AWS_REGION", "us-east-1")

@@ -1,0 +1,16 @@
+//! What the site's responses carry besides their body, shared by the CDN's response-headers
+//! policy (the template checks hold `infra/template.yaml` to it) and the local stack, so a page
+//! change that production would block is blocked locally too.
+
+/// The page's Content-Security-Policy: its own scripts and WebAssembly, its own styles, images
+/// and fonts, API calls to its own origin, and nothing framed, inlined or evaluated.
+pub const CONTENT_SECURITY_POLICY: &str = "default-src 'none'; script-src 'self' 'wasm-unsafe-eval'; \
+     style-src 'self'; img-src 'self'; connect-src 'self'; font-src 'self'; manifest-src 'self'; \
+     base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
+
+/// The directive the CDN adds on its HTTPS origin (meaningless on the local stack's plain-HTTP
+/// loopback origin).
+pub const HTTPS_ONLY_DIRECTIVE: &str = "upgrade-insecure-requests";
+
+/// Where the page's links send the referrer.
+pub const REFERRER_POLICY: &str = "strict-origin-when-cross-origin";
