@@ -29,12 +29,25 @@ after(async () => {
   await browser?.close();
 });
 
-/** Runs `body` with a fresh phone-sized page; screenshots the page if it fails. */
+/** Collects every Content-Security-Policy violation Chromium reports on `page`, across navigations. */
+function recordCspViolations(page) {
+  const violations = [];
+  page.on("console", (message) => {
+    if (message.type() === "error" && /Content Security Policy/i.test(message.text())) {
+      violations.push(`${page.url()}: ${message.text()}`);
+    }
+  });
+  return violations;
+}
+
+/** Runs `body` with a fresh phone-sized page served with the CDN's Content-Security-Policy; fails on any violation; screenshots the page if it fails. */
 async function onPhone(name, body) {
   const context = await browser.newContext({ viewport: { width: 360, height: 800 }, locale: "vi-VN" });
   const page = await context.newPage();
+  const violations = recordCspViolations(page);
   try {
     await body(page);
+    assert.deepEqual(violations, [], "the page breaks none of the CDN's Content-Security-Policy");
   } catch (error) {
     mkdirSync(SHOTS, { recursive: true });
     await page.screenshot({ path: join(SHOTS, `${name}.png`), fullPage: true }).catch(() => {});
