@@ -6,49 +6,17 @@
 //! proves the expansion path still catches a dangling reference. [`sam_build_smoke`] builds every
 //! function the way `cargo xtask deploy` does.
 //!
-//! Invariants: every tool is pinned and lives in its own virtual environment under `.tools/`,
-//! installed only when missing or when its pins change; nothing here talks to AWS.
+//! Invariants: every tool is one of the pinned ones of [`crate::tools`]; nothing here talks to
+//! AWS.
 
 use std::collections::BTreeSet;
-use std::ffi::OsString;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::Instant;
 
-use crate::deploy;
+use crate::deploy::samconfig;
 use crate::run::{Failure, root, step, target_dir};
-
-/// A Python tool in its own virtual environment under `.tools/<dir>`.
-struct Venv {
-    dir: &'static str,
-    probe: &'static str,
-    pins: &'static [&'static str],
-}
-
-/// AWS SAM CLI, with the cfn-lint and SAM translator it ships with pinned to the same versions.
-const SAM: Venv = Venv {
-    dir: "sam",
-    probe: "sam",
-    pins: &[
-        "aws-sam-cli==1.170.0",
-        "cfn-lint==1.58.0",
-        "aws-sam-translator==1.115.0",
-    ],
-};
-
-/// checkov pins an older boto3 than SAM CLI, hence its own environment.
-const CHECKOV: Venv = Venv {
-    dir: "checkov",
-    probe: "checkov",
-    pins: &["checkov==3.3.30"],
-};
-
-/// cargo-lambda (with ziglang as its cross linker), which `sam build` runs for Rust functions.
-const CARGO_LAMBDA: Venv = Venv {
-    dir: "cargo-lambda",
-    probe: "cargo-lambda",
-    pins: &["cargo-lambda==1.9.2"],
-};
+use crate::tools::{CARGO_LAMBDA, CHECKOV, SAM, sam_build};
 
 /// The region the SAM translator and `sam validate` resolve pseudo parameters for.
 const LINT_REGION: &str = "ap-southeast-1";
@@ -76,87 +44,6 @@ for resource in template.get("Resources", {}).values():
 with open(sys.argv[2], "w", encoding="utf-8") as out:
     json.dump(transform(template, {}, NoManagedPolicies()), out, indent=1)
 "#;
-
-/// The directory of a tool under `.tools/`.
-fn tool_dir(name: &str) -> PathBuf {
-    root().join(".tools").join(name)
-}
-
-impl Venv {
-    fn bin(&self) -> PathBuf {
-        tool_dir(self.dir).join("bin")
-    }
-
-    fn stamp(&self) -> PathBuf {
-        tool_dir(self.dir).join("hocphi-pins.txt")
-    }
-
-    fn installed(&self) -> bool {
-        self.bin().join(self.probe).exists()
-            && std::fs::read_to_string(self.stamp()).is_ok_and(|s| s == self.pins.join("\n"))
-    }
-
-    /// The environment's `bin` directory, installing the pinned packages first if needed.
-    fn ensure(&self) -> Result<PathBuf, Failure> {
-        if self.installed() {
-            return Ok(self.bin());
-        }
-        let dir = tool_dir(self.dir);
-        if dir.exists() {
-            std::fs::remove_dir_all(&dir)
-                .map_err(|e| Failure(format!("cannot replace {}: {e}", dir.display())))?;
-        }
-        let python = std::env::var("PYTHON").unwrap_or_else(|_| "python3".into());
-        step(
-            &format!("creating a Python environment in .tools/{}", self.dir),
-            Command::new(&python).args(["-m", "venv"]).arg(&dir),
-        )?;
-        step(
-            &format!("installing {} from PyPI", self.pins.join(" ")),
-            Command::new(self.bin().join("pip"))
-                .args([
-                    "install",
-                    "--quiet",
-                    "--disable-pip-version-check",
-                    "--no-input",
-                ])
-                .args(self.pins),
-        )?;
-        std::fs::write(self.stamp(), self.pins.join("\n"))
-            .map_err(|e| Failure(format!("cannot write {}: {e}", self.stamp().display())))?;
-        Ok(self.bin())
-    }
-}
-
-/// The `bin` directory of the pinned SAM CLI; installed first when `install` is set.
-pub fn sam_cli(install: bool) -> Result<PathBuf, Failure> {
-    if install { SAM.ensure() } else { Ok(SAM.bin()) }
-}
-
-/// The `bin` directory of the pinned cargo-lambda; installed first when `install` is set.
-pub fn cargo_lambda(install: bool) -> Result<PathBuf, Failure> {
-    if install {
-        CARGO_LAMBDA.ensure()
-    } else {
-        Ok(CARGO_LAMBDA.bin())
-    }
-}
-
-/// `sam` from `bin`, run in `dir`, without telemetry.
-pub fn sam_command(bin: &Path, dir: &Path) -> Command {
-    let mut command = Command::new(bin.join("sam"));
-    command.current_dir(dir).env("SAM_CLI_TELEMETRY", "0");
-    command
-}
-
-/// `PATH` with `dir` in front.
-pub fn path_with(dir: &Path) -> OsString {
-    let mut paths = vec![dir.to_path_buf()];
-    if let Some(path) = std::env::var_os("PATH") {
-        paths.extend(std::env::split_paths(&path));
-    }
-    std::env::join_paths(paths).unwrap_or_default()
-}
 
 /// A directory under `target/` for generated files.
 fn scratch(name: &str) -> Result<PathBuf, Failure> {
@@ -194,6 +81,40 @@ fn dangling_reference(template: &str) -> Result<String, Failure> {
     Ok(template.replacen(good, "HOCPHI_TABLE: !Ref NoSuchTable\n", 1))
 }
 
+/// Proves the expansion path still catches a dangling reference inside a function's environment.
+fn canary(sam: &Path, template: &Path, out: &Path) -> Result<(), Failure> {
+    println!("\n==> canary: a dangling reference inside a function's environment is caught");
+    let text = std::fs::read_to_string(template)
+        .map_err(|e| Failure(format!("cannot read {}: {e}", template.display())))?;
+    let broken = out.join("canary-dangling-reference.yaml");
+    let broken_expanded = out.join("canary-dangling-reference.json");
+    std::fs::write(&broken, dangling_reference(&text)?)
+        .map_err(|e| Failure(format!("cannot write {}: {e}", broken.display())))?;
+    let translated = expand(sam, &broken, &broken_expanded)
+        .status()
+        .map_err(|e| Failure(format!("cannot run the SAM translator: {e}")))?;
+    let linted = tool(sam, "cfn-lint")
+        .args(["--format", "parseable", "--"])
+        .arg(&broken_expanded)
+        .output()
+        .map_err(|e| Failure(format!("cannot run cfn-lint: {e}")))?;
+    let findings = String::from_utf8_lossy(&linted.stdout);
+    let caught = translated.success()
+        && !linted.status.success()
+        && findings.contains("E1020")
+        && findings.contains("NoSuchTable");
+    if !caught {
+        return Err(Failure(format!(
+            "the expanded template with `!Ref NoSuchTable` was not rejected by cfn-lint:\n{findings}"
+        )));
+    }
+    println!(
+        "    caught: E1020 on the expanded template ({} findings)",
+        findings.lines().count()
+    );
+    Ok(())
+}
+
 /// Runs the linters over the infrastructure code; see the module docs.
 pub fn check() -> Result<(), Failure> {
     let started = Instant::now();
@@ -205,7 +126,10 @@ pub fn check() -> Result<(), Failure> {
     let waf = root.join("infra").join("policy").join("waf.yaml");
     let out = scratch("infra")?;
     let expanded = out.join("template.expanded.json");
-    let regions: BTreeSet<String> = deploy::provinces()?.into_iter().map(|p| p.region).collect();
+    let regions: BTreeSet<String> = samconfig::provinces()?
+        .into_iter()
+        .map(|p| p.region)
+        .collect();
 
     step(
         "expanding the template with the SAM translator",
@@ -247,35 +171,7 @@ pub fn check() -> Result<(), Failure> {
             .current_dir(&root),
     )?;
 
-    println!("\n==> canary: a dangling reference inside a function's environment is caught");
-    let text = std::fs::read_to_string(&template)
-        .map_err(|e| Failure(format!("cannot read {}: {e}", template.display())))?;
-    let broken = out.join("canary-dangling-reference.yaml");
-    let broken_expanded = out.join("canary-dangling-reference.json");
-    std::fs::write(&broken, dangling_reference(&text)?)
-        .map_err(|e| Failure(format!("cannot write {}: {e}", broken.display())))?;
-    let translated = expand(&sam, &broken, &broken_expanded)
-        .status()
-        .map_err(|e| Failure(format!("cannot run the SAM translator: {e}")))?;
-    let linted = tool(&sam, "cfn-lint")
-        .args(["--format", "parseable", "--"])
-        .arg(&broken_expanded)
-        .output()
-        .map_err(|e| Failure(format!("cannot run cfn-lint: {e}")))?;
-    let findings = String::from_utf8_lossy(&linted.stdout);
-    let caught = translated.success()
-        && !linted.status.success()
-        && findings.contains("E1020")
-        && findings.contains("NoSuchTable");
-    if !caught {
-        return Err(Failure(format!(
-            "the expanded template with `!Ref NoSuchTable` was not rejected by cfn-lint:\n{findings}"
-        )));
-    }
-    println!(
-        "    caught: E1020 on the expanded template ({} findings)",
-        findings.lines().count()
-    );
+    canary(&sam, &template, &out)?;
     println!(
         "\ninfrastructure checks passed in {:.1?} (tool installation {:.1?})",
         started.elapsed(),
@@ -314,13 +210,7 @@ pub fn sam_build_smoke() -> Result<(), Failure> {
     let building = Instant::now();
     step(
         "sam build (cargo-lambda, release)",
-        sam_command(&sam, &out)
-            .env("PATH", path_with(&cargo_lambda))
-            .arg("build")
-            .arg("--template-file")
-            .arg(&template)
-            .arg("--build-dir")
-            .arg(&build),
+        &mut sam_build(&sam, &cargo_lambda, &out, &template, &build),
     )?;
     let took = building.elapsed();
     println!("\nfunction   bootstrap");
@@ -361,14 +251,5 @@ mod tests {
 
         assert_eq!(broken.matches("!Ref NoSuchTable").count(), 1);
         assert_eq!(broken.len(), text.len() + "NoSuch".len());
-    }
-
-    #[test]
-    fn every_tool_is_pinned_to_an_exact_version() {
-        for venv in [&SAM, &CHECKOV, &CARGO_LAMBDA] {
-            for pin in venv.pins {
-                assert!(pin.contains("=="), "{pin} is not pinned");
-            }
-        }
     }
 }

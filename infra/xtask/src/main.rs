@@ -10,6 +10,7 @@ mod lambda_bench;
 mod moto;
 mod run;
 mod tasks;
+mod tools;
 
 use std::process::ExitCode;
 

@@ -1,8 +1,12 @@
 //! Running commands: each step is announced, timed, and turned into a [`Failure`] that names it.
+//!
+//! Every step that ran is recorded with its wall time, in the order the steps ran, for
+//! [`timing_table`].
 
 use std::path::PathBuf;
 use std::process::Command;
-use std::time::Instant;
+use std::sync::{Mutex, PoisonError};
+use std::time::{Duration, Instant};
 
 /// A step that failed, with the message to show.
 #[derive(Debug)]
@@ -32,6 +36,53 @@ pub fn cargo() -> Command {
     command
 }
 
+/// One step that ran, and how long it took.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Timing {
+    pub step: String,
+    pub took: Duration,
+}
+
+static TIMINGS: Mutex<Vec<Timing>> = Mutex::new(Vec::new());
+
+/// Records that `what` ran for `took`.
+fn record(what: &str, took: Duration) {
+    TIMINGS
+        .lock()
+        .unwrap_or_else(PoisonError::into_inner)
+        .push(Timing {
+            step: what.to_owned(),
+            took,
+        });
+}
+
+/// Every step that ran so far, in order.
+pub fn timings() -> Vec<Timing> {
+    TIMINGS
+        .lock()
+        .unwrap_or_else(PoisonError::into_inner)
+        .clone()
+}
+
+/// The steps and their wall time in seconds, one line each under a header line.
+pub fn timing_table(timings: &[Timing]) -> String {
+    let width = timings
+        .iter()
+        .map(|t| t.step.chars().count())
+        .chain(["step".len()])
+        .max()
+        .unwrap_or_default();
+    let mut table = format!("{:<width$}  {:>8}\n", "step", "seconds");
+    for timing in timings {
+        table.push_str(&format!(
+            "{:<width$}  {:>8.1}\n",
+            timing.step,
+            timing.took.as_secs_f64()
+        ));
+    }
+    table
+}
+
 /// Runs a step to completion, streaming its output.
 pub fn step(what: &str, command: &mut Command) -> Result<(), Failure> {
     println!("\n==> {what}");
@@ -39,8 +90,10 @@ pub fn step(what: &str, command: &mut Command) -> Result<(), Failure> {
     let status = command
         .status()
         .map_err(|e| Failure(format!("{what}: could not start {command:?}: {e}")))?;
+    let took = started.elapsed();
+    record(what, took);
     if status.success() {
-        println!("    ok ({:.1?})", started.elapsed());
+        println!("    ok ({took:.1?})");
         Ok(())
     } else {
         Err(Failure(format!(
@@ -140,13 +193,53 @@ fn counting_step(
         }
     }
     let status = child.wait().map_err(|e| Failure(format!("{what}: {e}")))?;
+    let took = started.elapsed();
+    record(what, took);
     if status.success() && counts.failed == 0 {
-        println!("    ok ({:.1?})", started.elapsed());
+        println!("    ok ({took:.1?})");
         Ok(counts)
     } else {
         Err(Failure(format!(
             "{what} failed ({status}): {} passed, {} failed; see the output above",
             counts.passed, counts.failed
         )))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_timing_table_lists_each_step_with_its_seconds_under_a_header() {
+        let timings = [
+            Timing {
+                step: "formatting (cargo fmt --check)".into(),
+                took: Duration::from_millis(1_300),
+            },
+            Timing {
+                step: "the page (Leptos → WebAssembly)".into(),
+                took: Duration::from_secs(95),
+            },
+        ];
+
+        let table = timing_table(&timings);
+
+        assert_eq!(
+            table,
+            "step                              seconds\n\
+             formatting (cargo fmt --check)        1.3\n\
+             the page (Leptos → WebAssembly)      95.0\n"
+        );
+    }
+
+    #[test]
+    fn a_step_that_ran_is_recorded_with_its_name() {
+        let name = format!("a recorded step {}", std::process::id());
+
+        let ran = step(&name, &mut Command::new("true"));
+
+        assert!(ran.is_ok());
+        assert!(timings().iter().any(|t| t.step == name));
     }
 }

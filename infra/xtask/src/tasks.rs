@@ -2,7 +2,9 @@
 
 use std::process::Command;
 
-use crate::run::{Failure, cargo, root, step, succeeds, target_dir, test_step};
+use crate::run::{
+    Counts, Failure, cargo, root, step, succeeds, target_dir, test_step, timing_table, timings,
+};
 use crate::{lambda_bench, moto};
 
 /// Makes sure the toolchain pieces the tasks use are installed (rustfmt, clippy, the wasm target).
@@ -31,8 +33,22 @@ fn toolchain() -> Result<(), Failure> {
 
 /// Everything CI checks: formatting, lints, the domain's wasm build, the infrastructure checks,
 /// every cargo test (DynamoDB's against moto), the page's build and browser tests, and a
-/// `sam build` of the functions.
+/// `sam build` of the functions. The wall time of every step that ran is printed at the end,
+/// before the closing line of test counts (CI reads that last line).
 pub fn test() -> Result<(), Failure> {
+    let checked = checks();
+    print!("\n{}", timing_table(&timings()));
+    let counts = checked?;
+    println!("\nall checks passed");
+    println!(
+        "{} passed, {} failed, {} skipped",
+        counts.passed, counts.failed, counts.ignored
+    );
+    Ok(())
+}
+
+/// The steps of [`test`], answering the test counts.
+fn checks() -> Result<Counts, Failure> {
     toolchain()?;
     step(
         "formatting (cargo fmt --check)",
@@ -79,12 +95,7 @@ pub fn test() -> Result<(), Failure> {
     build_page()?;
     counts.add(crate::browser::run()?);
     crate::infra::sam_build_smoke()?;
-    println!("\nall checks passed");
-    println!(
-        "{} passed, {} failed, {} skipped",
-        counts.passed, counts.failed, counts.ignored
-    );
-    Ok(())
+    Ok(counts)
 }
 
 /// The benchmarks (all, or the ones named); figures are printed, never asserted.

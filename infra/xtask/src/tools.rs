@@ -1,0 +1,153 @@
+//! The pinned Python tools under `.tools/`: AWS SAM CLI (with cfn-lint and the SAM translator),
+//! checkov, and cargo-lambda; and how `sam` is invoked with cargo-lambda on its `PATH`.
+//!
+//! Invariants: every tool is pinned to an exact version and lives in its own virtual environment
+//! under `.tools/<dir>`, installed only when missing or when its pins change.
+
+use std::ffi::OsString;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use crate::run::{Failure, root, step};
+
+/// A Python tool in its own virtual environment under `.tools/<dir>`.
+pub struct Venv {
+    dir: &'static str,
+    probe: &'static str,
+    pins: &'static [&'static str],
+}
+
+/// AWS SAM CLI, with the cfn-lint and SAM translator it ships with pinned to the same versions.
+pub const SAM: Venv = Venv {
+    dir: "sam",
+    probe: "sam",
+    pins: &[
+        "aws-sam-cli==1.170.0",
+        "cfn-lint==1.58.0",
+        "aws-sam-translator==1.115.0",
+    ],
+};
+
+/// checkov pins an older boto3 than SAM CLI, hence its own environment.
+pub const CHECKOV: Venv = Venv {
+    dir: "checkov",
+    probe: "checkov",
+    pins: &["checkov==3.3.30"],
+};
+
+/// cargo-lambda (with ziglang as its cross linker), which `sam build` runs for Rust functions.
+pub const CARGO_LAMBDA: Venv = Venv {
+    dir: "cargo-lambda",
+    probe: "cargo-lambda",
+    pins: &["cargo-lambda==1.9.2"],
+};
+
+/// The directory of a tool under `.tools/`.
+fn tool_dir(name: &str) -> PathBuf {
+    root().join(".tools").join(name)
+}
+
+impl Venv {
+    /// The environment's `bin` directory, installed or not.
+    pub fn bin(&self) -> PathBuf {
+        tool_dir(self.dir).join("bin")
+    }
+
+    fn stamp(&self) -> PathBuf {
+        tool_dir(self.dir).join("hocphi-pins.txt")
+    }
+
+    fn installed(&self) -> bool {
+        self.bin().join(self.probe).exists()
+            && std::fs::read_to_string(self.stamp()).is_ok_and(|s| s == self.pins.join("\n"))
+    }
+
+    /// The environment's `bin` directory, installing the pinned packages first if needed.
+    pub fn ensure(&self) -> Result<PathBuf, Failure> {
+        if self.installed() {
+            return Ok(self.bin());
+        }
+        let dir = tool_dir(self.dir);
+        if dir.exists() {
+            std::fs::remove_dir_all(&dir)
+                .map_err(|e| Failure(format!("cannot replace {}: {e}", dir.display())))?;
+        }
+        let python = std::env::var("PYTHON").unwrap_or_else(|_| "python3".into());
+        step(
+            &format!("creating a Python environment in .tools/{}", self.dir),
+            Command::new(&python).args(["-m", "venv"]).arg(&dir),
+        )?;
+        step(
+            &format!("installing {} from PyPI", self.pins.join(" ")),
+            Command::new(self.bin().join("pip"))
+                .args([
+                    "install",
+                    "--quiet",
+                    "--disable-pip-version-check",
+                    "--no-input",
+                ])
+                .args(self.pins),
+        )?;
+        std::fs::write(self.stamp(), self.pins.join("\n"))
+            .map_err(|e| Failure(format!("cannot write {}: {e}", self.stamp().display())))?;
+        Ok(self.bin())
+    }
+
+    /// [`Venv::ensure`] when `install` is set, else only where the tool would be.
+    pub fn bin_installing_if(&self, install: bool) -> Result<PathBuf, Failure> {
+        if install {
+            self.ensure()
+        } else {
+            Ok(self.bin())
+        }
+    }
+}
+
+/// `sam` from `bin`, run in `dir`, without telemetry.
+pub fn sam_command(bin: &Path, dir: &Path) -> Command {
+    let mut command = Command::new(bin.join("sam"));
+    command.current_dir(dir).env("SAM_CLI_TELEMETRY", "0");
+    command
+}
+
+/// `sam build` of `template` into `build_dir`, run in `dir` with cargo-lambda's `bin` on `PATH`.
+pub fn sam_build(
+    sam: &Path,
+    cargo_lambda: &Path,
+    dir: &Path,
+    template: &Path,
+    build_dir: &Path,
+) -> Command {
+    let mut command = sam_command(sam, dir);
+    command
+        .env("PATH", path_with(cargo_lambda))
+        .arg("build")
+        .arg("--template-file")
+        .arg(template)
+        .arg("--build-dir")
+        .arg(build_dir);
+    command
+}
+
+/// `PATH` with `dir` in front.
+fn path_with(dir: &Path) -> OsString {
+    let mut paths = vec![dir.to_path_buf()];
+    if let Some(path) = std::env::var_os("PATH") {
+        paths.extend(std::env::split_paths(&path));
+    }
+    std::env::join_paths(paths).unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_tool_is_pinned_to_an_exact_version() {
+        for venv in [&SAM, &CHECKOV, &CARGO_LAMBDA] {
+            for pin in venv.pins {
+                assert!(pin.contains("=="), "{pin} is not pinned");
+            }
+        }
+    }
+}
