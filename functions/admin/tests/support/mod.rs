@@ -8,8 +8,8 @@ use std::path::{Path, PathBuf};
 use chrono::{DateTime, Duration, TimeZone, Utc};
 use hocphi_admin::import::{ImportOptions, ImportReport, import};
 use hocphi_domain::{
-    GatewayEvent, GatewayKind, GatewayTxnNo, InvoiceId, Label, Money, Payment, PaymentRef,
-    ReceiptToken, School, SchoolId, Settled, Store, Symbol,
+    GatewayEvent, GatewayKind, GatewayTxnNo, InvoiceId, Money, Payment, PaymentRef, ReceiptToken,
+    School, Settled, Store, Symbol,
 };
 use hocphi_store::SqliteStore;
 use tempfile::TempDir;
@@ -96,10 +96,8 @@ pub async fn add_schools<S: Store>(store: &S) {
     ] {
         store
             .upsert_school(&School {
-                id: SchoolId::parse(id).unwrap(),
-                name: Label::parse(name).unwrap(),
-                receipt_template: Symbol::parse("01BLP0-001").unwrap(),
                 receipt_series: Symbol::parse(series).unwrap(),
+                ..hocphi_fixtures::school(id, name)
             })
             .await
             .unwrap();
