@@ -1,7 +1,7 @@
 //! `/`: the look-up form, then the student's open invoices with the payment summary and the
 //! Pay button that sends the parent to the gateway.
 
-use hocphi_api::{InvoiceView, InvoicesResponse};
+use hocphi_api::{ErrorCode, InvoiceView, InvoicesResponse};
 use hocphi_domain::GatewayKind;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
@@ -124,8 +124,8 @@ pub fn LookupScreen(
     let invalid = move |field: Field| {
         move || {
             let problem = errors.with(|e| e.of(field).is_some());
-            let refused =
-                failure.with(|f| f.as_ref().and_then(ClientError::code) == Some("not_found"));
+            let refused = failure
+                .with(|f| f.as_ref().and_then(ClientError::code) == Some(ErrorCode::NotFound));
             (problem || refused).then_some("true")
         }
     };
@@ -494,7 +494,8 @@ fn PaySummary(
         .into_any()
     };
     let unavailable = move || {
-        failure.with(|f| f.as_ref().and_then(ClientError::code) == Some("invoice_unavailable"))
+        failure
+            .with(|f| f.as_ref().and_then(ClientError::code) == Some(ErrorCode::InvoiceUnavailable))
     };
 
     view! {

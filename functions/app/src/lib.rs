@@ -20,7 +20,7 @@ use chrono::Duration;
 use hocphi_domain::{Clock, GatewayKind, Store};
 use hocphi_gateways::{ApiRequest, Gateway};
 
-pub use error::ApiError;
+pub use error::{ApiError, Field};
 pub use http_map::{MAX_BODY, Route};
 pub use sweep::SweepReport;
 

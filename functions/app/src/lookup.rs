@@ -11,7 +11,7 @@ use hocphi_domain::{
     Clock, LookupCode, PaymentRef, PaymentStatus, Receipt, ReceiptId, Store, Student, StudentCode,
 };
 
-use crate::{ApiError, App, Transport};
+use crate::{ApiError, App, Field, Transport};
 
 impl<S: Store, C: Clock, T: Transport> App<S, C, T> {
     /// The student behind a student code and lookup code, or the one "not found" answer; too many
@@ -22,11 +22,11 @@ impl<S: Store, C: Clock, T: Transport> App<S, C, T> {
         code: &str,
     ) -> Result<Student, ApiError> {
         let student = StudentCode::parse(student).map_err(|_| ApiError::Invalid {
-            field: "student",
+            field: Field::Student,
             message: "Mã học sinh không hợp lệ: chỉ gồm chữ và số, từ 4 đến 20 ký tự.",
         })?;
         let code = LookupCode::parse(code).map_err(|_| ApiError::Invalid {
-            field: "code",
+            field: Field::Code,
             message: "Mã tra cứu không hợp lệ: gồm 6 đến 12 chữ và số, in trên giấy báo học phí.",
         })?;
         let now = self.clock.now();
