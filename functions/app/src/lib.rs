@@ -11,6 +11,8 @@ mod checkout;
 mod error;
 mod http_map;
 mod lookup;
+mod receipt;
+mod status;
 mod sweep;
 
 use std::future::Future;
