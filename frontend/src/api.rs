@@ -11,7 +11,7 @@ use std::time::Duration;
 use hocphi_api::{
     CreatePaymentRequest, CreatePaymentResponse, PaymentStatusResponse, ReceiptResponse,
 };
-use hocphi_api::{ErrorResponse, InvoicesResponse};
+use hocphi_api::{ErrorCode, ErrorResponse, InvoicesResponse};
 use hocphi_domain::{IdempotencyKey, PaymentRef, ReceiptId, ReceiptToken};
 use serde::de::DeserializeOwned;
 
@@ -35,7 +35,7 @@ pub enum ClientError {
     /// The functions answered with an error.
     Api {
         status: u16,
-        code: String,
+        code: ErrorCode,
         message: String,
     },
     /// An answer the page cannot read (a proxy's error page, a truncated body).
@@ -56,9 +56,9 @@ impl ClientError {
     }
 
     /// The functions' machine-readable code, if they answered.
-    pub fn code(&self) -> Option<&str> {
+    pub fn code(&self) -> Option<ErrorCode> {
         match self {
-            Self::Api { code, .. } => Some(code),
+            Self::Api { code, .. } => Some(*code),
             Self::Offline | Self::Timeout | Self::Network | Self::Unexpected { .. } => None,
         }
     }
@@ -68,7 +68,9 @@ impl ClientError {
     pub fn is_retryable(&self) -> bool {
         match self {
             Self::Offline | Self::Timeout | Self::Network => true,
-            Self::Api { status, code, .. } => *status >= 500 || code == "request_in_progress",
+            Self::Api { status, code, .. } => {
+                *status >= 500 || *code == ErrorCode::RequestInProgress
+            }
             Self::Unexpected { status } => *status >= 500 || *status == 0 || *status == 429,
         }
     }
@@ -89,7 +91,7 @@ impl ClientError {
             Self::Timeout => fixed(Text::ErrorTimeout),
             Self::Network => fixed(Text::ErrorNetwork),
             Self::Unexpected { .. } => fixed(Text::ErrorUnexpected),
-            Self::Api { code, message, .. } => match (lang, known_code(code)) {
+            Self::Api { code, message, .. } => match (lang, known_code(*code)) {
                 (Lang::Vi, known) if message.trim().is_empty() => {
                     fixed(known.unwrap_or(Text::ErrorUnexpected))
                 }
@@ -100,18 +102,33 @@ impl ClientError {
     }
 }
 
-fn known_code(code: &str) -> Option<Text> {
+/// The page's own sentence for a code, where it has one; the others keep the functions' sentence
+/// (the page never sends what they are about).
+fn known_code(code: ErrorCode) -> Option<Text> {
     Some(match code {
-        "not_found" => Text::ErrorNotFound,
-        "too_many_attempts" => Text::ErrorTooManyAttempts,
-        "invoice_held" => Text::ErrorInvoiceHeld,
-        "invoice_unavailable" => Text::ErrorInvoiceUnavailable,
-        "request_in_progress" => Text::ErrorInProgress,
-        "gateway_unavailable" => Text::ErrorGatewayUnavailable,
-        "unknown_payment" => Text::ErrorUnknownPayment,
-        "unknown_receipt" => Text::ErrorUnknownReceipt,
-        "internal" => Text::ErrorUnexpected,
-        _ => return None,
+        ErrorCode::NotFound => Text::ErrorNotFound,
+        ErrorCode::TooManyAttempts => Text::ErrorTooManyAttempts,
+        ErrorCode::InvoiceHeld => Text::ErrorInvoiceHeld,
+        ErrorCode::InvoiceUnavailable => Text::ErrorInvoiceUnavailable,
+        ErrorCode::RequestInProgress => Text::ErrorInProgress,
+        ErrorCode::GatewayUnavailable => Text::ErrorGatewayUnavailable,
+        ErrorCode::UnknownPayment => Text::ErrorUnknownPayment,
+        ErrorCode::UnknownReceipt => Text::ErrorUnknownReceipt,
+        ErrorCode::Internal => Text::ErrorUnexpected,
+        ErrorCode::InvalidStudent
+        | ErrorCode::InvalidCode
+        | ErrorCode::InvalidInvoiceIds
+        | ErrorCode::InvalidGateway
+        | ErrorCode::InvalidLocale
+        | ErrorCode::InvalidIdempotencyKey
+        | ErrorCode::MissingIdempotencyKey
+        | ErrorCode::InvalidBody
+        | ErrorCode::TooLarge
+        | ErrorCode::UnsupportedMediaType
+        | ErrorCode::NoRoute
+        | ErrorCode::MethodNotAllowed
+        | ErrorCode::IdempotencyKeyReused
+        | ErrorCode::Unknown => return None,
     })
 }
 
@@ -247,7 +264,7 @@ pub(crate) mod tests {
             ClientError::from_response(404, body),
             ClientError::Api {
                 status: 404,
-                code: "not_found".into(),
+                code: ErrorCode::NotFound,
                 message: "Không tìm thấy khoản thu nào.".into()
             }
         );
@@ -278,10 +295,10 @@ pub(crate) mod tests {
         assert_eq!(blank.message(Lang::Vi), Lang::Vi.text(Text::ErrorNotFound));
     }
 
-    pub(crate) fn api(status: u16, code: &str) -> ClientError {
+    pub(crate) fn api(status: u16, code: ErrorCode) -> ClientError {
         ClientError::Api {
             status,
-            code: code.into(),
+            code,
             message: String::new(),
         }
     }
@@ -295,12 +312,12 @@ pub(crate) mod tests {
             (ClientError::Unexpected { status: 502 }, true),
             (ClientError::Unexpected { status: 200 }, false),
             (ClientError::Unexpected { status: 429 }, true),
-            (api(500, "internal"), true),
-            (api(502, "gateway_unavailable"), true),
-            (api(409, "request_in_progress"), true),
-            (api(404, "not_found"), false),
-            (api(429, "too_many_attempts"), false),
-            (api(409, "invoice_held"), false),
+            (api(500, ErrorCode::Internal), true),
+            (api(502, ErrorCode::GatewayUnavailable), true),
+            (api(409, ErrorCode::RequestInProgress), true),
+            (api(404, ErrorCode::NotFound), false),
+            (api(429, ErrorCode::TooManyAttempts), false),
+            (api(409, ErrorCode::InvoiceHeld), false),
         ];
         for (err, retry) in cases {
             assert_eq!(err.is_retryable(), retry, "{err:?}");
@@ -313,8 +330,8 @@ pub(crate) mod tests {
             (ClientError::Unexpected { status: 200 }, true),
             (ClientError::Unexpected { status: 403 }, true),
             (ClientError::Timeout, true),
-            (api(500, "internal"), true),
-            (api(404, "unknown_payment"), false),
+            (api(500, ErrorCode::Internal), true),
+            (api(404, ErrorCode::UnknownPayment), false),
         ];
         for (err, keep) in cases {
             assert_eq!(err.keeps_polling(), keep, "{err:?}");

@@ -4,16 +4,16 @@
 
 use leptos::prelude::*;
 
-use crate::browser::{self, StaticForm, Store};
+use crate::browser::{self, StaticForm, WebStorage};
 use crate::i18n::{Lang, Text};
-use crate::route::Route;
+use crate::route::Screen;
 use crate::screens::{LookupScreen, NotFoundScreen, ReceiptScreen, ResultScreen};
 
 /// The language in force, shared by every component through the context.
 #[derive(Clone, Copy, Debug)]
-pub struct Locale(RwSignal<Lang>);
+pub struct CurrentLang(RwSignal<Lang>);
 
-impl Locale {
+impl CurrentLang {
     /// The language, read reactively.
     pub fn lang(self) -> Lang {
         self.0.get()
@@ -32,13 +32,13 @@ impl Locale {
     fn switch(self) {
         let next = self.0.get_untracked().other();
         self.0.set(next);
-        browser::save(Store::Local, Lang::STORAGE_KEY, next.code());
+        browser::save(WebStorage::Local, Lang::STORAGE_KEY, next.code());
     }
 }
 
-/// The [`Locale`] provided by [`App`].
-pub fn use_locale() -> Locale {
-    use_context::<Locale>().unwrap_or_else(|| Locale(RwSignal::new(Lang::default())))
+/// The [`CurrentLang`] provided by [`App`].
+pub fn use_current_lang() -> CurrentLang {
+    use_context::<CurrentLang>().unwrap_or_else(|| CurrentLang(RwSignal::new(Lang::default())))
 }
 
 /// The whole page for the current address.
@@ -47,52 +47,52 @@ pub fn App(
     /// What the parent had typed into the static first screen.
     typed: StaticForm,
 ) -> impl IntoView {
-    let stored = browser::load(Store::Local, Lang::STORAGE_KEY);
-    let locale = Locale(RwSignal::new(
+    let stored = browser::load(WebStorage::Local, Lang::STORAGE_KEY);
+    let current_lang = CurrentLang(RwSignal::new(
         stored
             .as_deref()
             .and_then(Lang::from_code)
             .unwrap_or_default(),
     ));
-    provide_context(locale);
+    provide_context(current_lang);
 
     let (path, search) = browser::address();
-    let route = Route::parse(&path, &search);
-    let title = match &route {
-        Route::Lookup { .. } => Text::LookupTitle,
-        Route::Result { .. } => Text::ResultTitle,
-        Route::Receipt { .. } => Text::ReceiptTitle,
-        Route::NotFound => Text::PageNotFound,
+    let screen = Screen::parse(&path, &search);
+    let title = match &screen {
+        Screen::Lookup { .. } => Text::LookupTitle,
+        Screen::Result { .. } => Text::ResultTitle,
+        Screen::Receipt { .. } => Text::ReceiptTitle,
+        Screen::NotFound => Text::PageNotFound,
     };
     Effect::new(move || {
-        let lang = locale.lang();
+        let lang = current_lang.lang();
         let title = format!("{} · {}", lang.text(title), lang.text(Text::SiteName));
         browser::set_document(lang.code(), &title);
     });
 
-    let screen = match route {
-        Route::Lookup { student } => view! { <LookupScreen student typed/> }.into_any(),
-        Route::Result { reference } => view! { <ResultScreen reference/> }.into_any(),
-        Route::Receipt { id, token } => view! { <ReceiptScreen id token/> }.into_any(),
-        Route::NotFound => view! { <NotFoundScreen/> }.into_any(),
+    let content = match screen {
+        Screen::Lookup { student } => view! { <LookupScreen student typed/> }.into_any(),
+        Screen::Result { reference } => view! { <ResultScreen reference/> }.into_any(),
+        Screen::Receipt { id, token } => view! { <ReceiptScreen id token/> }.into_any(),
+        Screen::NotFound => view! { <NotFoundScreen/> }.into_any(),
     };
 
     view! {
-        <a class="skip" href="#main">{locale.t(Text::SkipToContent)}</a>
+        <a class="skip" href="#main">{current_lang.t(Text::SkipToContent)}</a>
         <header class="site no-print">
-            <a class="site__name" href="/">{locale.t(Text::SiteName)}</a>
+            <a class="site__name" href="/">{current_lang.t(Text::SiteName)}</a>
             <button
                 type="button"
                 class="site__lang"
-                lang=move || locale.lang().other().code()
-                on:click=move |_| locale.switch()
+                lang=move || current_lang.lang().other().code()
+                on:click=move |_| current_lang.switch()
             >
-                {move || locale.lang().other().native_name()}
+                {move || current_lang.lang().other().native_name()}
             </button>
         </header>
-        <main id="main" tabindex="-1">{screen}</main>
+        <main id="main" tabindex="-1">{content}</main>
         <footer class="site-footer no-print">
-            <p>{locale.t(Text::FooterPrivacy)}</p>
+            <p>{current_lang.t(Text::FooterPrivacy)}</p>
         </footer>
     }
 }

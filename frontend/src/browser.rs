@@ -76,35 +76,35 @@ pub fn random_bytes() -> [u8; 16] {
     bytes
 }
 
-/// Which of the browser's two storages.
+/// Which of the browser's two Web Storage areas.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Store {
+pub enum WebStorage {
     /// Kept across visits: the language choice.
     Local,
     /// Kept for this tab only: the current payment attempt.
     Session,
 }
 
-fn storage(store: Store) -> Option<Storage> {
+fn storage(area: WebStorage) -> Option<Storage> {
     let window = window()?;
-    match store {
-        Store::Local => window.local_storage().ok().flatten(),
-        Store::Session => window.session_storage().ok().flatten(),
+    match area {
+        WebStorage::Local => window.local_storage().ok().flatten(),
+        WebStorage::Session => window.session_storage().ok().flatten(),
     }
 }
 
-pub fn load(store: Store, key: &str) -> Option<String> {
-    storage(store)?.get_item(key).ok().flatten()
+pub fn load(area: WebStorage, key: &str) -> Option<String> {
+    storage(area)?.get_item(key).ok().flatten()
 }
 
-pub fn save(store: Store, key: &str, value: &str) {
-    if let Some(storage) = storage(store) {
+pub fn save(area: WebStorage, key: &str, value: &str) {
+    if let Some(storage) = storage(area) {
         let _ = storage.set_item(key, value);
     }
 }
 
-pub fn forget(store: Store, key: &str) {
-    if let Some(storage) = storage(store) {
+pub fn forget(area: WebStorage, key: &str) {
+    if let Some(storage) = storage(area) {
         let _ = storage.remove_item(key);
     }
 }

@@ -9,7 +9,7 @@
 //! they would replay), or when the payment it opened has expired or ended.
 
 use chrono::{DateTime, Duration, Utc};
-use hocphi_api::{CreatePaymentRequest, CreatePaymentResponse, InvoiceView};
+use hocphi_api::{CreatePaymentRequest, CreatePaymentResponse, ErrorCode, InvoiceView};
 use hocphi_domain::{GatewayKind, IdempotencyKey, InvoiceId, Money, MoneyError, PaymentRef};
 use serde::{Deserialize, Serialize};
 
@@ -288,9 +288,11 @@ impl Attempt {
     /// 409 about the invoices is stored and replayed; anything else releases the key).
     pub fn fate_after(err: &ClientError) -> KeyFate {
         match err.code() {
-            Some("invoice_held" | "invoice_unavailable" | "idempotency_key_reused") => {
-                KeyFate::Discard
-            }
+            Some(
+                ErrorCode::InvoiceHeld
+                | ErrorCode::InvoiceUnavailable
+                | ErrorCode::IdempotencyKeyReused,
+            ) => KeyFate::Discard,
             Some(_) | None => KeyFate::Keep,
         }
     }
@@ -566,12 +568,12 @@ mod tests {
     #[test]
     fn a_refusal_the_functions_would_replay_discards_the_key() {
         let cases = [
-            (api(409, "invoice_held"), KeyFate::Discard),
-            (api(409, "invoice_unavailable"), KeyFate::Discard),
-            (api(422, "idempotency_key_reused"), KeyFate::Discard),
-            (api(409, "request_in_progress"), KeyFate::Keep),
-            (api(502, "gateway_unavailable"), KeyFate::Keep),
-            (api(500, "internal"), KeyFate::Keep),
+            (api(409, ErrorCode::InvoiceHeld), KeyFate::Discard),
+            (api(409, ErrorCode::InvoiceUnavailable), KeyFate::Discard),
+            (api(422, ErrorCode::IdempotencyKeyReused), KeyFate::Discard),
+            (api(409, ErrorCode::RequestInProgress), KeyFate::Keep),
+            (api(502, ErrorCode::GatewayUnavailable), KeyFate::Keep),
+            (api(500, ErrorCode::Internal), KeyFate::Keep),
             (ClientError::Timeout, KeyFate::Keep),
             (ClientError::Offline, KeyFate::Keep),
         ];

@@ -11,7 +11,7 @@ use crate::lookup;
 
 /// A screen of the page.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Route {
+pub enum Screen {
     /// `/`: the look-up form, its student code pre-filled from `?student=`.
     Lookup {
         student: Option<String>,
@@ -46,7 +46,7 @@ pub fn lookup_path(student: Option<&str>) -> String {
     }
 }
 
-impl Route {
+impl Screen {
     /// The screen for a `location.pathname` and `location.search` (with or without its `?`).
     pub fn parse(path: &str, search: &str) -> Self {
         let query = search.strip_prefix('?').unwrap_or(search);
@@ -119,27 +119,27 @@ mod tests {
     fn every_path_opens_its_screen() {
         let token = "ab".repeat(16);
         let cases = [
-            ("/", "", Route::Lookup { student: None }),
-            ("/index.html", "", Route::Lookup { student: None }),
+            ("/", "", Screen::Lookup { student: None }),
+            ("/index.html", "", Screen::Lookup { student: None }),
             (
                 "/",
                 "?student=hs001234",
-                Route::Lookup {
+                Screen::Lookup {
                     student: Some("HS001234".into()),
                 },
             ),
             (
                 "/ket-qua",
                 "?ref=HP250901120000ABCDEFGH",
-                Route::Result {
+                Screen::Result {
                     reference: PaymentRef::parse("HP250901120000ABCDEFGH").ok(),
                 },
             ),
-            ("/ket-qua/", "", Route::Result { reference: None }),
+            ("/ket-qua/", "", Screen::Result { reference: None }),
             (
                 "/bien-lai/BLHP1",
                 &format!("?t={token}"),
-                Route::Receipt {
+                Screen::Receipt {
                     id: ReceiptId::parse("BLHP1").unwrap(),
                     token: ReceiptToken::parse(&token).ok(),
                 },
@@ -147,17 +147,17 @@ mod tests {
             (
                 "/bien-lai/BLHP1",
                 "",
-                Route::Receipt {
+                Screen::Receipt {
                     id: ReceiptId::parse("BLHP1").unwrap(),
                     token: None,
                 },
             ),
-            ("/bien-lai/", "", Route::NotFound),
-            ("/bien-lai/a.b", "", Route::NotFound),
-            ("/admin", "", Route::NotFound),
+            ("/bien-lai/", "", Screen::NotFound),
+            ("/bien-lai/a.b", "", Screen::NotFound),
+            ("/admin", "", Screen::NotFound),
         ];
-        for (path, search, route) in cases {
-            assert_eq!(Route::parse(path, search), route, "{path}{search}");
+        for (path, search, screen) in cases {
+            assert_eq!(Screen::parse(path, search), screen, "{path}{search}");
         }
     }
 
@@ -169,8 +169,8 @@ mod tests {
                     &resultCode=0&signature=deadbeef";
         for search in [search, momo] {
             assert_eq!(
-                Route::parse("/ket-qua", search),
-                Route::Result {
+                Screen::parse("/ket-qua", search),
+                Screen::Result {
                     reference: PaymentRef::parse("HP250901120000ABCDEFGH").ok()
                 },
                 "{search}"
@@ -180,8 +180,8 @@ mod tests {
 
     #[test]
     fn a_malformed_reference_is_no_reference() {
-        let route = Route::parse("/ket-qua", "?vnp_TxnRef=HP-1%3Cscript%3E");
-        assert_eq!(route, Route::Result { reference: None });
+        let screen = Screen::parse("/ket-qua", "?vnp_TxnRef=HP-1%3Cscript%3E");
+        assert_eq!(screen, Screen::Result { reference: None });
     }
 
     #[test]
@@ -202,8 +202,8 @@ mod tests {
             .map(|(p, s)| (p.to_owned(), s.to_owned()))
             .unwrap();
         assert_eq!(
-            Route::parse(&path, &search),
-            Route::Result {
+            Screen::parse(&path, &search),
+            Screen::Result {
                 reference: Some(reference)
             }
         );

@@ -9,8 +9,8 @@ mod result;
 use leptos::prelude::*;
 
 use crate::api::ClientError;
-use crate::app::use_locale;
-use crate::browser::{self, Store};
+use crate::app::use_current_lang;
+use crate::browser::{self, WebStorage};
 use crate::checkout::Attempt;
 use crate::i18n::Text;
 
@@ -30,14 +30,14 @@ fn ErrorNotice(
     #[prop(optional)]
     retry: Option<Callback<()>>,
 ) -> impl IntoView {
-    let locale = use_locale();
+    let current_lang = use_current_lang();
     let retry = retry.filter(|_| error.is_retryable());
     view! {
         <div class="notice notice--error" role="alert" id=id>
-            <p>{move || error.message(locale.lang())}</p>
+            <p>{move || error.message(current_lang.lang())}</p>
             {retry.map(|retry| view! {
                 <button type="button" class="button" on:click=move |_| retry.run(())>
-                    {locale.t(Text::TryAgain)}
+                    {current_lang.t(Text::TryAgain)}
                 </button>
             })}
         </div>
@@ -46,11 +46,11 @@ fn ErrorNotice(
 
 /// A labelled value in a description list.
 fn entry(label: Text, value: impl Into<String>) -> AnyView {
-    let locale = use_locale();
+    let current_lang = use_current_lang();
     let value = value.into();
     view! {
         <div class="entry">
-            <dt>{locale.t(label)}</dt>
+            <dt>{current_lang.t(label)}</dt>
             <dd>{value}</dd>
         </div>
     }
@@ -60,15 +60,15 @@ fn entry(label: Text, value: impl Into<String>) -> AnyView {
 /// An address the page does not serve.
 #[component]
 pub fn NotFoundScreen() -> impl IntoView {
-    let locale = use_locale();
+    let current_lang = use_current_lang();
     view! {
-        <h1>{locale.t(Text::PageNotFound)}</h1>
-        <p><a href="/">{locale.t(Text::BackToLookup)}</a></p>
+        <h1>{current_lang.t(Text::PageNotFound)}</h1>
+        <p><a href="/">{current_lang.t(Text::BackToLookup)}</a></p>
     }
 }
 
 /// The payment attempt saved for this browser tab, if any.
 fn stored_attempt() -> Option<Attempt> {
-    browser::load(Store::Session, Attempt::STORAGE_KEY)
+    browser::load(WebStorage::Session, Attempt::STORAGE_KEY)
         .and_then(|json| serde_json::from_str(&json).ok())
 }

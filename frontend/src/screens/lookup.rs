@@ -1,15 +1,15 @@
 //! `/`: the look-up form, then the student's open invoices with the payment summary and the
 //! Pay button that sends the parent to the gateway.
 
-use hocphi_api::{InvoiceView, InvoicesResponse};
+use hocphi_api::{ErrorCode, InvoiceView, InvoicesResponse};
 use hocphi_domain::GatewayKind;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
 use super::{ErrorNotice, entry, stored_attempt};
 use crate::api::{self, ClientError};
-use crate::app::use_locale;
-use crate::browser::{self, StaticForm, Store};
+use crate::app::use_current_lang;
+use crate::browser::{self, StaticForm, WebStorage};
 use crate::checkout::{self, Attempt, Fee, KeyFate, Offer, Quote, Selection};
 use crate::format;
 use crate::i18n::Text;
@@ -28,8 +28,8 @@ pub fn LookupScreen(
     /// What the parent typed into the static first screen while the app loaded.
     typed: StaticForm,
 ) -> impl IntoView {
-    let locale = use_locale();
-    let t = move |text| locale.t(text);
+    let current_lang = use_current_lang();
+    let t = move |text| current_lang.t(text);
     let input = RwSignal::new(LookupInput {
         student: match typed.student.trim() {
             "" => student.unwrap_or_default(),
@@ -50,14 +50,19 @@ pub fn LookupScreen(
         }
         pending.set(true);
         failure.set(None);
-        announce.set(locale.lang_untracked().text(Text::LookupBusy).to_owned());
+        announce.set(
+            current_lang
+                .lang_untracked()
+                .text(Text::LookupBusy)
+                .to_owned(),
+        );
         spawn_local(async move {
             let answer = api::invoices(&query).await;
             pending.set(false);
             match answer {
                 Ok(response) => {
                     announce.set(
-                        locale
+                        current_lang
                             .lang_untracked()
                             .found_invoices(response.invoices.len()),
                     );
@@ -87,7 +92,7 @@ pub fn LookupScreen(
             };
             if let Some(problem) = problems.of(first) {
                 announce.set(
-                    locale
+                    current_lang
                         .lang_untracked()
                         .text(problem.message(first))
                         .to_owned(),
@@ -124,8 +129,8 @@ pub fn LookupScreen(
     let invalid = move |field: Field| {
         move || {
             let problem = errors.with(|e| e.of(field).is_some());
-            let refused =
-                failure.with(|f| f.as_ref().and_then(ClientError::code) == Some("not_found"));
+            let refused = failure
+                .with(|f| f.as_ref().and_then(ClientError::code) == Some(ErrorCode::NotFound));
             (problem || refused).then_some("true")
         }
     };
@@ -210,8 +215,8 @@ fn Invoices(
     /// Runs the same look-up again (after an invoice changed under the parent).
     reload: Callback<()>,
 ) -> impl IntoView {
-    let locale = use_locale();
-    let t = move |text| locale.t(text);
+    let current_lang = use_current_lang();
+    let t = move |text| current_lang.t(text);
     let InvoicesResponse {
         student,
         invoices,
@@ -289,7 +294,7 @@ fn InvoiceCard(
     /// Now, to mark overdue invoices.
     today: chrono::DateTime<chrono::Utc>,
 ) -> impl IntoView {
-    let locale = use_locale();
+    let current_lang = use_current_lang();
     let InvoiceView {
         id,
         school_year,
@@ -318,15 +323,15 @@ fn InvoiceCard(
                     on:change=toggle
                 />
                 <span class="invoice__term">
-                    {move || locale.lang().term_of_year(&term, &school_year)}
+                    {move || current_lang.lang().term_of_year(&term, &school_year)}
                 </span>
                 <span class="amount invoice__total">{total.to_string()}</span>
             </label>
             <p class="invoice__due" id=format!("{dom_id}-due")>
-                {move || locale.lang().due_on(due_date)}
+                {move || current_lang.lang().due_on(due_date)}
                 {overdue.then(|| view! {
                     " "
-                    <span class="badge badge--late">{locale.t(Text::Overdue)}</span>
+                    <span class="badge badge--late">{current_lang.t(Text::Overdue)}</span>
                 })}
             </p>
             <ul class="items" id=format!("{dom_id}-items")>
@@ -362,8 +367,8 @@ fn PaySummary(
     /// The one chosen.
     chosen: RwSignal<Offer>,
 ) -> impl IntoView {
-    let locale = use_locale();
-    let t = move |text| locale.t(text);
+    let current_lang = use_current_lang();
+    let t = move |text| current_lang.t(text);
     let redirecting = RwSignal::new(false);
     let pending = RwSignal::new(false);
     let failure = RwSignal::new(None::<ClientError>);
@@ -392,9 +397,10 @@ fn PaySummary(
         if !attempt.would_hide(previous.as_ref(), now)
             && let Ok(json) = serde_json::to_string(&attempt)
         {
-            browser::save(Store::Session, Attempt::STORAGE_KEY, &json);
+            browser::save(WebStorage::Session, Attempt::STORAGE_KEY, &json);
         }
-        let request = checkout::payment_request(&query, &ticked, offer, locale.lang_untracked());
+        let request =
+            checkout::payment_request(&query, &ticked, offer, current_lang.lang_untracked());
         pending.set(true);
         spawn_local(async move {
             let created = api::create_payment(&request, &attempt.key).await;
@@ -402,7 +408,7 @@ fn PaySummary(
             match created {
                 Ok(created) => {
                     if let Ok(json) = serde_json::to_string(&attempt.opened(&created)) {
-                        browser::save(Store::Session, Attempt::STORAGE_KEY, &json);
+                        browser::save(WebStorage::Session, Attempt::STORAGE_KEY, &json);
                     }
                     if moved_on {
                         return;
@@ -417,7 +423,7 @@ fn PaySummary(
                     if Attempt::fate_after(&error) == KeyFate::Discard
                         && stored_attempt().is_some_and(|s| s.key == attempt.key)
                     {
-                        browser::forget(Store::Session, Attempt::STORAGE_KEY);
+                        browser::forget(WebStorage::Session, Attempt::STORAGE_KEY);
                     }
                     let _ = failure.try_set(Some(error));
                 }
@@ -431,7 +437,7 @@ fn PaySummary(
             t(Text::PayBusy)().to_owned()
         } else {
             match quote.get() {
-                Some(Ok(quote)) => locale.lang().pay_amount(quote.total),
+                Some(Ok(quote)) => current_lang.lang().pay_amount(quote.total),
                 Some(Err(_)) | None => t(Text::SummaryHeading)().to_owned(),
             }
         }
@@ -494,14 +500,15 @@ fn PaySummary(
         .into_any()
     };
     let unavailable = move || {
-        failure.with(|f| f.as_ref().and_then(ClientError::code) == Some("invoice_unavailable"))
+        failure
+            .with(|f| f.as_ref().and_then(ClientError::code) == Some(ErrorCode::InvoiceUnavailable))
     };
 
     view! {
         <section class="card summary" aria-labelledby="summary-heading">
             <h2 id="summary-heading">{t(Text::SummaryHeading)}</h2>
             <p class="summary__count">
-                {move || locale.lang().selected_count(selection.with(Selection::len), listed)}
+                {move || current_lang.lang().selected_count(selection.with(Selection::len), listed)}
             </p>
             {totals}
             {methods}

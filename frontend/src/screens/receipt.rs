@@ -8,7 +8,7 @@ use leptos::task::spawn_local;
 
 use super::{ErrorNotice, entry};
 use crate::api::{self, ClientError};
-use crate::app::use_locale;
+use crate::app::use_current_lang;
 use crate::browser;
 use crate::format;
 use crate::i18n::Text;
@@ -23,8 +23,8 @@ pub fn ReceiptScreen(
     /// Its token from `?t=`, if the address carried a valid one.
     token: Option<ReceiptToken>,
 ) -> impl IntoView {
-    let locale = use_locale();
-    let t = move |text| locale.t(text);
+    let current_lang = use_current_lang();
+    let t = move |text| current_lang.t(text);
     let Some(token) = token else {
         return view! {
             <h1>{t(Text::ReceiptTitle)}</h1>
@@ -75,8 +75,8 @@ fn ReceiptDocument(
     /// This page's absolute address, which the QR code encodes.
     address: String,
 ) -> impl IntoView {
-    let locale = use_locale();
-    let t = move |text| locale.t(text);
+    let current_lang = use_current_lang();
+    let t = move |text| current_lang.t(text);
     let qr = QrSvg::encode(&address);
     let number = receipt.number.clone();
     let lines = receipt

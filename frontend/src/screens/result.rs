@@ -12,8 +12,8 @@ use leptos::task::spawn_local;
 
 use super::{ErrorNotice, entry, stored_attempt};
 use crate::api::{self, ClientError};
-use crate::app::use_locale;
-use crate::browser::{self, Store};
+use crate::app::use_current_lang;
+use crate::browser::{self, WebStorage};
 use crate::checkout::Attempt;
 use crate::i18n::Text;
 use crate::route;
@@ -25,8 +25,8 @@ pub fn ResultScreen(
     /// The payment's reference, if the address carried a valid one.
     reference: Option<PaymentRef>,
 ) -> impl IntoView {
-    let locale = use_locale();
-    let t = move |text| locale.t(text);
+    let current_lang = use_current_lang();
+    let t = move |text| current_lang.t(text);
     let body = match reference {
         Some(reference) => view! { <Outcome reference/> }.into_any(),
         None => view! {
@@ -49,8 +49,8 @@ fn Outcome(
     /// The payment to follow.
     reference: PaymentRef,
 ) -> impl IntoView {
-    let locale = use_locale();
-    let t = move |text| locale.t(text);
+    let current_lang = use_current_lang();
+    let t = move |text| current_lang.t(text);
     browser::replace_address(&route::result_path(&reference));
     let student = stored_attempt().map(|a| a.student);
 
@@ -86,7 +86,7 @@ fn Outcome(
                             }
                             if known {
                                 if stored_attempt().is_some_and(|a| a.opened_payment(&reference)) {
-                                    browser::forget(Store::Session, Attempt::STORAGE_KEY);
+                                    browser::forget(WebStorage::Session, Attempt::STORAGE_KEY);
                                 }
                                 return;
                             }
@@ -223,7 +223,7 @@ fn Outcome(
     let announcement = move || {
         let waiting = latest.with(|l| l.as_ref().is_none_or(|a| !a.status.is_terminal()));
         match (fatal.get(), latest.get()) {
-            (Some(error), _) => error.message(locale.lang()),
+            (Some(error), _) => error.message(current_lang.lang()),
             (None, _) if waiting && gave_up.get() => t(Text::PendingSlowBody)().to_owned(),
             (None, _) if waiting && trouble.get() => t(Text::ConnectionTrouble)().to_owned(),
             (None, Some(answer)) => t(status::outcome(answer.status).title)().to_owned(),

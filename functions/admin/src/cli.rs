@@ -22,7 +22,8 @@ use crate::reconcile::{ReconcileError, ReconcileOptions};
 use crate::school::{NewSchool, SchoolError};
 use crate::sheet::SheetError;
 use crate::show::ShowError;
-use crate::{export, import, reconcile, school, show};
+use crate::void::VoidError;
+use crate::{export, import, reconcile, school, show, void};
 
 /// Where the data lives.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -229,6 +230,8 @@ pub enum AdminError {
     Report(#[from] SheetError),
     #[error(transparent)]
     Show(#[from] ShowError),
+    #[error(transparent)]
+    Void(#[from] VoidError),
     #[error("không ghi được ra màn hình")]
     Output(#[from] std::io::Error),
 }
@@ -369,7 +372,7 @@ pub async fn execute<S: Store>(
             })
         }
         Command::Void { invoice, reason } => {
-            let report = show::void(store, &invoice, &reason, now).await?;
+            let report = void::void(store, &invoice, &reason, now).await?;
             write!(out, "{report}")?;
             Ok(match report.outcome {
                 VoidOutcome::Voided | VoidOutcome::AlreadyVoided => Exit::Done,

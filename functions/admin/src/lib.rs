@@ -97,5 +97,6 @@ mod table;
 mod text;
 mod time;
 mod values;
+pub mod void;
 
 pub use cli::{AdminError, Cli, Exit, StoreSpec};

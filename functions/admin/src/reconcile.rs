@@ -182,8 +182,9 @@ pub enum ReconcileError {
     Store(#[from] StoreError),
 }
 
+/// The columns of the VNPay settlement file, in the order of [`SETTLEMENT`].
 #[derive(Clone, Copy)]
-enum SCol {
+enum SettlementColumn {
     Reference,
     Txn,
     Amount,
@@ -244,7 +245,7 @@ struct Line {
 struct Columns(Vec<Option<usize>>);
 
 impl Columns {
-    fn cell<'r>(&self, row: &'r Row, col: SCol) -> Option<&'r Cell> {
+    fn cell<'r>(&self, row: &'r Row, col: SettlementColumn) -> Option<&'r Cell> {
         self.0[col as usize].map(|i| row.cell(i))
     }
 }
@@ -282,37 +283,47 @@ fn vnpay_unit(cell: &Cell) -> Result<Money, String> {
 }
 
 fn read_line(columns: &Columns, row: &Row) -> Result<Line, (Option<&'static str>, String)> {
-    let name = |col: SCol| SETTLEMENT[col as usize].name;
+    let name = |col: SettlementColumn| SETTLEMENT[col as usize].name;
     let reference = columns
-        .cell(row, SCol::Reference)
+        .cell(row, SettlementColumn::Reference)
         .map(Cell::text)
         .unwrap_or_default();
     if reference.is_empty() {
-        return Err((Some(name(SCol::Reference)), values::EMPTY.to_owned()));
+        return Err((
+            Some(name(SettlementColumn::Reference)),
+            values::EMPTY.to_owned(),
+        ));
     }
     let amount = match (
-        columns.cell(row, SCol::Amount),
-        columns.cell(row, SCol::AmountX100),
+        columns.cell(row, SettlementColumn::Amount),
+        columns.cell(row, SettlementColumn::AmountX100),
     ) {
-        (Some(cell), _) => values::amount(cell).map_err(|m| (Some(name(SCol::Amount)), m))?,
-        (None, Some(cell)) => vnpay_unit(cell).map_err(|m| (Some(name(SCol::AmountX100)), m))?,
+        (Some(cell), _) => {
+            values::amount(cell).map_err(|m| (Some(name(SettlementColumn::Amount)), m))?
+        }
+        (None, Some(cell)) => {
+            vnpay_unit(cell).map_err(|m| (Some(name(SettlementColumn::AmountX100)), m))?
+        }
         (None, None) => return Err((None, "thiếu số tiền".to_owned())),
     };
-    let verdicts: Vec<bool> = [SCol::Response, SCol::Status]
+    let verdicts: Vec<bool> = [SettlementColumn::Response, SettlementColumn::Status]
         .into_iter()
         .filter_map(|col| columns.cell(row, col).and_then(says_captured))
         .collect();
     if verdicts.is_empty() {
-        return Err((Some(name(SCol::Status)), values::EMPTY.to_owned()));
+        return Err((
+            Some(name(SettlementColumn::Status)),
+            values::EMPTY.to_owned(),
+        ));
     }
-    let paid_at = match columns.cell(row, SCol::PaidAt) {
+    let paid_at = match columns.cell(row, SettlementColumn::PaidAt) {
         Some(cell) if !cell.is_blank() => {
-            Some(values::datetime(cell).map_err(|m| (Some(name(SCol::PaidAt)), m))?)
+            Some(values::datetime(cell).map_err(|m| (Some(name(SettlementColumn::PaidAt)), m))?)
         }
         Some(_) | None => None,
     };
     let txn = columns
-        .cell(row, SCol::Txn)
+        .cell(row, SettlementColumn::Txn)
         .map(Cell::text)
         .filter(|t| !t.is_empty());
     Ok(Line {
@@ -363,13 +374,13 @@ fn settlement_columns(headers: &[String]) -> Result<Vec<Option<usize>>, Reconcil
         HeaderProblem::Duplicate(name) => ReconcileError::DuplicateColumn(name),
         HeaderProblem::Scaled(header) => ReconcileError::ScaledColumn(header),
     })?;
-    let has = |col: SCol| found[col as usize].is_some();
-    if !has(SCol::Amount) && !has(SCol::AmountX100) {
+    let has = |col: SettlementColumn| found[col as usize].is_some();
+    if !has(SettlementColumn::Amount) && !has(SettlementColumn::AmountX100) {
         return Err(ReconcileError::MissingColumns(
             "\"Số tiền\" (hoặc \"vnp_Amount\")".to_owned(),
         ));
     }
-    if !has(SCol::Response) && !has(SCol::Status) {
+    if !has(SettlementColumn::Response) && !has(SettlementColumn::Status) {
         return Err(ReconcileError::MissingColumns(
             "\"Trạng thái\" hoặc \"Mã phản hồi\" (vnp_TransactionStatus, vnp_ResponseCode)"
                 .to_owned(),
@@ -407,7 +418,7 @@ async fn read_file(
             Err((column, message)) => {
                 let mut unreadable = entry(Category::Unreadable, "");
                 unreadable.reference = columns
-                    .cell(&row, SCol::Reference)
+                    .cell(&row, SettlementColumn::Reference)
                     .map(Cell::text)
                     .unwrap_or_default();
                 unreadable.rows = vec![row.number];

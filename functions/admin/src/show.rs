@@ -1,27 +1,24 @@
-//! `show` (a student, an invoice, a payment, read for people) and `void` (cancel an invoice).
+//! `show`: a student, an invoice or a payment, read for people.
 //!
-//! Invariants: identifiers are parsed before the store is asked; a void goes through
-//! [`Store::void_invoice`], so a Paid invoice and one a live payment holds are refused, and the
-//! refusal says why; times are shown in Vietnam time.
+//! Invariants: identifiers are parsed before the store is asked; nothing is written; times are
+//! shown in Vietnam time.
 
 use std::fmt;
 
 use chrono::{DateTime, Utc};
 use hocphi_domain::{
-    Invoice, InvoiceId, Label, Payment, PaymentRef, Receipt, ReceiptId, School, Store, StoreError,
-    Student, StudentCode, VoidOutcome,
+    Invoice, InvoiceId, Payment, PaymentRef, Receipt, ReceiptId, School, Store, StoreError,
+    Student, StudentCode,
 };
 
-use crate::text::{invoice_status, payment_status, text_problem, vnd};
+use crate::text::{invoice_status, payment_status, vnd};
 use crate::time;
 
-/// Why something could not be shown or voided.
+/// Why something could not be shown.
 #[derive(Debug, thiserror::Error)]
 pub enum ShowError {
     #[error("{what} không hợp lệ: \"{raw}\"")]
     BadId { what: &'static str, raw: String },
-    #[error("lý do huỷ không hợp lệ: {0}")]
-    BadReason(String),
     #[error("không tìm thấy {what} \"{id}\"")]
     NotFound { what: &'static str, id: String },
     #[error("lỗi kho dữ liệu")]
@@ -50,23 +47,6 @@ pub struct PaymentView {
     pub payment: Payment,
     pub invoices: Vec<(InvoiceId, Option<Invoice>)>,
     pub receipt: Option<Receipt>,
-}
-
-/// What `void` did.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct VoidReport {
-    pub invoice: InvoiceId,
-    pub outcome: VoidOutcome,
-}
-
-impl VoidReport {
-    /// True when the invoice could not be voided.
-    pub fn refused(&self) -> bool {
-        match self.outcome {
-            VoidOutcome::Voided | VoidOutcome::AlreadyVoided => false,
-            VoidOutcome::RefusedPaid | VoidOutcome::RefusedHeld | VoidOutcome::NotFound => true,
-        }
-    }
 }
 
 fn parse<T>(
@@ -131,23 +111,6 @@ pub async fn payment<S: Store>(store: &S, reference: &str) -> Result<PaymentView
         payment,
         invoices,
         receipt,
-    })
-}
-
-/// Voids an open invoice, recording the reason.
-pub async fn void<S: Store>(
-    store: &S,
-    id: &str,
-    reason: &str,
-    now: DateTime<Utc>,
-) -> Result<VoidReport, ShowError> {
-    let id = parse(id, "mã khoản thu", InvoiceId::parse)?;
-    let reason =
-        Label::parse(reason).map_err(|e| ShowError::BadReason(text_problem(&e, "lý do")))?;
-    let outcome = store.void_invoice(&id, &reason, now).await?;
-    Ok(VoidReport {
-        invoice: id,
-        outcome,
     })
 }
 
@@ -272,29 +235,6 @@ impl fmt::Display for PaymentView {
                 r.id
             ),
             None => writeln!(f, "  Chưa có biên lai."),
-        }
-    }
-}
-
-impl fmt::Display for VoidReport {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let id = &self.invoice;
-        match self.outcome {
-            VoidOutcome::Voided => writeln!(f, "Đã huỷ khoản thu {id}."),
-            VoidOutcome::AlreadyVoided => {
-                writeln!(f, "Khoản thu {id} đã được huỷ từ trước; không thay đổi gì.")
-            }
-            VoidOutcome::RefusedPaid => writeln!(
-                f,
-                "Không huỷ được khoản thu {id}: khoản thu đã được nộp (đã có biên lai). Nếu phải \
-                 trả lại tiền, hãy làm thủ tục hoàn tiền."
-            ),
-            VoidOutcome::RefusedHeld => writeln!(
-                f,
-                "Không huỷ được khoản thu {id}: phụ huynh đang thanh toán khoản này và giao dịch \
-                 chưa kết thúc. Thử lại sau khi giao dịch kết thúc hoặc hết hạn."
-            ),
-            VoidOutcome::NotFound => writeln!(f, "Không tìm thấy khoản thu {id}."),
         }
     }
 }

@@ -9,7 +9,8 @@ use std::process::{Command, Output};
 
 use hocphi_admin::cli::{Command as Cmd, Exit, ShowCommand, execute};
 use hocphi_admin::school::{NewSchool, SchoolError, add};
-use hocphi_admin::show::{ShowError, invoice, payment, student, void};
+use hocphi_admin::show::{ShowError, invoice, payment, student};
+use hocphi_admin::void::void;
 use hocphi_domain::{InvoiceId, InvoiceStatus, Store, VoidOutcome};
 use support::{Env, now, open_payment, pay, row};
 

@@ -2,7 +2,8 @@
 //! reads them), so both sides agree by construction. Serde only; builds for wasm32.
 //!
 //! Amounts are [`Money`] and travel as strings of digits. Requests carry raw strings so the
-//! functions can answer each malformed field with its own message.
+//! functions can answer each malformed field with its own message. Error answers carry an
+//! [`ErrorCode`], so both sides match on the same names.
 
 pub mod site;
 
@@ -185,6 +186,118 @@ pub struct ErrorResponse {
 /// A machine-readable code and a sentence a parent can read.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ErrorBody {
-    pub code: String,
+    pub code: ErrorCode,
     pub message: String,
+}
+
+/// What went wrong, for machines: each code travels as its `snake_case` name.
+///
+/// A code this build does not know reads as [`ErrorCode::Unknown`], so a page older than the
+/// functions still reads their answers; the functions never send `Unknown`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ErrorCode {
+    /// The student code is malformed.
+    InvalidStudent,
+    /// The lookup code is malformed.
+    InvalidCode,
+    /// The invoices chosen are none, too many, malformed, or cannot be paid together.
+    InvalidInvoiceIds,
+    /// The payment method is unknown or not offered.
+    InvalidGateway,
+    /// The gateway pages' language is neither `vi` nor `en`.
+    InvalidLocale,
+    /// The `Idempotency-Key` header is malformed. It travels as `invalid_request`, the code the
+    /// contract has always given it.
+    #[serde(rename = "invalid_request")]
+    InvalidIdempotencyKey,
+    /// The `Idempotency-Key` header is missing.
+    MissingIdempotencyKey,
+    /// The body is not JSON of the expected shape.
+    InvalidBody,
+    /// The body is larger than any route reads.
+    TooLarge,
+    /// The body is not sent as JSON.
+    UnsupportedMediaType,
+    /// No route has this path.
+    NoRoute,
+    /// The route exists but not for this method.
+    MethodNotAllowed,
+    /// No student has this student code and lookup code.
+    NotFound,
+    /// Too many wrong lookup codes for the student within the window.
+    TooManyAttempts,
+    /// No payment has this reference.
+    UnknownPayment,
+    /// No receipt has this id, or its token is wrong.
+    UnknownReceipt,
+    /// An invoice chosen is held by another payment still in progress.
+    InvoiceHeld,
+    /// An invoice chosen is paid, voided, changed or gone.
+    InvoiceUnavailable,
+    /// The same checkout is still being processed under this key.
+    RequestInProgress,
+    /// The key was already used for another request.
+    IdempotencyKeyReused,
+    /// The payment gateway could not be reached.
+    GatewayUnavailable,
+    /// Something failed on the functions' side.
+    Internal,
+    /// A code newer than this build.
+    #[serde(other)]
+    Unknown,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every code and the exact string it has on the wire.
+    const WIRE: [(ErrorCode, &str); 22] = [
+        (ErrorCode::InvalidStudent, "invalid_student"),
+        (ErrorCode::InvalidCode, "invalid_code"),
+        (ErrorCode::InvalidInvoiceIds, "invalid_invoice_ids"),
+        (ErrorCode::InvalidGateway, "invalid_gateway"),
+        (ErrorCode::InvalidLocale, "invalid_locale"),
+        (ErrorCode::InvalidIdempotencyKey, "invalid_request"),
+        (ErrorCode::MissingIdempotencyKey, "missing_idempotency_key"),
+        (ErrorCode::InvalidBody, "invalid_body"),
+        (ErrorCode::TooLarge, "too_large"),
+        (ErrorCode::UnsupportedMediaType, "unsupported_media_type"),
+        (ErrorCode::NoRoute, "no_route"),
+        (ErrorCode::MethodNotAllowed, "method_not_allowed"),
+        (ErrorCode::NotFound, "not_found"),
+        (ErrorCode::TooManyAttempts, "too_many_attempts"),
+        (ErrorCode::UnknownPayment, "unknown_payment"),
+        (ErrorCode::UnknownReceipt, "unknown_receipt"),
+        (ErrorCode::InvoiceHeld, "invoice_held"),
+        (ErrorCode::InvoiceUnavailable, "invoice_unavailable"),
+        (ErrorCode::RequestInProgress, "request_in_progress"),
+        (ErrorCode::IdempotencyKeyReused, "idempotency_key_reused"),
+        (ErrorCode::GatewayUnavailable, "gateway_unavailable"),
+        (ErrorCode::Internal, "internal"),
+    ];
+
+    #[test]
+    fn every_error_code_travels_as_the_string_it_always_had() {
+        for (code, wire) in WIRE {
+            let json = format!("\"{wire}\"");
+            assert_eq!(serde_json::to_string(&code).unwrap(), json, "{code:?}");
+            assert_eq!(
+                serde_json::from_str::<ErrorCode>(&json).unwrap(),
+                code,
+                "{wire}"
+            );
+        }
+        let distinct: std::collections::HashSet<_> = WIRE.iter().map(|(code, _)| code).collect();
+        assert_eq!(distinct.len(), WIRE.len());
+    }
+
+    #[test]
+    fn a_code_from_a_newer_server_reads_as_unknown() {
+        let body = r#"{"error":{"code":"payment_too_early","message":"Vui lòng đợi."}}"#;
+        let read: ErrorResponse = serde_json::from_str(body).unwrap();
+        assert_eq!(read.error.code, ErrorCode::Unknown);
+        assert_eq!(read.error.message, "Vui lòng đợi.");
+    }
 }

@@ -18,7 +18,7 @@ use hocphi_domain::{
 };
 use hocphi_gateways::{Checkout, CheckoutContext, Locale};
 
-use crate::{ApiError, App, Transport, random};
+use crate::{ApiError, App, Field, Transport, random};
 
 /// The route's own name in fingerprints, so a key reused on another route never replays.
 const ROUTE: &[u8] = b"POST /api/payments\n";
@@ -34,7 +34,7 @@ impl<S: Store, C: Clock, T: Transport> App<S, C, T> {
     ) -> Result<StoredResponse, ApiError> {
         let key = key.ok_or(ApiError::MissingIdempotencyKey)?;
         let key = IdempotencyKey::parse(key).map_err(|_| ApiError::Invalid {
-            field: "idempotency_key",
+            field: Field::IdempotencyKey,
             message: "Khoá chống trùng lặp (Idempotency-Key) không hợp lệ.",
         })?;
         let request: CreatePaymentRequest =
@@ -89,7 +89,7 @@ impl<S: Store, C: Clock, T: Transport> App<S, C, T> {
         client_ip: IpAddr,
     ) -> Result<CreatePaymentResponse, ApiError> {
         let kind = GatewayKind::parse(&request.gateway).ok_or(ApiError::Invalid {
-            field: "gateway",
+            field: Field::Gateway,
             message: "Phương thức thanh toán không hợp lệ.",
         })?;
         let locale = match request.locale.as_deref() {
@@ -97,7 +97,7 @@ impl<S: Store, C: Clock, T: Transport> App<S, C, T> {
             Some("en") => Locale::English,
             Some(_) => {
                 return Err(ApiError::Invalid {
-                    field: "locale",
+                    field: Field::Locale,
                     message: "Ngôn ngữ phải là vi hoặc en.",
                 });
             }
@@ -210,18 +210,18 @@ impl<S: Store, C: Clock, T: Transport> App<S, C, T> {
 
 fn parse_ids(raw: &[String]) -> Result<Vec<InvoiceId>, ApiError> {
     const INVALID: ApiError = ApiError::Invalid {
-        field: "invoice_ids",
+        field: Field::InvoiceIds,
         message: "Danh sách khoản thu không hợp lệ.",
     };
     if raw.is_empty() {
         return Err(ApiError::Invalid {
-            field: "invoice_ids",
+            field: Field::InvoiceIds,
             message: "Vui lòng chọn ít nhất một khoản thu.",
         });
     }
     if raw.len() > Payment::MAX_INVOICES {
         return Err(ApiError::Invalid {
-            field: "invoice_ids",
+            field: Field::InvoiceIds,
             message: "Mỗi lần chỉ thanh toán được tối đa 12 khoản thu.",
         });
     }
@@ -237,17 +237,17 @@ fn payment_error(err: PaymentError) -> ApiError {
             reason: ConflictReason::NotOpen,
         },
         PaymentError::Mixed => ApiError::Invalid {
-            field: "invoice_ids",
+            field: Field::InvoiceIds,
             message: "Chỉ thanh toán cùng lúc các khoản thu của cùng một trường và cùng năm học.",
         },
         PaymentError::DuplicateInvoice(_)
         | PaymentError::NoInvoices
         | PaymentError::TooManyInvoices(_) => ApiError::Invalid {
-            field: "invoice_ids",
+            field: Field::InvoiceIds,
             message: "Danh sách khoản thu không hợp lệ.",
         },
         PaymentError::Amount(_) => ApiError::Invalid {
-            field: "invoice_ids",
+            field: Field::InvoiceIds,
             message: "Tổng số tiền vượt quá giới hạn của cổng thanh toán.",
         },
     }

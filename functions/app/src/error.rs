@@ -3,17 +3,14 @@
 //!
 //! Invariant: a 5xx answer never says anything internal; its cause is logged once, here.
 
-use hocphi_api::{ErrorBody, ErrorResponse};
+use hocphi_api::{ErrorBody, ErrorCode, ErrorResponse};
 use hocphi_domain::{ConflictReason, InvoiceId, StoreError};
 
 /// Everything a route can answer besides success.
 #[derive(Debug, thiserror::Error)]
 pub enum ApiError {
-    #[error("invalid {field}")]
-    Invalid {
-        field: &'static str,
-        message: &'static str,
-    },
+    #[error("invalid {}", field.name())]
+    Invalid { field: Field, message: &'static str },
     #[error("the request body is not valid JSON of the expected shape")]
     BadJson,
     #[error("the request body is too large")]
@@ -59,78 +56,82 @@ impl From<StoreError> for ApiError {
 
 impl ApiError {
     /// HTTP status, machine code and the parent-facing message.
-    pub fn parts(&self) -> (u16, &'static str, &'static str) {
+    pub fn parts(&self) -> (u16, ErrorCode, &'static str) {
         match self {
-            Self::Invalid { field, message } => (400, field_code(field), message),
-            Self::BadJson => (400, "invalid_body", "Yêu cầu không đúng định dạng."),
-            Self::TooLarge => (413, "too_large", "Yêu cầu quá lớn."),
+            Self::Invalid { field, message } => (400, field.code(), message),
+            Self::BadJson => (400, ErrorCode::InvalidBody, "Yêu cầu không đúng định dạng."),
+            Self::TooLarge => (413, ErrorCode::TooLarge, "Yêu cầu quá lớn."),
             Self::UnsupportedMediaType => (
                 415,
-                "unsupported_media_type",
+                ErrorCode::UnsupportedMediaType,
                 "Yêu cầu phải gửi dữ liệu dạng JSON.",
             ),
-            Self::NoRoute => (404, "no_route", "Không tìm thấy địa chỉ này."),
+            Self::NoRoute => (404, ErrorCode::NoRoute, "Không tìm thấy địa chỉ này."),
             Self::MethodNotAllowed { .. } => (
                 405,
-                "method_not_allowed",
+                ErrorCode::MethodNotAllowed,
                 "Phương thức không được hỗ trợ cho địa chỉ này.",
             ),
             Self::NotFound => (
                 404,
-                "not_found",
+                ErrorCode::NotFound,
                 "Không tìm thấy khoản thu nào. Vui lòng kiểm tra lại mã học sinh và mã tra cứu in trên giấy báo học phí.",
             ),
             Self::TooManyAttempts => (
                 429,
-                "too_many_attempts",
+                ErrorCode::TooManyAttempts,
                 "Bạn đã nhập sai mã tra cứu quá nhiều lần. Vui lòng thử lại sau 15 phút.",
             ),
-            Self::UnknownPayment => (404, "unknown_payment", "Không tìm thấy giao dịch này."),
+            Self::UnknownPayment => (
+                404,
+                ErrorCode::UnknownPayment,
+                "Không tìm thấy giao dịch này.",
+            ),
             Self::UnknownReceipt => (
                 404,
-                "unknown_receipt",
+                ErrorCode::UnknownReceipt,
                 "Không tìm thấy biên lai, hoặc đường dẫn không đúng.",
             ),
             Self::InvoiceUnavailable { reason, .. } => match reason {
                 ConflictReason::Held => (
                     409,
-                    "invoice_held",
+                    ErrorCode::InvoiceHeld,
                     "Khoản thu này đang được thanh toán trong một giao dịch khác. Vui lòng đợi vài phút rồi thử lại.",
                 ),
                 ConflictReason::Missing | ConflictReason::NotOpen | ConflictReason::Changed => (
                     409,
-                    "invoice_unavailable",
+                    ErrorCode::InvoiceUnavailable,
                     "Khoản thu đã được thanh toán hoặc đã thay đổi. Vui lòng tải lại danh sách.",
                 ),
             },
             Self::MissingIdempotencyKey => (
                 400,
-                "missing_idempotency_key",
+                ErrorCode::MissingIdempotencyKey,
                 "Thiếu khoá chống trùng lặp (Idempotency-Key).",
             ),
             Self::InProgress => (
                 409,
-                "request_in_progress",
+                ErrorCode::RequestInProgress,
                 "Yêu cầu thanh toán đang được xử lý. Vui lòng đợi trong giây lát.",
             ),
             Self::KeyReused => (
                 422,
-                "idempotency_key_reused",
+                ErrorCode::IdempotencyKeyReused,
                 "Khoá chống trùng lặp đã được dùng cho một yêu cầu khác.",
             ),
             Self::GatewayNotOffered => (
                 400,
-                "invalid_gateway",
+                ErrorCode::InvalidGateway,
                 "Phương thức thanh toán này chưa được hỗ trợ.",
             ),
             Self::GatewayUnavailable(_) => (
                 502,
-                "gateway_unavailable",
+                ErrorCode::GatewayUnavailable,
                 "Không kết nối được cổng thanh toán. Vui lòng thử lại sau ít phút.",
             ),
             Self::Internal(_) => (
                 500,
-                "internal",
+                ErrorCode::Internal,
                 "Hệ thống đang bận. Vui lòng thử lại sau ít phút.",
             ),
         }
@@ -141,7 +142,7 @@ impl ApiError {
         let (_, code, message) = self.parts();
         ErrorResponse {
             error: ErrorBody {
-                code: code.to_owned(),
+                code,
                 message: message.to_owned(),
             },
         }
@@ -162,16 +163,46 @@ impl ApiError {
     }
 }
 
-fn field_code(field: &str) -> &'static str {
-    match field {
-        "student" => "invalid_student",
-        "code" => "invalid_code",
-        "invoice_ids" => "invalid_invoice_ids",
-        "gateway" => "invalid_gateway",
-        "locale" => "invalid_locale",
-        "ref" => "invalid_ref",
-        "token" => "invalid_token",
-        _ => "invalid_request",
+/// A request field that can be malformed, each answered with its own code.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Field {
+    /// The student code (query or body).
+    Student,
+    /// The lookup code (query or body).
+    Code,
+    /// The body's `invoice_ids`.
+    InvoiceIds,
+    /// The body's `gateway`.
+    Gateway,
+    /// The body's `locale`.
+    Locale,
+    /// The `Idempotency-Key` header.
+    IdempotencyKey,
+}
+
+impl Field {
+    /// The field's name in the request.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Student => "student",
+            Self::Code => "code",
+            Self::InvoiceIds => "invoice_ids",
+            Self::Gateway => "gateway",
+            Self::Locale => "locale",
+            Self::IdempotencyKey => "Idempotency-Key",
+        }
+    }
+
+    /// The code an answer about this field carries.
+    pub fn code(self) -> ErrorCode {
+        match self {
+            Self::Student => ErrorCode::InvalidStudent,
+            Self::Code => ErrorCode::InvalidCode,
+            Self::InvoiceIds => ErrorCode::InvalidInvoiceIds,
+            Self::Gateway => ErrorCode::InvalidGateway,
+            Self::Locale => ErrorCode::InvalidLocale,
+            Self::IdempotencyKey => ErrorCode::InvalidIdempotencyKey,
+        }
     }
 }
 
@@ -185,5 +216,20 @@ mod tests {
         let body = serde_json::to_string(&err.body()).unwrap();
         assert!(!body.contains("hocphi-prod"), "{body}");
         assert_eq!(err.parts().0, 500);
+    }
+
+    #[test]
+    fn each_malformed_field_answers_its_own_code() {
+        let fields = [
+            Field::Student,
+            Field::Code,
+            Field::InvoiceIds,
+            Field::Gateway,
+            Field::Locale,
+            Field::IdempotencyKey,
+        ];
+        let codes: std::collections::HashSet<_> = fields.iter().map(|f| f.code()).collect();
+        assert_eq!(codes.len(), fields.len());
+        assert!(!codes.contains(&ErrorCode::Unknown));
     }
 }

@@ -12,6 +12,8 @@ mod checkout;
 mod error;
 mod http_map;
 mod lookup;
+mod receipt;
+mod status;
 mod sweep;
 
 use std::future::Future;
@@ -21,7 +23,7 @@ use chrono::Duration;
 use hocphi_domain::{Clock, GatewayKind, Store};
 use hocphi_gateways::{ApiRequest, Gateway};
 
-pub use error::ApiError;
+pub use error::{ApiError, Field};
 pub use http_map::{MAX_BODY, Route};
 pub use sweep::SweepReport;
 

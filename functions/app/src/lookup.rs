@@ -1,17 +1,15 @@
-//! Reading: a student's open invoices (behind the second factor and the guessing limit), a
-//! payment's status, a receipt behind its token.
+//! `GET /api/invoices`: a student's open invoices, behind the second factor and the guessing
+//! limit.
 //!
 //! Invariants: an unknown student and a wrong lookup code are the same answer, counted the same
 //! way, so the endpoint reveals nothing about which student codes exist; every look-up is
 //! counted before its code is checked (a right code is then forgiven), so guesses sent at once
 //! get no more tries than guesses sent one by one.
 
-use hocphi_api::{InvoiceView, InvoicesResponse, PaymentStatusResponse, StudentView};
-use hocphi_domain::{
-    Clock, LookupCode, PaymentRef, PaymentStatus, Receipt, ReceiptId, Store, Student, StudentCode,
-};
+use hocphi_api::{InvoiceView, InvoicesResponse, StudentView};
+use hocphi_domain::{Clock, LookupCode, Store, Student, StudentCode};
 
-use crate::{ApiError, App, Transport};
+use crate::{ApiError, App, Field, Transport};
 
 impl<S: Store, C: Clock, T: Transport> App<S, C, T> {
     /// The student behind a student code and lookup code, or the one "not found" answer; too many
@@ -22,11 +20,11 @@ impl<S: Store, C: Clock, T: Transport> App<S, C, T> {
         code: &str,
     ) -> Result<Student, ApiError> {
         let student = StudentCode::parse(student).map_err(|_| ApiError::Invalid {
-            field: "student",
+            field: Field::Student,
             message: "Mã học sinh không hợp lệ: chỉ gồm chữ và số, từ 4 đến 20 ký tự.",
         })?;
         let code = LookupCode::parse(code).map_err(|_| ApiError::Invalid {
-            field: "code",
+            field: Field::Code,
             message: "Mã tra cứu không hợp lệ: gồm 6 đến 12 chữ và số, in trên giấy báo học phí.",
         })?;
         let now = self.clock.now();
@@ -65,36 +63,5 @@ impl<S: Store, C: Clock, T: Transport> App<S, C, T> {
             invoices: invoices.iter().map(InvoiceView::from).collect(),
             gateways: self.gateways.offered(),
         })
-    }
-
-    /// `GET /api/payments/{ref}`: where a payment stands, with its receipt once it has one.
-    pub async fn status(&self, reference: &str) -> Result<PaymentStatusResponse, ApiError> {
-        let reference = PaymentRef::parse(reference).map_err(|_| ApiError::UnknownPayment)?;
-        let payment = self
-            .store
-            .payment(&reference)
-            .await?
-            .ok_or(ApiError::UnknownPayment)?;
-        let receipt = match payment.status {
-            PaymentStatus::Succeeded => {
-                self.store
-                    .receipt(&ReceiptId::for_payment(&payment.reference))
-                    .await?
-            }
-            PaymentStatus::Pending
-            | PaymentStatus::Failed
-            | PaymentStatus::Expired
-            | PaymentStatus::RefundDue => None,
-        };
-        Ok(PaymentStatusResponse::new(&payment, receipt.as_ref()))
-    }
-
-    /// `GET /api/receipts/{id}?t=…`: the receipt, only to whoever holds its token.
-    pub async fn receipt(&self, id: &str, token: &str) -> Result<Receipt, ApiError> {
-        let id = ReceiptId::parse(id).map_err(|_| ApiError::UnknownReceipt)?;
-        match self.store.receipt(&id).await? {
-            Some(receipt) if receipt.token.admits(token) => Ok(receipt),
-            Some(_) | None => Err(ApiError::UnknownReceipt),
-        }
     }
 }

@@ -25,7 +25,7 @@ use crate::values;
 
 /// The columns of the import file, in the order of [`COLUMNS`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
-pub(super) enum Col {
+pub(super) enum ImportColumn {
     School,
     Student,
     Name,
@@ -56,7 +56,7 @@ const COLUMNS: [ColumnSpec; 11] = [
     ColumnSpec::optional("Tổng tiền", &["Tổng cộng"]).money(),
 ];
 
-impl Col {
+impl ImportColumn {
     pub(super) fn name(self) -> &'static str {
         COLUMNS[self as usize].name
     }
@@ -117,7 +117,7 @@ struct Fields {
 }
 
 /// A problem as recorded while reading: row, column, message.
-type Found = (u64, Option<Col>, String);
+type Found = (u64, Option<ImportColumn>, String);
 
 /// What the rows said, before each invoice is checked whole.
 struct Parsed {
@@ -171,46 +171,50 @@ fn id_problem(err: &IdError, cell: &Cell, rule: &str) -> String {
 }
 
 impl<S: Store> Reader<'_, S> {
-    fn cell<'r>(&self, row: &'r Row, col: Col) -> &'r Cell {
+    fn cell<'r>(&self, row: &'r Row, col: ImportColumn) -> &'r Cell {
         match self.columns[col as usize] {
             Some(index) => row.cell(index),
             None => &Cell::Empty,
         }
     }
 
-    fn fields(&self, row: &Row, problems: &mut Vec<(Col, String)>) -> Fields {
+    fn fields(&self, row: &Row, problems: &mut Vec<(ImportColumn, String)>) -> Fields {
         let mut f = Fields::default();
-        let mut check = |col: Col, result: Result<(), String>| {
+        let mut check = |col: ImportColumn, result: Result<(), String>| {
             if let Err(message) = result {
                 problems.push((col, message));
             }
         };
         let cell = |col| self.cell(row, col);
         check(
-            Col::School,
-            SchoolId::parse(&cell(Col::School).text())
+            ImportColumn::School,
+            SchoolId::parse(&cell(ImportColumn::School).text())
                 .map(|v| f.school = Some(v))
                 .map_err(|e| {
                     id_problem(
                         &e,
-                        cell(Col::School),
+                        cell(ImportColumn::School),
                         "chữ không dấu, số, - và _, 2–32 ký tự",
                     )
                 }),
         );
         check(
-            Col::Student,
-            not_rounded(cell(Col::Student)).and_then(|()| {
-                StudentCode::parse(&cell(Col::Student).text())
+            ImportColumn::Student,
+            not_rounded(cell(ImportColumn::Student)).and_then(|()| {
+                StudentCode::parse(&cell(ImportColumn::Student).text())
                     .map(|v| f.student = Some(v))
                     .map_err(|e| {
-                        id_problem(&e, cell(Col::Student), "4–20 chữ cái không dấu hoặc chữ số")
+                        id_problem(
+                            &e,
+                            cell(ImportColumn::Student),
+                            "4–20 chữ cái không dấu hoặc chữ số",
+                        )
                     })
             }),
         );
-        let full_name = cell(Col::Name).text();
+        let full_name = cell(ImportColumn::Name).text();
         check(
-            Col::Name,
+            ImportColumn::Name,
             MaskedName::mask(&full_name)
                 .map(|masked| {
                     let cleaned = full_name.split_whitespace().collect::<Vec<_>>().join(" ");
@@ -219,64 +223,64 @@ impl<S: Store> Reader<'_, S> {
                 .map_err(|e| text_problem(&e, "họ và tên")),
         );
         check(
-            Col::Class,
-            Label::parse(&cell(Col::Class).text())
+            ImportColumn::Class,
+            Label::parse(&cell(ImportColumn::Class).text())
                 .map(|v| f.class_name = Some(v))
                 .map_err(|e| text_problem(&e, "tên lớp")),
         );
         check(
-            Col::Year,
-            if cell(Col::Year).is_blank() {
+            ImportColumn::Year,
+            if cell(ImportColumn::Year).is_blank() {
                 Err(values::EMPTY.to_owned())
             } else {
-                SchoolYear::parse(&cell(Col::Year).text())
+                SchoolYear::parse(&cell(ImportColumn::Year).text())
                     .map(|v| f.year = Some(v))
                     .map_err(|_| {
                         format!(
                             "năm học viết theo dạng 2025-2026, nhận được {}",
-                            values::received(cell(Col::Year))
+                            values::received(cell(ImportColumn::Year))
                         )
                     })
             },
         );
         check(
-            Col::Term,
-            Label::parse(&cell(Col::Term).text())
+            ImportColumn::Term,
+            Label::parse(&cell(ImportColumn::Term).text())
                 .map(|v| f.term = Some(v))
                 .map_err(|e| text_problem(&e, "học kỳ")),
         );
         check(
-            Col::Invoice,
-            not_rounded(cell(Col::Invoice)).and_then(|()| {
-                InvoiceId::parse(&cell(Col::Invoice).text())
+            ImportColumn::Invoice,
+            not_rounded(cell(ImportColumn::Invoice)).and_then(|()| {
+                InvoiceId::parse(&cell(ImportColumn::Invoice).text())
                     .map(|v| f.invoice = Some(v))
                     .map_err(|e| {
                         id_problem(
                             &e,
-                            cell(Col::Invoice),
+                            cell(ImportColumn::Invoice),
                             "chữ không dấu, số, - _ và ., tối đa 64 ký tự",
                         )
                     })
             }),
         );
         check(
-            Col::Description,
-            Label::parse(&cell(Col::Description).text())
+            ImportColumn::Description,
+            Label::parse(&cell(ImportColumn::Description).text())
                 .map(|v| f.description = Some(v))
                 .map_err(|e| text_problem(&e, "nội dung")),
         );
         check(
-            Col::Amount,
-            values::amount(cell(Col::Amount)).map(|v| f.amount = Some(v)),
+            ImportColumn::Amount,
+            values::amount(cell(ImportColumn::Amount)).map(|v| f.amount = Some(v)),
         );
         check(
-            Col::Due,
-            values::date(cell(Col::Due)).map(|v| f.due = Some(v)),
+            ImportColumn::Due,
+            values::date(cell(ImportColumn::Due)).map(|v| f.due = Some(v)),
         );
-        if !cell(Col::Total).is_blank() {
+        if !cell(ImportColumn::Total).is_blank() {
             check(
-                Col::Total,
-                values::amount(cell(Col::Total)).map(|v| f.total = Some(v)),
+                ImportColumn::Total,
+                values::amount(cell(ImportColumn::Total)).map(|v| f.total = Some(v)),
             );
         }
         f
@@ -299,7 +303,7 @@ impl<S: Store> Reader<'_, S> {
             && !self.school_known(school).await?
         {
             problems.push((
-                Col::School,
+                ImportColumn::School,
                 format!(
                     "trường \"{school}\" chưa có trong hệ thống; thêm bằng lệnh \"hocphi-admin school add\""
                 ),
@@ -337,7 +341,7 @@ impl<S: Store> Reader<'_, S> {
         Ok(())
     }
 
-    fn check_student(&mut self, row: u64, f: &Fields, problems: &mut Vec<(Col, String)>) {
+    fn check_student(&mut self, row: u64, f: &Fields, problems: &mut Vec<(ImportColumn, String)>) {
         let (Some(code), Some(school), Some((full_name, name)), Some(class_name)) =
             (&f.student, &f.school, &f.name, &f.class_name)
         else {
@@ -371,21 +375,21 @@ impl<S: Store> Reader<'_, S> {
             }
         };
         differs(
-            Col::School,
+            ImportColumn::School,
             "mã trường",
             known.school.as_str(),
             school.as_str(),
         );
-        differs(Col::Name, "họ và tên", &known.full_name, full_name);
+        differs(ImportColumn::Name, "họ và tên", &known.full_name, full_name);
         differs(
-            Col::Class,
+            ImportColumn::Class,
             "lớp",
             known.class_name.as_str(),
             class_name.as_str(),
         );
     }
 
-    fn record(&mut self, row: u64, problems: Vec<(Col, String)>) {
+    fn record(&mut self, row: u64, problems: Vec<(ImportColumn, String)>) {
         self.parsed
             .problems
             .extend(problems.into_iter().map(|(c, m)| (row, Some(c), m)));
@@ -393,7 +397,7 @@ impl<S: Store> Reader<'_, S> {
 }
 
 /// Checks a row against the invoice it belongs to and adds its line item.
-fn agree_into(draft: &mut Draft, row: u64, f: &Fields, problems: &mut Vec<(Col, String)>) {
+fn agree_into(draft: &mut Draft, row: u64, f: &Fields, problems: &mut Vec<(ImportColumn, String)>) {
     fn agree<T: PartialEq + Clone + fmt::Display>(
         slot: &mut Slot<T>,
         value: Option<&T>,
@@ -416,11 +420,11 @@ fn agree_into(draft: &mut Draft, row: u64, f: &Fields, problems: &mut Vec<(Col, 
     let id = &draft.id;
     let checks = [
         (
-            Col::School,
+            ImportColumn::School,
             agree(&mut draft.school, f.school.as_ref(), row, id, "mã trường"),
         ),
         (
-            Col::Student,
+            ImportColumn::Student,
             agree(
                 &mut draft.student,
                 f.student.as_ref(),
@@ -430,19 +434,19 @@ fn agree_into(draft: &mut Draft, row: u64, f: &Fields, problems: &mut Vec<(Col, 
             ),
         ),
         (
-            Col::Year,
+            ImportColumn::Year,
             agree(&mut draft.year, f.year.as_ref(), row, id, "năm học"),
         ),
         (
-            Col::Term,
+            ImportColumn::Term,
             agree(&mut draft.term, f.term.as_ref(), row, id, "học kỳ"),
         ),
         (
-            Col::Due,
+            ImportColumn::Due,
             agree(&mut draft.due, f.due.map(Day).as_ref(), row, id, "hạn nộp"),
         ),
         (
-            Col::Total,
+            ImportColumn::Total,
             agree(&mut draft.total, f.total.as_ref(), row, id, "tổng tiền"),
         ),
     ];
@@ -456,12 +460,12 @@ fn agree_into(draft: &mut Draft, row: u64, f: &Fields, problems: &mut Vec<(Col, 
         .find(|(i, _)| &i.description == description)
     {
         problems.push((
-            Col::Description,
+            ImportColumn::Description,
             format!("khoản thu \"{id}\" đã có khoản \"{description}\" ở dòng {at}"),
         ));
     } else if draft.items.len() >= Invoice::MAX_ITEMS {
         problems.push((
-            Col::Invoice,
+            ImportColumn::Invoice,
             format!(
                 "khoản thu \"{id}\" có quá {} khoản (một dòng một khoản)",
                 Invoice::MAX_ITEMS
@@ -564,7 +568,7 @@ fn check_whole(mut parsed: Parsed) -> Checked {
             .into_iter()
             .map(|(row, col, message)| Problem {
                 row,
-                column: col.map(Col::name),
+                column: col.map(ImportColumn::name),
                 message,
             })
             .collect(),
@@ -610,7 +614,7 @@ fn finish(draft: Draft, parsed: &Parsed) -> Result<(Invoice, usize), Option<Foun
     .map_err(|_| {
         Some((
             first_row,
-            Some(Col::Amount),
+            Some(ImportColumn::Amount),
             format!(
                 "tổng các khoản của khoản thu \"{id}\" vượt quá mức tối đa {} ₫",
                 group_digits(Money::MAX_VND)
@@ -620,7 +624,7 @@ fn finish(draft: Draft, parsed: &Parsed) -> Result<(Invoice, usize), Option<Foun
     match total {
         Some((stated, row)) if stated != invoice.total() => Err(Some((
             row,
-            Some(Col::Total),
+            Some(ImportColumn::Total),
             format!(
                 "tổng tiền {stated} khác tổng các khoản {} của khoản thu \"{id}\"",
                 invoice.total()
