@@ -13,7 +13,8 @@ use hocphi_domain::{
     Clock, Invoice, InvoiceDraft, InvoiceId, Label, LineItem, LookupCode, MaskedName, Money,
     School, SchoolId, SchoolYear, Store, Student, StudentCode, Symbol,
 };
-use hocphi_gateways::vnpay::simulator::{self, Choice, SimRequest, Simulator, SimulatorConfig};
+use hocphi_gateways::simulator::SimRequest;
+use hocphi_gateways::vnpay::simulator::{self, Choice, Simulator, SimulatorConfig};
 use hocphi_gateways::{ApiRequest, Gateway, Secret, Vnpay, VnpayConfig};
 use hocphi_store::SqliteStore;
 use hocphi_store::dynamodb::{DynamoStore, client, create_table};

@@ -10,7 +10,8 @@
 //! - a [`Verified`] value exists only after a gateway's signature checked out in constant time;
 //!   the rest of the system acts on nothing else;
 //! - secrets are refused at construction when empty or short ([`Secret`]) and never printed;
-//! - each gateway is a module pair, `mod.rs` for behaviour and `wire.rs` for its verbatim names;
+//! - each gateway is a folder of the same shape (`mod.rs` for behaviour, `wire.rs` for its verbatim
+//!   names, `tests.rs`, `simulator/`), its simulator built on what every simulator shares (`simulator.rs`);
 //! - dispatch is by the [`Gateway`] enum: adding a gateway fails to compile until every match
 //!   handles it.
 
@@ -20,6 +21,8 @@ mod signing;
 mod text;
 
 pub mod momo;
+#[cfg(any(test, feature = "simulators"))]
+pub mod simulator;
 pub mod vnpay;
 
 use std::net::IpAddr;

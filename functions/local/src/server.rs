@@ -12,7 +12,8 @@ use std::time::Duration;
 
 use hocphi_domain::Clock;
 use hocphi_gateways::momo::simulator as momo_simulator;
-use hocphi_gateways::vnpay::simulator::{self, SimRequest};
+use hocphi_gateways::simulator::SimRequest;
+use hocphi_gateways::vnpay::simulator;
 use hocphi_runtime::SystemClock;
 use http::{HeaderValue, Method, Request, Response, StatusCode, header};
 use http_body_util::{BodyExt, Full, Limited};
