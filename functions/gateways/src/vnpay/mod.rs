@@ -12,6 +12,7 @@
 //!   pending for querydr to settle.
 
 mod query;
+pub mod settlement;
 #[cfg(any(test, feature = "simulators"))]
 pub mod simulator;
 pub mod wire;
