@@ -5,7 +5,7 @@
 //! (VNPay's `vnp_TxnRef`, MoMo's `orderId`, or our own `ref`) and nothing else: the outcome claimed by the other
 //! parameters is never read, the page asks the functions instead.
 
-use hocphi_domain::{PaymentRef, ReceiptId, ReceiptToken};
+use hocphi_domain::{GatewayKind, PaymentRef, ReceiptId, ReceiptToken};
 
 use crate::lookup;
 
@@ -59,8 +59,9 @@ impl Screen {
                 student: lookup::prefilled_student(query_value(query, "student").as_deref()),
             },
             "/ket-qua" => Self::Result {
-                reference: query_value(query, "vnp_TxnRef")
-                    .or_else(|| query_value(query, "orderId"))
+                reference: GatewayKind::ALL
+                    .into_iter()
+                    .find_map(|gateway| query_value(query, return_reference(gateway)))
                     .or_else(|| query_value(query, "ref"))
                     .and_then(|r| PaymentRef::parse(&r).ok()),
             },
@@ -72,6 +73,14 @@ impl Screen {
                 Some(Err(_)) | None => Self::NotFound,
             },
         }
+    }
+}
+
+/// The parameter of a gateway's return address that holds the payment reference.
+fn return_reference(gateway: GatewayKind) -> &'static str {
+    match gateway {
+        GatewayKind::Vnpay => "vnp_TxnRef",
+        GatewayKind::Momo => "orderId",
     }
 }
 

@@ -79,6 +79,8 @@
 //! | the outcome (at least one) | `vnp_ResponseCode`, `Mã phản hồi`, `Mã lỗi`; `vnp_TransactionStatus`, `Trạng thái`, `Trạng thái giao dịch`, `Tình trạng` |
 //! | when it was paid (optional) | `vnp_PayDate` (`yyyyMMddHHmmss`), `Ngày thanh toán`, `Thời gian thanh toán`, `Ngày giao dịch`, `Thời gian giao dịch` (`dd/mm/yyyy HH:MM[:SS]`, Vietnam time) |
 //!
+//! The headers, `vnp_Amount`'s unit and what counts as a capture are VNPay's rules, kept in
+//! `hocphi_gateways::vnpay::settlement` (its `Column` lists every accepted header).
 //! A row is a capture when its codes are `00` (both, if both columns are present) or its status
 //! reads `Thành công` / `Giao dịch thành công`. The days the file covers are those of its pay
 //! dates unless `--from`/`--to` say otherwise; receipts issued on those days are expected in the

@@ -1,9 +1,11 @@
 //! `reconcile`: the gateway's transaction list (VNPay's settlement export) against hocphi's
 //! payments and receipts.
 //!
-//! Owns the settlement file's meaning (see the crate docs for its columns) and the categories of
-//! the report. Invariants: every row of the file lands in exactly one category except that a
-//! reference seen twice is also reported as a duplicate; a receipt hocphi issued on the file's
+//! Owns reading the settlement file (CSV or XLSX, headers matched as in every operator's file),
+//! matching its rows against the store, and the categories of the report; VNPay's own rules for
+//! the file (its columns and the headers naming them, `vnp_Amount`'s unit, which codes are a
+//! capture) are [`hocphi_gateways::vnpay::settlement`]'s. Invariants: every row of the file lands
+//! in exactly one category except that a reference seen twice is also reported as a duplicate; a receipt hocphi issued on the file's
 //! days for a VNPay payment the file does not show as captured is reported; nothing is written to
 //! the store. The report needs attention when any entry is not [`Category::Matched`].
 
@@ -16,6 +18,7 @@ use hocphi_domain::{
     GatewayKind, InvoiceId, Money, PaymentRef, PaymentStatus, ReceiptId, SchoolId, Store,
     StoreError,
 };
+use hocphi_gateways::vnpay::settlement::{self, Column, SettlementRow};
 
 use crate::header::{ColumnSpec, HeaderProblem, fold, resolve};
 use crate::sheet::{Create, SheetError, SheetWriter, Value};
@@ -182,156 +185,115 @@ pub enum ReconcileError {
     Store(#[from] StoreError),
 }
 
-/// The columns of the VNPay settlement file, in the order of [`SETTLEMENT`].
-#[derive(Clone, Copy)]
-enum SettlementColumn {
-    Reference,
-    Txn,
-    Amount,
-    AmountX100,
-    Response,
-    Status,
-    PaidAt,
+/// The settlement file's columns, as VNPay's transaction list names them.
+fn settlement_specs() -> [ColumnSpec; 7] {
+    Column::ALL.map(|column| {
+        let spec = if column.required() {
+            ColumnSpec::required(column.name(), column.aliases())
+        } else {
+            ColumnSpec::optional(column.name(), column.aliases())
+        };
+        if column.in_dong() { spec.money() } else { spec }
+    })
 }
-
-const SETTLEMENT: [ColumnSpec; 7] = [
-    ColumnSpec::required(
-        "Mã giao dịch merchant",
-        &[
-            "vnp_TxnRef",
-            "Mã GD merchant",
-            "Mã đơn hàng",
-            "Mã thanh toán",
-            "Mã tham chiếu",
-        ],
-    ),
-    ColumnSpec::optional(
-        "Mã GD VNPAY",
-        &["vnp_TransactionNo", "Mã giao dịch VNPAY", "Mã GD tại VNPAY"],
-    ),
-    ColumnSpec::optional("Số tiền", &["Số tiền giao dịch", "Số tiền thanh toán"]).money(),
-    ColumnSpec::optional("vnp_Amount", &[]),
-    ColumnSpec::optional("Mã phản hồi", &["vnp_ResponseCode", "Mã lỗi"]),
-    ColumnSpec::optional(
-        "Trạng thái",
-        &[
-            "vnp_TransactionStatus",
-            "Trạng thái giao dịch",
-            "Tình trạng",
-        ],
-    ),
-    ColumnSpec::optional(
-        "Ngày thanh toán",
-        &[
-            "vnp_PayDate",
-            "Thời gian thanh toán",
-            "Ngày giao dịch",
-            "Thời gian giao dịch",
-            "Ngày GD",
-        ],
-    ),
-];
 
 /// One readable row of the settlement file.
 struct Line {
     row: u64,
-    reference: String,
-    txn: Option<String>,
-    amount: Money,
-    captured: bool,
+    vnpay: SettlementRow,
     paid_at: Option<NaiveDateTime>,
 }
 
+/// Where each of [`Column::ALL`] is in the file, in that order.
 struct Columns(Vec<Option<usize>>);
 
 impl Columns {
-    fn cell<'r>(&self, row: &'r Row, col: SettlementColumn) -> Option<&'r Cell> {
-        self.0[col as usize].map(|i| row.cell(i))
+    fn index(&self, column: Column) -> Option<usize> {
+        Column::ALL
+            .iter()
+            .zip(&self.0)
+            .find_map(|(c, index)| if *c == column { *index } else { None })
+    }
+
+    fn cell<'r>(&self, row: &'r Row, column: Column) -> Option<&'r Cell> {
+        self.index(column).map(|i| row.cell(i))
     }
 }
 
-/// Whether an outcome cell says "captured": a code `00`, or a status reading "successful".
-fn says_captured(cell: &Cell) -> Option<bool> {
+/// What an outcome cell says: VNPay's code tables for a code, the portal's wordings otherwise.
+fn says_captured(column: Column, cell: &Cell) -> Option<bool> {
     let text = cell.text();
     if text.is_empty() {
         return None;
     }
-    if text.bytes().all(|b| b.is_ascii_digit()) {
-        return Some(text.bytes().all(|b| b == b'0'));
+    if let Some(verdict) = settlement::code_captured(column, &text) {
+        return Some(verdict);
     }
     let folded = fold(&text);
-    Some(matches!(
-        folded.as_str(),
-        "thanh cong" | "giao dich thanh cong" | "success" | "successful" | "da thanh toan"
-    ))
+    Some(
+        settlement::CAPTURED_WORDINGS
+            .iter()
+            .any(|wording| fold(wording) == folded),
+    )
 }
 
 fn vnpay_unit(cell: &Cell) -> Result<Money, String> {
     let text = cell.text();
-    let bad = || format!("vnp_Amount phải là số nguyên (đồng × 100), nhận được \"{text}\"");
     if text.is_empty() {
         return Err(values::EMPTY.to_owned());
     }
-    if !text.bytes().all(|b| b.is_ascii_digit()) || text.len() > 15 {
-        return Err(bad());
-    }
-    let units: u64 = text.parse().map_err(|_| bad())?;
-    if !units.is_multiple_of(100) {
-        return Err(bad());
-    }
-    Money::from_vnd(units / 100).map_err(|_| bad())
+    settlement::amount_x100(&text)
+        .ok_or_else(|| format!("vnp_Amount phải là số nguyên (đồng × 100), nhận được \"{text}\""))
 }
 
 fn read_line(columns: &Columns, row: &Row) -> Result<Line, (Option<&'static str>, String)> {
-    let name = |col: SettlementColumn| SETTLEMENT[col as usize].name;
     let reference = columns
-        .cell(row, SettlementColumn::Reference)
+        .cell(row, Column::Reference)
         .map(Cell::text)
         .unwrap_or_default();
     if reference.is_empty() {
-        return Err((
-            Some(name(SettlementColumn::Reference)),
-            values::EMPTY.to_owned(),
-        ));
+        return Err((Some(Column::Reference.name()), values::EMPTY.to_owned()));
     }
     let amount = match (
-        columns.cell(row, SettlementColumn::Amount),
-        columns.cell(row, SettlementColumn::AmountX100),
+        columns.cell(row, Column::Amount),
+        columns.cell(row, Column::AmountX100),
     ) {
-        (Some(cell), _) => {
-            values::amount(cell).map_err(|m| (Some(name(SettlementColumn::Amount)), m))?
-        }
-        (None, Some(cell)) => {
-            vnpay_unit(cell).map_err(|m| (Some(name(SettlementColumn::AmountX100)), m))?
-        }
+        (Some(cell), _) => values::amount(cell).map_err(|m| (Some(Column::Amount.name()), m))?,
+        (None, Some(cell)) => vnpay_unit(cell).map_err(|m| (Some(Column::AmountX100.name()), m))?,
         (None, None) => return Err((None, "thiếu số tiền".to_owned())),
     };
-    let verdicts: Vec<bool> = [SettlementColumn::Response, SettlementColumn::Status]
+    let verdicts = Column::ALL
         .into_iter()
-        .filter_map(|col| columns.cell(row, col).and_then(says_captured))
-        .collect();
-    if verdicts.is_empty() {
+        .filter(|column| column.is_outcome())
+        .filter_map(|column| {
+            columns
+                .cell(row, column)
+                .and_then(|cell| says_captured(column, cell))
+        });
+    let Some(captured) = settlement::captured(verdicts) else {
         return Err((
-            Some(name(SettlementColumn::Status)),
+            Some(Column::TransactionStatus.name()),
             values::EMPTY.to_owned(),
         ));
-    }
-    let paid_at = match columns.cell(row, SettlementColumn::PaidAt) {
+    };
+    let paid_at = match columns.cell(row, Column::PayDate) {
         Some(cell) if !cell.is_blank() => {
-            Some(values::datetime(cell).map_err(|m| (Some(name(SettlementColumn::PaidAt)), m))?)
+            Some(values::datetime(cell).map_err(|m| (Some(Column::PayDate.name()), m))?)
         }
         Some(_) | None => None,
     };
-    let txn = columns
-        .cell(row, SettlementColumn::Txn)
+    let transaction_no = columns
+        .cell(row, Column::TransactionNo)
         .map(Cell::text)
         .filter(|t| !t.is_empty());
     Ok(Line {
         row: row.number,
-        reference,
-        txn,
-        amount,
-        captured: verdicts.iter().all(|v| *v),
+        vnpay: SettlementRow {
+            reference,
+            transaction_no,
+            amount,
+            captured,
+        },
         paid_at,
     })
 }
@@ -353,17 +315,17 @@ fn entry(category: Category, reference: &str) -> Entry {
 
 fn from_line(category: Category, line: &Line) -> Entry {
     Entry {
-        gateway_txn: line.txn.clone(),
-        gateway_amount: Some(line.amount),
+        gateway_txn: line.vnpay.transaction_no.clone(),
+        gateway_amount: Some(line.vnpay.amount),
         paid_at: line.paid_at,
         rows: vec![line.row],
-        ..entry(category, &line.reference)
+        ..entry(category, &line.vnpay.reference)
     }
 }
 
 /// Where the settlement file's columns are; an amount and an outcome column are required.
-fn settlement_columns(headers: &[String]) -> Result<Vec<Option<usize>>, ReconcileError> {
-    let found = resolve(headers, &SETTLEMENT).map_err(|p| match p {
+fn settlement_columns(headers: &[String]) -> Result<Columns, ReconcileError> {
+    let found = resolve(headers, &settlement_specs()).map_err(|p| match p {
         HeaderProblem::Missing(names) => ReconcileError::MissingColumns(
             names
                 .iter()
@@ -374,19 +336,20 @@ fn settlement_columns(headers: &[String]) -> Result<Vec<Option<usize>>, Reconcil
         HeaderProblem::Duplicate(name) => ReconcileError::DuplicateColumn(name),
         HeaderProblem::Scaled(header) => ReconcileError::ScaledColumn(header),
     })?;
-    let has = |col: SettlementColumn| found[col as usize].is_some();
-    if !has(SettlementColumn::Amount) && !has(SettlementColumn::AmountX100) {
+    let columns = Columns(found);
+    let has = |column: Column| columns.index(column).is_some();
+    if !has(Column::Amount) && !has(Column::AmountX100) {
         return Err(ReconcileError::MissingColumns(
             "\"Số tiền\" (hoặc \"vnp_Amount\")".to_owned(),
         ));
     }
-    if !has(SettlementColumn::Response) && !has(SettlementColumn::Status) {
+    if !has(Column::ResponseCode) && !has(Column::TransactionStatus) {
         return Err(ReconcileError::MissingColumns(
             "\"Trạng thái\" hoặc \"Mã phản hồi\" (vnp_TransactionStatus, vnp_ResponseCode)"
                 .to_owned(),
         ));
     }
-    Ok(found)
+    Ok(columns)
 }
 
 async fn read_file(
@@ -394,13 +357,11 @@ async fn read_file(
     entries: &mut Vec<Entry>,
 ) -> Result<(u64, Vec<(String, Vec<Line>)>), ReconcileError> {
     let mut table = Table::open(path).await?;
-    let columns = Columns(
-        table
-            .header(settlement_columns, |e| {
-                matches!(e, ReconcileError::ScaledColumn(_))
-            })
-            .await??,
-    );
+    let columns = table
+        .header(settlement_columns, |e| {
+            matches!(e, ReconcileError::ScaledColumn(_))
+        })
+        .await??;
     let mut rows = 0;
     let mut groups: Vec<(String, Vec<Line>)> = Vec::new();
     let mut index: HashMap<String, usize> = HashMap::new();
@@ -409,16 +370,18 @@ async fn read_file(
         rows += 1;
         match read_line(&columns, &row) {
             Ok(line) => {
-                let at = *index.entry(line.reference.clone()).or_insert_with(|| {
-                    groups.push((line.reference.clone(), Vec::new()));
-                    groups.len() - 1
-                });
+                let at = *index
+                    .entry(line.vnpay.reference.clone())
+                    .or_insert_with(|| {
+                        groups.push((line.vnpay.reference.clone(), Vec::new()));
+                        groups.len() - 1
+                    });
                 groups[at].1.push(line);
             }
             Err((column, message)) => {
                 let mut unreadable = entry(Category::Unreadable, "");
                 unreadable.reference = columns
-                    .cell(&row, SettlementColumn::Reference)
+                    .cell(&row, Column::Reference)
                     .map(Cell::text)
                     .unwrap_or_default();
                 unreadable.rows = vec![row.number];
@@ -440,7 +403,7 @@ pub async fn reconcile<S: Store>(
 ) -> Result<ReconcileReport, ReconcileError> {
     match options.gateway {
         GatewayKind::Vnpay => {}
-        GatewayKind::Momo => return Err(ReconcileError::Gateway("MoMo")),
+        kind @ GatewayKind::Momo => return Err(ReconcileError::Gateway(kind.display_name())),
     }
     let school = options
         .school
@@ -466,13 +429,16 @@ pub async fn reconcile<S: Store>(
             duplicate.note = format!("mã xuất hiện {} lần trong tệp", lines.len());
             entries.push(duplicate);
         }
-        let captures: Vec<&Line> = lines.iter().filter(|l| l.captured).collect();
+        let captures: Vec<&Line> = lines.iter().filter(|l| l.vnpay.captured).collect();
         let Some(line) = captures.first() else {
             declined.insert(reference.clone());
             continue;
         };
         captured.insert(reference.clone());
-        let txns: HashSet<Option<&String>> = captures.iter().map(|l| l.txn.as_ref()).collect();
+        let txns: HashSet<Option<&String>> = captures
+            .iter()
+            .map(|l| l.vnpay.transaction_no.as_ref())
+            .collect();
         if txns.len() > 1 {
             let mut twice = from_line(Category::RefundDue, line);
             twice.rows = captures.iter().map(|l| l.row).collect();
@@ -510,13 +476,17 @@ pub async fn reconcile<S: Store>(
         found.receipt = receipt
             .as_ref()
             .map(|r| format!("{}-{:07}", r.number.series, r.number.sequence));
-        if line.amount != payment.amount {
+        if line.vnpay.amount != payment.amount {
             found.category = Category::Mismatch;
-            found.note = format!("cổng thu {}, hocphi ghi {}", line.amount, payment.amount);
+            found.note = format!(
+                "cổng thu {}, hocphi ghi {}",
+                line.vnpay.amount, payment.amount
+            );
         } else {
             match payment.status {
                 PaymentStatus::Succeeded => {
-                    if let (Some(ours), Some(theirs)) = (&payment.gateway_txn, &line.txn)
+                    if let (Some(ours), Some(theirs)) =
+                        (&payment.gateway_txn, &line.vnpay.transaction_no)
                         && ours.as_str() != theirs
                     {
                         found.category = Category::Mismatch;
@@ -568,7 +538,7 @@ pub async fn reconcile<S: Store>(
     if let Some((start, end)) = days.and_then(|(from, to)| time::day_bounds(from, to)) {
         for receipt in store.receipts_issued(start, end, school.as_ref()).await? {
             let reference = receipt.payment.as_str();
-            if receipt.gateway != GatewayKind::Vnpay || captured.contains(reference) {
+            if receipt.gateway != options.gateway || captured.contains(reference) {
                 continue;
             }
             let mut missing = entry(Category::MissingAtGateway, reference);

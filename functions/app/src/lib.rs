@@ -94,7 +94,7 @@ pub struct Gateways {
 impl Gateways {
     /// The gateways a parent may choose, VNPay first.
     pub fn offered(&self) -> Vec<GatewayKind> {
-        [GatewayKind::Vnpay, GatewayKind::Momo]
+        GatewayKind::ALL
             .into_iter()
             .filter(|kind| self.get(*kind).is_some())
             .collect()

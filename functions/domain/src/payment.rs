@@ -14,7 +14,8 @@ use crate::{
     MoneyError, PaymentRef, SchoolId, SchoolYear, StudentCode,
 };
 
-/// The gateways hocphi speaks to.
+/// The gateways hocphi speaks to. Every listing of gateways is either a `match` on this enum
+/// (so a new kind does not compile until each one handles it) or [`GatewayKind::ALL`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum GatewayKind {
@@ -23,6 +24,9 @@ pub enum GatewayKind {
 }
 
 impl GatewayKind {
+    /// Every kind, in the order the page offers them: a new kind goes here too.
+    pub const ALL: [GatewayKind; 2] = [GatewayKind::Vnpay, GatewayKind::Momo];
+
     /// The wire and storage name.
     pub fn as_str(self) -> &'static str {
         match self {
@@ -33,9 +37,7 @@ impl GatewayKind {
 
     /// Parses the wire name.
     pub fn parse(raw: &str) -> Option<Self> {
-        [Self::Vnpay, Self::Momo]
-            .into_iter()
-            .find(|g| g.as_str() == raw)
+        Self::ALL.into_iter().find(|g| g.as_str() == raw)
     }
 
     /// The name shown to people.
@@ -331,6 +333,19 @@ mod tests {
             assert_eq!(status.is_terminal(), status != Pending, "{status:?}");
             assert_eq!(PaymentStatus::parse(status.as_str()), Some(status));
         }
+    }
+
+    #[test]
+    fn every_gateway_kind_is_listed_once_and_reads_back_from_its_wire_name() {
+        for (i, kind) in GatewayKind::ALL.into_iter().enumerate() {
+            assert_eq!(GatewayKind::parse(kind.as_str()), Some(kind));
+            assert_eq!(
+                serde_json::to_string(&kind).unwrap(),
+                format!("\"{}\"", kind.as_str())
+            );
+            assert!(!GatewayKind::ALL[..i].contains(&kind), "{kind:?} twice");
+        }
+        assert_eq!(GatewayKind::parse("paypal"), None);
     }
 
     #[test]

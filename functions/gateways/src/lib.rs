@@ -10,9 +10,53 @@
 //! - a [`Verified`] value exists only after a gateway's signature checked out in constant time;
 //!   the rest of the system acts on nothing else;
 //! - secrets are refused at construction when empty or short ([`Secret`]) and never printed;
-//! - each gateway is a module pair, `mod.rs` for behaviour and `wire.rs` for its verbatim names;
+//! - every gateway is a folder of the same shape: `mod.rs` (the adapter: configuration, checkout,
+//!   verification, replies, status query), `wire.rs` (its names, codes and bodies, verbatim),
+//!   `tests.rs`, and `simulator/` (`mod.rs`, `page.rs`, `tests.rs`, behind `simulators`, on what
+//!   every simulator shares, `simulator.rs`); what is one gateway's alone stays in its folder
+//!   (VNPay's signed query strings, `vnpay/query.rs`; its settlement file, [`vnpay::settlement`]);
 //! - dispatch is by the [`Gateway`] enum: adding a gateway fails to compile until every match
 //!   handles it.
+//!
+//! # Adding a channel
+//!
+//! A new channel X touches exactly these places:
+//! 1. `functions/gateways/src/x/`: `mod.rs`, `wire.rs`, `tests.rs` and `simulator/{mod.rs,
+//!    page.rs, tests.rs}`; in this file, `pub mod x;` and the re-export of `X` and `XConfig`.
+//! 2. `Gateway::X` in this file, and its arm in each `match` of `Gateway`'s methods (`kind`,
+//!    `checkout`, `finish_checkout`, `verify`, `verify_return`, `acknowledge`, `query_request`,
+//!    `query_response`).
+//! 3. `GatewayKind::X` in `functions/domain/src/payment.rs`: its arms in `as_str` and
+//!    `display_name`, and its place in `GatewayKind::ALL` (the order the page offers gateways in).
+//! 4. The app's `Gateways` in `functions/app/src/lib.rs`: a field for X and its arm in
+//!    `Gateways::get` (`offered` follows `GatewayKind::ALL`).
+//! 5. The route in `functions/app/src/http_map.rs`: `Route::XCallback`, in `Route::ALL`, in
+//!    `needs_gateway`, in the path table (`/api/callbacks/x` with the method X calls it with) and
+//!    in the callback arm's match from route to `GatewayKind`; and in the routes
+//!    `functions/callback/src/main.rs` serves.
+//! 6. The configuration in `functions/runtime/src/config.rs`: `x_from_env` (X's `HOCPHI_X_*`
+//!    variables), called by `app_from_env` in `functions/runtime/src/aws.rs` with X's secret.
+//! 7. The template `infra/template.yaml` (X's parameters, rule and condition, the `HOCPHI_X_*`
+//!    environment and the secret permission of checkout, callback and sweeper, the callback route)
+//!    and its checks in `infra/checks/tests/template.rs` and `infra/checks/tests/samconfig.rs`;
+//!    the operators' guide `infra/README.md`; a province turns X on in `infra/samconfig.toml`.
+//! 8. The page's choice in `frontend/src/`: `offers` in `checkout.rs`; `method_name`,
+//!    `redirecting_to` and `pay_note` in `screens/lookup.rs` (their texts in `i18n.rs`);
+//!    `failure_reason` in `status.rs`; `return_reference` in `route.rs`.
+//! 9. The local stack's simulator wiring in `functions/local/src/`: X's local configuration, its
+//!    adapter in `Gateways` and its simulator in `Stack` (`lib.rs`); its `BASE_PATH` in `answer`
+//!    and its IPNs in `deliver_ipns` (`server.rs`).
+//! 10. The end-to-end world in `tests/support/lib.rs` (X's adapter in `Gateways`) and X's flows
+//!     in `tests/flows.rs`.
+//! 11. Reconciliation, once X's settlement file is supported: `x/settlement.rs`, X's arm of the
+//!     `GatewayKind` match in `reconcile` (`functions/admin/src/reconcile.rs`, which refuses X
+//!     until then) and `Gateway` in `functions/admin/src/cli.rs`.
+//!
+//! The compiler finds most of them: once `Gateway::X` and `GatewayKind::X` exist, each `match` of
+//! steps 2, 3, 4 (`get`), 8 and 11 (`reconcile`), none of which has a wildcard; once `Gateways`
+//! has X's field, each place that builds it (steps 6, 9 and 10); once `Route::XCallback` exists,
+//! the route's `match`es in `http_map.rs`. What it cannot find: `GatewayKind::ALL`, the path
+//! table, the callback function's routes, the template and its checks, and the texts.
 
 mod error;
 mod secret;
@@ -20,6 +64,8 @@ mod signing;
 mod text;
 
 pub mod momo;
+#[cfg(any(test, feature = "simulators"))]
+pub mod simulator;
 pub mod vnpay;
 
 use std::net::IpAddr;

@@ -7,6 +7,7 @@ use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 use chrono::{Duration, TimeZone, Utc};
 use hocphi_domain::{GatewayCode, GatewayEvent, GatewayKind, GatewayTxnNo, Money};
 
+use super::query::{FormPair, canonical, form_pairs};
 use super::wire::{QueryDrResponse, ResponseCode, Text, TransactionStatus};
 use super::*;
 use crate::testkit::{self, TMN_CODE, VNPAY_SECRET};

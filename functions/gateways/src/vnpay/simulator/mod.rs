@@ -2,8 +2,8 @@
 //! does, through plain function calls.
 //!
 //! It is transport-free and deterministic: time is passed in, nothing sleeps and nothing opens a
-//! socket. [`Simulator::handle`] takes a request's method, path, query and body and returns a
-//! status, headers and a body, so any HTTP server can mount it under [`BASE_PATH`]; IPN delivery
+//! socket. [`Simulator::handle`] takes a [`SimRequest`] and returns a [`SimResponse`] (the types
+//! every simulator shares), so any HTTP server can mount it under [`BASE_PATH`]; IPN delivery
 //! is a state machine ([`Simulator::next_delivery`], [`Simulator::record_reply`]) that a driver
 //! runs with its own clock and HTTP client.
 //!
@@ -12,7 +12,7 @@
 //! produces is signed with the terminal's secret exactly as VNPay signs it; an IPN is delivered
 //! until it is answered `00` or `02`, at most `max_deliveries` times, `retry_interval` apart.
 
-pub(crate) mod page;
+mod page;
 
 use std::collections::{BTreeMap, HashSet};
 use std::net::IpAddr;
@@ -21,12 +21,14 @@ use std::sync::{Mutex, MutexGuard, PoisonError};
 use chrono::{DateTime, Duration, Utc};
 use hocphi_domain::Money;
 
+use super::query::{SignedQuery, signed_query};
 use super::wire::{
     self, IpnReply, QueryDrRequest, QueryDrResponse, QueryResponseCode, ResponseCode, Text,
     TransactionStatus, field,
 };
-use super::{SignedQuery, parse_amount_x100, parse_vn_time, pipe_join, signed_query, vn_time};
+use super::{parse_amount_x100, parse_vn_time, pipe_join, vn_time};
 use crate::signing::Sha512Key;
+use crate::simulator::{SimRequest, SimResponse, form_value, with_query};
 use crate::{ConfigError, Secret, VerifyError};
 
 /// Every path the simulator answers starts with this.
@@ -250,54 +252,6 @@ pub struct Delivery {
     /// The full IPN URL to GET.
     pub url: String,
     pub due_at: DateTime<Utc>,
-}
-
-/// A request as an HTTP server received it.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct SimRequest<'a> {
-    pub method: &'a str,
-    pub path: &'a str,
-    /// The raw query string, without `?`.
-    pub query: &'a str,
-    pub body: &'a [u8],
-    pub now: DateTime<Utc>,
-}
-
-/// The answer for the HTTP server to write.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct SimResponse {
-    pub status: u16,
-    pub headers: Vec<(&'static str, String)>,
-    pub body: String,
-}
-
-impl SimResponse {
-    pub(crate) fn html(status: u16, body: String) -> Self {
-        Self {
-            status,
-            headers: vec![
-                ("content-type", "text/html; charset=utf-8".to_owned()),
-                ("cache-control", "no-store".to_owned()),
-            ],
-            body,
-        }
-    }
-
-    pub(crate) fn redirect(location: String) -> Self {
-        Self {
-            status: 302,
-            headers: vec![("location", location)],
-            body: String::new(),
-        }
-    }
-
-    pub(crate) fn json(body: String) -> Self {
-        Self {
-            status: 200,
-            headers: vec![("content-type", "application/json; charset=utf-8".to_owned())],
-            body,
-        }
-    }
 }
 
 /// A payment request the simulator accepted.
@@ -773,18 +727,6 @@ fn read_order(signed: &SignedQuery<'_>) -> Result<Order, Refusal> {
         create_date: create_date.to_owned(),
         expires_at,
     })
-}
-
-pub(crate) fn with_query(url: &str, query: &str) -> String {
-    let separator = if url.contains('?') { '&' } else { '?' };
-    format!("{url}{separator}{query}")
-}
-
-/// The single value of a form field, `None` when absent or repeated.
-pub(crate) fn form_value(form: &[u8], name: &str) -> Option<String> {
-    let mut values = form_urlencoded::parse(form).filter(|(key, _)| key == name);
-    let (_, value) = values.next()?;
-    values.next().is_none().then(|| value.into_owned())
 }
 
 #[cfg(test)]

@@ -1,13 +1,15 @@
 //! A MoMo simulator for the local stack: towards hocphi it behaves as MoMo's AIO v2 does, through
-//! plain function calls, like the VNPay simulator ([`SimRequest`] in, [`SimResponse`] out).
+//! plain function calls ([`SimRequest`] in, [`SimResponse`] out, the types every simulator
+//! shares).
 //!
 //! Invariants: a create request is answered with a pay URL only when it is this partner's, signed
 //! with its secret key, within MoMo's amount limits and for an `orderId` not seen before; every
 //! IPN and redirect it produces is signed as MoMo signs them, so hocphi's own adapter verifies
 //! them; each IPN is handed out once, as MoMo sends it (a lost one is for the sweeper's query).
 
+mod page;
+
 use std::collections::BTreeMap;
-use std::fmt::Write;
 use std::sync::{Mutex, MutexGuard, PoisonError};
 
 use chrono::{DateTime, Utc};
@@ -16,8 +18,8 @@ use serde_json::json;
 use super::wire::{self, CreateRequest, Ipn, Number, QueryRequest};
 use super::{IpnFields, Momo, MomoConfig};
 use crate::ConfigError;
-use crate::vnpay::simulator::page::{escape, head};
-use crate::vnpay::simulator::{SimRequest, SimResponse, form_value, with_query};
+use crate::simulator::{SimRequest, SimResponse, form_value, with_query};
+use page::{PayPage, message_page, pay_page};
 
 /// Every path the simulator answers starts with this: point `MomoConfig::endpoint` here.
 pub const BASE_PATH: &str = "/sim/momo";
@@ -94,8 +96,8 @@ impl MomoSimulator {
             ("POST", _) if api == wire::CREATE_PATH => self.create(request.body),
             ("POST", _) if api == wire::QUERY_PATH => self.query(request.body),
             ("GET", PAY_PATH) => match form_value(request.query.as_bytes(), "orderId") {
-                Some(order_id) => self.pay_page(&order_id),
-                None => SimResponse::html(400, page("Thiếu mã đơn hàng.")),
+                Some(order_id) => self.open(&order_id),
+                None => SimResponse::html(400, message_page("Thiếu mã đơn hàng.")),
             },
             ("POST", COMPLETE_PATH) => {
                 let order = form_value(request.body, "orderId");
@@ -104,13 +106,16 @@ impl MomoSimulator {
                     (Some(order), Some(code @ (PAID | USER_DECLINED))) => {
                         match self.complete(&order, code, request.now) {
                             Some(redirect) => SimResponse::redirect(redirect),
-                            None => SimResponse::html(409, page("Đơn hàng không chờ thanh toán.")),
+                            None => SimResponse::html(
+                                409,
+                                message_page("Đơn hàng không chờ thanh toán."),
+                            ),
                         }
                     }
-                    _ => SimResponse::html(400, page("Lựa chọn không hợp lệ.")),
+                    _ => SimResponse::html(400, message_page("Lựa chọn không hợp lệ.")),
                 }
             }
-            _ => SimResponse::html(404, page("Không có trang này.")),
+            _ => SimResponse::html(404, message_page("Không có trang này.")),
         }
     }
 
@@ -213,31 +218,22 @@ impl MomoSimulator {
         SimResponse::json(reply.to_string())
     }
 
-    fn pay_page(&self, order_id: &str) -> SimResponse {
+    fn open(&self, order_id: &str) -> SimResponse {
         let state = self.state();
         let Some(order) = state.orders.get(order_id).filter(|o| o.result.is_none()) else {
-            return SimResponse::html(404, page("Không tìm thấy đơn hàng đang chờ thanh toán."));
+            return SimResponse::html(
+                404,
+                message_page("Không tìm thấy đơn hàng đang chờ thanh toán."),
+            );
         };
         let r = &order.request;
-        let mut html = head("Thanh toán qua Ví MoMo (mô phỏng)");
-        let _ = write!(
-            html,
-            "<main><h1>Ví MoMo<span class=\"sim\">mô phỏng</span></h1>\
-<div class=\"card\"><dl>\
-<dt>Mã đơn hàng</dt><dd>{order}</dd>\
-<dt>Nội dung thanh toán</dt><dd>{info}</dd>\
-<dt>Số tiền</dt><dd class=\"amount\">{amount} ₫</dd></dl>\
-<form method=\"post\" action=\"{COMPLETE_PATH}\">\
-<input type=\"hidden\" name=\"orderId\" value=\"{order}\">\
-<button class=\"pay\" name=\"resultCode\" value=\"{PAID}\">Xác nhận thanh toán</button>\
-<button class=\"cancel\" name=\"resultCode\" value=\"{USER_DECLINED}\">Từ chối thanh toán</button>\
-</form></div>\
-<p class=\"note\">Trang này chỉ dùng để thử nghiệm: không có tiền thật nào được chuyển.</p>\
-</main></body></html>",
-            order = escape(&r.order_id),
-            info = escape(&r.order_info),
-            amount = r.amount,
-        );
+        let html = pay_page(&PayPage {
+            order_id: &r.order_id,
+            order_info: &r.order_info,
+            amount: r.amount,
+            paid: PAID,
+            declined: USER_DECLINED,
+        });
         SimResponse::html(200, html)
     }
 
@@ -307,17 +303,6 @@ fn valid_order_id(id: &str) -> bool {
         && id
             .chars()
             .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
-}
-
-fn page(message: &str) -> String {
-    let mut html = head("Ví MoMo (mô phỏng)");
-    let _ = write!(
-        html,
-        "<main><h1>Ví MoMo<span class=\"sim\">mô phỏng</span></h1>\
-<div class=\"card\"><p>{}</p></div></main></body></html>",
-        escape(message)
-    );
-    html
 }
 
 #[cfg(test)]
