@@ -256,3 +256,27 @@ impl<S: Store, C: Clock, T: Transport> App<S, C, T> {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_channel_has_its_callback_route_and_every_route_is_reached_by_its_own_path() {
+        for kind in GatewayKind::ALL {
+            assert!(
+                Route::CALLBACKS.contains(&Route::Callback(kind)),
+                "{kind:?}"
+            );
+            assert!(Route::ALL.contains(&Route::Callback(kind)), "{kind:?}");
+        }
+        for route in Route::ALL {
+            let path = route.path().replace("{ref}", "HP1").replace("{id}", "R1");
+            let method = Method::from_bytes(route.method().as_bytes()).unwrap();
+
+            let (found, _) = Route::of(&method, &path).unwrap();
+
+            assert_eq!(found, route, "{path}");
+        }
+    }
+}

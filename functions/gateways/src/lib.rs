@@ -30,33 +30,35 @@
 //!    `display_name`, and its place in `GatewayKind::ALL` (the order the page offers gateways in).
 //! 4. The app's `Gateways` in `functions/app/src/lib.rs`: a field for X and its arm in
 //!    `Gateways::get` (`offered` follows `GatewayKind::ALL`).
-//! 5. The route in `functions/app/src/http_map.rs`: `Route::XCallback`, in `Route::ALL`, in
-//!    `needs_gateway`, in the path table (`/api/callbacks/x` with the method X calls it with) and
-//!    in the callback arm's match from route to `GatewayKind`; and in the routes
-//!    `functions/callback/src/main.rs` serves.
-//! 6. The configuration in `functions/runtime/src/config.rs`: `x_from_env` (X's `HOCPHI_X_*`
-//!    variables), called by `app_from_env` in `functions/runtime/src/aws.rs` with X's secret.
+//! 5. The route in `functions/app/src/http_map.rs`: `Route::Callback(GatewayKind::X)` in
+//!    `Route::ALL` and `Route::CALLBACKS`, and its arms in `Route::method` (the method X calls it
+//!    with) and `Route::path` (`/api/callbacks/x`); the callback function serves
+//!    `Route::CALLBACKS` (`functions/runtime/src/function.rs`).
+//! 6. The configuration in `functions/runtime/src/config.rs`: X's `HOCPHI_X_*` rows in
+//!    `VARIABLES` (its secret as a value row and an ARN row), `read_x` called by `Config::read`,
+//!    and X's local defaults in `local_defaults`.
 //! 7. The template `infra/template.yaml` (X's parameters, rule and condition, the `HOCPHI_X_*`
 //!    environment and the secret permission of checkout, callback and sweeper, the callback route)
-//!    and its checks in `infra/checks/tests/template.rs` and `infra/checks/tests/samconfig.rs`;
-//!    the operators' guide `infra/README.md`; a province turns X on in `infra/samconfig.toml`.
+//!    and its checks in `infra/checks/tests/template.rs` (which hold the environment to
+//!    `VARIABLES` and the routes to `Route::ALL`) and `infra/checks/tests/samconfig.rs`; the
+//!    operators' guide `infra/README.md`; a province turns X on in `infra/samconfig.toml`.
 //! 8. The page's choice in `frontend/src/`: `offers` in `checkout.rs`; `method_name`,
 //!    `redirecting_to` and `pay_note` in `screens/lookup.rs` (their texts in `i18n.rs`);
 //!    `failure_reason` in `status.rs`; `return_reference` in `route.rs`.
-//! 9. The local stack's simulator wiring in `functions/local/src/`: X's local configuration, its
-//!    adapter in `Gateways` and its simulator in `Stack` (`lib.rs`); its `BASE_PATH` in `answer`
-//!    and its IPNs in `deliver_ipns` (`server.rs`).
-//! 10. The end-to-end world in `tests/support/lib.rs` (X's adapter in `Gateways`) and X's flows
-//!     in `tests/flows.rs`.
+//! 9. The local stack in `functions/local/src/`: its simulator in `Stack` (`simulators` in
+//!    `lib.rs`); its `BASE_PATH` in `answer` and its IPNs in `deliver_ipns` (`server.rs`).
+//! 10. The end-to-end world in `tests/support/lib.rs` (it starts from `Config::local`, so X comes
+//!     with the local defaults) and X's flows in `tests/flows.rs`.
 //! 11. Reconciliation, once X's settlement file is supported: `x/settlement.rs`, X's arm of the
 //!     `GatewayKind` match in `reconcile` (`functions/admin/src/reconcile.rs`, which refuses X
 //!     until then) and `Gateway` in `functions/admin/src/cli.rs`.
 //!
 //! The compiler finds most of them: once `Gateway::X` and `GatewayKind::X` exist, each `match` of
-//! steps 2, 3, 4 (`get`), 8 and 11 (`reconcile`), none of which has a wildcard; once `Gateways`
-//! has X's field, each place that builds it (steps 6, 9 and 10); once `Route::XCallback` exists,
-//! the route's `match`es in `http_map.rs`. What it cannot find: `GatewayKind::ALL`, the path
-//! table, the callback function's routes, the template and its checks, and the texts.
+//! steps 2, 3, 4 (`get`), 5 (`method`, `path`), 8 and 11 (`reconcile`), none of which has a
+//! wildcard. Tests find the lists that follow `GatewayKind::ALL`: `Route::CALLBACKS` and
+//! `Route::ALL` (app), each route served by exactly one function (runtime), the template against
+//! `Route::ALL` and `VARIABLES` (infra checks). What nothing finds: a kind left out of
+//! `GatewayKind::ALL` itself, and the texts.
 
 mod error;
 mod secret;

@@ -12,7 +12,7 @@ use crate::momo::{Momo, MomoConfig, RequestType};
 use crate::vnpay::{Vnpay, VnpayConfig};
 use crate::{CheckoutContext, Locale, Secret};
 
-/// The secret of GATEWAYS.md's known-answer vector.
+/// The secret of the VNPay known-answer vector (`vnpay::tests::KAT_HASH`).
 pub const VNPAY_SECRET: &str = "SECRETSECRETSECRETSECRETSECRET12";
 pub const TMN_CODE: &str = "TESTTMN1";
 /// MoMo's public sandbox credentials, as printed in its samples.

@@ -13,7 +13,8 @@ use super::*;
 use crate::testkit::{self, TMN_CODE, VNPAY_SECRET};
 use crate::{CallbackOutcome, Checkout, Gateway, QueryContext, RawCallback};
 
-/// GATEWAYS.md §1.3: the canonical string and signature agreed by PHP and npm `vnpay`.
+/// A known-answer vector: the canonical string and signature that VNPay's PHP reference code
+/// (vnpay_php, `vnpay_create_payment.php`) and npm `vnpay` 2.5.0 both produce for these fields.
 const KAT_CANONICAL: &str = "vnp_Amount=150000000&vnp_Command=pay&vnp_CreateDate=20240901101010&vnp_CurrCode=VND&vnp_ExpireDate=20240901102510&vnp_IpAddr=127.0.0.1&vnp_Locale=vn&vnp_OrderInfo=Thanh+toan+hoc+phi+HS+123%3A+ky+1&vnp_OrderType=other&vnp_ReturnUrl=https%3A%2F%2Fexample.vn%2Freturn&vnp_TmnCode=TESTTMN1&vnp_TxnRef=HP2024-0001&vnp_Version=2.1.0";
 const KAT_HASH: &str = "6b8b71df543d09100ba7cadffe95d0f73f4cf015f93905c296b47159fbbf67cce51925f0c2b66c44ea892f73a8fcf46bcba120af77edc26ee6ec313ca696d07e";
 
