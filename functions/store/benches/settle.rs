@@ -6,51 +6,30 @@
 
 use std::time::Instant;
 
-use chrono::{Duration, NaiveDate, TimeZone, Utc};
+use chrono::{Duration, TimeZone, Utc};
 use hocphi_domain::{
-    GatewayEvent, GatewayKind, GatewayTxnNo, Invoice, InvoiceDraft, InvoiceId, Label, LineItem,
-    MaskedName, Money, Payment, PaymentRef, ReceiptToken, School, SchoolId, SchoolYear, Settled,
-    Store, StudentCode, Symbol,
+    GatewayEvent, GatewayKind, GatewayTxnNo, Payment, PaymentRef, ReceiptToken, Settled, Store,
 };
 use hocphi_store::SqliteStore;
+use hocphi_store::conformance::fixtures::{self, InvoiceFixture};
 
 const SETTLES: u32 = 4_000;
 
 async fn prepare(store: &SqliteStore, run: u32) -> Vec<Payment> {
     let at = Utc.with_ymd_and_hms(2025, 9, 15, 1, 0, 0).unwrap();
-    let school = SchoolId::parse("BD-THCS-NQ").unwrap();
     store
-        .upsert_school(&School {
-            id: school.clone(),
-            name: Label::parse("Trường THCS Ngô Quyền").unwrap(),
-            receipt_template: Symbol::parse("01BLP0-001").unwrap(),
-            receipt_series: Symbol::parse("HP-25E").unwrap(),
-        })
+        .upsert_school(&fixtures::school(fixtures::SCHOOL, fixtures::SCHOOL_NAME))
         .await
         .unwrap();
     let mut payments = Vec::new();
     for n in 0..SETTLES {
-        let invoice = Invoice::new(InvoiceDraft {
-            id: InvoiceId::parse(&format!("R{run}-INV-{n}")).unwrap(),
-            school: school.clone(),
-            student: StudentCode::parse(&format!("HS{run}{n:06}")).unwrap(),
-            student_name: MaskedName::mask("Nguyễn Văn An").unwrap(),
-            class_name: Label::parse("6A1").unwrap(),
-            school_year: SchoolYear::starting(2025).unwrap(),
-            term: Label::parse("Học kỳ 1").unwrap(),
-            items: vec![
-                LineItem {
-                    description: Label::parse("Học phí").unwrap(),
-                    amount: Money::from_vnd(1_500_000).unwrap(),
-                },
-                LineItem {
-                    description: Label::parse("Bảo hiểm y tế").unwrap(),
-                    amount: Money::from_vnd(680_400).unwrap(),
-                },
-            ],
-            due_date: NaiveDate::from_ymd_opt(2025, 10, 15).unwrap(),
-        })
-        .unwrap();
+        let id = format!("R{run}-INV-{n}");
+        let student = format!("HS{run}{n:06}");
+        let invoice = InvoiceFixture {
+            student: &student,
+            ..InvoiceFixture::new(&id, &[("Học phí", 1_500_000), ("Bảo hiểm y tế", 680_400)])
+        }
+        .build();
         store.upsert_invoice(&invoice, at).await.unwrap();
         let reference = PaymentRef::parse(&format!("HPR{run}N{n}")).unwrap();
         let payment = Payment::open(
