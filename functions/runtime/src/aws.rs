@@ -146,7 +146,7 @@ pub async fn serve(
 ) -> Result<lambda_http::Response<Body>, Error> {
     let through_cdn = through_cdn(&request, deployed.origin.as_ref());
     if !through_cdn {
-        tracing::info!("request without the origin secret refused");
+        tracing::debug!("request without the origin secret refused");
         return Ok(refused());
     }
     let ip = client_ip(&request, through_cdn);

@@ -437,10 +437,11 @@ fn leading_key_problems(template: &Value) -> Vec<String> {
     problems
 }
 
+/// A function, the condition it exists under, and its environment variables.
+type Environment = (Function, Option<String>, BTreeMap<String, Value>);
+
 /// Environment variables of each function (Globals merged), by the function's name.
-fn environments(
-    template: &Value,
-) -> BTreeMap<String, (Function, Option<String>, BTreeMap<String, Value>)> {
+fn environments(template: &Value) -> BTreeMap<String, Environment> {
     let globals = template["Globals"]["Function"]["Environment"]["Variables"]
         .as_object()
         .cloned()
