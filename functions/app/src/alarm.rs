@@ -1,6 +1,7 @@
 //! The log messages the operators' alarms watch: each deployed stack has a metric filter on
-//! `$.message` for every one of [`ALARMED`] (the template checks hold the template to this list),
-//! so a use case logs them only through these constants.
+//! `$.message` for every one of [`ALARMED`] in the log group of every function whose use cases
+//! log it ([`logged_by`]; the template checks hold the template to both), so a use case logs
+//! them only through these constants.
 
 /// A callback failed verification (a forged, tampered or misaddressed notification).
 pub const CALLBACK_REJECTED: &str = "callback rejected";
@@ -8,6 +9,35 @@ pub const CALLBACK_REJECTED: &str = "callback rejected";
 pub const NEEDS_REVIEW: &str = "payment needs an operator's review";
 /// The sweeper could not finish one payment.
 pub const SWEEP_FAILED: &str = "sweep of one payment failed";
+/// A gateway captured money for invoices no longer open (paid or changed meanwhile): the payment
+/// is recorded RefundDue and the parent is owed a refund.
+pub const REFUND_DUE: &str = "money captured for invoices no longer open: refund due";
+/// A gateway reports a capture of another amount than the payment's: nothing is paid, and the
+/// money must be traced with the gateway.
+pub const AMOUNT_MISMATCH: &str = "captured amount differs from the payment's";
 
 /// Every alarmed message.
-pub const ALARMED: [&str; 3] = [CALLBACK_REJECTED, NEEDS_REVIEW, SWEEP_FAILED];
+pub const ALARMED: [&str; 5] = [
+    CALLBACK_REJECTED,
+    NEEDS_REVIEW,
+    SWEEP_FAILED,
+    REFUND_DUE,
+    AMOUNT_MISMATCH,
+];
+
+/// A use case that logs alarmed messages.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum UseCase {
+    /// A gateway's notification ([`crate::App::callback`]), on every channel.
+    Callback,
+    /// The sweeper's queries ([`crate::App::sweep`]).
+    Sweep,
+}
+
+/// The alarmed messages `use_case` logs.
+pub fn logged_by(use_case: UseCase) -> &'static [&'static str] {
+    match use_case {
+        UseCase::Callback => &[CALLBACK_REJECTED, REFUND_DUE, AMOUNT_MISMATCH],
+        UseCase::Sweep => &[NEEDS_REVIEW, SWEEP_FAILED, REFUND_DUE, AMOUNT_MISMATCH],
+    }
+}

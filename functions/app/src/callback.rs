@@ -2,7 +2,9 @@
 //!
 //! Invariants: the signature is verified (in constant time, by the gateway module) before
 //! anything else; nothing is written for a callback that fails verification; a verified final
-//! result is applied in one atomic store step; every outcome gets the gateway's own reply.
+//! result is applied in one atomic store step; every outcome gets the gateway's own reply; every
+//! outcome that leaves a parent owed money (a refund due, a capture of another amount) is logged
+//! with its [`alarm`] message, once, when it happens.
 
 use hocphi_domain::{Clock, GatewayKind, PaymentStatus, ReceiptToken, Settled, Store};
 use hocphi_gateways::{CallbackOutcome, RawCallback, Reply};
@@ -17,7 +19,11 @@ impl<S: Store, C: Clock, T: Transport> App<S, C, T> {
             Ok(verified) => verified.into_inner(),
             Err(err) => {
                 tracing::warn!(gateway = kind.as_str(), reason = %err, "{}", alarm::CALLBACK_REJECTED);
-                return Some(gateway.acknowledge(CallbackOutcome::from_rejection(&err)));
+                let outcome = CallbackOutcome::from_rejection(&err);
+                if outcome == CallbackOutcome::AmountMismatch {
+                    tracing::warn!(gateway = kind.as_str(), reason = %err, "{}", alarm::AMOUNT_MISMATCH);
+                }
+                return Some(gateway.acknowledge(outcome));
             }
         };
         let reference = &notification.reference;
@@ -39,10 +45,10 @@ impl<S: Store, C: Clock, T: Transport> App<S, C, T> {
                     Ok(Settled::Applied(state))
                         if state.payment.status == PaymentStatus::RefundDue =>
                     {
-                        tracing::warn!(
-                            payment_ref = %reference,
-                            "money captured for invoices no longer open: refund due"
-                        );
+                        tracing::warn!(payment_ref = %reference, gateway = kind.as_str(), "{}", alarm::REFUND_DUE);
+                    }
+                    Ok(Settled::AmountMismatch { expected }) => {
+                        tracing::warn!(payment_ref = %reference, gateway = kind.as_str(), expected = %expected, "{}", alarm::AMOUNT_MISMATCH);
                     }
                     Ok(_) => {}
                 }

@@ -2,9 +2,10 @@
 //! and settled or expired, so no parent waits a day for a lost IPN.
 //!
 //! Invariant: the sweeper changes state only through the same store steps as callbacks (settle,
-//! expire) and only on a verified gateway answer or on the payment's own expiry.
+//! expire) and only on a verified gateway answer or on the payment's own expiry; like a callback,
+//! it logs every outcome that leaves a parent owed money with its [`alarm`] message.
 
-use hocphi_domain::{Clock, Payment, ReceiptToken, Settled, Store};
+use hocphi_domain::{Clock, Payment, PaymentStatus, ReceiptToken, Settled, Store};
 use hocphi_gateways::{QueryContext, QueryStatus};
 
 use crate::{ApiError, App, Transport, alarm, random};
@@ -93,8 +94,15 @@ impl<S: Store, C: Clock, T: Transport> App<S, C, T> {
                 .settle(&payment.reference, &event, now, &token)
                 .await?;
             tracing::info!(payment_ref = %payment.reference, outcome = outcome_name(&settled), "swept by query");
-            if let Settled::AmountMismatch { .. } = settled {
-                tracing::warn!(payment_ref = %payment.reference, "{}", alarm::NEEDS_REVIEW);
+            match &settled {
+                Settled::Applied(state) if state.payment.status == PaymentStatus::RefundDue => {
+                    tracing::warn!(payment_ref = %payment.reference, gateway = payment.gateway.as_str(), "{}", alarm::REFUND_DUE);
+                }
+                Settled::AmountMismatch { expected } => {
+                    tracing::warn!(payment_ref = %payment.reference, gateway = payment.gateway.as_str(), expected = %expected, "{}", alarm::AMOUNT_MISMATCH);
+                    tracing::warn!(payment_ref = %payment.reference, "{}", alarm::NEEDS_REVIEW);
+                }
+                _ => {}
             }
             return Ok(match settled {
                 Settled::Applied(_) | Settled::AlreadyFinal(_) => Swept::Settled,

@@ -1,9 +1,10 @@
-//! The `callback` function: `/api/callbacks/{vnpay,momo}`: verified gateway notifications, the only way a payment is paid.
+//! The `callback` function: one channel's verified notifications (`/api/callbacks/{vnpay,momo}`),
+//! the only way a payment is paid. The binary is deployed once per channel;
+//! `HOCPHI_CALLBACK_CHANNEL` names the one it serves.
 
-use hocphi_runtime::Function;
-use hocphi_runtime::aws::{Error, run_http};
+use hocphi_runtime::aws::{Error, run_callback};
 
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), Error> {
-    run_http(Function::Callback).await
+    run_callback().await
 }

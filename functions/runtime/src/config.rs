@@ -7,7 +7,8 @@
 //!
 //! Invariants: a process either starts with every setting valid or stops at once with one
 //! message listing every missing and invalid variable; there is no fail-open default for a
-//! secret, and a secret's value is never printed.
+//! secret, and a secret's value is never printed. A function behind the site's CDN cannot start
+//! without the origin secret, so it never serves a caller who skipped the CDN.
 
 use std::collections::HashMap;
 use std::fmt;
@@ -17,6 +18,7 @@ use hocphi_app::{Gateways, Settings};
 use hocphi_domain::GatewayKind;
 use hocphi_gateways::momo::RequestType;
 use hocphi_gateways::{Gateway, Momo, MomoConfig, Secret, Vnpay, VnpayConfig};
+use subtle::ConstantTimeEq;
 
 use crate::Function;
 
@@ -25,8 +27,12 @@ use crate::Function;
 pub enum ReadBy {
     /// Every function.
     Every,
-    /// Only the functions that talk to the payment channels ([`Function::talks_to_channels`]).
-    Channels,
+    /// Only the functions that talk to this payment channel ([`Function::channels`]).
+    Channel(GatewayKind),
+    /// Only the functions behind the site's CDN ([`Function::behind_cdn`]).
+    BehindCdn,
+    /// Only the callback functions ([`Function::Callback`]).
+    Callback,
 }
 
 /// Where a variable's value comes from in a deployed stack.
@@ -63,20 +69,25 @@ const fn var(name: &'static str, read_by: ReadBy, deployed: Deployed) -> Variabl
     }
 }
 
-const fn secret_value(name: &'static str) -> Variable {
+const fn secret_value(name: &'static str, read_by: ReadBy) -> Variable {
     Variable {
         name,
-        read_by: ReadBy::Channels,
+        read_by,
         deployed: Deployed::LocalOnly,
         secret: true,
         secret_of: None,
     }
 }
 
-const fn secret_arn(name: &'static str, deployed: Deployed, value: &'static str) -> Variable {
+const fn secret_arn(
+    name: &'static str,
+    read_by: ReadBy,
+    deployed: Deployed,
+    value: &'static str,
+) -> Variable {
     Variable {
         name,
-        read_by: ReadBy::Channels,
+        read_by,
         deployed,
         secret: true,
         secret_of: Some(value),
@@ -97,6 +108,16 @@ pub const MOMO_ACCESS_KEY: &str = "HOCPHI_MOMO_ACCESS_KEY";
 pub const MOMO_SECRET_KEY: &str = "HOCPHI_MOMO_SECRET_KEY";
 pub const MOMO_SECRET_ARN: &str = "HOCPHI_MOMO_SECRET_ARN";
 pub const MOMO_ENDPOINT: &str = "HOCPHI_MOMO_ENDPOINT";
+pub const ORIGIN_SECRET: &str = "HOCPHI_ORIGIN_SECRET";
+pub const ORIGIN_SECRET_ARN: &str = "HOCPHI_ORIGIN_SECRET_ARN";
+pub const CALLBACK_CHANNEL: &str = "HOCPHI_CALLBACK_CHANNEL";
+
+/// The header CloudFront adds to every request it sends the API, carrying the origin secret
+/// (the template's `OriginCustomHeaders`).
+pub const ORIGIN_HEADER: &str = "x-hocphi-origin";
+
+const VNPAY: ReadBy = ReadBy::Channel(GatewayKind::Vnpay);
+const MOMO: ReadBy = ReadBy::Channel(GatewayKind::Momo);
 
 /// Every variable hocphi's functions read; [`Config::read`] reads nothing else, and the
 /// template checks hold each function's environment to this table.
@@ -105,30 +126,39 @@ pub const VARIABLES: &[Variable] = &[
     var(SITE_URL, ReadBy::Every, Deployed::Always),
     var(DYNAMODB_ENDPOINT, ReadBy::Every, Deployed::LocalOnly),
     var(DATA, ReadBy::Every, Deployed::LocalOnly),
-    var(VNPAY_TMN_CODE, ReadBy::Channels, Deployed::Always),
-    secret_arn(VNPAY_SECRET_ARN, Deployed::Always, VNPAY_HASH_SECRET),
-    secret_value(VNPAY_HASH_SECRET),
-    var(VNPAY_PAY_URL, ReadBy::Channels, Deployed::Always),
-    var(VNPAY_API_URL, ReadBy::Channels, Deployed::Always),
+    secret_arn(
+        ORIGIN_SECRET_ARN,
+        ReadBy::BehindCdn,
+        Deployed::Always,
+        ORIGIN_SECRET,
+    ),
+    secret_value(ORIGIN_SECRET, ReadBy::BehindCdn),
+    var(CALLBACK_CHANNEL, ReadBy::Callback, Deployed::Always),
+    var(VNPAY_TMN_CODE, VNPAY, Deployed::Always),
+    secret_arn(VNPAY_SECRET_ARN, VNPAY, Deployed::Always, VNPAY_HASH_SECRET),
+    secret_value(VNPAY_HASH_SECRET, VNPAY),
+    var(VNPAY_PAY_URL, VNPAY, Deployed::Always),
+    var(VNPAY_API_URL, VNPAY, Deployed::Always),
     var(
         MOMO_PARTNER_CODE,
-        ReadBy::Channels,
+        MOMO,
         Deployed::WithChannel(GatewayKind::Momo),
     ),
     var(
         MOMO_ACCESS_KEY,
-        ReadBy::Channels,
+        MOMO,
         Deployed::WithChannel(GatewayKind::Momo),
     ),
     secret_arn(
         MOMO_SECRET_ARN,
+        MOMO,
         Deployed::WithChannel(GatewayKind::Momo),
         MOMO_SECRET_KEY,
     ),
-    secret_value(MOMO_SECRET_KEY),
+    secret_value(MOMO_SECRET_KEY, MOMO),
     var(
         MOMO_ENDPOINT,
-        ReadBy::Channels,
+        MOMO,
         Deployed::WithChannel(GatewayKind::Momo),
     ),
 ];
@@ -143,7 +173,9 @@ impl Variable {
     pub fn read_by(&self, function: Function) -> bool {
         match self.read_by {
             ReadBy::Every => true,
-            ReadBy::Channels => function.talks_to_channels(),
+            ReadBy::Channel(kind) => function.channels().contains(&kind),
+            ReadBy::BehindCdn => function.behind_cdn(),
+            ReadBy::Callback => matches!(function, Function::Callback(_)),
         }
     }
 }
@@ -284,12 +316,46 @@ pub enum StoreConfig {
     },
 }
 
-/// One deployment's configuration: the store, the site and its limits, the channels offered.
+/// The value CloudFront adds to every request it sends the API ([`ORIGIN_HEADER`]): at least
+/// [`OriginSecret::MIN_LEN`] characters, compared in constant time, never printed.
+pub struct OriginSecret(Box<str>);
+
+impl OriginSecret {
+    /// The shortest accepted (the template generates 48 letters and digits).
+    pub const MIN_LEN: usize = 32;
+
+    /// Accepts the secret from configuration.
+    pub fn new(raw: impl Into<String>) -> Result<Self, String> {
+        let raw = raw.into();
+        if raw.chars().count() < Self::MIN_LEN || raw.trim() != raw {
+            return Err(format!(
+                "at least {} characters, without surrounding white space",
+                Self::MIN_LEN
+            ));
+        }
+        Ok(Self(raw.into_boxed_str()))
+    }
+
+    /// Whether `candidate` is this secret, compared in constant time.
+    pub fn admits(&self, candidate: &[u8]) -> bool {
+        self.0.as_bytes().ct_eq(candidate).into()
+    }
+}
+
+impl fmt::Debug for OriginSecret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("***")
+    }
+}
+
+/// One deployment's configuration: the store, the site and its limits, the channels offered,
+/// and for a function behind the CDN the origin secret its callers must carry.
 #[derive(Debug)]
 pub struct Config {
     pub store: StoreConfig,
     pub settings: Settings,
     pub gateways: Gateways,
+    pub origin_secret: Option<OriginSecret>,
 }
 
 impl Config {
@@ -298,18 +364,29 @@ impl Config {
     pub fn read(env: &mut Env, function: Function) -> Option<Config> {
         let store = read_store(env);
         let site_url = env.required(SITE_URL);
-        let gateways = if function.talks_to_channels() {
-            Gateways {
-                vnpay: read_vnpay(env),
-                momo: read_momo(env, &site_url),
-            }
+        let origin_secret = if function.behind_cdn() {
+            read_origin_secret(env)
         } else {
-            Gateways::default()
+            None
+        };
+        let channels = function.channels();
+        let gateways = Gateways {
+            vnpay: if channels.contains(&GatewayKind::Vnpay) {
+                read_vnpay(env)
+            } else {
+                None
+            },
+            momo: if channels.contains(&GatewayKind::Momo) {
+                read_momo(env, &site_url)
+            } else {
+                None
+            },
         };
         Some(Config {
             store: store?,
             settings: Settings::new(site_url),
             gateways,
+            origin_secret,
         })
     }
 
@@ -340,6 +417,29 @@ fn read_store(env: &mut Env) -> Option<StoreConfig> {
         (None, Some(dir)) => Some(StoreConfig::Sqlite { dir: dir.into() }),
         (None, None) => {
             env.required(TABLE);
+            None
+        }
+    }
+}
+
+/// The channel a deployed callback function serves (`HOCPHI_CALLBACK_CHANNEL`: one binary is
+/// deployed once per channel), or `None` when the variable names none.
+pub fn callback_function(env: &Env) -> Option<Function> {
+    env.get(CALLBACK_CHANNEL)
+        .and_then(|name| GatewayKind::parse(name.trim()))
+        .map(Function::Callback)
+}
+
+/// The origin secret (`HOCPHI_ORIGIN_SECRET`, fetched by its ARN in a deployed stack).
+fn read_origin_secret(env: &mut Env) -> Option<OriginSecret> {
+    let raw = env.required(ORIGIN_SECRET);
+    if raw.is_empty() {
+        return None;
+    }
+    match OriginSecret::new(raw) {
+        Ok(secret) => Some(secret),
+        Err(reason) => {
+            env.invalid("origin secret", reason);
             None
         }
     }
@@ -445,7 +545,10 @@ mod tests {
         let err = Config::from_env(env, Function::Checkout).unwrap_err();
 
         let text = err.to_string();
-        assert!(text.contains("HOCPHI_TABLE, HOCPHI_SITE_URL"), "{text}");
+        assert!(
+            text.contains("HOCPHI_TABLE, HOCPHI_SITE_URL, HOCPHI_ORIGIN_SECRET"),
+            "{text}"
+        );
         assert!(text.contains("VNPay hash secret"), "{text}");
         assert!(
             !text.contains("short"),
@@ -455,7 +558,11 @@ mod tests {
 
     #[test]
     fn a_function_that_never_talks_to_a_channel_never_reads_its_settings() {
-        let env = Env::from_pairs([(TABLE, "hocphi"), (SITE_URL, "https://hocphi.example")]);
+        let env = Env::from_pairs([
+            (TABLE, "hocphi"),
+            (SITE_URL, "https://hocphi.example"),
+            (ORIGIN_SECRET, ORIGIN),
+        ]);
 
         let config = Config::from_env(env, Function::Lookup).unwrap();
 
@@ -477,15 +584,80 @@ mod tests {
             (VNPAY_TMN_CODE, "HOCPHI01"),
             (VNPAY_HASH_SECRET, LOCAL_HASH_SECRET),
         ];
-        let without = Config::from_env(Env::from_pairs(base), Function::Callback).unwrap();
+        let without = Config::from_env(Env::from_pairs(base), Function::Sweeper).unwrap();
         let half = Config::from_env(
             Env::from_pairs(base).overriding([(MOMO_PARTNER_CODE, "MOMO01")]),
-            Function::Callback,
+            Function::Sweeper,
         )
         .unwrap_err();
 
         assert_eq!(without.gateways.offered(), vec![GatewayKind::Vnpay]);
         assert_eq!(half.missing, vec![MOMO_ACCESS_KEY, MOMO_SECRET_KEY]);
+    }
+
+    const ORIGIN: &str = "ORIGINSECRETORIGINSECRETORIGINSECRET0123456789AB";
+
+    #[test]
+    fn a_callback_function_reads_its_own_channel_alone() {
+        let env = || {
+            Env::from_pairs([
+                (TABLE, "hocphi"),
+                (SITE_URL, "https://hocphi.example"),
+                (ORIGIN_SECRET, ORIGIN),
+                (MOMO_PARTNER_CODE, LOCAL_MOMO_PARTNER),
+                (MOMO_ACCESS_KEY, LOCAL_MOMO_ACCESS_KEY),
+                (MOMO_SECRET_KEY, LOCAL_MOMO_SECRET_KEY),
+            ])
+        };
+
+        let momo = Config::from_env(env(), Function::Callback(GatewayKind::Momo)).unwrap();
+        let vnpay = Config::from_env(env(), Function::Callback(GatewayKind::Vnpay)).unwrap_err();
+
+        assert_eq!(momo.gateways.offered(), vec![GatewayKind::Momo]);
+        assert_eq!(vnpay.missing, vec![VNPAY_TMN_CODE, VNPAY_HASH_SECRET]);
+    }
+
+    #[test]
+    fn a_deployed_callback_function_takes_its_channel_from_the_environment() {
+        let cases = [
+            ("vnpay", Some(Function::Callback(GatewayKind::Vnpay))),
+            ("momo", Some(Function::Callback(GatewayKind::Momo))),
+            ("paypal", None),
+            ("", None),
+        ];
+        for (channel, expected) in cases {
+            let env = Env::from_pairs([(CALLBACK_CHANNEL, channel)]);
+
+            assert_eq!(callback_function(&env), expected, "{channel:?}");
+        }
+    }
+
+    #[test]
+    fn a_function_behind_the_cdn_does_not_start_without_a_whole_origin_secret() {
+        let base = [(TABLE, "hocphi"), (SITE_URL, "https://hocphi.example")];
+
+        let missing = Config::from_env(Env::from_pairs(base), Function::Status).unwrap_err();
+        let short = Config::from_env(
+            Env::from_pairs(base).overriding([(ORIGIN_SECRET, "short")]),
+            Function::Status,
+        )
+        .unwrap_err();
+        let whole = Config::from_env(
+            Env::from_pairs(base).overriding([(ORIGIN_SECRET, ORIGIN)]),
+            Function::Status,
+        )
+        .unwrap();
+
+        assert_eq!(missing.missing, vec![ORIGIN_SECRET]);
+        assert!(!short.to_string().contains("short"), "{short}");
+        assert_eq!(short.invalid.len(), 1);
+        assert!(whole.origin_secret.unwrap().admits(ORIGIN.as_bytes()));
+        assert!(
+            Config::local("http://127.0.0.1:8080")
+                .origin_secret
+                .is_none(),
+            "the local stack is not behind a CDN"
+        );
     }
 
     #[test]

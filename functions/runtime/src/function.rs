@@ -1,8 +1,15 @@
-//! hocphi's deployed functions as data: each one's binary name, the routes it serves and whether
-//! it talks to the payment channels (and so reads their settings and secrets). The `main.rs` of
-//! each Lambda crate names its [`Function`]; the template checks read this table.
+//! hocphi's deployed functions as data: each one's name, binary, the routes it serves, the
+//! payment channels it talks to (and so whose settings and secrets it reads), whether it sits
+//! behind the site's CDN, and the alarmed use cases it runs. The `main.rs` of each Lambda crate
+//! names its [`Function`]; the template checks read this table.
+//!
+//! Invariant: each channel's notifications have their own deployed function
+//! ([`Function::Callback`]), built from one `callback` binary, so a flood of one channel's
+//! callbacks cannot take another's capacity.
 
 use hocphi_app::Route;
+use hocphi_app::alarm::UseCase;
+use hocphi_domain::GatewayKind;
 
 /// One process hocphi deploys (or runs locally).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -10,7 +17,8 @@ pub enum Function {
     Lookup,
     Checkout,
     Status,
-    Callback,
+    /// One channel's notifications.
+    Callback(GatewayKind),
     Receipt,
     Sweeper,
     /// The local stack: every route and every channel in one process (never deployed).
@@ -19,22 +27,33 @@ pub enum Function {
 
 impl Function {
     /// The deployed functions, in the template's order.
-    pub const DEPLOYED: [Function; 6] = [
+    pub const DEPLOYED: [Function; 7] = [
         Function::Lookup,
         Function::Checkout,
         Function::Status,
-        Function::Callback,
+        Function::Callback(GatewayKind::Vnpay),
+        Function::Callback(GatewayKind::Momo),
         Function::Receipt,
         Function::Sweeper,
     ];
 
-    /// The name of its binary (the SAM `Binary:` of a deployed function).
+    /// Its name: the binary's, or for a callback `callback-<channel>`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Function::Callback(GatewayKind::Vnpay) => "callback-vnpay",
+            Function::Callback(GatewayKind::Momo) => "callback-momo",
+            other => other.binary(),
+        }
+    }
+
+    /// The name of its binary (the SAM `Binary:` of a deployed function); every channel's
+    /// callback function runs the one `callback` binary.
     pub fn binary(self) -> &'static str {
         match self {
             Function::Lookup => "lookup",
             Function::Checkout => "checkout",
             Function::Status => "status",
-            Function::Callback => "callback",
+            Function::Callback(_) => "callback",
             Function::Receipt => "receipt",
             Function::Sweeper => "sweeper",
             Function::Local => "hocphi-local",
@@ -47,19 +66,43 @@ impl Function {
             Function::Lookup => &[Route::Lookup],
             Function::Checkout => &[Route::Checkout],
             Function::Status => &[Route::Status],
-            Function::Callback => &Route::CALLBACKS,
+            Function::Callback(GatewayKind::Vnpay) => &[Route::Callback(GatewayKind::Vnpay)],
+            Function::Callback(GatewayKind::Momo) => &[Route::Callback(GatewayKind::Momo)],
             Function::Receipt => &[Route::Receipt],
             Function::Sweeper => &[],
             Function::Local => &Route::ALL,
         }
     }
 
-    /// Whether it talks to the payment channels' APIs or verifies their messages, and so reads
-    /// their settings and secrets.
-    pub fn talks_to_channels(self) -> bool {
+    /// The channels whose APIs it calls or whose messages it verifies, and so whose settings and
+    /// secrets it reads.
+    pub fn channels(self) -> &'static [GatewayKind] {
         match self {
-            Function::Checkout | Function::Callback | Function::Sweeper | Function::Local => true,
-            Function::Lookup | Function::Status | Function::Receipt => false,
+            Function::Checkout | Function::Sweeper | Function::Local => &GatewayKind::ALL,
+            Function::Callback(GatewayKind::Vnpay) => &[GatewayKind::Vnpay],
+            Function::Callback(GatewayKind::Momo) => &[GatewayKind::Momo],
+            Function::Lookup | Function::Status | Function::Receipt => &[],
+        }
+    }
+
+    /// Whether it talks to any payment channel.
+    pub fn talks_to_channels(self) -> bool {
+        !self.channels().is_empty()
+    }
+
+    /// Whether it is reached only through the site's CDN, and so answers only requests that
+    /// carry the origin secret CloudFront adds (the deployed HTTP functions).
+    pub fn behind_cdn(self) -> bool {
+        self != Function::Local && !self.routes().is_empty()
+    }
+
+    /// The use cases it runs that log alarmed messages (`hocphi_app::alarm::logged_by`).
+    pub fn alarmed(self) -> &'static [UseCase] {
+        match self {
+            Function::Callback(_) => &[UseCase::Callback],
+            Function::Sweeper => &[UseCase::Sweep],
+            Function::Local => &[UseCase::Callback, UseCase::Sweep],
+            Function::Lookup | Function::Checkout | Function::Status | Function::Receipt => &[],
         }
     }
 }
@@ -74,7 +117,7 @@ mod tests {
             let serving: Vec<&str> = Function::DEPLOYED
                 .iter()
                 .filter(|f| f.routes().contains(&route))
-                .map(|f| f.binary())
+                .map(|f| f.name())
                 .collect();
             assert_eq!(serving.len(), 1, "{route:?} is served by {serving:?}");
         }
@@ -87,5 +130,31 @@ mod tests {
                 assert!(function.talks_to_channels(), "{function:?}");
             }
         }
+    }
+
+    #[test]
+    fn every_channel_has_its_own_callback_function_that_talks_to_it_alone() {
+        for kind in GatewayKind::ALL {
+            let function = Function::Callback(kind);
+
+            assert!(Function::DEPLOYED.contains(&function), "{kind:?}");
+            assert_eq!(function.routes(), [Route::Callback(kind)]);
+            assert_eq!(function.channels(), [kind]);
+            assert_eq!(function.name(), format!("callback-{}", kind.as_str()));
+        }
+    }
+
+    #[test]
+    fn deployed_functions_have_distinct_names_and_only_http_ones_sit_behind_the_cdn() {
+        for (i, function) in Function::DEPLOYED.iter().enumerate() {
+            assert!(
+                Function::DEPLOYED[i + 1..]
+                    .iter()
+                    .all(|f| f.name() != function.name()),
+                "{function:?}"
+            );
+            assert_eq!(function.behind_cdn(), !function.routes().is_empty());
+        }
+        assert!(!Function::Local.behind_cdn());
     }
 }

@@ -71,23 +71,23 @@ fn a_wildcard_action_is_rejected() {
     let cases = [
         (
             "every action",
-            "Action: dynamodb:GetItem\n                Resource: !GetAtt Table.Arn\n  StatusFunction:",
-            "Action: \"*\"\n                Resource: !GetAtt Table.Arn\n  StatusFunction:",
+            "Sid: ReadPayment\n                Effect: Allow\n                Action: dynamodb:GetItem\n                Resource: !GetAtt Table.Arn\n",
+            "Sid: ReadPayment\n                Effect: Allow\n                Action: \"*\"\n                Resource: !GetAtt Table.Arn\n",
         ),
         (
             "every action of a service",
-            "Action: dynamodb:GetItem\n                Resource: !GetAtt Table.Arn\n  StatusFunction:",
-            "Action: \"dynamodb:*\"\n                Resource: !GetAtt Table.Arn\n  StatusFunction:",
+            "Sid: ReadPayment\n                Effect: Allow\n                Action: dynamodb:GetItem\n                Resource: !GetAtt Table.Arn\n",
+            "Sid: ReadPayment\n                Effect: Allow\n                Action: \"dynamodb:*\"\n                Resource: !GetAtt Table.Arn\n",
         ),
         (
             "a wildcard among specific actions",
-            "Action: [dynamodb:GetItem, dynamodb:PutItem, dynamodb:UpdateItem]",
-            "Action: [dynamodb:GetItem, \"*\", dynamodb:UpdateItem]",
+            "Action: [dynamodb:PutItem, dynamodb:UpdateItem]",
+            "Action: [\"*\", dynamodb:UpdateItem]",
         ),
         (
             "every resource",
-            "Action: dynamodb:GetItem\n                Resource: !GetAtt Table.Arn\n  StatusFunction:",
-            "Action: dynamodb:GetItem\n                Resource: \"*\"\n  StatusFunction:",
+            "Sid: ReadPayment\n                Effect: Allow\n                Action: dynamodb:GetItem\n                Resource: !GetAtt Table.Arn\n",
+            "Sid: ReadPayment\n                Effect: Allow\n                Action: dynamodb:GetItem\n                Resource: \"*\"\n",
         ),
     ];
     for (case, from, to) in cases {

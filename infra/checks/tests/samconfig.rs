@@ -256,8 +256,8 @@ fn a_broken_province_is_rejected() {
         ),
         (
             "a value outside AllowedValues",
-            "    \"LogRetentionDays=90\",\n    \"LogLevel=info\",\n    \"ApiRateLimit=100\",\n    \"ApiBurstLimit=200\",\n    \"LookupRateLimit=20\",\n    \"LookupBurstLimit=40\",\n    \"LookupConcurrency=20\",\n    \"FunctionConcurrency=20\",\n    \"PriceClass=PriceClass_200\",\n]\n\n# ------------------------------------------------------------------ Đà Nẵng",
-            "    \"LogRetentionDays=100\",\n    \"LogLevel=info\",\n    \"ApiRateLimit=100\",\n    \"ApiBurstLimit=200\",\n    \"LookupRateLimit=20\",\n    \"LookupBurstLimit=40\",\n    \"LookupConcurrency=20\",\n    \"FunctionConcurrency=20\",\n    \"PriceClass=PriceClass_200\",\n]\n\n# ------------------------------------------------------------------ Đà Nẵng",
+            "    \"LogRetentionDays=90\",\n    \"LogLevel=info\",\n    \"ApiRateLimit=100\",\n    \"ApiBurstLimit=200\",\n    \"LookupRateLimit=20\",\n    \"LookupBurstLimit=40\",\n    \"LookupConcurrency=20\",\n    \"FunctionConcurrency=20\",\n    \"CallbackConcurrency=20\",\n    \"PriceClass=PriceClass_200\",\n]\n\n# ------------------------------------------------------------------ Đà Nẵng",
+            "    \"LogRetentionDays=100\",\n    \"LogLevel=info\",\n    \"ApiRateLimit=100\",\n    \"ApiBurstLimit=200\",\n    \"LookupRateLimit=20\",\n    \"LookupBurstLimit=40\",\n    \"LookupConcurrency=20\",\n    \"FunctionConcurrency=20\",\n    \"CallbackConcurrency=20\",\n    \"PriceClass=PriceClass_200\",\n]\n\n# ------------------------------------------------------------------ Đà Nẵng",
             "LogRetentionDays=100 is not one of",
         ),
         (

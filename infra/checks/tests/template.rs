@@ -1,7 +1,10 @@
 //! `infra/template.yaml` against the code it deploys: every Lambda binary and only those, every
-//! route of the HTTP contract on the right function, the environment the functions read, the
-//! permissions their use cases need and no more, references that resolve, alarms on messages the
-//! code really logs, and the site's CDN behaviours. Each check is shown rejecting a broken variant.
+//! route of the HTTP contract on the right function (each payment channel's callbacks on their
+//! own function, with its own capacity), the environment the functions read, the permissions
+//! their use cases need and no more (the public doors' writes held to their items' keys),
+//! references that resolve, an API that answers only through the CDN, alarms on messages the
+//! code really logs in every log group that logs them, and the site's CDN behaviours. Each check
+//! is shown rejecting a broken variant.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
@@ -17,24 +20,28 @@ use hocphi_api::site;
 use hocphi_app::alarm;
 use hocphi_domain::GatewayKind;
 use hocphi_runtime::Function;
-use hocphi_runtime::config::{Deployed, TABLE, VARIABLES, VNPAY_SECRET_ARN, Variable};
+use hocphi_runtime::config::{
+    CALLBACK_CHANNEL, Deployed, ORIGIN_HEADER, ORIGIN_SECRET_ARN, TABLE, VARIABLES,
+    VNPAY_SECRET_ARN, Variable,
+};
 use regex::Regex;
 use serde_json::Value;
 
-/// The HTTP contract: route key (path parameters as `{}`) → the binary that serves it.
+/// The HTTP contract: route key (path parameters as `{}`) → the function that serves it.
 const CONTRACT: [(&str, &str); 6] = [
     ("GET /api/invoices", "lookup"),
     ("POST /api/payments", "checkout"),
     ("GET /api/payments/{}", "status"),
-    ("GET /api/callbacks/vnpay", "callback"),
-    ("POST /api/callbacks/momo", "callback"),
+    ("GET /api/callbacks/vnpay", "callback-vnpay"),
+    ("POST /api/callbacks/momo", "callback-momo"),
     ("GET /api/receipts/{}", "receipt"),
 ];
 
-/// What each function's use cases do to the table and the secret (read from the DynamoDB
-/// adapter: `TransactWriteItems` is authorised per item as PutItem, UpdateItem and
-/// ConditionCheckItem), besides writing its own log group.
-const NEEDS: [(&str, &[(&str, &str)]); 6] = [
+/// What each function's use cases do to the table and the channels' secrets (read from the
+/// DynamoDB adapter: `TransactWriteItems` is authorised per item as PutItem, UpdateItem and
+/// ConditionCheckItem), besides writing its own log group and, behind the CDN, reading the
+/// origin secret.
+const NEEDS: [(&str, &[(&str, &str)]); 7] = [
     (
         "lookup",
         &[
@@ -56,13 +63,22 @@ const NEEDS: [(&str, &[(&str, &str)]); 6] = [
         ],
     ),
     (
-        "callback",
+        "callback-vnpay",
         &[
             ("dynamodb:GetItem", "table"),
             ("dynamodb:PutItem", "table"),
             ("dynamodb:UpdateItem", "table"),
             ("dynamodb:ConditionCheckItem", "table"),
             ("secretsmanager:GetSecretValue", "gateway secret"),
+        ],
+    ),
+    (
+        "callback-momo",
+        &[
+            ("dynamodb:GetItem", "table"),
+            ("dynamodb:PutItem", "table"),
+            ("dynamodb:UpdateItem", "table"),
+            ("dynamodb:ConditionCheckItem", "table"),
             ("secretsmanager:GetSecretValue", "MoMo secret"),
         ],
     ),
@@ -82,6 +98,25 @@ const NEEDS: [(&str, &[(&str, &str)]); 6] = [
     ),
 ];
 
+/// The partition keys of the items each public door writes (the DynamoDB adapter's item kinds,
+/// `functions/store/src/dynamodb.rs`): its role may put, update and delete those items and no
+/// others (`dynamodb:LeadingKeys`). Look-up counts failed codes; checkout also stores the
+/// payment, holds its invoices and keeps its idempotency record.
+const WRITES: [(&str, &[&str]); 2] = [
+    ("lookup", &["LOOKUPFAIL#"]),
+    (
+        "checkout",
+        &["IDEMPOTENCY#", "INVOICE#", "LOOKUPFAIL#", "PAYMENT#"],
+    ),
+];
+
+/// The actions that write an item.
+const WRITE_ACTIONS: [&str; 3] = [
+    "dynamodb:PutItem",
+    "dynamodb:UpdateItem",
+    "dynamodb:DeleteItem",
+];
+
 /// MoMo's variables of the gateway functions and the parameters they carry; each is set only
 /// when MoMo is on (a partner code given), so a stack without MoMo never reads its secret.
 const MOMO_VARIABLES: [(&str, &str); 4] = [
@@ -90,6 +125,10 @@ const MOMO_VARIABLES: [(&str, &str); 4] = [
     ("HOCPHI_MOMO_SECRET_ARN", "MomoSecretArn"),
     ("HOCPHI_MOMO_ENDPOINT", "MomoEndpoint"),
 ];
+
+/// The value of the header CloudFront adds to API requests: the origin secret, resolved from
+/// Secrets Manager when the stack deploys.
+const ORIGIN_HEADER_VALUE: &str = "{{resolve:secretsmanager:${OriginSecret}:SecretString}}";
 
 /// `parameter`'s value when MoMo is on, nothing otherwise.
 fn only_with_momo(parameter: &str) -> Value {
@@ -109,7 +148,55 @@ fn normalize_route(key: &str) -> String {
     format!("{method} {}", path.join("/"))
 }
 
-/// The routes the app's one HTTP mapping answers (`Route::ALL`), each with the binary of the
+/// The deployed function a template function runs: its binary, and for the callback binary the
+/// channel its `HOCPHI_CALLBACK_CHANNEL` names.
+fn deployed_function(template: &Value, id: &str, binary: &str) -> Result<Function, String> {
+    if binary == Function::Callback(GatewayKind::Vnpay).binary() {
+        let channel = template["Resources"][id]["Properties"]["Environment"]["Variables"]
+            [CALLBACK_CHANNEL]
+            .as_str()
+            .unwrap_or_default();
+        return GatewayKind::parse(channel)
+            .map(Function::Callback)
+            .ok_or_else(|| format!("{id} runs {binary} without a channel in {CALLBACK_CHANNEL}"));
+    }
+    Function::DEPLOYED
+        .into_iter()
+        .find(|f| f.binary() == binary)
+        .ok_or_else(|| format!("{id} runs {binary}, which is no deployed function of the runtime"))
+}
+
+/// The functions of a template: logical id → the deployed function it is.
+fn deployed(template: &Value) -> BTreeMap<String, Function> {
+    functions(template)
+        .into_iter()
+        .map(|(id, binary)| {
+            let function =
+                deployed_function(template, &id, &binary).unwrap_or_else(|e| panic!("{e}"));
+            (id, function)
+        })
+        .collect()
+}
+
+/// Problems in which template function is which deployed function: one a runtime function
+/// cannot be, or two that are the same.
+fn identity_problems(template: &Value) -> Vec<String> {
+    let mut problems = Vec::new();
+    let mut seen: BTreeMap<&str, String> = BTreeMap::new();
+    for (id, binary) in functions(template) {
+        match deployed_function(template, &id, &binary) {
+            Ok(function) => {
+                if let Some(other) = seen.insert(function.name(), id.clone()) {
+                    problems.push(format!("{other} and {id} are both {}", function.name()));
+                }
+            }
+            Err(problem) => problems.push(problem),
+        }
+    }
+    problems
+}
+
+/// The routes the app's one HTTP mapping answers (`Route::ALL`), each with the name of the
 /// deployed function that serves it (`Function::routes`).
 fn routes_in_code() -> BTreeMap<String, String> {
     Function::DEPLOYED
@@ -118,16 +205,16 @@ fn routes_in_code() -> BTreeMap<String, String> {
             function.routes().iter().map(move |route| {
                 (
                     normalize_route(&format!("{} {}", route.method(), route.path())),
-                    function.binary().to_owned(),
+                    function.name().to_owned(),
                 )
             })
         })
         .collect()
 }
 
-/// The routes of a template: route key → the binary of the function its integration invokes.
+/// The routes of a template: route key → the name of the function its integration invokes.
 fn routes_in_template(template: &Value) -> BTreeMap<String, String> {
-    let binaries = functions(template);
+    let deployed = deployed(template);
     let integration_name = Regex::new(r"^integrations/\$\{(\w+)\}$").unwrap();
     of_type(template, "AWS::ApiGatewayV2::Route")
         .into_iter()
@@ -143,10 +230,10 @@ fn routes_in_template(template: &Value) -> BTreeMap<String, String> {
             let function =
                 target(&template["Resources"][&integration]["Properties"]["IntegrationUri"])
                     .unwrap_or_else(|| panic!("{integration}: IntegrationUri names no function"));
-            let binary = binaries
+            let function = deployed
                 .get(function)
                 .unwrap_or_else(|| panic!("{integration} invokes {function}, not a function"));
-            (normalize_route(key), binary.clone())
+            (normalize_route(key), function.name().to_owned())
         })
         .collect()
 }
@@ -176,40 +263,50 @@ fn glob_matches(pattern: &str, text: &str) -> bool {
 /// Routes whose function API Gateway may not invoke (no `AWS::Lambda::Permission` whose
 /// SourceArn covers the route).
 fn routes_without_permission(template: &Value) -> Vec<String> {
-    let binaries = functions(template);
+    let deployed = deployed(template);
     let routes = routes_in_template(template);
     let permissions: Vec<(String, String)> = of_type(template, "AWS::Lambda::Permission")
         .into_iter()
         .filter(|(_, p)| p["Properties"]["Principal"] == "apigateway.amazonaws.com")
         .filter_map(|(_, p)| {
-            let function = binaries.get(target(&p["Properties"]["FunctionName"])?)?;
+            let function = deployed.get(target(&p["Properties"]["FunctionName"])?)?;
             let source = p["Properties"]["SourceArn"]["Fn::Sub"].as_str()?;
             let tail = source.split_once("${HttpApi}")?.1;
-            Some((function.clone(), tail.to_owned()))
+            Some((function.name().to_owned(), tail.to_owned()))
         })
         .collect();
     routes
         .into_iter()
-        .filter(|(key, binary)| {
+        .filter(|(key, name)| {
             let (method, path) = key.split_once(' ').unwrap_or_default();
             let invoked = format!("/$default/{method}{}", path.replace("{}", "x"));
             !permissions
                 .iter()
-                .any(|(function, tail)| function == binary && glob_matches(tail, &invoked))
+                .any(|(function, tail)| function == name && glob_matches(tail, &invoked))
         })
-        .map(|(key, binary)| format!("{key} ({binary})"))
+        .map(|(key, name)| format!("{key} ({name})"))
         .collect()
 }
 
-/// A statement's resource as a short name: the table, one of its indexes, the gateway secret, a
-/// log group, or the resource as written.
-fn resource_name(resource: &Value) -> String {
+/// Whether `value` is MoMo's `parameter` in a resource that exists under `condition`: the
+/// parameter itself where the resource exists only with MoMo, else the parameter when MoMo is on
+/// and nothing otherwise.
+fn is_momo_parameter(value: &Value, parameter: &str, condition: Option<&str>) -> bool {
+    *value == only_with_momo(parameter)
+        || (condition == Some("HasMomo") && value["Ref"] == parameter)
+}
+
+/// A statement's resource, in a role that exists under `condition`, as a short name: the table,
+/// one of its indexes, a channel's secret, the origin secret, a log group, or the resource as
+/// written.
+fn resource_name(resource: &Value, condition: Option<&str>) -> String {
     if resource["Ref"] == "VnpaySecretArn" {
         return "gateway secret".into();
     }
-    if resource["Fn::If"]
-        == serde_json::json!(["HasMomo", {"Ref": "MomoSecretArn"}, {"Ref": "AWS::NoValue"}])
-    {
+    if resource["Ref"] == "OriginSecret" {
+        return "origin secret".into();
+    }
+    if is_momo_parameter(resource, "MomoSecretArn", condition) {
         return "MoMo secret".into();
     }
     if resource["Fn::GetAtt"] == serde_json::json!(["Table", "Arn"]) {
@@ -234,19 +331,25 @@ fn resource_name(resource: &Value) -> String {
 fn permission_problems(template: &Value) -> Vec<String> {
     let needs: BTreeMap<&str, &[(&str, &str)]> = NEEDS.into_iter().collect();
     let mut problems = Vec::new();
-    for (id, binary) in functions(template) {
-        let function = &template["Resources"][&id];
-        let Some(role) = target(&function["Properties"]["Role"]) else {
-            problems.push(format!("{binary}: no Role"));
+    for (id, function) in deployed(template) {
+        let name = function.name();
+        let resource = &template["Resources"][&id];
+        let Some(role) = target(&resource["Properties"]["Role"]) else {
+            problems.push(format!("{name}: no Role"));
             continue;
         };
-        let log_group = target(&function["Properties"]["LoggingConfig"]["LogGroup"])
+        let log_group = target(&resource["Properties"]["LoggingConfig"]["LogGroup"])
             .unwrap_or("<none>")
             .to_owned();
+        let condition = template["Resources"][role]["Condition"].as_str();
         let granted: BTreeSet<(String, String)> = grants(&template["Resources"][role])
             .into_iter()
             .flat_map(|grant| {
-                let resources: Vec<String> = grant.resources.iter().map(resource_name).collect();
+                let resources: Vec<String> = grant
+                    .resources
+                    .iter()
+                    .map(|r| resource_name(r, condition))
+                    .collect();
                 grant
                     .actions
                     .into_iter()
@@ -254,7 +357,7 @@ fn permission_problems(template: &Value) -> Vec<String> {
             })
             .collect();
         let mut needed: BTreeSet<(String, String)> = needs
-            .get(binary.as_str())
+            .get(name)
             .copied()
             .unwrap_or_default()
             .iter()
@@ -263,98 +366,162 @@ fn permission_problems(template: &Value) -> Vec<String> {
         for action in ["logs:CreateLogStream", "logs:PutLogEvents"] {
             needed.insert((action.to_owned(), format!("log group {log_group}")));
         }
+        if function.behind_cdn() {
+            needed.insert((
+                "secretsmanager:GetSecretValue".to_owned(),
+                "origin secret".to_owned(),
+            ));
+        }
         for (action, resource) in needed.difference(&granted) {
-            problems.push(format!("{binary} lacks {action} on {resource}"));
+            problems.push(format!("{name} lacks {action} on {resource}"));
         }
         for (action, resource) in granted.difference(&needed) {
             problems.push(format!(
-                "{binary} has {action} on {resource}, which it does not need"
+                "{name} has {action} on {resource}, which it does not need"
             ));
         }
     }
     problems
 }
 
-/// Environment variables of each function (Globals merged), by binary.
-fn environments(template: &Value) -> BTreeMap<String, BTreeMap<String, Value>> {
+/// Where the public doors' roles may write more items than their use cases do: a write on the
+/// table without `dynamodb:LeadingKeys`, or with keys other than its items'.
+fn leading_key_problems(template: &Value) -> Vec<String> {
+    let writes: BTreeMap<&str, &[&str]> = WRITES.into_iter().collect();
+    let mut problems = Vec::new();
+    for (id, function) in deployed(template) {
+        let Some(items) = writes.get(function.name()) else {
+            continue;
+        };
+        let expected: BTreeSet<String> = items.iter().map(|p| format!("{p}*")).collect();
+        let role = target(&template["Resources"][&id]["Properties"]["Role"]).unwrap_or_default();
+        for grant in grants(&template["Resources"][role]) {
+            let on_table = grant
+                .resources
+                .iter()
+                .any(|r| resource_name(r, None) == "table");
+            let writing: Vec<&String> = grant
+                .actions
+                .iter()
+                .filter(|a| WRITE_ACTIONS.contains(&a.as_str()))
+                .collect();
+            if !on_table || writing.is_empty() {
+                continue;
+            }
+            let keys = &grant.condition["ForAllValues:StringLike"]["dynamodb:LeadingKeys"];
+            let Some(keys) = keys.as_array() else {
+                problems.push(format!(
+                    "{} may {writing:?} any item: no ForAllValues:StringLike dynamodb:LeadingKeys",
+                    function.name()
+                ));
+                continue;
+            };
+            let granted: BTreeSet<String> = keys
+                .iter()
+                .filter_map(|k| k.as_str().map(str::to_owned))
+                .collect();
+            for extra in granted.difference(&expected) {
+                problems.push(format!(
+                    "{} may write {extra} items, which it never writes",
+                    function.name()
+                ));
+            }
+            for missing in expected.difference(&granted) {
+                problems.push(format!(
+                    "{} may not write the {missing} items it writes",
+                    function.name()
+                ));
+            }
+        }
+    }
+    problems
+}
+
+/// A function, the condition it exists under, and its environment variables.
+type Environment = (Function, Option<String>, BTreeMap<String, Value>);
+
+/// Environment variables of each function (Globals merged), by the function's name.
+fn environments(template: &Value) -> BTreeMap<String, Environment> {
     let globals = template["Globals"]["Function"]["Environment"]["Variables"]
         .as_object()
         .cloned()
         .unwrap_or_default();
-    functions(template)
+    deployed(template)
         .into_iter()
-        .map(|(id, binary)| {
+        .map(|(id, function)| {
             let mut variables: BTreeMap<String, Value> = globals.clone().into_iter().collect();
             if let Some(own) =
                 template["Resources"][&id]["Properties"]["Environment"]["Variables"].as_object()
             {
                 variables.extend(own.clone());
             }
-            (binary, variables)
+            let condition = template["Resources"][&id]["Condition"]
+                .as_str()
+                .map(str::to_owned);
+            (function.name().to_owned(), (function, condition, variables))
         })
         .collect()
-}
-
-/// The deployed function whose binary is `binary`.
-fn function_of(binary: &str) -> Function {
-    Function::DEPLOYED
-        .into_iter()
-        .find(|f| f.binary() == binary)
-        .unwrap_or_else(|| panic!("{binary} is no deployed function of the runtime"))
 }
 
 /// Differences between the environment the template gives each function and the runtime's
 /// table of variables (`hocphi_runtime::config::VARIABLES`).
 fn environment_problems(template: &Value) -> Vec<String> {
     let mut problems = Vec::new();
-    for (binary, variables) in environments(template) {
-        let function = function_of(&binary);
+    for (name, (function, condition, variables)) in environments(template) {
         for variable in VARIABLES.iter().filter(|v| v.read_by(function)) {
-            let name = variable.name;
-            match (variable.deployed, variables.get(name)) {
-                (Deployed::Always, None) => problems.push(format!("{binary} lacks {name}")),
+            let var = variable.name;
+            match (variable.deployed, variables.get(var)) {
+                (Deployed::Always, None) => problems.push(format!("{name} lacks {var}")),
                 (Deployed::WithChannel(GatewayKind::Momo), value) => {
-                    let parameter = momo_parameter(name);
+                    let parameter = momo_parameter(var);
                     match value {
-                        None => problems.push(format!("{binary} lacks {name}")),
-                        Some(value) if *value != only_with_momo(parameter) => {
+                        None => problems.push(format!("{name} lacks {var}")),
+                        Some(value)
+                            if !is_momo_parameter(value, parameter, condition.as_deref()) =>
+                        {
                             problems.push(format!(
-                                "{binary}: {name} is not the {parameter} parameter when MoMo is on"
+                                "{name}: {var} is not the {parameter} parameter when MoMo is on"
                             ));
                         }
                         Some(_) => {}
                     }
                 }
                 (Deployed::WithChannel(GatewayKind::Vnpay), None) => {
-                    problems.push(format!("{binary} lacks {name}"));
+                    problems.push(format!("{name} lacks {var}"));
                 }
-                (Deployed::LocalOnly, Some(_)) => problems.push(format!(
-                    "{binary} sets {name}, which is for local runs only"
-                )),
+                (Deployed::LocalOnly, Some(_)) => {
+                    problems.push(format!("{name} sets {var}, which is for local runs only"))
+                }
                 _ => {}
             }
         }
-        for name in variables.keys() {
-            match Variable::named(name) {
-                _ if name == "RUST_LOG" => {}
-                None => problems.push(format!(
-                    "{binary} sets {name}, which the runtime never reads"
-                )),
+        for var in variables.keys() {
+            match Variable::named(var) {
+                _ if var == "RUST_LOG" => {}
+                None => problems.push(format!("{name} sets {var}, which the runtime never reads")),
                 Some(variable) if !variable.read_by(function) => {
-                    problems.push(format!("{binary} is given {name}, which it never reads"));
+                    problems.push(format!("{name} is given {var}, which it never reads"));
                 }
                 Some(_) => {}
             }
         }
-        if let Some(arn) = variables.get(VNPAY_SECRET_ARN)
-            && arn["Ref"] != "VnpaySecretArn"
-        {
+        let references = |var: &str, resource: &str| {
+            variables
+                .get(var)
+                .is_none_or(|value| value["Ref"] == resource)
+        };
+        if !references(VNPAY_SECRET_ARN, "VnpaySecretArn") {
             problems.push(format!(
-                "{binary}: {VNPAY_SECRET_ARN} is not the VnpaySecretArn parameter"
+                "{name}: {VNPAY_SECRET_ARN} is not the VnpaySecretArn parameter"
             ));
         }
-        if variables.get(TABLE).is_some_and(|t| t["Ref"] != "Table") {
-            problems.push(format!("{binary}: {TABLE} is not the table"));
+        if !references(ORIGIN_SECRET_ARN, "OriginSecret") {
+            problems.push(format!(
+                "{name}: {ORIGIN_SECRET_ARN} is not the stack's OriginSecret"
+            ));
+        }
+        if !references(TABLE, "Table") {
+            problems.push(format!("{name}: {TABLE} is not the table"));
         }
     }
     problems
@@ -367,6 +534,249 @@ fn momo_parameter(name: &str) -> &'static str {
         .find(|(variable, _)| *variable == name)
         .map(|(_, parameter)| *parameter)
         .unwrap_or_else(|| panic!("{name} has no MoMo parameter in MOMO_VARIABLES"))
+}
+
+/// Ways a caller could reach the functions without the CDN: CloudFront not adding the origin
+/// secret to API requests, a secret that is typed rather than generated, or an output that
+/// publishes the API's own endpoint.
+fn origin_problems(template: &Value) -> Vec<String> {
+    let mut problems = Vec::new();
+    let origins =
+        template["Resources"]["Distribution"]["Properties"]["DistributionConfig"]["Origins"]
+            .as_array()
+            .cloned()
+            .unwrap_or_default();
+    let api = origins.iter().find(|o| o["Id"] == "api");
+    let added = api
+        .and_then(|api| api["OriginCustomHeaders"].as_array())
+        .into_iter()
+        .flatten()
+        .find(|h| {
+            h["HeaderName"]
+                .as_str()
+                .is_some_and(|n| n.eq_ignore_ascii_case(ORIGIN_HEADER))
+        });
+    match added {
+        None => problems.push(format!(
+            "CloudFront's api origin does not add the {ORIGIN_HEADER} header"
+        )),
+        Some(header) if header["HeaderValue"]["Fn::Sub"] != ORIGIN_HEADER_VALUE => {
+            problems.push(format!(
+                "CloudFront's {ORIGIN_HEADER} is {}, not the OriginSecret",
+                header["HeaderValue"]
+            ));
+        }
+        Some(_) => {}
+    }
+    let secret = &template["Resources"]["OriginSecret"];
+    if secret["Type"] != "AWS::SecretsManager::Secret"
+        || !secret["Properties"]["GenerateSecretString"].is_object()
+        || !secret["Properties"]["SecretString"].is_null()
+    {
+        problems.push("the OriginSecret is not a secret Secrets Manager generates".into());
+    }
+    if let Some(outputs) = template["Outputs"].as_object() {
+        for (name, output) in outputs {
+            if output["Value"].to_string().contains("execute-api") {
+                problems.push(format!(
+                    "output {name} publishes the API's own endpoint, which skips the CDN"
+                ));
+            }
+        }
+    }
+    problems
+}
+
+/// A metric filter: its log group, the `$.message` it watches (if any) and the metric it counts.
+struct Filter {
+    id: String,
+    log_group: String,
+    message: Option<String>,
+    metric: String,
+    condition: Option<String>,
+}
+
+fn metric_filters(template: &Value) -> Vec<Filter> {
+    let message = Regex::new(r#"\$\.message = "([^"]+)""#).unwrap();
+    of_type(template, "AWS::Logs::MetricFilter")
+        .into_iter()
+        .map(|(id, filter)| {
+            let pattern = filter["Properties"]["FilterPattern"]
+                .as_str()
+                .unwrap_or_default();
+            Filter {
+                id: id.to_owned(),
+                log_group: target(&filter["Properties"]["LogGroupName"])
+                    .unwrap_or_default()
+                    .to_owned(),
+                message: message.captures(pattern).map(|c| c[1].replace("''", "'")),
+                metric: filter["Properties"]["MetricTransformations"][0]["MetricName"]
+                    .as_str()
+                    .unwrap_or_default()
+                    .to_owned(),
+                condition: filter["Condition"].as_str().map(str::to_owned),
+            }
+        })
+        .collect()
+}
+
+/// Alarmed messages some function logs with no metric filter in its log group (under the
+/// function's own condition) whose metric an alarm watches.
+fn alarm_coverage_problems(template: &Value) -> Vec<String> {
+    let filters = metric_filters(template);
+    let alarmed: BTreeSet<String> = of_type(template, "AWS::CloudWatch::Alarm")
+        .into_iter()
+        .filter(|(_, a)| a["Properties"]["Namespace"]["Fn::Sub"] == "hocphi/${Province}")
+        .filter_map(|(_, a)| a["Properties"]["MetricName"].as_str().map(str::to_owned))
+        .collect();
+    let mut problems = Vec::new();
+    for (id, function) in deployed(template) {
+        let resource = &template["Resources"][&id];
+        let log_group = target(&resource["Properties"]["LoggingConfig"]["LogGroup"])
+            .unwrap_or_default()
+            .to_owned();
+        let condition = resource["Condition"].as_str().map(str::to_owned);
+        for use_case in function.alarmed() {
+            for message in alarm::logged_by(*use_case) {
+                let watching: Vec<&Filter> = filters
+                    .iter()
+                    .filter(|f| f.log_group == log_group && f.message.as_deref() == Some(message))
+                    .collect();
+                if watching.is_empty() {
+                    problems.push(format!(
+                        "{}'s log group has no filter for \"{message}\"",
+                        function.name()
+                    ));
+                }
+                for filter in watching {
+                    if filter.condition != condition {
+                        problems.push(format!(
+                            "{} has condition {:?}, its log group {:?}",
+                            filter.id, filter.condition, condition
+                        ));
+                    }
+                    if !alarmed.contains(&filter.metric) {
+                        problems.push(format!(
+                            "{} counts {}, which no alarm watches",
+                            filter.id, filter.metric
+                        ));
+                    }
+                }
+            }
+        }
+    }
+    problems
+}
+
+/// Functions whose errors or throttles an all-functions alarm does not add up: its metric
+/// queries, each with the condition it exists under, and its SUM expression in each branch.
+fn all_functions_alarm_problems(template: &Value, alarm_id: &str) -> Vec<String> {
+    let properties = &template["Resources"][alarm_id]["Properties"];
+    let mut queries: Vec<(Value, Option<String>)> = Vec::new();
+    for metric in properties["Metrics"].as_array().into_iter().flatten() {
+        match metric["Fn::If"].as_array() {
+            Some(branches) => {
+                queries.push((branches[1].clone(), branches[0].as_str().map(str::to_owned)))
+            }
+            None => queries.push((metric.clone(), None)),
+        }
+    }
+    let expressions: Vec<(String, Option<(String, bool)>)> = queries
+        .iter()
+        .filter(|(q, _)| q["ReturnData"] == true)
+        .flat_map(|(q, _)| match q["Expression"]["Fn::If"].as_array() {
+            Some(branches) => {
+                let condition = branches[0].as_str().unwrap_or_default().to_owned();
+                vec![
+                    (
+                        branches[1].as_str().unwrap_or_default().to_owned(),
+                        Some((condition.clone(), true)),
+                    ),
+                    (
+                        branches[2].as_str().unwrap_or_default().to_owned(),
+                        Some((condition, false)),
+                    ),
+                ]
+            }
+            None => vec![(
+                q["Expression"].as_str().unwrap_or_default().to_owned(),
+                None,
+            )],
+        })
+        .collect();
+    let ids_in = |expression: &str| -> BTreeSet<String> {
+        expression
+            .trim_start_matches("SUM([")
+            .trim_end_matches("])")
+            .split(',')
+            .map(|id| id.trim().to_owned())
+            .collect()
+    };
+    let mut problems = Vec::new();
+    for (id, function) in deployed(template) {
+        let condition = template["Resources"][&id]["Condition"]
+            .as_str()
+            .map(str::to_owned);
+        let Some((query, query_condition)) = queries.iter().find(|(q, _)| {
+            target(&q["MetricStat"]["Metric"]["Dimensions"][0]["Value"]) == Some(id.as_str())
+        }) else {
+            problems.push(format!("{alarm_id} has no metric of {}", function.name()));
+            continue;
+        };
+        if *query_condition != condition {
+            problems.push(format!(
+                "{alarm_id}'s metric of {} exists under {query_condition:?}, the function under {condition:?}",
+                function.name()
+            ));
+        }
+        let query_id = query["Id"].as_str().unwrap_or_default();
+        for (expression, branch) in &expressions {
+            let exists = match (&condition, branch) {
+                (None, _) => true,
+                (Some(c), Some((b, holds))) if c == b => *holds,
+                (Some(_), _) => false,
+            };
+            if exists != ids_in(expression).contains(query_id) {
+                problems.push(format!(
+                    "{alarm_id}: {expression} {} {query_id} ({})",
+                    if exists { "leaves out" } else { "adds" },
+                    function.name()
+                ));
+            }
+        }
+    }
+    problems
+}
+
+/// Channels whose notifications do not reach a function of their own with capacity of its own.
+fn callback_capacity_problems(template: &Value) -> Vec<String> {
+    let routes = routes_in_template(template);
+    let deployed = deployed(template);
+    let mut problems = identity_problems(template);
+    for kind in GatewayKind::ALL {
+        let function = Function::Callback(kind);
+        let route = function.routes()[0];
+        let key = normalize_route(&format!("{} {}", route.method(), route.path()));
+        if routes.get(&key).map(String::as_str) != Some(function.name()) {
+            problems.push(format!(
+                "{key} reaches {:?}, not {}",
+                routes.get(&key),
+                function.name()
+            ));
+        }
+        let Some((id, _)) = deployed.iter().find(|(_, f)| **f == function) else {
+            problems.push(format!("no function is {}", function.name()));
+            continue;
+        };
+        let reserved = &template["Resources"][id]["Properties"]["ReservedConcurrentExecutions"];
+        if reserved.is_null() {
+            problems.push(format!(
+                "{} has no reserved concurrency of its own",
+                function.name()
+            ));
+        }
+    }
+    problems
 }
 
 #[test]
@@ -520,15 +930,15 @@ fn a_dangling_reference_is_rejected_wherever_it_hides() {
         ),
         (
             "in a function's own environment",
-            "HOCPHI_MOMO_ENDPOINT: !If [HasMomo, !Ref MomoEndpoint, !Ref AWS::NoValue]\n\n  StatusLogGroup",
-            "HOCPHI_MOMO_ENDPOINT: !If [HasMomo, !Ref MomoEndpiont, !Ref AWS::NoValue]\n\n  StatusLogGroup",
-            "Resources.CallbackFunction refers to MomoEndpiont",
+            "HOCPHI_MOMO_ENDPOINT: !Ref MomoEndpoint\n",
+            "HOCPHI_MOMO_ENDPOINT: !Ref MomoEndpiont\n",
+            "Resources.MomoCallbackFunction refers to MomoEndpiont",
         ),
         (
             "in a condition of a function's environment",
-            "HOCPHI_MOMO_ENDPOINT: !If [HasMomo, !Ref MomoEndpoint, !Ref AWS::NoValue]\n\n  StatusLogGroup",
-            "HOCPHI_MOMO_ENDPOINT: !If [HasMoMo, !Ref MomoEndpoint, !Ref AWS::NoValue]\n\n  StatusLogGroup",
-            "Resources.CallbackFunction refers to condition:HasMoMo",
+            "HOCPHI_MOMO_ENDPOINT: !If [HasMomo, !Ref MomoEndpoint, !Ref AWS::NoValue]\n\n  # One function",
+            "HOCPHI_MOMO_ENDPOINT: !If [HasMoMo, !Ref MomoEndpoint, !Ref AWS::NoValue]\n\n  # One function",
+            "Resources.CheckoutFunction refers to condition:HasMoMo",
         ),
         (
             "in a condition",
@@ -557,9 +967,21 @@ fn a_missing_or_superfluous_permission_is_rejected() {
     let cases = [
         (
             "settling needs ConditionCheckItem",
-            "                  - dynamodb:ConditionCheckItem\n                Resource: !GetAtt Table.Arn\n              - Sid: GatewaySecret\n                Effect: Allow\n                Action: secretsmanager:GetSecretValue\n                Resource:\n                  - !Ref VnpaySecretArn\n                  - !If [HasMomo, !Ref MomoSecretArn, !Ref AWS::NoValue]\n  CallbackFunction:",
-            "                Resource: !GetAtt Table.Arn\n              - Sid: GatewaySecret\n                Effect: Allow\n                Action: secretsmanager:GetSecretValue\n                Resource:\n                  - !Ref VnpaySecretArn\n                  - !If [HasMomo, !Ref MomoSecretArn, !Ref AWS::NoValue]\n  CallbackFunction:",
-            "callback lacks dynamodb:ConditionCheckItem on table",
+            "                  - dynamodb:ConditionCheckItem\n                Resource: !GetAtt Table.Arn\n              - Sid: GatewaySecret\n                Effect: Allow\n                Action: secretsmanager:GetSecretValue\n                Resource: !Ref VnpaySecretArn\n",
+            "                Resource: !GetAtt Table.Arn\n              - Sid: GatewaySecret\n                Effect: Allow\n                Action: secretsmanager:GetSecretValue\n                Resource: !Ref VnpaySecretArn\n",
+            "callback-vnpay lacks dynamodb:ConditionCheckItem on table",
+        ),
+        (
+            "a channel's callback reads no other channel's secret",
+            "                Resource: !Ref VnpaySecretArn\n",
+            "                Resource:\n                  - !Ref VnpaySecretArn\n                  - !If [HasMomo, !Ref MomoSecretArn, !Ref AWS::NoValue]\n",
+            "callback-vnpay has secretsmanager:GetSecretValue on MoMo secret, which it does not need",
+        ),
+        (
+            "a function behind the CDN reads the origin secret",
+            "              - Sid: OriginSecret\n                Effect: Allow\n                Action: secretsmanager:GetSecretValue\n                Resource: !Ref OriginSecret\n  ReceiptFunction:",
+            "  ReceiptFunction:",
+            "receipt lacks secretsmanager:GetSecretValue on origin secret",
         ),
         (
             "the sweeper asks MoMo about MoMo payments",
@@ -569,8 +991,8 @@ fn a_missing_or_superfluous_permission_is_rejected() {
         ),
         (
             "a stack without MoMo reads no MoMo secret",
-            "                  - !If [HasMomo, !Ref MomoSecretArn, !Ref AWS::NoValue]\n  CheckoutFunction:",
-            "                  - !Ref MomoSecretArn\n  CheckoutFunction:",
+            "                  - !If [HasMomo, !Ref MomoSecretArn, !Ref AWS::NoValue]\n              - Sid: OriginSecret\n                Effect: Allow\n                Action: secretsmanager:GetSecretValue\n                Resource: !Ref OriginSecret\n  CheckoutFunction:",
+            "                  - !Ref MomoSecretArn\n              - Sid: OriginSecret\n                Effect: Allow\n                Action: secretsmanager:GetSecretValue\n                Resource: !Ref OriginSecret\n  CheckoutFunction:",
             "checkout has secretsmanager:GetSecretValue on {\"Ref\":\"MomoSecretArn\"}, which it does not need",
         ),
         (
@@ -581,8 +1003,8 @@ fn a_missing_or_superfluous_permission_is_rejected() {
         ),
         (
             "status only reads",
-            "                Action: dynamodb:GetItem\n                Resource: !GetAtt Table.Arn\n  StatusFunction:",
-            "                Action: [dynamodb:GetItem, dynamodb:PutItem]\n                Resource: !GetAtt Table.Arn\n  StatusFunction:",
+            "              - Sid: ReadPayment\n                Effect: Allow\n                Action: dynamodb:GetItem\n",
+            "              - Sid: ReadPayment\n                Effect: Allow\n                Action: [dynamodb:GetItem, dynamodb:PutItem]\n",
             "status has dynamodb:PutItem on table, which it does not need",
         ),
     ];
@@ -609,7 +1031,7 @@ fn a_misspelt_missing_or_local_only_variable_is_rejected() {
         (
             "HOCPHI_TABLE: !Ref Table",
             "HOCPHI_TABEL: !Ref Table",
-            "callback lacks HOCPHI_TABLE",
+            "callback-vnpay lacks HOCPHI_TABLE",
         ),
         (
             "          HOCPHI_MOMO_ENDPOINT: !If [HasMomo, !Ref MomoEndpoint, !Ref AWS::NoValue]\n      EventInvokeConfig:",
@@ -868,7 +1290,6 @@ fn the_outputs_give_the_operator_everything_deploy_and_vnpay_need() {
 
     for output in [
         "SiteUrl",
-        "ApiUrl",
         "BucketName",
         "DistributionId",
         "TableName",
@@ -881,4 +1302,281 @@ fn the_outputs_give_the_operator_everything_deploy_and_vnpay_need() {
     }
     let ipn = template["Outputs"]["IpnUrl"]["Value"].to_string();
     assert!(ipn.contains("/api/callbacks/vnpay"), "{ipn}");
+}
+
+#[test]
+fn the_api_answers_only_requests_cloudfront_brings_with_the_origin_secret() {
+    assert_eq!(origin_problems(&template()), Vec::<String>::new());
+}
+
+#[test]
+fn a_way_around_the_cdn_is_rejected() {
+    let header = "            OriginCustomHeaders:\n              - HeaderName: X-Hocphi-Origin\n                HeaderValue: !Sub \"{{resolve:secretsmanager:${OriginSecret}:SecretString}}\"\n";
+    let cases = [
+        (
+            "CloudFront adds no origin secret",
+            header,
+            "",
+            "CloudFront's api origin does not add the x-hocphi-origin header",
+        ),
+        (
+            "CloudFront adds another header than the functions check",
+            "              - HeaderName: X-Hocphi-Origin\n",
+            "              - HeaderName: X-Origin-Verify\n",
+            "CloudFront's api origin does not add the x-hocphi-origin header",
+        ),
+        (
+            "the secret is typed into the template",
+            "                HeaderValue: !Sub \"{{resolve:secretsmanager:${OriginSecret}:SecretString}}\"\n",
+            "                HeaderValue: hocphi-origin-0123456789\n",
+            "CloudFront's x-hocphi-origin is \"hocphi-origin-0123456789\", not the OriginSecret",
+        ),
+        (
+            "the secret's value is written rather than generated",
+            "      GenerateSecretString:\n        PasswordLength: 48\n        ExcludePunctuation: true\n",
+            "      SecretString: hocphi-origin-0123456789abcdef0123456789abcdef\n",
+            "the OriginSecret is not a secret Secrets Manager generates",
+        ),
+        (
+            "the API's own endpoint is published",
+            "Outputs:\n",
+            "Outputs:\n  ApiUrl:\n    Value: !Sub \"https://${HttpApi}.execute-api.${AWS::Region}.${AWS::URLSuffix}\"\n",
+            "output ApiUrl publishes the API's own endpoint, which skips the CDN",
+        ),
+    ];
+    for (case, from, to, expected) in cases {
+        let broken = template_json(&variant(&template_text(), from, to));
+
+        assert_eq!(origin_problems(&broken), [expected], "{case}");
+    }
+}
+
+#[test]
+fn a_function_behind_the_cdn_gets_the_stacks_origin_secret_and_no_other_function_does() {
+    let cases = [
+        (
+            "          HOCPHI_ORIGIN_SECRET_ARN: !Ref OriginSecret\n          HOCPHI_VNPAY_TMN_CODE: !Ref VnpayTmnCode\n          HOCPHI_VNPAY_SECRET_ARN: !Ref VnpaySecretArn\n          HOCPHI_VNPAY_PAY_URL: !Ref VnpayPayUrl\n          HOCPHI_VNPAY_API_URL: !Ref VnpayApiUrl\n\n",
+            "          HOCPHI_VNPAY_TMN_CODE: !Ref VnpayTmnCode\n          HOCPHI_VNPAY_SECRET_ARN: !Ref VnpaySecretArn\n          HOCPHI_VNPAY_PAY_URL: !Ref VnpayPayUrl\n          HOCPHI_VNPAY_API_URL: !Ref VnpayApiUrl\n\n",
+            "callback-vnpay lacks HOCPHI_ORIGIN_SECRET_ARN",
+        ),
+        (
+            "      Environment:\n        Variables:\n          HOCPHI_ORIGIN_SECRET_ARN: !Ref OriginSecret\n\n  CheckoutLogGroup:",
+            "      Environment:\n        Variables:\n          HOCPHI_ORIGIN_SECRET_ARN: !Ref VnpaySecretArn\n\n  CheckoutLogGroup:",
+            "lookup: HOCPHI_ORIGIN_SECRET_ARN is not the stack's OriginSecret",
+        ),
+        (
+            "      Environment:\n        Variables:\n          HOCPHI_VNPAY_TMN_CODE: !Ref VnpayTmnCode\n          HOCPHI_VNPAY_SECRET_ARN: !Ref VnpaySecretArn\n          HOCPHI_VNPAY_PAY_URL: !Ref VnpayPayUrl\n          HOCPHI_VNPAY_API_URL: !Ref VnpayApiUrl\n          HOCPHI_MOMO_PARTNER_CODE: !If [HasMomo, !Ref MomoPartnerCode, !Ref AWS::NoValue]\n          HOCPHI_MOMO_ACCESS_KEY: !If [HasMomo, !Ref MomoAccessKey, !Ref AWS::NoValue]\n          HOCPHI_MOMO_SECRET_ARN: !If [HasMomo, !Ref MomoSecretArn, !Ref AWS::NoValue]\n          HOCPHI_MOMO_ENDPOINT: !If [HasMomo, !Ref MomoEndpoint, !Ref AWS::NoValue]\n      EventInvokeConfig:",
+            "      Environment:\n        Variables:\n          HOCPHI_ORIGIN_SECRET_ARN: !Ref OriginSecret\n          HOCPHI_VNPAY_TMN_CODE: !Ref VnpayTmnCode\n          HOCPHI_VNPAY_SECRET_ARN: !Ref VnpaySecretArn\n          HOCPHI_VNPAY_PAY_URL: !Ref VnpayPayUrl\n          HOCPHI_VNPAY_API_URL: !Ref VnpayApiUrl\n          HOCPHI_MOMO_PARTNER_CODE: !If [HasMomo, !Ref MomoPartnerCode, !Ref AWS::NoValue]\n          HOCPHI_MOMO_ACCESS_KEY: !If [HasMomo, !Ref MomoAccessKey, !Ref AWS::NoValue]\n          HOCPHI_MOMO_SECRET_ARN: !If [HasMomo, !Ref MomoSecretArn, !Ref AWS::NoValue]\n          HOCPHI_MOMO_ENDPOINT: !If [HasMomo, !Ref MomoEndpoint, !Ref AWS::NoValue]\n      EventInvokeConfig:",
+            "sweeper is given HOCPHI_ORIGIN_SECRET_ARN, which it never reads",
+        ),
+    ];
+    for (from, to, expected) in cases {
+        let broken = template_json(&variant(&template_text(), from, to));
+
+        let problems = environment_problems(&broken);
+
+        assert!(problems.iter().any(|p| p == expected), "{problems:?}");
+    }
+}
+
+#[test]
+fn the_public_doors_write_only_the_items_their_use_cases_write() {
+    let adapter = read("functions/store/src/dynamodb.rs");
+    let kinds: BTreeSet<&str> = Regex::new(r"`([A-Z]+#)")
+        .unwrap()
+        .captures_iter(&adapter)
+        .filter_map(|c| c.get(1).map(|m| m.as_str()))
+        .collect();
+
+    for (function, items) in WRITES {
+        for item in items {
+            assert!(
+                kinds.contains(item),
+                "{function} writes {item} items, which the DynamoDB adapter does not have"
+            );
+        }
+    }
+    assert_eq!(leading_key_problems(&template()), Vec::<String>::new());
+}
+
+#[test]
+fn a_public_door_that_may_write_other_items_is_rejected() {
+    let cases = [
+        (
+            "no condition on the look-up's writes",
+            "                Condition:\n                  ForAllValues:StringLike:\n                    dynamodb:LeadingKeys: [\"LOOKUPFAIL#*\"]\n",
+            "",
+            "lookup may [\"dynamodb:PutItem\", \"dynamodb:UpdateItem\"] any item: no ForAllValues:StringLike dynamodb:LeadingKeys",
+        ),
+        (
+            "the look-up may write payments",
+            "dynamodb:LeadingKeys: [\"LOOKUPFAIL#*\"]",
+            "dynamodb:LeadingKeys: [\"LOOKUPFAIL#*\", \"PAYMENT#*\"]",
+            "lookup may write PAYMENT#* items, which it never writes",
+        ),
+        (
+            "the look-up may write anything",
+            "dynamodb:LeadingKeys: [\"LOOKUPFAIL#*\"]",
+            "dynamodb:LeadingKeys: [\"*\"]",
+            "lookup may write * items, which it never writes",
+        ),
+        (
+            "any value of a key is enough",
+            "                  ForAllValues:StringLike:\n                    dynamodb:LeadingKeys: [\"PAYMENT#*\"",
+            "                  ForAnyValue:StringLike:\n                    dynamodb:LeadingKeys: [\"PAYMENT#*\"",
+            "checkout may [\"dynamodb:PutItem\", \"dynamodb:UpdateItem\", \"dynamodb:DeleteItem\"] any item: no ForAllValues:StringLike dynamodb:LeadingKeys",
+        ),
+        (
+            "checkout may not hold invoices",
+            "[\"PAYMENT#*\", \"INVOICE#*\", ",
+            "[\"PAYMENT#*\", ",
+            "checkout may not write the INVOICE#* items it writes",
+        ),
+    ];
+    for (case, from, to, expected) in cases {
+        let broken = template_json(&variant(&template_text(), from, to));
+
+        let problems = leading_key_problems(&broken);
+
+        assert!(
+            problems.iter().any(|p| p == expected),
+            "{case}: {problems:?}"
+        );
+    }
+}
+
+#[test]
+fn every_alarmed_message_is_watched_in_every_log_group_that_logs_it() {
+    assert_eq!(alarm_coverage_problems(&template()), Vec::<String>::new());
+}
+
+#[test]
+fn an_alarmed_message_a_log_group_does_not_watch_is_rejected() {
+    let cases = [
+        (
+            "the sweeper's refunds",
+            "  SweeperRefundDueLogs:\n    Type: AWS::Logs::MetricFilter\n    Properties:\n      LogGroupName: !Ref SweeperLogGroup\n",
+            "  SweeperRefundDueLogs:\n    Type: AWS::Logs::MetricFilter\n    Properties:\n      LogGroupName: !Ref CheckoutLogGroup\n",
+            "sweeper's log group has no filter for \"money captured for invoices no longer open: refund due\"",
+        ),
+        (
+            "MoMo's mismatches",
+            "  MomoCallbackAmountMismatchLogs:\n    Type: AWS::Logs::MetricFilter\n    Condition: HasMomo\n    Properties:\n      LogGroupName: !Ref MomoCallbackLogGroup\n",
+            "  MomoCallbackAmountMismatchLogs:\n    Type: AWS::Logs::MetricFilter\n    Condition: HasMomo\n    Properties:\n      LogGroupName: !Ref VnpayCallbackLogGroup\n",
+            "callback-momo's log group has no filter for \"captured amount differs from the payment's\"",
+        ),
+        (
+            "a filter on MoMo's group that outlives it",
+            "  MomoCallbackRefundDueLogs:\n    Type: AWS::Logs::MetricFilter\n    Condition: HasMomo\n",
+            "  MomoCallbackRefundDueLogs:\n    Type: AWS::Logs::MetricFilter\n",
+            "MomoCallbackRefundDueLogs has condition None, its log group Some(\"HasMomo\")",
+        ),
+        (
+            "no alarm on refunds",
+            "      MetricName: RefundsDue\n      Statistic: Sum\n",
+            "      MetricName: RefundDue\n      Statistic: Sum\n",
+            "VnpayCallbackRefundDueLogs counts RefundsDue, which no alarm watches",
+        ),
+    ];
+    for (case, from, to, expected) in cases {
+        let broken = template_json(&variant(&template_text(), from, to));
+
+        let problems = alarm_coverage_problems(&broken);
+
+        assert!(
+            problems.iter().any(|p| p == expected),
+            "{case}: {problems:?}"
+        );
+    }
+}
+
+#[test]
+fn the_errors_and_throttles_alarms_add_up_every_function() {
+    for alarm in ["FunctionErrorsAlarm", "FunctionThrottlesAlarm"] {
+        assert_eq!(
+            all_functions_alarm_problems(&template(), alarm),
+            Vec::<String>::new(),
+            "{alarm}"
+        );
+    }
+}
+
+#[test]
+fn an_errors_alarm_that_leaves_out_a_function_or_counts_a_missing_one_is_rejected() {
+    let cases = [
+        (
+            "MoMo's callback left out",
+            "            - SUM([lookup, checkout, callback_vnpay, callback_momo, status, receipt, sweeper])\n            - SUM([lookup, checkout, callback_vnpay, status, receipt, sweeper])\n          Label: Errors",
+            "            - SUM([lookup, checkout, callback_vnpay, status, receipt, sweeper])\n            - SUM([lookup, checkout, callback_vnpay, status, receipt, sweeper])\n          Label: Errors",
+            "FunctionErrorsAlarm: SUM([lookup, checkout, callback_vnpay, status, receipt, sweeper]) leaves out callback_momo (callback-momo)",
+        ),
+        (
+            "MoMo's callback counted in a stack without it",
+            "            - SUM([lookup, checkout, callback_vnpay, status, receipt, sweeper])\n          Label: Errors",
+            "            - SUM([lookup, checkout, callback_vnpay, callback_momo, status, receipt, sweeper])\n          Label: Errors",
+            "FunctionErrorsAlarm: SUM([lookup, checkout, callback_vnpay, callback_momo, status, receipt, sweeper]) adds callback_momo (callback-momo)",
+        ),
+    ];
+    for (case, from, to, expected) in cases {
+        let broken = template_json(&variant(&template_text(), from, to));
+
+        let problems = all_functions_alarm_problems(&broken, "FunctionErrorsAlarm");
+
+        assert_eq!(problems, [expected], "{case}");
+    }
+}
+
+#[test]
+fn each_channel_notifies_a_function_of_its_own_with_capacity_of_its_own() {
+    assert_eq!(
+        callback_capacity_problems(&template()),
+        Vec::<String>::new()
+    );
+}
+
+/// A check of a template: the problems it finds.
+type Check = fn(&Value) -> Vec<String>;
+
+#[test]
+fn channels_that_share_a_function_or_its_capacity_are_rejected() {
+    let cases: [(&str, &str, &str, &str, Check); 4] = [
+        (
+            "MoMo's route on VNPay's function",
+            "      Target: !Sub \"integrations/${MomoCallbackIntegration}\"",
+            "      Target: !Sub \"integrations/${VnpayCallbackIntegration}\"",
+            "POST /api/callbacks/momo reaches Some(\"callback-vnpay\"), not callback-momo",
+            callback_capacity_problems,
+        ),
+        (
+            "MoMo's function set to serve VNPay",
+            "          HOCPHI_CALLBACK_CHANNEL: momo\n",
+            "          HOCPHI_CALLBACK_CHANNEL: vnpay\n",
+            "MomoCallbackFunction and VnpayCallbackFunction are both callback-vnpay",
+            callback_capacity_problems,
+        ),
+        (
+            "a callback function without its channel",
+            "          HOCPHI_CALLBACK_CHANNEL: momo\n",
+            "",
+            "MomoCallbackFunction runs callback without a channel in HOCPHI_CALLBACK_CHANNEL",
+            identity_problems,
+        ),
+        (
+            "MoMo's function draws on the account's shared pool",
+            "      Role: !GetAtt MomoCallbackRole.Arn\n      ReservedConcurrentExecutions: !Ref CallbackConcurrency\n",
+            "      Role: !GetAtt MomoCallbackRole.Arn\n",
+            "callback-momo has no reserved concurrency of its own",
+            callback_capacity_problems,
+        ),
+    ];
+    for (case, from, to, expected, check) in cases {
+        let broken = template_json(&variant(&template_text(), from, to));
+
+        let problems = check(&broken);
+
+        assert!(
+            problems.iter().any(|p| p == expected),
+            "{case}: {problems:?}"
+        );
+    }
 }

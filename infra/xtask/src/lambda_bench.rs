@@ -15,13 +15,15 @@ use crate::moto::Moto;
 use crate::run::{Failure, cargo, step, target_dir};
 
 const TABLE: &str = "hocphi-bench";
+/// The origin secret the HTTP functions require, sent as CloudFront would send it.
+const ORIGIN_SECRET: &str = "BENCHORIGINBENCHORIGINBENCHORIGIN0123456789";
 
 /// The functions, each with the event its first invocation receives.
 fn functions() -> Vec<(&'static str, String)> {
     let http = |method: &str, path: &str, query: &str, body: &str| {
         format!(
             r#"{{"version":"2.0","routeKey":"$default","rawPath":"{path}","rawQueryString":"{query}",
-"headers":{{"host":"bench.invalid","content-type":"application/json","idempotency-key":"bench-key-0001"}},
+"headers":{{"host":"bench.invalid","content-type":"application/json","idempotency-key":"bench-key-0001","x-hocphi-origin":"{ORIGIN_SECRET}"}},
 "requestContext":{{"accountId":"123456789012","apiId":"bench","domainName":"bench.invalid","domainPrefix":"bench",
 "http":{{"method":"{method}","path":"{path}","protocol":"HTTP/1.1","sourceIp":"203.113.1.2","userAgent":"bench"}},
 "requestId":"bench-1","routeKey":"$default","stage":"$default","time":"27/Nov/2026:04:00:00 +0000","timeEpoch":1764216000000}},
@@ -183,6 +185,8 @@ fn cold_start(
             "HOCPHI_VNPAY_HASH_SECRET",
             "BENCHSECRETBENCHSECRETBENCH12345",
         )
+        .env("HOCPHI_ORIGIN_SECRET", ORIGIN_SECRET)
+        .env("HOCPHI_CALLBACK_CHANNEL", "vnpay")
         .env("HOCPHI_DYNAMODB_ENDPOINT", &moto.endpoint)
         .env("RUST_LOG", "warn")
         .stdout(Stdio::null())

@@ -235,11 +235,13 @@ pub fn dangling_references(template: &Value) -> Vec<String> {
         .collect()
 }
 
-/// One Allow statement of an IAM role's inline policies: actions and resources as written.
+/// One Allow statement of an IAM role's inline policies: actions, resources and condition as
+/// written.
 #[derive(Debug, Clone)]
 pub struct Grant {
     pub actions: Vec<String>,
     pub resources: Vec<Value>,
+    pub condition: Value,
 }
 
 fn strings(value: &Value) -> Vec<String> {
@@ -272,6 +274,7 @@ pub fn grants(role: &Value) -> Vec<Grant> {
         .map(|statement| Grant {
             actions: strings(&statement["Action"]),
             resources: values(&statement["Resource"]),
+            condition: statement["Condition"].clone(),
         })
         .collect()
 }
