@@ -54,6 +54,14 @@ impl Function {
         }
     }
 
+    /// Whether it checks lookup codes (it serves the look-up or checkout), and so reads the
+    /// lookup key.
+    pub fn checks_lookup_codes(self) -> bool {
+        self.routes()
+            .iter()
+            .any(|r| matches!(r, Route::Lookup | Route::Checkout))
+    }
+
     /// Whether it talks to the payment channels' APIs or verifies their messages, and so reads
     /// their settings and secrets.
     pub fn talks_to_channels(self) -> bool {

@@ -17,7 +17,9 @@ use hocphi_api::site;
 use hocphi_app::alarm;
 use hocphi_domain::GatewayKind;
 use hocphi_runtime::Function;
-use hocphi_runtime::config::{Deployed, TABLE, VARIABLES, VNPAY_SECRET_ARN, Variable};
+use hocphi_runtime::config::{
+    Deployed, LOOKUP_KEY_ARN, TABLE, VARIABLES, VNPAY_SECRET_ARN, Variable,
+};
 use regex::Regex;
 use serde_json::Value;
 
@@ -42,6 +44,7 @@ const NEEDS: [(&str, &[(&str, &str)]); 6] = [
             ("dynamodb:PutItem", "table"),
             ("dynamodb:UpdateItem", "table"),
             ("dynamodb:Query", "index GSI1"),
+            ("secretsmanager:GetSecretValue", "lookup key"),
         ],
     ),
     (
@@ -51,6 +54,7 @@ const NEEDS: [(&str, &[(&str, &str)]); 6] = [
             ("dynamodb:PutItem", "table"),
             ("dynamodb:UpdateItem", "table"),
             ("dynamodb:DeleteItem", "table"),
+            ("secretsmanager:GetSecretValue", "lookup key"),
             ("secretsmanager:GetSecretValue", "gateway secret"),
             ("secretsmanager:GetSecretValue", "MoMo secret"),
         ],
@@ -207,6 +211,9 @@ fn resource_name(resource: &Value) -> String {
     if resource["Ref"] == "VnpaySecretArn" {
         return "gateway secret".into();
     }
+    if resource["Ref"] == "LookupKeySecret" {
+        return "lookup key".into();
+    }
     if resource["Fn::If"]
         == serde_json::json!(["HasMomo", {"Ref": "MomoSecretArn"}, {"Ref": "AWS::NoValue"}])
     {
@@ -351,6 +358,13 @@ fn environment_problems(template: &Value) -> Vec<String> {
         {
             problems.push(format!(
                 "{binary}: {VNPAY_SECRET_ARN} is not the VnpaySecretArn parameter"
+            ));
+        }
+        if let Some(arn) = variables.get(LOOKUP_KEY_ARN)
+            && arn["Ref"] != "LookupKeySecret"
+        {
+            problems.push(format!(
+                "{binary}: {LOOKUP_KEY_ARN} is not the LookupKeySecret"
             ));
         }
         if variables.get(TABLE).is_some_and(|t| t["Ref"] != "Table") {
@@ -633,6 +647,106 @@ fn a_misspelt_missing_or_local_only_variable_is_rejected() {
         ),
     ];
     for (from, to, expected) in cases {
+        let broken = template_json(&variant(&template_text(), from, to));
+
+        let problems = environment_problems(&broken);
+
+        assert!(problems.iter().any(|p| p == expected), "{problems:?}");
+    }
+}
+
+/// What is wrong with the lookup key's secret: it must be generated (no one types or sees it),
+/// long, and kept when the stack or the resource goes (another key refuses every printed code).
+fn lookup_key_problems(template: &Value) -> Vec<String> {
+    let secret = &template["Resources"]["LookupKeySecret"];
+    let mut problems = Vec::new();
+    if secret["Type"] != "AWS::SecretsManager::Secret" {
+        return vec!["no LookupKeySecret secret".into()];
+    }
+    for policy in ["DeletionPolicy", "UpdateReplacePolicy"] {
+        if secret[policy] != "Retain" {
+            problems.push(format!("the lookup key's {policy} is not Retain"));
+        }
+    }
+    let generated = &secret["Properties"]["GenerateSecretString"];
+    let length = generated["PasswordLength"].as_u64().unwrap_or(0);
+    if length < 32 {
+        problems.push(format!(
+            "the lookup key is not generated with at least 32 characters ({length})"
+        ));
+    }
+    if generated["ExcludePunctuation"] != true || generated["IncludeSpace"] != false {
+        problems.push("the lookup key may hold punctuation or spaces".into());
+    }
+    problems
+}
+
+#[test]
+fn the_lookup_key_is_generated_kept_and_read_only_where_codes_are_checked() {
+    let template = template();
+
+    assert_eq!(lookup_key_problems(&template), Vec::<String>::new());
+    let cases = [
+        (
+            "    DeletionPolicy: Retain\n    UpdateReplacePolicy: Retain\n    Properties:\n      Name: !Sub \"hocphi/${Province}/lookup-key\"",
+            "    DeletionPolicy: Delete\n    UpdateReplacePolicy: Retain\n    Properties:\n      Name: !Sub \"hocphi/${Province}/lookup-key\"",
+            "the lookup key's DeletionPolicy is not Retain",
+        ),
+        (
+            "        PasswordLength: 64",
+            "        PasswordLength: 16",
+            "the lookup key is not generated with at least 32 characters (16)",
+        ),
+        (
+            "        ExcludePunctuation: true",
+            "        ExcludePunctuation: false",
+            "the lookup key may hold punctuation or spaces",
+        ),
+    ];
+    for (from, to, expected) in cases {
+        let broken = template_json(&variant(&template_text(), from, to));
+
+        let problems = lookup_key_problems(&broken);
+
+        assert!(problems.iter().any(|p| p == expected), "{problems:?}");
+    }
+    let elsewhere = [
+        (
+            "              - Sid: LookupKey\n                Effect: Allow\n                Action: secretsmanager:GetSecretValue\n                Resource: !Ref LookupKeySecret\n  LookupFunction:",
+            "  LookupFunction:",
+            "lookup lacks secretsmanager:GetSecretValue on lookup key",
+        ),
+        (
+            "                Action: dynamodb:GetItem\n                Resource: !GetAtt Table.Arn\n  StatusFunction:",
+            "                Action: dynamodb:GetItem\n                Resource: !GetAtt Table.Arn\n              - Sid: LookupKey\n                Effect: Allow\n                Action: secretsmanager:GetSecretValue\n                Resource: !Ref LookupKeySecret\n  StatusFunction:",
+            "status has secretsmanager:GetSecretValue on lookup key, which it does not need",
+        ),
+    ];
+    for (from, to, expected) in elsewhere {
+        let broken = template_json(&variant(&template_text(), from, to));
+
+        let problems = permission_problems(&broken);
+
+        assert!(problems.iter().any(|p| p == expected), "{problems:?}");
+    }
+    let environment = [
+        (
+            "          HOCPHI_LOOKUP_KEY_ARN: !Ref LookupKeySecret\n\n  CheckoutLogGroup:",
+            "          HOCPHI_LOOKUP_KEY_ARN: !Ref VnpaySecretArn\n\n  CheckoutLogGroup:",
+            "lookup: HOCPHI_LOOKUP_KEY_ARN is not the LookupKeySecret",
+        ),
+        (
+            "          HOCPHI_LOOKUP_KEY_ARN: !Ref LookupKeySecret\n\n  CallbackLogGroup:",
+            "\n  CallbackLogGroup:",
+            "checkout lacks HOCPHI_LOOKUP_KEY_ARN",
+        ),
+        (
+            "          HOCPHI_MOMO_ENDPOINT: !If [HasMomo, !Ref MomoEndpoint, !Ref AWS::NoValue]\n      EventInvokeConfig:",
+            "          HOCPHI_MOMO_ENDPOINT: !If [HasMomo, !Ref MomoEndpoint, !Ref AWS::NoValue]\n          HOCPHI_LOOKUP_KEY_ARN: !Ref LookupKeySecret\n      EventInvokeConfig:",
+            "sweeper is given HOCPHI_LOOKUP_KEY_ARN, which it never reads",
+        ),
+    ];
+    for (from, to, expected) in environment {
         let broken = template_json(&variant(&template_text(), from, to));
 
         let problems = environment_problems(&broken);

@@ -183,6 +183,7 @@ fn cold_start(
             "HOCPHI_VNPAY_HASH_SECRET",
             "BENCHSECRETBENCHSECRETBENCH12345",
         )
+        .env("HOCPHI_LOOKUP_KEY", "BENCHLOOKUPKEYBENCHLOOKUPKEYBENCH123")
         .env("HOCPHI_DYNAMODB_ENDPOINT", &moto.endpoint)
         .env("RUST_LOG", "warn")
         .stdout(Stdio::null())
