@@ -37,8 +37,15 @@ macro_rules! all_flows {
             an_ipn_after_expiry_for_invoices_paid_since_is_recorded_for_refund,
             a_cancelled_payment_frees_its_invoices_for_a_new_attempt,
             a_wrong_code_and_an_unknown_student_get_the_same_answer,
-            five_wrong_codes_lock_the_student_out_for_the_window,
+            five_wrong_codes_from_one_source_lock_it_out_of_that_student_for_the_window,
             guesses_sent_at_once_get_no_more_tries_than_guesses_sent_one_by_one,
+            a_classmate_s_wrong_codes_do_not_lock_the_parent_out,
+            addresses_of_one_ipv6_network_count_as_one_source,
+            guesses_from_many_sources_are_still_bounded_per_student,
+            one_source_cannot_spray_guesses_over_many_students,
+            a_retry_under_the_same_key_replays_whatever_lookup_code_it_carries,
+            the_stored_digest_cannot_be_checked_without_the_key,
+            a_digest_stored_before_keys_admits_its_code_and_is_rekeyed,
             a_double_tap_makes_one_payment,
             a_key_reused_for_another_body_is_refused,
             a_retry_in_another_language_gets_the_same_payment,
@@ -433,7 +440,9 @@ async fn a_wrong_code_and_an_unknown_student_get_the_same_answer<S: Store>(world
     }
 }
 
-async fn five_wrong_codes_lock_the_student_out_for_the_window<S: Store>(world: &World<S>) {
+async fn five_wrong_codes_from_one_source_lock_it_out_of_that_student_for_the_window<S: Store>(
+    world: &World<S>,
+) {
     for n in 0..5 {
         let miss = world
             .get(&format!("/api/invoices?student={STUDENT}&code=WRONG{n:03}"))
@@ -478,6 +487,176 @@ async fn guesses_sent_at_once_get_no_more_tries_than_guesses_sent_one_by_one<S: 
         .get(&format!("/api/invoices?student={STUDENT}&code={CODE}"))
         .await;
     assert_eq!(right.status, 429, "the window is spent");
+}
+
+/// A classmate's phone, another parent's, and one IPv6 network.
+const CLASSMATE: &str = "14.161.7.8";
+const NEIGHBOUR: &str = "113.22.9.40";
+
+fn lookup_uri(student: &str, code: &str) -> String {
+    format!("/api/invoices?student={student}&code={code}")
+}
+
+async fn a_classmate_s_wrong_codes_do_not_lock_the_parent_out<S: Store>(world: &World<S>) {
+    for n in 0..8 {
+        let miss = world
+            .get_from(CLASSMATE, &lookup_uri(STUDENT, &format!("WRONG{n:03}")))
+            .await;
+        assert_eq!(miss.status, if n < 5 { 404 } else { 429 }, "attempt {n}");
+    }
+
+    let parent = world.get(&lookup_uri(STUDENT, CODE)).await;
+    let paying = world.checkout("key-0030-parent", &["INV-1"]).await;
+    let classmate = world.get_from(CLASSMATE, &lookup_uri(STUDENT, CODE)).await;
+
+    assert_eq!(parent.status, 200, "{}", parent.text);
+    assert_eq!(paying.status, 201, "{}", paying.text);
+    assert_eq!(classmate.status, 429, "the classmate's phone stays locked");
+}
+
+async fn addresses_of_one_ipv6_network_count_as_one_source<S: Store>(world: &World<S>) {
+    for n in 1..=5 {
+        let miss = world
+            .get_from(
+                &format!("2001:db8:1:2::{n}"),
+                &lookup_uri(STUDENT, &format!("WRONG{n:03}")),
+            )
+            .await;
+        assert_eq!(miss.status, 404, "attempt {n}");
+    }
+
+    let same_network = world
+        .get_from("2001:db8:1:2::99", &lookup_uri(STUDENT, CODE))
+        .await;
+    let parent = world.get(&lookup_uri(STUDENT, CODE)).await;
+
+    assert_eq!(same_network.status, 429, "{}", same_network.text);
+    assert_eq!(parent.status, 200, "{}", parent.text);
+}
+
+async fn guesses_from_many_sources_are_still_bounded_per_student<S: Store>(world: &World<S>) {
+    for n in 0..20 {
+        let source = format!("198.51.100.{}", n / 5);
+        let miss = world
+            .get_from(&source, &lookup_uri(STUDENT, &format!("WRONG{n:03}")))
+            .await;
+        assert_eq!(miss.status, 404, "attempt {n} from {source}");
+    }
+
+    let fifth_source = world
+        .get_from("198.51.100.9", &lookup_uri(STUDENT, "WRONG999"))
+        .await;
+    let parent = world.get(&lookup_uri(STUDENT, CODE)).await;
+    world.clock.advance(Duration::minutes(15));
+    let later = world.get(&lookup_uri(STUDENT, CODE)).await;
+
+    assert_eq!(fifth_source.status, 429, "{}", fifth_source.text);
+    assert_eq!(
+        parent.status, 429,
+        "20 wrong codes in the window lock everyone out"
+    );
+    assert_eq!(later.status, 200, "{}", later.text);
+}
+
+async fn one_source_cannot_spray_guesses_over_many_students<S: Store>(world: &World<S>) {
+    for n in 0..30 {
+        let miss = world
+            .get_from(NEIGHBOUR, &lookup_uri(&format!("HS9{n:03}"), "WRONG000"))
+            .await;
+        assert_eq!(miss.status, 404, "attempt {n}");
+    }
+
+    let sprayer = world.get_from(NEIGHBOUR, &lookup_uri(STUDENT, CODE)).await;
+    let parent = world.get(&lookup_uri(STUDENT, CODE)).await;
+
+    assert_eq!(sprayer.status, 429, "{}", sprayer.text);
+    assert_eq!(sprayer.json["error"]["code"], "too_many_attempts");
+    assert_eq!(parent.status, 200, "{}", parent.text);
+}
+
+async fn a_retry_under_the_same_key_replays_whatever_lookup_code_it_carries<S: Store>(
+    world: &World<S>,
+) {
+    let body = |code: &str| {
+        serde_json::json!({
+            "student": STUDENT, "code": code, "invoice_ids": ["INV-1"], "gateway": "vnpay",
+        })
+        .to_string()
+    };
+    let headers = [
+        ("content-type", "application/json"),
+        ("idempotency-key", "key-0031-code"),
+    ];
+    let first = world
+        .call("POST", "/api/payments", &headers, &body(CODE))
+        .await;
+
+    let retry = world
+        .call("POST", "/api/payments", &headers, &body("ZZZZ9999"))
+        .await;
+
+    assert_eq!(first.status, 201, "{}", first.text);
+    assert_eq!(retry.status, 201, "{}", retry.text);
+    assert_eq!(
+        retry.json, first.json,
+        "the stored answer, not a new payment"
+    );
+}
+
+/// The digest of a lookup code as hocphi stored it before digests were keyed: SHA-256 over a
+/// label, the student code and the code, computed here independently of the domain.
+fn unkeyed_digest(student: &str, code: &str) -> String {
+    use sha2::{Digest, Sha256};
+    let mut hasher = Sha256::new();
+    hasher.update(b"hocphi/lookup/v1\0");
+    hasher.update(student.as_bytes());
+    hasher.update(b"\0");
+    hasher.update(code.as_bytes());
+    hasher
+        .finalize()
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+async fn stored_digest<S: Store>(world: &World<S>, student: &str) -> String {
+    world
+        .app
+        .store
+        .student(&hocphi_domain::StudentCode::parse(student).unwrap())
+        .await
+        .unwrap()
+        .unwrap()
+        .lookup
+        .as_str()
+        .to_owned()
+}
+
+async fn the_stored_digest_cannot_be_checked_without_the_key<S: Store>(world: &World<S>) {
+    let stored = stored_digest(world, STUDENT).await;
+
+    assert!(
+        !stored.contains(&unkeyed_digest(STUDENT, CODE)),
+        "a copy of the table must not confirm a guessed code: {stored}"
+    );
+}
+
+async fn a_digest_stored_before_keys_admits_its_code_and_is_rekeyed<S: Store>(world: &World<S>) {
+    let code = hocphi_domain::StudentCode::parse(STUDENT).unwrap();
+    let mut student = world.app.store.student(&code).await.unwrap().unwrap();
+    let legacy = unkeyed_digest(STUDENT, CODE);
+    student.lookup = hocphi_domain::LookupDigest::parse(&legacy).unwrap();
+    world.app.store.upsert_student(&student).await.unwrap();
+
+    let wrong = world.get(&lookup_uri(STUDENT, "ZZZZ9999")).await;
+    let first = world.get(&lookup_uri(STUDENT, CODE)).await;
+    let rekeyed = stored_digest(world, STUDENT).await;
+    let again = world.get(&lookup_uri(STUDENT, CODE)).await;
+
+    assert_eq!(wrong.status, 404, "{}", wrong.text);
+    assert_eq!(first.status, 200, "{}", first.text);
+    assert!(!rekeyed.contains(&legacy), "re-keyed on success: {rekeyed}");
+    assert_eq!(again.status, 200, "{}", again.text);
 }
 
 async fn a_double_tap_makes_one_payment<S: Store>(world: &World<S>) {

@@ -176,6 +176,7 @@ impl<S: Store> World<S> {
         };
         let mut config = Config::local(SITE);
         config.gateways.momo = Some(momo());
+        config.settings.lookup_key = Some(fixtures::lookup_key());
         let app = build_app(config, store, clock.clone(), transport);
         Self {
             app,
@@ -186,9 +187,21 @@ impl<S: Store> World<S> {
         }
     }
 
-    /// Sends one request through hocphi's HTTP mapping.
+    /// Sends one request through hocphi's HTTP mapping, from the parent's address.
     pub async fn call(
         &self,
+        method: &str,
+        uri: &str,
+        headers: &[(&str, &str)],
+        body: &str,
+    ) -> Answer {
+        self.call_from(PARENT_IP, method, uri, headers, body).await
+    }
+
+    /// Sends one request through hocphi's HTTP mapping from the address `ip`.
+    pub async fn call_from(
+        &self,
+        ip: &str,
         method: &str,
         uri: &str,
         headers: &[(&str, &str)],
@@ -201,7 +214,7 @@ impl<S: Store> World<S> {
         let request = builder.body(body.as_bytes().to_vec()).unwrap();
         let response = self
             .app
-            .handle(request, PARENT_IP.parse::<IpAddr>().unwrap())
+            .handle(request, ip.parse::<IpAddr>().unwrap())
             .await;
         let status = response.status().as_u16();
         let text = response.into_body();
@@ -211,6 +224,11 @@ impl<S: Store> World<S> {
 
     pub async fn get(&self, uri: &str) -> Answer {
         self.call("GET", uri, &[], "").await
+    }
+
+    /// `GET uri` from the address `ip`.
+    pub async fn get_from(&self, ip: &str, uri: &str) -> Answer {
+        self.call_from(ip, "GET", uri, &[], "").await
     }
 
     /// `POST /api/payments` for some of HS0001's invoices under an idempotency key.

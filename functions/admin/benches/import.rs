@@ -144,6 +144,7 @@ async fn timed<S: Store>(
         codes_dir: dir.to_owned(),
         progress: false,
         now: Utc.with_ymd_and_hms(2025, 9, 1, 3, 0, 0).unwrap(),
+        lookup_key: Some(hocphi_fixtures::lookup_key()),
     };
     reset_peak_memory();
     let started = Instant::now();

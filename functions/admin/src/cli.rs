@@ -4,7 +4,10 @@
 //! Invariants: each command is generic over [`Store`] and dispatched by enum over the two
 //! adapters; exit codes are those of the crate docs (0 done, 1 failed, 2 usage, 3 attention);
 //! a missing SQLite file is created only by `school add`, so a typo in `--store` never silently
-//! yields an empty database.
+//! yields an empty database. The lookup key is read only by the commands that write lookup
+//! digests (an import that is not a dry run, `rekey-lookups`), from the runtime's table of
+//! variables: `HOCPHI_LOOKUP_KEY`, else the Secrets Manager secret `HOCPHI_LOOKUP_KEY_ARN` names,
+//! else, for a SQLite store, the local stack's `lookup-key` beside the database.
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -12,9 +15,11 @@ use std::process::ExitCode;
 
 use chrono::{DateTime, NaiveDate, Utc};
 use clap::{Parser, Subcommand, ValueEnum};
-use hocphi_domain::{GatewayKind, Store, StoreError, VoidOutcome};
+use hocphi_domain::{GatewayKind, LookupKey, Store, StoreError, VoidOutcome};
+use hocphi_runtime::config::{LOOKUP_KEY, LOOKUP_KEY_ARN, local_lookup_key, read_lookup_key};
+use hocphi_runtime::{ConfigError, Env};
 use hocphi_store::SqliteStore;
-use hocphi_store::dynamodb::{DynamoStore, client};
+use hocphi_store::dynamodb::{DynamoStore, client, sdk_config};
 
 use crate::export::{ExportError, ExportOptions};
 use crate::import::{ImportError, ImportOptions};
@@ -23,7 +28,7 @@ use crate::school::{NewSchool, SchoolError};
 use crate::sheet::SheetError;
 use crate::show::ShowError;
 use crate::void::VoidError;
-use crate::{export, import, reconcile, school, show, void};
+use crate::{export, import, reconcile, rekey, school, show, void};
 
 /// Where the data lives.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -126,6 +131,12 @@ pub enum Command {
     /// Xem học sinh, khoản thu hoặc giao dịch
     #[command(subcommand)]
     Show(ShowCommand),
+    /// Chuyển mã tra cứu lưu từ trước khi có khoá sang dạng có khoá (không cấp mã mới)
+    RekeyLookups {
+        /// Chỉ đếm, không ghi gì
+        #[arg(long)]
+        dry_run: bool,
+    },
 }
 
 /// `school …`
@@ -234,6 +245,15 @@ pub enum AdminError {
     Void(#[from] VoidError),
     #[error("không ghi được ra màn hình")]
     Output(#[from] std::io::Error),
+    #[error("lỗi kho dữ liệu")]
+    Store(#[from] StoreError),
+    #[error("không đọc được khoá mã tra cứu: {0}")]
+    LookupKey(String),
+    #[error(
+        "chưa có khoá mã tra cứu: đặt HOCPHI_LOOKUP_KEY_ARN là tên hoặc ARN của secret \
+         hocphi/<tỉnh>/lookup-key (xem infra/README.md)"
+    )]
+    NoLookupKey,
 }
 
 enum AnyStore {
@@ -266,19 +286,69 @@ async fn open(cli: &Cli) -> Result<AnyStore, AdminError> {
     }
 }
 
-/// Runs one command against the store the command line names, printing to `out`.
-pub async fn run(cli: Cli, now: DateTime<Utc>, out: &mut impl Write) -> Result<Exit, AdminError> {
-    match open(&cli).await? {
-        AnyStore::Sqlite(store) => execute(&store, cli.command, now, out).await,
-        AnyStore::Dynamo(store) => execute(&store, cli.command, now, out).await,
+/// Whether a command writes lookup digests, and so needs the lookup key.
+fn writes_digests(command: &Command) -> bool {
+    match command {
+        Command::Import { dry_run, .. } => !dry_run,
+        Command::RekeyLookups { .. } => true,
+        Command::School(_)
+        | Command::Export(_)
+        | Command::Reconcile { .. }
+        | Command::Void { .. }
+        | Command::Show(_) => false,
     }
 }
 
-/// Runs one command against `store`, printing to `out`.
+/// The lookup key (see the module docs); `None` when nothing names one.
+async fn lookup_key(cli: &Cli) -> Result<Option<LookupKey>, AdminError> {
+    let mut env = Env::new();
+    if env.get(LOOKUP_KEY).is_none() {
+        if let Some(arn) = env.get(LOOKUP_KEY_ARN) {
+            let sdk = sdk_config(cli.dynamodb_endpoint.as_deref()).await;
+            let secret = aws_sdk_secretsmanager::Client::new(&sdk)
+                .get_secret_value()
+                .secret_id(arn)
+                .send()
+                .await
+                .map_err(|e| AdminError::LookupKey(e.into_service_error().to_string()))?;
+            env = env.overriding([(LOOKUP_KEY, secret.secret_string().unwrap_or_default())]);
+        } else if let StoreSpec::Sqlite(path) = &cli.store {
+            let dir = path.parent().filter(|d| !d.as_os_str().is_empty());
+            let key = local_lookup_key(dir.unwrap_or(Path::new(".")))
+                .map_err(|e| AdminError::LookupKey(e.to_string()))?;
+            env = env.overriding([(LOOKUP_KEY, key)]);
+        } else {
+            return Ok(None);
+        }
+    }
+    let key = read_lookup_key(&mut env);
+    env.finish()
+        .map_err(|e: ConfigError| AdminError::LookupKey(e.to_string()))?;
+    Ok(key)
+}
+
+/// Runs one command against the store the command line names, printing to `out`.
+pub async fn run(cli: Cli, now: DateTime<Utc>, out: &mut impl Write) -> Result<Exit, AdminError> {
+    let store = open(&cli).await?;
+    let key = if writes_digests(&cli.command) {
+        lookup_key(&cli).await?
+    } else {
+        None
+    };
+    let key = key.as_ref();
+    match store {
+        AnyStore::Sqlite(store) => execute(&store, cli.command, now, key, out).await,
+        AnyStore::Dynamo(store) => execute(&store, cli.command, now, key, out).await,
+    }
+}
+
+/// Runs one command against `store`, printing to `out`; `lookup_key` keys the digests the
+/// command writes.
 pub async fn execute<S: Store>(
     store: &S,
     command: Command,
     now: DateTime<Utc>,
+    lookup_key: Option<&LookupKey>,
     out: &mut impl Write,
 ) -> Result<Exit, AdminError> {
     match command {
@@ -315,6 +385,7 @@ pub async fn execute<S: Store>(
                 codes_dir: PathBuf::from("."),
                 progress: true,
                 now,
+                lookup_key: lookup_key.cloned(),
             };
             let report = import::import(store, &options).await?;
             write!(out, "{report}")?;
@@ -378,6 +449,16 @@ pub async fn execute<S: Store>(
                 VoidOutcome::Voided | VoidOutcome::AlreadyVoided => Exit::Done,
                 VoidOutcome::RefusedPaid | VoidOutcome::RefusedHeld => Exit::Attention,
                 VoidOutcome::NotFound => Exit::Refused,
+            })
+        }
+        Command::RekeyLookups { dry_run } => {
+            let key = lookup_key.ok_or(AdminError::NoLookupKey)?;
+            let report = rekey::rekey(store, key, dry_run).await?;
+            write!(out, "{report}")?;
+            Ok(if report.changed_meanwhile > 0 {
+                Exit::Attention
+            } else {
+                Exit::Done
             })
         }
         Command::Show(what) => {

@@ -15,6 +15,7 @@
 //! | `export receipts [--school <ID>] --from <yyyy-mm-dd> --to <yyyy-mm-dd> [--out <tệp.csv\|tệp.xlsx>]` | the receipts issued on those days (Vietnam time, both days included) |
 //! | `reconcile --gateway vnpay <đối-soát.csv\|.xlsx> [--out <báo-cáo.csv\|.xlsx>] [--school <ID>] [--from …] [--to …]` | compares the gateway's transaction list with hocphi's payments and receipts |
 //! | `void <mã khoản thu> --reason "<lý do>"` | voids an open invoice |
+//! | `rekey-lookups [--dry-run]` | makes every lookup digest stored before digests were keyed a keyed one (no parent gets a new code) |
 //! | `show student <mã>` / `show invoice <mã>` / `show payment <mã>` | human-readable state |
 //!
 //! Exit codes: `0` done; `1` failed, or refused to write anything (the reason is printed); `2` the
@@ -51,11 +52,19 @@
 //! but writes nothing. Importing the same file again changes nothing.
 //!
 //! Students met for the first time get a lookup code (the second factor a parent types); the store
-//! keeps only its salted digest, and the codes are written once, before anything is stored, to a
-//! new CSV file (`--codes-out`, default `ma-tra-cuu-<yyyy-mm-dd>.csv`, never overwritten) with the
-//! headers `Mã trường, Mã học sinh, Họ và tên, Lớp, Mã tra cứu`, to be printed on the fee notices.
-//! It is the only place the full name and the code ever appear. Students already known keep their
-//! code (their class and masked name are updated).
+//! keeps only its digest, keyed with the province's lookup key (HMAC-SHA256), and the codes are
+//! written once, before anything is stored, to a new CSV file (`--codes-out`, default
+//! `ma-tra-cuu-<yyyy-mm-dd>.csv`, never overwritten, readable by its owner only) with the headers
+//! `Mã trường, Mã học sinh, Họ và tên, Lớp, Mã tra cứu`, to be printed on the fee notices. It is
+//! the only place the full name and the code ever appear. Students already known keep their code
+//! (their class and masked name are updated); a student the store knows at another school is
+//! refused (`Dòng <n>, cột "Mã trường"`), as a bad row is, since a student code names one student
+//! of the province.
+//!
+//! The lookup key comes from `HOCPHI_LOOKUP_KEY`, or from the Secrets Manager secret that
+//! `HOCPHI_LOOKUP_KEY_ARN` names (its name `hocphi/<tỉnh>/lookup-key` or its ARN, region and
+//! credentials from the environment); on a SQLite store without either, from the local stack's
+//! `lookup-key` file beside the database (created if missing).
 //!
 //! A sample is shipped in `samples/hoc-phi-mau.csv` (and `samples/hoc-phi-mau.xlsx`).
 //!
@@ -64,7 +73,9 @@
 //! CSV (UTF-8 with BOM, so Excel shows Vietnamese correctly) or XLSX, one row per receipt line,
 //! headers `Ngày thu, Số biên lai, Ký hiệu mẫu, Ký hiệu, Mã học sinh, Họ tên, Lớp, Mã khoản thu,
 //! Nội dung, Số tiền, Cổng thanh toán, Mã giao dịch cổng, Mã thanh toán`, then a totals row
-//! (`Tổng cộng`, the number of receipts, the sum). Amounts are plain whole numbers of đồng.
+//! (`Tổng cộng`, the number of receipts, the sum). Amounts are plain whole numbers of đồng. In
+//! every CSV this tool writes, a text cell starting with `=`, `+`, `-`, `@`, a tab or a carriage
+//! return gets a leading `'`, so a spreadsheet shows it instead of running it.
 //!
 //! # The VNPay settlement file
 //!
@@ -92,6 +103,7 @@ mod header;
 pub mod import;
 mod progress;
 pub mod reconcile;
+pub mod rekey;
 pub mod school;
 pub mod sheet;
 pub mod show;

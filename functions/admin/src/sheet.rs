@@ -3,9 +3,15 @@
 //!
 //! Invariants: the header row comes first; amounts are whole numbers of đồng (plain digits in CSV,
 //! number cells formatted `#,##0` in XLSX), never floats in this crate; dates are `dd/mm/yyyy`
-//! (with `HH:MM` for moments); a totals row is bold in XLSX.
+//! (with `HH:MM` for moments); a totals row is bold in XLSX. A file this module creates is
+//! readable and writable by its owner only (reports carry students' names, the codes file their
+//! lookup codes). A CSV text cell that a spreadsheet would run as a formula (it starts with `=`,
+//! `+`, `-`, `@`, a tab or a carriage return) is written with a leading `'`, as OWASP's "CSV
+//! Injection" page advises; numbers are never prefixed, and there are no negative amounts (an
+//! amount is a `u64` of đồng). XLSX cells are typed (a text cell is never a formula).
 
-use std::fs::File;
+use std::borrow::Cow;
+use std::fs::{File, OpenOptions};
 use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
 
@@ -52,6 +58,7 @@ pub enum SheetError {
 #[derive(Debug)]
 pub struct SheetWriter {
     path: PathBuf,
+    mode: Create,
     kind: Kind,
 }
 
@@ -107,11 +114,7 @@ impl SheetWriter {
         };
         let kind = match ext.as_deref() {
             Some("csv") => {
-                let file = match mode {
-                    Create::Overwrite => File::create(path),
-                    Create::New => File::create_new(path),
-                }
-                .map_err(io)?;
+                let file = open(path, mode).map_err(io)?;
                 let mut out = BufWriter::new(file);
                 out.write_all("\u{feff}".as_bytes()).map_err(io)?;
                 Kind::Csv(Box::new(csv::Writer::from_writer(out)))
@@ -142,6 +145,7 @@ impl SheetWriter {
         };
         let mut writer = Self {
             path: path.to_owned(),
+            mode,
             kind,
         };
         let header: Vec<Value> = headers.iter().map(|h| Value::text(*h)).collect();
@@ -171,7 +175,7 @@ impl SheetWriter {
         let path = &self.path;
         match &mut self.kind {
             Kind::Csv(out) => out
-                .write_record(values.iter().map(csv_text))
+                .write_record(values.iter().map(csv_cell))
                 .map_err(|source| SheetError::Csv {
                     path: path.clone(),
                     source,
@@ -208,14 +212,16 @@ impl SheetWriter {
                 }
                 let mut workbook = Workbook::new();
                 workbook.push_worksheet(x.sheet);
-                workbook.save(&path).map_err(|source| SheetError::Xlsx {
-                    path: path.clone(),
-                    source,
-                })?;
-                std::fs::OpenOptions::new()
-                    .write(true)
-                    .open(&path)
-                    .and_then(|file| file.sync_all())
+                let mut out = BufWriter::new(open(&path, self.mode).map_err(io)?);
+                workbook
+                    .save_to_writer(&mut out)
+                    .map_err(|source| SheetError::Xlsx {
+                        path: path.clone(),
+                        source,
+                    })?;
+                out.into_inner()
+                    .map_err(|e| io(e.into_error()))?
+                    .sync_all()
                     .map_err(io)?;
             }
         }
@@ -223,6 +229,39 @@ impl SheetWriter {
     }
 }
 
+/// Opens a report's file for writing; a file it creates is readable and writable by its owner
+/// only.
+fn open(path: &Path, mode: Create) -> std::io::Result<File> {
+    let mut options = OpenOptions::new();
+    options.write(true);
+    match mode {
+        Create::Overwrite => options.create(true).truncate(true),
+        Create::New => options.create_new(true),
+    };
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    options.open(path)
+}
+
+/// A CSV text cell a spreadsheet shows as text: a leading `'` before `=`, `+`, `-`, `@`, a tab or
+/// a carriage return (<https://owasp.org/www-community/attacks/CSV_Injection>).
+fn csv_safe(text: &str) -> Cow<'_, str> {
+    if text.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        Cow::Owned(format!("'{text}"))
+    } else {
+        Cow::Borrowed(text)
+    }
+}
+
+/// A cell of a CSV report.
+fn csv_cell(value: &Value) -> String {
+    match value {
+        Value::Text(t) => csv_safe(t).into_owned(),
+        Value::Empty | Value::Amount(_) | Value::Date(_) | Value::Moment(_) => csv_text(value),
+    }
+}
+
+/// A cell as it reads.
 fn csv_text(value: &Value) -> String {
     match value {
         Value::Empty => String::new(),
@@ -269,5 +308,30 @@ impl Xlsx {
         }
         self.row += 1;
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn text_a_spreadsheet_would_run_is_prefixed_and_numbers_are_not() {
+        let cases = [
+            ("=1+2", "'=1+2"),
+            ("+84 90 000 0000", "'+84 90 000 0000"),
+            ("-Giảm trừ", "'-Giảm trừ"),
+            ("@SUM(A1)", "'@SUM(A1)"),
+            ("\tTab", "'\tTab"),
+            ("\rCR", "'\rCR"),
+            ("Học phí = 1.500.000", "Học phí = 1.500.000"),
+            ("'quoted", "'quoted"),
+            ("", ""),
+        ];
+        for (text, written) in cases {
+            assert_eq!(csv_cell(&Value::text(text)), written, "{text:?}");
+        }
+        assert_eq!(csv_cell(&Value::Amount(1_500_000)), "1500000");
+        assert_eq!(csv_cell(&Value::Empty), "");
     }
 }

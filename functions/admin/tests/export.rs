@@ -201,3 +201,53 @@ async fn a_reversed_range_is_refused() {
     .unwrap_err();
     assert!(matches!(err, ExportError::Range { .. }), "{err}");
 }
+
+#[tokio::test]
+async fn cells_a_spreadsheet_would_run_as_formulas_are_escaped_and_amounts_stay_numbers() {
+    // Arrange: a name, a class and items that a spreadsheet would read as formulas.
+    let env = Env::new().await;
+    let line = |item: &str, amount: &str| {
+        format!(
+            "{NQ},HS0009,=Nguyễn Văn An,@6A1,2025-2026,Học kỳ 1,NQ-0009,{item},{amount},15/10/2025,"
+        )
+    };
+    let rows = [
+        line("=1+2", "100.000"),
+        line("+Quỹ lớp", "200.000"),
+        line("-Giảm trừ", "300.000"),
+    ];
+    let refs: Vec<&str> = rows.iter().map(String::as_str).collect();
+    let report = env.import(&env.csv("hoc-phi.csv", &refs)).await;
+    assert!(report.problems.is_empty(), "{report}");
+    pay(
+        &env.store,
+        &["NQ-0009"],
+        "HP9",
+        "1009",
+        vn(2025, 9, 10, 9, 0),
+    )
+    .await;
+
+    // Act
+    let summary = receipts(&env.store, &options(env.path("bien-lai.csv")))
+        .await
+        .unwrap();
+
+    // Assert
+    let lines = support::lines(&summary.path);
+    assert_eq!(
+        lines[1..],
+        [
+            "10/09/2025 09:00,0000001,01BLP0-001,NQ-25E,HS0009,'=Nguyễn V. A.,'@6A1,NQ-0009,'=1+2,100000,VNPay,1009,HP9",
+            "10/09/2025 09:00,0000001,01BLP0-001,NQ-25E,HS0009,'=Nguyễn V. A.,'@6A1,NQ-0009,'+Quỹ lớp,200000,VNPay,1009,HP9",
+            "10/09/2025 09:00,0000001,01BLP0-001,NQ-25E,HS0009,'=Nguyễn V. A.,'@6A1,NQ-0009,'-Giảm trừ,300000,VNPay,1009,HP9",
+            "Tổng cộng,1 biên lai,,,,,,,,600000,,,",
+        ]
+    );
+    let codes = support::lines(&report.codes_file.unwrap());
+    assert!(
+        codes[1].starts_with(&format!("{NQ},HS0009,'=Nguyễn Văn An,'@6A1,")),
+        "{}",
+        codes[1]
+    );
+}

@@ -580,6 +580,170 @@ async fn another_schools_file_numbering_alike_never_takes_over_an_invoice() {
 }
 
 #[tokio::test]
+async fn a_student_code_another_school_already_uses_is_refused_in_a_dry_run_and_for_real() {
+    // Arrange: HS0001 is Ngô Quyền's; Lê Lợi numbers one of its own students HS0001 too.
+    let env = Env::new().await;
+    let [a, b] = good();
+    env.import(&env.csv("ngo-quyen.csv", &[&a, &b])).await;
+    let before = env
+        .store
+        .student(&student("HS0001"))
+        .await
+        .unwrap()
+        .unwrap();
+    let le_loi = [
+        row("HS0001", "Trần Thị Hoa", "LL-0001", "Học phí", "900.000")
+            .replacen(NQ, LL, 1)
+            .replacen("6A1", "3B", 1),
+        row("HS0002", "Lê Thị Bình", "LL-0002", "Học phí", "900.000")
+            .replacen(NQ, LL, 1)
+            .replacen("6A1", "3B", 1),
+    ];
+    let file = env.csv("le-loi.csv", &[&le_loi[0], &le_loi[1]]);
+
+    for dry_run in [true, false] {
+        // Act
+        let report = import(
+            &env.store,
+            &ImportOptions {
+                dry_run,
+                ..env.options(&file)
+            },
+        )
+        .await
+        .unwrap();
+
+        // Assert
+        assert!(report.refused, "dry run {dry_run}: {report}");
+        assert_eq!(
+            report
+                .problems
+                .iter()
+                .map(ToString::to_string)
+                .collect::<Vec<_>>(),
+            [format!(
+                r#"Dòng 2, cột "Mã trường": học sinh "HS0001" đã thuộc trường "{NQ}" trong hệ thống, tệp này ghi trường "{LL}"; mỗi mã học sinh chỉ thuộc một trường, hãy dùng mã khác cho học sinh của trường "{LL}""#
+            )],
+            "dry run {dry_run}"
+        );
+        assert_eq!((report.rejected_invoices, report.rejected_rows), (1, 1));
+    }
+    assert_eq!(
+        env.store
+            .student(&student("HS0001"))
+            .await
+            .unwrap()
+            .unwrap(),
+        before,
+        "the student, their school and their lookup digest are untouched"
+    );
+    assert_eq!(env.store.invoice(&id("LL-0001")).await.unwrap(), None);
+    assert_eq!(env.store.invoice(&id("LL-0002")).await.unwrap(), None);
+    let skipping = import(
+        &env.store,
+        &ImportOptions {
+            skip_invalid: true,
+            ..env.options(&file)
+        },
+    )
+    .await
+    .unwrap();
+    assert_eq!(skipping.invoices.created, 1, "{skipping}");
+    assert_eq!(env.store.invoice(&id("LL-0001")).await.unwrap(), None);
+    assert!(env.store.invoice(&id("LL-0002")).await.unwrap().is_some());
+    assert_eq!(
+        env.store
+            .student(&student("HS0001"))
+            .await
+            .unwrap()
+            .unwrap(),
+        before
+    );
+}
+
+#[cfg(unix)]
+#[tokio::test]
+async fn the_codes_file_is_readable_by_its_owner_only() {
+    use std::os::unix::fs::PermissionsExt;
+    let env = Env::new().await;
+    let [a, b] = good();
+
+    let new = row("HS0002", "Lê Thị Bình", "NQ-0002", "Học phí", "1.500.000");
+
+    let csv = env.import(&env.csv("hoc-phi.csv", &[&a, &b])).await;
+    let xlsx = import(
+        &env.store,
+        &ImportOptions {
+            codes_out: Some(env.path("ma-tra-cuu.xlsx")),
+            ..env.options(&env.csv("them.csv", &[&new]))
+        },
+    )
+    .await
+    .unwrap();
+
+    for report in [csv, xlsx] {
+        let path = report.codes_file.unwrap();
+        let mode = std::fs::metadata(&path).unwrap().permissions().mode();
+        assert_eq!(mode & 0o777, 0o600, "{}: {mode:o}", path.display());
+    }
+}
+
+#[tokio::test]
+async fn the_store_keeps_a_digest_that_a_copied_database_cannot_check() {
+    let env = Env::new().await;
+    let [a, b] = good();
+
+    let report = env.import(&env.csv("hoc-phi.csv", &[&a, &b])).await;
+
+    let code = support::lines(&report.codes_file.unwrap())[1]
+        .rsplit(',')
+        .next()
+        .unwrap()
+        .replace('-', "");
+    let stored = env
+        .store
+        .student(&student("HS0001"))
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(
+        !stored
+            .lookup
+            .as_str()
+            .contains(&support::unkeyed_digest("HS0001", &code)),
+        "{}",
+        stored.lookup.as_str()
+    );
+    let typed = LookupCode::parse(&code).unwrap();
+    let other_key = hocphi_domain::LookupKey::new(&"k".repeat(40)).unwrap();
+    assert!(
+        stored
+            .lookup
+            .admits(&stored.code, &typed, &hocphi_fixtures::lookup_key())
+    );
+    assert!(!stored.lookup.admits(&stored.code, &typed, &other_key));
+}
+
+#[tokio::test]
+async fn new_students_need_the_lookup_key_and_a_dry_run_does_not() {
+    let env = Env::new().await;
+    let [a, b] = good();
+    let file = env.csv("hoc-phi.csv", &[&a, &b]);
+    let without = |dry_run| ImportOptions {
+        dry_run,
+        lookup_key: None,
+        ..env.options(&file)
+    };
+
+    let dry = import(&env.store, &without(true)).await.unwrap();
+    let real = import(&env.store, &without(false)).await;
+
+    assert_eq!(dry.students_new, 1, "{dry}");
+    assert!(matches!(real, Err(ImportError::NoLookupKey)), "{real:?}");
+    assert_eq!(env.store.student(&student("HS0001")).await.unwrap(), None);
+}
+
+#[tokio::test]
 async fn a_dry_run_reports_what_would_happen_and_writes_nothing() {
     // Arrange: one invoice already imported, then a file that changes it and adds another.
     let env = Env::new().await;
@@ -685,7 +849,7 @@ async fn only_new_students_get_codes_and_the_store_keeps_only_matching_digests()
         school: hocphi_domain::SchoolId::parse(NQ).unwrap(),
         name: hocphi_domain::MaskedName::mask("Nguyễn Văn An").unwrap(),
         class_name: Label::parse("5A1").unwrap(),
-        lookup: known_code.digest(&student("HS0001")),
+        lookup: known_code.digest(&student("HS0001"), &hocphi_fixtures::lookup_key()),
     };
     env.store.upsert_student(&known).await.unwrap();
     let rows = [
@@ -744,7 +908,12 @@ async fn only_new_students_get_codes_and_the_store_keeps_only_matching_digests()
         assert_eq!(lookup.len(), 9, "printed as XXXX-XXXX: {lookup}");
         let stored = env.store.student(&student(code)).await.unwrap().unwrap();
         let typed = LookupCode::parse(lookup).unwrap();
-        assert!(stored.lookup.matches(&typed.digest(&stored.code)), "{code}");
+        assert!(
+            stored
+                .lookup
+                .admits(&stored.code, &typed, &hocphi_fixtures::lookup_key()),
+            "{code}"
+        );
         assert_ne!(stored.lookup.as_str(), typed.as_str());
     }
     let kept = env
@@ -754,7 +923,8 @@ async fn only_new_students_get_codes_and_the_store_keeps_only_matching_digests()
         .unwrap()
         .unwrap();
     assert!(
-        kept.lookup.matches(&known_code.digest(&kept.code)),
+        kept.lookup
+            .admits(&kept.code, &known_code, &hocphi_fixtures::lookup_key()),
         "a known student keeps their code"
     );
     assert_eq!(

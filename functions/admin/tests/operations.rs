@@ -7,11 +7,14 @@ mod support;
 
 use std::process::{Command, Output};
 
-use hocphi_admin::cli::{Command as Cmd, Exit, ShowCommand, execute};
+use hocphi_admin::cli::{AdminError, Command as Cmd, Exit, ShowCommand, execute};
 use hocphi_admin::school::{NewSchool, SchoolError, add};
 use hocphi_admin::show::{ShowError, invoice, payment, student};
 use hocphi_admin::void::void;
-use hocphi_domain::{InvoiceId, InvoiceStatus, Store, VoidOutcome};
+use hocphi_domain::{
+    InvoiceId, InvoiceStatus, LookupCode, LookupDigest, LookupKey, LookupScheme, Store,
+    StudentCode, VoidOutcome,
+};
 use support::{Env, now, open_payment, pay, row};
 
 async fn two_invoices() -> Env {
@@ -145,13 +148,13 @@ async fn exit_codes_of_void_say_done_attention_or_refused() {
         reason: "Sai".into(),
     };
 
-    let voided = execute(&env.store, run("NQ-0002"), now(), &mut out)
+    let voided = execute(&env.store, run("NQ-0002"), now(), None, &mut out)
         .await
         .unwrap();
-    let refused = execute(&env.store, run("NQ-0001"), now(), &mut out)
+    let refused = execute(&env.store, run("NQ-0001"), now(), None, &mut out)
         .await
         .unwrap();
-    let missing = execute(&env.store, run("NQ-9999"), now(), &mut out)
+    let missing = execute(&env.store, run("NQ-9999"), now(), None, &mut out)
         .await
         .unwrap();
 
@@ -227,6 +230,7 @@ async fn showing_what_does_not_exist_or_cannot_exist_is_an_error() {
             code: "HS9999".into(),
         }),
         now(),
+        None,
         &mut out,
     )
     .await;
@@ -238,6 +242,56 @@ async fn showing_what_does_not_exist_or_cannot_exist_is_an_error() {
         payment(&env.store, "HP-1").await,
         Err(ShowError::BadId { .. })
     ));
+}
+
+#[tokio::test]
+async fn rekey_lookups_keys_every_unkeyed_digest_once_and_no_parent_needs_a_new_code() {
+    // Arrange: HS0001's digest as hocphi stored it before keys; HS0002's keyed.
+    let env = two_invoices().await;
+    let code = StudentCode::parse("HS0001").unwrap();
+    let mut legacy = env.store.student(&code).await.unwrap().unwrap();
+    let unkeyed = support::unkeyed_digest("HS0001", "ABCD2345");
+    legacy.lookup = LookupDigest::parse(&unkeyed).unwrap();
+    env.store.upsert_student(&legacy).await.unwrap();
+    let other = StudentCode::parse("HS0002").unwrap();
+    let other_before = env.store.student(&other).await.unwrap();
+    let key = hocphi_fixtures::lookup_key();
+    let rekey = |dry_run| Cmd::RekeyLookups { dry_run };
+    let mut out = Vec::new();
+
+    // Act
+    let dry = execute(&env.store, rekey(true), now(), Some(&key), &mut out)
+        .await
+        .unwrap();
+    let after_dry = env.store.student(&code).await.unwrap().unwrap().lookup;
+    let first = execute(&env.store, rekey(false), now(), Some(&key), &mut out)
+        .await
+        .unwrap();
+    let rekeyed = env.store.student(&code).await.unwrap().unwrap().lookup;
+    let again = execute(&env.store, rekey(false), now(), Some(&key), &mut out)
+        .await
+        .unwrap();
+    let without_key = execute(&env.store, rekey(false), now(), None, &mut out).await;
+
+    // Assert
+    assert_eq!((dry, first, again), (Exit::Done, Exit::Done, Exit::Done));
+    assert_eq!(after_dry, legacy.lookup, "a dry run writes nothing");
+    assert_eq!(rekeyed.scheme(), LookupScheme::Wrapped);
+    assert!(rekeyed.admits(&code, &LookupCode::parse("ABCD2345").unwrap(), &key));
+    assert!(!rekeyed.as_str().contains(&unkeyed));
+    assert_eq!(env.store.student(&other).await.unwrap(), other_before);
+    let printed = String::from_utf8(out).unwrap();
+    for line in [
+        "Chạy thử (--dry-run): không ghi gì. Nếu chạy thật thì:",
+        "Đã đọc 2 học sinh: 1 mã tra cứu chuyển sang dạng có khoá, 1 đã có khoá từ trước.",
+        "Đã đọc 2 học sinh: 0 mã tra cứu chuyển sang dạng có khoá, 2 đã có khoá từ trước.",
+    ] {
+        assert!(printed.contains(line), "{printed}");
+    }
+    assert!(
+        matches!(without_key, Err(AdminError::NoLookupKey)),
+        "{without_key:?}"
+    );
 }
 
 fn admin(dir: &std::path::Path, args: &[&str]) -> Output {
@@ -307,6 +361,7 @@ fn the_command_line_from_an_empty_folder_to_an_import() {
     let imported = admin(dir.path(), &["import", sample, "--codes-out", "ma.csv"]);
     let again = admin(dir.path(), &["import", sample]);
     let shown = admin(dir.path(), &["show", "student", "5201234570"]);
+    let rekeyed = admin(dir.path(), &["rekey-lookups"]);
 
     // Assert
     assert_eq!(no_database.status.code(), Some(1), "{}", text(&no_database));
@@ -340,5 +395,36 @@ fn the_command_line_from_an_empty_folder_to_an_import() {
         text(&shown).contains("Học sinh 5201234570 — Phạm M. C., lớp 6A1"),
         "{}",
         text(&shown)
+    );
+    assert_eq!(rekeyed.status.code(), Some(0), "{}", text(&rekeyed));
+    assert!(
+        text(&rekeyed).contains("0 mã tra cứu chuyển sang dạng có khoá, 4 đã có khoá"),
+        "{}",
+        text(&rekeyed)
+    );
+    let key_file = dir.path().join(".hocphi/lookup-key");
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&key_file).unwrap().permissions().mode();
+        assert_eq!(mode & 0o777, 0o600, "{mode:o}");
+    }
+    let key = LookupKey::new(&std::fs::read_to_string(&key_file).unwrap()).unwrap();
+    let codes = std::fs::read_to_string(dir.path().join("ma.csv")).unwrap();
+    let first = codes.lines().nth(1).unwrap();
+    let cells: Vec<&str> = first.split(',').collect();
+    let (student, code) = (
+        StudentCode::parse(cells[1]).unwrap(),
+        LookupCode::parse(cells[4]).unwrap(),
+    );
+    let store = hocphi_store::SqliteStore::open(dir.path().join(".hocphi/hocphi.db")).unwrap();
+    let stored = tokio::runtime::Runtime::new()
+        .unwrap()
+        .block_on(store.student(&student))
+        .unwrap()
+        .unwrap();
+    assert!(
+        stored.lookup.admits(&student, &code, &key),
+        "keyed with the local stack's key file beside the database"
     );
 }

@@ -1,8 +1,10 @@
 //! `POST /api/payments`: a parent's payment attempt, made idempotent by its `Idempotency-Key`.
 //!
 //! Invariants: the same key and body replay the first answer (201 or 409) without doing anything
-//! again; the same key with another body is refused, the body's `locale` aside (a parent who
-//! switches language between two taps gets the same payment back); a request that failed for any other reason
+//! again; the same key with another body is refused, the body's `locale` and `code` aside (a
+//! parent who switches language between two taps gets the same payment back; the stored
+//! fingerprint keeps nothing of the lookup code, which a hash of it would let a copy of the store
+//! guess offline); a request that failed for any other reason
 //! releases its key so a retry can run. A payment holds its invoices from the moment it is stored;
 //! if the gateway cannot be reached afterwards, the payment is closed at once so the invoices are
 //! free again.
@@ -41,6 +43,7 @@ impl<S: Store, C: Clock, T: Transport> App<S, C, T> {
             serde_json::from_slice(body).map_err(|_| ApiError::BadJson)?;
         let canonical = serde_json::to_vec(&CreatePaymentRequest {
             locale: None,
+            code: String::new(),
             ..request.clone()
         })
         .map_err(|e| ApiError::Internal(e.into()))?;
@@ -103,7 +106,9 @@ impl<S: Store, C: Clock, T: Transport> App<S, C, T> {
             }
         };
         let ids = parse_ids(&request.invoice_ids)?;
-        let student = self.authenticate(&request.student, &request.code).await?;
+        let student = self
+            .authenticate(&request.student, &request.code, client_ip)
+            .await?;
         self.gateways.get(kind).ok_or(ApiError::GatewayNotOffered)?;
         let mut invoices = Vec::with_capacity(ids.len());
         for id in ids {

@@ -214,7 +214,11 @@ impl<S: Store, C: Clock, T: Transport> App<S, C, T> {
         match route {
             Route::Lookup => {
                 let found = self
-                    .lookup(query_value(&query, "student"), query_value(&query, "code"))
+                    .lookup(
+                        query_value(&query, "student"),
+                        query_value(&query, "code"),
+                        client_ip,
+                    )
                     .await?;
                 Ok(json_response(200, &found))
             }

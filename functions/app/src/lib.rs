@@ -20,7 +20,7 @@ use std::future::Future;
 use std::net::IpAddr;
 
 use chrono::Duration;
-use hocphi_domain::{Clock, GatewayKind, Store};
+use hocphi_domain::{Clock, GatewayKind, LookupKey, Store};
 use hocphi_gateways::{ApiRequest, Gateway};
 
 pub use error::{ApiError, Field};
@@ -49,9 +49,18 @@ pub struct Settings {
     pub site_url: String,
     /// How long a payment holds its invoices (and the gateway's own expiry).
     pub time_to_pay: Duration,
-    /// Wrong lookup codes allowed per student within [`Settings::lookup_window`].
+    /// Wrong lookup codes allowed for one student from one source within
+    /// [`Settings::lookup_window`]; that source is then refused for that student.
     pub lookup_attempts: u32,
+    /// Wrong lookup codes allowed for one student from all sources together within the window:
+    /// the guessing bound, after which nobody is let in.
+    pub student_attempts: u32,
+    /// Wrong lookup codes allowed from one source for all students together within the window;
+    /// the source is then refused for every student.
+    pub source_attempts: u32,
     pub lookup_window: Duration,
+    /// The key of lookup digests; only the functions that check lookup codes have it.
+    pub lookup_key: Option<LookupKey>,
     /// How long an in-flight checkout holds its idempotency key.
     pub idempotency_lease: Duration,
     /// How long a completed checkout is replayed for its key.
@@ -67,14 +76,19 @@ pub struct Settings {
 }
 
 impl Settings {
-    /// The documented defaults: 15 minutes to pay, 5 wrong codes per 15 minutes, a 30-second
-    /// checkout lease replayed for 24 hours, sweeping after 5 minutes for 40 seconds a run.
+    /// The documented defaults: 15 minutes to pay; per 15 minutes, 5 wrong codes for a student
+    /// from one source, 20 from all sources, 30 from one source for all students; a 30-second
+    /// checkout lease replayed for 24 hours, sweeping after 5 minutes for 40 seconds a run; no
+    /// lookup key.
     pub fn new(site_url: impl Into<String>) -> Self {
         Self {
             site_url: site_url.into().trim_end_matches('/').to_owned(),
             time_to_pay: Duration::minutes(15),
             lookup_attempts: 5,
+            student_attempts: 20,
+            source_attempts: 30,
             lookup_window: Duration::minutes(15),
+            lookup_key: None,
             idempotency_lease: Duration::seconds(30),
             idempotency_keep: Duration::hours(24),
             sweep_after: Duration::minutes(5),

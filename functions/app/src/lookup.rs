@@ -1,23 +1,39 @@
 //! `GET /api/invoices`: a student's open invoices, behind the second factor and the guessing
-//! limit.
+//! limits.
 //!
 //! Invariants: an unknown student and a wrong lookup code are the same answer, counted the same
 //! way, so the endpoint reveals nothing about which student codes exist; every look-up is
 //! counted before its code is checked (a right code is then forgiven), so guesses sent at once
 //! get no more tries than guesses sent one by one.
+//!
+//! The limits, per [`Settings::lookup_window`](crate::Settings), in the order they are counted:
+//! a source (an IPv4 address or an IPv6 /64, [`ClientSource`]) has `source_attempts` wrong codes
+//! for all students together; a source has `lookup_attempts` for one student, after which only
+//! that source is refused for that student; a student has `student_attempts` from all sources
+//! together, after which everyone is refused. A look-up refused by one limit is not counted by
+//! the next, so a classmate's phone spends only its own allowance: locking a parent out takes
+//! `student_attempts / lookup_attempts` sources (4 by default) within the window, while a guesser
+//! still gets at most `student_attempts` tries at one student per window.
+//!
+//! A digest stored before digests were keyed still admits its code; that look-up replaces it
+//! with the keyed digest (a conditional write: a digest changed meanwhile is left alone).
+
+use std::net::IpAddr;
 
 use hocphi_api::{InvoiceView, InvoicesResponse, StudentView};
-use hocphi_domain::{Clock, LookupCode, Store, Student, StudentCode};
+use hocphi_domain::{ClientSource, Clock, FailureCounter, LookupCode, Store, Student, StudentCode};
 
 use crate::{ApiError, App, Field, Transport};
 
 impl<S: Store, C: Clock, T: Transport> App<S, C, T> {
-    /// The student behind a student code and lookup code, or the one "not found" answer; too many
-    /// wrong codes within the window answer "too many attempts" until it closes.
+    /// The student behind a student code and lookup code typed at `client_ip`, or the one "not
+    /// found" answer; a source or student past its limit answers "too many attempts" until its
+    /// window closes.
     pub(crate) async fn authenticate(
         &self,
         student: &str,
         code: &str,
+        client_ip: IpAddr,
     ) -> Result<Student, ApiError> {
         let student = StudentCode::parse(student).map_err(|_| ApiError::Invalid {
             field: Field::Student,
@@ -27,19 +43,56 @@ impl<S: Store, C: Clock, T: Transport> App<S, C, T> {
             field: Field::Code,
             message: "Mã tra cứu không hợp lệ: gồm 6 đến 12 chữ và số, in trên giấy báo học phí.",
         })?;
+        let key = self
+            .settings
+            .lookup_key
+            .as_ref()
+            .ok_or_else(|| ApiError::Internal("this function has no lookup key".into()))?;
+        let source = ClientSource::of(client_ip);
+        let settings = &self.settings;
+        let counters = [
+            (FailureCounter::Source(source), settings.source_attempts),
+            (
+                FailureCounter::StudentFrom(student.clone(), source),
+                settings.lookup_attempts,
+            ),
+            (
+                FailureCounter::Student(student.clone()),
+                settings.student_attempts,
+            ),
+        ];
         let now = self.clock.now();
-        let tries = self
-            .store
-            .note_failed_lookup(&student, now, self.settings.lookup_window)
-            .await?;
-        if tries > self.settings.lookup_attempts {
-            return Err(ApiError::TooManyAttempts);
+        let mut tries = 0;
+        for (counter, allowed) in &counters {
+            tries = self
+                .store
+                .note_failed_lookup(counter, now, settings.lookup_window)
+                .await?;
+            if tries > *allowed {
+                tracing::info!(failures = tries, "lookup refused: too many attempts");
+                return Err(ApiError::TooManyAttempts);
+            }
         }
-        let digest = code.digest(&student);
         match self.store.student(&student).await? {
-            Some(found) if found.lookup.matches(&digest) => {
-                self.store.forgive_failed_lookup(&student, now).await?;
-                Ok(found)
+            Some(found) if found.lookup.admits(&student, &code, key) => {
+                for (counter, _) in &counters {
+                    self.store.forgive_failed_lookup(counter, now).await?;
+                }
+                if found.lookup.is_current() {
+                    return Ok(found);
+                }
+                let keyed = code.digest(&student, key);
+                if self
+                    .store
+                    .rekey_lookup(&student, &found.lookup, &keyed)
+                    .await?
+                {
+                    tracing::info!("lookup digest re-keyed");
+                }
+                Ok(Student {
+                    lookup: keyed,
+                    ..found
+                })
             }
             Some(_) | None => {
                 tracing::info!(failures = tries, "lookup refused");
@@ -49,8 +102,13 @@ impl<S: Store, C: Clock, T: Transport> App<S, C, T> {
     }
 
     /// `GET /api/invoices`: the student (masked) and their open invoices.
-    pub async fn lookup(&self, student: &str, code: &str) -> Result<InvoicesResponse, ApiError> {
-        let student = self.authenticate(student, code).await?;
+    pub async fn lookup(
+        &self,
+        student: &str,
+        code: &str,
+        client_ip: IpAddr,
+    ) -> Result<InvoicesResponse, ApiError> {
+        let student = self.authenticate(student, code, client_ip).await?;
         let invoices = self.store.open_invoices(&student.code).await?;
         let school = self.store.school(&student.school).await?;
         Ok(InvoicesResponse {

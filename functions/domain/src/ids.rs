@@ -3,9 +3,17 @@
 //! Invariant: every identifier here went through `parse` (directly or via serde), which
 //! normalises it and checks its alphabet and length; logic never handles a bare `String` id.
 //! Secrets among them (lookup codes, receipt tokens) compare in constant time.
+//!
+//! A lookup code is stored only as a [`LookupDigest`]: HMAC-SHA256 (RFC 2104) under the
+//! province's [`LookupKey`], so a copy of the store (a backup, an export, a copied SQLite file)
+//! cannot confirm a guessed code without the key. A digest names its scheme; the unkeyed SHA-256
+//! digests stored before keys still verify, and are replaced by keyed ones (see
+//! [`LookupDigest::rewrapped`] and [`LookupDigest::is_current`]).
 
 use std::fmt;
+use std::net::IpAddr;
 
+use hmac::{Hmac, Mac};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
@@ -136,12 +144,6 @@ identifier! {
 }
 
 identifier! {
-    /// A salted SHA-256 of a lookup code, as lowercase hex: what the store keeps.
-    LookupDigest, "lookup digest", len 64..=64, normalise lower,
-    allow |c| c.is_ascii_digit() || ('a'..='f').contains(&c)
-}
-
-identifier! {
     /// An invoice's identifier, as the school issued it: `NQ-2025-HK1-000123`.
     InvoiceId, "invoice id", len 1..=64, normalise trimmed,
     allow |c| alnum(c) || matches!(c, '-' | '_' | '.')
@@ -223,14 +225,244 @@ impl LookupCode {
         Self(encode(entropy))
     }
 
-    /// The salted digest the store keeps for this code and student.
-    pub fn digest(&self, student: &StudentCode) -> LookupDigest {
+    /// The digest the store keeps for this code and student: HMAC-SHA256 under `key`.
+    pub fn digest(&self, student: &StudentCode, key: &LookupKey) -> LookupDigest {
+        LookupDigest::new(
+            LookupScheme::Keyed,
+            &key.mac(&[
+                KEYED_LABEL,
+                student.as_str().as_bytes(),
+                b"\0",
+                self.0.as_bytes(),
+            ]),
+        )
+    }
+
+    /// The unkeyed SHA-256 digest hocphi stored before digests were keyed.
+    fn unkeyed_hex(&self, student: &StudentCode) -> String {
         let mut hasher = Sha256::new();
-        hasher.update(b"hocphi/lookup/v1\0");
+        hasher.update(UNKEYED_LABEL);
         hasher.update(student.as_str().as_bytes());
         hasher.update(b"\0");
         hasher.update(self.0.as_bytes());
-        LookupDigest(hex(&hasher.finalize()))
+        hex(&hasher.finalize())
+    }
+}
+
+const UNKEYED_LABEL: &[u8] = b"hocphi/lookup/v1\0";
+const KEYED_LABEL: &[u8] = b"hocphi/lookup/v2\0";
+const WRAPPED_LABEL: &[u8] = b"hocphi/lookup/v2-wrapped\0";
+
+/// The province's secret that keys lookup digests. Its text (the Secrets Manager secret's value,
+/// or the local stack's generated file) is the HMAC key; it is never printed, not even by `Debug`.
+#[derive(Clone)]
+pub struct LookupKey(Hmac<Sha256>);
+
+impl LookupKey {
+    /// The fewest characters a key may have (the deployed key has 64, generated).
+    pub const MIN_LEN: usize = 32;
+
+    /// A key from its text, trimmed: at least [`LookupKey::MIN_LEN`] visible ASCII characters.
+    pub fn new(text: &str) -> Result<Self, IdError> {
+        let text = text.trim();
+        let what = "lookup key";
+        if text.len() < Self::MIN_LEN {
+            return Err(IdError {
+                what,
+                reason: "too short",
+            });
+        }
+        if !text.bytes().all(|b| b.is_ascii_graphic()) {
+            return Err(IdError {
+                what,
+                reason: "contains a character that is not allowed",
+            });
+        }
+        Hmac::new_from_slice(text.as_bytes())
+            .map(Self)
+            .map_err(|_| IdError {
+                what,
+                reason: "not a valid HMAC key",
+            })
+    }
+
+    /// A new key's text from 32 random bytes: 64 lowercase hex characters.
+    pub fn text_from_entropy(entropy: [u8; 32]) -> String {
+        hex(&entropy)
+    }
+
+    /// HMAC-SHA256 of the concatenated `parts`, as lowercase hex.
+    fn mac(&self, parts: &[&[u8]]) -> String {
+        let mut mac = self.0.clone();
+        for part in parts {
+            mac.update(part);
+        }
+        hex(&mac.finalize().into_bytes())
+    }
+}
+
+impl fmt::Debug for LookupKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("LookupKey(<hidden>)")
+    }
+}
+
+/// How a stored [`LookupDigest`] was made.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum LookupScheme {
+    /// SHA-256 of the code without a key (stored bare): what hocphi kept before keys. It still
+    /// admits its code, which then re-keys it.
+    Unkeyed,
+    /// HMAC-SHA256 under the key of an unkeyed digest (`k1w:`): what `hocphi-admin
+    /// rekey-lookups` makes of an unkeyed digest without knowing the code.
+    Wrapped,
+    /// HMAC-SHA256 under the key of the student and code (`k1:`): every new digest.
+    Keyed,
+}
+
+impl LookupScheme {
+    fn prefix(self) -> &'static str {
+        match self {
+            LookupScheme::Unkeyed => "",
+            LookupScheme::Wrapped => "k1w:",
+            LookupScheme::Keyed => "k1:",
+        }
+    }
+}
+
+/// What the store keeps of a lookup code: its scheme's prefix, then 64 lowercase hex digits.
+#[derive(Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub struct LookupDigest {
+    scheme: LookupScheme,
+    /// The prefix of the scheme, then the hex digits.
+    text: String,
+}
+
+impl LookupDigest {
+    fn new(scheme: LookupScheme, hex: &str) -> Self {
+        Self {
+            scheme,
+            text: format!("{}{hex}", scheme.prefix()),
+        }
+    }
+
+    fn hex(&self) -> &str {
+        &self.text[self.scheme.prefix().len()..]
+    }
+
+    /// Parses a stored digest: `k1:<hex>`, `k1w:<hex>`, or bare hex (unkeyed).
+    pub fn parse(raw: &str) -> Result<Self, IdError> {
+        let raw = raw.trim().to_ascii_lowercase();
+        let (scheme, hex) = [LookupScheme::Keyed, LookupScheme::Wrapped]
+            .into_iter()
+            .find_map(|scheme| raw.strip_prefix(scheme.prefix()).map(|hex| (scheme, hex)))
+            .unwrap_or((LookupScheme::Unkeyed, raw.as_str()));
+        let invalid = |reason| IdError {
+            what: "lookup digest",
+            reason,
+        };
+        if hex.len() != 64 {
+            return Err(invalid(if hex.len() < 64 {
+                "too short"
+            } else {
+                "too long"
+            }));
+        }
+        if !hex
+            .bytes()
+            .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+        {
+            return Err(invalid("contains a character that is not allowed"));
+        }
+        Ok(Self::new(scheme, hex))
+    }
+
+    /// The stored text: the scheme's prefix and the hex digits.
+    pub fn as_str(&self) -> &str {
+        &self.text
+    }
+
+    /// How this digest was made.
+    pub fn scheme(&self) -> LookupScheme {
+        self.scheme
+    }
+
+    /// Whether this digest is made the way new digests are (keyed over the code).
+    pub fn is_current(&self) -> bool {
+        self.scheme == LookupScheme::Keyed
+    }
+
+    /// Whether `code` is the student's lookup code, compared in constant time so a timing side
+    /// channel cannot guess a code byte by byte.
+    pub fn admits(&self, student: &StudentCode, code: &LookupCode, key: &LookupKey) -> bool {
+        let expected = match self.scheme {
+            LookupScheme::Keyed => code.digest(student, key).hex().to_owned(),
+            LookupScheme::Unkeyed => code.unkeyed_hex(student),
+            LookupScheme::Wrapped => wrap(&code.unkeyed_hex(student), key),
+        };
+        self.hex().as_bytes().ct_eq(expected.as_bytes()).into()
+    }
+
+    /// An unkeyed digest made keyed without its code (HMAC of the digest under `key`); `None`
+    /// for a digest that is keyed already.
+    pub fn rewrapped(&self, key: &LookupKey) -> Option<LookupDigest> {
+        (self.scheme == LookupScheme::Unkeyed)
+            .then(|| LookupDigest::new(LookupScheme::Wrapped, &wrap(self.hex(), key)))
+    }
+}
+
+fn wrap(unkeyed_hex: &str, key: &LookupKey) -> String {
+    key.mac(&[WRAPPED_LABEL, unkeyed_hex.as_bytes()])
+}
+
+impl fmt::Debug for LookupDigest {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "LookupDigest({:?})", self.as_str())
+    }
+}
+
+impl TryFrom<String> for LookupDigest {
+    type Error = IdError;
+    fn try_from(value: String) -> Result<Self, Self::Error> {
+        Self::parse(&value)
+    }
+}
+
+impl From<LookupDigest> for String {
+    fn from(value: LookupDigest) -> Self {
+        value.text
+    }
+}
+
+/// Where look-ups come from, as the guessing limits count them: an IPv4 address, or the /64
+/// network of an IPv6 address (one subscriber's usual allocation, RFC 6177), so the addresses of
+/// one network count as one source.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct ClientSource(IpAddr);
+
+impl ClientSource {
+    /// The source of a client address (an IPv4-mapped IPv6 address is its IPv4 address).
+    pub fn of(ip: IpAddr) -> Self {
+        match ip {
+            IpAddr::V4(v4) => Self(IpAddr::V4(v4)),
+            IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
+                Some(v4) => Self(IpAddr::V4(v4)),
+                None => {
+                    let network = u128::from(v6) & !u128::from(u64::MAX);
+                    Self(IpAddr::V6(network.into()))
+                }
+            },
+        }
+    }
+}
+
+impl fmt::Display for ClientSource {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.0 {
+            IpAddr::V4(v4) => write!(f, "{v4}"),
+            IpAddr::V6(v6) => write!(f, "{v6}/64"),
+        }
     }
 }
 
@@ -245,13 +477,6 @@ impl StudentCode {
             .enumerate()
             .map(|(i, c)| if i < hidden { '•' } else { c })
             .collect()
-    }
-}
-
-impl LookupDigest {
-    /// Constant-time equality, so a timing side channel cannot guess a code byte by byte.
-    pub fn matches(&self, other: &LookupDigest) -> bool {
-        self.0.as_bytes().ct_eq(other.0.as_bytes()).into()
     }
 }
 
@@ -336,16 +561,136 @@ mod tests {
         assert!(serde_json::from_str::<StudentCode>("\"h\"").is_err());
     }
 
+    /// The key of the known-answer vectors below.
+    const KAT_KEY: &str = "0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ01";
+
+    fn kat_key() -> LookupKey {
+        LookupKey::new(KAT_KEY).unwrap()
+    }
+
+    /// Computed independently with Python 3.11's standard library, e.g. for the first row:
+    /// `hashlib.sha256(b"hocphi/lookup/v1\0HS0001\0ABCD2345").hexdigest()` (unkeyed),
+    /// `hmac.new(key, b"hocphi/lookup/v2\0HS0001\0ABCD2345", hashlib.sha256).hexdigest()` (keyed),
+    /// `hmac.new(key, b"hocphi/lookup/v2-wrapped\0" + unkeyed.encode(), hashlib.sha256).hexdigest()`
+    /// (wrapped), with `key = KAT_KEY.encode()`.
+    const VECTORS: [(&str, &str, &str, &str, &str); 2] = [
+        (
+            "HS0001",
+            "ABCD2345",
+            "7ab6839fa7ab02cee3eab0147d5760b56a559a53f058307bb272aab29934fe01",
+            "5137ec6030c829096b3e7165b1766c38e8e1db8e036a8527a6d36e56199d9ba8",
+            "571c849e19f17aa5ea7a94f2d2804f65b7a8e42344948c5467ea1cae8d673b58",
+        ),
+        (
+            "5201234567",
+            "AB12CD34",
+            "db3e2129b4e8948ae9a11bb892c83ac5655e9f2e5f8f086d56cc22dfbc4783b6",
+            "e388cb34cfe7174a33f5fb73ede4141daaa370dcb193e0e6137d9e6fe3d9881a",
+            "740255989fac68454559bb9f789fe58748dc80b884e4fa3e669e561b4001add3",
+        ),
+    ];
+
+    #[test]
+    fn digests_match_the_known_answer_vectors() {
+        let key = kat_key();
+        for (student, code, unkeyed, keyed, wrapped) in VECTORS {
+            let student = StudentCode::parse(student).unwrap();
+            let code = LookupCode::parse(code).unwrap();
+
+            let digest = code.digest(&student, &key);
+            let legacy = LookupDigest::parse(unkeyed).unwrap();
+
+            assert_eq!(digest.as_str(), format!("k1:{keyed}"));
+            assert_eq!(
+                legacy.rewrapped(&key).unwrap().as_str(),
+                format!("k1w:{wrapped}")
+            );
+        }
+    }
+
+    #[test]
+    fn every_scheme_admits_its_code_only_and_only_keyed_digests_are_current() {
+        let key = kat_key();
+        let other_key = LookupKey::new(&KAT_KEY.replace('0', "1")).unwrap();
+        let wrong = LookupCode::parse("ABCD2346").unwrap();
+        for (student, code, unkeyed, keyed, wrapped) in VECTORS {
+            let student = StudentCode::parse(student).unwrap();
+            let code = LookupCode::parse(code).unwrap();
+            let cases = [
+                (unkeyed.to_owned(), LookupScheme::Unkeyed),
+                (format!("k1:{keyed}"), LookupScheme::Keyed),
+                (
+                    format!("K1W:{}", wrapped.to_uppercase()),
+                    LookupScheme::Wrapped,
+                ),
+            ];
+            for (stored, scheme) in cases {
+                let digest = LookupDigest::parse(&stored).unwrap();
+
+                assert_eq!(digest.scheme(), scheme, "{stored}");
+                assert!(digest.admits(&student, &code, &key), "{stored}");
+                assert!(!digest.admits(&student, &wrong, &key), "{stored}");
+                assert_eq!(digest.is_current(), scheme == LookupScheme::Keyed);
+                if scheme != LookupScheme::Unkeyed {
+                    assert!(!digest.admits(&student, &code, &other_key), "{stored}");
+                    assert_eq!(digest.rewrapped(&key), None);
+                }
+            }
+        }
+    }
+
     #[test]
     fn a_lookup_digest_depends_on_the_student_and_the_code() {
+        let key = kat_key();
         let code = LookupCode::parse("ABCD2345").unwrap();
         let a = StudentCode::parse("HS0001").unwrap();
         let b = StudentCode::parse("HS0002").unwrap();
-        assert!(code.digest(&a).matches(&code.digest(&a)));
-        assert!(!code.digest(&a).matches(&code.digest(&b)));
-        let other = LookupCode::parse("ABCD2346").unwrap();
-        assert!(!code.digest(&a).matches(&other.digest(&a)));
-        assert_eq!(code.digest(&a).as_str().len(), 64);
+        assert!(code.digest(&a, &key).admits(&a, &code, &key));
+        assert!(!code.digest(&a, &key).admits(&b, &code, &key));
+        assert_ne!(code.digest(&a, &key), code.digest(&b, &key));
+        let round_trip: LookupDigest =
+            serde_json::from_str(&serde_json::to_string(&code.digest(&a, &key)).unwrap()).unwrap();
+        assert_eq!(round_trip, code.digest(&a, &key));
+    }
+
+    #[test]
+    fn malformed_digests_and_short_keys_are_refused() {
+        let cases = [
+            ("ab".repeat(31), "too short"),
+            (format!("k1:{}", "ab".repeat(33)), "too long"),
+            (format!("k2:{}", "ab".repeat(32)), "too long"),
+            (format!("k1:{}", "xy".repeat(32)), "not allowed"),
+        ];
+        for (raw, reason) in cases {
+            let err = LookupDigest::parse(&raw).unwrap_err();
+            assert!(err.to_string().contains(reason), "{raw}: {err}");
+        }
+        assert!(LookupKey::new(&"a".repeat(31)).is_err());
+        assert!(LookupKey::new(&format!("{} b", "a".repeat(32))).is_err());
+        assert!(LookupKey::new(&format!(" {}\n", "a".repeat(32))).is_ok());
+    }
+
+    #[test]
+    fn a_lookup_key_never_prints() {
+        let key = kat_key();
+
+        let shown = format!("{key:?} {:?}", Some(key.clone()));
+
+        assert!(!shown.contains("0123456789"), "{shown}");
+        assert_eq!(LookupKey::text_from_entropy([0xab; 32]), "ab".repeat(32));
+    }
+
+    #[test]
+    fn a_source_is_an_ipv4_address_or_an_ipv6_network() {
+        let source = |raw: &str| ClientSource::of(raw.parse().unwrap());
+        assert_eq!(source("203.113.1.2").to_string(), "203.113.1.2");
+        assert_eq!(source("::ffff:203.113.1.2"), source("203.113.1.2"));
+        assert_eq!(source("2001:db8:1:2::1"), source("2001:db8:1:2:ffff::9"));
+        assert_ne!(source("2001:db8:1:2::1"), source("2001:db8:1:3::1"));
+        assert_eq!(
+            source("2001:db8:1:2:3:4:5:6").to_string(),
+            "2001:db8:1:2::/64"
+        );
     }
 
     #[test]

@@ -13,8 +13,8 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 use crate::{
-    GatewayEvent, IdempotencyKey, Invoice, InvoiceId, Label, Money, Payment, PaymentRef, Receipt,
-    ReceiptId, ReceiptToken, School, SchoolId, Student, StudentCode,
+    ClientSource, GatewayEvent, IdempotencyKey, Invoice, InvoiceId, Label, LookupDigest, Money,
+    Payment, PaymentRef, Receipt, ReceiptId, ReceiptToken, School, SchoolId, Student, StudentCode,
 };
 
 /// A failure of the store itself (as opposed to an answer such as "conflict").
@@ -112,6 +112,54 @@ pub enum Settled {
     UnknownPayment,
 }
 
+/// Whose wrong lookup codes a counter counts.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub enum FailureCounter {
+    /// Every source's, for one student.
+    Student(StudentCode),
+    /// One source's, for one student.
+    StudentFrom(StudentCode, ClientSource),
+    /// One source's, for every student.
+    Source(ClientSource),
+}
+
+impl FailureCounter {
+    /// The counter's key in a store: the student code, `code@source`, or `@source` (a student
+    /// code never holds `@`). A student's own counter keeps the key it had before sources were
+    /// counted.
+    pub fn key(&self) -> String {
+        match self {
+            Self::Student(student) => student.to_string(),
+            Self::StudentFrom(student, source) => format!("{student}@{source}"),
+            Self::Source(source) => format!("@{source}"),
+        }
+    }
+}
+
+/// Where a listing of students resumes: opaque, made by the adapter that answered the page.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PageToken(String);
+
+impl PageToken {
+    /// A token for an adapter to answer.
+    pub fn new(text: impl Into<String>) -> Self {
+        Self(text.into())
+    }
+
+    /// The adapter's text.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// One page of [`Store::students`].
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct StudentPage {
+    pub students: Vec<Student>,
+    /// Where the next page starts; `None` after the last page.
+    pub next: Option<PageToken>,
+}
+
 /// SHA-256 of a request's meaningful content, to tell a replay from a different request that
 /// reuses an idempotency key.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -184,6 +232,24 @@ pub trait Store: Send + Sync {
         &self,
         code: &StudentCode,
     ) -> impl Future<Output = Result<Option<Student>, StoreError>> + Send;
+
+    /// Replaces a student's lookup digest `from` with `to`, only if the stored digest is still
+    /// `from` (the rest of the student as it is then); answers whether it did.
+    fn rekey_lookup(
+        &self,
+        student: &StudentCode,
+        from: &LookupDigest,
+        to: &LookupDigest,
+    ) -> impl Future<Output = Result<bool, StoreError>> + Send;
+
+    /// Every student, a page at a time: at most `limit` from where `from` says (the first page
+    /// without it), each student on exactly one page of a listing. A page may hold fewer than
+    /// `limit` students, even none, before the last.
+    fn students(
+        &self,
+        from: Option<&PageToken>,
+        limit: usize,
+    ) -> impl Future<Output = Result<StudentPage, StoreError>> + Send;
 
     /// Creates an invoice or updates an Open one that no live payment covers. Idempotent: the same
     /// content again is `Unchanged` and does not bump the version. A new invoice is stored Open
@@ -271,27 +337,28 @@ pub trait Store: Send + Sync {
         limit: usize,
     ) -> impl Future<Output = Result<Vec<Payment>, StoreError>> + Send;
 
-    /// Counts a failed look-up for a student and returns the failures in the current window,
-    /// this one included. A window opens at the first failure and closes `window` later.
+    /// Counts a failed look-up on a counter and returns its failures in the current window,
+    /// this one included. A window opens at the first failure and closes `window` later; a
+    /// closed window's counter may be dropped.
     fn note_failed_lookup(
         &self,
-        student: &StudentCode,
+        counter: &FailureCounter,
         now: DateTime<Utc>,
         window: Duration,
     ) -> impl Future<Output = Result<u32, StoreError>> + Send;
 
-    /// Takes back one failure counted in the student's current window, never going below zero:
+    /// Takes back one failure counted in the counter's current window, never going below zero:
     /// a look-up is counted before its code is checked, and a right code is forgiven.
     fn forgive_failed_lookup(
         &self,
-        student: &StudentCode,
+        counter: &FailureCounter,
         now: DateTime<Utc>,
     ) -> impl Future<Output = Result<(), StoreError>> + Send;
 
-    /// Failures counted in the student's current window (0 once it has closed).
+    /// Failures counted in the counter's current window (0 once it has closed).
     fn failed_lookups(
         &self,
-        student: &StudentCode,
+        counter: &FailureCounter,
         now: DateTime<Utc>,
     ) -> impl Future<Output = Result<u32, StoreError>> + Send;
 

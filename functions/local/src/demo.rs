@@ -3,8 +3,8 @@
 
 use chrono::{DateTime, NaiveDate, Utc};
 use hocphi_domain::{
-    Invoice, InvoiceDraft, InvoiceId, Label, LineItem, LookupCode, MaskedName, Money, School,
-    SchoolId, SchoolYear, Store, StoreError, Student, StudentCode, Symbol,
+    Invoice, InvoiceDraft, InvoiceId, Label, LineItem, LookupCode, LookupKey, MaskedName, Money,
+    School, SchoolId, SchoolYear, Store, StoreError, Student, StudentCode, Symbol,
 };
 
 /// A demo student: code, lookup code, full name (masked before it is stored), school, class.
@@ -109,8 +109,13 @@ const NOTICES: [Notice<'static>; 5] = [
     },
 ];
 
-/// Seeds the demo data unless the store already has it. Answers whether it seeded.
-pub async fn seed<S: Store>(store: &S, now: DateTime<Utc>) -> Result<bool, DemoError> {
+/// Seeds the demo data unless the store already has it, the lookup digests under `key`.
+/// Answers whether it seeded.
+pub async fn seed<S: Store>(
+    store: &S,
+    now: DateTime<Utc>,
+    key: &LookupKey,
+) -> Result<bool, DemoError> {
     let first = SchoolId::parse("BD-THCS-NGOQUYEN").map_err(invalid)?;
     if store.school(&first).await?.is_some() {
         return Ok(false);
@@ -133,7 +138,9 @@ pub async fn seed<S: Store>(store: &S, now: DateTime<Utc>) -> Result<bool, DemoE
         let code = StudentCode::parse(code).map_err(invalid)?;
         store
             .upsert_student(&Student {
-                lookup: LookupCode::parse(lookup).map_err(invalid)?.digest(&code),
+                lookup: LookupCode::parse(lookup)
+                    .map_err(invalid)?
+                    .digest(&code, key),
                 code,
                 school: SchoolId::parse(school_id).map_err(invalid)?,
                 name: MaskedName::mask(name).map_err(invalid)?,

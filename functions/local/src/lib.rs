@@ -9,7 +9,9 @@
 //! (`hocphi_runtime::config::local_defaults`): `--data DIR` / `HOCPHI_DATA` (`.hocphi`), the
 //! local VNPay terminal and MoMo partner, whose public keys protect nothing but the simulators.
 //! `HOCPHI_VNPAY_PAY_URL` / `HOCPHI_VNPAY_API_URL` (with a real terminal's code and secret) point
-//! at a real VNPay sandbox instead of the simulator.
+//! at a real VNPay sandbox instead of the simulator. The lookup key is generated on first start
+//! into `lookup-key` in the data directory (readable by its owner only) unless
+//! `HOCPHI_LOOKUP_KEY` is set.
 //!
 //! The VNPay simulator's IPN calls go over real HTTP to the configured IPN URL, repeated on a
 //! compressed schedule (every 2 s, at most 10 calls) until answered `00` or `02`; the MoMo
@@ -29,8 +31,8 @@ use hocphi_gateways::momo::simulator::{self as momo_simulator, MomoSimulator};
 use hocphi_gateways::vnpay::simulator::{self, Simulator, SimulatorConfig};
 use hocphi_gateways::{MomoConfig, Secret};
 use hocphi_runtime::config::{
-    DATA, MOMO_ACCESS_KEY, MOMO_PARTNER_CODE, MOMO_SECRET_KEY, VNPAY_HASH_SECRET, VNPAY_PAY_URL,
-    VNPAY_TMN_CODE, local_defaults,
+    DATA, LOOKUP_KEY, MOMO_ACCESS_KEY, MOMO_PARTNER_CODE, MOMO_SECRET_KEY, VNPAY_HASH_SECRET,
+    VNPAY_PAY_URL, VNPAY_TMN_CODE, local_defaults, local_lookup_key,
 };
 use hocphi_runtime::{Config, Env, Function, HttpTransport, StoreConfig, SystemClock, build_app};
 use hocphi_store::SqliteStore;
@@ -56,6 +58,8 @@ pub enum LocalError {
     Config(#[from] hocphi_runtime::ConfigError),
     #[error("the local stack keeps its state in SQLite: unset HOCPHI_TABLE")]
     NotLocal,
+    #[error("the lookup key is not set")]
+    NoLookupKey,
 }
 
 /// Where to serve, and the flags that set configuration variables.
@@ -165,13 +169,20 @@ pub async fn stack(options: &Options) -> Result<Stack, LocalError> {
         .get(VNPAY_PAY_URL)
         .is_some_and(|url| url.starts_with(&origin));
     let (simulator, momo_simulator) = simulators(&env, &origin)?;
-    let config = Config::from_env(env, Function::Local)?;
+    let data = PathBuf::from(env.get(DATA).unwrap_or_default());
+    std::fs::create_dir_all(&data).map_err(|e| LocalError::DataDir(data.clone(), e))?;
+    let key = local_lookup_key(&data).map_err(|e| LocalError::DataDir(data.clone(), e))?;
+    let config = Config::from_env(env.with_defaults([(LOOKUP_KEY, key)]), Function::Local)?;
     let StoreConfig::Sqlite { dir } = config.store.clone() else {
         return Err(LocalError::NotLocal);
     };
-    std::fs::create_dir_all(&dir).map_err(|e| LocalError::DataDir(dir.clone(), e))?;
+    let key = config
+        .settings
+        .lookup_key
+        .clone()
+        .ok_or(LocalError::NoLookupKey)?;
     let store = SqliteStore::open(dir.join("hocphi.db"))?;
-    if demo::seed(&store, SystemClock.now()).await? {
+    if demo::seed(&store, SystemClock.now(), &key).await? {
         tracing::info!("seeded the demo schools, students and invoices");
     }
     Ok(Stack {

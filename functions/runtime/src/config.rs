@@ -9,13 +9,18 @@
 //! message listing every missing and invalid variable; there is no fail-open default for a
 //! secret, and a secret's value is never printed. A function behind the site's CDN cannot start
 //! without the origin secret, so it never serves a caller who skipped the CDN.
+//!
+//! The lookup key (`HOCPHI_LOOKUP_KEY`, deployed as the ARN of a secret the template generates)
+//! is read by the functions that check lookup codes and by `hocphi-admin`, which writes digests;
+//! the local stack generates its own into `.hocphi/lookup-key` ([`local_lookup_key`]).
 
 use std::collections::HashMap;
 use std::fmt;
-use std::path::PathBuf;
+use std::io::{Read, Write};
+use std::path::{Path, PathBuf};
 
 use hocphi_app::{Gateways, Settings};
-use hocphi_domain::GatewayKind;
+use hocphi_domain::{GatewayKind, LookupKey};
 use hocphi_gateways::momo::RequestType;
 use hocphi_gateways::{Gateway, Momo, MomoConfig, Secret, Vnpay, VnpayConfig};
 use subtle::ConstantTimeEq;
@@ -33,6 +38,8 @@ pub enum ReadBy {
     BehindCdn,
     /// Only the callback functions ([`Function::Callback`]).
     Callback,
+    /// Only the processes that check or write lookup codes ([`Function::checks_lookup_codes`]).
+    LookupCodes,
 }
 
 /// Where a variable's value comes from in a deployed stack.
@@ -108,6 +115,8 @@ pub const MOMO_ACCESS_KEY: &str = "HOCPHI_MOMO_ACCESS_KEY";
 pub const MOMO_SECRET_KEY: &str = "HOCPHI_MOMO_SECRET_KEY";
 pub const MOMO_SECRET_ARN: &str = "HOCPHI_MOMO_SECRET_ARN";
 pub const MOMO_ENDPOINT: &str = "HOCPHI_MOMO_ENDPOINT";
+pub const LOOKUP_KEY: &str = "HOCPHI_LOOKUP_KEY";
+pub const LOOKUP_KEY_ARN: &str = "HOCPHI_LOOKUP_KEY_ARN";
 pub const ORIGIN_SECRET: &str = "HOCPHI_ORIGIN_SECRET";
 pub const ORIGIN_SECRET_ARN: &str = "HOCPHI_ORIGIN_SECRET_ARN";
 pub const CALLBACK_CHANNEL: &str = "HOCPHI_CALLBACK_CHANNEL";
@@ -161,6 +170,13 @@ pub const VARIABLES: &[Variable] = &[
         MOMO,
         Deployed::WithChannel(GatewayKind::Momo),
     ),
+    secret_arn(
+        LOOKUP_KEY_ARN,
+        ReadBy::LookupCodes,
+        Deployed::Always,
+        LOOKUP_KEY,
+    ),
+    secret_value(LOOKUP_KEY, ReadBy::LookupCodes),
 ];
 
 impl Variable {
@@ -176,6 +192,7 @@ impl Variable {
             ReadBy::Channel(kind) => function.channels().contains(&kind),
             ReadBy::BehindCdn => function.behind_cdn(),
             ReadBy::Callback => matches!(function, Function::Callback(_)),
+            ReadBy::LookupCodes => function.checks_lookup_codes(),
         }
     }
 }
@@ -382,9 +399,17 @@ impl Config {
                 None
             },
         };
+        let lookup_key = if function.checks_lookup_codes() {
+            Some(read_lookup_key(env)?)
+        } else {
+            None
+        };
         Some(Config {
             store: store?,
-            settings: Settings::new(site_url),
+            settings: Settings {
+                lookup_key,
+                ..Settings::new(site_url)
+            },
             gateways,
             origin_secret,
         })
@@ -399,9 +424,12 @@ impl Config {
 
     /// The local stack's configuration for a site served at `origin`: the embedded store in
     /// `.hocphi`, both channels pointed at their simulators on the same origin with the
-    /// documented local keys.
+    /// documented local keys, and [`TEST_LOOKUP_KEY`] (the local stack itself uses the key it
+    /// generated, [`local_lookup_key`]).
     pub fn local(origin: &str) -> Config {
-        match Self::from_env(Env::from_pairs(local_defaults(origin)), Function::Local) {
+        let env =
+            Env::from_pairs(local_defaults(origin)).overriding([(LOOKUP_KEY, TEST_LOOKUP_KEY)]);
+        match Self::from_env(env, Function::Local) {
             Ok(config) => config,
             Err(err) => unreachable!("the local defaults are complete and valid: {err}"),
         }
@@ -451,6 +479,25 @@ fn read_secret(env: &mut Env, name: &'static str, what: &'static str) -> Option<
         Err(_) if env.get(name).is_none() => None,
         Err(err) => {
             env.invalid(what, err.to_string());
+            None
+        }
+    }
+}
+
+/// The lookup key (`HOCPHI_LOOKUP_KEY`, or the secret its ARN variable names): required, at
+/// least [`LookupKey::MIN_LEN`] visible characters.
+pub fn read_lookup_key(env: &mut Env) -> Option<LookupKey> {
+    let text = env.required(LOOKUP_KEY);
+    if text.is_empty() {
+        return None;
+    }
+    match LookupKey::new(&text) {
+        Ok(key) => Some(key),
+        Err(err) => {
+            env.invalid(
+                LOOKUP_KEY,
+                format!("the lookup key is not valid ({})", err.reason),
+            );
             None
         }
     }
@@ -510,6 +557,39 @@ pub const LOCAL_MOMO_PARTNER: &str = "MOMOHOCPHI01";
 pub const LOCAL_MOMO_ACCESS_KEY: &str = "LOCALACCESSKEY01";
 pub const LOCAL_MOMO_SECRET_KEY: &str = "LOCALMOMOSECRETLOCALMOMOSECRET01";
 
+/// The lookup key of [`Config::local`], for tests (public: it protects nothing).
+pub const TEST_LOOKUP_KEY: &str = "hocphi-test-lookup-key-protects-nothing-00000000";
+
+/// The local lookup key's file in a data directory.
+pub const LOCAL_LOOKUP_KEY_FILE: &str = "lookup-key";
+
+/// The local stack's lookup key: the text of `lookup-key` in the data directory `dir`, created
+/// on first use (readable by its owner only) with a key of 32 random bytes. It stays beside the
+/// local SQLite file; a deployed stack keeps its key in Secrets Manager instead.
+pub fn local_lookup_key(dir: &Path) -> std::io::Result<String> {
+    let path = dir.join(LOCAL_LOOKUP_KEY_FILE);
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    match options.open(&path) {
+        Ok(mut file) => {
+            let mut entropy = [0u8; 32];
+            getrandom::fill(&mut entropy).map_err(|e| std::io::Error::other(e.to_string()))?;
+            let text = LookupKey::text_from_entropy(entropy);
+            file.write_all(text.as_bytes())?;
+            file.sync_all()?;
+            Ok(text)
+        }
+        Err(err) if err.kind() == std::io::ErrorKind::AlreadyExists => {
+            let mut text = String::new();
+            std::fs::File::open(&path)?.read_to_string(&mut text)?;
+            Ok(text.trim().to_owned())
+        }
+        Err(err) => Err(err),
+    }
+}
+
 /// Where the simulators answer on the local origin (the paths of
 /// `hocphi_gateways::{vnpay,momo}::simulator`, which only the local stack and the suites build).
 pub const LOCAL_VNPAY_PAY_PATH: &str = "/sim/vnpay/paymentv2/vpcpay.html";
@@ -564,9 +644,10 @@ mod tests {
             (ORIGIN_SECRET, ORIGIN),
         ]);
 
-        let config = Config::from_env(env, Function::Lookup).unwrap();
+        let config = Config::from_env(env, Function::Status).unwrap();
 
         assert!(config.gateways.offered().is_empty());
+        assert!(config.settings.lookup_key.is_none());
         assert_eq!(
             config.store,
             StoreConfig::Dynamodb {
@@ -685,6 +766,67 @@ mod tests {
 
         assert_eq!(env.get(DATA).as_deref(), Some("set"));
         assert_eq!(env.get(SITE_URL).as_deref(), Some("http://flag"));
+    }
+
+    #[test]
+    fn the_functions_that_check_lookup_codes_need_the_lookup_key_and_never_print_it() {
+        let base = [
+            (TABLE, "hocphi"),
+            (SITE_URL, "https://hocphi.example"),
+            (VNPAY_TMN_CODE, "HOCPHI01"),
+            (VNPAY_HASH_SECRET, LOCAL_HASH_SECRET),
+        ];
+        let short = "tooshort-secret-value";
+
+        let without = Config::from_env(Env::from_pairs(base), Function::Lookup).unwrap_err();
+        let invalid = Config::from_env(
+            Env::from_pairs(base).overriding([(LOOKUP_KEY, short)]),
+            Function::Checkout,
+        )
+        .unwrap_err();
+        let with = Config::from_env(
+            Env::from_pairs(base).overriding([(LOOKUP_KEY, TEST_LOOKUP_KEY)]),
+            Function::Checkout,
+        )
+        .unwrap();
+
+        assert_eq!(without.missing, vec![LOOKUP_KEY]);
+        assert!(!invalid.to_string().contains(short), "{invalid}");
+        assert!(invalid.to_string().contains(LOOKUP_KEY), "{invalid}");
+        assert!(with.settings.lookup_key.is_some());
+        assert!(!format!("{with:?}").contains(TEST_LOOKUP_KEY));
+        for function in Function::DEPLOYED {
+            let reads = Variable::named(LOOKUP_KEY_ARN).unwrap().read_by(function);
+            assert_eq!(
+                reads,
+                matches!(function, Function::Lookup | Function::Checkout),
+                "{function:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn the_local_lookup_key_is_generated_once_for_its_owner_only() {
+        let dir = tempfile::tempdir().unwrap();
+
+        let first = local_lookup_key(dir.path()).unwrap();
+        let again = local_lookup_key(dir.path()).unwrap();
+
+        assert_eq!(first, again);
+        assert!(LookupKey::new(&first).is_ok());
+        assert_ne!(
+            first,
+            local_lookup_key(tempfile::tempdir().unwrap().path()).unwrap()
+        );
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = std::fs::metadata(dir.path().join(LOCAL_LOOKUP_KEY_FILE))
+                .unwrap()
+                .permissions()
+                .mode();
+            assert_eq!(mode & 0o777, 0o600, "{mode:o}");
+        }
     }
 
     #[test]

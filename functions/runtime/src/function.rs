@@ -74,6 +74,14 @@ impl Function {
         }
     }
 
+    /// Whether it checks lookup codes (it serves the look-up or checkout), and so reads the
+    /// lookup key.
+    pub fn checks_lookup_codes(self) -> bool {
+        self.routes()
+            .iter()
+            .any(|r| matches!(r, Route::Lookup | Route::Checkout))
+    }
+
     /// The channels whose APIs it calls or whose messages it verifies, and so whose settings and
     /// secrets it reads.
     pub fn channels(self) -> &'static [GatewayKind] {

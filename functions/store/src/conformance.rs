@@ -14,10 +14,11 @@
 
 use chrono::{DateTime, Duration, NaiveDate, TimeZone, Utc};
 use hocphi_domain::{
-    ConflictReason, CreatePaymentError, Fingerprint, GatewayCode, GatewayEvent, GatewayKind,
-    GatewayTxnNo, IdempotencyBegin, IdempotencyKey, Invoice, InvoiceId, InvoiceStatus, Label,
-    Money, Payment, PaymentRef, PaymentStatus, ReceiptId, ReceiptToken, School, SchoolId, Settled,
-    Store, StoredResponse, Student, StudentCode, UpsertOutcome, VoidOutcome,
+    ClientSource, ConflictReason, CreatePaymentError, FailureCounter, Fingerprint, GatewayCode,
+    GatewayEvent, GatewayKind, GatewayTxnNo, IdempotencyBegin, IdempotencyKey, Invoice, InvoiceId,
+    InvoiceStatus, Label, LookupCode, LookupDigest, Money, Payment, PaymentRef, PaymentStatus,
+    ReceiptId, ReceiptToken, School, SchoolId, Settled, Store, StoredResponse, Student,
+    StudentCode, UpsertOutcome, VoidOutcome,
 };
 use tokio::task::JoinSet;
 
@@ -88,6 +89,11 @@ macro_rules! __conformance_each {
             pending_payments_created_before_a_time_are_listed_newest_first,
             failed_lookups_are_counted_within_a_window_and_forgotten_after,
             a_forgiven_failure_is_taken_back_once_and_never_below_zero,
+            each_failure_counter_counts_on_its_own,
+            failures_noted_at_once_are_each_counted,
+            a_lookup_digest_is_replaced_only_while_it_is_the_one_read,
+            two_rekeys_racing_from_one_digest_let_exactly_one_win,
+            every_student_is_listed_once_page_by_page,
             a_completed_request_replays_its_stored_response,
             the_same_key_with_a_different_payload_is_refused,
             a_live_lease_blocks_a_second_runner_and_an_expired_one_is_taken_over,
@@ -1102,12 +1108,17 @@ pub async fn pending_payments_created_before_a_time_are_listed_newest_first<H: H
 
 // ----- look-up throttling -------------------------------------------------------------------
 
+fn student_counter(code: &str) -> FailureCounter {
+    FailureCounter::Student(StudentCode::parse(code).unwrap())
+}
+
+fn source(ip: &str) -> ClientSource {
+    ClientSource::of(ip.parse().unwrap())
+}
+
 pub async fn failed_lookups_are_counted_within_a_window_and_forgotten_after<H: Harness>(h: &H) {
     let store = h.store();
-    let (who, other) = (
-        StudentCode::parse(STUDENT).unwrap(),
-        StudentCode::parse(OTHER_STUDENT).unwrap(),
-    );
+    let (who, other) = (student_counter(STUDENT), student_counter(OTHER_STUDENT));
     let window = minutes(15);
 
     let mut counts = Vec::new();
@@ -1147,7 +1158,8 @@ pub async fn failed_lookups_are_counted_within_a_window_and_forgotten_after<H: H
 
 pub async fn a_forgiven_failure_is_taken_back_once_and_never_below_zero<H: Harness>(h: &H) {
     let store = h.store();
-    let who = StudentCode::parse(STUDENT).unwrap();
+    let who =
+        FailureCounter::StudentFrom(StudentCode::parse(STUDENT).unwrap(), source("203.113.1.2"));
     let window = minutes(15);
     for n in 0..2 {
         store
@@ -1183,6 +1195,168 @@ pub async fn a_forgiven_failure_is_taken_back_once_and_never_below_zero<H: Harne
         next, 1,
         "a closed window is not touched and a new one starts at one"
     );
+}
+
+pub async fn each_failure_counter_counts_on_its_own<H: Harness>(h: &H) {
+    let store = h.store();
+    let code = StudentCode::parse(STUDENT).unwrap();
+    let counters = [
+        FailureCounter::Student(code.clone()),
+        FailureCounter::StudentFrom(code.clone(), source("203.113.1.2")),
+        FailureCounter::StudentFrom(code, source("2001:db8:1:2::7")),
+        FailureCounter::Source(source("203.113.1.2")),
+        FailureCounter::Source(source("2001:db8:1:2::7")),
+    ];
+
+    for (n, counter) in counters.iter().enumerate() {
+        for _ in 0..=n {
+            store
+                .note_failed_lookup(counter, t0(), minutes(15))
+                .await
+                .unwrap();
+        }
+    }
+
+    for (n, counter) in counters.iter().enumerate() {
+        assert_eq!(
+            store.failed_lookups(counter, t0()).await.unwrap(),
+            u32::try_from(n + 1).unwrap(),
+            "{counter:?}"
+        );
+    }
+    assert_eq!(
+        store
+            .failed_lookups(&FailureCounter::Source(source("2001:db8:1:2::9")), t0())
+            .await
+            .unwrap(),
+        5,
+        "one IPv6 network is one source"
+    );
+}
+
+pub async fn failures_noted_at_once_are_each_counted<H: Harness>(h: &H) {
+    let store = h.store().clone();
+    let counter = FailureCounter::Source(source("198.51.100.7"));
+    let mut tasks = JoinSet::new();
+    for _ in 0..12 {
+        let (store, counter) = (store.clone(), counter.clone());
+        tasks.spawn(async move {
+            store
+                .note_failed_lookup(&counter, t0(), minutes(15))
+                .await
+                .unwrap()
+        });
+    }
+
+    let mut counts = tasks.join_all().await;
+
+    counts.sort_unstable();
+    assert_eq!(counts, (1..=12).collect::<Vec<u32>>());
+}
+
+fn keyed(code: &str) -> LookupDigest {
+    LookupCode::parse(code).unwrap().digest(
+        &StudentCode::parse(STUDENT).unwrap(),
+        &fixtures::lookup_key(),
+    )
+}
+
+pub async fn a_lookup_digest_is_replaced_only_while_it_is_the_one_read<H: Harness>(h: &H) {
+    let store = h.store();
+    seed(store, &[]).await;
+    let code = StudentCode::parse(STUDENT).unwrap();
+    let before = store.student(&code).await.unwrap().unwrap();
+    let (stale, next) = (keyed("ZZZZ9999"), keyed("WXYZ6789"));
+
+    let from_stale = store.rekey_lookup(&code, &stale, &next).await.unwrap();
+    let unchanged = store.student(&code).await.unwrap().unwrap();
+    let from_read = store
+        .rekey_lookup(&code, &before.lookup, &next)
+        .await
+        .unwrap();
+    let after = store.student(&code).await.unwrap().unwrap();
+    let unknown = store
+        .rekey_lookup(
+            &StudentCode::parse(OTHER_STUDENT).unwrap(),
+            &before.lookup,
+            &next,
+        )
+        .await
+        .unwrap();
+
+    assert!(!from_stale);
+    assert_eq!(unchanged, before);
+    assert!(from_read);
+    assert_eq!(
+        after,
+        Student {
+            lookup: next,
+            ..before
+        },
+        "only the digest changes"
+    );
+    assert!(!unknown);
+    assert_eq!(
+        store
+            .student(&StudentCode::parse(OTHER_STUDENT).unwrap())
+            .await
+            .unwrap(),
+        None
+    );
+}
+
+pub async fn two_rekeys_racing_from_one_digest_let_exactly_one_win<H: Harness>(h: &H) {
+    let store = h.store().clone();
+    seed(&store, &[]).await;
+    let code = StudentCode::parse(STUDENT).unwrap();
+    let read = store.student(&code).await.unwrap().unwrap().lookup;
+    let mut tasks = JoinSet::new();
+    for next in ["WXYZ6789", "ABCD2346"] {
+        let (store, code, read) = (store.clone(), code.clone(), read.clone());
+        tasks.spawn(async move {
+            let to = keyed(next);
+            (store.rekey_lookup(&code, &read, &to).await.unwrap(), to)
+        });
+    }
+
+    let outcomes = tasks.join_all().await;
+
+    let winners: Vec<&LookupDigest> = outcomes
+        .iter()
+        .filter(|(won, _)| *won)
+        .map(|(_, to)| to)
+        .collect();
+    assert_eq!(winners.len(), 1, "{outcomes:?}");
+    assert_eq!(
+        &store.student(&code).await.unwrap().unwrap().lookup,
+        winners[0]
+    );
+}
+
+pub async fn every_student_is_listed_once_page_by_page<H: Harness>(h: &H) {
+    let store = h.store();
+    seed(store, &[invoice("INV-1", &[1_000_000])]).await;
+    let mut expected: Vec<String> = vec![STUDENT.to_owned()];
+    for n in 2..=7 {
+        let code = format!("HS{n:04}");
+        store.upsert_student(&student(&code)).await.unwrap();
+        expected.push(code);
+    }
+
+    let mut listed = Vec::new();
+    let mut from = None;
+    for _ in 0..100 {
+        let page = store.students(from.as_ref(), 3).await.unwrap();
+        assert!(page.students.len() <= 3);
+        listed.extend(page.students.into_iter().map(|s| s.code.to_string()));
+        from = page.next;
+        if from.is_none() {
+            break;
+        }
+    }
+
+    listed.sort();
+    assert_eq!(listed, expected);
 }
 
 pub async fn a_completed_request_replays_its_stored_response<H: Harness>(h: &H) {

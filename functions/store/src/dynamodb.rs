@@ -8,7 +8,7 @@
 //! | payment | `PAYMENT#{ref}` | `PAYMENT` | body, status, version; GSI2 `PENDING` / `{created ms}#{ref}` while pending |
 //! | receipt | `RECEIPT#{id}` | `RECEIPT` | body; GSI2 `RECEIPTS#{yyyy-mm}` / `{issued ms}#{id}` |
 //! | receipt counter | `COUNTER#{school}#{year}` | `COUNTER` | last |
-//! | look-up failures | `LOOKUPFAIL#{student}` | `LOOKUPFAIL` | failures, window_ends, expires_epoch (TTL) |
+//! | look-up failures | `LOOKUPFAIL#{counter key}` | `LOOKUPFAIL` | failures, window_ends, expires_epoch (TTL) |
 //! | idempotency record | `IDEMPOTENCY#{key}` | `IDEMPOTENCY` | fingerprint, state, lease_until, expires_at, response, expires_epoch (TTL) |
 //!
 //! Every change is conditional. A settle is one `TransactWriteItems` (the payment, every covered
@@ -33,11 +33,11 @@ use aws_sdk_dynamodb::types::{
 };
 use chrono::{DateTime, Duration, Utc};
 use hocphi_domain::{
-    Cancellation, ConflictReason, CreatePaymentError, Decision, EventKind, Fingerprint,
-    GatewayEvent, IdempotencyBegin, IdempotencyKey, Invoice, InvoiceId, InvoiceStatus, Label,
-    Payment, PaymentRef, PaymentState, PaymentStatus, Receipt, ReceiptId, ReceiptToken, School,
-    SchoolId, Settled, Store, StoreError, StoredResponse, Student, StudentCode, Transition,
-    UpsertOutcome, VoidOutcome,
+    Cancellation, ConflictReason, CreatePaymentError, Decision, EventKind, FailureCounter,
+    Fingerprint, GatewayEvent, IdempotencyBegin, IdempotencyKey, Invoice, InvoiceId, InvoiceStatus,
+    Label, LookupDigest, PageToken, Payment, PaymentRef, PaymentState, PaymentStatus, Receipt,
+    ReceiptId, ReceiptToken, School, SchoolId, Settled, Store, StoreError, StoredResponse, Student,
+    StudentCode, StudentPage, Transition, UpsertOutcome, VoidOutcome,
 };
 use serde::Serialize;
 use serde::de::DeserializeOwned;
@@ -154,6 +154,19 @@ fn millis(at: DateTime<Utc>) -> i64 {
     at.timestamp_millis()
 }
 
+/// The kinds of item, by the prefix of their partition key, as the table above lists them (the
+/// template checks hold each public function's `dynamodb:LeadingKeys` to these).
+pub const ITEM_KINDS: [&str; 8] = [
+    "SCHOOL#",
+    "STUDENT#",
+    "INVOICE#",
+    "PAYMENT#",
+    "RECEIPT#",
+    "COUNTER#",
+    "LOOKUPFAIL#",
+    "IDEMPOTENCY#",
+];
+
 fn key(pk: String, sk: &str) -> Item {
     HashMap::from([("PK".to_owned(), s(pk)), ("SK".to_owned(), s(sk))])
 }
@@ -204,6 +217,31 @@ fn values(pairs: &[(&str, AttributeValue)]) -> Option<HashMap<String, AttributeV
             .map(|(k, v)| ((*k).to_owned(), v.clone()))
             .collect()
     })
+}
+
+fn student_key(code: &StudentCode) -> Item {
+    key(format!("STUDENT#{code}"), "STUDENT")
+}
+
+fn failure_key(counter: &FailureCounter) -> Item {
+    key(format!("LOOKUPFAIL#{}", counter.key()), "LOOKUPFAIL")
+}
+
+/// A scan's position as a page token: the key of the last item it read.
+fn page_token(last: &Item) -> Result<PageToken> {
+    Ok(PageToken::new(format!(
+        "{}\n{}",
+        text(last, "PK")?,
+        text(last, "SK")?
+    )))
+}
+
+fn page_start(token: &PageToken) -> Result<Item> {
+    let (pk, sk) = token
+        .as_str()
+        .split_once('\n')
+        .ok_or_else(|| StoreError::Corrupt("a page token of another store".into()))?;
+    Ok(key(pk.to_owned(), sk))
 }
 
 fn invoice_key(id: &InvoiceId) -> Item {
@@ -675,8 +713,63 @@ impl Store for DynamoStore {
     }
 
     async fn student(&self, code: &StudentCode) -> Result<Option<Student>> {
-        self.get_body(key(format!("STUDENT#{code}"), "STUDENT"))
+        self.get_body(student_key(code)).await
+    }
+
+    async fn rekey_lookup(
+        &self,
+        student: &StudentCode,
+        from: &LookupDigest,
+        to: &LookupDigest,
+    ) -> Result<bool> {
+        for attempt in 0..ATTEMPTS {
+            let Some(item) = self.get(student_key(student)).await? else {
+                return Ok(false);
+            };
+            let mut stored: Student = body(&item)?;
+            if stored.lookup != *from {
+                return Ok(false);
+            }
+            stored.lookup = to.clone();
+            let read = text(&item, "body")?.to_owned();
+            let mut next = student_key(student);
+            next.insert("body".to_owned(), s(to_json(&stored)?));
+            if self
+                .put_if(next, "#body = :read", &[(":read", s(read))])
+                .await?
+            {
+                return Ok(true);
+            }
+            Self::backoff(attempt).await;
+        }
+        Err(StoreError::Contention)
+    }
+
+    async fn students(&self, from: Option<&PageToken>, limit: usize) -> Result<StudentPage> {
+        let output = self
+            .client
+            .scan()
+            .table_name(&self.table)
+            .filter_expression("SK = :student")
+            .expression_attribute_values(":student", s("STUDENT"))
+            .limit(i32::try_from(limit.max(1)).unwrap_or(i32::MAX))
+            .set_exclusive_start_key(from.map(page_start).transpose()?)
+            .consistent_read(true)
+            .send()
             .await
+            .map_err(StoreError::unavailable)?;
+        let students = output
+            .items
+            .unwrap_or_default()
+            .iter()
+            .map(body)
+            .collect::<Result<Vec<Student>>>()?;
+        let next = output
+            .last_evaluated_key
+            .as_ref()
+            .map(page_token)
+            .transpose()?;
+        Ok(StudentPage { students, next })
     }
 
     async fn upsert_invoice(&self, invoice: &Invoice, now: DateTime<Utc>) -> Result<UpsertOutcome> {
@@ -954,11 +1047,11 @@ impl Store for DynamoStore {
 
     async fn note_failed_lookup(
         &self,
-        student: &StudentCode,
+        counter: &FailureCounter,
         now: DateTime<Utc>,
         window: Duration,
     ) -> Result<u32> {
-        let item_key = key(format!("LOOKUPFAIL#{student}"), "LOOKUPFAIL");
+        let item_key = failure_key(counter);
         for attempt in 0..ATTEMPTS {
             let counted = self
                 .client
@@ -1010,12 +1103,16 @@ impl Store for DynamoStore {
         Err(StoreError::Contention)
     }
 
-    async fn forgive_failed_lookup(&self, student: &StudentCode, now: DateTime<Utc>) -> Result<()> {
+    async fn forgive_failed_lookup(
+        &self,
+        counter: &FailureCounter,
+        now: DateTime<Utc>,
+    ) -> Result<()> {
         let forgiven = self
             .client
             .update_item()
             .table_name(&self.table)
-            .set_key(Some(key(format!("LOOKUPFAIL#{student}"), "LOOKUPFAIL")))
+            .set_key(Some(failure_key(counter)))
             .update_expression("SET failures = failures - :one")
             .condition_expression("window_ends > :now AND failures > :zero")
             .expression_attribute_values(":one", n(1))
@@ -1026,11 +1123,8 @@ impl Store for DynamoStore {
         unless_condition_failed(forgiven.map_err(SdkError::into_service_error))
     }
 
-    async fn failed_lookups(&self, student: &StudentCode, now: DateTime<Utc>) -> Result<u32> {
-        let Some(item) = self
-            .get(key(format!("LOOKUPFAIL#{student}"), "LOOKUPFAIL"))
-            .await?
-        else {
+    async fn failed_lookups(&self, counter: &FailureCounter, now: DateTime<Utc>) -> Result<u32> {
+        let Some(item) = self.get(failure_key(counter)).await? else {
             return Ok(0);
         };
         if number(&item, "window_ends")? <= millis(now) {
@@ -1149,5 +1243,37 @@ where
         Ok(_) => Ok(()),
         Err(err) if err.code() == Some("ConditionalCheckFailedException") => Ok(()),
         Err(err) => Err(StoreError::unavailable(err)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn partition(item: &Item) -> String {
+        text(item, "PK").map(str::to_owned).unwrap_or_default()
+    }
+
+    #[test]
+    fn every_item_key_starts_with_its_listed_kind() {
+        let student = StudentCode::parse("HS0001").unwrap();
+        let keys = [
+            ("STUDENT#", student_key(&student)),
+            (
+                "LOOKUPFAIL#",
+                failure_key(&FailureCounter::Student(student.clone())),
+            ),
+            ("INVOICE#", invoice_key(&InvoiceId::parse("INV-1").unwrap())),
+            (
+                "PAYMENT#",
+                payment_key(&PaymentRef::parse("HP0000000001").unwrap()),
+            ),
+            ("RECEIPT#", receipt_key(&ReceiptId::parse("BLHP0000000001").unwrap())),
+        ];
+
+        for (kind, item) in keys {
+            assert!(ITEM_KINDS.contains(&kind), "{kind}");
+            assert!(partition(&item).starts_with(kind), "{}", partition(&item));
+        }
     }
 }

@@ -12,17 +12,21 @@ use std::sync::{Arc, Mutex};
 use crate::plan::{Plan, plan};
 use chrono::{DateTime, Duration, Utc};
 use hocphi_domain::{
-    Cancellation, ConflictReason, CreatePaymentError, Fingerprint, GatewayEvent, GatewayTxnNo,
-    IdempotencyBegin, IdempotencyKey, Invoice, InvoiceId, InvoiceStatus, Label, Payment,
-    PaymentRef, PaymentState, PaymentStatus, Receipt, ReceiptId, ReceiptToken, School, SchoolId,
-    Settled, Store, StoreError, StoredResponse, Student, StudentCode, Transition, UpsertOutcome,
-    VoidOutcome,
+    Cancellation, ConflictReason, CreatePaymentError, FailureCounter, Fingerprint, GatewayEvent,
+    GatewayTxnNo, IdempotencyBegin, IdempotencyKey, Invoice, InvoiceId, InvoiceStatus, Label,
+    LookupDigest, PageToken, Payment, PaymentRef, PaymentState, PaymentStatus, Receipt, ReceiptId,
+    ReceiptToken, School, SchoolId, Settled, Store, StoreError, StoredResponse, Student,
+    StudentCode, StudentPage, Transition, UpsertOutcome, VoidOutcome,
 };
 use rusqlite::{Connection, OptionalExtension, Transaction, TransactionBehavior, params};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
-const MIGRATIONS: &[&str] = &[r#"
+/// The schema, one step per version: 1 the tables; 2 failure counters keyed by
+/// [`FailureCounter::key`] (a student's counter keeps its key) and found by window end, so closed
+/// windows are dropped.
+const MIGRATIONS: &[&str] = &[
+    r#"
 CREATE TABLE schools (id TEXT PRIMARY KEY, body TEXT NOT NULL);
 CREATE TABLE students (code TEXT PRIMARY KEY, body TEXT NOT NULL);
 CREATE TABLE invoices (
@@ -72,7 +76,12 @@ CREATE TABLE idempotency (
     response_status INTEGER,
     response_body TEXT
 );
-"#];
+"#,
+    r#"
+ALTER TABLE lookup_failures RENAME COLUMN student TO counter;
+CREATE INDEX lookup_failures_by_window_end ON lookup_failures (window_ends);
+"#,
+];
 
 /// The SQLite adapter of the [`Store`] port.
 #[derive(Clone, Debug)]
@@ -417,6 +426,48 @@ impl Store for SqliteStore {
             .await
     }
 
+    async fn rekey_lookup(
+        &self,
+        student: &StudentCode,
+        from: &LookupDigest,
+        to: &LookupDigest,
+    ) -> Result<bool> {
+        let (code, from, to) = (student.to_string(), from.clone(), to.clone());
+        self.write(move |tx, _| {
+            let sql = "SELECT body FROM students WHERE code = ?1";
+            let Some(mut student) = get_body::<Student>(tx, sql, &code)? else {
+                return Ok(false);
+            };
+            if student.lookup != from {
+                return Ok(false);
+            }
+            student.lookup = to;
+            exec(
+                tx,
+                "UPDATE students SET body = ?2 WHERE code = ?1",
+                params![code, to_json(&student)?],
+            )?;
+            Ok(true)
+        })
+        .await
+    }
+
+    async fn students(&self, from: Option<&PageToken>, limit: usize) -> Result<StudentPage> {
+        let after = from.map(|t| t.as_str().to_owned()).unwrap_or_default();
+        self.write(move |tx, _| {
+            let students: Vec<Student> = bodies(
+                tx,
+                "SELECT body FROM students WHERE code > ?1 ORDER BY code LIMIT ?2",
+                params![after, limit],
+            )?;
+            let next = (students.len() == limit && limit > 0)
+                .then(|| students.last().map(|s| PageToken::new(s.code.to_string())))
+                .flatten();
+            Ok(StudentPage { students, next })
+        })
+        .await
+    }
+
     async fn upsert_invoice(&self, invoice: &Invoice, now: DateTime<Utc>) -> Result<UpsertOutcome> {
         let incoming = invoice.clone();
         self.write(move |tx, _| {
@@ -661,20 +712,25 @@ impl Store for SqliteStore {
 
     async fn note_failed_lookup(
         &self,
-        student: &StudentCode,
+        counter: &FailureCounter,
         now: DateTime<Utc>,
         window: Duration,
     ) -> Result<u32> {
-        let student = student.to_string();
+        let counter = counter.key();
         self.write(move |tx, _| {
+            exec(
+                tx,
+                "DELETE FROM lookup_failures WHERE window_ends <= ?1 AND counter <> ?2",
+                params![millis(now), counter],
+            )?;
             query_one(
                 tx,
-                "INSERT INTO lookup_failures (student, failures, window_ends) VALUES (?1, 1, ?3)
-                 ON CONFLICT (student) DO UPDATE SET
+                "INSERT INTO lookup_failures (counter, failures, window_ends) VALUES (?1, 1, ?3)
+                 ON CONFLICT (counter) DO UPDATE SET
                    failures = CASE WHEN window_ends > ?2 THEN failures + 1 ELSE 1 END,
                    window_ends = CASE WHEN window_ends > ?2 THEN window_ends ELSE ?3 END
                  RETURNING failures",
-                params![student, millis(now), millis(now + window)],
+                params![counter, millis(now), millis(now + window)],
                 |row| row.get(0),
             )?
             .ok_or_else(|| StoreError::Corrupt("the failure counter returned no row".into()))
@@ -682,27 +738,31 @@ impl Store for SqliteStore {
         .await
     }
 
-    async fn forgive_failed_lookup(&self, student: &StudentCode, now: DateTime<Utc>) -> Result<()> {
-        let student = student.to_string();
+    async fn forgive_failed_lookup(
+        &self,
+        counter: &FailureCounter,
+        now: DateTime<Utc>,
+    ) -> Result<()> {
+        let counter = counter.key();
         self.write(move |tx, _| {
             exec(
                 tx,
                 "UPDATE lookup_failures SET failures = failures - 1
-                 WHERE student = ?1 AND window_ends > ?2 AND failures > 0",
-                params![student, millis(now)],
+                 WHERE counter = ?1 AND window_ends > ?2 AND failures > 0",
+                params![counter, millis(now)],
             )
             .map(drop)
         })
         .await
     }
 
-    async fn failed_lookups(&self, student: &StudentCode, now: DateTime<Utc>) -> Result<u32> {
-        let student = student.to_string();
+    async fn failed_lookups(&self, counter: &FailureCounter, now: DateTime<Utc>) -> Result<u32> {
+        let counter = counter.key();
         self.write(move |tx, _| {
             Ok(tx
                 .query_row(
-                    "SELECT failures FROM lookup_failures WHERE student = ?1 AND window_ends > ?2",
-                    params![student, millis(now)],
+                    "SELECT failures FROM lookup_failures WHERE counter = ?1 AND window_ends > ?2",
+                    params![counter, millis(now)],
                     |row| row.get(0),
                 )
                 .optional()

@@ -32,7 +32,7 @@ hocphi_store::conformance_tests!(fresh());
 
 mod durability {
     use chrono::{TimeZone, Utc};
-    use hocphi_domain::{Label, SchoolId, Store, Symbol};
+    use hocphi_domain::{FailureCounter, Label, SchoolId, Store, Symbol};
     use hocphi_store::SqliteStore;
 
     #[tokio::test]
@@ -45,7 +45,7 @@ mod durability {
             receipt_template: Symbol::parse("01BLP0-001").unwrap(),
             receipt_series: Symbol::parse("HP-25E").unwrap(),
         };
-        let student = hocphi_domain::StudentCode::parse("HS0001").unwrap();
+        let student = FailureCounter::Student(hocphi_domain::StudentCode::parse("HS0001").unwrap());
         let at = Utc.with_ymd_and_hms(2025, 9, 15, 1, 0, 0).unwrap();
         {
             let store = SqliteStore::open(&path).unwrap();
@@ -60,5 +60,36 @@ mod durability {
 
         assert_eq!(reopened.school(&school.id).await.unwrap(), Some(school));
         assert_eq!(reopened.failed_lookups(&student, at).await.unwrap(), 1);
+    }
+
+    #[tokio::test]
+    async fn a_students_failure_counter_written_before_sources_were_counted_still_counts() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("hocphi.db");
+        let at = Utc.with_ymd_and_hms(2025, 9, 15, 1, 0, 0).unwrap();
+        {
+            let conn = rusqlite::Connection::open(&path).unwrap();
+            conn.execute_batch(&format!(
+                "CREATE TABLE lookup_failures (
+                     student TEXT PRIMARY KEY, failures INTEGER NOT NULL, window_ends INTEGER NOT NULL
+                 );
+                 INSERT INTO lookup_failures VALUES ('HS0001', 4, {});
+                 PRAGMA user_version = 1;",
+                (at + chrono::Duration::minutes(10)).timestamp_millis()
+            ))
+            .unwrap();
+        }
+        let student = FailureCounter::Student(hocphi_domain::StudentCode::parse("HS0001").unwrap());
+
+        let migrated = SqliteStore::open(&path).unwrap();
+
+        assert_eq!(migrated.failed_lookups(&student, at).await.unwrap(), 4);
+        assert_eq!(
+            migrated
+                .note_failed_lookup(&student, at, chrono::Duration::minutes(15))
+                .await
+                .unwrap(),
+            5
+        );
     }
 }

@@ -20,9 +20,10 @@ use hocphi_api::site;
 use hocphi_app::alarm;
 use hocphi_domain::GatewayKind;
 use hocphi_runtime::Function;
+use hocphi_store::dynamodb::ITEM_KINDS;
 use hocphi_runtime::config::{
-    CALLBACK_CHANNEL, Deployed, ORIGIN_HEADER, ORIGIN_SECRET_ARN, TABLE, VARIABLES,
-    VNPAY_SECRET_ARN, Variable,
+    CALLBACK_CHANNEL, Deployed, LOOKUP_KEY_ARN, ORIGIN_HEADER, ORIGIN_SECRET_ARN, TABLE,
+    VARIABLES, VNPAY_SECRET_ARN, Variable,
 };
 use regex::Regex;
 use serde_json::Value;
@@ -49,6 +50,7 @@ const NEEDS: [(&str, &[(&str, &str)]); 7] = [
             ("dynamodb:PutItem", "table"),
             ("dynamodb:UpdateItem", "table"),
             ("dynamodb:Query", "index GSI1"),
+            ("secretsmanager:GetSecretValue", "lookup key"),
         ],
     ),
     (
@@ -58,6 +60,7 @@ const NEEDS: [(&str, &[(&str, &str)]); 7] = [
             ("dynamodb:PutItem", "table"),
             ("dynamodb:UpdateItem", "table"),
             ("dynamodb:DeleteItem", "table"),
+            ("secretsmanager:GetSecretValue", "lookup key"),
             ("secretsmanager:GetSecretValue", "gateway secret"),
             ("secretsmanager:GetSecretValue", "MoMo secret"),
         ],
@@ -100,13 +103,14 @@ const NEEDS: [(&str, &[(&str, &str)]); 7] = [
 
 /// The partition keys of the items each public door writes (the DynamoDB adapter's item kinds,
 /// `functions/store/src/dynamodb.rs`): its role may put, update and delete those items and no
-/// others (`dynamodb:LeadingKeys`). Look-up counts failed codes; checkout also stores the
-/// payment, holds its invoices and keeps its idempotency record.
+/// others (`dynamodb:LeadingKeys`). Both count failed codes and re-key a student's lookup digest
+/// stored before keys; checkout also stores the payment, holds its invoices and keeps its
+/// idempotency record.
 const WRITES: [(&str, &[&str]); 2] = [
-    ("lookup", &["LOOKUPFAIL#"]),
+    ("lookup", &["LOOKUPFAIL#", "STUDENT#"]),
     (
         "checkout",
-        &["IDEMPOTENCY#", "INVOICE#", "LOOKUPFAIL#", "PAYMENT#"],
+        &["IDEMPOTENCY#", "INVOICE#", "LOOKUPFAIL#", "PAYMENT#", "STUDENT#"],
     ),
 ];
 
@@ -305,6 +309,9 @@ fn resource_name(resource: &Value, condition: Option<&str>) -> String {
     }
     if resource["Ref"] == "OriginSecret" {
         return "origin secret".into();
+    }
+    if resource["Ref"] == "LookupKeySecret" {
+        return "lookup key".into();
     }
     if is_momo_parameter(resource, "MomoSecretArn", condition) {
         return "MoMo secret".into();
@@ -518,6 +525,11 @@ fn environment_problems(template: &Value) -> Vec<String> {
         if !references(ORIGIN_SECRET_ARN, "OriginSecret") {
             problems.push(format!(
                 "{name}: {ORIGIN_SECRET_ARN} is not the stack's OriginSecret"
+            ));
+        }
+        if !references(LOOKUP_KEY_ARN, "LookupKeySecret") {
+            problems.push(format!(
+                "{name}: {LOOKUP_KEY_ARN} is not the LookupKeySecret"
             ));
         }
         if !references(TABLE, "Table") {
@@ -1063,6 +1075,106 @@ fn a_misspelt_missing_or_local_only_variable_is_rejected() {
     }
 }
 
+/// What is wrong with the lookup key's secret: it must be generated (no one types or sees it),
+/// long, and kept when the stack or the resource goes (another key refuses every printed code).
+fn lookup_key_problems(template: &Value) -> Vec<String> {
+    let secret = &template["Resources"]["LookupKeySecret"];
+    let mut problems = Vec::new();
+    if secret["Type"] != "AWS::SecretsManager::Secret" {
+        return vec!["no LookupKeySecret secret".into()];
+    }
+    for policy in ["DeletionPolicy", "UpdateReplacePolicy"] {
+        if secret[policy] != "Retain" {
+            problems.push(format!("the lookup key's {policy} is not Retain"));
+        }
+    }
+    let generated = &secret["Properties"]["GenerateSecretString"];
+    let length = generated["PasswordLength"].as_u64().unwrap_or(0);
+    if length < 32 {
+        problems.push(format!(
+            "the lookup key is not generated with at least 32 characters ({length})"
+        ));
+    }
+    if generated["ExcludePunctuation"] != true || generated["IncludeSpace"] != false {
+        problems.push("the lookup key may hold punctuation or spaces".into());
+    }
+    problems
+}
+
+#[test]
+fn the_lookup_key_is_generated_kept_and_read_only_where_codes_are_checked() {
+    let template = template();
+
+    assert_eq!(lookup_key_problems(&template), Vec::<String>::new());
+    let cases = [
+        (
+            "    DeletionPolicy: Retain\n    UpdateReplacePolicy: Retain\n    Properties:\n      Name: !Sub \"hocphi/${Province}/lookup-key\"",
+            "    DeletionPolicy: Delete\n    UpdateReplacePolicy: Retain\n    Properties:\n      Name: !Sub \"hocphi/${Province}/lookup-key\"",
+            "the lookup key's DeletionPolicy is not Retain",
+        ),
+        (
+            "        PasswordLength: 64",
+            "        PasswordLength: 16",
+            "the lookup key is not generated with at least 32 characters (16)",
+        ),
+        (
+            "        ExcludePunctuation: true",
+            "        ExcludePunctuation: false",
+            "the lookup key may hold punctuation or spaces",
+        ),
+    ];
+    for (from, to, expected) in cases {
+        let broken = template_json(&variant(&template_text(), from, to));
+
+        let problems = lookup_key_problems(&broken);
+
+        assert!(problems.iter().any(|p| p == expected), "{problems:?}");
+    }
+    let elsewhere = [
+        (
+            "              - Sid: LookupKey\n                Effect: Allow\n                Action: secretsmanager:GetSecretValue\n                Resource: !Ref LookupKeySecret\n  LookupFunction:",
+            "  LookupFunction:",
+            "lookup lacks secretsmanager:GetSecretValue on lookup key",
+        ),
+        (
+            "                Action: dynamodb:GetItem\n                Resource: !GetAtt Table.Arn\n  StatusFunction:",
+            "                Action: dynamodb:GetItem\n                Resource: !GetAtt Table.Arn\n              - Sid: LookupKey\n                Effect: Allow\n                Action: secretsmanager:GetSecretValue\n                Resource: !Ref LookupKeySecret\n  StatusFunction:",
+            "status has secretsmanager:GetSecretValue on lookup key, which it does not need",
+        ),
+    ];
+    for (from, to, expected) in elsewhere {
+        let broken = template_json(&variant(&template_text(), from, to));
+
+        let problems = permission_problems(&broken);
+
+        assert!(problems.iter().any(|p| p == expected), "{problems:?}");
+    }
+    let environment = [
+        (
+            "          HOCPHI_LOOKUP_KEY_ARN: !Ref LookupKeySecret\n\n  CheckoutLogGroup:",
+            "          HOCPHI_LOOKUP_KEY_ARN: !Ref VnpaySecretArn\n\n  CheckoutLogGroup:",
+            "lookup: HOCPHI_LOOKUP_KEY_ARN is not the LookupKeySecret",
+        ),
+        (
+            "          HOCPHI_LOOKUP_KEY_ARN: !Ref LookupKeySecret\n\n  CallbackLogGroup:",
+            "\n  CallbackLogGroup:",
+            "checkout lacks HOCPHI_LOOKUP_KEY_ARN",
+        ),
+        (
+            "          HOCPHI_MOMO_ENDPOINT: !If [HasMomo, !Ref MomoEndpoint, !Ref AWS::NoValue]\n      EventInvokeConfig:",
+            "          HOCPHI_MOMO_ENDPOINT: !If [HasMomo, !Ref MomoEndpoint, !Ref AWS::NoValue]\n          HOCPHI_LOOKUP_KEY_ARN: !Ref LookupKeySecret\n      EventInvokeConfig:",
+            "sweeper is given HOCPHI_LOOKUP_KEY_ARN, which it never reads",
+        ),
+    ];
+    for (from, to, expected) in environment {
+        let broken = template_json(&variant(&template_text(), from, to));
+
+        let problems = environment_problems(&broken);
+
+        assert!(problems.iter().any(|p| p == expected), "{problems:?}");
+    }
+}
+
 #[test]
 fn the_alarms_watch_messages_the_code_really_logs() {
     let message = Regex::new(r#"\$\.message = "([^"]+)""#).unwrap();
@@ -1381,12 +1493,7 @@ fn a_function_behind_the_cdn_gets_the_stacks_origin_secret_and_no_other_function
 
 #[test]
 fn the_public_doors_write_only_the_items_their_use_cases_write() {
-    let adapter = read("functions/store/src/dynamodb.rs");
-    let kinds: BTreeSet<&str> = Regex::new(r"`([A-Z]+#)")
-        .unwrap()
-        .captures_iter(&adapter)
-        .filter_map(|c| c.get(1).map(|m| m.as_str()))
-        .collect();
+    let kinds: BTreeSet<&str> = ITEM_KINDS.into_iter().collect();
 
     for (function, items) in WRITES {
         for item in items {
@@ -1404,19 +1511,19 @@ fn a_public_door_that_may_write_other_items_is_rejected() {
     let cases = [
         (
             "no condition on the look-up's writes",
-            "                Condition:\n                  ForAllValues:StringLike:\n                    dynamodb:LeadingKeys: [\"LOOKUPFAIL#*\"]\n",
+            "                Condition:\n                  ForAllValues:StringLike:\n                    dynamodb:LeadingKeys: [\"LOOKUPFAIL#*\", \"STUDENT#*\"]\n",
             "",
             "lookup may [\"dynamodb:PutItem\", \"dynamodb:UpdateItem\"] any item: no ForAllValues:StringLike dynamodb:LeadingKeys",
         ),
         (
             "the look-up may write payments",
-            "dynamodb:LeadingKeys: [\"LOOKUPFAIL#*\"]",
-            "dynamodb:LeadingKeys: [\"LOOKUPFAIL#*\", \"PAYMENT#*\"]",
+            "dynamodb:LeadingKeys: [\"LOOKUPFAIL#*\", \"STUDENT#*\"]",
+            "dynamodb:LeadingKeys: [\"LOOKUPFAIL#*\", \"STUDENT#*\", \"PAYMENT#*\"]",
             "lookup may write PAYMENT#* items, which it never writes",
         ),
         (
             "the look-up may write anything",
-            "dynamodb:LeadingKeys: [\"LOOKUPFAIL#*\"]",
+            "dynamodb:LeadingKeys: [\"LOOKUPFAIL#*\", \"STUDENT#*\"]",
             "dynamodb:LeadingKeys: [\"*\"]",
             "lookup may write * items, which it never writes",
         ),

@@ -187,6 +187,7 @@ fn cold_start(
         )
         .env("HOCPHI_ORIGIN_SECRET", ORIGIN_SECRET)
         .env("HOCPHI_CALLBACK_CHANNEL", "vnpay")
+        .env("HOCPHI_LOOKUP_KEY", "BENCHLOOKUPKEYBENCHLOOKUPKEYBENCH123")
         .env("HOCPHI_DYNAMODB_ENDPOINT", &moto.endpoint)
         .env("RUST_LOG", "warn")
         .stdout(Stdio::null())

@@ -8,7 +8,11 @@
 //! - a full name is masked before it reaches the store; the full name and a new student's lookup
 //!   code are written only to the codes file, which is created (never overwritten) and made
 //!   durable before any student is stored, so a code can never exist only as a digest;
-//! - a known student keeps their lookup digest; only new students get a code;
+//! - a known student keeps their lookup digest; only new students get a code, whose digest is
+//!   keyed with the province's lookup key;
+//! - a student code is one student of the province: a file that puts a known student at another
+//!   school is refused for that student (dry runs too), whose invoices count as bad, so two
+//!   schools numbering students alike never mix their invoices or share a lookup code;
 //! - invoices go through [`Store::upsert_invoice`], so re-importing changes nothing and a Paid,
 //!   voided or held invoice is refused and reported, never altered;
 //! - a dry run reads the store but writes nothing (not even the codes file);
@@ -16,13 +20,15 @@
 
 mod rows;
 
+use std::collections::HashMap;
 use std::fmt;
 use std::path::{Path, PathBuf};
 
 use chrono::{DateTime, Utc};
 use futures_util::{StreamExt, TryStreamExt, stream};
 use hocphi_domain::{
-    Invoice, InvoiceId, InvoiceStatus, LookupCode, Store, StoreError, Student, UpsertOutcome,
+    Invoice, InvoiceId, InvoiceStatus, LookupCode, LookupDigest, LookupKey, SchoolId, Store,
+    StoreError, Student, StudentCode, UpsertOutcome,
 };
 
 use crate::progress::Progress;
@@ -30,7 +36,7 @@ use crate::sheet::{Create, SheetError, SheetWriter, Value};
 use crate::table::TableError;
 use crate::text::{group_digits, upsert_outcome};
 use crate::time;
-use rows::StudentDraft;
+use rows::{ImportColumn, StudentDraft};
 
 /// How many store calls an import keeps in flight (DynamoDB gains from it; SQLite serialises).
 const IN_FLIGHT: usize = 8;
@@ -59,6 +65,8 @@ pub struct ImportOptions {
     pub progress: bool,
     /// The current time, recorded on changed invoices.
     pub now: DateTime<Utc>,
+    /// The key of new students' lookup digests; needed only when the import writes new students.
+    pub lookup_key: Option<LookupKey>,
 }
 
 /// One problem in the file: where, and what is wrong, in Vietnamese.
@@ -166,6 +174,11 @@ pub enum ImportError {
     CodesFile(SheetError),
     #[error("không lấy được số ngẫu nhiên từ hệ điều hành: {0}")]
     Entropy(getrandom::Error),
+    #[error(
+        "chưa có khoá mã tra cứu để cấp mã cho học sinh mới: đặt HOCPHI_LOOKUP_KEY_ARN là tên \
+         hoặc ARN của secret hocphi/<tỉnh>/lookup-key (xem infra/README.md)"
+    )]
+    NoLookupKey,
     #[error("lỗi kho dữ liệu")]
     Store(#[from] StoreError),
     #[error(
@@ -269,40 +282,94 @@ fn new_code() -> Result<LookupCode, ImportError> {
     Ok(LookupCode::generate(entropy))
 }
 
-/// Which students of the file are new, changed or unchanged in the store.
+/// The students of the file as the store knows them.
+async fn known_students<S: Store>(
+    store: &S,
+    students: &[StudentDraft],
+) -> Result<HashMap<StudentCode, Student>, StoreError> {
+    let known: Vec<Option<Student>> = stream::iter(students.iter().map(|s| store.student(&s.code)))
+        .buffered(IN_FLIGHT)
+        .try_collect()
+        .await?;
+    Ok(known
+        .into_iter()
+        .flatten()
+        .map(|student| (student.code.clone(), student))
+        .collect())
+}
+
+/// Refuses the students the store knows at another school: a problem on the row that first
+/// names each, and their invoices out of `valid`, counted as rejected.
+fn refuse_school_conflicts(
+    known: &HashMap<StudentCode, Student>,
+    students: &[StudentDraft],
+    valid: &mut Vec<(Invoice, usize)>,
+    report: &mut ImportReport,
+) {
+    let conflicting: Vec<bool> = students
+        .iter()
+        .map(|draft| {
+            known
+                .get(&draft.code)
+                .is_some_and(|known| known.school != draft.school)
+        })
+        .collect();
+    for (draft, _) in students.iter().zip(&conflicting).filter(|(_, c)| **c) {
+        let known_school = known.get(&draft.code).map(|k| &k.school);
+        report.problems.push(Problem {
+            row: draft.first_row,
+            column: Some(ImportColumn::School.name()),
+            message: school_conflict(&draft.code, known_school, &draft.school),
+        });
+    }
+    valid.retain(|(invoice, at)| {
+        if conflicting[*at] {
+            report.rejected_invoices += 1;
+            report.rejected_rows += invoice.items().len() as u64;
+        }
+        !conflicting[*at]
+    });
+    report.problems.sort_by_key(|p| p.row);
+}
+
+fn school_conflict(student: &StudentCode, known: Option<&SchoolId>, file: &SchoolId) -> String {
+    let known = known.map_or("", SchoolId::as_str);
+    format!(
+        "học sinh \"{student}\" đã thuộc trường \"{known}\" trong hệ thống, tệp này ghi trường \
+         \"{file}\"; mỗi mã học sinh chỉ thuộc một trường, hãy dùng mã khác cho học sinh của \
+         trường \"{file}\""
+    )
+}
+
+/// Which students of the valid invoices are new, changed or unchanged in the store.
 struct StudentPlan<'a> {
     /// Not in the store yet: they get a lookup code.
     fresh: Vec<&'a StudentDraft>,
-    /// Known, with another school, name or class: rewritten with their own lookup digest.
+    /// Known, with another name or class: rewritten with their own lookup digest.
     changed: Vec<Student>,
     unchanged: usize,
 }
 
 impl<'a> StudentPlan<'a> {
-    /// Compares the students of the valid invoices with the store.
-    async fn of<S: Store>(
-        store: &S,
+    /// Compares the students of the valid invoices with the store's (`known`), none of which
+    /// is at another school.
+    fn of(
         valid: &[(Invoice, usize)],
         students: &'a [StudentDraft],
-    ) -> Result<Self, StoreError> {
+        known: &HashMap<StudentCode, Student>,
+    ) -> Self {
         let mut seen = vec![false; students.len()];
-        let needed: Vec<&StudentDraft> = valid
-            .iter()
-            .filter(|(_, at)| !std::mem::replace(&mut seen[*at], true))
-            .map(|(_, at)| &students[*at])
-            .collect();
-        let known: Vec<Option<Student>> =
-            stream::iter(needed.iter().map(|s| store.student(&s.code)))
-                .buffered(IN_FLIGHT)
-                .try_collect()
-                .await?;
         let mut plan = Self {
             fresh: Vec::new(),
             changed: Vec::new(),
             unchanged: 0,
         };
-        for (draft, known) in needed.into_iter().zip(known) {
-            match known {
+        for (_, at) in valid {
+            if std::mem::replace(&mut seen[*at], true) {
+                continue;
+            }
+            let draft = &students[*at];
+            match known.get(&draft.code) {
                 None => plan.fresh.push(draft),
                 Some(known)
                     if known.school == draft.school
@@ -311,14 +378,14 @@ impl<'a> StudentPlan<'a> {
                 {
                     plan.unchanged += 1;
                 }
-                Some(known) => plan.changed.push(record(draft, known.lookup)),
+                Some(known) => plan.changed.push(record(draft, known.lookup.clone())),
             }
         }
-        Ok(plan)
+        plan
     }
 }
 
-fn record(draft: &StudentDraft, lookup: hocphi_domain::LookupDigest) -> Student {
+fn record(draft: &StudentDraft, lookup: LookupDigest) -> Student {
     Student {
         code: draft.code.clone(),
         school: draft.school.clone(),
@@ -350,12 +417,14 @@ pub async fn import<S: Store>(
         rejected_invoices: checked.rejected_invoices,
         ..ImportReport::default()
     };
+    let known = known_students(store, &checked.students).await?;
+    let mut valid = checked.valid;
+    refuse_school_conflicts(&known, &checked.students, &mut valid, &mut report);
     if !report.problems.is_empty() && !options.skip_invalid {
         report.refused = true;
         return Ok(report);
     }
-    let valid = checked.valid;
-    let plan = StudentPlan::of(store, &valid, &checked.students).await?;
+    let plan = StudentPlan::of(&valid, &checked.students, &known);
     report.students_new = plan.fresh.len();
     report.students_updated = plan.changed.len();
     report.students_unchanged = plan.unchanged;
@@ -364,10 +433,14 @@ pub async fn import<S: Store>(
     } else {
         let mut writes = plan.changed;
         if !plan.fresh.is_empty() {
+            let key = options
+                .lookup_key
+                .as_ref()
+                .ok_or(ImportError::NoLookupKey)?;
             let mut codes = Vec::with_capacity(plan.fresh.len());
             for draft in plan.fresh {
                 let code = new_code()?;
-                writes.push(record(draft, code.digest(&draft.code)));
+                writes.push(record(draft, code.digest(&draft.code, key)));
                 codes.push((draft, code));
             }
             report.codes_file = Some(write_codes(&codes_path(options), &mut codes)?);

@@ -97,7 +97,8 @@ pub(super) struct StudentDraft {
     pub(super) full_name: String,
     pub(super) name: MaskedName,
     pub(super) class_name: Label,
-    first_row: u64,
+    /// The first row that names the student.
+    pub(super) first_row: u64,
 }
 
 /// One row's values; `None` where the cell was bad (its problem already recorded) or blank.
