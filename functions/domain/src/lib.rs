@@ -16,8 +16,8 @@ mod text;
 mod words;
 
 pub use ids::{
-    GatewayCode, GatewayTxnNo, IdError, IdempotencyKey, InvoiceId, LookupCode, LookupDigest,
-    PaymentRef, ProvinceCode, ReceiptId, ReceiptToken, SchoolId, StudentCode, Symbol,
+    GatewayCode, GatewayTxnNo, IdError, IdempotencyKey, InvoiceId, LeaseToken, LookupCode,
+    LookupDigest, PaymentRef, ProvinceCode, ReceiptId, ReceiptToken, SchoolId, StudentCode, Symbol,
 };
 pub use invoice::{
     Cancellation, Invoice, InvoiceDraft, InvoiceError, InvoiceStatus, LineItem, School, Student,
@@ -29,8 +29,8 @@ pub use payment::{
 };
 pub use receipt::{Receipt, ReceiptLine, ReceiptNumber};
 pub use store::{
-    ConflictReason, CreatePaymentError, Fingerprint, IdempotencyBegin, PaymentState, Settled,
-    Store, StoreError, StoredResponse, UpsertOutcome, VoidOutcome,
+    Claim, ConflictReason, CreatePaymentError, Fingerprint, IdempotencyBegin, PaymentState,
+    Settled, Store, StoreError, StoredResponse, UpsertOutcome, VoidOutcome,
 };
 pub use text::{Label, MaskedName, SchoolYear, TextError};
 pub use words::amount_in_words;
