@@ -7,7 +7,7 @@
 use chrono::Duration;
 use hocphi_domain::{Clock, Store};
 use hocphi_fixtures::{dynamodb, harness};
-use hocphi_tests::{CODE, OTHER_STUDENT, STUDENT, World};
+use hocphi_tests::{CODE, Line, OTHER_STUDENT, STUDENT, World};
 use serde_json::Value;
 
 macro_rules! flows {
@@ -56,6 +56,12 @@ macro_rules! all_flows {
             bad_input_on_every_route_gets_a_clear_error,
             a_signed_momo_ipn_pays_and_is_answered_204,
             a_checkout_whose_gateway_cannot_be_reached_frees_its_invoices,
+            a_checkout_killed_while_momo_is_silent_is_resumed_by_the_parents_retry,
+            a_checkout_whose_answer_could_not_be_recorded_is_resumed_by_the_parents_retry,
+            a_total_outside_momos_limits_is_refused_before_any_payment_is_made,
+            the_sweeper_keeps_a_momo_payment_in_flight_pending_then_asks_an_operator,
+            the_sweeper_finds_a_capture_made_after_it_expired_the_payment,
+            an_ipn_of_another_channel_pays_nothing,
         )
     };
 }
@@ -1169,21 +1175,12 @@ async fn a_signed_momo_ipn_pays_and_is_answered_204<S: Store>(world: &World<S>) 
 }
 
 async fn a_checkout_whose_gateway_cannot_be_reached_frees_its_invoices<S: Store>(world: &World<S>) {
-    let body = serde_json::json!({
-        "student": STUDENT, "code": CODE, "invoice_ids": ["INV-1"], "gateway": "momo"
-    });
-
+    world.set_line(Line::Down);
     let unreachable = world
-        .call(
-            "POST",
-            "/api/payments",
-            &[
-                ("content-type", "application/json"),
-                ("idempotency-key", "key-0019-momo"),
-            ],
-            &body.to_string(),
-        )
+        .checkout_through("momo", "key-0019-momo", &["INV-1"])
         .await;
+    world.set_line(Line::Up);
+
     let retry = world.checkout("key-0019-vnpay", &["INV-1"]).await;
 
     assert_eq!(unreachable.status, 502, "{}", unreachable.text);
@@ -1192,5 +1189,245 @@ async fn a_checkout_whose_gateway_cannot_be_reached_frees_its_invoices<S: Store>
         retry.status, 201,
         "the failed attempt holds nothing: {}",
         retry.text
+    );
+}
+
+/// The payments still pending, whatever their age.
+async fn pending_payments<S: Store>(world: &World<S>) -> Vec<hocphi_domain::Payment> {
+    world
+        .app
+        .store
+        .pending_created_before(world.clock.now() + Duration::seconds(1), 100)
+        .await
+        .unwrap()
+}
+
+/// Delivers MoMo's IPN bodies to hocphi, answering each HTTP status.
+async fn deliver_momo<S: Store>(world: &World<S>, ipns: &[String]) -> Vec<u16> {
+    let json = [("content-type", "application/json")];
+    let mut statuses = Vec::new();
+    for ipn in ipns {
+        statuses.push(
+            world
+                .call("POST", "/api/callbacks/momo", &json, ipn)
+                .await
+                .status,
+        );
+    }
+    statuses
+}
+
+async fn a_checkout_killed_while_momo_is_silent_is_resumed_by_the_parents_retry<S: Store>(
+    world: &World<S>,
+) {
+    world.set_line(Line::Silent);
+    let killed = tokio::time::timeout(
+        std::time::Duration::from_millis(300),
+        world.checkout_through("momo", "key-0040-killed", &["INV-1"]),
+    )
+    .await;
+    assert!(
+        killed.is_err(),
+        "MoMo never answered: the function was stopped"
+    );
+    let budget = world.call_timeouts.lock().unwrap().clone();
+    assert!(
+        budget.len() == 1 && budget[0] <= std::time::Duration::from_secs(25),
+        "the create call gives up within 25 s, before the function's 28: {budget:?}"
+    );
+    world.set_line(Line::Up);
+    world.clock.advance(Duration::seconds(31));
+
+    let retry = world
+        .checkout_through("momo", "key-0040-killed", &["INV-1"])
+        .await;
+
+    assert_eq!(retry.status, 201, "{}", retry.text);
+    let pending = pending_payments(world).await;
+    assert_eq!(
+        pending.len(),
+        1,
+        "the retry resumed the killed attempt's payment"
+    );
+    assert_eq!(pending[0].reference.as_str(), reference(&retry));
+    assert!(pending[0].created_at < world.clock.now());
+    let ipns = world.pay_at_momo(&retry, 0);
+    assert_eq!(deliver_momo(world, &ipns).await, [204]);
+    assert_eq!(
+        status(world, &reference(&retry)).await["status"],
+        "succeeded"
+    );
+}
+
+async fn a_checkout_whose_answer_could_not_be_recorded_is_resumed_by_the_parents_retry<S: Store>(
+    world: &World<S>,
+) {
+    world.app.store.fail_next_complete();
+    let first = world.checkout("key-0041-unrecorded", &["INV-1"]).await;
+    world.clock.advance(Duration::seconds(31));
+
+    let retry = world.checkout("key-0041-unrecorded", &["INV-1"]).await;
+    let replay = world.checkout("key-0041-unrecorded", &["INV-1"]).await;
+
+    assert_eq!(retry.status, 201, "{}", retry.text);
+    if first.status == 201 {
+        assert_eq!(reference(&first), reference(&retry), "the same payment");
+    }
+    let pending = pending_payments(world).await;
+    assert_eq!(pending.len(), 1, "{pending:?}");
+    assert_eq!(pending[0].reference.as_str(), reference(&retry));
+    assert_eq!(replay.json, retry.json, "recorded this time");
+    let (ipn, _) = world.pay_at_gateway(&retry, "00");
+    assert_eq!(rsp_code(&world.deliver(&ipn).await), "00");
+}
+
+async fn a_total_outside_momos_limits_is_refused_before_any_payment_is_made<S: Store>(
+    world: &World<S>,
+) {
+    let big = hocphi_fixtures::InvoiceFixture {
+        student: STUDENT,
+        ..hocphi_fixtures::InvoiceFixture::new("INV-4", &[("Học phí cả năm", 50_000_001)])
+    }
+    .build();
+    world
+        .app
+        .store
+        .upsert_invoice(&big, world.clock.now())
+        .await
+        .unwrap();
+
+    let refused = world
+        .checkout_through("momo", "key-0042-over", &["INV-4"])
+        .await;
+    let through_vnpay = world.checkout("key-0042-vnpay", &["INV-4"]).await;
+
+    assert_eq!(refused.status, 400, "{}", refused.text);
+    assert_eq!(refused.json["error"]["code"], "amount_out_of_range");
+    let message = refused.json["error"]["message"].as_str().unwrap();
+    assert!(
+        message.contains("MoMo") || message.contains("hạn mức"),
+        "{message}"
+    );
+    assert_eq!(
+        through_vnpay.status, 201,
+        "nothing was held: {}",
+        through_vnpay.text
+    );
+    assert_eq!(pending_payments(world).await.len(), 1);
+}
+
+async fn the_sweeper_keeps_a_momo_payment_in_flight_pending_then_asks_an_operator<S: Store>(
+    world: &World<S>,
+) {
+    let processing = world
+        .checkout_through("momo", "key-0043-processing", &["INV-1"])
+        .await;
+    let authorised = world
+        .checkout_through("momo", "key-0043-authorised", &["INV-2"])
+        .await;
+    assert!(world.momo.set_processing(&reference(&processing), 7000));
+    assert!(world.momo.set_processing(&reference(&authorised), 9000));
+    world.clock.advance(Duration::minutes(16));
+
+    let past_expiry = world.app.sweep(100).await.unwrap();
+    world.clock.advance(Duration::hours(2));
+    let much_later = world.app.sweep(100).await.unwrap();
+
+    assert_eq!(
+        (past_expiry.still_pending, past_expiry.expired),
+        (2, 0),
+        "money may be in flight: {past_expiry:?}"
+    );
+    assert_eq!(
+        (much_later.needs_review, much_later.expired),
+        (2, 0),
+        "{much_later:?}"
+    );
+    let ipns = world.pay_at_momo(&processing, 0);
+    drop(ipns);
+    let captured = world.app.sweep(100).await.unwrap();
+    assert_eq!(captured.settled, 1, "{captured:?}");
+    assert_eq!(
+        status(world, &reference(&processing)).await["status"],
+        "succeeded"
+    );
+    assert_eq!(
+        status(world, &reference(&authorised)).await["status"],
+        "pending"
+    );
+}
+
+async fn the_sweeper_finds_a_capture_made_after_it_expired_the_payment<S: Store>(world: &World<S>) {
+    let checkout = world.checkout("key-0044-late", &["INV-1"]).await;
+    let paid_at = world.clock.now() + Duration::minutes(14);
+    let redirect = checkout.json["redirect_url"].as_str().unwrap();
+    world
+        .sim
+        .open(redirect.split_once('?').unwrap().1, world.clock.now())
+        .unwrap();
+    world.clock.advance(Duration::minutes(16));
+    let expiring = world.app.sweep(100).await.unwrap();
+    assert_eq!(expiring.expired, 1, "{expiring:?}");
+    let _lost_ipn = world
+        .sim
+        .complete(
+            &reference(&checkout),
+            hocphi_gateways::vnpay::simulator::Choice::parse("00").unwrap(),
+            paid_at,
+        )
+        .unwrap();
+    world.clock.advance(Duration::minutes(5));
+
+    let next = world.app.sweep(100).await.unwrap();
+
+    assert_eq!(next.settled, 1, "{next:?}");
+    let found = status(world, &reference(&checkout)).await;
+    assert_eq!(found["status"], "succeeded");
+    assert_eq!(found["receipt"]["number"], "HP-25E-0000001");
+}
+
+async fn an_ipn_of_another_channel_pays_nothing<S: Store>(world: &World<S>) {
+    let checkout = world
+        .checkout_through("momo", "key-0045-momo", &["INV-1"])
+        .await;
+    assert_eq!(checkout.status, 201, "{}", checkout.text);
+    let mut as_vnpay = world
+        .app
+        .store
+        .payment(&hocphi_domain::PaymentRef::parse(&reference(&checkout)).unwrap())
+        .await
+        .unwrap()
+        .unwrap();
+    as_vnpay.gateway = hocphi_domain::GatewayKind::Vnpay;
+    let context = hocphi_gateways::CheckoutContext {
+        client_ip: hocphi_tests::PARENT_IP.parse().unwrap(),
+        locale: hocphi_gateways::Locale::Vietnamese,
+        return_url: "http://127.0.0.1:8080/ket-qua".into(),
+        order_info: "Thanh toan".into(),
+        bank_code: None,
+        now: world.clock.now(),
+    };
+    let vnpay = world.app.gateways.vnpay.as_ref().unwrap();
+    let hocphi_gateways::Checkout::Redirect { url } = vnpay.checkout(&as_vnpay, &context).unwrap()
+    else {
+        panic!("VNPay redirects");
+    };
+    let forged_checkout = hocphi_tests::Answer {
+        status: 201,
+        json: serde_json::json!({"redirect_url": url, "payment_ref": reference(&checkout)}),
+        text: String::new(),
+    };
+    let (ipn, _) = world.pay_at_gateway(&forged_checkout, "00");
+
+    let reply = world.deliver(&ipn).await;
+
+    assert_eq!(
+        rsp_code(&reply),
+        "01",
+        "no VNPay payment has this reference"
+    );
+    assert_eq!(
+        status(world, &reference(&checkout)).await["status"],
+        "pending"
     );
 }

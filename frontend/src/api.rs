@@ -112,6 +112,7 @@ fn known_code(code: ErrorCode) -> Option<Text> {
         ErrorCode::InvoiceUnavailable => Text::ErrorInvoiceUnavailable,
         ErrorCode::RequestInProgress => Text::ErrorInProgress,
         ErrorCode::GatewayUnavailable => Text::ErrorGatewayUnavailable,
+        ErrorCode::AmountOutOfRange => Text::ErrorAmountOutOfRange,
         ErrorCode::UnknownPayment => Text::ErrorUnknownPayment,
         ErrorCode::UnknownReceipt => Text::ErrorUnknownReceipt,
         ErrorCode::Internal => Text::ErrorUnexpected,

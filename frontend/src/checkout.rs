@@ -24,23 +24,38 @@ pub enum Fee {
     Charged(Money),
 }
 
-/// A payment method the page offers, with its fee shown before paying.
+/// A payment method the page offers, with its fee shown before paying and the amounts it takes
+/// in one payment.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Offer {
     pub gateway: GatewayKind,
     pub fee: Fee,
+    /// The smallest and largest total in VND, when the channel documents them.
+    pub limits: Option<(u64, u64)>,
+}
+
+impl Offer {
+    /// Whether the channel takes `total` in one payment; the functions refuse any other total
+    /// before a payment is made, so the page offers the method only for these.
+    pub fn accepts(self, total: Money) -> bool {
+        self.limits
+            .is_none_or(|(min, max)| (min..=max).contains(&total.vnd()))
+    }
 }
 
 /// VNPay QR: the parent pays no fee.
 pub const VNPAY_QR: Offer = Offer {
     gateway: GatewayKind::Vnpay,
     fee: Fee::Free,
+    limits: None,
 };
 
-/// The MoMo wallet: the parent pays no fee.
+/// The MoMo wallet: the parent pays no fee; MoMo takes 1.000 ₫ to 50.000.000 ₫ in one wallet
+/// payment (developers.momo.vn, one-time payments), as the functions' MoMo module says.
 pub const MOMO_WALLET: Offer = Offer {
     gateway: GatewayKind::Momo,
     fee: Fee::Free,
+    limits: Some((1_000, 50_000_000)),
 };
 
 /// The methods to offer for the gateways the province has, in its order; VNPay QR when the
@@ -385,10 +400,35 @@ mod tests {
         let charged = Offer {
             gateway: GatewayKind::Momo,
             fee: Fee::Charged(Money::from_vnd(3_300).unwrap()),
+            limits: None,
         };
         let with_fee = quote(&selection, &invoices, charged).unwrap().unwrap();
         assert_eq!(with_fee.total.vnd(), 1_578_300);
         assert_eq!(quote(&Selection::default(), &invoices, VNPAY_QR), None);
+    }
+
+    #[test]
+    fn an_offer_takes_only_totals_within_its_channels_limits() {
+        let cases = [
+            (MOMO_WALLET, 999, false),
+            (MOMO_WALLET, 1_000, true),
+            (MOMO_WALLET, 50_000_000, true),
+            (MOMO_WALLET, 50_000_001, false),
+            (VNPAY_QR, 999, true),
+            (VNPAY_QR, 50_000_001, true),
+        ];
+        for (offer, vnd, accepted) in cases {
+            let total = Money::from_vnd(vnd).unwrap();
+            assert_eq!(offer.accepts(total), accepted, "{:?} {vnd}", offer.gateway);
+        }
+    }
+
+    #[test]
+    fn the_pages_momo_limits_are_the_ones_the_functions_check() {
+        assert_eq!(
+            MOMO_WALLET.limits,
+            Some(hocphi_gateways::momo::RequestType::CaptureWallet.limits())
+        );
     }
 
     #[test]

@@ -72,6 +72,18 @@ impl Lang {
         }
     }
 
+    /// Why a method cannot take the ticked total: its limits, and what to do.
+    pub fn outside_limits(self, method: &str, min: Money, max: Money) -> String {
+        match self {
+            Self::Vi => format!(
+                "{method} chỉ nhận mỗi lần từ {min} đến {max}. Vui lòng bỏ bớt khoản thu hoặc chọn phương thức khác."
+            ),
+            Self::En => format!(
+                "{method} takes {min} to {max} in one payment. Please untick some fees or choose another method."
+            ),
+        }
+    }
+
     /// How many of the listed invoices are ticked.
     pub fn selected_count(self, chosen: usize, listed: usize) -> String {
         match self {
@@ -191,6 +203,9 @@ texts! {
     ErrorGatewayUnavailable:
         "Không kết nối được cổng thanh toán. Vui lòng thử lại sau ít phút.",
         "The payment gateway could not be reached. Please try again in a few minutes.";
+    ErrorAmountOutOfRange:
+        "Tổng số tiền nằm ngoài hạn mức một lần thanh toán của phương thức này. Vui lòng chọn ít khoản thu hơn hoặc chọn phương thức thanh toán khác.",
+        "The total is outside what this payment method takes in one payment. Please choose fewer fees or another payment method.";
     ErrorUnknownPayment: "Không tìm thấy giao dịch này.", "This payment could not be found.";
     ErrorUnknownReceipt:
         "Không tìm thấy biên lai, hoặc đường dẫn không đúng.",

@@ -1,7 +1,11 @@
-//! The world the end-to-end suites run in: hocphi's app over a real store, a manual clock, and
-//! the VNPay simulator standing in for VNPay (payment page, IPN, querydr) through plain calls.
+//! The world the end-to-end suites run in: hocphi's app over a real store (behind [`Faulty`], so
+//! a test can make one store call fail), a manual clock, and the VNPay and MoMo simulators
+//! standing in for the channels (payment pages, IPNs, status queries, MoMo's create call)
+//! through plain calls, over a line a test can cut or silence.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod faulty;
 
 use std::net::IpAddr;
 use std::sync::{Arc, Mutex};
@@ -10,6 +14,7 @@ use chrono::{DateTime, Duration, TimeZone, Utc};
 use hocphi_app::{App, Transport, TransportError};
 use hocphi_domain::{Clock, Invoice, Store};
 use hocphi_fixtures::{self as fixtures, InvoiceFixture, SCHOOL, SCHOOL_NAME, dynamodb};
+use hocphi_gateways::momo::simulator::MomoSimulator;
 use hocphi_gateways::simulator::SimRequest;
 use hocphi_gateways::vnpay::simulator::{Choice, Simulator, SimulatorConfig};
 use hocphi_gateways::{ApiRequest, Gateway, Secret};
@@ -27,15 +32,32 @@ pub const OTHER_STUDENT: &str = "HS0002";
 pub const OTHER_CODE: &str = "WXYZ6789";
 pub const PARENT_IP: &str = "203.113.1.2";
 
+pub use faulty::Faulty;
 pub use hocphi_fixtures::ManualClock;
 
-/// Sends gateway API calls to the simulator instead of the network; each call takes
-/// `latency` of the test's clock (none unless a test sets it).
+/// How the channels' APIs answer hocphi's calls.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Line {
+    /// The simulators answer.
+    Up,
+    /// Every call fails at once, as a refused connection does.
+    Down,
+    /// No call is ever answered: the caller waits until something drops it.
+    Silent,
+}
+
+/// Sends gateway API calls to the simulators instead of the network (MoMo's under
+/// `/sim/momo`, VNPay's elsewhere); each call takes `latency` of the test's clock (none unless a
+/// test sets it).
 #[derive(Clone, Debug)]
 pub struct SimTransport {
     pub sim: Arc<Simulator>,
+    pub momo: Arc<MomoSimulator>,
     pub clock: ManualClock,
     pub latency: Arc<Mutex<Duration>>,
+    pub line: Arc<Mutex<Line>>,
+    /// The timeout each call was sent with, in order.
+    pub timeouts: Arc<Mutex<Vec<std::time::Duration>>>,
 }
 
 impl Transport for SimTransport {
@@ -44,29 +66,46 @@ impl Transport for SimTransport {
             .url
             .strip_prefix(SITE)
             .ok_or_else(|| TransportError(format!("unexpected URL {}", request.url)))?;
+        self.timeouts.lock().unwrap().push(request.timeout);
+        let line = *self.line.lock().unwrap();
+        match line {
+            Line::Up => {}
+            Line::Down => return Err(TransportError("connection refused".into())),
+            Line::Silent => std::future::pending::<()>().await,
+        }
         let latency = *self.latency.lock().unwrap();
         self.clock.advance(latency);
-        let response = self.sim.handle(&SimRequest {
+        let request = SimRequest {
             method: request.method,
             path,
             query: "",
             body: request.body.as_bytes(),
             now: self.clock.now(),
-        });
+        };
+        let response = if path.starts_with(hocphi_gateways::momo::simulator::BASE_PATH) {
+            self.momo.handle(&request)
+        } else {
+            self.sim.handle(&request)
+        };
         Ok((response.status, response.body.into_bytes()))
     }
 }
 
-pub type TestApp<S> = App<S, ManualClock, SimTransport>;
+pub type TestApp<S> = App<Faulty<S>, ManualClock, SimTransport>;
 
-/// hocphi over one store, with the simulator and the clock.
+/// hocphi over one store, with the simulators and the clock.
 #[allow(missing_debug_implementations)]
 pub struct World<S> {
     pub app: TestApp<S>,
     pub sim: Arc<Simulator>,
+    pub momo: Arc<MomoSimulator>,
     pub clock: ManualClock,
     /// How long each gateway API call takes on `clock`.
     pub gateway_latency: Arc<Mutex<Duration>>,
+    /// How the channels' APIs answer.
+    pub line: Arc<Mutex<Line>>,
+    /// The timeout each gateway call was sent with, in order.
+    pub call_timeouts: Arc<Mutex<Vec<std::time::Duration>>>,
     _dir: Option<tempfile::TempDir>,
 }
 
@@ -86,19 +125,24 @@ pub const MOMO_PARTNER: &str = "MOMOHOCPHI01";
 pub const MOMO_ACCESS_KEY: &str = "F8BBA842ECF85";
 pub const MOMO_SECRET: &str = "K951B6PE1waDMi640xX08PD3vg6EkVlz";
 
-/// MoMo, pointed at an address where no MoMo answers (the suites sign its IPNs themselves).
-fn momo() -> Gateway {
-    Gateway::Momo(
-        hocphi_gateways::Momo::new(hocphi_gateways::MomoConfig {
-            partner_code: MOMO_PARTNER.into(),
-            access_key: MOMO_ACCESS_KEY.into(),
-            secret_key: Secret::new(MOMO_SECRET).unwrap(),
-            endpoint: "http://127.0.0.1:9/momo".into(),
-            ipn_url: format!("{SITE}/api/callbacks/momo"),
-            request_type: hocphi_gateways::momo::RequestType::CaptureWallet,
-        })
-        .unwrap(),
-    )
+/// The suites' MoMo partner, at the MoMo simulator's address.
+fn momo_config() -> hocphi_gateways::MomoConfig {
+    hocphi_gateways::MomoConfig {
+        partner_code: MOMO_PARTNER.into(),
+        access_key: MOMO_ACCESS_KEY.into(),
+        secret_key: Secret::new(MOMO_SECRET).unwrap(),
+        endpoint: format!("{SITE}{}", hocphi_gateways::momo::simulator::BASE_PATH),
+        ipn_url: format!("{SITE}/api/callbacks/momo"),
+        request_type: hocphi_gateways::momo::RequestType::CaptureWallet,
+    }
+}
+
+fn momo_gateway() -> Gateway {
+    Gateway::Momo(hocphi_gateways::Momo::new(momo_config()).unwrap())
+}
+
+fn momo_simulator() -> Arc<MomoSimulator> {
+    Arc::new(MomoSimulator::new(momo_config(), SITE).unwrap())
 }
 
 fn simulator() -> Arc<Simulator> {
@@ -168,23 +212,37 @@ impl<S: Store> World<S> {
     fn wired(store: S, dir: Option<tempfile::TempDir>) -> Self {
         let clock = ManualClock::at(t0());
         let sim = simulator();
+        let momo = momo_simulator();
         let gateway_latency = Arc::new(Mutex::new(Duration::zero()));
+        let line = Arc::new(Mutex::new(Line::Up));
+        let call_timeouts = Arc::new(Mutex::new(Vec::new()));
         let transport = SimTransport {
             sim: Arc::clone(&sim),
+            momo: Arc::clone(&momo),
             clock: clock.clone(),
             latency: Arc::clone(&gateway_latency),
+            line: Arc::clone(&line),
+            timeouts: Arc::clone(&call_timeouts),
         };
         let mut config = Config::local(SITE);
-        config.gateways.momo = Some(momo());
+        config.gateways.momo = Some(momo_gateway());
         config.settings.lookup_key = Some(fixtures::lookup_key());
-        let app = build_app(config, store, clock.clone(), transport);
+        let app = build_app(config, Faulty::new(store), clock.clone(), transport);
         Self {
             app,
             sim,
+            momo,
             clock,
             gateway_latency,
+            line,
+            call_timeouts,
             _dir: dir,
         }
+    }
+
+    /// Sets how the channels' APIs answer from now on.
+    pub fn set_line(&self, line: Line) {
+        *self.line.lock().unwrap() = line;
     }
 
     /// Sends one request through hocphi's HTTP mapping, from the parent's address.
@@ -231,10 +289,15 @@ impl<S: Store> World<S> {
         self.call_from(ip, "GET", uri, &[], "").await
     }
 
-    /// `POST /api/payments` for some of HS0001's invoices under an idempotency key.
+    /// `POST /api/payments` for some of HS0001's invoices through VNPay under an idempotency key.
     pub async fn checkout(&self, key: &str, invoices: &[&str]) -> Answer {
+        self.checkout_through("vnpay", key, invoices).await
+    }
+
+    /// `POST /api/payments` for some of HS0001's invoices through `gateway`.
+    pub async fn checkout_through(&self, gateway: &str, key: &str, invoices: &[&str]) -> Answer {
         let body = serde_json::json!({
-            "student": STUDENT, "code": CODE, "invoice_ids": invoices, "gateway": "vnpay"
+            "student": STUDENT, "code": CODE, "invoice_ids": invoices, "gateway": gateway
         });
         self.call(
             "POST",
@@ -262,6 +325,30 @@ impl<S: Store> World<S> {
             .complete(reference, Choice::parse(choice).unwrap(), self.clock.now())
             .unwrap();
         (completion.ipn_url, completion.return_url)
+    }
+
+    /// The parent pays (`0`) or declines (`1006`) on MoMo's page for a MoMo checkout; answers the
+    /// IPN bodies MoMo would POST (the test decides whether they arrive).
+    pub fn pay_at_momo(&self, checkout: &Answer, result_code: u64) -> Vec<String> {
+        let reference = checkout.json["payment_ref"].as_str().unwrap();
+        let form = format!("orderId={reference}&resultCode={result_code}");
+        let done = self.momo.handle(&SimRequest {
+            method: "POST",
+            path: hocphi_gateways::momo::simulator::COMPLETE_PATH,
+            query: "",
+            body: form.as_bytes(),
+            now: self.clock.now(),
+        });
+        assert_eq!(
+            done.status, 302,
+            "MoMo's page takes the choice: {}",
+            done.body
+        );
+        self.momo
+            .take_ipns()
+            .into_iter()
+            .map(|call| call.body)
+            .collect()
     }
 
     /// Delivers an IPN URL to hocphi as VNPay would, answering the parsed reply.

@@ -2,7 +2,7 @@
 //! Pay button that sends the parent to the gateway.
 
 use hocphi_api::{ErrorCode, InvoiceView, InvoicesResponse};
-use hocphi_domain::GatewayKind;
+use hocphi_domain::{GatewayKind, Money};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
@@ -377,9 +377,20 @@ fn PaySummary(
     on_cleanup(move || back_from_gateway.remove());
 
     let busy = move || pending.get() || redirecting.get();
+    let takes = move |offer: Offer| {
+        quote.with(|q| match q {
+            Some(Ok(quote)) => offer.accepts(quote.fees),
+            Some(Err(_)) | None => true,
+        })
+    };
     let pay_now = move |_| {
         let ticked = selection.get_untracked();
-        if pending.get_untracked() || redirecting.get_untracked() || ticked.is_empty() {
+        let takes_it = quote.with_untracked(|q| match q {
+            Some(Ok(quote)) => chosen.get_untracked().accepts(quote.fees),
+            Some(Err(_)) | None => false,
+        });
+        if pending.get_untracked() || redirecting.get_untracked() || ticked.is_empty() || !takes_it
+        {
             return;
         }
         failure.set(None);
@@ -476,6 +487,7 @@ fn PaySummary(
                             name="gateway"
                             value=offer.gateway.as_str()
                             prop:checked=move || chosen.get() == offer
+                            disabled=move || !takes(offer) && chosen.get() != offer
                             on:change=move |_| chosen.set(offer)
                         />
                         {t(method_name(offer.gateway))}
@@ -499,6 +511,18 @@ fn PaySummary(
         }
         .into_any()
     };
+    let outside_limits = move || {
+        let offer = chosen.get();
+        let (min, max) = offer.limits?;
+        if takes(offer) {
+            return None;
+        }
+        let (min, max) = (Money::from_vnd(min).ok()?, Money::from_vnd(max).ok()?);
+        let sentence = current_lang
+            .lang()
+            .outside_limits(offer.gateway.display_name(), min, max);
+        Some(view! { <p class="notice" id="method-limits" role="status">{sentence}</p> })
+    };
     let unavailable = move || {
         failure
             .with(|f| f.as_ref().and_then(ClientError::code) == Some(ErrorCode::InvoiceUnavailable))
@@ -512,6 +536,7 @@ fn PaySummary(
             </p>
             {totals}
             {methods}
+            {outside_limits}
             <p class="hint">{move || t(pay_note(chosen.get().gateway))()}</p>
             {move || failure.get().map(|error| view! { <ErrorNotice error/> })}
             {move || unavailable().then(|| view! {
@@ -522,7 +547,9 @@ fn PaySummary(
             <button
                 type="button"
                 class="button button--primary button--pay"
-                disabled=move || busy() || quote.with(|q| !matches!(q, Some(Ok(_))))
+                disabled=move || {
+                    busy() || quote.with(|q| !matches!(q, Some(Ok(_)))) || !takes(chosen.get())
+                }
                 on:click=pay_now
             >
                 {label}

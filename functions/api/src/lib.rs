@@ -239,6 +239,8 @@ pub enum ErrorCode {
     RequestInProgress,
     /// The key was already used for another request.
     IdempotencyKeyReused,
+    /// The total of the invoices chosen is outside what the payment method takes in one payment.
+    AmountOutOfRange,
     /// The payment gateway could not be reached.
     GatewayUnavailable,
     /// Something failed on the functions' side.
@@ -253,7 +255,7 @@ mod tests {
     use super::*;
 
     /// Every code and the exact string it has on the wire.
-    const WIRE: [(ErrorCode, &str); 22] = [
+    const WIRE: [(ErrorCode, &str); 23] = [
         (ErrorCode::InvalidStudent, "invalid_student"),
         (ErrorCode::InvalidCode, "invalid_code"),
         (ErrorCode::InvalidInvoiceIds, "invalid_invoice_ids"),
@@ -274,6 +276,7 @@ mod tests {
         (ErrorCode::InvoiceUnavailable, "invoice_unavailable"),
         (ErrorCode::RequestInProgress, "request_in_progress"),
         (ErrorCode::IdempotencyKeyReused, "idempotency_key_reused"),
+        (ErrorCode::AmountOutOfRange, "amount_out_of_range"),
         (ErrorCode::GatewayUnavailable, "gateway_unavailable"),
         (ErrorCode::Internal, "internal"),
     ];

@@ -36,7 +36,7 @@ impl<S: Store, C: Clock, T: Transport> App<S, C, T> {
                 let token = ReceiptToken::from_entropy(entropy);
                 let result = self
                     .store
-                    .settle(reference, event, self.clock.now(), &token)
+                    .settle(reference, kind, event, self.clock.now(), &token)
                     .await;
                 match &result {
                     Err(err) => {

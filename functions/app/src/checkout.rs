@@ -4,19 +4,23 @@
 //! again; the same key with another body is refused, the body's `locale` and `code` aside (a
 //! parent who switches language between two taps gets the same payment back; the stored
 //! fingerprint keeps nothing of the lookup code, which a hash of it would let a copy of the store
-//! guess offline); a request that failed for any other reason
-//! releases its key so a retry can run. A payment holds its invoices from the moment it is stored;
-//! if the gateway cannot be reached afterwards, the payment is closed at once so the invoices are
-//! free again.
+//! guess offline); a request that failed for any other reason releases its key so a retry can
+//! run. A payment holds its invoices from the moment it is stored; if the gateway cannot be
+//! reached afterwards, the payment is closed at once so the invoices are free again. The
+//! payment's reference is recorded with the key's lease before the payment exists, so a retry
+//! that takes over the lease of a run that died mid-way (killed at the function's deadline, or
+//! unable to record its answer) resumes that run's payment instead of meeting its hold. A
+//! channel's amount limits are checked before anything is stored, and every gateway call ends
+//! within what is left of [`crate::Settings::checkout_budget`].
 
 use std::net::IpAddr;
+use std::time::Instant;
 
 use hocphi_api::{CreatePaymentRequest, CreatePaymentResponse};
-use hocphi_domain::ConflictReason;
 use hocphi_domain::{
-    Clock, CreatePaymentError, Fingerprint, GatewayCode, GatewayEvent, GatewayKind,
-    IdempotencyBegin, IdempotencyKey, InvoiceId, Payment, PaymentError, PaymentRef, ReceiptToken,
-    Store, StoredResponse,
+    Claim, Clock, ConflictReason, CreatePaymentError, Fingerprint, GatewayCode, GatewayEvent,
+    GatewayKind, IdempotencyBegin, IdempotencyKey, Invoice, InvoiceId, LeaseToken, Payment,
+    PaymentError, PaymentRef, ReceiptToken, Store, StoredResponse,
 };
 use hocphi_gateways::{Checkout, CheckoutContext, Locale};
 
@@ -24,6 +28,35 @@ use crate::{ApiError, App, Field, Transport, random};
 
 /// The route's own name in fingerprints, so a key reused on another route never replays.
 const ROUTE: &[u8] = b"POST /api/payments\n";
+
+/// Kept from the checkout's budget for what follows a gateway call: closing the payment or
+/// recording the answer.
+const AFTER_THE_CALL: std::time::Duration = std::time::Duration::from_secs(1);
+
+/// A checkout request, checked.
+struct Order {
+    kind: GatewayKind,
+    locale: Locale,
+    student: hocphi_domain::StudentCode,
+    invoices: Vec<Invoice>,
+}
+
+/// Why a run ended without an answer to record, and whether its key may be released.
+enum Stop {
+    /// Nothing holds the invoices: release the key so a retry runs afresh.
+    Release(ApiError),
+    /// This key's payment may still hold its invoices: keep the lease, so a retry once it lapses
+    /// resumes the payment.
+    Keep(ApiError),
+    /// The payment recorded with the key has ended or lapsed: begin again with a new one.
+    Renew,
+}
+
+impl From<ApiError> for Stop {
+    fn from(err: ApiError) -> Self {
+        Self::Release(err)
+    }
+}
 
 impl<S: Store, C: Clock, T: Transport> App<S, C, T> {
     /// Runs a checkout under its idempotency key and answers the response to send (fresh or
@@ -34,6 +67,7 @@ impl<S: Store, C: Clock, T: Transport> App<S, C, T> {
         body: &[u8],
         client_ip: IpAddr,
     ) -> Result<StoredResponse, ApiError> {
+        let started = Instant::now();
         let key = key.ok_or(ApiError::MissingIdempotencyKey)?;
         let key = IdempotencyKey::parse(key).map_err(|_| ApiError::Invalid {
             field: Field::IdempotencyKey,
@@ -48,49 +82,139 @@ impl<S: Store, C: Clock, T: Transport> App<S, C, T> {
         })
         .map_err(|e| ApiError::Internal(e.into()))?;
         let fingerprint = Fingerprint::of(&[ROUTE, &canonical].concat());
-        let now = self.clock.now();
-        match self
-            .store
-            .begin_request(&key, fingerprint, now, self.settings.idempotency_lease)
-            .await?
-        {
-            IdempotencyBegin::Started => {}
-            IdempotencyBegin::Replay(response) => return Ok(response),
-            IdempotencyBegin::InProgress => return Err(ApiError::InProgress),
-            IdempotencyBegin::Mismatch => return Err(ApiError::KeyReused),
-        }
-        let stored = match self.create_payment(&request, client_ip).await {
-            Ok(created) => StoredResponse {
-                status: 201,
-                body: serde_json::to_string(&created).map_err(|e| ApiError::Internal(e.into()))?,
-            },
-            Err(err @ ApiError::InvoiceUnavailable { .. }) => StoredResponse {
-                status: err.parts().0,
-                body: serde_json::to_string(&err.body())
-                    .map_err(|e| ApiError::Internal(e.into()))?,
-            },
-            Err(err) => {
-                self.store.release_request(&key).await?;
-                return Err(err);
+        let mut renewed = false;
+        loop {
+            let now = self.clock.now();
+            let claim = Claim {
+                token: LeaseToken::from_entropy(random()?),
+                payment: PaymentRef::generate(now, random()?),
+            };
+            let reference = match self
+                .store
+                .begin_request(
+                    &key,
+                    fingerprint,
+                    &claim,
+                    now,
+                    self.settings.idempotency_lease,
+                )
+                .await?
+            {
+                IdempotencyBegin::Started { payment } => payment,
+                IdempotencyBegin::Replay(response) => return Ok(response),
+                IdempotencyBegin::InProgress => return Err(ApiError::InProgress),
+                IdempotencyBegin::Mismatch => return Err(ApiError::KeyReused),
+            };
+            let inherited = reference != claim.payment;
+            let outcome = self
+                .run(&request, client_ip, &reference, inherited, started)
+                .await;
+            let stored = match outcome {
+                Ok(created) => StoredResponse {
+                    status: 201,
+                    body: serde_json::to_string(&created)
+                        .map_err(|e| ApiError::Internal(e.into()))?,
+                },
+                Err(Stop::Release(err @ ApiError::InvoiceUnavailable { .. })) => StoredResponse {
+                    status: err.parts().0,
+                    body: serde_json::to_string(&err.body())
+                        .map_err(|e| ApiError::Internal(e.into()))?,
+                },
+                Err(Stop::Release(err)) => {
+                    self.store.release_request(&key, &claim.token).await?;
+                    return Err(err);
+                }
+                Err(Stop::Keep(err)) => return Err(err),
+                Err(Stop::Renew) if !renewed => {
+                    renewed = true;
+                    self.store.release_request(&key, &claim.token).await?;
+                    continue;
+                }
+                Err(Stop::Renew) => return Err(ApiError::InProgress),
+            };
+            if let Err(err) = self
+                .store
+                .complete_request(
+                    &key,
+                    &claim.token,
+                    &stored,
+                    self.clock.now(),
+                    self.settings.idempotency_keep,
+                )
+                .await
+            {
+                tracing::error!(
+                    payment_ref = %reference,
+                    error = %err,
+                    "checkout answered but not recorded: a retry resumes the payment"
+                );
             }
-        };
-        self.store
-            .complete_request(
-                &key,
-                fingerprint,
-                &stored,
-                self.clock.now(),
-                self.settings.idempotency_keep,
-            )
-            .await?;
-        Ok(stored)
+            return Ok(stored);
+        }
     }
 
-    async fn create_payment(
+    /// Creates the payment `reference` names, or resumes it when an earlier run of this request
+    /// recorded it (`inherited`), then takes it to its gateway.
+    async fn run(
         &self,
         request: &CreatePaymentRequest,
         client_ip: IpAddr,
-    ) -> Result<CreatePaymentResponse, ApiError> {
+        reference: &PaymentRef,
+        inherited: bool,
+        started: Instant,
+    ) -> Result<CreatePaymentResponse, Stop> {
+        let order = self.order(request).await.map_err(|err| match err {
+            ApiError::InvoiceUnavailable { .. } => Stop::Release(err),
+            err if inherited => Stop::Keep(err),
+            err => Stop::Release(err),
+        })?;
+        let now = self.clock.now();
+        let existing = if inherited {
+            self.store
+                .payment(reference)
+                .await
+                .map_err(|err| Stop::Keep(err.into()))?
+        } else {
+            None
+        };
+        let resumed = existing.is_some();
+        let payment = match existing {
+            Some(payment) if payment.is_live(now) && payment.gateway == order.kind => payment,
+            Some(_) => return Err(Stop::Renew),
+            None => self.open(&order, reference.clone(), inherited).await?,
+        };
+        let context = CheckoutContext {
+            client_ip,
+            locale: order.locale,
+            return_url: format!("{}/ket-qua", self.settings.site_url),
+            order_info: format!("Thanh toan hoc phi {} {}", order.student, payment.reference),
+            bank_code: None,
+            now,
+        };
+        let redirect_url = match self.redirect(&payment, &context, started).await {
+            Ok(url) => url,
+            Err(err) if self.abandon(&payment).await => return Err(Stop::Release(err)),
+            Err(err) => return Err(Stop::Keep(err)),
+        };
+        tracing::info!(
+            payment_ref = %payment.reference,
+            gateway = payment.gateway.as_str(),
+            amount = %payment.amount.vnd(),
+            invoices = payment.invoices.len(),
+            resumed,
+            "payment created"
+        );
+        Ok(CreatePaymentResponse {
+            payment_ref: payment.reference.clone(),
+            amount: payment.amount,
+            status: payment.status,
+            redirect_url,
+            expires_at: payment.expires_at,
+        })
+    }
+
+    /// Reads and checks the request: channel, language, invoices, and the parent's codes.
+    async fn order(&self, request: &CreatePaymentRequest) -> Result<Order, ApiError> {
         let kind = GatewayKind::parse(&request.gateway).ok_or(ApiError::Invalid {
             field: Field::Gateway,
             message: "Phương thức thanh toán không hợp lệ.",
@@ -122,57 +246,70 @@ impl<S: Store, C: Clock, T: Transport> App<S, C, T> {
                 }
             }
         }
-        let now = self.clock.now();
-        let reference = PaymentRef::generate(now, random()?);
-        let payment = Payment::open(reference, &invoices, kind, now, self.settings.time_to_pay)
-            .map_err(payment_error)?;
-        self.store
-            .create_payment(&payment, now)
-            .await
-            .map_err(|err| match err {
-                CreatePaymentError::Conflict { invoice, reason } => {
-                    ApiError::InvoiceUnavailable { invoice, reason }
-                }
-                CreatePaymentError::DuplicateReference => {
-                    ApiError::Internal("a generated payment reference collided".into())
-                }
-                CreatePaymentError::Store(err) => err.into(),
-            })?;
-        let context = CheckoutContext {
-            client_ip,
+        Ok(Order {
+            kind,
             locale,
-            return_url: format!("{}/ket-qua", self.settings.site_url),
-            order_info: format!("Thanh toan hoc phi {} {}", student.code, payment.reference),
-            bank_code: None,
-            now,
-        };
-        let redirect_url = match self.redirect(&payment, &context).await {
-            Ok(url) => url,
-            Err(err) => {
-                self.abandon(&payment).await;
-                return Err(err);
-            }
-        };
-        tracing::info!(
-            payment_ref = %payment.reference,
-            gateway = kind.as_str(),
-            amount = %payment.amount.vnd(),
-            invoices = payment.invoices.len(),
-            "payment created"
-        );
-        Ok(CreatePaymentResponse {
-            payment_ref: payment.reference.clone(),
-            amount: payment.amount,
-            status: payment.status,
-            redirect_url,
-            expires_at: payment.expires_at,
+            student: student.code,
+            invoices,
         })
     }
 
+    /// Stores the payment `reference` for the order, once its total is within the channel's
+    /// limits. A run that inherited `reference` and finds it stored meanwhile (its first run was
+    /// still finishing) takes that payment.
+    async fn open(
+        &self,
+        order: &Order,
+        reference: PaymentRef,
+        inherited: bool,
+    ) -> Result<Payment, Stop> {
+        let now = self.clock.now();
+        let payment = Payment::open(
+            reference,
+            &order.invoices,
+            order.kind,
+            now,
+            self.settings.time_to_pay,
+        )
+        .map_err(payment_error)?;
+        let gateway = self
+            .gateways
+            .get(order.kind)
+            .ok_or(ApiError::GatewayNotOffered)?;
+        if let Some((min, max)) = gateway.amount_limits()
+            && !(min..=max).contains(&payment.amount.vnd())
+        {
+            return Err(ApiError::AmountOutOfRange {
+                gateway: order.kind,
+            }
+            .into());
+        }
+        match self.store.create_payment(&payment, now).await {
+            Ok(()) => Ok(payment),
+            Err(CreatePaymentError::Conflict { invoice, reason }) => {
+                Err(ApiError::InvoiceUnavailable { invoice, reason }.into())
+            }
+            Err(CreatePaymentError::DuplicateReference) if inherited => {
+                match self.store.payment(&payment.reference).await {
+                    Ok(Some(stored)) if stored.is_live(now) => Ok(stored),
+                    Ok(_) => Err(Stop::Renew),
+                    Err(err) => Err(Stop::Keep(err.into())),
+                }
+            }
+            Err(CreatePaymentError::DuplicateReference) => {
+                Err(ApiError::Internal("a generated payment reference collided".into()).into())
+            }
+            Err(CreatePaymentError::Store(err)) => Err(Stop::Keep(err.into())),
+        }
+    }
+
+    /// Where the parent goes to pay: the gateway's URL, through its API when it has a create
+    /// call, which must answer within what is left of the checkout's budget.
     async fn redirect(
         &self,
         payment: &Payment,
         context: &CheckoutContext,
+        started: Instant,
     ) -> Result<String, ApiError> {
         let gateway = self
             .gateways
@@ -183,7 +320,13 @@ impl<S: Store, C: Clock, T: Transport> App<S, C, T> {
             .map_err(|e| ApiError::Internal(e.into()))?
         {
             Checkout::Redirect { url } => Ok(url),
-            Checkout::Call(call) => {
+            Checkout::Call(mut call) => {
+                let left = self
+                    .settings
+                    .checkout_budget
+                    .saturating_sub(started.elapsed())
+                    .saturating_sub(AFTER_THE_CALL);
+                call.timeout = call.timeout.min(left);
                 let (_, body) = self
                     .transport
                     .send(&call)
@@ -196,19 +339,30 @@ impl<S: Store, C: Clock, T: Transport> App<S, C, T> {
         }
     }
 
-    /// Closes a payment whose gateway step failed, so its invoices are free at once.
-    async fn abandon(&self, payment: &Payment) {
+    /// Closes a payment whose gateway step failed, so its invoices are free at once; `false`
+    /// when it could not be closed (it then holds them until it expires or a retry resumes it).
+    async fn abandon(&self, payment: &Payment) -> bool {
         let Ok(code) = GatewayCode::parse("UNREACHABLE") else {
-            return;
+            return false;
         };
         let token = ReceiptToken::from_entropy([0; 16]);
         let event = GatewayEvent::Declined { txn: None, code };
-        if let Err(err) = self
+        match self
             .store
-            .settle(&payment.reference, &event, self.clock.now(), &token)
+            .settle(
+                &payment.reference,
+                payment.gateway,
+                &event,
+                self.clock.now(),
+                &token,
+            )
             .await
         {
-            tracing::error!(payment_ref = %payment.reference, error = %err, "could not close an abandoned payment");
+            Ok(_) => true,
+            Err(err) => {
+                tracing::error!(payment_ref = %payment.reference, error = %err, "could not close an abandoned payment");
+                false
+            }
         }
     }
 }

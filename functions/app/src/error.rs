@@ -4,7 +4,7 @@
 //! Invariant: a 5xx answer never says anything internal; its cause is logged once, here.
 
 use hocphi_api::{ErrorBody, ErrorCode, ErrorResponse};
-use hocphi_domain::{ConflictReason, InvoiceId, StoreError};
+use hocphi_domain::{ConflictReason, GatewayKind, InvoiceId, StoreError};
 
 /// Everything a route can answer besides success.
 #[derive(Debug, thiserror::Error)]
@@ -42,6 +42,8 @@ pub enum ApiError {
     KeyReused,
     #[error("this payment method is not offered")]
     GatewayNotOffered,
+    #[error("the total is outside what {gateway:?} takes in one payment")]
+    AmountOutOfRange { gateway: GatewayKind },
     #[error("the payment gateway could not be reached")]
     GatewayUnavailable(#[source] Box<dyn std::error::Error + Send + Sync>),
     #[error("internal failure")]
@@ -123,6 +125,11 @@ impl ApiError {
                 400,
                 ErrorCode::InvalidGateway,
                 "Phương thức thanh toán này chưa được hỗ trợ.",
+            ),
+            Self::AmountOutOfRange { .. } => (
+                400,
+                ErrorCode::AmountOutOfRange,
+                "Tổng số tiền nằm ngoài hạn mức một lần thanh toán của phương thức này. Vui lòng chọn ít khoản thu hơn hoặc chọn phương thức thanh toán khác.",
             ),
             Self::GatewayUnavailable(_) => (
                 502,

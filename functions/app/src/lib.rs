@@ -34,7 +34,8 @@ pub struct TransportError(pub String);
 
 /// Sends the requests gateways' APIs need (MoMo's create call, status queries).
 pub trait Transport: Send + Sync {
-    /// Sends `request`; answers the HTTP status and body.
+    /// Sends `request`; answers the HTTP status and body, or fails once `request.timeout` has
+    /// passed without an answer.
     fn send(
         &self,
         request: &ApiRequest,
@@ -61,16 +62,31 @@ pub struct Settings {
     pub lookup_window: Duration,
     /// The key of lookup digests; only the functions that check lookup codes have it.
     pub lookup_key: Option<LookupKey>,
-    /// How long an in-flight checkout holds its idempotency key.
+    /// How long an in-flight checkout holds its idempotency key: longer than the checkout
+    /// function may run (28 seconds in the template), so a lapsed lease means its run has ended
+    /// and a retry may take over and resume its payment.
     pub idempotency_lease: Duration,
     /// How long a completed checkout is replayed for its key.
     pub idempotency_keep: Duration,
+    /// How long a checkout may take, gateway call included: the checkout function's 28 seconds
+    /// less 2 for starting and answering. A gateway call gets what is left of it, less a second
+    /// for the writes that follow, and never more than its own timeout, so the call gives up
+    /// before the function is stopped and the function before API Gateway's 30-second
+    /// integration timeout.
+    pub checkout_budget: std::time::Duration,
     /// A pending payment older than this is asked about at its gateway by the sweeper.
     pub sweep_after: Duration,
     /// How long one sweep starts new queries for: the rest waits for the next run, so a slow
     /// gateway never has the sweeper killed mid-run by its 60-second Lambda timeout (a query
-    /// started just before the budget ends has the transport's 15 seconds to finish).
+    /// started just before the budget ends has its 15 seconds, `hocphi_gateways::QUERY_TIMEOUT`,
+    /// to finish).
     pub sweep_budget: Duration,
+    /// How long past its expiry a payment whose channel says money is in flight stays pending
+    /// before the sweeper reports it for review (it never expires it).
+    pub in_flight_limit: Duration,
+    /// How far back the sweeper asks again about payments that ended unpaid, for captures whose
+    /// notifications were all lost.
+    pub recheck_window: Duration,
     /// hocphi's own address, sent with status queries.
     pub server_ip: IpAddr,
 }
@@ -78,8 +94,9 @@ pub struct Settings {
 impl Settings {
     /// The documented defaults: 15 minutes to pay; per 15 minutes, 5 wrong codes for a student
     /// from one source, 20 from all sources, 30 from one source for all students; a 30-second
-    /// checkout lease replayed for 24 hours, sweeping after 5 minutes for 40 seconds a run; no
-    /// lookup key.
+    /// checkout lease replayed for 24 hours, 26 seconds for a checkout, sweeping after 5 minutes
+    /// for 40 seconds a run, money in flight waited for an hour past expiry, payments that ended
+    /// unpaid asked about again for 2 hours; no lookup key.
     pub fn new(site_url: impl Into<String>) -> Self {
         Self {
             site_url: site_url.into().trim_end_matches('/').to_owned(),
@@ -91,8 +108,11 @@ impl Settings {
             lookup_key: None,
             idempotency_lease: Duration::seconds(30),
             idempotency_keep: Duration::hours(24),
+            checkout_budget: std::time::Duration::from_secs(26),
             sweep_after: Duration::minutes(5),
             sweep_budget: Duration::seconds(40),
+            in_flight_limit: Duration::hours(1),
+            recheck_window: Duration::hours(2),
             server_ip: IpAddr::from([127, 0, 0, 1]),
         }
     }

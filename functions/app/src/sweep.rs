@@ -1,12 +1,16 @@
 //! The sweeper: pending payments whose callback has not come are asked about at their gateway
-//! and settled or expired, so no parent waits a day for a lost IPN.
+//! and settled or expired, so no parent waits a day for a lost IPN; payments that ended unpaid
+//! within [`crate::Settings::recheck_window`] are asked about once more, so money captured after
+//! the end whose notifications were all lost is found without an operator.
 //!
-//! Invariant: the sweeper changes state only through the same store steps as callbacks (settle,
-//! expire) and only on a verified gateway answer or on the payment's own expiry; like a callback,
-//! it logs every outcome that leaves a parent owed money with its [`alarm`] message.
+//! Invariants: the sweeper changes state only through the same store steps as callbacks (settle,
+//! expire) and only on a verified gateway answer or on the payment's own expiry; a payment whose
+//! channel says money is in flight is never expired, only kept pending and, past
+//! [`crate::Settings::in_flight_limit`], reported for review; like a callback, it logs every
+//! outcome that leaves a parent owed money with its [`alarm`] message.
 
 use hocphi_domain::{Clock, Payment, PaymentStatus, ReceiptToken, Settled, Store};
-use hocphi_gateways::{QueryContext, QueryStatus};
+use hocphi_gateways::{QueryAnswer, QueryContext, QueryStatus};
 
 use crate::{ApiError, App, Transport, alarm, random};
 
@@ -21,6 +25,8 @@ pub struct SweepReport {
     pub failed: u32,
     /// Listed but left for the next run once the time budget was spent.
     pub deferred: u32,
+    /// Payments that had ended unpaid, asked about once more (their captures count in `settled`).
+    pub rechecked: u32,
 }
 
 enum Swept {
@@ -28,30 +34,49 @@ enum Swept {
     Expired,
     StillPending,
     NeedsReview,
+    /// A recheck that found nothing new.
+    Unchanged,
 }
 
 impl<S: Store, C: Clock, T: Transport> App<S, C, T> {
     /// Sweeps up to `limit` pending payments older than [`crate::Settings::sweep_after`],
     /// newest first (so old payments that only an operator can resolve never crowd out a
-    /// parent's fresh one), starting no query after [`crate::Settings::sweep_budget`].
+    /// parent's fresh one), then up to `limit` payments that ended unpaid within
+    /// [`crate::Settings::recheck_window`], starting no query after
+    /// [`crate::Settings::sweep_budget`].
     pub async fn sweep(&self, limit: usize) -> Result<SweepReport, ApiError> {
         let started = self.clock.now();
         let pending = self
             .store
             .pending_created_before(started - self.settings.sweep_after, limit)
             .await?;
+        let ended = self
+            .store
+            .unpaid_expired_between(started - self.settings.recheck_window, started, limit)
+            .await?;
         let mut report = SweepReport::default();
-        for payment in pending {
+        for (payment, recheck) in pending
+            .iter()
+            .map(|p| (p, false))
+            .chain(ended.iter().map(|p| (p, true)))
+        {
             if self.clock.now() - started >= self.settings.sweep_budget {
                 report.deferred += 1;
                 continue;
             }
-            report.examined += 1;
-            match self.sweep_one(&payment).await {
+            let swept = if recheck {
+                report.rechecked += 1;
+                self.recheck(payment).await
+            } else {
+                report.examined += 1;
+                self.sweep_one(payment).await
+            };
+            match swept {
                 Ok(Swept::Settled) => report.settled += 1,
                 Ok(Swept::Expired) => report.expired += 1,
                 Ok(Swept::StillPending) => report.still_pending += 1,
                 Ok(Swept::NeedsReview) => report.needs_review += 1,
+                Ok(Swept::Unchanged) => {}
                 Err(err) => {
                     report.failed += 1;
                     tracing::warn!(payment_ref = %payment.reference, error = %err, "{}", alarm::SWEEP_FAILED);
@@ -62,19 +87,19 @@ impl<S: Store, C: Clock, T: Transport> App<S, C, T> {
         Ok(report)
     }
 
-    async fn sweep_one(&self, payment: &Payment) -> Result<Swept, ApiError> {
+    /// Asks the payment's channel where it stands.
+    async fn ask(&self, payment: &Payment) -> Result<QueryAnswer, ApiError> {
         let gateway = self
             .gateways
             .get(payment.gateway)
             .ok_or(ApiError::GatewayNotOffered)?;
-        let now = self.clock.now();
         let request = gateway
             .query_request(
                 payment,
                 &QueryContext {
                     request_entropy: random()?,
                     server_ip: self.settings.server_ip,
-                    now,
+                    now: self.clock.now(),
                 },
             )
             .map_err(|e| ApiError::Internal(e.into()))?;
@@ -83,38 +108,68 @@ impl<S: Store, C: Clock, T: Transport> App<S, C, T> {
             .send(&request)
             .await
             .map_err(|e| ApiError::GatewayUnavailable(e.into()))?;
-        let answer = gateway
+        Ok(gateway
             .query_response(payment, &body)
             .map_err(|e| ApiError::GatewayUnavailable(e.into()))?
-            .into_inner();
-        if let Some(event) = answer.status.event() {
-            let token = ReceiptToken::from_entropy(random()?);
-            let settled = self
-                .store
-                .settle(&payment.reference, &event, now, &token)
-                .await?;
-            tracing::info!(payment_ref = %payment.reference, outcome = outcome_name(&settled), "swept by query");
-            match &settled {
-                Settled::Applied(state) if state.payment.status == PaymentStatus::RefundDue => {
-                    tracing::warn!(payment_ref = %payment.reference, gateway = payment.gateway.as_str(), "{}", alarm::REFUND_DUE);
-                }
-                Settled::AmountMismatch { expected } => {
-                    tracing::warn!(payment_ref = %payment.reference, gateway = payment.gateway.as_str(), expected = %expected, "{}", alarm::AMOUNT_MISMATCH);
-                    tracing::warn!(payment_ref = %payment.reference, "{}", alarm::NEEDS_REVIEW);
-                }
-                _ => {}
+            .into_inner())
+    }
+
+    /// Applies a final answer through [`Store::settle`], as a callback would.
+    async fn apply(
+        &self,
+        payment: &Payment,
+        answer: &QueryAnswer,
+    ) -> Result<Option<Swept>, ApiError> {
+        let Some(event) = answer.status.event() else {
+            return Ok(None);
+        };
+        let token = ReceiptToken::from_entropy(random()?);
+        let settled = self
+            .store
+            .settle(
+                &payment.reference,
+                payment.gateway,
+                &event,
+                self.clock.now(),
+                &token,
+            )
+            .await?;
+        tracing::info!(payment_ref = %payment.reference, outcome = outcome_name(&settled), "swept by query");
+        match &settled {
+            Settled::Applied(state) if state.payment.status == PaymentStatus::RefundDue => {
+                tracing::warn!(payment_ref = %payment.reference, gateway = payment.gateway.as_str(), "{}", alarm::REFUND_DUE);
             }
-            return Ok(match settled {
-                Settled::Applied(_) | Settled::AlreadyFinal(_) => Swept::Settled,
-                Settled::AmountMismatch { .. } => Swept::NeedsReview,
-                Settled::NotDue(_) | Settled::UnknownPayment => Swept::StillPending,
-            });
+            Settled::AmountMismatch { expected } => {
+                tracing::warn!(payment_ref = %payment.reference, gateway = payment.gateway.as_str(), expected = %expected, "{}", alarm::AMOUNT_MISMATCH);
+                tracing::warn!(payment_ref = %payment.reference, "{}", alarm::NEEDS_REVIEW);
+            }
+            _ => {}
         }
+        Ok(Some(match settled {
+            Settled::Applied(_) | Settled::AlreadyFinal(_) => Swept::Settled,
+            Settled::AmountMismatch { .. } => Swept::NeedsReview,
+            Settled::NotDue(_) | Settled::UnknownPayment => Swept::StillPending,
+        }))
+    }
+
+    async fn sweep_one(&self, payment: &Payment) -> Result<Swept, ApiError> {
+        let answer = self.ask(payment).await?;
+        if let Some(swept) = self.apply(payment, &answer).await? {
+            return Ok(swept);
+        }
+        let now = self.clock.now();
         match answer.status {
             QueryStatus::NeedsReview { code } => {
                 tracing::warn!(payment_ref = %payment.reference, code = %code, "{}", alarm::NEEDS_REVIEW);
                 Ok(Swept::NeedsReview)
             }
+            QueryStatus::InProgress { code }
+                if now >= payment.expires_at + self.settings.in_flight_limit =>
+            {
+                tracing::warn!(payment_ref = %payment.reference, code = %code, "{}", alarm::NEEDS_REVIEW);
+                Ok(Swept::NeedsReview)
+            }
+            QueryStatus::InProgress { .. } => Ok(Swept::StillPending),
             QueryStatus::Pending | QueryStatus::NotFound => {
                 match self.store.expire(&payment.reference, now).await? {
                     Settled::Applied(_) => {
@@ -129,6 +184,20 @@ impl<S: Store, C: Clock, T: Transport> App<S, C, T> {
             }
             QueryStatus::Paid { .. } | QueryStatus::Failed { .. } => Ok(Swept::StillPending),
         }
+    }
+
+    /// Asks once more about a payment that ended unpaid; only a capture changes anything, under
+    /// [`Store::settle`]'s late-capture rules (its invoices are paid if still open as it found
+    /// them, else it is marked for refund).
+    async fn recheck(&self, payment: &Payment) -> Result<Swept, ApiError> {
+        let answer = self.ask(payment).await?;
+        if let QueryStatus::Paid { .. } = answer.status {
+            tracing::warn!(payment_ref = %payment.reference, status = payment.status.as_str(), "captured after it ended unpaid");
+            if let Some(swept) = self.apply(payment, &answer).await? {
+                return Ok(swept);
+            }
+        }
+        Ok(Swept::Unchanged)
     }
 }
 

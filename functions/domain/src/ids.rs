@@ -161,6 +161,13 @@ identifier! {
 }
 
 identifier! {
+    /// Who holds an idempotency key's lease: 128 random bits as lowercase hex. Completing or
+    /// releasing a request takes it, so a run whose lease lapsed cannot touch its successor's.
+    LeaseToken, "lease token", len 32..=32, normalise lower,
+    allow |c| c.is_ascii_digit() || ('a'..='f').contains(&c)
+}
+
+identifier! {
     /// The client's `Idempotency-Key` (a UUID is suggested).
     IdempotencyKey, "idempotency key", len 8..=255, normalise trimmed,
     allow |c| alnum(c) || matches!(c, '-' | '_' | '.' | ':')
@@ -496,6 +503,13 @@ impl ReceiptId {
     /// The id of the receipt issued for a payment: one payment, at most one receipt.
     pub fn for_payment(payment: &PaymentRef) -> Self {
         Self(format!("BL{}", payment.as_str()))
+    }
+}
+
+impl LeaseToken {
+    /// A token from 16 random bytes.
+    pub fn from_entropy(entropy: [u8; 16]) -> Self {
+        Self(hex(&entropy))
     }
 }
 

@@ -16,9 +16,9 @@ mod text;
 mod words;
 
 pub use ids::{
-    ClientSource, GatewayCode, GatewayTxnNo, IdError, IdempotencyKey, InvoiceId, LookupCode,
-    LookupDigest, LookupKey, LookupScheme, PaymentRef, ProvinceCode, ReceiptId, ReceiptToken,
-    SchoolId, StudentCode, Symbol,
+    ClientSource, GatewayCode, GatewayTxnNo, IdError, IdempotencyKey, InvoiceId, LeaseToken,
+    LookupCode, LookupDigest, LookupKey, LookupScheme, PaymentRef, ProvinceCode, ReceiptId,
+    ReceiptToken, SchoolId, StudentCode, Symbol,
 };
 pub use invoice::{
     Cancellation, Invoice, InvoiceDraft, InvoiceError, InvoiceStatus, LineItem, School, Student,
@@ -30,9 +30,9 @@ pub use payment::{
 };
 pub use receipt::{Receipt, ReceiptLine, ReceiptNumber};
 pub use store::{
-    ConflictReason, CreatePaymentError, FailureCounter, Fingerprint, IdempotencyBegin, PageToken,
-    PaymentState, Settled, Store, StoreError, StoredResponse, StudentPage, UpsertOutcome,
-    VoidOutcome,
+    Claim, ConflictReason, CreatePaymentError, FailureCounter, Fingerprint, IdempotencyBegin,
+    PageToken, PaymentState, Settled, Store, StoreError, StoredResponse, StudentPage,
+    UpsertOutcome, VoidOutcome,
 };
 pub use text::{Label, MaskedName, SchoolYear, TextError};
 pub use words::amount_in_words;

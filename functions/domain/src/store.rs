@@ -13,8 +13,9 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 use crate::{
-    ClientSource, GatewayEvent, IdempotencyKey, Invoice, InvoiceId, Label, LookupDigest, Money,
-    Payment, PaymentRef, Receipt, ReceiptId, ReceiptToken, School, SchoolId, Student, StudentCode,
+    ClientSource, GatewayEvent, GatewayKind, IdempotencyKey, Invoice, InvoiceId, Label, LeaseToken,
+    LookupDigest, Money, Payment, PaymentRef, Receipt, ReceiptId, ReceiptToken, School, SchoolId,
+    Student, StudentCode,
 };
 
 /// A failure of the store itself (as opposed to an answer such as "conflict").
@@ -108,7 +109,7 @@ pub enum Settled {
     AmountMismatch { expected: Money },
     /// Only from `expire`: the payment is still within its time; nothing changed.
     NotDue(PaymentState),
-    /// No payment has this reference.
+    /// No payment of the event's channel has this reference.
     UnknownPayment,
 }
 
@@ -196,11 +197,22 @@ pub struct StoredResponse {
     pub body: String,
 }
 
+/// What a run asks for when it begins a request under an idempotency key.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Claim {
+    /// Names this run's lease: completing and releasing the request take it.
+    pub token: LeaseToken,
+    /// The payment this run would create, recorded with the lease before anything else happens.
+    pub payment: PaymentRef,
+}
+
 /// The answer of [`Store::begin_request`].
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum IdempotencyBegin {
-    /// The caller holds the lease and must run the request, then complete or release it.
-    Started,
+    /// The caller holds the lease and must run the request, then complete or release it. It
+    /// works on `payment`: the one it claimed, or, when it took over the lapsed lease of a run of
+    /// the same request, the one that run recorded (which may already exist).
+    Started { payment: PaymentRef },
     /// The same request is running elsewhere and its lease has not expired.
     InProgress,
     /// The same request already completed: answer this.
@@ -295,14 +307,16 @@ pub trait Store: Send + Sync {
         reference: &PaymentRef,
     ) -> impl Future<Output = Result<Option<Payment>, StoreError>> + Send;
 
-    /// Applies a verified gateway event to a payment, atomically, as [`Payment::decide`] says:
-    /// Settle pays every covered invoice, takes the next number of the school's sequence for the
-    /// payment's school year and writes the receipt (or marks the payment RefundDue when an
-    /// invoice is no longer Open); Fail records the failure and frees the invoices; Keep changes
-    /// nothing and reports the earlier outcome.
+    /// Applies a verified gateway event of `channel` to a payment of that channel, atomically, as
+    /// [`Payment::decide`] says: Settle pays every covered invoice, takes the next number of the
+    /// school's sequence for the payment's school year and writes the receipt (or marks the
+    /// payment RefundDue when an invoice is no longer Open); Fail records the failure and frees
+    /// the invoices; Keep changes nothing and reports the earlier outcome. A payment of another
+    /// channel is an unknown payment to this one, and nothing changes.
     fn settle(
         &self,
         reference: &PaymentRef,
+        channel: GatewayKind,
         event: &GatewayEvent,
         at: DateTime<Utc>,
         receipt_token: &ReceiptToken,
@@ -337,6 +351,16 @@ pub trait Store: Send + Sync {
         limit: usize,
     ) -> impl Future<Output = Result<Vec<Payment>, StoreError>> + Send;
 
+    /// Payments that ended unpaid (Failed or Expired) whose expiry lies in `[from, to)`, latest
+    /// expiry first, at most `limit`: the sweeper asks their channel once more, since money
+    /// captured after the end is found only by asking when its notifications were lost.
+    fn unpaid_expired_between(
+        &self,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+        limit: usize,
+    ) -> impl Future<Output = Result<Vec<Payment>, StoreError>> + Send;
+
     /// Counts a failed look-up on a counter and returns its failures in the current window,
     /// this one included. A window opens at the first failure and closes `window` later; a
     /// closed window's counter may be dropped.
@@ -362,29 +386,36 @@ pub trait Store: Send + Sync {
         now: DateTime<Utc>,
     ) -> impl Future<Output = Result<u32, StoreError>> + Send;
 
-    /// Starts a client request under an idempotency key, taking a lease until `now + lease`.
-    /// A completed record is kept until its own expiry; an expired lease can be taken over.
+    /// Starts a client request under an idempotency key, taking a lease named by
+    /// `claim.token` until `now + lease` and recording `claim.payment` with it. A completed
+    /// record is kept until its own expiry; a lapsed lease can be taken over, and a run that takes
+    /// over the lease of the same request (same fingerprint) inherits the payment recorded with
+    /// it, so a retry finds the payment of a run that died mid-way.
     fn begin_request(
         &self,
         key: &IdempotencyKey,
         fingerprint: Fingerprint,
+        claim: &Claim,
         now: DateTime<Utc>,
         lease: Duration,
     ) -> impl Future<Output = Result<IdempotencyBegin, StoreError>> + Send;
 
-    /// Records a request's response so replays get it, until `now + keep`.
+    /// Records a request's response so replays get it, until `now + keep`, only while the lease
+    /// named `token` is the key's; otherwise nothing changes.
     fn complete_request(
         &self,
         key: &IdempotencyKey,
-        fingerprint: Fingerprint,
+        token: &LeaseToken,
         response: &StoredResponse,
         now: DateTime<Utc>,
         keep: Duration,
     ) -> impl Future<Output = Result<(), StoreError>> + Send;
 
-    /// Drops a lease after a failed request so a retry can run.
+    /// Drops the lease named `token` after a failed request so a retry can run; a successor's
+    /// lease, or a completed record, stays.
     fn release_request(
         &self,
         key: &IdempotencyKey,
+        token: &LeaseToken,
     ) -> impl Future<Output = Result<(), StoreError>> + Send;
 }

@@ -72,6 +72,7 @@ pub mod vnpay;
 
 use std::net::IpAddr;
 use std::ops::Deref;
+use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use hocphi_domain::{GatewayCode, GatewayEvent, GatewayKind, Money, Payment, PaymentRef, Settled};
@@ -142,6 +143,10 @@ pub enum Checkout {
     Call(ApiRequest),
 }
 
+/// How long a status query may take before the caller gives up on it: the sweeper's run
+/// (60 seconds) leaves every query started within its budget this long to finish.
+pub const QUERY_TIMEOUT: Duration = Duration::from_secs(15);
+
 /// An HTTP request for the caller to send: hocphi's gateway code does no network I/O.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ApiRequest {
@@ -149,15 +154,18 @@ pub struct ApiRequest {
     pub url: String,
     pub content_type: &'static str,
     pub body: String,
+    /// The longest the caller may wait for the answer; a caller may only shorten it.
+    pub timeout: Duration,
 }
 
 impl ApiRequest {
-    fn post_json(url: &str, body: String) -> Self {
+    fn post_json(url: &str, body: String, timeout: Duration) -> Self {
         Self {
             method: "POST",
             url: url.to_owned(),
             content_type: "application/json; charset=utf-8",
             body,
+            timeout,
         }
     }
 }
@@ -303,8 +311,11 @@ pub enum QueryStatus {
         txn: Option<hocphi_domain::GatewayTxnNo>,
         code: GatewayCode,
     },
-    /// No outcome yet.
+    /// No outcome yet: nothing has been paid (the parent has not confirmed).
     Pending,
+    /// The channel is still processing a transaction the parent confirmed, or answers a state
+    /// hocphi does not know: money may be in flight, so the payment is never expired on it.
+    InProgress { code: GatewayCode },
     /// The gateway has no such transaction (the parent never reached it).
     NotFound,
     /// A state hocphi must not decide alone (refunds, fraud review): an operator looks at it.
@@ -323,7 +334,9 @@ impl QueryStatus {
                 txn: txn.clone(),
                 code: code.clone(),
             }),
-            Self::Pending | Self::NotFound | Self::NeedsReview { .. } => None,
+            Self::Pending | Self::InProgress { .. } | Self::NotFound | Self::NeedsReview { .. } => {
+                None
+            }
         }
     }
 }
@@ -356,6 +369,15 @@ impl Gateway {
                 .payment_url(payment, ctx)
                 .map(|url| Checkout::Redirect { url }),
             Self::Momo(g) => g.create_request(payment, ctx).map(Checkout::Call),
+        }
+    }
+
+    /// The smallest and largest amounts in VND the channel takes in one payment, when it
+    /// documents them; a checkout outside them is refused before any payment is stored.
+    pub fn amount_limits(&self) -> Option<(u64, u64)> {
+        match self {
+            Self::Vnpay(_) => None,
+            Self::Momo(g) => Some(g.amount_limits()),
         }
     }
 
@@ -550,6 +572,7 @@ mod tests {
         );
         for status in [
             QueryStatus::Pending,
+            QueryStatus::InProgress { code: code.clone() },
             QueryStatus::NotFound,
             QueryStatus::NeedsReview { code },
         ] {

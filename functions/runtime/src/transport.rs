@@ -1,10 +1,10 @@
 //! The HTTPS client hocphi uses to call gateways' APIs (VNPay querydr, MoMo create and query).
 //!
-//! Invariants: every call is bounded (15 s, 64 KiB of answer); TLS uses rustls with ring and the
-//! Mozilla root store compiled in, so it needs no system certificates; plain HTTP is allowed only
-//! because the gateway modules already refuse non-loopback `http://` URLs.
-
-use std::time::Duration;
+//! Invariants: every call is bounded, in time by the request's own `timeout` (the gateway module
+//! sets it per call and the checkout shortens it to what its budget has left) and in size by
+//! 64 KiB of answer; TLS uses rustls with ring and the Mozilla root store compiled in, so it needs
+//! no system certificates; plain HTTP is allowed only because the gateway modules already refuse
+//! non-loopback `http://` URLs.
 
 use hocphi_app::{Transport, TransportError};
 use hocphi_gateways::ApiRequest;
@@ -15,7 +15,6 @@ use hyper_util::client::legacy::Client;
 use hyper_util::client::legacy::connect::HttpConnector;
 use hyper_util::rt::TokioExecutor;
 
-const TIMEOUT: Duration = Duration::from_secs(15);
 const MAX_ANSWER: usize = 64 * 1024;
 
 /// An HTTP(S) client for gateway APIs.
@@ -71,8 +70,54 @@ impl Transport for HttpTransport {
                 .to_bytes();
             Ok((status, body.to_vec()))
         };
-        tokio::time::timeout(TIMEOUT, exchange)
+        tokio::time::timeout(request.timeout, exchange)
             .await
-            .map_err(|_| TransportError("no answer within 15 s".into()))?
+            .map_err(|_| {
+                TransportError(format!(
+                    "no answer within {} ms",
+                    request.timeout.as_millis()
+                ))
+            })?
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+
+    use std::time::{Duration, Instant};
+
+    use super::*;
+
+    #[tokio::test]
+    async fn a_gateway_that_never_answers_is_given_up_at_the_requests_timeout() {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let url = format!(
+            "http://{}/v2/gateway/api/create",
+            listener.local_addr().unwrap()
+        );
+        std::thread::spawn(move || {
+            let held: Vec<_> = listener.incoming().take(1).collect();
+            std::thread::sleep(Duration::from_secs(5));
+            drop(held);
+        });
+        let request = ApiRequest {
+            method: "POST",
+            url,
+            content_type: "application/json; charset=utf-8",
+            body: "{}".into(),
+            timeout: Duration::from_millis(300),
+        };
+        let started = Instant::now();
+
+        let answer = HttpTransport::new().send(&request).await;
+
+        let waited = started.elapsed();
+        let err = answer.unwrap_err();
+        assert!(err.0.contains("no answer within 300 ms"), "{err}");
+        assert!(
+            waited >= Duration::from_millis(300) && waited < Duration::from_secs(2),
+            "{waited:?}"
+        );
     }
 }

@@ -65,6 +65,7 @@ async fn settle_all(store: &SqliteStore, payments: Vec<Payment>, tasks: usize) -
                 let outcome = store
                     .settle(
                         &payment.reference,
+                        payment.gateway,
                         &event,
                         at,
                         &ReceiptToken::from_entropy([7; 16]),

@@ -14,11 +14,11 @@
 
 use chrono::{DateTime, Duration, NaiveDate, TimeZone, Utc};
 use hocphi_domain::{
-    ClientSource, ConflictReason, CreatePaymentError, FailureCounter, Fingerprint, GatewayCode,
-    GatewayEvent, GatewayKind, GatewayTxnNo, IdempotencyBegin, IdempotencyKey, Invoice, InvoiceId,
-    InvoiceStatus, Label, LookupCode, LookupDigest, Money, Payment, PaymentRef, PaymentStatus,
-    ReceiptId, ReceiptToken, School, SchoolId, Settled, Store, StoredResponse, Student,
-    StudentCode, UpsertOutcome, VoidOutcome,
+    Claim, ClientSource, ConflictReason, CreatePaymentError, FailureCounter, Fingerprint,
+    GatewayCode, GatewayEvent, GatewayKind, GatewayTxnNo, IdempotencyBegin, IdempotencyKey,
+    Invoice, InvoiceId, InvoiceStatus, Label, LeaseToken, LookupCode, LookupDigest, Money, Payment,
+    PaymentRef, PaymentStatus, ReceiptId, ReceiptToken, School, SchoolId, Settled, Store,
+    StoredResponse, Student, StudentCode, UpsertOutcome, VoidOutcome,
 };
 use tokio::task::JoinSet;
 
@@ -98,6 +98,10 @@ macro_rules! __conformance_each {
             the_same_key_with_a_different_payload_is_refused,
             a_live_lease_blocks_a_second_runner_and_an_expired_one_is_taken_over,
             a_released_request_can_run_again,
+            a_run_taking_over_a_lapsed_lease_inherits_its_payment_only_for_the_same_request,
+            a_run_whose_lease_lapsed_cannot_release_or_complete_its_successors_lease,
+            a_payment_settles_only_by_events_of_its_own_channel,
+            payments_that_ended_unpaid_are_listed_by_expiry_within_a_window,
             voiding_cancels_an_open_invoice_and_never_a_paid_one,
             receipts_are_listed_by_issue_time_for_one_school_or_all,
                 }
@@ -160,12 +164,15 @@ fn invoice(id: &str, amounts: &[u64]) -> Invoice {
     invoice_for(id, STUDENT, SCHOOL, 2025, amounts)
 }
 
+/// The suite's payments are VNPay's.
+const VNPAY: GatewayKind = GatewayKind::Vnpay;
+
 fn reference(n: u32) -> PaymentRef {
     PaymentRef::parse(&format!("HP{n:010}")).unwrap()
 }
 
 fn open_payment(n: u32, invoices: &[Invoice], now: DateTime<Utc>) -> Payment {
-    Payment::open(reference(n), invoices, GatewayKind::Vnpay, now, minutes(15)).unwrap()
+    Payment::open(reference(n), invoices, VNPAY, now, minutes(15)).unwrap()
 }
 
 fn paid(txn: &str, payment: &Payment) -> GatewayEvent {
@@ -295,7 +302,13 @@ pub async fn a_paid_invoice_is_never_altered_by_an_upsert<H: Harness>(h: &H) {
     create(store, &payment).await;
     applied(
         store
-            .settle(&payment.reference, &paid("T1", &payment), t0(), &token(1))
+            .settle(
+                &payment.reference,
+                VNPAY,
+                &paid("T1", &payment),
+                t0(),
+                &token(1),
+            )
             .await
             .unwrap(),
     );
@@ -561,6 +574,7 @@ pub async fn a_capture_pays_the_invoices_and_issues_receipt_number_one<H: Harnes
         store
             .settle(
                 &payment.reference,
+                VNPAY,
                 &paid("14226112", &payment),
                 t0() + minutes(2),
                 &token(7),
@@ -602,7 +616,13 @@ pub async fn settling_again_reports_the_first_outcome_and_changes_nothing<H: Har
     create(store, &payment).await;
     let first = applied(
         store
-            .settle(&payment.reference, &paid("T1", &payment), t0(), &token(1))
+            .settle(
+                &payment.reference,
+                VNPAY,
+                &paid("T1", &payment),
+                t0(),
+                &token(1),
+            )
             .await
             .unwrap(),
     );
@@ -610,6 +630,7 @@ pub async fn settling_again_reports_the_first_outcome_and_changes_nothing<H: Har
     let again = store
         .settle(
             &payment.reference,
+            VNPAY,
             &paid("T1", &payment),
             t0() + minutes(5),
             &token(2),
@@ -633,8 +654,8 @@ pub async fn two_settles_racing_issue_exactly_one_receipt<H: Harness>(h: &H) {
     let (event, one, two) = (paid("T1", &payment), token(1), token(2));
 
     let (x, y) = tokio::join!(
-        store.settle(&payment.reference, &event, t0(), &one),
-        store.settle(&payment.reference, &event, t0(), &two),
+        store.settle(&payment.reference, VNPAY, &event, t0(), &one),
+        store.settle(&payment.reference, VNPAY, &event, t0(), &two),
     );
 
     let (x, y) = (x.unwrap(), y.unwrap());
@@ -665,7 +686,13 @@ pub async fn twenty_identical_captures_at_once_issue_one_receipt<H: Harness>(h: 
         let (store, payment) = (store.clone(), payment.clone());
         tasks.spawn(async move {
             store
-                .settle(&payment.reference, &paid("T1", &payment), t0(), &token(n))
+                .settle(
+                    &payment.reference,
+                    VNPAY,
+                    &paid("T1", &payment),
+                    t0(),
+                    &token(n),
+                )
                 .await
                 .unwrap()
         });
@@ -696,7 +723,7 @@ pub async fn twenty_identical_captures_at_once_issue_one_receipt<H: Harness>(h: 
     create(store, &p2).await;
     let state = applied(
         store
-            .settle(&p2.reference, &paid("T2", &p2), t0(), &token(99))
+            .settle(&p2.reference, VNPAY, &paid("T2", &p2), t0(), &token(99))
             .await
             .unwrap(),
     );
@@ -735,7 +762,13 @@ pub async fn receipt_numbers_are_consecutive_per_school_year_under_concurrency<H
         tasks.spawn(async move {
             applied(
                 store
-                    .settle(&payment.reference, &paid("T", &payment), t0(), &token(1))
+                    .settle(
+                        &payment.reference,
+                        VNPAY,
+                        &paid("T", &payment),
+                        t0(),
+                        &token(1),
+                    )
                     .await
                     .unwrap(),
             )
@@ -775,7 +808,7 @@ pub async fn a_decline_fails_the_payment_and_frees_its_invoices<H: Harness>(h: &
 
     let state = applied(
         store
-            .settle(&payment.reference, &declined("24"), t0(), &token(1))
+            .settle(&payment.reference, VNPAY, &declined("24"), t0(), &token(1))
             .await
             .unwrap(),
     );
@@ -802,7 +835,7 @@ pub async fn a_late_capture_after_a_failure_still_pays_open_invoices<H: Harness>
     create(store, &payment).await;
     applied(
         store
-            .settle(&payment.reference, &declined("07"), t0(), &token(1))
+            .settle(&payment.reference, VNPAY, &declined("07"), t0(), &token(1))
             .await
             .unwrap(),
     );
@@ -811,6 +844,7 @@ pub async fn a_late_capture_after_a_failure_still_pays_open_invoices<H: Harness>
         store
             .settle(
                 &payment.reference,
+                VNPAY,
                 &paid("T1", &payment),
                 t0() + minutes(40),
                 &token(2),
@@ -842,6 +876,7 @@ pub async fn a_late_capture_for_invoices_paid_elsewhere_is_marked_refund_due<H: 
         store
             .settle(
                 &second.reference,
+                VNPAY,
                 &paid("T2", &second),
                 t0() + minutes(18),
                 &token(2),
@@ -854,6 +889,7 @@ pub async fn a_late_capture_for_invoices_paid_elsewhere_is_marked_refund_due<H: 
         store
             .settle(
                 &first.reference,
+                VNPAY,
                 &paid("T1", &first),
                 t0() + minutes(19),
                 &token(1),
@@ -897,6 +933,7 @@ pub async fn a_late_capture_for_an_invoice_reissued_at_another_amount_is_marked_
         store
             .settle(
                 &payment.reference,
+                VNPAY,
                 &paid("T1", &payment),
                 t0() + minutes(17),
                 &token(1),
@@ -921,13 +958,19 @@ pub async fn a_late_failure_after_success_changes_nothing<H: Harness>(h: &H) {
     create(store, &payment).await;
     let success = applied(
         store
-            .settle(&payment.reference, &paid("T1", &payment), t0(), &token(1))
+            .settle(
+                &payment.reference,
+                VNPAY,
+                &paid("T1", &payment),
+                t0(),
+                &token(1),
+            )
             .await
             .unwrap(),
     );
 
     let late = store
-        .settle(&payment.reference, &declined("99"), t0(), &token(2))
+        .settle(&payment.reference, VNPAY, &declined("99"), t0(), &token(2))
         .await
         .unwrap();
 
@@ -947,7 +990,7 @@ pub async fn a_capture_of_another_amount_changes_nothing<H: Harness>(h: &H) {
     };
 
     let outcome = store
-        .settle(&payment.reference, &short, t0(), &token(1))
+        .settle(&payment.reference, VNPAY, &short, t0(), &token(1))
         .await
         .unwrap();
 
@@ -964,13 +1007,63 @@ pub async fn a_capture_of_another_amount_changes_nothing<H: Harness>(h: &H) {
     assert_eq!(status_of(store, &inv.id).await, InvoiceStatus::Open);
 }
 
+pub async fn a_payment_settles_only_by_events_of_its_own_channel<H: Harness>(h: &H) {
+    let store = h.store();
+    let inv = invoice("INV-1", &[100_000]);
+    seed(store, &[inv.clone()]).await;
+    let payment = open_payment(1, &[inv.clone()], t0());
+    create(store, &payment).await;
+
+    let paid_elsewhere = store
+        .settle(
+            &payment.reference,
+            GatewayKind::Momo,
+            &paid("4088878653", &payment),
+            t0(),
+            &token(1),
+        )
+        .await
+        .unwrap();
+    let declined_elsewhere = store
+        .settle(
+            &payment.reference,
+            GatewayKind::Momo,
+            &declined("1006"),
+            t0(),
+            &token(2),
+        )
+        .await
+        .unwrap();
+
+    assert_eq!(paid_elsewhere, Settled::UnknownPayment);
+    assert_eq!(declined_elsewhere, Settled::UnknownPayment);
+    assert_eq!(
+        store.payment(&payment.reference).await.unwrap(),
+        Some(payment)
+    );
+    assert_eq!(status_of(store, &inv.id).await, InvoiceStatus::Open);
+    assert!(
+        store
+            .receipt(&ReceiptId::for_payment(&reference(1)))
+            .await
+            .unwrap()
+            .is_none()
+    );
+}
+
 pub async fn settling_an_unknown_payment_says_so<H: Harness>(h: &H) {
     let store = h.store();
     seed(store, &[]).await;
     let ghost = open_payment(404, &[invoice("INV-1", &[100_000])], t0());
 
     let outcome = store
-        .settle(&ghost.reference, &paid("T1", &ghost), t0(), &token(1))
+        .settle(
+            &ghost.reference,
+            VNPAY,
+            &paid("T1", &ghost),
+            t0(),
+            &token(1),
+        )
         .await;
     let expired = store.expire(&ghost.reference, t0()).await;
 
@@ -987,7 +1080,13 @@ pub async fn a_settle_that_fails_half_way_leaves_nothing_changed<H: Harness>(h: 
     h.break_next_settle();
 
     let broken = store
-        .settle(&payment.reference, &paid("T1", &payment), t0(), &token(1))
+        .settle(
+            &payment.reference,
+            VNPAY,
+            &paid("T1", &payment),
+            t0(),
+            &token(1),
+        )
         .await;
 
     assert!(broken.is_err(), "the injected failure surfaces: {broken:?}");
@@ -1012,7 +1111,13 @@ pub async fn a_settle_that_fails_half_way_leaves_nothing_changed<H: Harness>(h: 
     );
     let retried = applied(
         store
-            .settle(&payment.reference, &paid("T1", &payment), t0(), &token(1))
+            .settle(
+                &payment.reference,
+                VNPAY,
+                &paid("T1", &payment),
+                t0(),
+                &token(1),
+            )
             .await
             .unwrap(),
     );
@@ -1033,7 +1138,13 @@ pub async fn expiry_applies_only_to_pending_payments_past_their_time<H: Harness>
     create(store, &settled).await;
     let done = applied(
         store
-            .settle(&settled.reference, &paid("T2", &settled), t0(), &token(2))
+            .settle(
+                &settled.reference,
+                VNPAY,
+                &paid("T2", &settled),
+                t0(),
+                &token(2),
+            )
             .await
             .unwrap(),
     );
@@ -1086,7 +1197,7 @@ pub async fn pending_payments_created_before_a_time_are_listed_newest_first<H: H
     let done = store.payment(&reference(4)).await.unwrap().unwrap();
     applied(
         store
-            .settle(&done.reference, &paid("T4", &done), t0(), &token(4))
+            .settle(&done.reference, VNPAY, &paid("T4", &done), t0(), &token(4))
             .await
             .unwrap(),
     );
@@ -1104,6 +1215,76 @@ pub async fn pending_payments_created_before_a_time_are_listed_newest_first<H: H
     assert_eq!(refs, [reference(2), reference(3)]);
     assert_eq!(limited.len(), 1);
     assert_eq!(limited[0].reference, reference(2));
+}
+
+pub async fn payments_that_ended_unpaid_are_listed_by_expiry_within_a_window<H: Harness>(h: &H) {
+    let store = h.store();
+    let invoices: Vec<_> = (1..=6)
+        .map(|n| invoice(&format!("INV-{n}"), &[100_000]))
+        .collect();
+    seed(store, &invoices).await;
+    let created = |n: u32| t0() + minutes(10 * i64::from(n));
+    let payments: Vec<_> = (1..)
+        .zip(&invoices)
+        .map(|(n, inv)| open_payment(n, std::slice::from_ref(inv), created(n)))
+        .collect();
+    for payment in &payments {
+        create(store, payment).await;
+    }
+    let late = t0() + Duration::hours(3);
+    for n in [1, 2, 4] {
+        applied(store.expire(&reference(n), late).await.unwrap());
+    }
+    applied(
+        store
+            .settle(&reference(3), VNPAY, &declined("24"), t0(), &token(3))
+            .await
+            .unwrap(),
+    );
+    applied(
+        store
+            .settle(
+                &reference(5),
+                VNPAY,
+                &paid("T5", &payments[4]),
+                t0(),
+                &token(5),
+            )
+            .await
+            .unwrap(),
+    );
+    let expiry = |n: u32| created(n) + minutes(15);
+
+    let window = store
+        .unpaid_expired_between(expiry(2), expiry(5), 10)
+        .await
+        .unwrap();
+    let limited = store
+        .unpaid_expired_between(expiry(1), late, 2)
+        .await
+        .unwrap();
+    let across_days = store
+        .unpaid_expired_between(t0() - Duration::days(2), t0() + Duration::days(2), 10)
+        .await
+        .unwrap();
+
+    let refs = |listed: &[Payment]| {
+        listed
+            .iter()
+            .map(|p| p.reference.clone())
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(
+        refs(&window),
+        [reference(4), reference(3), reference(2)],
+        "failed and expired, latest expiry first, the window's end excluded"
+    );
+    assert_eq!(refs(&limited), [reference(4), reference(3)]);
+    assert_eq!(
+        refs(&across_days),
+        [reference(4), reference(3), reference(2), reference(1)],
+        "neither the paid payment nor the pending one"
+    );
 }
 
 // ----- look-up throttling -------------------------------------------------------------------
@@ -1359,6 +1540,20 @@ pub async fn every_student_is_listed_once_page_by_page<H: Harness>(h: &H) {
     assert_eq!(listed, expected);
 }
 
+/// A run's claim: lease token `n` and the payment reference `HP{n}`.
+fn claim(n: u32) -> Claim {
+    Claim {
+        token: LeaseToken::from_entropy([u8::try_from(n).unwrap(); 16]),
+        payment: reference(n),
+    }
+}
+
+fn started(n: u32) -> IdempotencyBegin {
+    IdempotencyBegin::Started {
+        payment: reference(n),
+    }
+}
+
 pub async fn a_completed_request_replays_its_stored_response<H: Harness>(h: &H) {
     let store = h.store();
     let (k, fp) = (key("9f1c2d3e-key-1"), Fingerprint::of(b"payload"));
@@ -1367,39 +1562,49 @@ pub async fn a_completed_request_replays_its_stored_response<H: Harness>(h: &H) 
         body: "{\"payment_ref\":\"HP1\"}".into(),
     };
 
-    let first = store.begin_request(&k, fp, t0(), minutes(1)).await.unwrap();
+    let first = store
+        .begin_request(&k, fp, &claim(1), t0(), minutes(1))
+        .await
+        .unwrap();
     store
-        .complete_request(&k, fp, &response, t0(), Duration::hours(24))
+        .complete_request(&k, &claim(1).token, &response, t0(), Duration::hours(24))
         .await
         .unwrap();
     let replay = store
-        .begin_request(&k, fp, t0() + minutes(5), minutes(1))
+        .begin_request(&k, fp, &claim(2), t0() + minutes(5), minutes(1))
         .await
         .unwrap();
     let after_expiry = store
-        .begin_request(&k, fp, t0() + Duration::hours(25), minutes(1))
+        .begin_request(&k, fp, &claim(3), t0() + Duration::hours(25), minutes(1))
         .await
         .unwrap();
 
-    assert_eq!(first, IdempotencyBegin::Started);
+    assert_eq!(first, started(1));
     assert_eq!(replay, IdempotencyBegin::Replay(response));
-    assert_eq!(after_expiry, IdempotencyBegin::Started);
+    assert_eq!(
+        after_expiry,
+        started(3),
+        "a new run after the record expired claims its own payment"
+    );
 }
 
 pub async fn the_same_key_with_a_different_payload_is_refused<H: Harness>(h: &H) {
     let store = h.store();
     let k = key("9f1c2d3e-key-2");
     let (fp, other) = (Fingerprint::of(b"one"), Fingerprint::of(b"two"));
-    store.begin_request(&k, fp, t0(), minutes(1)).await.unwrap();
+    store
+        .begin_request(&k, fp, &claim(1), t0(), minutes(1))
+        .await
+        .unwrap();
 
     let while_running = store
-        .begin_request(&k, other, t0(), minutes(1))
+        .begin_request(&k, other, &claim(2), t0(), minutes(1))
         .await
         .unwrap();
     store
         .complete_request(
             &k,
-            fp,
+            &claim(1).token,
             &StoredResponse {
                 status: 201,
                 body: "{}".into(),
@@ -1410,7 +1615,7 @@ pub async fn the_same_key_with_a_different_payload_is_refused<H: Harness>(h: &H)
         .await
         .unwrap();
     let once_done = store
-        .begin_request(&k, other, t0(), minutes(1))
+        .begin_request(&k, other, &claim(3), t0(), minutes(1))
         .await
         .unwrap();
 
@@ -1424,33 +1629,141 @@ pub async fn a_live_lease_blocks_a_second_runner_and_an_expired_one_is_taken_ove
     let store = h.store();
     let (k, fp) = (key("9f1c2d3e-key-3"), Fingerprint::of(b"payload"));
 
+    let (one, two) = (claim(1), claim(2));
     let (x, y) = tokio::join!(
-        store.begin_request(&k, fp, t0(), minutes(1)),
-        store.begin_request(&k, fp, t0(), minutes(1)),
+        store.begin_request(&k, fp, &one, t0(), minutes(1)),
+        store.begin_request(&k, fp, &two, t0(), minutes(1)),
     );
     let taken_over = store
-        .begin_request(&k, fp, t0() + minutes(2), minutes(1))
+        .begin_request(&k, fp, &claim(3), t0() + minutes(2), minutes(1))
         .await
         .unwrap();
 
     let mut outcomes = [x.unwrap(), y.unwrap()];
     outcomes.sort_by_key(|o| matches!(o, IdempotencyBegin::InProgress));
+    let IdempotencyBegin::Started { payment: winner } = outcomes[0].clone() else {
+        panic!("one runner starts: {outcomes:?}");
+    };
+    assert!([reference(1), reference(2)].contains(&winner));
+    assert_eq!(outcomes[1], IdempotencyBegin::InProgress);
     assert_eq!(
-        outcomes,
-        [IdempotencyBegin::Started, IdempotencyBegin::InProgress]
+        taken_over,
+        IdempotencyBegin::Started { payment: winner },
+        "the run that takes over inherits the payment recorded with the lapsed lease"
     );
-    assert_eq!(taken_over, IdempotencyBegin::Started);
+}
+
+pub async fn a_run_taking_over_a_lapsed_lease_inherits_its_payment_only_for_the_same_request<
+    H: Harness,
+>(
+    h: &H,
+) {
+    let store = h.store();
+    let (k, fp, other) = (
+        key("9f1c2d3e-key-6"),
+        Fingerprint::of(b"payload"),
+        Fingerprint::of(b"another payload"),
+    );
+    let released = key("9f1c2d3e-key-7");
+
+    let first = store
+        .begin_request(&k, fp, &claim(1), t0(), minutes(1))
+        .await
+        .unwrap();
+    let same_request = store
+        .begin_request(&k, fp, &claim(2), t0() + minutes(2), minutes(1))
+        .await
+        .unwrap();
+    let third_run = store
+        .begin_request(&k, fp, &claim(3), t0() + minutes(4), minutes(1))
+        .await
+        .unwrap();
+    let another_request = store
+        .begin_request(&k, other, &claim(4), t0() + minutes(6), minutes(1))
+        .await
+        .unwrap();
+    store
+        .begin_request(&released, fp, &claim(5), t0(), minutes(1))
+        .await
+        .unwrap();
+    store
+        .release_request(&released, &claim(5).token)
+        .await
+        .unwrap();
+    let after_release = store
+        .begin_request(&released, fp, &claim(6), t0(), minutes(1))
+        .await
+        .unwrap();
+
+    assert_eq!(first, started(1));
+    assert_eq!(same_request, started(1));
+    assert_eq!(third_run, started(1), "inherited from run to run");
+    assert_eq!(another_request, started(4), "nothing to inherit");
+    assert_eq!(after_release, started(6), "a released key starts afresh");
 }
 
 pub async fn a_released_request_can_run_again<H: Harness>(h: &H) {
     let store = h.store();
     let (k, fp) = (key("9f1c2d3e-key-4"), Fingerprint::of(b"payload"));
-    store.begin_request(&k, fp, t0(), minutes(1)).await.unwrap();
+    store
+        .begin_request(&k, fp, &claim(1), t0(), minutes(1))
+        .await
+        .unwrap();
 
-    store.release_request(&k).await.unwrap();
-    let again = store.begin_request(&k, fp, t0(), minutes(1)).await.unwrap();
+    store.release_request(&k, &claim(1).token).await.unwrap();
+    let again = store
+        .begin_request(&k, fp, &claim(2), t0(), minutes(1))
+        .await
+        .unwrap();
 
-    assert_eq!(again, IdempotencyBegin::Started);
+    assert_eq!(again, started(2));
+}
+
+pub async fn a_run_whose_lease_lapsed_cannot_release_or_complete_its_successors_lease<
+    H: Harness,
+>(
+    h: &H,
+) {
+    let store = h.store();
+    let (k, fp) = (key("9f1c2d3e-key-5"), Fingerprint::of(b"payload"));
+    let late = StoredResponse {
+        status: 409,
+        body: "{\"late\":true}".into(),
+    };
+    store
+        .begin_request(&k, fp, &claim(1), t0(), minutes(1))
+        .await
+        .unwrap();
+    let successor = store
+        .begin_request(&k, fp, &claim(2), t0() + minutes(2), minutes(1))
+        .await
+        .unwrap();
+
+    store.release_request(&k, &claim(1).token).await.unwrap();
+    let after_release = store
+        .begin_request(&k, fp, &claim(3), t0() + minutes(2), minutes(1))
+        .await
+        .unwrap();
+    store
+        .complete_request(&k, &claim(1).token, &late, t0(), Duration::hours(24))
+        .await
+        .unwrap();
+    let after_complete = store
+        .begin_request(&k, fp, &claim(4), t0() + minutes(2), minutes(1))
+        .await
+        .unwrap();
+
+    assert_eq!(successor, started(1));
+    assert_eq!(
+        after_release,
+        IdempotencyBegin::InProgress,
+        "the successor's lease still stands"
+    );
+    assert_eq!(
+        after_complete,
+        IdempotencyBegin::InProgress,
+        "the late run's answer was not recorded"
+    );
 }
 
 // ----- voiding ----------------------------------------------------------------------------
@@ -1468,7 +1781,13 @@ pub async fn voiding_cancels_an_open_invoice_and_never_a_paid_one<H: Harness>(h:
     create(store, &payment).await;
     applied(
         store
-            .settle(&payment.reference, &paid("T", &payment), t0(), &token(1))
+            .settle(
+                &payment.reference,
+                VNPAY,
+                &paid("T", &payment),
+                t0(),
+                &token(1),
+            )
             .await
             .unwrap(),
     );
@@ -1523,7 +1842,13 @@ pub async fn receipts_are_listed_by_issue_time_for_one_school_or_all<H: Harness>
         store.create_payment(&payment, at).await.unwrap();
         applied(
             store
-                .settle(&payment.reference, &paid("T", &payment), at, &token(1))
+                .settle(
+                    &payment.reference,
+                    VNPAY,
+                    &paid("T", &payment),
+                    at,
+                    &token(1),
+                )
                 .await
                 .unwrap(),
         );

@@ -5,11 +5,11 @@
 //! | school | `SCHOOL#{id}` | `SCHOOL` | body |
 //! | student | `STUDENT#{code}` | `STUDENT` | body |
 //! | invoice | `INVOICE#{id}` | `INVOICE` | body, status, version, held_by, held_until; GSI1 `STUDENT#{code}` / `{status}#{due}#{id}` |
-//! | payment | `PAYMENT#{ref}` | `PAYMENT` | body, status, version; GSI2 `PENDING` / `{created ms}#{ref}` while pending |
+//! | payment | `PAYMENT#{ref}` | `PAYMENT` | body, status, version; GSI2 `PENDING` / `{created ms}#{ref}` while pending, `UNPAID#{expiry yyyy-mm-dd}` / `{expires ms}#{ref}` once failed or expired |
 //! | receipt | `RECEIPT#{id}` | `RECEIPT` | body; GSI2 `RECEIPTS#{yyyy-mm}` / `{issued ms}#{id}` |
 //! | receipt counter | `COUNTER#{school}#{year}` | `COUNTER` | last |
 //! | look-up failures | `LOOKUPFAIL#{counter key}` | `LOOKUPFAIL` | failures, window_ends, expires_epoch (TTL) |
-//! | idempotency record | `IDEMPOTENCY#{key}` | `IDEMPOTENCY` | fingerprint, state, lease_until, expires_at, response, expires_epoch (TTL) |
+//! | idempotency record | `IDEMPOTENCY#{key}` | `IDEMPOTENCY` | fingerprint, state, lease_until, lease_token, payment, expires_at, response, expires_epoch (TTL) |
 //!
 //! Every change is conditional. A settle is one `TransactWriteItems` (the payment, every covered
 //! invoice, the school-year counter and the receipt), conditioned on the versions it read and on
@@ -33,11 +33,11 @@ use aws_sdk_dynamodb::types::{
 };
 use chrono::{DateTime, Duration, Utc};
 use hocphi_domain::{
-    Cancellation, ConflictReason, CreatePaymentError, Decision, EventKind, FailureCounter,
-    Fingerprint, GatewayEvent, IdempotencyBegin, IdempotencyKey, Invoice, InvoiceId, InvoiceStatus,
-    Label, LookupDigest, PageToken, Payment, PaymentRef, PaymentState, PaymentStatus, Receipt,
-    ReceiptId, ReceiptToken, School, SchoolId, Settled, Store, StoreError, StoredResponse, Student,
-    StudentCode, StudentPage, Transition, UpsertOutcome, VoidOutcome,
+    Cancellation, Claim, ConflictReason, CreatePaymentError, Decision, EventKind, FailureCounter,
+    Fingerprint, GatewayEvent, GatewayKind, IdempotencyBegin, IdempotencyKey, Invoice, InvoiceId,
+    InvoiceStatus, Label, LeaseToken, LookupDigest, PageToken, Payment, PaymentRef, PaymentState,
+    PaymentStatus, Receipt, ReceiptId, ReceiptToken, School, SchoolId, Settled, Store, StoreError,
+    StoredResponse, Student, StudentCode, StudentPage, Transition, UpsertOutcome, VoidOutcome,
 };
 use serde::Serialize;
 use serde::de::DeserializeOwned;
@@ -267,6 +267,11 @@ fn counter_key(payment: &Payment) -> Item {
     )
 }
 
+/// The GSI2 partition of the payments that ended unpaid with their expiry on a day (UTC).
+fn unpaid_day(day: chrono::NaiveDate) -> String {
+    format!("UNPAID#{}", day.format("%Y-%m-%d"))
+}
+
 /// The GSI2 partition of the receipts issued in a calendar month (UTC).
 fn receipt_month(at: DateTime<Utc>) -> String {
     format!("RECEIPTS#{}", at.format("%Y-%m"))
@@ -316,16 +321,20 @@ fn payment_item(payment: &Payment) -> Result<Item> {
         ("version".to_owned(), n(payment.version)),
         ("body".to_owned(), s(to_json(payment)?)),
     ]);
-    if payment.status == PaymentStatus::Pending {
+    let index = match payment.status {
+        PaymentStatus::Pending => Some(("PENDING".to_owned(), payment.created_at)),
+        PaymentStatus::Failed | PaymentStatus::Expired => Some((
+            unpaid_day(payment.expires_at.date_naive()),
+            payment.expires_at,
+        )),
+        PaymentStatus::Succeeded | PaymentStatus::RefundDue => None,
+    };
+    if let Some((partition, at)) = index {
         item.extend([
-            ("GSI2PK".to_owned(), s("PENDING")),
+            ("GSI2PK".to_owned(), s(partition)),
             (
                 "GSI2SK".to_owned(),
-                s(format!(
-                    "{:015}#{}",
-                    millis(payment.created_at),
-                    payment.reference
-                )),
+                s(format!("{:015}#{}", millis(at), payment.reference)),
             ),
         ]);
     }
@@ -935,12 +944,17 @@ impl Store for DynamoStore {
     async fn settle(
         &self,
         reference: &PaymentRef,
+        channel: GatewayKind,
         event: &GatewayEvent,
         at: DateTime<Utc>,
         receipt_token: &ReceiptToken,
     ) -> Result<Settled> {
         for attempt in 0..ATTEMPTS {
-            let Some(payment) = self.payment(reference).await? else {
+            let Some(payment) = self
+                .payment(reference)
+                .await?
+                .filter(|p| p.gateway == channel)
+            else {
                 return Ok(Settled::UnknownPayment);
             };
             let transition = match payment.decide(event) {
@@ -1045,6 +1059,50 @@ impl Store for DynamoStore {
         Ok(payments)
     }
 
+    async fn unpaid_expired_between(
+        &self,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+        limit: usize,
+    ) -> Result<Vec<Payment>> {
+        let mut payments = Vec::new();
+        let Some(last) = to.checked_sub_signed(Duration::milliseconds(1)) else {
+            return Ok(payments);
+        };
+        let mut day = last.date_naive();
+        while payments.len() < limit && day >= from.date_naive() {
+            let items = self
+                .query_index(
+                    "GSI2",
+                    "GSI2PK = :day AND GSI2SK BETWEEN :from AND :to",
+                    &[
+                        (":day", s(unpaid_day(day))),
+                        (":from", s(format!("{:015}", millis(from)))),
+                        (":to", s(format!("{:015}", millis(to)))),
+                    ],
+                    Some(limit - payments.len()),
+                    true,
+                )
+                .await?;
+            for item in &items {
+                let payment: Payment = body(item)?;
+                let unpaid = matches!(
+                    payment.status,
+                    PaymentStatus::Failed | PaymentStatus::Expired
+                );
+                if unpaid && payment.expires_at >= from && payment.expires_at < to {
+                    payments.push(payment);
+                }
+            }
+            let Some(previous) = day.pred_opt() else {
+                break;
+            };
+            day = previous;
+        }
+        payments.truncate(limit);
+        Ok(payments)
+    }
+
     async fn note_failed_lookup(
         &self,
         counter: &FailureCounter,
@@ -1138,64 +1196,99 @@ impl Store for DynamoStore {
         &self,
         key_: &IdempotencyKey,
         fingerprint: Fingerprint,
+        claim: &Claim,
         now: DateTime<Utc>,
         lease: Duration,
     ) -> Result<IdempotencyBegin> {
         let until = now + lease;
-        let mut item = key(format!("IDEMPOTENCY#{key_}"), "IDEMPOTENCY");
-        item.extend([
-            ("fingerprint".to_owned(), s(fingerprint.to_hex())),
-            ("state".to_owned(), s("in_progress")),
-            ("lease_until".to_owned(), n(millis(until))),
-            ("expires_at".to_owned(), n(millis(until))),
-            ("expires_epoch".to_owned(), n(until.timestamp() + 86_400)),
-        ]);
-        let condition = "attribute_not_exists(PK) OR expires_at <= :now";
-        let result = self
-            .client
-            .put_item()
-            .table_name(&self.table)
-            .set_item(Some(item))
-            .condition_expression(condition)
-            .expression_attribute_values(":now", n(millis(now)))
-            .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld)
-            .send()
-            .await;
-        let old = match result {
-            Ok(_) => return Ok(IdempotencyBegin::Started),
-            Err(err) => match err.into_service_error() {
-                PutItemError::ConditionalCheckFailedException(failed) => failed
-                    .item()
-                    .cloned()
-                    .ok_or_else(|| StoreError::Corrupt("no record returned on conflict".into()))?,
-                other => return Err(StoreError::unavailable(other)),
-            },
+        let record = |payment: &PaymentRef| {
+            let mut item = key(format!("IDEMPOTENCY#{key_}"), "IDEMPOTENCY");
+            item.extend([
+                ("fingerprint".to_owned(), s(fingerprint.to_hex())),
+                ("state".to_owned(), s("in_progress")),
+                ("lease_until".to_owned(), n(millis(until))),
+                ("expires_at".to_owned(), n(millis(until))),
+                ("expires_epoch".to_owned(), n(until.timestamp() + 86_400)),
+                ("lease_token".to_owned(), s(claim.token.as_str())),
+                ("payment".to_owned(), s(payment.as_str())),
+            ]);
+            item
         };
-        let same = Fingerprint::from_hex(text(&old, "fingerprint")?) == Some(fingerprint);
-        if !same {
-            return Ok(IdempotencyBegin::Mismatch);
+        for attempt in 0..ATTEMPTS {
+            let result = self
+                .client
+                .put_item()
+                .table_name(&self.table)
+                .set_item(Some(record(&claim.payment)))
+                .condition_expression("attribute_not_exists(PK)")
+                .return_values_on_condition_check_failure(
+                    ReturnValuesOnConditionCheckFailure::AllOld,
+                )
+                .send()
+                .await;
+            let old = match result {
+                Ok(_) => {
+                    return Ok(IdempotencyBegin::Started {
+                        payment: claim.payment.clone(),
+                    });
+                }
+                Err(err) => match err.into_service_error() {
+                    PutItemError::ConditionalCheckFailedException(failed) => {
+                        failed.item().cloned().ok_or_else(|| {
+                            StoreError::Corrupt("no record returned on conflict".into())
+                        })?
+                    }
+                    other => return Err(StoreError::unavailable(other)),
+                },
+            };
+            let same = Fingerprint::from_hex(text(&old, "fingerprint")?) == Some(fingerprint);
+            let state = text(&old, "state")?;
+            let expires_at = number(&old, "expires_at")?;
+            if expires_at > millis(now) {
+                return Ok(match (same, state) {
+                    (false, _) => IdempotencyBegin::Mismatch,
+                    (true, "completed") => IdempotencyBegin::Replay(StoredResponse {
+                        status: u16::try_from(number(&old, "response_status")?)
+                            .map_err(|_| StoreError::Corrupt("response status".into()))?,
+                        body: text(&old, "response_body")?.to_owned(),
+                    }),
+                    (true, _) => IdempotencyBegin::InProgress,
+                });
+            }
+            let inherited = match text(&old, "payment") {
+                Ok(recorded) if same && state == "in_progress" => Some(
+                    PaymentRef::parse(recorded)
+                        .map_err(|e| StoreError::Corrupt(format!("recorded payment: {e}")))?,
+                ),
+                Ok(_) | Err(_) => None,
+            };
+            let payment = inherited.unwrap_or_else(|| claim.payment.clone());
+            if self
+                .put_if(
+                    record(&payment),
+                    "expires_at = :read_expires_at",
+                    &[(":read_expires_at", n(expires_at))],
+                )
+                .await?
+            {
+                return Ok(IdempotencyBegin::Started { payment });
+            }
+            Self::backoff(attempt).await;
         }
-        match text(&old, "state")? {
-            "completed" => Ok(IdempotencyBegin::Replay(StoredResponse {
-                status: u16::try_from(number(&old, "response_status")?)
-                    .map_err(|_| StoreError::Corrupt("response status".into()))?,
-                body: text(&old, "response_body")?.to_owned(),
-            })),
-            _ => Ok(IdempotencyBegin::InProgress),
-        }
+        Err(StoreError::Contention)
     }
 
     async fn complete_request(
         &self,
         key_: &IdempotencyKey,
-        fingerprint: Fingerprint,
+        token: &LeaseToken,
         response: &StoredResponse,
         now: DateTime<Utc>,
         keep: Duration,
     ) -> Result<()> {
         let until = now + keep;
         let expression = "SET #state = :completed, expires_at = :until, expires_epoch = :epoch, response_status = :status, response_body = :body";
-        let condition = "fingerprint = :fingerprint AND #state = :in_progress";
+        let condition = "lease_token = :token AND #state = :in_progress";
         let result = self
             .client
             .update_item()
@@ -1211,15 +1304,15 @@ impl Store for DynamoStore {
                 (":epoch", n(until.timestamp() + 86_400)),
                 (":status", n(response.status)),
                 (":body", s(response.body.as_str())),
-                (":fingerprint", s(fingerprint.to_hex())),
+                (":token", s(token.as_str())),
             ]))
             .send()
             .await;
         unless_condition_failed(result.map_err(SdkError::into_service_error))
     }
 
-    async fn release_request(&self, key_: &IdempotencyKey) -> Result<()> {
-        let condition = "#state = :in_progress";
+    async fn release_request(&self, key_: &IdempotencyKey, token: &LeaseToken) -> Result<()> {
+        let condition = "lease_token = :token AND #state = :in_progress";
         let result = self
             .client
             .delete_item()
@@ -1228,6 +1321,7 @@ impl Store for DynamoStore {
             .condition_expression(condition)
             .set_expression_attribute_names(names(&[condition]))
             .expression_attribute_values(":in_progress", s("in_progress"))
+            .expression_attribute_values(":token", s(token.as_str()))
             .send()
             .await;
         unless_condition_failed(result.map_err(SdkError::into_service_error))
@@ -1268,7 +1362,10 @@ mod tests {
                 "PAYMENT#",
                 payment_key(&PaymentRef::parse("HP0000000001").unwrap()),
             ),
-            ("RECEIPT#", receipt_key(&ReceiptId::parse("BLHP0000000001").unwrap())),
+            (
+                "RECEIPT#",
+                receipt_key(&ReceiptId::parse("BLHP0000000001").unwrap()),
+            ),
         ];
 
         for (kind, item) in keys {

@@ -12,11 +12,11 @@ use std::sync::{Arc, Mutex};
 use crate::plan::{Plan, plan};
 use chrono::{DateTime, Duration, Utc};
 use hocphi_domain::{
-    Cancellation, ConflictReason, CreatePaymentError, FailureCounter, Fingerprint, GatewayEvent,
-    GatewayTxnNo, IdempotencyBegin, IdempotencyKey, Invoice, InvoiceId, InvoiceStatus, Label,
-    LookupDigest, PageToken, Payment, PaymentRef, PaymentState, PaymentStatus, Receipt, ReceiptId,
-    ReceiptToken, School, SchoolId, Settled, Store, StoreError, StoredResponse, Student,
-    StudentCode, StudentPage, Transition, UpsertOutcome, VoidOutcome,
+    Cancellation, Claim, ConflictReason, CreatePaymentError, FailureCounter, Fingerprint,
+    GatewayEvent, GatewayKind, GatewayTxnNo, IdempotencyBegin, IdempotencyKey, Invoice, InvoiceId,
+    InvoiceStatus, Label, LeaseToken, LookupDigest, PageToken, Payment, PaymentRef, PaymentState,
+    PaymentStatus, Receipt, ReceiptId, ReceiptToken, School, SchoolId, Settled, Store, StoreError,
+    StoredResponse, Student, StudentCode, StudentPage, Transition, UpsertOutcome, VoidOutcome,
 };
 use rusqlite::{Connection, OptionalExtension, Transaction, TransactionBehavior, params};
 use serde::Serialize;
@@ -24,7 +24,8 @@ use serde::de::DeserializeOwned;
 
 /// The schema, one step per version: 1 the tables; 2 failure counters keyed by
 /// [`FailureCounter::key`] (a student's counter keeps its key) and found by window end, so closed
-/// windows are dropped.
+/// windows are dropped; 3 the idempotency record's lease token and payment, and payments found by
+/// expiry (the sweeper asks again about those that ended unpaid).
 const MIGRATIONS: &[&str] = &[
     r#"
 CREATE TABLE schools (id TEXT PRIMARY KEY, body TEXT NOT NULL);
@@ -80,6 +81,14 @@ CREATE TABLE idempotency (
     r#"
 ALTER TABLE lookup_failures RENAME COLUMN student TO counter;
 CREATE INDEX lookup_failures_by_window_end ON lookup_failures (window_ends);
+"#,
+    r#"
+ALTER TABLE idempotency ADD COLUMN lease_token TEXT;
+ALTER TABLE idempotency ADD COLUMN payment TEXT;
+ALTER TABLE payments ADD COLUMN expires_at INTEGER;
+UPDATE payments SET expires_at = CAST(ROUND(
+    (julianday(json_extract(body, '$.expires_at')) - 2440587.5) * 86400000) AS INTEGER);
+CREATE INDEX payments_by_expiry ON payments (status, expires_at);
 "#,
 ];
 
@@ -595,12 +604,13 @@ impl Store for SqliteStore {
             }
             exec(
                 tx,
-                "INSERT INTO payments (reference, status, created_at, body)
-                     VALUES (?1, ?2, ?3, ?4)",
+                "INSERT INTO payments (reference, status, created_at, expires_at, body)
+                     VALUES (?1, ?2, ?3, ?4, ?5)",
                 params![
                     payment.reference.as_str(),
                     payment.status.as_str(),
                     millis(payment.created_at),
+                    millis(payment.expires_at),
                     to_json(&payment)?
                 ],
             )?;
@@ -628,13 +638,15 @@ impl Store for SqliteStore {
     async fn settle(
         &self,
         reference: &PaymentRef,
+        channel: GatewayKind,
         event: &GatewayEvent,
         at: DateTime<Utc>,
         receipt_token: &ReceiptToken,
     ) -> Result<Settled> {
         let (reference, event, token) = (reference.clone(), event.clone(), receipt_token.clone());
         self.write(move |tx, inner| {
-            let Some(payment) = load_payment(tx, &reference)? else {
+            let Some(payment) = load_payment(tx, &reference)?.filter(|p| p.gateway == channel)
+            else {
                 return Ok(Settled::UnknownPayment);
             };
             match payment.decide(&event) {
@@ -710,6 +722,25 @@ impl Store for SqliteStore {
         .await
     }
 
+    async fn unpaid_expired_between(
+        &self,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+        limit: usize,
+    ) -> Result<Vec<Payment>> {
+        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+        self.write(move |tx, _| {
+            bodies(
+                tx,
+                "SELECT body FROM payments WHERE status IN ('failed', 'expired')
+                     AND expires_at >= ?1 AND expires_at < ?2
+                     ORDER BY expires_at DESC, reference DESC LIMIT ?3",
+                params![millis(from), millis(to), limit],
+            )
+        })
+        .await
+    }
+
     async fn note_failed_lookup(
         &self,
         counter: &FailureCounter,
@@ -776,15 +807,16 @@ impl Store for SqliteStore {
         &self,
         key: &IdempotencyKey,
         fingerprint: Fingerprint,
+        claim: &Claim,
         now: DateTime<Utc>,
         lease: Duration,
     ) -> Result<IdempotencyBegin> {
-        let key = key.to_string();
+        let (key, claim) = (key.to_string(), claim.clone());
         self.write(move |tx, _| {
             let existing = tx
                 .query_row(
                     "SELECT fingerprint, state, lease_until, expires_at, response_status,
-                            response_body
+                            response_body, payment
                      FROM idempotency WHERE key = ?1",
                     [&key],
                     |row| {
@@ -795,13 +827,16 @@ impl Store for SqliteStore {
                             row.get::<_, i64>(3)?,
                             row.get::<_, Option<u16>>(4)?,
                             row.get::<_, Option<String>>(5)?,
+                            row.get::<_, Option<String>>(6)?,
                         ))
                     },
                 )
                 .optional()
                 .map_err(db)?;
             let now_ms = millis(now);
-            if let Some((stored, state, lease_until, expires_at, status, body)) = existing {
+            let mut payment = claim.payment.as_str().to_owned();
+            if let Some((stored, state, lease_until, expires_at, status, body, recorded)) = existing
+            {
                 let same = Fingerprint::from_hex(&stored) == Some(fingerprint);
                 match (state.as_str(), status, body) {
                     ("completed", Some(status), Some(body)) if expires_at > now_ms => {
@@ -818,21 +853,35 @@ impl Store for SqliteStore {
                             IdempotencyBegin::Mismatch
                         });
                     }
+                    ("in_progress", _, _) if same => {
+                        if let Some(recorded) = recorded {
+                            payment = recorded;
+                        }
+                    }
                     _ => {}
                 }
             }
+            let payment = PaymentRef::parse(&payment)
+                .map_err(|e| StoreError::Corrupt(format!("recorded payment: {e}")))?;
             let lease_until = millis(now + lease);
             exec(
                 tx,
-                "INSERT INTO idempotency (key, fingerprint, state, lease_until, expires_at)
-                 VALUES (?1, ?2, 'in_progress', ?3, ?3)
+                "INSERT INTO idempotency (key, fingerprint, state, lease_until, expires_at,
+                                          lease_token, payment)
+                 VALUES (?1, ?2, 'in_progress', ?3, ?3, ?4, ?5)
                  ON CONFLICT (key) DO UPDATE SET fingerprint = excluded.fingerprint,
                    state = 'in_progress', lease_until = excluded.lease_until,
-                   expires_at = excluded.expires_at, response_status = NULL,
-                   response_body = NULL",
-                params![key, fingerprint.to_hex(), lease_until],
+                   expires_at = excluded.expires_at, lease_token = excluded.lease_token,
+                   payment = excluded.payment, response_status = NULL, response_body = NULL",
+                params![
+                    key,
+                    fingerprint.to_hex(),
+                    lease_until,
+                    claim.token.as_str(),
+                    payment.as_str()
+                ],
             )?;
-            Ok(IdempotencyBegin::Started)
+            Ok(IdempotencyBegin::Started { payment })
         })
         .await
     }
@@ -840,21 +889,21 @@ impl Store for SqliteStore {
     async fn complete_request(
         &self,
         key: &IdempotencyKey,
-        fingerprint: Fingerprint,
+        token: &LeaseToken,
         response: &StoredResponse,
         now: DateTime<Utc>,
         keep: Duration,
     ) -> Result<()> {
-        let (key, response) = (key.to_string(), response.clone());
+        let (key, token, response) = (key.to_string(), token.clone(), response.clone());
         self.write(move |tx, _| {
             exec(
                 tx,
                 "UPDATE idempotency SET state = 'completed', expires_at = ?3,
                    response_status = ?4, response_body = ?5
-                 WHERE key = ?1 AND fingerprint = ?2 AND state = 'in_progress'",
+                 WHERE key = ?1 AND lease_token = ?2 AND state = 'in_progress'",
                 params![
                     key,
-                    fingerprint.to_hex(),
+                    token.as_str(),
                     millis(now + keep),
                     response.status,
                     response.body
@@ -865,13 +914,14 @@ impl Store for SqliteStore {
         .await
     }
 
-    async fn release_request(&self, key: &IdempotencyKey) -> Result<()> {
-        let key = key.to_string();
+    async fn release_request(&self, key: &IdempotencyKey, token: &LeaseToken) -> Result<()> {
+        let (key, token) = (key.to_string(), token.clone());
         self.write(move |tx, _| {
             exec(
                 tx,
-                "DELETE FROM idempotency WHERE key = ?1 AND state = 'in_progress'",
-                [key],
+                "DELETE FROM idempotency WHERE key = ?1 AND lease_token = ?2
+                   AND state = 'in_progress'",
+                params![key, token.as_str()],
             )?;
             Ok(())
         })

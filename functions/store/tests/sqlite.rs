@@ -93,3 +93,68 @@ mod durability {
         );
     }
 }
+
+mod migration {
+    use chrono::{Duration, TimeZone, Utc};
+    use hocphi_domain::{GatewayKind, Payment, PaymentRef, PaymentStatus, Store};
+    use hocphi_store::SqliteStore;
+    use hocphi_store::conformance::fixtures::InvoiceFixture;
+
+    /// The first schema's payments table, as a file written before the second migration has it.
+    const FIRST_SCHEMA: &str = "
+        CREATE TABLE payments (reference TEXT PRIMARY KEY, status TEXT NOT NULL,
+            created_at INTEGER NOT NULL, body TEXT NOT NULL);
+        CREATE INDEX payments_by_status ON payments (status, created_at);
+        CREATE TABLE idempotency (key TEXT PRIMARY KEY, fingerprint TEXT NOT NULL,
+            state TEXT NOT NULL, lease_until INTEGER NOT NULL, expires_at INTEGER NOT NULL,
+            response_status INTEGER, response_body TEXT);
+        PRAGMA user_version = 1;";
+
+    #[tokio::test]
+    async fn payments_written_before_the_expiry_column_are_found_by_their_expiry() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("hocphi.db");
+        let created =
+            Utc.with_ymd_and_hms(2025, 9, 15, 1, 0, 0).unwrap() + Duration::milliseconds(250);
+        let mut payment = Payment::open(
+            PaymentRef::parse("HP0000000001").unwrap(),
+            &[InvoiceFixture::new("INV-1", &[("Học phí", 100_000)]).build()],
+            GatewayKind::Vnpay,
+            created,
+            Duration::minutes(15),
+        )
+        .unwrap();
+        payment.status = PaymentStatus::Expired;
+        {
+            let conn = rusqlite::Connection::open(&path).unwrap();
+            conn.execute_batch(FIRST_SCHEMA).unwrap();
+            conn.execute(
+                "INSERT INTO payments (reference, status, created_at, body) VALUES (?1, ?2, ?3, ?4)",
+                (
+                    payment.reference.as_str(),
+                    "expired",
+                    created.timestamp_millis(),
+                    serde_json::to_string(&payment).unwrap(),
+                ),
+            )
+            .unwrap();
+        }
+
+        let store = SqliteStore::open(&path).unwrap();
+        let exact = store
+            .unpaid_expired_between(
+                payment.expires_at,
+                payment.expires_at + Duration::milliseconds(1),
+                10,
+            )
+            .await
+            .unwrap();
+        let before = store
+            .unpaid_expired_between(created, payment.expires_at, 10)
+            .await
+            .unwrap();
+
+        assert_eq!(exact, [payment], "its expiry, to the millisecond");
+        assert!(before.is_empty());
+    }
+}

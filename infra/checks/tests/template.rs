@@ -20,11 +20,11 @@ use hocphi_api::site;
 use hocphi_app::alarm;
 use hocphi_domain::GatewayKind;
 use hocphi_runtime::Function;
-use hocphi_store::dynamodb::ITEM_KINDS;
 use hocphi_runtime::config::{
-    CALLBACK_CHANNEL, Deployed, LOOKUP_KEY_ARN, ORIGIN_HEADER, ORIGIN_SECRET_ARN, TABLE,
-    VARIABLES, VNPAY_SECRET_ARN, Variable,
+    CALLBACK_CHANNEL, Deployed, LOOKUP_KEY_ARN, ORIGIN_HEADER, ORIGIN_SECRET_ARN, TABLE, VARIABLES,
+    VNPAY_SECRET_ARN, Variable,
 };
+use hocphi_store::dynamodb::ITEM_KINDS;
 use regex::Regex;
 use serde_json::Value;
 
@@ -110,7 +110,13 @@ const WRITES: [(&str, &[&str]); 2] = [
     ("lookup", &["LOOKUPFAIL#", "STUDENT#"]),
     (
         "checkout",
-        &["IDEMPOTENCY#", "INVOICE#", "LOOKUPFAIL#", "PAYMENT#", "STUDENT#"],
+        &[
+            "IDEMPOTENCY#",
+            "INVOICE#",
+            "LOOKUPFAIL#",
+            "PAYMENT#",
+            "STUDENT#",
+        ],
     ),
 ];
 

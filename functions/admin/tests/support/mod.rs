@@ -171,6 +171,7 @@ pub async fn capture<S: Store>(
     store
         .settle(
             &PaymentRef::parse(reference).unwrap(),
+            hocphi_domain::GatewayKind::Vnpay,
             &GatewayEvent::Paid {
                 txn: GatewayTxnNo::parse(txn).unwrap(),
                 amount: Money::from_vnd(vnd).unwrap(),

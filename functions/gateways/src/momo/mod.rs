@@ -6,7 +6,9 @@
 //!   order, with raw (unencoded) values; numbers are signed as their decimal text;
 //! - `accessKey` in a signed string always comes from configuration, never from a body;
 //! - a notification is read from the exact bytes received, and a duplicated field rejects it;
-//! - only `resultCode` 0 is paid; a non-final code yields [`Outcome::NotFinal`] and changes nothing.
+//! - only `resultCode` 0 is paid; a non-final code yields [`Outcome::NotFinal`] and changes nothing;
+//! - the pay link a create request asks for expires no later than the payment (`orderExpireTime`,
+//!   whole minutes counted from when MoMo may receive the request at the latest).
 
 #[cfg(any(test, feature = "simulators"))]
 pub mod simulator;
@@ -14,6 +16,7 @@ pub mod wire;
 
 use std::borrow::Cow;
 use std::fmt;
+use std::time::Duration;
 
 use chrono::DateTime;
 use hocphi_domain::{
@@ -56,7 +59,10 @@ impl RequestType {
         }
     }
 
-    /// The smallest and largest amounts MoMo takes for the method, in VND.
+    /// The smallest and largest amounts MoMo takes for the method, in VND, as each method's
+    /// create request documents them (developers.momo.vn, one-time payments: the wallet and
+    /// `payWithMethod` 1.000–50.000.000 ₫, domestic ATM cards 10.000–50.000.000 ₫, credit cards
+    /// 1.000–10.000.000 ₫).
     pub fn limits(self) -> (u64, u64) {
         match self {
             Self::CaptureWallet | Self::PayWithMethod => (1_000, 50_000_000),
@@ -108,6 +114,17 @@ impl Momo {
     pub const SANDBOX_ENDPOINT: &str = "https://test-payment.momo.vn";
     /// The longest `orderInfo` hocphi sends.
     pub const ORDER_INFO_MAX: usize = 255;
+    /// How long hocphi waits for MoMo's answer to a create request. MoMo asks its partners to
+    /// wait at least 30 seconds (developers.momo.vn, one-time payments), but API Gateway ends an
+    /// HTTP API's integration at 30 seconds at most (AWS CloudFormation,
+    /// `AWS::ApiGatewayV2::Integration`, `TimeoutInMillis`: 50 to 30,000 for HTTP APIs), and the
+    /// checkout function and its writes must end before that: 25 seconds is the most that fits.
+    pub const CREATE_TIMEOUT: Duration = Duration::from_secs(25);
+
+    /// The smallest and largest amounts the configured method takes, in VND.
+    pub fn amount_limits(&self) -> (u64, u64) {
+        self.request_type.limits()
+    }
 
     /// Checks the configuration and keys the HMAC once.
     pub fn new(config: MomoConfig) -> Result<Self, ConfigError> {
@@ -183,6 +200,13 @@ impl Momo {
                 max,
             });
         }
+        let reachable_by =
+            chrono::Duration::from_std(Self::CREATE_TIMEOUT).map_err(|_| CheckoutError::Expired)?;
+        let order_expire_time =
+            u64::try_from((payment.expires_at - ctx.now - reachable_by).num_minutes())
+                .ok()
+                .filter(|minutes| *minutes >= 1)
+                .ok_or(CheckoutError::Expired)?;
         let order_info = match plain_text(&ctx.order_info, Self::ORDER_INFO_MAX) {
             plain if plain.is_empty() => format!("Thanh toan hoc phi {}", payment.reference),
             plain => plain,
@@ -197,12 +221,17 @@ impl Momo {
             ipn_url: self.ipn_url.clone(),
             request_type: self.request_type.as_str().to_owned(),
             extra_data: String::new(),
+            order_expire_time: Some(order_expire_time),
             lang: lang(ctx.locale).to_owned(),
             signature: String::new(),
         };
         request.signature = self.key.sign_hex(self.create_message(&request).as_bytes());
         let body = serde_json::to_string(&request).map_err(CheckoutError::Encode)?;
-        Ok(ApiRequest::post_json(&self.create_url, body))
+        Ok(ApiRequest::post_json(
+            &self.create_url,
+            body,
+            Self::CREATE_TIMEOUT,
+        ))
     }
 
     /// The signed string of a create request, in MoMo's order.
@@ -304,7 +333,7 @@ impl Momo {
                 }),
                 None,
             ),
-            ResultClass::Pending | ResultClass::RequestRefused => {
+            ResultClass::Pending | ResultClass::InProgress | ResultClass::RequestRefused => {
                 (Outcome::NotFinal { code: gateway_code }, None)
             }
         };
@@ -379,7 +408,11 @@ impl Momo {
             signature: self.key.sign_hex(message.as_bytes()),
         };
         let body = serde_json::to_string(&request).map_err(QueryError::Encode)?;
-        Ok(ApiRequest::post_json(&self.query_url, body))
+        Ok(ApiRequest::post_json(
+            &self.query_url,
+            body,
+            crate::QUERY_TIMEOUT,
+        ))
     }
 
     /// The signed string of a status query, in MoMo's order.
@@ -440,6 +473,9 @@ impl Momo {
                 code: gateway_code()?,
             },
             ResultClass::Pending => QueryStatus::Pending,
+            ResultClass::InProgress => QueryStatus::InProgress {
+                code: gateway_code()?,
+            },
             ResultClass::RequestRefused if code == ResultCode::OrderNotFound => {
                 QueryStatus::NotFound
             }

@@ -472,9 +472,15 @@ fn every_query_answer_maps_to_a_status_or_a_refusal() {
             },
         ),
         (1000, QueryStatus::Pending),
-        (9000, QueryStatus::Pending),
         (42, QueryStatus::NotFound),
     ];
+    let in_progress = [7000, 7002, 8000, 9000, 8888].map(|code| {
+        let status = QueryStatus::InProgress {
+            code: GatewayCode::parse(&code.to_string()).unwrap(),
+        };
+        (code, status)
+    });
+    let table: Vec<_> = table.into_iter().chain(in_progress).collect();
     for (code, expected) in table {
         let status = momo
             .query_response(&payment(), &answer(code, json!({})))
@@ -570,4 +576,75 @@ fn the_gateway_enum_dispatches_every_operation_to_momo() {
     assert_eq!(gateway.acknowledge(CallbackOutcome::Recorded).status, 204);
     assert_eq!(gateway.kind(), GatewayKind::Momo);
     assert!(gateway.query_request(&payment(), &query_context()).is_ok());
+}
+
+#[test]
+fn the_momo_link_expires_no_later_than_its_payment() {
+    let momo = testkit::momo();
+    let payment = payment();
+    for seconds_left in [15 * 60 - 1, 10 * 60 + 30, 5 * 60, 2 * 60 + 1] {
+        let mut ctx = testkit::checkout_context("Học phí");
+        ctx.now = payment.expires_at - chrono::Duration::seconds(seconds_left);
+
+        let request = momo.create_request(&payment, &ctx).unwrap();
+
+        let body: Value = serde_json::from_str(&request.body).unwrap();
+        let minutes = body["orderExpireTime"]
+            .as_i64()
+            .unwrap_or_else(|| panic!("the create request carries orderExpireTime: {body}"));
+        let link_expires = ctx.now + chrono::Duration::minutes(minutes);
+        assert!(minutes >= 1, "{seconds_left} s left: {minutes} min");
+        assert!(
+            link_expires <= payment.expires_at,
+            "{seconds_left} s left: the link would outlive the payment by {}",
+            link_expires - payment.expires_at
+        );
+    }
+}
+
+#[test]
+fn a_link_with_less_than_a_minute_left_is_refused() {
+    let momo = testkit::momo();
+    let payment = payment();
+    let mut ctx = testkit::checkout_context("Học phí");
+    ctx.now = payment.expires_at - chrono::Duration::seconds(84);
+
+    let refused = momo.create_request(&payment, &ctx).unwrap_err();
+
+    assert!(matches!(refused, CheckoutError::Expired), "{refused:?}");
+}
+
+#[test]
+fn the_create_call_may_take_25_seconds_and_a_query_15() {
+    let momo = testkit::momo();
+    let payment = payment();
+    let create = momo
+        .create_request(&payment, &testkit::checkout_context("Học phí"))
+        .unwrap();
+    let ctx = QueryContext {
+        request_entropy: [7; 16],
+        server_ip: std::net::IpAddr::V4(std::net::Ipv4Addr::LOCALHOST),
+        now: testkit::created_at(),
+    };
+    let query = momo.query_request(&payment, &ctx).unwrap();
+
+    assert_eq!(create.timeout, std::time::Duration::from_secs(25));
+    assert_eq!(query.timeout, crate::QUERY_TIMEOUT);
+}
+
+#[test]
+fn each_method_exposes_momos_documented_limits() {
+    let cases = [
+        (RequestType::CaptureWallet, (1_000, 50_000_000)),
+        (RequestType::PayWithMethod, (1_000, 50_000_000)),
+        (RequestType::PayWithAtm, (10_000, 50_000_000)),
+        (RequestType::PayWithCc, (1_000, 10_000_000)),
+    ];
+    for (method, limits) in cases {
+        assert_eq!(method.limits(), limits, "{method:?}");
+    }
+    assert_eq!(
+        Gateway::Momo(testkit::momo()).amount_limits(),
+        Some((1_000, 50_000_000))
+    );
 }

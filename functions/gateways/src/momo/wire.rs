@@ -47,6 +47,9 @@ pub struct CreateRequest {
     pub ipn_url: String,
     pub request_type: String,
     pub extra_data: String,
+    /// Minutes the order stays payable at MoMo; not signed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub order_expire_time: Option<u64>,
     pub lang: String,
     pub signature: String,
 }
@@ -194,8 +197,11 @@ pub enum ResultClass {
     Paid,
     /// The payment ended without capture.
     Failed,
-    /// The payment is still in progress.
+    /// Waiting for the parent to confirm: nothing is paid yet.
     Pending,
+    /// MoMo is processing a transaction, or answers a code outside its table: money may be in
+    /// flight.
+    InProgress,
     /// The *request* was refused; MoMo marks these codes "not final".
     RequestRefused,
 }
@@ -296,9 +302,12 @@ impl ResultCode {
 
     /// What the code means for the payment: the one place that decides "final?".
     ///
-    /// `9000` (authorised) is pending: hocphi creates payments with automatic capture, so the
-    /// capture arrives as `0`; an authorisation alone is not money received. An unknown code is
-    /// pending too: it changes nothing, and the sweeper's query settles the payment later.
+    /// MoMo's result-code table (developers.momo.vn, "List Result Codes") marks `1000` as
+    /// initiated and waiting for the user, and `7000`, `7002` (processing, at MoMo or at the
+    /// instrument's provider), `8000` (waiting for the user to confirm again) and `9000`
+    /// (authorised; with automatic capture "may be considered successful") as not final: these
+    /// are in progress, money may be in flight, and only the final `0` is money received. An
+    /// unknown code is in progress too: it changes nothing, and the sweeper keeps asking.
     pub fn class(&self) -> ResultClass {
         match self {
             Self::Successful => ResultClass::Paid,
@@ -320,12 +329,12 @@ impl ResultCode {
             | Self::AccountRestricted
             | Self::AccountNotVerified
             | Self::LoginFailed => ResultClass::Failed,
-            Self::AwaitingUser
-            | Self::Processing
+            Self::AwaitingUser => ResultClass::Pending,
+            Self::Processing
             | Self::ProcessingByProvider
             | Self::AwaitingReconfirmation
             | Self::Authorized
-            | Self::Other(_) => ResultClass::Pending,
+            | Self::Other(_) => ResultClass::InProgress,
             Self::Maintenance
             | Self::AccessDenied
             | Self::UnsupportedVersion
@@ -346,7 +355,7 @@ impl ResultCode {
     pub fn is_final(&self) -> bool {
         match self.class() {
             ResultClass::Paid | ResultClass::Failed => true,
-            ResultClass::Pending | ResultClass::RequestRefused => false,
+            ResultClass::Pending | ResultClass::InProgress | ResultClass::RequestRefused => false,
         }
     }
 }
@@ -419,7 +428,7 @@ mod tests {
         }
         let unknown = ResultCode::parse("8888");
         assert_eq!(unknown, ResultCode::Other("8888".into()));
-        assert_eq!(unknown.class(), ResultClass::Pending);
+        assert_eq!(unknown.class(), ResultClass::InProgress);
         assert!(!unknown.is_final());
     }
 

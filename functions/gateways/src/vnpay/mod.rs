@@ -273,7 +273,11 @@ impl Vnpay {
             .key
             .sign_hex(pipe_join(request.signed_values()).as_bytes());
         let body = serde_json::to_string(&request).map_err(QueryError::Encode)?;
-        Ok(ApiRequest::post_json(&self.api_url, body))
+        Ok(ApiRequest::post_json(
+            &self.api_url,
+            body,
+            crate::QUERY_TIMEOUT,
+        ))
     }
 
     /// Parses a querydr answer, checks its own checksum, and says where the payment stands.

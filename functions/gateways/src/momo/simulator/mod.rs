@@ -3,16 +3,19 @@
 //! shares).
 //!
 //! Invariants: a create request is answered with a pay URL only when it is this partner's, signed
-//! with its secret key, within MoMo's amount limits and for an `orderId` not seen before; every
-//! IPN and redirect it produces is signed as MoMo signs them, so hocphi's own adapter verifies
-//! them; each IPN is handed out once, as MoMo sends it (a lost one is for the sweeper's query).
+//! with its secret key, within MoMo's amount limits and for an `orderId` not seen before, and the
+//! same request sent again (same `requestId`) gets the same answer, as MoMo's idempotency promises
+//! for a final result; an order waiting for the parent ends with `1005` once its
+//! `orderExpireTime` has passed; every IPN and redirect it produces is signed as MoMo signs them,
+//! so hocphi's own adapter verifies them; each IPN is handed out once, as MoMo sends it (a lost
+//! one is for the sweeper's query).
 
 mod page;
 
 use std::collections::BTreeMap;
 use std::sync::{Mutex, MutexGuard, PoisonError};
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, Duration, Utc};
 use serde_json::json;
 
 use super::wire::{self, CreateRequest, Ipn, Number, QueryRequest};
@@ -32,6 +35,12 @@ pub const COMPLETE_PATH: &str = "/sim/momo/complete";
 const PAID: u64 = 0;
 /// `resultCode` of an order the parent declined in the app.
 const USER_DECLINED: u64 = 1006;
+/// `resultCode` of an order waiting for the parent to confirm.
+const AWAITING_USER: u64 = 1000;
+/// `resultCode` of an order whose pay link expired.
+const LINK_EXPIRED: u64 = 1005;
+/// The simulator's pay-link lifetime when a create request names none.
+const DEFAULT_EXPIRE_MINUTES: u64 = 15;
 
 /// An IPN to POST as JSON, once.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -63,6 +72,25 @@ struct State {
 struct Order {
     request: CreateRequest,
     result: Option<Done>,
+    /// The code a query answers while the order has no result: `1000` (waiting for the
+    /// parent) unless [`MomoSimulator::set_processing`] says otherwise.
+    processing: u64,
+    /// When the pay link stops working for an order still waiting for the parent.
+    expires_at: DateTime<Utc>,
+    /// The create answer, sent again for the same request.
+    answer: String,
+}
+
+impl Order {
+    /// The code of an order without a result: the processing code, or `1005` once the link
+    /// of an order waiting for the parent has expired.
+    fn open_code(&self, now: DateTime<Utc>) -> u64 {
+        if self.processing == AWAITING_USER && now >= self.expires_at {
+            LINK_EXPIRED
+        } else {
+            self.processing
+        }
+    }
 }
 
 #[derive(Clone, Copy, Debug)]
@@ -93,10 +121,10 @@ impl MomoSimulator {
     pub fn handle(&self, request: &SimRequest<'_>) -> SimResponse {
         let api = request.path.strip_prefix(BASE_PATH).unwrap_or_default();
         match (request.method, request.path) {
-            ("POST", _) if api == wire::CREATE_PATH => self.create(request.body),
-            ("POST", _) if api == wire::QUERY_PATH => self.query(request.body),
+            ("POST", _) if api == wire::CREATE_PATH => self.create(request.body, request.now),
+            ("POST", _) if api == wire::QUERY_PATH => self.query(request.body, request.now),
             ("GET", PAY_PATH) => match form_value(request.query.as_bytes(), "orderId") {
-                Some(order_id) => self.open(&order_id),
+                Some(order_id) => self.open(&order_id, request.now),
                 None => SimResponse::html(400, message_page("Thiếu mã đơn hàng.")),
             },
             ("POST", COMPLETE_PATH) => {
@@ -119,12 +147,30 @@ impl MomoSimulator {
         }
     }
 
+    /// Makes MoMo report an open order as still being processed with `result_code` (`7000`,
+    /// `7002`, `8000`, `9000`, or a code outside MoMo's table) until it completes; `false` when
+    /// no open order has this id.
+    pub fn set_processing(&self, order_id: &str, result_code: u64) -> bool {
+        let mut state = self.state();
+        match state
+            .orders
+            .get_mut(order_id)
+            .filter(|o| o.result.is_none())
+        {
+            Some(order) => {
+                order.processing = result_code;
+                true
+            }
+            None => false,
+        }
+    }
+
     /// The IPNs due, each handed out once.
     pub fn take_ipns(&self) -> Vec<IpnCall> {
         std::mem::take(&mut self.state().outbox)
     }
 
-    fn create(&self, body: &[u8]) -> SimResponse {
+    fn create(&self, body: &[u8], now: DateTime<Utc>) -> SimResponse {
         let answer = |code: u64, message: &str| {
             SimResponse::json(json!({ "resultCode": code, "message": message }).to_string())
         };
@@ -151,9 +197,19 @@ impl MomoSimulator {
             return answer(21, "Invalid amount.");
         }
         let mut state = self.state();
-        if state.orders.contains_key(&request.order_id) {
+        if let Some(order) = state.orders.get(&request.order_id) {
+            if order.request.request_id == request.request_id
+                && order.request.amount == request.amount
+            {
+                return SimResponse::json(order.answer.clone());
+            }
             return answer(41, "Duplicated orderId.");
         }
+        let expires_at = i64::try_from(request.order_expire_time.unwrap_or(DEFAULT_EXPIRE_MINUTES))
+            .ok()
+            .and_then(Duration::try_minutes)
+            .and_then(|lifetime| now.checked_add_signed(lifetime))
+            .unwrap_or(DateTime::<Utc>::MAX_UTC);
         let pay_url = with_query(
             &format!("{}{PAY_PATH}", self.origin),
             &form_urlencoded::Serializer::new(String::new())
@@ -170,17 +226,21 @@ impl MomoSimulator {
             "resultCode": PAID,
             "payUrl": pay_url,
         });
+        let reply = reply.to_string();
         state.orders.insert(
             request.order_id.clone(),
             Order {
                 request,
                 result: None,
+                processing: AWAITING_USER,
+                expires_at,
+                answer: reply.clone(),
             },
         );
-        SimResponse::json(reply.to_string())
+        SimResponse::json(reply)
     }
 
-    fn query(&self, body: &[u8]) -> SimResponse {
+    fn query(&self, body: &[u8], now: DateTime<Utc>) -> SimResponse {
         let Ok(request) = serde_json::from_slice::<QueryRequest>(body) else {
             return SimResponse::json(json!({ "resultCode": 20 }).to_string());
         };
@@ -210,7 +270,7 @@ impl MomoSimulator {
                     "orderId": request.order_id,
                     "amount": order.request.amount,
                     "transId": done.map_or(0, |d| d.trans_id),
-                    "resultCode": done.map_or(1000, |d| d.result_code),
+                    "resultCode": done.map_or_else(|| order.open_code(now), |d| d.result_code),
                     "responseTime": done.map_or(0, |d| d.response_time),
                 })
             }
@@ -218,9 +278,13 @@ impl MomoSimulator {
         SimResponse::json(reply.to_string())
     }
 
-    fn open(&self, order_id: &str) -> SimResponse {
+    fn open(&self, order_id: &str, now: DateTime<Utc>) -> SimResponse {
         let state = self.state();
-        let Some(order) = state.orders.get(order_id).filter(|o| o.result.is_none()) else {
+        let Some(order) = state
+            .orders
+            .get(order_id)
+            .filter(|o| o.result.is_none() && o.open_code(now) != LINK_EXPIRED)
+        else {
             return SimResponse::html(
                 404,
                 message_page("Không tìm thấy đơn hàng đang chờ thanh toán."),
@@ -244,7 +308,7 @@ impl MomoSimulator {
         let order = state
             .orders
             .get_mut(order_id)
-            .filter(|o| o.result.is_none())?;
+            .filter(|o| o.result.is_none() && o.open_code(now) != LINK_EXPIRED)?;
         let done = Done {
             result_code,
             trans_id,

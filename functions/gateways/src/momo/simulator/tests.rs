@@ -4,6 +4,7 @@ use chrono::Duration;
 use hocphi_domain::{GatewayEvent, GatewayKind, GatewayTxnNo, Money, Payment};
 
 use super::*;
+use crate::momo::wire::CreateRequest;
 use crate::testkit;
 use crate::{QueryContext, QueryStatus};
 
@@ -132,9 +133,92 @@ fn requests_are_refused_as_momo_refuses_them() {
     assert_eq!(code(&tampered), 13, "signature");
     assert_eq!(code(&request.body.replace("\"MOMO\"", "\"OTHER\"")), 11);
     assert_eq!(code(&request.body), 0);
-    assert_eq!(code(&request.body), 41, "an orderId is created once");
+    assert_eq!(
+        code(&another_request(&request.body)),
+        41,
+        "an orderId is created once"
+    );
     assert_eq!(call(&sim, "GET", "/sim/momo/nowhere", b"").status, 404);
     assert_eq!(choose(&sim, 7).status, 400, "only pay or decline");
+}
+
+/// The same order under another `requestId`, signed as the adapter signs.
+fn another_request(body: &str) -> String {
+    let adapter = testkit::momo();
+    let mut request: CreateRequest = serde_json::from_str(body).unwrap();
+    request.request_id = format!("{}-2", request.request_id);
+    request.signature = adapter
+        .key
+        .sign_hex(adapter.create_message(&request).as_bytes());
+    serde_json::to_string(&request).unwrap()
+}
+
+#[test]
+fn the_same_create_request_sent_again_gets_the_same_pay_url() {
+    let sim = simulator();
+    let adapter = testkit::momo();
+    let request = adapter
+        .create_request(&payment(), &testkit::checkout_context("Học phí HK1"))
+        .unwrap();
+
+    let first = call(&sim, "POST", &request.url, request.body.as_bytes());
+    let again = call(&sim, "POST", &request.url, request.body.as_bytes());
+
+    assert_eq!(again.body, first.body);
+    assert_eq!(
+        adapter
+            .create_response(&payment(), again.body.as_bytes())
+            .unwrap(),
+        format!("{ORIGIN}{PAY_PATH}?orderId={REFERENCE}")
+    );
+}
+
+#[test]
+fn an_unpaid_order_ends_with_1005_once_its_link_expires_unless_momo_is_processing_it() {
+    let sim = simulator();
+    let pay_url = created(&sim);
+    let at = |minutes| testkit::created_at() + Duration::minutes(minutes);
+    let query_at = |now| {
+        let request = testkit::momo()
+            .query_request(
+                &payment(),
+                &QueryContext {
+                    request_entropy: [7; 16],
+                    server_ip: std::net::IpAddr::V4(std::net::Ipv4Addr::LOCALHOST),
+                    now,
+                },
+            )
+            .unwrap();
+        let path = request.url.replace(Momo::SANDBOX_ENDPOINT, BASE_PATH);
+        let answer = sim.handle(&SimRequest {
+            method: "POST",
+            path: &path,
+            query: "",
+            body: request.body.as_bytes(),
+            now,
+        });
+        serde_json::from_str::<serde_json::Value>(&answer.body).unwrap()["resultCode"].clone()
+    };
+    let page_at = |now| {
+        let query = pay_url.split_once('?').unwrap().1;
+        sim.handle(&SimRequest {
+            method: "GET",
+            path: PAY_PATH,
+            query,
+            body: b"",
+            now,
+        })
+        .status
+    };
+
+    assert_eq!((query_at(at(10)), page_at(at(10))), (1000.into(), 200));
+    assert_eq!((query_at(at(15)), page_at(at(15))), (1005.into(), 404));
+    assert!(sim.set_processing(REFERENCE, 7000));
+    assert_eq!(
+        query_at(at(15)),
+        7000,
+        "MoMo is processing it: money may be in flight"
+    );
 }
 
 #[test]
