@@ -6,10 +6,11 @@ use std::sync::atomic::{AtomicBool, Ordering};
 
 use chrono::{DateTime, Duration, Utc};
 use hocphi_domain::{
-    Claim, CreatePaymentError, Fingerprint, GatewayEvent, GatewayKind, IdempotencyBegin,
-    IdempotencyKey, Invoice, InvoiceId, Label, LeaseToken, Payment, PaymentRef, Receipt, ReceiptId,
-    ReceiptToken, School, SchoolId, Settled, Store, StoreError, StoredResponse, Student,
-    StudentCode, UpsertOutcome, VoidOutcome,
+    Claim, CreatePaymentError, FailureCounter, Fingerprint, GatewayEvent, GatewayKind,
+    IdempotencyBegin, IdempotencyKey, Invoice, InvoiceId, Label, LeaseToken, LookupDigest,
+    PageToken, Payment, PaymentRef, Receipt, ReceiptId, ReceiptToken, School, SchoolId, Settled,
+    Store, StoreError, StoredResponse, Student, StudentCode, StudentPage, UpsertOutcome,
+    VoidOutcome,
 };
 
 /// The store under test, with failures a test can arm.
@@ -151,27 +152,44 @@ impl<S: Store> Store for Faulty<S> {
 
     async fn note_failed_lookup(
         &self,
-        student: &StudentCode,
+        counter: &FailureCounter,
         now: DateTime<Utc>,
         window: Duration,
     ) -> Result<u32, StoreError> {
-        self.inner.note_failed_lookup(student, now, window).await
+        self.inner.note_failed_lookup(counter, now, window).await
     }
 
     async fn forgive_failed_lookup(
         &self,
-        student: &StudentCode,
+        counter: &FailureCounter,
         now: DateTime<Utc>,
     ) -> Result<(), StoreError> {
-        self.inner.forgive_failed_lookup(student, now).await
+        self.inner.forgive_failed_lookup(counter, now).await
     }
 
     async fn failed_lookups(
         &self,
-        student: &StudentCode,
+        counter: &FailureCounter,
         now: DateTime<Utc>,
     ) -> Result<u32, StoreError> {
-        self.inner.failed_lookups(student, now).await
+        self.inner.failed_lookups(counter, now).await
+    }
+
+    async fn rekey_lookup(
+        &self,
+        student: &StudentCode,
+        from: &LookupDigest,
+        to: &LookupDigest,
+    ) -> Result<bool, StoreError> {
+        self.inner.rekey_lookup(student, from, to).await
+    }
+
+    async fn students(
+        &self,
+        from: Option<&PageToken>,
+        limit: usize,
+    ) -> Result<StudentPage, StoreError> {
+        self.inner.students(from, limit).await
     }
 
     async fn begin_request(

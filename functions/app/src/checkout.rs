@@ -163,11 +163,14 @@ impl<S: Store, C: Clock, T: Transport> App<S, C, T> {
         inherited: bool,
         started: Instant,
     ) -> Result<CreatePaymentResponse, Stop> {
-        let order = self.order(request).await.map_err(|err| match err {
-            ApiError::InvoiceUnavailable { .. } => Stop::Release(err),
-            err if inherited => Stop::Keep(err),
-            err => Stop::Release(err),
-        })?;
+        let order = self
+            .order(request, client_ip)
+            .await
+            .map_err(|err| match err {
+                ApiError::InvoiceUnavailable { .. } => Stop::Release(err),
+                err if inherited => Stop::Keep(err),
+                err => Stop::Release(err),
+            })?;
         let now = self.clock.now();
         let existing = if inherited {
             self.store
@@ -214,7 +217,11 @@ impl<S: Store, C: Clock, T: Transport> App<S, C, T> {
     }
 
     /// Reads and checks the request: channel, language, invoices, and the parent's codes.
-    async fn order(&self, request: &CreatePaymentRequest) -> Result<Order, ApiError> {
+    async fn order(
+        &self,
+        request: &CreatePaymentRequest,
+        client_ip: IpAddr,
+    ) -> Result<Order, ApiError> {
         let kind = GatewayKind::parse(&request.gateway).ok_or(ApiError::Invalid {
             field: Field::Gateway,
             message: "Phương thức thanh toán không hợp lệ.",
