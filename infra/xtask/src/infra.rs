@@ -214,14 +214,16 @@ pub fn sam_build_smoke() -> Result<(), Failure> {
     )?;
     let took = building.elapsed();
     println!("\nfunction   bootstrap");
-    for function in [
-        "LookupFunction",
-        "CheckoutFunction",
-        "CallbackFunction",
-        "StatusFunction",
-        "ReceiptFunction",
-        "SweeperFunction",
-    ] {
+    let text = std::fs::read_to_string(&template)
+        .map_err(|e| Failure(format!("cannot read {}: {e}", template.display())))?;
+    let functions = serverless_functions(&text);
+    if functions.is_empty() {
+        return Err(Failure(format!(
+            "{} declares no AWS::Serverless::Function",
+            template.display()
+        )));
+    }
+    for function in &functions {
         let bootstrap = build.join(function).join("bootstrap");
         let size = std::fs::metadata(&bootstrap)
             .map_err(|_| Failure(format!("sam build produced no {}", bootstrap.display())))?
@@ -239,9 +241,39 @@ pub fn sam_build_smoke() -> Result<(), Failure> {
     Ok(())
 }
 
+/// The logical ids of the template's `AWS::Serverless::Function` resources, in order.
+fn serverless_functions(template: &str) -> Vec<String> {
+    let lines: Vec<&str> = template.lines().collect();
+    lines
+        .windows(2)
+        .filter(|pair| pair[1].trim() == "Type: AWS::Serverless::Function")
+        .filter_map(|pair| {
+            let id = pair[0].strip_prefix("  ")?.strip_suffix(':')?;
+            (!id.starts_with(' ')).then(|| id.to_owned())
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_smoke_build_checks_every_function_the_template_declares() {
+        let text = std::fs::read_to_string(root().join("infra").join("template.yaml")).unwrap();
+
+        let functions = serverless_functions(&text);
+
+        assert!(
+            functions.contains(&"VnpayCallbackFunction".to_owned()),
+            "{functions:?}"
+        );
+        assert!(
+            functions.contains(&"MomoCallbackFunction".to_owned()),
+            "{functions:?}"
+        );
+        assert_eq!(functions.len(), 7, "{functions:?}");
+    }
 
     #[test]
     fn the_canary_breaks_exactly_one_reference_of_the_real_template() {
