@@ -136,7 +136,10 @@ impl World {
             clock.clone(),
             transport,
             gateways,
-            Settings::new(SITE),
+            Settings {
+                lookup_key: Some(hocphi_fixtures::lookup_key()),
+                ..Settings::new(SITE)
+            },
         );
         Self {
             app,

@@ -775,6 +775,7 @@ mod tests {
             (SITE_URL, "https://hocphi.example"),
             (VNPAY_TMN_CODE, "HOCPHI01"),
             (VNPAY_HASH_SECRET, LOCAL_HASH_SECRET),
+            (ORIGIN_SECRET, ORIGIN),
         ];
         let short = "tooshort-secret-value";
 

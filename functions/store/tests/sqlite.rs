@@ -30,6 +30,19 @@ async fn fresh() -> Sqlite {
 
 hocphi_store::conformance_tests!(fresh());
 
+/// The tables of the first schema that later migrations change, as a file written before them
+/// holds them.
+const FIRST_SCHEMA: &str = "
+    CREATE TABLE payments (reference TEXT PRIMARY KEY, status TEXT NOT NULL,
+        created_at INTEGER NOT NULL, body TEXT NOT NULL);
+    CREATE INDEX payments_by_status ON payments (status, created_at);
+    CREATE TABLE lookup_failures (student TEXT PRIMARY KEY, failures INTEGER NOT NULL,
+        window_ends INTEGER NOT NULL);
+    CREATE TABLE idempotency (key TEXT PRIMARY KEY, fingerprint TEXT NOT NULL,
+        state TEXT NOT NULL, lease_until INTEGER NOT NULL, expires_at INTEGER NOT NULL,
+        response_status INTEGER, response_body TEXT);
+    PRAGMA user_version = 1;";
+
 mod durability {
     use chrono::{TimeZone, Utc};
     use hocphi_domain::{FailureCounter, Label, SchoolId, Store, Symbol};
@@ -69,14 +82,11 @@ mod durability {
         let at = Utc.with_ymd_and_hms(2025, 9, 15, 1, 0, 0).unwrap();
         {
             let conn = rusqlite::Connection::open(&path).unwrap();
-            conn.execute_batch(&format!(
-                "CREATE TABLE lookup_failures (
-                     student TEXT PRIMARY KEY, failures INTEGER NOT NULL, window_ends INTEGER NOT NULL
-                 );
-                 INSERT INTO lookup_failures VALUES ('HS0001', 4, {});
-                 PRAGMA user_version = 1;",
-                (at + chrono::Duration::minutes(10)).timestamp_millis()
-            ))
+            conn.execute_batch(crate::FIRST_SCHEMA).unwrap();
+            conn.execute(
+                "INSERT INTO lookup_failures VALUES ('HS0001', 4, ?1)",
+                [(at + chrono::Duration::minutes(10)).timestamp_millis()],
+            )
             .unwrap();
         }
         let student = FailureCounter::Student(hocphi_domain::StudentCode::parse("HS0001").unwrap());
@@ -100,16 +110,6 @@ mod migration {
     use hocphi_store::SqliteStore;
     use hocphi_store::conformance::fixtures::InvoiceFixture;
 
-    /// The first schema's payments table, as a file written before the second migration has it.
-    const FIRST_SCHEMA: &str = "
-        CREATE TABLE payments (reference TEXT PRIMARY KEY, status TEXT NOT NULL,
-            created_at INTEGER NOT NULL, body TEXT NOT NULL);
-        CREATE INDEX payments_by_status ON payments (status, created_at);
-        CREATE TABLE idempotency (key TEXT PRIMARY KEY, fingerprint TEXT NOT NULL,
-            state TEXT NOT NULL, lease_until INTEGER NOT NULL, expires_at INTEGER NOT NULL,
-            response_status INTEGER, response_body TEXT);
-        PRAGMA user_version = 1;";
-
     #[tokio::test]
     async fn payments_written_before_the_expiry_column_are_found_by_their_expiry() {
         let dir = tempfile::tempdir().unwrap();
@@ -127,7 +127,7 @@ mod migration {
         payment.status = PaymentStatus::Expired;
         {
             let conn = rusqlite::Connection::open(&path).unwrap();
-            conn.execute_batch(FIRST_SCHEMA).unwrap();
+            conn.execute_batch(crate::FIRST_SCHEMA).unwrap();
             conn.execute(
                 "INSERT INTO payments (reference, status, created_at, body) VALUES (?1, ?2, ?3, ?4)",
                 (

@@ -954,8 +954,8 @@ fn a_dangling_reference_is_rejected_wherever_it_hides() {
         ),
         (
             "in a condition of a function's environment",
-            "HOCPHI_MOMO_ENDPOINT: !If [HasMomo, !Ref MomoEndpoint, !Ref AWS::NoValue]\n\n  # One function",
-            "HOCPHI_MOMO_ENDPOINT: !If [HasMoMo, !Ref MomoEndpoint, !Ref AWS::NoValue]\n\n  # One function",
+            "HOCPHI_MOMO_ENDPOINT: !If [HasMomo, !Ref MomoEndpoint, !Ref AWS::NoValue]\n          HOCPHI_LOOKUP_KEY_ARN",
+            "HOCPHI_MOMO_ENDPOINT: !If [HasMoMo, !Ref MomoEndpoint, !Ref AWS::NoValue]\n          HOCPHI_LOOKUP_KEY_ARN",
             "Resources.CheckoutFunction refers to condition:HasMoMo",
         ),
         (
@@ -1124,8 +1124,8 @@ fn the_lookup_key_is_generated_kept_and_read_only_where_codes_are_checked() {
             "the lookup key is not generated with at least 32 characters (16)",
         ),
         (
-            "        ExcludePunctuation: true",
-            "        ExcludePunctuation: false",
+            "        PasswordLength: 64\n        ExcludePunctuation: true",
+            "        PasswordLength: 64\n        ExcludePunctuation: false",
             "the lookup key may hold punctuation or spaces",
         ),
     ];
@@ -1143,8 +1143,8 @@ fn the_lookup_key_is_generated_kept_and_read_only_where_codes_are_checked() {
             "lookup lacks secretsmanager:GetSecretValue on lookup key",
         ),
         (
-            "                Action: dynamodb:GetItem\n                Resource: !GetAtt Table.Arn\n  StatusFunction:",
-            "                Action: dynamodb:GetItem\n                Resource: !GetAtt Table.Arn\n              - Sid: LookupKey\n                Effect: Allow\n                Action: secretsmanager:GetSecretValue\n                Resource: !Ref LookupKeySecret\n  StatusFunction:",
+            "                Resource: !Ref OriginSecret\n  StatusFunction:",
+            "                Resource: !Ref OriginSecret\n              - Sid: LookupKey\n                Effect: Allow\n                Action: secretsmanager:GetSecretValue\n                Resource: !Ref LookupKeySecret\n  StatusFunction:",
             "status has secretsmanager:GetSecretValue on lookup key, which it does not need",
         ),
     ];
@@ -1162,8 +1162,8 @@ fn the_lookup_key_is_generated_kept_and_read_only_where_codes_are_checked() {
             "lookup: HOCPHI_LOOKUP_KEY_ARN is not the LookupKeySecret",
         ),
         (
-            "          HOCPHI_LOOKUP_KEY_ARN: !Ref LookupKeySecret\n\n  CallbackLogGroup:",
-            "\n  CallbackLogGroup:",
+            "          HOCPHI_LOOKUP_KEY_ARN: !Ref LookupKeySecret\n\n  # One function per payment channel",
+            "\n  # One function per payment channel",
             "checkout lacks HOCPHI_LOOKUP_KEY_ARN",
         ),
         (
@@ -1478,8 +1478,8 @@ fn a_function_behind_the_cdn_gets_the_stacks_origin_secret_and_no_other_function
             "callback-vnpay lacks HOCPHI_ORIGIN_SECRET_ARN",
         ),
         (
-            "      Environment:\n        Variables:\n          HOCPHI_ORIGIN_SECRET_ARN: !Ref OriginSecret\n\n  CheckoutLogGroup:",
-            "      Environment:\n        Variables:\n          HOCPHI_ORIGIN_SECRET_ARN: !Ref VnpaySecretArn\n\n  CheckoutLogGroup:",
+            "          HOCPHI_ORIGIN_SECRET_ARN: !Ref OriginSecret\n          HOCPHI_LOOKUP_KEY_ARN: !Ref LookupKeySecret\n\n  CheckoutLogGroup:",
+            "          HOCPHI_ORIGIN_SECRET_ARN: !Ref VnpaySecretArn\n          HOCPHI_LOOKUP_KEY_ARN: !Ref LookupKeySecret\n\n  CheckoutLogGroup:",
             "lookup: HOCPHI_ORIGIN_SECRET_ARN is not the stack's OriginSecret",
         ),
         (
