@@ -52,6 +52,10 @@ pub enum CheckoutError {
     Mismatch,
     #[error("the gateway refused the payment with code {code}")]
     Refused { code: String },
+    #[error("the payment reference cannot name an order at this gateway")]
+    UnsupportedReference,
+    #[error("the gateway's answer does not carry its valid signature")]
+    BadSignature,
 }
 
 /// Why a callback was not accepted. Every variant is an answer, not a crash: the gateway still

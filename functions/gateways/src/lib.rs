@@ -66,6 +66,7 @@ mod signing;
 mod text;
 
 pub mod momo;
+pub mod payos;
 #[cfg(any(test, feature = "simulators"))]
 pub mod simulator;
 pub mod vnpay;
@@ -156,6 +157,8 @@ pub struct ApiRequest {
     pub body: String,
     /// The longest the caller may wait for the answer; a caller may only shorten it.
     pub timeout: Duration,
+    /// Headers besides `Content-Type` (payOS's credentials); none for VNPay and MoMo.
+    pub headers: Vec<Header>,
 }
 
 impl ApiRequest {
@@ -166,7 +169,24 @@ impl ApiRequest {
             content_type: "application/json; charset=utf-8",
             body,
             timeout,
+            headers: Vec::new(),
         }
+    }
+}
+
+/// One header of an [`ApiRequest`]. A credential's value never shows in `Debug` output.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Header {
+    pub name: &'static str,
+    pub value: String,
+    /// The value is a credential.
+    pub secret: bool,
+}
+
+impl std::fmt::Debug for Header {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let value = if self.secret { "***" } else { &self.value };
+        write!(f, "{}: {value}", self.name)
     }
 }
 

@@ -107,6 +107,7 @@ mod tests {
             content_type: "application/json; charset=utf-8",
             body: "{}".into(),
             timeout: Duration::from_millis(300),
+            headers: Vec::new(),
         };
         let started = Instant::now();
 

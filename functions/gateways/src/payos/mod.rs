@@ -1,0 +1,447 @@
+//! payOS (payos.vn): a bank transfer by VietQR over NAPAS 24/7, free for the parent. hocphi
+//! creates a payment link, the parent scans its VietQR code (or opens its `checkoutUrl`), and
+//! payOS's webhook reports each transfer received.
+//!
+//! Not wired yet: payOS is not a [`crate::Gateway`] arm nor a `GatewayKind`, and no
+//! configuration, route, page or template names it. Until it is, this module returns its own
+//! verified values ([`Transfer`], [`LinkState`], [`PaymentLink`]), which become a
+//! [`crate::Notification`] and a [`crate::QueryAnswer`] with `GatewayKind::Payos` (see
+//! "Adding a channel" in the crate's documentation).
+//!
+//! Invariants:
+//! - only the `data` object is signed: HMAC-SHA256 (the checksum key) over its sorted
+//!   `key=value` pairs with raw values (`signed.rs`), checked in constant time; a create request
+//!   signs `amount`, `cancelUrl`, `description`, `orderCode`, `returnUrl` in that order;
+//! - every answer is read from the exact bytes received, and a duplicated field rejects it;
+//! - the `orderCode` is the payment reference's own number (`order_code.rs`), so a webhook names
+//!   its payment without a look-up, and one hocphi did not issue is an unknown payment;
+//! - a webhook reports one transfer, with that transfer's amount: a partial or larger transfer is
+//!   an amount mismatch for the store, never a settlement; a status answer settles only when
+//!   payOS says `PAID` and the amount paid is the link's amount, which is the payment's;
+//! - the description is at most 25 ASCII letters, digits and spaces, and names the payment, so
+//!   a parent's transfer memo identifies it even when a bank shortens it;
+//! - credentials travel as headers marked secret, never printed.
+
+pub mod order_code;
+mod signed;
+pub mod vietqr;
+pub mod wire;
+
+use std::time::Duration;
+
+use chrono::{DateTime, NaiveDateTime, Utc};
+use hocphi_domain::{GatewayCode, GatewayEvent, GatewayTxnNo, Money, Payment, PaymentRef};
+
+use crate::signing::{DigestError, Sha256Key};
+use crate::{
+    ApiRequest, CallbackOutcome, CheckoutContext, CheckoutError, ConfigError, Header, Outcome,
+    QueryError, QueryStatus, Reply, Secret, Verified, VerifyError,
+};
+pub use order_code::{OrderCode, payos_reference};
+use signed::SignedObject;
+use wire::{
+    CancelRequest, CreateRequest, Envelope, PaymentLinkData, PaymentLinkInfo, Status, WebhookData,
+};
+
+/// What it takes to talk to payOS as one payment channel (my.payos.vn issues all three).
+#[derive(Debug)]
+pub struct PayosConfig {
+    /// `x-client-id`.
+    pub client_id: String,
+    /// `x-api-key`.
+    pub api_key: Secret,
+    /// The checksum key, which signs requests and answers.
+    pub checksum_key: Secret,
+    /// payOS's host, e.g. [`wire::API_BASE`].
+    pub endpoint: String,
+}
+
+/// A configured payOS channel.
+#[derive(Debug)]
+pub struct Payos {
+    client_id: String,
+    api_key: Secret,
+    key: Sha256Key,
+    links_url: String,
+}
+
+/// A payment link payOS created, from its signed answer.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PaymentLink {
+    /// payOS's page for the payment.
+    pub checkout_url: String,
+    /// The VietQR payload to show as a QR code (see [`vietqr`]).
+    pub qr_code: String,
+    pub payment_link_id: GatewayTxnNo,
+    /// The receiving bank's BIN and account.
+    pub bin: String,
+    pub account_number: String,
+    pub account_name: String,
+}
+
+/// A transfer reported by a webhook. With `GatewayKind::Payos` it becomes the
+/// [`crate::Notification`] with the same fields.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Transfer {
+    pub reference: PaymentRef,
+    /// The amount of this transfer.
+    pub amount: Money,
+    pub outcome: Outcome,
+    /// `transactionDateTime`.
+    pub paid_at: Option<DateTime<Utc>>,
+}
+
+/// Where payOS says a payment link stands. With `GatewayKind::Payos` it becomes the
+/// [`crate::QueryAnswer`] with the same fields.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct LinkState {
+    pub reference: PaymentRef,
+    pub status: QueryStatus,
+}
+
+impl Payos {
+    /// The longest description hocphi sends (payOS's limit).
+    pub const DESCRIPTION_MAX: usize = 25;
+    /// How long hocphi waits for the answer to a create request (as MoMo's, for the same
+    /// reason: API Gateway's 30 seconds).
+    pub const CREATE_TIMEOUT: Duration = Duration::from_secs(25);
+
+    /// Checks the configuration and keys the HMAC once.
+    pub fn new(config: PayosConfig) -> Result<Self, ConfigError> {
+        if config.client_id.is_empty()
+            || config.client_id.len() > 64
+            || !config
+                .client_id
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'-')
+        {
+            return Err(ConfigError::Invalid {
+                field: "clientId",
+                reason: "must be 1 to 64 ASCII letters, digits or dashes",
+            });
+        }
+        if !std::str::from_utf8(config.api_key.expose())
+            .is_ok_and(|k| k.bytes().all(|b| b.is_ascii_graphic()))
+        {
+            return Err(ConfigError::Invalid {
+                field: "apiKey",
+                reason: "must be printable ASCII",
+            });
+        }
+        let endpoint = config.endpoint.trim_end_matches('/');
+        if !crate::acceptable_url(endpoint) || endpoint.contains('?') {
+            return Err(ConfigError::Invalid {
+                field: "endpoint",
+                reason: "must be an https URL (http only for loopback) without a query",
+            });
+        }
+        Ok(Self {
+            key: Sha256Key::new(&config.checksum_key)?,
+            links_url: format!("{endpoint}{}", wire::PAYMENT_REQUESTS_PATH),
+            client_id: config.client_id,
+            api_key: config.api_key,
+        })
+    }
+
+    /// The description of a payment: its reference (a payOS reference has 18 characters),
+    /// reduced to ASCII letters and digits and cut to [`Payos::DESCRIPTION_MAX`].
+    pub fn description(reference: &PaymentRef) -> String {
+        reference
+            .as_str()
+            .chars()
+            .filter(char::is_ascii_alphanumeric)
+            .take(Self::DESCRIPTION_MAX)
+            .collect()
+    }
+
+    fn headers(&self) -> Vec<Header> {
+        vec![
+            Header {
+                name: wire::CLIENT_ID_HEADER,
+                value: self.client_id.clone(),
+                secret: false,
+            },
+            Header {
+                name: wire::API_KEY_HEADER,
+                value: String::from_utf8_lossy(self.api_key.expose()).into_owned(),
+                secret: true,
+            },
+        ]
+    }
+
+    /// The create-payment-link request. The link expires with the payment; the browser comes
+    /// back to the return URL whether the parent paid or cancelled.
+    pub fn create_request(
+        &self,
+        payment: &Payment,
+        ctx: &CheckoutContext,
+    ) -> Result<ApiRequest, CheckoutError> {
+        if ctx.now >= payment.expires_at {
+            return Err(CheckoutError::Expired);
+        }
+        if ctx.return_url.len() < 10 || !crate::acceptable_url(&ctx.return_url) {
+            return Err(CheckoutError::InvalidReturnUrl);
+        }
+        let order_code =
+            OrderCode::of(&payment.reference).ok_or(CheckoutError::UnsupportedReference)?;
+        let mut request = CreateRequest {
+            order_code: order_code.get(),
+            amount: payment.amount.vnd(),
+            description: Self::description(&payment.reference),
+            cancel_url: ctx.return_url.clone(),
+            return_url: ctx.return_url.clone(),
+            expired_at: Some(payment.expires_at.timestamp()),
+            signature: String::new(),
+        };
+        request.signature = self.key.sign_hex(create_message(&request).as_bytes());
+        let body = serde_json::to_string(&request).map_err(CheckoutError::Encode)?;
+        let mut call = ApiRequest::post_json(&self.links_url, body, Self::CREATE_TIMEOUT);
+        call.headers = self.headers();
+        Ok(call)
+    }
+
+    /// The link from payOS's answer to [`Payos::create_request`], once the answer is a signed
+    /// success about this very order and amount.
+    pub fn create_response(
+        &self,
+        payment: &Payment,
+        body: &[u8],
+    ) -> Result<Verified<PaymentLink>, CheckoutError> {
+        let envelope: Envelope<SignedObject> =
+            serde_json::from_slice(body).map_err(CheckoutError::Malformed)?;
+        if envelope.code != wire::SUCCESS_CODE {
+            return Err(CheckoutError::Refused {
+                code: envelope.code.chars().take(16).collect(),
+            });
+        }
+        let data = envelope.data.ok_or(CheckoutError::Mismatch)?;
+        let signature = envelope.signature.unwrap_or_default();
+        self.check(&data, &signature)
+            .map_err(|_| CheckoutError::BadSignature)?;
+        let link: PaymentLinkData = data.typed().map_err(CheckoutError::Malformed)?;
+        let expected =
+            OrderCode::of(&payment.reference).ok_or(CheckoutError::UnsupportedReference)?;
+        if link.order_code != expected.get()
+            || link.amount != payment.amount.vnd()
+            || link.currency != "VND"
+            || !link.checkout_url.starts_with("https://")
+                && !crate::acceptable_url(&link.checkout_url)
+        {
+            return Err(CheckoutError::Mismatch);
+        }
+        let payment_link_id =
+            GatewayTxnNo::parse(&link.payment_link_id).map_err(|_| CheckoutError::Mismatch)?;
+        Ok(Verified::new(PaymentLink {
+            checkout_url: link.checkout_url,
+            qr_code: link.qr_code,
+            payment_link_id,
+            bin: link.bin,
+            account_number: link.account_number,
+            account_name: link.account_name,
+        }))
+    }
+
+    /// Checks a signature over a `data` object: missing, malformed or different.
+    fn check(&self, data: &SignedObject, signature: &str) -> Result<(), SignatureFault> {
+        if signature.is_empty() {
+            return Err(SignatureFault::Missing);
+        }
+        let message = data.message().map_err(|_| SignatureFault::Unsignable)?;
+        self.key
+            .verify_hex(message.as_bytes(), signature)
+            .map_err(|e| match e {
+                DigestError::Malformed => SignatureFault::Malformed,
+                DigestError::Mismatch => SignatureFault::Mismatch,
+            })
+    }
+
+    /// Verifies a webhook over the exact body bytes payOS POSTed.
+    pub fn verify_webhook(&self, body: &[u8]) -> Result<Verified<Transfer>, VerifyError> {
+        let envelope: Envelope<SignedObject> =
+            serde_json::from_slice(body).map_err(VerifyError::NotJson)?;
+        let data = envelope.data.ok_or(VerifyError::MissingField("data"))?;
+        let signature = envelope.signature.unwrap_or_default();
+        self.check(&data, &signature).map_err(|fault| match fault {
+            SignatureFault::Missing => VerifyError::MissingSignature,
+            SignatureFault::Malformed => VerifyError::MalformedSignature,
+            SignatureFault::Mismatch => VerifyError::BadSignature,
+            SignatureFault::Unsignable => VerifyError::InvalidField("data"),
+        })?;
+        let data: WebhookData = data.typed().map_err(VerifyError::NotJson)?;
+        let reference = OrderCode::new(data.order_code)
+            .and_then(OrderCode::reference)
+            .ok_or(VerifyError::UnknownReference)?;
+        let amount = Money::from_vnd(data.amount).map_err(|_| VerifyError::InvalidAmount)?;
+        if data.currency != "VND" {
+            return Err(VerifyError::InvalidAmount);
+        }
+        let txn = GatewayTxnNo::parse(&data.payment_link_id)
+            .map_err(|_| VerifyError::InvalidField("paymentLinkId"))?;
+        let (outcome, paid_at) = if data.code == wire::SUCCESS_CODE {
+            (
+                Outcome::Final(GatewayEvent::Paid { txn, amount }),
+                vietnam_time(&data.transaction_date_time),
+            )
+        } else {
+            let code =
+                GatewayCode::parse(&data.code).map_err(|_| VerifyError::InvalidField("code"))?;
+            (Outcome::NotFinal { code }, None)
+        };
+        Ok(Verified::new(Transfer {
+            reference,
+            amount,
+            outcome,
+            paid_at,
+        }))
+    }
+
+    /// payOS wants HTTP 2xx once a webhook is handled (it confirms a webhook URL only if the
+    /// URL answers its test webhook, whose order hocphi does not know, with 2xx). A rejected
+    /// webhook gets 400 and a failure of hocphi 500, so payOS sends it again.
+    pub fn reply(outcome: CallbackOutcome) -> Reply {
+        let (status, success) = match outcome {
+            CallbackOutcome::Recorded
+            | CallbackOutcome::AlreadyFinal
+            | CallbackOutcome::UnknownPayment
+            | CallbackOutcome::AmountMismatch
+            | CallbackOutcome::NotFinal => (200, true),
+            CallbackOutcome::Rejected => (400, false),
+            CallbackOutcome::Unavailable => (500, false),
+        };
+        Reply {
+            status,
+            content_type: Some("application/json; charset=utf-8"),
+            body: format!("{{\"success\":{success}}}"),
+        }
+    }
+
+    fn link_url(&self, payment: &Payment) -> Result<String, QueryError> {
+        let code = OrderCode::of(&payment.reference).ok_or(QueryError::WrongPayment)?;
+        Ok(format!("{}/{}", self.links_url, code.get()))
+    }
+
+    /// The status query for a payment: `GET /v2/payment-requests/{orderCode}`.
+    pub fn query_request(&self, payment: &Payment) -> Result<ApiRequest, QueryError> {
+        Ok(ApiRequest {
+            method: "GET",
+            url: self.link_url(payment)?,
+            content_type: "application/json; charset=utf-8",
+            body: String::new(),
+            timeout: crate::QUERY_TIMEOUT,
+            headers: self.headers(),
+        })
+    }
+
+    /// Cancels a payment's link, so no transfer is taken for it any more.
+    pub fn cancel_request(
+        &self,
+        payment: &Payment,
+        reason: &str,
+    ) -> Result<ApiRequest, QueryError> {
+        let reason = crate::plain_text(reason, 255);
+        let body = serde_json::to_string(&CancelRequest {
+            cancellation_reason: (!reason.is_empty()).then_some(reason),
+        })
+        .map_err(QueryError::Encode)?;
+        let mut call = ApiRequest::post_json(
+            &format!("{}/cancel", self.link_url(payment)?),
+            body,
+            crate::QUERY_TIMEOUT,
+        );
+        call.headers = self.headers();
+        Ok(call)
+    }
+
+    /// Reads payOS's signed answer to [`Payos::query_request`] (or to a cancel).
+    pub fn query_response(
+        &self,
+        payment: &Payment,
+        body: &[u8],
+    ) -> Result<Verified<LinkState>, QueryError> {
+        let envelope: Envelope<SignedObject> =
+            serde_json::from_slice(body).map_err(QueryError::Malformed)?;
+        if envelope.code != wire::SUCCESS_CODE {
+            return Err(QueryError::Refused {
+                code: envelope.code.chars().take(16).collect(),
+            });
+        }
+        let data = envelope.data.ok_or(QueryError::InvalidField("data"))?;
+        let signature = envelope.signature.unwrap_or_default();
+        self.check(&data, &signature).map_err(|fault| match fault {
+            SignatureFault::Missing => QueryError::MissingSignature,
+            SignatureFault::Malformed => QueryError::MalformedSignature,
+            SignatureFault::Mismatch => QueryError::BadSignature,
+            SignatureFault::Unsignable => QueryError::InvalidField("data"),
+        })?;
+        let info: PaymentLinkInfo = data.typed().map_err(QueryError::Malformed)?;
+        let expected = OrderCode::of(&payment.reference).ok_or(QueryError::WrongPayment)?;
+        if info.order_code != expected.get() || info.amount != payment.amount.vnd() {
+            return Err(QueryError::WrongPayment);
+        }
+        Ok(Verified::new(LinkState {
+            reference: payment.reference.clone(),
+            status: status_of(&info)?,
+        }))
+    }
+}
+
+/// Why a signature was not accepted.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum SignatureFault {
+    Missing,
+    Malformed,
+    Mismatch,
+    Unsignable,
+}
+
+/// The signed text of a create request, in payOS's order.
+fn create_message(r: &CreateRequest) -> String {
+    format!(
+        "amount={}&cancelUrl={}&description={}&orderCode={}&returnUrl={}",
+        r.amount, r.cancel_url, r.description, r.order_code, r.return_url
+    )
+}
+
+/// What a link's status means for the payment. Money received that is not exactly the link's
+/// amount (`UNDERPAID`, `PAID` with another amount paid, any other status with money paid) is
+/// for an operator, never a settlement; `PROCESSING` and a status payOS does not list may have
+/// money in flight, so the payment is not expired on them.
+pub fn status_of(info: &PaymentLinkInfo) -> Result<QueryStatus, QueryError> {
+    let status = Status::parse(&info.status);
+    let code =
+        || GatewayCode::parse(status.as_str()).map_err(|_| QueryError::InvalidField("status"));
+    let txn = || GatewayTxnNo::parse(&info.id).map_err(|_| QueryError::InvalidField("id"));
+    Ok(match status {
+        Status::Paid if info.amount_paid == info.amount => QueryStatus::Paid {
+            txn: txn()?,
+            amount: Money::from_vnd(info.amount_paid)
+                .map_err(|_| QueryError::InvalidField("amountPaid"))?,
+            paid_at: info
+                .transactions
+                .iter()
+                .filter_map(|t| t.transaction_date_time.as_deref())
+                .filter_map(vietnam_time)
+                .max(),
+        },
+        Status::Processing | Status::Other(_) => QueryStatus::InProgress { code: code()? },
+        _ if info.amount_paid > 0 => QueryStatus::NeedsReview { code: code()? },
+        Status::Paid | Status::Underpaid => QueryStatus::NeedsReview { code: code()? },
+        Status::Pending => QueryStatus::Pending,
+        Status::Cancelled | Status::Expired | Status::Failed => QueryStatus::Failed {
+            txn: Some(txn()?),
+            code: code()?,
+        },
+    })
+}
+
+/// payOS's `yyyy-MM-dd HH:mm:ss`, in Vietnam's time.
+fn vietnam_time(raw: &str) -> Option<DateTime<Utc>> {
+    NaiveDateTime::parse_from_str(raw, "%Y-%m-%d %H:%M:%S")
+        .ok()?
+        .and_local_timezone(chrono_tz::Asia::Ho_Chi_Minh)
+        .single()
+        .map(|at| at.with_timezone(&Utc))
+}
+
+#[cfg(test)]
+mod tests;
