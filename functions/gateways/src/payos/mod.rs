@@ -434,8 +434,12 @@ pub fn status_of(info: &PaymentLinkInfo) -> Result<QueryStatus, QueryError> {
     })
 }
 
-/// payOS's `yyyy-MM-dd HH:mm:ss`, in Vietnam's time.
+/// payOS's `yyyy-MM-dd HH:mm:ss`, in Vietnam's time (the webhook), or an RFC 3339 time (a
+/// link's transactions).
 fn vietnam_time(raw: &str) -> Option<DateTime<Utc>> {
+    if let Ok(at) = DateTime::parse_from_rfc3339(raw) {
+        return Some(at.with_timezone(&Utc));
+    }
     NaiveDateTime::parse_from_str(raw, "%Y-%m-%d %H:%M:%S")
         .ok()?
         .and_local_timezone(chrono_tz::Asia::Ho_Chi_Minh)

@@ -1,1 +1,745 @@
+use chrono::{Duration, TimeZone, Utc};
+use hocphi_domain::{GatewayKind, Payment};
+use serde_json::{Value, json};
 
+use super::*;
+use crate::testkit;
+use vietqr::{VietQr, VietQrError, crc16_ccitt_false};
+use wire::Transaction;
+
+/// The checksum key of payOS's documented webhook sample (payos.vn/docs, "Webhook").
+const DOCS_KEY: &str = "1a54716c8f0efb2744fb28b6e38b25da7f67a925d98bc1c18bd8faaecadd7675";
+/// The documented sample's signature.
+const DOCS_SIGNATURE: &str = "412e915d2871504ed31be63c8f62a149a4410d34c4c42affc9006ef9917eaa03";
+/// A payOS reference created at [`testkit::created_at`], and its order code.
+const REFERENCE: &str = "HP240901031010ABCD";
+const ORDER_CODE: u64 = 718_938_389_119_636;
+
+fn docs_data() -> Value {
+    json!({"orderCode":123,"amount":3000,"description":"VQRIO123","accountNumber":"12345678",
+        "reference":"TF230204212323","transactionDateTime":"2023-02-04 18:25:00","currency":"VND",
+        "paymentLinkId":"124c33293c43417ab7879e14c8d9eb18","code":"00","desc":"Thành công",
+        "counterAccountBankId":"","counterAccountBankName":"","counterAccountName":"",
+        "counterAccountNumber":"","virtualAccountName":"","virtualAccountNumber":""})
+}
+
+/// A webhook for [`REFERENCE`] with Vietnamese text, a `null` and the strings "null" and
+/// "undefined". Its signature was computed by payOS's Node SDK, `@payos/node` 2.0.5,
+/// `NodeCryptoProvider.createSignatureFromObj(data, DOCS_KEY)`.
+fn sdk_webhook_data() -> Value {
+    json!({"orderCode":ORDER_CODE,"amount":1500000,"description":"HP240901031010ABCD",
+        "accountNumber":"0123456789","reference":"FT24245123456",
+        "transactionDateTime":"2024-09-01 10:12:30","currency":"VND",
+        "paymentLinkId":"9a1b2c3d4e5f60718293a4b5c6d7e8f9","code":"00","desc":"Thành công",
+        "counterAccountBankId":"970436",
+        "counterAccountBankName":"Ngân hàng TMCP Ngoại thương Việt Nam",
+        "counterAccountName":"NGUYỄN VĂN AN","counterAccountNumber":null,
+        "virtualAccountName":"null","virtualAccountNumber":"undefined"})
+}
+const SDK_WEBHOOK_SIGNATURE: &str =
+    "7e0f8c3c992434e9f19c4cdcb39b8351b99db83a7de080320cfd901ce415967c";
+
+/// A link's information with an array of transactions, a float and a boolean; signed by
+/// `@payos/node` 2.0.5 as above.
+fn sdk_query_data() -> Value {
+    json!({"id":"9a1b2c3d4e5f60718293a4b5c6d7e8f9","orderCode":ORDER_CODE,"amount":1500000,
+        "amountPaid":1500000,"amountRemaining":0,"status":"PAID",
+        "createdAt":"2024-09-01T10:10:11+07:00",
+        "transactions":[{"reference":"FT24245123456","amount":1500000,
+            "accountNumber":"0123456789","description":"HP240901031010ABCD chuyển khoản",
+            "transactionDateTime":"2024-09-01T10:12:30+07:00","virtualAccountName":null,
+            "virtualAccountNumber":null,"counterAccountBankId":"970436",
+            "counterAccountBankName":null,"counterAccountName":"NGUYỄN VĂN AN",
+            "counterAccountNumber":"0011001234567"}],
+        "cancellationReason":null,"canceledAt":null,"ratio":1.5,"flag":true})
+}
+const SDK_QUERY_SIGNATURE: &str =
+    "373117af39b63e480eccebb983580940d99c50227aca71063c1ffd8905c034b1";
+
+/// `@payos/node` 2.0.5, `createSignatureOfPaymentRequest` of the create request below.
+const SDK_CREATE_SIGNATURE: &str =
+    "702daa5f149c34c2feeba6e09d30b882a2874b1214e77459e985281d7f65fdcf";
+
+fn payos() -> Payos {
+    Payos::new(PayosConfig {
+        client_id: "0b7c1a8e-5f44-4a3c-9d2e-1f0a2b3c4d5e".to_owned(),
+        api_key: Secret::new("6a1d3c5e-7b9f-4e2d-8c0a-123456789abc").unwrap(),
+        checksum_key: Secret::new(DOCS_KEY).unwrap(),
+        endpoint: wire::API_BASE.to_owned(),
+    })
+    .unwrap()
+}
+
+fn payment(vnd: u64) -> Payment {
+    testkit::payment(REFERENCE, vnd, GatewayKind::Vnpay)
+}
+
+fn envelope(data: &Value, signature: &str) -> Vec<u8> {
+    serde_json::to_vec(
+        &json!({"code":"00","desc":"success","success":true,"data":data,
+        "signature":signature}),
+    )
+    .unwrap()
+}
+
+fn sign(data: &Value) -> String {
+    let object: SignedObject = serde_json::from_value(data.clone()).unwrap();
+    let key = Sha256Key::new(&Secret::new(DOCS_KEY).unwrap()).unwrap();
+    key.sign_hex(object.message().unwrap().as_bytes())
+}
+
+#[test]
+fn the_documented_webhook_sample_signs_to_the_documented_signature() {
+    let object: SignedObject = serde_json::from_value(docs_data()).unwrap();
+    assert_eq!(
+        object.message().unwrap(),
+        "accountNumber=12345678&amount=3000&code=00&counterAccountBankId=&counterAccountBankName=\
+         &counterAccountName=&counterAccountNumber=&currency=VND&desc=Thành công\
+         &description=VQRIO123&orderCode=123&paymentLinkId=124c33293c43417ab7879e14c8d9eb18\
+         &reference=TF230204212323&transactionDateTime=2023-02-04 18:25:00\
+         &virtualAccountName=&virtualAccountNumber="
+    );
+    assert_eq!(sign(&docs_data()), DOCS_SIGNATURE);
+    let transfer = payos()
+        .verify_webhook(&envelope(&docs_data(), DOCS_SIGNATURE))
+        .unwrap();
+    assert_eq!(transfer.amount, Money::from_vnd(3000).unwrap());
+}
+
+#[test]
+fn signatures_computed_by_payos_node_sdk_verify() {
+    assert_eq!(sign(&sdk_webhook_data()), SDK_WEBHOOK_SIGNATURE);
+    assert_eq!(sign(&sdk_query_data()), SDK_QUERY_SIGNATURE);
+    let transfer = payos()
+        .verify_webhook(&envelope(&sdk_webhook_data(), SDK_WEBHOOK_SIGNATURE))
+        .unwrap()
+        .into_inner();
+    assert_eq!(
+        transfer,
+        Transfer {
+            reference: PaymentRef::parse(REFERENCE).unwrap(),
+            amount: Money::from_vnd(1_500_000).unwrap(),
+            outcome: Outcome::Final(GatewayEvent::Paid {
+                txn: GatewayTxnNo::parse("9a1b2c3d4e5f60718293a4b5c6d7e8f9").unwrap(),
+                amount: Money::from_vnd(1_500_000).unwrap(),
+            }),
+            paid_at: Some(Utc.with_ymd_and_hms(2024, 9, 1, 3, 12, 30).unwrap()),
+        }
+    );
+}
+
+#[test]
+fn any_change_to_a_signed_webhook_is_refused() {
+    let good = sdk_webhook_data();
+    let Value::Object(fields) = &good else {
+        unreachable!()
+    };
+    for (name, value) in fields {
+        let mut changed = good.clone();
+        changed[name] = match value {
+            Value::Number(n) => json!(n.as_u64().unwrap() + 1),
+            Value::String(s) => json!(format!("{s}x")),
+            _ => json!("x"),
+        };
+        let err = payos()
+            .verify_webhook(&envelope(&changed, SDK_WEBHOOK_SIGNATURE))
+            .unwrap_err();
+        assert!(matches!(err, VerifyError::BadSignature), "{name}: {err}");
+    }
+    let mut extra = good.clone();
+    extra["note"] = json!("");
+    let mut without = good.clone();
+    without.as_object_mut().unwrap().remove("desc");
+    let mut last_byte = SDK_WEBHOOK_SIGNATURE.to_owned();
+    last_byte.replace_range(63.., "d");
+    let mut first_byte = SDK_WEBHOOK_SIGNATURE.to_owned();
+    first_byte.replace_range(..1, "0");
+    let duplicated = String::from_utf8(envelope(&good, SDK_WEBHOOK_SIGNATURE))
+        .unwrap()
+        .replacen("\"amount\":1500000", "\"amount\":1500000,\"amount\":1", 1);
+    let cases: [(Vec<u8>, &str); 12] = [
+        (envelope(&extra, SDK_WEBHOOK_SIGNATURE), "BadSignature"),
+        (envelope(&without, SDK_WEBHOOK_SIGNATURE), "BadSignature"),
+        (envelope(&good, &last_byte), "BadSignature"),
+        (envelope(&good, &first_byte), "BadSignature"),
+        (
+            envelope(&good, &SDK_WEBHOOK_SIGNATURE[..62]),
+            "MalformedSignature",
+        ),
+        (
+            envelope(&good, &format!("{SDK_WEBHOOK_SIGNATURE}00")),
+            "MalformedSignature",
+        ),
+        (
+            envelope(&good, &SDK_WEBHOOK_SIGNATURE.replace('e', "g")),
+            "MalformedSignature",
+        ),
+        (envelope(&good, ""), "MissingSignature"),
+        (
+            br#"{"code":"00","desc":"success","signature":"ab"}"#.to_vec(),
+            "MissingField",
+        ),
+        (duplicated.into_bytes(), "NotJson"),
+        (b"code=00".to_vec(), "NotJson"),
+        (
+            envelope(&json!({"items":["a"]}), SDK_WEBHOOK_SIGNATURE),
+            "InvalidField",
+        ),
+    ];
+    for (body, expected) in cases {
+        let err = payos().verify_webhook(&body).unwrap_err();
+        assert!(
+            format!("{err:?}").starts_with(expected),
+            "{expected}: {err:?} for {}",
+            String::from_utf8_lossy(&body)
+        );
+    }
+    let upper = payos().verify_webhook(&envelope(&good, &SDK_WEBHOOK_SIGNATURE.to_uppercase()));
+    assert!(upper.is_ok(), "a digest is compared as bytes, either case");
+}
+
+#[test]
+fn a_signed_webhook_hocphi_cannot_act_on_is_refused_with_the_reason() {
+    let with = |name: &str, value: Value| {
+        let mut data = sdk_webhook_data();
+        data[name] = value;
+        let signature = sign(&data);
+        payos().verify_webhook(&envelope(&data, &signature))
+    };
+    let cases = [
+        (
+            with("orderCode", json!(OrderCode::MAX + 1)),
+            "UnknownReference",
+        ),
+        (with("orderCode", json!(u64::MAX)), "UnknownReference"),
+        (with("amount", json!(0)), "InvalidAmount"),
+        (with("currency", json!("USD")), "InvalidAmount"),
+        (
+            with("paymentLinkId", json!("")),
+            "InvalidField(\"paymentLinkId\")",
+        ),
+        (with("amount", json!("1500000")), "NotJson"),
+        (with("code", json!("")), "InvalidField(\"code\")"),
+    ];
+    for (result, expected) in cases {
+        let err = result.unwrap_err();
+        assert!(
+            format!("{err:?}").starts_with(expected),
+            "{expected}: {err:?}"
+        );
+    }
+    let not_paid = with("code", json!("01")).unwrap();
+    assert!(matches!(not_paid.outcome, Outcome::NotFinal { .. }));
+}
+
+#[test]
+fn the_create_request_is_signed_like_the_payos_sdk_signs_it() {
+    let request = payos()
+        .create_request(&payment(1_500_000), &testkit::checkout_context("Học phí"))
+        .unwrap();
+    assert_eq!(request.method, "POST");
+    assert_eq!(
+        request.url,
+        "https://api-merchant.payos.vn/v2/payment-requests"
+    );
+    let body: Value = serde_json::from_str(&request.body).unwrap();
+    assert_eq!(
+        body,
+        json!({"orderCode":ORDER_CODE,"amount":1500000,"description":REFERENCE,
+            "cancelUrl":"https://example.vn/return","returnUrl":"https://example.vn/return",
+            "expiredAt":(testkit::created_at() + Duration::minutes(15)).timestamp(),
+            "signature":SDK_CREATE_SIGNATURE})
+    );
+    let names: Vec<_> = request.headers.iter().map(|h| (h.name, h.secret)).collect();
+    assert_eq!(names, [("x-client-id", false), ("x-api-key", true)]);
+    let shown = format!("{request:?}");
+    assert!(!shown.contains("6a1d3c5e"), "{shown}");
+    assert!(shown.contains("x-api-key: ***"), "{shown}");
+}
+
+#[test]
+fn a_create_request_is_refused_for_an_expired_payment_a_bad_url_or_a_long_reference() {
+    let mut late = testkit::checkout_context("");
+    late.now = testkit::created_at() + Duration::minutes(15);
+    let mut bad_url = testkit::checkout_context("");
+    bad_url.return_url = "http://example.vn/return".to_owned();
+    let long = testkit::payment("HP240901031010ABCDEFGH", 1000, GatewayKind::Vnpay);
+    let cases = [
+        (payment(1000), late, "Expired"),
+        (payment(1000), bad_url, "InvalidReturnUrl"),
+        (long, testkit::checkout_context(""), "UnsupportedReference"),
+    ];
+    for (payment, ctx, expected) in cases {
+        let err = payos().create_request(&payment, &ctx).unwrap_err();
+        assert!(
+            format!("{err:?}").starts_with(expected),
+            "{expected}: {err:?}"
+        );
+    }
+}
+
+fn link_data() -> Value {
+    json!({"bin":"970436","accountNumber":"0011001234567","accountName":"TRUONG THCS NGO QUYEN",
+        "amount":1500000,"description":REFERENCE,"orderCode":ORDER_CODE,"currency":"VND",
+        "paymentLinkId":"9a1b2c3d4e5f60718293a4b5c6d7e8f9","status":"PENDING",
+        "expiredAt":1725160510,"checkoutUrl":"https://pay.payos.vn/web/9a1b2c3d4e5f",
+        "qrCode":"00020101021238570010A00000072701270006970436011300110012345670208QRIBFTTA5303704540715000005802VN62220818HP240901031010ABCD6304B164"})
+}
+
+#[test]
+fn a_signed_create_answer_about_this_order_gives_the_link() {
+    let data = link_data();
+    let link = payos()
+        .create_response(&payment(1_500_000), &envelope(&data, &sign(&data)))
+        .unwrap();
+    assert_eq!(link.checkout_url, "https://pay.payos.vn/web/9a1b2c3d4e5f");
+    let qr = VietQr::parse(&link.qr_code).unwrap();
+    assert_eq!(qr.memo.as_deref(), Some(REFERENCE));
+
+    let with = |name: &str, value: Value| {
+        let mut data = link_data();
+        data[name] = value;
+        envelope(&data, &sign(&data))
+    };
+    let mut tampered = link_data();
+    tampered["checkoutUrl"] = json!("https://evil.example/pay");
+    let cases = [
+        (envelope(&tampered, &sign(&link_data())), "BadSignature"),
+        (envelope(&link_data(), ""), "BadSignature"),
+        (with("amount", json!(1000)), "Mismatch"),
+        (with("orderCode", json!(ORDER_CODE + 1)), "Mismatch"),
+        (
+            with("checkoutUrl", json!("http://pay.payos.vn/x")),
+            "Mismatch",
+        ),
+        (
+            br#"{"code":"231","desc":"Don thanh toan da ton tai","data":null,"signature":null}"#
+                .to_vec(),
+            "Refused",
+        ),
+        (b"<html>".to_vec(), "Malformed"),
+    ];
+    for (body, expected) in cases {
+        let err = payos()
+            .create_response(&payment(1_500_000), &body)
+            .unwrap_err();
+        assert!(
+            format!("{err:?}").starts_with(expected),
+            "{expected}: {err:?}"
+        );
+    }
+}
+
+#[test]
+fn the_query_and_cancel_requests_name_the_order_code() {
+    let query = payos().query_request(&payment(1000)).unwrap();
+    assert_eq!(query.method, "GET");
+    assert_eq!(
+        query.url,
+        format!("https://api-merchant.payos.vn/v2/payment-requests/{ORDER_CODE}")
+    );
+    assert_eq!(query.headers.len(), 2);
+    let cancel = payos()
+        .cancel_request(&payment(1000), "Hết hạn thanh toán")
+        .unwrap();
+    assert_eq!(
+        cancel.url,
+        format!("https://api-merchant.payos.vn/v2/payment-requests/{ORDER_CODE}/cancel")
+    );
+    assert_eq!(
+        cancel.body,
+        r#"{"cancellationReason":"Het han thanh toan"}"#
+    );
+}
+
+#[test]
+fn a_signed_paid_answer_settles_with_the_link_id() {
+    let state = payos()
+        .query_response(
+            &payment(1_500_000),
+            &envelope(&sdk_query_data(), SDK_QUERY_SIGNATURE),
+        )
+        .unwrap();
+    assert_eq!(
+        state.status,
+        QueryStatus::Paid {
+            txn: GatewayTxnNo::parse("9a1b2c3d4e5f60718293a4b5c6d7e8f9").unwrap(),
+            amount: Money::from_vnd(1_500_000).unwrap(),
+            paid_at: Some(Utc.with_ymd_and_hms(2024, 9, 1, 3, 12, 30).unwrap()),
+        }
+    );
+    let cases = [
+        (payment(1_000_000), "WrongPayment"),
+        (
+            testkit::payment("HP240901031010ABCE", 1_500_000, GatewayKind::Vnpay),
+            "WrongPayment",
+        ),
+    ];
+    for (payment, expected) in cases {
+        let err = payos()
+            .query_response(&payment, &envelope(&sdk_query_data(), SDK_QUERY_SIGNATURE))
+            .unwrap_err();
+        assert!(
+            format!("{err:?}").starts_with(expected),
+            "{expected}: {err:?}"
+        );
+    }
+    let mut tampered = sdk_query_data();
+    tampered["status"] = json!("PENDING");
+    let err = payos()
+        .query_response(
+            &payment(1_500_000),
+            &envelope(&tampered, SDK_QUERY_SIGNATURE),
+        )
+        .unwrap_err();
+    assert!(matches!(err, QueryError::BadSignature), "{err:?}");
+}
+
+#[test]
+fn only_paid_in_full_settles_and_money_that_does_not_match_goes_to_review() {
+    let info = |status: &str, paid: u64| PaymentLinkInfo {
+        id: "9a1b2c3d4e5f60718293a4b5c6d7e8f9".to_owned(),
+        order_code: ORDER_CODE,
+        amount: 10_000,
+        amount_paid: paid,
+        amount_remaining: 10_000u64.saturating_sub(paid),
+        status: status.to_owned(),
+        created_at: None,
+        transactions: Vec::<Transaction>::new(),
+        cancellation_reason: None,
+        canceled_at: None,
+    };
+    let code = |c: &str| GatewayCode::parse(c).unwrap();
+    let txn = || GatewayTxnNo::parse("9a1b2c3d4e5f60718293a4b5c6d7e8f9").unwrap();
+    let cases = [
+        (
+            info("PAID", 10_000),
+            QueryStatus::Paid {
+                txn: txn(),
+                amount: Money::from_vnd(10_000).unwrap(),
+                paid_at: None,
+            },
+        ),
+        (
+            info("PAID", 12_000),
+            QueryStatus::NeedsReview { code: code("PAID") },
+        ),
+        (
+            info("PAID", 0),
+            QueryStatus::NeedsReview { code: code("PAID") },
+        ),
+        (
+            info("UNDERPAID", 4_000),
+            QueryStatus::NeedsReview {
+                code: code("UNDERPAID"),
+            },
+        ),
+        (info("PENDING", 0), QueryStatus::Pending),
+        (
+            info("PENDING", 4_000),
+            QueryStatus::NeedsReview {
+                code: code("PENDING"),
+            },
+        ),
+        (
+            info("PROCESSING", 0),
+            QueryStatus::InProgress {
+                code: code("PROCESSING"),
+            },
+        ),
+        (
+            info("CANCELLED", 0),
+            QueryStatus::Failed {
+                txn: Some(txn()),
+                code: code("CANCELLED"),
+            },
+        ),
+        (
+            info("EXPIRED", 0),
+            QueryStatus::Failed {
+                txn: Some(txn()),
+                code: code("EXPIRED"),
+            },
+        ),
+        (
+            info("FAILED", 0),
+            QueryStatus::Failed {
+                txn: Some(txn()),
+                code: code("FAILED"),
+            },
+        ),
+        (
+            info("EXPIRED", 1),
+            QueryStatus::NeedsReview {
+                code: code("EXPIRED"),
+            },
+        ),
+        (
+            info("REFUNDED", 0),
+            QueryStatus::InProgress {
+                code: code("REFUNDED"),
+            },
+        ),
+    ];
+    for (info, expected) in cases {
+        assert_eq!(
+            status_of(&info).unwrap(),
+            expected,
+            "{} {}",
+            info.status,
+            info.amount_paid
+        );
+    }
+}
+
+#[test]
+fn every_webhook_outcome_gets_payos_json_reply() {
+    let cases = [
+        (CallbackOutcome::Recorded, 200, r#"{"success":true}"#),
+        (CallbackOutcome::AlreadyFinal, 200, r#"{"success":true}"#),
+        (CallbackOutcome::UnknownPayment, 200, r#"{"success":true}"#),
+        (CallbackOutcome::AmountMismatch, 200, r#"{"success":true}"#),
+        (CallbackOutcome::NotFinal, 200, r#"{"success":true}"#),
+        (CallbackOutcome::Rejected, 400, r#"{"success":false}"#),
+        (CallbackOutcome::Unavailable, 500, r#"{"success":false}"#),
+    ];
+    for (outcome, status, body) in cases {
+        let reply = Payos::reply(outcome);
+        assert_eq!(
+            (reply.status, reply.body.as_str()),
+            (status, body),
+            "{outcome:?}"
+        );
+    }
+}
+
+#[test]
+fn the_description_is_the_reference_within_25_ascii_characters() {
+    assert_eq!(
+        Payos::description(&PaymentRef::parse(REFERENCE).unwrap()),
+        REFERENCE
+    );
+    let long = PaymentRef::parse(&"A1".repeat(16)).unwrap();
+    let description = Payos::description(&long);
+    assert_eq!(description.len(), Payos::DESCRIPTION_MAX);
+    assert!(description.bytes().all(|b| b.is_ascii_alphanumeric()));
+}
+
+#[test]
+fn order_codes_map_back_to_their_references_and_never_collide() {
+    assert_eq!(
+        OrderCode::of(&PaymentRef::parse(REFERENCE).unwrap()).map(OrderCode::get),
+        Some(ORDER_CODE)
+    );
+    let mut seen = std::collections::HashSet::new();
+    let mut state = 0x9e37_79b9_7f4a_7c15_u64;
+    let start = Utc.with_ymd_and_hms(2024, 1, 1, 0, 0, 0).unwrap();
+    for i in 0..50_000u64 {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        let at = start + Duration::seconds((i / 8) as i64 * 37);
+        let reference = payos_reference(at, state.to_le_bytes()).unwrap();
+        let code = OrderCode::of(&reference).unwrap();
+        assert!(code.get() <= OrderCode::MAX);
+        assert_eq!(code.reference().as_ref(), Some(&reference));
+        seen.insert((reference, code.get()));
+    }
+    let codes: std::collections::HashSet<u64> = seen.iter().map(|(_, c)| *c).collect();
+    assert_eq!(
+        codes.len(),
+        seen.len(),
+        "distinct references, distinct codes"
+    );
+
+    let last = OrderCode::of(&PaymentRef::parse("HP991231235959ZZ99").unwrap());
+    assert!(last.is_some_and(|c| c.get() <= OrderCode::MAX));
+    let earlier = OrderCode::of(&PaymentRef::parse("HP240901031009ZZZZ").unwrap()).unwrap();
+    assert!(earlier.get() < ORDER_CODE, "codes sort by creation time");
+}
+
+#[test]
+fn references_and_codes_payos_cannot_carry_map_to_nothing() {
+    for raw in [
+        "HP240901031010ABCDEFGH",
+        "HP240901031010ABC",
+        "HP240901031010ABC0",
+        "HP241301031010ABCD",
+        "HP240230031010ABCD",
+        "XX240901031010ABCD",
+        "HP24090103101AABCD",
+    ] {
+        assert_eq!(
+            OrderCode::of(&PaymentRef::parse(raw).unwrap()),
+            None,
+            "{raw}"
+        );
+    }
+    assert_eq!(OrderCode::new(OrderCode::MAX + 1), None);
+    let beyond = (Utc
+        .with_ymd_and_hms(2100, 1, 1, 0, 0, 0)
+        .unwrap()
+        .naive_utc()
+        - chrono::NaiveDate::from_ymd_opt(2000, 1, 1)
+            .unwrap()
+            .and_hms_opt(0, 0, 0)
+            .unwrap())
+    .num_seconds() as u64
+        * 31u64.pow(4);
+    assert_eq!(OrderCode::new(beyond).and_then(OrderCode::reference), None);
+    assert_eq!(
+        payos_reference(Utc.with_ymd_and_hms(2100, 1, 1, 0, 0, 0).unwrap(), [0; 8]),
+        None
+    );
+}
+
+/// Payloads written by `vietnam-qr-pay` 1.5.1 (`QRPay.initVietQR(...).build()`), and the
+/// fields its decoder (`new QRPay(payload)`) read back from them.
+/// A payload, its BIN, account, amount and memo.
+type DecoderVector = (
+    &'static str,
+    &'static str,
+    &'static str,
+    Option<u64>,
+    Option<&'static str>,
+);
+
+const DECODER_VECTORS: [DecoderVector; 3] = [
+    (
+        "00020101021138530010A0000007270123000697041601092576788590208QRIBFTTA53037045802VN6304AE9F",
+        "970416",
+        "257678859",
+        None,
+        None,
+    ),
+    (
+        "00020101021238570010A00000072701270006970436011300110012345670208QRIBFTTA5303704540715000005802VN62220818HP240901031010ABCD6304B164",
+        "970436",
+        "0011001234567",
+        Some(1_500_000),
+        Some("HP240901031010ABCD"),
+    ),
+    (
+        "00020101021238570010A000000727012700069704220113VQRQABCD123450208QRIBFTTA5303704540430005802VN62240820CSWXYZ1 HP24 Hoc phi630408E4",
+        "970422",
+        "VQRQABCD12345",
+        Some(3000),
+        Some("CSWXYZ1 HP24 Hoc phi"),
+    ),
+];
+
+#[test]
+fn vietqr_payloads_match_an_independent_encoder_and_decoder() {
+    for (payload, bin, account, amount, memo) in DECODER_VECTORS {
+        let qr = VietQr {
+            bin: bin.to_owned(),
+            account: account.to_owned(),
+            amount,
+            memo: memo.map(str::to_owned),
+        };
+        assert_eq!(qr.payload().unwrap(), payload);
+        assert_eq!(VietQr::parse(payload).unwrap(), qr);
+    }
+}
+
+#[test]
+fn crc16_ccitt_false_has_its_check_value() {
+    assert_eq!(crc16_ccitt_false(b"123456789"), 0x29B1);
+    assert_eq!(crc16_ccitt_false(b""), 0xFFFF);
+}
+
+#[test]
+fn vietqr_round_trips_and_refuses_what_it_cannot_write() {
+    let qr = VietQr {
+        bin: "970436".to_owned(),
+        account: "0011001234567".to_owned(),
+        amount: Some(50_000_000),
+        memo: Some("HP240901031010ABCD".to_owned()),
+    };
+    assert_eq!(VietQr::parse(&qr.payload().unwrap()).unwrap(), qr);
+    let with = |f: fn(&mut VietQr)| {
+        let mut bad = qr.clone();
+        f(&mut bad);
+        bad.payload().unwrap_err()
+    };
+    assert_eq!(
+        with(|q| q.bin = "97043".into()),
+        VietQrError::Invalid("bin")
+    );
+    assert_eq!(
+        with(|q| q.account = "1".repeat(20)),
+        VietQrError::Invalid("account")
+    );
+    assert_eq!(
+        with(|q| q.account = "12-34".into()),
+        VietQrError::Invalid("account")
+    );
+    assert_eq!(
+        with(|q| q.memo = Some("x".repeat(26))),
+        VietQrError::Invalid("memo")
+    );
+    assert_eq!(
+        with(|q| q.memo = Some("Học phí".into())),
+        VietQrError::Invalid("memo")
+    );
+    assert_eq!(with(|q| q.amount = Some(0)), VietQrError::Invalid("amount"));
+}
+
+#[test]
+fn malformed_vietqr_payloads_are_refused_with_the_reason() {
+    let good = DECODER_VECTORS[1].0;
+    let body = &good[..good.len() - 4];
+    let resigned = |body: &str| format!("{body}{:04X}", crc16_ccitt_false(body.as_bytes()));
+    let cases = [
+        (good.replace("B164", "B165"), VietQrError::BadCrc),
+        (good.replace("B164", "b164"), VietQrError::BadCrc),
+        (good.replace("B164", "B16G"), VietQrError::BadCrc),
+        (good[..good.len() - 1].to_owned(), VietQrError::NoCrc),
+        (String::new(), VietQrError::NoCrc),
+        (good.replace("1500000", "1500001"), VietQrError::BadCrc),
+        (
+            resigned(&body.replace("5802VN", "5803VN")),
+            VietQrError::Truncated,
+        ),
+        (
+            resigned(&body.replace("5303704", "5303840")),
+            VietQrError::Invalid("53"),
+        ),
+        (
+            resigned(&body.replace("5802VN", "5802US")),
+            VietQrError::Invalid("58"),
+        ),
+        (
+            resigned(&body.replace("010212", "010211")),
+            VietQrError::Invalid("01"),
+        ),
+        (
+            resigned(&body.replace("A000000727", "A000000728")),
+            VietQrError::Invalid("38.00"),
+        ),
+        (
+            resigned(&body.replace("QRIBFTTA", "QRIBFTTC")),
+            VietQrError::Invalid("38.02"),
+        ),
+        (
+            resigned(&body.replace("000201", "000202")),
+            VietQrError::Invalid("00"),
+        ),
+        (
+            resigned(&body.replace("5802VN", "5802VN5802VN")),
+            VietQrError::Repeated("58".into()),
+        ),
+        (
+            resigned(&body.replace("540715000005802VN", "5802VN")),
+            VietQrError::Invalid("01"),
+        ),
+        (
+            resigned(&body.replace("54071500000", "54070000000")),
+            VietQrError::Invalid("54"),
+        ),
+        (format!("{good}é"), VietQrError::Invalid("payload")),
+    ];
+    for (payload, expected) in cases {
+        assert_eq!(VietQr::parse(&payload), Err(expected), "{payload}");
+    }
+}
