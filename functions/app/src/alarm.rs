@@ -3,6 +3,8 @@
 //! log it ([`logged_by`]; the template checks hold the template to both), so a use case logs
 //! them only through these constants.
 
+use hocphi_domain::{GatewayKind, PaymentRef, PaymentStatus, Settled};
+
 /// A callback failed verification (a forged, tampered or misaddressed notification).
 pub const CALLBACK_REJECTED: &str = "callback rejected";
 /// The sweeper found a payment that only an operator can resolve.
@@ -24,6 +26,24 @@ pub const ALARMED: [&str; 5] = [
     REFUND_DUE,
     AMOUNT_MISMATCH,
 ];
+
+/// Logs the alarm a settle's outcome raises, if any: money captured for invoices no longer open
+/// ([`REFUND_DUE`]) or a capture of another amount ([`AMOUNT_MISMATCH`]). Both the callback and
+/// the sweeper settle through here, so neither can forget one.
+pub(crate) fn settled(reference: &PaymentRef, gateway: GatewayKind, settled: &Settled) {
+    match settled {
+        Settled::Applied(state) if state.payment.status == PaymentStatus::RefundDue => {
+            tracing::warn!(payment_ref = %reference, gateway = gateway.as_str(), "{}", REFUND_DUE);
+        }
+        Settled::AmountMismatch { expected } => {
+            tracing::warn!(payment_ref = %reference, gateway = gateway.as_str(), expected = %expected, "{}", AMOUNT_MISMATCH);
+        }
+        Settled::Applied(_)
+        | Settled::AlreadyFinal(_)
+        | Settled::NotDue(_)
+        | Settled::UnknownPayment => {}
+    }
+}
 
 /// A use case that logs alarmed messages.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]

@@ -6,7 +6,7 @@
 //! outcome that leaves a parent owed money (a refund due, a capture of another amount) is logged
 //! with its [`alarm`] message, once, when it happens.
 
-use hocphi_domain::{Clock, GatewayKind, PaymentStatus, ReceiptToken, Settled, Store};
+use hocphi_domain::{Clock, GatewayKind, ReceiptToken, Store};
 use hocphi_gateways::{CallbackOutcome, RawCallback, Reply};
 
 use crate::{App, Transport, alarm, random};
@@ -42,15 +42,7 @@ impl<S: Store, C: Clock, T: Transport> App<S, C, T> {
                     Err(err) => {
                         tracing::error!(payment_ref = %reference, error = %err, "settle failed");
                     }
-                    Ok(Settled::Applied(state))
-                        if state.payment.status == PaymentStatus::RefundDue =>
-                    {
-                        tracing::warn!(payment_ref = %reference, gateway = kind.as_str(), "{}", alarm::REFUND_DUE);
-                    }
-                    Ok(Settled::AmountMismatch { expected }) => {
-                        tracing::warn!(payment_ref = %reference, gateway = kind.as_str(), expected = %expected, "{}", alarm::AMOUNT_MISMATCH);
-                    }
-                    Ok(_) => {}
+                    Ok(settled) => alarm::settled(reference, kind, settled),
                 }
                 CallbackOutcome::from_settled(&result)
             }

@@ -9,7 +9,7 @@
 //! [`crate::Settings::in_flight_limit`], reported for review; like a callback, it logs every
 //! outcome that leaves a parent owed money with its [`alarm`] message.
 
-use hocphi_domain::{Clock, Payment, PaymentStatus, ReceiptToken, Settled, Store};
+use hocphi_domain::{Clock, Payment, ReceiptToken, Settled, Store};
 use hocphi_gateways::{QueryAnswer, QueryContext, QueryStatus};
 
 use crate::{ApiError, App, Transport, alarm, random};
@@ -135,15 +135,9 @@ impl<S: Store, C: Clock, T: Transport> App<S, C, T> {
             )
             .await?;
         tracing::info!(payment_ref = %payment.reference, outcome = outcome_name(&settled), "swept by query");
-        match &settled {
-            Settled::Applied(state) if state.payment.status == PaymentStatus::RefundDue => {
-                tracing::warn!(payment_ref = %payment.reference, gateway = payment.gateway.as_str(), "{}", alarm::REFUND_DUE);
-            }
-            Settled::AmountMismatch { expected } => {
-                tracing::warn!(payment_ref = %payment.reference, gateway = payment.gateway.as_str(), expected = %expected, "{}", alarm::AMOUNT_MISMATCH);
-                tracing::warn!(payment_ref = %payment.reference, "{}", alarm::NEEDS_REVIEW);
-            }
-            _ => {}
+        alarm::settled(&payment.reference, payment.gateway, &settled);
+        if let Settled::AmountMismatch { .. } = settled {
+            tracing::warn!(payment_ref = %payment.reference, "{}", alarm::NEEDS_REVIEW);
         }
         Ok(Some(match settled {
             Settled::Applied(_) | Settled::AlreadyFinal(_) => Swept::Settled,

@@ -1,5 +1,6 @@
 //! hocphi's payment-gateway adapters: VNPay 2.1.0 and MoMo AIO v2, plus simulators of both
-//! (feature `simulators`, for the local stack and the end-to-end suites only).
+//! (feature `simulators`, for the local stack and the end-to-end suites only); and payOS (VietQR
+//! bank transfer, [`payos`]): its protocol, not yet a [`Gateway`] the app offers.
 //!
 //! Owns everything that speaks a gateway's protocol: signed checkout requests, verification of
 //! callbacks (IPN and return URL), the reply each gateway expects for every outcome, and the
@@ -32,16 +33,19 @@
 //!    `Gateways::get` (`offered` follows `GatewayKind::ALL`).
 //! 5. The route in `functions/app/src/http_map.rs`: `Route::Callback(GatewayKind::X)` in
 //!    `Route::ALL` and `Route::CALLBACKS`, and its arms in `Route::method` (the method X calls it
-//!    with) and `Route::path` (`/api/callbacks/x`); the callback function serves
-//!    `Route::CALLBACKS` (`functions/runtime/src/function.rs`).
+//!    with) and `Route::path` (`/api/callbacks/x`). X's callback is its own deployed function:
+//!    `Function::Callback(GatewayKind::X)` in `Function::DEPLOYED`, its arms in `name` and
+//!    `channels` (`functions/runtime/src/function.rs`).
 //! 6. The configuration in `functions/runtime/src/config.rs`: X's `HOCPHI_X_*` rows in
-//!    `VARIABLES` (its secret as a value row and an ARN row), `read_x` called by `Config::read`,
-//!    and X's local defaults in `local_defaults`.
-//! 7. The template `infra/template.yaml` (X's parameters, rule and condition, the `HOCPHI_X_*`
-//!    environment and the secret permission of checkout, callback and sweeper, the callback route)
-//!    and its checks in `infra/checks/tests/template.rs` (which hold the environment to
-//!    `VARIABLES` and the routes to `Route::ALL`) and `infra/checks/tests/samconfig.rs`; the
-//!    operators' guide `infra/README.md`; a province turns X on in `infra/samconfig.toml`.
+//!    `VARIABLES`, read by `ReadBy::Channel(GatewayKind::X)` (its secret as a value row and an ARN
+//!    row), `read_x` called by `Config::read`, and X's local defaults in `local_defaults`.
+//! 7. The template `infra/template.yaml` (X's parameters, rule and condition; X's callback
+//!    function, role, log group, integration and route; the `HOCPHI_X_*` environment and the
+//!    secret permission of checkout, X's callback and the sweeper; X's alarms and metric
+//!    filters), `infra/policy/waf.yaml` (X's IPN sources, if it publishes them), and their checks
+//!    in `infra/checks/tests/` (which hold the environment to `VARIABLES`, the routes to
+//!    `Route::ALL` and the functions to `Function::DEPLOYED`); the operators' guide
+//!    `infra/README.md`; a province turns X on in `infra/samconfig.toml`.
 //! 8. The page's choice in `frontend/src/`: `offers` in `checkout.rs`; `method_name`,
 //!    `redirecting_to` and `pay_note` in `screens/lookup.rs` (their texts in `i18n.rs`);
 //!    `failure_reason` in `status.rs`; `return_reference` in `route.rs`.
