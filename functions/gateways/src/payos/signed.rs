@@ -9,6 +9,7 @@
 //! booleans `true`/`false`, arrays as the compact JSON of their objects with sorted keys, any
 //! other object as JavaScript's `[object Object]`.
 
+use std::collections::BTreeMap;
 use std::fmt;
 
 use serde::de::{self, Deserialize, Deserializer, MapAccess, Visitor};
@@ -56,7 +57,7 @@ impl SignedObject {
     /// (which the SDK cannot sign either: it would sort the keys of a string or of `null`).
     pub(crate) fn message(&self) -> Result<String, Unsignable> {
         let mut out = String::new();
-        for (i, (key, value)) in self.0.iter().enumerate() {
+        for (i, (key, value)) in sorted(&self.0).into_iter().enumerate() {
             if i > 0 {
                 out.push('&');
             }
@@ -73,6 +74,13 @@ impl SignedObject {
     }
 }
 
+/// An object's entries in sorted key order, whatever order `serde_json::Map` keeps (with its
+/// `preserve_order` feature, which another crate of a build may turn on, it keeps insertion
+/// order).
+fn sorted(object: &Map<String, Value>) -> BTreeMap<&String, &Value> {
+    object.iter().collect()
+}
+
 fn write_value(out: &mut String, value: &Value) -> Result<(), Unsignable> {
     match value {
         Value::Null => {}
@@ -84,7 +92,12 @@ fn write_value(out: &mut String, value: &Value) -> Result<(), Unsignable> {
             if !items.iter().all(Value::is_object) {
                 return Err(Unsignable);
             }
-            let json = serde_json::to_string(items).map_err(|_| Unsignable)?;
+            let sorted: Vec<BTreeMap<&String, &Value>> = items
+                .iter()
+                .filter_map(Value::as_object)
+                .map(sorted)
+                .collect();
+            let json = serde_json::to_string(&sorted).map_err(|_| Unsignable)?;
             out.push_str(&json);
         }
         Value::Object(_) => out.push_str("[object Object]"),
