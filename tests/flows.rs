@@ -1026,24 +1026,10 @@ mod unavailable {
 }
 
 mod logs {
-    use std::io::Write;
-    use std::sync::{Arc, Mutex};
-
     use super::*;
     use hocphi_tests::{HASH_SECRET, OTHER_CODE};
 
-    #[derive(Clone, Default)]
-    struct Captured(Arc<Mutex<Vec<u8>>>);
-
-    impl Write for Captured {
-        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-            self.0.lock().unwrap().extend_from_slice(buf);
-            Ok(buf.len())
-        }
-        fn flush(&mut self) -> std::io::Result<()> {
-            Ok(())
-        }
-    }
+    use hocphi_fixtures::CapturedLogs as Captured;
 
     pub async fn logs_name_the_payment_and_never_a_secret_a_signature_or_a_parents_data() {
         let captured = Captured::default();
@@ -1066,7 +1052,7 @@ mod logs {
         world.deliver(&tamper(&ipn, "vnp_Amount", "1")).await;
         world.deliver(&ipn).await;
 
-        let logs = String::from_utf8(captured.0.lock().unwrap().clone()).unwrap();
+        let logs = captured.text();
         let signature = ipn.rsplit_once("vnp_SecureHash=").unwrap().1;
         assert!(logs.contains(&reference(&checkout)), "{logs}");
         for secret in [

@@ -5,9 +5,8 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use std::io::Write;
 use std::net::IpAddr;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
 use chrono::{Duration, TimeZone, Utc};
 use hocphi_app::{App, Gateways, Settings, Transport, TransportError, alarm};
@@ -47,36 +46,7 @@ impl Transport for SimTransport {
     }
 }
 
-/// The log lines written while a test runs, as JSON.
-#[derive(Clone, Default)]
-struct Captured(Arc<Mutex<Vec<u8>>>);
-
-impl Write for Captured {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(buf);
-        Ok(buf.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
-impl Captured {
-    /// The lines that carry `message` and name `payment`.
-    fn lines_with(&self, message: &str, payment: &str) -> Vec<String> {
-        String::from_utf8(self.0.lock().unwrap().clone())
-            .unwrap()
-            .lines()
-            .filter(|line| line.contains(&format!("\"message\":\"{message}\"")))
-            .filter(|line| line.contains(payment))
-            .map(str::to_owned)
-            .collect()
-    }
-
-    fn text(&self) -> String {
-        String::from_utf8(self.0.lock().unwrap().clone()).unwrap()
-    }
-}
+use hocphi_fixtures::CapturedLogs as Captured;
 
 struct World {
     app: App<SqliteStore, ManualClock, SimTransport>,

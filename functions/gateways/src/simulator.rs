@@ -4,7 +4,7 @@
 //! Invariants: a simulator is transport-free (a [`SimRequest`] in, a [`SimResponse`] out, time
 //! passed in); its pages are self-contained HTML documents (inline style, no script, no external
 //! asset) in Vietnamese, readable on a phone, and every value interpolated into them goes through
-//! [`escape`].
+//! `escape`.
 
 use chrono::{DateTime, Utc};
 
