@@ -49,11 +49,17 @@ fn failed(what: &str, err: impl std::fmt::Display) -> TransportError {
 
 impl Transport for HttpTransport {
     async fn send(&self, request: &ApiRequest) -> Result<(u16, Vec<u8>), TransportError> {
-        let outgoing = http::Request::builder()
+        let mut builder = http::Request::builder()
             .method(request.method)
             .uri(&request.url)
-            .header(http::header::CONTENT_TYPE, request.content_type)
-            .header(http::header::USER_AGENT, "hocphi")
+            .header(http::header::USER_AGENT, "hocphi");
+        if !request.body.is_empty() {
+            builder = builder.header(http::header::CONTENT_TYPE, request.content_type);
+        }
+        for header in &request.headers {
+            builder = builder.header(header.name, header.value.as_str());
+        }
+        let outgoing = builder
             .body(Full::new(Bytes::from(request.body.clone())))
             .map_err(|e| failed("building the request", e))?;
         let exchange = async {
@@ -88,6 +94,71 @@ mod tests {
     use std::time::{Duration, Instant};
 
     use super::*;
+
+    #[tokio::test]
+    async fn the_channels_own_headers_are_sent_and_a_bodiless_get_carries_no_content_type() {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let url = format!(
+            "http://{}/v2/payment-requests/123",
+            listener.local_addr().unwrap()
+        );
+        let seen = std::thread::spawn(move || {
+            use std::io::{BufRead, BufReader, Write};
+            let (stream, _) = listener.accept().unwrap();
+            let mut reader = BufReader::new(stream.try_clone().unwrap());
+            let mut head = Vec::new();
+            loop {
+                let mut line = String::new();
+                reader.read_line(&mut line).unwrap();
+                if line.trim().is_empty() {
+                    break;
+                }
+                head.push(line.trim().to_ascii_lowercase());
+            }
+            let mut stream = stream;
+            stream
+                .write_all(b"HTTP/1.1 200 OK\r\ncontent-length: 2\r\nconnection: close\r\n\r\n{}")
+                .unwrap();
+            head
+        });
+        let request = ApiRequest {
+            method: "GET",
+            url,
+            content_type: "application/json; charset=utf-8",
+            body: String::new(),
+            timeout: Duration::from_secs(5),
+            headers: vec![
+                hocphi_gateways::Header {
+                    name: "x-client-id",
+                    value: "client-1".into(),
+                    secret: false,
+                },
+                hocphi_gateways::Header {
+                    name: "x-api-key",
+                    value: "key-1".into(),
+                    secret: true,
+                },
+            ],
+        };
+
+        let answer = HttpTransport::new().send(&request).await.unwrap();
+
+        let head = seen.join().unwrap();
+        assert_eq!(answer, (200, b"{}".to_vec()));
+        assert!(
+            head[0].starts_with("get /v2/payment-requests/123 "),
+            "{head:?}"
+        );
+        assert!(
+            head.contains(&"x-client-id: client-1".to_owned()),
+            "{head:?}"
+        );
+        assert!(head.contains(&"x-api-key: key-1".to_owned()), "{head:?}");
+        assert!(
+            !head.iter().any(|h| h.starts_with("content-type")),
+            "{head:?}"
+        );
+    }
 
     #[tokio::test]
     async fn a_gateway_that_never_answers_is_given_up_at_the_requests_timeout() {
