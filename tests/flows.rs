@@ -609,21 +609,7 @@ async fn a_retry_under_the_same_key_replays_whatever_lookup_code_it_carries<S: S
     );
 }
 
-/// The digest of a lookup code as hocphi stored it before digests were keyed: SHA-256 over a
-/// label, the student code and the code, computed here independently of the domain.
-fn unkeyed_digest(student: &str, code: &str) -> String {
-    use sha2::{Digest, Sha256};
-    let mut hasher = Sha256::new();
-    hasher.update(b"hocphi/lookup/v1\0");
-    hasher.update(student.as_bytes());
-    hasher.update(b"\0");
-    hasher.update(code.as_bytes());
-    hasher
-        .finalize()
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
-}
+use hocphi_fixtures::unkeyed_digest;
 
 async fn stored_digest<S: Store>(world: &World<S>, student: &str) -> String {
     world

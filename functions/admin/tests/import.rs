@@ -710,7 +710,7 @@ async fn the_store_keeps_a_digest_that_a_copied_database_cannot_check() {
         !stored
             .lookup
             .as_str()
-            .contains(&support::unkeyed_digest("HS0001", &code)),
+            .contains(&hocphi_fixtures::unkeyed_digest("HS0001", &code)),
         "{}",
         stored.lookup.as_str()
     );

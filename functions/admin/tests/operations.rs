@@ -250,7 +250,7 @@ async fn rekey_lookups_keys_every_unkeyed_digest_once_and_no_parent_needs_a_new_
     let env = two_invoices().await;
     let code = StudentCode::parse("HS0001").unwrap();
     let mut legacy = env.store.student(&code).await.unwrap().unwrap();
-    let unkeyed = support::unkeyed_digest("HS0001", "ABCD2345");
+    let unkeyed = hocphi_fixtures::unkeyed_digest("HS0001", "ABCD2345");
     legacy.lookup = LookupDigest::parse(&unkeyed).unwrap();
     env.store.upsert_student(&legacy).await.unwrap();
     let other = StudentCode::parse("HS0002").unwrap();
