@@ -52,6 +52,12 @@ pub const VNPAY_QR: Offer = Offer {
 
 /// The MoMo wallet: the parent pays no fee; MoMo takes 1.000 ₫ to 50.000.000 ₫ in one wallet
 /// payment (developers.momo.vn, one-time payments), as the functions' MoMo module says.
+pub const BANK_TRANSFER: Offer = Offer {
+    gateway: GatewayKind::Payos,
+    fee: Fee::Free,
+    limits: None,
+};
+
 pub const MOMO_WALLET: Offer = Offer {
     gateway: GatewayKind::Momo,
     fee: Fee::Free,
@@ -66,6 +72,7 @@ pub fn offers(gateways: &[GatewayKind]) -> Vec<Offer> {
         .map(|kind| match kind {
             GatewayKind::Vnpay => VNPAY_QR,
             GatewayKind::Momo => MOMO_WALLET,
+            GatewayKind::Payos => BANK_TRANSFER,
         })
         .collect();
     if offers.is_empty() {

@@ -81,6 +81,7 @@ fn return_reference(gateway: GatewayKind) -> &'static str {
     match gateway {
         GatewayKind::Vnpay => "vnp_TxnRef",
         GatewayKind::Momo => "orderId",
+        GatewayKind::Payos => "orderCode",
     }
 }
 

@@ -80,7 +80,7 @@ pub fn outcome(status: PaymentStatus) -> Outcome {
             Text::ExpiredBody,
             NextStep::PayAgain,
         ),
-        PaymentStatus::RefundDue => (
+        PaymentStatus::RefundDue | PaymentStatus::Mismatched => (
             Tone::Notice,
             Text::RefundTitle,
             Text::RefundBody,
@@ -119,6 +119,7 @@ pub fn failure_reason(gateway: GatewayKind, code: Option<&str>) -> Option<Text> 
             "1002" | "1007" => Some(Text::ReasonBankRefused),
             _ => None,
         },
+        GatewayKind::Payos => None,
     }
 }
 

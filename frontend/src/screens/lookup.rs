@@ -566,20 +566,20 @@ fn PaySummary(
 fn method_name(gateway: GatewayKind) -> Text {
     match gateway {
         GatewayKind::Vnpay => Text::VnpayMethod,
-        GatewayKind::Momo => Text::MomoMethod,
+        GatewayKind::Momo | GatewayKind::Payos => Text::MomoMethod,
     }
 }
 
 fn redirecting_to(gateway: GatewayKind) -> Text {
     match gateway {
         GatewayKind::Vnpay => Text::Redirecting,
-        GatewayKind::Momo => Text::RedirectingMomo,
+        GatewayKind::Momo | GatewayKind::Payos => Text::RedirectingMomo,
     }
 }
 
 fn pay_note(gateway: GatewayKind) -> Text {
     match gateway {
         GatewayKind::Vnpay => Text::PayNote,
-        GatewayKind::Momo => Text::PayNoteMomo,
+        GatewayKind::Momo | GatewayKind::Payos => Text::PayNoteMomo,
     }
 }

@@ -112,6 +112,7 @@ async fn add_schools<S: Store>(store: &S) {
                 name: Label::parse(&format!("Trường THCS số {n}")).unwrap(),
                 receipt_template: Symbol::parse("01BLP0-001").unwrap(),
                 receipt_series: Symbol::parse(&format!("S{n:02}-25E")).unwrap(),
+                payee: None,
             })
             .await
             .unwrap();

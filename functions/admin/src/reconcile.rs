@@ -403,7 +403,9 @@ pub async fn reconcile<S: Store>(
 ) -> Result<ReconcileReport, ReconcileError> {
     match options.gateway {
         GatewayKind::Vnpay => {}
-        kind @ GatewayKind::Momo => return Err(ReconcileError::Gateway(kind.display_name())),
+        kind @ (GatewayKind::Momo | GatewayKind::Payos) => {
+            return Err(ReconcileError::Gateway(kind.display_name()));
+        }
     }
     let school = options
         .school
@@ -500,7 +502,7 @@ pub async fn reconcile<S: Store>(
                         payment_status(payment.status)
                     );
                 }
-                PaymentStatus::RefundDue => {
+                PaymentStatus::RefundDue | PaymentStatus::Mismatched => {
                     found.category = Category::RefundDue;
                     found.note = "khoản thu đã được nộp bằng giao dịch khác hoặc đã huỷ khi tiền về: hoàn lại cho phụ huynh".to_owned();
                 }

@@ -69,6 +69,7 @@ pub async fn add<S: Store>(store: &S, new: &NewSchool) -> Result<SchoolAdded, Sc
             .map_err(|e| SchoolError::Name(text_problem(&e, "tên trường")))?,
         receipt_template: symbol(&new.template)?,
         receipt_series: symbol(&new.series)?,
+        payee: None,
     };
     let replaced = store.school(&school.id).await?.is_some();
     store.upsert_school(&school).await?;

@@ -39,6 +39,7 @@ pub(crate) fn payment_status(status: PaymentStatus) -> &'static str {
         PaymentStatus::Failed => "không thành công",
         PaymentStatus::Expired => "hết hạn",
         PaymentStatus::RefundDue => "cần hoàn tiền",
+        PaymentStatus::Mismatched => "chuyển sai số tiền, cần hoàn tiền",
     }
 }
 

@@ -89,8 +89,34 @@ pub struct CreatePaymentResponse {
     pub payment_ref: PaymentRef,
     pub amount: Money,
     pub status: PaymentStatus,
+    /// Where the browser goes to pay: the gateway's page (for a bank transfer, payOS's hosted
+    /// page, the fallback when the page cannot draw the QR code itself).
     pub redirect_url: String,
     pub expires_at: DateTime<Utc>,
+    /// A bank transfer's details, which the page shows without leaving the site; none for a
+    /// gateway's own page.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub transfer: Option<BankTransfer>,
+}
+
+/// How to pay a payment by bank transfer: the VietQR code and what it says, for a parent who
+/// types the transfer by hand.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BankTransfer {
+    /// The VietQR (NAPAS/EMVCo) payload to draw as a QR code.
+    pub qr_code: String,
+    /// The receiving bank's NAPAS BIN, e.g. `970436`.
+    pub bank_bin: String,
+    /// The bank's short name (`Vietcombank`), when hocphi knows the BIN.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub bank_name: Option<String>,
+    pub account_number: String,
+    pub account_name: String,
+    /// The exact amount to transfer (the payment's).
+    pub amount: Money,
+    /// The transfer memo ("nội dung chuyển khoản"), which names the payment: it must not be
+    /// changed.
+    pub memo: String,
 }
 
 /// `GET /api/payments/{ref}`.
@@ -105,6 +131,10 @@ pub struct PaymentStatusResponse {
     /// The gateway's result code when the payment failed (e.g. `24`: cancelled by the payer).
     pub failure_code: Option<String>,
     pub receipt: Option<ReceiptLink>,
+    /// What arrived when the status is `mismatched`: the amounts of the transfers that did not
+    /// match the payment's amount, which the school returns.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub mismatched_amounts: Vec<Money>,
 }
 
 /// Enough to open a receipt: `/bien-lai/{id}?t={token}`.
@@ -131,6 +161,7 @@ impl PaymentStatusResponse {
                 number: r.number.to_string(),
                 token: r.token.clone(),
             }),
+            mismatched_amounts: payment.mismatches.iter().map(|m| m.amount).collect(),
         }
     }
 }

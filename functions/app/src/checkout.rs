@@ -213,6 +213,7 @@ impl<S: Store, C: Clock, T: Transport> App<S, C, T> {
             status: payment.status,
             redirect_url,
             expires_at: payment.expires_at,
+            transfer: None,
         })
     }
 

@@ -60,7 +60,7 @@ impl Route {
             Route::Lookup | Route::Status | Route::Receipt => "GET",
             Route::Checkout => "POST",
             Route::Callback(GatewayKind::Vnpay) => "GET",
-            Route::Callback(GatewayKind::Momo) => "POST",
+            Route::Callback(GatewayKind::Momo | GatewayKind::Payos) => "POST",
         }
     }
 
@@ -72,6 +72,7 @@ impl Route {
             Route::Status => "/api/payments/{ref}",
             Route::Callback(GatewayKind::Vnpay) => "/api/callbacks/vnpay",
             Route::Callback(GatewayKind::Momo) => "/api/callbacks/momo",
+            Route::Callback(GatewayKind::Payos) => "/api/callbacks/payos/{payee}",
             Route::Receipt => "/api/receipts/{id}",
         }
     }

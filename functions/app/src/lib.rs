@@ -139,6 +139,7 @@ impl Gateways {
         match kind {
             GatewayKind::Vnpay => self.vnpay.as_ref(),
             GatewayKind::Momo => self.momo.as_ref(),
+            GatewayKind::Payos => None,
         }
     }
 }

@@ -25,7 +25,8 @@ impl<S: Store, C: Clock, T: Transport> App<S, C, T> {
             PaymentStatus::Pending
             | PaymentStatus::Failed
             | PaymentStatus::Expired
-            | PaymentStatus::RefundDue => None,
+            | PaymentStatus::RefundDue
+            | PaymentStatus::Mismatched => None,
         };
         Ok(PaymentStatusResponse::new(&payment, receipt.as_ref()))
     }

@@ -131,6 +131,15 @@ identifier! {
 }
 
 identifier! {
+    /// A payee: the payOS channel (one bank account) a school's collections are paid into,
+    /// `BD-THCS-NGOQUYEN` or, where the province collects centrally, one shared by many schools.
+    /// It names the channel's credentials in the configuration and its webhook path
+    /// (`/api/callbacks/payos/{payee}`); it is not secret.
+    PayeeId, "payee id", len 2..=32, normalise upper,
+    allow |c| upper_alnum(c) || c == '-' || c == '_'
+}
+
+identifier! {
     /// A student's code as printed on the fee notice (the national student id or the school's own).
     StudentCode, "student code", len 4..=20, normalise upper, allow upper_alnum
 }

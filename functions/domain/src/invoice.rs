@@ -8,7 +8,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 
 use crate::{
-    InvoiceId, Label, LookupDigest, MaskedName, Money, MoneyError, SchoolId, SchoolYear,
+    InvoiceId, Label, LookupDigest, MaskedName, Money, MoneyError, PayeeId, SchoolId, SchoolYear,
     StudentCode, Symbol,
 };
 
@@ -21,6 +21,10 @@ pub struct School {
     pub receipt_template: Symbol,
     /// "Ký hiệu biên lai", e.g. `HP-25E`.
     pub receipt_series: Symbol,
+    /// The payOS channel the school is paid through by bank transfer; none: the school is not
+    /// offered bank transfer.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub payee: Option<PayeeId>,
 }
 
 /// A student as the look-up sees them: who they are (masked), and the digest of their lookup code.

@@ -17,15 +17,15 @@ mod words;
 
 pub use ids::{
     ClientSource, GatewayCode, GatewayTxnNo, IdError, IdempotencyKey, InvoiceId, LeaseToken,
-    LookupCode, LookupDigest, LookupKey, LookupScheme, PaymentRef, ProvinceCode, ReceiptId,
-    ReceiptToken, SchoolId, StudentCode, Symbol,
+    LookupCode, LookupDigest, LookupKey, LookupScheme, PayeeId, PaymentRef, ProvinceCode,
+    ReceiptId, ReceiptToken, SchoolId, StudentCode, Symbol,
 };
 pub use invoice::{
     Cancellation, Invoice, InvoiceDraft, InvoiceError, InvoiceStatus, LineItem, School, Student,
 };
 pub use money::{Money, MoneyError};
 pub use payment::{
-    Decision, EventKind, GatewayEvent, GatewayKind, Payment, PaymentError, PaymentStatus,
+    Decision, EventKind, GatewayEvent, GatewayKind, Mismatch, Payment, PaymentError, PaymentStatus,
     Transition,
 };
 pub use receipt::{Receipt, ReceiptLine, ReceiptNumber};

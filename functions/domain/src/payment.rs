@@ -3,15 +3,15 @@
 //! A [`Payment`] covers one or more Open invoices of one student, one school and one school year,
 //! for exactly their total. Its status changes only through [`PaymentStatus::next`], defined once
 //! here and exhaustively; stores apply the resulting [`Transition`] atomically. Money the gateway
-//! captured always wins over an earlier failure or expiry; nothing ever leaves Succeeded or
-//! RefundDue.
+//! captured always wins over an earlier failure, expiry or mismatched transfer; nothing ever
+//! leaves Succeeded or RefundDue.
 
 use chrono::{DateTime, Duration, Utc};
 use serde::{Deserialize, Serialize};
 
 use crate::{
     GatewayCode, GatewayTxnNo, Invoice, InvoiceId, InvoiceStatus, Label, MaskedName, Money,
-    MoneyError, PaymentRef, SchoolId, SchoolYear, StudentCode,
+    MoneyError, PayeeId, PaymentRef, SchoolId, SchoolYear, StudentCode,
 };
 
 /// The gateways hocphi speaks to. Every listing of gateways is either a `match` on this enum
@@ -19,17 +19,21 @@ use crate::{
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum GatewayKind {
+    /// A bank transfer by VietQR through payOS, into the school's own account: free for the
+    /// parent, so the page offers it first.
+    Payos,
     Vnpay,
     Momo,
 }
 
 impl GatewayKind {
     /// Every kind, in the order the page offers them: a new kind goes here too.
-    pub const ALL: [GatewayKind; 2] = [GatewayKind::Vnpay, GatewayKind::Momo];
+    pub const ALL: [GatewayKind; 3] = [GatewayKind::Payos, GatewayKind::Vnpay, GatewayKind::Momo];
 
     /// The wire and storage name.
     pub fn as_str(self) -> &'static str {
         match self {
+            Self::Payos => "payos",
             Self::Vnpay => "vnpay",
             Self::Momo => "momo",
         }
@@ -43,6 +47,7 @@ impl GatewayKind {
     /// The name shown to people.
     pub fn display_name(self) -> &'static str {
         match self {
+            Self::Payos => "VietQR",
             Self::Vnpay => "VNPay",
             Self::Momo => "MoMo",
         }
@@ -64,6 +69,11 @@ pub enum PaymentStatus {
     /// The gateway captured the money but the invoices could no longer be paid by it (paid by
     /// another payment or voided meanwhile): the money must be returned. Reported to operators.
     RefundDue,
+    /// Money arrived that is not the payment's amount (a bank transfer of another sum, see
+    /// [`Payment::mismatches`]): nothing is paid with it, the invoices are free again, and an
+    /// operator returns the money. Reported to operators. A later transfer of the exact amount
+    /// still settles, as a late capture does.
+    Mismatched,
 }
 
 /// What a verified event does to a payment.
@@ -92,12 +102,13 @@ pub enum Transition {
 
 impl PaymentStatus {
     /// All statuses, for tables and tests.
-    pub const ALL: [PaymentStatus; 5] = [
+    pub const ALL: [PaymentStatus; 6] = [
         Self::Pending,
         Self::Succeeded,
         Self::Failed,
         Self::Expired,
         Self::RefundDue,
+        Self::Mismatched,
     ];
 
     /// Terminal for the parent's page: the outcome is known. (Failed and Expired still accept a
@@ -105,7 +116,9 @@ impl PaymentStatus {
     pub fn is_terminal(self) -> bool {
         match self {
             Self::Pending => false,
-            Self::Succeeded | Self::Failed | Self::Expired | Self::RefundDue => true,
+            Self::Succeeded | Self::Failed | Self::Expired | Self::RefundDue | Self::Mismatched => {
+                true
+            }
         }
     }
 
@@ -116,8 +129,10 @@ impl PaymentStatus {
             (Self::Pending, Paid) => Transition::Settle,
             (Self::Pending, Declined) => Transition::Fail,
             (Self::Pending, TimedOut) => Transition::Expire,
-            (Self::Failed | Self::Expired, Paid) => Transition::Settle,
-            (Self::Failed | Self::Expired, Declined | TimedOut) => Transition::Keep,
+            (Self::Failed | Self::Expired | Self::Mismatched, Paid) => Transition::Settle,
+            (Self::Failed | Self::Expired | Self::Mismatched, Declined | TimedOut) => {
+                Transition::Keep
+            }
             (Self::Succeeded | Self::RefundDue, Paid | Declined | TimedOut) => Transition::Keep,
         }
     }
@@ -130,6 +145,7 @@ impl PaymentStatus {
             Self::Failed => "failed",
             Self::Expired => "expired",
             Self::RefundDue => "refund_due",
+            Self::Mismatched => "mismatched",
         }
     }
 
@@ -188,6 +204,15 @@ pub enum PaymentError {
     Amount(#[from] MoneyError),
 }
 
+/// Money a channel reported received for a payment that is not its amount: never a
+/// settlement, always for an operator to return.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Mismatch {
+    pub txn: GatewayTxnNo,
+    pub amount: Money,
+    pub at: DateTime<Utc>,
+}
+
 /// One attempt to pay one or more invoices through a gateway.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Payment {
@@ -209,6 +234,13 @@ pub struct Payment {
     pub gateway_txn: Option<GatewayTxnNo>,
     /// The gateway's result code of the last decline.
     pub failure_code: Option<GatewayCode>,
+    /// The payee (payOS channel) paid by this payment: its school's when it was opened. Fixed
+    /// for the payment's life; a channel's webhook only ever settles its own payee's payments.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub payee: Option<PayeeId>,
+    /// Each transfer received whose amount is not the payment's, once per transaction number.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub mismatches: Vec<Mismatch>,
     /// Incremented by every stored change.
     pub version: u64,
 }
@@ -259,6 +291,8 @@ impl Payment {
             expires_at: now + time_to_pay,
             gateway_txn: None,
             failure_code: None,
+            payee: None,
+            mismatches: Vec::new(),
             version: 0,
         })
     }
@@ -320,6 +354,9 @@ mod tests {
             (RefundDue, Paid, Transition::Keep),
             (RefundDue, Declined, Transition::Keep),
             (RefundDue, TimedOut, Transition::Keep),
+            (Mismatched, Paid, Transition::Settle),
+            (Mismatched, Declined, Transition::Keep),
+            (Mismatched, TimedOut, Transition::Keep),
         ];
         assert_eq!(table.len(), PaymentStatus::ALL.len() * 3);
         for (status, event, expected) in table {

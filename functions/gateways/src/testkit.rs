@@ -42,6 +42,8 @@ pub fn payment(reference: &str, vnd: u64, gateway: GatewayKind) -> Payment {
         expires_at: created_at() + Duration::minutes(15),
         gateway_txn: None,
         failure_code: None,
+        payee: None,
+        mismatches: Vec::new(),
         version: 0,
     }
 }

@@ -54,6 +54,7 @@ fn school(id: &str, name: &str, series: &str) -> Result<School, DemoError> {
         name: label(name)?,
         receipt_template: Symbol::parse("01BLP0-001").map_err(invalid)?,
         receipt_series: Symbol::parse(series).map_err(invalid)?,
+        payee: None,
     })
 }
 

@@ -42,6 +42,7 @@ impl Function {
         match self {
             Function::Callback(GatewayKind::Vnpay) => "callback-vnpay",
             Function::Callback(GatewayKind::Momo) => "callback-momo",
+            Function::Callback(GatewayKind::Payos) => "callback-payos",
             other => other.binary(),
         }
     }
@@ -68,6 +69,7 @@ impl Function {
             Function::Status => &[Route::Status],
             Function::Callback(GatewayKind::Vnpay) => &[Route::Callback(GatewayKind::Vnpay)],
             Function::Callback(GatewayKind::Momo) => &[Route::Callback(GatewayKind::Momo)],
+            Function::Callback(GatewayKind::Payos) => &[Route::Callback(GatewayKind::Payos)],
             Function::Receipt => &[Route::Receipt],
             Function::Sweeper => &[],
             Function::Local => &Route::ALL,
@@ -89,6 +91,7 @@ impl Function {
             Function::Checkout | Function::Sweeper | Function::Local => &GatewayKind::ALL,
             Function::Callback(GatewayKind::Vnpay) => &[GatewayKind::Vnpay],
             Function::Callback(GatewayKind::Momo) => &[GatewayKind::Momo],
+            Function::Callback(GatewayKind::Payos) => &[GatewayKind::Payos],
             Function::Lookup | Function::Status | Function::Receipt => &[],
         }
     }

@@ -327,7 +327,7 @@ fn payment_item(payment: &Payment) -> Result<Item> {
             unpaid_day(payment.expires_at.date_naive()),
             payment.expires_at,
         )),
-        PaymentStatus::Succeeded | PaymentStatus::RefundDue => None,
+        PaymentStatus::Succeeded | PaymentStatus::RefundDue | PaymentStatus::Mismatched => None,
     };
     if let Some((partition, at)) = index {
         item.extend([
@@ -539,7 +539,8 @@ impl DynamoStore {
             PaymentStatus::Pending
             | PaymentStatus::Failed
             | PaymentStatus::Expired
-            | PaymentStatus::RefundDue => None,
+            | PaymentStatus::RefundDue
+            | PaymentStatus::Mismatched => None,
         };
         Ok(PaymentState { payment, receipt })
     }

@@ -310,7 +310,8 @@ fn state_of(tx: &Transaction<'_>, payment: Payment) -> Result<PaymentState> {
         PaymentStatus::Pending
         | PaymentStatus::Failed
         | PaymentStatus::Expired
-        | PaymentStatus::RefundDue => None,
+        | PaymentStatus::RefundDue
+        | PaymentStatus::Mismatched => None,
     };
     Ok(PaymentState { payment, receipt })
 }

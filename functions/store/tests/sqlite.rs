@@ -57,6 +57,7 @@ mod durability {
             name: Label::parse("Trường THCS Ngô Quyền").unwrap(),
             receipt_template: Symbol::parse("01BLP0-001").unwrap(),
             receipt_series: Symbol::parse("HP-25E").unwrap(),
+            payee: None,
         };
         let student = FailureCounter::Student(hocphi_domain::StudentCode::parse("HS0001").unwrap());
         let at = Utc.with_ymd_and_hms(2025, 9, 15, 1, 0, 0).unwrap();

@@ -212,6 +212,7 @@ fn allow_list_problems(acl: &Value) -> Vec<String> {
         let condition = match kind {
             GatewayKind::Vnpay => "HasVnpayIpnSources",
             GatewayKind::Momo => "HasMomoIpnSources",
+            GatewayKind::Payos => continue,
         };
         if rule(&rules(acl, &[]), &name).is_some() {
             problems.push(format!("{name} exists without {condition}"));

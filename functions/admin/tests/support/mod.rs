@@ -98,6 +98,7 @@ pub async fn add_schools<S: Store>(store: &S) {
         store
             .upsert_school(&School {
                 receipt_series: Symbol::parse(series).unwrap(),
+                payee: None,
                 ..hocphi_fixtures::school(id, name)
             })
             .await
