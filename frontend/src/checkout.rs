@@ -377,6 +377,7 @@ mod tests {
             status: PaymentStatus::Pending,
             redirect_url: "https://sandbox.vnpayment.vn/paymentv2/vpcpay.html?x=1".into(),
             expires_at,
+            transfer: None,
         }
     }
 
