@@ -15,7 +15,7 @@ pub const SWEEP_FAILED: &str = "sweep of one payment failed";
 /// is recorded RefundDue and the parent is owed a refund.
 pub const REFUND_DUE: &str = "money captured for invoices no longer open: refund due";
 /// A gateway reports a capture of another amount than the payment's: nothing is paid, and the
-/// money must be traced with the gateway.
+/// money must be returned. Logged once per newly recorded transfer, not on a repeated one.
 pub const AMOUNT_MISMATCH: &str = "captured amount differs from the payment's";
 
 /// Every alarmed message.
@@ -35,10 +35,16 @@ pub(crate) fn settled(reference: &PaymentRef, gateway: GatewayKind, settled: &Se
         Settled::Applied(state) if state.payment.status == PaymentStatus::RefundDue => {
             tracing::warn!(payment_ref = %reference, gateway = gateway.as_str(), "{}", REFUND_DUE);
         }
-        Settled::AmountMismatch { expected } => {
+        Settled::AmountMismatch {
+            expected,
+            recorded: true,
+        } => {
             tracing::warn!(payment_ref = %reference, gateway = gateway.as_str(), expected = %expected, "{}", AMOUNT_MISMATCH);
         }
-        Settled::Applied(_)
+        Settled::AmountMismatch {
+            recorded: false, ..
+        }
+        | Settled::Applied(_)
         | Settled::AlreadyFinal(_)
         | Settled::NotDue(_)
         | Settled::UnknownPayment => {}

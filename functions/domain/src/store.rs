@@ -105,8 +105,10 @@ pub enum Settled {
     Applied(PaymentState),
     /// The payment already had its outcome; nothing changed. Here is that outcome.
     AlreadyFinal(PaymentState),
-    /// The captured amount differs from the payment's; nothing changed.
-    AmountMismatch { expected: Money },
+    /// The captured amount differs from the payment's: nothing is paid. The transfer is in the
+    /// payment's [`Payment::mismatches`]; `recorded` says whether this call added it (a
+    /// transfer already recorded changes nothing), so its alarm is raised once.
+    AmountMismatch { expected: Money, recorded: bool },
     /// Only from `expire`: the payment is still within its time; nothing changed.
     NotDue(PaymentState),
     /// No payment of the event's channel has this reference.
@@ -311,8 +313,12 @@ pub trait Store: Send + Sync {
     /// [`Payment::decide`] says: Settle pays every covered invoice, takes the next number of the
     /// school's sequence for the payment's school year and writes the receipt (or marks the
     /// payment RefundDue when an invoice is no longer Open); Fail records the failure and frees
-    /// the invoices; Keep changes nothing and reports the earlier outcome. A payment of another
-    /// channel is an unknown payment to this one, and nothing changes.
+    /// the invoices; Keep changes nothing and reports the earlier outcome. A capture of another
+    /// amount than the payment's never pays: unless its transaction number is already recorded,
+    /// it is appended to [`Payment::mismatches`], and a Pending, Failed or Expired payment becomes
+    /// Mismatched and frees its invoices (a Succeeded, RefundDue or Mismatched one keeps its
+    /// status). A payment of another channel is an unknown payment to this one, and nothing
+    /// changes.
     fn settle(
         &self,
         reference: &PaymentRef,
@@ -353,7 +359,10 @@ pub trait Store: Send + Sync {
 
     /// Payments that ended unpaid (Failed or Expired) whose expiry lies in `[from, to)`, latest
     /// expiry first, at most `limit`: the sweeper asks their channel once more, since money
-    /// captured after the end is found only by asking when its notifications were lost.
+    /// captured after the end is found only by asking when its notifications were lost. A
+    /// Mismatched payment is not among them: money did arrive, an operator already has to
+    /// return it, and asking again would only find the same transfer (and raise its alarm again);
+    /// an exact transfer after it still settles by its notification.
     fn unpaid_expired_between(
         &self,
         from: DateTime<Utc>,

@@ -520,6 +520,7 @@ mod tests {
             (
                 Ok(Settled::AmountMismatch {
                     expected: Money::from_vnd(1).unwrap(),
+                    recorded: true,
                 }),
                 CallbackOutcome::AmountMismatch,
             ),

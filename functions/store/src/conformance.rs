@@ -16,9 +16,9 @@ use chrono::{DateTime, Duration, NaiveDate, TimeZone, Utc};
 use hocphi_domain::{
     Claim, ClientSource, ConflictReason, CreatePaymentError, FailureCounter, Fingerprint,
     GatewayCode, GatewayEvent, GatewayKind, GatewayTxnNo, IdempotencyBegin, IdempotencyKey,
-    Invoice, InvoiceId, InvoiceStatus, Label, LeaseToken, LookupCode, LookupDigest, Money, Payment,
-    PaymentRef, PaymentStatus, ReceiptId, ReceiptToken, School, SchoolId, Settled, Store,
-    StoredResponse, Student, StudentCode, UpsertOutcome, VoidOutcome,
+    Invoice, InvoiceId, InvoiceStatus, Label, LeaseToken, LookupCode, LookupDigest, Mismatch,
+    Money, Payment, PaymentRef, PaymentStatus, ReceiptId, ReceiptToken, School, SchoolId, Settled,
+    Store, StoredResponse, Student, StudentCode, UpsertOutcome, VoidOutcome,
 };
 use tokio::task::JoinSet;
 
@@ -82,7 +82,15 @@ macro_rules! __conformance_each {
             a_late_capture_for_invoices_paid_elsewhere_is_marked_refund_due,
             a_late_capture_for_an_invoice_reissued_at_another_amount_is_marked_refund_due,
             a_late_failure_after_success_changes_nothing,
-            a_capture_of_another_amount_changes_nothing,
+            a_transfer_of_another_amount_is_recorded_and_frees_the_invoices,
+            the_same_mismatched_transfer_again_is_not_recorded_twice,
+            two_different_mismatched_transfers_are_both_recorded,
+            a_failed_or_expired_payment_receiving_another_amount_becomes_mismatched,
+            a_paid_payment_receiving_another_amount_stays_paid_with_the_transfer_recorded,
+            an_exact_transfer_after_a_mismatched_one_settles_as_a_late_capture,
+            an_exact_transfer_after_a_mismatch_for_invoices_paid_meanwhile_is_refund_due,
+            twenty_identical_mismatched_transfers_at_once_record_one,
+            a_mismatched_transfer_racing_the_exact_capture_loses_neither,
             settling_an_unknown_payment_says_so,
             a_settle_that_fails_half_way_leaves_nothing_changed,
             expiry_applies_only_to_pending_payments_past_their_time,
@@ -978,33 +986,410 @@ pub async fn a_late_failure_after_success_changes_nothing<H: Harness>(h: &H) {
     assert_eq!(status_of(store, &inv.id).await, InvoiceStatus::Paid);
 }
 
-pub async fn a_capture_of_another_amount_changes_nothing<H: Harness>(h: &H) {
+fn transfer(txn: &str, vnd: u64) -> GatewayEvent {
+    GatewayEvent::Paid {
+        txn: GatewayTxnNo::parse(txn).unwrap(),
+        amount: Money::from_vnd(vnd).unwrap(),
+    }
+}
+
+fn mismatch(txn: &str, vnd: u64, at: DateTime<Utc>) -> Mismatch {
+    Mismatch {
+        txn: GatewayTxnNo::parse(txn).unwrap(),
+        amount: Money::from_vnd(vnd).unwrap(),
+        at,
+    }
+}
+
+fn mismatched(payment: &Payment, recorded: bool) -> Settled {
+    Settled::AmountMismatch {
+        expected: payment.amount,
+        recorded,
+    }
+}
+
+pub async fn a_transfer_of_another_amount_is_recorded_and_frees_the_invoices<H: Harness>(h: &H) {
     let store = h.store();
     let inv = invoice("INV-1", &[100_000]);
     seed(store, &[inv.clone()]).await;
     let payment = open_payment(1, &[inv.clone()], t0());
     create(store, &payment).await;
-    let short = GatewayEvent::Paid {
-        txn: GatewayTxnNo::parse("T1").unwrap(),
-        amount: Money::from_vnd(10_000).unwrap(),
-    };
 
     let outcome = store
-        .settle(&payment.reference, VNPAY, &short, t0(), &token(1))
+        .settle(
+            &payment.reference,
+            VNPAY,
+            &transfer("T1", 10_000),
+            t0() + minutes(1),
+            &token(1),
+        )
         .await
         .unwrap();
 
+    assert_eq!(outcome, mismatched(&payment, true));
+    let stored = store.payment(&payment.reference).await.unwrap().unwrap();
+    assert_eq!(stored.status, PaymentStatus::Mismatched);
     assert_eq!(
-        outcome,
-        Settled::AmountMismatch {
-            expected: payment.amount
-        }
+        stored.mismatches,
+        [mismatch("T1", 10_000, t0() + minutes(1))]
     );
+    assert_eq!(stored.version, payment.version + 1);
+    assert_eq!(stored.gateway_txn, None, "nothing was paid by it");
     assert_eq!(
-        store.payment(&payment.reference).await.unwrap(),
-        Some(payment)
+        store
+            .receipt(&ReceiptId::for_payment(&payment.reference))
+            .await
+            .unwrap(),
+        None
     );
     assert_eq!(status_of(store, &inv.id).await, InvoiceStatus::Open);
+    let retry = open_payment(2, &[inv], t0() + minutes(2));
+    store
+        .create_payment(&retry, retry.created_at)
+        .await
+        .expect("the invoice is free again while the first payment's time still runs");
+    let later = t0() + Duration::days(1);
+    let pending = store.pending_created_before(later, 10).await.unwrap();
+    assert!(pending.iter().all(|p| p.reference != payment.reference));
+    let unpaid = store
+        .unpaid_expired_between(t0() - Duration::days(1), later, 10)
+        .await
+        .unwrap();
+    assert!(
+        unpaid.is_empty(),
+        "a mismatched payment is not asked about again"
+    );
+}
+
+pub async fn the_same_mismatched_transfer_again_is_not_recorded_twice<H: Harness>(h: &H) {
+    let store = h.store();
+    let inv = invoice("INV-1", &[100_000]);
+    seed(store, &[inv.clone()]).await;
+    let payment = open_payment(1, &[inv], t0());
+    create(store, &payment).await;
+    let first = store
+        .settle(
+            &payment.reference,
+            VNPAY,
+            &transfer("T1", 10_000),
+            t0(),
+            &token(1),
+        )
+        .await
+        .unwrap();
+    let recorded = store.payment(&payment.reference).await.unwrap().unwrap();
+
+    let again = store
+        .settle(
+            &payment.reference,
+            VNPAY,
+            &transfer("T1", 10_000),
+            t0() + minutes(5),
+            &token(2),
+        )
+        .await
+        .unwrap();
+
+    assert_eq!(first, mismatched(&payment, true));
+    assert_eq!(again, mismatched(&payment, false));
+    assert_eq!(
+        store.payment(&payment.reference).await.unwrap(),
+        Some(recorded)
+    );
+}
+
+pub async fn two_different_mismatched_transfers_are_both_recorded<H: Harness>(h: &H) {
+    let store = h.store();
+    let inv = invoice("INV-1", &[100_000]);
+    seed(store, &[inv.clone()]).await;
+    let payment = open_payment(1, &[inv], t0());
+    create(store, &payment).await;
+    let events = [
+        (transfer("T1", 10_000), t0()),
+        (transfer("T2", 150_000), t0() + minutes(3)),
+    ];
+
+    for (event, at) in &events {
+        let outcome = store
+            .settle(&payment.reference, VNPAY, event, *at, &token(1))
+            .await
+            .unwrap();
+        assert_eq!(outcome, mismatched(&payment, true));
+    }
+
+    let stored = store.payment(&payment.reference).await.unwrap().unwrap();
+    assert_eq!(
+        stored.mismatches,
+        [
+            mismatch("T1", 10_000, t0()),
+            mismatch("T2", 150_000, t0() + minutes(3))
+        ]
+    );
+    assert_eq!(stored.status, PaymentStatus::Mismatched);
+    assert_eq!(stored.version, payment.version + 2);
+}
+
+pub async fn a_failed_or_expired_payment_receiving_another_amount_becomes_mismatched<H: Harness>(
+    h: &H,
+) {
+    let store = h.store();
+    let invoices = [invoice("INV-1", &[100_000]), invoice("INV-2", &[100_000])];
+    seed(store, &invoices).await;
+    let failed = open_payment(1, &invoices[..1], t0());
+    let expired = open_payment(2, &invoices[1..], t0());
+    create(store, &failed).await;
+    create(store, &expired).await;
+    applied(
+        store
+            .settle(&failed.reference, VNPAY, &declined("24"), t0(), &token(1))
+            .await
+            .unwrap(),
+    );
+    applied(
+        store
+            .expire(&expired.reference, t0() + minutes(16))
+            .await
+            .unwrap(),
+    );
+
+    for payment in [&failed, &expired] {
+        let outcome = store
+            .settle(
+                &payment.reference,
+                VNPAY,
+                &transfer("T9", 5_000),
+                t0() + minutes(20),
+                &token(2),
+            )
+            .await
+            .unwrap();
+
+        assert_eq!(outcome, mismatched(payment, true));
+        let stored = store.payment(&payment.reference).await.unwrap().unwrap();
+        assert_eq!(
+            stored.status,
+            PaymentStatus::Mismatched,
+            "{}",
+            payment.reference
+        );
+        assert_eq!(
+            stored.mismatches,
+            [mismatch("T9", 5_000, t0() + minutes(20))]
+        );
+    }
+    for inv in &invoices {
+        assert_eq!(status_of(store, &inv.id).await, InvoiceStatus::Open);
+    }
+}
+
+pub async fn a_paid_payment_receiving_another_amount_stays_paid_with_the_transfer_recorded<
+    H: Harness,
+>(
+    h: &H,
+) {
+    let store = h.store();
+    let inv = invoice("INV-1", &[100_000]);
+    seed(store, &[inv.clone()]).await;
+    let payment = open_payment(1, &[inv.clone()], t0());
+    create(store, &payment).await;
+    let success = applied(
+        store
+            .settle(
+                &payment.reference,
+                VNPAY,
+                &paid("T1", &payment),
+                t0(),
+                &token(1),
+            )
+            .await
+            .unwrap(),
+    );
+
+    let outcome = store
+        .settle(
+            &payment.reference,
+            VNPAY,
+            &transfer("T2", 100_001),
+            t0() + minutes(3),
+            &token(2),
+        )
+        .await
+        .unwrap();
+
+    assert_eq!(outcome, mismatched(&payment, true));
+    let stored = store.payment(&payment.reference).await.unwrap().unwrap();
+    assert_eq!(stored.status, PaymentStatus::Succeeded);
+    assert_eq!(stored.gateway_txn, success.payment.gateway_txn);
+    assert_eq!(
+        stored.mismatches,
+        [mismatch("T2", 100_001, t0() + minutes(3))]
+    );
+    assert_eq!(stored.version, success.payment.version + 1);
+    let receipt = store
+        .receipt(&ReceiptId::for_payment(&payment.reference))
+        .await
+        .unwrap();
+    assert_eq!(receipt, success.receipt, "the receipt is unchanged");
+    assert_eq!(status_of(store, &inv.id).await, InvoiceStatus::Paid);
+}
+
+pub async fn an_exact_transfer_after_a_mismatched_one_settles_as_a_late_capture<H: Harness>(h: &H) {
+    let store = h.store();
+    let inv = invoice("INV-1", &[100_000]);
+    seed(store, &[inv.clone()]).await;
+    let payment = open_payment(1, &[inv.clone()], t0());
+    create(store, &payment).await;
+    store
+        .settle(
+            &payment.reference,
+            VNPAY,
+            &transfer("T1", 10_000),
+            t0(),
+            &token(1),
+        )
+        .await
+        .unwrap();
+
+    let state = applied(
+        store
+            .settle(
+                &payment.reference,
+                VNPAY,
+                &paid("T2", &payment),
+                t0() + minutes(30),
+                &token(2),
+            )
+            .await
+            .unwrap(),
+    );
+
+    assert_eq!(state.payment.status, PaymentStatus::Succeeded);
+    assert_eq!(
+        state.payment.gateway_txn,
+        Some(GatewayTxnNo::parse("T2").unwrap())
+    );
+    assert_eq!(state.payment.mismatches, [mismatch("T1", 10_000, t0())]);
+    assert_eq!(state.receipt.unwrap().number.sequence, 1);
+    assert_eq!(status_of(store, &inv.id).await, InvoiceStatus::Paid);
+}
+
+pub async fn an_exact_transfer_after_a_mismatch_for_invoices_paid_meanwhile_is_refund_due<
+    H: Harness,
+>(
+    h: &H,
+) {
+    let store = h.store();
+    let inv = invoice("INV-1", &[100_000]);
+    seed(store, &[inv.clone()]).await;
+    let first = open_payment(1, &[inv.clone()], t0());
+    create(store, &first).await;
+    store
+        .settle(
+            &first.reference,
+            VNPAY,
+            &transfer("T1", 10_000),
+            t0(),
+            &token(1),
+        )
+        .await
+        .unwrap();
+    let second = open_payment(2, &[inv.clone()], t0() + minutes(1));
+    create(store, &second).await;
+    applied(
+        store
+            .settle(
+                &second.reference,
+                VNPAY,
+                &paid("T2", &second),
+                t0() + minutes(2),
+                &token(2),
+            )
+            .await
+            .unwrap(),
+    );
+
+    let late = applied(
+        store
+            .settle(
+                &first.reference,
+                VNPAY,
+                &paid("T3", &first),
+                t0() + minutes(3),
+                &token(3),
+            )
+            .await
+            .unwrap(),
+    );
+
+    assert_eq!(late.payment.status, PaymentStatus::RefundDue);
+    assert_eq!(late.receipt, None);
+    assert_eq!(late.payment.mismatches, [mismatch("T1", 10_000, t0())]);
+    let by_second = store
+        .receipt(&ReceiptId::for_payment(&second.reference))
+        .await
+        .unwrap();
+    assert_eq!(by_second.unwrap().number.sequence, 1);
+}
+
+pub async fn twenty_identical_mismatched_transfers_at_once_record_one<H: Harness>(h: &H) {
+    let store = h.store();
+    let inv = invoice("INV-1", &[100_000]);
+    seed(store, &[inv.clone()]).await;
+    let payment = open_payment(1, &[inv], t0());
+    create(store, &payment).await;
+    let mut tasks = JoinSet::new();
+    for n in 0..20u8 {
+        let (store, reference) = (store.clone(), payment.reference.clone());
+        tasks.spawn(async move {
+            store
+                .settle(&reference, VNPAY, &transfer("T1", 10_000), t0(), &token(n))
+                .await
+                .unwrap()
+        });
+    }
+
+    let outcomes = tasks.join_all().await;
+
+    let recorded = outcomes
+        .iter()
+        .filter(|o| **o == mismatched(&payment, true))
+        .count();
+    let repeated = outcomes
+        .iter()
+        .filter(|o| **o == mismatched(&payment, false))
+        .count();
+    assert_eq!((recorded, repeated), (1, 19), "{outcomes:?}");
+    let stored = store.payment(&payment.reference).await.unwrap().unwrap();
+    assert_eq!(stored.mismatches, [mismatch("T1", 10_000, t0())]);
+    assert_eq!(stored.version, payment.version + 1);
+}
+
+pub async fn a_mismatched_transfer_racing_the_exact_capture_loses_neither<H: Harness>(h: &H) {
+    let store = h.store();
+    let inv = invoice("INV-1", &[100_000]);
+    seed(store, &[inv.clone()]).await;
+    let payment = open_payment(1, &[inv.clone()], t0());
+    create(store, &payment).await;
+    let (exact, short) = (paid("T1", &payment), transfer("T2", 10_000));
+    let (one, two) = (token(1), token(2));
+
+    let (x, y) = tokio::join!(
+        store.settle(&payment.reference, VNPAY, &exact, t0(), &one),
+        store.settle(&payment.reference, VNPAY, &short, t0(), &two),
+    );
+
+    assert!(matches!(x.unwrap(), Settled::Applied(_)));
+    assert_eq!(y.unwrap(), mismatched(&payment, true));
+    let stored = store.payment(&payment.reference).await.unwrap().unwrap();
+    assert_eq!(stored.status, PaymentStatus::Succeeded);
+    assert_eq!(stored.mismatches, [mismatch("T2", 10_000, t0())]);
+    assert_eq!(stored.version, payment.version + 2);
+    let receipt = store
+        .receipt(&ReceiptId::for_payment(&payment.reference))
+        .await
+        .unwrap();
+    assert_eq!(receipt.unwrap().number.sequence, 1);
+    assert_eq!(status_of(store, &inv.id).await, InvoiceStatus::Paid);
 }
 
 pub async fn a_payment_settles_only_by_events_of_its_own_channel<H: Harness>(h: &H) {

@@ -13,8 +13,10 @@
 //!
 //! Every change is conditional. A settle is one `TransactWriteItems` (the payment, every covered
 //! invoice, the school-year counter and the receipt), conditioned on the versions it read and on
-//! the counter's last value, so receipt numbers are consecutive and never reused; a cancelled
-//! transaction is re-read and retried. Times are epoch milliseconds; the TTL attribute is in
+//! the counter's last value, so receipt numbers are consecutive and never reused; a mismatched
+//! transfer is one too (the payment with the transfer appended, and the release of its holds),
+//! conditioned on the payment's version; a cancelled transaction is re-read and retried. A
+//! Mismatched payment leaves GSI2 (the sweeper neither expires nor re-asks about it). Times are epoch milliseconds; the TTL attribute is in
 //! seconds, and expiry is also checked on read because TTL deletion is lazy.
 
 use std::collections::HashMap;
@@ -550,14 +552,14 @@ impl DynamoStore {
     async fn try_apply(
         &self,
         payment: Payment,
-        transition: Transition,
+        decision: Decision,
         event: Option<&GatewayEvent>,
         at: DateTime<Utc>,
         token: Option<&ReceiptToken>,
     ) -> Result<Option<Settled>> {
         let read_version = payment.version;
         let mut stored = Vec::with_capacity(payment.invoices.len());
-        if transition != Transition::Keep {
+        if decision != Decision::Apply(Transition::Keep) {
             for id in &payment.invoices {
                 stored.push(self.invoice_item_of(id).await?);
             }
@@ -571,11 +573,26 @@ impl DynamoStore {
             [(":read_version", n(read_version))],
         );
         let mut items = Vec::new();
-        let (payment, receipt) = match plan(payment, transition, event, current) {
+        let planned = plan(payment, decision, event, current, at);
+        let mismatch = matches!(planned, Plan::Mismatch { .. });
+        let (payment, receipt) = match planned {
             Plan::Keep(payment) => {
                 return Ok(Some(Settled::AlreadyFinal(self.state_of(payment).await?)));
             }
-            Plan::Close(payment) => {
+            Plan::Mismatch {
+                payment,
+                recorded: false,
+            } => {
+                return Ok(Some(Settled::AmountMismatch {
+                    expected: payment.amount,
+                    recorded: false,
+                }));
+            }
+            Plan::Close(payment)
+            | Plan::Mismatch {
+                payment,
+                recorded: true,
+            } => {
                 for held in stored.iter().flatten() {
                     if held.held_by.as_deref() == Some(payment.reference.as_str()) {
                         items.push(self.update(
@@ -663,6 +680,10 @@ impl DynamoStore {
             items.push(TransactWriteItem::builder().condition_check(check).build());
         }
         match self.transact(items, None).await? {
+            Committed::Yes if mismatch => Ok(Some(Settled::AmountMismatch {
+                expected: payment.amount,
+                recorded: true,
+            })),
             Committed::Yes => Ok(Some(Settled::Applied(PaymentState { payment, receipt }))),
             Committed::No(_) if injected => Err(StoreError::unavailable(InjectedFailure)),
             Committed::No(_) => Ok(None),
@@ -958,14 +979,9 @@ impl Store for DynamoStore {
             else {
                 return Ok(Settled::UnknownPayment);
             };
-            let transition = match payment.decide(event) {
-                Decision::AmountMismatch { expected } => {
-                    return Ok(Settled::AmountMismatch { expected });
-                }
-                Decision::Apply(transition) => transition,
-            };
+            let decision = payment.decide(event);
             if let Some(outcome) = self
-                .try_apply(payment, transition, Some(event), at, Some(receipt_token))
+                .try_apply(payment, decision, Some(event), at, Some(receipt_token))
                 .await?
             {
                 return Ok(outcome);
@@ -984,7 +1000,10 @@ impl Store for DynamoStore {
                 return Ok(Settled::NotDue(self.state_of(payment).await?));
             }
             let transition = payment.status.next(EventKind::TimedOut);
-            if let Some(outcome) = self.try_apply(payment, transition, None, now, None).await? {
+            if let Some(outcome) = self
+                .try_apply(payment, Decision::Apply(transition), None, now, None)
+                .await?
+            {
                 return Ok(outcome);
             }
             Self::backoff(attempt).await;

@@ -1,10 +1,13 @@
 //! What a settle or an expiry changes, decided once for every adapter.
 //!
 //! An adapter reads the payment and its invoices, asks [`plan`] what to write, and writes it in
-//! one atomic step (allocating the receipt number in that same step when the plan pays).
+//! one atomic step (allocating the receipt number in that same step when the plan pays),
+//! conditional on the payment's version as read.
 
+use chrono::{DateTime, Utc};
 use hocphi_domain::{
-    GatewayEvent, GatewayTxnNo, Invoice, InvoiceStatus, Payment, PaymentStatus, Transition,
+    Decision, GatewayEvent, GatewayTxnNo, Invoice, InvoiceStatus, Mismatch, Payment, PaymentStatus,
+    Transition,
 };
 
 /// The writes one transition needs.
@@ -21,6 +24,10 @@ pub(crate) enum Plan {
         invoices: Vec<Invoice>,
         txn: GatewayTxnNo,
     },
+    /// A capture of another amount. When `recorded`, the transfer was appended to the payment's
+    /// mismatches (and a payment still open to a capture became Mismatched): write the payment
+    /// and release its holds on invoices. Otherwise the transfer was already there: write nothing.
+    Mismatch { payment: Payment, recorded: bool },
 }
 
 /// Decides the writes of `transition` for `payment`, given its covered invoices as currently
@@ -28,10 +35,15 @@ pub(crate) enum Plan {
 /// still as the payment found them ([`Payment::still_covers`]); otherwise the money is refund due.
 pub(crate) fn plan(
     mut payment: Payment,
-    transition: Transition,
+    decision: Decision,
     event: Option<&GatewayEvent>,
     invoices: Vec<Option<Invoice>>,
+    at: DateTime<Utc>,
 ) -> Plan {
+    let transition = match decision {
+        Decision::Apply(transition) => transition,
+        Decision::AmountMismatch { .. } => return mismatch(payment, event, at),
+    };
     let status = match (transition, event) {
         (Transition::Settle, Some(GatewayEvent::Paid { txn, .. })) => {
             let current: Option<Vec<Invoice>> = invoices.into_iter().collect();
@@ -60,6 +72,29 @@ pub(crate) fn plan(
     };
     touch(&mut payment, event, status);
     Plan::Close(payment)
+}
+
+/// Records a transfer of another amount once per transaction number; it never pays.
+fn mismatch(mut payment: Payment, event: Option<&GatewayEvent>, at: DateTime<Utc>) -> Plan {
+    let Some(GatewayEvent::Paid { txn, amount }) = event else {
+        return Plan::Keep(payment);
+    };
+    let recorded = !payment.mismatches.iter().any(|m| m.txn == *txn);
+    if recorded {
+        payment.mismatches.push(Mismatch {
+            txn: txn.clone(),
+            amount: *amount,
+            at,
+        });
+        payment.version += 1;
+        match payment.status {
+            PaymentStatus::Pending | PaymentStatus::Failed | PaymentStatus::Expired => {
+                payment.status = PaymentStatus::Mismatched;
+            }
+            PaymentStatus::Succeeded | PaymentStatus::RefundDue | PaymentStatus::Mismatched => {}
+        }
+    }
+    Plan::Mismatch { payment, recorded }
 }
 
 fn touch(payment: &mut Payment, event: Option<&GatewayEvent>, status: PaymentStatus) {

@@ -12,7 +12,7 @@ use std::sync::{Arc, Mutex};
 use crate::plan::{Plan, plan};
 use chrono::{DateTime, Duration, Utc};
 use hocphi_domain::{
-    Cancellation, Claim, ConflictReason, CreatePaymentError, FailureCounter, Fingerprint,
+    Cancellation, Claim, ConflictReason, CreatePaymentError, Decision, FailureCounter, Fingerprint,
     GatewayEvent, GatewayKind, GatewayTxnNo, IdempotencyBegin, IdempotencyKey, Invoice, InvoiceId,
     InvoiceStatus, Label, LeaseToken, LookupDigest, PageToken, Payment, PaymentRef, PaymentState,
     PaymentStatus, Receipt, ReceiptId, ReceiptToken, School, SchoolId, Settled, Store, StoreError,
@@ -321,21 +321,32 @@ fn apply(
     tx: &Transaction<'_>,
     inner: &Inner,
     payment: Payment,
-    transition: Transition,
+    decision: Decision,
     event: Option<&GatewayEvent>,
     at: DateTime<Utc>,
     token: Option<&ReceiptToken>,
 ) -> Result<Settled> {
-    let invoices = match transition {
-        Transition::Settle => payment
+    let invoices = match decision {
+        Decision::Apply(Transition::Settle) => payment
             .invoices
             .iter()
             .map(|id| load_invoice(tx, id))
             .collect::<Result<Vec<_>>>()?,
-        Transition::Fail | Transition::Expire | Transition::Keep => Vec::new(),
+        Decision::Apply(Transition::Fail | Transition::Expire | Transition::Keep)
+        | Decision::AmountMismatch { .. } => Vec::new(),
     };
-    match plan(payment, transition, event, invoices) {
+    match plan(payment, decision, event, invoices, at) {
         Plan::Keep(payment) => Ok(Settled::AlreadyFinal(state_of(tx, payment)?)),
+        Plan::Mismatch { payment, recorded } => {
+            if recorded {
+                release_holds(tx, &payment)?;
+                save_payment(tx, &payment)?;
+            }
+            Ok(Settled::AmountMismatch {
+                expected: payment.amount,
+                recorded,
+            })
+        }
         Plan::Close(payment) => {
             release_holds(tx, &payment)?;
             save_payment(tx, &payment)?;
@@ -650,20 +661,8 @@ impl Store for SqliteStore {
             else {
                 return Ok(Settled::UnknownPayment);
             };
-            match payment.decide(&event) {
-                hocphi_domain::Decision::AmountMismatch { expected } => {
-                    Ok(Settled::AmountMismatch { expected })
-                }
-                hocphi_domain::Decision::Apply(transition) => apply(
-                    tx,
-                    inner,
-                    payment,
-                    transition,
-                    Some(&event),
-                    at,
-                    Some(&token),
-                ),
-            }
+            let decision = payment.decide(&event);
+            apply(tx, inner, payment, decision, Some(&event), at, Some(&token))
         })
         .await
     }
@@ -678,7 +677,15 @@ impl Store for SqliteStore {
                 return Ok(Settled::NotDue(state_of(tx, payment)?));
             }
             let transition = payment.status.next(hocphi_domain::EventKind::TimedOut);
-            apply(tx, inner, payment, transition, None, now, None)
+            apply(
+                tx,
+                inner,
+                payment,
+                Decision::Apply(transition),
+                None,
+                now,
+                None,
+            )
         })
         .await
     }

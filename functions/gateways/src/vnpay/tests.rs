@@ -929,6 +929,7 @@ fn every_store_answer_gets_its_ipn_reply() {
         (
             Ok(Settled::AmountMismatch {
                 expected: Money::from_vnd(10_000).unwrap(),
+                recorded: true,
             }),
             "04",
         ),
