@@ -156,6 +156,22 @@ pub enum SchoolCommand {
         /// Ký hiệu biên lai, ví dụ NQ-25E
         #[arg(long)]
         series: String,
+        /// Tài khoản nhận tiền chuyển khoản VietQR (kênh payOS), ví dụ BD-THCS-NGOQUYEN;
+        /// bỏ trống: giữ tài khoản trường đang có
+        #[arg(long)]
+        payee: Option<String>,
+    },
+    /// Đặt (hoặc bỏ) tài khoản nhận tiền chuyển khoản VietQR của một trường
+    SetPayee {
+        /// Mã trường
+        #[arg(long)]
+        id: String,
+        /// Tài khoản nhận tiền (kênh payOS), ví dụ BD-THCS-NGOQUYEN
+        #[arg(long, conflicts_with = "none", required_unless_present = "none")]
+        payee: Option<String>,
+        /// Bỏ tài khoản nhận tiền: học sinh của trường không được mời chuyển khoản VietQR
+        #[arg(long)]
+        none: bool,
     },
 }
 
@@ -357,6 +373,7 @@ pub async fn execute<S: Store>(
             name,
             template,
             series,
+            payee,
         }) => {
             let added = school::add(
                 store,
@@ -365,10 +382,16 @@ pub async fn execute<S: Store>(
                     name,
                     template,
                     series,
+                    payee,
                 },
             )
             .await?;
             write!(out, "{added}")?;
+            Ok(Exit::Done)
+        }
+        Command::School(SchoolCommand::SetPayee { id, payee, none: _ }) => {
+            let set = school::set_payee(store, &id, payee.as_deref()).await?;
+            write!(out, "{set}")?;
             Ok(Exit::Done)
         }
         Command::Import {

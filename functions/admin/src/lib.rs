@@ -10,13 +10,14 @@
 //!
 //! | command | what it does |
 //! |---|---|
-//! | `school add --id <ID> --name <TÊN> --template <KÝ HIỆU MẪU> --series <KÝ HIỆU>` | adds or updates a school (schools exist before their invoices are imported) |
+//! | `school add --id <ID> --name <TÊN> --template <KÝ HIỆU MẪU> --series <KÝ HIỆU> [--payee <TÀI KHOẢN>]` | adds or updates a school (schools exist before their invoices are imported); `--payee` names the payOS channel its VietQR transfers are paid into (several schools may share one); without it an existing school keeps its payee |
+//! | `school set-payee --id <ID> (--payee <TÀI KHOẢN> \| --none)` | sets or removes a school's payee (without one, its students are not offered a bank transfer); payments already opened keep theirs |
 //! | `import <tệp.csv\|tệp.xlsx> [--dry-run] [--skip-invalid] [--codes-out <tệp.csv>]` | imports invoices, creates students, hands out lookup codes |
 //! | `export receipts [--school <ID>] --from <yyyy-mm-dd> --to <yyyy-mm-dd> [--out <tệp.csv\|tệp.xlsx>]` | the receipts issued on those days (Vietnam time, both days included) |
 //! | `reconcile --gateway vnpay <đối-soát.csv\|.xlsx> [--out <báo-cáo.csv\|.xlsx>] [--school <ID>] [--from …] [--to …]` | compares the gateway's transaction list with hocphi's payments and receipts |
 //! | `void <mã khoản thu> --reason "<lý do>"` | voids an open invoice |
 //! | `rekey-lookups [--dry-run]` | makes every lookup digest stored before digests were keyed a keyed one (no parent gets a new code) |
-//! | `show student <mã>` / `show invoice <mã>` / `show payment <mã>` | human-readable state |
+//! | `show student <mã>` / `show invoice <mã>` / `show payment <mã>` | human-readable state; a payment shows its payee and every transfer of another amount it received (to be returned) |
 //!
 //! Exit codes: `0` done; `1` failed, or refused to write anything (the reason is printed); `2` the
 //! command line is wrong; `3` done, but something needs an operator's attention (rows skipped,

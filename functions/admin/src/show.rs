@@ -1,7 +1,8 @@
 //! `show`: a student, an invoice or a payment, read for people.
 //!
 //! Invariants: identifiers are parsed before the store is asked; nothing is written; times are
-//! shown in Vietnam time.
+//! shown in Vietnam time; every transfer of another amount a payment received is listed, with
+//! what the operator must do about it.
 
 use std::fmt;
 
@@ -11,7 +12,7 @@ use hocphi_domain::{
     Student, StudentCode,
 };
 
-use crate::text::{invoice_status, payment_status, vnd};
+use crate::text::{invoice_status, payee_line, payment_status, vnd};
 use crate::time;
 
 /// Why something could not be shown.
@@ -153,7 +154,10 @@ impl fmt::Display for StudentView {
         let s = &self.student;
         writeln!(f, "Học sinh {} — {}, lớp {}", s.code, s.name, s.class_name)?;
         match &self.school {
-            Some(school) => writeln!(f, "Trường {} — {}", school.id, school.name)?,
+            Some(school) => {
+                writeln!(f, "Trường {} — {}", school.id, school.name)?;
+                writeln!(f, "{}", payee_line(school.payee.as_ref()))?;
+            }
             None => writeln!(f, "Trường {} (chưa có trong hệ thống)", s.school)?,
         }
         if self.open.is_empty() {
@@ -211,8 +215,28 @@ impl fmt::Display for PaymentView {
             "  Học sinh {} — {}, lớp {}, trường {}, năm học {}",
             p.student, p.student_name, p.class_name, p.school, p.school_year
         )?;
+        if let Some(payee) = &p.payee {
+            writeln!(f, "  Tài khoản nhận tiền: {payee}")?;
+        }
         if let Some(txn) = &p.gateway_txn {
             writeln!(f, "  Mã giao dịch tại cổng: {txn}")?;
+        }
+        if !p.mismatches.is_empty() {
+            writeln!(
+                f,
+                "  Chuyển sai số tiền ({}), không dùng để nộp khoản thu nào, cần hoàn lại cho phụ huynh:",
+                p.mismatches.len()
+            )?;
+            for m in &p.mismatches {
+                writeln!(
+                    f,
+                    "    - Mã giao dịch {}: {} (đúng phải là {}), nhận lúc {}",
+                    m.txn,
+                    m.amount,
+                    p.amount,
+                    moment(m.at)
+                )?;
+            }
         }
         if let Some(code) = &p.failure_code {
             writeln!(f, "  Mã lỗi của cổng: {code}")?;

@@ -2,7 +2,7 @@
 //!
 //! Invariant: every status has exactly one Vietnamese name here (exhaustive matches, no `_`).
 
-use hocphi_domain::{InvoiceStatus, PaymentStatus, TextError, UpsertOutcome};
+use hocphi_domain::{InvoiceStatus, PayeeId, PaymentStatus, TextError, UpsertOutcome};
 
 /// Digits grouped by dots, the Vietnamese way: `1.500.000`.
 pub(crate) fn group_digits(n: u64) -> String {
@@ -40,6 +40,16 @@ pub(crate) fn payment_status(status: PaymentStatus) -> &'static str {
         PaymentStatus::Expired => "hết hạn",
         PaymentStatus::RefundDue => "cần hoàn tiền",
         PaymentStatus::Mismatched => "chuyển sai số tiền, cần hoàn tiền",
+    }
+}
+
+/// A school's payee as operators read it: where its VietQR (payOS) transfers are paid.
+pub(crate) fn payee_line(payee: Option<&PayeeId>) -> String {
+    match payee {
+        Some(payee) => format!("Tài khoản nhận tiền (VietQR qua payOS): {payee}"),
+        None => "Tài khoản nhận tiền (VietQR qua payOS): chưa có, học sinh trường này không được \
+                 mời chuyển khoản VietQR"
+            .to_owned(),
     }
 }
 

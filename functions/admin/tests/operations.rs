@@ -51,6 +51,7 @@ async fn a_school_is_added_then_updated_and_bad_symbols_are_refused() {
         name: "Trường THCS Trần Phú".into(),
         template: "01BLP0-001".into(),
         series: "TP-25E".into(),
+        payee: None,
     };
 
     let added = add(&env.store, &new).await.unwrap();
