@@ -3,8 +3,10 @@
 //! own function, with its own capacity), the environment the functions read, the permissions
 //! their use cases need and no more (the public doors' writes held to their items' keys),
 //! references that resolve, an API that answers only through the CDN, alarms on messages the
-//! code really logs in every log group that logs them, and the site's CDN behaviours. Each check
-//! is shown rejecting a broken variant.
+//! code really logs in every log group that logs them, the site's CDN behaviours, and the
+//! channels a province may leave off (MoMo, payOS): with each on or off, their functions and
+//! grants exist exactly then, nothing refers to what is gone, and the look-up is told which
+//! channels the province offers. Each check is shown rejecting a broken variant.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
@@ -29,10 +31,11 @@ use regex::Regex;
 use serde_json::Value;
 
 /// The HTTP contract: route key (path parameters as `{}`) → the function that serves it.
-const CONTRACT: [(&str, &str); 6] = [
+const CONTRACT: [(&str, &str); 7] = [
     ("GET /api/invoices", "lookup"),
     ("POST /api/payments", "checkout"),
     ("GET /api/payments/{}", "status"),
+    ("POST /api/callbacks/payos/{}", "callback-payos"),
     ("GET /api/callbacks/vnpay", "callback-vnpay"),
     ("POST /api/callbacks/momo", "callback-momo"),
     ("GET /api/receipts/{}", "receipt"),
@@ -42,7 +45,7 @@ const CONTRACT: [(&str, &str); 6] = [
 /// DynamoDB adapter: `TransactWriteItems` is authorised per item as PutItem, UpdateItem and
 /// ConditionCheckItem), besides writing its own log group and, behind the CDN, reading the
 /// origin secret.
-const NEEDS: [(&str, &[(&str, &str)]); 7] = [
+const NEEDS: [(&str, &[(&str, &str)]); 8] = [
     (
         "lookup",
         &[
@@ -63,6 +66,7 @@ const NEEDS: [(&str, &[(&str, &str)]); 7] = [
             ("secretsmanager:GetSecretValue", "lookup key"),
             ("secretsmanager:GetSecretValue", "gateway secret"),
             ("secretsmanager:GetSecretValue", "MoMo secret"),
+            ("secretsmanager:GetSecretValue", "payOS channels secret"),
         ],
     ),
     (
@@ -85,6 +89,16 @@ const NEEDS: [(&str, &[(&str, &str)]); 7] = [
             ("secretsmanager:GetSecretValue", "MoMo secret"),
         ],
     ),
+    (
+        "callback-payos",
+        &[
+            ("dynamodb:GetItem", "table"),
+            ("dynamodb:PutItem", "table"),
+            ("dynamodb:UpdateItem", "table"),
+            ("dynamodb:ConditionCheckItem", "table"),
+            ("secretsmanager:GetSecretValue", "payOS channels secret"),
+        ],
+    ),
     ("status", &[("dynamodb:GetItem", "table")]),
     ("receipt", &[("dynamodb:GetItem", "table")]),
     (
@@ -97,6 +111,7 @@ const NEEDS: [(&str, &[(&str, &str)]); 7] = [
             ("dynamodb:Query", "index GSI2"),
             ("secretsmanager:GetSecretValue", "gateway secret"),
             ("secretsmanager:GetSecretValue", "MoMo secret"),
+            ("secretsmanager:GetSecretValue", "payOS channels secret"),
         ],
     ),
 ];
@@ -127,22 +142,72 @@ const WRITE_ACTIONS: [&str; 3] = [
     "dynamodb:DeleteItem",
 ];
 
-/// MoMo's variables of the gateway functions and the parameters they carry; each is set only
-/// when MoMo is on (a partner code given), so a stack without MoMo never reads its secret.
-const MOMO_VARIABLES: [(&str, &str); 4] = [
-    ("HOCPHI_MOMO_PARTNER_CODE", "MomoPartnerCode"),
-    ("HOCPHI_MOMO_ACCESS_KEY", "MomoAccessKey"),
-    ("HOCPHI_MOMO_SECRET_ARN", "MomoSecretArn"),
-    ("HOCPHI_MOMO_ENDPOINT", "MomoEndpoint"),
+/// The channels a province may leave off, each with the template condition that turns it on
+/// (VNPay is always on).
+const OPTIONAL_CHANNELS: [(GatewayKind, &str); 2] = [
+    (GatewayKind::Payos, "HasPayos"),
+    (GatewayKind::Momo, "HasMomo"),
 ];
+
+/// The optional channels' variables of the gateway functions, the parameters they carry and
+/// the channel that sets them: each is set only when its channel is on (MoMo: a partner code
+/// given; payOS: its channels secret's ARN given), so a stack without the channel never reads
+/// its secret.
+const CHANNEL_VARIABLES: [(&str, &str, GatewayKind); 6] = [
+    (
+        "HOCPHI_MOMO_PARTNER_CODE",
+        "MomoPartnerCode",
+        GatewayKind::Momo,
+    ),
+    ("HOCPHI_MOMO_ACCESS_KEY", "MomoAccessKey", GatewayKind::Momo),
+    ("HOCPHI_MOMO_SECRET_ARN", "MomoSecretArn", GatewayKind::Momo),
+    ("HOCPHI_MOMO_ENDPOINT", "MomoEndpoint", GatewayKind::Momo),
+    (
+        "HOCPHI_PAYOS_CHANNELS_ARN",
+        "PayosChannelsSecretArn",
+        GatewayKind::Payos,
+    ),
+    ("HOCPHI_PAYOS_ENDPOINT", "PayosEndpoint", GatewayKind::Payos),
+];
+
+/// The variable that tells the look-up which channels the province offers
+/// (comma-separated, in `GatewayKind::ALL`'s order).
+const CHANNELS: &str = "HOCPHI_CHANNELS";
 
 /// The value of the header CloudFront adds to API requests: the origin secret, resolved from
 /// Secrets Manager when the stack deploys.
 const ORIGIN_HEADER_VALUE: &str = "{{resolve:secretsmanager:${OriginSecret}:SecretString}}";
 
-/// `parameter`'s value when MoMo is on, nothing otherwise.
-fn only_with_momo(parameter: &str) -> Value {
-    serde_json::json!({"Fn::If": ["HasMomo", {"Ref": parameter}, {"Ref": "AWS::NoValue"}]})
+/// A channel's name in the checks' messages.
+fn label(kind: GatewayKind) -> &'static str {
+    match kind {
+        GatewayKind::Payos => "payOS",
+        GatewayKind::Vnpay => "VNPay",
+        GatewayKind::Momo => "MoMo",
+    }
+}
+
+/// The condition that turns an optional channel on.
+fn channel_condition(kind: GatewayKind) -> Option<&'static str> {
+    OPTIONAL_CHANNELS
+        .iter()
+        .find(|(k, _)| *k == kind)
+        .map(|(_, condition)| *condition)
+}
+
+/// The channel an optional channel's parameter belongs to.
+fn parameter_channel(parameter: &str) -> GatewayKind {
+    CHANNEL_VARIABLES
+        .iter()
+        .find(|(_, p, _)| *p == parameter)
+        .map(|(_, _, kind)| *kind)
+        .unwrap_or_else(|| panic!("{parameter} is no optional channel's parameter"))
+}
+
+/// `parameter`'s value when its channel is on, nothing otherwise.
+fn only_with_channel(parameter: &str) -> Value {
+    let condition = channel_condition(parameter_channel(parameter)).unwrap_or_default();
+    serde_json::json!({"Fn::If": [condition, {"Ref": parameter}, {"Ref": "AWS::NoValue"}]})
 }
 
 fn template_text() -> String {
@@ -298,12 +363,14 @@ fn routes_without_permission(template: &Value) -> Vec<String> {
         .collect()
 }
 
-/// Whether `value` is MoMo's `parameter` in a resource that exists under `condition`: the
-/// parameter itself where the resource exists only with MoMo, else the parameter when MoMo is on
-/// and nothing otherwise.
-fn is_momo_parameter(value: &Value, parameter: &str, condition: Option<&str>) -> bool {
-    *value == only_with_momo(parameter)
-        || (condition == Some("HasMomo") && value["Ref"] == parameter)
+/// Whether `value` is an optional channel's `parameter` in a resource that exists under
+/// `condition`: the parameter itself where the resource exists only with the channel, else the
+/// parameter when the channel is on and nothing otherwise.
+fn is_channel_parameter(value: &Value, parameter: &str, condition: Option<&str>) -> bool {
+    *value == only_with_channel(parameter)
+        || (condition.is_some()
+            && condition == channel_condition(parameter_channel(parameter))
+            && value["Ref"] == parameter)
 }
 
 /// A statement's resource, in a role that exists under `condition`, as a short name: the table,
@@ -319,8 +386,11 @@ fn resource_name(resource: &Value, condition: Option<&str>) -> String {
     if resource["Ref"] == "LookupKeySecret" {
         return "lookup key".into();
     }
-    if is_momo_parameter(resource, "MomoSecretArn", condition) {
+    if is_channel_parameter(resource, "MomoSecretArn", condition) {
         return "MoMo secret".into();
+    }
+    if is_channel_parameter(resource, "PayosChannelsSecretArn", condition) {
+        return "payOS channels secret".into();
     }
     if resource["Fn::GetAtt"] == serde_json::json!(["Table", "Arn"]) {
         return "table".into();
@@ -485,15 +555,16 @@ fn environment_problems(template: &Value) -> Vec<String> {
             let var = variable.name;
             match (variable.deployed, variables.get(var)) {
                 (Deployed::Always, None) => problems.push(format!("{name} lacks {var}")),
-                (Deployed::WithChannel(GatewayKind::Momo), value) => {
-                    let parameter = momo_parameter(var);
+                (Deployed::WithChannel(kind @ (GatewayKind::Momo | GatewayKind::Payos)), value) => {
+                    let parameter = channel_parameter(var);
                     match value {
                         None => problems.push(format!("{name} lacks {var}")),
                         Some(value)
-                            if !is_momo_parameter(value, parameter, condition.as_deref()) =>
+                            if !is_channel_parameter(value, parameter, condition.as_deref()) =>
                         {
                             problems.push(format!(
-                                "{name}: {var} is not the {parameter} parameter when MoMo is on"
+                                "{name}: {var} is not the {parameter} parameter when {} is on",
+                                label(kind)
                             ));
                         }
                         Some(_) => {}
@@ -545,13 +616,13 @@ fn environment_problems(template: &Value) -> Vec<String> {
     problems
 }
 
-/// The template parameter a MoMo variable carries.
-fn momo_parameter(name: &str) -> &'static str {
-    MOMO_VARIABLES
+/// The template parameter an optional channel's variable carries.
+fn channel_parameter(name: &str) -> &'static str {
+    CHANNEL_VARIABLES
         .iter()
-        .find(|(variable, _)| *variable == name)
-        .map(|(_, parameter)| *parameter)
-        .unwrap_or_else(|| panic!("{name} has no MoMo parameter in MOMO_VARIABLES"))
+        .find(|(variable, _, _)| *variable == name)
+        .map(|(_, parameter, _)| *parameter)
+        .unwrap_or_else(|| panic!("{name} has no parameter in CHANNEL_VARIABLES"))
 }
 
 /// Ways a caller could reach the functions without the CDN: CloudFront not adding the origin
@@ -686,6 +757,31 @@ fn alarm_coverage_problems(template: &Value) -> Vec<String> {
     problems
 }
 
+/// The strings an expression may be (nested `Fn::If`s), each with the conditions (and whether
+/// each holds) that choose it.
+fn expression_leaves(
+    value: &Value,
+    branch: &[(String, bool)],
+) -> Vec<(String, Vec<(String, bool)>)> {
+    match value["Fn::If"].as_array() {
+        Some(parts) => {
+            let condition = parts[0].as_str().unwrap_or_default().to_owned();
+            [(1, true), (2, false)]
+                .into_iter()
+                .flat_map(|(i, holds)| {
+                    let mut chosen = branch.to_vec();
+                    chosen.push((condition.clone(), holds));
+                    expression_leaves(&parts[i], &chosen)
+                })
+                .collect()
+        }
+        None => vec![(
+            value.as_str().unwrap_or_default().to_owned(),
+            branch.to_vec(),
+        )],
+    }
+}
+
 /// Functions whose errors or throttles an all-functions alarm does not add up: its metric
 /// queries, each with the condition it exists under, and its SUM expression in each branch.
 fn all_functions_alarm_problems(template: &Value, alarm_id: &str) -> Vec<String> {
@@ -699,28 +795,10 @@ fn all_functions_alarm_problems(template: &Value, alarm_id: &str) -> Vec<String>
             None => queries.push((metric.clone(), None)),
         }
     }
-    let expressions: Vec<(String, Option<(String, bool)>)> = queries
+    let expressions: Vec<(String, Vec<(String, bool)>)> = queries
         .iter()
         .filter(|(q, _)| q["ReturnData"] == true)
-        .flat_map(|(q, _)| match q["Expression"]["Fn::If"].as_array() {
-            Some(branches) => {
-                let condition = branches[0].as_str().unwrap_or_default().to_owned();
-                vec![
-                    (
-                        branches[1].as_str().unwrap_or_default().to_owned(),
-                        Some((condition.clone(), true)),
-                    ),
-                    (
-                        branches[2].as_str().unwrap_or_default().to_owned(),
-                        Some((condition, false)),
-                    ),
-                ]
-            }
-            None => vec![(
-                q["Expression"].as_str().unwrap_or_default().to_owned(),
-                None,
-            )],
-        })
+        .flat_map(|(q, _)| expression_leaves(&q["Expression"], &[]))
         .collect();
     let ids_in = |expression: &str| -> BTreeSet<String> {
         expression
@@ -749,10 +827,9 @@ fn all_functions_alarm_problems(template: &Value, alarm_id: &str) -> Vec<String>
         }
         let query_id = query["Id"].as_str().unwrap_or_default();
         for (expression, branch) in &expressions {
-            let exists = match (&condition, branch) {
-                (None, _) => true,
-                (Some(c), Some((b, holds))) if c == b => *holds,
-                (Some(_), _) => false,
+            let exists = match &condition {
+                None => true,
+                Some(c) => branch.iter().any(|(b, holds)| b == c && *holds),
             };
             if exists != ids_in(expression).contains(query_id) {
                 problems.push(format!(
@@ -798,15 +875,32 @@ fn callback_capacity_problems(template: &Value) -> Vec<String> {
 }
 
 #[test]
-fn every_momo_variable_of_the_runtime_has_its_parameter_and_no_other_does() {
-    let in_runtime: BTreeSet<&str> = VARIABLES
-        .iter()
-        .filter(|v| v.deployed == Deployed::WithChannel(GatewayKind::Momo))
-        .map(|v| v.name)
-        .collect();
-    let with_parameter: BTreeSet<&str> = MOMO_VARIABLES.iter().map(|(v, _)| *v).collect();
+fn every_optional_channel_variable_of_the_runtime_has_its_parameter_and_no_other_does() {
+    let template = template();
+    for (kind, _) in OPTIONAL_CHANNELS {
+        let in_runtime: BTreeSet<&str> = VARIABLES
+            .iter()
+            .filter(|v| v.deployed == Deployed::WithChannel(kind))
+            .map(|v| v.name)
+            .collect();
+        let with_parameter: BTreeSet<&str> = CHANNEL_VARIABLES
+            .iter()
+            .filter(|(_, _, k)| *k == kind)
+            .map(|(v, _, _)| *v)
+            .collect();
 
-    assert_eq!(in_runtime, with_parameter);
+        assert_eq!(in_runtime, with_parameter, "{kind:?}");
+    }
+    for (_, parameter, _) in CHANNEL_VARIABLES {
+        assert!(
+            template["Parameters"][parameter].is_object(),
+            "no parameter {parameter}"
+        );
+    }
+    assert_eq!(
+        Variable::named(CHANNELS).map(|v| v.deployed),
+        Some(Deployed::Always)
+    );
 }
 
 #[test]
@@ -954,8 +1048,8 @@ fn a_dangling_reference_is_rejected_wherever_it_hides() {
         ),
         (
             "in a condition of a function's environment",
-            "HOCPHI_MOMO_ENDPOINT: !If [HasMomo, !Ref MomoEndpoint, !Ref AWS::NoValue]\n          HOCPHI_LOOKUP_KEY_ARN",
-            "HOCPHI_MOMO_ENDPOINT: !If [HasMoMo, !Ref MomoEndpoint, !Ref AWS::NoValue]\n          HOCPHI_LOOKUP_KEY_ARN",
+            "HOCPHI_MOMO_ENDPOINT: !If [HasMomo, !Ref MomoEndpoint, !Ref AWS::NoValue]\n          HOCPHI_PAYOS_CHANNELS_ARN: !If [HasPayos, !Ref PayosChannelsSecretArn, !Ref AWS::NoValue]\n          HOCPHI_PAYOS_ENDPOINT: !If [HasPayos, !Ref PayosEndpoint, !Ref AWS::NoValue]\n          HOCPHI_LOOKUP_KEY_ARN",
+            "HOCPHI_MOMO_ENDPOINT: !If [HasMoMo, !Ref MomoEndpoint, !Ref AWS::NoValue]\n          HOCPHI_PAYOS_CHANNELS_ARN: !If [HasPayos, !Ref PayosChannelsSecretArn, !Ref AWS::NoValue]\n          HOCPHI_PAYOS_ENDPOINT: !If [HasPayos, !Ref PayosEndpoint, !Ref AWS::NoValue]\n          HOCPHI_LOOKUP_KEY_ARN",
             "Resources.CheckoutFunction refers to condition:HasMoMo",
         ),
         (
@@ -1003,14 +1097,14 @@ fn a_missing_or_superfluous_permission_is_rejected() {
         ),
         (
             "the sweeper asks MoMo about MoMo payments",
-            "                  - !If [HasMomo, !Ref MomoSecretArn, !Ref AWS::NoValue]\n  SweeperFunction:",
-            "  SweeperFunction:",
+            "                  - !If [HasMomo, !Ref MomoSecretArn, !Ref AWS::NoValue]\n                  - !If [HasPayos, !Ref PayosChannelsSecretArn, !Ref AWS::NoValue]\n  SweeperFunction:",
+            "                  - !If [HasPayos, !Ref PayosChannelsSecretArn, !Ref AWS::NoValue]\n  SweeperFunction:",
             "sweeper lacks secretsmanager:GetSecretValue on MoMo secret",
         ),
         (
             "a stack without MoMo reads no MoMo secret",
-            "                  - !If [HasMomo, !Ref MomoSecretArn, !Ref AWS::NoValue]\n              - Sid: OriginSecret\n                Effect: Allow\n                Action: secretsmanager:GetSecretValue\n                Resource: !Ref OriginSecret\n  CheckoutFunction:",
-            "                  - !Ref MomoSecretArn\n              - Sid: OriginSecret\n                Effect: Allow\n                Action: secretsmanager:GetSecretValue\n                Resource: !Ref OriginSecret\n  CheckoutFunction:",
+            "                  - !If [HasMomo, !Ref MomoSecretArn, !Ref AWS::NoValue]\n                  - !If [HasPayos, !Ref PayosChannelsSecretArn, !Ref AWS::NoValue]\n              - Sid: OriginSecret\n                Effect: Allow\n                Action: secretsmanager:GetSecretValue\n                Resource: !Ref OriginSecret\n  CheckoutFunction:",
+            "                  - !Ref MomoSecretArn\n                  - !If [HasPayos, !Ref PayosChannelsSecretArn, !Ref AWS::NoValue]\n              - Sid: OriginSecret\n                Effect: Allow\n                Action: secretsmanager:GetSecretValue\n                Resource: !Ref OriginSecret\n  CheckoutFunction:",
             "checkout has secretsmanager:GetSecretValue on {\"Ref\":\"MomoSecretArn\"}, which it does not need",
         ),
         (
@@ -1052,23 +1146,23 @@ fn a_misspelt_missing_or_local_only_variable_is_rejected() {
             "callback-vnpay lacks HOCPHI_TABLE",
         ),
         (
-            "          HOCPHI_MOMO_ENDPOINT: !If [HasMomo, !Ref MomoEndpoint, !Ref AWS::NoValue]\n      EventInvokeConfig:",
+            "          HOCPHI_MOMO_ENDPOINT: !If [HasMomo, !Ref MomoEndpoint, !Ref AWS::NoValue]\n          HOCPHI_PAYOS_CHANNELS_ARN: !If [HasPayos, !Ref PayosChannelsSecretArn, !Ref AWS::NoValue]\n          HOCPHI_PAYOS_ENDPOINT: !If [HasPayos, !Ref PayosEndpoint, !Ref AWS::NoValue]\n      EventInvokeConfig:",
             "          HOCPHI_MOMO_ENDPOINT: !If [HasMomo, !Ref MomoEndpoint, !Ref AWS::NoValue]\n          HOCPHI_VNPAY_HASH_SECRET: do-not-put-secrets-here\n      EventInvokeConfig:",
             "sweeper sets HOCPHI_VNPAY_HASH_SECRET, which is for local runs only",
         ),
         (
-            "          HOCPHI_MOMO_ENDPOINT: !If [HasMomo, !Ref MomoEndpoint, !Ref AWS::NoValue]\n      EventInvokeConfig:",
+            "          HOCPHI_MOMO_ENDPOINT: !If [HasMomo, !Ref MomoEndpoint, !Ref AWS::NoValue]\n          HOCPHI_PAYOS_CHANNELS_ARN: !If [HasPayos, !Ref PayosChannelsSecretArn, !Ref AWS::NoValue]\n          HOCPHI_PAYOS_ENDPOINT: !If [HasPayos, !Ref PayosEndpoint, !Ref AWS::NoValue]\n      EventInvokeConfig:",
             "          HOCPHI_MOMO_ENDPOINT: !If [HasMomo, !Ref MomoEndpoint, !Ref AWS::NoValue]\n          HOCPHI_MOMO_SECRET_KEY: do-not-put-secrets-here\n      EventInvokeConfig:",
             "sweeper sets HOCPHI_MOMO_SECRET_KEY, which is for local runs only",
         ),
         (
-            "          HOCPHI_MOMO_ACCESS_KEY: !If [HasMomo, !Ref MomoAccessKey, !Ref AWS::NoValue]\n          HOCPHI_MOMO_SECRET_ARN: !If [HasMomo, !Ref MomoSecretArn, !Ref AWS::NoValue]\n          HOCPHI_MOMO_ENDPOINT: !If [HasMomo, !Ref MomoEndpoint, !Ref AWS::NoValue]\n      EventInvokeConfig:",
-            "          HOCPHI_MOMO_SECRET_ARN: !Ref MomoSecretArn\n          HOCPHI_MOMO_ENDPOINT: !If [HasMomo, !Ref MomoEndpoint, !Ref AWS::NoValue]\n      EventInvokeConfig:",
+            "          HOCPHI_MOMO_ACCESS_KEY: !If [HasMomo, !Ref MomoAccessKey, !Ref AWS::NoValue]\n          HOCPHI_MOMO_SECRET_ARN: !If [HasMomo, !Ref MomoSecretArn, !Ref AWS::NoValue]\n          HOCPHI_MOMO_ENDPOINT: !If [HasMomo, !Ref MomoEndpoint, !Ref AWS::NoValue]\n          HOCPHI_PAYOS_CHANNELS_ARN: !If [HasPayos, !Ref PayosChannelsSecretArn, !Ref AWS::NoValue]\n          HOCPHI_PAYOS_ENDPOINT: !If [HasPayos, !Ref PayosEndpoint, !Ref AWS::NoValue]\n      EventInvokeConfig:",
+            "          HOCPHI_MOMO_SECRET_ARN: !Ref MomoSecretArn\n          HOCPHI_MOMO_ENDPOINT: !If [HasMomo, !Ref MomoEndpoint, !Ref AWS::NoValue]\n          HOCPHI_PAYOS_CHANNELS_ARN: !If [HasPayos, !Ref PayosChannelsSecretArn, !Ref AWS::NoValue]\n          HOCPHI_PAYOS_ENDPOINT: !If [HasPayos, !Ref PayosEndpoint, !Ref AWS::NoValue]\n      EventInvokeConfig:",
             "sweeper lacks HOCPHI_MOMO_ACCESS_KEY",
         ),
         (
-            "          HOCPHI_MOMO_ACCESS_KEY: !If [HasMomo, !Ref MomoAccessKey, !Ref AWS::NoValue]\n          HOCPHI_MOMO_SECRET_ARN: !If [HasMomo, !Ref MomoSecretArn, !Ref AWS::NoValue]\n          HOCPHI_MOMO_ENDPOINT: !If [HasMomo, !Ref MomoEndpoint, !Ref AWS::NoValue]\n      EventInvokeConfig:",
-            "          HOCPHI_MOMO_ACCESS_KEY: !If [HasMomo, !Ref MomoAccessKey, !Ref AWS::NoValue]\n          HOCPHI_MOMO_SECRET_ARN: !Ref MomoSecretArn\n          HOCPHI_MOMO_ENDPOINT: !If [HasMomo, !Ref MomoEndpoint, !Ref AWS::NoValue]\n      EventInvokeConfig:",
+            "          HOCPHI_MOMO_ACCESS_KEY: !If [HasMomo, !Ref MomoAccessKey, !Ref AWS::NoValue]\n          HOCPHI_MOMO_SECRET_ARN: !If [HasMomo, !Ref MomoSecretArn, !Ref AWS::NoValue]\n          HOCPHI_MOMO_ENDPOINT: !If [HasMomo, !Ref MomoEndpoint, !Ref AWS::NoValue]\n          HOCPHI_PAYOS_CHANNELS_ARN: !If [HasPayos, !Ref PayosChannelsSecretArn, !Ref AWS::NoValue]\n          HOCPHI_PAYOS_ENDPOINT: !If [HasPayos, !Ref PayosEndpoint, !Ref AWS::NoValue]\n      EventInvokeConfig:",
+            "          HOCPHI_MOMO_ACCESS_KEY: !If [HasMomo, !Ref MomoAccessKey, !Ref AWS::NoValue]\n          HOCPHI_MOMO_SECRET_ARN: !Ref MomoSecretArn\n          HOCPHI_MOMO_ENDPOINT: !If [HasMomo, !Ref MomoEndpoint, !Ref AWS::NoValue]\n          HOCPHI_PAYOS_CHANNELS_ARN: !If [HasPayos, !Ref PayosChannelsSecretArn, !Ref AWS::NoValue]\n          HOCPHI_PAYOS_ENDPOINT: !If [HasPayos, !Ref PayosEndpoint, !Ref AWS::NoValue]\n      EventInvokeConfig:",
             "sweeper: HOCPHI_MOMO_SECRET_ARN is not the MomoSecretArn parameter when MoMo is on",
         ),
     ];
@@ -1157,8 +1251,8 @@ fn the_lookup_key_is_generated_kept_and_read_only_where_codes_are_checked() {
     }
     let environment = [
         (
-            "          HOCPHI_LOOKUP_KEY_ARN: !Ref LookupKeySecret\n\n  CheckoutLogGroup:",
-            "          HOCPHI_LOOKUP_KEY_ARN: !Ref VnpaySecretArn\n\n  CheckoutLogGroup:",
+            "          HOCPHI_LOOKUP_KEY_ARN: !Ref LookupKeySecret\n          HOCPHI_CHANNELS: !If",
+            "          HOCPHI_LOOKUP_KEY_ARN: !Ref VnpaySecretArn\n          HOCPHI_CHANNELS: !If",
             "lookup: HOCPHI_LOOKUP_KEY_ARN is not the LookupKeySecret",
         ),
         (
@@ -1167,8 +1261,8 @@ fn the_lookup_key_is_generated_kept_and_read_only_where_codes_are_checked() {
             "checkout lacks HOCPHI_LOOKUP_KEY_ARN",
         ),
         (
-            "          HOCPHI_MOMO_ENDPOINT: !If [HasMomo, !Ref MomoEndpoint, !Ref AWS::NoValue]\n      EventInvokeConfig:",
-            "          HOCPHI_MOMO_ENDPOINT: !If [HasMomo, !Ref MomoEndpoint, !Ref AWS::NoValue]\n          HOCPHI_LOOKUP_KEY_ARN: !Ref LookupKeySecret\n      EventInvokeConfig:",
+            "          HOCPHI_MOMO_ENDPOINT: !If [HasMomo, !Ref MomoEndpoint, !Ref AWS::NoValue]\n          HOCPHI_PAYOS_CHANNELS_ARN: !If [HasPayos, !Ref PayosChannelsSecretArn, !Ref AWS::NoValue]\n          HOCPHI_PAYOS_ENDPOINT: !If [HasPayos, !Ref PayosEndpoint, !Ref AWS::NoValue]\n      EventInvokeConfig:",
+            "          HOCPHI_MOMO_ENDPOINT: !If [HasMomo, !Ref MomoEndpoint, !Ref AWS::NoValue]\n          HOCPHI_PAYOS_CHANNELS_ARN: !If [HasPayos, !Ref PayosChannelsSecretArn, !Ref AWS::NoValue]\n          HOCPHI_PAYOS_ENDPOINT: !If [HasPayos, !Ref PayosEndpoint, !Ref AWS::NoValue]\n          HOCPHI_LOOKUP_KEY_ARN: !Ref LookupKeySecret\n      EventInvokeConfig:",
             "sweeper is given HOCPHI_LOOKUP_KEY_ARN, which it never reads",
         ),
     ];
@@ -1478,13 +1572,13 @@ fn a_function_behind_the_cdn_gets_the_stacks_origin_secret_and_no_other_function
             "callback-vnpay lacks HOCPHI_ORIGIN_SECRET_ARN",
         ),
         (
-            "          HOCPHI_ORIGIN_SECRET_ARN: !Ref OriginSecret\n          HOCPHI_LOOKUP_KEY_ARN: !Ref LookupKeySecret\n\n  CheckoutLogGroup:",
-            "          HOCPHI_ORIGIN_SECRET_ARN: !Ref VnpaySecretArn\n          HOCPHI_LOOKUP_KEY_ARN: !Ref LookupKeySecret\n\n  CheckoutLogGroup:",
+            "          HOCPHI_ORIGIN_SECRET_ARN: !Ref OriginSecret\n          HOCPHI_LOOKUP_KEY_ARN: !Ref LookupKeySecret\n          HOCPHI_CHANNELS: !If",
+            "          HOCPHI_ORIGIN_SECRET_ARN: !Ref VnpaySecretArn\n          HOCPHI_LOOKUP_KEY_ARN: !Ref LookupKeySecret\n          HOCPHI_CHANNELS: !If",
             "lookup: HOCPHI_ORIGIN_SECRET_ARN is not the stack's OriginSecret",
         ),
         (
-            "      Environment:\n        Variables:\n          HOCPHI_VNPAY_TMN_CODE: !Ref VnpayTmnCode\n          HOCPHI_VNPAY_SECRET_ARN: !Ref VnpaySecretArn\n          HOCPHI_VNPAY_PAY_URL: !Ref VnpayPayUrl\n          HOCPHI_VNPAY_API_URL: !Ref VnpayApiUrl\n          HOCPHI_MOMO_PARTNER_CODE: !If [HasMomo, !Ref MomoPartnerCode, !Ref AWS::NoValue]\n          HOCPHI_MOMO_ACCESS_KEY: !If [HasMomo, !Ref MomoAccessKey, !Ref AWS::NoValue]\n          HOCPHI_MOMO_SECRET_ARN: !If [HasMomo, !Ref MomoSecretArn, !Ref AWS::NoValue]\n          HOCPHI_MOMO_ENDPOINT: !If [HasMomo, !Ref MomoEndpoint, !Ref AWS::NoValue]\n      EventInvokeConfig:",
-            "      Environment:\n        Variables:\n          HOCPHI_ORIGIN_SECRET_ARN: !Ref OriginSecret\n          HOCPHI_VNPAY_TMN_CODE: !Ref VnpayTmnCode\n          HOCPHI_VNPAY_SECRET_ARN: !Ref VnpaySecretArn\n          HOCPHI_VNPAY_PAY_URL: !Ref VnpayPayUrl\n          HOCPHI_VNPAY_API_URL: !Ref VnpayApiUrl\n          HOCPHI_MOMO_PARTNER_CODE: !If [HasMomo, !Ref MomoPartnerCode, !Ref AWS::NoValue]\n          HOCPHI_MOMO_ACCESS_KEY: !If [HasMomo, !Ref MomoAccessKey, !Ref AWS::NoValue]\n          HOCPHI_MOMO_SECRET_ARN: !If [HasMomo, !Ref MomoSecretArn, !Ref AWS::NoValue]\n          HOCPHI_MOMO_ENDPOINT: !If [HasMomo, !Ref MomoEndpoint, !Ref AWS::NoValue]\n      EventInvokeConfig:",
+            "      Environment:\n        Variables:\n          HOCPHI_VNPAY_TMN_CODE: !Ref VnpayTmnCode\n          HOCPHI_VNPAY_SECRET_ARN: !Ref VnpaySecretArn\n          HOCPHI_VNPAY_PAY_URL: !Ref VnpayPayUrl\n          HOCPHI_VNPAY_API_URL: !Ref VnpayApiUrl\n          HOCPHI_MOMO_PARTNER_CODE: !If [HasMomo, !Ref MomoPartnerCode, !Ref AWS::NoValue]\n          HOCPHI_MOMO_ACCESS_KEY: !If [HasMomo, !Ref MomoAccessKey, !Ref AWS::NoValue]\n          HOCPHI_MOMO_SECRET_ARN: !If [HasMomo, !Ref MomoSecretArn, !Ref AWS::NoValue]\n          HOCPHI_MOMO_ENDPOINT: !If [HasMomo, !Ref MomoEndpoint, !Ref AWS::NoValue]\n          HOCPHI_PAYOS_CHANNELS_ARN: !If [HasPayos, !Ref PayosChannelsSecretArn, !Ref AWS::NoValue]\n          HOCPHI_PAYOS_ENDPOINT: !If [HasPayos, !Ref PayosEndpoint, !Ref AWS::NoValue]\n      EventInvokeConfig:",
+            "      Environment:\n        Variables:\n          HOCPHI_ORIGIN_SECRET_ARN: !Ref OriginSecret\n          HOCPHI_VNPAY_TMN_CODE: !Ref VnpayTmnCode\n          HOCPHI_VNPAY_SECRET_ARN: !Ref VnpaySecretArn\n          HOCPHI_VNPAY_PAY_URL: !Ref VnpayPayUrl\n          HOCPHI_VNPAY_API_URL: !Ref VnpayApiUrl\n          HOCPHI_MOMO_PARTNER_CODE: !If [HasMomo, !Ref MomoPartnerCode, !Ref AWS::NoValue]\n          HOCPHI_MOMO_ACCESS_KEY: !If [HasMomo, !Ref MomoAccessKey, !Ref AWS::NoValue]\n          HOCPHI_MOMO_SECRET_ARN: !If [HasMomo, !Ref MomoSecretArn, !Ref AWS::NoValue]\n          HOCPHI_MOMO_ENDPOINT: !If [HasMomo, !Ref MomoEndpoint, !Ref AWS::NoValue]\n          HOCPHI_PAYOS_CHANNELS_ARN: !If [HasPayos, !Ref PayosChannelsSecretArn, !Ref AWS::NoValue]\n          HOCPHI_PAYOS_ENDPOINT: !If [HasPayos, !Ref PayosEndpoint, !Ref AWS::NoValue]\n      EventInvokeConfig:",
             "sweeper is given HOCPHI_ORIGIN_SECRET_ARN, which it never reads",
         ),
     ];
@@ -1619,14 +1713,14 @@ fn an_errors_alarm_that_leaves_out_a_function_or_counts_a_missing_one_is_rejecte
     let cases = [
         (
             "MoMo's callback left out",
-            "            - SUM([lookup, checkout, callback_vnpay, callback_momo, status, receipt, sweeper])\n            - SUM([lookup, checkout, callback_vnpay, status, receipt, sweeper])\n          Label: Errors",
-            "            - SUM([lookup, checkout, callback_vnpay, status, receipt, sweeper])\n            - SUM([lookup, checkout, callback_vnpay, status, receipt, sweeper])\n          Label: Errors",
+            "              - SUM([lookup, checkout, callback_vnpay, callback_momo, status, receipt, sweeper])\n              - SUM([lookup, checkout, callback_vnpay, status, receipt, sweeper])\n          Label: Errors",
+            "              - SUM([lookup, checkout, callback_vnpay, status, receipt, sweeper])\n              - SUM([lookup, checkout, callback_vnpay, status, receipt, sweeper])\n          Label: Errors",
             "FunctionErrorsAlarm: SUM([lookup, checkout, callback_vnpay, status, receipt, sweeper]) leaves out callback_momo (callback-momo)",
         ),
         (
             "MoMo's callback counted in a stack without it",
-            "            - SUM([lookup, checkout, callback_vnpay, status, receipt, sweeper])\n          Label: Errors",
-            "            - SUM([lookup, checkout, callback_vnpay, callback_momo, status, receipt, sweeper])\n          Label: Errors",
+            "              - SUM([lookup, checkout, callback_vnpay, status, receipt, sweeper])\n          Label: Errors",
+            "              - SUM([lookup, checkout, callback_vnpay, callback_momo, status, receipt, sweeper])\n          Label: Errors",
             "FunctionErrorsAlarm: SUM([lookup, checkout, callback_vnpay, callback_momo, status, receipt, sweeper]) adds callback_momo (callback-momo)",
         ),
     ];
@@ -1692,4 +1786,362 @@ fn channels_that_share_a_function_or_its_capacity_are_rejected() {
             "{case}: {problems:?}"
         );
     }
+}
+
+/// Every way a province may set its optional channels: the conditions that hold in each (the
+/// channel conditions of `OPTIONAL_CHANNELS`, all other conditions false).
+fn channel_settings() -> Vec<Vec<&'static str>> {
+    let mut settings = vec![Vec::new()];
+    for (_, condition) in OPTIONAL_CHANNELS {
+        let with: Vec<Vec<&str>> = settings
+            .iter()
+            .map(|holding| {
+                let mut holding = holding.clone();
+                holding.push(condition);
+                holding
+            })
+            .collect();
+        settings.extend(with);
+    }
+    settings
+}
+
+/// A setting in words, e.g. "payOS on, MoMo off".
+fn setting_name(holding: &[&str]) -> String {
+    OPTIONAL_CHANNELS
+        .iter()
+        .map(|(kind, condition)| {
+            let state = if holding.contains(condition) {
+                "on"
+            } else {
+                "off"
+            };
+            format!("{} {state}", label(*kind))
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// `value` as CloudFormation resolves it when exactly `holding` conditions hold: each `Fn::If`
+/// replaced by its chosen branch, `AWS::NoValue` left out (`None` when the value itself is).
+fn resolve(value: &Value, holding: &[&str]) -> Option<Value> {
+    match value {
+        Value::Object(object) => {
+            if let Some(parts) = object.get("Fn::If").and_then(Value::as_array) {
+                let holds = holding.contains(&parts[0].as_str().unwrap_or_default());
+                return resolve(&parts[if holds { 1 } else { 2 }], holding);
+            }
+            if value["Ref"] == "AWS::NoValue" {
+                return None;
+            }
+            Some(Value::Object(
+                object
+                    .iter()
+                    .filter_map(|(k, v)| Some((k.clone(), resolve(v, holding)?)))
+                    .collect(),
+            ))
+        }
+        Value::Array(items) => Some(Value::Array(
+            items.iter().filter_map(|i| resolve(i, holding)).collect(),
+        )),
+        other => Some(other.clone()),
+    }
+}
+
+/// The template CloudFormation deploys when exactly `holding` conditions hold: the resources and
+/// outputs of other conditions gone, every `Fn::If` resolved.
+fn deployed_with(template: &Value, holding: &[&str]) -> Value {
+    let mut deployed = template.clone();
+    for section in ["Resources", "Outputs"] {
+        let kept: serde_json::Map<String, Value> = template[section]
+            .as_object()
+            .into_iter()
+            .flatten()
+            .filter(|(_, entry)| {
+                entry["Condition"]
+                    .as_str()
+                    .is_none_or(|c| holding.contains(&c))
+            })
+            .filter_map(|(id, entry)| Some((id.clone(), resolve(entry, holding)?)))
+            .collect();
+        deployed[section] = Value::Object(kept);
+    }
+    deployed["Globals"] = resolve(&template["Globals"], holding).unwrap_or_default();
+    deployed
+}
+
+/// What is wrong with the optional channels in each setting: a channel's callback function
+/// deployed while the channel is off (or missing while on), a reference to a resource that
+/// setting removes, or a look-up told other channels than the province offers.
+fn channel_problems(template: &Value) -> Vec<String> {
+    let mut problems = Vec::new();
+    for holding in channel_settings() {
+        let setting = setting_name(&holding);
+        let on = |kind: GatewayKind| channel_condition(kind).is_none_or(|c| holding.contains(&c));
+        let deployed = deployed_with(template, &holding);
+        for problem in dangling_references(&deployed) {
+            problems.push(format!("with {setting}: {problem}"));
+        }
+        let functions: BTreeSet<&str> = functions(&deployed)
+            .into_iter()
+            .filter_map(|(id, binary)| deployed_function(&deployed, &id, &binary).ok())
+            .map(Function::name)
+            .collect();
+        for kind in GatewayKind::ALL {
+            let name = Function::Callback(kind).name();
+            match (on(kind), functions.contains(name)) {
+                (true, false) => problems.push(format!("with {setting}: no {name}")),
+                (false, true) => problems.push(format!("with {setting}: {name} is deployed")),
+                _ => {}
+            }
+        }
+        let offered: Vec<&str> = GatewayKind::ALL
+            .into_iter()
+            .filter(|kind| on(*kind))
+            .map(GatewayKind::as_str)
+            .collect();
+        let offered = offered.join(",");
+        for (name, (_, _, variables)) in environments(&deployed) {
+            let Some(value) = variables.get(CHANNELS) else {
+                continue;
+            };
+            if value.as_str() != Some(offered.as_str()) {
+                problems.push(format!(
+                    "with {setting}: {name} is told the channels {value}, not \"{offered}\""
+                ));
+            }
+        }
+    }
+    problems
+}
+
+#[test]
+fn each_optional_channel_is_deployed_exactly_when_the_province_turns_it_on() {
+    assert_eq!(channel_settings().len(), 4);
+    assert_eq!(channel_problems(&template()), Vec::<String>::new());
+}
+
+#[test]
+fn a_channel_deployed_while_off_or_announced_wrongly_is_rejected() {
+    let cases = [
+        (
+            "payOS's callback deployed without payOS",
+            "  PayosCallbackFunction:\n    Type: AWS::Serverless::Function\n    Condition: HasPayos\n",
+            "  PayosCallbackFunction:\n    Type: AWS::Serverless::Function\n",
+            "with payOS off, MoMo off: callback-payos is deployed",
+        ),
+        (
+            "payOS's integration outlives its function",
+            "  PayosCallbackIntegration:\n    Type: AWS::ApiGatewayV2::Integration\n    Condition: HasPayos\n",
+            "  PayosCallbackIntegration:\n    Type: AWS::ApiGatewayV2::Integration\n",
+            "with payOS off, MoMo off: Resources.PayosCallbackIntegration refers to PayosCallbackFunction, which the template does not declare",
+        ),
+        (
+            "payOS's callback only with MoMo",
+            "  PayosCallbackFunction:\n    Type: AWS::Serverless::Function\n    Condition: HasPayos\n",
+            "  PayosCallbackFunction:\n    Type: AWS::Serverless::Function\n    Condition: HasMomo\n",
+            "with payOS on, MoMo off: no callback-payos",
+        ),
+        (
+            "the look-up not told of payOS",
+            "            - !If [HasMomo, \"payos,vnpay,momo\", \"payos,vnpay\"]\n",
+            "            - !If [HasMomo, \"vnpay,momo\", \"vnpay\"]\n",
+            "with payOS on, MoMo off: lookup is told the channels \"vnpay\", not \"payos,vnpay\"",
+        ),
+        (
+            "the look-up told of payOS in a stack without it",
+            "            - !If [HasMomo, \"vnpay,momo\", vnpay]\n",
+            "            - !If [HasMomo, \"payos,vnpay,momo\", vnpay]\n",
+            "with payOS off, MoMo on: lookup is told the channels \"payos,vnpay,momo\", not \"vnpay,momo\"",
+        ),
+        (
+            "the channels in another order than the page offers them",
+            "\"payos,vnpay,momo\", \"payos,vnpay\"]",
+            "\"vnpay,momo,payos\", \"payos,vnpay\"]",
+            "with payOS on, MoMo on: lookup is told the channels \"vnpay,momo,payos\", not \"payos,vnpay,momo\"",
+        ),
+    ];
+    for (case, from, to, expected) in cases {
+        let broken = template_json(&variant(&template_text(), from, to));
+
+        let problems = channel_problems(&broken);
+
+        assert!(
+            problems.iter().any(|p| p == expected),
+            "{case}: {problems:?}"
+        );
+    }
+    let without_channels = template_json(&variant(
+        &template_text(),
+        "          HOCPHI_CHANNELS: !If\n",
+        "          HOCPHI_CHANNEL_LIST: !If\n",
+    ));
+    assert!(
+        environment_problems(&without_channels)
+            .iter()
+            .any(|p| p == "lookup lacks HOCPHI_CHANNELS"),
+        "{:?}",
+        environment_problems(&without_channels)
+    );
+}
+
+#[test]
+fn the_payos_channels_secret_is_read_only_by_checkout_payos_callback_and_sweeper() {
+    let readers: BTreeSet<&str> = NEEDS
+        .iter()
+        .filter(|(_, needs)| needs.iter().any(|(_, r)| *r == "payOS channels secret"))
+        .map(|(name, _)| *name)
+        .collect();
+    let reading: BTreeSet<&str> = Function::DEPLOYED
+        .iter()
+        .filter(|f| f.channels().contains(&GatewayKind::Payos))
+        .map(|f| f.name())
+        .collect();
+
+    assert_eq!(readers, ["callback-payos", "checkout", "sweeper"].into());
+    assert_eq!(readers, reading);
+    let permissions = [
+        (
+            "the status function reads the payOS channels",
+            "                Resource: !Ref OriginSecret\n  StatusFunction:",
+            "                Resource: !Ref OriginSecret\n              - Sid: Payos\n                Effect: Allow\n                Action: secretsmanager:GetSecretValue\n                Resource: !If [HasPayos, !Ref PayosChannelsSecretArn, !Ref AWS::NoValue]\n  StatusFunction:",
+            "status has secretsmanager:GetSecretValue on payOS channels secret, which it does not need",
+        ),
+        (
+            "the sweeper cannot ask payOS",
+            "                  - !If [HasPayos, !Ref PayosChannelsSecretArn, !Ref AWS::NoValue]\n  SweeperFunction:",
+            "  SweeperFunction:",
+            "sweeper lacks secretsmanager:GetSecretValue on payOS channels secret",
+        ),
+        (
+            "a stack without payOS reads its secret",
+            "                  - !If [HasPayos, !Ref PayosChannelsSecretArn, !Ref AWS::NoValue]\n              - Sid: OriginSecret\n                Effect: Allow\n                Action: secretsmanager:GetSecretValue\n                Resource: !Ref OriginSecret\n  CheckoutFunction:",
+            "                  - !Ref PayosChannelsSecretArn\n              - Sid: OriginSecret\n                Effect: Allow\n                Action: secretsmanager:GetSecretValue\n                Resource: !Ref OriginSecret\n  CheckoutFunction:",
+            "checkout has secretsmanager:GetSecretValue on {\"Ref\":\"PayosChannelsSecretArn\"}, which it does not need",
+        ),
+        (
+            "payOS's callback reads VNPay's secret",
+            "                Resource: !Ref PayosChannelsSecretArn\n",
+            "                Resource: [!Ref PayosChannelsSecretArn, !Ref VnpaySecretArn]\n",
+            "callback-payos has secretsmanager:GetSecretValue on gateway secret, which it does not need",
+        ),
+    ];
+    for (case, from, to, expected) in permissions {
+        let broken = template_json(&variant(&template_text(), from, to));
+
+        let problems = permission_problems(&broken);
+
+        assert!(
+            problems.iter().any(|p| p == expected),
+            "{case}: {problems:?}"
+        );
+    }
+    let environment = [
+        (
+            "the sweeper without payOS's endpoint",
+            "          HOCPHI_PAYOS_ENDPOINT: !If [HasPayos, !Ref PayosEndpoint, !Ref AWS::NoValue]\n      EventInvokeConfig:",
+            "      EventInvokeConfig:",
+            "sweeper lacks HOCPHI_PAYOS_ENDPOINT",
+        ),
+        (
+            "checkout given the ARN in a stack without payOS",
+            "          HOCPHI_PAYOS_CHANNELS_ARN: !If [HasPayos, !Ref PayosChannelsSecretArn, !Ref AWS::NoValue]\n          HOCPHI_PAYOS_ENDPOINT: !If [HasPayos, !Ref PayosEndpoint, !Ref AWS::NoValue]\n          HOCPHI_LOOKUP_KEY_ARN",
+            "          HOCPHI_PAYOS_CHANNELS_ARN: !Ref PayosChannelsSecretArn\n          HOCPHI_PAYOS_ENDPOINT: !If [HasPayos, !Ref PayosEndpoint, !Ref AWS::NoValue]\n          HOCPHI_LOOKUP_KEY_ARN",
+            "checkout: HOCPHI_PAYOS_CHANNELS_ARN is not the PayosChannelsSecretArn parameter when payOS is on",
+        ),
+        (
+            "the look-up given the channels' keys",
+            "          HOCPHI_CHANNELS: !If\n",
+            "          HOCPHI_PAYOS_CHANNELS_ARN: !If [HasPayos, !Ref PayosChannelsSecretArn, !Ref AWS::NoValue]\n          HOCPHI_CHANNELS: !If\n",
+            "lookup is given HOCPHI_PAYOS_CHANNELS_ARN, which it never reads",
+        ),
+        (
+            "the keys themselves in the template",
+            "          HOCPHI_PAYOS_ENDPOINT: !Ref PayosEndpoint\n",
+            "          HOCPHI_PAYOS_ENDPOINT: !Ref PayosEndpoint\n          HOCPHI_PAYOS_CHANNELS: '{\"BD-THCS-NGOQUYEN\": {}}'\n",
+            "callback-payos sets HOCPHI_PAYOS_CHANNELS, which is for local runs only",
+        ),
+    ];
+    for (case, from, to, expected) in environment {
+        let broken = template_json(&variant(&template_text(), from, to));
+
+        let problems = environment_problems(&broken);
+
+        assert!(
+            problems.iter().any(|p| p == expected),
+            "{case}: {problems:?}"
+        );
+    }
+}
+
+#[test]
+fn the_payos_webhook_reaches_its_own_function_with_capacity_alarms_and_a_url_to_register() {
+    let template = template();
+    let output = template["Outputs"]["PayosWebhookUrl"].clone();
+
+    assert_eq!(output["Condition"], "HasPayos");
+    assert!(
+        output["Value"]
+            .to_string()
+            .contains("/api/callbacks/payos/<PAYEE>"),
+        "{output}"
+    );
+    let routing: [(&str, &str, &str, &str, Check); 5] = [
+        (
+            "payOS's webhooks on MoMo's function",
+            "      Target: !Sub \"integrations/${PayosCallbackIntegration}\"",
+            "      Target: !Sub \"integrations/${MomoCallbackIntegration}\"",
+            "POST /api/callbacks/payos/{} reaches Some(\"callback-momo\"), not callback-payos",
+            callback_capacity_problems,
+        ),
+        (
+            "payOS's function draws on the account's shared pool",
+            "      Role: !GetAtt PayosCallbackRole.Arn\n      ReservedConcurrentExecutions: !Ref CallbackConcurrency\n",
+            "      Role: !GetAtt PayosCallbackRole.Arn\n",
+            "callback-payos has no reserved concurrency of its own",
+            callback_capacity_problems,
+        ),
+        (
+            "API Gateway may invoke it only without a payee",
+            "${HttpApi}/*/POST/api/callbacks/payos/*",
+            "${HttpApi}/*/POST/api/callbacks/payos",
+            "POST /api/callbacks/payos/{} (callback-payos)",
+            routes_without_permission,
+        ),
+        (
+            "payOS's rejected webhooks counted nowhere",
+            "  PayosCallbackRejectedLogs:\n    Type: AWS::Logs::MetricFilter\n    Condition: HasPayos\n    Properties:\n      LogGroupName: !Ref PayosCallbackLogGroup\n",
+            "  PayosCallbackRejectedLogs:\n    Type: AWS::Logs::MetricFilter\n    Condition: HasPayos\n    Properties:\n      LogGroupName: !Ref VnpayCallbackLogGroup\n",
+            "callback-payos's log group has no filter for \"callback rejected\"",
+            alarm_coverage_problems,
+        ),
+        (
+            "payOS's mismatched transfers counted nowhere",
+            "  PayosCallbackAmountMismatchLogs:\n    Type: AWS::Logs::MetricFilter\n    Condition: HasPayos\n    Properties:\n      LogGroupName: !Ref PayosCallbackLogGroup\n",
+            "  PayosCallbackAmountMismatchLogs:\n    Type: AWS::Logs::MetricFilter\n    Condition: HasPayos\n    Properties:\n      LogGroupName: !Ref SweeperLogGroup\n",
+            "callback-payos's log group has no filter for \"captured amount differs from the payment's\"",
+            alarm_coverage_problems,
+        ),
+    ];
+    for (case, from, to, expected, check) in routing {
+        let broken = template_json(&variant(&template_text(), from, to));
+
+        let problems = check(&broken);
+
+        assert!(
+            problems.iter().any(|p| p == expected),
+            "{case}: {problems:?}"
+        );
+    }
+    let left_out = template_json(&variant(
+        &template_text(),
+        "              - SUM([lookup, checkout, callback_payos, callback_vnpay, status, receipt, sweeper])\n            - !If\n              - HasMomo\n              - SUM([lookup, checkout, callback_vnpay, callback_momo, status, receipt, sweeper])\n              - SUM([lookup, checkout, callback_vnpay, status, receipt, sweeper])\n          Label: Errors",
+        "              - SUM([lookup, checkout, callback_vnpay, status, receipt, sweeper])\n            - !If\n              - HasMomo\n              - SUM([lookup, checkout, callback_vnpay, callback_momo, status, receipt, sweeper])\n              - SUM([lookup, checkout, callback_vnpay, status, receipt, sweeper])\n          Label: Errors",
+    ));
+    assert_eq!(
+        all_functions_alarm_problems(&left_out, "FunctionErrorsAlarm"),
+        [
+            "FunctionErrorsAlarm: SUM([lookup, checkout, callback_vnpay, status, receipt, sweeper]) leaves out callback_payos (callback-payos)"
+        ]
+    );
 }

@@ -212,6 +212,8 @@ fn allow_list_problems(acl: &Value) -> Vec<String> {
         let condition = match kind {
             GatewayKind::Vnpay => "HasVnpayIpnSources",
             GatewayKind::Momo => "HasMomoIpnSources",
+            // payOS publishes no webhook source addresses
+            // (https://payos.vn/docs/du-lieu-tra-ve/webhook/): no allow-list to check.
             GatewayKind::Payos => continue,
         };
         if rule(&rules(acl, &[]), &name).is_some() {
@@ -353,6 +355,12 @@ fn a_callback_no_limit_counts_is_rejected() {
             "callback-flood misses POST /api/callbacks/momo",
         ),
         (
+            "payOS's webhooks left to the API's limit",
+            "                  SearchString: /api/callbacks/\n                  TextTransformations:\n                    - { Priority: 0, Type: URL_DECODE }\n                    - { Priority: 1, Type: LOWERCASE }\n        - Name: ip-reputation",
+            "                  SearchString: /api/callbacks/momo\n                  TextTransformations:\n                    - { Priority: 0, Type: URL_DECODE }\n                    - { Priority: 1, Type: LOWERCASE }\n        - Name: ip-reputation",
+            "callback-flood misses POST /api/callbacks/payos/HP250915020000ABCDEFGH",
+        ),
+        (
             "no limit at all",
             "        - Name: callback-flood\n",
             "        - Name: callbacks-unlimited\n",
@@ -378,6 +386,7 @@ fn with_its_addresses_listed_only_those_reach_a_gateways_callback() {
     assert_eq!(allow_list_problems(&acl), Vec::<String>::new());
     assert_eq!(acl["Parameters"]["VnpayIpnSources"]["Default"], "");
     assert_eq!(acl["Parameters"]["MomoIpnSources"]["Default"], "");
+    assert!(acl["Parameters"]["PayosIpnSources"].is_null());
 }
 
 #[test]
