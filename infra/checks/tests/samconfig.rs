@@ -59,9 +59,9 @@ fn constraint_problem(name: &str, parameter: &Value, value: &str) -> Option<Stri
     None
 }
 
-/// Names that would carry a secret's value (an ARN pointing at one is fine). MoMo's access key is
-/// configuration: it enters MoMo's signatures beside the partner code, and the secret key that
-/// makes them is passed by ARN.
+/// Names that would carry a secret's value (an ARN pointing at one is fine), such as payOS's API
+/// or checksum key. MoMo's access key is configuration: it enters MoMo's signatures beside the
+/// partner code, and the secret key that makes them is passed by ARN.
 fn secret_like(key: &str) -> bool {
     let key = key.to_ascii_lowercase();
     key != "momoaccesskey"
@@ -73,6 +73,8 @@ fn secret_like(key: &str) -> bool {
             "hashkey",
             "accesskey",
             "privatekey",
+            "checksumkey",
+            "apikey",
         ]
         .iter()
         .any(|word| key.replace(['_', '-'], "").contains(word))
@@ -157,7 +159,12 @@ fn problems(env: &ConfigEnv, template: &Value) -> Vec<String> {
             }
         }
     }
-    for arn_name in ["VnpaySecretArn", "MomoSecretArn", "CertificateArn"] {
+    for arn_name in [
+        "VnpaySecretArn",
+        "MomoSecretArn",
+        "PayosChannelsSecretArn",
+        "CertificateArn",
+    ] {
         let Some(arn) = env.overrides.get(arn_name).filter(|a| !a.is_empty()) else {
             continue;
         };
@@ -172,6 +179,30 @@ fn problems(env: &ConfigEnv, template: &Value) -> Vec<String> {
         }
     }
     problems
+}
+
+#[test]
+fn gia_lai_turns_payos_on_in_the_config_env_it_kept_from_binh_dinh() {
+    let envs = config_envs(&samconfig());
+    let gia_lai = envs.iter().find(|e| e.name == "binh-dinh").unwrap();
+    let others_with_payos: Vec<&str> = envs
+        .iter()
+        .filter(|e| e.name != "binh-dinh")
+        .filter(|e| e.overrides.contains_key("PayosChannelsSecretArn"))
+        .map(|e| e.name.as_str())
+        .collect();
+
+    assert_eq!(gia_lai.tags["owner"], "so-giao-duc-gia-lai");
+    let arn = &gia_lai.overrides["PayosChannelsSecretArn"];
+    assert!(
+        arn.ends_with(":secret:hocphi/binh-dinh/payos-channels-XXXXXX"),
+        "{arn}"
+    );
+    assert!(
+        samconfig().contains("# PLACEHOLDER: the ARN"),
+        "the example ARN is marked as a placeholder"
+    );
+    assert_eq!(others_with_payos, Vec::<&str>::new());
 }
 
 #[test]
@@ -277,6 +308,24 @@ fn a_broken_province_is_rejected() {
             "    \"VnpayTmnCode=BDHP0001\",",
             "    \"VnpayTmnCode=BDHP0001\",\n    \"MomoPartnerCode=MOMOBDHP2026\",\n    \"MomoAccessKey=BDhp2026AccessKey\",\n    \"MomoSecretArn=arn:aws:secretsmanager:eu-west-1:123456789012:secret:hocphi/binh-dinh/momo-AbCd12\",",
             "MomoSecretArn is in eu-west-1, not ap-southeast-1",
+        ),
+        (
+            "payOS's secret in another region",
+            "PayosChannelsSecretArn=arn:aws:secretsmanager:ap-southeast-1:",
+            "PayosChannelsSecretArn=arn:aws:secretsmanager:eu-west-1:",
+            "PayosChannelsSecretArn is in eu-west-1, not ap-southeast-1",
+        ),
+        (
+            "a payOS checksum key instead of the secret's ARN",
+            "    \"PayosEndpoint=https://api-merchant.payos.vn\",",
+            "    \"PayosEndpoint=https://api-merchant.payos.vn\",\n    \"PayosChecksumKey=1a54716c8f0efb2744fb28b6e38b25da7f67a925d98bc1c18bd8faaecadd7675\",",
+            "PayosChecksumKey looks like a secret's value",
+        ),
+        (
+            "a payOS API key instead of the secret's ARN",
+            "    \"PayosEndpoint=https://api-merchant.payos.vn\",",
+            "    \"PayosEndpoint=https://api-merchant.payos.vn\",\n    \"PayosApiKey=2a54716c-8f0e-fb27-44fb-28b6e38b25da\",",
+            "PayosApiKey looks like a secret's value",
         ),
         (
             "a stack named after another province",
