@@ -272,7 +272,11 @@ mod tests {
             functions.contains(&"MomoCallbackFunction".to_owned()),
             "{functions:?}"
         );
-        assert_eq!(functions.len(), 7, "{functions:?}");
+        assert!(
+            functions.contains(&"PayosCallbackFunction".to_owned()),
+            "{functions:?}"
+        );
+        assert_eq!(functions.len(), 8, "{functions:?}");
     }
 
     #[test]

@@ -4,7 +4,9 @@
 //! Steps: build the page (`frontend/build.sh`) and the functions (`sam build`, once for every
 //! province); deploy the province's edge stack (`infra/policy/waf.yaml`, us-east-1) and take its
 //! web ACL's ARN; `sam deploy --config-env <province>`; read the stack's outputs; upload the page
-//! ([`upload`]); invalidate `/index.html` and `/`; print the site and IPN URLs.
+//! ([`upload`]); invalidate `/index.html` and `/`; print the site and IPN URLs and, where the
+//! province has payOS on, the webhook URL each payee registers with payOS (the payees are the
+//! keys of the channels secret, which the deploy never reads).
 //!
 //! Invariants: a province is a config-env of `infra/samconfig.toml` ([`samconfig`]) and nothing
 //! else is deployed; with `--dry-run` every step is printed and no AWS command runs
@@ -250,17 +252,49 @@ fn invalidate(
 
 /// The closing lines: what was done, the site and the IPN URL to register with VNPay.
 fn report(live: bool, province: &Province, outputs: &Outputs) -> Result<(), Failure> {
-    if live {
-        println!("\n{} is deployed.", province.name);
-    } else {
-        println!(
-            "\ndry run of {} complete: nothing was built, deployed or uploaded.",
-            province.name
-        );
+    for line in closing_lines(live, province, outputs)? {
+        println!("{line}");
     }
-    println!("  site:    {}", outputs.get("SiteUrl")?);
-    println!("  VNPay IPN URL to register: {}", outputs.get("IpnUrl")?);
     Ok(())
+}
+
+/// What [`report`] prints: with payOS on, also the webhook URL of each payee and the operator's
+/// step that registers it (payOS checks the URL with a call, so only a deployed stack can).
+fn closing_lines(
+    live: bool,
+    province: &Province,
+    outputs: &Outputs,
+) -> Result<Vec<String>, Failure> {
+    let site = outputs.get("SiteUrl")?;
+    let mut lines = vec![
+        if live {
+            format!("\n{} is deployed.", province.name)
+        } else {
+            format!(
+                "\ndry run of {} complete: nothing was built, deployed or uploaded.",
+                province.name
+            )
+        },
+        format!("  site:    {site}"),
+        format!("  VNPay IPN URL to register: {}", outputs.get("IpnUrl")?),
+    ];
+    if let Some(channels) = province
+        .parameter("PayosChannelsSecretArn")
+        .filter(|arn| !arn.is_empty())
+    {
+        let site = site.trim_end_matches('/');
+        lines.extend([
+            "  payOS webhook URL to register for each payee (each key of the channels secret):"
+                .to_owned(),
+            format!("    {site}/api/callbacks/payos/<PAYEE>"),
+            "    at my.payos.vn (the channel's webhook setting), or for each payee:".to_owned(),
+            format!(
+                "    HOCPHI_SITE_URL={site} HOCPHI_PAYOS_CHANNELS_ARN={channels} \\\n      \
+                 hocphi-admin payos confirm-webhook --payee <PAYEE>"
+            ),
+        ]);
+    }
+    Ok(lines)
 }
 
 /// `cargo xtask deploy` with its arguments.
@@ -331,5 +365,70 @@ mod tests {
         assert!(index.contains("index.html"), "{index}");
         assert!(index.contains("--cache-control no-cache"), "{index}");
         assert!(index.contains("text/html; charset=utf-8"), "{index}");
+    }
+
+    fn outputs() -> Outputs {
+        Outputs::parse(
+            "SiteUrl\thttps://hocphi.example.vn\nIpnUrl\thttps://hocphi.example.vn/api/callbacks/vnpay",
+        )
+    }
+
+    #[test]
+    fn a_province_with_payos_is_told_each_payees_webhook_url_and_how_to_register_it() {
+        let all = provinces().unwrap();
+        let gia_lai = province(&all, "binh-dinh").unwrap();
+
+        let lines = closing_lines(true, &gia_lai, &outputs())
+            .unwrap()
+            .join("\n");
+
+        assert!(
+            lines.contains("  payOS webhook URL to register for each payee"),
+            "{lines}"
+        );
+        assert!(
+            lines.contains("    https://hocphi.example.vn/api/callbacks/payos/<PAYEE>\n"),
+            "{lines}"
+        );
+        assert!(lines.contains("my.payos.vn"), "{lines}");
+        assert!(
+            lines.contains("hocphi-admin payos confirm-webhook --payee <PAYEE>"),
+            "{lines}"
+        );
+        assert!(
+            lines.contains(&format!(
+                "HOCPHI_PAYOS_CHANNELS_ARN={}",
+                gia_lai.parameter("PayosChannelsSecretArn").unwrap()
+            )),
+            "{lines}"
+        );
+    }
+
+    #[test]
+    fn a_province_without_payos_is_told_only_the_site_and_the_ipn_url() {
+        let all = provinces().unwrap();
+        let da_nang = province(&all, "da-nang").unwrap();
+
+        let lines = closing_lines(false, &da_nang, &outputs()).unwrap();
+
+        assert_eq!(
+            lines,
+            [
+                "\ndry run of da-nang complete: nothing was built, deployed or uploaded.",
+                "  site:    https://hocphi.example.vn",
+                "  VNPay IPN URL to register: https://hocphi.example.vn/api/callbacks/vnpay",
+            ]
+        );
+    }
+
+    #[test]
+    fn a_dry_run_of_a_province_with_payos_ends_with_the_webhook_url_pattern() {
+        let all = provinces().unwrap();
+        let gia_lai = province(&all, "binh-dinh").unwrap();
+        let placeholders = Outputs::parse("SiteUrl\t<SiteUrl>\nIpnUrl\t<IpnUrl>");
+
+        let lines = closing_lines(false, &gia_lai, &placeholders).unwrap();
+
+        assert!(lines.contains(&"    <SiteUrl>/api/callbacks/payos/<PAYEE>".to_owned()));
     }
 }
