@@ -289,8 +289,9 @@ fn closing_lines(
             format!("    {site}/api/callbacks/payos/<PAYEE>"),
             "    at my.payos.vn (the channel's webhook setting), or for each payee:".to_owned(),
             format!(
-                "    HOCPHI_SITE_URL={site} HOCPHI_PAYOS_CHANNELS_ARN={channels} \\\n      \
-                 hocphi-admin payos confirm-webhook --payee <PAYEE>"
+                "    AWS_REGION={} HOCPHI_SITE_URL={site} HOCPHI_PAYOS_CHANNELS_ARN={channels} \\\n      \
+                 hocphi-admin payos confirm-webhook --payee <PAYEE>",
+                province.region
             ),
         ]);
     }
@@ -395,6 +396,7 @@ mod tests {
             lines.contains("hocphi-admin payos confirm-webhook --payee <PAYEE>"),
             "{lines}"
         );
+        assert!(lines.contains("AWS_REGION=ap-southeast-1 "), "{lines}");
         assert!(
             lines.contains(&format!(
                 "HOCPHI_PAYOS_CHANNELS_ARN={}",
