@@ -24,6 +24,8 @@
 
 pub mod order_code;
 mod signed;
+#[cfg(any(test, feature = "simulators"))]
+pub mod simulator;
 pub mod vietqr;
 pub mod wire;
 
