@@ -593,6 +593,47 @@ impl PayosSimulator {
     }
 }
 
+/// The channels a `HOCPHI_PAYOS_CHANNELS` value names (`{"<PAYEE>": {"client_id": …,
+/// "api_key": …, "checksum_key": …}, …}`), each paid into the account `accounts` gives its
+/// payee; a payee without an account is left out, and its name is answered beside them.
+pub fn channels_from_config(
+    json: &str,
+    accounts: &[(&str, BankAccount)],
+) -> Result<(Vec<SimChannel>, Vec<PayeeId>), ConfigError> {
+    let invalid = |reason| ConfigError::Invalid {
+        field: "HOCPHI_PAYOS_CHANNELS",
+        reason,
+    };
+    let Ok(Value::Object(map)) = serde_json::from_str::<Value>(json) else {
+        return Err(invalid("must be a JSON object of payees"));
+    };
+    let (mut channels, mut left_out) = (Vec::new(), Vec::new());
+    for (payee, keys) in map {
+        let payee = PayeeId::parse(&payee).map_err(|_| invalid("a payee id is not valid"))?;
+        let key = |name: &str| {
+            keys.get(name)
+                .and_then(Value::as_str)
+                .map(str::to_owned)
+                .ok_or(invalid(
+                    "each payee needs client_id, api_key and checksum_key",
+                ))
+        };
+        let (client_id, api_key, checksum_key) =
+            (key("client_id")?, key("api_key")?, key("checksum_key")?);
+        match accounts.iter().find(|(p, _)| *p == payee.as_str()) {
+            Some((_, account)) => channels.push(SimChannel {
+                payee,
+                client_id,
+                api_key: Secret::new(api_key)?,
+                checksum_key: Secret::new(checksum_key)?,
+                account: account.clone(),
+            }),
+            None => left_out.push(payee),
+        }
+    }
+    Ok((channels, left_out))
+}
+
 /// The return URL with payOS's query: `code`, `id`, `cancel`, `status`, `orderCode`.
 fn back(link: &Link, now: DateTime<Utc>) -> String {
     let status = link.status(now);

@@ -710,3 +710,44 @@ fn channels_are_refused_when_a_client_id_repeats_or_an_account_is_not_a_bank_acc
         assert!(PayosSimulator::new(channels, ORIGIN).is_err());
     }
 }
+
+#[test]
+fn channels_are_read_from_the_configuration_value_with_the_accounts_given() {
+    let account = BankAccount {
+        bin: "970436".to_owned(),
+        number: "0071000123456".to_owned(),
+        name: "TRUONG THCS NGO QUYEN".to_owned(),
+    };
+    let value = format!(
+        r#"{{"BD-THCS-NGOQUYEN":{{"client_id":"{}","api_key":"{}","checksum_key":"{}"}},
+            "BD-TH-LELOI":{{"client_id":"{}","api_key":"{}","checksum_key":"{}"}}}}"#,
+        NQ.0, NQ.1, NQ.2, LL.0, LL.1, LL.2
+    );
+
+    let (channels, left_out) =
+        channels_from_config(&value, &[("BD-THCS-NGOQUYEN", account.clone())]).unwrap();
+
+    assert_eq!(channels.len(), 1);
+    assert_eq!(channels[0].client_id, NQ.0);
+    assert_eq!(channels[0].account, account);
+    assert_eq!(left_out, [PayeeId::parse("BD-TH-LELOI").unwrap()]);
+    let sim = PayosSimulator::new(channels, ORIGIN).unwrap();
+    assert_eq!(
+        json(&create(&sim))["code"],
+        "00",
+        "the configured keys sign"
+    );
+    let bad = [
+        "",
+        "[]",
+        r#"{"bad payee!":{"client_id":"a","api_key":"LOCALPAYOSAPIKEY-NQ","checksum_key":"LOCALPAYOSCHECKSUMKEYNGOQUYEN0001"}}"#,
+        r#"{"BD-THCS-NGOQUYEN":{"client_id":"a"}}"#,
+        r#"{"BD-THCS-NGOQUYEN":{"client_id":"a","api_key":"short","checksum_key":"LOCALPAYOSCHECKSUMKEYNGOQUYEN0001"}}"#,
+    ];
+    for value in bad {
+        assert!(
+            channels_from_config(value, &[("BD-THCS-NGOQUYEN", account.clone())]).is_err(),
+            "{value}"
+        );
+    }
+}
