@@ -2,11 +2,10 @@
 //! creates a payment link, the parent scans its VietQR code (or opens its `checkoutUrl`), and
 //! payOS's webhook reports each transfer received.
 //!
-//! Not wired yet: payOS is not a [`crate::Gateway`] arm nor a `GatewayKind`, and no
-//! configuration, route, page or template names it. Until it is, this module returns its own
-//! verified values ([`Transfer`], [`LinkState`], [`PaymentLink`]), which become a
-//! [`crate::Notification`] and a [`crate::QueryAnswer`] with `GatewayKind::Payos` (see
-//! "Adding a channel" in the crate's documentation).
+//! Wired as [`crate::Gateway::Payos`] over a province's [`PayosChannels`] (one channel per
+//! payee, `channels.rs`): this module's own verified values ([`Transfer`], [`LinkState`],
+//! [`PaymentLink`]) become a [`crate::Notification`], a [`crate::QueryAnswer`] and a
+//! [`crate::Finished`] with `GatewayKind::Payos` there. `banks.rs` names the receiving bank.
 //!
 //! Invariants:
 //! - only the `data` object is signed: HMAC-SHA256 (the checksum key) over its sorted
@@ -22,6 +21,8 @@
 //!   a parent's transfer memo identifies it even when a bank shortens it;
 //! - credentials travel as headers marked secret, never printed.
 
+pub mod banks;
+mod channels;
 pub mod order_code;
 mod signed;
 pub mod vietqr;
@@ -37,6 +38,7 @@ use crate::{
     ApiRequest, CallbackOutcome, CheckoutContext, CheckoutError, ConfigError, Header, Outcome,
     QueryError, QueryStatus, Reply, Secret, Verified, VerifyError,
 };
+pub use channels::{ChannelsError, PayosChannels};
 pub use order_code::{OrderCode, payos_reference};
 use signed::SignedObject;
 use wire::{
@@ -77,6 +79,8 @@ pub struct PaymentLink {
     pub bin: String,
     pub account_number: String,
     pub account_name: String,
+    /// The transfer memo the link asks for (the create request's description, as payOS kept it).
+    pub description: String,
 }
 
 /// A transfer reported by a webhook. With `GatewayKind::Payos` it becomes the
@@ -238,6 +242,7 @@ impl Payos {
             bin: link.bin,
             account_number: link.account_number,
             account_name: link.account_name,
+            description: link.description,
         }))
     }
 
