@@ -30,7 +30,8 @@
 //! 3. `GatewayKind::X` in `functions/domain/src/payment.rs`: its arms in `as_str` and
 //!    `display_name`, and its place in `GatewayKind::ALL` (the order the page offers gateways in).
 //! 4. The app's `Gateways` in `functions/app/src/lib.rs`: a field for X and its arm in
-//!    `Gateways::get` (`offered` follows `GatewayKind::ALL`).
+//!    `Gateways::get` (`offered` follows `GatewayKind::ALL`; `offered_to` filters what a
+//!    student's school cannot take).
 //! 5. The route in `functions/app/src/http_map.rs`: `Route::Callback(GatewayKind::X)` in
 //!    `Route::ALL` and `Route::CALLBACKS`, and its arms in `Route::method` (the method X calls it
 //!    with) and `Route::path` (`/api/callbacks/x`, or with a `{payee}` segment for a channel
@@ -40,7 +41,8 @@
 //!    `channels` (`functions/runtime/src/function.rs`).
 //! 6. The configuration in `functions/runtime/src/config.rs`: X's `HOCPHI_X_*` rows in
 //!    `VARIABLES`, read by `ReadBy::Channel(GatewayKind::X)` (its secret as a value row and an ARN
-//!    row), `read_x` called by `Config::read`, and X's local defaults in `local_defaults`.
+//!    row), `read_x` called by `Config::read`, and X's local defaults in `local_defaults`; a
+//!    province lists X in `HOCPHI_CHANNELS` (read by the look-up, which holds no channel).
 //! 7. The template `infra/template.yaml` (X's parameters, rule and condition; X's callback
 //!    function, role, log group, integration and route; the `HOCPHI_X_*` environment and the
 //!    secret permission of checkout, X's callback and the sweeper; X's alarms and metric
