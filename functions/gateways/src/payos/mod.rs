@@ -14,8 +14,10 @@
 //! - every answer is read from the exact bytes received, and a duplicated field rejects it;
 //! - the `orderCode` is the payment reference's own number (`order_code.rs`), so a webhook names
 //!   its payment without a look-up, and one hocphi did not issue is an unknown payment;
-//! - a webhook reports one transfer, with that transfer's amount: a partial or larger transfer is
-//!   an amount mismatch for the store, never a settlement; a status answer settles only when
+//! - a webhook reports one transfer, with that transfer's amount and, as its transaction number,
+//!   the bank's reference of that transfer (so two transfers to one link are two records, and a
+//!   repeated webhook one): a partial or larger transfer is an amount mismatch for the store,
+//!   never a settlement; a status answer settles only when
 //!   payOS says `PAID` and the amount paid is the link's amount, which is the payment's;
 //! - the description is at most 25 ASCII letters, digits and spaces, and names the payment, so
 //!   a parent's transfer memo identifies it even when a bank shortens it;
@@ -280,8 +282,9 @@ impl Payos {
         if data.currency != "VND" {
             return Err(VerifyError::InvalidAmount);
         }
-        let txn = GatewayTxnNo::parse(&data.payment_link_id)
+        let link = GatewayTxnNo::parse(&data.payment_link_id)
             .map_err(|_| VerifyError::InvalidField("paymentLinkId"))?;
+        let txn = GatewayTxnNo::parse(&data.reference).unwrap_or(link);
         let (outcome, paid_at) = if data.code == wire::SUCCESS_CODE {
             (
                 Outcome::Final(GatewayEvent::Paid { txn, amount }),

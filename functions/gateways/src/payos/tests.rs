@@ -120,7 +120,7 @@ fn signatures_computed_by_payos_node_sdk_verify() {
             reference: PaymentRef::parse(REFERENCE).unwrap(),
             amount: Money::from_vnd(1_500_000).unwrap(),
             outcome: Outcome::Final(GatewayEvent::Paid {
-                txn: GatewayTxnNo::parse("9a1b2c3d4e5f60718293a4b5c6d7e8f9").unwrap(),
+                txn: GatewayTxnNo::parse("FT24245123456").unwrap(),
                 amount: Money::from_vnd(1_500_000).unwrap(),
             }),
             paid_at: Some(Utc.with_ymd_and_hms(2024, 9, 1, 3, 12, 30).unwrap()),
@@ -887,4 +887,30 @@ fn query_context() -> crate::QueryContext {
         server_ip: std::net::IpAddr::from([127, 0, 0, 1]),
         now: testkit::created_at(),
     }
+}
+
+#[test]
+fn each_transfer_to_a_link_is_its_own_transaction_and_a_repeat_is_the_same() {
+    let transfer = |reference: &str| {
+        let mut data = sdk_webhook_data();
+        data["reference"] = json!(reference);
+        data["amount"] = json!(500_000);
+        let Outcome::Final(GatewayEvent::Paid { txn, .. }) = payos()
+            .verify_webhook(&envelope(&data, &sign(&data)))
+            .unwrap()
+            .into_inner()
+            .outcome
+        else {
+            panic!("a paid transfer");
+        };
+        txn
+    };
+
+    assert_ne!(transfer("FT24245000001"), transfer("FT24245000002"));
+    assert_eq!(transfer("FT24245000001"), transfer("FT24245000001"));
+    assert_eq!(
+        transfer("").as_str(),
+        "9a1b2c3d4e5f60718293a4b5c6d7e8f9",
+        "without the bank's reference, the link's id"
+    );
 }
