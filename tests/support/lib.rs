@@ -1,11 +1,13 @@
 //! The world the end-to-end suites run in: hocphi's app over a real store (behind [`Faulty`], so
-//! a test can make one store call fail), a manual clock, and the VNPay and MoMo simulators
-//! standing in for the channels (payment pages, IPNs, status queries, MoMo's create call)
-//! through plain calls, over a line a test can cut or silence.
+//! a test can make one store call fail), a manual clock, and the VNPay and MoMo simulators and a
+//! fake payOS API ([`payos`]) standing in for the channels (payment pages, IPNs, status queries,
+//! MoMo's create call, payOS's payment links) through plain calls, over a line a test can cut or
+//! silence.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod faulty;
+pub mod payos;
 
 use std::net::IpAddr;
 use std::sync::{Arc, Mutex};
@@ -53,6 +55,7 @@ pub enum Line {
 pub struct SimTransport {
     pub sim: Arc<Simulator>,
     pub momo: Arc<MomoSimulator>,
+    pub payos: Arc<payos::FakePayos>,
     pub clock: ManualClock,
     pub latency: Arc<Mutex<Duration>>,
     pub line: Arc<Mutex<Line>>,
@@ -75,6 +78,17 @@ impl Transport for SimTransport {
         }
         let latency = *self.latency.lock().unwrap();
         self.clock.advance(latency);
+        if path.starts_with(hocphi_runtime::config::LOCAL_PAYOS_PATH) {
+            let client_id = request
+                .headers
+                .iter()
+                .find(|h| h.name == "x-client-id")
+                .map_or("", |h| h.value.as_str());
+            let (status, body) = self
+                .payos
+                .handle(request.method, path, client_id, &request.body);
+            return Ok((status, body.into_bytes()));
+        }
         let request = SimRequest {
             method: request.method,
             path,
@@ -99,6 +113,7 @@ pub struct World<S> {
     pub app: TestApp<S>,
     pub sim: Arc<Simulator>,
     pub momo: Arc<MomoSimulator>,
+    pub payos: Arc<payos::FakePayos>,
     pub clock: ManualClock,
     /// How long each gateway API call takes on `clock`.
     pub gateway_latency: Arc<Mutex<Duration>>,
@@ -167,11 +182,14 @@ fn invoice(id: &str, student: &str, term: &str, amounts: &[(&str, u64)]) -> Invo
     .build()
 }
 
-/// One school; student HS0001 with INV-1 (1.500.000 ₫ + 200.000 ₫) and INV-2 (350.000 ₫);
+/// One school, paid into the local payee [`payos::PAYEE`]; student HS0001 with INV-1 (1.500.000 ₫ + 200.000 ₫) and INV-2 (350.000 ₫);
 /// student HS0002 with INV-3.
 pub async fn seed<S: Store>(store: &S) {
     store
-        .upsert_school(&fixtures::school(SCHOOL, SCHOOL_NAME))
+        .upsert_school(&hocphi_domain::School {
+            payee: Some(hocphi_domain::PayeeId::parse(payos::PAYEE).unwrap()),
+            ..fixtures::school(SCHOOL, SCHOOL_NAME)
+        })
         .await
         .unwrap();
     for (code, lookup, name) in [
@@ -213,12 +231,14 @@ impl<S: Store> World<S> {
         let clock = ManualClock::at(t0());
         let sim = simulator();
         let momo = momo_simulator();
+        let payos = Arc::new(payos::FakePayos::default());
         let gateway_latency = Arc::new(Mutex::new(Duration::zero()));
         let line = Arc::new(Mutex::new(Line::Up));
         let call_timeouts = Arc::new(Mutex::new(Vec::new()));
         let transport = SimTransport {
             sim: Arc::clone(&sim),
             momo: Arc::clone(&momo),
+            payos: Arc::clone(&payos),
             clock: clock.clone(),
             latency: Arc::clone(&gateway_latency),
             line: Arc::clone(&line),
@@ -232,6 +252,7 @@ impl<S: Store> World<S> {
             app,
             sim,
             momo,
+            payos,
             clock,
             gateway_latency,
             line,
@@ -351,6 +372,17 @@ impl<S: Store> World<S> {
             .collect()
     }
 
+    /// POSTs a payOS webhook body to `/api/callbacks/payos/{payee}`.
+    pub async fn deliver_payos(&self, payee: &str, body: &str) -> Answer {
+        self.call(
+            "POST",
+            &format!("/api/callbacks/payos/{payee}"),
+            &[("content-type", "application/json")],
+            body,
+        )
+        .await
+    }
+
     /// Delivers an IPN URL to hocphi as VNPay would, answering the parsed reply.
     pub async fn deliver(&self, ipn_url: &str) -> Value {
         let path = ipn_url.strip_prefix(SITE).unwrap();
@@ -362,6 +394,13 @@ impl<S: Store> World<S> {
         );
         answer.json
     }
+}
+
+/// The payOS `orderCode` of a payment reference.
+pub fn order_code(reference: &str) -> u64 {
+    hocphi_gateways::payos::OrderCode::of(&hocphi_domain::PaymentRef::parse(reference).unwrap())
+        .expect("a payOS reference")
+        .get()
 }
 
 /// hocphi over a fresh SQLite file.

@@ -16,13 +16,13 @@
 use std::net::IpAddr;
 use std::time::Instant;
 
-use hocphi_api::{CreatePaymentRequest, CreatePaymentResponse};
+use hocphi_api::{BankTransfer, CreatePaymentRequest, CreatePaymentResponse};
 use hocphi_domain::{
     Claim, Clock, ConflictReason, CreatePaymentError, Fingerprint, GatewayCode, GatewayEvent,
-    GatewayKind, IdempotencyBegin, IdempotencyKey, Invoice, InvoiceId, LeaseToken, Payment,
-    PaymentError, PaymentRef, ReceiptToken, Store, StoredResponse,
+    GatewayKind, IdempotencyBegin, IdempotencyKey, Invoice, InvoiceId, LeaseToken, PayeeId,
+    Payment, PaymentError, PaymentRef, ReceiptToken, Store, StoredResponse,
 };
-use hocphi_gateways::{Checkout, CheckoutContext, Locale};
+use hocphi_gateways::{Checkout, CheckoutContext, Finished, Gateway, Locale, payos};
 
 use crate::{ApiError, App, Field, Transport, random};
 
@@ -39,6 +39,8 @@ struct Order {
     locale: Locale,
     student: hocphi_domain::StudentCode,
     invoices: Vec<Invoice>,
+    /// payOS only: the school's payee, whose channel takes the transfer.
+    payee: Option<PayeeId>,
 }
 
 /// Why a run ended without an answer to record, and whether its key may be released.
@@ -82,12 +84,13 @@ impl<S: Store, C: Clock, T: Transport> App<S, C, T> {
         })
         .map_err(|e| ApiError::Internal(e.into()))?;
         let fingerprint = Fingerprint::of(&[ROUTE, &canonical].concat());
+        let kind = GatewayKind::parse(&request.gateway);
         let mut renewed = false;
         loop {
             let now = self.clock.now();
             let claim = Claim {
                 token: LeaseToken::from_entropy(random()?),
-                payment: PaymentRef::generate(now, random()?),
+                payment: new_reference(kind, now)?,
             };
             let reference = match self
                 .store
@@ -182,7 +185,13 @@ impl<S: Store, C: Clock, T: Transport> App<S, C, T> {
         };
         let resumed = existing.is_some();
         let payment = match existing {
-            Some(payment) if payment.is_live(now) && payment.gateway == order.kind => payment,
+            Some(payment)
+                if payment.is_live(now)
+                    && payment.gateway == order.kind
+                    && payment.payee == order.payee =>
+            {
+                payment
+            }
             Some(_) => return Err(Stop::Renew),
             None => self.open(&order, reference.clone(), inherited).await?,
         };
@@ -194,8 +203,8 @@ impl<S: Store, C: Clock, T: Transport> App<S, C, T> {
             bank_code: None,
             now,
         };
-        let redirect_url = match self.redirect(&payment, &context, started).await {
-            Ok(url) => url,
+        let finished = match self.redirect(&payment, &context, started).await {
+            Ok(finished) => finished,
             Err(err) if self.abandon(&payment).await => return Err(Stop::Release(err)),
             Err(err) => return Err(Stop::Keep(err)),
         };
@@ -211,9 +220,17 @@ impl<S: Store, C: Clock, T: Transport> App<S, C, T> {
             payment_ref: payment.reference.clone(),
             amount: payment.amount,
             status: payment.status,
-            redirect_url,
+            redirect_url: finished.redirect_url,
             expires_at: payment.expires_at,
-            transfer: None,
+            transfer: finished.transfer.map(|t| BankTransfer {
+                qr_code: t.qr_code,
+                bank_bin: t.bank_bin,
+                bank_name: t.bank_name.map(str::to_owned),
+                account_number: t.account_number,
+                account_name: t.account_name,
+                amount: payment.amount,
+                memo: t.memo,
+            }),
         })
     }
 
@@ -241,7 +258,19 @@ impl<S: Store, C: Clock, T: Transport> App<S, C, T> {
         let student = self
             .authenticate(&request.student, &request.code, client_ip)
             .await?;
-        self.gateways.get(kind).ok_or(ApiError::GatewayNotOffered)?;
+        let gateway = self.gateways.get(kind).ok_or(ApiError::GatewayNotOffered)?;
+        let payee = match gateway {
+            Gateway::Payos(channels) => {
+                let school = self.store.school(&student.school).await?;
+                let payee = school.and_then(|school| school.payee).ok_or(NO_TRANSFER)?;
+                if !channels.serves(&payee) {
+                    tracing::warn!(payee = %payee, "the school's payee has no payOS channel");
+                    return Err(NO_TRANSFER);
+                }
+                Some(payee)
+            }
+            Gateway::Vnpay(_) | Gateway::Momo(_) => None,
+        };
         let mut invoices = Vec::with_capacity(ids.len());
         for id in ids {
             match self.store.invoice(&id).await? {
@@ -259,6 +288,7 @@ impl<S: Store, C: Clock, T: Transport> App<S, C, T> {
             locale,
             student: student.code,
             invoices,
+            payee,
         })
     }
 
@@ -272,14 +302,17 @@ impl<S: Store, C: Clock, T: Transport> App<S, C, T> {
         inherited: bool,
     ) -> Result<Payment, Stop> {
         let now = self.clock.now();
-        let payment = Payment::open(
-            reference,
-            &order.invoices,
-            order.kind,
-            now,
-            self.settings.time_to_pay,
-        )
-        .map_err(payment_error)?;
+        let payment = Payment {
+            payee: order.payee.clone(),
+            ..Payment::open(
+                reference,
+                &order.invoices,
+                order.kind,
+                now,
+                self.settings.time_to_pay,
+            )
+            .map_err(payment_error)?
+        };
         let gateway = self
             .gateways
             .get(order.kind)
@@ -312,13 +345,14 @@ impl<S: Store, C: Clock, T: Transport> App<S, C, T> {
     }
 
     /// Where the parent goes to pay: the gateway's URL, through its API when it has a create
-    /// call, which must answer within what is left of the checkout's budget.
+    /// call (which must answer within what is left of the checkout's budget), with a bank
+    /// transfer's details when the channel gives them.
     async fn redirect(
         &self,
         payment: &Payment,
         context: &CheckoutContext,
         started: Instant,
-    ) -> Result<String, ApiError> {
+    ) -> Result<Finished, ApiError> {
         let gateway = self
             .gateways
             .get(payment.gateway)
@@ -327,7 +361,10 @@ impl<S: Store, C: Clock, T: Transport> App<S, C, T> {
             .checkout(payment, context)
             .map_err(|e| ApiError::Internal(e.into()))?
         {
-            Checkout::Redirect { url } => Ok(url),
+            Checkout::Redirect { url } => Ok(Finished {
+                redirect_url: url,
+                transfer: None,
+            }),
             Checkout::Call(mut call) => {
                 let left = self
                     .settings
@@ -371,6 +408,26 @@ impl<S: Store, C: Clock, T: Transport> App<S, C, T> {
                 tracing::error!(payment_ref = %payment.reference, error = %err, "could not close an abandoned payment");
                 false
             }
+        }
+    }
+}
+
+/// A payOS checkout for a school that has no payee, or whose payee has no channel.
+const NO_TRANSFER: ApiError = ApiError::Invalid {
+    field: Field::Gateway,
+    message: "Trường của học sinh chưa nhận chuyển khoản ngân hàng (VietQR); vui lòng chọn phương thức thanh toán khác.",
+};
+
+/// A fresh reference for a payment through `kind`: a payOS reference maps to its `orderCode`.
+fn new_reference(
+    kind: Option<GatewayKind>,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<PaymentRef, ApiError> {
+    match kind {
+        Some(GatewayKind::Payos) => payos::payos_reference(now, random()?)
+            .ok_or_else(|| ApiError::Internal("no payOS reference at this date".into())),
+        Some(GatewayKind::Vnpay | GatewayKind::Momo) | None => {
+            Ok(PaymentRef::generate(now, random()?))
         }
     }
 }

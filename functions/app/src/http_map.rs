@@ -8,6 +8,7 @@
 //! | `GET /api/payments/{ref}` | [`App::status`] |
 //! | `GET /api/callbacks/vnpay` | [`App::callback`] (VNPay IPN) |
 //! | `POST /api/callbacks/momo` | [`App::callback`] (MoMo IPN) |
+//! | `POST /api/callbacks/payos/{payee}` | [`App::callback`] (payOS webhook, for one payee) |
 //! | `GET /api/receipts/{id}?t=…` | [`App::receipt`] |
 //!
 //! Invariants: bodies are bounded before they are read; every error is JSON
@@ -39,17 +40,19 @@ pub enum Route {
 
 impl Route {
     /// Every route: the HTTP contract, read by the routing below and by the template checks.
-    pub const ALL: [Route; 6] = [
+    pub const ALL: [Route; 7] = [
         Route::Lookup,
         Route::Checkout,
         Route::Status,
+        Route::Callback(GatewayKind::Payos),
         Route::Callback(GatewayKind::Vnpay),
         Route::Callback(GatewayKind::Momo),
         Route::Receipt,
     ];
 
     /// Every channel's callback route.
-    pub const CALLBACKS: [Route; 2] = [
+    pub const CALLBACKS: [Route; 3] = [
+        Route::Callback(GatewayKind::Payos),
         Route::Callback(GatewayKind::Vnpay),
         Route::Callback(GatewayKind::Momo),
     ];
@@ -245,6 +248,7 @@ impl<S: Store, C: Clock, T: Transport> App<S, C, T> {
                 let raw = RawCallback {
                     query: raw_query,
                     body: request.body(),
+                    path_param: (!param.is_empty()).then_some(param),
                 };
                 let reply = self.callback(kind, raw).await.ok_or(ApiError::NoRoute)?;
                 let mut response = Response::new(reply.body);
@@ -276,7 +280,11 @@ mod tests {
             assert!(Route::ALL.contains(&Route::Callback(kind)), "{kind:?}");
         }
         for route in Route::ALL {
-            let path = route.path().replace("{ref}", "HP1").replace("{id}", "R1");
+            let path = route
+                .path()
+                .replace("{ref}", "HP1")
+                .replace("{id}", "R1")
+                .replace("{payee}", "BD-THCS-NGOQUYEN");
             let method = Method::from_bytes(route.method().as_bytes()).unwrap();
 
             let (found, _) = Route::of(&method, &path).unwrap();

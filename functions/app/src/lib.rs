@@ -20,7 +20,7 @@ use std::future::Future;
 use std::net::IpAddr;
 
 use chrono::Duration;
-use hocphi_domain::{Clock, GatewayKind, LookupKey, Store};
+use hocphi_domain::{Clock, GatewayKind, LookupKey, PayeeId, Store};
 use hocphi_gateways::{ApiRequest, Gateway};
 
 pub use error::{ApiError, Field};
@@ -123,15 +123,39 @@ impl Settings {
 pub struct Gateways {
     pub vnpay: Option<Gateway>,
     pub momo: Option<Gateway>,
+    /// payOS ([`Gateway::Payos`]): one channel per payee.
+    pub payos: Option<Gateway>,
+    /// The channels the province offers, named for a function that holds none of them (the
+    /// look-up, `HOCPHI_CHANNELS`): it tells the parent what checkout will take.
+    pub listed: Vec<GatewayKind>,
 }
 
 impl Gateways {
-    /// The gateways a parent may choose, VNPay first.
+    /// The gateways a parent may choose, in [`GatewayKind::ALL`]'s order (payOS first): those
+    /// configured here and those listed.
     pub fn offered(&self) -> Vec<GatewayKind> {
         GatewayKind::ALL
             .into_iter()
-            .filter(|kind| self.get(*kind).is_some())
+            .filter(|kind| self.get(*kind).is_some() || self.listed.contains(kind))
             .collect()
+    }
+
+    /// The gateways offered to a student of a school paid into `payee`: payOS only when the
+    /// school has a payee (and, where the channels are configured, the payee has one).
+    pub fn offered_to(&self, payee: Option<&PayeeId>) -> Vec<GatewayKind> {
+        self.offered()
+            .into_iter()
+            .filter(|kind| *kind != GatewayKind::Payos || self.pays_into(payee))
+            .collect()
+    }
+
+    /// Whether payOS can take a payment into `payee`.
+    fn pays_into(&self, payee: Option<&PayeeId>) -> bool {
+        match (payee, &self.payos) {
+            (None, _) => false,
+            (Some(payee), Some(Gateway::Payos(channels))) => channels.serves(payee),
+            (Some(_), _) => true,
+        }
     }
 
     /// The configured gateway of a kind.
@@ -139,7 +163,7 @@ impl Gateways {
         match kind {
             GatewayKind::Vnpay => self.vnpay.as_ref(),
             GatewayKind::Momo => self.momo.as_ref(),
-            GatewayKind::Payos => None,
+            GatewayKind::Payos => self.payos.as_ref(),
         }
     }
 }

@@ -115,11 +115,15 @@ impl<S: Store, C: Clock, T: Transport> App<S, C, T> {
             student: StudentView {
                 code: student.code.to_string(),
                 name: student.name.to_string(),
-                school: school.map_or_else(|| student.school.to_string(), |s| s.name.to_string()),
+                school: school
+                    .as_ref()
+                    .map_or_else(|| student.school.to_string(), |s| s.name.to_string()),
                 class_name: student.class_name.to_string(),
             },
             invoices: invoices.iter().map(InvoiceView::from).collect(),
-            gateways: self.gateways.offered(),
+            gateways: self
+                .gateways
+                .offered_to(school.as_ref().and_then(|s| s.payee.as_ref())),
         })
     }
 }

@@ -7,7 +7,10 @@
 //! expire) and only on a verified gateway answer or on the payment's own expiry; a payment whose
 //! channel says money is in flight is never expired, only kept pending and, past
 //! [`crate::Settings::in_flight_limit`], reported for review; like a callback, it logs every
-//! outcome that leaves a parent owed money with its [`alarm`] message.
+//! outcome that leaves a parent owed money with its [`alarm`] message. A channel whose payment
+//! stays open at the gateway until cancelled (payOS's link) has it cancelled before the payment
+//! is expired, so a stale QR code stops taking money; if the cancel's answer says it was paid
+//! meanwhile, that is settled instead.
 
 use hocphi_domain::{Clock, Payment, ReceiptToken, Settled, Store};
 use hocphi_gateways::{QueryAnswer, QueryContext, QueryStatus};
@@ -164,7 +167,13 @@ impl<S: Store, C: Clock, T: Transport> App<S, C, T> {
                 Ok(Swept::NeedsReview)
             }
             QueryStatus::InProgress { .. } => Ok(Swept::StillPending),
+            QueryStatus::Pending if now < payment.expires_at => Ok(Swept::StillPending),
             QueryStatus::Pending | QueryStatus::NotFound => {
+                if matches!(answer.status, QueryStatus::Pending)
+                    && let Some(swept) = self.cancel(payment).await?
+                {
+                    return Ok(swept);
+                }
                 match self.store.expire(&payment.reference, now).await? {
                     Settled::Applied(_) => {
                         tracing::info!(payment_ref = %payment.reference, "expired");
@@ -178,6 +187,35 @@ impl<S: Store, C: Clock, T: Transport> App<S, C, T> {
             }
             QueryStatus::Paid { .. } | QueryStatus::Failed { .. } => Ok(Swept::StillPending),
         }
+    }
+
+    /// Cancels the payment at its gateway when the channel has such a step; answers what was
+    /// settled if the gateway says it was paid meanwhile.
+    async fn cancel(&self, payment: &Payment) -> Result<Option<Swept>, ApiError> {
+        let gateway = self
+            .gateways
+            .get(payment.gateway)
+            .ok_or(ApiError::GatewayNotOffered)?;
+        let Some(request) = gateway
+            .cancel_request(payment)
+            .map_err(|e| ApiError::Internal(e.into()))?
+        else {
+            return Ok(None);
+        };
+        let (_, body) = self
+            .transport
+            .send(&request)
+            .await
+            .map_err(|e| ApiError::GatewayUnavailable(e.into()))?;
+        let answer = gateway
+            .query_response(payment, &body)
+            .map_err(|e| ApiError::GatewayUnavailable(e.into()))?
+            .into_inner();
+        tracing::info!(payment_ref = %payment.reference, "payment link cancelled");
+        if let QueryStatus::Paid { .. } = answer.status {
+            return self.apply(payment, &answer).await;
+        }
+        Ok(None)
     }
 
     /// Asks once more about a payment that ended unpaid; only a capture changes anything, under

@@ -95,7 +95,7 @@ impl World {
         .unwrap();
         let gateways = Gateways {
             vnpay: Some(Gateway::Vnpay(vnpay)),
-            momo: None,
+            ..Gateways::default()
         };
         let transport = SimTransport {
             sim: Arc::clone(&sim),

@@ -56,6 +56,8 @@ pub enum CheckoutError {
     UnsupportedReference,
     #[error("the gateway's answer does not carry its valid signature")]
     BadSignature,
+    #[error("the payment's payee has no channel at this gateway")]
+    NoChannel,
 }
 
 /// Why a callback was not accepted. Every variant is an answer, not a crash: the gateway still
@@ -117,4 +119,6 @@ pub enum QueryError {
     InvalidField(&'static str),
     #[error("the gateway refused the query with code {code}")]
     Refused { code: String },
+    #[error("the payment's payee has no channel at this gateway")]
+    NoChannel,
 }

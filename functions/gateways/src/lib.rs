@@ -1,6 +1,6 @@
-//! hocphi's payment-gateway adapters: VNPay 2.1.0 and MoMo AIO v2, plus simulators of both
-//! (feature `simulators`, for the local stack and the end-to-end suites only); and payOS (VietQR
-//! bank transfer, [`payos`]): its protocol, not yet a [`Gateway`] the app offers.
+//! hocphi's payment-gateway adapters: VNPay 2.1.0, MoMo AIO v2 and payOS (VietQR bank transfer
+//! into each payee's own account, [`payos`], one channel per payee: [`PayosChannels`]), plus
+//! simulators of them (feature `simulators`, for the local stack and the end-to-end suites only).
 //!
 //! Owns everything that speaks a gateway's protocol: signed checkout requests, verification of
 //! callbacks (IPN and return URL), the reply each gateway expects for every outcome, and the
@@ -25,20 +25,24 @@
 //! 1. `functions/gateways/src/x/`: `mod.rs`, `wire.rs`, `tests.rs` and `simulator/{mod.rs,
 //!    page.rs, tests.rs}`; in this file, `pub mod x;` and the re-export of `X` and `XConfig`.
 //! 2. `Gateway::X` in this file, and its arm in each `match` of `Gateway`'s methods (`kind`,
-//!    `checkout`, `finish_checkout`, `verify`, `verify_return`, `acknowledge`, `query_request`,
-//!    `query_response`).
+//!    `checkout`, `amount_limits`, `finish_checkout`, `verify`, `verify_return`, `acknowledge`,
+//!    `query_request`, `query_response`, `cancel_request`).
 //! 3. `GatewayKind::X` in `functions/domain/src/payment.rs`: its arms in `as_str` and
 //!    `display_name`, and its place in `GatewayKind::ALL` (the order the page offers gateways in).
 //! 4. The app's `Gateways` in `functions/app/src/lib.rs`: a field for X and its arm in
-//!    `Gateways::get` (`offered` follows `GatewayKind::ALL`).
+//!    `Gateways::get` (`offered` follows `GatewayKind::ALL`; `offered_to` filters what a
+//!    student's school cannot take).
 //! 5. The route in `functions/app/src/http_map.rs`: `Route::Callback(GatewayKind::X)` in
 //!    `Route::ALL` and `Route::CALLBACKS`, and its arms in `Route::method` (the method X calls it
-//!    with) and `Route::path` (`/api/callbacks/x`). X's callback is its own deployed function:
+//!    with) and `Route::path` (`/api/callbacks/x`, or with a `{payee}` segment for a channel
+//!    that has one account per payee, as payOS: it reaches [`Gateway::verify`] as
+//!    [`RawCallback::path_param`]). X's callback is its own deployed function:
 //!    `Function::Callback(GatewayKind::X)` in `Function::DEPLOYED`, its arms in `name` and
 //!    `channels` (`functions/runtime/src/function.rs`).
 //! 6. The configuration in `functions/runtime/src/config.rs`: X's `HOCPHI_X_*` rows in
 //!    `VARIABLES`, read by `ReadBy::Channel(GatewayKind::X)` (its secret as a value row and an ARN
-//!    row), `read_x` called by `Config::read`, and X's local defaults in `local_defaults`.
+//!    row), `read_x` called by `Config::read`, and X's local defaults in `local_defaults`; a
+//!    province lists X in `HOCPHI_CHANNELS` (read by the look-up, which holds no channel).
 //! 7. The template `infra/template.yaml` (X's parameters, rule and condition; X's callback
 //!    function, role, log group, integration and route; the `HOCPHI_X_*` environment and the
 //!    secret permission of checkout, X's callback and the sweeper; X's alarms and metric
@@ -80,10 +84,13 @@ use std::ops::Deref;
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
-use hocphi_domain::{GatewayCode, GatewayEvent, GatewayKind, Money, Payment, PaymentRef, Settled};
+use hocphi_domain::{
+    GatewayCode, GatewayEvent, GatewayKind, Money, PayeeId, Payment, PaymentRef, Settled,
+};
 
 pub use error::{CheckoutError, ConfigError, QueryError, VerifyError};
 pub use momo::{Momo, MomoConfig};
+pub use payos::{ChannelsError, Payos, PayosChannels, PayosConfig};
 pub use secret::Secret;
 pub use text::{fold_diacritics, plain_text};
 pub use vnpay::{Vnpay, VnpayConfig};
@@ -144,8 +151,33 @@ pub enum Checkout {
     /// Send the browser here (VNPay: the signed payment URL).
     Redirect { url: String },
     /// Send this request to the gateway, then pass its answer to [`Gateway::finish_checkout`]
-    /// to learn where the browser goes (MoMo: the create API returns a `payUrl`).
+    /// to learn where the browser goes (MoMo: the create API returns a `payUrl`; payOS: a
+    /// payment link, with the bank transfer's details).
     Call(ApiRequest),
+}
+
+/// What the gateway's answer to [`Checkout::Call`] gives the parent.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Finished {
+    /// Where the browser goes to pay (payOS: its hosted page, the fallback to the QR code).
+    pub redirect_url: String,
+    /// How to pay by bank transfer without leaving the site (payOS only).
+    pub transfer: Option<TransferDetails>,
+}
+
+/// A bank transfer that pays a payment: to this account, the payment's amount, with this memo.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TransferDetails {
+    /// The VietQR payload to draw as a QR code.
+    pub qr_code: String,
+    /// The receiving bank's NAPAS BIN.
+    pub bank_bin: String,
+    /// The bank's short name, when [`payos::banks`] knows the BIN.
+    pub bank_name: Option<&'static str>,
+    pub account_number: String,
+    pub account_name: String,
+    /// The transfer memo, which names the payment.
+    pub memo: String,
 }
 
 /// How long a status query may take before the caller gives up on it: the sweeper's run
@@ -201,6 +233,9 @@ pub struct RawCallback<'a> {
     pub query: &'a str,
     /// The raw body bytes (MoMo's IPN is a JSON POST).
     pub body: &'a [u8],
+    /// The path's parameter: payOS's payee (`/api/callbacks/payos/{payee}`), which names the
+    /// channel whose key verifies the body; none for VNPay and MoMo.
+    pub path_param: Option<&'a str>,
 }
 
 /// What a gateway's result means for the payment.
@@ -371,6 +406,8 @@ impl QueryStatus {
 pub enum Gateway {
     Vnpay(Vnpay),
     Momo(Momo),
+    /// payOS: one channel per payee, each payment through its own payee's.
+    Payos(PayosChannels),
 }
 
 impl Gateway {
@@ -379,6 +416,7 @@ impl Gateway {
         match self {
             Self::Vnpay(_) => GatewayKind::Vnpay,
             Self::Momo(_) => GatewayKind::Momo,
+            Self::Payos(_) => GatewayKind::Payos,
         }
     }
 
@@ -393,6 +431,11 @@ impl Gateway {
                 .payment_url(payment, ctx)
                 .map(|url| Checkout::Redirect { url }),
             Self::Momo(g) => g.create_request(payment, ctx).map(Checkout::Call),
+            Self::Payos(channels) => channels
+                .of(payment)
+                .ok_or(CheckoutError::NoChannel)?
+                .create_request(payment, ctx)
+                .map(Checkout::Call),
         }
     }
 
@@ -400,24 +443,69 @@ impl Gateway {
     /// documents them; a checkout outside them is refused before any payment is stored.
     pub fn amount_limits(&self) -> Option<(u64, u64)> {
         match self {
-            Self::Vnpay(_) => None,
+            Self::Vnpay(_) | Self::Payos(_) => None,
             Self::Momo(g) => Some(g.amount_limits()),
         }
     }
 
-    /// The redirect URL from the gateway's answer to [`Checkout::Call`].
-    pub fn finish_checkout(&self, payment: &Payment, body: &[u8]) -> Result<String, CheckoutError> {
+    /// Where the browser goes, and how to pay by transfer, from the gateway's answer to
+    /// [`Checkout::Call`].
+    pub fn finish_checkout(
+        &self,
+        payment: &Payment,
+        body: &[u8],
+    ) -> Result<Finished, CheckoutError> {
         match self {
             Self::Vnpay(_) => Err(CheckoutError::NoApiStep),
-            Self::Momo(g) => g.create_response(payment, body),
+            Self::Momo(g) => g
+                .create_response(payment, body)
+                .map(|redirect_url| Finished {
+                    redirect_url,
+                    transfer: None,
+                }),
+            Self::Payos(channels) => {
+                let link = channels
+                    .of(payment)
+                    .ok_or(CheckoutError::NoChannel)?
+                    .create_response(payment, body)?
+                    .into_inner();
+                Ok(Finished {
+                    redirect_url: link.checkout_url,
+                    transfer: Some(TransferDetails {
+                        bank_name: payos::banks::bank_name(&link.bin),
+                        qr_code: link.qr_code,
+                        bank_bin: link.bin,
+                        account_number: link.account_number,
+                        account_name: link.account_name,
+                        memo: link.description,
+                    }),
+                })
+            }
         }
     }
 
-    /// Checks a server-to-server notification (IPN) over the exact bytes received.
+    /// Checks a server-to-server notification (IPN) over the exact bytes received. A payOS
+    /// webhook is verified with the key of the payee its path names; a path naming no payee
+    /// with a channel is addressed to another merchant.
     pub fn verify(&self, raw: RawCallback<'_>) -> Result<Verified<Notification>, VerifyError> {
         match self {
             Self::Vnpay(g) => g.verify_ipn(raw.query),
             Self::Momo(g) => g.verify_ipn(raw.body),
+            Self::Payos(channels) => {
+                let channel = raw
+                    .path_param
+                    .and_then(|payee| PayeeId::parse(payee).ok())
+                    .and_then(|payee| channels.get(&payee))
+                    .ok_or(VerifyError::WrongMerchant)?;
+                let transfer = channel.verify_webhook(raw.body)?.into_inner();
+                Ok(Verified::new(Notification {
+                    gateway: GatewayKind::Payos,
+                    reference: transfer.reference,
+                    amount: transfer.amount,
+                    outcome: transfer.outcome,
+                    paid_at: transfer.paid_at,
+                }))
+            }
         }
     }
 
@@ -426,6 +514,7 @@ impl Gateway {
         match self {
             Self::Vnpay(g) => g.verify_return(query),
             Self::Momo(g) => g.verify_return(query),
+            Self::Payos(_) => Err(VerifyError::MissingSignature),
         }
     }
 
@@ -434,6 +523,7 @@ impl Gateway {
         match self {
             Self::Vnpay(_) => Vnpay::reply(outcome),
             Self::Momo(_) => Momo::reply(outcome),
+            Self::Payos(_) => Payos::reply(outcome),
         }
     }
 
@@ -446,6 +536,10 @@ impl Gateway {
         match self {
             Self::Vnpay(g) => g.query_request(payment, ctx),
             Self::Momo(g) => g.query_request(payment, ctx),
+            Self::Payos(channels) => channels
+                .of(payment)
+                .ok_or(QueryError::NoChannel)?
+                .query_request(payment),
         }
     }
 
@@ -458,7 +552,44 @@ impl Gateway {
         match self {
             Self::Vnpay(g) => g.query_response(payment, body),
             Self::Momo(g) => g.query_response(payment, body),
+            Self::Payos(channels) => {
+                let state = channels
+                    .of(payment)
+                    .ok_or(QueryError::NoChannel)?
+                    .query_response(payment, body)?
+                    .into_inner();
+                Ok(Verified::new(QueryAnswer {
+                    gateway: GatewayKind::Payos,
+                    reference: state.reference,
+                    status: closed_link(state.status),
+                }))
+            }
         }
+    }
+
+    /// The request that stops the gateway taking money for a payment about to be expired, for
+    /// a channel whose payment stays open at the gateway until cancelled (payOS's link); its
+    /// answer reads as [`Gateway::query_response`]. `None` for VNPay and MoMo.
+    pub fn cancel_request(&self, payment: &Payment) -> Result<Option<ApiRequest>, QueryError> {
+        match self {
+            Self::Vnpay(_) | Self::Momo(_) => Ok(None),
+            Self::Payos(channels) => channels
+                .of(payment)
+                .ok_or(QueryError::NoChannel)?
+                .cancel_request(payment, "Het han thanh toan")
+                .map(Some),
+        }
+    }
+}
+
+/// A payOS link that ended with nothing paid (`EXPIRED`, `CANCELLED`) takes no more money: the
+/// payment expires as one whose gateway has no transaction, rather than failing.
+fn closed_link(status: QueryStatus) -> QueryStatus {
+    match status {
+        QueryStatus::Failed { code, .. } if matches!(code.as_str(), "EXPIRED" | "CANCELLED") => {
+            QueryStatus::NotFound
+        }
+        other => other,
     }
 }
 

@@ -22,7 +22,7 @@ use std::path::{Path, PathBuf};
 use hocphi_app::{Gateways, Settings};
 use hocphi_domain::{GatewayKind, LookupKey};
 use hocphi_gateways::momo::RequestType;
-use hocphi_gateways::{Gateway, Momo, MomoConfig, Secret, Vnpay, VnpayConfig};
+use hocphi_gateways::{Gateway, Momo, MomoConfig, PayosChannels, Secret, Vnpay, VnpayConfig};
 use subtle::ConstantTimeEq;
 
 use crate::Function;
@@ -40,6 +40,9 @@ pub enum ReadBy {
     Callback,
     /// Only the processes that check or write lookup codes ([`Function::checks_lookup_codes`]).
     LookupCodes,
+    /// Only the functions that tell a parent which channels the province offers without talking
+    /// to any ([`Function::lists_channels`]: the look-up).
+    ListsChannels,
 }
 
 /// Where a variable's value comes from in a deployed stack.
@@ -115,6 +118,10 @@ pub const MOMO_ACCESS_KEY: &str = "HOCPHI_MOMO_ACCESS_KEY";
 pub const MOMO_SECRET_KEY: &str = "HOCPHI_MOMO_SECRET_KEY";
 pub const MOMO_SECRET_ARN: &str = "HOCPHI_MOMO_SECRET_ARN";
 pub const MOMO_ENDPOINT: &str = "HOCPHI_MOMO_ENDPOINT";
+pub const PAYOS_CHANNELS: &str = "HOCPHI_PAYOS_CHANNELS";
+pub const PAYOS_CHANNELS_ARN: &str = "HOCPHI_PAYOS_CHANNELS_ARN";
+pub const PAYOS_ENDPOINT: &str = "HOCPHI_PAYOS_ENDPOINT";
+pub const CHANNELS: &str = "HOCPHI_CHANNELS";
 pub const LOOKUP_KEY: &str = "HOCPHI_LOOKUP_KEY";
 pub const LOOKUP_KEY_ARN: &str = "HOCPHI_LOOKUP_KEY_ARN";
 pub const ORIGIN_SECRET: &str = "HOCPHI_ORIGIN_SECRET";
@@ -127,6 +134,7 @@ pub const ORIGIN_HEADER: &str = "x-hocphi-origin";
 
 const VNPAY: ReadBy = ReadBy::Channel(GatewayKind::Vnpay);
 const MOMO: ReadBy = ReadBy::Channel(GatewayKind::Momo);
+const PAYOS: ReadBy = ReadBy::Channel(GatewayKind::Payos);
 
 /// Every variable hocphi's functions read; [`Config::read`] reads nothing else, and the
 /// template checks hold each function's environment to this table.
@@ -171,6 +179,19 @@ pub const VARIABLES: &[Variable] = &[
         Deployed::WithChannel(GatewayKind::Momo),
     ),
     secret_arn(
+        PAYOS_CHANNELS_ARN,
+        PAYOS,
+        Deployed::WithChannel(GatewayKind::Payos),
+        PAYOS_CHANNELS,
+    ),
+    secret_value(PAYOS_CHANNELS, PAYOS),
+    var(
+        PAYOS_ENDPOINT,
+        PAYOS,
+        Deployed::WithChannel(GatewayKind::Payos),
+    ),
+    var(CHANNELS, ReadBy::ListsChannels, Deployed::Always),
+    secret_arn(
         LOOKUP_KEY_ARN,
         ReadBy::LookupCodes,
         Deployed::Always,
@@ -193,6 +214,7 @@ impl Variable {
             ReadBy::BehindCdn => function.behind_cdn(),
             ReadBy::Callback => matches!(function, Function::Callback(_)),
             ReadBy::LookupCodes => function.checks_lookup_codes(),
+            ReadBy::ListsChannels => function.lists_channels(),
         }
     }
 }
@@ -398,6 +420,16 @@ impl Config {
             } else {
                 None
             },
+            payos: if channels.contains(&GatewayKind::Payos) {
+                read_payos(env)
+            } else {
+                None
+            },
+            listed: if function.lists_channels() {
+                read_channels(env)
+            } else {
+                Vec::new()
+            },
         };
         let lookup_key = if function.checks_lookup_codes() {
             Some(read_lookup_key(env)?)
@@ -423,7 +455,7 @@ impl Config {
     }
 
     /// The local stack's configuration for a site served at `origin`: the embedded store in
-    /// `.hocphi`, both channels pointed at their simulators on the same origin with the
+    /// `.hocphi`, every channel pointed at their simulators on the same origin with the
     /// documented local keys, and [`TEST_LOOKUP_KEY`] (the local stack itself uses the key it
     /// generated, [`local_lookup_key`]).
     pub fn local(origin: &str) -> Config {
@@ -548,6 +580,44 @@ fn read_momo(env: &mut Env, site_url: &str) -> Option<Gateway> {
     }
 }
 
+/// payOS when `HOCPHI_PAYOS_CHANNELS` (in a deployed stack the secret its ARN variable names)
+/// is set: the JSON map of payees to channels, each at `HOCPHI_PAYOS_ENDPOINT` (payOS's host
+/// unless given). A bad map stops the function with every problem named, never a value of it.
+pub fn read_payos(env: &mut Env) -> Option<Gateway> {
+    let map = env.optional(PAYOS_CHANNELS)?;
+    let endpoint = env.or(PAYOS_ENDPOINT, hocphi_gateways::payos::wire::API_BASE);
+    match PayosChannels::from_json(&map, &endpoint) {
+        Ok(channels) => Some(Gateway::Payos(channels)),
+        Err(err) => {
+            env.invalid(PAYOS_CHANNELS, err.to_string());
+            None
+        }
+    }
+}
+
+/// The channels the province offers (`HOCPHI_CHANNELS`, e.g. `payos,vnpay,momo`), for the
+/// look-up, which holds none of them; none when unset.
+fn read_channels(env: &mut Env) -> Vec<GatewayKind> {
+    let Some(list) = env.optional(CHANNELS) else {
+        return Vec::new();
+    };
+    let mut kinds = Vec::new();
+    for name in list.split(',').map(str::trim).filter(|n| !n.is_empty()) {
+        match GatewayKind::parse(name) {
+            Some(kind) if !kinds.contains(&kind) => kinds.push(kind),
+            Some(_) => {}
+            None => env.invalid(
+                CHANNELS,
+                format!(
+                    "unknown channel {:?} (known: payos, vnpay, momo)",
+                    name.chars().take(16).collect::<String>()
+                ),
+            ),
+        }
+    }
+    kinds
+}
+
 /// The local VNPay terminal (public: it protects nothing but the local simulator).
 pub const LOCAL_TMN_CODE: &str = "HOCPHI01";
 /// The local terminal's hash secret (public: it protects nothing but the local simulator).
@@ -556,6 +626,37 @@ pub const LOCAL_HASH_SECRET: &str = "LOCALSECRETLOCALSECRETLOCAL12345";
 pub const LOCAL_MOMO_PARTNER: &str = "MOMOHOCPHI01";
 pub const LOCAL_MOMO_ACCESS_KEY: &str = "LOCALACCESSKEY01";
 pub const LOCAL_MOMO_SECRET_KEY: &str = "LOCALMOMOSECRETLOCALMOMOSECRET01";
+
+/// Where the payOS simulator answers on the local origin
+/// (`hocphi_gateways::payos::simulator::BASE_PATH`).
+pub const LOCAL_PAYOS_PATH: &str = "/sim/payos";
+/// The local payOS payees (the demo schools') and their channels' credentials (public: they
+/// protect nothing but the local simulator).
+pub const LOCAL_PAYOS_PAYEE_NQ: &str = "BD-THCS-NGOQUYEN";
+pub const LOCAL_PAYOS_PAYEE_LL: &str = "BD-TH-LELOI";
+pub const LOCAL_PAYOS_CLIENT_ID_NQ: &str = "LOCALPAYOS-NQ";
+pub const LOCAL_PAYOS_CLIENT_ID_LL: &str = "LOCALPAYOS-LL";
+pub const LOCAL_PAYOS_API_KEY_NQ: &str = "LOCALPAYOSAPIKEY-NQ";
+pub const LOCAL_PAYOS_API_KEY_LL: &str = "LOCALPAYOSAPIKEY-LL";
+pub const LOCAL_PAYOS_CHECKSUM_KEY_NQ: &str = "LOCALPAYOSCHECKSUMKEYNGOQUYEN0001";
+pub const LOCAL_PAYOS_CHECKSUM_KEY_LL: &str = "LOCALPAYOSCHECKSUMKEYLELOI000000001";
+
+/// The local `HOCPHI_PAYOS_CHANNELS`: both demo payees with their local credentials.
+pub fn local_payos_channels() -> String {
+    serde_json::json!({
+        LOCAL_PAYOS_PAYEE_NQ: {
+            "client_id": LOCAL_PAYOS_CLIENT_ID_NQ,
+            "api_key": LOCAL_PAYOS_API_KEY_NQ,
+            "checksum_key": LOCAL_PAYOS_CHECKSUM_KEY_NQ,
+        },
+        LOCAL_PAYOS_PAYEE_LL: {
+            "client_id": LOCAL_PAYOS_CLIENT_ID_LL,
+            "api_key": LOCAL_PAYOS_API_KEY_LL,
+            "checksum_key": LOCAL_PAYOS_CHECKSUM_KEY_LL,
+        },
+    })
+    .to_string()
+}
 
 /// The lookup key of [`Config::local`], for tests (public: it protects nothing).
 pub const TEST_LOOKUP_KEY: &str = "hocphi-test-lookup-key-protects-nothing-00000000";
@@ -597,7 +698,7 @@ pub const LOCAL_VNPAY_API_PATH: &str = "/sim/vnpay/merchant_webapi/api/transacti
 pub const LOCAL_MOMO_PATH: &str = "/sim/momo";
 
 /// The values the local stack uses for variables nothing sets: the embedded store in
-/// `.hocphi`, the site at `origin`, both channels at their simulators with the local keys.
+/// `.hocphi`, the site at `origin`, every channel at its simulator with the local keys.
 pub fn local_defaults(origin: &str) -> Vec<(&'static str, String)> {
     let origin = origin.trim_end_matches('/');
     vec![
@@ -611,6 +712,8 @@ pub fn local_defaults(origin: &str) -> Vec<(&'static str, String)> {
         (MOMO_ACCESS_KEY, LOCAL_MOMO_ACCESS_KEY.to_owned()),
         (MOMO_SECRET_KEY, LOCAL_MOMO_SECRET_KEY.to_owned()),
         (MOMO_ENDPOINT, format!("{origin}{LOCAL_MOMO_PATH}")),
+        (PAYOS_CHANNELS, local_payos_channels()),
+        (PAYOS_ENDPOINT, format!("{origin}{LOCAL_PAYOS_PATH}")),
     ]
 }
 
@@ -703,6 +806,7 @@ mod tests {
         let cases = [
             ("vnpay", Some(Function::Callback(GatewayKind::Vnpay))),
             ("momo", Some(Function::Callback(GatewayKind::Momo))),
+            ("payos", Some(Function::Callback(GatewayKind::Payos))),
             ("paypal", None),
             ("", None),
         ];
@@ -742,13 +846,18 @@ mod tests {
     }
 
     #[test]
-    fn the_local_configuration_offers_both_channels_at_their_simulators() {
+    fn the_local_configuration_offers_every_channel_at_its_simulator() {
         let config = Config::local("http://127.0.0.1:8080");
 
         assert_eq!(
             config.gateways.offered(),
-            vec![GatewayKind::Vnpay, GatewayKind::Momo]
+            vec![GatewayKind::Payos, GatewayKind::Vnpay, GatewayKind::Momo]
         );
+        let Some(Gateway::Payos(channels)) = &config.gateways.payos else {
+            panic!("payOS is configured locally");
+        };
+        let payees: Vec<&str> = channels.payees().map(|p| p.as_str()).collect();
+        assert_eq!(payees, [LOCAL_PAYOS_PAYEE_LL, LOCAL_PAYOS_PAYEE_NQ]);
         assert_eq!(config.settings.site_url, "http://127.0.0.1:8080");
         assert_eq!(
             config.store,
@@ -827,6 +936,133 @@ mod tests {
                 .permissions()
                 .mode();
             assert_eq!(mode & 0o777, 0o600, "{mode:o}");
+        }
+    }
+
+    const DEPLOYED_BASE: [(&str, &str); 5] = [
+        (TABLE, "hocphi"),
+        (SITE_URL, "https://hocphi.example"),
+        (ORIGIN_SECRET, ORIGIN),
+        (VNPAY_TMN_CODE, "HOCPHI01"),
+        (VNPAY_HASH_SECRET, LOCAL_HASH_SECRET),
+    ];
+
+    #[test]
+    fn payos_is_on_only_with_its_channels_and_its_callback_reads_it_alone() {
+        let map = local_payos_channels();
+
+        let without = Config::from_env(Env::from_pairs(DEPLOYED_BASE), Function::Sweeper).unwrap();
+        let with = Config::from_env(
+            Env::from_pairs(DEPLOYED_BASE).overriding([(PAYOS_CHANNELS, map.as_str())]),
+            Function::Sweeper,
+        )
+        .unwrap();
+        let callback = Config::from_env(
+            Env::from_pairs([
+                (TABLE, "hocphi"),
+                (SITE_URL, "https://hocphi.example"),
+                (ORIGIN_SECRET, ORIGIN),
+                (PAYOS_CHANNELS, map.as_str()),
+            ]),
+            Function::Callback(GatewayKind::Payos),
+        )
+        .unwrap();
+        let status = Config::from_env(
+            Env::from_pairs(DEPLOYED_BASE).overriding([(PAYOS_CHANNELS, "not json")]),
+            Function::Status,
+        )
+        .unwrap();
+
+        assert_eq!(without.gateways.offered(), vec![GatewayKind::Vnpay]);
+        assert_eq!(
+            with.gateways.offered(),
+            vec![GatewayKind::Payos, GatewayKind::Vnpay]
+        );
+        assert_eq!(callback.gateways.offered(), vec![GatewayKind::Payos]);
+        assert!(
+            status.gateways.offered().is_empty(),
+            "status reads no channel"
+        );
+        for secret in [LOCAL_PAYOS_API_KEY_NQ, LOCAL_PAYOS_CHECKSUM_KEY_LL] {
+            assert!(!format!("{with:?}").contains(secret));
+        }
+        for function in Function::DEPLOYED {
+            let reads = Variable::named(PAYOS_CHANNELS_ARN)
+                .unwrap()
+                .read_by(function);
+            assert_eq!(
+                reads,
+                matches!(
+                    function,
+                    Function::Checkout | Function::Sweeper | Function::Callback(GatewayKind::Payos)
+                ),
+                "{function:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_malformed_channels_map_stops_the_function_naming_the_payee_never_a_secret() {
+        let secret = "CHECKSUMKEYTHATMUSTNOTBEPRINTED01";
+        let cases = [
+            format!("{{\"BD-A\": {{\"client_id\": \"C1\", \"api_key\": \"{secret}\"}}}}"),
+            format!("{{\"BD-A\": \"{secret}\"}}"),
+            format!(
+                "{{\"BD-A\": {{\"client_id\": \"C1\", \"api_key\": \"{secret}\", \"checksum_key\": \"short\"}}}}"
+            ),
+            format!("[\"{secret}\"]"),
+            format!(
+                "{{\"BD-A\": {{\"client_id\": \"C1\", \"api_key\": \"{secret}\", \"checksum_key\": \"{secret}\"}}"
+            ),
+        ];
+        for map in cases {
+            let err = Config::from_env(
+                Env::from_pairs(DEPLOYED_BASE).overriding([(PAYOS_CHANNELS, map.as_str())]),
+                Function::Checkout,
+            )
+            .unwrap_err();
+
+            let text = err.to_string();
+            assert!(text.contains(PAYOS_CHANNELS), "{text}");
+            assert!(!text.contains(secret), "{text}");
+            assert!(!text.contains("short\""), "{text}");
+        }
+    }
+
+    #[test]
+    fn the_deployed_lookup_offers_the_channels_the_province_lists() {
+        let lookup = |channels: Option<&str>| {
+            let mut env =
+                Env::from_pairs(DEPLOYED_BASE).overriding([(LOOKUP_KEY, TEST_LOOKUP_KEY)]);
+            if let Some(channels) = channels {
+                env = env.overriding([(CHANNELS, channels)]);
+            }
+            Config::from_env(env, Function::Lookup)
+        };
+
+        let listed = lookup(Some("payos, vnpay,momo")).unwrap();
+        let vnpay_momo = lookup(Some("momo,vnpay")).unwrap();
+        let unknown = lookup(Some("vnpay,paypal")).unwrap_err();
+
+        assert_eq!(
+            listed.gateways.offered(),
+            vec![GatewayKind::Payos, GatewayKind::Vnpay, GatewayKind::Momo]
+        );
+        assert!(
+            listed.gateways.get(GatewayKind::Vnpay).is_none(),
+            "no secret read"
+        );
+        assert_eq!(
+            vnpay_momo.gateways.offered(),
+            vec![GatewayKind::Vnpay, GatewayKind::Momo]
+        );
+        assert!(unknown.to_string().contains(CHANNELS), "{unknown}");
+        for function in Function::DEPLOYED {
+            assert_eq!(
+                Variable::named(CHANNELS).unwrap().read_by(function),
+                function == Function::Lookup,
+                "{function:?}"
+            );
         }
     }
 

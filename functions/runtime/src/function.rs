@@ -27,12 +27,13 @@ pub enum Function {
 
 impl Function {
     /// The deployed functions, in the template's order.
-    pub const DEPLOYED: [Function; 7] = [
+    pub const DEPLOYED: [Function; 8] = [
         Function::Lookup,
         Function::Checkout,
         Function::Status,
         Function::Callback(GatewayKind::Vnpay),
         Function::Callback(GatewayKind::Momo),
+        Function::Callback(GatewayKind::Payos),
         Function::Receipt,
         Function::Sweeper,
     ];
@@ -94,6 +95,12 @@ impl Function {
             Function::Callback(GatewayKind::Payos) => &[GatewayKind::Payos],
             Function::Lookup | Function::Status | Function::Receipt => &[],
         }
+    }
+
+    /// Whether it tells parents which channels the province offers without talking to any (the
+    /// look-up), and so reads the list of them (`HOCPHI_CHANNELS`).
+    pub fn lists_channels(self) -> bool {
+        self == Function::Lookup
     }
 
     /// Whether it talks to any payment channel.

@@ -570,6 +570,7 @@ fn the_gateway_enum_dispatches_every_operation_to_momo() {
         .verify(RawCallback {
             query: "",
             body: NODE_PAID_IPN.as_bytes(),
+            path_param: None,
         })
         .unwrap();
     assert_eq!(verified.reference.as_str(), REFERENCE);

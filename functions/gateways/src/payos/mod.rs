@@ -2,11 +2,10 @@
 //! creates a payment link, the parent scans its VietQR code (or opens its `checkoutUrl`), and
 //! payOS's webhook reports each transfer received.
 //!
-//! Not wired yet: payOS is not a [`crate::Gateway`] arm nor a `GatewayKind`, and no
-//! configuration, route, page or template names it. Until it is, this module returns its own
-//! verified values ([`Transfer`], [`LinkState`], [`PaymentLink`]), which become a
-//! [`crate::Notification`] and a [`crate::QueryAnswer`] with `GatewayKind::Payos` (see
-//! "Adding a channel" in the crate's documentation).
+//! Wired as [`crate::Gateway::Payos`] over a province's [`PayosChannels`] (one channel per
+//! payee, `channels.rs`): this module's own verified values ([`Transfer`], [`LinkState`],
+//! [`PaymentLink`]) become a [`crate::Notification`], a [`crate::QueryAnswer`] and a
+//! [`crate::Finished`] with `GatewayKind::Payos` there. `banks.rs` names the receiving bank.
 //!
 //! Invariants:
 //! - only the `data` object is signed: HMAC-SHA256 (the checksum key) over its sorted
@@ -15,13 +14,17 @@
 //! - every answer is read from the exact bytes received, and a duplicated field rejects it;
 //! - the `orderCode` is the payment reference's own number (`order_code.rs`), so a webhook names
 //!   its payment without a look-up, and one hocphi did not issue is an unknown payment;
-//! - a webhook reports one transfer, with that transfer's amount: a partial or larger transfer is
-//!   an amount mismatch for the store, never a settlement; a status answer settles only when
+//! - a webhook reports one transfer, with that transfer's amount and, as its transaction number,
+//!   the bank's reference of that transfer (so two transfers to one link are two records, and a
+//!   repeated webhook one): a partial or larger transfer is an amount mismatch for the store,
+//!   never a settlement; a status answer settles only when
 //!   payOS says `PAID` and the amount paid is the link's amount, which is the payment's;
 //! - the description is at most 25 ASCII letters, digits and spaces, and names the payment, so
 //!   a parent's transfer memo identifies it even when a bank shortens it;
 //! - credentials travel as headers marked secret, never printed.
 
+pub mod banks;
+mod channels;
 pub mod order_code;
 mod signed;
 #[cfg(any(test, feature = "simulators"))]
@@ -39,6 +42,7 @@ use crate::{
     ApiRequest, CallbackOutcome, CheckoutContext, CheckoutError, ConfigError, Header, Outcome,
     QueryError, QueryStatus, Reply, Secret, Verified, VerifyError,
 };
+pub use channels::{ChannelsError, PayosChannels};
 pub use order_code::{OrderCode, payos_reference};
 use signed::SignedObject;
 use wire::{
@@ -79,6 +83,8 @@ pub struct PaymentLink {
     pub bin: String,
     pub account_number: String,
     pub account_name: String,
+    /// The transfer memo the link asks for (the create request's description, as payOS kept it).
+    pub description: String,
 }
 
 /// A transfer reported by a webhook. With `GatewayKind::Payos` it becomes the
@@ -240,6 +246,7 @@ impl Payos {
             bin: link.bin,
             account_number: link.account_number,
             account_name: link.account_name,
+            description: link.description,
         }))
     }
 
@@ -277,8 +284,9 @@ impl Payos {
         if data.currency != "VND" {
             return Err(VerifyError::InvalidAmount);
         }
-        let txn = GatewayTxnNo::parse(&data.payment_link_id)
+        let link = GatewayTxnNo::parse(&data.payment_link_id)
             .map_err(|_| VerifyError::InvalidField("paymentLinkId"))?;
+        let txn = GatewayTxnNo::parse(&data.reference).unwrap_or(link);
         let (outcome, paid_at) = if data.code == wire::SUCCESS_CODE {
             (
                 Outcome::Final(GatewayEvent::Paid { txn, amount }),

@@ -1,5 +1,5 @@
 use chrono::{Duration, TimeZone, Utc};
-use hocphi_domain::{GatewayKind, Payment};
+use hocphi_domain::{GatewayKind, PayeeId, Payment};
 use serde_json::{Value, json};
 
 use super::*;
@@ -120,7 +120,7 @@ fn signatures_computed_by_payos_node_sdk_verify() {
             reference: PaymentRef::parse(REFERENCE).unwrap(),
             amount: Money::from_vnd(1_500_000).unwrap(),
             outcome: Outcome::Final(GatewayEvent::Paid {
-                txn: GatewayTxnNo::parse("9a1b2c3d4e5f60718293a4b5c6d7e8f9").unwrap(),
+                txn: GatewayTxnNo::parse("FT24245123456").unwrap(),
                 amount: Money::from_vnd(1_500_000).unwrap(),
             }),
             paid_at: Some(Utc.with_ymd_and_hms(2024, 9, 1, 3, 12, 30).unwrap()),
@@ -742,4 +742,175 @@ fn malformed_vietqr_payloads_are_refused_with_the_reason() {
     for (payload, expected) in cases {
         assert_eq!(VietQr::parse(&payload), Err(expected), "{payload}");
     }
+}
+
+fn channels() -> crate::PayosChannels {
+    crate::PayosChannels::new([(PayeeId::parse("BD-THCS-NGOQUYEN").unwrap(), payos())])
+}
+
+fn payee_payment(vnd: u64, payee: Option<&str>) -> Payment {
+    Payment {
+        payee: payee.map(|p| PayeeId::parse(p).unwrap()),
+        ..testkit::payment(REFERENCE, vnd, GatewayKind::Payos)
+    }
+}
+
+#[test]
+fn the_gateway_enum_dispatches_every_operation_to_the_payments_own_payee() {
+    let gateway = crate::Gateway::Payos(channels());
+    let payment = payee_payment(1_500_000, Some("BD-THCS-NGOQUYEN"));
+    let data = sdk_webhook_data();
+    let webhook = envelope(&data, SDK_WEBHOOK_SIGNATURE);
+    let raw = |path_param| crate::RawCallback {
+        query: "",
+        body: &webhook,
+        path_param,
+    };
+
+    let checkout = gateway
+        .checkout(&payment, &testkit::checkout_context("Hoc phi"))
+        .unwrap();
+    let link = link_data();
+    let finished = gateway
+        .finish_checkout(&payment, &envelope(&link, &sign(&link)))
+        .unwrap();
+    let verified = gateway.verify(raw(Some("bd-thcs-ngoquyen"))).unwrap();
+    let query = gateway.query_request(&payment, &query_context()).unwrap();
+    let cancel = gateway.cancel_request(&payment).unwrap().unwrap();
+
+    assert_eq!(gateway.kind(), GatewayKind::Payos);
+    assert!(
+        matches!(checkout, crate::Checkout::Call(ref r) if r.url.ends_with("/v2/payment-requests"))
+    );
+    assert_eq!(
+        finished.redirect_url,
+        "https://pay.payos.vn/web/9a1b2c3d4e5f"
+    );
+    let transfer = finished.transfer.unwrap();
+    assert_eq!(transfer.bank_bin, "970436");
+    assert_eq!(transfer.bank_name, Some("Vietcombank"));
+    assert_eq!(transfer.account_number, "0011001234567");
+    assert_eq!(transfer.account_name, "TRUONG THCS NGO QUYEN");
+    assert_eq!(transfer.memo, REFERENCE);
+    assert_eq!(verified.gateway, GatewayKind::Payos);
+    assert_eq!(verified.reference.as_str(), REFERENCE);
+    assert!(
+        query
+            .url
+            .ends_with(&format!("/v2/payment-requests/{ORDER_CODE}"))
+    );
+    assert!(
+        cancel
+            .url
+            .ends_with(&format!("/v2/payment-requests/{ORDER_CODE}/cancel"))
+    );
+    assert_eq!(gateway.acknowledge(CallbackOutcome::Rejected).status, 400);
+    assert!(gateway.verify_return("code=00&orderCode=1").is_err());
+    assert_eq!(gateway.amount_limits(), None);
+}
+
+#[test]
+fn a_webhook_for_a_payee_without_a_channel_or_without_a_payee_is_rejected() {
+    let gateway = crate::Gateway::Payos(channels());
+    let webhook = envelope(&sdk_webhook_data(), SDK_WEBHOOK_SIGNATURE);
+    for path_param in [None, Some("BD-TH-LELOI"), Some(""), Some("not a payee!")] {
+        let err = gateway
+            .verify(crate::RawCallback {
+                query: "",
+                body: &webhook,
+                path_param,
+            })
+            .unwrap_err();
+        assert!(
+            matches!(err, VerifyError::WrongMerchant),
+            "{path_param:?}: {err}"
+        );
+        assert_eq!(
+            CallbackOutcome::from_rejection(&err),
+            CallbackOutcome::Rejected
+        );
+    }
+}
+
+#[test]
+fn a_payment_whose_payee_has_no_channel_gets_no_request() {
+    let gateway = crate::Gateway::Payos(channels());
+    for payee in [None, Some("BD-TH-LELOI")] {
+        let payment = payee_payment(1_500_000, payee);
+
+        let checkout = gateway.checkout(&payment, &testkit::checkout_context("Hoc phi"));
+        let query = gateway.query_request(&payment, &query_context());
+        let cancel = gateway.cancel_request(&payment);
+
+        assert!(
+            matches!(checkout, Err(CheckoutError::NoChannel)),
+            "{payee:?}"
+        );
+        assert!(matches!(query, Err(QueryError::NoChannel)), "{payee:?}");
+        assert!(matches!(cancel, Err(QueryError::NoChannel)), "{payee:?}");
+    }
+}
+
+#[test]
+fn a_link_that_ended_with_nothing_paid_expires_the_payment_and_money_still_settles() {
+    let gateway = crate::Gateway::Payos(channels());
+    let payment = payee_payment(1_500_000, Some("BD-THCS-NGOQUYEN"));
+    let answer = |status: &str, paid: u64| {
+        let mut data = sdk_query_data();
+        data["status"] = json!(status);
+        data["amountPaid"] = json!(paid);
+        data["amountRemaining"] = json!(1_500_000 - paid);
+        gateway
+            .query_response(&payment, &envelope(&data, &sign(&data)))
+            .unwrap()
+            .into_inner()
+            .status
+    };
+
+    assert_eq!(answer("EXPIRED", 0), QueryStatus::NotFound);
+    assert_eq!(answer("CANCELLED", 0), QueryStatus::NotFound);
+    assert_eq!(answer("PENDING", 0), QueryStatus::Pending);
+    assert!(matches!(answer("FAILED", 0), QueryStatus::Failed { .. }));
+    assert!(matches!(
+        answer("PAID", 1_500_000),
+        QueryStatus::Paid { .. }
+    ));
+    assert!(matches!(
+        answer("EXPIRED", 500_000),
+        QueryStatus::NeedsReview { .. }
+    ));
+}
+
+fn query_context() -> crate::QueryContext {
+    crate::QueryContext {
+        request_entropy: [7; 16],
+        server_ip: std::net::IpAddr::from([127, 0, 0, 1]),
+        now: testkit::created_at(),
+    }
+}
+
+#[test]
+fn each_transfer_to_a_link_is_its_own_transaction_and_a_repeat_is_the_same() {
+    let transfer = |reference: &str| {
+        let mut data = sdk_webhook_data();
+        data["reference"] = json!(reference);
+        data["amount"] = json!(500_000);
+        let Outcome::Final(GatewayEvent::Paid { txn, .. }) = payos()
+            .verify_webhook(&envelope(&data, &sign(&data)))
+            .unwrap()
+            .into_inner()
+            .outcome
+        else {
+            panic!("a paid transfer");
+        };
+        txn
+    };
+
+    assert_ne!(transfer("FT24245000001"), transfer("FT24245000002"));
+    assert_eq!(transfer("FT24245000001"), transfer("FT24245000001"));
+    assert_eq!(
+        transfer("").as_str(),
+        "9a1b2c3d4e5f60718293a4b5c6d7e8f9",
+        "without the bank's reference, the link's id"
+    );
 }

@@ -844,6 +844,7 @@ fn the_gateway_enum_dispatches_every_operation_to_vnpay() {
         .verify(RawCallback {
             query: &php_ipn(),
             body: b"",
+            path_param: None,
         })
         .unwrap();
     let reply = gateway.acknowledge(CallbackOutcome::AlreadyFinal);
