@@ -1,10 +1,11 @@
-//! The demo data seeded on first start: two schools of Bình Định, three students, their fee
-//! notices. The README lists the codes a visitor types.
+//! The demo data seeded on first start: two schools of Bình Định, each paid into its own bank
+//! account through its own payOS channel (payee), three students, their fee notices. The README
+//! lists the codes a visitor types.
 
 use chrono::{DateTime, NaiveDate, Utc};
 use hocphi_domain::{
     Invoice, InvoiceDraft, InvoiceId, Label, LineItem, LookupCode, LookupKey, MaskedName, Money,
-    School, SchoolId, SchoolYear, Store, StoreError, Student, StudentCode, Symbol,
+    PayeeId, School, SchoolId, SchoolYear, Store, StoreError, Student, StudentCode, Symbol,
 };
 
 /// A demo student: code, lookup code, full name (masked before it is stored), school, class.
@@ -32,6 +33,37 @@ pub const STUDENTS: [(&str, &str, &str, &str, &str); 3] = [
     ),
 ];
 
+/// A demo school's payee (its payOS channel, named like the school) and the account the payOS
+/// simulator pays it into: payee, bank BIN, account number, account name.
+pub const PAYEES: [(&str, &str, &str, &str); 2] = [
+    (
+        "BD-THCS-NGOQUYEN",
+        "970436",
+        "0071000123456",
+        "TRUONG THCS NGO QUYEN",
+    ),
+    (
+        "BD-TH-LELOI",
+        "970415",
+        "113000456789",
+        "TRUONG TIEU HOC LE LOI",
+    ),
+];
+
+/// The demo schools: id (also its payee), name, receipt series.
+const SCHOOLS: [(&str, &str, &str); 2] = [
+    (
+        "BD-THCS-NGOQUYEN",
+        "Trường THCS Ngô Quyền, TP Quy Nhơn",
+        "NQ-25E",
+    ),
+    (
+        "BD-TH-LELOI",
+        "Trường Tiểu học Lê Lợi, TP Quy Nhơn",
+        "LL-25E",
+    ),
+];
+
 #[derive(Debug, thiserror::Error)]
 pub enum DemoError {
     #[error("demo data is not valid: {0}")]
@@ -54,7 +86,7 @@ fn school(id: &str, name: &str, series: &str) -> Result<School, DemoError> {
         name: label(name)?,
         receipt_template: Symbol::parse("01BLP0-001").map_err(invalid)?,
         receipt_series: Symbol::parse(series).map_err(invalid)?,
-        payee: None,
+        payee: Some(PayeeId::parse(id).map_err(invalid)?),
     })
 }
 
@@ -110,31 +142,28 @@ const NOTICES: [Notice<'static>; 5] = [
     },
 ];
 
-/// Seeds the demo data unless the store already has it, the lookup digests under `key`.
-/// Answers whether it seeded.
+/// Seeds the demo data unless the store already has it, the lookup digests under `key`; demo
+/// schools seeded before payees existed get theirs. Answers whether it seeded.
 pub async fn seed<S: Store>(
     store: &S,
     now: DateTime<Utc>,
     key: &LookupKey,
 ) -> Result<bool, DemoError> {
-    let first = SchoolId::parse("BD-THCS-NGOQUYEN").map_err(invalid)?;
+    let first = SchoolId::parse(SCHOOLS[0].0).map_err(invalid)?;
     if store.school(&first).await?.is_some() {
+        for (id, name, series) in SCHOOLS {
+            let id = SchoolId::parse(id).map_err(invalid)?;
+            if store.school(&id).await?.is_some_and(|s| s.payee.is_none()) {
+                store
+                    .upsert_school(&school(id.as_str(), name, series)?)
+                    .await?;
+            }
+        }
         return Ok(false);
     }
-    store
-        .upsert_school(&school(
-            "BD-THCS-NGOQUYEN",
-            "Trường THCS Ngô Quyền, TP Quy Nhơn",
-            "NQ-25E",
-        )?)
-        .await?;
-    store
-        .upsert_school(&school(
-            "BD-TH-LELOI",
-            "Trường Tiểu học Lê Lợi, TP Quy Nhơn",
-            "LL-25E",
-        )?)
-        .await?;
+    for (id, name, series) in SCHOOLS {
+        store.upsert_school(&school(id, name, series)?).await?;
+    }
     for (code, lookup, name, school_id, class) in STUDENTS {
         let code = StudentCode::parse(code).map_err(invalid)?;
         store

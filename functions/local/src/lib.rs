@@ -1,5 +1,5 @@
 //! hocphi on one machine, without AWS: one process on loopback serving the built page, every
-//! `/api` route through the same app code as the Lambda functions, and the VNPay and MoMo
+//! `/api` route through the same app code as the Lambda functions, and the VNPay, MoMo and payOS
 //! simulators, over the embedded SQLite store (a file under `.hocphi/` that survives restarts,
 //! seeded with demo data on first start).
 //!
@@ -7,7 +7,8 @@
 //! built page) say where to serve; everything else is the functions' own configuration
 //! (`hocphi_runtime::Config`), read from the same variables as on Lambda over the local defaults
 //! (`hocphi_runtime::config::local_defaults`): `--data DIR` / `HOCPHI_DATA` (`.hocphi`), the
-//! local VNPay terminal and MoMo partner, whose public keys protect nothing but the simulators.
+//! local VNPay terminal, MoMo partner and the demo schools' payOS channels, whose public keys
+//! protect nothing but the simulators.
 //! `HOCPHI_VNPAY_PAY_URL` / `HOCPHI_VNPAY_API_URL` (with a real terminal's code and secret) point
 //! at a real VNPay sandbox instead of the simulator. The lookup key is generated on first start
 //! into `lookup-key` in the data directory (readable by its owner only) unless
@@ -15,7 +16,7 @@
 //!
 //! The VNPay simulator's IPN calls go over real HTTP to the configured IPN URL, repeated on a
 //! compressed schedule (every 2 s, at most 10 calls) until answered `00` or `02`; the MoMo
-//! simulator's are POSTed once, as MoMo sends them.
+//! simulator's IPNs and the payOS simulator's webhooks are POSTed once, as they send them.
 
 mod demo;
 mod server;
@@ -28,11 +29,14 @@ use chrono::Duration;
 use hocphi_domain::Clock;
 use hocphi_gateways::momo::RequestType;
 use hocphi_gateways::momo::simulator::{self as momo_simulator, MomoSimulator};
+use hocphi_gateways::payos::simulator::{
+    self as payos_simulator, BankAccount, PayosSimulator, channels_from_config,
+};
 use hocphi_gateways::vnpay::simulator::{self, Simulator, SimulatorConfig};
 use hocphi_gateways::{MomoConfig, Secret};
 use hocphi_runtime::config::{
-    DATA, LOOKUP_KEY, MOMO_ACCESS_KEY, MOMO_PARTNER_CODE, MOMO_SECRET_KEY, VNPAY_HASH_SECRET,
-    VNPAY_PAY_URL, VNPAY_TMN_CODE, local_defaults, local_lookup_key,
+    DATA, LOOKUP_KEY, MOMO_ACCESS_KEY, MOMO_PARTNER_CODE, MOMO_SECRET_KEY, PAYOS_CHANNELS,
+    VNPAY_HASH_SECRET, VNPAY_PAY_URL, VNPAY_TMN_CODE, local_defaults, local_lookup_key,
 };
 use hocphi_runtime::{Config, Env, Function, HttpTransport, StoreConfig, SystemClock, build_app};
 use hocphi_store::SqliteStore;
@@ -129,6 +133,7 @@ pub struct Stack {
     pub app: LocalApp,
     pub simulator: Arc<Simulator>,
     pub momo_simulator: MomoSimulator,
+    pub payos_simulator: PayosSimulator,
     pub site_dir: PathBuf,
     pub data_dir: PathBuf,
     /// Whether VNPay is the simulator (not a real sandbox named by `HOCPHI_VNPAY_PAY_URL`).
@@ -137,7 +142,10 @@ pub struct Stack {
 
 /// The simulators play the channels whose keys the configuration names, so what they sign the
 /// app verifies.
-fn simulators(env: &Env, origin: &str) -> Result<(Simulator, MomoSimulator), LocalError> {
+fn simulators(
+    env: &Env,
+    origin: &str,
+) -> Result<(Simulator, MomoSimulator, PayosSimulator), LocalError> {
     let value = |name| env.get(name).unwrap_or_default();
     let vnpay = Simulator::new(SimulatorConfig {
         tmn_code: value(VNPAY_TMN_CODE),
@@ -157,7 +165,29 @@ fn simulators(env: &Env, origin: &str) -> Result<(Simulator, MomoSimulator), Loc
         },
         origin,
     )?;
-    Ok((vnpay, momo))
+    let accounts: Vec<(&str, BankAccount)> = demo::PAYEES
+        .iter()
+        .map(|(payee, bin, number, name)| {
+            let account = BankAccount {
+                bin: (*bin).to_owned(),
+                number: (*number).to_owned(),
+                name: (*name).to_owned(),
+            };
+            (*payee, account)
+        })
+        .collect();
+    let channels = match env.get(PAYOS_CHANNELS) {
+        Some(value) => {
+            let (channels, left_out) = channels_from_config(&value, &accounts)?;
+            for payee in left_out {
+                tracing::warn!(%payee, "the payOS simulator has no bank account for this payee");
+            }
+            channels
+        }
+        None => Vec::new(),
+    };
+    let payos = PayosSimulator::new(channels, origin)?;
+    Ok((vnpay, momo, payos))
 }
 
 /// Reads the configuration, opens the store (seeding it on first start) and builds the app and
@@ -168,7 +198,7 @@ pub async fn stack(options: &Options) -> Result<Stack, LocalError> {
     let simulated_vnpay = env
         .get(VNPAY_PAY_URL)
         .is_some_and(|url| url.starts_with(&origin));
-    let (simulator, momo_simulator) = simulators(&env, &origin)?;
+    let (simulator, momo_simulator, payos_simulator) = simulators(&env, &origin)?;
     let data = PathBuf::from(env.get(DATA).unwrap_or_default());
     std::fs::create_dir_all(&data).map_err(|e| LocalError::DataDir(data.clone(), e))?;
     let key = local_lookup_key(&data).map_err(|e| LocalError::DataDir(data.clone(), e))?;
@@ -189,6 +219,7 @@ pub async fn stack(options: &Options) -> Result<Stack, LocalError> {
         app: build_app(config, store, SystemClock, HttpTransport::new()),
         simulator: Arc::new(simulator),
         momo_simulator,
+        payos_simulator,
         site_dir: options.site_dir.clone(),
         data_dir: dir,
         simulated_vnpay,
@@ -232,6 +263,11 @@ fn print_banner(options: &Options, stack: &Stack) {
         options.origin(),
         momo_simulator::BASE_PATH
     );
+    println!(
+        "  VietQR: the payOS simulator's banking app at {}{}/<orderCode>",
+        options.origin(),
+        payos_simulator::BANK_PATH
+    );
     println!("  demo students (student code / lookup code):");
     for (code, lookup, _, school, class) in demo::STUDENTS {
         println!("    {code} / {lookup}   class {class}, {school}");
@@ -242,13 +278,50 @@ fn print_banner(options: &Options, stack: &Stack) {
 #[cfg(test)]
 mod tests {
     use hocphi_gateways::momo::simulator as momo_simulator;
+    use hocphi_gateways::payos::simulator as payos_simulator;
     use hocphi_gateways::vnpay::simulator;
-    use hocphi_runtime::config::{LOCAL_MOMO_PATH, LOCAL_VNPAY_API_PATH, LOCAL_VNPAY_PAY_PATH};
+    use hocphi_runtime::config::{
+        LOCAL_MOMO_PATH, LOCAL_PAYOS_PATH, LOCAL_VNPAY_API_PATH, LOCAL_VNPAY_PAY_PATH,
+    };
+
+    use super::*;
 
     #[test]
     fn the_local_configuration_points_each_channel_at_its_simulator() {
         assert_eq!(LOCAL_VNPAY_PAY_PATH, simulator::PAY_PATH);
         assert_eq!(LOCAL_VNPAY_API_PATH, simulator::API_PATH);
         assert_eq!(LOCAL_MOMO_PATH, momo_simulator::BASE_PATH);
+        assert_eq!(LOCAL_PAYOS_PATH, payos_simulator::BASE_PATH);
+    }
+
+    #[test]
+    fn the_payos_simulator_plays_every_demo_payee_the_local_configuration_names() {
+        let origin = "http://127.0.0.1:8080";
+        let env = Env::from_pairs(local_defaults(origin));
+
+        let (_, _, payos) = simulators(&env, origin).unwrap();
+
+        let page = payos.handle(
+            &hocphi_gateways::simulator::SimRequest {
+                method: "GET",
+                path: "/sim/payos/bank/1",
+                query: "",
+                body: b"",
+                now: chrono::Utc::now(),
+            },
+            &[],
+        );
+        assert_eq!(page.status, 404, "no link yet, but the simulator answers");
+        let channels = env.get(PAYOS_CHANNELS).expect("local payOS channels");
+        let (configured, left_out) = channels_from_config(&channels, &[]).unwrap();
+        assert!(configured.is_empty());
+        let mut payees: Vec<String> = left_out.iter().map(|p| p.as_str().to_owned()).collect();
+        payees.sort();
+        let mut demo: Vec<&str> = demo::PAYEES.iter().map(|p| p.0).collect();
+        demo.sort_unstable();
+        assert_eq!(
+            payees, demo,
+            "each local channel is a demo payee with an account"
+        );
     }
 }

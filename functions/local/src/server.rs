@@ -1,5 +1,5 @@
-//! The local HTTP server: routes each request to the simulator, the app or the page's files;
-//! and the two background loops (IPN delivery, sweeping).
+//! The local HTTP server: routes each request to a simulator, the app or the page's files; and
+//! the two background loops (IPN and webhook delivery, sweeping).
 //!
 //! Invariants: request bodies are bounded before they are read; static files are served only
 //! from inside the site directory; hashed asset names are cached for a year, the HTML never.
@@ -13,6 +13,7 @@ use std::time::Duration;
 use hocphi_api::site;
 use hocphi_domain::Clock;
 use hocphi_gateways::momo::simulator as momo_simulator;
+use hocphi_gateways::payos::simulator as payos_simulator;
 use hocphi_gateways::simulator::SimRequest;
 use hocphi_gateways::vnpay::simulator;
 use hocphi_runtime::SystemClock;
@@ -68,7 +69,8 @@ async fn answer(stack: &Stack, request: Request<Incoming>, peer: SocketAddr) -> 
     };
     let path = parts.uri.path().to_owned();
     let vnpay = path.starts_with(simulator::BASE_PATH);
-    if vnpay || path.starts_with(momo_simulator::BASE_PATH) {
+    let payos = path.starts_with(payos_simulator::BASE_PATH);
+    if vnpay || payos || path.starts_with(momo_simulator::BASE_PATH) {
         let request = SimRequest {
             method: parts.method.as_str(),
             path: &path,
@@ -78,6 +80,13 @@ async fn answer(stack: &Stack, request: Request<Incoming>, peer: SocketAddr) -> 
         };
         let sim = if vnpay {
             stack.simulator.handle(&request)
+        } else if payos {
+            let headers: Vec<(&str, &str)> = parts
+                .headers
+                .iter()
+                .filter_map(|(name, value)| Some((name.as_str(), value.to_str().ok()?)))
+                .collect();
+            stack.payos_simulator.handle(&request, &headers)
         } else {
             stack.momo_simulator.handle(&request)
         };
@@ -207,7 +216,8 @@ async fn static_file(site: &Path, path: &str, brotli: bool, gzip: bool) -> Answe
     response
 }
 
-/// Sends the simulators' IPN calls over HTTP: VNPay's on its schedule, MoMo's once each.
+/// Sends the simulators' IPN calls over HTTP: VNPay's on its schedule, MoMo's IPNs and payOS's
+/// webhooks once each.
 pub async fn deliver_ipns(stack: Arc<Stack>) {
     let client = hyper_util::client::legacy::Client::builder(hyper_util::rt::TokioExecutor::new())
         .build_http::<Full<Bytes>>();
@@ -238,28 +248,35 @@ pub async fn deliver_ipns(stack: Arc<Stack>) {
             }
             Some(_) | None => {
                 for call in stack.momo_simulator.take_ipns() {
-                    let request = http::Request::post(call.url.as_str())
-                        .header(header::CONTENT_TYPE, "application/json")
-                        .body(Full::new(Bytes::from(call.body)));
-                    let status = match request {
-                        Ok(request) => {
-                            match tokio::time::timeout(
-                                Duration::from_secs(10),
-                                client.request(request),
-                            )
-                            .await
-                            {
-                                Ok(Ok(response)) => Some(response.status().as_u16()),
-                                Ok(Err(_)) | Err(_) => None,
-                            }
-                        }
-                        Err(_) => None,
-                    };
+                    let status = post_json(&client, &call.url, call.body).await;
                     tracing::info!(payment_ref = %call.order_id, ?status, "MoMo simulator delivered an IPN");
+                }
+                for call in stack.payos_simulator.take_webhooks() {
+                    let status = post_json(&client, &call.url, call.body).await;
+                    tracing::info!(order_code = call.order_code, payee = %call.payee, ?status, "payOS simulator delivered a webhook");
                 }
                 tokio::time::sleep(Duration::from_millis(100)).await;
             }
         }
+    }
+}
+
+/// POSTs a JSON body once; the answer's status, if any came within 10 seconds.
+async fn post_json(
+    client: &hyper_util::client::legacy::Client<
+        hyper_util::client::legacy::connect::HttpConnector,
+        Full<Bytes>,
+    >,
+    url: &str,
+    body: String,
+) -> Option<u16> {
+    let request = http::Request::post(url)
+        .header(header::CONTENT_TYPE, "application/json")
+        .body(Full::new(Bytes::from(body)))
+        .ok()?;
+    match tokio::time::timeout(Duration::from_secs(10), client.request(request)).await {
+        Ok(Ok(response)) => Some(response.status().as_u16()),
+        Ok(Err(_)) | Err(_) => None,
     }
 }
 
