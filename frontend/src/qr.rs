@@ -24,8 +24,7 @@ pub struct QrSvg {
 impl QrSvg {
     /// The code for `text`, or `None` if it is too long for any QR version.
     pub fn encode(text: &str) -> Option<Self> {
-        let code = QrCode::encode_binary(text.as_bytes(), QrCodeEcc::Medium).ok()?;
-        Some(Self::draw(&code))
+        Some(Self::draw(&code(text)?))
     }
 
     fn draw(code: &QrCode) -> Self {
@@ -62,9 +61,15 @@ impl QrSvg {
     }
 }
 
+/// The one place a code is encoded (kept out of line: the encoder is the largest part).
+#[inline(never)]
+fn code(text: &str) -> Option<QrCode> {
+    QrCode::encode_binary(text.as_bytes(), QrCodeEcc::Medium).ok()
+}
+
 /// The code for `text` as a PNG, `scale` pixels a module, or `None` if it is too long.
 pub fn png(text: &str, scale: u32) -> Option<Vec<u8>> {
-    let code = QrCode::encode_binary(text.as_bytes(), QrCodeEcc::Medium).ok()?;
+    let code = code(text)?;
     let modules = u32::try_from(code.size() + 2 * QUIET_ZONE).ok()?;
     let side = modules.checked_mul(scale.max(1))?;
     let row_bytes = side.div_ceil(8) as usize;
