@@ -57,10 +57,10 @@ pub fn App(
     provide_context(current_lang);
 
     let (path, search) = browser::address();
-    let screen = Screen::parse(&path, &search);
+    let screen = Screen::parse(&path, &search).resolve(crate::screens::stored_attempt().as_ref());
     let title = match &screen {
         Screen::Lookup { .. } => Text::LookupTitle,
-        Screen::Result { .. } => Text::ResultTitle,
+        Screen::Result { .. } | Screen::PayosReturn => Text::ResultTitle,
         Screen::Receipt { .. } => Text::ReceiptTitle,
         Screen::NotFound => Text::PageNotFound,
     };
@@ -73,6 +73,7 @@ pub fn App(
     let content = match screen {
         Screen::Lookup { student } => view! { <LookupScreen student typed/> }.into_any(),
         Screen::Result { reference } => view! { <ResultScreen reference/> }.into_any(),
+        Screen::PayosReturn => view! { <ResultScreen reference=None/> }.into_any(),
         Screen::Receipt { id, token } => view! { <ReceiptScreen id token/> }.into_any(),
         Screen::NotFound => view! { <NotFoundScreen/> }.into_any(),
     };

@@ -1,6 +1,6 @@
 //! The page's few touches of the browser outside the DOM Leptos manages: the address, storage,
-//! randomness, the clock, timers, printing, and the static first screen `index.html` shows
-//! before the WebAssembly arrives.
+//! randomness, the clock, timers, printing, the clipboard, and the static first screen
+//! `index.html` shows before the WebAssembly arrives.
 //!
 //! Every call tolerates a missing API (storage disabled in private mode, an old WebView) by
 //! doing nothing or answering `None`; none of them panics.
@@ -134,6 +134,68 @@ pub fn print() {
     if let Some(window) = window() {
         let _ = window.print();
     }
+}
+
+fn method(target: &wasm_bindgen::JsValue, name: &str) -> Option<js_sys::Function> {
+    js_sys::Reflect::get(target, &name.into())
+        .ok()?
+        .dyn_into::<js_sys::Function>()
+        .ok()
+}
+
+/// How a copy went.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Copied {
+    /// The text is on the clipboard.
+    Done,
+    /// The browser refused: the element's text is selected for the parent to copy by hand.
+    Selected,
+}
+
+/// Copies `text` with the Clipboard API (`navigator.clipboard.writeText`); where it is missing
+/// or refuses, selects the text of the element `id` and tries `document.execCommand("copy")`.
+pub async fn copy(text: &str, id: &str) -> Copied {
+    let navigator = window().map(|w| wasm_bindgen::JsValue::from(w.navigator()));
+    let clipboard = navigator
+        .and_then(|n| js_sys::Reflect::get(&n, &"clipboard".into()).ok())
+        .filter(wasm_bindgen::JsValue::is_object);
+    let written = clipboard
+        .as_ref()
+        .and_then(|c| Some((c, method(c, "writeText")?)))
+        .and_then(|(c, write)| write.call1(c, &text.into()).ok())
+        .and_then(|p| p.dyn_into::<js_sys::Promise>().ok());
+    if let Some(promise) = written
+        && wasm_bindgen_futures::JsFuture::from(promise).await.is_ok()
+    {
+        return Copied::Done;
+    }
+    let selected = (|| {
+        let window = window()?;
+        let element = document()?.get_element_by_id(id)?;
+        let selection = method(&window, "getSelection")?.call0(&window).ok()?;
+        method(&selection, "selectAllChildren")?
+            .call1(&selection, &element)
+            .ok()
+    })();
+    let copied = selected.is_some()
+        && document()
+            .and_then(|d| {
+                let d = wasm_bindgen::JsValue::from(d);
+                method(&d, "execCommand")?.call1(&d, &"copy".into()).ok()
+            })
+            .is_some_and(|done| done.is_truthy());
+    if copied {
+        Copied::Done
+    } else {
+        Copied::Selected
+    }
+}
+
+/// True while the page is not shown (`document.hidden`): the parent is in another app.
+pub fn hidden() -> bool {
+    document()
+        .and_then(|d| js_sys::Reflect::get(&d, &"hidden".into()).ok())
+        .is_some_and(|h| h.is_truthy())
 }
 
 /// Resolves after `ms` milliseconds.

@@ -9,7 +9,9 @@
 //! they would replay), or when the payment it opened has expired or ended.
 
 use chrono::{DateTime, Duration, Utc};
-use hocphi_api::{CreatePaymentRequest, CreatePaymentResponse, ErrorCode, InvoiceView};
+use hocphi_api::{
+    BankTransfer, CreatePaymentRequest, CreatePaymentResponse, ErrorCode, InvoiceView,
+};
 use hocphi_domain::{GatewayKind, IdempotencyKey, InvoiceId, Money, MoneyError, PaymentRef};
 use serde::{Deserialize, Serialize};
 
@@ -50,14 +52,17 @@ pub const VNPAY_QR: Offer = Offer {
     limits: None,
 };
 
-/// The MoMo wallet: the parent pays no fee; MoMo takes 1.000 ₫ to 50.000.000 ₫ in one wallet
-/// payment (developers.momo.vn, one-time payments), as the functions' MoMo module says.
+/// A bank transfer by VietQR through payOS: the parent pays no fee, and payOS's documentation
+/// (payos.vn/docs, create payment link) names no smallest or largest amount, so the page sets
+/// none.
 pub const BANK_TRANSFER: Offer = Offer {
     gateway: GatewayKind::Payos,
     fee: Fee::Free,
     limits: None,
 };
 
+/// The MoMo wallet: the parent pays no fee; MoMo takes 1.000 ₫ to 50.000.000 ₫ in one wallet
+/// payment (developers.momo.vn, one-time payments), as the functions' MoMo module says.
 pub const MOMO_WALLET: Offer = Offer {
     gateway: GatewayKind::Momo,
     fee: Fee::Free,
@@ -213,6 +218,17 @@ pub struct Opened {
     pub payment_ref: PaymentRef,
     #[serde(with = "chrono::serde::ts_milliseconds")]
     pub expires_at: DateTime<Utc>,
+    /// The bank transfer to show (payOS), kept so that a reload shows the same QR code.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub transfer: Option<Transfer>,
+}
+
+/// A bank transfer the page shows on the site, with the gateway's own page as the fallback.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Transfer {
+    pub details: BankTransfer,
+    /// payOS's hosted checkout page (`checkoutUrl`), for when the QR code cannot be shown.
+    pub checkout_url: String,
 }
 
 /// One attempt to pay, remembered for the browser tab (sessionStorage) so a reload or the back
@@ -302,8 +318,21 @@ impl Attempt {
         self.opened = Some(Opened {
             payment_ref: created.payment_ref.clone(),
             expires_at: created.expires_at,
+            transfer: created.transfer.clone().map(|details| Transfer {
+                details,
+                checkout_url: created.redirect_url.clone(),
+            }),
         });
         self
+    }
+
+    /// The payment a return from payOS's hosted page is about. payOS's return address names
+    /// only its own `orderCode`, so the page follows the payOS payment this tab opened.
+    pub fn payos_return(stored: Option<&Attempt>) -> Option<PaymentRef> {
+        stored
+            .filter(|a| a.gateway == GatewayKind::Payos)
+            .and_then(|a| a.opened.as_ref())
+            .map(|o| o.payment_ref.clone())
     }
 
     /// What a failed try means for the key (see the functions' idempotency rules: a 201 or a
@@ -628,6 +657,106 @@ mod tests {
         for (err, fate) in cases {
             assert_eq!(Attempt::fate_after(&err), fate, "{err:?}");
         }
+    }
+
+    fn bank_transfer() -> BankTransfer {
+        BankTransfer {
+            qr_code: "00020101021238570010A000000727".into(),
+            bank_bin: "970436".into(),
+            bank_name: Some("Vietcombank".into()),
+            account_number: "0071000123456".into(),
+            account_name: "TRUONG THCS NGO QUYEN".into(),
+            amount: Money::from_vnd(1_500_000).unwrap(),
+            memo: "HP251005070000ABCD".into(),
+        }
+    }
+
+    #[test]
+    fn the_bank_transfer_is_offered_first_free_and_without_limits_when_the_province_has_it() {
+        assert_eq!(
+            offers(&GatewayKind::ALL),
+            [BANK_TRANSFER, VNPAY_QR, MOMO_WALLET]
+        );
+        assert_eq!(BANK_TRANSFER.fee, Fee::Free);
+        assert!(BANK_TRANSFER.accepts(Money::from_vnd(1).unwrap()));
+        assert!(BANK_TRANSFER.accepts(Money::from_vnd(500_000_000).unwrap()));
+        assert_eq!(
+            first_choice(&offers(&GatewayKind::ALL), None, &query()),
+            BANK_TRANSFER
+        );
+        assert_eq!(
+            payment_request(
+                &query(),
+                &Selection::all(&listed()),
+                BANK_TRANSFER,
+                Lang::Vi
+            )
+            .gateway,
+            "payos"
+        );
+    }
+
+    #[test]
+    fn an_opened_bank_transfer_is_kept_with_the_attempt_so_a_reload_shows_the_same_qr() {
+        let mut answer = created(at(15));
+        answer.redirect_url = "https://pay.payos.vn/web/abc".into();
+        answer.transfer = Some(bank_transfer());
+        let attempt = Attempt::for_selection(
+            None,
+            &query(),
+            &Selection::all(&listed()),
+            GatewayKind::Payos,
+            at(0),
+            || [5; 16],
+        )
+        .opened(&answer);
+        let stored = serde_json::to_string(&attempt).unwrap();
+        let read: Attempt = serde_json::from_str(&stored).unwrap();
+        let transfer = read
+            .opened
+            .as_ref()
+            .and_then(|o| o.transfer.clone())
+            .unwrap();
+        assert_eq!(transfer.details, bank_transfer());
+        assert_eq!(transfer.checkout_url, "https://pay.payos.vn/web/abc");
+        let vnpay = Attempt::for_selection(
+            None,
+            &query(),
+            &Selection::all(&listed()),
+            GatewayKind::Vnpay,
+            at(0),
+            || [6; 16],
+        )
+        .opened(&created(at(15)));
+        assert!(
+            !serde_json::to_string(&vnpay).unwrap().contains("transfer"),
+            "other channels store what they stored before"
+        );
+    }
+
+    #[test]
+    fn a_return_from_payos_follows_the_payos_payment_this_tab_opened() {
+        let selection = Selection::all(&listed());
+        let payos = Attempt::for_selection(
+            None,
+            &query(),
+            &selection,
+            GatewayKind::Payos,
+            at(0),
+            || [7; 16],
+        );
+        assert_eq!(Attempt::payos_return(Some(&payos)), None, "nothing opened");
+        let opened = payos.clone().opened(&created(at(15)));
+        assert_eq!(
+            Attempt::payos_return(Some(&opened)),
+            Some(created(at(15)).payment_ref)
+        );
+        let vnpay = Attempt {
+            gateway: GatewayKind::Vnpay,
+            ..opened
+        };
+        assert_eq!(Attempt::payos_return(Some(&vnpay)), None);
+        assert_eq!(Attempt::payos_return(None), None);
     }
 
     #[test]

@@ -40,6 +40,18 @@ pub fn is_overdue(due: NaiveDate, now: DateTime<Utc>) -> bool {
     due < vietnam_date(now)
 }
 
+/// The time left before a deadline, as a countdown shows it: `14:05`, `0:09`, `1:02:03`;
+/// `0:00` once it has passed.
+pub fn countdown(seconds_left: i64) -> String {
+    let left = seconds_left.max(0);
+    let (hours, minutes, seconds) = (left / 3600, left / 60 % 60, left % 60);
+    if hours > 0 {
+        format!("{hours}:{minutes:02}:{seconds:02}")
+    } else {
+        format!("{minutes}:{seconds:02}")
+    }
+}
+
 /// A receipt's sequence number as printed: seven digits, like the domain's receipt number.
 pub fn receipt_sequence(sequence: u32) -> String {
     format!("{sequence:07}")
@@ -77,6 +89,22 @@ mod tests {
         ];
         for (at, shown) in cases {
             assert_eq!(date_time(utc(at)), shown, "{at}");
+        }
+    }
+
+    #[test]
+    fn a_countdown_shows_minutes_and_seconds_and_stops_at_zero() {
+        let cases = [
+            (900, "15:00"),
+            (845, "14:05"),
+            (59, "0:59"),
+            (9, "0:09"),
+            (0, "0:00"),
+            (-30, "0:00"),
+            (3_723, "1:02:03"),
+        ];
+        for (seconds, shown) in cases {
+            assert_eq!(countdown(seconds), shown, "{seconds}");
         }
     }
 

@@ -233,6 +233,9 @@ texts! {
         "VNPay (quét mã QR bằng ứng dụng ngân hàng)",
         "VNPay (scan the QR code with your banking app)";
     MomoMethod: "Ví MoMo (ứng dụng MoMo)", "MoMo wallet (the MoMo app)";
+    BankTransferMethod:
+        "Chuyển khoản ngân hàng (VietQR) — miễn phí",
+        "Bank transfer (VietQR), free of charge";
     NothingSelected: "Hãy chọn ít nhất một khoản để thanh toán.", "Choose at least one fee to pay.";
     PayNote:
         "Bạn sẽ được chuyển sang trang của VNPay để thanh toán, rồi quay lại đây để xem kết quả.",
@@ -240,10 +243,49 @@ texts! {
     PayNoteMomo:
         "Bạn sẽ được chuyển sang trang của MoMo để thanh toán, rồi quay lại đây để xem kết quả.",
         "You will go to MoMo's page to pay, then come back here to see the result.";
+    PayNotePayos:
+        "Mã VietQR hiện ngay trên trang này: quét bằng ứng dụng của bất kỳ ngân hàng nào, không mất phí.",
+        "The VietQR code appears right on this page: scan it with any bank's app, free of charge.";
     PayBusy: "Đang tạo giao dịch…", "Creating the payment…";
     Redirecting: "Đang chuyển sang trang thanh toán VNPay…", "Taking you to VNPay's payment page…";
     RedirectingMomo: "Đang chuyển sang trang thanh toán MoMo…", "Taking you to MoMo's payment page…";
+    RedirectingPayos: "Đang chuyển sang trang thanh toán payOS…", "Taking you to payOS's payment page…";
     ReloadInvoices: "Tải lại danh sách", "Reload the list";
+
+    TransferTitle: "Chuyển khoản để nộp học phí", "Pay by bank transfer";
+    TransferIntro:
+        "Mở ứng dụng ngân hàng, chọn quét mã QR và quét mã dưới đây; hoặc chuyển khoản theo đúng thông tin bên dưới.",
+        "Open your banking app, choose to scan a QR code and scan the one below; or make the transfer with exactly the details below.";
+    TransferQrLabel: "Mã VietQR để chuyển khoản", "VietQR code for the transfer";
+    TimeLeft: "Mã QR còn hiệu lực", "QR code valid for";
+    TransferKeepExact:
+        "Không sửa số tiền và nội dung chuyển khoản: hệ thống dựa vào đó để ghi nhận học phí. Chuyển khác số tiền sẽ không được tính là đã nộp.",
+        "Do not change the amount or the transfer message: the system relies on them to record the payment. A different amount does not count as paid.";
+    TransferBank: "Ngân hàng", "Bank";
+    TransferAccountName: "Chủ tài khoản", "Account name";
+    TransferAccountNumber: "Số tài khoản", "Account number";
+    TransferMemo: "Nội dung chuyển khoản", "Transfer message";
+    Copy: "Chép", "Copy";
+    Copied: "Đã chép", "Copied";
+    CopyManually:
+        "Không chép tự động được. Nội dung đã được chọn sẵn: hãy chép thủ công.",
+        "Could not copy automatically. The text is selected: please copy it by hand.";
+    SaveQr: "Lưu ảnh mã QR", "Save the QR image";
+    SaveQrHint:
+        "Trên điện thoại: lưu ảnh, rồi trong ứng dụng ngân hàng chọn quét mã QR từ ảnh trong thư viện.",
+        "On a phone: save the image, then in your banking app choose to scan a QR code from a picture in your gallery.";
+    OpenPayos: "Mở trang thanh toán payOS", "Open payOS's payment page";
+    NoQr:
+        "Không hiển thị được mã QR trên trang này. Hãy mở trang thanh toán payOS để quét mã.",
+        "The QR code cannot be shown on this page. Open payOS's payment page to scan it.";
+    TransferWaiting:
+        "Trang này tự cập nhật ngay khi nhà trường nhận được tiền. Không cần gửi ảnh chụp giao dịch.",
+        "This page updates by itself as soon as the school receives the money. No need to send a screenshot.";
+    QrExpiredTitle: "Mã QR đã hết hạn", "The QR code has expired";
+    QrExpiredBody:
+        "Đừng chuyển khoản theo mã QR cũ. Các khoản thu vẫn chưa được nộp: hãy tạo mã QR mới để thanh toán.",
+        "Do not transfer with the old QR code. The fees are still unpaid: make a new QR code to pay.";
+    NewQr: "Tạo mã QR mới", "Make a new QR code";
 
     ResultTitle: "Kết quả thanh toán", "Payment result";
     ResultNoReference:
@@ -281,6 +323,11 @@ texts! {
     RefundBody:
         "Ngân hàng đã chuyển tiền, nhưng khoản thu đã được thanh toán hoặc đã thay đổi trước đó. Nhà trường sẽ hoàn lại số tiền này cho bạn. Hãy giữ mã giao dịch bên dưới để đối chiếu khi liên hệ nhà trường.",
         "The bank sent the money, but the fee had already been paid or had changed. The school will refund this amount to you. Keep the payment reference below for when you contact the school.";
+    MismatchedTitle: "Số tiền chuyển khoản không khớp", "The amount transferred does not match";
+    MismatchedBody:
+        "Số tiền nhận được khác số tiền cần nộp nên không được dùng để nộp học phí: các khoản thu vẫn chưa được nộp và không có biên lai. Nhà trường sẽ hoàn lại số tiền này cho bạn. Hãy giữ mã giao dịch bên dưới và liên hệ nhà trường.",
+        "The amount received is not the amount due, so it was not used to pay the fees: they are still unpaid and there is no receipt. The school will return this money to you. Keep the payment reference below and contact the school.";
+    AmountReceived: "Số tiền đã nhận", "Amount received";
     PayAgain: "Thanh toán lại", "Pay again";
     ReasonCancelled: "Bạn đã huỷ giao dịch.", "You cancelled the payment.";
     ReasonTimedOut: "Đã hết thời gian chờ thanh toán.", "The time to pay ran out.";

@@ -3,10 +3,14 @@
 //!
 //! The result page takes only the payment reference from the gateway's return address
 //! (VNPay's `vnp_TxnRef`, MoMo's `orderId`, or our own `ref`) and nothing else: the outcome claimed by the other
-//! parameters is never read, the page asks the functions instead.
+//! parameters is never read, the page asks the functions instead. payOS's return names only its
+//! `orderCode` (payos.vn/docs, returnUrl: `code`, `id`, `cancel`, `status`, `orderCode`): that
+//! address is [`Screen::PayosReturn`], which the page resolves to the payOS payment this tab
+//! opened.
 
 use hocphi_domain::{GatewayKind, PaymentRef, ReceiptId, ReceiptToken};
 
+use crate::checkout::Attempt;
 use crate::lookup;
 
 /// A screen of the page.
@@ -20,6 +24,8 @@ pub enum Screen {
     Result {
         reference: Option<PaymentRef>,
     },
+    /// `/ket-qua?…&orderCode=…` without a reference: back from payOS's hosted page.
+    PayosReturn,
     /// `/bien-lai/{id}?t=…`: a receipt, readable by whoever holds its token.
     Receipt {
         id: ReceiptId,
@@ -58,13 +64,19 @@ impl Screen {
             "/" => Self::Lookup {
                 student: lookup::prefilled_student(query_value(query, "student").as_deref()),
             },
-            "/ket-qua" => Self::Result {
-                reference: GatewayKind::ALL
+            "/ket-qua" => {
+                let named = GatewayKind::ALL
                     .into_iter()
-                    .find_map(|gateway| query_value(query, return_reference(gateway)))
-                    .or_else(|| query_value(query, "ref"))
-                    .and_then(|r| PaymentRef::parse(&r).ok()),
-            },
+                    .filter_map(return_reference)
+                    .chain(["ref"])
+                    .find_map(|name| query_value(query, name));
+                match named {
+                    None if query_value(query, "orderCode").is_some() => Self::PayosReturn,
+                    named => Self::Result {
+                        reference: named.and_then(|r| PaymentRef::parse(&r).ok()),
+                    },
+                }
+            }
             other => match other.strip_prefix("/bien-lai/").map(ReceiptId::parse) {
                 Some(Ok(id)) => Self::Receipt {
                     id,
@@ -74,14 +86,26 @@ impl Screen {
             },
         }
     }
+
+    /// A return from payOS as the result of the payOS payment `stored` opened (none if it
+    /// opened none); any other screen as it is.
+    pub fn resolve(self, stored: Option<&Attempt>) -> Self {
+        match self {
+            Self::PayosReturn => Self::Result {
+                reference: Attempt::payos_return(stored),
+            },
+            other => other,
+        }
+    }
 }
 
-/// The parameter of a gateway's return address that holds the payment reference.
-fn return_reference(gateway: GatewayKind) -> &'static str {
+/// The parameter of a gateway's return address that holds the payment reference; payOS's
+/// holds none.
+fn return_reference(gateway: GatewayKind) -> Option<&'static str> {
     match gateway {
-        GatewayKind::Vnpay => "vnp_TxnRef",
-        GatewayKind::Momo => "orderId",
-        GatewayKind::Payos => "orderCode",
+        GatewayKind::Vnpay => Some("vnp_TxnRef"),
+        GatewayKind::Momo => Some("orderId"),
+        GatewayKind::Payos => None,
     }
 }
 
@@ -186,6 +210,60 @@ mod tests {
                 "{search}"
             );
         }
+    }
+
+    #[test]
+    fn a_return_from_payos_is_resolved_with_the_payos_payment_this_tab_opened() {
+        use crate::checkout::{Opened, Selection};
+        use hocphi_domain::{LookupCode, StudentCode};
+
+        let paid = "?code=00&id=2e4acf1083304877bf1a8c108b30cccd&cancel=false&status=PAID\
+                    &orderCode=803347";
+        let cancelled = "?code=00&id=2e4a&cancel=true&status=CANCELLED&orderCode=803347";
+        let reference = PaymentRef::parse("HP251005070000ABCD").unwrap();
+        let query = lookup::LookupQuery {
+            student: StudentCode::parse("HS001234").unwrap(),
+            code: LookupCode::parse("ABCD2345").unwrap(),
+        };
+        let mut attempt = Attempt::for_selection(
+            None,
+            &query,
+            &Selection::default(),
+            GatewayKind::Payos,
+            chrono::DateTime::UNIX_EPOCH,
+            || [1; 16],
+        );
+        attempt.opened = Some(Opened {
+            payment_ref: reference.clone(),
+            expires_at: chrono::DateTime::UNIX_EPOCH,
+            transfer: None,
+        });
+        for search in [paid, cancelled] {
+            let screen = Screen::parse("/ket-qua", search);
+            assert_eq!(screen, Screen::PayosReturn, "{search}");
+            assert_eq!(
+                screen.clone().resolve(Some(&attempt)),
+                Screen::Result {
+                    reference: Some(reference.clone())
+                }
+            );
+            assert_eq!(screen.resolve(None), Screen::Result { reference: None });
+        }
+        assert_eq!(
+            Screen::parse(
+                "/ket-qua",
+                &format!("?ref={}&orderCode=803347", reference.as_str())
+            )
+            .resolve(None),
+            Screen::Result {
+                reference: Some(reference)
+            },
+            "our own reference wins"
+        );
+        assert_eq!(
+            Screen::parse("/", "").resolve(Some(&attempt)),
+            Screen::Lookup { student: None }
+        );
     }
 
     #[test]

@@ -5,6 +5,7 @@
 mod lookup;
 mod receipt;
 mod result;
+mod transfer;
 
 use leptos::prelude::*;
 
@@ -68,7 +69,7 @@ pub fn NotFoundScreen() -> impl IntoView {
 }
 
 /// The payment attempt saved for this browser tab, if any.
-fn stored_attempt() -> Option<Attempt> {
+pub(crate) fn stored_attempt() -> Option<Attempt> {
     browser::load(WebStorage::Session, Attempt::STORAGE_KEY)
         .and_then(|json| serde_json::from_str(&json).ok())
 }

@@ -53,9 +53,15 @@ pub struct Outcome {
     pub next: NextStep,
 }
 
-/// The words and next step for a status.
-pub fn outcome(status: PaymentStatus) -> Outcome {
+/// The words and next step for a status of a payment through `gateway`.
+pub fn outcome(gateway: GatewayKind, status: PaymentStatus) -> Outcome {
     let (tone, title, body, next) = match status {
+        PaymentStatus::Expired if gateway == GatewayKind::Payos => (
+            Tone::Notice,
+            Text::QrExpiredTitle,
+            Text::QrExpiredBody,
+            NextStep::PayAgain,
+        ),
         PaymentStatus::Pending => (
             Tone::Waiting,
             Text::PendingTitle,
@@ -80,10 +86,16 @@ pub fn outcome(status: PaymentStatus) -> Outcome {
             Text::ExpiredBody,
             NextStep::PayAgain,
         ),
-        PaymentStatus::RefundDue | PaymentStatus::Mismatched => (
+        PaymentStatus::RefundDue => (
             Tone::Notice,
             Text::RefundTitle,
             Text::RefundBody,
+            NextStep::KeepReference,
+        ),
+        PaymentStatus::Mismatched => (
+            Tone::Bad,
+            Text::MismatchedTitle,
+            Text::MismatchedBody,
             NextStep::KeepReference,
         ),
     };
@@ -119,13 +131,18 @@ pub fn failure_reason(gateway: GatewayKind, code: Option<&str>) -> Option<Text> 
             "1002" | "1007" => Some(Text::ReasonBankRefused),
             _ => None,
         },
-        GatewayKind::Payos => None,
+        GatewayKind::Payos => match code {
+            "CANCELLED" => Some(Text::ReasonCancelled),
+            "EXPIRED" => Some(Text::ReasonTimedOut),
+            _ => None,
+        },
     }
 }
 
 /// The waits between two status checks.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Backoff {
+    budget_ms: u32,
     waited_ms: u32,
     next_ms: u32,
     fast_left: u32,
@@ -134,6 +151,7 @@ pub struct Backoff {
 impl Default for Backoff {
     fn default() -> Self {
         Self {
+            budget_ms: Self::BUDGET_MS,
             waited_ms: 0,
             next_ms: Self::FIRST_MS,
             fast_left: Self::FAST_CHECKS,
@@ -151,12 +169,33 @@ impl Backoff {
     /// After this much waiting the page stops asking on its own.
     pub const BUDGET_MS: u32 = 5 * 60 * 1_000;
 
+    /// After this much waiting past a bank transfer's expiry the page stops asking: a transfer
+    /// made in the last seconds is still seen.
+    pub const AFTER_EXPIRY_MS: u32 = 2 * 60 * 1_000;
+    /// The longest a bank transfer screen asks on its own.
+    pub const TRANSFER_BUDGET_MS: u32 = 35 * 60 * 1_000;
+
+    /// The schedule while a bank transfer's QR code is shown: the same waits, asking until
+    /// [`Self::AFTER_EXPIRY_MS`] past the QR code's expiry (`left_ms` from now), never less than
+    /// [`Self::BUDGET_MS`] nor more than [`Self::TRANSFER_BUDGET_MS`].
+    pub fn for_transfer(left_ms: i64) -> Self {
+        let wanted = left_ms.saturating_add(i64::from(Self::AFTER_EXPIRY_MS));
+        let budget = wanted.clamp(
+            i64::from(Self::BUDGET_MS),
+            i64::from(Self::TRANSFER_BUDGET_MS),
+        );
+        Self {
+            budget_ms: u32::try_from(budget).unwrap_or(Self::BUDGET_MS),
+            ..Self::default()
+        }
+    }
+
     /// The wait before the next check, or `None` once the budget is spent.
     pub fn next_wait_ms(&mut self) -> Option<u32> {
-        if self.waited_ms >= Self::BUDGET_MS {
+        if self.waited_ms >= self.budget_ms {
             return None;
         }
-        let wait = self.next_ms.min(Self::BUDGET_MS - self.waited_ms);
+        let wait = self.next_ms.min(self.budget_ms - self.waited_ms);
         self.waited_ms += wait;
         if self.fast_left > 0 {
             self.fast_left -= 1;
@@ -180,31 +219,73 @@ mod tests {
             (Failed, Tone::Bad, NextStep::PayAgain),
             (Expired, Tone::Notice, NextStep::PayAgain),
             (RefundDue, Tone::Notice, NextStep::KeepReference),
+            (Mismatched, Tone::Bad, NextStep::KeepReference),
         ];
-        for (status, tone, next) in expected {
-            let shown = outcome(status);
-            assert_eq!((shown.tone, shown.next), (tone, next), "{status:?}");
+        for gateway in GatewayKind::ALL {
+            for (status, tone, next) in expected {
+                let shown = outcome(gateway, status);
+                assert_eq!((shown.tone, shown.next), (tone, next), "{status:?}");
+            }
+            let titles: std::collections::HashSet<_> = PaymentStatus::ALL
+                .iter()
+                .map(|s| outcome(gateway, *s).title)
+                .collect();
+            assert_eq!(
+                titles.len(),
+                PaymentStatus::ALL.len(),
+                "one title per status"
+            );
         }
-        let titles: std::collections::HashSet<_> = PaymentStatus::ALL
-            .iter()
-            .map(|s| outcome(*s).title)
-            .collect();
-        assert_eq!(
-            titles.len(),
-            PaymentStatus::ALL.len(),
-            "one title per status"
-        );
     }
 
     #[test]
     fn only_the_pending_status_keeps_the_page_waiting() {
         for status in PaymentStatus::ALL {
             assert_eq!(
-                outcome(status).next == NextStep::Wait,
+                outcome(GatewayKind::Vnpay, status).next == NextStep::Wait,
                 !status.is_terminal(),
                 "{status:?}"
             );
         }
+    }
+
+    #[test]
+    fn money_that_does_not_match_is_never_a_receipt_and_an_expired_qr_says_so() {
+        for gateway in GatewayKind::ALL {
+            let mismatched = outcome(gateway, PaymentStatus::Mismatched);
+            assert_eq!(mismatched.title, Text::MismatchedTitle);
+            assert_eq!(mismatched.body, Text::MismatchedBody);
+            assert_ne!(mismatched.next, NextStep::OpenReceipt);
+        }
+        let expired = outcome(GatewayKind::Payos, PaymentStatus::Expired);
+        assert_eq!(
+            (expired.title, expired.next),
+            (Text::QrExpiredTitle, NextStep::PayAgain)
+        );
+        assert_eq!(
+            outcome(GatewayKind::Vnpay, PaymentStatus::Expired).title,
+            Text::ExpiredTitle
+        );
+    }
+
+    #[test]
+    fn a_transfer_screen_asks_until_just_after_the_qr_code_expires() {
+        let total =
+            |mut backoff: Backoff| std::iter::from_fn(|| backoff.next_wait_ms()).sum::<u32>();
+        assert_eq!(
+            total(Backoff::for_transfer(15 * 60 * 1_000)),
+            17 * 60 * 1_000
+        );
+        assert_eq!(total(Backoff::for_transfer(0)), Backoff::BUDGET_MS);
+        assert_eq!(total(Backoff::for_transfer(-60_000)), Backoff::BUDGET_MS);
+        assert_eq!(
+            total(Backoff::for_transfer(i64::MAX)),
+            Backoff::TRANSFER_BUDGET_MS
+        );
+        let mut backoff = Backoff::for_transfer(15 * 60 * 1_000);
+        let waits: Vec<u32> = std::iter::from_fn(|| backoff.next_wait_ms()).collect();
+        assert!(waits[..15].iter().all(|w| *w == Backoff::FIRST_MS));
+        assert!(waits.iter().all(|w| *w <= Backoff::LONGEST_MS));
     }
 
     #[test]
@@ -230,6 +311,12 @@ mod tests {
             ),
             (GatewayKind::Momo, Some("1006"), Some(Text::ReasonCancelled)),
             (GatewayKind::Momo, Some("24"), None),
+            (
+                GatewayKind::Payos,
+                Some("CANCELLED"),
+                Some(Text::ReasonCancelled),
+            ),
+            (GatewayKind::Payos, Some("24"), None),
         ];
         for (gateway, code, reason) in cases {
             assert_eq!(

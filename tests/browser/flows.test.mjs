@@ -93,11 +93,18 @@ async function recordTakeover(page) {
   });
 }
 
+/** Chooses VNPay where several methods are offered (the bank transfer comes first). */
+async function chooseVnpay(page) {
+  const vnpay = page.getByRole("radio", { name: /VNPay/ });
+  if (await vnpay.count()) await vnpay.check();
+}
+
 async function payAtGateway(page, choice) {
   await page.getByRole("checkbox").first().waitFor(WAIT);
   for (const box of await page.getByRole("checkbox").all()) {
     await box.check();
   }
+  await chooseVnpay(page);
   await page.locator(".button--pay").click();
   await page.waitForURL(/\/sim\/vnpay\//, WAIT);
   await page.getByRole("button", { name: choice }).click();
@@ -241,6 +248,7 @@ test("back from the gateway, paying again reopens the same payment instead of ma
     await lookUp(page, "5201234569", "JK9MN2PQ");
     await page.getByRole("checkbox").first().waitFor(WAIT);
     for (const box of await page.getByRole("checkbox").all()) await box.check();
+    await chooseVnpay(page);
     await page.locator(".button--pay").click();
     await page.waitForURL(/\/sim\/vnpay\//, WAIT);
     const first = reference();
@@ -254,6 +262,7 @@ test("back from the gateway, paying again reopens the same payment instead of ma
       await lookUp(page, "5201234569", "JK9MN2PQ");
       await page.getByRole("checkbox").first().waitFor(WAIT);
       for (const box of await page.getByRole("checkbox").all()) await box.check();
+      await chooseVnpay(page);
     }
     assert.ok(await pay.isEnabled(), "the pay button is not left busy");
     await pay.click();
@@ -267,7 +276,9 @@ test("a parent can choose the MoMo wallet and pays through MoMo", async () => {
     await lookUp(page, "5201234568", "EF56GH78");
     await page.getByRole("checkbox").first().waitFor(WAIT);
     const momo = page.getByRole("radio", { name: /Ví MoMo/ });
-    assert.equal(await page.getByRole("radio", { name: /VNPay/ }).isChecked(), true, "VNPay is the default");
+    const first = page.getByRole("radio").first();
+    assert.match(await first.evaluate((radio) => radio.closest("label").textContent), /VietQR/, "the bank transfer is offered first");
+    assert.equal(await first.isChecked(), true, "and chosen by default");
 
     await momo.check();
     await page.getByText("Bạn sẽ được chuyển sang trang của MoMo").first().waitFor(WAIT);

@@ -1,16 +1,18 @@
 //! `/`: the look-up form, then the student's open invoices with the payment summary and the
-//! Pay button that sends the parent to the gateway.
+//! Pay button that sends the parent to the gateway, or, for a bank transfer, shows the transfer
+//! in place of the invoices.
 
 use hocphi_api::{ErrorCode, InvoiceView, InvoicesResponse};
 use hocphi_domain::{GatewayKind, Money};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
+use super::result::Outcome;
 use super::{ErrorNotice, entry, stored_attempt};
 use crate::api::{self, ClientError};
 use crate::app::use_current_lang;
 use crate::browser::{self, StaticForm, WebStorage};
-use crate::checkout::{self, Attempt, Fee, KeyFate, Offer, Quote, Selection};
+use crate::checkout::{self, Attempt, Fee, KeyFate, Offer, Opened, Quote, Selection};
 use crate::format;
 use crate::i18n::Text;
 use crate::lookup::{Field, FieldErrors, LookupInput, LookupQuery};
@@ -43,6 +45,8 @@ pub fn LookupScreen(
     let found = RwSignal::new(None::<(LookupQuery, InvoicesResponse)>);
     let failure = RwSignal::new(None::<ClientError>);
     let announce = RwSignal::new(String::new());
+    let paying = RwSignal::new(None::<Opened>);
+    let renew = RwSignal::new(None::<Callback<()>>);
 
     let look_up = move |query: LookupQuery| {
         if pending.get_untracked() {
@@ -192,14 +196,25 @@ pub fn LookupScreen(
                 </button>
             </form>
         </section>
-        {move || {
-            found
-                .get()
-                .filter(|_| !editing.get())
-                .map(|(query, response)| view! {
-                    <Invoices query response change_student reload/>
-                })
-        }}
+        <div hidden=move || paying.with(Option::is_some)>
+            {move || {
+                found
+                    .get()
+                    .filter(|_| !editing.get())
+                    .map(|(query, response)| view! {
+                        <Invoices query response change_student reload paying renew/>
+                    })
+            }}
+        </div>
+        {move || paying.get().map(|opened| {
+            let reference = opened.payment_ref.clone();
+            let renew = renew.get_untracked();
+            request_animation_frame(|| browser::focus("transfer-heading"));
+            view! {
+                <h1>{t(Text::SummaryHeading)}</h1>
+                <Outcome reference opened=Some(opened) renew/>
+            }
+        })}
     }
 }
 
@@ -214,6 +229,10 @@ fn Invoices(
     change_student: Callback<()>,
     /// Runs the same look-up again (after an invoice changed under the parent).
     reload: Callback<()>,
+    /// The bank transfer shown instead of the invoices.
+    paying: RwSignal<Option<Opened>>,
+    /// Where the summary leaves the way to make a new QR code.
+    renew: RwSignal<Option<Callback<()>>>,
 ) -> impl IntoView {
     let current_lang = use_current_lang();
     let t = move |text| current_lang.t(text);
@@ -274,7 +293,7 @@ fn Invoices(
                         <legend>{t(Text::ChooseInvoices)}</legend>
                         <ul class="invoice-list">{cards}</ul>
                     </fieldset>
-                    <PaySummary query selection quote listed reload offers chosen/>
+                    <PaySummary query selection quote listed reload offers chosen paying renew/>
                 }
                 .into_any()
             }}
@@ -366,6 +385,10 @@ fn PaySummary(
     offers: Vec<Offer>,
     /// The one chosen.
     chosen: RwSignal<Offer>,
+    /// Set to the bank transfer to show once the functions answer with one.
+    paying: RwSignal<Option<Opened>>,
+    /// Filled with the way to make a new QR code (a new attempt for the same selection).
+    renew: RwSignal<Option<Callback<()>>>,
 ) -> impl IntoView {
     let current_lang = use_current_lang();
     let t = move |text| current_lang.t(text);
@@ -383,7 +406,7 @@ fn PaySummary(
             Some(Err(_)) | None => true,
         })
     };
-    let pay_now = move |_| {
+    let pay = Callback::new(move |()| {
         let ticked = selection.get_untracked();
         let takes_it = quote.with_untracked(|q| match q {
             Some(Ok(quote)) => chosen.get_untracked().accepts(quote.fees),
@@ -418,10 +441,15 @@ fn PaySummary(
             let moved_on = pending.try_set(false).is_some();
             match created {
                 Ok(created) => {
-                    if let Ok(json) = serde_json::to_string(&attempt.opened(&created)) {
+                    let attempt = attempt.opened(&created);
+                    if let Ok(json) = serde_json::to_string(&attempt) {
                         browser::save(WebStorage::Session, Attempt::STORAGE_KEY, &json);
                     }
                     if moved_on {
+                        return;
+                    }
+                    if let Some(opened) = attempt.opened.filter(|o| o.transfer.is_some()) {
+                        paying.set(Some(opened));
                         return;
                     }
                     redirecting.set(true);
@@ -440,7 +468,11 @@ fn PaySummary(
                 }
             }
         });
-    };
+    });
+    renew.set(Some(Callback::new(move |()| {
+        paying.set(None);
+        pay.run(());
+    })));
     let label = move || {
         if redirecting.get() {
             t(redirecting_to(chosen.get().gateway))().to_owned()
@@ -550,7 +582,7 @@ fn PaySummary(
                 disabled=move || {
                     busy() || quote.with(|q| !matches!(q, Some(Ok(_)))) || !takes(chosen.get())
                 }
-                on:click=pay_now
+                on:click=move |_| pay.run(())
             >
                 {label}
             </button>
@@ -565,21 +597,47 @@ fn PaySummary(
 
 fn method_name(gateway: GatewayKind) -> Text {
     match gateway {
+        GatewayKind::Payos => Text::BankTransferMethod,
         GatewayKind::Vnpay => Text::VnpayMethod,
-        GatewayKind::Momo | GatewayKind::Payos => Text::MomoMethod,
+        GatewayKind::Momo => Text::MomoMethod,
     }
 }
 
 fn redirecting_to(gateway: GatewayKind) -> Text {
     match gateway {
+        GatewayKind::Payos => Text::RedirectingPayos,
         GatewayKind::Vnpay => Text::Redirecting,
-        GatewayKind::Momo | GatewayKind::Payos => Text::RedirectingMomo,
+        GatewayKind::Momo => Text::RedirectingMomo,
     }
 }
 
 fn pay_note(gateway: GatewayKind) -> Text {
     match gateway {
+        GatewayKind::Payos => Text::PayNotePayos,
         GatewayKind::Vnpay => Text::PayNote,
-        GatewayKind::Momo | GatewayKind::Payos => Text::PayNoteMomo,
+        GatewayKind::Momo => Text::PayNoteMomo,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::i18n::Lang;
+
+    #[test]
+    fn every_method_has_its_own_name_note_and_redirect_words_in_both_languages() {
+        for lang in [Lang::Vi, Lang::En] {
+            for pick in [method_name, redirecting_to, pay_note] {
+                let words: std::collections::HashSet<_> = GatewayKind::ALL
+                    .map(|g| lang.text(pick(g)))
+                    .into_iter()
+                    .collect();
+                assert_eq!(words.len(), GatewayKind::ALL.len(), "{lang:?}");
+            }
+        }
+        assert_eq!(
+            Lang::Vi.text(method_name(GatewayKind::Payos)),
+            "Chuyển khoản ngân hàng (VietQR) — miễn phí"
+        );
     }
 }

@@ -1,0 +1,169 @@
+// The parent's bank-transfer path (VietQR through payOS), in headless Chromium, against the local
+// stack with its payOS simulator: the QR screen on the site, paying at the simulator's "banking
+// app" page (/sim/payos/bank/{orderCode}, what the QR code or the fallback link opens), the
+// receipt; an underpayment ends in the mismatch message, never a receipt; an expired QR code
+// offers a new one. Started by `cargo xtask test` like flows.test.mjs (same variables).
+//
+// The simulator's bank page is driven through the words in SIM below; align them with
+// functions/gateways/src/payos/simulator if they differ.
+
+import { test, before, after } from "node:test";
+import assert from "node:assert/strict";
+import { mkdirSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { chromium } from "playwright-core";
+
+const BASE = process.env.HOCPHI_BASE_URL ?? "http://127.0.0.1:8080";
+const SHOTS = process.env.HOCPHI_SCREENSHOTS ?? join(tmpdir(), "hocphi-screenshots");
+const WAIT = { timeout: 30_000 };
+
+/** The simulator bank page's controls. */
+const SIM = {
+  payExact: /Chuyển đúng số tiền|Thanh toán/,
+  payOther: /Chuyển số tiền khác/,
+  otherAmount: /Số tiền/,
+};
+
+let browser;
+
+before(async () => {
+  browser = await chromium.launch({
+    executablePath: process.env.HOCPHI_CHROMIUM ?? "/usr/bin/chromium",
+    args: [
+      "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+      "--disable-background-networking", "--disable-component-update", "--disable-sync",
+    ],
+  });
+});
+
+after(async () => {
+  await browser?.close();
+});
+
+/** Runs `body` with a fresh phone-sized page (and its context, for a second "banking app" page); fails on any CSP violation; screenshots the page if it fails. */
+async function onPhone(name, body) {
+  const context = await browser.newContext({ viewport: { width: 360, height: 800 }, locale: "vi-VN" });
+  const page = await context.newPage();
+  const violations = [];
+  page.on("console", (message) => {
+    if (message.type() === "error" && /Content Security Policy/i.test(message.text())) {
+      violations.push(`${page.url()}: ${message.text()}`);
+    }
+  });
+  try {
+    await body(page, context);
+    assert.deepEqual(violations, [], "the page breaks none of the CDN's Content-Security-Policy");
+  } catch (error) {
+    mkdirSync(SHOTS, { recursive: true });
+    await page.screenshot({ path: join(SHOTS, `${name}.png`), fullPage: true }).catch(() => {});
+    throw error;
+  } finally {
+    await context.close();
+  }
+}
+
+/** Looks up a demo student, ticks every invoice and asks for the VietQR code (the first method). */
+async function showQr(page, student, code) {
+  await page.goto(`${BASE}/?student=${student}`);
+  await page.getByLabel("Mã tra cứu", { exact: true }).waitFor(WAIT);
+  await page.getByLabel("Mã tra cứu", { exact: true }).fill(code);
+  await page.getByRole("button", { name: "Tra cứu", exact: true }).click();
+  await page.getByRole("checkbox").first().waitFor(WAIT);
+  for (const box of await page.getByRole("checkbox").all()) await box.check();
+  const transfer = page.getByRole("radio", { name: /Chuyển khoản ngân hàng \(VietQR\)/ });
+  assert.equal(await transfer.isChecked(), true, "the bank transfer is offered first and chosen");
+  await page.getByText("Mã VietQR hiện ngay trên trang này").first().waitFor(WAIT);
+  await page.locator(".button--pay").click();
+  await page.getByRole("heading", { name: "Chuyển khoản để nộp học phí" }).waitFor(WAIT);
+  assert.match(page.url(), /\/ket-qua\?ref=HP\d{12}[A-Z2-9]{4}$/, "a reload shows the same transfer");
+  return new URL(page.url()).searchParams.get("ref");
+}
+
+/** Opens the simulator's bank page from the fallback link, in a second page as a banking app would. */
+async function bankPage(page, context) {
+  const href = await page.getByRole("link", { name: "Mở trang thanh toán payOS" }).getAttribute("href");
+  assert.match(href ?? "", /\/sim\/payos\//);
+  const bank = await context.newPage();
+  await bank.goto(href);
+  if (!/\/sim\/payos\/bank\//.test(bank.url())) {
+    await bank.locator('a[href*="/sim/payos/bank/"]').first().click();
+    await bank.waitForURL(/\/sim\/payos\/bank\/\d+/, WAIT);
+  }
+  return bank;
+}
+
+test("a parent pays by VietQR without leaving the site and lands on the receipt", async () => {
+  await onPhone("bank-transfer-paid", async (page, context) => {
+    const reference = await showQr(page, "5201234567", "AB12CD34");
+    await page.getByRole("img", { name: "Mã VietQR để chuyển khoản" }).waitFor(WAIT);
+    for (const label of ["Số tài khoản", "Chủ tài khoản", "Số tiền", "Nội dung chuyển khoản"]) {
+      await page.getByText(label, { exact: true }).first().waitFor(WAIT);
+    }
+    await page.getByText("0071000123456").waitFor(WAIT);
+    await page.getByText("TRUONG THCS NGO QUYEN").waitFor(WAIT);
+    await page.getByText("Không sửa số tiền và nội dung chuyển khoản", { exact: false }).waitFor(WAIT);
+    await page.getByRole("timer").waitFor(WAIT);
+    assert.match(await page.getByRole("timer").innerText(), /^\d{1,2}:\d{2}$/);
+    const save = page.getByRole("link", { name: "Lưu ảnh mã QR" });
+    assert.match(await save.getAttribute("href"), /^data:image\/png;base64,iVBORw0KGgo/);
+    assert.match(await save.getAttribute("download"), new RegExp(`${reference}\\.png$`));
+
+    await context.grantPermissions(["clipboard-read", "clipboard-write"], { origin: BASE });
+    await page.getByRole("button", { name: /Chép · Số tài khoản/ }).click();
+    await page.getByRole("button", { name: /Đã chép · Số tài khoản/ }).waitFor(WAIT);
+    assert.equal(await page.evaluate(() => navigator.clipboard.readText()), "0071000123456");
+
+    const bank = await bankPage(page, context);
+    await bank.getByRole("button", { name: SIM.payExact }).first().click();
+
+    await page.getByText("Thanh toán thành công").first().waitFor(WAIT);
+    await page.getByRole("link", { name: "Xem và in biên lai" }).click();
+    await page.waitForURL(/\/bien-lai\//, WAIT);
+    await page.getByText("Biên lai thu tiền").first().waitFor(WAIT);
+    await page.getByText("VietQR").first().waitFor(WAIT);
+  });
+});
+
+test("back from payOS's own page, the result page follows the payment this tab opened", async () => {
+  await onPhone("bank-transfer-return", async (page, context) => {
+    const reference = await showQr(page, "5201234569", "JK9MN2PQ");
+    const bank = await bankPage(page, context);
+    const orderCode = bank.url().match(/\/bank\/(\d+)/)?.[1];
+    await bank.getByRole("button", { name: SIM.payExact }).first().click();
+    await bank.close();
+
+    await page.goto(`${BASE}/ket-qua?code=00&id=x&cancel=false&status=PAID&orderCode=${orderCode}`);
+    await page.getByText("Thanh toán thành công").first().waitFor(WAIT);
+    await page.getByText(reference).first().waitFor(WAIT);
+  });
+});
+
+test("an underpaid transfer ends in a clear message and never a receipt", async () => {
+  await onPhone("bank-transfer-underpaid", async (page, context) => {
+    await showQr(page, "5201234568", "EF56GH78");
+    const bank = await bankPage(page, context);
+    await bank.getByLabel(SIM.otherAmount).first().fill("1000");
+    await bank.getByRole("button", { name: SIM.payOther }).first().click();
+
+    await page.getByText("Số tiền chuyển khoản không khớp").first().waitFor(WAIT);
+    await page.getByText("Nhà trường sẽ hoàn lại số tiền này cho bạn", { exact: false }).first().waitFor(WAIT);
+    await page.getByText("Số tiền đã nhận").first().waitFor(WAIT);
+    await page.getByText("1.000\u00a0₫").first().waitFor(WAIT);
+    assert.equal(await page.getByRole("link", { name: "Xem và in biên lai" }).count(), 0);
+  });
+});
+
+test("an expired QR code is taken away and a new one is offered", async () => {
+  await onPhone("bank-transfer-expired", async (page) => {
+    await page.clock.install();
+    await showQr(page, "5201234569", "JK9MN2PQ");
+    await page.getByRole("img", { name: "Mã VietQR để chuyển khoản" }).waitFor(WAIT);
+
+    await page.clock.fastForward("20:00");
+
+    await page.getByText("Mã QR đã hết hạn").first().waitFor(WAIT);
+    assert.equal(await page.getByRole("img", { name: "Mã VietQR để chuyển khoản" }).count(), 0);
+    await page.getByRole("button", { name: "Tạo mã QR mới" }).waitFor(WAIT);
+  });
+});
