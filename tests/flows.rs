@@ -27,7 +27,7 @@ macro_rules! all_flows {
             a_parent_pays_two_invoices_and_keeps_receipt_number_one,
             a_bad_signature_is_answered_97_and_changes_nothing,
             an_unknown_reference_is_answered_01,
-            a_different_amount_is_answered_04_and_pays_nothing,
+            a_different_amount_is_answered_04_recorded_for_a_refund_and_pays_nothing,
             a_duplicate_ipn_is_answered_02_and_issues_one_receipt,
             twenty_identical_ipns_at_once_issue_one_receipt,
             a_failure_then_a_success_ends_paid,
@@ -236,7 +236,9 @@ async fn an_unknown_reference_is_answered_01<S: Store>(world: &World<S>) {
     assert_eq!(rsp_code(&reply), "01");
 }
 
-async fn a_different_amount_is_answered_04_and_pays_nothing<S: Store>(world: &World<S>) {
+async fn a_different_amount_is_answered_04_recorded_for_a_refund_and_pays_nothing<S: Store>(
+    world: &World<S>,
+) {
     let checkout = world.checkout("key-0004-amount", &["INV-1"]).await;
     let reference = reference(&checkout);
     let payment = world
@@ -271,7 +273,10 @@ async fn a_different_amount_is_answered_04_and_pays_nothing<S: Store>(world: &Wo
     let reply = world.deliver(&ipn).await;
 
     assert_eq!(rsp_code(&reply), "04");
-    assert_eq!(status(world, &reference).await["status"], "pending");
+    let after = status(world, &reference).await;
+    assert_eq!(after["status"], "mismatched");
+    assert_eq!(after["mismatched_amounts"], serde_json::json!(["1000"]));
+    assert!(after["receipt"].is_null());
     assert_eq!(open_invoice_ids(world).await, ["INV-1", "INV-2"]);
 }
 

@@ -13,6 +13,9 @@ use crate::run::{Counts, Failure, cargo, root, step, succeeds, target_dir};
 
 const CHROMIUM: &str = "/usr/bin/chromium";
 
+/// What the suite imports: the browser driver, payOS's own SDK and an independent VietQR decoder.
+const NPM_PACKAGES: [&str; 3] = ["playwright-core", "@payos/node", "vietnam-qr-pay"];
+
 struct Server {
     child: Child,
     data: PathBuf,
@@ -45,11 +48,12 @@ fn chromium() -> Result<(), Failure> {
 
 fn npm_packages() -> Result<(), Failure> {
     let dir = root().join("tests").join("browser");
-    if dir.join("node_modules").join("playwright-core").exists() {
+    let modules = dir.join("node_modules");
+    if NPM_PACKAGES.iter().all(|p| modules.join(p).exists()) {
         return Ok(());
     }
     step(
-        "installing playwright-core (npm, pinned by tests/browser/package-lock.json)",
+        "installing playwright-core, @payos/node and vietnam-qr-pay (npm, pinned by tests/browser/package-lock.json)",
         Command::new("npm")
             .args(["ci", "--no-audit", "--no-fund", "--prefix"])
             .arg(&dir),
@@ -90,21 +94,45 @@ fn start_server() -> Result<(Server, String), Failure> {
     ))
 }
 
-/// Runs the browser suite against a fresh local stack; answers the counted tests.
+/// Runs the browser suite, each file against its own fresh local stack (every file starts from
+/// the demo data, whatever the others paid); answers the counted tests.
 pub fn run() -> Result<Counts, Failure> {
     chromium()?;
     npm_packages()?;
-    let (server, base) = start_server()?;
+    let dir = root().join("tests").join("browser");
+    let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
+        .map_err(|e| Failure(format!("cannot read {}: {e}", dir.display())))?
+        .filter_map(|entry| entry.ok().map(|e| e.path()))
+        .filter(|path| path.to_string_lossy().ends_with(".test.mjs"))
+        .collect();
+    files.sort();
     let shots = target_dir().join("browser-screenshots");
-    let counts = crate::run::node_test_step(
-        "browser tests (headless Chromium against the local stack)",
-        Command::new("node")
-            .args(["--test", "--test-concurrency=1"])
-            .arg(root().join("tests").join("browser"))
-            .env("HOCPHI_BASE_URL", &base)
-            .env("HOCPHI_CHROMIUM", CHROMIUM)
-            .env("HOCPHI_SCREENSHOTS", &shots),
-    );
-    drop(server);
-    counts
+    let mut counts = Counts::default();
+    let mut failed = Vec::new();
+    for file in &files {
+        let name = file
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        let (server, base) = start_server()?;
+        let result = crate::run::node_test_step(
+            &format!("browser tests: {name} (headless Chromium against a fresh local stack)"),
+            Command::new("node")
+                .args(["--test", "--test-concurrency=1"])
+                .arg(file)
+                .env("HOCPHI_BASE_URL", &base)
+                .env("HOCPHI_CHROMIUM", CHROMIUM)
+                .env("HOCPHI_SCREENSHOTS", &shots),
+        );
+        drop(server);
+        match result {
+            Ok(c) => counts.add(c),
+            Err(e) => failed.push(format!("{name}: {}", e.0)),
+        }
+    }
+    if failed.is_empty() {
+        Ok(counts)
+    } else {
+        Err(Failure(failed.join("; ")))
+    }
 }
