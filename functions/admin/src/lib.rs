@@ -14,7 +14,8 @@
 //! | `school set-payee --id <ID> (--payee <TÀI KHOẢN> \| --none)` | sets or removes a school's payee (without one, its students are not offered a bank transfer); payments already opened keep theirs |
 //! | `import <tệp.csv\|tệp.xlsx> [--dry-run] [--skip-invalid] [--codes-out <tệp.csv>]` | imports invoices, creates students, hands out lookup codes |
 //! | `export receipts [--school <ID>] --from <yyyy-mm-dd> --to <yyyy-mm-dd> [--out <tệp.csv\|tệp.xlsx>]` | the receipts issued on those days (Vietnam time, both days included) |
-//! | `reconcile --gateway vnpay <đối-soát.csv\|.xlsx> [--out <báo-cáo.csv\|.xlsx>] [--school <ID>] [--from …] [--to …]` | compares the gateway's transaction list with hocphi's payments and receipts |
+//! | `reconcile --gateway (vnpay\|payos) <đối-soát.csv\|.xlsx> [--out <báo-cáo.csv\|.xlsx>] [--school <ID>] [--from …] [--to …]` | compares the channel's transaction list with hocphi's payments and receipts |
+//! | `payos confirm-webhook --payee <TÀI KHOẢN> [--url <URL>]` | registers the payee's webhook URL (default `{HOCPHI_SITE_URL}/api/callbacks/payos/<TÀI KHOẢN>`) with payOS, with that channel's keys from `HOCPHI_PAYOS_CHANNELS` or the secret `HOCPHI_PAYOS_CHANNELS_ARN` names; prints payOS's answer (exit 1 when refused, with what to do) |
 //! | `void <mã khoản thu> --reason "<lý do>"` | voids an open invoice |
 //! | `rekey-lookups [--dry-run]` | makes every lookup digest stored before digests were keyed a keyed one (no parent gets a new code) |
 //! | `show student <mã>` / `show invoice <mã>` / `show payment <mã>` | human-readable state; a payment shows its payee and every transfer of another amount it received (to be returned) |
@@ -102,6 +103,7 @@ pub mod cli;
 pub mod export;
 mod header;
 pub mod import;
+pub mod payos;
 mod progress;
 pub mod reconcile;
 pub mod rekey;

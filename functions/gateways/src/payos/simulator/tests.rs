@@ -450,7 +450,7 @@ fn paying_the_exact_amount_sends_one_signed_webhook_and_the_link_is_paid() {
     assert_eq!(transfer.paid_at, Some(at(1)));
     assert!(matches!(
         transfer.outcome,
-        Outcome::Final(GatewayEvent::Paid { ref txn, .. }) if txn.as_str() == link_id
+        Outcome::Final(GatewayEvent::Paid { ref txn, .. }) if txn.as_str() == reference
     ));
 
     let (info, status) = query(&sim, at(2));
