@@ -252,6 +252,8 @@ struct Line {
     reference: String,
     /// Whether `reference` may be one hocphi issued (a payOS row naming no payment is not).
     named: bool,
+    /// What the row names the payment by, as written (a payOS order code, else `reference`).
+    written: String,
     /// The payment was found through the transfer's memo, not its order code.
     by_memo: bool,
     /// The gateway's transaction number (VNPay) or the bank's reference (payOS).
@@ -374,6 +376,7 @@ fn read_vnpay(found: &Found, row: &Row) -> Result<Line, (Option<&'static str>, S
     };
     Ok(Line {
         row: row.number,
+        written: vnpay.reference.clone(),
         reference: vnpay.reference,
         named: true,
         by_memo: false,
@@ -414,6 +417,7 @@ fn read_payos(found: &Found, row: &Row) -> Result<Line, (Option<&'static str>, S
         Some(_) => None,
         None => memo.as_deref().and_then(payos_settlement::memo_reference),
     };
+    let written = order.clone();
     let (reference, named) = match (&by_order, &by_memo) {
         (Some(reference), _) | (None, Some(reference)) => (reference.to_string(), true),
         (None, None) => match (order, memo) {
@@ -429,6 +433,7 @@ fn read_payos(found: &Found, row: &Row) -> Result<Line, (Option<&'static str>, S
     };
     Ok(Line {
         row: row.number,
+        written: written.unwrap_or_else(|| reference.clone()),
         reference,
         named,
         by_memo: by_memo.is_some(),
@@ -720,6 +725,7 @@ pub async fn reconcile<S: Store>(
                 .iter()
                 .map(|l| {
                     let mut unknown = from_line(Category::PaidUnknown, l);
+                    unknown.reference = l.written.clone();
                     unknown.note = note.to_owned();
                     unknown
                 })
