@@ -5,7 +5,9 @@
 //! Wired as [`crate::Gateway::Payos`] over a province's [`PayosChannels`] (one channel per
 //! payee, `channels.rs`): this module's own verified values ([`Transfer`], [`LinkState`],
 //! [`PaymentLink`]) become a [`crate::Notification`], a [`crate::QueryAnswer`] and a
-//! [`crate::Finished`] with `GatewayKind::Payos` there. `banks.rs` names the receiving bank.
+//! [`crate::Finished`] with `GatewayKind::Payos` there. `banks.rs` names the receiving bank;
+//! `settlement.rs` reads my.payos.vn's transaction export for reconciliation;
+//! [`Payos::confirm_webhook_request`] registers a payee's webhook URL.
 //!
 //! Invariants:
 //! - only the `data` object is signed: HMAC-SHA256 (the checksum key) over its sorted
