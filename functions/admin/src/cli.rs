@@ -7,7 +7,9 @@
 //! yields an empty database. The lookup key is read only by the commands that write lookup
 //! digests (an import that is not a dry run, `rekey-lookups`), from the runtime's table of
 //! variables: `HOCPHI_LOOKUP_KEY`, else the Secrets Manager secret `HOCPHI_LOOKUP_KEY_ARN` names,
-//! else, for a SQLite store, the local stack's `lookup-key` beside the database.
+//! else, for a SQLite store, the local stack's `lookup-key` beside the database. `payos
+//! confirm-webhook` opens no store: it reads the payOS channels the same way, from
+//! `HOCPHI_PAYOS_CHANNELS`, else the secret `HOCPHI_PAYOS_CHANNELS_ARN` names.
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -16,19 +18,23 @@ use std::process::ExitCode;
 use chrono::{DateTime, NaiveDate, Utc};
 use clap::{Parser, Subcommand, ValueEnum};
 use hocphi_domain::{GatewayKind, LookupKey, Store, StoreError, VoidOutcome};
-use hocphi_runtime::config::{LOOKUP_KEY, LOOKUP_KEY_ARN, local_lookup_key, read_lookup_key};
-use hocphi_runtime::{ConfigError, Env};
+use hocphi_runtime::config::{
+    LOOKUP_KEY, LOOKUP_KEY_ARN, PAYOS_CHANNELS, PAYOS_CHANNELS_ARN, local_lookup_key,
+    read_lookup_key,
+};
+use hocphi_runtime::{ConfigError, Env, HttpTransport};
 use hocphi_store::SqliteStore;
 use hocphi_store::dynamodb::{DynamoStore, client, sdk_config};
 
 use crate::export::{ExportError, ExportOptions};
 use crate::import::{ImportError, ImportOptions};
+use crate::payos::{ConfirmOptions, PayosError};
 use crate::reconcile::{ReconcileError, ReconcileOptions};
 use crate::school::{NewSchool, SchoolError};
 use crate::sheet::SheetError;
 use crate::show::ShowError;
 use crate::void::VoidError;
-use crate::{export, import, reconcile, rekey, school, show, void};
+use crate::{export, import, payos, reconcile, rekey, school, show, void};
 
 /// Where the data lives.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -120,6 +126,9 @@ pub enum Command {
         #[arg(long, value_parser = day)]
         to: Option<NaiveDate>,
     },
+    /// Kênh chuyển khoản VietQR (payOS)
+    #[command(subcommand)]
+    Payos(PayosCommand),
     /// Huỷ một khoản thu chưa nộp
     Void {
         /// Mã khoản thu
@@ -175,6 +184,20 @@ pub enum SchoolCommand {
     },
 }
 
+/// `payos …`
+#[derive(Debug, Subcommand)]
+pub enum PayosCommand {
+    /// Đăng ký địa chỉ webhook của một tài khoản nhận tiền với payOS (sau khi triển khai)
+    ConfirmWebhook {
+        /// Tài khoản nhận tiền (kênh payOS), ví dụ BD-THCS-NGOQUYEN
+        #[arg(long)]
+        payee: String,
+        /// Địa chỉ webhook (mặc định {HOCPHI_SITE_URL}/api/callbacks/payos/<tài khoản>)
+        #[arg(long)]
+        url: Option<String>,
+    },
+}
+
 /// `export …`
 #[derive(Debug, Subcommand)]
 pub enum ExportCommand {
@@ -210,6 +233,7 @@ pub enum ShowCommand {
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
 pub enum Gateway {
     Vnpay,
+    Payos,
 }
 
 /// How a command ended.
@@ -253,6 +277,8 @@ pub enum AdminError {
     Export(#[from] ExportError),
     #[error(transparent)]
     Reconcile(#[from] ReconcileError),
+    #[error(transparent)]
+    Payos(#[from] PayosError),
     #[error(transparent)]
     Report(#[from] SheetError),
     #[error(transparent)]
@@ -310,6 +336,7 @@ fn writes_digests(command: &Command) -> bool {
         Command::School(_)
         | Command::Export(_)
         | Command::Reconcile { .. }
+        | Command::Payos(_)
         | Command::Void { .. }
         | Command::Show(_) => false,
     }
@@ -343,8 +370,53 @@ async fn lookup_key(cli: &Cli) -> Result<Option<LookupKey>, AdminError> {
     Ok(key)
 }
 
+/// The environment with the payOS channels in `HOCPHI_PAYOS_CHANNELS`: as set, or fetched from
+/// the secret `HOCPHI_PAYOS_CHANNELS_ARN` names (its value is never printed).
+async fn payos_env(endpoint: Option<&str>) -> Result<Env, AdminError> {
+    let env = Env::new();
+    if env.get(PAYOS_CHANNELS).is_some() {
+        return Ok(env);
+    }
+    let Some(arn) = env.get(PAYOS_CHANNELS_ARN) else {
+        return Ok(env);
+    };
+    let sdk = sdk_config(endpoint).await;
+    let secret = aws_sdk_secretsmanager::Client::new(&sdk)
+        .get_secret_value()
+        .secret_id(arn)
+        .send()
+        .await
+        .map_err(|e| PayosError::Secret(e.into_service_error().to_string()))?;
+    Ok(env.overriding([(PAYOS_CHANNELS, secret.secret_string().unwrap_or_default())]))
+}
+
+/// Runs `payos …`, which needs no store, printing payOS's answer to `out`; `endpoint` stands
+/// in for AWS's (tests).
+async fn run_payos(
+    endpoint: Option<&str>,
+    command: &PayosCommand,
+    out: &mut impl Write,
+) -> Result<Exit, AdminError> {
+    let PayosCommand::ConfirmWebhook { payee, url } = command;
+    let env = payos_env(endpoint).await?;
+    let options = ConfirmOptions {
+        payee: payee.clone(),
+        url: url.clone(),
+    };
+    let report = payos::confirm_webhook(env, &options, &HttpTransport::new()).await?;
+    write!(out, "{report}")?;
+    Ok(if report.confirmed() {
+        Exit::Done
+    } else {
+        Exit::Refused
+    })
+}
+
 /// Runs one command against the store the command line names, printing to `out`.
 pub async fn run(cli: Cli, now: DateTime<Utc>, out: &mut impl Write) -> Result<Exit, AdminError> {
+    if let Command::Payos(command) = &cli.command {
+        return run_payos(cli.dynamodb_endpoint.as_deref(), command, out).await;
+    }
     let store = open(&cli).await?;
     let key = if writes_digests(&cli.command) {
         lookup_key(&cli).await?
@@ -447,6 +519,7 @@ pub async fn execute<S: Store>(
             let options = ReconcileOptions {
                 gateway: match gateway {
                     Gateway::Vnpay => GatewayKind::Vnpay,
+                    Gateway::Payos => GatewayKind::Payos,
                 },
                 file,
                 school,
@@ -465,6 +538,7 @@ pub async fn execute<S: Store>(
                 Exit::Done
             })
         }
+        Command::Payos(command) => run_payos(None, &command, out).await,
         Command::Void { invoice, reason } => {
             let report = void::void(store, &invoice, &reason, now).await?;
             write!(out, "{report}")?;

@@ -14,7 +14,8 @@
 //! | `school set-payee --id <ID> (--payee <TÀI KHOẢN> \| --none)` | sets or removes a school's payee (without one, its students are not offered a bank transfer); payments already opened keep theirs |
 //! | `import <tệp.csv\|tệp.xlsx> [--dry-run] [--skip-invalid] [--codes-out <tệp.csv>]` | imports invoices, creates students, hands out lookup codes |
 //! | `export receipts [--school <ID>] --from <yyyy-mm-dd> --to <yyyy-mm-dd> [--out <tệp.csv\|tệp.xlsx>]` | the receipts issued on those days (Vietnam time, both days included) |
-//! | `reconcile --gateway vnpay <đối-soát.csv\|.xlsx> [--out <báo-cáo.csv\|.xlsx>] [--school <ID>] [--from …] [--to …]` | compares the gateway's transaction list with hocphi's payments and receipts |
+//! | `reconcile --gateway (vnpay\|payos) <đối-soát.csv\|.xlsx> [--out <báo-cáo.csv\|.xlsx>] [--school <ID>] [--from …] [--to …]` | compares the channel's transaction list with hocphi's payments and receipts |
+//! | `payos confirm-webhook --payee <TÀI KHOẢN> [--url <URL>]` | registers the payee's webhook URL (default `{HOCPHI_SITE_URL}/api/callbacks/payos/<TÀI KHOẢN>`) with payOS, with that channel's keys from `HOCPHI_PAYOS_CHANNELS` or the secret `HOCPHI_PAYOS_CHANNELS_ARN` names; prints payOS's answer (exit 1 when refused, with what to do) |
 //! | `void <mã khoản thu> --reason "<lý do>"` | voids an open invoice |
 //! | `rekey-lookups [--dry-run]` | makes every lookup digest stored before digests were keyed a keyed one (no parent gets a new code) |
 //! | `show student <mã>` / `show invoice <mã>` / `show payment <mã>` | human-readable state; a payment shows its payee and every transfer of another amount it received (to be returned) |
@@ -97,11 +98,35 @@
 //! reads `Thành công` / `Giao dịch thành công`. The days the file covers are those of its pay
 //! dates unless `--from`/`--to` say otherwise; receipts issued on those days are expected in the
 //! file. The report's categories are listed in [`reconcile::Category`].
+//!
+//! # The payOS transaction export
+//!
+//! The transaction list exported from my.payos.vn, CSV or XLSX, read the same way. payOS does
+//! not publish its layout and it was not checked against a real export (no payOS account): the
+//! accepted headers, in `hocphi_gateways::payos::settlement`, are the plausible Vietnamese and
+//! English wordings of payOS's own fields:
+//!
+//! | meaning | accepted headers |
+//! |---|---|
+//! | the order (hocphi's payment, by its number) | `Mã đơn hàng`, `orderCode`, `Order code`, `Mã đơn`, `Mã ĐH`, `Đơn hàng` |
+//! | the amount (đồng, required) | `Số tiền`, `amount`, `Số tiền giao dịch`, `Số tiền thanh toán`, `Số tiền nhận`, `Giá trị` |
+//! | the bank's reference of the transfer | `Mã tham chiếu`, `reference`, `Mã giao dịch`, `Mã GD`, `Mã giao dịch ngân hàng`, `Số tham chiếu`, … |
+//! | when the money arrived (optional) | `Thời gian`, `transactionDateTime`, `Thời gian giao dịch`, `Ngày giao dịch`, … (`yyyy-mm-dd HH:MM:SS` or `dd/mm/yyyy HH:MM[:SS]`, Vietnam time) |
+//! | the transfer's memo | `Nội dung`, `description`, `Nội dung chuyển khoản`, `Mô tả`, `Diễn giải`, `Memo`, … |
+//! | the status (optional) | `Trạng thái`, `status`, `Tình trạng`, …: `PAID`, `UNDERPAID`, `Thành công`, `Đã thanh toán`… are money received; without the column every row is |
+//!
+//! The file needs an order or a memo column. A row names its payment by the order code
+//! (hocphi's payOS references map to it exactly), or failing that by a payment reference
+//! written anywhere in the memo. Each row is one transfer: another amount than the payment's is
+//! a mismatch (said to be recorded and due back when `show payment` lists it), a second transfer
+//! of the full amount is a refund due, a Mismatched payment is a refund due, a repeated bank
+//! reference is a duplicate. A sample: `samples/giao-dich-payos-mau.csv`.
 
 pub mod cli;
 pub mod export;
 mod header;
 pub mod import;
+pub mod payos;
 mod progress;
 pub mod reconcile;
 pub mod rekey;

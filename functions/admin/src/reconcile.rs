@@ -1,13 +1,24 @@
-//! `reconcile`: the gateway's transaction list (VNPay's settlement export) against hocphi's
-//! payments and receipts.
+//! `reconcile`: a channel's transaction list (VNPay's settlement export, payOS's transaction
+//! export) against hocphi's payments and receipts.
 //!
-//! Owns reading the settlement file (CSV or XLSX, headers matched as in every operator's file),
-//! matching its rows against the store, and the categories of the report; VNPay's own rules for
-//! the file (its columns and the headers naming them, `vnp_Amount`'s unit, which codes are a
-//! capture) are [`hocphi_gateways::vnpay::settlement`]'s. Invariants: every row of the file lands
-//! in exactly one category except that a reference seen twice is also reported as a duplicate; a receipt hocphi issued on the file's
-//! days for a VNPay payment the file does not show as captured is reported; nothing is written to
-//! the store. The report needs attention when any entry is not [`Category::Matched`].
+//! Owns reading the file (CSV or XLSX, headers matched as in every operator's file), matching
+//! its rows against the store, and the categories of the report, one machinery for every
+//! channel; each channel's own rules for its file (its columns and the headers naming them,
+//! which rows are money received, how a row names a payment) are its `settlement` module's:
+//! [`hocphi_gateways::vnpay::settlement`], [`hocphi_gateways::payos::settlement`]. payOS's
+//! export layout is not public: its headers are unverified guesses (see that module).
+//!
+//! A VNPay row names a payment by `vnp_TxnRef`, one transaction per reference; a payOS row names
+//! one by its `orderCode` (or, failing that, a payment reference in the transfer's memo), and
+//! one order may receive several transfers, each named by its bank reference and judged on its
+//! own: another amount is a [`Category::Mismatch`] (said to be recorded when hocphi holds it in
+//! the payment's mismatches), a second transfer of the full amount is a refund due.
+//!
+//! Invariants: every row of the file lands in exactly one category except that a repeated row
+//! (a VNPay reference, a payOS bank reference) is also reported as a duplicate; a receipt hocphi
+//! issued on the file's days for a payment of the channel the file does not show as captured is
+//! reported; nothing is written to the store. The report needs attention when any entry is not
+//! [`Category::Matched`].
 
 use std::collections::{HashMap, HashSet};
 use std::fmt;
@@ -15,9 +26,10 @@ use std::path::{Path, PathBuf};
 
 use chrono::{NaiveDate, NaiveDateTime};
 use hocphi_domain::{
-    GatewayKind, InvoiceId, Money, PaymentRef, PaymentStatus, ReceiptId, SchoolId, Store,
-    StoreError,
+    GatewayKind, InvoiceId, Money, Payment, PaymentRef, PaymentStatus, Receipt, ReceiptId,
+    SchoolId, Store, StoreError,
 };
+use hocphi_gateways::payos::settlement::{self as payos_settlement, Column as PayosColumn};
 use hocphi_gateways::vnpay::settlement::{self, Column, SettlementRow};
 
 use crate::header::{ColumnSpec, HeaderProblem, fold, resolve};
@@ -29,14 +41,14 @@ use crate::{time, values};
 /// What kind of finding an entry of the report is.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Category {
-    /// Money must go back to a parent: hocphi marked the payment RefundDue, or the gateway
-    /// captured twice for one reference or for one invoice.
+    /// Money must go back to a parent: hocphi marked the payment RefundDue or Mismatched, or
+    /// the gateway captured twice for one reference or for one invoice.
     RefundDue,
     /// Captured at the gateway, but hocphi's payment is Pending, Failed or Expired.
     PaidNotRecorded,
     /// Captured at the gateway under a reference hocphi does not know.
     PaidUnknown,
-    /// Captured at the gateway for another amount (or under another transaction number).
+    /// Captured at the gateway for another amount (or under another VNPay transaction number).
     Mismatch,
     /// hocphi issued a receipt on the file's days for a payment the file does not show captured.
     MissingAtGateway,
@@ -109,7 +121,7 @@ pub struct Entry {
     pub note: String,
 }
 
-/// The report headers (CSV/XLSX).
+/// The report headers (CSV/XLSX) of a VNPay reconciliation; see [`report_headers`].
 pub const REPORT_HEADERS: [&str; 10] = [
     "Loại",
     "Mã thanh toán",
@@ -122,6 +134,29 @@ pub const REPORT_HEADERS: [&str; 10] = [
     "Dòng trong tệp",
     "Ghi chú",
 ];
+
+/// The header of the gateway's transaction number in a channel's report.
+fn txn_header(gateway: GatewayKind) -> &'static str {
+    match gateway {
+        GatewayKind::Payos => "Mã tham chiếu",
+        GatewayKind::Vnpay | GatewayKind::Momo => "Mã GD VNPAY",
+    }
+}
+
+/// The name of a channel in a report's title.
+fn channel_name(gateway: GatewayKind) -> &'static str {
+    match gateway {
+        GatewayKind::Payos => "payOS (VietQR)",
+        GatewayKind::Vnpay | GatewayKind::Momo => gateway.display_name(),
+    }
+}
+
+/// The report headers (CSV/XLSX) of a channel's reconciliation.
+pub fn report_headers(gateway: GatewayKind) -> [&'static str; 10] {
+    let mut headers = REPORT_HEADERS;
+    headers[2] = txn_header(gateway);
+    headers
+}
 
 /// What to reconcile.
 #[derive(Clone, Debug)]
@@ -138,6 +173,7 @@ pub struct ReconcileOptions {
 /// The outcome of a reconciliation.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ReconcileReport {
+    pub gateway: GatewayKind,
     pub file: PathBuf,
     /// Data rows read.
     pub rows: u64,
@@ -185,8 +221,8 @@ pub enum ReconcileError {
     Store(#[from] StoreError),
 }
 
-/// The settlement file's columns, as VNPay's transaction list names them.
-fn settlement_specs() -> [ColumnSpec; 7] {
+/// VNPay's settlement file's columns, as VNPay's transaction list names them.
+fn vnpay_specs() -> [ColumnSpec; 7] {
     Column::ALL.map(|column| {
         let spec = if column.required() {
             ColumnSpec::required(column.name(), column.aliases())
@@ -197,26 +233,77 @@ fn settlement_specs() -> [ColumnSpec; 7] {
     })
 }
 
-/// One readable row of the settlement file.
+/// payOS's transaction list's columns, as [`payos_settlement::Column`] guesses them.
+fn payos_specs() -> [ColumnSpec; 6] {
+    PayosColumn::ALL.map(|column| {
+        let spec = if column.required() {
+            ColumnSpec::required(column.name(), column.aliases())
+        } else {
+            ColumnSpec::optional(column.name(), column.aliases())
+        };
+        if column.in_dong() { spec.money() } else { spec }
+    })
+}
+
+/// One readable row of a channel's file, in hocphi's terms.
 struct Line {
     row: u64,
-    vnpay: SettlementRow,
+    /// The payment reference the row names (or, when it names none, what it wrote instead).
+    reference: String,
+    /// Whether `reference` may be one hocphi issued (a payOS row naming no payment is not).
+    named: bool,
+    /// What the row names the payment by, as written (a payOS order code, else `reference`).
+    written: String,
+    /// The payment was found through the transfer's memo, not its order code.
+    by_memo: bool,
+    /// The gateway's transaction number (VNPay) or the bank's reference (payOS).
+    txn: Option<String>,
+    amount: Money,
+    captured: bool,
     paid_at: Option<NaiveDateTime>,
 }
 
-/// Where each of [`Column::ALL`] is in the file, in that order.
-struct Columns(Vec<Option<usize>>);
+/// Where each of a channel's columns is in the file, in the order of its `Column::ALL`.
+struct Found(Vec<Option<usize>>);
 
-impl Columns {
-    fn index(&self, column: Column) -> Option<usize> {
-        Column::ALL
-            .iter()
+impl Found {
+    fn at<C: PartialEq + Copy>(&self, all: &[C], column: C) -> Option<usize> {
+        all.iter()
             .zip(&self.0)
             .find_map(|(c, index)| if *c == column { *index } else { None })
     }
+}
 
-    fn cell<'r>(&self, row: &'r Row, column: Column) -> Option<&'r Cell> {
-        self.index(column).map(|i| row.cell(i))
+/// The columns of the file being read, by channel.
+enum Columns {
+    Vnpay(Found),
+    Payos(Found),
+}
+
+impl Columns {
+    fn vnpay<'r>(found: &Found, row: &'r Row, column: Column) -> Option<&'r Cell> {
+        found.at(&Column::ALL, column).map(|i| row.cell(i))
+    }
+
+    fn payos<'r>(found: &Found, row: &'r Row, column: PayosColumn) -> Option<&'r Cell> {
+        found.at(&PayosColumn::ALL, column).map(|i| row.cell(i))
+    }
+
+    /// What the row names, as written, for a row that cannot be read.
+    fn written_reference(&self, row: &Row) -> String {
+        match self {
+            Columns::Vnpay(found) => Self::vnpay(found, row, Column::Reference),
+            Columns::Payos(found) => Self::payos(found, row, PayosColumn::OrderCode),
+        }
+        .map(Cell::text)
+        .unwrap_or_default()
+    }
+
+    fn read(&self, row: &Row) -> Result<Line, (Option<&'static str>, String)> {
+        match self {
+            Columns::Vnpay(found) => read_vnpay(found, row),
+            Columns::Payos(found) => read_payos(found, row),
+        }
     }
 }
 
@@ -246,55 +333,114 @@ fn vnpay_unit(cell: &Cell) -> Result<Money, String> {
         .ok_or_else(|| format!("vnp_Amount phải là số nguyên (đồng × 100), nhận được \"{text}\""))
 }
 
-fn read_line(columns: &Columns, row: &Row) -> Result<Line, (Option<&'static str>, String)> {
-    let reference = columns
-        .cell(row, Column::Reference)
-        .map(Cell::text)
-        .unwrap_or_default();
+fn paid_at(
+    cell: Option<&Cell>,
+    name: &'static str,
+) -> Result<Option<NaiveDateTime>, (Option<&'static str>, String)> {
+    match cell {
+        Some(cell) if !cell.is_blank() => {
+            Ok(Some(values::datetime(cell).map_err(|m| (Some(name), m))?))
+        }
+        Some(_) | None => Ok(None),
+    }
+}
+
+fn read_vnpay(found: &Found, row: &Row) -> Result<Line, (Option<&'static str>, String)> {
+    let cell = |column| Columns::vnpay(found, row, column);
+    let reference = cell(Column::Reference).map(Cell::text).unwrap_or_default();
     if reference.is_empty() {
         return Err((Some(Column::Reference.name()), values::EMPTY.to_owned()));
     }
-    let amount = match (
-        columns.cell(row, Column::Amount),
-        columns.cell(row, Column::AmountX100),
-    ) {
-        (Some(cell), _) => values::amount(cell).map_err(|m| (Some(Column::Amount.name()), m))?,
-        (None, Some(cell)) => vnpay_unit(cell).map_err(|m| (Some(Column::AmountX100.name()), m))?,
+    let amount = match (cell(Column::Amount), cell(Column::AmountX100)) {
+        (Some(c), _) => values::amount(c).map_err(|m| (Some(Column::Amount.name()), m))?,
+        (None, Some(c)) => vnpay_unit(c).map_err(|m| (Some(Column::AmountX100.name()), m))?,
         (None, None) => return Err((None, "thiếu số tiền".to_owned())),
     };
     let verdicts = Column::ALL
         .into_iter()
         .filter(|column| column.is_outcome())
-        .filter_map(|column| {
-            columns
-                .cell(row, column)
-                .and_then(|cell| says_captured(column, cell))
-        });
+        .filter_map(|column| cell(column).and_then(|c| says_captured(column, c)));
     let Some(captured) = settlement::captured(verdicts) else {
         return Err((
             Some(Column::TransactionStatus.name()),
             values::EMPTY.to_owned(),
         ));
     };
-    let paid_at = match columns.cell(row, Column::PayDate) {
-        Some(cell) if !cell.is_blank() => {
-            Some(values::datetime(cell).map_err(|m| (Some(Column::PayDate.name()), m))?)
-        }
-        Some(_) | None => None,
+    let vnpay = SettlementRow {
+        reference,
+        transaction_no: cell(Column::TransactionNo)
+            .map(Cell::text)
+            .filter(|t| !t.is_empty()),
+        amount,
+        captured,
     };
-    let transaction_no = columns
-        .cell(row, Column::TransactionNo)
-        .map(Cell::text)
-        .filter(|t| !t.is_empty());
     Ok(Line {
         row: row.number,
-        vnpay: SettlementRow {
-            reference,
-            transaction_no,
-            amount,
-            captured,
+        written: vnpay.reference.clone(),
+        reference: vnpay.reference,
+        named: true,
+        by_memo: false,
+        txn: vnpay.transaction_no,
+        amount: vnpay.amount,
+        captured: vnpay.captured,
+        paid_at: paid_at(cell(Column::PayDate), Column::PayDate.name())?,
+    })
+}
+
+fn read_payos(found: &Found, row: &Row) -> Result<Line, (Option<&'static str>, String)> {
+    let cell = |column| Columns::payos(found, row, column);
+    let text = |column| {
+        cell(column)
+            .map(Cell::text)
+            .filter(|t: &String| !t.is_empty())
+    };
+    let amount = match cell(PayosColumn::Amount) {
+        Some(c) => values::amount(c).map_err(|m| (Some(PayosColumn::Amount.name()), m))?,
+        None => return Err((None, "thiếu số tiền".to_owned())),
+    };
+    let captured = match text(PayosColumn::Status) {
+        Some(status) => {
+            let folded = fold(&status);
+            payos_settlement::RECEIVED_WORDINGS
+                .iter()
+                .any(|wording| fold(wording) == folded)
+        }
+        None if found.at(&PayosColumn::ALL, PayosColumn::Status).is_some() => {
+            return Err((Some(PayosColumn::Status.name()), values::EMPTY.to_owned()));
+        }
+        None => true,
+    };
+    let order = text(PayosColumn::OrderCode);
+    let memo = text(PayosColumn::Memo);
+    let by_order = order.as_deref().and_then(payos_settlement::order_reference);
+    let by_memo = match by_order {
+        Some(_) => None,
+        None => memo.as_deref().and_then(payos_settlement::memo_reference),
+    };
+    let written = order.clone();
+    let (reference, named) = match (&by_order, &by_memo) {
+        (Some(reference), _) | (None, Some(reference)) => (reference.to_string(), true),
+        (None, None) => match (order, memo) {
+            (None, None) => {
+                return Err((
+                    Some(PayosColumn::OrderCode.name()),
+                    "không có mã đơn hàng lẫn nội dung chuyển khoản".to_owned(),
+                ));
+            }
+            (Some(order), _) => (order, false),
+            (None, Some(memo)) => (memo.chars().take(40).collect(), false),
         },
-        paid_at,
+    };
+    Ok(Line {
+        row: row.number,
+        written: written.unwrap_or_else(|| reference.clone()),
+        reference,
+        named,
+        by_memo: by_memo.is_some(),
+        txn: text(PayosColumn::Reference),
+        amount,
+        captured,
+        paid_at: paid_at(cell(PayosColumn::Time), PayosColumn::Time.name())?,
     })
 }
 
@@ -315,17 +461,16 @@ fn entry(category: Category, reference: &str) -> Entry {
 
 fn from_line(category: Category, line: &Line) -> Entry {
     Entry {
-        gateway_txn: line.vnpay.transaction_no.clone(),
-        gateway_amount: Some(line.vnpay.amount),
+        gateway_txn: line.txn.clone(),
+        gateway_amount: Some(line.amount),
         paid_at: line.paid_at,
         rows: vec![line.row],
-        ..entry(category, &line.vnpay.reference)
+        ..entry(category, &line.reference)
     }
 }
 
-/// Where the settlement file's columns are; an amount and an outcome column are required.
-fn settlement_columns(headers: &[String]) -> Result<Columns, ReconcileError> {
-    let found = resolve(headers, &settlement_specs()).map_err(|p| match p {
+fn header_problem(p: HeaderProblem) -> ReconcileError {
+    match p {
         HeaderProblem::Missing(names) => ReconcileError::MissingColumns(
             names
                 .iter()
@@ -335,9 +480,13 @@ fn settlement_columns(headers: &[String]) -> Result<Columns, ReconcileError> {
         ),
         HeaderProblem::Duplicate(name) => ReconcileError::DuplicateColumn(name),
         HeaderProblem::Scaled(header) => ReconcileError::ScaledColumn(header),
-    })?;
-    let columns = Columns(found);
-    let has = |column: Column| columns.index(column).is_some();
+    }
+}
+
+/// Where VNPay's file's columns are; an amount and an outcome column are required.
+fn vnpay_columns(headers: &[String]) -> Result<Columns, ReconcileError> {
+    let found = Found(resolve(headers, &vnpay_specs()).map_err(header_problem)?);
+    let has = |column: Column| found.at(&Column::ALL, column).is_some();
     if !has(Column::Amount) && !has(Column::AmountX100) {
         return Err(ReconcileError::MissingColumns(
             "\"Số tiền\" (hoặc \"vnp_Amount\")".to_owned(),
@@ -349,18 +498,33 @@ fn settlement_columns(headers: &[String]) -> Result<Columns, ReconcileError> {
                 .to_owned(),
         ));
     }
-    Ok(columns)
+    Ok(Columns::Vnpay(found))
+}
+
+/// Where payOS's file's columns are; an amount and an order-code or memo column are required.
+fn payos_columns(headers: &[String]) -> Result<Columns, ReconcileError> {
+    let found = Found(resolve(headers, &payos_specs()).map_err(header_problem)?);
+    let has = |column: PayosColumn| found.at(&PayosColumn::ALL, column).is_some();
+    if !has(PayosColumn::OrderCode) && !has(PayosColumn::Memo) {
+        return Err(ReconcileError::MissingColumns(
+            "\"Mã đơn hàng\" hoặc \"Nội dung\" (orderCode, description)".to_owned(),
+        ));
+    }
+    Ok(Columns::Payos(found))
 }
 
 async fn read_file(
     path: &Path,
+    gateway: GatewayKind,
     entries: &mut Vec<Entry>,
 ) -> Result<(u64, Vec<(String, Vec<Line>)>), ReconcileError> {
     let mut table = Table::open(path).await?;
+    let fits = match gateway {
+        GatewayKind::Payos => payos_columns,
+        GatewayKind::Vnpay | GatewayKind::Momo => vnpay_columns,
+    };
     let columns = table
-        .header(settlement_columns, |e| {
-            matches!(e, ReconcileError::ScaledColumn(_))
-        })
+        .header(fits, |e| matches!(e, ReconcileError::ScaledColumn(_)))
         .await??;
     let mut rows = 0;
     let mut groups: Vec<(String, Vec<Line>)> = Vec::new();
@@ -368,22 +532,17 @@ async fn read_file(
     while let Some(row) = table.next().await {
         let row = row?;
         rows += 1;
-        match read_line(&columns, &row) {
+        match columns.read(&row) {
             Ok(line) => {
-                let at = *index
-                    .entry(line.vnpay.reference.clone())
-                    .or_insert_with(|| {
-                        groups.push((line.vnpay.reference.clone(), Vec::new()));
-                        groups.len() - 1
-                    });
+                let at = *index.entry(line.reference.clone()).or_insert_with(|| {
+                    groups.push((line.reference.clone(), Vec::new()));
+                    groups.len() - 1
+                });
                 groups[at].1.push(line);
             }
             Err((column, message)) => {
                 let mut unreadable = entry(Category::Unreadable, "");
-                unreadable.reference = columns
-                    .cell(&row, Column::Reference)
-                    .map(Cell::text)
-                    .unwrap_or_default();
+                unreadable.reference = columns.written_reference(&row);
                 unreadable.rows = vec![row.number];
                 unreadable.note = match column {
                     Some(c) => format!("cột \"{c}\": {message}"),
@@ -396,14 +555,125 @@ async fn read_file(
     Ok((rows, groups))
 }
 
-/// Reconciles a settlement file with the store.
+/// The note of a transfer of another amount than the payment's.
+fn mismatch_note(line: &Line, payment: &Payment) -> String {
+    let mut note = format!("cổng thu {}, hocphi ghi {}", line.amount, payment.amount);
+    let recorded = line.txn.as_deref().is_some_and(|txn| {
+        payment
+            .mismatches
+            .iter()
+            .any(|m| m.txn.as_str() == txn && m.amount == line.amount)
+    });
+    if recorded {
+        note.push_str(": đã ghi nhận, cần hoàn tiền");
+    }
+    note
+}
+
+/// What a Mismatched payment needs: the transfers hocphi recorded go back to the parent.
+fn mismatched_note(payment: &Payment) -> String {
+    let amounts: Vec<String> = payment
+        .mismatches
+        .iter()
+        .map(|m| m.amount.to_string())
+        .collect();
+    format!(
+        "hocphi ghi nhận chuyển sai số tiền ({}): hoàn lại cho phụ huynh (xem \"hocphi-admin show payment {}\"); khoản đúng số tiền này hocphi chưa ghi nhận: kiểm tra lại với cổng",
+        amounts.join(", "),
+        payment.reference
+    )
+}
+
+/// The finding of a capture of the payment's very amount, by what hocphi recorded.
+fn judge(found: &mut Entry, line: &Line, payment: &Payment, compare_txn: bool) {
+    match payment.status {
+        PaymentStatus::Succeeded => {
+            if let (true, Some(ours), Some(theirs)) = (compare_txn, &payment.gateway_txn, &line.txn)
+                && ours.as_str() != theirs
+            {
+                found.category = Category::Mismatch;
+                found.note = format!("mã GD tại cổng {theirs}, hocphi ghi {ours}");
+            }
+        }
+        PaymentStatus::Pending | PaymentStatus::Failed | PaymentStatus::Expired => {
+            found.category = Category::PaidNotRecorded;
+            found.note = format!(
+                "hocphi ghi \"{}\": kiểm tra lại với cổng (querydr); nếu không ghi nhận được thì hoàn tiền",
+                payment_status(payment.status)
+            );
+        }
+        PaymentStatus::RefundDue => {
+            found.category = Category::RefundDue;
+            found.note = "khoản thu đã được nộp bằng giao dịch khác hoặc đã huỷ khi tiền về: hoàn lại cho phụ huynh".to_owned();
+        }
+        PaymentStatus::Mismatched => {
+            found.category = Category::RefundDue;
+            found.note = mismatched_note(payment);
+        }
+    }
+}
+
+/// The rows of one reference that repeat a row: VNPay's reference is one transaction, payOS's
+/// order may get several transfers, each named by its bank reference.
+fn duplicates(gateway: GatewayKind, reference: &str, lines: &[Line]) -> Vec<Entry> {
+    match gateway {
+        GatewayKind::Payos => {
+            let mut by_txn: Vec<(&str, Vec<u64>)> = Vec::new();
+            for line in lines {
+                let Some(txn) = line.txn.as_deref() else {
+                    continue;
+                };
+                match by_txn.iter_mut().find(|(t, _)| *t == txn) {
+                    Some((_, rows)) => rows.push(line.row),
+                    None => by_txn.push((txn, vec![line.row])),
+                }
+            }
+            by_txn
+                .into_iter()
+                .filter(|(_, rows)| rows.len() > 1)
+                .map(|(txn, rows)| {
+                    let mut duplicate = entry(Category::Duplicate, reference);
+                    duplicate.gateway_txn = Some(txn.to_owned());
+                    duplicate.note =
+                        format!("giao dịch {txn} xuất hiện {} lần trong tệp", rows.len());
+                    duplicate.rows = rows;
+                    duplicate
+                })
+                .collect()
+        }
+        GatewayKind::Vnpay | GatewayKind::Momo if lines.len() > 1 => {
+            let mut duplicate = entry(Category::Duplicate, reference);
+            duplicate.rows = lines.iter().map(|l| l.row).collect();
+            duplicate.note = format!("mã xuất hiện {} lần trong tệp", lines.len());
+            vec![duplicate]
+        }
+        GatewayKind::Vnpay | GatewayKind::Momo => Vec::new(),
+    }
+}
+
+/// The transfers of a payOS order, each once (a repeated bank reference is one transfer).
+fn transfers<'l>(captures: &[&'l Line]) -> Vec<&'l Line> {
+    let mut seen: HashSet<&str> = HashSet::new();
+    captures
+        .iter()
+        .copied()
+        .filter(|l| l.txn.as_deref().is_none_or(|txn| seen.insert(txn)))
+        .collect()
+}
+
+fn receipt_number(receipt: Option<&Receipt>) -> Option<String> {
+    receipt.map(|r| format!("{}-{:07}", r.number.series, r.number.sequence))
+}
+
+/// Reconciles a channel's transaction file with the store.
 pub async fn reconcile<S: Store>(
     store: &S,
     options: &ReconcileOptions,
 ) -> Result<ReconcileReport, ReconcileError> {
-    match options.gateway {
-        GatewayKind::Vnpay => {}
-        kind @ (GatewayKind::Momo | GatewayKind::Payos) => {
+    let gateway = options.gateway;
+    match gateway {
+        GatewayKind::Vnpay | GatewayKind::Payos => {}
+        kind @ GatewayKind::Momo => {
             return Err(ReconcileError::Gateway(kind.display_name()));
         }
     }
@@ -413,7 +683,7 @@ pub async fn reconcile<S: Store>(
         .map(|raw| SchoolId::parse(raw).map_err(|_| ReconcileError::School(raw.to_owned())))
         .transpose()?;
     let mut entries = Vec::new();
-    let (rows, groups) = read_file(&options.file, &mut entries).await?;
+    let (rows, groups) = read_file(&options.file, gateway, &mut entries).await?;
 
     let mut captured: HashSet<String> = HashSet::new();
     let mut declined: HashSet<String> = HashSet::new();
@@ -425,90 +695,138 @@ pub async fn reconcile<S: Store>(
             first_day = Some(first_day.map_or(day, |d| d.min(day)));
             last_day = Some(last_day.map_or(day, |d| d.max(day)));
         }
-        if lines.len() > 1 {
-            let mut duplicate = entry(Category::Duplicate, reference);
-            duplicate.rows = lines.iter().map(|l| l.row).collect();
-            duplicate.note = format!("mã xuất hiện {} lần trong tệp", lines.len());
-            entries.push(duplicate);
-        }
-        let captures: Vec<&Line> = lines.iter().filter(|l| l.vnpay.captured).collect();
+        entries.extend(duplicates(gateway, reference, lines));
+        let captures: Vec<&Line> = lines.iter().filter(|l| l.captured).collect();
         let Some(line) = captures.first() else {
             declined.insert(reference.clone());
             continue;
         };
         captured.insert(reference.clone());
-        let txns: HashSet<Option<&String>> = captures
-            .iter()
-            .map(|l| l.vnpay.transaction_no.as_ref())
-            .collect();
-        if txns.len() > 1 {
-            let mut twice = from_line(Category::RefundDue, line);
-            twice.rows = captures.iter().map(|l| l.row).collect();
-            twice.note = format!(
-                "cổng đã thu {} lần cho cùng một mã thanh toán: hoàn lại các lần thừa",
-                txns.len()
-            );
-            entries.push(twice);
+        let payos = gateway == GatewayKind::Payos;
+        if !payos {
+            let txns: HashSet<Option<&String>> = captures.iter().map(|l| l.txn.as_ref()).collect();
+            if txns.len() > 1 {
+                let mut twice = from_line(Category::RefundDue, line);
+                twice.rows = captures.iter().map(|l| l.row).collect();
+                twice.note = format!(
+                    "cổng đã thu {} lần cho cùng một mã thanh toán: hoàn lại các lần thừa",
+                    txns.len()
+                );
+                entries.push(twice);
+            }
         }
-        let Ok(parsed) = PaymentRef::parse(reference) else {
-            let mut unknown = from_line(Category::PaidUnknown, line);
-            unknown.note = "mã này không phải mã thanh toán của hocphi".to_owned();
-            entries.push(unknown);
+        let considered = if payos {
+            transfers(&captures)
+        } else {
+            vec![*line]
+        };
+        let unknown = |note: &str| -> Vec<Entry> {
+            considered
+                .iter()
+                .map(|l| {
+                    let mut unknown = from_line(Category::PaidUnknown, l);
+                    unknown.reference = l.written.clone();
+                    unknown.note = note.to_owned();
+                    unknown
+                })
+                .collect()
+        };
+        let parsed = PaymentRef::parse(reference).ok().filter(|_| line.named);
+        let Some(parsed) = parsed else {
+            entries.extend(unknown(if payos {
+                "mã đơn hàng không phải của hocphi và nội dung chuyển khoản không có mã thanh toán"
+            } else {
+                "mã này không phải mã thanh toán của hocphi"
+            }));
             continue;
         };
         let Some(payment) = store.payment(&parsed).await? else {
-            let mut unknown = from_line(Category::PaidUnknown, line);
-            unknown.note = "hocphi không có giao dịch nào mang mã này".to_owned();
-            entries.push(unknown);
+            entries.extend(unknown("hocphi không có giao dịch nào mang mã này"));
             continue;
         };
         if school.as_ref().is_some_and(|s| *s != payment.school) {
             continue;
         }
-        for invoice in &payment.invoices {
-            payers
-                .entry(invoice.clone())
-                .or_default()
-                .push((reference.clone(), payment.status));
+        let receipt = receipt_number(
+            store
+                .receipt(&ReceiptId::for_payment(&parsed))
+                .await?
+                .as_ref(),
+        );
+        let ours = |category, line: &Line| {
+            let mut found = from_line(category, line);
+            found.our_amount = Some(payment.amount);
+            found.our_status = Some(payment.status);
+            found.receipt = receipt.clone();
+            if line.by_memo {
+                found.note = "tìm theo nội dung chuyển khoản".to_owned();
+            }
+            found
+        };
+        if !payos {
+            for invoice in &payment.invoices {
+                payers
+                    .entry(invoice.clone())
+                    .or_default()
+                    .push((reference.clone(), payment.status));
+            }
+            let mut found = ours(Category::Matched, line);
+            if line.amount != payment.amount {
+                found.category = Category::Mismatch;
+                found.note = mismatch_note(line, &payment);
+            } else {
+                judge(&mut found, line, &payment, true);
+            }
+            entries.push(found);
+            continue;
         }
-        let receipt = store.receipt(&ReceiptId::for_payment(&parsed)).await?;
-        let mut found = from_line(Category::Matched, line);
-        found.our_amount = Some(payment.amount);
-        found.our_status = Some(payment.status);
-        found.receipt = receipt
-            .as_ref()
-            .map(|r| format!("{}-{:07}", r.number.series, r.number.sequence));
-        if line.vnpay.amount != payment.amount {
-            found.category = Category::Mismatch;
-            found.note = format!(
-                "cổng thu {}, hocphi ghi {}",
-                line.vnpay.amount, payment.amount
-            );
-        } else {
-            match payment.status {
-                PaymentStatus::Succeeded => {
-                    if let (Some(ours), Some(theirs)) =
-                        (&payment.gateway_txn, &line.vnpay.transaction_no)
-                        && ours.as_str() != theirs
-                    {
-                        found.category = Category::Mismatch;
-                        found.note = format!("mã GD tại cổng {theirs}, hocphi ghi {ours}");
-                    }
+        let (exact, other): (Vec<&Line>, Vec<&Line>) =
+            considered.iter().partition(|l| l.amount == payment.amount);
+        for line in other {
+            let mut found = ours(Category::Mismatch, line);
+            found.note = mismatch_note(line, &payment);
+            entries.push(found);
+        }
+        let kept = exact
+            .iter()
+            .position(|l| {
+                l.txn.as_deref().is_some_and(|t| {
+                    payment
+                        .gateway_txn
+                        .as_ref()
+                        .is_some_and(|g| g.as_str() == t)
+                })
+            })
+            .unwrap_or(0);
+        for (i, line) in exact.iter().enumerate() {
+            let mut found = ours(Category::Matched, line);
+            if i == kept {
+                let memo = std::mem::take(&mut found.note);
+                judge(&mut found, line, &payment, false);
+                if !memo.is_empty() {
+                    found.note = if found.note.is_empty() {
+                        memo
+                    } else {
+                        format!("{}; {memo}", found.note)
+                    };
                 }
-                PaymentStatus::Pending | PaymentStatus::Failed | PaymentStatus::Expired => {
-                    found.category = Category::PaidNotRecorded;
-                    found.note = format!(
-                        "hocphi ghi \"{}\": kiểm tra lại với cổng (querydr); nếu không ghi nhận được thì hoàn tiền",
-                        payment_status(payment.status)
-                    );
-                }
-                PaymentStatus::RefundDue | PaymentStatus::Mismatched => {
-                    found.category = Category::RefundDue;
-                    found.note = "khoản thu đã được nộp bằng giao dịch khác hoặc đã huỷ khi tiền về: hoàn lại cho phụ huynh".to_owned();
-                }
+            } else {
+                found.category = Category::RefundDue;
+                found.note = format!(
+                    "chuyển đủ tiền {} lần cho cùng một mã thanh toán: hoàn lại các lần thừa",
+                    exact.len()
+                );
+            }
+            entries.push(found);
+        }
+        if !exact.is_empty() {
+            for invoice in &payment.invoices {
+                payers
+                    .entry(invoice.clone())
+                    .or_default()
+                    .push((reference.clone(), payment.status));
             }
         }
-        entries.push(found);
     }
     for (invoice, refs) in &payers {
         if refs.len() < 2 || refs.iter().any(|(_, s)| *s == PaymentStatus::RefundDue) {
@@ -540,17 +858,14 @@ pub async fn reconcile<S: Store>(
     if let Some((start, end)) = days.and_then(|(from, to)| time::day_bounds(from, to)) {
         for receipt in store.receipts_issued(start, end, school.as_ref()).await? {
             let reference = receipt.payment.as_str();
-            if receipt.gateway != options.gateway || captured.contains(reference) {
+            if receipt.gateway != gateway || captured.contains(reference) {
                 continue;
             }
             let mut missing = entry(Category::MissingAtGateway, reference);
             missing.our_amount = Some(receipt.total);
             missing.our_status = Some(PaymentStatus::Succeeded);
             missing.gateway_txn = Some(receipt.gateway_txn.to_string());
-            missing.receipt = Some(format!(
-                "{}-{:07}",
-                receipt.number.series, receipt.number.sequence
-            ));
+            missing.receipt = receipt_number(Some(&receipt));
             missing.paid_at = Some(time::local(receipt.issued_at));
             missing.note = if declined.contains(reference) {
                 "cổng báo giao dịch không thành công nhưng hocphi đã lập biên lai".to_owned()
@@ -564,6 +879,7 @@ pub async fn reconcile<S: Store>(
         (a.category, a.rows.first(), &a.reference).cmp(&(b.category, b.rows.first(), &b.reference))
     });
     Ok(ReconcileReport {
+        gateway,
         file: options.file.clone(),
         rows,
         captured: captured.len(),
@@ -582,7 +898,8 @@ fn rows_text(rows: &[u64]) -> String {
 
 /// Writes the whole report (matches included) as CSV or XLSX.
 pub fn write_report(report: &ReconcileReport, path: &Path) -> Result<PathBuf, SheetError> {
-    let mut sheet = SheetWriter::create(path, "Đối soát", &REPORT_HEADERS, Create::Overwrite)?;
+    let headers = report_headers(report.gateway);
+    let mut sheet = SheetWriter::create(path, "Đối soát", &headers, Create::Overwrite)?;
     let amount = |m: Option<Money>| m.map_or(Value::Empty, |m| Value::Amount(m.vnd()));
     let text = |t: Option<&str>| t.map_or(Value::Empty, Value::text);
     for e in &report.entries {
@@ -606,7 +923,8 @@ impl fmt::Display for ReconcileReport {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         writeln!(
             f,
-            "Đối soát VNPay — tệp {}: {} dòng, {} mã đã thu tiền, {} mã không thành công.",
+            "Đối soát {} — tệp {}: {} dòng, {} mã đã thu tiền, {} mã không thành công.",
+            channel_name(self.gateway),
             self.file.display(),
             group_digits(self.rows),
             group_digits(self.captured as u64),
@@ -659,7 +977,7 @@ impl fmt::Display for ReconcileReport {
             writeln!(f, "\n{} ({}):", category.label(), rows.len())?;
             let headers = [
                 "Mã thanh toán",
-                "Mã GD VNPAY",
+                txn_header(self.gateway),
                 "Số tiền cổng",
                 "Số tiền hocphi",
                 "Dòng",

@@ -5,7 +5,9 @@
 //! Wired as [`crate::Gateway::Payos`] over a province's [`PayosChannels`] (one channel per
 //! payee, `channels.rs`): this module's own verified values ([`Transfer`], [`LinkState`],
 //! [`PaymentLink`]) become a [`crate::Notification`], a [`crate::QueryAnswer`] and a
-//! [`crate::Finished`] with `GatewayKind::Payos` there. `banks.rs` names the receiving bank.
+//! [`crate::Finished`] with `GatewayKind::Payos` there. `banks.rs` names the receiving bank;
+//! `settlement.rs` reads my.payos.vn's transaction export for reconciliation;
+//! [`Payos::confirm_webhook_request`] registers a payee's webhook URL.
 //!
 //! Invariants:
 //! - only the `data` object is signed: HMAC-SHA256 (the checksum key) over its sorted
@@ -26,6 +28,7 @@
 pub mod banks;
 mod channels;
 pub mod order_code;
+pub mod settlement;
 mod signed;
 #[cfg(any(test, feature = "simulators"))]
 pub mod simulator;
@@ -69,6 +72,7 @@ pub struct Payos {
     api_key: Secret,
     key: Sha256Key,
     links_url: String,
+    confirm_url: String,
 }
 
 /// A payment link payOS created, from its signed answer.
@@ -146,6 +150,7 @@ impl Payos {
         Ok(Self {
             key: Sha256Key::new(&config.checksum_key)?,
             links_url: format!("{endpoint}{}", wire::PAYMENT_REQUESTS_PATH),
+            confirm_url: format!("{endpoint}{}", wire::CONFIRM_WEBHOOK_PATH),
             client_id: config.client_id,
             api_key: config.api_key,
         })
@@ -393,6 +398,99 @@ impl Payos {
             status: status_of(&info)?,
         }))
     }
+}
+
+/// payOS's answer to [`Payos::confirm_webhook_request`].
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum WebhookConfirmation {
+    /// payOS called the URL, got 2xx, and keeps it for the channel.
+    Confirmed {
+        webhook_url: Option<String>,
+        account_name: Option<String>,
+        account_number: Option<String>,
+        /// The bank's short name.
+        bank: Option<String>,
+    },
+    /// payOS refused: its HTTP status and, when it gave them, its `code` and `desc`.
+    Refused {
+        status: u16,
+        code: Option<String>,
+        desc: Option<String>,
+    },
+}
+
+impl Payos {
+    /// How long hocphi waits for payOS to call the URL and answer.
+    pub const CONFIRM_TIMEOUT: Duration = Duration::from_secs(30);
+
+    /// Registers `webhook_url` as the channel's webhook: `POST /confirm-webhook` with
+    /// `{"webhookUrl": …}` and the channel's `x-client-id`/`x-api-key` (payos.vn/docs, "Xác
+    /// thực webhook"). payOS answers once it has called the URL with a test webhook.
+    pub fn confirm_webhook_request(&self, webhook_url: &str) -> Result<ApiRequest, ConfigError> {
+        if !crate::acceptable_url(webhook_url) || webhook_url.contains('?') {
+            return Err(ConfigError::Invalid {
+                field: "webhookUrl",
+                reason: "must be an https URL (http only for loopback) without a query",
+            });
+        }
+        let body = serde_json::to_string(&wire::ConfirmWebhookRequest {
+            webhook_url: webhook_url.to_owned(),
+        })
+        .map_err(|_| ConfigError::Invalid {
+            field: "webhookUrl",
+            reason: "cannot be encoded",
+        })?;
+        let mut call = ApiRequest::post_json(&self.confirm_url, body, Self::CONFIRM_TIMEOUT);
+        call.headers = self.headers();
+        Ok(call)
+    }
+
+    /// Reads payOS's answer to [`Payos::confirm_webhook_request`]: confirmed only on HTTP 2xx
+    /// with `code` `00` (written as a string or a number); payOS's texts are kept printable and
+    /// at most 200 characters.
+    pub fn confirm_webhook_response(status: u16, body: &[u8]) -> WebhookConfirmation {
+        let answer: Option<serde_json::Value> = serde_json::from_slice(body).ok();
+        let field = |name: &str| -> Option<String> {
+            let value = answer.as_ref()?.get(name)?;
+            let text = match value {
+                serde_json::Value::String(text) => text.clone(),
+                serde_json::Value::Number(n) => n.to_string(),
+                _ => return None,
+            };
+            Some(printable(&text)).filter(|t| !t.is_empty())
+        };
+        let code = field("code");
+        let success = matches!(code.as_deref(), Some("00" | "0"));
+        if (200..300).contains(&status) && success {
+            let data: wire::ConfirmWebhookData = answer
+                .as_ref()
+                .and_then(|a| a.get("data"))
+                .and_then(|d| serde_json::from_value(d.clone()).ok())
+                .unwrap_or_default();
+            let clean = |t: Option<String>| t.map(|t| printable(&t)).filter(|t| !t.is_empty());
+            return WebhookConfirmation::Confirmed {
+                webhook_url: clean(data.webhook_url),
+                account_name: clean(data.account_name),
+                account_number: clean(data.account_number),
+                bank: clean(data.short_name.or(data.name)),
+            };
+        }
+        WebhookConfirmation::Refused {
+            status,
+            code,
+            desc: field("desc"),
+        }
+    }
+}
+
+/// Third-party text made safe to print: no control characters, at most 200 characters.
+fn printable(raw: &str) -> String {
+    raw.chars()
+        .filter(|c| !c.is_control())
+        .take(200)
+        .collect::<String>()
+        .trim()
+        .to_owned()
 }
 
 /// Why a signature was not accepted.

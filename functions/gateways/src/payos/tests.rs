@@ -914,3 +914,80 @@ fn each_transfer_to_a_link_is_its_own_transaction_and_a_repeat_is_the_same() {
         "without the bank's reference, the link's id"
     );
 }
+
+#[test]
+fn the_confirm_webhook_request_posts_the_url_with_the_channels_keys() {
+    let url = "https://hocphi.example.vn/api/callbacks/payos/BD-THCS-NGOQUYEN";
+
+    let call = payos().confirm_webhook_request(url).unwrap();
+
+    assert_eq!(
+        (call.method, call.url.as_str()),
+        ("POST", "https://api-merchant.payos.vn/confirm-webhook")
+    );
+    assert_eq!(call.body, format!(r#"{{"webhookUrl":"{url}"}}"#));
+    let names: Vec<&str> = call.headers.iter().map(|h| h.name).collect();
+    assert_eq!(names, ["x-client-id", "x-api-key"]);
+    assert!(call.headers[1].secret);
+    for bad in [
+        "http://hocphi.example.vn/api/callbacks/payos/A",
+        "https://hocphi.example.vn/api/callbacks/payos/A?x=1",
+        "hocphi.example.vn",
+        "",
+    ] {
+        assert!(payos().confirm_webhook_request(bad).is_err(), "{bad}");
+    }
+}
+
+#[test]
+fn only_a_2xx_answer_with_code_00_confirms_a_webhook_url() {
+    let ok = br#"{"code":"00","desc":"success","data":{"webhookUrl":"https://a.vn/x","accountName":"TRUONG THCS NGO QUYEN","accountNumber":"0071000123456","name":"Vietcombank","shortName":"VCB"}}"#;
+    assert_eq!(
+        Payos::confirm_webhook_response(200, ok),
+        WebhookConfirmation::Confirmed {
+            webhook_url: Some("https://a.vn/x".to_owned()),
+            account_name: Some("TRUONG THCS NGO QUYEN".to_owned()),
+            account_number: Some("0071000123456".to_owned()),
+            bank: Some("VCB".to_owned()),
+        }
+    );
+    assert!(matches!(
+        Payos::confirm_webhook_response(200, br#"{"code":0,"desc":"success"}"#),
+        WebhookConfirmation::Confirmed { .. }
+    ));
+    let refused = |status: u16, body: &[u8]| Payos::confirm_webhook_response(status, body);
+    assert_eq!(
+        refused(
+            400,
+            "{\"code\":\"400\",\"desc\":\"Webhook URL không hợp lệ\\u0007\"}".as_bytes()
+        ),
+        WebhookConfirmation::Refused {
+            status: 400,
+            code: Some("400".to_owned()),
+            desc: Some("Webhook URL không hợp lệ".to_owned()),
+        }
+    );
+    assert_eq!(
+        refused(
+            200,
+            r#"{"code":"20","desc":"Thông tin truyền lên không đúng."}"#.as_bytes()
+        ),
+        WebhookConfirmation::Refused {
+            status: 200,
+            code: Some("20".to_owned()),
+            desc: Some("Thông tin truyền lên không đúng.".to_owned()),
+        }
+    );
+    assert_eq!(
+        refused(502, b"<html>bad gateway</html>"),
+        WebhookConfirmation::Refused {
+            status: 502,
+            code: None,
+            desc: None,
+        }
+    );
+    assert!(matches!(
+        refused(401, br#"{"code":"00"}"#),
+        WebhookConfirmation::Refused { status: 401, .. }
+    ));
+}

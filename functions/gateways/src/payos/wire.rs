@@ -13,6 +13,8 @@ use serde::{Deserialize, Serialize};
 pub const API_BASE: &str = "https://api-merchant.payos.vn";
 /// Create (`POST`), and with `/{id}` read (`GET`), a payment link; `/{id}/cancel` cancels it.
 pub const PAYMENT_REQUESTS_PATH: &str = "/v2/payment-requests";
+/// Registers a channel's webhook URL (`POST`); payOS first calls the URL with a test webhook.
+pub const CONFIRM_WEBHOOK_PATH: &str = "/confirm-webhook";
 /// The header carrying the channel's client id.
 pub const CLIENT_ID_HEADER: &str = "x-client-id";
 /// The header carrying the channel's API key.
@@ -42,6 +44,25 @@ pub struct CreateRequest {
 pub struct CancelRequest {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cancellation_reason: Option<String>,
+}
+
+/// The body of `POST /confirm-webhook`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ConfirmWebhookRequest {
+    pub webhook_url: String,
+}
+
+/// `data` of a successful answer to `POST /confirm-webhook`: the URL kept and the channel's
+/// account (not signed).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct ConfirmWebhookData {
+    pub webhook_url: Option<String>,
+    pub account_name: Option<String>,
+    pub account_number: Option<String>,
+    pub name: Option<String>,
+    pub short_name: Option<String>,
 }
 
 /// Every answer of the payment-link API and the webhook: `code` `"00"` is success; `data` is
