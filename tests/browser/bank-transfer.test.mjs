@@ -4,8 +4,8 @@
 // receipt; an underpayment ends in the mismatch message, never a receipt; an expired QR code
 // offers a new one. Started by `cargo xtask test` like flows.test.mjs (same variables).
 //
-// The simulator's bank page is driven through the words in SIM below; align them with
-// functions/gateways/src/payos/simulator if they differ.
+// The simulator's bank page (functions/gateways/src/payos/simulator/page.rs) is driven through
+// the words in SIM below.
 
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
@@ -20,9 +20,9 @@ const WAIT = { timeout: 30_000 };
 
 /** The simulator bank page's controls. */
 const SIM = {
-  payExact: /Chuyển đúng số tiền|Thanh toán/,
-  payOther: /Chuyển số tiền khác/,
-  otherAmount: /Số tiền/,
+  payExact: /^Chuyển đúng /,
+  payOther: /^Chuyển số tiền này$/,
+  otherAmount: /Hoặc chuyển số tiền khác/,
 };
 
 let browser;
@@ -154,10 +154,10 @@ test("an underpaid transfer ends in a clear message and never a receipt", async 
   });
 });
 
-test("an expired QR code is taken away and a new one is offered", async () => {
+test("an expired QR code is taken away and a new one is offered (the invoices an underpayment freed)", async () => {
   await onPhone("bank-transfer-expired", async (page) => {
     await page.clock.install();
-    await showQr(page, "5201234569", "JK9MN2PQ");
+    await showQr(page, "5201234568", "EF56GH78");
     await page.getByRole("img", { name: "Mã VietQR để chuyển khoản" }).waitFor(WAIT);
 
     await page.clock.fastForward("20:00");
