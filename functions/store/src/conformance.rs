@@ -17,8 +17,8 @@ use hocphi_domain::{
     Claim, ClientSource, ConflictReason, CreatePaymentError, FailureCounter, Fingerprint,
     GatewayCode, GatewayEvent, GatewayKind, GatewayTxnNo, IdempotencyBegin, IdempotencyKey,
     Invoice, InvoiceId, InvoiceStatus, Label, LeaseToken, LookupCode, LookupDigest, Mismatch,
-    Money, Payment, PaymentRef, PaymentStatus, ReceiptId, ReceiptToken, School, SchoolId, Settled,
-    Store, StoredResponse, Student, StudentCode, UpsertOutcome, VoidOutcome,
+    Money, PayeeId, Payment, PaymentRef, PaymentStatus, ReceiptId, ReceiptToken, School, SchoolId,
+    Settled, Store, StoredResponse, Student, StudentCode, UpsertOutcome, VoidOutcome,
 };
 use tokio::task::JoinSet;
 
@@ -58,6 +58,7 @@ macro_rules! __conformance_each {
     ($mode:ident [$($args:tt)*]) => {
         $crate::__conformance_each! { @each $mode [$($args)*];
             a_school_and_a_student_read_back_as_written,
+            a_schools_payee_and_a_payments_payee_are_kept_through_every_change,
             a_new_invoice_is_stored_open_at_version_one,
             upserting_the_same_invoice_again_changes_nothing,
             upserting_new_content_updates_an_open_invoice_and_bumps_its_version,
@@ -260,6 +261,57 @@ pub async fn a_school_and_a_student_read_back_as_written<H: Harness>(h: &H) {
     assert_eq!(read_student, Some(student(STUDENT)));
     let unknown = StudentCode::parse("HS9999").unwrap();
     assert_eq!(store.student(&unknown).await.unwrap(), None);
+}
+
+pub async fn a_schools_payee_and_a_payments_payee_are_kept_through_every_change<H: Harness>(h: &H) {
+    let store = h.store();
+    let inv = invoice("INV-1", &[1_500_000]);
+    seed(store, &[inv.clone()]).await;
+    let payee = PayeeId::parse("BD-THCS-NGOQUYEN").unwrap();
+    let with_payee = School {
+        payee: Some(payee.clone()),
+        ..school(SCHOOL)
+    };
+    store.upsert_school(&with_payee).await.unwrap();
+    let payment = Payment {
+        payee: Some(payee.clone()),
+        ..Payment::open(reference(1), &[inv], GatewayKind::Payos, t0(), minutes(15)).unwrap()
+    };
+    create(store, &payment).await;
+
+    let settled = applied(
+        store
+            .settle(
+                &payment.reference,
+                GatewayKind::Payos,
+                &paid("FT26339000000001", &payment),
+                t0() + minutes(2),
+                &token(1),
+            )
+            .await
+            .unwrap(),
+    );
+
+    let school_id = SchoolId::parse(SCHOOL).unwrap();
+    assert_eq!(store.school(&school_id).await.unwrap(), Some(with_payee));
+    assert_eq!(settled.payment.payee, Some(payee.clone()));
+    let read = store.payment(&payment.reference).await.unwrap().unwrap();
+    assert_eq!(read.payee, Some(payee));
+    assert_eq!(read.gateway, GatewayKind::Payos);
+    assert_eq!(read.status, PaymentStatus::Succeeded);
+    let without = school(SCHOOL);
+    store.upsert_school(&without).await.unwrap();
+    assert_eq!(store.school(&school_id).await.unwrap().unwrap().payee, None);
+    assert_eq!(
+        store
+            .payment(&payment.reference)
+            .await
+            .unwrap()
+            .unwrap()
+            .payee,
+        read.payee,
+        "a payment keeps the payee it was opened with"
+    );
 }
 
 pub async fn a_new_invoice_is_stored_open_at_version_one<H: Harness>(h: &H) {
