@@ -7,16 +7,9 @@
 // The simulator's bank page (functions/gateways/src/payos/simulator/page.rs) is driven through
 // the words in SIM below.
 
-import { test, before, after } from "node:test";
+import { test } from "node:test";
 import assert from "node:assert/strict";
-import { mkdirSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { chromium } from "playwright-core";
-
-const BASE = process.env.HOCPHI_BASE_URL ?? "http://127.0.0.1:8080";
-const SHOTS = process.env.HOCPHI_SCREENSHOTS ?? join(tmpdir(), "hocphi-screenshots");
-const WAIT = { timeout: 30_000 };
+import { BASE, WAIT, onPhone } from "./support.mjs";
 
 /** The simulator bank page's controls. */
 const SIM = {
@@ -24,44 +17,6 @@ const SIM = {
   payOther: /^Chuyển số tiền này$/,
   otherAmount: /Hoặc chuyển số tiền khác/,
 };
-
-let browser;
-
-before(async () => {
-  browser = await chromium.launch({
-    executablePath: process.env.HOCPHI_CHROMIUM ?? "/usr/bin/chromium",
-    args: [
-      "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-      "--disable-background-networking", "--disable-component-update", "--disable-sync",
-    ],
-  });
-});
-
-after(async () => {
-  await browser?.close();
-});
-
-/** Runs `body` with a fresh phone-sized page (and its context, for a second "banking app" page); fails on any CSP violation; screenshots the page if it fails. */
-async function onPhone(name, body) {
-  const context = await browser.newContext({ viewport: { width: 360, height: 800 }, locale: "vi-VN" });
-  const page = await context.newPage();
-  const violations = [];
-  page.on("console", (message) => {
-    if (message.type() === "error" && /Content Security Policy/i.test(message.text())) {
-      violations.push(`${page.url()}: ${message.text()}`);
-    }
-  });
-  try {
-    await body(page, context);
-    assert.deepEqual(violations, [], "the page breaks none of the CDN's Content-Security-Policy");
-  } catch (error) {
-    mkdirSync(SHOTS, { recursive: true });
-    await page.screenshot({ path: join(SHOTS, `${name}.png`), fullPage: true }).catch(() => {});
-    throw error;
-  } finally {
-    await context.close();
-  }
-}
 
 /** Looks up a demo student, ticks every invoice and asks for the VietQR code (the first method). */
 async function showQr(page, student, code) {

@@ -2,60 +2,9 @@
 // demo data and VNPay simulator. Started by `cargo xtask test` (HOCPHI_BASE_URL, HOCPHI_CHROMIUM,
 // HOCPHI_SCREENSHOTS); a failing test leaves a screenshot behind.
 
-import { test, before, after } from "node:test";
+import { test } from "node:test";
 import assert from "node:assert/strict";
-import { mkdirSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { chromium } from "playwright-core";
-
-const BASE = process.env.HOCPHI_BASE_URL ?? "http://127.0.0.1:8080";
-const SHOTS = process.env.HOCPHI_SCREENSHOTS ?? join(tmpdir(), "hocphi-screenshots");
-const WAIT = { timeout: 30_000 };
-
-let browser;
-
-before(async () => {
-  browser = await chromium.launch({
-    executablePath: process.env.HOCPHI_CHROMIUM ?? "/usr/bin/chromium",
-    args: [
-      "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-      "--disable-background-networking", "--disable-component-update", "--disable-sync",
-    ],
-  });
-});
-
-after(async () => {
-  await browser?.close();
-});
-
-/** Collects every Content-Security-Policy violation Chromium reports on `page`, across navigations. */
-function recordCspViolations(page) {
-  const violations = [];
-  page.on("console", (message) => {
-    if (message.type() === "error" && /Content Security Policy/i.test(message.text())) {
-      violations.push(`${page.url()}: ${message.text()}`);
-    }
-  });
-  return violations;
-}
-
-/** Runs `body` with a fresh phone-sized page served with the CDN's Content-Security-Policy; fails on any violation; screenshots the page if it fails. */
-async function onPhone(name, body) {
-  const context = await browser.newContext({ viewport: { width: 360, height: 800 }, locale: "vi-VN" });
-  const page = await context.newPage();
-  const violations = recordCspViolations(page);
-  try {
-    await body(page);
-    assert.deepEqual(violations, [], "the page breaks none of the CDN's Content-Security-Policy");
-  } catch (error) {
-    mkdirSync(SHOTS, { recursive: true });
-    await page.screenshot({ path: join(SHOTS, `${name}.png`), fullPage: true }).catch(() => {});
-    throw error;
-  } finally {
-    await context.close();
-  }
-}
+import { BASE, WAIT, onPhone } from "./support.mjs";
 
 async function lookUp(page, student, code) {
   await page.goto(`${BASE}/?student=${student}`);
