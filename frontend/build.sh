@@ -101,8 +101,8 @@ step "wasm-bindgen --target web"
 
 # Measured on this page (brotli, what is served): -Os compresses better than -Oz, and restructuring
 # the control flow first (--flatten --rereloop) lets the second round fold more.
-step "wasm-opt --flatten --rereloop -Os -Os"
-"$wasm_opt" --flatten --rereloop -Os -Os --strip-debug --strip-producers \
+step "wasm-opt --flatten --rereloop -Os -Os --converge"
+"$wasm_opt" --flatten --rereloop -Os -Os --converge --strip-debug --strip-producers \
     -o "$stage/min/hocphi.wasm" "$stage/bindgen/hocphi_bg.wasm"
 printf 'wasm: %s bytes from wasm-bindgen, %s after wasm-opt\n' \
     "$(wc -c <"$stage/bindgen/hocphi_bg.wasm")" "$(wc -c <"$stage/min/hocphi.wasm")"
