@@ -13,6 +13,7 @@ use hocphi_api::{
 };
 use hocphi_api::{ErrorCode, ErrorResponse, InvoicesResponse};
 use hocphi_domain::{IdempotencyKey, PaymentRef, ReceiptId, ReceiptToken};
+use serde::Serialize;
 use serde::de::DeserializeOwned;
 
 use crate::i18n::{Lang, Text};
@@ -45,13 +46,13 @@ pub enum ClientError {
 impl ClientError {
     /// Reads a non-success answer: the contract's error body, or [`ClientError::Unexpected`].
     pub fn from_response(status: u16, body: &str) -> Self {
-        match serde_json::from_str::<ErrorResponse>(body) {
-            Ok(ErrorResponse { error }) => Self::Api {
+        match from_json::<ErrorResponse>(body) {
+            Some(ErrorResponse { error }) => Self::Api {
                 status,
                 code: error.code,
                 message: error.message,
             },
-            Err(_) => Self::Unexpected { status },
+            None => Self::Unexpected { status },
         }
     }
 
@@ -133,10 +134,37 @@ fn known_code(code: ErrorCode) -> Option<Text> {
     })
 }
 
+/// Reads a JSON text into `T` with the browser's `JSON.parse` (the page carries no JSON parser).
+#[cfg(target_arch = "wasm32")]
+pub fn from_json<T: DeserializeOwned>(json: &str) -> Option<T> {
+    serde_wasm_bindgen::from_value(js_sys::JSON::parse(json).ok()?).ok()
+}
+
+/// Reads a JSON text into `T` (off the page: serde_json, as the functions do).
+#[cfg(not(target_arch = "wasm32"))]
+pub fn from_json<T: DeserializeOwned>(json: &str) -> Option<T> {
+    serde_json::from_str(json).ok()
+}
+
+/// Writes `value` as JSON with the browser's `JSON.stringify` (the page carries no JSON writer).
+#[cfg(target_arch = "wasm32")]
+pub fn to_json<T: Serialize>(value: &T) -> Option<String> {
+    let value = value
+        .serialize(&serde_wasm_bindgen::Serializer::json_compatible())
+        .ok()?;
+    js_sys::JSON::stringify(&value).ok()?.as_string()
+}
+
+/// Writes `value` as JSON (off the page: serde_json, as the functions do).
+#[cfg(not(target_arch = "wasm32"))]
+pub fn to_json<T: Serialize>(value: &T) -> Option<String> {
+    serde_json::to_string(value).ok()
+}
+
 /// Turns a received answer into the expected body or the error it carries.
 pub fn read_answer<T: DeserializeOwned>(status: u16, body: &str) -> Result<T, ClientError> {
     if (200..300).contains(&status) {
-        serde_json::from_str(body).map_err(|_| ClientError::Unexpected { status })
+        from_json(body).ok_or(ClientError::Unexpected { status })
     } else {
         Err(ClientError::from_response(status, body))
     }
@@ -201,13 +229,16 @@ mod transport {
         key: &IdempotencyKey,
         timeout: Duration,
     ) -> Result<T, ClientError> {
+        let json = super::to_json(body);
         send(timeout, |signal| {
+            let json = json.ok_or_else(|| gloo_net::Error::GlooError("body".to_owned()))?;
             RequestBuilder::new(path)
                 .method(gloo_net::http::Method::POST)
                 .header("Accept", "application/json")
+                .header("Content-Type", "application/json")
                 .header("Idempotency-Key", key.as_str())
                 .abort_signal(signal)
-                .json(body)
+                .body(json)
         })
         .await
     }

@@ -5,13 +5,20 @@
 use leptos::prelude::*;
 
 use crate::browser::{self, StaticForm, WebStorage};
-use crate::i18n::{Lang, Text};
+use crate::i18n::{self, Lang, Text};
 use crate::route::Screen;
 use crate::screens::{LookupScreen, NotFoundScreen, ReceiptScreen, ResultScreen};
+
+/// The `<meta name>` in `index.html` whose content is the published English texts' address.
+const ENGLISH_META: &str = "hocphi-en";
 
 /// The language in force, shared by every component through the context.
 #[derive(Clone, Copy, Debug)]
 pub struct CurrentLang(RwSignal<Lang>);
+
+/// The English texts could not be fetched (offline): the page stays Vietnamese and says so.
+#[derive(Clone, Copy, Debug)]
+struct EnglishUnavailable(RwSignal<bool>);
 
 impl CurrentLang {
     /// The language, read reactively.
@@ -29,10 +36,31 @@ impl CurrentLang {
         move || self.0.get().text(text)
     }
 
-    fn switch(self) {
+    /// Shows the page in `lang`; English only once its texts have been fetched and installed,
+    /// Vietnamese until then.
+    fn show(self, lang: Lang, unavailable: EnglishUnavailable) {
+        unavailable.0.set(false);
+        if lang.ready() {
+            self.0.set(lang);
+            return;
+        }
+        leptos::task::spawn_local(async move {
+            let fetched = match browser::meta(ENGLISH_META) {
+                Some(path) => browser::fetch_strings(&path).await,
+                None => None,
+            };
+            if fetched.is_some_and(i18n::install_english) {
+                self.0.set(lang);
+            } else {
+                unavailable.0.set(true);
+            }
+        });
+    }
+
+    fn switch(self, unavailable: EnglishUnavailable) {
         let next = self.0.get_untracked().other();
-        self.0.set(next);
         browser::save(WebStorage::Local, Lang::STORAGE_KEY, next.code());
+        self.show(next, unavailable);
     }
 }
 
@@ -48,12 +76,11 @@ pub fn App(
     typed: StaticForm,
 ) -> impl IntoView {
     let stored = browser::load(WebStorage::Local, Lang::STORAGE_KEY);
-    let current_lang = CurrentLang(RwSignal::new(
-        stored
-            .as_deref()
-            .and_then(Lang::from_code)
-            .unwrap_or_default(),
-    ));
+    let current_lang = CurrentLang(RwSignal::new(Lang::default()));
+    let unavailable = EnglishUnavailable(RwSignal::new(false));
+    if let Some(chosen) = stored.as_deref().and_then(Lang::from_code) {
+        current_lang.show(chosen, unavailable);
+    }
     provide_context(current_lang);
 
     let (path, search) = browser::address();
@@ -86,11 +113,20 @@ pub fn App(
                 type="button"
                 class="site__lang"
                 lang=move || current_lang.lang().other().code()
-                on:click=move |_| current_lang.switch()
+                on:click=move |_| current_lang.switch(unavailable)
             >
                 {move || current_lang.lang().other().native_name()}
             </button>
         </header>
+        {move || {
+            unavailable.0.get().then(|| {
+                view! {
+                    <p class="notice notice--error no-print" role="alert">
+                        {Lang::Vi.text(Text::EnglishUnavailable)}
+                    </p>
+                }
+            })
+        }}
         <main id="main" tabindex="-1">{content}</main>
         <footer class="site-footer no-print">
             <p>{current_lang.t(Text::FooterPrivacy)}</p>

@@ -119,6 +119,29 @@ pub fn set_document(lang: &str, title: &str) {
     }
 }
 
+/// The `content` of the page's `<meta name=…>`: where `index.html` names the build's assets.
+pub fn meta(name: &str) -> Option<String> {
+    document()?
+        .query_selector(&format!("meta[name=\"{name}\"]"))
+        .ok()??
+        .get_attribute("content")
+}
+
+/// A same-origin `GET` of a JSON array of strings, parsed by the browser; `None` if it cannot be
+/// had (offline, not found) or is not such an array.
+pub async fn fetch_strings(path: &str) -> Option<Vec<String>> {
+    let fetched = wasm_bindgen_futures::JsFuture::from(window()?.fetch_with_str(path)).await;
+    let response = fetched.ok()?.dyn_into::<web_sys::Response>().ok()?;
+    if !response.ok() {
+        return None;
+    }
+    let parsed = wasm_bindgen_futures::JsFuture::from(response.json().ok()?)
+        .await
+        .ok()?;
+    let array = parsed.dyn_into::<js_sys::Array>().ok()?;
+    array.iter().map(|text| text.as_string()).collect()
+}
+
 /// Moves keyboard focus to an element, if it is there.
 pub fn focus(id: &str) {
     if let Some(element) = document()

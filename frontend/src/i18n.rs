@@ -1,8 +1,16 @@
-//! Every word the page shows, in Vietnamese (the default) and English.
+//! Every word the page shows: Vietnamese compiled in (the default, and the language of the static
+//! first screen), English in `frontend/en.json`, which the build publishes as a content-hashed
+//! array the page fetches only when a parent chooses English.
 //!
-//! Invariant: a [`Text`] exists only with both translations (the `texts!` table has no other
-//! way to declare one), and sentences that carry values are methods on [`Lang`] with an
-//! exhaustive match, so no screen can fall back to a missing string.
+//! Invariants: a [`Text`] is declared with its Vietnamese (the `texts!` table has no other way to
+//! declare one) and `en.json` holds exactly one English entry per [`Text`], in the same order (the
+//! tests hold it to this); sentences that carry values are texts with `{name}` slots that
+//! [`Lang`]'s methods fill, so both languages take the same values. Until the English table is
+//! installed, [`Lang::En`] shows Vietnamese rather than nothing; the page switches to English
+//! only once it is there.
+
+use std::fmt::{Display, Write as _};
+use std::sync::OnceLock;
 
 use chrono::NaiveDate;
 use hocphi_domain::Money;
@@ -55,74 +63,121 @@ impl Lang {
         }
     }
 
-    /// One fixed text in this language.
+    /// Whether this language's texts are there to show.
+    pub fn ready(self) -> bool {
+        self == Self::Vi || english().is_some()
+    }
+
+    /// One fixed text in this language (Vietnamese while English is not installed).
+    #[inline(never)]
     pub fn text(self, text: Text) -> &'static str {
-        let [vi, en] = text.pair();
-        match self {
-            Self::Vi => vi,
-            Self::En => en,
+        match (self, english()) {
+            (Self::En, Some(table)) => table.get(text as usize).map_or(text.vietnamese(), |en| en),
+            _ => text.vietnamese(),
         }
+    }
+
+    /// The text with each `{slot}` replaced by its value (a slot without one is left out).
+    fn fill(self, text: Text, values: &[(&str, &dyn Display)]) -> String {
+        let mut filled = String::new();
+        let mut rest = self.text(text);
+        while let Some((before, after)) = rest.split_once('{') {
+            filled.push_str(before);
+            let (slot, after) = after.split_once('}').unwrap_or((after, ""));
+            if let Some((_, value)) = values.iter().find(|(name, _)| *name == slot) {
+                let _ = write!(filled, "{value}");
+            }
+            rest = after;
+        }
+        filled.push_str(rest);
+        filled
     }
 
     /// "Thanh toán 1.500.000 ₫".
     pub fn pay_amount(self, amount: Money) -> String {
-        match self {
-            Self::Vi => format!("Thanh toán {amount}"),
-            Self::En => format!("Pay {amount}"),
-        }
+        self.fill(Text::PayAmount, &[("amount", &amount)])
     }
 
     /// Why a method cannot take the ticked total: its limits, and what to do.
     pub fn outside_limits(self, method: &str, min: Money, max: Money) -> String {
-        match self {
-            Self::Vi => format!(
-                "{method} chỉ nhận mỗi lần từ {min} đến {max}. Vui lòng bỏ bớt khoản thu hoặc chọn phương thức khác."
-            ),
-            Self::En => format!(
-                "{method} takes {min} to {max} in one payment. Please untick some fees or choose another method."
-            ),
-        }
+        self.fill(
+            Text::OutsideLimits,
+            &[("method", &method), ("min", &min), ("max", &max)],
+        )
     }
 
     /// How many of the listed invoices are ticked.
     pub fn selected_count(self, chosen: usize, listed: usize) -> String {
-        match self {
-            Self::Vi => format!("Đã chọn {chosen}/{listed} khoản"),
-            Self::En => format!("{chosen} of {listed} selected"),
-        }
+        self.fill(
+            Text::SelectedCount,
+            &[("chosen", &chosen), ("listed", &listed)],
+        )
     }
 
     /// What a screen reader hears once the invoices arrive.
     pub fn found_invoices(self, count: usize) -> String {
-        match (self, count) {
-            (Self::Vi, 0) => "Không còn khoản nào cần nộp.".to_owned(),
-            (Self::Vi, n) => format!("Tìm thấy {n} khoản cần nộp."),
-            (Self::En, 0) => "Nothing is due.".to_owned(),
-            (Self::En, 1) => "Found 1 invoice to pay.".to_owned(),
-            (Self::En, n) => format!("Found {n} invoices to pay."),
+        match count {
+            0 => self.text(Text::FoundNone).to_owned(),
+            1 => self.text(Text::FoundOne).to_owned(),
+            n => self.fill(Text::FoundMany, &[("count", &n)]),
         }
     }
 
     /// An invoice's heading: its term and school year.
     pub fn term_of_year(self, term: &str, school_year: &str) -> String {
-        match self {
-            Self::Vi => format!("{term}, năm học {school_year}"),
-            Self::En => format!("{term}, school year {school_year}"),
-        }
+        self.fill(Text::TermOfYear, &[("term", &term), ("year", &school_year)])
     }
 
     /// "Hạn nộp: 15/10/2025".
     pub fn due_on(self, date: NaiveDate) -> String {
-        let shown = format::date(date);
-        match self {
-            Self::Vi => format!("Hạn nộp: {shown}"),
-            Self::En => format!("Due: {shown}"),
-        }
+        self.fill(Text::DueOn, &[("date", &format::date(date))])
+    }
+}
+
+/// The English texts in [`Text::ALL`]'s order, once installed.
+static ENGLISH: OnceLock<Box<[String]>> = OnceLock::new();
+
+/// The English source: `[text id, English]` pairs in [`Text::ALL`]'s order. Compiled in only
+/// off the page (tests and host tools); the page fetches the array the build makes of it.
+#[cfg(not(target_arch = "wasm32"))]
+pub const ENGLISH_SOURCE: &str = include_str!("../en.json");
+
+#[cfg(not(target_arch = "wasm32"))]
+fn english() -> Option<&'static [String]> {
+    let table = ENGLISH.get_or_init(|| {
+        english_from_source(ENGLISH_SOURCE)
+            .unwrap_or_default()
+            .into()
+    });
+    Some(table)
+}
+
+#[cfg(target_arch = "wasm32")]
+fn english() -> Option<&'static [String]> {
+    ENGLISH.get().map(|table| &table[..])
+}
+
+/// The English of `source` (`en.json`) in [`Text::ALL`]'s order; `None` unless its ids are
+/// exactly the texts' names, in that order.
+#[cfg(not(target_arch = "wasm32"))]
+pub fn english_from_source(source: &str) -> Option<Vec<String>> {
+    let pairs: Vec<(String, String)> = serde_json::from_str(source).ok()?;
+    let ids = pairs.iter().map(|(id, _)| id.clone());
+    ids.eq(Text::ALL.iter().map(|text| format!("{text:?}")))
+        .then(|| pairs.into_iter().map(|(_, english)| english).collect())
+}
+
+/// Installs the published English texts (one per [`Text`], in [`Text::ALL`]'s order); `false`
+/// if they are not that, and English stays unavailable.
+pub fn install_english(table: Vec<String>) -> bool {
+    table.len() == Text::ALL.len() && {
+        let _ = ENGLISH.set(table.into_boxed_slice());
+        true
     }
 }
 
 macro_rules! texts {
-    ($($key:ident: $vi:literal, $en:literal;)*) => {
+    ($($key:ident: $vi:literal;)*) => {
         /// A fixed text of the page; [`Lang::text`] gives it in a language.
         #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
         pub enum Text { $($key,)* }
@@ -131,251 +186,214 @@ macro_rules! texts {
             /// Every text, for checks over the whole table.
             pub const ALL: &'static [Text] = &[$(Text::$key,)*];
 
-            const fn pair(self) -> [&'static str; 2] {
-                match self { $(Text::$key => [$vi, $en],)* }
+            const fn vietnamese(self) -> &'static str {
+                match self { $(Text::$key => $vi,)* }
             }
         }
     };
 }
 
 texts! {
-    SiteName: "Học phí trực tuyến", "Online school fees";
-    SkipToContent: "Bỏ qua, đến nội dung chính", "Skip to main content";
+    SiteName: "Học phí trực tuyến";
+    SkipToContent: "Bỏ qua, đến nội dung chính";
     FooterPrivacy:
-        "Mã tra cứu chỉ dùng để xem các khoản thu. Trang này không lưu mã tra cứu.",
-        "The lookup code is only used to show the fees due. This page does not keep it.";
-    PageNotFound: "Không tìm thấy trang này.", "This page does not exist.";
-    BackToLookup: "Về trang tra cứu học phí", "Back to the fee look-up";
-    TryAgain: "Thử lại", "Try again";
+        "Mã tra cứu chỉ dùng để xem các khoản thu. Trang này không lưu mã tra cứu.";
+    PageNotFound: "Không tìm thấy trang này.";
+    BackToLookup: "Về trang tra cứu học phí";
+    TryAgain: "Thử lại";
 
-    LookupTitle: "Tra cứu và nộp học phí", "Look up and pay school fees";
+    LookupTitle: "Tra cứu và nộp học phí";
     LookupIntro:
-        "Nhập mã học sinh và mã tra cứu để xem các khoản cần nộp.",
-        "Enter the student code and the lookup code to see the fees due.";
-    StudentCodeLabel: "Mã học sinh", "Student code";
-    LookupCodeLabel: "Mã tra cứu", "Lookup code";
+        "Nhập mã học sinh và mã tra cứu để xem các khoản cần nộp.";
+    StudentCodeLabel: "Mã học sinh";
+    LookupCodeLabel: "Mã tra cứu";
     StudentCodeHelp:
-        "In trên Giấy báo học phí nhà trường gửi về.",
-        "Printed on the fee notice from the school (“Giấy báo học phí”).";
+        "In trên Giấy báo học phí nhà trường gửi về.";
     LookupCodeHelp:
-        "Cũng in trên Giấy báo học phí, có dạng ABCD-2345. Mã này bảo vệ thông tin của con bạn: đừng chia sẻ cho người khác.",
-        "Also printed on the fee notice, in the form ABCD-2345. It protects your child's details: do not share it.";
-    LookupSubmit: "Tra cứu", "Look up";
-    LookupBusy: "Đang tra cứu…", "Looking up…";
-    StudentMissing: "Vui lòng nhập mã học sinh.", "Please enter the student code.";
-    StudentLength: "Mã học sinh có từ 4 đến 20 ký tự.", "A student code has 4 to 20 characters.";
-    CodeMissing: "Vui lòng nhập mã tra cứu.", "Please enter the lookup code.";
-    CodeLength: "Mã tra cứu có từ 6 đến 12 ký tự.", "A lookup code has 6 to 12 characters.";
+        "Cũng in trên Giấy báo học phí, có dạng ABCD-2345. Mã này bảo vệ thông tin của con bạn: đừng chia sẻ cho người khác.";
+    LookupSubmit: "Tra cứu";
+    LookupBusy: "Đang tra cứu…";
+    StudentMissing: "Vui lòng nhập mã học sinh.";
+    StudentLength: "Mã học sinh có từ 4 đến 20 ký tự.";
+    CodeMissing: "Vui lòng nhập mã tra cứu.";
+    CodeLength: "Mã tra cứu có từ 6 đến 12 ký tự.";
     CodeDiacritics:
-        "Mã chỉ gồm chữ không dấu và chữ số. Nếu bàn phím đang gõ tiếng Việt (Telex, VNI), hãy tắt bộ gõ rồi nhập lại.",
-        "Codes use only unaccented letters and digits. If your keyboard is typing Vietnamese (Telex, VNI), turn that off and type the code again.";
+        "Mã chỉ gồm chữ không dấu và chữ số. Nếu bàn phím đang gõ tiếng Việt (Telex, VNI), hãy tắt bộ gõ rồi nhập lại.";
     CodeSymbols:
-        "Mã chỉ gồm chữ cái và chữ số, không có ký hiệu.",
-        "Codes contain only letters and digits, no symbols.";
+        "Mã chỉ gồm chữ cái và chữ số, không có ký hiệu.";
 
     ErrorOffline:
-        "Thiết bị đang không có kết nối mạng. Hãy kiểm tra Wi-Fi hoặc dữ liệu di động rồi thử lại.",
-        "Your device is offline. Check Wi-Fi or mobile data, then try again.";
+        "Thiết bị đang không có kết nối mạng. Hãy kiểm tra Wi-Fi hoặc dữ liệu di động rồi thử lại.";
     ErrorTimeout:
-        "Máy chủ phản hồi quá lâu, có thể do mạng chậm. Vui lòng thử lại.",
-        "The server took too long to answer, perhaps because the connection is slow. Please try again.";
+        "Máy chủ phản hồi quá lâu, có thể do mạng chậm. Vui lòng thử lại.";
     ErrorNetwork:
-        "Không kết nối được máy chủ. Vui lòng kiểm tra mạng và thử lại.",
-        "Could not reach the server. Please check your connection and try again.";
+        "Không kết nối được máy chủ. Vui lòng kiểm tra mạng và thử lại.";
     ErrorUnexpected:
-        "Hệ thống gặp lỗi không mong muốn. Vui lòng thử lại sau ít phút.",
-        "Something went wrong on our side. Please try again in a few minutes.";
+        "Hệ thống gặp lỗi không mong muốn. Vui lòng thử lại sau ít phút.";
     ErrorNotFound:
-        "Không tìm thấy khoản thu nào. Vui lòng kiểm tra lại mã học sinh và mã tra cứu in trên Giấy báo học phí.",
-        "No fees were found. Please check the student code and the lookup code printed on the fee notice.";
+        "Không tìm thấy khoản thu nào. Vui lòng kiểm tra lại mã học sinh và mã tra cứu in trên Giấy báo học phí.";
     ErrorTooManyAttempts:
-        "Bạn đã nhập sai mã tra cứu quá nhiều lần. Vui lòng thử lại sau 15 phút.",
-        "The lookup code was wrong too many times. Please try again in 15 minutes.";
+        "Bạn đã nhập sai mã tra cứu quá nhiều lần. Vui lòng thử lại sau 15 phút.";
     ErrorInvoiceHeld:
-        "Khoản thu này đang được thanh toán trong một giao dịch khác. Vui lòng đợi vài phút rồi thử lại.",
-        "This fee is being paid in another transaction. Please wait a few minutes and try again.";
+        "Khoản thu này đang được thanh toán trong một giao dịch khác. Vui lòng đợi vài phút rồi thử lại.";
     ErrorInvoiceUnavailable:
-        "Khoản thu đã được thanh toán hoặc đã thay đổi. Vui lòng tải lại danh sách.",
-        "A fee has already been paid or has changed. Please reload the list.";
+        "Khoản thu đã được thanh toán hoặc đã thay đổi. Vui lòng tải lại danh sách.";
     ErrorInProgress:
-        "Yêu cầu thanh toán đang được xử lý. Vui lòng đợi trong giây lát rồi thử lại.",
-        "Your payment request is still being processed. Please wait a moment and try again.";
+        "Yêu cầu thanh toán đang được xử lý. Vui lòng đợi trong giây lát rồi thử lại.";
     ErrorGatewayUnavailable:
-        "Không kết nối được cổng thanh toán. Vui lòng thử lại sau ít phút.",
-        "The payment gateway could not be reached. Please try again in a few minutes.";
+        "Không kết nối được cổng thanh toán. Vui lòng thử lại sau ít phút.";
     ErrorAmountOutOfRange:
-        "Tổng số tiền nằm ngoài hạn mức một lần thanh toán của phương thức này. Vui lòng chọn ít khoản thu hơn hoặc chọn phương thức thanh toán khác.",
-        "The total is outside what this payment method takes in one payment. Please choose fewer fees or another payment method.";
-    ErrorUnknownPayment: "Không tìm thấy giao dịch này.", "This payment could not be found.";
+        "Tổng số tiền nằm ngoài hạn mức một lần thanh toán của phương thức này. Vui lòng chọn ít khoản thu hơn hoặc chọn phương thức thanh toán khác.";
+    ErrorUnknownPayment: "Không tìm thấy giao dịch này.";
     ErrorUnknownReceipt:
-        "Không tìm thấy biên lai, hoặc đường dẫn không đúng.",
-        "The receipt was not found, or the link is not right.";
+        "Không tìm thấy biên lai, hoặc đường dẫn không đúng.";
 
-    StudentHeading: "Thông tin học sinh", "Student";
-    StudentName: "Họ tên", "Name";
-    School: "Trường", "School";
-    Class: "Lớp", "Class";
-    ChangeStudent: "Tra cứu học sinh khác", "Look up another student";
-    InvoicesHeading: "Các khoản cần nộp", "Fees due";
-    ChooseInvoices: "Chọn các khoản muốn thanh toán", "Choose the fees to pay";
+    StudentHeading: "Thông tin học sinh";
+    StudentName: "Họ tên";
+    School: "Trường";
+    Class: "Lớp";
+    ChangeStudent: "Tra cứu học sinh khác";
+    InvoicesHeading: "Các khoản cần nộp";
+    ChooseInvoices: "Chọn các khoản muốn thanh toán";
     NoInvoices:
-        "Học sinh không còn khoản nào cần nộp. Cảm ơn quý phụ huynh!",
-        "Nothing is due for this student. Thank you!";
-    Overdue: "Quá hạn", "Overdue";
-    InvoiceTotal: "Cộng", "Subtotal";
-    SummaryHeading: "Thanh toán", "Payment";
-    Fees: "Tiền các khoản đã chọn", "Selected fees";
-    TransactionFee: "Phí giao dịch", "Transaction fee";
-    NoFee: "Miễn phí giao dịch", "No fee";
-    TotalToPay: "Tổng thanh toán", "Total to pay";
-    PaymentMethod: "Hình thức thanh toán", "Payment method";
+        "Học sinh không còn khoản nào cần nộp. Cảm ơn quý phụ huynh!";
+    Overdue: "Quá hạn";
+    InvoiceTotal: "Cộng";
+    SummaryHeading: "Thanh toán";
+    Fees: "Tiền các khoản đã chọn";
+    TransactionFee: "Phí giao dịch";
+    NoFee: "Miễn phí giao dịch";
+    TotalToPay: "Tổng thanh toán";
+    PaymentMethod: "Hình thức thanh toán";
     VnpayMethod:
-        "VNPay (quét mã QR bằng ứng dụng ngân hàng)",
-        "VNPay (scan the QR code with your banking app)";
-    MomoMethod: "Ví MoMo (ứng dụng MoMo)", "MoMo wallet (the MoMo app)";
+        "VNPay (quét mã QR bằng ứng dụng ngân hàng)";
+    MomoMethod: "Ví MoMo (ứng dụng MoMo)";
     BankTransferMethod:
-        "Chuyển khoản ngân hàng (VietQR) — miễn phí",
-        "Bank transfer (VietQR), free of charge";
-    NothingSelected: "Hãy chọn ít nhất một khoản để thanh toán.", "Choose at least one fee to pay.";
+        "Chuyển khoản ngân hàng (VietQR) — miễn phí";
+    NothingSelected: "Hãy chọn ít nhất một khoản để thanh toán.";
     PayNote:
-        "Bạn sẽ được chuyển sang trang của VNPay để thanh toán, rồi quay lại đây để xem kết quả.",
-        "You will go to VNPay's page to pay, then come back here to see the result.";
+        "Bạn sẽ được chuyển sang trang của VNPay để thanh toán, rồi quay lại đây để xem kết quả.";
     PayNoteMomo:
-        "Bạn sẽ được chuyển sang trang của MoMo để thanh toán, rồi quay lại đây để xem kết quả.",
-        "You will go to MoMo's page to pay, then come back here to see the result.";
+        "Bạn sẽ được chuyển sang trang của MoMo để thanh toán, rồi quay lại đây để xem kết quả.";
     PayNotePayos:
-        "Mã VietQR hiện ngay trên trang này: quét bằng ứng dụng của bất kỳ ngân hàng nào, không mất phí.",
-        "The VietQR code appears right on this page: scan it with any bank's app, free of charge.";
-    PayBusy: "Đang tạo giao dịch…", "Creating the payment…";
-    Redirecting: "Đang chuyển sang trang thanh toán VNPay…", "Taking you to VNPay's payment page…";
-    RedirectingMomo: "Đang chuyển sang trang thanh toán MoMo…", "Taking you to MoMo's payment page…";
-    RedirectingPayos: "Đang chuyển sang trang thanh toán payOS…", "Taking you to payOS's payment page…";
-    ReloadInvoices: "Tải lại danh sách", "Reload the list";
+        "Mã VietQR hiện ngay trên trang này: quét bằng ứng dụng của bất kỳ ngân hàng nào, không mất phí.";
+    PayBusy: "Đang tạo giao dịch…";
+    Redirecting: "Đang chuyển sang trang thanh toán VNPay…";
+    RedirectingMomo: "Đang chuyển sang trang thanh toán MoMo…";
+    RedirectingPayos: "Đang chuyển sang trang thanh toán payOS…";
+    ReloadInvoices: "Tải lại danh sách";
 
-    TransferTitle: "Chuyển khoản để nộp học phí", "Pay by bank transfer";
+    TransferTitle: "Chuyển khoản để nộp học phí";
     TransferIntro:
-        "Mở ứng dụng ngân hàng, chọn quét mã QR và quét mã dưới đây; hoặc chuyển khoản theo đúng thông tin bên dưới.",
-        "Open your banking app, choose to scan a QR code and scan the one below; or make the transfer with exactly the details below.";
-    TransferQrLabel: "Mã VietQR để chuyển khoản", "VietQR code for the transfer";
-    TimeLeft: "Mã QR còn hiệu lực", "QR code valid for";
+        "Mở ứng dụng ngân hàng, chọn quét mã QR và quét mã dưới đây; hoặc chuyển khoản theo đúng thông tin bên dưới.";
+    TransferQrLabel: "Mã VietQR để chuyển khoản";
+    TimeLeft: "Mã QR còn hiệu lực";
     TransferKeepExact:
-        "Không sửa số tiền và nội dung chuyển khoản: hệ thống dựa vào đó để ghi nhận học phí. Chuyển khác số tiền sẽ không được tính là đã nộp.",
-        "Do not change the amount or the transfer message: the system relies on them to record the payment. A different amount does not count as paid.";
-    TransferBank: "Ngân hàng", "Bank";
-    TransferAccountName: "Chủ tài khoản", "Account name";
-    TransferAccountNumber: "Số tài khoản", "Account number";
-    TransferMemo: "Nội dung chuyển khoản", "Transfer message";
-    Copy: "Chép", "Copy";
-    Copied: "Đã chép", "Copied";
+        "Không sửa số tiền và nội dung chuyển khoản: hệ thống dựa vào đó để ghi nhận học phí. Chuyển khác số tiền sẽ không được tính là đã nộp.";
+    TransferBank: "Ngân hàng";
+    TransferAccountName: "Chủ tài khoản";
+    TransferAccountNumber: "Số tài khoản";
+    TransferMemo: "Nội dung chuyển khoản";
+    Copy: "Chép";
+    Copied: "Đã chép";
     CopyManually:
-        "Không chép tự động được. Nội dung đã được chọn sẵn: hãy chép thủ công.",
-        "Could not copy automatically. The text is selected: please copy it by hand.";
-    SaveQr: "Lưu ảnh mã QR", "Save the QR image";
+        "Không chép tự động được. Nội dung đã được chọn sẵn: hãy chép thủ công.";
+    SaveQr: "Lưu ảnh mã QR";
     SaveQrHint:
-        "Trên điện thoại: lưu ảnh, rồi trong ứng dụng ngân hàng chọn quét mã QR từ ảnh trong thư viện.",
-        "On a phone: save the image, then in your banking app choose to scan a QR code from a picture in your gallery.";
-    OpenPayos: "Mở trang thanh toán payOS", "Open payOS's payment page";
+        "Trên điện thoại: lưu ảnh, rồi trong ứng dụng ngân hàng chọn quét mã QR từ ảnh trong thư viện.";
+    OpenPayos: "Mở trang thanh toán payOS";
     NoQr:
-        "Không hiển thị được mã QR trên trang này. Hãy mở trang thanh toán payOS để quét mã.",
-        "The QR code cannot be shown on this page. Open payOS's payment page to scan it.";
+        "Không hiển thị được mã QR trên trang này. Hãy mở trang thanh toán payOS để quét mã.";
     TransferWaiting:
-        "Trang này tự cập nhật ngay khi nhà trường nhận được tiền. Không cần gửi ảnh chụp giao dịch.",
-        "This page updates by itself as soon as the school receives the money. No need to send a screenshot.";
-    QrExpiredTitle: "Mã QR đã hết hạn", "The QR code has expired";
+        "Trang này tự cập nhật ngay khi nhà trường nhận được tiền. Không cần gửi ảnh chụp giao dịch.";
+    QrExpiredTitle: "Mã QR đã hết hạn";
     QrExpiredBody:
-        "Đừng chuyển khoản theo mã QR cũ. Các khoản thu vẫn chưa được nộp: hãy tạo mã QR mới để thanh toán.",
-        "Do not transfer with the old QR code. The fees are still unpaid: make a new QR code to pay.";
-    NewQr: "Tạo mã QR mới", "Make a new QR code";
+        "Đừng chuyển khoản theo mã QR cũ. Các khoản thu vẫn chưa được nộp: hãy tạo mã QR mới để thanh toán.";
+    NewQr: "Tạo mã QR mới";
 
-    ResultTitle: "Kết quả thanh toán", "Payment result";
+    ResultTitle: "Kết quả thanh toán";
     ResultNoReference:
-        "Đường dẫn này không có mã giao dịch. Nếu bạn vừa thanh toán, hãy mở lại đường dẫn trong thông báo của ngân hàng hoặc tra cứu lại học phí.",
-        "This link has no payment reference. If you have just paid, open the link from your bank's notice again, or look up the fees again.";
-    ResultChecking: "Đang kiểm tra kết quả thanh toán…", "Checking the payment result…";
-    PendingTitle: "Đang chờ ngân hàng xác nhận", "Waiting for the bank to confirm";
+        "Đường dẫn này không có mã giao dịch. Nếu bạn vừa thanh toán, hãy mở lại đường dẫn trong thông báo của ngân hàng hoặc tra cứu lại học phí.";
+    ResultChecking: "Đang kiểm tra kết quả thanh toán…";
+    PendingTitle: "Đang chờ ngân hàng xác nhận";
     PendingBody:
-        "Trang này tự cập nhật khi có kết quả. Vui lòng không thanh toán lại.",
-        "This page updates by itself when the result arrives. Please do not pay again.";
+        "Trang này tự cập nhật khi có kết quả. Vui lòng không thanh toán lại.";
     PendingSlowBody:
-        "Ngân hàng chưa xác nhận giao dịch; đôi khi việc này mất vài phút. Đừng thanh toán lại: hãy bấm “Kiểm tra lại” sau ít phút, hoặc mở lại đường dẫn này sau. Giữ mã giao dịch bên dưới để đối chiếu.",
-        "The bank has not confirmed the payment yet; this sometimes takes a few minutes. Do not pay again: press “Check again” in a few minutes, or open this link later. Keep the payment reference below.";
-    CheckAgain: "Kiểm tra lại", "Check again";
+        "Ngân hàng chưa xác nhận giao dịch; đôi khi việc này mất vài phút. Đừng thanh toán lại: hãy bấm “Kiểm tra lại” sau ít phút, hoặc mở lại đường dẫn này sau. Giữ mã giao dịch bên dưới để đối chiếu.";
+    CheckAgain: "Kiểm tra lại";
     ConnectionTrouble:
-        "Mất kết nối với máy chủ, đang thử lại…",
-        "Lost the connection to the server, retrying…";
-    SucceededTitle: "Thanh toán thành công", "Payment received";
+        "Mất kết nối với máy chủ, đang thử lại…";
+    SucceededTitle: "Thanh toán thành công";
     SucceededBody:
-        "Nhà trường đã nhận được học phí. Biên lai điện tử đã được lập.",
-        "The school has received the payment. Your e-receipt is ready.";
+        "Nhà trường đã nhận được học phí. Biên lai điện tử đã được lập.";
     SucceededNoReceipt:
-        "Biên lai đang được lập. Hãy mở lại trang này sau ít phút để xem biên lai.",
-        "The receipt is being prepared. Open this page again in a few minutes to see it.";
-    OpenReceipt: "Xem và in biên lai", "View and print the receipt";
-    FailedTitle: "Thanh toán không thành công", "The payment did not go through";
+        "Biên lai đang được lập. Hãy mở lại trang này sau ít phút để xem biên lai.";
+    OpenReceipt: "Xem và in biên lai";
+    FailedTitle: "Thanh toán không thành công";
     FailedBody:
-        "Các khoản thu vẫn chưa được nộp, bạn có thể thanh toán lại. Nếu tài khoản đã bị trừ tiền, đừng thanh toán lại: hãy mở lại trang này sau ít phút, kết quả sẽ được cập nhật.",
-        "The fees are still unpaid and you can pay again. If your account was debited, do not pay again: open this page again in a few minutes and the result will be updated.";
-    ExpiredTitle: "Giao dịch đã hết hạn", "The payment expired";
+        "Các khoản thu vẫn chưa được nộp, bạn có thể thanh toán lại. Nếu tài khoản đã bị trừ tiền, đừng thanh toán lại: hãy mở lại trang này sau ít phút, kết quả sẽ được cập nhật.";
+    ExpiredTitle: "Giao dịch đã hết hạn";
     ExpiredBody:
-        "Giao dịch không được hoàn tất trong thời gian cho phép. Các khoản thu vẫn chưa được nộp, bạn có thể thanh toán lại.",
-        "The payment was not completed in time. The fees are still unpaid and you can pay again.";
-    RefundTitle: "Nhà trường sẽ hoàn lại tiền", "The school will refund you";
+        "Giao dịch không được hoàn tất trong thời gian cho phép. Các khoản thu vẫn chưa được nộp, bạn có thể thanh toán lại.";
+    RefundTitle: "Nhà trường sẽ hoàn lại tiền";
     RefundBody:
-        "Ngân hàng đã chuyển tiền, nhưng khoản thu đã được thanh toán hoặc đã thay đổi trước đó. Nhà trường sẽ hoàn lại số tiền này cho bạn. Hãy giữ mã giao dịch bên dưới để đối chiếu khi liên hệ nhà trường.",
-        "The bank sent the money, but the fee had already been paid or had changed. The school will refund this amount to you. Keep the payment reference below for when you contact the school.";
-    MismatchedTitle: "Số tiền chuyển khoản không khớp", "The amount transferred does not match";
+        "Ngân hàng đã chuyển tiền, nhưng khoản thu đã được thanh toán hoặc đã thay đổi trước đó. Nhà trường sẽ hoàn lại số tiền này cho bạn. Hãy giữ mã giao dịch bên dưới để đối chiếu khi liên hệ nhà trường.";
+    MismatchedTitle: "Số tiền chuyển khoản không khớp";
     MismatchedBody:
-        "Số tiền nhận được khác số tiền cần nộp nên không được dùng để nộp học phí: các khoản thu vẫn chưa được nộp và không có biên lai. Nhà trường sẽ hoàn lại số tiền này cho bạn. Hãy giữ mã giao dịch bên dưới và liên hệ nhà trường.",
-        "The amount received is not the amount due, so it was not used to pay the fees: they are still unpaid and there is no receipt. The school will return this money to you. Keep the payment reference below and contact the school.";
-    AmountReceived: "Số tiền đã nhận", "Amount received";
-    PayAgain: "Thanh toán lại", "Pay again";
-    ReasonCancelled: "Bạn đã huỷ giao dịch.", "You cancelled the payment.";
-    ReasonTimedOut: "Đã hết thời gian chờ thanh toán.", "The time to pay ran out.";
-    ReasonInsufficientFunds: "Tài khoản không đủ số dư.", "The account did not have enough money.";
+        "Số tiền nhận được khác số tiền cần nộp nên không được dùng để nộp học phí: các khoản thu vẫn chưa được nộp và không có biên lai. Nhà trường sẽ hoàn lại số tiền này cho bạn. Hãy giữ mã giao dịch bên dưới và liên hệ nhà trường.";
+    AmountReceived: "Số tiền đã nhận";
+    PayAgain: "Thanh toán lại";
+    ReasonCancelled: "Bạn đã huỷ giao dịch.";
+    ReasonTimedOut: "Đã hết thời gian chờ thanh toán.";
+    ReasonInsufficientFunds: "Tài khoản không đủ số dư.";
     ReasonLimit:
-        "Giao dịch vượt hạn mức của tài khoản.",
-        "The payment was over the account's limit.";
+        "Giao dịch vượt hạn mức của tài khoản.";
     ReasonBankMaintenance:
-        "Ngân hàng đang bảo trì. Hãy thử lại sau, hoặc dùng ứng dụng của ngân hàng khác.",
-        "The bank is under maintenance. Try again later, or use another bank's app.";
+        "Ngân hàng đang bảo trì. Hãy thử lại sau, hoặc dùng ứng dụng của ngân hàng khác.";
     ReasonBankRefused:
-        "Ngân hàng không xác thực được giao dịch (thẻ, tài khoản, mã OTP hoặc mật khẩu). Hãy kiểm tra với ngân hàng của bạn.",
-        "The bank could not authenticate the payment (card, account, OTP or password). Please check with your bank.";
+        "Ngân hàng không xác thực được giao dịch (thẻ, tài khoản, mã OTP hoặc mật khẩu). Hãy kiểm tra với ngân hàng của bạn.";
     ReasonGatewayUnreachable:
-        "Không kết nối được cổng thanh toán.",
-        "The payment gateway could not be reached.";
-    PaymentReference: "Mã giao dịch", "Payment reference";
-    Amount: "Số tiền", "Amount";
-    Gateway: "Cổng thanh toán", "Payment gateway";
+        "Không kết nối được cổng thanh toán.";
+    PaymentReference: "Mã giao dịch";
+    Amount: "Số tiền";
+    Gateway: "Cổng thanh toán";
 
-    ReceiptTitle: "Biên lai thu tiền", "Receipt";
-    ReceiptLoading: "Đang tải biên lai…", "Loading the receipt…";
+    ReceiptTitle: "Biên lai thu tiền";
+    ReceiptLoading: "Đang tải biên lai…";
     ReceiptBadLink:
-        "Đường dẫn biên lai không đầy đủ. Hãy mở lại từ trang kết quả thanh toán, hoặc quét mã QR in trên biên lai.",
-        "This receipt link is incomplete. Open it again from the payment result page, or scan the QR code printed on the receipt.";
-    ReceiptTemplate: "Mẫu số", "Form";
-    ReceiptSeries: "Ký hiệu", "Series";
-    ReceiptNumber: "Số", "No.";
-    ReceiptIssuedAt: "Thời gian thu", "Paid at";
-    ReceiptCollector: "Đơn vị thu", "Collected by";
-    ReceiptItems: "Các khoản đã nộp", "Fees paid";
-    ReceiptTerm: "Kỳ thu", "Term";
-    ReceiptDescription: "Nội dung", "Description";
-    ReceiptTotal: "Tổng cộng", "Total";
-    ReceiptInWords: "Số tiền bằng chữ", "Amount in words";
-    ReceiptPaidThrough: "Hình thức thanh toán", "Paid through";
-    ReceiptGatewayTxn: "Mã giao dịch của cổng thanh toán", "Gateway transaction number";
-    ReceiptQrLabel: "Mã QR mở biên lai này", "QR code that opens this receipt";
+        "Đường dẫn biên lai không đầy đủ. Hãy mở lại từ trang kết quả thanh toán, hoặc quét mã QR in trên biên lai.";
+    ReceiptTemplate: "Mẫu số";
+    ReceiptSeries: "Ký hiệu";
+    ReceiptNumber: "Số";
+    ReceiptIssuedAt: "Thời gian thu";
+    ReceiptCollector: "Đơn vị thu";
+    ReceiptItems: "Các khoản đã nộp";
+    ReceiptTerm: "Kỳ thu";
+    ReceiptDescription: "Nội dung";
+    ReceiptTotal: "Tổng cộng";
+    ReceiptInWords: "Số tiền bằng chữ";
+    ReceiptPaidThrough: "Hình thức thanh toán";
+    ReceiptGatewayTxn: "Mã giao dịch của cổng thanh toán";
+    ReceiptQrLabel: "Mã QR mở biên lai này";
     ReceiptVerify:
-        "Quét mã QR để mở và đối chiếu biên lai này trên hệ thống thu học phí.",
-        "Scan the QR code to open this receipt on the fee system and check it.";
+        "Quét mã QR để mở và đối chiếu biên lai này trên hệ thống thu học phí.";
     ReceiptOnline:
-        "Nội dung biên lai được lấy trực tiếp từ hệ thống thu học phí khi mở trang.",
-        "This receipt is read directly from the fee system when the page opens.";
-    Print: "In biên lai", "Print the receipt";
+        "Nội dung biên lai được lấy trực tiếp từ hệ thống thu học phí khi mở trang.";
+    Print: "In biên lai";
     PrintHint:
-        "Biên lai được dàn trang vừa khổ A5. Có thể chọn “Lưu dưới dạng PDF” để lưu lại biên lai.",
-        "The receipt is laid out for A5 paper. Choose “Save as PDF” to keep a copy.";
+        "Biên lai được dàn trang vừa khổ A5. Có thể chọn “Lưu dưới dạng PDF” để lưu lại biên lai.";
+
+    PayAmount: "Thanh toán {amount}";
+    OutsideLimits:
+        "{method} chỉ nhận mỗi lần từ {min} đến {max}. Vui lòng bỏ bớt khoản thu hoặc chọn phương thức khác.";
+    SelectedCount: "Đã chọn {chosen}/{listed} khoản";
+    FoundNone: "Không còn khoản nào cần nộp.";
+    FoundOne: "Tìm thấy 1 khoản cần nộp.";
+    FoundMany: "Tìm thấy {count} khoản cần nộp.";
+    TermOfYear: "{term}, năm học {year}";
+    DueOn: "Hạn nộp: {date}";
+    EnglishUnavailable:
+        "Không tải được bản tiếng Anh. Hãy kiểm tra kết nối mạng rồi bấm “English” lần nữa.";
 }
 
 #[cfg(test)]
@@ -389,6 +407,53 @@ mod tests {
                 let shown = lang.text(*text);
                 assert!(!shown.trim().is_empty(), "{text:?} is empty in {lang:?}");
                 assert_eq!(shown, shown.trim(), "{text:?} has stray spaces in {lang:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn en_json_has_one_english_text_per_text_in_the_tables_order() {
+        let english = english_from_source(ENGLISH_SOURCE).expect("en.json: ids in Text's order");
+        assert_eq!(english.len(), Text::ALL.len());
+        let shuffled = ENGLISH_SOURCE.replacen("[\"SiteName\"", "[\"Sitename\"", 1);
+        assert_eq!(english_from_source(&shuffled), None);
+    }
+
+    #[test]
+    fn english_installs_only_with_every_text() {
+        assert!(!install_english(vec!["Online school fees".to_owned()]));
+        assert!(!install_english(Vec::new()));
+        assert!(install_english(
+            english_from_source(ENGLISH_SOURCE).unwrap()
+        ));
+        assert_eq!(Lang::En.text(Text::SiteName), "Online school fees");
+    }
+
+    #[test]
+    fn texts_with_values_have_the_same_slots_in_both_languages() {
+        for (text, slots) in [
+            (Text::PayAmount, &["amount"][..]),
+            (Text::OutsideLimits, &["method", "min", "max"]),
+            (Text::SelectedCount, &["chosen", "listed"]),
+            (Text::FoundMany, &["count"]),
+            (Text::TermOfYear, &["term", "year"]),
+            (Text::DueOn, &["date"]),
+        ] {
+            for lang in [Lang::Vi, Lang::En] {
+                let shown = lang.text(text);
+                for slot in slots {
+                    let slot = format!("{{{slot}}}");
+                    assert_eq!(
+                        shown.matches(&slot).count(),
+                        1,
+                        "{text:?} in {lang:?}: {slot}"
+                    );
+                }
+                assert_eq!(
+                    shown.matches('{').count(),
+                    slots.len(),
+                    "{text:?} in {lang:?}"
+                );
             }
         }
     }
@@ -431,6 +496,11 @@ mod tests {
         assert_eq!(Lang::En.found_invoices(1), "Found 1 invoice to pay.");
         assert_eq!(Lang::En.found_invoices(2), "Found 2 invoices to pay.");
         assert_eq!(Lang::Vi.found_invoices(0), "Không còn khoản nào cần nộp.");
+        assert_eq!(Lang::Vi.found_invoices(5), "Tìm thấy 5 khoản cần nộp.");
+        assert_eq!(
+            Lang::En.outside_limits("MoMo", amount, amount),
+            "MoMo takes 1.500.000\u{a0}₫ to 1.500.000\u{a0}₫ in one payment. Please untick some fees or choose another method."
+        );
         assert_eq!(
             Lang::Vi.term_of_year("Học kỳ I", "2025-2026"),
             "Học kỳ I, năm học 2025-2026"

@@ -71,5 +71,5 @@ pub fn NotFoundScreen() -> impl IntoView {
 /// The payment attempt saved for this browser tab, if any.
 pub(crate) fn stored_attempt() -> Option<Attempt> {
     browser::load(WebStorage::Session, Attempt::STORAGE_KEY)
-        .and_then(|json| serde_json::from_str(&json).ok())
+        .and_then(|json| crate::api::from_json(&json))
 }

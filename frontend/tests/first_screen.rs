@@ -90,7 +90,7 @@ fn the_boot_script_shares_the_apps_names() {
     for path in ["/hocphi.js", "/hocphi_bg.wasm"] {
         assert!(BOOT.contains(path), "boot.js no longer loads {path}");
     }
-    for path in ["/style.css", "/boot.js"] {
+    for path in ["/style.css", "/boot.js", "/en.json"] {
         assert!(
             INDEX.contains(path),
             "index.html no longer references {path}"

@@ -429,7 +429,7 @@ fn PaySummary(
             browser::random_bytes,
         );
         if !attempt.would_hide(previous.as_ref(), now)
-            && let Ok(json) = serde_json::to_string(&attempt)
+            && let Some(json) = api::to_json(&attempt)
         {
             browser::save(WebStorage::Session, Attempt::STORAGE_KEY, &json);
         }
@@ -442,7 +442,7 @@ fn PaySummary(
             match created {
                 Ok(created) => {
                     let attempt = attempt.opened(&created);
-                    if let Ok(json) = serde_json::to_string(&attempt) {
+                    if let Some(json) = api::to_json(&attempt) {
                         browser::save(WebStorage::Session, Attempt::STORAGE_KEY, &json);
                     }
                     if moved_on {

@@ -6,6 +6,7 @@
 //! [`ErrorCode`], so both sides match on the same names.
 
 pub mod site;
+pub mod wire_time;
 
 use chrono::{DateTime, NaiveDate, Utc};
 use hocphi_domain::{
@@ -41,6 +42,7 @@ pub struct InvoiceView {
     pub term: String,
     pub items: Vec<ItemView>,
     pub total: Money,
+    #[serde(with = "wire_time::date")]
     pub due_date: NaiveDate,
 }
 
@@ -92,6 +94,7 @@ pub struct CreatePaymentResponse {
     /// Where the browser goes to pay: the gateway's page (for a bank transfer, payOS's hosted
     /// page, the fallback when the page cannot draw the QR code itself).
     pub redirect_url: String,
+    #[serde(with = "wire_time::utc")]
     pub expires_at: DateTime<Utc>,
     /// A bank transfer's details, which the page shows without leaving the site; none for a
     /// gateway's own page.
@@ -127,6 +130,7 @@ pub struct PaymentStatusResponse {
     pub amount: Money,
     pub gateway: GatewayKind,
     pub invoices: Vec<InvoiceId>,
+    #[serde(with = "wire_time::utc")]
     pub expires_at: DateTime<Utc>,
     /// The gateway's result code when the payment failed (e.g. `24`: cancelled by the payer).
     pub failure_code: Option<String>,
@@ -172,6 +176,7 @@ impl PaymentStatusResponse {
 pub struct ReceiptResponse {
     pub id: ReceiptId,
     pub number: ReceiptNumber,
+    #[serde(with = "wire_time::utc")]
     pub issued_at: DateTime<Utc>,
     pub school: SchoolId,
     pub school_name: Label,

@@ -1397,6 +1397,11 @@ fn the_page_routes_are_rewritten_to_index_html_and_assets_to_their_brotli_files(
             "/style-0123456789abcdef.css.br",
         ),
         (
+            "/en-0123456789abcdef.json",
+            br,
+            "/en-0123456789abcdef.json.br",
+        ),
+        (
             "/hocphi-0123456789abcdef.wasm",
             Some("gzip, deflate"),
             "/hocphi-0123456789abcdef.wasm",

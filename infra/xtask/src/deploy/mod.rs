@@ -352,6 +352,8 @@ mod tests {
             "--include '*.js.br'",
             "--include '*.css'",
             "--include '*.css.br'",
+            "--include '*.json' --content-type 'application/json; charset=utf-8'",
+            "--include '*.json.br'",
             "s3 cp",
             "cloudfront create-invalidation --distribution-id '<DistributionId>' --paths /index.html /",
         ];
@@ -362,7 +364,7 @@ mod tests {
         let deploy = &shell.shown[6];
         assert!(deploy.contains("--config-env binh-dinh"), "{deploy}");
         assert!(deploy.contains("Province=\"binh-dinh\""), "{deploy}");
-        let index = &shell.shown[14];
+        let index = &shell.shown[16];
         assert!(index.contains("index.html"), "{index}");
         assert!(index.contains("--cache-control no-cache"), "{index}");
         assert!(index.contains("text/html; charset=utf-8"), "{index}");

@@ -18,7 +18,7 @@ struct UploadRule {
 }
 
 /// Content-hashed assets: a new build gives them new names, so they never change in place.
-const HASHED: [UploadRule; 3] = [
+const HASHED: [UploadRule; 4] = [
     UploadRule {
         pattern: "*.wasm",
         content_type: "application/wasm",
@@ -30,6 +30,10 @@ const HASHED: [UploadRule; 3] = [
     UploadRule {
         pattern: "*.css",
         content_type: "text/css; charset=utf-8",
+    },
+    UploadRule {
+        pattern: "*.json",
+        content_type: "application/json; charset=utf-8",
     },
 ];
 const IMMUTABLE: &str = "public, max-age=31536000, immutable";
