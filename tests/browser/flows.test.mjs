@@ -241,3 +241,36 @@ test("a parent can choose the MoMo wallet and pays through MoMo", async () => {
     await page.getByRole("link", { name: "Xem và in biên lai" }).waitFor(WAIT);
   });
 });
+
+test("a parent switching to English gets the page in English, fetched only then, and back", async () => {
+  await onPhone("english", async (page) => {
+    const fetched = [];
+    page.on("request", (request) => {
+      if (/\/en-[0-9a-f]+\.json$/.test(request.url())) fetched.push(request.url());
+    });
+    await page.goto(`${BASE}/`);
+    await page.getByLabel("Mã học sinh", { exact: true }).waitFor(WAIT);
+    assert.deepEqual(fetched, [], "a first visit in Vietnamese downloads no English");
+
+    await page.getByRole("button", { name: "English", exact: true }).click();
+
+    await page.getByLabel("Student code", { exact: true }).waitFor(WAIT);
+    await page.getByRole("button", { name: "Look up", exact: true }).waitFor(WAIT);
+    assert.equal(fetched.length, 1, "the English texts are fetched once, on the switch");
+    await page.getByRole("button", { name: "Tiếng Việt", exact: true }).click();
+    await page.getByLabel("Mã học sinh", { exact: true }).waitFor(WAIT);
+  });
+});
+
+test("offline, switching to English keeps the page in Vietnamese and says why", async () => {
+  await onPhone("english-offline", async (page) => {
+    await page.goto(`${BASE}/`);
+    await page.getByLabel("Mã học sinh", { exact: true }).waitFor(WAIT);
+    await page.route(/\/en-[0-9a-f]+\.json$/, (route) => route.abort("internetdisconnected"));
+
+    await page.getByRole("button", { name: "English", exact: true }).click();
+
+    await page.getByText("Không tải được bản tiếng Anh", { exact: false }).first().waitFor(WAIT);
+    await page.getByLabel("Mã học sinh", { exact: true }).waitFor(WAIT);
+  });
+});
