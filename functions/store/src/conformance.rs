@@ -235,6 +235,20 @@ async fn create<S: Store>(store: &S, payment: &Payment) {
         .unwrap();
 }
 
+/// Settles one of the suite's (VNPay) payments with `event` at `at`, with receipt token `n`.
+async fn settle_vnpay<S: Store>(
+    store: &S,
+    payment: &Payment,
+    event: &GatewayEvent,
+    at: DateTime<Utc>,
+    n: u8,
+) -> Settled {
+    store
+        .settle(&payment.reference, VNPAY, event, at, &token(n))
+        .await
+        .unwrap()
+}
+
 fn applied(outcome: Settled) -> hocphi_domain::PaymentState {
     match outcome {
         Settled::Applied(state) => state,
@@ -360,18 +374,7 @@ pub async fn a_paid_invoice_is_never_altered_by_an_upsert<H: Harness>(h: &H) {
     seed(store, &[inv.clone()]).await;
     let payment = open_payment(1, &[inv.clone()], t0());
     create(store, &payment).await;
-    applied(
-        store
-            .settle(
-                &payment.reference,
-                VNPAY,
-                &paid("T1", &payment),
-                t0(),
-                &token(1),
-            )
-            .await
-            .unwrap(),
-    );
+    applied(settle_vnpay(store, &payment, &paid("T1", &payment), t0(), 1).await);
 
     let outcome = store
         .upsert_invoice(&invoice("INV-1", &[1]), t0())
@@ -631,16 +634,14 @@ pub async fn a_capture_pays_the_invoices_and_issues_receipt_number_one<H: Harnes
     create(store, &payment).await;
 
     let state = applied(
-        store
-            .settle(
-                &payment.reference,
-                VNPAY,
-                &paid("14226112", &payment),
-                t0() + minutes(2),
-                &token(7),
-            )
-            .await
-            .unwrap(),
+        settle_vnpay(
+            store,
+            &payment,
+            &paid("14226112", &payment),
+            t0() + minutes(2),
+            7,
+        )
+        .await,
     );
 
     assert_eq!(state.payment.status, PaymentStatus::Succeeded);
@@ -674,29 +675,9 @@ pub async fn settling_again_reports_the_first_outcome_and_changes_nothing<H: Har
     seed(store, &[inv.clone()]).await;
     let payment = open_payment(1, &[inv], t0());
     create(store, &payment).await;
-    let first = applied(
-        store
-            .settle(
-                &payment.reference,
-                VNPAY,
-                &paid("T1", &payment),
-                t0(),
-                &token(1),
-            )
-            .await
-            .unwrap(),
-    );
+    let first = applied(settle_vnpay(store, &payment, &paid("T1", &payment), t0(), 1).await);
 
-    let again = store
-        .settle(
-            &payment.reference,
-            VNPAY,
-            &paid("T1", &payment),
-            t0() + minutes(5),
-            &token(2),
-        )
-        .await
-        .unwrap();
+    let again = settle_vnpay(store, &payment, &paid("T1", &payment), t0() + minutes(5), 2).await;
 
     assert_eq!(again, Settled::AlreadyFinal(first.clone()));
     assert_eq!(
@@ -820,18 +801,7 @@ pub async fn receipt_numbers_are_consecutive_per_school_year_under_concurrency<H
     for payment in payments.clone() {
         let store = store.clone();
         tasks.spawn(async move {
-            applied(
-                store
-                    .settle(
-                        &payment.reference,
-                        VNPAY,
-                        &paid("T", &payment),
-                        t0(),
-                        &token(1),
-                    )
-                    .await
-                    .unwrap(),
-            )
+            applied(settle_vnpay(&store, &payment, &paid("T", &payment), t0(), 1).await)
         });
     }
 
@@ -901,16 +871,14 @@ pub async fn a_late_capture_after_a_failure_still_pays_open_invoices<H: Harness>
     );
 
     let state = applied(
-        store
-            .settle(
-                &payment.reference,
-                VNPAY,
-                &paid("T1", &payment),
-                t0() + minutes(40),
-                &token(2),
-            )
-            .await
-            .unwrap(),
+        settle_vnpay(
+            store,
+            &payment,
+            &paid("T1", &payment),
+            t0() + minutes(40),
+            2,
+        )
+        .await,
     );
 
     assert_eq!(state.payment.status, PaymentStatus::Succeeded);
@@ -932,31 +900,10 @@ pub async fn a_late_capture_for_invoices_paid_elsewhere_is_marked_refund_due<H: 
     );
     let second = open_payment(2, &[inv.clone()], t0() + minutes(17));
     create(store, &second).await;
-    applied(
-        store
-            .settle(
-                &second.reference,
-                VNPAY,
-                &paid("T2", &second),
-                t0() + minutes(18),
-                &token(2),
-            )
-            .await
-            .unwrap(),
-    );
+    applied(settle_vnpay(store, &second, &paid("T2", &second), t0() + minutes(18), 2).await);
 
-    let late = applied(
-        store
-            .settle(
-                &first.reference,
-                VNPAY,
-                &paid("T1", &first),
-                t0() + minutes(19),
-                &token(1),
-            )
-            .await
-            .unwrap(),
-    );
+    let late =
+        applied(settle_vnpay(store, &first, &paid("T1", &first), t0() + minutes(19), 1).await);
 
     assert_eq!(late.payment.status, PaymentStatus::RefundDue);
     assert_eq!(late.receipt, None);
@@ -990,16 +937,14 @@ pub async fn a_late_capture_for_an_invoice_reissued_at_another_amount_is_marked_
         .unwrap();
 
     let late = applied(
-        store
-            .settle(
-                &payment.reference,
-                VNPAY,
-                &paid("T1", &payment),
-                t0() + minutes(17),
-                &token(1),
-            )
-            .await
-            .unwrap(),
+        settle_vnpay(
+            store,
+            &payment,
+            &paid("T1", &payment),
+            t0() + minutes(17),
+            1,
+        )
+        .await,
     );
 
     assert_eq!(reissued, UpsertOutcome::Updated);
@@ -1016,18 +961,7 @@ pub async fn a_late_failure_after_success_changes_nothing<H: Harness>(h: &H) {
     seed(store, &[inv.clone()]).await;
     let payment = open_payment(1, &[inv.clone()], t0());
     create(store, &payment).await;
-    let success = applied(
-        store
-            .settle(
-                &payment.reference,
-                VNPAY,
-                &paid("T1", &payment),
-                t0(),
-                &token(1),
-            )
-            .await
-            .unwrap(),
-    );
+    let success = applied(settle_vnpay(store, &payment, &paid("T1", &payment), t0(), 1).await);
 
     let late = store
         .settle(&payment.reference, VNPAY, &declined("99"), t0(), &token(2))
@@ -1067,16 +1001,14 @@ pub async fn a_transfer_of_another_amount_is_recorded_and_frees_the_invoices<H: 
     let payment = open_payment(1, &[inv.clone()], t0());
     create(store, &payment).await;
 
-    let outcome = store
-        .settle(
-            &payment.reference,
-            VNPAY,
-            &transfer("T1", 10_000),
-            t0() + minutes(1),
-            &token(1),
-        )
-        .await
-        .unwrap();
+    let outcome = settle_vnpay(
+        store,
+        &payment,
+        &transfer("T1", 10_000),
+        t0() + minutes(1),
+        1,
+    )
+    .await;
 
     assert_eq!(outcome, mismatched(&payment, true));
     let stored = store.payment(&payment.reference).await.unwrap().unwrap();
@@ -1119,28 +1051,17 @@ pub async fn the_same_mismatched_transfer_again_is_not_recorded_twice<H: Harness
     seed(store, &[inv.clone()]).await;
     let payment = open_payment(1, &[inv], t0());
     create(store, &payment).await;
-    let first = store
-        .settle(
-            &payment.reference,
-            VNPAY,
-            &transfer("T1", 10_000),
-            t0(),
-            &token(1),
-        )
-        .await
-        .unwrap();
+    let first = settle_vnpay(store, &payment, &transfer("T1", 10_000), t0(), 1).await;
     let recorded = store.payment(&payment.reference).await.unwrap().unwrap();
 
-    let again = store
-        .settle(
-            &payment.reference,
-            VNPAY,
-            &transfer("T1", 10_000),
-            t0() + minutes(5),
-            &token(2),
-        )
-        .await
-        .unwrap();
+    let again = settle_vnpay(
+        store,
+        &payment,
+        &transfer("T1", 10_000),
+        t0() + minutes(5),
+        2,
+    )
+    .await;
 
     assert_eq!(first, mismatched(&payment, true));
     assert_eq!(again, mismatched(&payment, false));
@@ -1205,16 +1126,14 @@ pub async fn a_failed_or_expired_payment_receiving_another_amount_becomes_mismat
     );
 
     for payment in [&failed, &expired] {
-        let outcome = store
-            .settle(
-                &payment.reference,
-                VNPAY,
-                &transfer("T9", 5_000),
-                t0() + minutes(20),
-                &token(2),
-            )
-            .await
-            .unwrap();
+        let outcome = settle_vnpay(
+            store,
+            payment,
+            &transfer("T9", 5_000),
+            t0() + minutes(20),
+            2,
+        )
+        .await;
 
         assert_eq!(outcome, mismatched(payment, true));
         let stored = store.payment(&payment.reference).await.unwrap().unwrap();
@@ -1244,29 +1163,16 @@ pub async fn a_paid_payment_receiving_another_amount_stays_paid_with_the_transfe
     seed(store, &[inv.clone()]).await;
     let payment = open_payment(1, &[inv.clone()], t0());
     create(store, &payment).await;
-    let success = applied(
-        store
-            .settle(
-                &payment.reference,
-                VNPAY,
-                &paid("T1", &payment),
-                t0(),
-                &token(1),
-            )
-            .await
-            .unwrap(),
-    );
+    let success = applied(settle_vnpay(store, &payment, &paid("T1", &payment), t0(), 1).await);
 
-    let outcome = store
-        .settle(
-            &payment.reference,
-            VNPAY,
-            &transfer("T2", 100_001),
-            t0() + minutes(3),
-            &token(2),
-        )
-        .await
-        .unwrap();
+    let outcome = settle_vnpay(
+        store,
+        &payment,
+        &transfer("T2", 100_001),
+        t0() + minutes(3),
+        2,
+    )
+    .await;
 
     assert_eq!(outcome, mismatched(&payment, true));
     let stored = store.payment(&payment.reference).await.unwrap().unwrap();
@@ -1291,28 +1197,17 @@ pub async fn an_exact_transfer_after_a_mismatched_one_settles_as_a_late_capture<
     seed(store, &[inv.clone()]).await;
     let payment = open_payment(1, &[inv.clone()], t0());
     create(store, &payment).await;
-    store
-        .settle(
-            &payment.reference,
-            VNPAY,
-            &transfer("T1", 10_000),
-            t0(),
-            &token(1),
-        )
-        .await
-        .unwrap();
+    settle_vnpay(store, &payment, &transfer("T1", 10_000), t0(), 1).await;
 
     let state = applied(
-        store
-            .settle(
-                &payment.reference,
-                VNPAY,
-                &paid("T2", &payment),
-                t0() + minutes(30),
-                &token(2),
-            )
-            .await
-            .unwrap(),
+        settle_vnpay(
+            store,
+            &payment,
+            &paid("T2", &payment),
+            t0() + minutes(30),
+            2,
+        )
+        .await,
     );
 
     assert_eq!(state.payment.status, PaymentStatus::Succeeded);
@@ -1335,43 +1230,13 @@ pub async fn an_exact_transfer_after_a_mismatch_for_invoices_paid_meanwhile_is_r
     seed(store, &[inv.clone()]).await;
     let first = open_payment(1, &[inv.clone()], t0());
     create(store, &first).await;
-    store
-        .settle(
-            &first.reference,
-            VNPAY,
-            &transfer("T1", 10_000),
-            t0(),
-            &token(1),
-        )
-        .await
-        .unwrap();
+    settle_vnpay(store, &first, &transfer("T1", 10_000), t0(), 1).await;
     let second = open_payment(2, &[inv.clone()], t0() + minutes(1));
     create(store, &second).await;
-    applied(
-        store
-            .settle(
-                &second.reference,
-                VNPAY,
-                &paid("T2", &second),
-                t0() + minutes(2),
-                &token(2),
-            )
-            .await
-            .unwrap(),
-    );
+    applied(settle_vnpay(store, &second, &paid("T2", &second), t0() + minutes(2), 2).await);
 
-    let late = applied(
-        store
-            .settle(
-                &first.reference,
-                VNPAY,
-                &paid("T3", &first),
-                t0() + minutes(3),
-                &token(3),
-            )
-            .await
-            .unwrap(),
-    );
+    let late =
+        applied(settle_vnpay(store, &first, &paid("T3", &first), t0() + minutes(3), 3).await);
 
     assert_eq!(late.payment.status, PaymentStatus::RefundDue);
     assert_eq!(late.receipt, None);
@@ -1546,18 +1411,7 @@ pub async fn a_settle_that_fails_half_way_leaves_nothing_changed<H: Harness>(h: 
             .unwrap(),
         None
     );
-    let retried = applied(
-        store
-            .settle(
-                &payment.reference,
-                VNPAY,
-                &paid("T1", &payment),
-                t0(),
-                &token(1),
-            )
-            .await
-            .unwrap(),
-    );
+    let retried = applied(settle_vnpay(store, &payment, &paid("T1", &payment), t0(), 1).await);
     assert_eq!(
         retried.receipt.unwrap().number.sequence,
         1,
@@ -1573,18 +1427,7 @@ pub async fn expiry_applies_only_to_pending_payments_past_their_time<H: Harness>
     create(store, &payment).await;
     let settled = open_payment(2, &[b.clone()], t0());
     create(store, &settled).await;
-    let done = applied(
-        store
-            .settle(
-                &settled.reference,
-                VNPAY,
-                &paid("T2", &settled),
-                t0(),
-                &token(2),
-            )
-            .await
-            .unwrap(),
-    );
+    let done = applied(settle_vnpay(store, &settled, &paid("T2", &settled), t0(), 2).await);
 
     let early = store
         .expire(&payment.reference, t0() + minutes(14))
@@ -2216,18 +2059,7 @@ pub async fn voiding_cancels_an_open_invoice_and_never_a_paid_one<H: Harness>(h:
     create(store, &open_payment(1, &[held.clone()], t0())).await;
     let payment = open_payment(2, &[to_pay.clone()], t0());
     create(store, &payment).await;
-    applied(
-        store
-            .settle(
-                &payment.reference,
-                VNPAY,
-                &paid("T", &payment),
-                t0(),
-                &token(1),
-            )
-            .await
-            .unwrap(),
-    );
+    applied(settle_vnpay(store, &payment, &paid("T", &payment), t0(), 1).await);
 
     let why = reason();
     let missing = InvoiceId::parse("INV-404").unwrap();
@@ -2277,18 +2109,7 @@ pub async fn receipts_are_listed_by_issue_time_for_one_school_or_all<H: Harness>
         store.upsert_invoice(&inv, t0()).await.unwrap();
         let payment = open_payment(n, &[inv], at);
         store.create_payment(&payment, at).await.unwrap();
-        applied(
-            store
-                .settle(
-                    &payment.reference,
-                    VNPAY,
-                    &paid("T", &payment),
-                    at,
-                    &token(1),
-                )
-                .await
-                .unwrap(),
-        );
+        applied(settle_vnpay(store, &payment, &paid("T", &payment), at, 1).await);
     }
 
     let all = store
