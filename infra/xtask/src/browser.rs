@@ -60,11 +60,14 @@ fn npm_packages() -> Result<(), Failure> {
     )
 }
 
-fn start_server() -> Result<(Server, String), Failure> {
+fn build_server() -> Result<(), Failure> {
     step(
         "building the local server",
         cargo().args(["build", "--locked", "-p", "hocphi-local"]),
-    )?;
+    )
+}
+
+fn start_server() -> Result<(Server, String), Failure> {
     let port = TcpListener::bind("127.0.0.1:0")
         .and_then(|l| l.local_addr())
         .map(|a| a.port())
@@ -106,6 +109,7 @@ pub fn run() -> Result<Counts, Failure> {
         .filter(|path| path.to_string_lossy().ends_with(".test.mjs"))
         .collect();
     files.sort();
+    build_server()?;
     let shots = target_dir().join("browser-screenshots");
     let mut counts = Counts::default();
     let mut failed = Vec::new();
