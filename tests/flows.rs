@@ -70,6 +70,7 @@ macro_rules! all_flows {
             a_transfer_after_the_sweeper_expired_the_payment_pays_invoices_still_open,
             a_transfer_after_expiry_for_invoices_paid_since_is_recorded_for_refund,
             the_sweeper_settles_a_paid_link_whose_webhook_was_lost_and_waits_on_processing,
+            money_arriving_between_the_sweepers_query_and_its_cancel_keeps_the_payment_for_review,
             an_underpaid_or_overpaid_transfer_is_recorded_mismatched_and_frees_the_invoices,
         )
     };
@@ -1755,6 +1756,22 @@ async fn the_sweeper_settles_a_paid_link_whose_webhook_was_lost_and_waits_on_pro
         world.payos.cancelled.lock().unwrap().is_empty(),
         "money may be in flight"
     );
+}
+
+async fn money_arriving_between_the_sweepers_query_and_its_cancel_keeps_the_payment_for_review<
+    S: Store,
+>(
+    world: &World<S>,
+) {
+    let (reference, code) = payos_checkout(world, "key-0110-race", &["INV-1"]).await;
+    *world.payos.transfer_before_cancel.lock().unwrap() = Some((500_000, "FT25258000010"));
+    world.clock.advance(Duration::minutes(20));
+
+    let report = world.app.sweep(10).await.unwrap();
+
+    assert_eq!(world.payos.cancelled.lock().unwrap().as_slice(), [code]);
+    assert_eq!((report.expired, report.needs_review), (0, 1), "{report:?}");
+    assert_eq!(status(world, &reference).await["status"], "pending");
 }
 
 /// Needs the store's mismatch recording (design item 6).

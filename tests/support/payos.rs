@@ -99,6 +99,8 @@ struct Link {
     amount: u64,
     paid: u64,
     status: &'static str,
+    /// Each transfer received, as the link's information lists it.
+    transactions: Vec<Value>,
 }
 
 /// The fake payment-link API: answers what hocphi sends under [`LOCAL_PAYOS_PATH`].
@@ -107,6 +109,9 @@ pub struct FakePayos {
     links: Mutex<HashMap<u64, Link>>,
     /// Every cancel request received, by order code.
     pub cancelled: Mutex<Vec<u64>>,
+    /// A transfer (amount, bank reference) the bank completes just before the next cancel
+    /// arrives, its webhook lost: money landing between the sweeper's query and its cancel.
+    pub transfer_before_cancel: Mutex<Option<(u64, &'static str)>>,
 }
 
 impl FakePayos {
@@ -129,6 +134,9 @@ impl FakePayos {
             ("POST", [code, "cancel"]) => {
                 let code = code.parse().unwrap_or(0);
                 self.cancelled.lock().unwrap().push(code);
+                if let Some((amount, txn)) = self.transfer_before_cancel.lock().unwrap().take() {
+                    self.transfer(code, amount, txn);
+                }
                 self.read(payee, code, Some("CANCELLED"))
             }
             _ => (404, json!({"code": "404", "desc": "Not found"}).to_string()),
@@ -147,6 +155,7 @@ impl FakePayos {
                 amount,
                 paid: 0,
                 status: "PENDING",
+                transactions: Vec::new(),
             },
         );
         let (bin, account, name) = match payee {
@@ -187,7 +196,7 @@ impl FakePayos {
         let data = json!({"id": format!("link{order_code}"), "orderCode": order_code,
             "amount": link.amount, "amountPaid": link.paid,
             "amountRemaining": link.amount.saturating_sub(link.paid), "status": link.status,
-            "createdAt": "2025-09-15T09:00:00+07:00", "transactions": [],
+            "createdAt": "2025-09-15T09:00:00+07:00", "transactions": link.transactions,
             "cancellationReason": null, "canceledAt": null});
         let signature = sign(checksum_key(payee), &data);
         (
@@ -209,6 +218,10 @@ impl FakePayos {
             "UNDERPAID"
         };
         let data = transfer_data(order_code, amount, txn, "2025-09-15 09:05:00");
+        link.transactions
+            .push(json!({"reference": txn, "amount": amount,
+            "accountNumber": "0071000123456", "description": "HOCPHI",
+            "transactionDateTime": "2025-09-15T09:05:00+07:00"}));
         webhook(link.payee, &data)
     }
 

@@ -190,7 +190,8 @@ impl<S: Store, C: Clock, T: Transport> App<S, C, T> {
     }
 
     /// Cancels the payment at its gateway when the channel has such a step; answers what was
-    /// settled if the gateway says it was paid meanwhile.
+    /// settled if the gateway says it was paid meanwhile, and keeps the payment from expiring
+    /// when the answer shows money that does not settle it (for review) or money in flight.
     async fn cancel(&self, payment: &Payment) -> Result<Option<Swept>, ApiError> {
         let gateway = self
             .gateways
@@ -212,10 +213,15 @@ impl<S: Store, C: Clock, T: Transport> App<S, C, T> {
             .map_err(|e| ApiError::GatewayUnavailable(e.into()))?
             .into_inner();
         tracing::info!(payment_ref = %payment.reference, "payment link cancelled");
-        if let QueryStatus::Paid { .. } = answer.status {
-            return self.apply(payment, &answer).await;
+        match answer.status {
+            QueryStatus::Paid { .. } => self.apply(payment, &answer).await,
+            QueryStatus::NeedsReview { code } => {
+                tracing::warn!(payment_ref = %payment.reference, code = %code, "{}", alarm::NEEDS_REVIEW);
+                Ok(Some(Swept::NeedsReview))
+            }
+            QueryStatus::InProgress { .. } => Ok(Some(Swept::StillPending)),
+            QueryStatus::Pending | QueryStatus::NotFound | QueryStatus::Failed { .. } => Ok(None),
         }
-        Ok(None)
     }
 
     /// Asks once more about a payment that ended unpaid; only a capture changes anything, under

@@ -291,7 +291,7 @@ impl Payos {
         }
         let link = GatewayTxnNo::parse(&data.payment_link_id)
             .map_err(|_| VerifyError::InvalidField("paymentLinkId"))?;
-        let txn = GatewayTxnNo::parse(&data.reference).unwrap_or(link);
+        let txn = transfer_txn(&data.reference, link);
         let (outcome, paid_at) = if data.code == wire::SUCCESS_CODE {
             (
                 Outcome::Final(GatewayEvent::Paid { txn, amount }),
@@ -511,35 +511,55 @@ fn create_message(r: &CreateRequest) -> String {
 }
 
 /// What a link's status means for the payment. Money received that is not exactly the link's
-/// amount (`UNDERPAID`, `PAID` with another amount paid, any other status with money paid) is
-/// for an operator, never a settlement; `PROCESSING` and a status payOS does not list may have
+/// amount (`UNDERPAID`, `PAID` with another amount paid or paid in several transfers, any other
+/// status with money paid) is for an operator, never a settlement, as each transfer's webhook is;
+/// a settlement is one transfer of the whole amount, numbered by its bank reference as the
+/// webhook numbers it; `PROCESSING` and a status payOS does not list may have
 /// money in flight, so the payment is not expired on them.
 pub fn status_of(info: &PaymentLinkInfo) -> Result<QueryStatus, QueryError> {
     let status = Status::parse(&info.status);
     let code =
         || GatewayCode::parse(status.as_str()).map_err(|_| QueryError::InvalidField("status"));
     let txn = || GatewayTxnNo::parse(&info.id).map_err(|_| QueryError::InvalidField("id"));
-    Ok(match status {
-        Status::Paid if info.amount_paid == info.amount => QueryStatus::Paid {
-            txn: txn()?,
-            amount: Money::from_vnd(info.amount_paid)
-                .map_err(|_| QueryError::InvalidField("amountPaid"))?,
-            paid_at: info
-                .transactions
-                .iter()
-                .filter_map(|t| t.transaction_date_time.as_deref())
-                .filter_map(vietnam_time)
-                .max(),
-        },
-        Status::Processing | Status::Other(_) => QueryStatus::InProgress { code: code()? },
-        _ if info.amount_paid > 0 => QueryStatus::NeedsReview { code: code()? },
-        Status::Paid | Status::Underpaid => QueryStatus::NeedsReview { code: code()? },
-        Status::Pending => QueryStatus::Pending,
-        Status::Cancelled | Status::Expired | Status::Failed => QueryStatus::Failed {
-            txn: Some(txn()?),
-            code: code()?,
+    Ok(match (&status, info.transactions.as_slice()) {
+        (Status::Paid, [one]) if info.amount_paid == info.amount && one.amount == info.amount => {
+            QueryStatus::Paid {
+                txn: transfer_txn(&one.reference, txn()?),
+                amount: Money::from_vnd(one.amount)
+                    .map_err(|_| QueryError::InvalidField("amountPaid"))?,
+                paid_at: one.transaction_date_time.as_deref().and_then(vietnam_time),
+            }
+        }
+        (status, _) => match status {
+            Status::Processing | Status::Other(_) => QueryStatus::InProgress { code: code()? },
+            _ if info.amount_paid > 0 => QueryStatus::NeedsReview { code: code()? },
+            Status::Paid | Status::Underpaid => QueryStatus::NeedsReview { code: code()? },
+            Status::Pending => QueryStatus::Pending,
+            Status::Cancelled | Status::Expired | Status::Failed => QueryStatus::Failed {
+                txn: Some(txn()?),
+                code: code()?,
+            },
         },
     })
+}
+
+/// The number hocphi records for one transfer: the bank's reference, unique per transfer (a
+/// link's id is the same for every transfer to it). A reference hocphi cannot keep as it is
+/// becomes `R` and 40 hex digits of its SHA-256, so two transfers never share a number; only a
+/// transfer without any reference takes the link's id.
+fn transfer_txn(reference: &str, link: GatewayTxnNo) -> GatewayTxnNo {
+    use sha2::Digest;
+    if reference.is_empty() {
+        return link;
+    }
+    GatewayTxnNo::parse(reference)
+        .ok()
+        .or_else(|| {
+            let digest = sha2::Sha256::digest(reference.as_bytes());
+            let hex: String = digest[..20].iter().map(|b| format!("{b:02x}")).collect();
+            GatewayTxnNo::parse(&format!("R{hex}")).ok()
+        })
+        .unwrap_or(link)
 }
 
 /// payOS's `yyyy-MM-dd HH:mm:ss`, in Vietnam's time (the webhook), or an RFC 3339 time (a

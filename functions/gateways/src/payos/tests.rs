@@ -353,7 +353,7 @@ fn the_query_and_cancel_requests_name_the_order_code() {
 }
 
 #[test]
-fn a_signed_paid_answer_settles_with_the_link_id() {
+fn a_signed_paid_answer_settles_with_its_one_transfers_bank_reference() {
     let state = payos()
         .query_response(
             &payment(1_500_000),
@@ -363,7 +363,7 @@ fn a_signed_paid_answer_settles_with_the_link_id() {
     assert_eq!(
         state.status,
         QueryStatus::Paid {
-            txn: GatewayTxnNo::parse("9a1b2c3d4e5f60718293a4b5c6d7e8f9").unwrap(),
+            txn: GatewayTxnNo::parse("FT24245123456").unwrap(),
             amount: Money::from_vnd(1_500_000).unwrap(),
             paid_at: Some(Utc.with_ymd_and_hms(2024, 9, 1, 3, 12, 30).unwrap()),
         }
@@ -411,14 +411,45 @@ fn only_paid_in_full_settles_and_money_that_does_not_match_goes_to_review() {
     };
     let code = |c: &str| GatewayCode::parse(c).unwrap();
     let txn = || GatewayTxnNo::parse("9a1b2c3d4e5f60718293a4b5c6d7e8f9").unwrap();
+    let transfer = |reference: &str, amount: u64| Transaction {
+        reference: reference.to_owned(),
+        amount,
+        account_number: None,
+        description: None,
+        transaction_date_time: Some("2025-09-10 09:05:00".to_owned()),
+        virtual_account_name: None,
+        virtual_account_number: None,
+        counter_account_bank_id: None,
+        counter_account_bank_name: None,
+        counter_account_name: None,
+        counter_account_number: None,
+    };
+    let with = |mut link: PaymentLinkInfo, transfers: Vec<Transaction>| {
+        link.transactions = transfers;
+        link
+    };
     let cases = [
         (
-            info("PAID", 10_000),
+            with(
+                info("PAID", 10_000),
+                vec![transfer("FT25253000000001", 10_000)],
+            ),
             QueryStatus::Paid {
-                txn: txn(),
+                txn: GatewayTxnNo::parse("FT25253000000001").unwrap(),
                 amount: Money::from_vnd(10_000).unwrap(),
-                paid_at: None,
+                paid_at: Some(Utc.with_ymd_and_hms(2025, 9, 10, 2, 5, 0).unwrap()),
             },
+        ),
+        (
+            with(
+                info("PAID", 10_000),
+                vec![transfer("FT1", 4_000), transfer("FT2", 6_000)],
+            ),
+            QueryStatus::NeedsReview { code: code("PAID") },
+        ),
+        (
+            info("PAID", 10_000),
+            QueryStatus::NeedsReview { code: code("PAID") },
         ),
         (
             info("PAID", 12_000),
@@ -990,4 +1021,24 @@ fn only_a_2xx_answer_with_code_00_confirms_a_webhook_url() {
         refused(401, br#"{"code":"00"}"#),
         WebhookConfirmation::Refused { status: 401, .. }
     ));
+}
+
+#[test]
+fn each_transfer_keeps_a_number_of_its_own_even_when_its_bank_reference_cannot_be_stored_as_is() {
+    let link = || GatewayTxnNo::parse("9a1b2c3d4e5f60718293a4b5c6d7e8f9").unwrap();
+
+    let plain = transfer_txn("FT25253000000001", link());
+    let dotted = transfer_txn("FT.2525/3000 0001", link());
+    let other = transfer_txn("FT.2525/3000 0002", link());
+    let none = transfer_txn("", link());
+
+    assert_eq!(plain.as_str(), "FT25253000000001");
+    assert!(dotted.as_str().starts_with('R') && dotted.as_str().len() == 41);
+    assert_eq!(
+        dotted,
+        transfer_txn("FT.2525/3000 0001", link()),
+        "the same transfer, the same number"
+    );
+    assert_ne!(dotted, other, "two transfers never share a number");
+    assert_eq!(none, link());
 }
