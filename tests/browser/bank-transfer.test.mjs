@@ -86,7 +86,7 @@ test("back from payOS's own page, the result page follows the payment this tab o
     const bank = await bankPage(page, context);
     const orderCode = bank.url().match(/\/bank\/(\d+)/)?.[1];
     await bank.getByRole("button", { name: SIM.payExact }).first().click();
-    await bank.close();
+    await bank.waitForURL(/\/ket-qua\?.*orderCode=/, WAIT);
 
     await page.goto(`${BASE}/ket-qua?code=00&id=x&cancel=false&status=PAID&orderCode=${orderCode}`);
     await page.getByText("Thanh toán thành công").first().waitFor(WAIT);

@@ -13,6 +13,10 @@ use crate::run::{Counts, Failure, cargo, root, step, succeeds, target_dir};
 
 const CHROMIUM: &str = "/usr/bin/chromium";
 
+/// The longest one browser test may take: a test stuck on the browser fails instead of holding
+/// the run until CI's own limit.
+const TEST_TIMEOUT: &str = "--test-timeout=180000";
+
 /// What the suite imports: the browser driver, payOS's own SDK and an independent VietQR decoder.
 const NPM_PACKAGES: [&str; 3] = ["playwright-core", "@payos/node", "vietnam-qr-pay"];
 
@@ -122,7 +126,7 @@ pub fn run() -> Result<Counts, Failure> {
         let result = crate::run::node_test_step(
             &format!("browser tests: {name} (headless Chromium against a fresh local stack)"),
             Command::new("node")
-                .args(["--test", "--test-concurrency=1"])
+                .args(["--test", "--test-concurrency=1", TEST_TIMEOUT])
                 .arg(file)
                 .env("HOCPHI_BASE_URL", &base)
                 .env("HOCPHI_CHROMIUM", CHROMIUM)
