@@ -12,8 +12,7 @@ use hocphi_admin::reconcile::{
     Category, ReconcileOptions, reconcile, report_headers, write_report,
 };
 use hocphi_domain::{
-    GatewayEvent, GatewayKind, GatewayTxnNo, InvoiceId, Money, PayeeId, Payment, PaymentRef,
-    PaymentStatus, ReceiptToken, Settled, Store,
+    GatewayKind, InvoiceId, PayeeId, Payment, PaymentRef, PaymentStatus, Settled, Store,
 };
 use hocphi_gateways::payos::OrderCode;
 use support::{Env, row, vn};
@@ -80,19 +79,7 @@ async fn transfer<S: Store>(
     vnd: u64,
     at: DateTime<Utc>,
 ) -> Settled {
-    store
-        .settle(
-            &PaymentRef::parse(reference).unwrap(),
-            GatewayKind::Payos,
-            &GatewayEvent::Paid {
-                txn: GatewayTxnNo::parse(txn).unwrap(),
-                amount: Money::from_vnd(vnd).unwrap(),
-            },
-            at,
-            &ReceiptToken::from_entropy([9; 16]),
-        )
-        .await
-        .unwrap()
+    support::capture_on(store, GatewayKind::Payos, reference, txn, vnd, at).await
 }
 
 /// hocphi's side of every kind of finding, on 10 September 2025.

@@ -169,10 +169,31 @@ pub async fn capture<S: Store>(
     vnd: u64,
     at: DateTime<Utc>,
 ) -> Settled {
+    capture_on(
+        store,
+        hocphi_domain::GatewayKind::Vnpay,
+        reference,
+        txn,
+        vnd,
+        at,
+    )
+    .await
+}
+
+/// Applies a verified capture of `vnd` through `channel` to a payment (payOS: one transfer, as
+/// its webhook reports it).
+pub async fn capture_on<S: Store>(
+    store: &S,
+    channel: hocphi_domain::GatewayKind,
+    reference: &str,
+    txn: &str,
+    vnd: u64,
+    at: DateTime<Utc>,
+) -> Settled {
     store
         .settle(
             &PaymentRef::parse(reference).unwrap(),
-            hocphi_domain::GatewayKind::Vnpay,
+            channel,
             &GatewayEvent::Paid {
                 txn: GatewayTxnNo::parse(txn).unwrap(),
                 amount: Money::from_vnd(vnd).unwrap(),
