@@ -19,6 +19,25 @@ pub use lookup::LookupScreen;
 pub use receipt::ReceiptScreen;
 pub use result::ResultScreen;
 
+/// A QR code drawn as one SVG path on white, named for screen readers by `label`.
+#[component]
+fn QrImage(qr: crate::qr::QrSvg, label: Text) -> impl IntoView {
+    let current_lang = use_current_lang();
+    let view_box = qr.view_box();
+    view! {
+        <svg
+            xmlns="http://www.w3.org/2000/svg"
+            viewBox=view_box
+            role="img"
+            aria-label=current_lang.t(label)
+            shape-rendering="crispEdges"
+        >
+            <rect width="100%" height="100%" fill="#fff"></rect>
+            <path d=qr.path fill="#000"></path>
+        </svg>
+    }
+}
+
 /// A failed call, in the parent's language, announced at once, with a retry when one may help.
 #[component]
 fn ErrorNotice(

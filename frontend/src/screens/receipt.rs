@@ -6,7 +6,7 @@ use hocphi_domain::{ReceiptId, ReceiptToken};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
-use super::{ErrorNotice, entry};
+use super::{ErrorNotice, QrImage, entry};
 use crate::api::{self, ClientError};
 use crate::app::use_current_lang;
 use crate::browser;
@@ -139,21 +139,7 @@ fn ReceiptDocument(
                 {entry(Text::PaymentReference, receipt.payment.to_string())}
             </dl>
             <figure class="receipt__qr">
-                {qr.map(|qr| {
-                    let view_box = qr.view_box();
-                    view! {
-                    <svg
-                        xmlns="http://www.w3.org/2000/svg"
-                        viewBox=view_box
-                        role="img"
-                        aria-label=t(Text::ReceiptQrLabel)
-                        shape-rendering="crispEdges"
-                    >
-                        <rect width="100%" height="100%" fill="#fff"></rect>
-                        <path d=qr.path fill="#000"></path>
-                    </svg>
-                    }
-                })}
+                {qr.map(|qr| view! { <QrImage qr=qr label=Text::ReceiptQrLabel /> })}
                 <figcaption>{t(Text::ReceiptVerify)}</figcaption>
             </figure>
             <p class="receipt__online">{t(Text::ReceiptOnline)}</p>

@@ -12,6 +12,7 @@ use hocphi_domain::PaymentRef;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
+use super::QrImage;
 use crate::app::use_current_lang;
 use crate::browser::{self, Copied};
 use crate::checkout::Transfer;
@@ -93,7 +94,6 @@ pub fn TransferPanel(
     let no_qr = svg.is_none();
     let qr_view = match svg {
         Some(svg) => {
-            let view_box = svg.view_box();
             let save = picture.map(|href| {
                 view! {
                     <p class="transfer__phone">
@@ -110,16 +110,7 @@ pub fn TransferPanel(
             });
             view! {
                 <figure class="transfer__qr">
-                    <svg
-                        xmlns="http://www.w3.org/2000/svg"
-                        viewBox=view_box
-                        role="img"
-                        aria-label=t(Text::TransferQrLabel)
-                        shape-rendering="crispEdges"
-                    >
-                        <rect width="100%" height="100%" fill="#fff"></rect>
-                        <path d=svg.path fill="#000"></path>
-                    </svg>
+                    <QrImage qr=svg label=Text::TransferQrLabel />
                 </figure>
                 {save}
             }
