@@ -74,10 +74,11 @@ pub const MOMO_WALLET: Offer = Offer {
 pub fn offers(gateways: &[GatewayKind]) -> Vec<Offer> {
     let offers: Vec<Offer> = gateways
         .iter()
-        .map(|kind| match kind {
-            GatewayKind::Vnpay => VNPAY_QR,
-            GatewayKind::Momo => MOMO_WALLET,
-            GatewayKind::Payos => BANK_TRANSFER,
+        .filter_map(|kind| match kind {
+            GatewayKind::Vnpay => Some(VNPAY_QR),
+            GatewayKind::Momo => Some(MOMO_WALLET),
+            GatewayKind::Payos => Some(BANK_TRANSFER),
+            GatewayKind::Dvcqg | GatewayKind::Partner => None,
         })
         .collect();
     if offers.is_empty() {

@@ -105,7 +105,7 @@ fn return_reference(gateway: GatewayKind) -> Option<&'static str> {
     match gateway {
         GatewayKind::Vnpay => Some("vnp_TxnRef"),
         GatewayKind::Momo => Some("orderId"),
-        GatewayKind::Payos => None,
+        GatewayKind::Payos | GatewayKind::Dvcqg | GatewayKind::Partner => None,
     }
 }
 

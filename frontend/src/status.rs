@@ -114,6 +114,7 @@ pub fn failure_reason(gateway: GatewayKind, code: Option<&str>) -> Option<Text> 
         return Some(Text::ReasonGatewayUnreachable);
     }
     match gateway {
+        GatewayKind::Dvcqg | GatewayKind::Partner => None,
         GatewayKind::Vnpay => match code {
             "24" => Some(Text::ReasonCancelled),
             "11" => Some(Text::ReasonTimedOut),

@@ -8,8 +8,8 @@ use chrono::{DateTime, Duration, Utc};
 use hocphi_domain::{
     Claim, CreatePaymentError, FailureCounter, Fingerprint, GatewayEvent, GatewayKind,
     IdempotencyBegin, IdempotencyKey, Invoice, InvoiceId, Label, LeaseToken, LookupDigest,
-    PageToken, Payment, PaymentRef, Receipt, ReceiptId, ReceiptToken, School, SchoolId, Settled,
-    Store, StoreError, StoredResponse, Student, StudentCode, StudentPage, UpsertOutcome,
+    NonceKey, PageToken, Payment, PaymentRef, Receipt, ReceiptId, ReceiptToken, School, SchoolId,
+    Settled, Store, StoreError, StoredResponse, Student, StudentCode, StudentPage, UpsertOutcome,
     VoidOutcome,
 };
 
@@ -110,6 +110,27 @@ impl<S: Store> Store for Faulty<S> {
         self.inner
             .settle(reference, channel, event, at, receipt_token)
             .await
+    }
+
+    async fn record_capture(
+        &self,
+        payment: &Payment,
+        event: &GatewayEvent,
+        at: DateTime<Utc>,
+        receipt_token: &ReceiptToken,
+    ) -> Result<Settled, StoreError> {
+        self.inner
+            .record_capture(payment, event, at, receipt_token)
+            .await
+    }
+
+    async fn use_nonce(
+        &self,
+        key: &NonceKey,
+        until: DateTime<Utc>,
+        now: DateTime<Utc>,
+    ) -> Result<bool, StoreError> {
+        self.inner.use_nonce(key, until, now).await
     }
 
     async fn expire(

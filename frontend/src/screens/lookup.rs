@@ -598,7 +598,7 @@ fn PaySummary(
 fn method_name(gateway: GatewayKind) -> Text {
     match gateway {
         GatewayKind::Payos => Text::BankTransferMethod,
-        GatewayKind::Vnpay => Text::VnpayMethod,
+        GatewayKind::Vnpay | GatewayKind::Dvcqg | GatewayKind::Partner => Text::VnpayMethod,
         GatewayKind::Momo => Text::MomoMethod,
     }
 }
@@ -606,7 +606,7 @@ fn method_name(gateway: GatewayKind) -> Text {
 fn redirecting_to(gateway: GatewayKind) -> Text {
     match gateway {
         GatewayKind::Payos => Text::RedirectingPayos,
-        GatewayKind::Vnpay => Text::Redirecting,
+        GatewayKind::Vnpay | GatewayKind::Dvcqg | GatewayKind::Partner => Text::Redirecting,
         GatewayKind::Momo => Text::RedirectingMomo,
     }
 }
@@ -614,7 +614,7 @@ fn redirecting_to(gateway: GatewayKind) -> Text {
 fn pay_note(gateway: GatewayKind) -> Text {
     match gateway {
         GatewayKind::Payos => Text::PayNotePayos,
-        GatewayKind::Vnpay => Text::PayNote,
+        GatewayKind::Vnpay | GatewayKind::Dvcqg | GatewayKind::Partner => Text::PayNote,
         GatewayKind::Momo => Text::PayNoteMomo,
     }
 }

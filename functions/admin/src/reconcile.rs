@@ -139,7 +139,9 @@ pub const REPORT_HEADERS: [&str; 10] = [
 fn txn_header(gateway: GatewayKind) -> &'static str {
     match gateway {
         GatewayKind::Payos => "Mã tham chiếu",
-        GatewayKind::Vnpay | GatewayKind::Momo => "Mã GD VNPAY",
+        GatewayKind::Vnpay | GatewayKind::Momo | GatewayKind::Dvcqg | GatewayKind::Partner => {
+            "Mã GD VNPAY"
+        }
     }
 }
 
@@ -147,7 +149,9 @@ fn txn_header(gateway: GatewayKind) -> &'static str {
 fn channel_name(gateway: GatewayKind) -> &'static str {
     match gateway {
         GatewayKind::Payos => "payOS (VietQR)",
-        GatewayKind::Vnpay | GatewayKind::Momo => gateway.display_name(),
+        GatewayKind::Vnpay | GatewayKind::Momo | GatewayKind::Dvcqg | GatewayKind::Partner => {
+            gateway.display_name()
+        }
     }
 }
 
@@ -521,7 +525,9 @@ async fn read_file(
     let mut table = Table::open(path).await?;
     let fits = match gateway {
         GatewayKind::Payos => payos_columns,
-        GatewayKind::Vnpay | GatewayKind::Momo => vnpay_columns,
+        GatewayKind::Vnpay | GatewayKind::Momo | GatewayKind::Dvcqg | GatewayKind::Partner => {
+            vnpay_columns
+        }
     };
     let columns = table
         .header(fits, |e| matches!(e, ReconcileError::ScaledColumn(_)))
@@ -641,13 +647,17 @@ fn duplicates(gateway: GatewayKind, reference: &str, lines: &[Line]) -> Vec<Entr
                 })
                 .collect()
         }
-        GatewayKind::Vnpay | GatewayKind::Momo if lines.len() > 1 => {
+        GatewayKind::Vnpay | GatewayKind::Momo | GatewayKind::Dvcqg | GatewayKind::Partner
+            if lines.len() > 1 =>
+        {
             let mut duplicate = entry(Category::Duplicate, reference);
             duplicate.rows = lines.iter().map(|l| l.row).collect();
             duplicate.note = format!("mã xuất hiện {} lần trong tệp", lines.len());
             vec![duplicate]
         }
-        GatewayKind::Vnpay | GatewayKind::Momo => Vec::new(),
+        GatewayKind::Vnpay | GatewayKind::Momo | GatewayKind::Dvcqg | GatewayKind::Partner => {
+            Vec::new()
+        }
     }
 }
 
@@ -673,7 +683,7 @@ pub async fn reconcile<S: Store>(
     let gateway = options.gateway;
     match gateway {
         GatewayKind::Vnpay | GatewayKind::Payos => {}
-        kind @ GatewayKind::Momo => {
+        kind @ (GatewayKind::Momo | GatewayKind::Dvcqg | GatewayKind::Partner) => {
             return Err(ReconcileError::Gateway(kind.display_name()));
         }
     }

@@ -426,9 +426,10 @@ fn new_reference(
     match kind {
         Some(GatewayKind::Payos) => payos::payos_reference(now, random()?)
             .ok_or_else(|| ApiError::Internal("no payOS reference at this date".into())),
-        Some(GatewayKind::Vnpay | GatewayKind::Momo) | None => {
-            Ok(PaymentRef::generate(now, random()?))
-        }
+        Some(
+            GatewayKind::Vnpay | GatewayKind::Momo | GatewayKind::Dvcqg | GatewayKind::Partner,
+        )
+        | None => Ok(PaymentRef::generate(now, random()?)),
     }
 }
 

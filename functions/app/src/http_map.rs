@@ -9,6 +9,11 @@
 //! | `GET /api/callbacks/vnpay` | [`App::callback`] (VNPay IPN) |
 //! | `POST /api/callbacks/momo` | [`App::callback`] (MoMo IPN) |
 //! | `POST /api/callbacks/payos/{payee}` | [`App::callback`] (payOS webhook, for one payee) |
+//! | `POST /api/callbacks/dvcqg` | [`App::callback`] (the portal platform's Confirm) |
+//! | `POST /api/partners/{partner}/bills` | a partner's bill look-up |
+//! | `POST /api/partners/{partner}/confirmations` | a partner's payment confirmation (its callback) |
+//! | `POST /api/partners/{partner}/reversals` | a partner's reversal request |
+//! | `GET /api/partners/openapi.json` | the partner API's OpenAPI document |
 //! | `GET /api/receipts/{id}?t=…` | [`App::receipt`] |
 //!
 //! Invariants: bodies are bounded before they are read; every error is JSON
@@ -36,34 +41,57 @@ pub enum Route {
     /// A channel's server-to-server notification.
     Callback(GatewayKind),
     Receipt,
+    /// A partner's bill look-up.
+    Bills,
+    /// A partner's request to reverse a confirmed payment.
+    Reversal,
+    /// The partner API's OpenAPI document.
+    PartnerApi,
 }
 
 impl Route {
     /// Every route: the HTTP contract, read by the routing below and by the template checks.
-    pub const ALL: [Route; 7] = [
+    pub const ALL: [Route; 12] = [
         Route::Lookup,
         Route::Checkout,
         Route::Status,
         Route::Callback(GatewayKind::Payos),
         Route::Callback(GatewayKind::Vnpay),
         Route::Callback(GatewayKind::Momo),
+        Route::Callback(GatewayKind::Dvcqg),
+        Route::Callback(GatewayKind::Partner),
         Route::Receipt,
+        Route::Bills,
+        Route::Reversal,
+        Route::PartnerApi,
     ];
 
-    /// Every channel's callback route.
-    pub const CALLBACKS: [Route; 3] = [
+    /// Every channel's callback route (a partner's confirmation is its callback).
+    pub const CALLBACKS: [Route; 5] = [
         Route::Callback(GatewayKind::Payos),
         Route::Callback(GatewayKind::Vnpay),
         Route::Callback(GatewayKind::Momo),
+        Route::Callback(GatewayKind::Dvcqg),
+        Route::Callback(GatewayKind::Partner),
+    ];
+
+    /// The partner API's routes (one function serves them, behind the partners' address list).
+    pub const PARTNER: [Route; 4] = [
+        Route::Bills,
+        Route::Callback(GatewayKind::Partner),
+        Route::Reversal,
+        Route::PartnerApi,
     ];
 
     /// The method it answers (`HEAD` too where this is `GET`).
     pub fn method(self) -> &'static str {
         match self {
-            Route::Lookup | Route::Status | Route::Receipt => "GET",
-            Route::Checkout => "POST",
+            Route::Lookup | Route::Status | Route::Receipt | Route::PartnerApi => "GET",
+            Route::Checkout | Route::Bills | Route::Reversal => "POST",
             Route::Callback(GatewayKind::Vnpay) => "GET",
-            Route::Callback(GatewayKind::Momo | GatewayKind::Payos) => "POST",
+            Route::Callback(
+                GatewayKind::Momo | GatewayKind::Payos | GatewayKind::Dvcqg | GatewayKind::Partner,
+            ) => "POST",
         }
     }
 
@@ -76,15 +104,20 @@ impl Route {
             Route::Callback(GatewayKind::Vnpay) => "/api/callbacks/vnpay",
             Route::Callback(GatewayKind::Momo) => "/api/callbacks/momo",
             Route::Callback(GatewayKind::Payos) => "/api/callbacks/payos/{payee}",
+            Route::Callback(GatewayKind::Dvcqg) => "/api/callbacks/dvcqg",
+            Route::Callback(GatewayKind::Partner) => "/api/partners/{partner}/confirmations",
             Route::Receipt => "/api/receipts/{id}",
+            Route::Bills => "/api/partners/{partner}/bills",
+            Route::Reversal => "/api/partners/{partner}/reversals",
+            Route::PartnerApi => "/api/partners/openapi.json",
         }
     }
 
     /// Whether serving this route needs a configured gateway (and so its secret).
     pub fn needs_gateway(self) -> bool {
         match self {
-            Route::Checkout | Route::Callback(_) => true,
-            Route::Lookup | Route::Status | Route::Receipt => false,
+            Route::Checkout | Route::Callback(_) | Route::Bills | Route::Reversal => true,
+            Route::Lookup | Route::Status | Route::Receipt | Route::PartnerApi => false,
         }
     }
 
@@ -244,6 +277,8 @@ impl<S: Store, C: Clock, T: Transport> App<S, C, T> {
                 200,
                 &ReceiptResponse::from(&self.receipt(param, query_value(&query, "t")).await?),
             )),
+            Route::Bills | Route::Reversal | Route::PartnerApi => Err(ApiError::NoRoute),
+            Route::Callback(GatewayKind::Partner) => Err(ApiError::NoRoute),
             Route::Callback(kind) => {
                 let raw = RawCallback {
                     query: raw_query,
@@ -284,7 +319,8 @@ mod tests {
                 .path()
                 .replace("{ref}", "HP1")
                 .replace("{id}", "R1")
-                .replace("{payee}", "BD-THCS-NGOQUYEN");
+                .replace("{payee}", "BD-THCS-NGOQUYEN")
+                .replace("{partner}", "VCB");
             let method = Method::from_bytes(route.method().as_bytes()).unwrap();
 
             let (found, _) = Route::of(&method, &path).unwrap();

@@ -125,6 +125,10 @@ pub struct Gateways {
     pub momo: Option<Gateway>,
     /// payOS ([`Gateway::Payos`]): one channel per payee.
     pub payos: Option<Gateway>,
+    /// The national portal's payment platform as a redirect channel.
+    pub dvcqg: Option<Gateway>,
+    /// The province's bill-payment partners (not a channel a parent chooses).
+    pub partners: Option<hocphi_gateways::partner::Partners>,
     /// The channels the province offers, named for a function that holds none of them (the
     /// look-up, `HOCPHI_CHANNELS`): it tells the parent what checkout will take.
     pub listed: Vec<GatewayKind>,
@@ -164,6 +168,8 @@ impl Gateways {
             GatewayKind::Vnpay => self.vnpay.as_ref(),
             GatewayKind::Momo => self.momo.as_ref(),
             GatewayKind::Payos => self.payos.as_ref(),
+            GatewayKind::Dvcqg => self.dvcqg.as_ref(),
+            GatewayKind::Partner => None,
         }
     }
 }

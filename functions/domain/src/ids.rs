@@ -15,6 +15,8 @@ use std::net::IpAddr;
 
 use hmac::{Hmac, Mac};
 use serde::{Deserialize, Serialize};
+
+use crate::SchoolYear;
 use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
 
@@ -136,6 +138,14 @@ identifier! {
     /// It names the channel's credentials in the configuration and its webhook path
     /// (`/api/callbacks/payos/{payee}`); it is not secret.
     PayeeId, "payee id", len 2..=32, normalise upper,
+    allow |c| upper_alnum(c) || c == '-' || c == '_'
+}
+
+identifier! {
+    /// A bill-payment partner (a bank, the national portal's payment platform, a province's
+    /// integration platform) configured for the province: `VCB`, `DVCQG`. It names the partner's
+    /// keys in the configuration and its API path (`/api/partners/{partner}/…`); it is not secret.
+    PartnerId, "partner id", len 2..=32, normalise upper,
     allow |c| upper_alnum(c) || c == '-' || c == '_'
 }
 
@@ -265,6 +275,133 @@ impl LookupCode {
     }
 }
 
+/// The code a fee notice prints for paying at a bank or on the national portal: the student's
+/// code, the school year's first two digits (`26` for 2026–2027) and an 8-symbol tag, HMAC-SHA256
+/// under the province's [`LookupKey`] of both. Stable for a student and school year, printable at
+/// any time by whoever holds the key, and as hard to guess as a lookup code (about 39 bits): it
+/// stands in for the lookup code where a partner or a portal link presents it. Shown as
+/// `HS0012345-26K7M2QXAB`; spaces and dashes typed are ignored.
+#[derive(Clone, PartialEq, Eq, Hash)]
+pub struct PaymentCode {
+    student: StudentCode,
+    year: u8,
+    tag: String,
+}
+
+impl PaymentCode {
+    const TAG_LEN: usize = 8;
+
+    /// The code of `student` for `year`.
+    pub fn issue(student: &StudentCode, year: SchoolYear, key: &LookupKey) -> Self {
+        let year = (year.first_year() % 100) as u8;
+        Self {
+            student: student.clone(),
+            year,
+            tag: Self::tag(student, year, key),
+        }
+    }
+
+    fn tag(student: &StudentCode, year: u8, key: &LookupKey) -> String {
+        let mac = key.mac_bytes(&[
+            PAYMENT_CODE_LABEL,
+            student.as_str().as_bytes(),
+            b"\0",
+            &[year],
+        ]);
+        let mut entropy = [0u8; 8];
+        entropy.copy_from_slice(&mac[..8]);
+        encode(entropy)
+    }
+
+    /// Parses a typed code; it says nothing about whether the code is genuine
+    /// ([`PaymentCode::verify`] does).
+    pub fn parse(raw: &str) -> Result<Self, IdError> {
+        let what = "payment code";
+        let compact: String = raw
+            .chars()
+            .filter(|c| !c.is_whitespace() && *c != '-')
+            .collect::<String>()
+            .to_ascii_uppercase();
+        let suffix = 2 + Self::TAG_LEN;
+        if compact.len() < suffix + 4 {
+            return Err(IdError {
+                what,
+                reason: "too short",
+            });
+        }
+        if !compact.is_ascii() {
+            return Err(IdError {
+                what,
+                reason: "contains a character that is not allowed",
+            });
+        }
+        let (student, rest) = compact.split_at(compact.len() - suffix);
+        let (year, tag) = rest.split_at(2);
+        let student = StudentCode::parse(student).map_err(|e| IdError {
+            what,
+            reason: e.reason,
+        })?;
+        let year: u8 = year.parse().map_err(|_| IdError {
+            what,
+            reason: "has no school year",
+        })?;
+        if !tag.bytes().all(|b| ALPHABET.contains(&b)) {
+            return Err(IdError {
+                what,
+                reason: "contains a character that is not allowed",
+            });
+        }
+        Ok(Self {
+            student,
+            year,
+            tag: tag.to_owned(),
+        })
+    }
+
+    /// Whether the code was issued under `key`, compared in constant time.
+    pub fn verify(&self, key: &LookupKey) -> bool {
+        let expected = Self::tag(&self.student, self.year, key);
+        bool::from(expected.as_bytes().ct_eq(self.tag.as_bytes()))
+    }
+
+    /// The student it pays for.
+    pub fn student(&self) -> &StudentCode {
+        &self.student
+    }
+
+    /// Whether it is the code of `year` (compared by the year's last two digits).
+    pub fn is_for(&self, year: SchoolYear) -> bool {
+        (year.first_year() % 100) as u8 == self.year
+    }
+}
+
+impl fmt::Display for PaymentCode {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}-{:02}{}", self.student, self.year, self.tag)
+    }
+}
+
+impl fmt::Debug for PaymentCode {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "PaymentCode({}-{:02}…)", self.student, self.year)
+    }
+}
+
+impl Serialize for PaymentCode {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_str(self)
+    }
+}
+
+impl<'de> Deserialize<'de> for PaymentCode {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let raw = String::deserialize(deserializer)?;
+        Self::parse(&raw).map_err(serde::de::Error::custom)
+    }
+}
+
+const PAYMENT_CODE_LABEL: &[u8] = b"hocphi/payment-code/v1\0";
+
 const UNKEYED_LABEL: &[u8] = b"hocphi/lookup/v1\0";
 const KEYED_LABEL: &[u8] = b"hocphi/lookup/v2\0";
 const WRAPPED_LABEL: &[u8] = b"hocphi/lookup/v2-wrapped\0";
@@ -309,11 +446,16 @@ impl LookupKey {
 
     /// HMAC-SHA256 of the concatenated `parts`, as lowercase hex.
     fn mac(&self, parts: &[&[u8]]) -> String {
+        hex(&self.mac_bytes(parts))
+    }
+
+    /// HMAC-SHA256 of the concatenated `parts`.
+    fn mac_bytes(&self, parts: &[&[u8]]) -> [u8; 32] {
         let mut mac = self.0.clone();
         for part in parts {
             mac.update(part);
         }
-        hex(&mac.finalize().into_bytes())
+        mac.finalize().into_bytes().into()
     }
 }
 
@@ -505,6 +647,20 @@ impl PaymentRef {
             at.format("%y%m%d%H%M%S"),
             encode(entropy)
         ))
+    }
+
+    /// The reference of the payment recording partner `partner`'s transaction `txn`: `P` and 31
+    /// hex digits of SHA-256 over both, so a repeated confirmation of one transaction finds its
+    /// payment, and two partners' transactions never share one.
+    pub fn for_partner(partner: &PartnerId, txn: &GatewayTxnNo) -> Self {
+        let mut hasher = Sha256::new();
+        hasher.update(b"hocphi/partner-payment/v1\0");
+        hasher.update(partner.as_str().as_bytes());
+        hasher.update(b"\0");
+        hasher.update(txn.as_str().as_bytes());
+        let mut text = hex(&hasher.finalize());
+        text.truncate(31);
+        Self(format!("P{text}"))
     }
 }
 

@@ -17,8 +17,8 @@ mod words;
 
 pub use ids::{
     ClientSource, GatewayCode, GatewayTxnNo, IdError, IdempotencyKey, InvoiceId, LeaseToken,
-    LookupCode, LookupDigest, LookupKey, LookupScheme, PayeeId, PaymentRef, ProvinceCode,
-    ReceiptId, ReceiptToken, SchoolId, StudentCode, Symbol,
+    LookupCode, LookupDigest, LookupKey, LookupScheme, PartnerId, PayeeId, PaymentCode, PaymentRef,
+    ProvinceCode, ReceiptId, ReceiptToken, SchoolId, StudentCode, Symbol,
 };
 pub use invoice::{
     Cancellation, Invoice, InvoiceDraft, InvoiceError, InvoiceStatus, LineItem, School, Student,
@@ -31,7 +31,7 @@ pub use payment::{
 pub use receipt::{Receipt, ReceiptLine, ReceiptNumber};
 pub use store::{
     Claim, ConflictReason, CreatePaymentError, FailureCounter, Fingerprint, IdempotencyBegin,
-    PageToken, PaymentState, Settled, Store, StoreError, StoredResponse, StudentPage,
+    NonceKey, PageToken, PaymentState, Settled, Store, StoreError, StoredResponse, StudentPage,
     UpsertOutcome, VoidOutcome,
 };
 pub use text::{Label, MaskedName, SchoolYear, TextError};

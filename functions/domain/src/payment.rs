@@ -11,7 +11,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::{
     GatewayCode, GatewayTxnNo, Invoice, InvoiceId, InvoiceStatus, Label, MaskedName, Money,
-    MoneyError, PayeeId, PaymentRef, SchoolId, SchoolYear, StudentCode,
+    MoneyError, PartnerId, PayeeId, PaymentRef, SchoolId, SchoolYear, StudentCode,
 };
 
 /// The gateways hocphi speaks to. Every listing of gateways is either a `match` on this enum
@@ -24,11 +24,40 @@ pub enum GatewayKind {
     Payos,
     Vnpay,
     Momo,
+    /// The national public-service portal's payment platform as a redirect channel: the parent
+    /// pays on the platform, which confirms to hocphi (Init / Confirm / status check).
+    Dvcqg,
+    /// A bill-payment partner (a bank's "pay a bill" service, the portal's bill look-up): the
+    /// partner took the money before hocphi hears of it, so a parent never chooses it on the page
+    /// and its payments are stored already captured ([`Payment::captured`]).
+    Partner,
 }
 
 impl GatewayKind {
     /// Every kind, in the order the page offers them: a new kind goes here too.
-    pub const ALL: [GatewayKind; 3] = [GatewayKind::Payos, GatewayKind::Vnpay, GatewayKind::Momo];
+    pub const ALL: [GatewayKind; 5] = [
+        GatewayKind::Payos,
+        GatewayKind::Vnpay,
+        GatewayKind::Momo,
+        GatewayKind::Dvcqg,
+        GatewayKind::Partner,
+    ];
+
+    /// The kinds a parent can choose on the page, in [`GatewayKind::ALL`]'s order.
+    pub const CHECKOUT: [GatewayKind; 4] = [
+        GatewayKind::Payos,
+        GatewayKind::Vnpay,
+        GatewayKind::Momo,
+        GatewayKind::Dvcqg,
+    ];
+
+    /// Whether a parent can choose it on the page (every kind but [`GatewayKind::Partner`]).
+    pub fn is_checkout(self) -> bool {
+        match self {
+            Self::Payos | Self::Vnpay | Self::Momo | Self::Dvcqg => true,
+            Self::Partner => false,
+        }
+    }
 
     /// The wire and storage name.
     pub fn as_str(self) -> &'static str {
@@ -36,6 +65,8 @@ impl GatewayKind {
             Self::Payos => "payos",
             Self::Vnpay => "vnpay",
             Self::Momo => "momo",
+            Self::Dvcqg => "dvcqg",
+            Self::Partner => "partner",
         }
     }
 
@@ -50,6 +81,8 @@ impl GatewayKind {
             Self::Payos => "VietQR",
             Self::Vnpay => "VNPay",
             Self::Momo => "MoMo",
+            Self::Dvcqg => "Cổng Dịch vụ công",
+            Self::Partner => "Thu hộ qua đối tác",
         }
     }
 }
@@ -241,6 +274,9 @@ pub struct Payment {
     /// Each transfer received whose amount is not the payment's, once per transaction number.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub mismatches: Vec<Mismatch>,
+    /// The bill-payment partner that collected it (a [`GatewayKind::Partner`] payment only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub partner: Option<PartnerId>,
     /// Incremented by every stored change.
     pub version: u64,
 }
@@ -258,6 +294,38 @@ impl Payment {
         now: DateTime<Utc>,
         time_to_pay: Duration,
     ) -> Result<Self, PaymentError> {
+        if let Some(closed) = invoices.iter().find(|i| i.status != InvoiceStatus::Open) {
+            return Err(PaymentError::NotOpen(closed.id.clone()));
+        }
+        Self::covering(reference, invoices, gateway, now, now + time_to_pay)
+    }
+
+    /// A payment a partner already captured, for these invoices of one student, school and
+    /// school year, whatever their status now: stored with [`Store::record_capture`], which pays
+    /// them, or records the money as refund due when they can no longer be paid by it. Its
+    /// reference is [`PaymentRef::for_partner`] of the partner's transaction, so a repeated
+    /// confirmation finds it; Pending until the store applies the capture, and due at once.
+    ///
+    /// [`Store::record_capture`]: crate::Store::record_capture
+    pub fn captured(
+        partner: &PartnerId,
+        txn: &GatewayTxnNo,
+        invoices: &[Invoice],
+        now: DateTime<Utc>,
+    ) -> Result<Self, PaymentError> {
+        let reference = PaymentRef::for_partner(partner, txn);
+        let mut payment = Self::covering(reference, invoices, GatewayKind::Partner, now, now)?;
+        payment.partner = Some(partner.clone());
+        Ok(payment)
+    }
+
+    fn covering(
+        reference: PaymentRef,
+        invoices: &[Invoice],
+        gateway: GatewayKind,
+        now: DateTime<Utc>,
+        expires_at: DateTime<Utc>,
+    ) -> Result<Self, PaymentError> {
         let first = invoices.first().ok_or(PaymentError::NoInvoices)?;
         if invoices.len() > Self::MAX_INVOICES {
             return Err(PaymentError::TooManyInvoices(Self::MAX_INVOICES));
@@ -265,9 +333,6 @@ impl Payment {
         for (i, invoice) in invoices.iter().enumerate() {
             if invoices[..i].iter().any(|earlier| earlier.id == invoice.id) {
                 return Err(PaymentError::DuplicateInvoice(invoice.id.clone()));
-            }
-            if invoice.status != InvoiceStatus::Open {
-                return Err(PaymentError::NotOpen(invoice.id.clone()));
             }
             if invoice.student != first.student
                 || invoice.school != first.school
@@ -288,11 +353,12 @@ impl Payment {
             gateway,
             status: PaymentStatus::Pending,
             created_at: now,
-            expires_at: now + time_to_pay,
+            expires_at,
             gateway_txn: None,
             failure_code: None,
             payee: None,
             mismatches: Vec::new(),
+            partner: None,
             version: 0,
         })
     }

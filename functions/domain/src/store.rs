@@ -14,8 +14,8 @@ use sha2::{Digest, Sha256};
 
 use crate::{
     ClientSource, GatewayEvent, GatewayKind, IdempotencyKey, Invoice, InvoiceId, Label, LeaseToken,
-    LookupDigest, Money, Payment, PaymentRef, Receipt, ReceiptId, ReceiptToken, School, SchoolId,
-    Student, StudentCode,
+    LookupDigest, Money, PartnerId, Payment, PaymentRef, Receipt, ReceiptId, ReceiptToken, School,
+    SchoolId, Student, StudentCode,
 };
 
 /// A failure of the store itself (as opposed to an answer such as "conflict").
@@ -124,18 +124,44 @@ pub enum FailureCounter {
     StudentFrom(StudentCode, ClientSource),
     /// One source's, for every student.
     Source(ClientSource),
+    /// Every bill look-up of one partner (each one counts: the limit is a rate, not a guess).
+    Partner(PartnerId),
 }
 
 impl FailureCounter {
-    /// The counter's key in a store: the student code, `code@source`, or `@source` (a student
-    /// code never holds `@`). A student's own counter keeps the key it had before sources were
+    /// The counter's key in a store: the student code, `code@source`, `@source`, or `#partner`
+    /// (a student code never holds `@` or `#`). A student's own counter keeps the key it had before sources were
     /// counted.
     pub fn key(&self) -> String {
         match self {
             Self::Student(student) => student.to_string(),
             Self::StudentFrom(student, source) => format!("{student}@{source}"),
             Self::Source(source) => format!("@{source}"),
+            Self::Partner(partner) => format!("#{partner}"),
         }
+    }
+}
+
+/// A signed request's nonce as a store keeps it: `partner:nonce`, at most 100 characters of
+/// `[A-Za-z0-9_.:-]`.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct NonceKey(String);
+
+impl NonceKey {
+    /// The key of `nonce` sent by `partner`; `None` when the nonce is empty, longer than 64
+    /// characters or holds other characters than `[A-Za-z0-9_.-]`.
+    pub fn new(partner: &PartnerId, nonce: &str) -> Option<Self> {
+        let fine = !nonce.is_empty()
+            && nonce.len() <= 64
+            && nonce
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'.' | b'-'));
+        fine.then(|| Self(format!("{partner}:{nonce}")))
+    }
+
+    /// The stored text.
+    pub fn as_str(&self) -> &str {
+        &self.0
     }
 }
 
@@ -327,6 +353,33 @@ pub trait Store: Send + Sync {
         at: DateTime<Utc>,
         receipt_token: &ReceiptToken,
     ) -> impl Future<Output = Result<Settled, StoreError>> + Send;
+
+    /// Stores a payment a partner already captured ([`Payment::captured`], Pending) and applies
+    /// `event` (its [`GatewayEvent::Paid`]) to it in the same atomic step, exactly as
+    /// [`Store::settle`] would to a stored one: the invoices still as the payment found them are
+    /// paid (an invoice held by another live payment included: money in hand wins over an
+    /// attempt, whose own capture then becomes refund due) and the receipt is numbered and
+    /// written; otherwise the payment is stored RefundDue; a capture of another amount stores it
+    /// Mismatched with the transfer recorded. Nothing is written unless all of it is. When a
+    /// payment with this reference already exists nothing changes and its state is answered as
+    /// [`Settled::AlreadyFinal`] (the caller compares it with the confirmation it holds).
+    fn record_capture(
+        &self,
+        payment: &Payment,
+        event: &GatewayEvent,
+        at: DateTime<Utc>,
+        receipt_token: &ReceiptToken,
+    ) -> impl Future<Output = Result<Settled, StoreError>> + Send;
+
+    /// Records a signed request's nonce until `until`, only if it is not already recorded (an
+    /// entry whose time has passed counts as absent): `true` the first time, `false` for a
+    /// replay. Atomic: of concurrent calls with one key exactly one gets `true`.
+    fn use_nonce(
+        &self,
+        key: &NonceKey,
+        until: DateTime<Utc>,
+        now: DateTime<Utc>,
+    ) -> impl Future<Output = Result<bool, StoreError>> + Send;
 
     /// Expires a Pending payment whose time has passed and frees its invoices.
     fn expire(

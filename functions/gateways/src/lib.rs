@@ -73,7 +73,9 @@ mod secret;
 mod signing;
 mod text;
 
+pub mod dvcqg;
 pub mod momo;
+pub mod partner;
 pub mod payos;
 #[cfg(any(test, feature = "simulators"))]
 pub mod simulator;

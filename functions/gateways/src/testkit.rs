@@ -44,6 +44,7 @@ pub fn payment(reference: &str, vnd: u64, gateway: GatewayKind) -> Payment {
         failure_code: None,
         payee: None,
         mismatches: Vec::new(),
+        partner: None,
         version: 0,
     }
 }

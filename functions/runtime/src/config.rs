@@ -121,6 +121,12 @@ pub const MOMO_ENDPOINT: &str = "HOCPHI_MOMO_ENDPOINT";
 pub const PAYOS_CHANNELS: &str = "HOCPHI_PAYOS_CHANNELS";
 pub const PAYOS_CHANNELS_ARN: &str = "HOCPHI_PAYOS_CHANNELS_ARN";
 pub const PAYOS_ENDPOINT: &str = "HOCPHI_PAYOS_ENDPOINT";
+pub const DVCQG_PARTNER_CODE: &str = "HOCPHI_DVCQG_PARTNER_CODE";
+pub const DVCQG_HASH_KEY: &str = "HOCPHI_DVCQG_HASH_KEY";
+pub const DVCQG_SECRET_ARN: &str = "HOCPHI_DVCQG_SECRET_ARN";
+pub const DVCQG_ENDPOINT: &str = "HOCPHI_DVCQG_ENDPOINT";
+pub const PARTNERS: &str = "HOCPHI_PARTNERS";
+pub const PARTNERS_ARN: &str = "HOCPHI_PARTNERS_ARN";
 pub const CHANNELS: &str = "HOCPHI_CHANNELS";
 pub const LOOKUP_KEY: &str = "HOCPHI_LOOKUP_KEY";
 pub const LOOKUP_KEY_ARN: &str = "HOCPHI_LOOKUP_KEY_ARN";
@@ -135,6 +141,8 @@ pub const ORIGIN_HEADER: &str = "x-hocphi-origin";
 const VNPAY: ReadBy = ReadBy::Channel(GatewayKind::Vnpay);
 const MOMO: ReadBy = ReadBy::Channel(GatewayKind::Momo);
 const PAYOS: ReadBy = ReadBy::Channel(GatewayKind::Payos);
+const DVCQG: ReadBy = ReadBy::Channel(GatewayKind::Dvcqg);
+const PARTNER: ReadBy = ReadBy::Channel(GatewayKind::Partner);
 
 /// Every variable hocphi's functions read; [`Config::read`] reads nothing else, and the
 /// template checks hold each function's environment to this table.
@@ -190,6 +198,30 @@ pub const VARIABLES: &[Variable] = &[
         PAYOS,
         Deployed::WithChannel(GatewayKind::Payos),
     ),
+    var(
+        DVCQG_PARTNER_CODE,
+        DVCQG,
+        Deployed::WithChannel(GatewayKind::Dvcqg),
+    ),
+    secret_arn(
+        DVCQG_SECRET_ARN,
+        DVCQG,
+        Deployed::WithChannel(GatewayKind::Dvcqg),
+        DVCQG_HASH_KEY,
+    ),
+    secret_value(DVCQG_HASH_KEY, DVCQG),
+    var(
+        DVCQG_ENDPOINT,
+        DVCQG,
+        Deployed::WithChannel(GatewayKind::Dvcqg),
+    ),
+    secret_arn(
+        PARTNERS_ARN,
+        PARTNER,
+        Deployed::WithChannel(GatewayKind::Partner),
+        PARTNERS,
+    ),
+    secret_value(PARTNERS, PARTNER),
     var(CHANNELS, ReadBy::ListsChannels, Deployed::Always),
     secret_arn(
         LOOKUP_KEY_ARN,
@@ -425,6 +457,8 @@ impl Config {
             } else {
                 None
             },
+            dvcqg: None,
+            partners: None,
             listed: if function.lists_channels() {
                 read_channels(env)
             } else {

@@ -17,7 +17,8 @@ pub enum Function {
     Lookup,
     Checkout,
     Status,
-    /// One channel's notifications.
+    /// One channel's notifications; for [`GatewayKind::Partner`], the whole partner API
+    /// ([`Route::PARTNER`]: look-ups, confirmations, reversals and its document).
     Callback(GatewayKind),
     Receipt,
     Sweeper,
@@ -27,23 +28,28 @@ pub enum Function {
 
 impl Function {
     /// The deployed functions, in the template's order.
-    pub const DEPLOYED: [Function; 8] = [
+    pub const DEPLOYED: [Function; 10] = [
         Function::Lookup,
         Function::Checkout,
         Function::Status,
         Function::Callback(GatewayKind::Vnpay),
         Function::Callback(GatewayKind::Momo),
         Function::Callback(GatewayKind::Payos),
+        Function::Callback(GatewayKind::Dvcqg),
+        Function::Callback(GatewayKind::Partner),
         Function::Receipt,
         Function::Sweeper,
     ];
 
-    /// Its name: the binary's, or for a callback `callback-<channel>`.
+    /// Its name: the binary's, for a callback `callback-<channel>`, for the partner API
+    /// `partners`.
     pub fn name(self) -> &'static str {
         match self {
             Function::Callback(GatewayKind::Vnpay) => "callback-vnpay",
             Function::Callback(GatewayKind::Momo) => "callback-momo",
             Function::Callback(GatewayKind::Payos) => "callback-payos",
+            Function::Callback(GatewayKind::Dvcqg) => "callback-dvcqg",
+            Function::Callback(GatewayKind::Partner) => "partners",
             other => other.binary(),
         }
     }
@@ -71,28 +77,39 @@ impl Function {
             Function::Callback(GatewayKind::Vnpay) => &[Route::Callback(GatewayKind::Vnpay)],
             Function::Callback(GatewayKind::Momo) => &[Route::Callback(GatewayKind::Momo)],
             Function::Callback(GatewayKind::Payos) => &[Route::Callback(GatewayKind::Payos)],
+            Function::Callback(GatewayKind::Dvcqg) => &[Route::Callback(GatewayKind::Dvcqg)],
+            Function::Callback(GatewayKind::Partner) => &Route::PARTNER,
             Function::Receipt => &[Route::Receipt],
             Function::Sweeper => &[],
             Function::Local => &Route::ALL,
         }
     }
 
-    /// Whether it checks lookup codes (it serves the look-up or checkout), and so reads the
-    /// lookup key.
+    /// Whether it checks lookup codes or payment codes (it serves the look-up, checkout or the
+    /// partners' look-ups and confirmations), and so reads the lookup key.
     pub fn checks_lookup_codes(self) -> bool {
-        self.routes()
-            .iter()
-            .any(|r| matches!(r, Route::Lookup | Route::Checkout))
+        self.routes().iter().any(|r| {
+            matches!(
+                r,
+                Route::Lookup
+                    | Route::Checkout
+                    | Route::Bills
+                    | Route::Callback(GatewayKind::Partner)
+            )
+        })
     }
 
     /// The channels whose APIs it calls or whose messages it verifies, and so whose settings and
     /// secrets it reads.
     pub fn channels(self) -> &'static [GatewayKind] {
         match self {
-            Function::Checkout | Function::Sweeper | Function::Local => &GatewayKind::ALL,
+            Function::Checkout | Function::Sweeper => &GatewayKind::CHECKOUT,
+            Function::Local => &GatewayKind::ALL,
             Function::Callback(GatewayKind::Vnpay) => &[GatewayKind::Vnpay],
             Function::Callback(GatewayKind::Momo) => &[GatewayKind::Momo],
             Function::Callback(GatewayKind::Payos) => &[GatewayKind::Payos],
+            Function::Callback(GatewayKind::Dvcqg) => &[GatewayKind::Dvcqg],
+            Function::Callback(GatewayKind::Partner) => &[GatewayKind::Partner],
             Function::Lookup | Function::Status | Function::Receipt => &[],
         }
     }
@@ -152,7 +169,7 @@ mod tests {
 
     #[test]
     fn every_channel_has_its_own_callback_function_that_talks_to_it_alone() {
-        for kind in GatewayKind::ALL {
+        for kind in GatewayKind::CHECKOUT {
             let function = Function::Callback(kind);
 
             assert!(Function::DEPLOYED.contains(&function), "{kind:?}");
@@ -160,6 +177,17 @@ mod tests {
             assert_eq!(function.channels(), [kind]);
             assert_eq!(function.name(), format!("callback-{}", kind.as_str()));
         }
+    }
+
+    #[test]
+    fn the_partner_api_is_one_function_that_talks_to_the_partners_alone() {
+        let function = Function::Callback(GatewayKind::Partner);
+
+        assert!(Function::DEPLOYED.contains(&function));
+        assert_eq!(function.routes(), Route::PARTNER);
+        assert_eq!(function.channels(), [GatewayKind::Partner]);
+        assert_eq!(function.name(), "partners");
+        assert!(function.checks_lookup_codes());
     }
 
     #[test]

@@ -667,6 +667,29 @@ impl Store for SqliteStore {
         .await
     }
 
+    async fn record_capture(
+        &self,
+        payment: &Payment,
+        event: &GatewayEvent,
+        at: DateTime<Utc>,
+        receipt_token: &ReceiptToken,
+    ) -> Result<Settled> {
+        let _ = (payment, event, at, receipt_token);
+        Err(StoreError::Corrupt(
+            "record_capture is not built yet".into(),
+        ))
+    }
+
+    async fn use_nonce(
+        &self,
+        key: &hocphi_domain::NonceKey,
+        until: DateTime<Utc>,
+        now: DateTime<Utc>,
+    ) -> Result<bool> {
+        let _ = (key, until, now);
+        Err(StoreError::Corrupt("use_nonce is not built yet".into()))
+    }
+
     async fn expire(&self, reference: &PaymentRef, now: DateTime<Utc>) -> Result<Settled> {
         let reference = reference.clone();
         self.write(move |tx, inner| {

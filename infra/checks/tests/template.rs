@@ -184,6 +184,8 @@ fn label(kind: GatewayKind) -> &'static str {
         GatewayKind::Payos => "payOS",
         GatewayKind::Vnpay => "VNPay",
         GatewayKind::Momo => "MoMo",
+        GatewayKind::Dvcqg => "the portal platform",
+        GatewayKind::Partner => "partners",
     }
 }
 
