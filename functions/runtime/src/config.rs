@@ -692,6 +692,43 @@ pub fn local_payos_channels() -> String {
     .to_string()
 }
 
+/// Where the portal platform's simulator answers on the local origin
+/// (`hocphi_gateways::dvcqg::simulator::BASE_PATH`).
+pub const LOCAL_DVCQG_PATH: &str = "/sim/dvcqg";
+/// The local portal platform's partner code (`MaDoiTac`) and shared key (public: they protect
+/// nothing but the local simulator).
+pub const LOCAL_DVCQG_PARTNER_CODE: &str = "HOCPHIGL";
+pub const LOCAL_DVCQG_HASH_KEY: &str = "LOCALDVCQGHASHKEYLOCALDVCQG00001";
+
+/// The local bill-payment partners: a bank (generic profile) and the portal platform (its own
+/// profile), both collecting for the demo schools (public keys: they protect nothing but the
+/// local simulators at `/sim/bank` and `/sim/portal`).
+pub const LOCAL_BANK_PARTNER: &str = "BANKDEMO";
+pub const LOCAL_BANK_KEY: &str = "LOCALPARTNERKEYBANKDEMO000000001";
+pub const LOCAL_PORTAL_PARTNER: &str = "DVCQG";
+pub const LOCAL_PORTAL_KEY: &str = "LOCALPARTNERKEYDVCQG00000000001";
+pub const LOCAL_BANK_PATH: &str = "/sim/bank";
+pub const LOCAL_PORTAL_PATH: &str = "/sim/portal";
+
+/// The local `HOCPHI_PARTNERS`: the demo bank and the portal platform.
+pub fn local_partners() -> String {
+    serde_json::json!({
+        LOCAL_BANK_PARTNER: {
+            "name": "Ngân hàng mô phỏng",
+            "profile": "generic",
+            "key": LOCAL_BANK_KEY,
+            "payees": [LOCAL_PAYOS_PAYEE_NQ, LOCAL_PAYOS_PAYEE_LL],
+        },
+        LOCAL_PORTAL_PARTNER: {
+            "name": "Cổng Dịch vụ công quốc gia (mô phỏng)",
+            "profile": "dvcqg",
+            "key": LOCAL_PORTAL_KEY,
+            "schools": [LOCAL_PAYOS_PAYEE_NQ, LOCAL_PAYOS_PAYEE_LL],
+        },
+    })
+    .to_string()
+}
+
 /// The lookup key of [`Config::local`], for tests (public: it protects nothing).
 pub const TEST_LOOKUP_KEY: &str = "hocphi-test-lookup-key-protects-nothing-00000000";
 
@@ -748,6 +785,10 @@ pub fn local_defaults(origin: &str) -> Vec<(&'static str, String)> {
         (MOMO_ENDPOINT, format!("{origin}{LOCAL_MOMO_PATH}")),
         (PAYOS_CHANNELS, local_payos_channels()),
         (PAYOS_ENDPOINT, format!("{origin}{LOCAL_PAYOS_PATH}")),
+        (DVCQG_PARTNER_CODE, LOCAL_DVCQG_PARTNER_CODE.to_owned()),
+        (DVCQG_HASH_KEY, LOCAL_DVCQG_HASH_KEY.to_owned()),
+        (DVCQG_ENDPOINT, format!("{origin}{LOCAL_DVCQG_PATH}")),
+        (PARTNERS, local_partners()),
     ]
 }
 
