@@ -18,13 +18,22 @@ pub const REFUND_DUE: &str = "money captured for invoices no longer open: refund
 /// money must be returned. Logged once per newly recorded transfer, not on a repeated one.
 pub const AMOUNT_MISMATCH: &str = "captured amount differs from the payment's";
 
+/// A partner's verified confirmation was refused (no such bill, a school it does not collect
+/// for, a transaction id reused for another bill, a replayed nonce): the partner may hold a
+/// parent's money that hocphi did not record as paid.
+pub const PARTNER_REFUSED: &str = "partner confirmation refused";
+/// A partner asked to reverse a payment; hocphi never does, so an operator follows it up.
+pub const PARTNER_REVERSAL_REFUSED: &str = "partner reversal refused";
+
 /// Every alarmed message.
-pub const ALARMED: [&str; 5] = [
+pub const ALARMED: [&str; 7] = [
     CALLBACK_REJECTED,
     NEEDS_REVIEW,
     SWEEP_FAILED,
     REFUND_DUE,
     AMOUNT_MISMATCH,
+    PARTNER_REFUSED,
+    PARTNER_REVERSAL_REFUSED,
 ];
 
 /// Logs the alarm a settle's outcome raises, if any: money captured for invoices no longer open
@@ -58,6 +67,9 @@ pub enum UseCase {
     Callback,
     /// The sweeper's queries ([`crate::App::sweep`]).
     Sweep,
+    /// The partner API: look-ups, confirmations and reversals (a signature that fails logs
+    /// [`CALLBACK_REJECTED`], as a channel's does).
+    Partner,
 }
 
 /// The alarmed messages `use_case` logs.
@@ -65,5 +77,12 @@ pub fn logged_by(use_case: UseCase) -> &'static [&'static str] {
     match use_case {
         UseCase::Callback => &[CALLBACK_REJECTED, REFUND_DUE, AMOUNT_MISMATCH],
         UseCase::Sweep => &[NEEDS_REVIEW, SWEEP_FAILED, REFUND_DUE, AMOUNT_MISMATCH],
+        UseCase::Partner => &[
+            CALLBACK_REJECTED,
+            PARTNER_REFUSED,
+            PARTNER_REVERSAL_REFUSED,
+            REFUND_DUE,
+            AMOUNT_MISMATCH,
+        ],
     }
 }

@@ -134,9 +134,10 @@ impl Function {
     /// The use cases it runs that log alarmed messages (`hocphi_app::alarm::logged_by`).
     pub fn alarmed(self) -> &'static [UseCase] {
         match self {
+            Function::Callback(GatewayKind::Partner) => &[UseCase::Partner],
             Function::Callback(_) => &[UseCase::Callback],
             Function::Sweeper => &[UseCase::Sweep],
-            Function::Local => &[UseCase::Callback, UseCase::Sweep],
+            Function::Local => &[UseCase::Callback, UseCase::Sweep, UseCase::Partner],
             Function::Lookup | Function::Checkout | Function::Status | Function::Receipt => &[],
         }
     }
