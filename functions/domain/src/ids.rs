@@ -694,6 +694,64 @@ impl ReceiptToken {
 mod tests {
     use super::*;
 
+    /// Vectors computed outside hocphi with Python's `hmac` and `hashlib` (HMAC-SHA256 under
+    /// [`KAT_KEY`] of `hocphi/payment-code/v1\0 STUDENT \0 YY`, the first 8 bytes read as a
+    /// little-endian integer written in base 31 over [`ALPHABET`], least significant first).
+    #[test]
+    fn payment_codes_are_the_known_answers_and_verify_only_under_their_key() {
+        let cases = [
+            ("HS0012345", 2026, "HS0012345-26N7DCAXJ2"),
+            ("HS0012345", 2025, "HS0012345-25CMMD9GH3"),
+            ("HS0012346", 2026, "HS0012346-265YYZQWE2"),
+        ];
+        let other_key = LookupKey::new(&KAT_KEY.replace('0', "1")).unwrap();
+        for (student, year, expected) in cases {
+            let student = StudentCode::parse(student).unwrap();
+            let year = SchoolYear::starting(year).unwrap();
+
+            let code = PaymentCode::issue(&student, year, &kat_key());
+
+            assert_eq!(code.to_string(), expected);
+            let typed = PaymentCode::parse(&expected.to_lowercase().replace('-', " ")).unwrap();
+            assert_eq!(typed, code);
+            assert!(typed.verify(&kat_key()));
+            assert!(!typed.verify(&other_key));
+            assert_eq!(typed.student(), &student);
+            assert!(typed.is_for(year));
+            assert!(!typed.is_for(SchoolYear::starting(2024).unwrap()));
+        }
+    }
+
+    #[test]
+    fn a_payment_code_with_one_symbol_changed_or_malformed_is_refused() {
+        let forged = PaymentCode::parse("HS0012345-26N7DCAXJ3").unwrap();
+        assert!(!forged.verify(&kat_key()));
+        let cases = [
+            ("", "too short"),
+            ("HS0-26N7DCAXJ2", "too short"),
+            ("HS0012345-2XN7DCAXJ2", "school year"),
+            ("HS0012345-26N7DCAXJ0", "not allowed"),
+            ("HS00123Ữ5-26N7DCAXJ2", "not allowed"),
+        ];
+        for (raw, reason) in cases {
+            let err = PaymentCode::parse(raw).unwrap_err();
+            assert!(err.reason.contains(reason), "{raw}: {err}");
+        }
+    }
+
+    #[test]
+    fn a_partner_transaction_names_one_payment_reference() {
+        let partner = PartnerId::parse("bankdemo").unwrap();
+        let txn = GatewayTxnNo::parse("FT26339000123").unwrap();
+
+        let reference = PaymentRef::for_partner(&partner, &txn);
+
+        assert_eq!(reference.as_str(), "Pc4dbf908a953ad7820aa344b713b989");
+        assert_eq!(PaymentRef::parse(reference.as_str()), Ok(reference.clone()));
+        let other = PartnerId::parse("DVCQG").unwrap();
+        assert_ne!(PaymentRef::for_partner(&other, &txn), reference);
+    }
+
     #[test]
     fn identifiers_are_normalised_before_they_are_checked() {
         assert_eq!(

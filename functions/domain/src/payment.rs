@@ -452,6 +452,47 @@ mod tests {
     }
 
     #[test]
+    fn a_captured_payment_is_the_partners_transaction_whatever_its_invoices_status() {
+        let mut paid = Invoice::new(crate::invoice::tests::draft(&[1_500_000, 200_000])).unwrap();
+        paid.status = InvoiceStatus::Paid;
+        let partner = PartnerId::parse("BANKDEMO").unwrap();
+        let txn = GatewayTxnNo::parse("FT26339000123").unwrap();
+
+        let payment = Payment::captured(
+            &partner,
+            &txn,
+            std::slice::from_ref(&paid),
+            DateTime::UNIX_EPOCH,
+        )
+        .unwrap();
+
+        assert_eq!(payment.reference, PaymentRef::for_partner(&partner, &txn));
+        assert_eq!(payment.gateway, GatewayKind::Partner);
+        assert_eq!(payment.partner, Some(partner.clone()));
+        assert_eq!(payment.status, Pending);
+        assert_eq!(payment.amount, Money::from_vnd(1_700_000).unwrap());
+        assert_eq!(payment.expires_at, payment.created_at);
+        assert!(!GatewayKind::Partner.is_checkout());
+        let mut other = paid.clone();
+        other.id = InvoiceId::parse("NQ-2025-HK1-0002").unwrap();
+        other.student = StudentCode::parse("HS0002").unwrap();
+        assert_eq!(
+            Payment::captured(&partner, &txn, &[paid.clone(), other], DateTime::UNIX_EPOCH),
+            Err(PaymentError::Mixed)
+        );
+        assert_eq!(
+            Payment::open(
+                PaymentRef::parse("HP1").unwrap(),
+                &[paid.clone()],
+                GatewayKind::Vnpay,
+                DateTime::UNIX_EPOCH,
+                Duration::minutes(15),
+            ),
+            Err(PaymentError::NotOpen(paid.id))
+        );
+    }
+
+    #[test]
     fn a_payment_still_covers_only_its_invoices_as_it_found_them() {
         let invoice =
             |amounts: &[u64]| Invoice::new(crate::invoice::tests::draft(amounts)).unwrap();
