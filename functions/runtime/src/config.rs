@@ -722,6 +722,7 @@ pub fn local_partners() -> String {
         LOCAL_PORTAL_PARTNER: {
             "name": "Cổng Dịch vụ công quốc gia (mô phỏng)",
             "profile": "dvcqg",
+            "code": LOCAL_DVCQG_PARTNER_CODE,
             "key": LOCAL_PORTAL_KEY,
             "schools": [LOCAL_PAYOS_PAYEE_NQ, LOCAL_PAYOS_PAYEE_LL],
         },
