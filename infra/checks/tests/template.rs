@@ -2257,3 +2257,344 @@ fn the_payos_webhook_reaches_its_own_function_with_capacity_alarms_and_a_url_to_
         )
     );
 }
+
+/// What is wrong with how a province turns the partner API on: the secret's ARN that turns it
+/// on (`HasPartners`), the partners' source addresses (a list the edge stack admits alone) and
+/// the rule that refuses the API without them, and the outputs that give the operator the URLs
+/// to hand over (the partner API's, the portal's Confirm).
+fn partner_setting_problems(template: &Value) -> Vec<String> {
+    let mut problems = Vec::new();
+    let turned_on =
+        serde_json::json!({"Fn::Not": [{"Fn::Equals": [{"Ref": "PartnersSecretArn"}, ""]}]});
+    if template["Conditions"]["HasPartners"] != turned_on {
+        problems.push("HasPartners is not \"PartnersSecretArn is given\"".into());
+    }
+    let sources = &template["Parameters"]["PartnerSources"];
+    if sources["Type"] != "CommaDelimitedList" || sources["Default"] != "" {
+        problems.push("PartnerSources is not a list that defaults to empty".into());
+    }
+    let needs_sources =
+        serde_json::json!({"Fn::Not": [{"Fn::Contains": [{"Ref": "PartnerSources"}, ""]}]});
+    let refused = template["Rules"]
+        .as_object()
+        .into_iter()
+        .flatten()
+        .any(|(_, rule)| {
+            rule["RuleCondition"] == turned_on
+                && rule["Assertions"]
+                    .as_array()
+                    .into_iter()
+                    .flatten()
+                    .any(|a| a["Assert"] == needs_sources)
+        });
+    if !refused {
+        problems.push("no rule refuses the partner API without PartnerSources".into());
+    }
+    for (output, condition, path) in [
+        ("PartnerApiUrl", "HasPartners", "/api/partners/<PARTNER>/"),
+        ("DvcqgCallbackUrl", "HasDvcqg", "/api/callbacks/dvcqg"),
+    ] {
+        let output_value = &template["Outputs"][output];
+        if output_value["Condition"] != condition {
+            problems.push(format!("{output} does not exist exactly under {condition}"));
+        }
+        let value = output_value["Value"].to_string();
+        if !value.contains(&format!("{{DomainName}}{path}"))
+            || !value.contains(&format!("{{Distribution.DomainName}}{path}"))
+        {
+            problems.push(format!("{output} is not the site's {path}"));
+        }
+    }
+    problems
+}
+
+#[test]
+fn the_partner_api_is_on_with_its_secret_only_behind_its_sources_and_its_urls_are_given() {
+    assert_eq!(partner_setting_problems(&template()), Vec::<String>::new());
+    let cases = [
+        (
+            "the API without an allow-list",
+            "      - Assert: !Not [!Contains [!Ref PartnerSources, \"\"]]\n",
+            "      - Assert: !Not [!Equals [!Ref PartnersSecretArn, \"\"]]\n",
+            "no rule refuses the partner API without PartnerSources",
+        ),
+        (
+            "the rule asked only with the portal on",
+            "    RuleCondition: !Not [!Equals [!Ref PartnersSecretArn, \"\"]]\n",
+            "    RuleCondition: !Not [!Equals [!Ref DvcqgPartnerCode, \"\"]]\n",
+            "no rule refuses the partner API without PartnerSources",
+        ),
+        (
+            "one address typed into the template",
+            "  PartnerSources:\n    Type: CommaDelimitedList\n",
+            "  PartnerSources:\n    Type: String\n",
+            "PartnerSources is not a list that defaults to empty",
+        ),
+        (
+            "the API's URL printed for a province without it",
+            "  PartnerApiUrl:\n    Condition: HasPartners\n",
+            "  PartnerApiUrl:\n",
+            "PartnerApiUrl does not exist exactly under HasPartners",
+        ),
+        (
+            "the portal told another path",
+            "!Sub \"https://${DomainName}/api/callbacks/dvcqg\"",
+            "!Sub \"https://${DomainName}/api/callbacks/vnpay\"",
+            "DvcqgCallbackUrl is not the site's /api/callbacks/dvcqg",
+        ),
+    ];
+    for (case, from, to, expected) in cases {
+        let broken = template_json(&variant(&template_text(), from, to));
+
+        let problems = partner_setting_problems(&broken);
+
+        assert!(
+            problems.iter().any(|p| p == expected),
+            "{case}: {problems:?}"
+        );
+    }
+}
+
+#[test]
+fn the_partner_api_reads_the_table_and_its_two_secrets_and_nothing_else() {
+    let partners = NEEDS
+        .iter()
+        .find(|(name, _)| *name == Function::Callback(GatewayKind::Partner).name())
+        .map(|(_, needs)| *needs)
+        .unwrap();
+    let secrets: BTreeSet<&str> = partners
+        .iter()
+        .filter(|(action, _)| action.starts_with("secretsmanager:"))
+        .map(|(_, resource)| *resource)
+        .collect();
+    let readers: BTreeSet<&str> = NEEDS
+        .iter()
+        .filter(|(_, needs)| needs.iter().any(|(_, r)| *r == "partners secret"))
+        .map(|(name, _)| *name)
+        .collect();
+
+    assert_eq!(secrets, ["lookup key", "partners secret"].into());
+    assert_eq!(readers, ["partners"].into());
+    let permissions = [
+        (
+            "the partners read VNPay's hash secret",
+            "                Resource: !Ref PartnersSecretArn\n",
+            "                Resource: [!Ref PartnersSecretArn, !Ref VnpaySecretArn]\n",
+            "partners has secretsmanager:GetSecretValue on gateway secret, which it does not need",
+        ),
+        (
+            "the partners may delete items",
+            "              - Sid: LookUpAndRecordCapture\n                Effect: Allow\n                Action:\n                  - dynamodb:GetItem\n",
+            "              - Sid: LookUpAndRecordCapture\n                Effect: Allow\n                Action:\n                  - dynamodb:DeleteItem\n                  - dynamodb:GetItem\n",
+            "partners has dynamodb:DeleteItem on table, which it does not need",
+        ),
+        (
+            "the partners page through the pending payments",
+            "                Resource: !Sub \"${Table.Arn}/index/GSI1\"\n              - Sid: PartnersSecret",
+            "                Resource: !Sub \"${Table.Arn}/index/GSI2\"\n              - Sid: PartnersSecret",
+            "partners has dynamodb:Query on index GSI2, which it does not need",
+        ),
+        (
+            "payment codes cannot be checked",
+            "                Resource: !Ref PartnersSecretArn\n              - Sid: LookupKey\n                Effect: Allow\n                Action: secretsmanager:GetSecretValue\n                Resource: !Ref LookupKeySecret\n",
+            "                Resource: !Ref PartnersSecretArn\n",
+            "partners lacks secretsmanager:GetSecretValue on lookup key",
+        ),
+        (
+            "checkout reads the partners' keys",
+            "                  - !If [HasDvcqg, !Ref DvcqgSecretArn, !Ref AWS::NoValue]\n              - Sid: OriginSecret\n                Effect: Allow\n                Action: secretsmanager:GetSecretValue\n                Resource: !Ref OriginSecret\n  CheckoutFunction:",
+            "                  - !If [HasDvcqg, !Ref DvcqgSecretArn, !Ref AWS::NoValue]\n                  - !If [HasPartners, !Ref PartnersSecretArn, !Ref AWS::NoValue]\n              - Sid: OriginSecret\n                Effect: Allow\n                Action: secretsmanager:GetSecretValue\n                Resource: !Ref OriginSecret\n  CheckoutFunction:",
+            "checkout has secretsmanager:GetSecretValue on partners secret, which it does not need",
+        ),
+    ];
+    for (case, from, to, expected) in permissions {
+        let broken = template_json(&variant(&template_text(), from, to));
+
+        let problems = permission_problems(&broken);
+
+        assert!(
+            problems.iter().any(|p| p == expected),
+            "{case}: {problems:?}"
+        );
+    }
+    let environment = [
+        (
+            "the partners given VNPay's secret",
+            "          HOCPHI_PARTNERS_ARN: !Ref PartnersSecretArn\n",
+            "          HOCPHI_PARTNERS_ARN: !Ref PartnersSecretArn\n          HOCPHI_VNPAY_SECRET_ARN: !Ref VnpaySecretArn\n",
+            "partners is given HOCPHI_VNPAY_SECRET_ARN, which it never reads",
+        ),
+        (
+            "the partners' keys in the template",
+            "          HOCPHI_PARTNERS_ARN: !Ref PartnersSecretArn\n",
+            "          HOCPHI_PARTNERS: '{\"BANKDEMO\": {}}'\n",
+            "partners sets HOCPHI_PARTNERS, which is for local runs only",
+        ),
+        (
+            "the partners without their secret",
+            "          HOCPHI_PARTNERS_ARN: !Ref PartnersSecretArn\n",
+            "",
+            "partners lacks HOCPHI_PARTNERS_ARN",
+        ),
+        (
+            "payment codes without the lookup key",
+            "          HOCPHI_PARTNERS_ARN: !Ref PartnersSecretArn\n          HOCPHI_LOOKUP_KEY_ARN: !Ref LookupKeySecret\n",
+            "          HOCPHI_PARTNERS_ARN: !Ref PartnersSecretArn\n",
+            "partners lacks HOCPHI_LOOKUP_KEY_ARN",
+        ),
+        (
+            "checkout given the partners' secret",
+            "          HOCPHI_DVCQG_ENDPOINT: !If [HasDvcqg, !Ref DvcqgEndpoint, !Ref AWS::NoValue]\n          HOCPHI_LOOKUP_KEY_ARN",
+            "          HOCPHI_DVCQG_ENDPOINT: !If [HasDvcqg, !Ref DvcqgEndpoint, !Ref AWS::NoValue]\n          HOCPHI_PARTNERS_ARN: !If [HasPartners, !Ref PartnersSecretArn, !Ref AWS::NoValue]\n          HOCPHI_LOOKUP_KEY_ARN",
+            "checkout is given HOCPHI_PARTNERS_ARN, which it never reads",
+        ),
+    ];
+    for (case, from, to, expected) in environment {
+        let broken = template_json(&variant(&template_text(), from, to));
+
+        let problems = environment_problems(&broken);
+
+        assert!(
+            problems.iter().any(|p| p == expected),
+            "{case}: {problems:?}"
+        );
+    }
+}
+
+#[test]
+fn the_partner_api_is_one_function_with_capacity_and_alarms_of_its_own() {
+    let routing: [(&str, &str, &str, &str, Check); 7] = [
+        (
+            "the partners served by VNPay's callback",
+            "          HOCPHI_CALLBACK_CHANNEL: partner\n",
+            "          HOCPHI_CALLBACK_CHANNEL: vnpay\n",
+            "PartnersFunction and VnpayCallbackFunction are both callback-vnpay",
+            callback_capacity_problems,
+        ),
+        (
+            "the partners draw on the account's shared pool",
+            "      Role: !GetAtt PartnersRole.Arn\n      ReservedConcurrentExecutions: !Ref CallbackConcurrency\n",
+            "      Role: !GetAtt PartnersRole.Arn\n",
+            "partners has no reserved concurrency of its own",
+            callback_capacity_problems,
+        ),
+        (
+            "API Gateway may not invoke it for the document",
+            "${HttpApi}/*/GET/api/partners/openapi.json",
+            "${HttpApi}/*/GET/api/partners/openapi.yaml",
+            "GET /api/partners/openapi.json (partners)",
+            routes_without_permission,
+        ),
+        (
+            "refused confirmations counted nowhere",
+            "  PartnersRefusedLogs:\n    Type: AWS::Logs::MetricFilter\n    Condition: HasPartners\n    Properties:\n      LogGroupName: !Ref PartnersLogGroup\n",
+            "  PartnersRefusedLogs:\n    Type: AWS::Logs::MetricFilter\n    Condition: HasPartners\n    Properties:\n      LogGroupName: !Ref SweeperLogGroup\n",
+            "partners's log group has no filter for \"partner confirmation refused\"",
+            alarm_coverage_problems,
+        ),
+        (
+            "refused reversals counted but never alarmed",
+            "      MetricName: PartnerReversals\n      Statistic: Sum\n",
+            "      MetricName: PartnerReversal\n      Statistic: Sum\n",
+            "PartnersReversalRefusedLogs counts PartnerReversals, which no alarm watches",
+            alarm_coverage_problems,
+        ),
+        (
+            "a refund due on a partner's confirmation counted nowhere",
+            "  PartnersRefundDueLogs:\n    Type: AWS::Logs::MetricFilter\n    Condition: HasPartners\n    Properties:\n      LogGroupName: !Ref PartnersLogGroup\n",
+            "  PartnersRefundDueLogs:\n    Type: AWS::Logs::MetricFilter\n    Condition: HasPartners\n    Properties:\n      LogGroupName: !Ref CheckoutLogGroup\n",
+            "partners's log group has no filter for \"money captured for invoices no longer open: refund due\"",
+            alarm_coverage_problems,
+        ),
+        (
+            "a filter on the partners' group that outlives it",
+            "  PartnersAmountMismatchLogs:\n    Type: AWS::Logs::MetricFilter\n    Condition: HasPartners\n",
+            "  PartnersAmountMismatchLogs:\n    Type: AWS::Logs::MetricFilter\n",
+            "PartnersAmountMismatchLogs has condition None, its log group Some(\"HasPartners\")",
+            alarm_coverage_problems,
+        ),
+    ];
+    for (case, from, to, expected, check) in routing {
+        let broken = template_json(&variant(&template_text(), from, to));
+
+        let problems = check(&broken);
+
+        assert!(
+            problems.iter().any(|p| p == expected),
+            "{case}: {problems:?}"
+        );
+    }
+    let swapped = template_json(&variant(
+        &template_text(),
+        "      RouteKey: POST /api/partners/{partner}/reversals\n      AuthorizationType: NONE\n      Target: !Sub \"integrations/${PartnersIntegration}\"",
+        "      RouteKey: POST /api/partners/{partner}/reversals\n      AuthorizationType: NONE\n      Target: !Sub \"integrations/${CheckoutIntegration}\"",
+    ));
+    assert_eq!(
+        routes_in_template(&swapped).get("POST /api/partners/{}/reversals"),
+        Some(&"checkout".to_owned())
+    );
+}
+
+#[test]
+fn the_portals_channel_reads_its_key_only_where_the_channel_is_served() {
+    let readers: BTreeSet<&str> = NEEDS
+        .iter()
+        .filter(|(_, needs)| needs.iter().any(|(_, r)| *r == "portal secret"))
+        .map(|(name, _)| *name)
+        .collect();
+    let reading: BTreeSet<&str> = Function::DEPLOYED
+        .iter()
+        .filter(|f| f.channels().contains(&GatewayKind::Dvcqg))
+        .map(|f| f.name())
+        .collect();
+
+    assert_eq!(readers, ["callback-dvcqg", "checkout", "sweeper"].into());
+    assert_eq!(readers, reading);
+    let cases: [(&str, &str, &str, &str, Check); 5] = [
+        (
+            "the sweeper cannot ask the platform",
+            "                  - !If [HasDvcqg, !Ref DvcqgSecretArn, !Ref AWS::NoValue]\n  SweeperFunction:",
+            "  SweeperFunction:",
+            "sweeper lacks secretsmanager:GetSecretValue on portal secret",
+            permission_problems,
+        ),
+        (
+            "a stack without the portal reads its key",
+            "                  - !If [HasDvcqg, !Ref DvcqgSecretArn, !Ref AWS::NoValue]\n  SweeperFunction:",
+            "                  - !Ref DvcqgSecretArn\n  SweeperFunction:",
+            "sweeper has secretsmanager:GetSecretValue on {\"Ref\":\"DvcqgSecretArn\"}, which it does not need",
+            permission_problems,
+        ),
+        (
+            "the portal's key read by the partners",
+            "                Resource: !Ref PartnersSecretArn\n",
+            "                Resource: [!Ref PartnersSecretArn, !Ref DvcqgSecretArn]\n",
+            "partners has secretsmanager:GetSecretValue on {\"Ref\":\"DvcqgSecretArn\"}, which it does not need",
+            permission_problems,
+        ),
+        (
+            "checkout given the portal's code in a stack without it",
+            "          HOCPHI_DVCQG_PARTNER_CODE: !If [HasDvcqg, !Ref DvcqgPartnerCode, !Ref AWS::NoValue]\n          HOCPHI_DVCQG_SECRET_ARN: !If [HasDvcqg, !Ref DvcqgSecretArn, !Ref AWS::NoValue]\n          HOCPHI_DVCQG_ENDPOINT: !If [HasDvcqg, !Ref DvcqgEndpoint, !Ref AWS::NoValue]\n          HOCPHI_LOOKUP_KEY_ARN",
+            "          HOCPHI_DVCQG_PARTNER_CODE: !Ref DvcqgPartnerCode\n          HOCPHI_DVCQG_SECRET_ARN: !If [HasDvcqg, !Ref DvcqgSecretArn, !Ref AWS::NoValue]\n          HOCPHI_DVCQG_ENDPOINT: !If [HasDvcqg, !Ref DvcqgEndpoint, !Ref AWS::NoValue]\n          HOCPHI_LOOKUP_KEY_ARN",
+            "checkout: HOCPHI_DVCQG_PARTNER_CODE is not the DvcqgPartnerCode parameter when the portal platform is on",
+            environment_problems,
+        ),
+        (
+            "the portal's rejected Confirms counted nowhere",
+            "  DvcqgCallbackRejectedLogs:\n    Type: AWS::Logs::MetricFilter\n    Condition: HasDvcqg\n    Properties:\n      LogGroupName: !Ref DvcqgCallbackLogGroup\n",
+            "  DvcqgCallbackRejectedLogs:\n    Type: AWS::Logs::MetricFilter\n    Condition: HasDvcqg\n    Properties:\n      LogGroupName: !Ref VnpayCallbackLogGroup\n",
+            "callback-dvcqg's log group has no filter for \"callback rejected\"",
+            alarm_coverage_problems,
+        ),
+    ];
+    for (case, from, to, expected, check) in cases {
+        let broken = template_json(&variant(&template_text(), from, to));
+
+        let problems = check(&broken);
+
+        assert!(
+            problems.iter().any(|p| p == expected),
+            "{case}: {problems:?}"
+        );
+    }
+}
