@@ -151,11 +151,29 @@ fn problems(env: &ConfigEnv, template: &Value) -> Vec<String> {
     if !domain.is_empty() && certificate.is_empty() {
         problems.push("DomainName without CertificateArn".into());
     }
-    let momo = |name: &str| env.overrides.get(name).is_some_and(|v| !v.is_empty());
-    if momo("MomoPartnerCode") {
-        for needed in ["MomoAccessKey", "MomoSecretArn"] {
-            if !momo(needed) {
-                problems.push(format!("MoMo is on but {needed} is missing"));
+    let given = |name: &str| env.overrides.get(name).is_some_and(|v| !v.is_empty());
+    for (channel, turned_on_by, needs) in [
+        (
+            "MoMo",
+            "MomoPartnerCode",
+            &["MomoAccessKey", "MomoSecretArn"][..],
+        ),
+        (
+            "the portal's channel",
+            "DvcqgPartnerCode",
+            &["DvcqgSecretArn", "DvcqgEndpoint"][..],
+        ),
+        (
+            "the partner API",
+            "PartnersSecretArn",
+            &["PartnerSources"][..],
+        ),
+    ] {
+        if given(turned_on_by) {
+            for needed in needs {
+                if !given(needed) {
+                    problems.push(format!("{channel} is on but {needed} is missing"));
+                }
             }
         }
     }
@@ -163,6 +181,8 @@ fn problems(env: &ConfigEnv, template: &Value) -> Vec<String> {
         "VnpaySecretArn",
         "MomoSecretArn",
         "PayosChannelsSecretArn",
+        "DvcqgSecretArn",
+        "PartnersSecretArn",
         "CertificateArn",
     ] {
         let Some(arn) = env.overrides.get(arn_name).filter(|a| !a.is_empty()) else {
@@ -203,6 +223,36 @@ fn gia_lai_turns_payos_on_in_the_config_env_it_kept_from_binh_dinh() {
         "the example ARN is marked as a placeholder"
     );
     assert_eq!(others_with_payos, Vec::<&str>::new());
+}
+
+#[test]
+fn gia_lai_turns_the_partner_api_on_with_a_placeholder_secret_and_documentation_addresses() {
+    let envs = config_envs(&samconfig());
+    let gia_lai = envs.iter().find(|e| e.name == "binh-dinh").unwrap();
+    let documentation = Regex::new(r"^(192\.0\.2|198\.51\.100|203\.0\.113)\.\d+/\d+$").unwrap();
+
+    let arn = &gia_lai.overrides["PartnersSecretArn"];
+    assert!(
+        arn.ends_with(":secret:hocphi/binh-dinh/partners-XXXXXX"),
+        "{arn}"
+    );
+    let sources: Vec<&str> = gia_lai.overrides["PartnerSources"].split(',').collect();
+    assert!(!sources.is_empty());
+    for source in sources {
+        assert!(
+            documentation.is_match(source),
+            "{source} is not a documentation range (RFC 5737), so it may be someone's address"
+        );
+    }
+    assert!(
+        samconfig().contains("# PLACEHOLDER: the ARN `aws secretsmanager create-secret --name hocphi/binh-dinh/partners`"),
+        "the partners' example is marked as a placeholder"
+    );
+    assert!(
+        envs.iter()
+            .filter(|e| e.name != "binh-dinh")
+            .all(|e| !e.overrides.contains_key("PartnersSecretArn"))
+    );
 }
 
 #[test]
@@ -326,6 +376,42 @@ fn a_broken_province_is_rejected() {
             "    \"PayosEndpoint=https://api-merchant.payos.vn\",",
             "    \"PayosEndpoint=https://api-merchant.payos.vn\",\n    \"PayosApiKey=2a54716c-8f0e-fb27-44fb-28b6e38b25da\",",
             "PayosApiKey looks like a secret's value",
+        ),
+        (
+            "the partner API without its addresses",
+            "    \"PartnerSources=192.0.2.0/28,198.51.100.16/29\",\n",
+            "",
+            "the partner API is on but PartnerSources is missing",
+        ),
+        (
+            "a partner's address that is no CIDR range",
+            "PartnerSources=192.0.2.0/28,198.51.100.16/29",
+            "PartnerSources=192.0.2.0/28,bank.example.vn",
+            "PartnerSources=192.0.2.0/28,bank.example.vn does not match",
+        ),
+        (
+            "the partners' secret in another region",
+            "PartnersSecretArn=arn:aws:secretsmanager:ap-southeast-1:",
+            "PartnersSecretArn=arn:aws:secretsmanager:eu-west-1:",
+            "PartnersSecretArn is in eu-west-1, not ap-southeast-1",
+        ),
+        (
+            "a partner's key instead of the secret's ARN",
+            "    \"PayosEndpoint=https://api-merchant.payos.vn\",",
+            "    \"PayosEndpoint=https://api-merchant.payos.vn\",\n    \"PartnerSecretKey=LOCALPARTNERKEYBANKDEMO000000001\",",
+            "PartnerSecretKey looks like a secret's value",
+        ),
+        (
+            "the portal's channel half configured",
+            "    \"VnpayTmnCode=BDHP0001\",",
+            "    \"VnpayTmnCode=BDHP0001\",\n    \"DvcqgPartnerCode=HOCPHIGL\",\n    \"DvcqgEndpoint=https://dvcqg.example.vn/api\",",
+            "the portal's channel is on but DvcqgSecretArn is missing",
+        ),
+        (
+            "the portal's shared key instead of its ARN",
+            "    \"VnpayTmnCode=BDHP0001\",",
+            "    \"VnpayTmnCode=BDHP0001\",\n    \"DvcqgHashKey=LOCALDVCQGHASHKEYLOCALDVCQG00001\",",
+            "DvcqgHashKey looks like a secret's value",
         ),
         (
             "a stack named after another province",

@@ -2,11 +2,13 @@
 //! in one command.
 //!
 //! Steps: build the page (`frontend/build.sh`) and the functions (`sam build`, once for every
-//! province); deploy the province's edge stack (`infra/policy/waf.yaml`, us-east-1) and take its
-//! web ACL's ARN; `sam deploy --config-env <province>`; read the stack's outputs; upload the page
-//! ([`upload`]); invalidate `/index.html` and `/`; print the site and IPN URLs and, where the
-//! province has payOS on, the webhook URL each payee registers with payOS (the payees are the
-//! keys of the channels secret, which the deploy never reads).
+//! province); deploy the province's edge stack (`infra/policy/waf.yaml`, us-east-1, with the
+//! partners' addresses `PartnerSources`) and take its web ACL's ARN; `sam deploy --config-env
+//! <province>`; read the stack's outputs; upload the page ([`upload`]); invalidate `/index.html`
+//! and `/`; print the site and IPN URLs and, where the province has them on, the webhook URL each
+//! payOS payee registers, the partner API's URL each partner is given and the Confirm URL the
+//! portal's operator registers (payees and partners are the keys of their secrets, which the
+//! deploy never reads).
 //!
 //! Invariants: a province is a config-env of `infra/samconfig.toml` ([`samconfig`]) and nothing
 //! else is deployed; with `--dry-run` every step is printed and no AWS command runs
@@ -140,6 +142,9 @@ fn deploy_edge(shell: &mut dyn Shell, province: &Province, paths: &Paths) -> Res
     if let Some(days) = province.parameter("LogRetentionDays") {
         edge.arg(format!("LogRetentionDays={days}"));
     }
+    if let Some(sources) = province.parameter("PartnerSources") {
+        edge.arg(format!("PartnerSources={sources}"));
+    }
     edge.arg("--tags").args(tags);
     shell.run(
         &format!("the edge stack {edge_stack} (WAF web ACL, {EDGE_REGION})"),
@@ -259,7 +264,9 @@ fn report(live: bool, province: &Province, outputs: &Outputs) -> Result<(), Fail
 }
 
 /// What [`report`] prints: with payOS on, also the webhook URL of each payee and the operator's
-/// step that registers it (payOS checks the URL with a call, so only a deployed stack can).
+/// step that registers it (payOS checks the URL with a call, so only a deployed stack can); with
+/// the partner API on, its URL for each partner and its document's; with the portal's channel
+/// on, the Confirm URL for the portal's operator.
 fn closing_lines(
     live: bool,
     province: &Province,
@@ -294,6 +301,29 @@ fn closing_lines(
                 province.region
             ),
         ]);
+    }
+    let site = site.trim_end_matches('/');
+    if province
+        .parameter("PartnersSecretArn")
+        .is_some_and(|arn| !arn.is_empty())
+    {
+        lines.extend([
+            "  partner API URL to give each partner (each key of the partners secret):".to_owned(),
+            format!("    {site}/api/partners/<PARTNER>/bills, /confirmations, /reversals"),
+            format!("    document: {site}/api/partners/openapi.json"),
+            format!(
+                "    admitted from PartnerSources only: {}",
+                province.parameter("PartnerSources").unwrap_or_default()
+            ),
+        ]);
+    }
+    if province
+        .parameter("DvcqgPartnerCode")
+        .is_some_and(|code| !code.is_empty())
+    {
+        lines.push(format!(
+            "  portal Confirm URL to register with the portal's operator: {site}/api/callbacks/dvcqg"
+        ));
     }
     Ok(lines)
 }
@@ -434,5 +464,74 @@ mod tests {
         let lines = closing_lines(false, &gia_lai, &placeholders).unwrap();
 
         assert!(lines.contains(&"    <SiteUrl>/api/callbacks/payos/<PAYEE>".to_owned()));
+    }
+
+    #[test]
+    fn a_province_with_partners_is_told_the_partner_api_url_and_its_sources() {
+        let all = provinces().unwrap();
+        let gia_lai = province(&all, "binh-dinh").unwrap();
+
+        let lines = closing_lines(true, &gia_lai, &outputs())
+            .unwrap()
+            .join("\n");
+
+        assert!(
+            lines.contains(
+                "    https://hocphi.example.vn/api/partners/<PARTNER>/bills, /confirmations, /reversals\n"
+            ),
+            "{lines}"
+        );
+        assert!(
+            lines.contains("    document: https://hocphi.example.vn/api/partners/openapi.json"),
+            "{lines}"
+        );
+        assert!(
+            lines.contains(&format!(
+                "admitted from PartnerSources only: {}",
+                gia_lai.parameter("PartnerSources").unwrap()
+            )),
+            "{lines}"
+        );
+        assert!(!lines.contains("/api/callbacks/dvcqg"), "{lines}");
+    }
+
+    #[test]
+    fn a_province_with_the_portals_channel_is_told_its_confirm_url() {
+        let all = provinces().unwrap();
+        let mut with_portal = province(&all, "da-nang").unwrap();
+        with_portal
+            .overrides
+            .push(("DvcqgPartnerCode".into(), "HOCPHIDN".into()));
+
+        let lines = closing_lines(true, &with_portal, &outputs()).unwrap();
+
+        assert_eq!(
+            lines.last().map(String::as_str),
+            Some(
+                "  portal Confirm URL to register with the portal's operator: https://hocphi.example.vn/api/callbacks/dvcqg"
+            )
+        );
+    }
+
+    #[test]
+    fn the_edge_stack_is_given_the_partners_addresses() {
+        let all = provinces().unwrap();
+        let gia_lai = province(&all, "binh-dinh").unwrap();
+        let mut shell = DryRun::default();
+
+        deploy(&mut shell, &gia_lai).unwrap();
+
+        let edge = shell
+            .shown
+            .iter()
+            .find(|line| line.contains("cloudformation deploy --stack-name hocphi-binh-dinh-edge"))
+            .unwrap();
+        assert!(
+            edge.contains(&format!(
+                "PartnerSources={}",
+                gia_lai.parameter("PartnerSources").unwrap()
+            )),
+            "{edge}"
+        );
     }
 }
