@@ -23,6 +23,7 @@ use std::net::IpAddr;
 
 use hocphi_api::ReceiptResponse;
 use hocphi_domain::{Clock, GatewayKind, Store};
+use hocphi_gateways::partner::generic::OPENAPI;
 use hocphi_gateways::partner::{PartnerOp, PartnerRequest};
 use hocphi_gateways::{RawCallback, Reply};
 use http::{Method, Request, Response, StatusCode, header};
@@ -300,7 +301,14 @@ impl<S: Store, C: Clock, T: Transport> App<S, C, T> {
                 200,
                 &ReceiptResponse::from(&self.receipt(param, query_value(&query, "t")).await?),
             )),
-            Route::PartnerApi => Err(ApiError::NoRoute),
+            Route::PartnerApi => {
+                let mut response = respond(200, "application/json", OPENAPI.to_owned());
+                response.headers_mut().insert(
+                    header::CACHE_CONTROL,
+                    http::HeaderValue::from_static("public, max-age=3600"),
+                );
+                Ok(response)
+            }
             Route::Bills | Route::Reversal | Route::Callback(GatewayKind::Partner) => {
                 require_json(request)?;
                 let op = match route {
@@ -308,15 +316,11 @@ impl<S: Store, C: Clock, T: Transport> App<S, C, T> {
                     Route::Reversal => PartnerOp::Reverse,
                     _ => PartnerOp::Confirm,
                 };
-                let headers: Vec<(String, &str)> = request
+                let headers: Vec<(&str, &str)> = request
                     .headers()
                     .iter()
-                    .filter_map(|(name, value)| {
-                        Some((name.as_str().to_ascii_lowercase(), value.to_str().ok()?))
-                    })
+                    .filter_map(|(name, value)| Some((name.as_str(), value.to_str().ok()?)))
                     .collect();
-                let headers: Vec<(&str, &str)> =
-                    headers.iter().map(|(n, v)| (n.as_str(), *v)).collect();
                 let partner_request = PartnerRequest {
                     op,
                     path: request.uri().path(),

@@ -22,25 +22,23 @@ use hocphi_domain::{
 use hocphi_gateways::Reply;
 use hocphi_gateways::partner::{
     Answer, Bill, BillInvoice, BillKey, BillRef, Confirmation, Message, Partner, PartnerError,
-    PartnerOp, PartnerRequest, REPLAY_WINDOW, Receipted, Refusal, Reversal,
+    PartnerOp, PartnerRequest, REPLAY_WINDOW, Receipted, Refusal, Reversal, generic,
 };
 
 use crate::{App, Transport, alarm, random};
-
-/// Why hocphi never reverses a confirmed payment, for the partner's operators.
-pub const NOT_REVERSIBLE: &str = "Biên lai đã được cấp cho phụ huynh khi xác nhận thanh toán nên hệ thống không hủy giao dịch. Nếu khoản trích nợ của đối tác không thành công, vui lòng báo nhà trường để đối soát.";
 
 impl<S: Store, C: Clock, T: Transport> App<S, C, T> {
     /// Answers one partner request in the partner's own format; `None` when this deployment has
     /// no partners (the route is then unknown).
     pub async fn partner(&self, partner: &str, request: PartnerRequest<'_>) -> Option<Reply> {
         let partners = self.gateways.partners.as_ref()?;
-        let found = hocphi_domain::PartnerId::parse(partner)
-            .ok()
-            .and_then(|id| partners.get(&id));
-        let Some(partner) = found else {
-            tracing::warn!(op = ?request.op, reason = %PartnerError::UnknownPartner, "{}", alarm::CALLBACK_REJECTED);
-            return Some(unknown_partner(request.op));
+        let id = hocphi_domain::PartnerId::parse(partner).ok();
+        let Some(partner) = id.as_ref().and_then(|id| partners.get(id)) else {
+            let named = id.as_ref().map_or("(malformed)", |id| id.as_str());
+            tracing::warn!(partner = named, op = ?request.op, reason = %PartnerError::UnknownPartner, "{}", alarm::CALLBACK_REJECTED);
+            return Some(generic::reply(&Answer::Refused(Refusal::BadRequest(
+                PartnerError::UnknownPartner,
+            ))));
         };
         let answer = self.answer(partner, request).await;
         Some(partner.reply(request.op, &answer))
@@ -120,9 +118,9 @@ impl<S: Store, C: Clock, T: Transport> App<S, C, T> {
             }
         };
         let (outcome, found) = match &answer {
-            Answer::Bills(bills) => ("found", bills.len()),
-            Answer::Refused(refusal) => (refusal_name(refusal), 0),
-            Answer::Confirmed(_) => ("confirmed", 0),
+            Answer::Bills(bills) => ("FOUND", bills.len()),
+            Answer::Refused(refusal) => (refusal.code(), 0),
+            Answer::Confirmed(_) => ("CONFIRMED", 0),
         };
         tracing::info!(partner = %partner.id, outcome, bills = found, lookups = count, "partner bill look-up");
         answer
@@ -384,18 +382,18 @@ impl<S: Store, C: Clock, T: Transport> App<S, C, T> {
         same_bill && same_amount
     }
 
-    /// A reversal: always refused (see [`NOT_REVERSIBLE`]), nothing written.
+    /// A reversal: always refused ([`Refusal::REVERSAL_REASON`]), nothing written.
     async fn reverse(&self, partner: &Partner, reversal: Reversal) -> Answer {
         let reference = PaymentRef::for_partner(&partner.id, &reversal.txn);
         let refusal = match self.store.payment(&reference).await {
-            Ok(Some(_)) => Refusal::NotReversible(NOT_REVERSIBLE),
+            Ok(Some(_)) => Refusal::NotReversible(Refusal::REVERSAL_REASON),
             Ok(None) => Refusal::UnknownTxn,
             Err(err) => {
                 tracing::error!(payment_ref = %reference, error = %err, "could not read the payment");
                 return Answer::Refused(Refusal::Unavailable);
             }
         };
-        tracing::warn!(partner = %partner.id, payment_ref = %reference, outcome = refusal_name(&refusal), "{}", alarm::PARTNER_REVERSAL_REFUSED);
+        tracing::warn!(partner = %partner.id, payment_ref = %reference, outcome = refusal.code(), "{}", alarm::PARTNER_REVERSAL_REFUSED);
         Answer::Refused(refusal)
     }
 }
@@ -422,49 +420,15 @@ fn refused(partner: &Partner, op: PartnerOp, refusal: &Refusal) {
         Refusal::AlreadyPaid { .. } | Refusal::AmountMismatch { .. } | Refusal::Unavailable
     );
     if op == PartnerOp::Confirm && !recorded {
-        tracing::warn!(partner = %partner.id, refusal = refusal_name(refusal), "{}", alarm::PARTNER_REFUSED);
+        tracing::warn!(partner = %partner.id, refusal = refusal.code(), "{}", alarm::PARTNER_REFUSED);
     }
 }
 
-/// The answer to a request naming a partner this deployment does not have, in the generic
-/// profile's format (`UNKNOWN_PARTNER`, 404).
-fn unknown_partner(op: PartnerOp) -> Reply {
-    let _ = op;
-    let body = serde_json::json!({
-        "error": {
-            "code": "UNKNOWN_PARTNER",
-            "message": "Đối tác không có trong cấu hình của hệ thống.",
-        }
-    });
-    Reply {
-        status: 404,
-        content_type: Some("application/json; charset=utf-8"),
-        body: body.to_string(),
-    }
-}
-
-/// A refusal's name in logs.
-fn refusal_name(refusal: &Refusal) -> &'static str {
-    match refusal {
-        Refusal::BadRequest(PartnerError::Malformed(_)) => "malformed",
-        Refusal::BadRequest(_) => "bad_request",
-        Refusal::Replayed => "replayed",
-        Refusal::RateLimited => "rate_limited",
-        Refusal::NoBill => "no_bill",
-        Refusal::NotCollectable => "not_collectable",
-        Refusal::AlreadyPaid { .. } => "already_paid",
-        Refusal::AmountMismatch { .. } => "amount_mismatch",
-        Refusal::TxnReused => "transaction_reused",
-        Refusal::UnknownTxn => "unknown_transaction",
-        Refusal::NotReversible(_) => "reversal_refused",
-        Refusal::Unavailable => "unavailable",
-    }
-}
-
+/// An answer's name in logs: a refusal's code, else what was answered.
 fn answer_name(answer: &Answer) -> &'static str {
     match answer {
-        Answer::Bills(_) => "bills",
-        Answer::Confirmed(_) => "confirmed",
-        Answer::Refused(refusal) => refusal_name(refusal),
+        Answer::Bills(_) => "BILLS",
+        Answer::Confirmed(_) => "CONFIRMED",
+        Answer::Refused(refusal) => refusal.code(),
     }
 }

@@ -349,3 +349,6 @@ impl PartnerError {
 
 #[cfg(test)]
 mod tests;
+
+#[cfg(test)]
+mod openapi_tests;
