@@ -1092,7 +1092,7 @@ mod tests {
         );
         assert_eq!(
             configured.portal.as_ref().map(|p| p.agency.as_str()),
-            Some(LOCAL_PORTAL_PARTNER)
+            Some(hocphi_runtime::config::LOCAL_DVCQG_PARTNER_CODE)
         );
         assert!(none.bank.is_none() && none.portal.is_none());
         let a = configured.fresh("FT", Utc::now());
