@@ -333,6 +333,12 @@ async fn a_repeated_confirmation_answers_the_first_answer_and_twenty_at_once_iss
     }
     assert_eq!(receipts(world).await, 2, "one receipt for each transaction");
     assert_eq!(answers[0].json["receipt_number"], "HP-25E-0000002");
+    let next = confirm(world, "FT25258000014", &["INV-3"], "1500000").await;
+    assert_eq!(
+        next.json["receipt_number"], "HP-25E-0000003",
+        "no number skipped or reused: {}",
+        next.text
+    );
 }
 
 async fn a_wrong_signature_a_stale_timestamp_and_a_replayed_nonce_change_nothing<S: Store>(

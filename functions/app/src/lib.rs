@@ -144,10 +144,10 @@ pub struct Gateways {
 }
 
 impl Gateways {
-    /// The gateways a parent may choose, in [`GatewayKind::ALL`]'s order (payOS first): those
-    /// configured here and those listed.
+    /// The gateways a parent may choose, in [`GatewayKind::CHECKOUT`]'s order (payOS first):
+    /// those configured here and those listed (a bill-payment partner never is).
     pub fn offered(&self) -> Vec<GatewayKind> {
-        GatewayKind::ALL
+        GatewayKind::CHECKOUT
             .into_iter()
             .filter(|kind| self.get(*kind).is_some() || self.listed.contains(kind))
             .collect()

@@ -1247,6 +1247,7 @@ mod tests {
 
         let listed = lookup(Some("payos, vnpay,momo")).unwrap();
         let vnpay_momo = lookup(Some("momo,vnpay")).unwrap();
+        let with_partner = lookup(Some("vnpay,partner")).unwrap();
         let unknown = lookup(Some("vnpay,paypal")).unwrap_err();
 
         assert_eq!(
@@ -1260,6 +1261,11 @@ mod tests {
         assert_eq!(
             vnpay_momo.gateways.offered(),
             vec![GatewayKind::Vnpay, GatewayKind::Momo]
+        );
+        assert_eq!(
+            with_partner.gateways.offered(),
+            vec![GatewayKind::Vnpay],
+            "a partner is never offered to a parent"
         );
         assert!(unknown.to_string().contains(CHANNELS), "{unknown}");
         for function in Function::DEPLOYED {
