@@ -5,7 +5,8 @@
 //! adapters; exit codes are those of the crate docs (0 done, 1 failed, 2 usage, 3 attention);
 //! a missing SQLite file is created only by `school add`, so a typo in `--store` never silently
 //! yields an empty database. The lookup key is read only by the commands that write lookup
-//! digests (an import that is not a dry run, `rekey-lookups`), from the runtime's table of
+//! digests (an import that is not a dry run, `rekey-lookups`) or issue payment codes
+//! (`payment-code`), from the runtime's table of
 //! variables: `HOCPHI_LOOKUP_KEY`, else the Secrets Manager secret `HOCPHI_LOOKUP_KEY_ARN` names,
 //! else, for a SQLite store, the local stack's `lookup-key` beside the database. `payos
 //! confirm-webhook` opens no store: it reads the payOS channels the same way, from
@@ -28,13 +29,14 @@ use hocphi_store::dynamodb::{DynamoStore, client, sdk_config};
 
 use crate::export::{ExportError, ExportOptions};
 use crate::import::{ImportError, ImportOptions};
+use crate::payment_code::PaymentCodeError;
 use crate::payos::{ConfirmOptions, PayosError};
 use crate::reconcile::{ReconcileError, ReconcileOptions};
 use crate::school::{NewSchool, SchoolError};
 use crate::sheet::SheetError;
 use crate::show::ShowError;
 use crate::void::VoidError;
-use crate::{export, import, payos, reconcile, rekey, school, show, void};
+use crate::{export, import, payment_code, payos, reconcile, rekey, school, show, void};
 
 /// Where the data lives.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -106,12 +108,20 @@ pub enum Command {
     /// Xuất dữ liệu
     #[command(subcommand)]
     Export(ExportCommand),
-    /// Đối soát danh sách giao dịch của cổng thanh toán với hocphi
+    /// Đối soát danh sách giao dịch của cổng thanh toán (hoặc tệp hằng ngày của đối tác thu hộ) với hocphi
     Reconcile {
         /// Cổng thanh toán
-        #[arg(long, value_enum)]
-        gateway: Gateway,
-        /// Tệp giao dịch xuất từ cổng (.csv hoặc .xlsx)
+        #[arg(
+            long,
+            value_enum,
+            required_unless_present = "partner",
+            conflicts_with = "partner"
+        )]
+        gateway: Option<Gateway>,
+        /// Đối tác thu hộ (ngân hàng, Cổng Dịch vụ công), ví dụ BANKDEMO: đối soát tệp hằng ngày của đối tác
+        #[arg(long)]
+        partner: Option<String>,
+        /// Tệp giao dịch xuất từ cổng hoặc của đối tác (.csv hoặc .xlsx)
         file: PathBuf,
         /// Ghi toàn bộ kết quả ra tệp .csv hoặc .xlsx
         #[arg(long)]
@@ -140,6 +150,15 @@ pub enum Command {
     /// Xem học sinh, khoản thu hoặc giao dịch
     #[command(subcommand)]
     Show(ShowCommand),
+    /// In mã thanh toán của học sinh (in trên giấy báo thu để nộp qua Cổng Dịch vụ công, ngân hàng)
+    PaymentCode {
+        /// Mã học sinh
+        #[arg(long)]
+        student: String,
+        /// Năm học, ví dụ 2026-2027 (mặc định: các năm học còn khoản thu chưa nộp)
+        #[arg(long)]
+        year: Option<String>,
+    },
     /// Chuyển mã tra cứu lưu từ trước khi có khoá sang dạng có khoá (không cấp mã mới)
     RekeyLookups {
         /// Chỉ đếm, không ghi gì
@@ -285,6 +304,8 @@ pub enum AdminError {
     Show(#[from] ShowError),
     #[error(transparent)]
     Void(#[from] VoidError),
+    #[error(transparent)]
+    PaymentCode(#[from] PaymentCodeError),
     #[error("không ghi được ra màn hình")]
     Output(#[from] std::io::Error),
     #[error("lỗi kho dữ liệu")]
@@ -328,11 +349,11 @@ async fn open(cli: &Cli) -> Result<AnyStore, AdminError> {
     }
 }
 
-/// Whether a command writes lookup digests, and so needs the lookup key.
-fn writes_digests(command: &Command) -> bool {
+/// Whether a command writes lookup digests or issues payment codes, and so needs the lookup key.
+fn reads_lookup_key(command: &Command) -> bool {
     match command {
         Command::Import { dry_run, .. } => !dry_run,
-        Command::RekeyLookups { .. } => true,
+        Command::RekeyLookups { .. } | Command::PaymentCode { .. } => true,
         Command::School(_)
         | Command::Export(_)
         | Command::Reconcile { .. }
@@ -418,7 +439,7 @@ pub async fn run(cli: Cli, now: DateTime<Utc>, out: &mut impl Write) -> Result<E
         return run_payos(cli.dynamodb_endpoint.as_deref(), command, out).await;
     }
     let store = open(&cli).await?;
-    let key = if writes_digests(&cli.command) {
+    let key = if reads_lookup_key(&cli.command) {
         lookup_key(&cli).await?
     } else {
         None
@@ -431,7 +452,7 @@ pub async fn run(cli: Cli, now: DateTime<Utc>, out: &mut impl Write) -> Result<E
 }
 
 /// Runs one command against `store`, printing to `out`; `lookup_key` keys the digests the
-/// command writes.
+/// command writes and the payment codes it issues.
 pub async fn execute<S: Store>(
     store: &S,
     command: Command,
@@ -510,6 +531,7 @@ pub async fn execute<S: Store>(
         }
         Command::Reconcile {
             gateway,
+            partner,
             file,
             out: path,
             school,
@@ -517,10 +539,12 @@ pub async fn execute<S: Store>(
             to,
         } => {
             let options = ReconcileOptions {
-                gateway: match gateway {
-                    Gateway::Vnpay => GatewayKind::Vnpay,
-                    Gateway::Payos => GatewayKind::Payos,
+                gateway: match (gateway, &partner) {
+                    (Some(Gateway::Vnpay), _) => GatewayKind::Vnpay,
+                    (Some(Gateway::Payos), _) => GatewayKind::Payos,
+                    (None, _) => GatewayKind::Partner,
                 },
+                partner,
                 file,
                 school,
                 from,
@@ -547,6 +571,13 @@ pub async fn execute<S: Store>(
                 VoidOutcome::RefusedPaid | VoidOutcome::RefusedHeld => Exit::Attention,
                 VoidOutcome::NotFound => Exit::Refused,
             })
+        }
+        Command::PaymentCode { student, year } => {
+            let key = lookup_key.ok_or(AdminError::NoLookupKey)?;
+            let codes =
+                payment_code::payment_codes(store, key, &student, year.as_deref(), now).await?;
+            write!(out, "{codes}")?;
+            Ok(Exit::Done)
         }
         Command::RekeyLookups { dry_run } => {
             let key = lookup_key.ok_or(AdminError::NoLookupKey)?;

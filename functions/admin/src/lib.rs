@@ -15,6 +15,8 @@
 //! | `import <tệp.csv\|tệp.xlsx> [--dry-run] [--skip-invalid] [--codes-out <tệp.csv>]` | imports invoices, creates students, hands out lookup codes |
 //! | `export receipts [--school <ID>] --from <yyyy-mm-dd> --to <yyyy-mm-dd> [--out <tệp.csv\|tệp.xlsx>]` | the receipts issued on those days (Vietnam time, both days included) |
 //! | `reconcile --gateway (vnpay\|payos) <đối-soát.csv\|.xlsx> [--out <báo-cáo.csv\|.xlsx>] [--school <ID>] [--from …] [--to …]` | compares the channel's transaction list with hocphi's payments and receipts |
+//! | `reconcile --partner <ID> <tệp.csv\|.xlsx> [--out …] [--school <ID>] [--from …] [--to …]` | compares a bill-payment partner's daily file with its confirmations hocphi recorded |
+//! | `payment-code --student <MÃ> [--year 2026-2027]` | prints a student's payment code (printed on fee notices; the portal and banks look the bill up by it), issued under the lookup key |
 //! | `payos confirm-webhook --payee <TÀI KHOẢN> [--url <URL>]` | registers the payee's webhook URL (default `{HOCPHI_SITE_URL}/api/callbacks/payos/<TÀI KHOẢN>`) with payOS, with that channel's keys from `HOCPHI_PAYOS_CHANNELS` or the secret `HOCPHI_PAYOS_CHANNELS_ARN` names; prints payOS's answer (exit 1 when refused, with what to do) |
 //! | `void <mã khoản thu> --reason "<lý do>"` | voids an open invoice |
 //! | `rekey-lookups [--dry-run]` | makes every lookup digest stored before digests were keyed a keyed one (no parent gets a new code) |
@@ -121,11 +123,31 @@
 //! a mismatch (said to be recorded and due back when `show payment` lists it), a second transfer
 //! of the full amount is a refund due, a Mismatched payment is a refund due, a repeated bank
 //! reference is a duplicate. A sample: `samples/giao-dich-payos-mau.csv`.
+//!
+//! # A partner's daily file
+//!
+//! The list of payments a bill-payment partner (a bank, the portal's platform) confirmed to
+//! hocphi, CSV or XLSX, read the same way; every row is money the partner took:
+//!
+//! | meaning | accepted headers |
+//! |---|---|
+//! | the partner's transaction id, as its confirmation sent it (required) | `Mã giao dịch`, `transaction_id`, `Mã GD`, `Mã giao dịch đối tác`, `Số tham chiếu`, `MaGiaoDich` |
+//! | the amount (đồng, required) | `Số tiền`, `amount`, `Số tiền giao dịch`, `Số tiền thanh toán`, `SoTien` |
+//! | when it was taken (optional) | `Thời gian`, `paid_at`, `Thời gian giao dịch`, `Ngày giao dịch`, `ThoiGianGD`, … (the formats above, `yyyyMMddHHmmss`, or RFC 3339) |
+//! | the bill (optional) | `Mã thanh toán` (`payment_code`, `MaThamChieu`), or `Mã hóa đơn` (`invoice_ids`, `Mã khoản thu`; several separated by `,`, `;` or spaces) |
+//!
+//! A row finds hocphi's payment by the partner's id and its transaction id (confirmations are
+//! idempotent by them), so another partner's payments are never matched, nor listed as missing
+//! from the file. Another amount, or another bill than the payment paid, is a mismatch; a
+//! confirmation that found its invoices already paid is a refund due; a repeated transaction id
+//! is a duplicate; a receipt hocphi issued on the file's days for this partner's confirmation
+//! that the file lacks is missing from the partner's file.
 
 pub mod cli;
 pub mod export;
 mod header;
 pub mod import;
+pub mod payment_code;
 pub mod payos;
 mod progress;
 pub mod reconcile;

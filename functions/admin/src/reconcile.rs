@@ -1,5 +1,5 @@
 //! `reconcile`: a channel's transaction list (VNPay's settlement export, payOS's transaction
-//! export) against hocphi's payments and receipts.
+//! export, a bill-payment partner's daily file) against hocphi's payments and receipts.
 //!
 //! Owns reading the file (CSV or XLSX, headers matched as in every operator's file), matching
 //! its rows against the store, and the categories of the report, one machinery for every
@@ -12,22 +12,27 @@
 //! one by its `orderCode` (or, failing that, a payment reference in the transfer's memo), and
 //! one order may receive several transfers, each named by its bank reference and judged on its
 //! own: another amount is a [`Category::Mismatch`] (said to be recorded when hocphi holds it in
-//! the payment's mismatches), a second transfer of the full amount is a refund due.
+//! the payment's mismatches), a second transfer of the full amount is a refund due. A partner's
+//! row names its transaction id, which names hocphi's payment through
+//! [`PaymentRef::for_partner`] (the partner's confirmation is idempotent by it), and may name the
+//! bill (a payment code or invoice ids) as the confirmation did; the partner's file is its own
+//! (columns in [`PartnerColumn`]), so every row is money the partner took.
 //!
 //! Invariants: every row of the file lands in exactly one category except that a repeated row
 //! (a VNPay reference, a payOS bank reference) is also reported as a duplicate; a receipt hocphi
 //! issued on the file's days for a payment of the channel the file does not show as captured is
-//! reported; nothing is written to the store. The report needs attention when any entry is not
-//! [`Category::Matched`].
+//! reported (for a partner, only its own payments' receipts); nothing is written to the store.
+//! The report needs attention when any entry is not [`Category::Matched`].
 
 use std::collections::{HashMap, HashSet};
 use std::fmt;
 use std::path::{Path, PathBuf};
 
+use chrono::{DateTime, Utc};
 use chrono::{NaiveDate, NaiveDateTime};
 use hocphi_domain::{
-    GatewayKind, InvoiceId, Money, Payment, PaymentRef, PaymentStatus, Receipt, ReceiptId,
-    SchoolId, Store, StoreError,
+    GatewayKind, GatewayTxnNo, InvoiceId, Money, PartnerId, Payment, PaymentCode, PaymentRef,
+    PaymentStatus, Receipt, ReceiptId, SchoolId, Store, StoreError,
 };
 use hocphi_gateways::payos::settlement::{self as payos_settlement, Column as PayosColumn};
 use hocphi_gateways::vnpay::settlement::{self, Column, SettlementRow};
@@ -139,9 +144,8 @@ pub const REPORT_HEADERS: [&str; 10] = [
 fn txn_header(gateway: GatewayKind) -> &'static str {
     match gateway {
         GatewayKind::Payos => "Mã tham chiếu",
-        GatewayKind::Vnpay | GatewayKind::Momo | GatewayKind::Dvcqg | GatewayKind::Partner => {
-            "Mã GD VNPAY"
-        }
+        GatewayKind::Partner => "Mã GD đối tác",
+        GatewayKind::Vnpay | GatewayKind::Momo | GatewayKind::Dvcqg => "Mã GD VNPAY",
     }
 }
 
@@ -149,9 +153,16 @@ fn txn_header(gateway: GatewayKind) -> &'static str {
 fn channel_name(gateway: GatewayKind) -> &'static str {
     match gateway {
         GatewayKind::Payos => "payOS (VietQR)",
-        GatewayKind::Vnpay | GatewayKind::Momo | GatewayKind::Dvcqg | GatewayKind::Partner => {
-            gateway.display_name()
-        }
+        GatewayKind::Partner => "đối tác thu hộ",
+        GatewayKind::Vnpay | GatewayKind::Momo | GatewayKind::Dvcqg => gateway.display_name(),
+    }
+}
+
+/// Where the file comes from, as notes name it.
+fn source(gateway: GatewayKind) -> &'static str {
+    match gateway {
+        GatewayKind::Partner => "đối tác",
+        GatewayKind::Vnpay | GatewayKind::Payos | GatewayKind::Momo | GatewayKind::Dvcqg => "cổng",
     }
 }
 
@@ -159,6 +170,9 @@ fn channel_name(gateway: GatewayKind) -> &'static str {
 pub fn report_headers(gateway: GatewayKind) -> [&'static str; 10] {
     let mut headers = REPORT_HEADERS;
     headers[2] = txn_header(gateway);
+    if gateway == GatewayKind::Partner {
+        headers[3] = "Số tiền tại đối tác";
+    }
     headers
 }
 
@@ -166,6 +180,8 @@ pub fn report_headers(gateway: GatewayKind) -> [&'static str; 10] {
 #[derive(Clone, Debug)]
 pub struct ReconcileOptions {
     pub gateway: GatewayKind,
+    /// The partner whose daily file it is (with [`GatewayKind::Partner`] only).
+    pub partner: Option<String>,
     pub file: PathBuf,
     /// Only this school's payments and receipts.
     pub school: Option<String>,
@@ -178,6 +194,8 @@ pub struct ReconcileOptions {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ReconcileReport {
     pub gateway: GatewayKind,
+    /// The partner whose file it was.
+    pub partner: Option<PartnerId>,
     pub file: PathBuf,
     /// Data rows read.
     pub rows: u64,
@@ -217,6 +235,12 @@ pub enum ReconcileError {
     ScaledColumn(String),
     #[error("mã trường không hợp lệ: \"{0}\"")]
     School(String),
+    #[error("mã đối tác không hợp lệ: \"{0}\"")]
+    Partner(String),
+    #[error("đối soát với đối tác thu hộ cần mã đối tác (--partner)")]
+    NoPartner,
+    #[error("mã đối tác chỉ dùng khi đối soát tệp của đối tác thu hộ, không dùng với --gateway")]
+    PartnerWithGateway,
     #[error("ngày bắt đầu {from} sau ngày kết thúc {to}")]
     Range { from: NaiveDate, to: NaiveDate },
     #[error(transparent)]
@@ -249,6 +273,87 @@ fn payos_specs() -> [ColumnSpec; 6] {
     })
 }
 
+/// A column of a bill-payment partner's daily file: one row per payment it confirmed, named
+/// as its confirmation named it (hocphi's partner API, `POST …/confirmations`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PartnerColumn {
+    /// The partner's transaction id (`transaction_id`, the portal's `MaGiaoDich`).
+    Txn,
+    /// The amount taken, in đồng.
+    Amount,
+    /// When it was taken (optional).
+    Time,
+    /// The payment code the confirmation paid (optional).
+    Code,
+    /// The invoice ids the confirmation paid (optional; several separated by `,`, `;` or spaces).
+    Invoices,
+}
+
+impl PartnerColumn {
+    /// Every column, in the order reconciliation looks them up.
+    pub const ALL: [PartnerColumn; 5] = [
+        PartnerColumn::Txn,
+        PartnerColumn::Amount,
+        PartnerColumn::Time,
+        PartnerColumn::Code,
+        PartnerColumn::Invoices,
+    ];
+
+    /// The header messages quote.
+    pub fn name(self) -> &'static str {
+        self.spec().name
+    }
+
+    fn spec(self) -> ColumnSpec {
+        match self {
+            PartnerColumn::Txn => ColumnSpec::required(
+                "Mã giao dịch",
+                &[
+                    "transaction_id",
+                    "Mã GD",
+                    "Mã giao dịch đối tác",
+                    "Số tham chiếu",
+                    "MaGiaoDich",
+                ],
+            ),
+            PartnerColumn::Amount => ColumnSpec::required(
+                "Số tiền",
+                &[
+                    "amount",
+                    "Số tiền giao dịch",
+                    "Số tiền thanh toán",
+                    "SoTien",
+                ],
+            )
+            .money(),
+            PartnerColumn::Time => ColumnSpec::optional(
+                "Thời gian",
+                &[
+                    "paid_at",
+                    "Thời gian giao dịch",
+                    "Thời gian thanh toán",
+                    "Ngày giao dịch",
+                    "Ngày thanh toán",
+                    "ThoiGianGD",
+                ],
+            ),
+            PartnerColumn::Code => {
+                ColumnSpec::optional("Mã thanh toán", &["payment_code", "MaThamChieu"])
+            }
+            PartnerColumn::Invoices => {
+                ColumnSpec::optional("Mã hóa đơn", &["invoice_ids", "invoice_id", "Mã khoản thu"])
+            }
+        }
+    }
+}
+
+/// The bill a partner's row names.
+#[derive(Clone, Debug, PartialEq, Eq)]
+enum WrittenBill {
+    Code(PaymentCode),
+    Invoices(Vec<InvoiceId>),
+}
+
 /// One readable row of a channel's file, in hocphi's terms.
 struct Line {
     row: u64,
@@ -265,6 +370,8 @@ struct Line {
     amount: Money,
     captured: bool,
     paid_at: Option<NaiveDateTime>,
+    /// The bill a partner's row names.
+    bill: Option<WrittenBill>,
 }
 
 /// Where each of a channel's columns is in the file, in the order of its `Column::ALL`.
@@ -282,6 +389,7 @@ impl Found {
 enum Columns {
     Vnpay(Found),
     Payos(Found),
+    Partner(Found, PartnerId),
 }
 
 impl Columns {
@@ -293,11 +401,16 @@ impl Columns {
         found.at(&PayosColumn::ALL, column).map(|i| row.cell(i))
     }
 
+    fn partner<'r>(found: &Found, row: &'r Row, column: PartnerColumn) -> Option<&'r Cell> {
+        found.at(&PartnerColumn::ALL, column).map(|i| row.cell(i))
+    }
+
     /// What the row names, as written, for a row that cannot be read.
     fn written_reference(&self, row: &Row) -> String {
         match self {
             Columns::Vnpay(found) => Self::vnpay(found, row, Column::Reference),
             Columns::Payos(found) => Self::payos(found, row, PayosColumn::OrderCode),
+            Columns::Partner(found, _) => Self::partner(found, row, PartnerColumn::Txn),
         }
         .map(Cell::text)
         .unwrap_or_default()
@@ -307,6 +420,7 @@ impl Columns {
         match self {
             Columns::Vnpay(found) => read_vnpay(found, row),
             Columns::Payos(found) => read_payos(found, row),
+            Columns::Partner(found, partner) => read_partner(found, partner, row),
         }
     }
 }
@@ -388,6 +502,7 @@ fn read_vnpay(found: &Found, row: &Row) -> Result<Line, (Option<&'static str>, S
         amount: vnpay.amount,
         captured: vnpay.captured,
         paid_at: paid_at(cell(Column::PayDate), Column::PayDate.name())?,
+        bill: None,
     })
 }
 
@@ -445,6 +560,88 @@ fn read_payos(found: &Found, row: &Row) -> Result<Line, (Option<&'static str>, S
         amount,
         captured,
         paid_at: paid_at(cell(PayosColumn::Time), PayosColumn::Time.name())?,
+        bill: None,
+    })
+}
+
+/// A moment as the settlement files write it, or as RFC 3339 (the partner API's `paid_at`).
+fn partner_time(cell: Option<&Cell>) -> Result<Option<NaiveDateTime>, String> {
+    let Some(cell) = cell.filter(|c| !c.is_blank()) else {
+        return Ok(None);
+    };
+    if let Ok(at) = DateTime::parse_from_rfc3339(cell.text().trim()) {
+        return Ok(Some(time::local(at.with_timezone(&Utc))));
+    }
+    values::datetime(cell).map(Some)
+}
+
+fn written_bill(
+    code: Option<&Cell>,
+    invoices: Option<&Cell>,
+) -> Result<Option<WrittenBill>, (Option<&'static str>, String)> {
+    let text = |cell: Option<&Cell>| cell.map(Cell::text).filter(|t| !t.trim().is_empty());
+    if let Some(raw) = text(code) {
+        let code = PaymentCode::parse(&raw).map_err(|_| {
+            (
+                Some(PartnerColumn::Code.name()),
+                format!("mã thanh toán không hợp lệ, nhận được \"{raw}\""),
+            )
+        })?;
+        return Ok(Some(WrittenBill::Code(code)));
+    }
+    let Some(raw) = text(invoices) else {
+        return Ok(None);
+    };
+    let ids = raw
+        .split(|c: char| c == ',' || c == ';' || c.is_whitespace())
+        .filter(|id| !id.is_empty())
+        .map(|id| {
+            InvoiceId::parse(id).map_err(|_| {
+                (
+                    Some(PartnerColumn::Invoices.name()),
+                    format!("mã khoản thu không hợp lệ, nhận được \"{id}\""),
+                )
+            })
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(Some(WrittenBill::Invoices(ids)))
+}
+
+fn read_partner(
+    found: &Found,
+    partner: &PartnerId,
+    row: &Row,
+) -> Result<Line, (Option<&'static str>, String)> {
+    let cell = |column| Columns::partner(found, row, column);
+    let named = |column: PartnerColumn| Some(column.name());
+    let written = cell(PartnerColumn::Txn).map(Cell::text).unwrap_or_default();
+    if written.trim().is_empty() {
+        return Err((named(PartnerColumn::Txn), values::EMPTY.to_owned()));
+    }
+    let txn = GatewayTxnNo::parse(&written).map_err(|_| {
+        (
+            named(PartnerColumn::Txn),
+            format!("mã giao dịch không hợp lệ, nhận được \"{written}\""),
+        )
+    })?;
+    let amount = match cell(PartnerColumn::Amount) {
+        Some(c) => values::amount(c).map_err(|m| (named(PartnerColumn::Amount), m))?,
+        None => return Err((None, "thiếu số tiền".to_owned())),
+    };
+    let paid_at =
+        partner_time(cell(PartnerColumn::Time)).map_err(|m| (named(PartnerColumn::Time), m))?;
+    let reference = PaymentRef::for_partner(partner, &txn).to_string();
+    Ok(Line {
+        row: row.number,
+        written: reference.clone(),
+        reference,
+        named: true,
+        by_memo: false,
+        txn: Some(txn.to_string()),
+        amount,
+        captured: true,
+        paid_at,
+        bill: written_bill(cell(PartnerColumn::Code), cell(PartnerColumn::Invoices))?,
     })
 }
 
@@ -505,6 +702,13 @@ fn vnpay_columns(headers: &[String]) -> Result<Columns, ReconcileError> {
     Ok(Columns::Vnpay(found))
 }
 
+/// Where a partner's file's columns are; the transaction id and the amount are required.
+fn partner_columns(headers: &[String], partner: &PartnerId) -> Result<Columns, ReconcileError> {
+    let specs = PartnerColumn::ALL.map(PartnerColumn::spec);
+    let found = Found(resolve(headers, &specs).map_err(header_problem)?);
+    Ok(Columns::Partner(found, partner.clone()))
+}
+
 /// Where payOS's file's columns are; an amount and an order-code or memo column are required.
 fn payos_columns(headers: &[String]) -> Result<Columns, ReconcileError> {
     let found = Found(resolve(headers, &payos_specs()).map_err(header_problem)?);
@@ -520,13 +724,15 @@ fn payos_columns(headers: &[String]) -> Result<Columns, ReconcileError> {
 async fn read_file(
     path: &Path,
     gateway: GatewayKind,
+    partner: Option<&PartnerId>,
     entries: &mut Vec<Entry>,
 ) -> Result<(u64, Vec<(String, Vec<Line>)>), ReconcileError> {
     let mut table = Table::open(path).await?;
-    let fits = match gateway {
-        GatewayKind::Payos => payos_columns,
-        GatewayKind::Vnpay | GatewayKind::Momo | GatewayKind::Dvcqg | GatewayKind::Partner => {
-            vnpay_columns
+    let fits = |headers: &[String]| match (gateway, partner) {
+        (GatewayKind::Payos, _) => payos_columns(headers),
+        (_, Some(partner)) => partner_columns(headers, partner),
+        (GatewayKind::Vnpay | GatewayKind::Momo | GatewayKind::Dvcqg | GatewayKind::Partner, _) => {
+            vnpay_columns(headers)
         }
     };
     let columns = table
@@ -562,8 +768,13 @@ async fn read_file(
 }
 
 /// The note of a transfer of another amount than the payment's.
-fn mismatch_note(line: &Line, payment: &Payment) -> String {
-    let mut note = format!("cổng thu {}, hocphi ghi {}", line.amount, payment.amount);
+fn mismatch_note(gateway: GatewayKind, line: &Line, payment: &Payment) -> String {
+    let mut note = format!(
+        "{} thu {}, hocphi ghi {}",
+        source(gateway),
+        line.amount,
+        payment.amount
+    );
     let recorded = line.txn.as_deref().is_some_and(|txn| {
         payment
             .mismatches
@@ -574,6 +785,40 @@ fn mismatch_note(line: &Line, payment: &Payment) -> String {
         note.push_str(": đã ghi nhận, cần hoàn tiền");
     }
     note
+}
+
+/// How the bill a partner's row names differs from what hocphi's payment paid, if it does.
+fn bill_note(line: &Line, payment: &Payment) -> Option<String> {
+    match line.bill.as_ref()? {
+        WrittenBill::Code(code) => {
+            (code.student() != &payment.student || !code.is_for(payment.school_year)).then(|| {
+                format!(
+                    "tệp ghi mã thanh toán {code}, hocphi ghi học sinh {}, năm học {}",
+                    payment.student, payment.school_year
+                )
+            })
+        }
+        WrittenBill::Invoices(ids) => {
+            let mut written: Vec<&InvoiceId> = ids.iter().collect();
+            let mut ours: Vec<&InvoiceId> = payment.invoices.iter().collect();
+            written.sort_unstable();
+            written.dedup();
+            ours.sort_unstable();
+            (written != ours).then(|| {
+                let list = |ids: &[&InvoiceId]| {
+                    ids.iter()
+                        .map(|id| id.to_string())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                };
+                format!(
+                    "tệp ghi khoản thu {}, hocphi ghi {}",
+                    list(&written),
+                    list(&ours)
+                )
+            })
+        }
+    }
 }
 
 /// What a Mismatched payment needs: the transfers hocphi recorded go back to the parent.
@@ -651,6 +896,9 @@ fn duplicates(gateway: GatewayKind, reference: &str, lines: &[Line]) -> Vec<Entr
             if lines.len() > 1 =>
         {
             let mut duplicate = entry(Category::Duplicate, reference);
+            if gateway == GatewayKind::Partner {
+                duplicate.gateway_txn = lines[0].txn.clone();
+            }
             duplicate.rows = lines.iter().map(|l| l.row).collect();
             duplicate.note = format!("mã xuất hiện {} lần trong tệp", lines.len());
             vec![duplicate]
@@ -682,18 +930,26 @@ pub async fn reconcile<S: Store>(
 ) -> Result<ReconcileReport, ReconcileError> {
     let gateway = options.gateway;
     match gateway {
-        GatewayKind::Vnpay | GatewayKind::Payos => {}
-        kind @ (GatewayKind::Momo | GatewayKind::Dvcqg | GatewayKind::Partner) => {
+        GatewayKind::Vnpay | GatewayKind::Payos | GatewayKind::Partner => {}
+        kind @ (GatewayKind::Momo | GatewayKind::Dvcqg) => {
             return Err(ReconcileError::Gateway(kind.display_name()));
         }
     }
+    let partner = match (gateway, options.partner.as_deref()) {
+        (GatewayKind::Partner, Some(raw)) => Some(
+            PartnerId::parse(raw.trim()).map_err(|_| ReconcileError::Partner(raw.to_owned()))?,
+        ),
+        (GatewayKind::Partner, None) => return Err(ReconcileError::NoPartner),
+        (_, Some(_)) => return Err(ReconcileError::PartnerWithGateway),
+        (_, None) => None,
+    };
     let school = options
         .school
         .as_deref()
         .map(|raw| SchoolId::parse(raw).map_err(|_| ReconcileError::School(raw.to_owned())))
         .transpose()?;
     let mut entries = Vec::new();
-    let (rows, groups) = read_file(&options.file, gateway, &mut entries).await?;
+    let (rows, groups) = read_file(&options.file, gateway, partner.as_ref(), &mut entries).await?;
 
     let mut captured: HashSet<String> = HashSet::new();
     let mut declined: HashSet<String> = HashSet::new();
@@ -751,7 +1007,11 @@ pub async fn reconcile<S: Store>(
             continue;
         };
         let Some(payment) = store.payment(&parsed).await? else {
-            entries.extend(unknown("hocphi không có giao dịch nào mang mã này"));
+            entries.extend(unknown(if partner.is_some() {
+                "hocphi không nhận được xác nhận nào của đối tác với mã giao dịch này"
+            } else {
+                "hocphi không có giao dịch nào mang mã này"
+            }));
             continue;
         };
         if school.as_ref().is_some_and(|s| *s != payment.school) {
@@ -783,7 +1043,10 @@ pub async fn reconcile<S: Store>(
             let mut found = ours(Category::Matched, line);
             if line.amount != payment.amount {
                 found.category = Category::Mismatch;
-                found.note = mismatch_note(line, &payment);
+                found.note = mismatch_note(gateway, line, &payment);
+            } else if let Some(note) = bill_note(line, &payment) {
+                found.category = Category::Mismatch;
+                found.note = note;
             } else {
                 judge(&mut found, line, &payment, true);
             }
@@ -794,7 +1057,7 @@ pub async fn reconcile<S: Store>(
             considered.iter().partition(|l| l.amount == payment.amount);
         for line in other {
             let mut found = ours(Category::Mismatch, line);
-            found.note = mismatch_note(line, &payment);
+            found.note = mismatch_note(gateway, line, &payment);
             entries.push(found);
         }
         let kept = exact
@@ -868,7 +1131,10 @@ pub async fn reconcile<S: Store>(
     if let Some((start, end)) = days.and_then(|(from, to)| time::day_bounds(from, to)) {
         for receipt in store.receipts_issued(start, end, school.as_ref()).await? {
             let reference = receipt.payment.as_str();
-            if receipt.gateway != gateway || captured.contains(reference) {
+            let theirs = partner.as_ref().is_none_or(|p| {
+                PaymentRef::for_partner(p, &receipt.gateway_txn) == receipt.payment
+            });
+            if receipt.gateway != gateway || !theirs || captured.contains(reference) {
                 continue;
             }
             let mut missing = entry(Category::MissingAtGateway, reference);
@@ -880,7 +1146,7 @@ pub async fn reconcile<S: Store>(
             missing.note = if declined.contains(reference) {
                 "cổng báo giao dịch không thành công nhưng hocphi đã lập biên lai".to_owned()
             } else {
-                "không có trong tệp của cổng".to_owned()
+                format!("không có trong tệp của {}", source(gateway))
             };
             entries.push(missing);
         }
@@ -890,6 +1156,7 @@ pub async fn reconcile<S: Store>(
     });
     Ok(ReconcileReport {
         gateway,
+        partner,
         file: options.file.clone(),
         rows,
         captured: captured.len(),
@@ -931,10 +1198,13 @@ pub fn write_report(report: &ReconcileReport, path: &Path) -> Result<PathBuf, Sh
 
 impl fmt::Display for ReconcileReport {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let channel = match &self.partner {
+            Some(partner) => format!("{} {partner}", channel_name(self.gateway)),
+            None => channel_name(self.gateway).to_owned(),
+        };
         writeln!(
             f,
-            "Đối soát {} — tệp {}: {} dòng, {} mã đã thu tiền, {} mã không thành công.",
-            channel_name(self.gateway),
+            "Đối soát {channel} — tệp {}: {} dòng, {} mã đã thu tiền, {} mã không thành công.",
             self.file.display(),
             group_digits(self.rows),
             group_digits(self.captured as u64),
@@ -950,7 +1220,8 @@ impl fmt::Display for ReconcileReport {
             None => writeln!(
                 f,
                 "Không xác định được khoảng ngày (tệp không có ngày thanh toán): bỏ qua kiểm tra \
-                 biên lai không có ở cổng; dùng --from và --to."
+                 biên lai không có ở {}; dùng --from và --to.",
+                source(self.gateway)
             )?,
         }
         writeln!(f)?;
@@ -985,10 +1256,11 @@ impl fmt::Display for ReconcileReport {
                 continue;
             }
             writeln!(f, "\n{} ({}):", category.label(), rows.len())?;
+            let theirs = format!("Số tiền {}", source(self.gateway));
             let headers = [
                 "Mã thanh toán",
                 txn_header(self.gateway),
-                "Số tiền cổng",
+                theirs.as_str(),
                 "Số tiền hocphi",
                 "Dòng",
                 "Ghi chú",

@@ -1,4 +1,5 @@
-//! The import and reconcile happy paths against DynamoDB's API, served by moto.
+//! The import and reconcile happy paths (a channel's file and a partner's) against DynamoDB's
+//! API, served by moto.
 //!
 //! `cargo xtask test` starts moto and passes its address in `HOCPHI_DYNAMODB_ENDPOINT` (with test
 //! credentials and a region). Each test gets a fresh table. Without the variable the tests are
@@ -13,7 +14,7 @@ use hocphi_admin::reconcile::{Category, ReconcileOptions, reconcile};
 use hocphi_domain::{GatewayKind, InvoiceId, InvoiceStatus, LookupCode, Store, StudentCode};
 use hocphi_fixtures::{dynamodb, harness};
 use hocphi_store::dynamodb::{DynamoStore, client, create_table};
-use support::{add_schools, options, pay, vn};
+use support::{add_schools, confirm, options, pay, vn};
 
 async fn fresh() -> (DynamoStore, String) {
     let client = client(Some(&dynamodb::endpoint())).await;
@@ -42,6 +43,11 @@ fn main() {
             "a_matching_vnpay_file_reconciles_cleanly_against_dynamodb",
             skip.as_deref(),
             a_matching_vnpay_file_reconciles_cleanly_against_dynamodb,
+        ),
+        harness::trial(
+            "a_partners_daily_file_reconciles_against_dynamodb",
+            skip.as_deref(),
+            a_partners_daily_file_reconciles_against_dynamodb,
         ),
     ];
     harness::run(trials, skip.as_deref())
@@ -122,6 +128,7 @@ async fn a_matching_vnpay_file_reconciles_cleanly_against_dynamodb() {
         &store,
         &ReconcileOptions {
             gateway: GatewayKind::Vnpay,
+            partner: None,
             file: file.clone(),
             school: None,
             from: None,
@@ -158,4 +165,101 @@ async fn a_matching_vnpay_file_reconciles_cleanly_against_dynamodb() {
         .unwrap()
         .unwrap();
     assert_eq!(paid.status, InvoiceStatus::Paid);
+}
+
+async fn a_partners_daily_file_reconciles_against_dynamodb() {
+    // Arrange
+    let (store, table) = fresh().await;
+    let dir = tempfile::tempdir().unwrap();
+    import(&store, &options(&sample(), dir.path()))
+        .await
+        .unwrap();
+    let at = vn(2025, 9, 10, 9, 0);
+    let paid = confirm(
+        &store,
+        "BANKDEMO",
+        "FT1",
+        &["NQ-2526-HK1-0101"],
+        2_150_000,
+        at,
+    )
+    .await;
+    confirm(
+        &store,
+        "BANKDEMO",
+        "FT2",
+        &["NQ-2526-HK1-0102"],
+        2_450_000,
+        at,
+    )
+    .await;
+    confirm(
+        &store,
+        "OTHERBANK",
+        "FT3",
+        &["NQ-2526-BHYT-0103"],
+        1_263_600,
+        at,
+    )
+    .await;
+    let file = dir.path().join("bank.csv");
+    std::fs::write(
+        &file,
+        "Mã giao dịch,Số tiền,Thời gian\n\
+         FT1,2.150.000,10/09/2025 09:00:04\n\
+         FT9,100.000,10/09/2025 10:00:00\n",
+    )
+    .unwrap();
+
+    // Act
+    let report = reconcile(
+        &store,
+        &ReconcileOptions {
+            gateway: GatewayKind::Partner,
+            partner: Some("BANKDEMO".to_owned()),
+            file: file.clone(),
+            school: None,
+            from: None,
+            to: None,
+        },
+    )
+    .await
+    .unwrap();
+    let cli = std::process::Command::new(env!("CARGO_BIN_EXE_hocphi-admin"))
+        .args([
+            "--store",
+            &format!("dynamodb:{table}"),
+            "reconcile",
+            "--partner",
+            "BANKDEMO",
+        ])
+        .arg(&file)
+        .output()
+        .unwrap();
+
+    // Assert
+    assert!(
+        matches!(paid, hocphi_domain::Settled::Applied(_)),
+        "{paid:?}"
+    );
+    let txns = |category| -> Vec<String> {
+        report
+            .of(category)
+            .filter_map(|e| e.gateway_txn.clone())
+            .collect()
+    };
+    assert_eq!(txns(Category::Matched), ["FT1"], "{report}");
+    assert_eq!(txns(Category::PaidUnknown), ["FT9"], "{report}");
+    assert_eq!(
+        txns(Category::MissingAtGateway),
+        ["FT2"],
+        "not the other partner's FT3: {report}"
+    );
+    assert_eq!(
+        cli.status.code(),
+        Some(3),
+        "{}{}",
+        String::from_utf8_lossy(&cli.stdout),
+        String::from_utf8_lossy(&cli.stderr)
+    );
 }

@@ -76,6 +76,7 @@ const SETTLEMENT: &str =
 fn options(env: &Env, file: &str) -> ReconcileOptions {
     ReconcileOptions {
         gateway: GatewayKind::Vnpay,
+        partner: None,
         file: env.path(file),
         school: None,
         from: None,

@@ -149,6 +149,7 @@ fn export() -> String {
 fn options(env: &Env, file: &str) -> ReconcileOptions {
     ReconcileOptions {
         gateway: GatewayKind::Payos,
+        partner: None,
         file: env.path(file),
         school: None,
         from: None,

@@ -3,17 +3,17 @@
 //!
 //! | route | use case |
 //! |---|---|
-//! | `GET /api/invoices?student=…&code=…` | [`App::lookup`] |
+//! | `GET /api/invoices?student=…&code=…` or `?ma=…` | [`App::lookup`] |
 //! | `POST /api/payments` (`Idempotency-Key`) | [`App::checkout`] |
 //! | `GET /api/payments/{ref}` | [`App::status`] |
 //! | `GET /api/callbacks/vnpay` | [`App::callback`] (VNPay IPN) |
 //! | `POST /api/callbacks/momo` | [`App::callback`] (MoMo IPN) |
 //! | `POST /api/callbacks/payos/{payee}` | [`App::callback`] (payOS webhook, for one payee) |
 //! | `POST /api/callbacks/dvcqg` | [`App::callback`] (the portal platform's Confirm) |
-//! | `POST /api/partners/{partner}/bills` | a partner's bill look-up |
-//! | `POST /api/partners/{partner}/confirmations` | a partner's payment confirmation (its callback) |
-//! | `POST /api/partners/{partner}/reversals` | a partner's reversal request |
-//! | `GET /api/partners/openapi.json` | the partner API's OpenAPI document |
+//! | `POST /api/partners/{partner}/bills` | [`App::partner`] (a bill look-up) |
+//! | `POST /api/partners/{partner}/confirmations` | [`App::partner`] (a payment confirmation: the partner's callback) |
+//! | `POST /api/partners/{partner}/reversals` | [`App::partner`] (a reversal request, always refused) |
+//! | `GET /api/partners/openapi.json` | the partner API's OpenAPI document (public, cacheable) |
 //! | `GET /api/receipts/{id}?t=…` | [`App::receipt`] |
 //!
 //! Invariants: bodies are bounded before they are read; every error is JSON
@@ -23,7 +23,9 @@ use std::net::IpAddr;
 
 use hocphi_api::ReceiptResponse;
 use hocphi_domain::{Clock, GatewayKind, Store};
-use hocphi_gateways::RawCallback;
+use hocphi_gateways::partner::generic::OPENAPI;
+use hocphi_gateways::partner::{PartnerOp, PartnerRequest};
+use hocphi_gateways::{RawCallback, Reply};
 use http::{Method, Request, Response, StatusCode, header};
 use serde::Serialize;
 
@@ -210,6 +212,24 @@ fn require_json(request: &Request<Vec<u8>>) -> Result<(), ApiError> {
     }
 }
 
+/// A channel's or partner's reply, in its own format; never cached.
+fn reply_response(reply: Reply) -> Response<String> {
+    let mut response = Response::new(reply.body);
+    *response.status_mut() = StatusCode::from_u16(reply.status).unwrap_or(StatusCode::OK);
+    let headers = response.headers_mut();
+    if let Some(content_type) = reply.content_type {
+        headers.insert(
+            header::CONTENT_TYPE,
+            http::HeaderValue::from_static(content_type),
+        );
+    }
+    headers.insert(
+        header::CACHE_CONTROL,
+        http::HeaderValue::from_static("no-store"),
+    );
+    response
+}
+
 impl<S: Store, C: Clock, T: Transport> App<S, C, T> {
     /// Answers one HTTP request. `client_ip` is the parent's address as the platform saw it.
     pub async fn handle(&self, request: Request<Vec<u8>>, client_ip: IpAddr) -> Response<String> {
@@ -250,13 +270,17 @@ impl<S: Store, C: Clock, T: Transport> App<S, C, T> {
         let param = param.unwrap_or("");
         match route {
             Route::Lookup => {
-                let found = self
-                    .lookup(
+                let payment_code = query_value(&query, "ma");
+                let found = if payment_code.is_empty() {
+                    self.lookup(
                         query_value(&query, "student"),
                         query_value(&query, "code"),
                         client_ip,
                     )
-                    .await?;
+                    .await?
+                } else {
+                    self.lookup_by_payment_code(payment_code, client_ip).await?
+                };
                 Ok(json_response(200, &found))
             }
             Route::Checkout => {
@@ -277,8 +301,38 @@ impl<S: Store, C: Clock, T: Transport> App<S, C, T> {
                 200,
                 &ReceiptResponse::from(&self.receipt(param, query_value(&query, "t")).await?),
             )),
-            Route::Bills | Route::Reversal | Route::PartnerApi => Err(ApiError::NoRoute),
-            Route::Callback(GatewayKind::Partner) => Err(ApiError::NoRoute),
+            Route::PartnerApi => {
+                let mut response = respond(200, "application/json", OPENAPI.to_owned());
+                response.headers_mut().insert(
+                    header::CACHE_CONTROL,
+                    http::HeaderValue::from_static("public, max-age=3600"),
+                );
+                Ok(response)
+            }
+            Route::Bills | Route::Reversal | Route::Callback(GatewayKind::Partner) => {
+                require_json(request)?;
+                let op = match route {
+                    Route::Bills => PartnerOp::Bills,
+                    Route::Reversal => PartnerOp::Reverse,
+                    _ => PartnerOp::Confirm,
+                };
+                let headers: Vec<(&str, &str)> = request
+                    .headers()
+                    .iter()
+                    .filter_map(|(name, value)| Some((name.as_str(), value.to_str().ok()?)))
+                    .collect();
+                let partner_request = PartnerRequest {
+                    op,
+                    path: request.uri().path(),
+                    headers: &headers,
+                    body: request.body(),
+                };
+                let reply = self
+                    .partner(param, partner_request)
+                    .await
+                    .ok_or(ApiError::NoRoute)?;
+                Ok(reply_response(reply))
+            }
             Route::Callback(kind) => {
                 let raw = RawCallback {
                     query: raw_query,
@@ -286,16 +340,7 @@ impl<S: Store, C: Clock, T: Transport> App<S, C, T> {
                     path_param: (!param.is_empty()).then_some(param),
                 };
                 let reply = self.callback(kind, raw).await.ok_or(ApiError::NoRoute)?;
-                let mut response = Response::new(reply.body);
-                *response.status_mut() =
-                    StatusCode::from_u16(reply.status).unwrap_or(StatusCode::OK);
-                if let Some(content_type) = reply.content_type {
-                    response.headers_mut().insert(
-                        header::CONTENT_TYPE,
-                        http::HeaderValue::from_static(content_type),
-                    );
-                }
-                Ok(response)
+                Ok(reply_response(reply))
             }
         }
     }

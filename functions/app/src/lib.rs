@@ -2,7 +2,8 @@
 //!
 //! [`App`] holds the ports (a [`Store`], a [`Clock`], a [`Transport`] for the gateways' APIs) and
 //! the configured gateways. Each use case is a method: look up invoices, check out, apply a
-//! gateway callback, report a payment's status, show a receipt, sweep pending payments.
+//! gateway callback, answer a bill-payment partner, report a payment's status, show a receipt,
+//! sweep pending payments.
 //! [`App::handle`] maps an `http::Request` to an `http::Response` for every route; the Lambda
 //! functions and the local server both call it, so they cannot drift apart.
 
@@ -12,6 +13,7 @@ mod checkout;
 mod error;
 mod http_map;
 mod lookup;
+mod partner;
 mod receipt;
 mod status;
 mod sweep;
@@ -89,6 +91,10 @@ pub struct Settings {
     pub recheck_window: Duration,
     /// hocphi's own address, sent with status queries.
     pub server_ip: IpAddr,
+    /// Bill look-ups one partner may make within [`Settings::partner_window`]; the rest are
+    /// refused until the window closes.
+    pub partner_lookups: u32,
+    pub partner_window: Duration,
 }
 
 impl Settings {
@@ -96,7 +102,8 @@ impl Settings {
     /// from one source, 20 from all sources, 30 from one source for all students; a 30-second
     /// checkout lease replayed for 24 hours, 26 seconds for a checkout, sweeping after 5 minutes
     /// for 40 seconds a run, money in flight waited for an hour past expiry, payments that ended
-    /// unpaid asked about again for 2 hours; no lookup key.
+    /// unpaid asked about again for 2 hours; 600 bill look-ups a minute for each partner; no
+    /// lookup key.
     pub fn new(site_url: impl Into<String>) -> Self {
         Self {
             site_url: site_url.into().trim_end_matches('/').to_owned(),
@@ -114,6 +121,8 @@ impl Settings {
             in_flight_limit: Duration::hours(1),
             recheck_window: Duration::hours(2),
             server_ip: IpAddr::from([127, 0, 0, 1]),
+            partner_lookups: 600,
+            partner_window: Duration::minutes(1),
         }
     }
 }

@@ -15,13 +15,20 @@
 //! `student_attempts / lookup_attempts` sources (4 by default) within the window, while a guesser
 //! still gets at most `student_attempts` tries at one student per window.
 //!
+//! A fee notice's payment code (`?ma=…`, the portal's deep link) stands in for the student code
+//! and lookup code together: it is counted on the same limits, and one that is not genuine is
+//! answered exactly as a wrong lookup code; it shows only its school year's invoices.
+//!
 //! A digest stored before digests were keyed still admits its code; that look-up replaces it
 //! with the keyed digest (a conditional write: a digest changed meanwhile is left alone).
 
 use std::net::IpAddr;
 
 use hocphi_api::{InvoiceView, InvoicesResponse, StudentView};
-use hocphi_domain::{ClientSource, Clock, FailureCounter, LookupCode, Store, Student, StudentCode};
+use hocphi_domain::{
+    ClientSource, Clock, FailureCounter, Invoice, LookupCode, LookupKey, PaymentCode, Store,
+    Student, StudentCode,
+};
 
 use crate::{ApiError, App, Field, Transport};
 
@@ -43,11 +50,50 @@ impl<S: Store, C: Clock, T: Transport> App<S, C, T> {
             field: Field::Code,
             message: "Mã tra cứu không hợp lệ: gồm 6 đến 12 chữ và số, in trên giấy báo học phí.",
         })?;
-        let key = self
-            .settings
+        let key = self.lookup_key()?;
+        let (counters, tries) = self.count_attempt(&student, client_ip).await?;
+        let now = self.clock.now();
+        match self.store.student(&student).await? {
+            Some(found) if found.lookup.admits(&student, &code, key) => {
+                self.forgive(&counters, now).await?;
+                if found.lookup.is_current() {
+                    return Ok(found);
+                }
+                let keyed = code.digest(&student, key);
+                if self
+                    .store
+                    .rekey_lookup(&student, &found.lookup, &keyed)
+                    .await?
+                {
+                    tracing::info!("lookup digest re-keyed");
+                }
+                Ok(Student {
+                    lookup: keyed,
+                    ..found
+                })
+            }
+            Some(_) | None => {
+                tracing::info!(failures = tries, "lookup refused");
+                Err(ApiError::NotFound)
+            }
+        }
+    }
+
+    fn lookup_key(&self) -> Result<&LookupKey, ApiError> {
+        self.settings
             .lookup_key
             .as_ref()
-            .ok_or_else(|| ApiError::Internal("this function has no lookup key".into()))?;
+            .ok_or_else(|| ApiError::Internal("this function has no lookup key".into()))
+    }
+
+    /// Counts a look-up of `student` from `client_ip` on every limit, in order, before its code
+    /// is checked; answers the counters to forgive when the code is right and the failures of
+    /// the last one, or "too many attempts" when a limit is passed.
+    async fn count_attempt(
+        &self,
+        student: &StudentCode,
+        client_ip: IpAddr,
+    ) -> Result<(Vec<FailureCounter>, u32), ApiError> {
         let source = ClientSource::of(client_ip);
         let settings = &self.settings;
         let counters = [
@@ -73,32 +119,21 @@ impl<S: Store, C: Clock, T: Transport> App<S, C, T> {
                 return Err(ApiError::TooManyAttempts);
             }
         }
-        match self.store.student(&student).await? {
-            Some(found) if found.lookup.admits(&student, &code, key) => {
-                for (counter, _) in &counters {
-                    self.store.forgive_failed_lookup(counter, now).await?;
-                }
-                if found.lookup.is_current() {
-                    return Ok(found);
-                }
-                let keyed = code.digest(&student, key);
-                if self
-                    .store
-                    .rekey_lookup(&student, &found.lookup, &keyed)
-                    .await?
-                {
-                    tracing::info!("lookup digest re-keyed");
-                }
-                Ok(Student {
-                    lookup: keyed,
-                    ..found
-                })
-            }
-            Some(_) | None => {
-                tracing::info!(failures = tries, "lookup refused");
-                Err(ApiError::NotFound)
-            }
+        Ok((
+            counters.into_iter().map(|(counter, _)| counter).collect(),
+            tries,
+        ))
+    }
+
+    async fn forgive(
+        &self,
+        counters: &[FailureCounter],
+        now: chrono::DateTime<chrono::Utc>,
+    ) -> Result<(), ApiError> {
+        for counter in counters {
+            self.store.forgive_failed_lookup(counter, now).await?;
         }
+        Ok(())
     }
 
     /// `GET /api/invoices`: the student (masked) and their open invoices.
@@ -110,6 +145,48 @@ impl<S: Store, C: Clock, T: Transport> App<S, C, T> {
     ) -> Result<InvoicesResponse, ApiError> {
         let student = self.authenticate(student, code, client_ip).await?;
         let invoices = self.store.open_invoices(&student.code).await?;
+        self.invoices_of(student, invoices).await
+    }
+
+    /// `GET /api/invoices?ma=…`: the open invoices of the school year a fee notice's payment
+    /// code names. A code that is not genuine is counted and answered as a wrong lookup code.
+    pub async fn lookup_by_payment_code(
+        &self,
+        code: &str,
+        client_ip: IpAddr,
+    ) -> Result<InvoicesResponse, ApiError> {
+        let code = PaymentCode::parse(code).map_err(|_| ApiError::Invalid {
+            field: Field::Code,
+            message: "Mã thanh toán không hợp lệ: gồm mã học sinh, năm học và 8 ký tự, in trên giấy báo học phí.",
+        })?;
+        let key = self.lookup_key()?;
+        let (counters, tries) = self.count_attempt(code.student(), client_ip).await?;
+        let now = self.clock.now();
+        let found = if code.verify(key) {
+            self.store.student(code.student()).await?
+        } else {
+            None
+        };
+        let Some(student) = found else {
+            tracing::info!(failures = tries, "lookup refused");
+            return Err(ApiError::NotFound);
+        };
+        self.forgive(&counters, now).await?;
+        let invoices = self
+            .store
+            .open_invoices(&student.code)
+            .await?
+            .into_iter()
+            .filter(|i| code.is_for(i.school_year))
+            .collect();
+        self.invoices_of(student, invoices).await
+    }
+
+    async fn invoices_of(
+        &self,
+        student: Student,
+        invoices: Vec<Invoice>,
+    ) -> Result<InvoicesResponse, ApiError> {
         let school = self.store.school(&student.school).await?;
         Ok(InvoicesResponse {
             student: StudentView {

@@ -358,11 +358,14 @@ pub trait Store: Send + Sync {
     /// `event` (its [`GatewayEvent::Paid`]) to it in the same atomic step, exactly as
     /// [`Store::settle`] would to a stored one: the invoices still as the payment found them are
     /// paid (an invoice held by another live payment included: money in hand wins over an
-    /// attempt, whose own capture then becomes refund due) and the receipt is numbered and
+    /// attempt, whose hold ends and whose own capture then becomes refund due; its expiry leaves
+    /// the invoice paid) and the receipt is numbered in the school year's one sequence and
     /// written; otherwise the payment is stored RefundDue; a capture of another amount stores it
     /// Mismatched with the transfer recorded. Nothing is written unless all of it is. When a
     /// payment with this reference already exists nothing changes and its state is answered as
-    /// [`Settled::AlreadyFinal`] (the caller compares it with the confirmation it holds).
+    /// [`Settled::AlreadyFinal`] (the caller compares it with the confirmation it holds); of
+    /// concurrent calls with one reference exactly one stores it. Anything but a Pending payment
+    /// with no transfer recorded and a Paid event is refused as an error, nothing written.
     fn record_capture(
         &self,
         payment: &Payment,

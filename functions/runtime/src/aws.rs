@@ -171,8 +171,11 @@ pub async fn run_http(function: Function) -> Result<(), Error> {
 /// The whole life of a callback function: its channel from `HOCPHI_CALLBACK_CHANNEL` (one
 /// binary, deployed once per channel), then [`run_http`].
 pub async fn run_callback() -> Result<(), Error> {
-    let function = callback_function(&Env::new())
-        .ok_or_else(|| format!("{CALLBACK_CHANNEL} must name a payment channel (vnpay, momo)"))?;
+    let function = callback_function(&Env::new()).ok_or_else(|| {
+        format!(
+            "{CALLBACK_CHANNEL} must name a payment channel (vnpay, momo, payos, dvcqg) or partner"
+        )
+    })?;
     run_http(function).await
 }
 

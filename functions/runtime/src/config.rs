@@ -22,6 +22,7 @@ use std::path::{Path, PathBuf};
 use hocphi_app::{Gateways, Settings};
 use hocphi_domain::{GatewayKind, LookupKey};
 use hocphi_gateways::momo::RequestType;
+use hocphi_gateways::partner::Partners;
 use hocphi_gateways::{Gateway, Momo, MomoConfig, PayosChannels, Secret, Vnpay, VnpayConfig};
 use subtle::ConstantTimeEq;
 
@@ -458,7 +459,11 @@ impl Config {
                 None
             },
             dvcqg: None,
-            partners: None,
+            partners: if channels.contains(&GatewayKind::Partner) {
+                read_partners(env)
+            } else {
+                None
+            },
             listed: if function.lists_channels() {
                 read_channels(env)
             } else {
@@ -624,6 +629,20 @@ pub fn read_payos(env: &mut Env) -> Option<Gateway> {
         Ok(channels) => Some(Gateway::Payos(channels)),
         Err(err) => {
             env.invalid(PAYOS_CHANNELS, err.to_string());
+            None
+        }
+    }
+}
+
+/// The bill-payment partners when `HOCPHI_PARTNERS` (in a deployed stack the secret its ARN
+/// variable names) is set: the JSON map of partners. A bad map stops the function with every
+/// problem named, never a key.
+pub fn read_partners(env: &mut Env) -> Option<Partners> {
+    let map = env.optional(PARTNERS)?;
+    match Partners::parse(&map) {
+        Ok(partners) => Some(partners),
+        Err(err) => {
+            env.invalid(PARTNERS, err.to_string());
             None
         }
     }
@@ -882,6 +901,8 @@ mod tests {
             ("vnpay", Some(Function::Callback(GatewayKind::Vnpay))),
             ("momo", Some(Function::Callback(GatewayKind::Momo))),
             ("payos", Some(Function::Callback(GatewayKind::Payos))),
+            ("dvcqg", Some(Function::Callback(GatewayKind::Dvcqg))),
+            ("partner", Some(Function::Callback(GatewayKind::Partner))),
             ("paypal", None),
             ("", None),
         ];
@@ -984,7 +1005,12 @@ mod tests {
             let reads = Variable::named(LOOKUP_KEY_ARN).unwrap().read_by(function);
             assert_eq!(
                 reads,
-                matches!(function, Function::Lookup | Function::Checkout),
+                matches!(
+                    function,
+                    Function::Lookup
+                        | Function::Checkout
+                        | Function::Callback(GatewayKind::Partner)
+                ),
                 "{function:?}"
             );
         }
@@ -1138,6 +1164,102 @@ mod tests {
                 function == Function::Lookup,
                 "{function:?}"
             );
+        }
+    }
+
+    #[test]
+    fn the_partners_function_and_the_local_stack_read_the_partners_and_no_other_function_does() {
+        let partners_env = || {
+            Env::from_pairs([
+                (TABLE, "hocphi"),
+                (SITE_URL, "https://hocphi.example"),
+                (ORIGIN_SECRET, ORIGIN),
+                (LOOKUP_KEY, TEST_LOOKUP_KEY),
+            ])
+            .overriding([(PARTNERS, local_partners())])
+        };
+        let function = Function::Callback(GatewayKind::Partner);
+
+        let partners = Config::from_env(partners_env(), function).unwrap();
+        let none = Config::from_env(
+            Env::from_pairs([
+                (TABLE, "hocphi"),
+                (SITE_URL, "https://hocphi.example"),
+                (ORIGIN_SECRET, ORIGIN),
+                (LOOKUP_KEY, TEST_LOOKUP_KEY),
+            ]),
+            function,
+        )
+        .unwrap();
+        let local = Config::local("http://127.0.0.1:8080");
+        let checkout = Config::from_env(
+            Env::from_pairs(DEPLOYED_BASE)
+                .overriding([(LOOKUP_KEY, TEST_LOOKUP_KEY), (PARTNERS, "not json")]),
+            Function::Checkout,
+        )
+        .unwrap();
+
+        let ids = |config: &Config| -> Vec<String> {
+            config
+                .gateways
+                .partners
+                .iter()
+                .flat_map(|p| p.iter().map(|p| p.id.to_string()))
+                .collect()
+        };
+        assert_eq!(ids(&partners), [LOCAL_BANK_PARTNER, LOCAL_PORTAL_PARTNER]);
+        assert_eq!(ids(&local), [LOCAL_BANK_PARTNER, LOCAL_PORTAL_PARTNER]);
+        assert!(none.gateways.partners.is_none(), "no partners configured");
+        assert!(checkout.gateways.partners.is_none(), "checkout reads none");
+        assert!(
+            partners.gateways.offered().is_empty(),
+            "a partner is never offered to a parent"
+        );
+        assert!(partners.settings.lookup_key.is_some(), "payment codes");
+        for key in [LOCAL_BANK_KEY, LOCAL_PORTAL_KEY] {
+            assert!(!format!("{partners:?}").contains(key));
+        }
+        for function in Function::DEPLOYED {
+            assert_eq!(
+                Variable::named(PARTNERS_ARN).unwrap().read_by(function),
+                function == Function::Callback(GatewayKind::Partner),
+                "{function:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_malformed_partners_map_stops_the_function_naming_the_variable_never_a_key() {
+        let key = "PARTNERKEYTHATMUSTNOTBEPRINTED0001";
+        let cases = [
+            "not json".to_owned(),
+            format!("[\"{key}\"]"),
+            format!("{{\"BANK\": \"{key}\"}}"),
+            format!(
+                "{{\"BANK\": {{\"name\": \"Ngân hàng\", \"profile\": \"generic\", \"key\": \"{key}\", \"schools\": []}}}}"
+            ),
+            format!(
+                "{{\"BANK\": {{\"name\": \"Ngân hàng\", \"profile\": \"swift\", \"key\": \"{key}\", \"schools\": [\"BD-A\"]}}}}"
+            ),
+            "{\"BANK\": {\"name\": \"Ngân hàng\", \"profile\": \"generic\", \"key\": \"short\", \"schools\": [\"BD-A\"]}}".to_owned(),
+        ];
+        for map in cases {
+            let err = Config::from_env(
+                Env::from_pairs([
+                    (TABLE, "hocphi"),
+                    (SITE_URL, "https://hocphi.example"),
+                    (ORIGIN_SECRET, ORIGIN),
+                    (LOOKUP_KEY, TEST_LOOKUP_KEY),
+                ])
+                .overriding([(PARTNERS, map.as_str())]),
+                Function::Callback(GatewayKind::Partner),
+            )
+            .unwrap_err();
+
+            let text = err.to_string();
+            assert!(text.contains(PARTNERS), "{map}: {text}");
+            assert!(!text.contains(key), "{text}");
+            assert!(!text.contains("short\""), "{text}");
         }
     }
 

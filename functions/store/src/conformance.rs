@@ -17,8 +17,9 @@ use hocphi_domain::{
     Claim, ClientSource, ConflictReason, CreatePaymentError, FailureCounter, Fingerprint,
     GatewayCode, GatewayEvent, GatewayKind, GatewayTxnNo, IdempotencyBegin, IdempotencyKey,
     Invoice, InvoiceId, InvoiceStatus, Label, LeaseToken, LookupCode, LookupDigest, Mismatch,
-    Money, PayeeId, Payment, PaymentRef, PaymentStatus, ReceiptId, ReceiptToken, School, SchoolId,
-    Settled, Store, StoredResponse, Student, StudentCode, UpsertOutcome, VoidOutcome,
+    Money, NonceKey, PartnerId, PayeeId, Payment, PaymentRef, PaymentStatus, ReceiptId,
+    ReceiptToken, School, SchoolId, Settled, Store, StoredResponse, Student, StudentCode,
+    UpsertOutcome, VoidOutcome,
 };
 use tokio::task::JoinSet;
 
@@ -29,7 +30,8 @@ pub trait Harness: Send + Sync + 'static {
     /// The store under test.
     fn store(&self) -> &Self::Store;
 
-    /// Makes the next settle fail after part of its work, as a crash would.
+    /// Makes the next settle or recorded capture that pays fail after part of its work, as a
+    /// crash would.
     fn break_next_settle(&self);
 }
 
@@ -113,7 +115,18 @@ macro_rules! __conformance_each {
             payments_that_ended_unpaid_are_listed_by_expiry_within_a_window,
             voiding_cancels_an_open_invoice_and_never_a_paid_one,
             receipts_are_listed_by_issue_time_for_one_school_or_all,
-                }
+            a_partners_capture_pays_its_invoices_and_numbers_its_receipt_in_the_schools_sequence,
+            a_repeated_capture_changes_nothing_and_answers_the_first_state,
+            twenty_identical_captures_recorded_at_once_store_one_payment_and_one_receipt,
+            a_capture_for_invoices_that_can_no_longer_be_paid_by_it_is_refund_due_and_changes_nothing_else,
+            a_capture_pays_invoices_held_by_a_live_payment_whose_own_capture_is_then_refund_due,
+            a_capture_of_another_amount_is_stored_mismatched_once,
+            a_capture_whose_receipt_cannot_be_written_leaves_nothing,
+            only_a_pending_payment_and_its_capture_can_be_recorded,
+            a_nonce_is_accepted_once_until_its_end_and_again_after,
+            the_same_nonce_of_two_partners_is_two_nonces,
+            twenty_uses_of_one_nonce_at_once_let_exactly_one_through,
+        }
     };
     (@each tests [$make:expr]; $($name:ident),* $(,)?) => {
         $(
@@ -1667,6 +1680,8 @@ pub async fn each_failure_counter_counts_on_its_own<H: Harness>(h: &H) {
         FailureCounter::StudentFrom(code, source("2001:db8:1:2::7")),
         FailureCounter::Source(source("203.113.1.2")),
         FailureCounter::Source(source("2001:db8:1:2::7")),
+        FailureCounter::Partner(partner(PARTNER)),
+        FailureCounter::Partner(partner(STUDENT)),
     ];
 
     for (n, counter) in counters.iter().enumerate() {
@@ -2044,6 +2059,500 @@ pub async fn a_run_whose_lease_lapsed_cannot_release_or_complete_its_successors_
         IdempotencyBegin::InProgress,
         "the late run's answer was not recorded"
     );
+}
+
+// ----- partners' captures -------------------------------------------------------------------
+
+const PARTNER: &str = "BANKDEMO";
+
+fn partner(id: &str) -> PartnerId {
+    PartnerId::parse(id).unwrap()
+}
+
+/// A payment partner [`PARTNER`] captured as its transaction `txn`, for `invoices`, at `at`.
+fn captured(txn: &str, invoices: &[Invoice], at: DateTime<Utc>) -> Payment {
+    Payment::captured(
+        &partner(PARTNER),
+        &GatewayTxnNo::parse(txn).unwrap(),
+        invoices,
+        at,
+    )
+    .unwrap()
+}
+
+/// The partner's transaction of the suite's captures.
+const TXN: &str = "FT25258000123";
+
+/// Records `payment`'s capture of its whole amount as transaction [`TXN`] at `at`, with receipt
+/// token `n`.
+async fn record<S: Store>(store: &S, payment: &Payment, at: DateTime<Utc>, n: u8) -> Settled {
+    store
+        .record_capture(payment, &paid(TXN, payment), at, &token(n))
+        .await
+        .unwrap()
+}
+
+fn receipt_of(outcome: &Settled) -> Option<hocphi_domain::Receipt> {
+    match outcome {
+        Settled::Applied(state) | Settled::AlreadyFinal(state) => state.receipt.clone(),
+        _ => None,
+    }
+}
+
+/// Settles a new VNPay payment `n` for a new invoice `id` and answers its receipt number.
+async fn settle_another<S: Store>(store: &S, n: u32, id: &str) -> u32 {
+    let inv = invoice(id, &[50_000]);
+    store.upsert_invoice(&inv, t0()).await.unwrap();
+    let payment = open_payment(n, &[inv], t0());
+    create(store, &payment).await;
+    let state = applied(settle_vnpay(store, &payment, &paid("T", &payment), t0(), 50).await);
+    state.receipt.unwrap().number.sequence
+}
+
+pub async fn a_partners_capture_pays_its_invoices_and_numbers_its_receipt_in_the_schools_sequence<
+    H: Harness,
+>(
+    h: &H,
+) {
+    let store = h.store();
+    let (a, b) = (
+        invoice("INV-1", &[1_500_000, 50_000]),
+        invoice("INV-2", &[200_000]),
+    );
+    seed(store, &[a.clone(), b.clone()]).await;
+    let before = settle_another(store, 1, "INV-0").await;
+    let payment = captured(TXN, &[a.clone(), b.clone()], t0() + minutes(3));
+
+    let state = applied(record(store, &payment, t0() + minutes(3), 7).await);
+    let after = settle_another(store, 2, "INV-9").await;
+
+    assert_eq!((before, after), (1, 3), "one sequence for every channel");
+    assert_eq!(state.payment.status, PaymentStatus::Succeeded);
+    assert_eq!(state.payment.gateway, GatewayKind::Partner);
+    assert_eq!(state.payment.partner, Some(partner(PARTNER)));
+    assert_eq!(state.payment.version, payment.version + 1);
+    let receipt = state.receipt.clone().expect("a receipt");
+    assert_eq!(receipt.number.sequence, 2);
+    assert_eq!(receipt.id, ReceiptId::for_payment(&payment.reference));
+    assert_eq!((receipt.total.vnd(), receipt.lines.len()), (1_750_000, 3));
+    assert_eq!(receipt.gateway, GatewayKind::Partner);
+    assert_eq!(
+        Some(&receipt.gateway_txn),
+        state.payment.gateway_txn.as_ref()
+    );
+    assert_eq!(receipt.token, token(7));
+    assert_eq!(store.receipt(&receipt.id).await.unwrap(), Some(receipt));
+    assert_eq!(
+        store.payment(&payment.reference).await.unwrap(),
+        Some(state.payment)
+    );
+    for id in [&a.id, &b.id] {
+        let stored = store.invoice(id).await.unwrap().unwrap();
+        assert_eq!(
+            (stored.status, stored.version),
+            (InvoiceStatus::Paid, 2),
+            "{id}"
+        );
+    }
+    let later = t0() + Duration::days(1);
+    let pending = store.pending_created_before(later, 10).await.unwrap();
+    assert!(pending.iter().all(|p| p.reference != payment.reference));
+}
+
+pub async fn a_repeated_capture_changes_nothing_and_answers_the_first_state<H: Harness>(h: &H) {
+    let store = h.store();
+    let (a, b) = (invoice("INV-1", &[100_000]), invoice("INV-2", &[100_000]));
+    seed(store, &[a.clone(), b.clone()]).await;
+    let payment = captured(TXN, &[a.clone()], t0());
+    let first = applied(record(store, &payment, t0(), 1).await);
+    let same_txn_other_bill = Payment {
+        reference: payment.reference.clone(),
+        ..captured(TXN, &[b.clone()], t0() + minutes(5))
+    };
+
+    let repeats = [
+        record(store, &payment, t0() + minutes(5), 2).await,
+        record(store, &same_txn_other_bill, t0() + minutes(6), 3).await,
+        store
+            .record_capture(
+                &payment,
+                &transfer(TXN, 1_000),
+                t0() + minutes(7),
+                &token(4),
+            )
+            .await
+            .unwrap(),
+    ];
+
+    for (n, repeat) in repeats.into_iter().enumerate() {
+        assert_eq!(repeat, Settled::AlreadyFinal(first.clone()), "repeat {n}");
+    }
+    assert_eq!(
+        store.payment(&payment.reference).await.unwrap(),
+        Some(first.payment)
+    );
+    assert_eq!(status_of(store, &b.id).await, InvoiceStatus::Open);
+    assert_eq!(settle_another(store, 1, "INV-9").await, 2);
+}
+
+pub async fn twenty_identical_captures_recorded_at_once_store_one_payment_and_one_receipt<
+    H: Harness,
+>(
+    h: &H,
+) {
+    let store = h.store();
+    let inv = invoice("INV-1", &[100_000]);
+    seed(store, &[inv.clone()]).await;
+    let payment = captured(TXN, &[inv], t0());
+
+    let mut tasks = JoinSet::new();
+    for n in 0..20u8 {
+        let (store, payment) = (store.clone(), payment.clone());
+        tasks.spawn(async move { record(&store, &payment, t0(), n).await });
+    }
+
+    let outcomes = tasks.join_all().await;
+
+    let applied_count = outcomes
+        .iter()
+        .filter(|s| matches!(s, Settled::Applied(_)))
+        .count();
+    let final_count = outcomes
+        .iter()
+        .filter(|s| matches!(s, Settled::AlreadyFinal(_)))
+        .count();
+    assert_eq!((applied_count, final_count), (1, 19), "{outcomes:?}");
+    let receipts: Vec<_> = outcomes.iter().filter_map(receipt_of).collect();
+    assert_eq!(receipts.len(), 20);
+    assert!(
+        receipts.iter().all(|r| *r == receipts[0]),
+        "every caller sees the same receipt"
+    );
+    assert_eq!(receipts[0].number.sequence, 1);
+    assert_eq!(
+        settle_another(store, 1, "INV-9").await,
+        2,
+        "no number was consumed twice"
+    );
+}
+
+pub async fn a_capture_for_invoices_that_can_no_longer_be_paid_by_it_is_refund_due_and_changes_nothing_else<
+    H: Harness,
+>(
+    h: &H,
+) {
+    let store = h.store();
+    let (paid_elsewhere, voided, reissued, missing) = (
+        invoice("INV-1", &[100_000]),
+        invoice("INV-2", &[100_000]),
+        invoice("INV-3", &[100_000]),
+        invoice("INV-4", &[100_000]),
+    );
+    seed(
+        store,
+        &[paid_elsewhere.clone(), voided.clone(), reissued.clone()],
+    )
+    .await;
+    let by_vnpay = open_payment(1, &[paid_elsewhere.clone()], t0());
+    create(store, &by_vnpay).await;
+    applied(settle_vnpay(store, &by_vnpay, &paid("T1", &by_vnpay), t0(), 1).await);
+    store
+        .void_invoice(&voided.id, &reason(), t0())
+        .await
+        .unwrap();
+    store
+        .upsert_invoice(&invoice("INV-3", &[120_000]), t0())
+        .await
+        .unwrap();
+    let cases = [
+        ("paid by another payment", paid_elsewhere),
+        ("voided", voided),
+        ("re-issued at another amount", reissued),
+        ("missing", missing),
+    ];
+
+    for (n, (case, inv)) in (1..).zip(cases) {
+        let before = store.invoice(&inv.id).await.unwrap();
+        let payment = captured(&format!("FT2525800{n}"), &[inv.clone()], t0() + minutes(n));
+        let event = paid(&format!("FT2525800{n}"), &payment);
+
+        let state = applied(
+            store
+                .record_capture(&payment, &event, t0() + minutes(n), &token(2))
+                .await
+                .unwrap(),
+        );
+
+        assert_eq!(state.payment.status, PaymentStatus::RefundDue, "{case}");
+        assert_eq!(state.receipt, None, "{case}");
+        assert_eq!(
+            store.payment(&payment.reference).await.unwrap(),
+            Some(state.payment),
+            "{case}"
+        );
+        assert_eq!(store.invoice(&inv.id).await.unwrap(), before, "{case}");
+        assert_eq!(
+            store
+                .receipt(&ReceiptId::for_payment(&payment.reference))
+                .await
+                .unwrap(),
+            None,
+            "{case}"
+        );
+    }
+    assert_eq!(
+        settle_another(store, 2, "INV-9").await,
+        2,
+        "no number was taken"
+    );
+}
+
+pub async fn a_capture_pays_invoices_held_by_a_live_payment_whose_own_capture_is_then_refund_due<
+    H: Harness,
+>(
+    h: &H,
+) {
+    let store = h.store();
+    let (a, b) = (invoice("INV-1", &[100_000]), invoice("INV-2", &[200_000]));
+    seed(store, &[a.clone(), b.clone()]).await;
+    let captures_later = open_payment(1, &[a.clone()], t0());
+    let expires_later = open_payment(2, &[b.clone()], t0());
+    create(store, &captures_later).await;
+    create(store, &expires_later).await;
+    let by_partner = captured(TXN, &[a.clone(), b.clone()], t0() + minutes(1));
+
+    let state = applied(record(store, &by_partner, t0() + minutes(1), 1).await);
+    let late = applied(
+        settle_vnpay(
+            store,
+            &captures_later,
+            &paid("T1", &captures_later),
+            t0() + minutes(2),
+            2,
+        )
+        .await,
+    );
+    let expired = applied(
+        store
+            .expire(&expires_later.reference, t0() + minutes(16))
+            .await
+            .unwrap(),
+    );
+
+    assert_eq!(state.payment.status, PaymentStatus::Succeeded);
+    assert_eq!(state.receipt.unwrap().number.sequence, 1);
+    assert_eq!(late.payment.status, PaymentStatus::RefundDue);
+    assert_eq!(late.receipt, None);
+    assert_eq!(expired.payment.status, PaymentStatus::Expired);
+    for id in [&a.id, &b.id] {
+        let stored = store.invoice(id).await.unwrap().unwrap();
+        assert_eq!(
+            (stored.status, stored.version),
+            (InvoiceStatus::Paid, 2),
+            "{id}"
+        );
+        assert_eq!(
+            store
+                .void_invoice(id, &reason(), t0() + minutes(17))
+                .await
+                .unwrap(),
+            VoidOutcome::RefusedPaid,
+            "{id}"
+        );
+    }
+    assert_eq!(
+        store
+            .upsert_invoice(&invoice("INV-2", &[1]), t0() + minutes(17))
+            .await
+            .unwrap(),
+        UpsertOutcome::RefusedPaid
+    );
+}
+
+pub async fn a_capture_of_another_amount_is_stored_mismatched_once<H: Harness>(h: &H) {
+    let store = h.store();
+    let inv = invoice("INV-1", &[100_000]);
+    seed(store, &[inv.clone()]).await;
+    let payment = captured(TXN, &[inv.clone()], t0());
+    let short = transfer(TXN, 90_000);
+
+    let first = store
+        .record_capture(&payment, &short, t0(), &token(1))
+        .await
+        .unwrap();
+    let again = store
+        .record_capture(&payment, &short, t0() + minutes(1), &token(2))
+        .await
+        .unwrap();
+
+    assert_eq!(first, mismatched(&payment, true));
+    let stored = store.payment(&payment.reference).await.unwrap().unwrap();
+    assert_eq!(stored.status, PaymentStatus::Mismatched);
+    assert_eq!(stored.mismatches, [mismatch(TXN, 90_000, t0())]);
+    assert_eq!(stored.gateway_txn, None, "nothing was paid by it");
+    assert_eq!(
+        again,
+        Settled::AlreadyFinal(hocphi_domain::PaymentState {
+            payment: stored,
+            receipt: None
+        })
+    );
+    assert_eq!(status_of(store, &inv.id).await, InvoiceStatus::Open);
+    assert_eq!(
+        store
+            .receipt(&ReceiptId::for_payment(&payment.reference))
+            .await
+            .unwrap(),
+        None
+    );
+    let unpaid = store
+        .unpaid_expired_between(t0() - Duration::days(1), t0() + Duration::days(1), 10)
+        .await
+        .unwrap();
+    assert!(unpaid.is_empty(), "a mismatched capture is not asked about");
+}
+
+pub async fn a_capture_whose_receipt_cannot_be_written_leaves_nothing<H: Harness>(h: &H) {
+    let store = h.store();
+    let (a, b) = (invoice("INV-1", &[100_000]), invoice("INV-2", &[100_000]));
+    seed(store, &[a.clone(), b.clone()]).await;
+    let payment = captured(TXN, &[a.clone(), b.clone()], t0());
+    h.break_next_settle();
+
+    let broken = store
+        .record_capture(&payment, &paid(TXN, &payment), t0(), &token(1))
+        .await;
+
+    assert!(broken.is_err(), "the injected failure surfaces: {broken:?}");
+    assert_eq!(store.payment(&payment.reference).await.unwrap(), None);
+    for id in [&a.id, &b.id] {
+        let stored = store.invoice(id).await.unwrap().unwrap();
+        assert_eq!(
+            (stored.status, stored.version),
+            (InvoiceStatus::Open, 1),
+            "{id}"
+        );
+    }
+    assert_eq!(
+        store
+            .receipt(&ReceiptId::for_payment(&payment.reference))
+            .await
+            .unwrap(),
+        None
+    );
+    let retried = applied(record(store, &payment, t0(), 1).await);
+    assert_eq!(
+        retried.receipt.unwrap().number.sequence,
+        1,
+        "no number was consumed"
+    );
+}
+
+pub async fn only_a_pending_payment_and_its_capture_can_be_recorded<H: Harness>(h: &H) {
+    let store = h.store();
+    let inv = invoice("INV-1", &[100_000]);
+    seed(store, &[inv.clone()]).await;
+    let payment = captured(TXN, &[inv.clone()], t0());
+    let settled_already = Payment {
+        status: PaymentStatus::Succeeded,
+        ..payment.clone()
+    };
+    let with_a_transfer = Payment {
+        mismatches: vec![mismatch("FT1", 1_000, t0())],
+        ..payment.clone()
+    };
+    let cases = [
+        ("a decline", payment.clone(), declined("24")),
+        ("a settled payment", settled_already, paid("FT1", &payment)),
+        (
+            "a recorded transfer",
+            with_a_transfer,
+            paid("FT1", &payment),
+        ),
+    ];
+
+    for (case, bad, event) in cases {
+        let refused = store.record_capture(&bad, &event, t0(), &token(1)).await;
+
+        assert!(refused.is_err(), "{case}: {refused:?}");
+        assert_eq!(
+            store.payment(&payment.reference).await.unwrap(),
+            None,
+            "{case}"
+        );
+    }
+    assert_eq!(status_of(store, &inv.id).await, InvoiceStatus::Open);
+}
+
+// ----- nonces ---------------------------------------------------------------------------------
+
+fn nonce(partner_id: &str, text: &str) -> NonceKey {
+    NonceKey::new(&partner(partner_id), text).unwrap()
+}
+
+pub async fn a_nonce_is_accepted_once_until_its_end_and_again_after<H: Harness>(h: &H) {
+    let store = h.store();
+    let (key, until) = (nonce(PARTNER, "9f1c-2d3e.4b_5a"), t0() + minutes(10));
+    let steps = [
+        ("first use", t0(), until, true),
+        ("replay", t0() + minutes(1), t0() + minutes(11), false),
+        (
+            "replay just before its end",
+            until - Duration::milliseconds(1),
+            until,
+            false,
+        ),
+        ("at its end", until, until + minutes(10), true),
+        (
+            "replay of the new use",
+            until + minutes(1),
+            until + minutes(11),
+            false,
+        ),
+    ];
+
+    for (step, now, new_until, expected) in steps {
+        let used = store.use_nonce(&key, new_until, now).await.unwrap();
+
+        assert_eq!(used, expected, "{step}");
+    }
+}
+
+pub async fn the_same_nonce_of_two_partners_is_two_nonces<H: Harness>(h: &H) {
+    let store = h.store();
+    let until = t0() + minutes(10);
+    let keys = [
+        nonce(PARTNER, "abc"),
+        nonce("DVCQG", "abc"),
+        nonce(PARTNER, "abcd"),
+    ];
+
+    for key in &keys {
+        assert!(store.use_nonce(key, until, t0()).await.unwrap(), "{key:?}");
+    }
+    for key in &keys {
+        assert!(!store.use_nonce(key, until, t0()).await.unwrap(), "{key:?}");
+    }
+}
+
+pub async fn twenty_uses_of_one_nonce_at_once_let_exactly_one_through<H: Harness>(h: &H) {
+    let store = h.store();
+    let key = nonce(PARTNER, "race");
+
+    let mut tasks = JoinSet::new();
+    for _ in 0..20 {
+        let (store, key) = (store.clone(), key.clone());
+        tasks.spawn(async move {
+            store
+                .use_nonce(&key, t0() + minutes(10), t0())
+                .await
+                .unwrap()
+        });
+    }
+
+    let used = tasks.join_all().await;
+
+    assert_eq!(used.iter().filter(|u| **u).count(), 1, "{used:?}");
 }
 
 // ----- voiding ----------------------------------------------------------------------------

@@ -10,14 +10,19 @@
 //! | receipt counter | `COUNTER#{school}#{year}` | `COUNTER` | last |
 //! | look-up failures | `LOOKUPFAIL#{counter key}` | `LOOKUPFAIL` | failures, window_ends, expires_epoch (TTL) |
 //! | idempotency record | `IDEMPOTENCY#{key}` | `IDEMPOTENCY` | fingerprint, state, lease_until, lease_token, payment, expires_at, response, expires_epoch (TTL) |
+//! | signed request's nonce | `NONCE#{partner}:{nonce}` | `NONCE` | used_until, expires_epoch (TTL) |
 //!
 //! Every change is conditional. A settle is one `TransactWriteItems` (the payment, every covered
 //! invoice, the school-year counter and the receipt), conditioned on the versions it read and on
-//! the counter's last value, so receipt numbers are consecutive and never reused; a mismatched
-//! transfer is one too (the payment with the transfer appended, and the release of its holds),
-//! conditioned on the payment's version; a cancelled transaction is re-read and retried. A
-//! Mismatched payment leaves GSI2 (the sweeper neither expires nor re-asks about it). Times are epoch milliseconds; the TTL attribute is in
-//! seconds, and expiry is also checked on read because TTL deletion is lazy.
+//! the counter's last value, so receipt numbers are consecutive and never reused; paying an
+//! invoice puts it whole, which ends any hold on it. A mismatched transfer is one too (the
+//! payment with the transfer appended, and the release of its holds), conditioned on the
+//! payment's version; a cancelled transaction is re-read and retried. A partner's capture is the
+//! same transaction with the payment put only if its reference is unused; cancelled for that
+//! reason, it answers the payment found. A Mismatched payment leaves GSI2 (the sweeper neither
+//! expires nor re-asks about it). Times are epoch milliseconds; the TTL attribute is in seconds,
+//! and expiry is also checked on read because TTL deletion is lazy (a nonce's condition compares
+//! its end with the request's time).
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -37,14 +42,15 @@ use chrono::{DateTime, Duration, Utc};
 use hocphi_domain::{
     Cancellation, Claim, ConflictReason, CreatePaymentError, Decision, EventKind, FailureCounter,
     Fingerprint, GatewayEvent, GatewayKind, IdempotencyBegin, IdempotencyKey, Invoice, InvoiceId,
-    InvoiceStatus, Label, LeaseToken, LookupDigest, PageToken, Payment, PaymentRef, PaymentState,
-    PaymentStatus, Receipt, ReceiptId, ReceiptToken, School, SchoolId, Settled, Store, StoreError,
-    StoredResponse, Student, StudentCode, StudentPage, Transition, UpsertOutcome, VoidOutcome,
+    InvoiceStatus, Label, LeaseToken, LookupDigest, NonceKey, PageToken, Payment, PaymentRef,
+    PaymentState, PaymentStatus, Receipt, ReceiptId, ReceiptToken, School, SchoolId, Settled,
+    Store, StoreError, StoredResponse, Student, StudentCode, StudentPage, Transition,
+    UpsertOutcome, VoidOutcome,
 };
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
-use crate::plan::{Plan, plan};
+use crate::plan::{Plan, capture, plan};
 
 type Item = HashMap<String, AttributeValue>;
 type Result<T, E = StoreError> = std::result::Result<T, E>;
@@ -158,7 +164,7 @@ fn millis(at: DateTime<Utc>) -> i64 {
 
 /// The kinds of item, by the prefix of their partition key, as the table above lists them (the
 /// template checks hold each public function's `dynamodb:LeadingKeys` to these).
-pub const ITEM_KINDS: [&str; 8] = [
+pub const ITEM_KINDS: [&str; 9] = [
     "SCHOOL#",
     "STUDENT#",
     "INVOICE#",
@@ -167,6 +173,7 @@ pub const ITEM_KINDS: [&str; 8] = [
     "COUNTER#",
     "LOOKUPFAIL#",
     "IDEMPOTENCY#",
+    "NONCE#",
 ];
 
 fn key(pk: String, sk: &str) -> Item {
@@ -244,6 +251,15 @@ fn page_start(token: &PageToken) -> Result<Item> {
         .split_once('\n')
         .ok_or_else(|| StoreError::Corrupt("a page token of another store".into()))?;
     Ok(key(pk.to_owned(), sk))
+}
+
+fn nonce_key(nonce: &NonceKey) -> Item {
+    key(format!("NONCE#{}", nonce.as_str()), "NONCE")
+}
+
+/// `record_capture` was given something other than a fresh captured payment and its capture.
+fn not_a_capture() -> StoreError {
+    StoreError::Corrupt("a capture to record is a Pending payment and its Paid event".into())
 }
 
 fn invoice_key(id: &InvoiceId) -> Item {
@@ -364,6 +380,36 @@ impl StoredInvoice {
     }
 }
 
+/// The invoices of `stored` as [`plan`] reads them.
+fn current(stored: &[Option<StoredInvoice>]) -> Vec<Option<Invoice>> {
+    stored
+        .iter()
+        .map(|s| s.as_ref().map(|s| s.invoice.clone()))
+        .collect()
+}
+
+/// What a plan writes.
+enum Writes {
+    /// Nothing: this is the answer.
+    Nothing(Settled),
+    /// These items and the payment's own.
+    Items(Planned),
+}
+
+/// A plan's items besides the payment's own, and the payment and receipt they leave.
+struct Planned {
+    items: Vec<TransactWriteItem>,
+    payment: Payment,
+    receipt: Option<Receipt>,
+    mismatch: bool,
+}
+
+/// A cancelled [`DynamoStore::commit`]: whether the payment's own condition failed (another
+/// condition or a concurrent transaction may also have cancelled it).
+struct Cancelled {
+    payment_refused: bool,
+}
+
 enum Committed {
     Yes,
     /// Cancelled; the code of each item's cancellation reason, in request order.
@@ -380,7 +426,8 @@ impl DynamoStore {
         }
     }
 
-    /// Makes the next settle transaction fail as a whole, to prove DynamoDB applies none of it.
+    /// Makes the next settle or recorded capture that issues a receipt fail as a whole (its
+    /// transaction cancelled), to prove DynamoDB applies none of it.
     #[cfg(feature = "conformance")]
     pub fn break_next_settle(&self) {
         self.break_next_settle.store(true, Ordering::SeqCst);
@@ -547,6 +594,15 @@ impl DynamoStore {
         Ok(PaymentState { payment, receipt })
     }
 
+    /// The covered invoices as stored now, in the payment's order (`None` where one is missing).
+    async fn invoice_items(&self, payment: &Payment) -> Result<Vec<Option<StoredInvoice>>> {
+        let mut stored = Vec::with_capacity(payment.invoices.len());
+        for id in &payment.invoices {
+            stored.push(self.invoice_item_of(id).await?);
+        }
+        Ok(stored)
+    }
+
     /// One attempt at a transition: read, plan, write. `None` when a concurrent change cancelled
     /// the transaction and the caller should try again.
     async fn try_apply(
@@ -558,32 +614,46 @@ impl DynamoStore {
         token: Option<&ReceiptToken>,
     ) -> Result<Option<Settled>> {
         let read_version = payment.version;
-        let mut stored = Vec::with_capacity(payment.invoices.len());
-        if decision != Decision::Apply(Transition::Keep) {
-            for id in &payment.invoices {
-                stored.push(self.invoice_item_of(id).await?);
-            }
-        }
-        let current = stored
-            .iter()
-            .map(|s| s.as_ref().map(|s| s.invoice.clone()))
-            .collect();
-        let payment_condition = (
+        let stored = if decision == Decision::Apply(Transition::Keep) {
+            Vec::new()
+        } else {
+            self.invoice_items(&payment).await?
+        };
+        let planned = plan(payment, decision, event, current(&stored), at);
+        let writes = match self.writes(planned, &stored, at, token).await? {
+            Writes::Nothing(answer) => return Ok(Some(answer)),
+            Writes::Items(writes) => writes,
+        };
+        let payment = self.put(
+            payment_item(&writes.payment)?,
             "#version = :read_version",
-            [(":read_version", n(read_version))],
-        );
+            &[(":read_version", n(read_version))],
+        )?;
+        Ok(self.commit(payment, writes).await?.ok())
+    }
+
+    /// The items that write `planned` besides the payment's own item: the invoices it pays or
+    /// releases, the school-year counter and the receipt; or the answer when nothing is written.
+    async fn writes(
+        &self,
+        planned: Plan,
+        stored: &[Option<StoredInvoice>],
+        at: DateTime<Utc>,
+        token: Option<&ReceiptToken>,
+    ) -> Result<Writes> {
         let mut items = Vec::new();
-        let planned = plan(payment, decision, event, current, at);
         let mismatch = matches!(planned, Plan::Mismatch { .. });
         let (payment, receipt) = match planned {
             Plan::Keep(payment) => {
-                return Ok(Some(Settled::AlreadyFinal(self.state_of(payment).await?)));
+                return Ok(Writes::Nothing(Settled::AlreadyFinal(
+                    self.state_of(payment).await?,
+                )));
             }
             Plan::Mismatch {
                 payment,
                 recorded: false,
             } => {
-                return Ok(Some(Settled::AmountMismatch {
+                return Ok(Writes::Nothing(Settled::AmountMismatch {
                     expected: payment.amount,
                     recorded: false,
                 }));
@@ -661,14 +731,28 @@ impl DynamoStore {
                 (payment, Some(receipt))
             }
         };
-        items.insert(
-            0,
-            self.put(
-                payment_item(&payment)?,
-                payment_condition.0,
-                &payment_condition.1,
-            )?,
-        );
+        Ok(Writes::Items(Planned {
+            items,
+            payment,
+            receipt,
+            mismatch,
+        }))
+    }
+
+    /// Commits the payment's item (`payment`, a conditional put) and the plan's other items in
+    /// one transaction, the payment's first: a cancellation's first reason is the payment's.
+    async fn commit(
+        &self,
+        payment: TransactWriteItem,
+        planned: Planned,
+    ) -> Result<Result<Settled, Cancelled>> {
+        let Planned {
+            mut items,
+            payment: written,
+            receipt,
+            mismatch,
+        } = planned;
+        items.insert(0, payment);
         let injected = receipt.is_some() && self.break_next_settle.swap(false, Ordering::SeqCst);
         if injected {
             let check = ConditionCheck::builder()
@@ -680,13 +764,18 @@ impl DynamoStore {
             items.push(TransactWriteItem::builder().condition_check(check).build());
         }
         match self.transact(items, None).await? {
-            Committed::Yes if mismatch => Ok(Some(Settled::AmountMismatch {
-                expected: payment.amount,
+            Committed::Yes if mismatch => Ok(Ok(Settled::AmountMismatch {
+                expected: written.amount,
                 recorded: true,
             })),
-            Committed::Yes => Ok(Some(Settled::Applied(PaymentState { payment, receipt }))),
+            Committed::Yes => Ok(Ok(Settled::Applied(PaymentState {
+                payment: written,
+                receipt,
+            }))),
             Committed::No(_) if injected => Err(StoreError::unavailable(InjectedFailure)),
-            Committed::No(_) => Ok(None),
+            Committed::No(codes) => Ok(Err(Cancelled {
+                payment_refused: codes.first().and_then(Option::as_deref) == Some(CONDITION_FAILED),
+            })),
         }
     }
 
@@ -998,20 +1087,55 @@ impl Store for DynamoStore {
         at: DateTime<Utc>,
         receipt_token: &ReceiptToken,
     ) -> Result<Settled> {
-        let _ = (payment, event, at, receipt_token);
-        Err(StoreError::Corrupt(
-            "record_capture is not built yet".into(),
-        ))
+        for attempt in 0..ATTEMPTS {
+            if let Some(stored) = self.payment(&payment.reference).await? {
+                return Ok(Settled::AlreadyFinal(self.state_of(stored).await?));
+            }
+            let stored = self.invoice_items(payment).await?;
+            let planned =
+                capture(payment.clone(), event, current(&stored), at).ok_or_else(not_a_capture)?;
+            let writes = match self
+                .writes(planned, &stored, at, Some(receipt_token))
+                .await?
+            {
+                Writes::Nothing(answer) => return Ok(answer),
+                Writes::Items(writes) => writes,
+            };
+            let new = self.put(
+                payment_item(&writes.payment)?,
+                "attribute_not_exists(PK)",
+                &[],
+            )?;
+            match self.commit(new, writes).await? {
+                Ok(answer) => return Ok(answer),
+                Err(Cancelled {
+                    payment_refused: true,
+                }) => {}
+                Err(Cancelled {
+                    payment_refused: false,
+                }) => Self::backoff(attempt).await,
+            }
+        }
+        Err(StoreError::Contention)
     }
 
     async fn use_nonce(
         &self,
-        key: &hocphi_domain::NonceKey,
+        key: &NonceKey,
         until: DateTime<Utc>,
         now: DateTime<Utc>,
     ) -> Result<bool> {
-        let _ = (key, until, now);
-        Err(StoreError::Corrupt("use_nonce is not built yet".into()))
+        let mut item = nonce_key(key);
+        item.extend([
+            ("used_until".to_owned(), n(millis(until))),
+            ("expires_epoch".to_owned(), n(until.timestamp() + 1)),
+        ]);
+        self.put_if(
+            item,
+            "attribute_not_exists(PK) OR used_until <= :now",
+            &[(":now", n(millis(now)))],
+        )
+        .await
     }
 
     async fn expire(&self, reference: &PaymentRef, now: DateTime<Utc>) -> Result<Settled> {
@@ -1386,6 +1510,7 @@ where
 #[cfg(test)]
 mod tests {
     use super::*;
+    use hocphi_domain::PartnerId;
 
     fn partition(item: &Item) -> String {
         text(item, "PK").map(str::to_owned).unwrap_or_default()
@@ -1408,6 +1533,16 @@ mod tests {
             (
                 "RECEIPT#",
                 receipt_key(&ReceiptId::parse("BLHP0000000001").unwrap()),
+            ),
+            (
+                "NONCE#",
+                nonce_key(&NonceKey::new(&PartnerId::parse("BANKDEMO").unwrap(), "n-1").unwrap()),
+            ),
+            (
+                "LOOKUPFAIL#",
+                failure_key(&FailureCounter::Partner(
+                    PartnerId::parse("BANKDEMO").unwrap(),
+                )),
             ),
         ];
 

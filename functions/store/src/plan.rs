@@ -1,8 +1,10 @@
-//! What a settle or an expiry changes, decided once for every adapter.
+//! What a settle, an expiry or a partner's capture changes, decided once for every adapter.
 //!
 //! An adapter reads the payment and its invoices, asks [`plan`] what to write, and writes it in
 //! one atomic step (allocating the receipt number in that same step when the plan pays),
-//! conditional on the payment's version as read.
+//! conditional on the payment's version as read. A partner's capture ([`capture`]) is the same
+//! plan for a payment not stored yet: the adapter inserts the planned payment, conditional on
+//! its reference being unused, instead of updating it.
 
 use chrono::{DateTime, Utc};
 use hocphi_domain::{
@@ -72,6 +74,26 @@ pub(crate) fn plan(
     };
     touch(&mut payment, event, status);
     Plan::Close(payment)
+}
+
+/// Decides the writes of storing `payment`, which a partner already captured, with `event`
+/// applied exactly as [`plan`] applies it to a stored payment: [`Plan::Pay`], [`Plan::Close`]
+/// (refund due) or a recorded [`Plan::Mismatch`]. `None` unless `payment` is Pending with no
+/// transfer recorded yet and `event` is a capture: anything else is not a capture to record.
+pub(crate) fn capture(
+    payment: Payment,
+    event: &GatewayEvent,
+    invoices: Vec<Option<Invoice>>,
+    at: DateTime<Utc>,
+) -> Option<Plan> {
+    let fresh = payment.status == PaymentStatus::Pending
+        && payment.mismatches.is_empty()
+        && payment.gateway_txn.is_none();
+    if !fresh || !matches!(event, GatewayEvent::Paid { .. }) {
+        return None;
+    }
+    let decision = payment.decide(event);
+    Some(plan(payment, decision, Some(event), invoices, at))
 }
 
 /// Records a transfer of another amount once per transaction number; it never pays.

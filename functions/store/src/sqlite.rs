@@ -2,21 +2,23 @@
 //!
 //! Every [`Store`] method is one `BEGIN IMMEDIATE` transaction on the single writer connection, so
 //! each atomic step either commits whole or leaves nothing behind; SQLite's one-writer rule makes
-//! every read-decide-write inside it race-free. Blocking work runs on tokio's blocking pool.
+//! every read-decide-write inside it race-free. Paying an invoice ends any hold on it, as
+//! DynamoDB's put of the whole invoice does. Blocking work runs on tokio's blocking pool.
 //! The schema migrates forward at open (`PRAGMA user_version`).
 
 use std::path::Path;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 
-use crate::plan::{Plan, plan};
+use crate::plan::{Plan, capture, plan};
 use chrono::{DateTime, Duration, Utc};
 use hocphi_domain::{
     Cancellation, Claim, ConflictReason, CreatePaymentError, Decision, FailureCounter, Fingerprint,
     GatewayEvent, GatewayKind, GatewayTxnNo, IdempotencyBegin, IdempotencyKey, Invoice, InvoiceId,
-    InvoiceStatus, Label, LeaseToken, LookupDigest, PageToken, Payment, PaymentRef, PaymentState,
-    PaymentStatus, Receipt, ReceiptId, ReceiptToken, School, SchoolId, Settled, Store, StoreError,
-    StoredResponse, Student, StudentCode, StudentPage, Transition, UpsertOutcome, VoidOutcome,
+    InvoiceStatus, Label, LeaseToken, LookupDigest, NonceKey, PageToken, Payment, PaymentRef,
+    PaymentState, PaymentStatus, Receipt, ReceiptId, ReceiptToken, School, SchoolId, Settled,
+    Store, StoreError, StoredResponse, Student, StudentCode, StudentPage, Transition,
+    UpsertOutcome, VoidOutcome,
 };
 use rusqlite::{Connection, OptionalExtension, Transaction, TransactionBehavior, params};
 use serde::Serialize;
@@ -25,7 +27,8 @@ use serde::de::DeserializeOwned;
 /// The schema, one step per version: 1 the tables; 2 failure counters keyed by
 /// [`FailureCounter::key`] (a student's counter keeps its key) and found by window end, so closed
 /// windows are dropped; 3 the idempotency record's lease token and payment, and payments found by
-/// expiry (the sweeper asks again about those that ended unpaid).
+/// expiry (the sweeper asks again about those that ended unpaid); 4 signed requests' nonces, each
+/// until its end (an ended one counts as absent and is dropped).
 const MIGRATIONS: &[&str] = &[
     r#"
 CREATE TABLE schools (id TEXT PRIMARY KEY, body TEXT NOT NULL);
@@ -90,6 +93,10 @@ UPDATE payments SET expires_at = CAST(ROUND(
     (julianday(json_extract(body, '$.expires_at')) - 2440587.5) * 86400000) AS INTEGER);
 CREATE INDEX payments_by_expiry ON payments (status, expires_at);
 "#,
+    r#"
+CREATE TABLE nonces (key TEXT PRIMARY KEY, used_until INTEGER NOT NULL);
+CREATE INDEX nonces_by_end ON nonces (used_until);
+"#,
 ];
 
 /// The SQLite adapter of the [`Store`] port.
@@ -109,6 +116,11 @@ struct Inner {
 struct InjectedFailure;
 
 type Result<T, E = StoreError> = std::result::Result<T, E>;
+
+/// `record_capture` was given something other than a fresh captured payment and its capture.
+fn not_a_capture() -> StoreError {
+    StoreError::Corrupt("a capture to record is a Pending payment and its Paid event".into())
+}
 
 fn db(err: rusqlite::Error) -> StoreError {
     StoreError::unavailable(err)
@@ -153,8 +165,8 @@ impl SqliteStore {
         })
     }
 
-    /// Makes the next settle fail after it has paid the invoices and before it writes the
-    /// receipt, to prove that a failure half-way leaves nothing behind.
+    /// Makes the next settle or recorded capture fail after it has paid the invoices and before
+    /// it writes the receipt, to prove that a failure half-way leaves nothing behind.
     #[cfg(feature = "conformance")]
     pub fn break_next_settle(&self) {
         self.inner.break_next_settle.store(true, Ordering::SeqCst);
@@ -268,6 +280,22 @@ fn save_payment(tx: &Transaction<'_>, payment: &Payment) -> Result<()> {
     Ok(())
 }
 
+fn insert_payment(tx: &Transaction<'_>, payment: &Payment) -> Result<()> {
+    exec(
+        tx,
+        "INSERT INTO payments (reference, status, created_at, expires_at, body)
+             VALUES (?1, ?2, ?3, ?4, ?5)",
+        params![
+            payment.reference.as_str(),
+            payment.status.as_str(),
+            millis(payment.created_at),
+            millis(payment.expires_at),
+            to_json(payment)?
+        ],
+    )?;
+    Ok(())
+}
+
 fn save_invoice(tx: &Transaction<'_>, invoice: &Invoice) -> Result<()> {
     exec(
         tx,
@@ -316,6 +344,15 @@ fn state_of(tx: &Transaction<'_>, payment: Payment) -> Result<PaymentState> {
     Ok(PaymentState { payment, receipt })
 }
 
+/// The covered invoices as stored now, in the payment's order (`None` where one is missing).
+fn load_invoices(tx: &Transaction<'_>, payment: &Payment) -> Result<Vec<Option<Invoice>>> {
+    payment
+        .invoices
+        .iter()
+        .map(|id| load_invoice(tx, id))
+        .collect()
+}
+
 /// Reads what [`plan`] needs, then writes the plan, all inside the caller's transaction.
 fn apply(
     tx: &Transaction<'_>,
@@ -327,20 +364,30 @@ fn apply(
     token: Option<&ReceiptToken>,
 ) -> Result<Settled> {
     let invoices = match decision {
-        Decision::Apply(Transition::Settle) => payment
-            .invoices
-            .iter()
-            .map(|id| load_invoice(tx, id))
-            .collect::<Result<Vec<_>>>()?,
+        Decision::Apply(Transition::Settle) => load_invoices(tx, &payment)?,
         Decision::Apply(Transition::Fail | Transition::Expire | Transition::Keep)
         | Decision::AmountMismatch { .. } => Vec::new(),
     };
-    match plan(payment, decision, event, invoices, at) {
+    let planned = plan(payment, decision, event, invoices, at);
+    write_plan(tx, inner, planned, at, token, save_payment)
+}
+
+/// Writes a plan inside the caller's transaction; `store` writes the payment (an update of a
+/// stored one, or the insert of a captured one).
+fn write_plan(
+    tx: &Transaction<'_>,
+    inner: &Inner,
+    planned: Plan,
+    at: DateTime<Utc>,
+    token: Option<&ReceiptToken>,
+    store: fn(&Transaction<'_>, &Payment) -> Result<()>,
+) -> Result<Settled> {
+    match planned {
         Plan::Keep(payment) => Ok(Settled::AlreadyFinal(state_of(tx, payment)?)),
         Plan::Mismatch { payment, recorded } => {
             if recorded {
                 release_holds(tx, &payment)?;
-                save_payment(tx, &payment)?;
+                store(tx, &payment)?;
             }
             Ok(Settled::AmountMismatch {
                 expected: payment.amount,
@@ -349,7 +396,7 @@ fn apply(
         }
         Plan::Close(payment) => {
             release_holds(tx, &payment)?;
-            save_payment(tx, &payment)?;
+            store(tx, &payment)?;
             Ok(Settled::Applied(PaymentState {
                 payment,
                 receipt: None,
@@ -360,9 +407,13 @@ fn apply(
             invoices,
             txn,
         } => {
-            release_holds(tx, &payment)?;
             for invoice in &invoices {
                 save_invoice(tx, invoice)?;
+                exec(
+                    tx,
+                    "UPDATE invoices SET held_by = NULL, held_until = NULL WHERE id = ?1",
+                    [invoice.id.as_str()],
+                )?;
             }
             if inner.break_next_settle.swap(false, Ordering::SeqCst) {
                 return Err(StoreError::unavailable(InjectedFailure));
@@ -370,7 +421,7 @@ fn apply(
             let token = token
                 .ok_or_else(|| StoreError::Corrupt("a capture without a receipt token".into()))?;
             let receipt = issue_receipt(tx, &payment, &invoices, txn, at, token)?;
-            save_payment(tx, &payment)?;
+            store(tx, &payment)?;
             Ok(Settled::Applied(PaymentState {
                 payment,
                 receipt: Some(receipt),
@@ -614,18 +665,7 @@ impl Store for SqliteStore {
             if total != payment.amount.vnd() {
                 return conflict(&payment.invoices[0], ConflictReason::Changed);
             }
-            exec(
-                tx,
-                "INSERT INTO payments (reference, status, created_at, expires_at, body)
-                     VALUES (?1, ?2, ?3, ?4, ?5)",
-                params![
-                    payment.reference.as_str(),
-                    payment.status.as_str(),
-                    millis(payment.created_at),
-                    millis(payment.expires_at),
-                    to_json(&payment)?
-                ],
-            )?;
+            insert_payment(tx, &payment)?;
             for id in &payment.invoices {
                 exec(
                     tx,
@@ -674,20 +714,39 @@ impl Store for SqliteStore {
         at: DateTime<Utc>,
         receipt_token: &ReceiptToken,
     ) -> Result<Settled> {
-        let _ = (payment, event, at, receipt_token);
-        Err(StoreError::Corrupt(
-            "record_capture is not built yet".into(),
-        ))
+        let (payment, event, token) = (payment.clone(), event.clone(), receipt_token.clone());
+        self.write(move |tx, inner| {
+            if let Some(stored) = load_payment(tx, &payment.reference)? {
+                return Ok(Settled::AlreadyFinal(state_of(tx, stored)?));
+            }
+            let invoices = load_invoices(tx, &payment)?;
+            let planned = capture(payment, &event, invoices, at).ok_or_else(not_a_capture)?;
+            write_plan(tx, inner, planned, at, Some(&token), insert_payment)
+        })
+        .await
     }
 
     async fn use_nonce(
         &self,
-        key: &hocphi_domain::NonceKey,
+        key: &NonceKey,
         until: DateTime<Utc>,
         now: DateTime<Utc>,
     ) -> Result<bool> {
-        let _ = (key, until, now);
-        Err(StoreError::Corrupt("use_nonce is not built yet".into()))
+        let key = key.as_str().to_owned();
+        self.write(move |tx, _| {
+            exec(
+                tx,
+                "DELETE FROM nonces WHERE used_until <= ?1",
+                [millis(now)],
+            )?;
+            let recorded = exec(
+                tx,
+                "INSERT INTO nonces (key, used_until) VALUES (?1, ?2) ON CONFLICT (key) DO NOTHING",
+                params![key, millis(until)],
+            )?;
+            Ok(recorded == 1)
+        })
+        .await
     }
 
     async fn expire(&self, reference: &PaymentRef, now: DateTime<Utc>) -> Result<Settled> {

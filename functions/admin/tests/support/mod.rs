@@ -229,3 +229,40 @@ pub fn lines(path: &Path) -> Vec<String> {
         .map(str::to_owned)
         .collect()
 }
+
+/// A partner's confirmation of transaction `txn`, `vnd` for `invoices`, stored as the partner
+/// API stores it ([`Payment::captured`] and [`Store::record_capture`]).
+pub async fn confirm<S: Store>(
+    store: &S,
+    partner: &str,
+    txn: &str,
+    invoices: &[&str],
+    vnd: u64,
+    at: DateTime<Utc>,
+) -> Settled {
+    let mut list = Vec::new();
+    for id in invoices {
+        list.push(
+            store
+                .invoice(&InvoiceId::parse(id).unwrap())
+                .await
+                .unwrap()
+                .expect("the invoice exists"),
+        );
+    }
+    let partner = hocphi_domain::PartnerId::parse(partner).unwrap();
+    let txn = GatewayTxnNo::parse(txn).unwrap();
+    let payment = Payment::captured(&partner, &txn, &list, at).unwrap();
+    store
+        .record_capture(
+            &payment,
+            &GatewayEvent::Paid {
+                txn,
+                amount: Money::from_vnd(vnd).unwrap(),
+            },
+            at,
+            &ReceiptToken::from_entropy([9; 16]),
+        )
+        .await
+        .unwrap()
+}

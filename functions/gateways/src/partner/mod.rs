@@ -13,6 +13,7 @@
 //! constant time over the exact bytes received, inside the replay window; a partner's key is
 //! never printed; every refusal has one code in each profile's reply.
 
+mod config;
 pub mod dvcqg;
 pub mod generic;
 
@@ -25,6 +26,7 @@ use hocphi_domain::{
 };
 use serde::Deserialize;
 
+use crate::signing::Sha256Key;
 use crate::{Reply, Secret, Verified};
 
 /// How far a signed request's timestamp may lie from hocphi's clock, either way; its nonce is
@@ -48,14 +50,19 @@ pub struct Partner {
     /// Shown to operators and on receipts ("Vietcombank", "Cổng Dịch vụ công quốc gia").
     pub name: Label,
     pub profile: Profile,
+    /// The dvcqg profile only: hocphi's own code at the platform (`MaDoiTac`), which the
+    /// platform's messages carry and sign; the partner's id when the configuration gives none.
+    pub code: Option<String>,
     key: Secret,
+    /// The key's HMAC state, keyed once here (the generic profile's signatures).
+    hmac: Sha256Key,
     /// The schools it may collect for, besides those paid into `payees`.
     pub schools: Vec<SchoolId>,
     /// The payees (schools' accounts) it may collect for.
     pub payees: Vec<PayeeId>,
 }
 
-/// Why a partners' configuration is refused.
+/// Why a partners' configuration is refused. No message quotes a key.
 #[derive(Debug, thiserror::Error)]
 pub enum PartnersError {
     #[error("the partners' configuration is not valid JSON: {0}")]
@@ -65,16 +72,18 @@ pub enum PartnersError {
 }
 
 /// The province's partners (`HOCPHI_PARTNERS`): a JSON map from partner id to
-/// `{"name", "profile": "generic"|"dvcqg", "key", "schools": [...], "payees": [...]}`.
+/// `{"name", "profile": "generic"|"dvcqg", "key", "schools": [...], "payees": [...]}`, and for
+/// the dvcqg profile an optional `"code"` (hocphi's `MaDoiTac` at the platform, see
+/// [`Partner::code`]).
 #[derive(Debug, Default)]
 pub struct Partners(BTreeMap<PartnerId, Partner>);
 
 impl Partners {
     /// Parses the configuration; every partner needs a name, a profile, a key of at least
-    /// [`Secret::MIN_LEN`] characters and at least one school or payee.
+    /// [`Secret::MIN_LEN`] characters and at least one school or payee. An unknown field, a field
+    /// or partner given twice, and a `code` on a generic partner are refused; `{}` is no partner.
     pub fn parse(json: &str) -> Result<Self, PartnersError> {
-        let _ = json;
-        Err(PartnersError::Json("not built yet".into()))
+        config::parse(json).map(Self)
     }
 
     /// A partner by id.
@@ -104,19 +113,36 @@ impl Partner {
         request: &PartnerRequest<'_>,
         now: DateTime<Utc>,
     ) -> Result<Verified<Signed>, PartnerError> {
-        let _ = (request, now, &self.key);
-        Err(PartnerError::BadSignature)
+        match self.profile {
+            Profile::Generic => generic::verify(self, request, now),
+            Profile::Dvcqg => dvcqg::verify(self, request),
+        }
+        .map(Verified::new)
     }
 
     /// The answer in the partner's format.
     pub fn reply(&self, op: PartnerOp, answer: &Answer) -> Reply {
-        let _ = (op, answer);
-        Reply {
-            status: 500,
-            content_type: None,
-            body: String::new(),
+        match self.profile {
+            Profile::Generic => generic::reply(answer),
+            Profile::Dvcqg => dvcqg::reply(self, op, answer),
         }
     }
+
+    /// The `MaDoiTac` the platform's messages carry for hocphi (dvcqg profile).
+    pub fn platform_code(&self) -> &str {
+        self.code.as_deref().unwrap_or(self.id.as_str())
+    }
+}
+
+/// The path a partner signs and posts an operation to: `/api/partners/{partner}/bills`,
+/// `…/confirmations`, `…/reversals`.
+pub fn path(partner: &PartnerId, op: PartnerOp) -> String {
+    let tail = match op {
+        PartnerOp::Bills => "bills",
+        PartnerOp::Confirm => "confirmations",
+        PartnerOp::Reverse => "reversals",
+    };
+    format!("/api/partners/{partner}/{tail}")
 }
 
 /// What a partner asks.
@@ -264,9 +290,37 @@ pub enum Refusal {
     Unavailable,
 }
 
+impl Refusal {
+    /// Why hocphi refuses every reversal ([`Refusal::NotReversible`]), for the partner's
+    /// operators: the receipt was issued at confirmation and handed to the parent.
+    pub const REVERSAL_REASON: &'static str = "hocphi không hoàn tác giao dịch đã xác nhận: \
+        biên lai đã được cấp cho phụ huynh khi xác nhận. Nếu khoản trích nợ của đối tác không \
+        thành công, đối tác báo nhà trường để đối soát.";
+
+    /// The refusal's code as the generic profile answers it and the logs name it
+    /// (`BAD_SIGNATURE`, `NO_BILL`, …).
+    pub fn code(&self) -> &'static str {
+        match self {
+            Self::BadRequest(error) => error.code(),
+            Self::Replayed => "REPLAYED",
+            Self::RateLimited => "RATE_LIMITED",
+            Self::NoBill => "NO_BILL",
+            Self::NotCollectable => "NOT_COLLECTABLE",
+            Self::AlreadyPaid { .. } => "ALREADY_PAID",
+            Self::AmountMismatch { .. } => "AMOUNT_MISMATCH",
+            Self::TxnReused => "TRANSACTION_REUSED",
+            Self::UnknownTxn => "UNKNOWN_TRANSACTION",
+            Self::NotReversible(_) => "REVERSAL_REFUSED",
+            Self::Unavailable => "UNAVAILABLE",
+        }
+    }
+}
+
 /// Why a partner's request failed verification or parsing.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 pub enum PartnerError {
+    /// No partner has the path's id: the app answers it with [`generic::reply`], as there is no
+    /// partner whose format to speak.
     #[error("no such partner")]
     UnknownPartner,
     #[error("the signature is missing")]
@@ -280,3 +334,21 @@ pub enum PartnerError {
     #[error("the body is not valid: {0}")]
     Malformed(String),
 }
+
+impl PartnerError {
+    /// The error's code as the generic profile answers it.
+    pub fn code(&self) -> &'static str {
+        match self {
+            Self::UnknownPartner => "UNKNOWN_PARTNER",
+            Self::MissingSignature | Self::BadSignature => "BAD_SIGNATURE",
+            Self::Stale => "STALE_REQUEST",
+            Self::BadNonce | Self::Malformed(_) => "MALFORMED",
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests;
+
+#[cfg(test)]
+mod openapi_tests;
