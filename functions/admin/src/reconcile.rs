@@ -19,17 +19,17 @@
 //! (columns in [`PartnerColumn`]), so every row is money the partner took.
 //!
 //! Invariants: every row of the file lands in exactly one category except that a repeated row
-//! (a VNPay reference, a payOS bank reference) is also reported as a duplicate; a receipt hocphi
-//! issued on the file's days for a payment of the channel the file does not show as captured is
-//! reported (for a partner, only its own payments' receipts); nothing is written to the store.
-//! The report needs attention when any entry is not [`Category::Matched`].
+//! (a VNPay reference, a payOS bank reference, a partner's transaction id) is also reported as a
+//! duplicate; a receipt hocphi issued on the file's days for a payment of the channel the file
+//! does not show as captured is reported (for a partner, only its own payments' receipts);
+//! nothing is written to the store. The report needs attention when any entry is not
+//! [`Category::Matched`].
 
 use std::collections::{HashMap, HashSet};
 use std::fmt;
 use std::path::{Path, PathBuf};
 
-use chrono::{DateTime, Utc};
-use chrono::{NaiveDate, NaiveDateTime};
+use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
 use hocphi_domain::{
     GatewayKind, GatewayTxnNo, InvoiceId, Money, PartnerId, Payment, PaymentCode, PaymentRef,
     PaymentStatus, Receipt, ReceiptId, SchoolId, Store, StoreError,

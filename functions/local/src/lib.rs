@@ -1,6 +1,7 @@
 //! hocphi on one machine, without AWS: one process on loopback serving the built page, every
-//! `/api` route through the same app code as the Lambda functions, and the VNPay, MoMo and payOS
-//! simulators, over the embedded SQLite store (a file under `.hocphi/` that survives restarts,
+//! `/api` route through the same app code as the Lambda functions, the VNPay, MoMo and payOS
+//! simulators and the bill-payment partners' (a bank's app, the national portal), over the
+//! embedded SQLite store (a file under `.hocphi/` that survives restarts,
 //! seeded with demo data on first start).
 //!
 //! Settings: `--port N` / `PORT` (8080) and `--site DIR` / `HOCPHI_SITE_DIR` (`target/site`, the
@@ -16,9 +17,12 @@
 //!
 //! The VNPay simulator's IPN calls go over real HTTP to the configured IPN URL, repeated on a
 //! compressed schedule (every 2 s, at most 10 calls) until answered `00` or `02`; the MoMo
-//! simulator's IPNs and the payOS simulator's webhooks are POSTed once, as they send them.
+//! simulator's IPNs and the payOS simulator's webhooks are POSTed once, as they send them. The
+//! partners' simulators ([`partners`]) call the partner API over real HTTP as a partner's server
+//! does, signed with the keys of the local `HOCPHI_PARTNERS`.
 
 mod demo;
+pub mod partners;
 mod server;
 
 use std::net::{Ipv4Addr, SocketAddr};
@@ -35,11 +39,13 @@ use hocphi_gateways::payos::simulator::{
 use hocphi_gateways::vnpay::simulator::{self, Simulator, SimulatorConfig};
 use hocphi_gateways::{MomoConfig, Secret};
 use hocphi_runtime::config::{
-    DATA, LOOKUP_KEY, MOMO_ACCESS_KEY, MOMO_PARTNER_CODE, MOMO_SECRET_KEY, PAYOS_CHANNELS,
-    VNPAY_HASH_SECRET, VNPAY_PAY_URL, VNPAY_TMN_CODE, local_defaults, local_lookup_key,
+    DATA, LOCAL_BANK_PATH, LOCAL_PORTAL_PATH, LOOKUP_KEY, MOMO_ACCESS_KEY, MOMO_PARTNER_CODE,
+    MOMO_SECRET_KEY, PARTNERS, PAYOS_CHANNELS, VNPAY_HASH_SECRET, VNPAY_PAY_URL, VNPAY_TMN_CODE,
+    local_defaults, local_lookup_key,
 };
 use hocphi_runtime::{Config, Env, Function, HttpTransport, StoreConfig, SystemClock, build_app};
 use hocphi_store::SqliteStore;
+use partners::PartnerSimulators;
 
 pub use demo::STUDENTS as DEMO_STUDENTS;
 
@@ -134,6 +140,8 @@ pub struct Stack {
     pub simulator: Arc<Simulator>,
     pub momo_simulator: MomoSimulator,
     pub payos_simulator: PayosSimulator,
+    /// The bank's app and the portal's page, partners of the partner API.
+    pub partner_simulators: PartnerSimulators,
     pub site_dir: PathBuf,
     pub data_dir: PathBuf,
     /// Whether VNPay is the simulator (not a real sandbox named by `HOCPHI_VNPAY_PAY_URL`).
@@ -199,6 +207,7 @@ pub async fn stack(options: &Options) -> Result<Stack, LocalError> {
         .get(VNPAY_PAY_URL)
         .is_some_and(|url| url.starts_with(&origin));
     let (simulator, momo_simulator, payos_simulator) = simulators(&env, &origin)?;
+    let partner_simulators = PartnerSimulators::new(env.get(PARTNERS).as_deref(), &origin);
     let data = PathBuf::from(env.get(DATA).unwrap_or_default());
     std::fs::create_dir_all(&data).map_err(|e| LocalError::DataDir(data.clone(), e))?;
     let key = local_lookup_key(&data).map_err(|e| LocalError::DataDir(data.clone(), e))?;
@@ -220,6 +229,7 @@ pub async fn stack(options: &Options) -> Result<Stack, LocalError> {
         simulator: Arc::new(simulator),
         momo_simulator,
         payos_simulator,
+        partner_simulators,
         site_dir: options.site_dir.clone(),
         data_dir: dir,
         simulated_vnpay,
@@ -267,6 +277,10 @@ fn print_banner(options: &Options, stack: &Stack) {
         "  VietQR: the payOS simulator's banking app at {}{}/<orderCode>",
         options.origin(),
         payos_simulator::BANK_PATH
+    );
+    println!(
+        "  partners: the bank's app at {0}{LOCAL_BANK_PATH}, the portal at {0}{LOCAL_PORTAL_PATH}",
+        options.origin()
     );
     println!("  demo students (student code / lookup code):");
     for (code, lookup, _, school, class) in demo::STUDENTS {

@@ -1,4 +1,5 @@
-//! The local HTTP server: routes each request to a simulator, the app or the page's files; and
+//! The local HTTP server: routes each request to a simulator (the channels' or the partners'),
+//! the app or the page's files; and
 //! the two background loops (IPN and webhook delivery, sweeping).
 //!
 //! Invariants: request bodies are bounded before they are read; static files are served only
@@ -17,6 +18,7 @@ use hocphi_gateways::payos::simulator as payos_simulator;
 use hocphi_gateways::simulator::SimRequest;
 use hocphi_gateways::vnpay::simulator;
 use hocphi_runtime::SystemClock;
+use hocphi_runtime::config::{LOCAL_BANK_PATH, LOCAL_PORTAL_PATH};
 use http::{HeaderValue, Method, Request, Response, StatusCode, header};
 use http_body_util::{BodyExt, Full, Limited};
 use hyper::body::{Bytes, Incoming};
@@ -98,6 +100,31 @@ async fn answer(stack: &Stack, request: Request<Incoming>, peer: SocketAddr) -> 
             }
         }
         response.headers_mut().insert(
+            header::CONTENT_SECURITY_POLICY,
+            HeaderValue::from_static(SIMULATOR_CSP),
+        );
+        return response;
+    }
+    if path.starts_with(LOCAL_BANK_PATH) || path.starts_with(LOCAL_PORTAL_PATH) {
+        let page = stack
+            .partner_simulators
+            .handle(
+                &parts.method,
+                &path,
+                parts.uri.query().unwrap_or(""),
+                &body,
+                SystemClock.now(),
+            )
+            .await;
+        let mut response = Response::new(Full::new(Bytes::from(page.html)));
+        *response.status_mut() = StatusCode::from_u16(page.status).unwrap_or(StatusCode::OK);
+        let headers = response.headers_mut();
+        headers.insert(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("text/html; charset=utf-8"),
+        );
+        headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+        headers.insert(
             header::CONTENT_SECURITY_POLICY,
             HeaderValue::from_static(SIMULATOR_CSP),
         );
