@@ -72,6 +72,12 @@ macro_rules! all_flows {
             the_sweeper_settles_a_paid_link_whose_webhook_was_lost_and_waits_on_processing,
             money_arriving_between_the_sweepers_query_and_its_cancel_keeps_the_payment_for_review,
             an_underpaid_or_overpaid_transfer_is_recorded_mismatched_and_frees_the_invoices,
+            a_parent_pays_on_the_portal_and_gets_the_same_receipt,
+            repeated_and_concurrent_confirms_are_answered_00_and_issue_one_receipt,
+            a_forged_or_unsigned_confirm_is_answered_97_and_changes_nothing,
+            a_citizen_who_cancels_on_the_portal_frees_the_invoices,
+            the_sweeper_settles_a_portal_payment_whose_confirm_was_lost_and_waits_on_the_bank,
+            the_sweeper_expires_a_portal_payment_nobody_paid,
         )
     };
 }
@@ -1555,7 +1561,7 @@ async fn a_school_without_a_payee_or_whose_payee_has_no_channel_is_not_offered_t
 
         assert_eq!(
             found.json["gateways"],
-            serde_json::json!(["vnpay", "momo"]),
+            serde_json::json!(["vnpay", "momo", "dvcqg"]),
             "{payee:?}"
         );
         assert_eq!(refused.status, 400, "{payee:?}: {}", refused.text);
@@ -1809,4 +1815,226 @@ async fn an_underpaid_or_overpaid_transfer_is_recorded_mismatched_and_frees_the_
         "the invoices are payable again: {}",
         retry.text
     );
+}
+
+/// A checkout through the portal's payment platform for some of HS0001's invoices.
+async fn portal_checkout<S: Store>(
+    world: &World<S>,
+    key: &str,
+    invoices: &[&str],
+) -> hocphi_tests::Answer {
+    let checkout = world.checkout_through("dvcqg", key, invoices).await;
+    assert_eq!(checkout.status, 201, "{}", checkout.text);
+    checkout
+}
+
+fn ma_loi(answer: &hocphi_tests::Answer) -> &str {
+    answer.json["MaLoi"].as_str().unwrap_or("<none>")
+}
+
+async fn a_parent_pays_on_the_portal_and_gets_the_same_receipt<S: Store>(world: &World<S>) {
+    let checkout = portal_checkout(world, "key-0201-portal", &["INV-1", "INV-2"]).await;
+    let reference = reference(&checkout);
+    assert!(
+        checkout.json["redirect_url"]
+            .as_str()
+            .unwrap()
+            .starts_with("http://127.0.0.1:8080/sim/dvcqg/pay?"),
+        "{}",
+        checkout.text
+    );
+    assert!(checkout.json["transfer"].is_null());
+
+    let (back, confirms) = world.pay_at_dvcqg(&checkout, "00");
+    assert_eq!(
+        back,
+        format!("http://127.0.0.1:8080/ket-qua?MaThamChieu={reference}&MaLoi=00")
+    );
+    assert_eq!(
+        status(world, &reference).await["status"],
+        "pending",
+        "the return alone pays nothing"
+    );
+
+    let reply = world.deliver_dvcqg(&confirms[0]).await;
+
+    assert_eq!(
+        (reply.status, ma_loi(&reply)),
+        (200, "00"),
+        "{}",
+        reply.text
+    );
+    let paid = status(world, &reference).await;
+    assert_eq!(paid["status"], "succeeded");
+    assert_eq!(paid["receipt"]["number"], "HP-25E-0000001");
+    let link = &paid["receipt"];
+    let receipt = world
+        .get(&format!(
+            "/api/receipts/{}?t={}",
+            link["id"].as_str().unwrap(),
+            link["token"].as_str().unwrap()
+        ))
+        .await;
+    assert_eq!(receipt.status, 200, "{}", receipt.text);
+    assert_eq!(receipt.json["total"], "2050000");
+    assert!(open_invoice_ids(world).await.is_empty());
+}
+
+async fn repeated_and_concurrent_confirms_are_answered_00_and_issue_one_receipt<S: Store>(
+    world: &World<S>,
+) {
+    let checkout = portal_checkout(world, "key-0202-twenty", &["INV-1"]).await;
+    let (_, confirms) = world.pay_at_dvcqg(&checkout, "00");
+
+    let replies =
+        hocphi_tests::join_all((0..20).map(|_| world.deliver_dvcqg(&confirms[0])).collect()).await;
+    let again = world.deliver_dvcqg(&confirms[0]).await;
+
+    assert!(
+        replies
+            .iter()
+            .chain([&again])
+            .all(|r| r.status == 200 && ma_loi(r) == "00"),
+        "{replies:?}"
+    );
+    let paid = status(world, &reference(&checkout)).await;
+    assert_eq!(paid["status"], "succeeded");
+    assert_eq!(paid["receipt"]["number"], "HP-25E-0000001");
+    let next = portal_checkout(world, "key-0202-next", &["INV-2"]).await;
+    let (_, confirms) = world.pay_at_dvcqg(&next, "00");
+    world.deliver_dvcqg(&confirms[0]).await;
+    assert_eq!(
+        status(world, &reference(&next)).await["receipt"]["number"],
+        "HP-25E-0000002",
+        "no number skipped or reused"
+    );
+}
+
+async fn a_forged_or_unsigned_confirm_is_answered_97_and_changes_nothing<S: Store>(
+    world: &World<S>,
+) {
+    let checkout = portal_checkout(world, "key-0203-forged", &["INV-1", "INV-2"]).await;
+    let (_, confirms) = world.pay_at_dvcqg(&checkout, "00");
+    let genuine: Value = serde_json::from_str(&confirms[0]).unwrap();
+    let with = |field: &str, value: Value| {
+        let mut body = genuine.clone();
+        body[field] = value;
+        body.to_string()
+    };
+    let forged = [
+        ("a lower amount", with("SoTien", Value::from(1_000))),
+        (
+            "another payment",
+            with("MaThamChieu", Value::from("HP250915090000AAAAAAAA")),
+        ),
+        ("no checksum", with("MaXacThuc", Value::Null)),
+        (
+            "a checksum of zeros",
+            with("MaXacThuc", Value::from("0".repeat(64))),
+        ),
+        ("not JSON", "MaLoi=00".to_owned()),
+    ];
+
+    for (case, body) in &forged {
+        let reply = world.deliver_dvcqg(body).await;
+        assert_eq!(
+            (reply.status, ma_loi(&reply)),
+            (400, "97"),
+            "{case}: {}",
+            reply.text
+        );
+    }
+
+    assert_eq!(
+        status(world, &reference(&checkout)).await["status"],
+        "pending"
+    );
+    assert_eq!(
+        open_invoice_ids(world).await,
+        ["INV-1", "INV-2"],
+        "nothing was paid"
+    );
+    let reply = world.deliver_dvcqg(&confirms[0]).await;
+    assert_eq!(ma_loi(&reply), "00", "the genuine Confirm still pays");
+    assert_eq!(
+        status(world, &reference(&checkout)).await["status"],
+        "succeeded"
+    );
+    assert!(open_invoice_ids(world).await.is_empty());
+}
+
+async fn a_citizen_who_cancels_on_the_portal_frees_the_invoices<S: Store>(world: &World<S>) {
+    let checkout = portal_checkout(world, "key-0204-cancel", &["INV-1", "INV-2"]).await;
+    let (back, confirms) = world.pay_at_dvcqg(&checkout, "24");
+    assert!(back.ends_with("&MaLoi=24"), "{back}");
+
+    let reply = world.deliver_dvcqg(&confirms[0]).await;
+
+    assert_eq!(
+        (reply.status, ma_loi(&reply)),
+        (200, "00"),
+        "{}",
+        reply.text
+    );
+    let cancelled = status(world, &reference(&checkout)).await;
+    assert_eq!(cancelled["status"], "failed");
+    assert_eq!(cancelled["failure_code"], "24");
+    assert_eq!(open_invoice_ids(world).await, ["INV-1", "INV-2"]);
+    let retry = portal_checkout(world, "key-0204-retry", &["INV-1", "INV-2"]).await;
+    assert_ne!(reference(&retry), reference(&checkout));
+}
+
+async fn the_sweeper_settles_a_portal_payment_whose_confirm_was_lost_and_waits_on_the_bank<
+    S: Store,
+>(
+    world: &World<S>,
+) {
+    let lost = portal_checkout(world, "key-0205-lost", &["INV-1"]).await;
+    let (_, _lost_confirms) = world.pay_at_dvcqg(&lost, "00");
+    let at_bank = portal_checkout(world, "key-0205-at-bank", &["INV-2"]).await;
+    assert!(world.dvcqg.set_at_bank(&reference(&at_bank)));
+    world.clock.advance(Duration::minutes(6));
+
+    let first = world.app.sweep(100).await.unwrap();
+    world.clock.advance(Duration::minutes(15));
+    let past_expiry = world.app.sweep(100).await.unwrap();
+
+    assert_eq!(
+        (first.examined, first.settled, first.still_pending),
+        (2, 1, 1),
+        "{first:?}"
+    );
+    let paid = status(world, &reference(&lost)).await;
+    assert_eq!(paid["status"], "succeeded");
+    assert_eq!(paid["receipt"]["number"], "HP-25E-0000001");
+    assert_eq!(
+        (
+            past_expiry.examined,
+            past_expiry.still_pending,
+            past_expiry.expired
+        ),
+        (1, 1, 0),
+        "money that may be at the bank is never expired: {past_expiry:?}"
+    );
+    assert_eq!(
+        status(world, &reference(&at_bank)).await["status"],
+        "pending"
+    );
+}
+
+async fn the_sweeper_expires_a_portal_payment_nobody_paid<S: Store>(world: &World<S>) {
+    let opened = portal_checkout(world, "key-0206-opened", &["INV-1", "INV-2"]).await;
+    world.clock.advance(Duration::minutes(6));
+    let early = world.app.sweep(100).await.unwrap();
+    world.clock.advance(Duration::minutes(10));
+
+    let late = world.app.sweep(100).await.unwrap();
+
+    assert_eq!((early.examined, early.still_pending), (1, 1), "{early:?}");
+    assert_eq!((late.examined, late.expired), (1, 1), "{late:?}");
+    assert_eq!(
+        status(world, &reference(&opened)).await["status"],
+        "expired"
+    );
+    assert_eq!(open_invoice_ids(world).await, ["INV-1", "INV-2"]);
 }

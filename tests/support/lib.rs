@@ -1,8 +1,8 @@
 //! The world the end-to-end suites run in: hocphi's app over a real store (behind [`Faulty`], so
-//! a test can make one store call fail), a manual clock, and the VNPay and MoMo simulators and a
-//! fake payOS API ([`payos`]) standing in for the channels (payment pages, IPNs, status queries,
-//! MoMo's create call, payOS's payment links) through plain calls, over a line a test can cut or
-//! silence.
+//! a test can make one store call fail), a manual clock, and the VNPay, MoMo and portal payment
+//! platform simulators and a fake payOS API ([`payos`]) standing in for the channels (payment
+//! pages, IPNs and Confirms, status queries, MoMo's create call and the platform's Init, payOS's
+//! payment links) through plain calls, over a line a test can cut or silence.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
@@ -16,10 +16,11 @@ use chrono::{DateTime, Duration, TimeZone, Utc};
 use hocphi_app::{App, Transport, TransportError};
 use hocphi_domain::{Clock, Invoice, Store};
 use hocphi_fixtures::{self as fixtures, InvoiceFixture, SCHOOL, SCHOOL_NAME, dynamodb};
+use hocphi_gateways::dvcqg::simulator::{self as dvcqg_simulator, DvcqgSimulator};
 use hocphi_gateways::momo::simulator::MomoSimulator;
 use hocphi_gateways::simulator::SimRequest;
 use hocphi_gateways::vnpay::simulator::{Choice, Simulator, SimulatorConfig};
-use hocphi_gateways::{ApiRequest, Gateway, Secret};
+use hocphi_gateways::{ApiRequest, DvcqgConfig, Gateway, Secret};
 use hocphi_runtime::{Config, build_app};
 use hocphi_store::SqliteStore;
 use hocphi_store::dynamodb::{DynamoStore, client, create_table};
@@ -49,13 +50,14 @@ pub enum Line {
 }
 
 /// Sends gateway API calls to the simulators instead of the network (MoMo's under
-/// `/sim/momo`, VNPay's elsewhere); each call takes `latency` of the test's clock (none unless a
-/// test sets it).
+/// `/sim/momo`, the portal platform's under `/sim/dvcqg`, VNPay's elsewhere); each call takes
+/// `latency` of the test's clock (none unless a test sets it).
 #[derive(Clone, Debug)]
 pub struct SimTransport {
     pub sim: Arc<Simulator>,
     pub momo: Arc<MomoSimulator>,
     pub payos: Arc<payos::FakePayos>,
+    pub dvcqg: Arc<DvcqgSimulator>,
     pub clock: ManualClock,
     pub latency: Arc<Mutex<Duration>>,
     pub line: Arc<Mutex<Line>>,
@@ -98,6 +100,8 @@ impl Transport for SimTransport {
         };
         let response = if path.starts_with(hocphi_gateways::momo::simulator::BASE_PATH) {
             self.momo.handle(&request)
+        } else if path.starts_with(dvcqg_simulator::BASE_PATH) {
+            self.dvcqg.handle(&request)
         } else {
             self.sim.handle(&request)
         };
@@ -114,6 +118,8 @@ pub struct World<S> {
     pub sim: Arc<Simulator>,
     pub momo: Arc<MomoSimulator>,
     pub payos: Arc<payos::FakePayos>,
+    /// The portal's payment platform, as the local configuration names its agency.
+    pub dvcqg: Arc<DvcqgSimulator>,
     pub clock: ManualClock,
     /// How long each gateway API call takes on `clock`.
     pub gateway_latency: Arc<Mutex<Duration>>,
@@ -158,6 +164,22 @@ fn momo_gateway() -> Gateway {
 
 fn momo_simulator() -> Arc<MomoSimulator> {
     Arc::new(MomoSimulator::new(momo_config(), SITE).unwrap())
+}
+
+/// The portal platform's simulator, playing the agency of the local configuration.
+fn dvcqg_simulator() -> Arc<DvcqgSimulator> {
+    use hocphi_runtime::config::{LOCAL_DVCQG_HASH_KEY, LOCAL_DVCQG_PARTNER_CODE};
+    Arc::new(
+        DvcqgSimulator::new(
+            DvcqgConfig {
+                partner_code: LOCAL_DVCQG_PARTNER_CODE.into(),
+                hash_key: Secret::new(LOCAL_DVCQG_HASH_KEY).unwrap(),
+                endpoint: format!("{SITE}{}", dvcqg_simulator::BASE_PATH),
+            },
+            SITE,
+        )
+        .unwrap(),
+    )
 }
 
 fn simulator() -> Arc<Simulator> {
@@ -232,6 +254,7 @@ impl<S: Store> World<S> {
         let sim = simulator();
         let momo = momo_simulator();
         let payos = Arc::new(payos::FakePayos::default());
+        let dvcqg = dvcqg_simulator();
         let gateway_latency = Arc::new(Mutex::new(Duration::zero()));
         let line = Arc::new(Mutex::new(Line::Up));
         let call_timeouts = Arc::new(Mutex::new(Vec::new()));
@@ -239,6 +262,7 @@ impl<S: Store> World<S> {
             sim: Arc::clone(&sim),
             momo: Arc::clone(&momo),
             payos: Arc::clone(&payos),
+            dvcqg: Arc::clone(&dvcqg),
             clock: clock.clone(),
             latency: Arc::clone(&gateway_latency),
             line: Arc::clone(&line),
@@ -253,6 +277,7 @@ impl<S: Store> World<S> {
             sim,
             momo,
             payos,
+            dvcqg,
             clock,
             gateway_latency,
             line,
@@ -370,6 +395,71 @@ impl<S: Store> World<S> {
             .into_iter()
             .map(|call| call.body)
             .collect()
+    }
+
+    /// The citizen pays (`00`) or cancels (`24`) on the portal platform's page for a checkout
+    /// through it, and the browser comes back; answers the return address and the Confirm
+    /// bodies the platform would POST (the test decides whether they arrive).
+    pub fn pay_at_dvcqg(&self, checkout: &Answer, choice: &str) -> (String, Vec<String>) {
+        let redirect = checkout.json["redirect_url"].as_str().unwrap();
+        let (page, query) = redirect
+            .strip_prefix(SITE)
+            .unwrap()
+            .split_once('?')
+            .unwrap();
+        let shown = self.dvcqg.handle(&SimRequest {
+            method: "GET",
+            path: page,
+            query,
+            body: b"",
+            now: self.clock.now(),
+        });
+        assert_eq!(
+            shown.status, 200,
+            "the platform shows the payment: {}",
+            shown.body
+        );
+        let reference = checkout.json["payment_ref"].as_str().unwrap();
+        let form = format!("MaThamChieu={reference}&MaLoi={choice}");
+        let done = self.dvcqg.handle(&SimRequest {
+            method: "POST",
+            path: dvcqg_simulator::COMPLETE_PATH,
+            query: "",
+            body: form.as_bytes(),
+            now: self.clock.now(),
+        });
+        assert_eq!(
+            done.status, 302,
+            "the platform takes the choice: {}",
+            done.body
+        );
+        let back = done
+            .headers
+            .iter()
+            .find(|(name, _)| *name == "location")
+            .map(|(_, value)| value.clone())
+            .unwrap();
+        let confirms = self
+            .dvcqg
+            .take_confirms()
+            .into_iter()
+            .map(|call| {
+                assert_eq!(call.url, format!("{SITE}/api/callbacks/dvcqg"));
+                call.body
+            })
+            .collect();
+        (back, confirms)
+    }
+
+    /// POSTs a Confirm body to `/api/callbacks/dvcqg`, as the portal platform does.
+    pub async fn deliver_dvcqg(&self, body: &str) -> Answer {
+        self.call(
+            "POST",
+            "/api/callbacks/dvcqg",
+            &[("content-type", "application/json")],
+            body,
+        )
+        .await
     }
 
     /// POSTs a payOS webhook body to `/api/callbacks/payos/{payee}`.

@@ -269,7 +269,7 @@ impl<S: Store, C: Clock, T: Transport> App<S, C, T> {
                 }
                 Some(payee)
             }
-            Gateway::Vnpay(_) | Gateway::Momo(_) => None,
+            Gateway::Vnpay(_) | Gateway::Momo(_) | Gateway::Dvcqg(_) => None,
         };
         let mut invoices = Vec::with_capacity(ids.len());
         for id in ids {

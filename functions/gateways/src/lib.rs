@@ -1,6 +1,8 @@
-//! hocphi's payment-gateway adapters: VNPay 2.1.0, MoMo AIO v2 and payOS (VietQR bank transfer
-//! into each payee's own account, [`payos`], one channel per payee: [`PayosChannels`]), plus
-//! simulators of them (feature `simulators`, for the local stack and the end-to-end suites only).
+//! hocphi's payment-gateway adapters: VNPay 2.1.0, MoMo AIO v2, payOS (VietQR bank transfer
+//! into each payee's own account, [`payos`], one channel per payee: [`PayosChannels`]) and the
+//! national public-service portal's payment platform ([`dvcqg`]), plus simulators of them
+//! (feature `simulators`, for the local stack and the end-to-end suites only), and the
+//! bill-payment partners' message profiles ([`partner`]).
 //!
 //! Owns everything that speaks a gateway's protocol: signed checkout requests, verification of
 //! callbacks (IPN and return URL), the reply each gateway expects for every outcome, and the
@@ -90,6 +92,7 @@ use hocphi_domain::{
     GatewayCode, GatewayEvent, GatewayKind, Money, PayeeId, Payment, PaymentRef, Settled,
 };
 
+pub use dvcqg::{Dvcqg, DvcqgConfig};
 pub use error::{CheckoutError, ConfigError, QueryError, VerifyError};
 pub use momo::{Momo, MomoConfig};
 pub use payos::{ChannelsError, Payos, PayosChannels, PayosConfig};
@@ -410,6 +413,8 @@ pub enum Gateway {
     Momo(Momo),
     /// payOS: one channel per payee, each payment through its own payee's.
     Payos(PayosChannels),
+    /// The national public-service portal's payment platform.
+    Dvcqg(Dvcqg),
 }
 
 impl Gateway {
@@ -419,6 +424,7 @@ impl Gateway {
             Self::Vnpay(_) => GatewayKind::Vnpay,
             Self::Momo(_) => GatewayKind::Momo,
             Self::Payos(_) => GatewayKind::Payos,
+            Self::Dvcqg(_) => GatewayKind::Dvcqg,
         }
     }
 
@@ -438,6 +444,7 @@ impl Gateway {
                 .ok_or(CheckoutError::NoChannel)?
                 .create_request(payment, ctx)
                 .map(Checkout::Call),
+            Self::Dvcqg(g) => g.init_request(payment, ctx).map(Checkout::Call),
         }
     }
 
@@ -445,7 +452,7 @@ impl Gateway {
     /// documents them; a checkout outside them is refused before any payment is stored.
     pub fn amount_limits(&self) -> Option<(u64, u64)> {
         match self {
-            Self::Vnpay(_) | Self::Payos(_) => None,
+            Self::Vnpay(_) | Self::Payos(_) | Self::Dvcqg(_) => None,
             Self::Momo(g) => Some(g.amount_limits()),
         }
     }
@@ -483,6 +490,10 @@ impl Gateway {
                     }),
                 })
             }
+            Self::Dvcqg(g) => g.init_response(payment, body).map(|redirect_url| Finished {
+                redirect_url,
+                transfer: None,
+            }),
         }
     }
 
@@ -508,6 +519,7 @@ impl Gateway {
                     paid_at: transfer.paid_at,
                 }))
             }
+            Self::Dvcqg(g) => g.verify_confirm(raw.body),
         }
     }
 
@@ -516,7 +528,7 @@ impl Gateway {
         match self {
             Self::Vnpay(g) => g.verify_return(query),
             Self::Momo(g) => g.verify_return(query),
-            Self::Payos(_) => Err(VerifyError::MissingSignature),
+            Self::Payos(_) | Self::Dvcqg(_) => Err(VerifyError::MissingSignature),
         }
     }
 
@@ -526,6 +538,7 @@ impl Gateway {
             Self::Vnpay(_) => Vnpay::reply(outcome),
             Self::Momo(_) => Momo::reply(outcome),
             Self::Payos(_) => Payos::reply(outcome),
+            Self::Dvcqg(g) => g.reply(outcome),
         }
     }
 
@@ -542,6 +555,7 @@ impl Gateway {
                 .of(payment)
                 .ok_or(QueryError::NoChannel)?
                 .query_request(payment),
+            Self::Dvcqg(g) => g.query_request(payment, ctx),
         }
     }
 
@@ -566,15 +580,17 @@ impl Gateway {
                     status: closed_link(state.status),
                 }))
             }
+            Self::Dvcqg(g) => g.query_response(payment, body),
         }
     }
 
     /// The request that stops the gateway taking money for a payment about to be expired, for
     /// a channel whose payment stays open at the gateway until cancelled (payOS's link); its
-    /// answer reads as [`Gateway::query_response`]. `None` for VNPay and MoMo.
+    /// answer reads as [`Gateway::query_response`]. `None` for VNPay, MoMo and the portal's
+    /// platform (whose public message set has no cancel).
     pub fn cancel_request(&self, payment: &Payment) -> Result<Option<ApiRequest>, QueryError> {
         match self {
-            Self::Vnpay(_) | Self::Momo(_) => Ok(None),
+            Self::Vnpay(_) | Self::Momo(_) | Self::Dvcqg(_) => Ok(None),
             Self::Payos(channels) => channels
                 .of(payment)
                 .ok_or(QueryError::NoChannel)?

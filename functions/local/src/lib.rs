@@ -1,15 +1,15 @@
 //! hocphi on one machine, without AWS: one process on loopback serving the built page, every
-//! `/api` route through the same app code as the Lambda functions, the VNPay, MoMo and payOS
-//! simulators and the bill-payment partners' (a bank's app, the national portal), over the
-//! embedded SQLite store (a file under `.hocphi/` that survives restarts,
+//! `/api` route through the same app code as the Lambda functions, the VNPay, MoMo, payOS and
+//! portal payment platform simulators and the bill-payment partners' (a bank's app, the national
+//! portal), over the embedded SQLite store (a file under `.hocphi/` that survives restarts,
 //! seeded with demo data on first start).
 //!
 //! Settings: `--port N` / `PORT` (8080) and `--site DIR` / `HOCPHI_SITE_DIR` (`target/site`, the
 //! built page) say where to serve; everything else is the functions' own configuration
 //! (`hocphi_runtime::Config`), read from the same variables as on Lambda over the local defaults
 //! (`hocphi_runtime::config::local_defaults`): `--data DIR` / `HOCPHI_DATA` (`.hocphi`), the
-//! local VNPay terminal, MoMo partner and the demo schools' payOS channels, whose public keys
-//! protect nothing but the simulators.
+//! local VNPay terminal, MoMo partner, the demo schools' payOS channels and the portal platform's
+//! agency, whose public keys protect nothing but the simulators.
 //! `HOCPHI_VNPAY_PAY_URL` / `HOCPHI_VNPAY_API_URL` (with a real terminal's code and secret) point
 //! at a real VNPay sandbox instead of the simulator. The lookup key is generated on first start
 //! into `lookup-key` in the data directory (readable by its owner only) unless
@@ -17,9 +17,10 @@
 //!
 //! The VNPay simulator's IPN calls go over real HTTP to the configured IPN URL, repeated on a
 //! compressed schedule (every 2 s, at most 10 calls) until answered `00` or `02`; the MoMo
-//! simulator's IPNs and the payOS simulator's webhooks are POSTed once, as they send them. The
-//! partners' simulators ([`partners`]) call the partner API over real HTTP as a partner's server
-//! does, signed with the keys of the local `HOCPHI_PARTNERS`.
+//! simulator's IPNs, the payOS simulator's webhooks and the portal platform simulator's Confirms
+//! are POSTed once, as they send them. The partners' simulators ([`partners`]) call the partner
+//! API over real HTTP as a partner's server does, signed with the keys of the local
+//! `HOCPHI_PARTNERS`.
 
 mod demo;
 pub mod partners;
@@ -31,17 +32,18 @@ use std::sync::Arc;
 
 use chrono::Duration;
 use hocphi_domain::Clock;
+use hocphi_gateways::dvcqg::simulator::{self as dvcqg_simulator, DvcqgSimulator};
 use hocphi_gateways::momo::RequestType;
 use hocphi_gateways::momo::simulator::{self as momo_simulator, MomoSimulator};
 use hocphi_gateways::payos::simulator::{
     self as payos_simulator, BankAccount, PayosSimulator, channels_from_config,
 };
 use hocphi_gateways::vnpay::simulator::{self, Simulator, SimulatorConfig};
-use hocphi_gateways::{MomoConfig, Secret};
+use hocphi_gateways::{DvcqgConfig, MomoConfig, Secret};
 use hocphi_runtime::config::{
-    DATA, LOCAL_BANK_PATH, LOCAL_PORTAL_PATH, LOOKUP_KEY, MOMO_ACCESS_KEY, MOMO_PARTNER_CODE,
-    MOMO_SECRET_KEY, PARTNERS, PAYOS_CHANNELS, VNPAY_HASH_SECRET, VNPAY_PAY_URL, VNPAY_TMN_CODE,
-    local_defaults, local_lookup_key,
+    DATA, DVCQG_HASH_KEY, DVCQG_PARTNER_CODE, LOCAL_BANK_PATH, LOCAL_PORTAL_PATH, LOOKUP_KEY,
+    MOMO_ACCESS_KEY, MOMO_PARTNER_CODE, MOMO_SECRET_KEY, PARTNERS, PAYOS_CHANNELS,
+    VNPAY_HASH_SECRET, VNPAY_PAY_URL, VNPAY_TMN_CODE, local_defaults, local_lookup_key,
 };
 use hocphi_runtime::{Config, Env, Function, HttpTransport, StoreConfig, SystemClock, build_app};
 use hocphi_store::SqliteStore;
@@ -140,6 +142,7 @@ pub struct Stack {
     pub simulator: Arc<Simulator>,
     pub momo_simulator: MomoSimulator,
     pub payos_simulator: PayosSimulator,
+    pub dvcqg_simulator: DvcqgSimulator,
     /// The bank's app and the portal's page, partners of the partner API.
     pub partner_simulators: PartnerSimulators,
     pub site_dir: PathBuf,
@@ -153,7 +156,7 @@ pub struct Stack {
 fn simulators(
     env: &Env,
     origin: &str,
-) -> Result<(Simulator, MomoSimulator, PayosSimulator), LocalError> {
+) -> Result<(Simulator, MomoSimulator, PayosSimulator, DvcqgSimulator), LocalError> {
     let value = |name| env.get(name).unwrap_or_default();
     let vnpay = Simulator::new(SimulatorConfig {
         tmn_code: value(VNPAY_TMN_CODE),
@@ -195,7 +198,15 @@ fn simulators(
         None => Vec::new(),
     };
     let payos = PayosSimulator::new(channels, origin)?;
-    Ok((vnpay, momo, payos))
+    let dvcqg = DvcqgSimulator::new(
+        DvcqgConfig {
+            partner_code: value(DVCQG_PARTNER_CODE),
+            hash_key: Secret::new(value(DVCQG_HASH_KEY))?,
+            endpoint: format!("{origin}{}", dvcqg_simulator::BASE_PATH),
+        },
+        origin,
+    )?;
+    Ok((vnpay, momo, payos, dvcqg))
 }
 
 /// Reads the configuration, opens the store (seeding it on first start) and builds the app and
@@ -206,7 +217,7 @@ pub async fn stack(options: &Options) -> Result<Stack, LocalError> {
     let simulated_vnpay = env
         .get(VNPAY_PAY_URL)
         .is_some_and(|url| url.starts_with(&origin));
-    let (simulator, momo_simulator, payos_simulator) = simulators(&env, &origin)?;
+    let (simulator, momo_simulator, payos_simulator, dvcqg_simulator) = simulators(&env, &origin)?;
     let partner_simulators = PartnerSimulators::new(env.get(PARTNERS).as_deref(), &origin);
     let data = PathBuf::from(env.get(DATA).unwrap_or_default());
     std::fs::create_dir_all(&data).map_err(|e| LocalError::DataDir(data.clone(), e))?;
@@ -229,6 +240,7 @@ pub async fn stack(options: &Options) -> Result<Stack, LocalError> {
         simulator: Arc::new(simulator),
         momo_simulator,
         payos_simulator,
+        dvcqg_simulator,
         partner_simulators,
         site_dir: options.site_dir.clone(),
         data_dir: dir,
@@ -279,6 +291,11 @@ fn print_banner(options: &Options, stack: &Stack) {
         payos_simulator::BANK_PATH
     );
     println!(
+        "  Cổng Dịch vụ công: the portal payment platform simulator at {}{}",
+        options.origin(),
+        dvcqg_simulator::BASE_PATH
+    );
+    println!(
         "  partners: the bank's app at {0}{LOCAL_BANK_PATH}, the portal at {0}{LOCAL_PORTAL_PATH}",
         options.origin()
     );
@@ -295,7 +312,8 @@ mod tests {
     use hocphi_gateways::payos::simulator as payos_simulator;
     use hocphi_gateways::vnpay::simulator;
     use hocphi_runtime::config::{
-        LOCAL_MOMO_PATH, LOCAL_PAYOS_PATH, LOCAL_VNPAY_API_PATH, LOCAL_VNPAY_PAY_PATH,
+        LOCAL_DVCQG_PATH, LOCAL_MOMO_PATH, LOCAL_PAYOS_PATH, LOCAL_VNPAY_API_PATH,
+        LOCAL_VNPAY_PAY_PATH,
     };
 
     use super::*;
@@ -306,6 +324,69 @@ mod tests {
         assert_eq!(LOCAL_VNPAY_API_PATH, simulator::API_PATH);
         assert_eq!(LOCAL_MOMO_PATH, momo_simulator::BASE_PATH);
         assert_eq!(LOCAL_PAYOS_PATH, payos_simulator::BASE_PATH);
+        assert_eq!(LOCAL_DVCQG_PATH, dvcqg_simulator::BASE_PATH);
+    }
+
+    #[test]
+    fn the_portal_platform_simulator_plays_the_agency_the_local_configuration_names() {
+        use hocphi_domain::{
+            GatewayKind, InvoiceId, Label, MaskedName, Money, Payment, PaymentRef, PaymentStatus,
+            SchoolId, SchoolYear, StudentCode,
+        };
+        let origin = "http://127.0.0.1:8080";
+        let env = Env::from_pairs(local_defaults(origin));
+        let config = Config::local(origin);
+        let (_, _, _, simulator) = simulators(&env, origin).unwrap();
+        let now = chrono::Utc::now();
+        let payment = Payment {
+            reference: PaymentRef::generate(now, [7; 8]),
+            school: SchoolId::parse(demo::PAYEES[0].0).unwrap(),
+            student: StudentCode::parse("HS0001").unwrap(),
+            student_name: MaskedName::mask("Nguyễn Văn An").unwrap(),
+            class_name: Label::parse("6A1").unwrap(),
+            school_year: SchoolYear::parse("2025-2026").unwrap(),
+            invoices: vec![InvoiceId::parse("INV-1").unwrap()],
+            amount: Money::from_vnd(1_500_000).unwrap(),
+            gateway: GatewayKind::Dvcqg,
+            status: PaymentStatus::Pending,
+            created_at: now,
+            expires_at: now + Duration::minutes(15),
+            gateway_txn: None,
+            failure_code: None,
+            payee: None,
+            mismatches: Vec::new(),
+            partner: None,
+            version: 0,
+        };
+        let gateway = config.gateways.get(GatewayKind::Dvcqg).unwrap();
+        let context = hocphi_gateways::CheckoutContext {
+            client_ip: std::net::IpAddr::from([127, 0, 0, 1]),
+            locale: hocphi_gateways::Locale::Vietnamese,
+            return_url: format!("{origin}/ket-qua"),
+            order_info: "Hoc phi".into(),
+            bank_code: None,
+            now,
+        };
+        let Ok(hocphi_gateways::Checkout::Call(init)) = gateway.checkout(&payment, &context) else {
+            panic!("the portal platform's checkout is an API call");
+        };
+
+        let answer = simulator.handle(&hocphi_gateways::simulator::SimRequest {
+            method: init.method,
+            path: init.url.strip_prefix(origin).unwrap(),
+            query: "",
+            body: init.body.as_bytes(),
+            now,
+        });
+
+        let finished = gateway.finish_checkout(&payment, answer.body.as_bytes());
+        assert!(
+            finished.is_ok_and(|f| f
+                .redirect_url
+                .starts_with(&format!("{origin}{}", dvcqg_simulator::PAY_PATH))),
+            "{}",
+            answer.body
+        );
     }
 
     #[test]
@@ -313,7 +394,7 @@ mod tests {
         let origin = "http://127.0.0.1:8080";
         let env = Env::from_pairs(local_defaults(origin));
 
-        let (_, _, payos) = simulators(&env, origin).unwrap();
+        let (_, _, payos, _) = simulators(&env, origin).unwrap();
 
         let page = payos.handle(
             &hocphi_gateways::simulator::SimRequest {

@@ -13,6 +13,7 @@ use std::time::Duration;
 
 use hocphi_api::site;
 use hocphi_domain::Clock;
+use hocphi_gateways::dvcqg::simulator as dvcqg_simulator;
 use hocphi_gateways::momo::simulator as momo_simulator;
 use hocphi_gateways::payos::simulator as payos_simulator;
 use hocphi_gateways::simulator::SimRequest;
@@ -72,7 +73,8 @@ async fn answer(stack: &Stack, request: Request<Incoming>, peer: SocketAddr) -> 
     let path = parts.uri.path().to_owned();
     let vnpay = path.starts_with(simulator::BASE_PATH);
     let payos = path.starts_with(payos_simulator::BASE_PATH);
-    if vnpay || payos || path.starts_with(momo_simulator::BASE_PATH) {
+    let dvcqg = path.starts_with(dvcqg_simulator::BASE_PATH);
+    if vnpay || payos || dvcqg || path.starts_with(momo_simulator::BASE_PATH) {
         let request = SimRequest {
             method: parts.method.as_str(),
             path: &path,
@@ -89,6 +91,8 @@ async fn answer(stack: &Stack, request: Request<Incoming>, peer: SocketAddr) -> 
                 .filter_map(|(name, value)| Some((name.as_str(), value.to_str().ok()?)))
                 .collect();
             stack.payos_simulator.handle(&request, &headers)
+        } else if dvcqg {
+            stack.dvcqg_simulator.handle(&request)
         } else {
             stack.momo_simulator.handle(&request)
         };
@@ -243,8 +247,8 @@ async fn static_file(site: &Path, path: &str, brotli: bool, gzip: bool) -> Answe
     response
 }
 
-/// Sends the simulators' IPN calls over HTTP: VNPay's on its schedule, MoMo's IPNs and payOS's
-/// webhooks once each.
+/// Sends the simulators' IPN calls over HTTP: VNPay's on its schedule, MoMo's IPNs, payOS's
+/// webhooks and the portal platform's Confirms once each.
 pub async fn deliver_ipns(stack: Arc<Stack>) {
     let client = hyper_util::client::legacy::Client::builder(hyper_util::rt::TokioExecutor::new())
         .build_http::<Full<Bytes>>();
@@ -281,6 +285,10 @@ pub async fn deliver_ipns(stack: Arc<Stack>) {
                 for call in stack.payos_simulator.take_webhooks() {
                     let status = post_json(&client, &call.url, call.body).await;
                     tracing::info!(order_code = call.order_code, payee = %call.payee, ?status, "payOS simulator delivered a webhook");
+                }
+                for call in stack.dvcqg_simulator.take_confirms() {
+                    let status = post_json(&client, &call.url, call.body).await;
+                    tracing::info!(payment_ref = %call.reference, ?status, "portal platform simulator delivered a Confirm");
                 }
                 tokio::time::sleep(Duration::from_millis(100)).await;
             }

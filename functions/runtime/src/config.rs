@@ -23,7 +23,9 @@ use hocphi_app::{Gateways, Settings};
 use hocphi_domain::{GatewayKind, LookupKey};
 use hocphi_gateways::momo::RequestType;
 use hocphi_gateways::partner::Partners;
-use hocphi_gateways::{Gateway, Momo, MomoConfig, PayosChannels, Secret, Vnpay, VnpayConfig};
+use hocphi_gateways::{
+    Dvcqg, DvcqgConfig, Gateway, Momo, MomoConfig, PayosChannels, Secret, Vnpay, VnpayConfig,
+};
 use subtle::ConstantTimeEq;
 
 use crate::Function;
@@ -458,7 +460,11 @@ impl Config {
             } else {
                 None
             },
-            dvcqg: None,
+            dvcqg: if channels.contains(&GatewayKind::Dvcqg) {
+                read_dvcqg(env)
+            } else {
+                None
+            },
             partners: if channels.contains(&GatewayKind::Partner) {
                 read_partners(env)
             } else {
@@ -648,6 +654,29 @@ pub fn read_partners(env: &mut Env) -> Option<Partners> {
     }
 }
 
+/// The portal's payment platform when `HOCPHI_DVCQG_PARTNER_CODE` is set: then the hash key and
+/// `HOCPHI_DVCQG_ENDPOINT` are required (the platform publishes no sandbox: its operator gives
+/// each province its address).
+fn read_dvcqg(env: &mut Env) -> Option<Gateway> {
+    let partner_code = env.optional(DVCQG_PARTNER_CODE)?;
+    let endpoint = env.required(DVCQG_ENDPOINT);
+    let hash_key = read_secret(env, DVCQG_HASH_KEY, "portal platform hash key")?;
+    if endpoint.is_empty() {
+        return None;
+    }
+    match Dvcqg::new(DvcqgConfig {
+        partner_code,
+        hash_key,
+        endpoint,
+    }) {
+        Ok(dvcqg) => Some(Gateway::Dvcqg(dvcqg)),
+        Err(err) => {
+            env.invalid("HOCPHI_DVCQG_*", err.to_string());
+            None
+        }
+    }
+}
+
 /// The channels the province offers (`HOCPHI_CHANNELS`, e.g. `payos,vnpay,momo`), for the
 /// look-up, which holds none of them; none when unset.
 fn read_channels(env: &mut Env) -> Vec<GatewayKind> {
@@ -656,13 +685,13 @@ fn read_channels(env: &mut Env) -> Vec<GatewayKind> {
     };
     let mut kinds = Vec::new();
     for name in list.split(',').map(str::trim).filter(|n| !n.is_empty()) {
-        match GatewayKind::parse(name) {
+        match GatewayKind::parse(name).filter(|kind| kind.is_checkout()) {
             Some(kind) if !kinds.contains(&kind) => kinds.push(kind),
             Some(_) => {}
             None => env.invalid(
                 CHANNELS,
                 format!(
-                    "unknown channel {:?} (known: payos, vnpay, momo)",
+                    "unknown channel {:?} (known: payos, vnpay, momo, dvcqg)",
                     name.chars().take(16).collect::<String>()
                 ),
             ),
@@ -876,6 +905,75 @@ mod tests {
     const ORIGIN: &str = "ORIGINSECRETORIGINSECRETORIGINSECRET0123456789AB";
 
     #[test]
+    fn the_portal_platform_is_on_only_with_a_partner_code_and_then_needs_its_key_and_endpoint() {
+        let base = [
+            (TABLE, "hocphi"),
+            (SITE_URL, "https://hocphi.example"),
+            (ORIGIN_SECRET, ORIGIN),
+        ];
+        let callback = Function::Callback(GatewayKind::Dvcqg);
+        let without = Config::from_env(Env::from_pairs(base), callback).unwrap();
+        let half = Config::from_env(
+            Env::from_pairs(base).overriding([(DVCQG_PARTNER_CODE, "HOCPHIGL")]),
+            callback,
+        )
+        .unwrap_err();
+        let bad = Config::from_env(
+            Env::from_pairs(base).overriding([
+                (DVCQG_PARTNER_CODE, "HOCPHIGL"),
+                (DVCQG_HASH_KEY, LOCAL_DVCQG_HASH_KEY),
+                (DVCQG_ENDPOINT, "http://thanhtoan.example.vn"),
+            ]),
+            callback,
+        )
+        .unwrap_err();
+        let whole = Config::from_env(
+            Env::from_pairs(base).overriding([
+                (DVCQG_PARTNER_CODE, "HOCPHIGL"),
+                (DVCQG_HASH_KEY, LOCAL_DVCQG_HASH_KEY),
+                (DVCQG_ENDPOINT, "https://thanhtoan.example.vn/api"),
+            ]),
+            callback,
+        )
+        .unwrap();
+
+        assert!(without.gateways.offered().is_empty());
+        assert_eq!(half.missing, vec![DVCQG_ENDPOINT, DVCQG_HASH_KEY]);
+        assert_eq!(bad.invalid.len(), 1, "{bad}");
+        assert!(!bad.to_string().contains(LOCAL_DVCQG_HASH_KEY), "{bad}");
+        assert_eq!(whole.gateways.offered(), vec![GatewayKind::Dvcqg]);
+        assert!(matches!(whole.gateways.dvcqg, Some(Gateway::Dvcqg(_))));
+        assert!(!format!("{whole:?}").contains(LOCAL_DVCQG_HASH_KEY));
+    }
+
+    #[test]
+    fn only_the_channels_a_parent_can_choose_may_be_listed() {
+        let env = Env::from_pairs([
+            (TABLE, "hocphi"),
+            (SITE_URL, "https://hocphi.example"),
+            (ORIGIN_SECRET, ORIGIN),
+            (LOOKUP_KEY, TEST_LOOKUP_KEY),
+            (CHANNELS, "vnpay, dvcqg, vnpay"),
+        ]);
+        let partner = Env::from_pairs([
+            (TABLE, "hocphi"),
+            (SITE_URL, "https://hocphi.example"),
+            (ORIGIN_SECRET, ORIGIN),
+            (LOOKUP_KEY, TEST_LOOKUP_KEY),
+            (CHANNELS, "vnpay,partner"),
+        ]);
+
+        let listed = Config::from_env(env, Function::Lookup).unwrap();
+        let refused = Config::from_env(partner, Function::Lookup).unwrap_err();
+
+        assert_eq!(
+            listed.gateways.offered(),
+            vec![GatewayKind::Vnpay, GatewayKind::Dvcqg]
+        );
+        assert_eq!(refused.invalid[0].0, CHANNELS, "{refused}");
+    }
+
+    #[test]
     fn a_callback_function_reads_its_own_channel_alone() {
         let env = || {
             Env::from_pairs([
@@ -947,7 +1045,12 @@ mod tests {
 
         assert_eq!(
             config.gateways.offered(),
-            vec![GatewayKind::Payos, GatewayKind::Vnpay, GatewayKind::Momo]
+            vec![
+                GatewayKind::Payos,
+                GatewayKind::Vnpay,
+                GatewayKind::Momo,
+                GatewayKind::Dvcqg
+            ]
         );
         let Some(Gateway::Payos(channels)) = &config.gateways.payos else {
             panic!("payOS is configured locally");
