@@ -58,8 +58,8 @@ test("a parent can choose the national portal, pays there and gets the receipt",
     await page.getByText("Bạn sẽ được chuyển sang Cổng Dịch vụ công").first().waitFor(WAIT);
     await page.locator(".button--pay").click();
     await page.waitForURL(/\/sim\/dvcqg\//, WAIT);
-    await page.getByRole("button", { name: /Thanh toán|Xác nhận/ }).first().click();
-    await page.waitForURL(/\/ket-qua\?/, WAIT);
+    await page.getByRole("button", { name: "Thanh toán", exact: true }).click();
+    await page.waitForURL(/\/ket-qua\?.*MaThamChieu=/, WAIT);
 
     await page.getByText("Thanh toán thành công").first().waitFor(WAIT);
     await page.getByText("Cổng Dịch vụ công").first().waitFor(WAIT);
@@ -109,12 +109,12 @@ test("a link with a payment code that does not verify gets the look-up error and
 test("a parent paying in a bank's app gets the receipt page a parent paying here gets", async () => {
   await onPhone("bank-app", async (page) => {
     await page.goto(`${BASE}/sim/bank`);
-    await page.getByRole("textbox").first().fill("5201234568");
-    await page.getByRole("button", { name: /Tra cứu|Tìm/ }).first().click();
-    await page.getByText("1.020.000").first().waitFor(WAIT);
-    await page.getByRole("button", { name: /Thanh toán/ }).first().click();
+    await page.getByLabel(/^Mã học sinh hoặc mã thanh toán/).fill("5201234568");
+    await page.getByRole("button", { name: "Tra cứu", exact: true }).click();
+    await page.getByRole("button", { name: /^Thanh toán 1\.020\.000/ }).click();
 
-    const receipt = page.getByRole("link", { name: /biên lai/i }).first();
+    await page.getByText("Thanh toán thành công").first().waitFor(WAIT);
+    const receipt = page.getByRole("link", { name: "Xem biên lai của nhà trường" });
     await receipt.waitFor(WAIT);
     const href = new URL(await receipt.getAttribute("href"), page.url());
     assert.equal(href.origin, new URL(BASE).origin, "the receipt is on hocphi's own site");
