@@ -491,6 +491,15 @@ mod tests {
     }
 
     #[test]
+    fn a_look_up_by_payment_code_pays_with_that_code_for_its_student() {
+        let query = crate::lookup::payment_code_query(Some("hs0012345-26k7m2qxab")).unwrap();
+        let request = payment_request(&query, &Selection::all(&listed()), PORTAL, Lang::Vi);
+        assert_eq!(request.student, "HS0012345");
+        assert_eq!(request.code, "HS0012345-26K7M2QXAB");
+        assert_eq!(request.gateway, "dvcqg");
+    }
+
+    #[test]
     fn keys_are_version_4_uuids() {
         let key = idempotency_key([0xff; 16]);
         assert_eq!(key.as_str(), "ffffffff-ffff-4fff-bfff-ffffffffffff");
