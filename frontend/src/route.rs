@@ -2,11 +2,11 @@
 //! the page reads `location` once at mount and renders one of these.
 //!
 //! The result page takes only the payment reference from the gateway's return address
-//! (VNPay's `vnp_TxnRef`, MoMo's `orderId`, the portal platform's `MaThamChieu`, or our own `ref`) and nothing else: the outcome claimed by the other
-//! parameters is never read, the page asks the functions instead. payOS's return names only its
-//! `orderCode` (payos.vn/docs, returnUrl: `code`, `id`, `cancel`, `status`, `orderCode`): that
-//! address is [`Screen::PayosReturn`], which the page resolves to the payOS payment this tab
-//! opened.
+//! (VNPay's `vnp_TxnRef`, MoMo's `orderId`, the portal platform's `MaThamChieu`, or our own
+//! `ref`) and nothing else: the outcome claimed by the other parameters is never read, the page
+//! asks the functions instead. payOS's return names only its `orderCode` (payos.vn/docs,
+//! returnUrl: `code`, `id`, `cancel`, `status`, `orderCode`): that address is
+//! [`Screen::PayosReturn`], which the page resolves to the payOS payment this tab opened.
 
 use hocphi_domain::{GatewayKind, PaymentRef, ReceiptId, ReceiptToken};
 
@@ -22,7 +22,8 @@ pub enum Screen {
         student: Option<String>,
         payment: Option<LookupQuery>,
     },
-    /// `/ket-qua?vnp_TxnRef=…`, `?orderId=…` or `?ref=…`: the outcome of a payment.
+    /// `/ket-qua?vnp_TxnRef=…`, `?orderId=…`, `?MaThamChieu=…` or `?ref=…`: the outcome of a
+    /// payment.
     Result {
         reference: Option<PaymentRef>,
     },
