@@ -98,7 +98,9 @@ pub fn App(
     });
 
     let content = match screen {
-        Screen::Lookup { student } => view! { <LookupScreen student typed/> }.into_any(),
+        Screen::Lookup { student, payment } => {
+            view! { <LookupScreen student payment typed/> }.into_any()
+        }
         Screen::Result { reference } => view! { <ResultScreen reference/> }.into_any(),
         Screen::PayosReturn => view! { <ResultScreen reference=None/> }.into_any(),
         Screen::Receipt { id, token } => view! { <ReceiptScreen id token/> }.into_any(),

@@ -69,8 +69,17 @@ pub const MOMO_WALLET: Offer = Offer {
     limits: Some((1_000, 50_000_000)),
 };
 
+/// The national public-service portal's payment platform: the parent chooses a bank or wallet
+/// there. Its fees and limits are not public (no public specification of the platform exists),
+/// so the page shows none.
+pub const PORTAL: Offer = Offer {
+    gateway: GatewayKind::Dvcqg,
+    fee: Fee::Free,
+    limits: None,
+};
+
 /// The methods to offer for the gateways the province has, in its order; VNPay QR when the
-/// answer names none.
+/// answer names none. A bill-payment partner is never one.
 pub fn offers(gateways: &[GatewayKind]) -> Vec<Offer> {
     let offers: Vec<Offer> = gateways
         .iter()
@@ -78,7 +87,8 @@ pub fn offers(gateways: &[GatewayKind]) -> Vec<Offer> {
             GatewayKind::Vnpay => Some(VNPAY_QR),
             GatewayKind::Momo => Some(MOMO_WALLET),
             GatewayKind::Payos => Some(BANK_TRANSFER),
-            GatewayKind::Dvcqg | GatewayKind::Partner => None,
+            GatewayKind::Dvcqg => Some(PORTAL),
+            GatewayKind::Partner => None,
         })
         .collect();
     if offers.is_empty() {
@@ -186,7 +196,7 @@ pub fn payment_request(
 ) -> CreatePaymentRequest {
     CreatePaymentRequest {
         student: query.student.as_str().to_owned(),
-        code: query.code.as_str().to_owned(),
+        code: query.code_text(),
         invoice_ids: selection
             .ids()
             .iter()
@@ -388,7 +398,7 @@ mod tests {
     fn query() -> LookupQuery {
         LookupQuery {
             student: StudentCode::parse("HS001234").unwrap(),
-            code: LookupCode::parse("ABCD2345").unwrap(),
+            code: crate::lookup::NoticeCode::Lookup(LookupCode::parse("ABCD2345").unwrap()),
         }
     }
 
@@ -481,6 +491,15 @@ mod tests {
     }
 
     #[test]
+    fn a_look_up_by_payment_code_pays_with_that_code_for_its_student() {
+        let query = crate::lookup::payment_code_query(Some("hs0012345-26k7m2qxab")).unwrap();
+        let request = payment_request(&query, &Selection::all(&listed()), PORTAL, Lang::Vi);
+        assert_eq!(request.student, "HS0012345");
+        assert_eq!(request.code, "HS0012345-26K7M2QXAB");
+        assert_eq!(request.gateway, "dvcqg");
+    }
+
+    #[test]
     fn keys_are_version_4_uuids() {
         let key = idempotency_key([0xff; 16]);
         assert_eq!(key.as_str(), "ffffffff-ffff-4fff-bfff-ffffffffffff");
@@ -567,6 +586,12 @@ mod tests {
             [VNPAY_QR, MOMO_WALLET]
         );
         assert_eq!(offers(&[]), [VNPAY_QR]);
+        assert_eq!(
+            offers(&[GatewayKind::Partner, GatewayKind::Dvcqg]),
+            [PORTAL],
+            "a bill-payment partner is never offered"
+        );
+        assert_eq!(offers(&[GatewayKind::Partner]), [VNPAY_QR]);
         let both = offers(&[GatewayKind::Vnpay, GatewayKind::Momo]);
         let other = LookupQuery {
             student: StudentCode::parse("HS009999").unwrap(),
@@ -676,7 +701,7 @@ mod tests {
     fn the_bank_transfer_is_offered_first_free_and_without_limits_when_the_province_has_it() {
         assert_eq!(
             offers(&GatewayKind::ALL),
-            [BANK_TRANSFER, VNPAY_QR, MOMO_WALLET]
+            [BANK_TRANSFER, VNPAY_QR, MOMO_WALLET, PORTAL]
         );
         assert_eq!(BANK_TRANSFER.fee, Fee::Free);
         assert!(BANK_TRANSFER.accepts(Money::from_vnd(1).unwrap()));

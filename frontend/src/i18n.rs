@@ -270,6 +270,7 @@ texts! {
     MomoMethod: "Ví MoMo (ứng dụng MoMo)";
     BankTransferMethod:
         "Chuyển khoản ngân hàng (VietQR) — miễn phí";
+    PortalMethod: "Thanh toán qua Cổng Dịch vụ công";
     NothingSelected: "Hãy chọn ít nhất một khoản để thanh toán.";
     PayNote:
         "Bạn sẽ được chuyển sang trang của VNPay để thanh toán, rồi quay lại đây để xem kết quả.";
@@ -277,10 +278,13 @@ texts! {
         "Bạn sẽ được chuyển sang trang của MoMo để thanh toán, rồi quay lại đây để xem kết quả.";
     PayNotePayos:
         "Mã VietQR hiện ngay trên trang này: quét bằng ứng dụng của bất kỳ ngân hàng nào, không mất phí.";
+    PayNotePortal:
+        "Bạn sẽ được chuyển sang Cổng Dịch vụ công quốc gia để chọn ngân hàng hoặc ví và thanh toán, rồi quay lại đây để xem kết quả.";
     PayBusy: "Đang tạo giao dịch…";
     Redirecting: "Đang chuyển sang trang thanh toán VNPay…";
     RedirectingMomo: "Đang chuyển sang trang thanh toán MoMo…";
     RedirectingPayos: "Đang chuyển sang trang thanh toán payOS…";
+    RedirectingPortal: "Đang chuyển sang Cổng Dịch vụ công…";
     ReloadInvoices: "Tải lại danh sách";
 
     TransferTitle: "Chuyển khoản để nộp học phí";

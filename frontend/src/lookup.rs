@@ -4,8 +4,10 @@
 //! and the functions cannot disagree; this module only forgives what phones add (spaces,
 //! dashes, full-width characters) and names each problem precisely enough to tell the parent
 //! how to fix it (a code typed with a Vietnamese input method gets accents, for instance).
+//! A link from the national portal's service page carries a payment code instead (`?ma=`),
+//! which stands in for both fields.
 
-use hocphi_domain::{LookupCode, StudentCode};
+use hocphi_domain::{LookupCode, PaymentCode, StudentCode};
 
 use crate::i18n::Text;
 
@@ -16,11 +18,19 @@ pub struct LookupInput {
     pub code: String,
 }
 
-/// A valid look-up: both codes parsed by the domain.
+/// A valid look-up: the student and what proves the parent holds the fee notice.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct LookupQuery {
     pub student: StudentCode,
-    pub code: LookupCode,
+    pub code: NoticeCode,
+}
+
+/// A code printed on the fee notice: the lookup code typed in the form, or the payment code of
+/// a portal link (its student is the query's).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum NoticeCode {
+    Lookup(LookupCode),
+    Payment(PaymentCode),
 }
 
 /// What is wrong with one field.
@@ -198,7 +208,10 @@ impl LookupInput {
             check(&self.student, StudentCode::parse),
             check(&self.code, LookupCode::parse),
         ) {
-            (Ok(student), Ok(code)) => Ok(LookupQuery { student, code }),
+            (Ok(student), Ok(code)) => Ok(LookupQuery {
+                student,
+                code: NoticeCode::Lookup(code),
+            }),
             (student, code) => Err(FieldErrors {
                 student: student.err(),
                 code: code.err(),
@@ -215,15 +228,36 @@ pub fn prefilled_student(raw: Option<&str>) -> Option<String> {
     StudentCode::parse(&value).ok().map(String::from)
 }
 
+/// What `?ma=…` in the page's address looks up at once: a payment code's look-up. Anything that
+/// cannot be a payment code is ignored, as a bad `?student=` is.
+pub fn payment_code_query(raw: Option<&str>) -> Option<LookupQuery> {
+    let code = PaymentCode::parse(raw?).ok()?;
+    Some(LookupQuery {
+        student: code.student().clone(),
+        code: NoticeCode::Payment(code),
+    })
+}
+
 impl LookupQuery {
-    /// `GET /api/invoices?…`. Both values are ASCII letters and digits by construction, so they
-    /// need no escaping.
+    /// `GET /api/invoices?…`. Every value is ASCII letters, digits and dashes by construction,
+    /// so none needs escaping.
     pub fn path(&self) -> String {
-        format!(
-            "/api/invoices?student={}&code={}",
-            self.student.as_str(),
-            self.code.as_str()
-        )
+        match &self.code {
+            NoticeCode::Lookup(code) => format!(
+                "/api/invoices?student={}&code={}",
+                self.student.as_str(),
+                code.as_str()
+            ),
+            NoticeCode::Payment(code) => format!("/api/invoices?ma={code}"),
+        }
+    }
+
+    /// The notice's code as the payment request carries it (`code`).
+    pub fn code_text(&self) -> String {
+        match &self.code {
+            NoticeCode::Lookup(code) => code.as_str().to_owned(),
+            NoticeCode::Payment(code) => code.to_string(),
+        }
     }
 }
 
@@ -252,7 +286,7 @@ mod tests {
                 panic!("{student:?}/{code:?} refused: {e:?}");
             });
             assert_eq!(query.student.as_str(), "HS001234", "{student:?}");
-            assert_eq!(query.code.as_str(), "ABCD2345", "{code:?}");
+            assert_eq!(query.code_text(), "ABCD2345", "{code:?}");
         }
     }
 
@@ -316,6 +350,25 @@ mod tests {
     fn the_query_path_carries_the_normalised_codes() {
         let query = input(" hs001234", "abcd-2345").parse().unwrap();
         assert_eq!(query.path(), "/api/invoices?student=HS001234&code=ABCD2345");
+    }
+
+    #[test]
+    fn a_payment_code_from_the_address_looks_its_student_up_by_that_code() {
+        for raw in ["HS0012345-26K7M2QXAB", "hs0012345 26k7m2qxab"] {
+            let query = payment_code_query(Some(raw)).expect(raw);
+            assert_eq!(query.student.as_str(), "HS0012345", "{raw}");
+            assert_eq!(query.path(), "/api/invoices?ma=HS0012345-26K7M2QXAB");
+            assert_eq!(query.code_text(), "HS0012345-26K7M2QXAB");
+        }
+        for raw in [
+            "",
+            "HS0012345",
+            "HS0012345-26K7M2QXA0",
+            "<script>-26K7M2QXAB",
+        ] {
+            assert_eq!(payment_code_query(Some(raw)), None, "{raw:?}");
+        }
+        assert_eq!(payment_code_query(None), None);
     }
 
     #[test]

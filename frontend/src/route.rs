@@ -2,25 +2,28 @@
 //! the page reads `location` once at mount and renders one of these.
 //!
 //! The result page takes only the payment reference from the gateway's return address
-//! (VNPay's `vnp_TxnRef`, MoMo's `orderId`, or our own `ref`) and nothing else: the outcome claimed by the other
-//! parameters is never read, the page asks the functions instead. payOS's return names only its
-//! `orderCode` (payos.vn/docs, returnUrl: `code`, `id`, `cancel`, `status`, `orderCode`): that
-//! address is [`Screen::PayosReturn`], which the page resolves to the payOS payment this tab
-//! opened.
+//! (VNPay's `vnp_TxnRef`, MoMo's `orderId`, the portal platform's `MaThamChieu`, or our own
+//! `ref`) and nothing else: the outcome claimed by the other parameters is never read, the page
+//! asks the functions instead. payOS's return names only its `orderCode` (payos.vn/docs,
+//! returnUrl: `code`, `id`, `cancel`, `status`, `orderCode`): that address is
+//! [`Screen::PayosReturn`], which the page resolves to the payOS payment this tab opened.
 
 use hocphi_domain::{GatewayKind, PaymentRef, ReceiptId, ReceiptToken};
 
 use crate::checkout::Attempt;
-use crate::lookup;
+use crate::lookup::{self, LookupQuery};
 
 /// A screen of the page.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Screen {
-    /// `/`: the look-up form, its student code pre-filled from `?student=`.
+    /// `/`: the look-up form, its student code pre-filled from `?student=`; with a payment
+    /// code (`?ma=`, the portal's link), that code's look-up, made at once.
     Lookup {
         student: Option<String>,
+        payment: Option<LookupQuery>,
     },
-    /// `/ket-qua?vnp_TxnRef=…`, `?orderId=…` or `?ref=…`: the outcome of a payment.
+    /// `/ket-qua?vnp_TxnRef=…`, `?orderId=…`, `?MaThamChieu=…` or `?ref=…`: the outcome of a
+    /// payment.
     Result {
         reference: Option<PaymentRef>,
     },
@@ -61,9 +64,14 @@ impl Screen {
             trimmed => trimmed,
         };
         match path {
-            "/" => Self::Lookup {
-                student: lookup::prefilled_student(query_value(query, "student").as_deref()),
-            },
+            "/" => {
+                let payment = lookup::payment_code_query(query_value(query, "ma").as_deref());
+                Self::Lookup {
+                    student: lookup::prefilled_student(query_value(query, "student").as_deref())
+                        .or_else(|| payment.as_ref().map(|p| p.student.as_str().to_owned())),
+                    payment,
+                }
+            }
             "/ket-qua" => {
                 let named = GatewayKind::ALL
                     .into_iter()
@@ -100,12 +108,13 @@ impl Screen {
 }
 
 /// The parameter of a gateway's return address that holds the payment reference; payOS's
-/// holds none.
+/// holds none, and a partner's payment never returns to the page.
 fn return_reference(gateway: GatewayKind) -> Option<&'static str> {
     match gateway {
         GatewayKind::Vnpay => Some("vnp_TxnRef"),
         GatewayKind::Momo => Some("orderId"),
-        GatewayKind::Payos | GatewayKind::Dvcqg | GatewayKind::Partner => None,
+        GatewayKind::Dvcqg => Some("MaThamChieu"),
+        GatewayKind::Payos | GatewayKind::Partner => None,
     }
 }
 
@@ -149,19 +158,29 @@ fn percent_decode(raw: &str) -> String {
 mod tests {
     use super::*;
 
+    fn form(student: Option<&str>) -> Screen {
+        Screen::Lookup {
+            student: student.map(String::from),
+            payment: None,
+        }
+    }
+
     #[test]
     fn every_path_opens_its_screen() {
         let token = "ab".repeat(16);
         let cases = [
-            ("/", "", Screen::Lookup { student: None }),
-            ("/index.html", "", Screen::Lookup { student: None }),
+            ("/", "", form(None)),
+            ("/index.html", "", form(None)),
+            ("/", "?student=hs001234", form(Some("HS001234"))),
             (
                 "/",
-                "?student=hs001234",
+                "?ma=hs0012345-26k7m2qxab",
                 Screen::Lookup {
-                    student: Some("HS001234".into()),
+                    student: Some("HS0012345".into()),
+                    payment: lookup::payment_code_query(Some("HS0012345-26K7M2QXAB")),
                 },
             ),
+            ("/", "?ma=HS0012345-26K7M2QXA0", form(None)),
             (
                 "/ket-qua",
                 "?ref=HP250901120000ABCDEFGH",
@@ -201,7 +220,9 @@ mod tests {
                       &vnp_TxnRef=HP250901120000ABCDEFGH&vnp_SecureHash=deadbeef";
         let momo = "?partnerCode=MOMOHOCPHI01&orderId=HP250901120000ABCDEFGH&amount=1500000\
                     &resultCode=0&signature=deadbeef";
-        for search in [search, momo] {
+        let portal = "?MaLoi=00&MaThamChieu=HP250901120000ABCDEFGH&SoTien=1500000\
+                      &MaXacThuc=deadbeef";
+        for search in [search, momo, portal] {
             assert_eq!(
                 Screen::parse("/ket-qua", search),
                 Screen::Result {
@@ -223,7 +244,7 @@ mod tests {
         let reference = PaymentRef::parse("HP251005070000ABCD").unwrap();
         let query = lookup::LookupQuery {
             student: StudentCode::parse("HS001234").unwrap(),
-            code: LookupCode::parse("ABCD2345").unwrap(),
+            code: crate::lookup::NoticeCode::Lookup(LookupCode::parse("ABCD2345").unwrap()),
         };
         let mut attempt = Attempt::for_selection(
             None,
@@ -260,10 +281,7 @@ mod tests {
             },
             "our own reference wins"
         );
-        assert_eq!(
-            Screen::parse("/", "").resolve(Some(&attempt)),
-            Screen::Lookup { student: None }
-        );
+        assert_eq!(Screen::parse("/", "").resolve(Some(&attempt)), form(None));
     }
 
     #[test]

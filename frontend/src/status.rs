@@ -114,6 +114,8 @@ pub fn failure_reason(gateway: GatewayKind, code: Option<&str>) -> Option<Text> 
         return Some(Text::ReasonGatewayUnreachable);
     }
     match gateway {
+        // The portal platform's result codes are not public (only `00`, paid, is known), and a
+        // partner's payment never fails: neither has words of its own.
         GatewayKind::Dvcqg | GatewayKind::Partner => None,
         GatewayKind::Vnpay => match code {
             "24" => Some(Text::ReasonCancelled),
@@ -318,6 +320,12 @@ mod tests {
                 Some(Text::ReasonCancelled),
             ),
             (GatewayKind::Payos, Some("24"), None),
+            (GatewayKind::Dvcqg, Some("24"), None),
+            (
+                GatewayKind::Dvcqg,
+                Some("UNREACHABLE"),
+                Some(Text::ReasonGatewayUnreachable),
+            ),
         ];
         for (gateway, code, reason) in cases {
             assert_eq!(

@@ -25,8 +25,10 @@ fn ids(parts: &[Option<&str>]) -> Option<String> {
 /// The look-up form and, once found, the invoices.
 #[component]
 pub fn LookupScreen(
-    /// The student code from the address (`?student=`).
+    /// The student code from the address (`?student=`, else the payment code's).
     student: Option<String>,
+    /// The look-up by the payment code in the address (`?ma=`), made at once.
+    payment: Option<LookupQuery>,
     /// What the parent typed into the static first screen while the app loaded.
     typed: StaticForm,
 ) -> impl IntoView {
@@ -119,6 +121,8 @@ pub fn LookupScreen(
 
     if typed.submitted {
         request_animation_frame(submit);
+    } else if let Some(query) = payment {
+        look_up(query);
     }
 
     let described_by = move |field: Field| {
@@ -595,27 +599,31 @@ fn PaySummary(
     }
 }
 
+/// The words of a method the page offers ([`checkout::offers`] never offers a partner).
 fn method_name(gateway: GatewayKind) -> Text {
     match gateway {
         GatewayKind::Payos => Text::BankTransferMethod,
-        GatewayKind::Vnpay | GatewayKind::Dvcqg | GatewayKind::Partner => Text::VnpayMethod,
+        GatewayKind::Vnpay | GatewayKind::Partner => Text::VnpayMethod,
         GatewayKind::Momo => Text::MomoMethod,
+        GatewayKind::Dvcqg => Text::PortalMethod,
     }
 }
 
 fn redirecting_to(gateway: GatewayKind) -> Text {
     match gateway {
         GatewayKind::Payos => Text::RedirectingPayos,
-        GatewayKind::Vnpay | GatewayKind::Dvcqg | GatewayKind::Partner => Text::Redirecting,
+        GatewayKind::Vnpay | GatewayKind::Partner => Text::Redirecting,
         GatewayKind::Momo => Text::RedirectingMomo,
+        GatewayKind::Dvcqg => Text::RedirectingPortal,
     }
 }
 
 fn pay_note(gateway: GatewayKind) -> Text {
     match gateway {
         GatewayKind::Payos => Text::PayNotePayos,
-        GatewayKind::Vnpay | GatewayKind::Dvcqg | GatewayKind::Partner => Text::PayNote,
+        GatewayKind::Vnpay | GatewayKind::Partner => Text::PayNote,
         GatewayKind::Momo => Text::PayNoteMomo,
+        GatewayKind::Dvcqg => Text::PayNotePortal,
     }
 }
 
@@ -628,16 +636,20 @@ mod tests {
     fn every_method_has_its_own_name_note_and_redirect_words_in_both_languages() {
         for lang in [Lang::Vi, Lang::En] {
             for pick in [method_name, redirecting_to, pay_note] {
-                let words: std::collections::HashSet<_> = GatewayKind::ALL
+                let words: std::collections::HashSet<_> = GatewayKind::CHECKOUT
                     .map(|g| lang.text(pick(g)))
                     .into_iter()
                     .collect();
-                assert_eq!(words.len(), GatewayKind::ALL.len(), "{lang:?}");
+                assert_eq!(words.len(), GatewayKind::CHECKOUT.len(), "{lang:?}");
             }
         }
         assert_eq!(
             Lang::Vi.text(method_name(GatewayKind::Payos)),
             "Chuyển khoản ngân hàng (VietQR) — miễn phí"
+        );
+        assert_eq!(
+            Lang::Vi.text(method_name(GatewayKind::Dvcqg)),
+            "Thanh toán qua Cổng Dịch vụ công"
         );
     }
 }
