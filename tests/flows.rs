@@ -95,15 +95,17 @@ fn main() {
         None,
         unavailable::a_store_that_cannot_be_reached_is_answered_99_so_vnpay_retries,
     ));
-    trials.push(harness::single_threaded(
-        "logs::logs_name_the_payment_and_never_a_secret_a_signature_or_a_parents_data",
-        logs::logs_name_the_payment_and_never_a_secret_a_signature_or_a_parents_data,
-    ));
-    trials.push(harness::single_threaded(
-        "logs::a_misaddressed_webhook_and_a_mismatched_transfer_raise_their_alarms_once",
-        logs::a_misaddressed_webhook_and_a_mismatched_transfer_raise_their_alarms_once,
-    ));
-    harness::run(trials, skip.as_deref())
+    let alone = vec![
+        harness::single_threaded(
+            "logs::logs_name_the_payment_and_never_a_secret_a_signature_or_a_parents_data",
+            logs::logs_name_the_payment_and_never_a_secret_a_signature_or_a_parents_data,
+        ),
+        harness::single_threaded(
+            "logs::a_misaddressed_webhook_and_a_mismatched_transfer_raise_their_alarms_once",
+            logs::a_misaddressed_webhook_and_a_mismatched_transfer_raise_their_alarms_once,
+        ),
+    ];
+    harness::run_alone_first(alone, trials, skip.as_deref())
 }
 
 fn rsp_code(reply: &Value) -> &str {

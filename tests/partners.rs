@@ -17,7 +17,8 @@ use hocphi_fixtures::{InvoiceFixture, dynamodb, harness};
 use hocphi_gateways::Secret;
 use hocphi_gateways::partner::dvcqg;
 use hocphi_runtime::config::{
-    LOCAL_BANK_KEY, LOCAL_BANK_PARTNER, LOCAL_PORTAL_KEY, LOCAL_PORTAL_PARTNER,
+    LOCAL_BANK_KEY, LOCAL_BANK_PARTNER, LOCAL_DVCQG_PARTNER_CODE, LOCAL_PORTAL_KEY,
+    LOCAL_PORTAL_PARTNER,
 };
 use hocphi_tests::{Answer, CODE, OTHER_STUDENT, SITE, STUDENT, World};
 use serde_json::{Value, json};
@@ -49,6 +50,7 @@ macro_rules! all_trials {
             a_reversal_is_refused_with_a_reason_and_changes_nothing,
             a_partner_over_its_look_up_rate_is_refused_until_the_window_closes,
             a_payment_code_on_the_page_shows_that_years_invoices_and_a_forged_one_counts_as_a_wrong_code,
+            a_parent_who_came_by_payment_code_pays_that_years_invoices_with_it,
             bad_partner_requests_get_a_clear_refusal,
             the_portal_gets_a_bill_by_payment_code_and_confirms_it,
         )
@@ -73,11 +75,11 @@ fn main() {
         None,
         document::the_partner_apis_openapi_document_is_served,
     ));
-    trials.push(harness::single_threaded(
+    let alone = vec![harness::single_threaded(
         "logs::partner_requests_raise_their_alarms_once_and_log_no_personal_data_or_key",
         logs::partner_requests_raise_their_alarms_once_and_log_no_personal_data_or_key,
-    ));
-    harness::run(trials, skip.as_deref())
+    )];
+    harness::run_alone_first(alone, trials, skip.as_deref())
 }
 
 /// A nonce never used before in this process.
@@ -633,6 +635,84 @@ async fn a_partner_over_its_look_up_rate_is_refused_until_the_window_closes<S: S
     );
 }
 
+async fn a_parent_who_came_by_payment_code_pays_that_years_invoices_with_it<S: Store>(
+    world: &mut World<S>,
+) {
+    let next_year = InvoiceFixture {
+        year: 2026,
+        ..InvoiceFixture::new("INV-26", &[("Học phí", 2_000_000)])
+    }
+    .build();
+    world
+        .app
+        .store
+        .upsert_invoice(&next_year, world.clock.now())
+        .await
+        .unwrap();
+    let code = payment_code(STUDENT).to_string();
+    let world: &World<S> = world;
+    let pay =
+        |student: &'static str, code: String, invoices: Vec<&'static str>, key: &'static str| {
+            let body = json!({
+                "student": student, "code": code, "invoice_ids": invoices, "gateway": "vnpay"
+            });
+            async move {
+                world
+                    .call(
+                        "POST",
+                        "/api/payments",
+                        &[
+                            ("content-type", "application/json"),
+                            ("idempotency-key", key),
+                        ],
+                        &body.to_string(),
+                    )
+                    .await
+            }
+        };
+
+    let other_year = pay(STUDENT, code.clone(), vec!["INV-26"], "by-code-other-year").await;
+    let other_student = pay(OTHER_STUDENT, code.clone(), vec!["INV-1"], "by-code-other").await;
+    let forged = pay(
+        STUDENT,
+        format!("{STUDENT}-25AAAAAAAA"),
+        vec!["INV-1"],
+        "by-code-forged",
+    )
+    .await;
+    let paid = pay(
+        STUDENT,
+        code.clone(),
+        vec!["INV-1", "INV-2"],
+        "by-code-this-year",
+    )
+    .await;
+
+    assert_eq!(paid.status, 201, "{}", paid.text);
+    assert_eq!(paid.json["status"], "pending");
+    assert_eq!(
+        other_year.status, 409,
+        "another year's invoice is not the code's: {}",
+        other_year.text
+    );
+    assert_eq!(other_student.status, 404, "{}", other_student.text);
+    assert_eq!(forged.status, 404, "{}", forged.text);
+    let held = world
+        .app
+        .store
+        .invoice(&InvoiceId::parse("INV-1").unwrap())
+        .await
+        .unwrap();
+    assert_eq!(held.unwrap().status, InvoiceStatus::Open, "held, not paid");
+    let still_open = world
+        .app
+        .store
+        .invoice(&InvoiceId::parse("INV-26").unwrap())
+        .await
+        .unwrap();
+    assert_eq!(still_open.unwrap().status, InvoiceStatus::Open);
+}
+
 async fn a_payment_code_on_the_page_shows_that_years_invoices_and_a_forged_one_counts_as_a_wrong_code<
     S: Store,
 >(
@@ -829,7 +909,7 @@ async fn portal_says<S: Store>(world: &World<S>, op: &str, body: &str) -> Answer
 fn get_bill(world: &World<impl Store>, code: &str) -> String {
     dvcqg::GetBill {
         version: "1.0.0",
-        agency: LOCAL_PORTAL_PARTNER,
+        agency: LOCAL_DVCQG_PARTNER_CODE,
         payment_code: code,
         at: world.clock.now(),
     }
@@ -838,7 +918,7 @@ fn get_bill(world: &World<impl Store>, code: &str) -> String {
 
 fn portal_confirm(world: &World<impl Store>, code: &str, txn: &str, amount: u64) -> String {
     dvcqg::Confirm {
-        agency: LOCAL_PORTAL_PARTNER,
+        agency: LOCAL_DVCQG_PARTNER_CODE,
         payment_code: code,
         amount: hocphi_domain::Money::from_vnd(amount).unwrap(),
         txn,

@@ -11,7 +11,9 @@
 //! that takes over the lease of a run that died mid-way (killed at the function's deadline, or
 //! unable to record its answer) resumes that run's payment instead of meeting its hold. A
 //! channel's amount limits are checked before anything is stored, and every gateway call ends
-//! within what is left of [`crate::Settings::checkout_budget`].
+//! within what is left of [`crate::Settings::checkout_budget`]. A fee notice's payment code
+//! (the portal's `?ma=` link) stands in for the lookup code, behind the same limits, and pays
+//! only invoices of its school year.
 
 use std::net::IpAddr;
 use std::time::Instant;
@@ -20,7 +22,8 @@ use hocphi_api::{BankTransfer, CreatePaymentRequest, CreatePaymentResponse};
 use hocphi_domain::{
     Claim, Clock, ConflictReason, CreatePaymentError, Fingerprint, GatewayCode, GatewayEvent,
     GatewayKind, IdempotencyBegin, IdempotencyKey, Invoice, InvoiceId, LeaseToken, PayeeId,
-    Payment, PaymentError, PaymentRef, ReceiptToken, Store, StoredResponse,
+    Payment, PaymentCode, PaymentError, PaymentRef, ReceiptToken, Store, StoredResponse,
+    StudentCode,
 };
 use hocphi_gateways::{Checkout, CheckoutContext, Finished, Gateway, Locale, payos};
 
@@ -255,9 +258,21 @@ impl<S: Store, C: Clock, T: Transport> App<S, C, T> {
             }
         };
         let ids = parse_ids(&request.invoice_ids)?;
-        let student = self
-            .authenticate(&request.student, &request.code, client_ip)
-            .await?;
+        let (student, year) = match PaymentCode::parse(&request.code) {
+            Ok(code) => {
+                let student = self.authenticate_payment_code(&code, client_ip).await?;
+                if StudentCode::parse(&request.student).ok().as_ref() != Some(&student.code) {
+                    return Err(ApiError::NotFound);
+                }
+                (student, Some(code))
+            }
+            Err(_) => {
+                let student = self
+                    .authenticate(&request.student, &request.code, client_ip)
+                    .await?;
+                (student, None)
+            }
+        };
         let gateway = self.gateways.get(kind).ok_or(ApiError::GatewayNotOffered)?;
         let payee = match gateway {
             Gateway::Payos(channels) => {
@@ -274,7 +289,12 @@ impl<S: Store, C: Clock, T: Transport> App<S, C, T> {
         let mut invoices = Vec::with_capacity(ids.len());
         for id in ids {
             match self.store.invoice(&id).await? {
-                Some(invoice) if invoice.student == student.code => invoices.push(invoice),
+                Some(invoice)
+                    if invoice.student == student.code
+                        && year.as_ref().is_none_or(|c| c.is_for(invoice.school_year)) =>
+                {
+                    invoices.push(invoice)
+                }
                 Some(_) | None => {
                     return Err(ApiError::InvoiceUnavailable {
                         invoice: id,

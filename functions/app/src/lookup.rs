@@ -155,10 +155,25 @@ impl<S: Store, C: Clock, T: Transport> App<S, C, T> {
         code: &str,
         client_ip: IpAddr,
     ) -> Result<InvoicesResponse, ApiError> {
-        let code = PaymentCode::parse(code).map_err(|_| ApiError::Invalid {
-            field: Field::Code,
-            message: "Mã thanh toán không hợp lệ: gồm mã học sinh, năm học và 8 ký tự, in trên giấy báo học phí.",
-        })?;
+        let code = parse_payment_code(code)?;
+        let student = self.authenticate_payment_code(&code, client_ip).await?;
+        let invoices = self
+            .store
+            .open_invoices(&student.code)
+            .await?
+            .into_iter()
+            .filter(|i| code.is_for(i.school_year))
+            .collect();
+        self.invoices_of(student, invoices).await
+    }
+
+    /// The student a fee notice's payment code names, behind the same limits as a lookup code:
+    /// one that is not genuine is counted and answered as a wrong lookup code.
+    pub(crate) async fn authenticate_payment_code(
+        &self,
+        code: &PaymentCode,
+        client_ip: IpAddr,
+    ) -> Result<Student, ApiError> {
         let key = self.lookup_key()?;
         let (counters, tries) = self.count_attempt(code.student(), client_ip).await?;
         let now = self.clock.now();
@@ -172,14 +187,7 @@ impl<S: Store, C: Clock, T: Transport> App<S, C, T> {
             return Err(ApiError::NotFound);
         };
         self.forgive(&counters, now).await?;
-        let invoices = self
-            .store
-            .open_invoices(&student.code)
-            .await?
-            .into_iter()
-            .filter(|i| code.is_for(i.school_year))
-            .collect();
-        self.invoices_of(student, invoices).await
+        Ok(student)
     }
 
     async fn invoices_of(
@@ -203,4 +211,12 @@ impl<S: Store, C: Clock, T: Transport> App<S, C, T> {
                 .offered_to(school.as_ref().and_then(|s| s.payee.as_ref())),
         })
     }
+}
+
+/// A typed payment code, or the clear answer that it is not one.
+pub(crate) fn parse_payment_code(raw: &str) -> Result<PaymentCode, ApiError> {
+    PaymentCode::parse(raw).map_err(|_| ApiError::Invalid {
+        field: Field::Code,
+        message: "Mã thanh toán không hợp lệ: gồm mã học sinh, năm học và 8 ký tự, in trên giấy báo học phí.",
+    })
 }
