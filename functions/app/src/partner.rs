@@ -61,7 +61,11 @@ impl<S: Store, C: Clock, T: Transport> App<S, C, T> {
         if let Some(nonce) = &signed.nonce {
             match self
                 .store
-                .use_nonce(nonce, now + REPLAY_WINDOW * 2, now)
+                .use_nonce(
+                    nonce,
+                    now + REPLAY_WINDOW * 2 + chrono::Duration::seconds(1),
+                    now,
+                )
                 .await
             {
                 Ok(true) => {}

@@ -23,6 +23,7 @@ use common::{
 use hocphi_api::site;
 use hocphi_app::alarm;
 use hocphi_domain::GatewayKind;
+use hocphi_gateways::partner::generic;
 use hocphi_runtime::Function;
 use hocphi_runtime::config::{
     CALLBACK_CHANNEL, Deployed, LOOKUP_KEY_ARN, ORIGIN_HEADER, ORIGIN_SECRET_ARN, TABLE, VARIABLES,
@@ -151,9 +152,21 @@ const NEEDS: [(&str, &[(&str, &str)]); 10] = [
 /// `functions/store/src/dynamodb.rs`): its role may put, update and delete those items and no
 /// others (`dynamodb:LeadingKeys`). Both count failed codes and re-key a student's lookup digest
 /// stored before keys; checkout also stores the payment, holds its invoices and keeps its
-/// idempotency record.
-const WRITES: [(&str, &[&str]); 2] = [
+/// idempotency record; the partners' function counts its look-ups, claims nonces and records a
+/// captured payment with its invoices, receipt number and receipt.
+const WRITES: [(&str, &[&str]); 3] = [
     ("lookup", &["LOOKUPFAIL#", "STUDENT#"]),
+    (
+        "partners",
+        &[
+            "COUNTER#",
+            "INVOICE#",
+            "LOOKUPFAIL#",
+            "NONCE#",
+            "PAYMENT#",
+            "RECEIPT#",
+        ],
+    ),
     (
         "checkout",
         &[
@@ -1398,9 +1411,16 @@ fn the_site_serves_the_page_and_the_api_from_one_origin() {
         "Idempotency-Key",
         "Content-Type",
         "CloudFront-Viewer-Address",
+        generic::TIMESTAMP_HEADER,
+        generic::NONCE_HEADER,
+        generic::SIGNATURE_HEADER,
     ] {
         assert!(headers.contains(&header), "{header} is not forwarded");
     }
+    assert!(
+        headers.len() <= 10,
+        "CloudFront forwards at most 10 headers"
+    );
     assert!(
         !headers.iter().any(|h| h.eq_ignore_ascii_case("host")),
         "Host breaks API Gateway"
@@ -1683,6 +1703,24 @@ fn a_public_door_that_may_write_other_items_is_rejected() {
             "                  ForAllValues:StringLike:\n                    dynamodb:LeadingKeys: [\"PAYMENT#*\"",
             "                  ForAnyValue:StringLike:\n                    dynamodb:LeadingKeys: [\"PAYMENT#*\"",
             "checkout may [\"dynamodb:PutItem\", \"dynamodb:UpdateItem\", \"dynamodb:DeleteItem\"] any item: no ForAllValues:StringLike dynamodb:LeadingKeys",
+        ),
+        (
+            "no condition on the partners' writes",
+            "                Condition:\n                  ForAllValues:StringLike:\n                    dynamodb:LeadingKeys: [\"NONCE#*\"",
+            "                Condition:\n                  ForAnyValue:StringLike:\n                    dynamodb:LeadingKeys: [\"NONCE#*\"",
+            "partners may [\"dynamodb:PutItem\", \"dynamodb:UpdateItem\"] any item: no ForAllValues:StringLike dynamodb:LeadingKeys",
+        ),
+        (
+            "the partners may write idempotency records",
+            "[\"NONCE#*\", ",
+            "[\"IDEMPOTENCY#*\", \"NONCE#*\", ",
+            "partners may write IDEMPOTENCY#* items, which it never writes",
+        ),
+        (
+            "the partners may not number receipts",
+            ", \"COUNTER#*\", \"RECEIPT#*\"]",
+            ", \"RECEIPT#*\"]",
+            "partners may not write the COUNTER#* items it writes",
         ),
         (
             "checkout may not hold invoices",
@@ -2384,8 +2422,8 @@ fn the_partner_api_reads_the_table_and_its_two_secrets_and_nothing_else() {
         ),
         (
             "the partners may delete items",
-            "              - Sid: LookUpAndRecordCapture\n                Effect: Allow\n                Action:\n                  - dynamodb:GetItem\n",
-            "              - Sid: LookUpAndRecordCapture\n                Effect: Allow\n                Action:\n                  - dynamodb:DeleteItem\n                  - dynamodb:GetItem\n",
+            "              - Sid: CountLookUpsAndRecordCapture\n                Effect: Allow\n                Action:\n                  - dynamodb:PutItem\n",
+            "              - Sid: CountLookUpsAndRecordCapture\n                Effect: Allow\n                Action:\n                  - dynamodb:DeleteItem\n                  - dynamodb:PutItem\n",
             "partners has dynamodb:DeleteItem on table, which it does not need",
         ),
         (

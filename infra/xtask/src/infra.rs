@@ -272,11 +272,14 @@ mod tests {
             functions.contains(&"MomoCallbackFunction".to_owned()),
             "{functions:?}"
         );
-        assert!(
-            functions.contains(&"PayosCallbackFunction".to_owned()),
-            "{functions:?}"
-        );
-        assert_eq!(functions.len(), 8, "{functions:?}");
+        for name in [
+            "PayosCallbackFunction",
+            "DvcqgCallbackFunction",
+            "PartnersFunction",
+        ] {
+            assert!(functions.contains(&name.to_owned()), "{functions:?}");
+        }
+        assert_eq!(functions.len(), 10, "{functions:?}");
     }
 
     #[test]

@@ -40,7 +40,8 @@
 //!   flight: never expired), `4` failed. *Assumed*: no `TrangThaiGD` means nothing paid yet, any
 //!   other value a state to wait on, and a `MaLoi` other than `00` a refused check (the payment
 //!   is left as it is). The answer is not checked for a checksum (neither source checks one): it
-//!   rests on the HTTPS exchange hocphi opened, and must name this partner and payment.
+//!   rests on the HTTPS exchange hocphi opened; an answer that says paid must name this partner
+//!   (`MaDoiTac`) and this payment (`MaThamChieu`), or nothing is settled by it.
 //!
 //! Invariants: a Confirm's checksum is checked in constant time over the exact fields received
 //! before any value in it is interpreted; a duplicated field rejects it; `MaDoiTac` must be the
@@ -395,6 +396,12 @@ impl Dvcqg {
         let status = match state.as_deref().map(str::trim) {
             None | Some("") => QueryStatus::Pending,
             Some(wire::PAID) => {
+                if answer.ma_doi_tac.as_deref() != Some(self.partner_code.as_str()) {
+                    return Err(QueryError::WrongMerchant);
+                }
+                if answer.ma_tham_chieu.as_deref() != Some(payment.reference.as_str()) {
+                    return Err(QueryError::WrongPayment);
+                }
                 if !answer
                     .ma_tien_te
                     .as_deref()

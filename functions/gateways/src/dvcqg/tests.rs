@@ -557,7 +557,23 @@ fn a_status_answer_about_someone_else_or_unusable_is_refused() {
         body[field] = value;
         body.to_string()
     };
-    let cases: [(&str, String, IsQueryError); 8] = [
+    let without = |field: &str| {
+        let mut body = paid.clone();
+        body.as_object_mut().unwrap().remove(field);
+        body.to_string()
+    };
+    let cases: [(&str, String, IsQueryError); 11] = [
+        ("paid, naming no partner", without("MaDoiTac"), |e| {
+            matches!(e, QueryError::WrongMerchant)
+        }),
+        ("paid, naming no payment", without("MaThamChieu"), |e| {
+            matches!(e, QueryError::WrongPayment)
+        }),
+        (
+            "paid, naming an empty payment",
+            changed("MaThamChieu", json!("")),
+            |e| matches!(e, QueryError::WrongPayment),
+        ),
         (
             "another partner",
             changed("MaDoiTac", json!("OTHER")),

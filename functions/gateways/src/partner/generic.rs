@@ -15,14 +15,16 @@
 //!
 //! Invariants:
 //! - the signature is checked in constant time over the exact bytes received, before the
-//!   timestamp, the nonce or the body are parsed; only then the timestamp must lie within
-//!   ±[`REPLAY_WINDOW`] of hocphi's clock (inclusive) and the nonce become a [`NonceKey`];
+//!   timestamp's value, the nonce's form or the body are read (a request missing one of the three
+//!   headers is refused first: there is nothing to check); only then the timestamp must lie
+//!   within ±[`REPLAY_WINDOW`] of hocphi's clock (inclusive) and the nonce become a [`NonceKey`];
 //! - a request signed for another partner's path, or another operation's, is a bad signature;
 //! - bodies are strict: an unknown field, a field given twice, a `null` where a value is needed
 //!   or an amount that is not a string of whole đồng (`"1500000"`: no sign, fraction, exponent or
 //!   separators) is refused, so a partner never believes hocphi acted on a field it ignored;
 //! - every [`Answer`] has one status and JSON body ([`reply`]); a refusal's message is in
-//!   Vietnamese and never quotes the request.
+//!   Vietnamese, and only a malformed body's (answered to the partner that sent it, after its
+//!   signature checked out) names what in it is wrong, at most 160 characters.
 
 use std::collections::BTreeSet;
 

@@ -172,7 +172,8 @@ pub struct PartnerRequest<'a> {
 pub struct Signed {
     pub message: Message,
     /// The nonce to claim before acting ([`hocphi_domain::Store::use_nonce`], until
-    /// `now + 2 × REPLAY_WINDOW`); `None` for a profile without nonces.
+    /// `now + 2 × REPLAY_WINDOW + 1 s`, past the last instant its signed time is still
+    /// accepted); `None` for a profile without nonces.
     pub nonce: Option<NonceKey>,
 }
 
