@@ -7,7 +7,9 @@
 //! A confirmation is the partner's callback, the only door through which its payment becomes
 //! paid: the payment is stored already captured and settled in one atomic step
 //! ([`Store::record_capture`]), idempotent by (partner, transaction id) through
-//! [`PaymentRef::for_partner`], and a repeat answers the first answer. A look-up shows only the
+//! [`PaymentRef::for_partner`], and a repeat answers the first answer; money confirmed for a
+//! genuine payment code whose school year has nothing open left is recorded as refund due. A
+//! look-up by student code never hands out the payment code. A look-up shows only the
 //! open invoices at schools the partner collects for, counts against the partner's rate limit,
 //! and never says why nothing was found. A reversal is always refused: the receipt was issued at
 //! confirmation. Logs name the partner, the payment reference and the outcome, never a student
@@ -17,7 +19,7 @@ use std::collections::BTreeMap;
 
 use hocphi_domain::{
     Clock, FailureCounter, GatewayEvent, GatewayKind, Invoice, Payment, PaymentError, PaymentRef,
-    PaymentStatus, ReceiptId, ReceiptToken, SchoolId, SchoolYear, Settled, Store,
+    PaymentStatus, ReceiptId, ReceiptToken, SchoolId, SchoolYear, Settled, Store, Student,
 };
 use hocphi_gateways::Reply;
 use hocphi_gateways::partner::{
@@ -190,12 +192,25 @@ impl<S: Store, C: Clock, T: Transport> App<S, C, T> {
                 return Answer::Refused(Refusal::Unavailable);
             }
         }
-        let invoices = match self.resolve(&confirmation.bill).await {
-            Ok(invoices) => invoices,
+        let resolved = match self.resolve(&confirmation.bill).await {
+            Ok(resolved) => resolved,
             Err(refusal) => return Answer::Refused(refusal),
         };
         let now = self.clock.now();
-        let payment = match Payment::captured(&partner.id, &confirmation.txn, &invoices, now) {
+        let captured = match resolved {
+            Resolved::Invoices(invoices) => {
+                Payment::captured(&partner.id, &confirmation.txn, &invoices, now)
+            }
+            Resolved::NothingOpen(student, year) => Ok(Payment::captured_unbilled(
+                &partner.id,
+                &confirmation.txn,
+                &student,
+                year,
+                confirmation.amount,
+                now,
+            )),
+        };
+        let payment = match captured {
             Ok(payment) => payment,
             Err(PaymentError::Mixed | PaymentError::NoInvoices | PaymentError::NotOpen(_)) => {
                 return Answer::Refused(Refusal::NoBill);
@@ -254,8 +269,10 @@ impl<S: Store, C: Clock, T: Transport> App<S, C, T> {
         answer
     }
 
-    /// The invoices a confirmation pays.
-    async fn resolve(&self, bill: &BillRef) -> Result<Vec<Invoice>, Refusal> {
+    /// What a confirmation pays: the invoices it names, or the open invoices of its payment
+    /// code's school year; when that year has none open any more (paid meanwhile), the genuine
+    /// code's student and year, for the money to be recorded as refund due.
+    async fn resolve(&self, bill: &BillRef) -> Result<Resolved, Refusal> {
         let unavailable = |err: hocphi_domain::StoreError| {
             tracing::error!(error = %err, "could not read the bill's invoices");
             Refusal::Unavailable
@@ -269,7 +286,7 @@ impl<S: Store, C: Clock, T: Transport> App<S, C, T> {
                         None => return Err(Refusal::NoBill),
                     }
                 }
-                Ok(invoices)
+                Ok(Resolved::Invoices(invoices))
             }
             BillRef::Code(code) => {
                 let genuine = self
@@ -285,10 +302,22 @@ impl<S: Store, C: Clock, T: Transport> App<S, C, T> {
                     .open_invoices(code.student())
                     .await
                     .map_err(unavailable)?;
-                Ok(open
+                let open: Vec<Invoice> = open
                     .into_iter()
                     .filter(|i| code.is_for(i.school_year))
-                    .collect())
+                    .collect();
+                if !open.is_empty() {
+                    return Ok(Resolved::Invoices(open));
+                }
+                match self
+                    .store
+                    .student(code.student())
+                    .await
+                    .map_err(unavailable)?
+                {
+                    Some(student) => Ok(Resolved::NothingOpen(student, code.school_year())),
+                    None => Err(Refusal::NoBill),
+                }
             }
         }
     }
@@ -396,6 +425,15 @@ impl<S: Store, C: Clock, T: Transport> App<S, C, T> {
         tracing::warn!(partner = %partner.id, payment_ref = %reference, outcome = refusal.code(), "{}", alarm::PARTNER_REVERSAL_REFUSED);
         Answer::Refused(refusal)
     }
+}
+
+/// What a confirmation's bill resolved to.
+enum Resolved {
+    /// The invoices it pays (their status as read).
+    Invoices(Vec<Invoice>),
+    /// A genuine payment code of a known student whose school year has no open invoice left:
+    /// the money is recorded as refund due ([`Payment::captured_unbilled`]).
+    NothingOpen(Student, SchoolYear),
 }
 
 fn bill_invoice(invoice: &Invoice) -> BillInvoice {
