@@ -129,14 +129,20 @@ impl<S: Store, C: Clock, T: Transport> App<S, C, T> {
     }
 
     async fn find_bills(&self, partner: &Partner, key: BillKey) -> Result<Vec<Bill>, Refusal> {
-        let Some(lookup_key) = self.settings.lookup_key.as_ref() else {
-            tracing::error!("this function has no lookup key: payment codes cannot be made");
-            return Err(Refusal::Unavailable);
-        };
-        let (student, year) = match &key {
+        let (student, code) = match &key {
             BillKey::Student(student) => (student.clone(), None),
-            BillKey::Code(code) if code.verify(lookup_key) => (code.student().clone(), Some(code)),
-            BillKey::Code(_) => return Ok(Vec::new()),
+            BillKey::Code(code) => {
+                let Some(lookup_key) = self.settings.lookup_key.as_ref() else {
+                    tracing::error!(
+                        "this function has no lookup key: payment codes cannot be checked"
+                    );
+                    return Err(Refusal::Unavailable);
+                };
+                if !code.verify(lookup_key) {
+                    return Ok(Vec::new());
+                }
+                (code.student().clone(), Some(code))
+            }
         };
         let invoices = self.store.open_invoices(&student).await.map_err(|err| {
             tracing::error!(error = %err, "could not read open invoices");
@@ -144,7 +150,7 @@ impl<S: Store, C: Clock, T: Transport> App<S, C, T> {
         })?;
         let mut groups: BTreeMap<(SchoolId, SchoolYear), Vec<Invoice>> = BTreeMap::new();
         for invoice in invoices {
-            if year.is_none_or(|code| code.is_for(invoice.school_year)) {
+            if code.is_none_or(|code| code.is_for(invoice.school_year)) {
                 groups
                     .entry((invoice.school.clone(), invoice.school_year))
                     .or_default()
@@ -172,7 +178,7 @@ impl<S: Store, C: Clock, T: Transport> App<S, C, T> {
                 school_name: school.name.clone(),
                 class_name: first.class_name.clone(),
                 school_year,
-                payment_code: hocphi_domain::PaymentCode::issue(&student, school_year, lookup_key),
+                payment_code: code.cloned(),
                 invoices: invoices.iter().map(bill_invoice).collect(),
                 total,
             });
