@@ -45,6 +45,7 @@ macro_rules! all_trials {
             a_school_outside_the_partners_list_is_not_collectable_and_nothing_is_written,
             a_wrong_amount_is_refused_recorded_once_and_pays_nothing,
             an_invoice_paid_by_vnpay_meanwhile_is_already_paid_and_recorded_for_refund,
+            a_payment_code_confirmed_after_vnpay_paid_its_year_is_recorded_for_refund,
             money_in_hand_wins_over_a_parents_payment_still_pending,
             a_transaction_id_reused_for_another_bill_or_amount_is_refused,
             a_reversal_is_refused_with_a_reason_and_changes_nothing,
@@ -53,6 +54,7 @@ macro_rules! all_trials {
             a_parent_who_came_by_payment_code_pays_that_years_invoices_with_it,
             bad_partner_requests_get_a_clear_refusal,
             the_portal_gets_a_bill_by_payment_code_and_confirms_it,
+            a_notice_paid_twice_on_the_portal_is_recorded_for_refund_the_second_time,
         )
     };
 }
@@ -227,7 +229,12 @@ async fn a_bank_looks_a_student_up_pays_and_gets_the_pages_receipt<S: Store>(wor
     assert_eq!(bill["school"], hocphi_fixtures::SCHOOL);
     assert_eq!(bill["school_name"], hocphi_fixtures::SCHOOL_NAME);
     assert_eq!(bill["school_year"], "2025-2026");
-    assert_eq!(bill["payment_code"], payment_code(STUDENT).to_string());
+    assert!(
+        bill.get("payment_code").is_none()
+            && !found.text.contains(&payment_code(STUDENT).to_string()),
+        "a student code alone never hands out the payment code: {}",
+        found.text
+    );
     assert_eq!(bill["total"], "2050000", "money is a string of đồng");
     let ids: Vec<&str> = bill["invoices"]
         .as_array()
@@ -287,6 +294,10 @@ async fn a_bank_pays_by_the_fee_notices_payment_code<S: Store>(world: &mut World
     let found = bank_says(world, "bills", json!({"payment_code": code})).await;
     assert_eq!(found.status, 200, "{}", found.text);
     assert_eq!(found.json["bills"][0]["total"], "2050000");
+    assert_eq!(
+        found.json["bills"][0]["payment_code"], code,
+        "the code it was asked by"
+    );
 
     let paid = bank_says(
         world,
@@ -520,6 +531,70 @@ async fn an_invoice_paid_by_vnpay_meanwhile_is_already_paid_and_recorded_for_ref
         .await;
     assert_eq!(status.json["status"], "refund_due", "{}", status.text);
     assert_eq!(receipts(world).await, 1, "only VNPay's");
+}
+
+async fn a_payment_code_confirmed_after_vnpay_paid_its_year_is_recorded_for_refund<S: Store>(
+    world: &mut World<S>,
+) {
+    let code = payment_code(STUDENT).to_string();
+    let by_code = |txn: &'static str| json!({"transaction_id": txn, "payment_code": code, "amount": "2050000"});
+    let checkout = world.checkout("key-0204-partner-code-a", &["INV-1"]).await;
+    let (ipn, _) = world.pay_at_gateway(&checkout, "00");
+    assert_eq!(world.deliver(&ipn).await["RspCode"], "00");
+
+    let partly_open = bank_says(world, "confirmations", by_code("FT25258000030")).await;
+
+    assert_eq!(partly_open.status, 422, "{}", partly_open.text);
+    assert_eq!(error_code(&partly_open), "AMOUNT_MISMATCH");
+    assert_eq!(
+        partly_open.json["error"]["expected"], "350000",
+        "INV-2 is left"
+    );
+    let mismatched = partner_ref("FT25258000030");
+    let payment = world.app.store.payment(&mismatched).await.unwrap().unwrap();
+    assert_eq!(payment.status, PaymentStatus::Mismatched, "recorded");
+
+    let checkout = world.checkout("key-0205-partner-code-b", &["INV-2"]).await;
+    let (ipn, _) = world.pay_at_gateway(&checkout, "00");
+    assert_eq!(world.deliver(&ipn).await["RspCode"], "00");
+
+    let late = bank_says(world, "confirmations", by_code("FT25258000031")).await;
+    let repeat = bank_says(world, "confirmations", by_code("FT25258000031")).await;
+
+    assert_eq!(late.status, 409, "{}", late.text);
+    assert_eq!(error_code(&late), "ALREADY_PAID");
+    let reference = partner_ref("FT25258000031");
+    assert_eq!(late.json["error"]["payment_ref"], reference.as_str());
+    assert_eq!(repeat.json, late.json, "a repeat answers the first answer");
+    let payment = world.app.store.payment(&reference).await.unwrap().unwrap();
+    assert_eq!(payment.status, PaymentStatus::RefundDue);
+    assert_eq!(payment.amount.vnd(), 2_050_000, "the money the bank took");
+    assert!(payment.invoices.is_empty(), "it covers no invoice");
+    assert_eq!(payment.student.as_str(), STUDENT);
+    assert_eq!(payment.school_year, year());
+    let status = world
+        .get(&format!("/api/payments/{}", reference.as_str()))
+        .await;
+    assert_eq!(status.json["status"], "refund_due", "{}", status.text);
+    assert_eq!(receipts(world).await, 2, "only VNPay's");
+    let forged = format!("{STUDENT}-25AAAAAAAA");
+    let refused = bank_says(
+        world,
+        "confirmations",
+        json!({"transaction_id": "FT25258000032", "payment_code": forged, "amount": "2050000"}),
+    )
+    .await;
+    assert_eq!(error_code(&refused), "NO_BILL", "{}", refused.text);
+    assert_eq!(
+        world
+            .app
+            .store
+            .payment(&partner_ref("FT25258000032"))
+            .await
+            .unwrap(),
+        None,
+        "a forged code records nothing"
+    );
 }
 
 async fn money_in_hand_wins_over_a_parents_payment_still_pending<S: Store>(world: &mut World<S>) {
@@ -997,6 +1072,77 @@ async fn the_portal_gets_a_bill_by_payment_code_and_confirms_it<S: Store>(world:
     assert_eq!(forged.json["MaLoi"], "01", "{}", forged.text);
     assert_eq!(reversal.json["MaLoi"], "02", "{}", reversal.text);
     assert_eq!(invoice_status(world, "INV-1").await, InvoiceStatus::Open);
+}
+
+async fn a_notice_paid_twice_on_the_portal_is_recorded_for_refund_the_second_time<S: Store>(
+    world: &mut World<S>,
+) {
+    seed_a_portal_school(world).await;
+    let code = payment_code("HS0004").to_string();
+    let portal_ref = |txn: &str| {
+        PaymentRef::for_partner(
+            &PartnerId::parse(LOCAL_PORTAL_PARTNER).unwrap(),
+            &GatewayTxnNo::parse(txn).unwrap(),
+        )
+    };
+
+    let first = portal_says(
+        world,
+        "confirmations",
+        &portal_confirm(world, &code, "DVC2509150011", 1_500_000),
+    )
+    .await;
+    let second = portal_says(
+        world,
+        "confirmations",
+        &portal_confirm(world, &code, "DVC2509150012", 1_500_000),
+    )
+    .await;
+    let later = InvoiceFixture {
+        student: "HS0004",
+        school: hocphi_runtime::config::LOCAL_PAYOS_PAYEE_NQ,
+        ..InvoiceFixture::new("INV-42", &[("Học phí", 1_500_000)])
+    }
+    .build();
+    world
+        .app
+        .store
+        .upsert_invoice(&later, world.clock.now())
+        .await
+        .unwrap();
+    let repeated = portal_says(
+        world,
+        "confirmations",
+        &portal_confirm(world, &code, "DVC2509150012", 1_500_000),
+    )
+    .await;
+
+    assert_eq!(first.json["MaLoi"], "00", "{}", first.text);
+    assert_eq!(second.json["MaLoi"], "06", "ALREADY_PAID: {}", second.text);
+    assert_eq!(
+        repeated.json, second.json,
+        "the first answer, not the later invoice"
+    );
+    let payment = world
+        .app
+        .store
+        .payment(&portal_ref("DVC2509150012"))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(payment.status, PaymentStatus::RefundDue);
+    assert_eq!(payment.amount.vnd(), 1_500_000);
+    assert!(payment.invoices.is_empty());
+    assert_eq!(
+        payment.partner,
+        Some(PartnerId::parse(LOCAL_PORTAL_PARTNER).unwrap())
+    );
+    assert_eq!(
+        payment.school.as_str(),
+        hocphi_runtime::config::LOCAL_PAYOS_PAYEE_NQ
+    );
+    assert_eq!(invoice_status(world, "INV-42").await, InvoiceStatus::Open);
+    assert_eq!(receipts(world).await, 1, "the first confirmation's");
 }
 
 mod unavailable {

@@ -7,7 +7,9 @@
 //! A confirmation is the partner's callback, the only door through which its payment becomes
 //! paid: the payment is stored already captured and settled in one atomic step
 //! ([`Store::record_capture`]), idempotent by (partner, transaction id) through
-//! [`PaymentRef::for_partner`], and a repeat answers the first answer. A look-up shows only the
+//! [`PaymentRef::for_partner`], and a repeat answers the first answer; money confirmed for a
+//! genuine payment code whose school year has nothing open left is recorded as refund due. A
+//! look-up by student code never hands out the payment code. A look-up shows only the
 //! open invoices at schools the partner collects for, counts against the partner's rate limit,
 //! and never says why nothing was found. A reversal is always refused: the receipt was issued at
 //! confirmation. Logs name the partner, the payment reference and the outcome, never a student
@@ -17,7 +19,7 @@ use std::collections::BTreeMap;
 
 use hocphi_domain::{
     Clock, FailureCounter, GatewayEvent, GatewayKind, Invoice, Payment, PaymentError, PaymentRef,
-    PaymentStatus, ReceiptId, ReceiptToken, SchoolId, SchoolYear, Settled, Store,
+    PaymentStatus, ReceiptId, ReceiptToken, SchoolId, SchoolYear, Settled, Store, Student,
 };
 use hocphi_gateways::Reply;
 use hocphi_gateways::partner::{
@@ -131,14 +133,20 @@ impl<S: Store, C: Clock, T: Transport> App<S, C, T> {
     }
 
     async fn find_bills(&self, partner: &Partner, key: BillKey) -> Result<Vec<Bill>, Refusal> {
-        let Some(lookup_key) = self.settings.lookup_key.as_ref() else {
-            tracing::error!("this function has no lookup key: payment codes cannot be made");
-            return Err(Refusal::Unavailable);
-        };
-        let (student, year) = match &key {
+        let (student, code) = match &key {
             BillKey::Student(student) => (student.clone(), None),
-            BillKey::Code(code) if code.verify(lookup_key) => (code.student().clone(), Some(code)),
-            BillKey::Code(_) => return Ok(Vec::new()),
+            BillKey::Code(code) => {
+                let Some(lookup_key) = self.settings.lookup_key.as_ref() else {
+                    tracing::error!(
+                        "this function has no lookup key: payment codes cannot be checked"
+                    );
+                    return Err(Refusal::Unavailable);
+                };
+                if !code.verify(lookup_key) {
+                    return Ok(Vec::new());
+                }
+                (code.student().clone(), Some(code))
+            }
         };
         let invoices = self.store.open_invoices(&student).await.map_err(|err| {
             tracing::error!(error = %err, "could not read open invoices");
@@ -146,7 +154,7 @@ impl<S: Store, C: Clock, T: Transport> App<S, C, T> {
         })?;
         let mut groups: BTreeMap<(SchoolId, SchoolYear), Vec<Invoice>> = BTreeMap::new();
         for invoice in invoices {
-            if year.is_none_or(|code| code.is_for(invoice.school_year)) {
+            if code.is_none_or(|code| code.is_for(invoice.school_year)) {
                 groups
                     .entry((invoice.school.clone(), invoice.school_year))
                     .or_default()
@@ -174,7 +182,7 @@ impl<S: Store, C: Clock, T: Transport> App<S, C, T> {
                 school_name: school.name.clone(),
                 class_name: first.class_name.clone(),
                 school_year,
-                payment_code: hocphi_domain::PaymentCode::issue(&student, school_year, lookup_key),
+                payment_code: code.cloned(),
                 invoices: invoices.iter().map(bill_invoice).collect(),
                 total,
             });
@@ -194,12 +202,25 @@ impl<S: Store, C: Clock, T: Transport> App<S, C, T> {
                 return Answer::Refused(Refusal::Unavailable);
             }
         }
-        let invoices = match self.resolve(&confirmation.bill).await {
-            Ok(invoices) => invoices,
+        let resolved = match self.resolve(&confirmation.bill).await {
+            Ok(resolved) => resolved,
             Err(refusal) => return Answer::Refused(refusal),
         };
         let now = self.clock.now();
-        let payment = match Payment::captured(&partner.id, &confirmation.txn, &invoices, now) {
+        let captured = match resolved {
+            Resolved::Invoices(invoices) => {
+                Payment::captured(&partner.id, &confirmation.txn, &invoices, now)
+            }
+            Resolved::NothingOpen(student, year) => Ok(Payment::captured_unbilled(
+                &partner.id,
+                &confirmation.txn,
+                &student,
+                year,
+                confirmation.amount,
+                now,
+            )),
+        };
+        let payment = match captured {
             Ok(payment) => payment,
             Err(PaymentError::Mixed | PaymentError::NoInvoices | PaymentError::NotOpen(_)) => {
                 return Answer::Refused(Refusal::NoBill);
@@ -258,8 +279,10 @@ impl<S: Store, C: Clock, T: Transport> App<S, C, T> {
         answer
     }
 
-    /// The invoices a confirmation pays.
-    async fn resolve(&self, bill: &BillRef) -> Result<Vec<Invoice>, Refusal> {
+    /// What a confirmation pays: the invoices it names, or the open invoices of its payment
+    /// code's school year; when that year has none open any more (paid meanwhile), the genuine
+    /// code's student and year, for the money to be recorded as refund due.
+    async fn resolve(&self, bill: &BillRef) -> Result<Resolved, Refusal> {
         let unavailable = |err: hocphi_domain::StoreError| {
             tracing::error!(error = %err, "could not read the bill's invoices");
             Refusal::Unavailable
@@ -273,7 +296,7 @@ impl<S: Store, C: Clock, T: Transport> App<S, C, T> {
                         None => return Err(Refusal::NoBill),
                     }
                 }
-                Ok(invoices)
+                Ok(Resolved::Invoices(invoices))
             }
             BillRef::Code(code) => {
                 let genuine = self
@@ -289,10 +312,22 @@ impl<S: Store, C: Clock, T: Transport> App<S, C, T> {
                     .open_invoices(code.student())
                     .await
                     .map_err(unavailable)?;
-                Ok(open
+                let open: Vec<Invoice> = open
                     .into_iter()
                     .filter(|i| code.is_for(i.school_year))
-                    .collect())
+                    .collect();
+                if !open.is_empty() {
+                    return Ok(Resolved::Invoices(open));
+                }
+                match self
+                    .store
+                    .student(code.student())
+                    .await
+                    .map_err(unavailable)?
+                {
+                    Some(student) => Ok(Resolved::NothingOpen(student, code.school_year())),
+                    None => Err(Refusal::NoBill),
+                }
             }
         }
     }
@@ -400,6 +435,15 @@ impl<S: Store, C: Clock, T: Transport> App<S, C, T> {
         tracing::warn!(partner = %partner.id, payment_ref = %reference, outcome = refusal.code(), "{}", alarm::PARTNER_REVERSAL_REFUSED);
         Answer::Refused(refusal)
     }
+}
+
+/// What a confirmation's bill resolved to.
+enum Resolved {
+    /// The invoices it pays (their status as read).
+    Invoices(Vec<Invoice>),
+    /// A genuine payment code of a known student whose school year has no open invoice left:
+    /// the money is recorded as refund due ([`Payment::captured_unbilled`]).
+    NothingOpen(Student, SchoolYear),
 }
 
 fn bill_invoice(invoice: &Invoice) -> BillInvoice {

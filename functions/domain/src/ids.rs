@@ -373,6 +373,11 @@ impl PaymentCode {
     pub fn is_for(&self, year: SchoolYear) -> bool {
         (year.first_year() % 100) as u8 == self.year
     }
+
+    /// The school year it is for, read from its two digits as starting in 2000–2099.
+    pub fn school_year(&self) -> SchoolYear {
+        SchoolYear::of_this_century(self.year)
+    }
 }
 
 impl fmt::Display for PaymentCode {
@@ -718,6 +723,7 @@ mod tests {
             assert!(!typed.verify(&other_key));
             assert_eq!(typed.student(), &student);
             assert!(typed.is_for(year));
+            assert_eq!(typed.school_year(), year);
             assert!(!typed.is_for(SchoolYear::starting(2024).unwrap()));
         }
     }

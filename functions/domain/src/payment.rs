@@ -1,7 +1,8 @@
 //! Payments and their state machine.
 //!
 //! A [`Payment`] covers one or more Open invoices of one student, one school and one school year,
-//! for exactly their total. Its status changes only through [`PaymentStatus::next`], defined once
+//! for exactly their total (a partner's capture for a bill with nothing left open covers none and
+//! is refund due). Its status changes only through [`PaymentStatus::next`], defined once
 //! here and exhaustively; stores apply the resulting [`Transition`] atomically. Money the gateway
 //! captured always wins over an earlier failure, expiry or mismatched transfer; nothing ever
 //! leaves Succeeded or RefundDue.
@@ -11,7 +12,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::{
     GatewayCode, GatewayTxnNo, Invoice, InvoiceId, InvoiceStatus, Label, MaskedName, Money,
-    MoneyError, PartnerId, PayeeId, PaymentRef, SchoolId, SchoolYear, StudentCode,
+    MoneyError, PartnerId, PayeeId, PaymentRef, SchoolId, SchoolYear, Student, StudentCode,
 };
 
 /// The gateways hocphi speaks to. Every listing of gateways is either a `match` on this enum
@@ -319,6 +320,42 @@ impl Payment {
         Ok(payment)
     }
 
+    /// A payment a partner already captured, as `amount`, for `student`'s bill of `year` when
+    /// none of that year's invoices is open any more (paid by another channel meanwhile, or the
+    /// same notice paid twice): it covers no invoice, so [`Store::record_capture`] stores it
+    /// RefundDue and the money is on record to return. School, name and class are the student's.
+    ///
+    /// [`Store::record_capture`]: crate::Store::record_capture
+    pub fn captured_unbilled(
+        partner: &PartnerId,
+        txn: &GatewayTxnNo,
+        student: &Student,
+        year: SchoolYear,
+        amount: Money,
+        now: DateTime<Utc>,
+    ) -> Self {
+        Self {
+            reference: PaymentRef::for_partner(partner, txn),
+            school: student.school.clone(),
+            student: student.code.clone(),
+            student_name: student.name.clone(),
+            class_name: student.class_name.clone(),
+            school_year: year,
+            invoices: Vec::new(),
+            amount,
+            gateway: GatewayKind::Partner,
+            status: PaymentStatus::Pending,
+            created_at: now,
+            expires_at: now,
+            gateway_txn: None,
+            failure_code: None,
+            payee: None,
+            mismatches: Vec::new(),
+            partner: Some(partner.clone()),
+            version: 0,
+        }
+    }
+
     fn covering(
         reference: PaymentRef,
         invoices: &[Invoice],
@@ -490,6 +527,44 @@ mod tests {
             ),
             Err(PaymentError::NotOpen(paid.id))
         );
+    }
+
+    #[test]
+    fn an_unbilled_capture_is_the_partners_transaction_for_the_student_covering_no_invoice() {
+        let student = Student {
+            code: StudentCode::parse("HS0001").unwrap(),
+            school: SchoolId::parse("BD-THCS-NQ").unwrap(),
+            name: MaskedName::mask("Nguyễn Văn An").unwrap(),
+            class_name: Label::parse("6A1").unwrap(),
+            lookup: crate::LookupDigest::parse(&"ab".repeat(32)).unwrap(),
+        };
+        let partner = PartnerId::parse("DVCQG").unwrap();
+        let txn = GatewayTxnNo::parse("GD2026000123").unwrap();
+        let year = SchoolYear::parse("2026-2027").unwrap();
+        let amount = Money::from_vnd(1_700_000).unwrap();
+
+        let payment = Payment::captured_unbilled(
+            &partner,
+            &txn,
+            &student,
+            year,
+            amount,
+            DateTime::UNIX_EPOCH,
+        );
+
+        assert_eq!(payment.reference, PaymentRef::for_partner(&partner, &txn));
+        assert_eq!(payment.partner, Some(partner));
+        assert_eq!(payment.gateway, GatewayKind::Partner);
+        assert_eq!(payment.status, Pending);
+        assert_eq!(
+            (&payment.school, &payment.student, &payment.student_name),
+            (&student.school, &student.code, &student.name)
+        );
+        assert_eq!(payment.class_name, student.class_name);
+        assert_eq!(payment.school_year, year);
+        assert_eq!(payment.amount, amount);
+        assert!(payment.invoices.is_empty());
+        assert!(!payment.still_covers(&[]), "nothing to pay: refund due");
     }
 
     #[test]

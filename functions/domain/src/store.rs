@@ -360,7 +360,8 @@ pub trait Store: Send + Sync {
     /// paid (an invoice held by another live payment included: money in hand wins over an
     /// attempt, whose hold ends and whose own capture then becomes refund due; its expiry leaves
     /// the invoice paid) and the receipt is numbered in the school year's one sequence and
-    /// written; otherwise the payment is stored RefundDue; a capture of another amount stores it
+    /// written; otherwise (a payment covering no invoice, [`Payment::captured_unbilled`],
+    /// included) the payment is stored RefundDue; a capture of another amount stores it
     /// Mismatched with the transfer recorded. Nothing is written unless all of it is. When a
     /// payment with this reference already exists nothing changes and its state is answered as
     /// [`Settled::AlreadyFinal`] (the caller compares it with the confirmation it holds); of

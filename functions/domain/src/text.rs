@@ -139,6 +139,11 @@ impl SchoolYear {
         Self::starting(first)
     }
 
+    /// The school year starting in 20`yy` (`yy` taken modulo 100).
+    pub(crate) fn of_this_century(yy: u8) -> Self {
+        Self(2000 + u16::from(yy % 100))
+    }
+
     /// The calendar year in which it starts.
     pub fn first_year(self) -> u16 {
         self.0

@@ -451,7 +451,9 @@ struct BillJson {
     school_name: String,
     class_name: String,
     school_year: String,
-    payment_code: String,
+    /// Only when the look-up was by payment code: a student code never gets it.
+    #[serde(default)]
+    payment_code: Option<String>,
     invoices: Vec<InvoiceJson>,
     total: Money,
 }
@@ -683,7 +685,7 @@ fn bill_card(bill: &BillJson, typed: &str) -> String {
     format!(
         "<div class=\"card\"><h2>{school}</h2><dl>\
          <dt>Học sinh</dt><dd>{name} ({student})</dd><dt>Lớp</dt><dd>{class}</dd>\
-         <dt>Năm học</dt><dd>{year}</dd><dt>Mã thanh toán</dt><dd>{code}</dd></dl>\
+         <dt>Năm học</dt><dd>{year}</dd>{code}</dl>\
          <ul>{invoices}</ul><p class=\"amount\">{total}</p>\
          <form method=\"post\" action=\"{LOCAL_BANK_PATH}/thanh-toan\">\
          <input type=\"hidden\" name=\"invoices\" value=\"{ids}\">\
@@ -695,7 +697,13 @@ fn bill_card(bill: &BillJson, typed: &str) -> String {
         student = escape(&bill.student),
         class = escape(&bill.class_name),
         year = escape(&bill.school_year),
-        code = escape(&bill.payment_code),
+        code = bill
+            .payment_code
+            .as_deref()
+            .map_or(String::new(), |code| format!(
+                "<dt>Mã thanh toán</dt><dd>{}</dd>",
+                escape(code)
+            )),
         total = escape(&bill.total.to_string()),
         ids = escape(&ids.join(",")),
         amount = bill.total.vnd(),
@@ -939,6 +947,40 @@ mod tests {
             again.body.contains("Không tìm thấy khoản thu cần nộp."),
             "{}",
             again.body
+        );
+    }
+
+    #[tokio::test]
+    async fn the_bank_app_shows_the_payment_code_only_to_a_look_up_by_it() {
+        let stack = running().await;
+        let student = "5201234568";
+        let code = PaymentCode::issue(
+            &StudentCode::parse(student).unwrap(),
+            SchoolYear::parse("2025-2026").unwrap(),
+            &stack.lookup_key(),
+        )
+        .to_string();
+
+        let by_code = stack.get(&format!("{LOCAL_BANK_PATH}?ma={code}")).await;
+        let by_student = stack.get(&format!("{LOCAL_BANK_PATH}?ma={student}")).await;
+
+        assert_eq!((by_code.status, by_student.status), (200, 200));
+        assert!(
+            by_code
+                .body
+                .contains(&format!("<dt>Mã thanh toán</dt><dd>{code}</dd>")),
+            "{}",
+            by_code.body
+        );
+        assert!(
+            by_student.body.contains("Trần T. B."),
+            "{}",
+            by_student.body
+        );
+        assert!(
+            !by_student.body.contains("<dt>Mã thanh toán</dt>") && !by_student.body.contains(&code),
+            "{}",
+            by_student.body
         );
     }
 

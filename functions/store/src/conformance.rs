@@ -119,6 +119,7 @@ macro_rules! __conformance_each {
             a_repeated_capture_changes_nothing_and_answers_the_first_state,
             twenty_identical_captures_recorded_at_once_store_one_payment_and_one_receipt,
             a_capture_for_invoices_that_can_no_longer_be_paid_by_it_is_refund_due_and_changes_nothing_else,
+            a_capture_covering_no_invoice_is_stored_refund_due_with_no_receipt,
             a_capture_pays_invoices_held_by_a_live_payment_whose_own_capture_is_then_refund_due,
             a_capture_of_another_amount_is_stored_mismatched_once,
             a_capture_whose_receipt_cannot_be_written_leaves_nothing,
@@ -2303,6 +2304,49 @@ pub async fn a_capture_for_invoices_that_can_no_longer_be_paid_by_it_is_refund_d
     assert_eq!(
         settle_another(store, 2, "INV-9").await,
         2,
+        "no number was taken"
+    );
+}
+
+pub async fn a_capture_covering_no_invoice_is_stored_refund_due_with_no_receipt<H: Harness>(h: &H) {
+    let store = h.store();
+    let inv = invoice("INV-1", &[100_000]);
+    seed(store, &[inv.clone()]).await;
+    let payment = Payment::captured_unbilled(
+        &partner(PARTNER),
+        &GatewayTxnNo::parse(TXN).unwrap(),
+        &student(STUDENT),
+        inv.school_year,
+        Money::from_vnd(100_000).unwrap(),
+        t0(),
+    );
+
+    let state = applied(record(store, &payment, t0(), 1).await);
+    let repeated = record(store, &payment, t0() + minutes(1), 2).await;
+
+    assert_eq!(state.payment.status, PaymentStatus::RefundDue);
+    assert_eq!(
+        state.payment.gateway_txn,
+        Some(GatewayTxnNo::parse(TXN).unwrap())
+    );
+    assert!(state.payment.invoices.is_empty());
+    assert_eq!(state.receipt, None);
+    assert_eq!(repeated, Settled::AlreadyFinal(state.clone()));
+    assert_eq!(
+        store.payment(&payment.reference).await.unwrap(),
+        Some(state.payment)
+    );
+    assert_eq!(
+        store
+            .receipt(&ReceiptId::for_payment(&payment.reference))
+            .await
+            .unwrap(),
+        None
+    );
+    assert_eq!(status_of(store, &inv.id).await, InvoiceStatus::Open);
+    assert_eq!(
+        settle_another(store, 1, "INV-9").await,
+        1,
         "no number was taken"
     );
 }

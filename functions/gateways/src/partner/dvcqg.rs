@@ -35,8 +35,8 @@
 //! - no timestamp window and no nonce: a repeated GetBill only reads, and a repeated Confirm is
 //!   idempotent by `MaGiaoDich`;
 //! - replies are HTTP 200 with `MaLoi` saying the outcome ([`ma_loi`]: one code per refusal,
-//!   `01`–`13`, and `99`), `MaDoiTac`, `MaThamChieu` (the bill's payment code, when the answer
-//!   has one) and `MaXacThuc` over `MaLoi|MaDoiTac|MaThamChieu|key` ([`REPLY_FIELDS`]); a
+//!   `01`–`13`, and `99`), `MaDoiTac`, `MaThamChieu` (the bill's payment code when the look-up
+//!   presented it, else empty) and `MaXacThuc` over `MaLoi|MaDoiTac|MaThamChieu|key` ([`REPLY_FIELDS`]); a
 //!   GetBill's answer adds `SoTien`, `MaTienTe` and `ThongTinBienLai` (OpenCPS's receipt-info
 //!   names: `MaDonVi`, `TenDonVi`, `NoiDungThanhToan`, `HoTenNguoiNop`, `DSKhoanNop` of
 //!   `NoiDung`/`SoTien`), a Confirm's answer `SoBienLai` and `DuongDanBienLai` (the receipt).
@@ -343,7 +343,11 @@ pub(super) fn reply(partner: &Partner, op: PartnerOp, answer: &Answer) -> Reply 
     let (code, text) = match answer {
         Answer::Bills(bills) => match bills.first() {
             Some(bill) => {
-                reference = bill.payment_code.to_string();
+                reference = bill
+                    .payment_code
+                    .as_ref()
+                    .map(ToString::to_string)
+                    .unwrap_or_default();
                 bill_fields(&mut body, bill);
                 (OK, "Thành công")
             }

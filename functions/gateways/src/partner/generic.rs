@@ -329,7 +329,8 @@ struct BillJson<'a> {
     school_name: &'a str,
     class_name: &'a str,
     school_year: String,
-    payment_code: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    payment_code: Option<String>,
     invoices: Vec<InvoiceJson<'a>>,
     total: Money,
 }
@@ -380,7 +381,7 @@ fn bill_json(bill: &Bill) -> BillJson<'_> {
         school_name: bill.school_name.as_str(),
         class_name: bill.class_name.as_str(),
         school_year: bill.school_year.to_string(),
-        payment_code: bill.payment_code.to_string(),
+        payment_code: bill.payment_code.as_ref().map(ToString::to_string),
         invoices: bill
             .invoices
             .iter()

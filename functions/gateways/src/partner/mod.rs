@@ -230,8 +230,10 @@ pub struct Bill {
     pub school_name: Label,
     pub class_name: Label,
     pub school_year: SchoolYear,
-    /// The fee notice's payment code for this student and year.
-    pub payment_code: PaymentCode,
+    /// The fee notice's payment code for this student and year, only when the look-up presented
+    /// it: the code unlocks the public page (`GET /api/invoices?ma=`, checkout), so a look-up by
+    /// student code alone never hands it out.
+    pub payment_code: Option<PaymentCode>,
     pub invoices: Vec<BillInvoice>,
     pub total: Money,
 }

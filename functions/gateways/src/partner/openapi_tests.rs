@@ -15,7 +15,7 @@ use hocphi_domain::{GatewayTxnNo, InvoiceId, Money, PaymentCode, StudentCode};
 use regex::Regex;
 use serde_json::Value;
 
-use super::tests::{NOW, bank_request, bill, id, partners, receipted, refusals};
+use super::tests::{NOW, bank_request, bill, bill_by_student, id, partners, receipted, refusals};
 use super::*;
 
 fn document() -> Value {
@@ -301,6 +301,7 @@ fn every_reply_has_a_documented_status_and_the_shape_its_schema_declares() {
     let doc = document();
     let mut answers: Vec<(PartnerOp, Answer)> = vec![
         (PartnerOp::Bills, Answer::Bills(vec![bill()])),
+        (PartnerOp::Bills, Answer::Bills(vec![bill_by_student()])),
         (PartnerOp::Bills, Answer::Bills(Vec::new())),
         (PartnerOp::Confirm, Answer::Confirmed(receipted())),
     ];

@@ -161,6 +161,15 @@ fn code() -> PaymentCode {
     PaymentCode::parse(CODE).unwrap()
 }
 
+/// [`bill`] as a look-up by student code finds it: without its payment code.
+pub(super) fn bill_by_student() -> Bill {
+    Bill {
+        payment_code: None,
+        ..bill()
+    }
+}
+
+/// A bill as a look-up by its payment code finds it.
 pub(super) fn bill() -> Bill {
     let label = |raw: &str| Label::parse(raw).unwrap();
     Bill {
@@ -170,7 +179,7 @@ pub(super) fn bill() -> Bill {
         school_name: label("Trường THCS Ngô Quyền"),
         class_name: label("6A"),
         school_year: SchoolYear::starting(2026).unwrap(),
-        payment_code: code(),
+        payment_code: Some(code()),
         invoices: vec![BillInvoice {
             id: invoice("NQ-2026-HK1-000123"),
             term: label("Học kỳ I"),
@@ -830,6 +839,17 @@ mod generic_profile {
                 "total": "1500000",
             }]})
         );
+        let reply = generic::reply(&Answer::Bills(vec![bill_by_student()]));
+        let by_student: Value = serde_json::from_str(&reply.body).unwrap();
+        let mut without_code = body.clone();
+        without_code["bills"][0]
+            .as_object_mut()
+            .unwrap()
+            .remove("payment_code");
+        assert_eq!(
+            by_student, without_code,
+            "a student code never gets the payment code"
+        );
         let reply = generic::reply(&Answer::Bills(Vec::new()));
         assert_eq!(
             (reply.status, reply.body.as_str()),
@@ -1212,6 +1232,13 @@ mod portal_profile {
         assert_eq!(
             info["DSKhoanNop"][1],
             json!({"NoiDung": "Học kỳ I – Bảo hiểm y tế", "SoTien": "300000"})
+        );
+        let reply = portal.reply(PartnerOp::Bills, &Answer::Bills(vec![bill_by_student()]));
+        assert!(dvcqg::reply_checks_out(&reply.body, &key));
+        let body: Value = serde_json::from_str(&reply.body).unwrap();
+        assert_eq!(
+            (&body["MaLoi"], &body["MaThamChieu"]),
+            (&json!("00"), &json!(""))
         );
         let receipted = receipted();
         let reply = portal.reply(PartnerOp::Confirm, &Answer::Confirmed(receipted.clone()));
