@@ -790,21 +790,19 @@ fn mismatch_note(gateway: GatewayKind, line: &Line, payment: &Payment) -> String
 /// How the bill a partner's row names differs from what hocphi's payment paid, if it does.
 fn bill_note(line: &Line, payment: &Payment) -> Option<String> {
     match line.bill.as_ref()? {
-        WrittenBill::Code(code) => {
-            (code.student() != &payment.student || !code.is_for(payment.school_year)).then(|| {
-                format!(
-                    "tệp ghi mã thanh toán {code}, hocphi ghi học sinh {}, năm học {}",
-                    payment.student, payment.school_year
-                )
-            })
-        }
+        WrittenBill::Code(code) => (!payment.is_named_by(code)).then(|| {
+            format!(
+                "tệp ghi mã thanh toán {code}, hocphi ghi học sinh {}, năm học {}",
+                payment.student, payment.school_year
+            )
+        }),
         WrittenBill::Invoices(ids) => {
             let mut written: Vec<&InvoiceId> = ids.iter().collect();
             let mut ours: Vec<&InvoiceId> = payment.invoices.iter().collect();
             written.sort_unstable();
             written.dedup();
             ours.sort_unstable();
-            (written != ours).then(|| {
+            (!payment.covers_exactly(ids)).then(|| {
                 let list = |ids: &[&InvoiceId]| {
                     ids.iter()
                         .map(|id| id.to_string())

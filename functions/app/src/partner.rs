@@ -393,16 +393,9 @@ impl<S: Store, C: Clock, T: Transport> App<S, C, T> {
     /// Whether `confirmation` names the bill and amount the recorded `payment` was confirmed with.
     fn same_confirmation(&self, payment: &Payment, confirmation: &Confirmation) -> bool {
         let same_bill = match &confirmation.bill {
-            BillRef::Invoices(ids) => {
-                let mut asked: Vec<_> = ids.iter().collect();
-                let mut paid: Vec<_> = payment.invoices.iter().collect();
-                asked.sort();
-                paid.sort();
-                asked == paid
-            }
+            BillRef::Invoices(ids) => payment.covers_exactly(ids),
             BillRef::Code(code) => {
-                code.student() == &payment.student
-                    && code.is_for(payment.school_year)
+                payment.is_named_by(code)
                     && self
                         .settings
                         .lookup_key

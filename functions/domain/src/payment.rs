@@ -12,7 +12,8 @@ use serde::{Deserialize, Serialize};
 
 use crate::{
     GatewayCode, GatewayTxnNo, Invoice, InvoiceId, InvoiceStatus, Label, MaskedName, Money,
-    MoneyError, PartnerId, PayeeId, PaymentRef, SchoolId, SchoolYear, Student, StudentCode,
+    MoneyError, PartnerId, PayeeId, PaymentCode, PaymentRef, SchoolId, SchoolYear, Student,
+    StudentCode,
 };
 
 /// The gateways hocphi speaks to. Every listing of gateways is either a `match` on this enum
@@ -425,6 +426,20 @@ impl Payment {
                     && invoice.school_year == self.school_year
             })
             && Money::sum(invoices.iter().map(Invoice::total)) == Ok(self.amount)
+    }
+
+    /// Whether `ids` name exactly the invoices this payment covers, in any order (a partner's
+    /// repeated confirmation, a row of its daily file).
+    pub fn covers_exactly(&self, ids: &[InvoiceId]) -> bool {
+        let named: std::collections::BTreeSet<&InvoiceId> = ids.iter().collect();
+        let covered: std::collections::BTreeSet<&InvoiceId> = self.invoices.iter().collect();
+        named == covered
+    }
+
+    /// Whether a fee notice's payment code names this payment's student and school year (it
+    /// says nothing about whether the code is genuine: [`PaymentCode::verify`] does).
+    pub fn is_named_by(&self, code: &PaymentCode) -> bool {
+        code.student() == &self.student && code.is_for(self.school_year)
     }
 
     /// True while the payment holds its invoices: Pending and not past its expiry.

@@ -258,10 +258,6 @@ fn nonce_key(nonce: &NonceKey) -> Item {
 }
 
 /// `record_capture` was given something other than a fresh captured payment and its capture.
-fn not_a_capture() -> StoreError {
-    StoreError::Corrupt("a capture to record is a Pending payment and its Paid event".into())
-}
-
 fn invoice_key(id: &InvoiceId) -> Item {
     key(format!("INVOICE#{id}"), "INVOICE")
 }
@@ -1092,8 +1088,7 @@ impl Store for DynamoStore {
                 return Ok(Settled::AlreadyFinal(self.state_of(stored).await?));
             }
             let stored = self.invoice_items(payment).await?;
-            let planned =
-                capture(payment.clone(), event, current(&stored), at).ok_or_else(not_a_capture)?;
+            let planned = capture(payment.clone(), event, current(&stored), at)?;
             let writes = match self
                 .writes(planned, &stored, at, Some(receipt_token))
                 .await?

@@ -9,7 +9,7 @@
 use chrono::{DateTime, Utc};
 use hocphi_domain::{
     Decision, GatewayEvent, GatewayTxnNo, Invoice, InvoiceStatus, Mismatch, Payment, PaymentStatus,
-    Transition,
+    StoreError, Transition,
 };
 
 /// The writes one transition needs.
@@ -78,22 +78,24 @@ pub(crate) fn plan(
 
 /// Decides the writes of storing `payment`, which a partner already captured, with `event`
 /// applied exactly as [`plan`] applies it to a stored payment: [`Plan::Pay`], [`Plan::Close`]
-/// (refund due) or a recorded [`Plan::Mismatch`]. `None` unless `payment` is Pending with no
-/// transfer recorded yet and `event` is a capture: anything else is not a capture to record.
+/// (refund due) or a recorded [`Plan::Mismatch`]. Refused (as corrupt input, nothing written)
+/// unless `payment` is Pending with no transfer recorded yet and `event` is a capture.
 pub(crate) fn capture(
     payment: Payment,
     event: &GatewayEvent,
     invoices: Vec<Option<Invoice>>,
     at: DateTime<Utc>,
-) -> Option<Plan> {
+) -> Result<Plan, StoreError> {
     let fresh = payment.status == PaymentStatus::Pending
         && payment.mismatches.is_empty()
         && payment.gateway_txn.is_none();
     if !fresh || !matches!(event, GatewayEvent::Paid { .. }) {
-        return None;
+        return Err(StoreError::Corrupt(
+            "a capture to record is a Pending payment and its Paid event".into(),
+        ));
     }
     let decision = payment.decide(event);
-    Some(plan(payment, decision, Some(event), invoices, at))
+    Ok(plan(payment, decision, Some(event), invoices, at))
 }
 
 /// Records a transfer of another amount once per transaction number; it never pays.

@@ -118,10 +118,6 @@ struct InjectedFailure;
 type Result<T, E = StoreError> = std::result::Result<T, E>;
 
 /// `record_capture` was given something other than a fresh captured payment and its capture.
-fn not_a_capture() -> StoreError {
-    StoreError::Corrupt("a capture to record is a Pending payment and its Paid event".into())
-}
-
 fn db(err: rusqlite::Error) -> StoreError {
     StoreError::unavailable(err)
 }
@@ -720,7 +716,7 @@ impl Store for SqliteStore {
                 return Ok(Settled::AlreadyFinal(state_of(tx, stored)?));
             }
             let invoices = load_invoices(tx, &payment)?;
-            let planned = capture(payment, &event, invoices, at).ok_or_else(not_a_capture)?;
+            let planned = capture(payment, &event, invoices, at)?;
             write_plan(tx, inner, planned, at, Some(&token), insert_payment)
         })
         .await

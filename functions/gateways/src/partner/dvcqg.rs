@@ -41,8 +41,7 @@
 //!   names: `MaDonVi`, `TenDonVi`, `NoiDungThanhToan`, `HoTenNguoiNop`, `DSKhoanNop` of
 //!   `NoiDung`/`SoTien`), a Confirm's answer `SoBienLai` and `DuongDanBienLai` (the receipt).
 
-use chrono::{DateTime, NaiveDateTime, TimeZone, Utc};
-use chrono_tz::Asia::Ho_Chi_Minh;
+use chrono::{DateTime, Utc};
 use hocphi_domain::{GatewayTxnNo, Money, PaymentCode};
 use serde_json::{Map, Value, json};
 
@@ -52,6 +51,7 @@ use super::{
     PartnerRequest, Refusal, Signed,
 };
 use crate::dvcqg::wire::{checks_out, ma_xac_thuc};
+use crate::vnpay::{parse_vn_time, vn_time};
 use crate::{Reply, Secret};
 
 /// `LoaiBanTin` of a bill look-up.
@@ -86,24 +86,9 @@ pub const CURRENCY: &str = "VND";
 /// `MaLoi` of success.
 pub const OK: &str = "00";
 
-const TIME_FORMAT: &str = "%Y%m%d%H%M%S";
-
 /// `ThoiGianGD` of an instant: `yyyyMMddHHmmss` in Vietnam's time.
 pub fn time(at: DateTime<Utc>) -> String {
-    at.with_timezone(&Ho_Chi_Minh)
-        .format(TIME_FORMAT)
-        .to_string()
-}
-
-fn parse_time(raw: &str) -> Option<DateTime<Utc>> {
-    if raw.len() != 14 || !raw.bytes().all(|b| b.is_ascii_digit()) {
-        return None;
-    }
-    let local = NaiveDateTime::parse_from_str(raw, TIME_FORMAT).ok()?;
-    Ho_Chi_Minh
-        .from_local_datetime(&local)
-        .single()
-        .map(|at| at.with_timezone(&Utc))
+    vn_time(at)
 }
 
 /// A bill look-up as the platform sends it (for the local portal simulator and tests).
@@ -243,7 +228,7 @@ pub(super) fn verify(
             if value("PhienBan").is_empty() {
                 return Err(malformed("PhienBan is empty"));
             }
-            parse_time(value("ThoiGianGD"))
+            parse_vn_time(value("ThoiGianGD"))
                 .ok_or_else(|| malformed("ThoiGianGD: not yyyyMMddHHmmss"))?;
             Message::Bills(BillKey::Code(code))
         }
@@ -263,7 +248,8 @@ pub(super) fn verify(
             let paid_at = match value("ThoiGianGD") {
                 "" => None,
                 raw => Some(
-                    parse_time(raw).ok_or_else(|| malformed("ThoiGianGD: not yyyyMMddHHmmss"))?,
+                    parse_vn_time(raw)
+                        .ok_or_else(|| malformed("ThoiGianGD: not yyyyMMddHHmmss"))?,
                 ),
             };
             Message::Confirm(Confirmation {
