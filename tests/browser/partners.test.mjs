@@ -6,6 +6,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { createHash, createHmac, randomBytes } from "node:crypto";
+import { readFileSync } from "node:fs";
 import { BASE, WAIT, onPhone } from "./support.mjs";
 
 /** The local demo bank (functions/runtime/src/config.rs: LOCAL_BANK_PARTNER, LOCAL_BANK_KEY). */
@@ -32,11 +33,34 @@ async function asBank(what, body) {
   return response.json();
 }
 
-/** The payment code a fee notice prints for a demo student (the school year's bill). */
+/** Upper-case letters and digits without the look-alikes 0/O, 1/I/L (functions/domain/src/ids.rs). */
+const ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789";
+
+/**
+ * The payment code a fee notice prints for a demo student and the school year of their bill,
+ * computed here as hocphi documents it (PaymentCode: HMAC-SHA256 under the local stack's lookup
+ * key, whose file `cargo xtask test` names in HOCPHI_LOOKUP_KEY_FILE), so the page is checked
+ * against a second implementation. A look-up by student code never hands the code out.
+ */
 async function paymentCode(student) {
   const { bills } = await asBank("bills", { student });
   assert.equal(bills.length, 1, "one bill: the demo school year");
-  return bills[0].payment_code;
+  assert.equal(bills[0].payment_code, undefined, "a look-up by student code carries no payment code");
+  const year = Number(bills[0].school_year.slice(2, 4));
+  const key = readFileSync(process.env.HOCPHI_LOOKUP_KEY_FILE, "utf8").trim();
+  const mac = createHmac("sha256", key)
+    .update(Buffer.concat([Buffer.from("hocphi/payment-code/v1\0"), Buffer.from(student), Buffer.from([0, year])]))
+    .digest();
+  let rest = mac.readBigUInt64LE(0);
+  let tag = "";
+  for (let i = 0; i < 8; i += 1) {
+    tag += ALPHABET[Number(rest % 31n)];
+    rest /= 31n;
+  }
+  const code = `${student}-${String(year).padStart(2, "0")}${tag}`;
+  const { bills: byCode } = await asBank("bills", { payment_code: code });
+  assert.equal(byCode[0].payment_code, code, "the code computed here is the one hocphi issues");
+  return code;
 }
 
 async function lookUp(page, student, code) {
@@ -70,7 +94,7 @@ test("a parent can choose the national portal, pays there and gets the receipt",
   });
 });
 
-test("a link with a payment code looks the student up at once with every invoice ticked", async () => {
+test("a link with a payment code looks the student up at once with every invoice ticked, and pays with that code", async () => {
   const code = await paymentCode("5201234567");
   await onPhone("payment-code-link", async (page) => {
     await page.goto(`${BASE}/?ma=${encodeURIComponent(code)}`);
@@ -81,6 +105,10 @@ test("a link with a payment code looks the student up at once with every invoice
     assert.equal(await boxes.count(), 2);
     for (const box of await boxes.all()) assert.equal(await box.isChecked(), true, "every invoice shown is ticked");
     await page.getByText("Đã chọn 2/2 khoản").first().waitFor(WAIT);
+    await page.getByRole("radio", { name: /VNPay/ }).check();
+    await page.locator(".button--pay").click();
+    await page.waitForURL(/\/sim\/vnpay\//, WAIT);
+    await page.goBack();
 
     await page.getByRole("button", { name: "Tra cứu học sinh khác" }).click();
     const student = page.getByLabel("Mã học sinh", { exact: true });

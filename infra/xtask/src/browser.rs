@@ -11,6 +11,10 @@ use std::time::{Duration, Instant};
 
 use crate::run::{Counts, Failure, cargo, root, step, succeeds, target_dir};
 
+/// The local stack's lookup key in its data directory (`hocphi_runtime::config::
+/// LOCAL_LOOKUP_KEY_FILE`): the partner tests compute payment codes with it, as hocphi does.
+const LOOKUP_KEY_FILE: &str = "lookup-key";
+
 const CHROMIUM: &str = "/usr/bin/chromium";
 
 /// The longest one browser test may take: a test stuck on the browser fails instead of holding
@@ -123,6 +127,7 @@ pub fn run() -> Result<Counts, Failure> {
             .map(|n| n.to_string_lossy().into_owned())
             .unwrap_or_default();
         let (server, base) = start_server()?;
+        let lookup_key = server.data.join(LOOKUP_KEY_FILE);
         let result = crate::run::node_test_step(
             &format!("browser tests: {name} (headless Chromium against a fresh local stack)"),
             Command::new("node")
@@ -130,7 +135,8 @@ pub fn run() -> Result<Counts, Failure> {
                 .arg(file)
                 .env("HOCPHI_BASE_URL", &base)
                 .env("HOCPHI_CHROMIUM", CHROMIUM)
-                .env("HOCPHI_SCREENSHOTS", &shots),
+                .env("HOCPHI_SCREENSHOTS", &shots)
+                .env("HOCPHI_LOOKUP_KEY_FILE", &lookup_key),
         );
         drop(server);
         match result {
