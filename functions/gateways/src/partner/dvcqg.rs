@@ -5,8 +5,9 @@
 //!
 //! No public specification exists. The open-source OpenCPS one-stop system (VietOpenCPS/opencps-v2,
 //! `modules/pay-gate-integration`: `PayGateTerm.java`, `PayGateUtil.java`,
-//! `PayGateIntegrationActionImpl.java`) speaks the platform's messages; GATEWAYS.md §5.1 records
-//! them and a second, independent implementation. What follows them, and what is assumed:
+//! `PayGateIntegrationActionImpl.java`) speaks the platform's messages, as does a second,
+//! independent implementation, a provincial one-stop API (github.com/HuanVu201/
+//! DichVuCong_KhoaLuan_PASETO, `DichVuCongApi/src`). What follows them, and what is assumed:
 //!
 //! Confirmed by those sources:
 //! - JSON bodies with the fields `LoaiBanTin`, `PhienBan`, `MaDoiTac`, `MaThamChieu`, `SoTien`,
