@@ -3,7 +3,7 @@
 //! Invariant: no message quotes a secret, a signature or a signed value; a message names the field
 //! at fault and the reason, which is enough to act on and safe to log.
 
-use hocphi_domain::GatewayKind;
+use hocphi_domain::{GatewayKind, Payment};
 
 /// Why a gateway could not be configured. Raised at start-up, so a bad or missing secret stops
 /// the function instead of producing a gateway that signs with an empty key.
@@ -121,4 +121,32 @@ pub enum QueryError {
     Refused { code: String },
     #[error("the payment's payee has no channel at this gateway")]
     NoChannel,
+}
+
+impl CheckoutError {
+    /// Refuses a payment of another channel than `gateway`.
+    pub(crate) fn unless_for(payment: &Payment, gateway: GatewayKind) -> Result<(), Self> {
+        if payment.gateway == gateway {
+            Ok(())
+        } else {
+            Err(Self::WrongGateway {
+                payment: payment.gateway,
+                gateway,
+            })
+        }
+    }
+}
+
+impl QueryError {
+    /// Refuses a payment of another channel than `gateway`.
+    pub(crate) fn unless_for(payment: &Payment, gateway: GatewayKind) -> Result<(), Self> {
+        if payment.gateway == gateway {
+            Ok(())
+        } else {
+            Err(Self::WrongGateway {
+                payment: payment.gateway,
+                gateway,
+            })
+        }
+    }
 }

@@ -134,12 +134,7 @@ impl Dvcqg {
         payment: &Payment,
         ctx: &CheckoutContext,
     ) -> Result<ApiRequest, CheckoutError> {
-        if payment.gateway != GatewayKind::Dvcqg {
-            return Err(CheckoutError::WrongGateway {
-                payment: payment.gateway,
-                gateway: GatewayKind::Dvcqg,
-            });
-        }
+        CheckoutError::unless_for(payment, GatewayKind::Dvcqg)?;
         if ctx.now >= payment.expires_at {
             return Err(CheckoutError::Expired);
         }
@@ -329,12 +324,7 @@ impl Dvcqg {
         payment: &Payment,
         _ctx: &QueryContext,
     ) -> Result<ApiRequest, QueryError> {
-        if payment.gateway != GatewayKind::Dvcqg {
-            return Err(QueryError::WrongGateway {
-                payment: payment.gateway,
-                gateway: GatewayKind::Dvcqg,
-            });
-        }
+        QueryError::unless_for(payment, GatewayKind::Dvcqg)?;
         let mut request = QueryRequest {
             loai_ban_tin: wire::QUERY.to_owned(),
             phien_ban: wire::VERSION.to_owned(),
@@ -358,12 +348,7 @@ impl Dvcqg {
         payment: &Payment,
         body: &[u8],
     ) -> Result<Verified<QueryAnswer>, QueryError> {
-        if payment.gateway != GatewayKind::Dvcqg {
-            return Err(QueryError::WrongGateway {
-                payment: payment.gateway,
-                gateway: GatewayKind::Dvcqg,
-            });
-        }
+        QueryError::unless_for(payment, GatewayKind::Dvcqg)?;
         let answer: wire::QueryAnswer =
             serde_json::from_slice(body).map_err(QueryError::Malformed)?;
         if answer

@@ -179,12 +179,7 @@ impl Momo {
         payment: &Payment,
         ctx: &CheckoutContext,
     ) -> Result<ApiRequest, CheckoutError> {
-        if payment.gateway != GatewayKind::Momo {
-            return Err(CheckoutError::WrongGateway {
-                payment: payment.gateway,
-                gateway: GatewayKind::Momo,
-            });
-        }
+        CheckoutError::unless_for(payment, GatewayKind::Momo)?;
         if ctx.now >= payment.expires_at {
             return Err(CheckoutError::Expired);
         }
@@ -392,12 +387,7 @@ impl Momo {
         payment: &Payment,
         ctx: &QueryContext,
     ) -> Result<ApiRequest, QueryError> {
-        if payment.gateway != GatewayKind::Momo {
-            return Err(QueryError::WrongGateway {
-                payment: payment.gateway,
-                gateway: GatewayKind::Momo,
-            });
-        }
+        QueryError::unless_for(payment, GatewayKind::Momo)?;
         let request_id = crate::hex_lower(&ctx.request_entropy);
         let message = self.query_message(payment.reference.as_str(), &request_id);
         let request = QueryRequest {
@@ -433,12 +423,7 @@ impl Momo {
         payment: &Payment,
         body: &[u8],
     ) -> Result<Verified<QueryAnswer>, QueryError> {
-        if payment.gateway != GatewayKind::Momo {
-            return Err(QueryError::WrongGateway {
-                payment: payment.gateway,
-                gateway: GatewayKind::Momo,
-            });
-        }
+        QueryError::unless_for(payment, GatewayKind::Momo)?;
         let response: QueryResponse =
             serde_json::from_slice(body).map_err(QueryError::Malformed)?;
         if response.partner_code.as_deref() != Some(self.partner_code.as_str()) {

@@ -107,12 +107,7 @@ impl Vnpay {
         payment: &Payment,
         ctx: &CheckoutContext,
     ) -> Result<String, CheckoutError> {
-        if payment.gateway != GatewayKind::Vnpay {
-            return Err(CheckoutError::WrongGateway {
-                payment: payment.gateway,
-                gateway: GatewayKind::Vnpay,
-            });
-        }
+        CheckoutError::unless_for(payment, GatewayKind::Vnpay)?;
         if ctx.now >= payment.expires_at {
             return Err(CheckoutError::Expired);
         }
@@ -250,12 +245,7 @@ impl Vnpay {
         payment: &Payment,
         ctx: &QueryContext,
     ) -> Result<ApiRequest, QueryError> {
-        if payment.gateway != GatewayKind::Vnpay {
-            return Err(QueryError::WrongGateway {
-                payment: payment.gateway,
-                gateway: GatewayKind::Vnpay,
-            });
-        }
+        QueryError::unless_for(payment, GatewayKind::Vnpay)?;
         let mut request = QueryDrRequest {
             request_id: crate::hex_lower(&ctx.request_entropy),
             version: wire::VERSION.to_owned(),
@@ -286,12 +276,7 @@ impl Vnpay {
         payment: &Payment,
         body: &[u8],
     ) -> Result<Verified<QueryAnswer>, QueryError> {
-        if payment.gateway != GatewayKind::Vnpay {
-            return Err(QueryError::WrongGateway {
-                payment: payment.gateway,
-                gateway: GatewayKind::Vnpay,
-            });
-        }
+        QueryError::unless_for(payment, GatewayKind::Vnpay)?;
         let response: QueryDrResponse =
             serde_json::from_slice(body).map_err(QueryError::Malformed)?;
         let hash = response
