@@ -6,9 +6,7 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use std::sync::atomic::{AtomicU64, Ordering};
-
-use chrono::{DateTime, Duration, Utc};
+use chrono::Duration;
 use hocphi_domain::{
     Clock, GatewayTxnNo, InvoiceId, InvoiceStatus, PartnerId, PaymentCode, PaymentRef,
     PaymentStatus, SchoolYear, Store, StudentCode,
@@ -20,6 +18,7 @@ use hocphi_runtime::config::{
     LOCAL_BANK_KEY, LOCAL_BANK_PARTNER, LOCAL_DVCQG_PARTNER_CODE, LOCAL_PORTAL_KEY,
     LOCAL_PORTAL_PARTNER,
 };
+use hocphi_tests::partner::{Signed, bank, bank_says, send, signed_as};
 use hocphi_tests::{Answer, CODE, OTHER_STUDENT, SITE, STUDENT, World};
 use serde_json::{Value, json};
 
@@ -82,78 +81,6 @@ fn main() {
         logs::partner_requests_raise_their_alarms_once_and_log_no_personal_data_or_key,
     )];
     harness::run_alone_first(alone, trials, skip.as_deref())
-}
-
-/// A nonce never used before in this process.
-fn fresh_nonce() -> String {
-    static NEXT: AtomicU64 = AtomicU64::new(1);
-    format!("nonce-{:06}", NEXT.fetch_add(1, Ordering::SeqCst))
-}
-
-/// One signed request of the generic profile, as a bank sends it.
-#[derive(Clone, Debug)]
-struct Signed {
-    path: String,
-    body: String,
-    timestamp: String,
-    nonce: String,
-    signature: String,
-}
-
-/// The bank's request for `op` (`bills`, `confirmations`, `reversals`) with `body`, signed with
-/// `key` at `at` under a fresh nonce.
-fn signed_as(partner: &str, key: &str, op: &str, body: &Value, at: DateTime<Utc>) -> Signed {
-    let path = format!("/api/partners/{partner}/{op}");
-    let body = body.to_string();
-    let nonce = fresh_nonce();
-    let timestamp = at.timestamp();
-    let signature = hocphi_gateways::partner::generic::sign(
-        key,
-        "POST",
-        &path,
-        timestamp,
-        &nonce,
-        body.as_bytes(),
-    );
-    Signed {
-        path,
-        body,
-        timestamp: timestamp.to_string(),
-        nonce,
-        signature,
-    }
-}
-
-async fn send<S: Store>(world: &World<S>, request: &Signed) -> Answer {
-    world
-        .call(
-            "POST",
-            &request.path,
-            &[
-                ("content-type", "application/json"),
-                ("x-hocphi-timestamp", &request.timestamp),
-                ("x-hocphi-nonce", &request.nonce),
-                ("x-hocphi-signature", &request.signature),
-            ],
-            &request.body,
-        )
-        .await
-}
-
-/// The demo bank's request, signed now with its key.
-fn bank(world: &World<impl Store>, op: &str, body: &Value) -> Signed {
-    signed_as(
-        LOCAL_BANK_PARTNER,
-        LOCAL_BANK_KEY,
-        op,
-        body,
-        world.clock.now(),
-    )
-}
-
-/// The demo bank asks and hocphi answers.
-async fn bank_says<S: Store>(world: &World<S>, op: &str, body: Value) -> Answer {
-    send(world, &bank(world, op, &body)).await
 }
 
 async fn confirm<S: Store>(world: &World<S>, txn: &str, invoices: &[&str], amount: &str) -> Answer {

@@ -1,8 +1,9 @@
-//! A store that passes every call to the store under test, except a failure a test arms: the
-//! next `complete_request` fails as an unreachable store would, after the payment was created.
+//! A store that passes every call to the store under test, counting them, except a fault a test
+//! arms: at the Nth call from now one of the [`Fault`]s, or the next `complete_request` failing
+//! as an unreachable store would, after the payment was created.
 
-use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::future::Future;
+use std::sync::{Arc, Mutex};
 
 use chrono::{DateTime, Duration, Utc};
 use hocphi_domain::{
@@ -12,12 +13,41 @@ use hocphi_domain::{
     Settled, Store, StoreError, StoredResponse, Student, StudentCode, StudentPage, UpsertOutcome,
     VoidOutcome,
 };
+use hocphi_fixtures::ManualClock;
+
+/// How an armed store call goes wrong.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Fault {
+    /// The call fails at once; nothing is done.
+    Fail,
+    /// Nothing is done either, but only after [`Faulty::TIMEOUT`] on the use case's clock, as a
+    /// call that waited for an answer until its client gave up.
+    Timeout,
+    /// The call is made and commits, then its answer is lost: the caller gets an error.
+    Ambiguous,
+}
+
+impl Fault {
+    pub const ALL: [Self; 3] = [Self::Fail, Self::Timeout, Self::Ambiguous];
+}
 
 /// The store under test, with failures a test can arm.
 #[derive(Clone, Debug)]
 pub struct Faulty<S> {
     pub inner: S,
-    fail_next_complete: Arc<AtomicBool>,
+    clock: Option<ManualClock>,
+    state: Arc<Mutex<State>>,
+}
+
+#[derive(Debug, Default)]
+struct State {
+    /// The store calls made since the last [`Faulty::reset`], by method name.
+    calls: Vec<&'static str>,
+    /// The fault to inject at that index of `calls` (1-based).
+    armed: Option<(usize, Fault)>,
+    /// The call the armed fault hit.
+    fired: Option<(&'static str, Fault)>,
+    fail_next_complete: bool,
 }
 
 #[derive(Debug)]
@@ -31,35 +61,127 @@ impl std::fmt::Display for Injected {
 
 impl std::error::Error for Injected {}
 
+/// The error type of a store method, built for an injected fault.
+trait InjectedError {
+    fn injected() -> Self;
+}
+
+impl InjectedError for StoreError {
+    fn injected() -> Self {
+        Self::unavailable(Injected)
+    }
+}
+
+impl InjectedError for CreatePaymentError {
+    fn injected() -> Self {
+        Self::Store(StoreError::injected())
+    }
+}
+
 impl<S> Faulty<S> {
+    /// How long a [`Fault::Timeout`] takes on the use case's clock: longer than any store call
+    /// answers, short of every time limit a use case keeps.
+    pub const TIMEOUT: Duration = Duration::seconds(10);
+
     pub fn new(inner: S) -> Self {
         Self {
             inner,
-            fail_next_complete: Arc::new(AtomicBool::new(false)),
+            clock: None,
+            state: Arc::default(),
+        }
+    }
+
+    /// A store whose [`Fault::Timeout`]s advance `clock`, the clock the use cases read.
+    pub fn with_clock(inner: S, clock: ManualClock) -> Self {
+        Self {
+            clock: Some(clock),
+            ..Self::new(inner)
         }
     }
 
     /// Makes the next `complete_request` fail without recording anything.
     pub fn fail_next_complete(&self) {
-        self.fail_next_complete.store(true, Ordering::SeqCst);
+        self.state.lock().unwrap().fail_next_complete = true;
+    }
+
+    /// Starts counting calls afresh and disarms any fault.
+    pub fn reset(&self) {
+        *self.state.lock().unwrap() = State::default();
+    }
+
+    /// The store calls made since the last [`Faulty::reset`], by method name, in order.
+    pub fn calls(&self) -> Vec<&'static str> {
+        self.state.lock().unwrap().calls.clone()
+    }
+
+    /// Counts calls afresh and makes the `at`-th call from now (1-based) go wrong as `fault`.
+    pub fn inject(&self, at: usize, fault: Fault) {
+        *self.state.lock().unwrap() = State {
+            armed: Some((at, fault)),
+            ..State::default()
+        };
+    }
+
+    /// The call the armed fault hit, if it was reached.
+    pub fn fired(&self) -> Option<(&'static str, Fault)> {
+        self.state.lock().unwrap().fired
+    }
+
+    async fn call<T, E: InjectedError>(
+        &self,
+        name: &'static str,
+        call: impl Future<Output = Result<T, E>>,
+    ) -> Result<T, E> {
+        let fault = {
+            let mut state = self.state.lock().unwrap();
+            state.calls.push(name);
+            let fault = match state.armed {
+                Some((at, fault)) if at == state.calls.len() => Some(fault),
+                _ => None,
+            };
+            if name == "complete_request" && std::mem::take(&mut state.fail_next_complete) {
+                return Err(E::injected());
+            }
+            if let Some(fault) = fault {
+                state.fired = Some((name, fault));
+            }
+            fault
+        };
+        match fault {
+            None => call.await,
+            Some(Fault::Fail) => Err(E::injected()),
+            Some(Fault::Timeout) => {
+                if let Some(clock) = &self.clock {
+                    clock.advance(Self::TIMEOUT);
+                }
+                tokio::time::sleep(std::time::Duration::from_millis(1)).await;
+                Err(E::injected())
+            }
+            Some(Fault::Ambiguous) => {
+                let _lost = call.await;
+                Err(E::injected())
+            }
+        }
     }
 }
 
 impl<S: Store> Store for Faulty<S> {
     async fn upsert_school(&self, school: &School) -> Result<(), StoreError> {
-        self.inner.upsert_school(school).await
+        self.call("upsert_school", self.inner.upsert_school(school))
+            .await
     }
 
     async fn school(&self, id: &SchoolId) -> Result<Option<School>, StoreError> {
-        self.inner.school(id).await
+        self.call("school", self.inner.school(id)).await
     }
 
     async fn upsert_student(&self, student: &Student) -> Result<(), StoreError> {
-        self.inner.upsert_student(student).await
+        self.call("upsert_student", self.inner.upsert_student(student))
+            .await
     }
 
     async fn student(&self, code: &StudentCode) -> Result<Option<Student>, StoreError> {
-        self.inner.student(code).await
+        self.call("student", self.inner.student(code)).await
     }
 
     async fn upsert_invoice(
@@ -67,15 +189,17 @@ impl<S: Store> Store for Faulty<S> {
         invoice: &Invoice,
         now: DateTime<Utc>,
     ) -> Result<UpsertOutcome, StoreError> {
-        self.inner.upsert_invoice(invoice, now).await
+        self.call("upsert_invoice", self.inner.upsert_invoice(invoice, now))
+            .await
     }
 
     async fn invoice(&self, id: &InvoiceId) -> Result<Option<Invoice>, StoreError> {
-        self.inner.invoice(id).await
+        self.call("invoice", self.inner.invoice(id)).await
     }
 
     async fn open_invoices(&self, student: &StudentCode) -> Result<Vec<Invoice>, StoreError> {
-        self.inner.open_invoices(student).await
+        self.call("open_invoices", self.inner.open_invoices(student))
+            .await
     }
 
     async fn void_invoice(
@@ -84,7 +208,8 @@ impl<S: Store> Store for Faulty<S> {
         reason: &Label,
         now: DateTime<Utc>,
     ) -> Result<VoidOutcome, StoreError> {
-        self.inner.void_invoice(id, reason, now).await
+        self.call("void_invoice", self.inner.void_invoice(id, reason, now))
+            .await
     }
 
     async fn create_payment(
@@ -92,11 +217,12 @@ impl<S: Store> Store for Faulty<S> {
         payment: &Payment,
         now: DateTime<Utc>,
     ) -> Result<(), CreatePaymentError> {
-        self.inner.create_payment(payment, now).await
+        self.call("create_payment", self.inner.create_payment(payment, now))
+            .await
     }
 
     async fn payment(&self, reference: &PaymentRef) -> Result<Option<Payment>, StoreError> {
-        self.inner.payment(reference).await
+        self.call("payment", self.inner.payment(reference)).await
     }
 
     async fn settle(
@@ -107,9 +233,12 @@ impl<S: Store> Store for Faulty<S> {
         at: DateTime<Utc>,
         receipt_token: &ReceiptToken,
     ) -> Result<Settled, StoreError> {
-        self.inner
-            .settle(reference, channel, event, at, receipt_token)
-            .await
+        self.call(
+            "settle",
+            self.inner
+                .settle(reference, channel, event, at, receipt_token),
+        )
+        .await
     }
 
     async fn record_capture(
@@ -119,9 +248,11 @@ impl<S: Store> Store for Faulty<S> {
         at: DateTime<Utc>,
         receipt_token: &ReceiptToken,
     ) -> Result<Settled, StoreError> {
-        self.inner
-            .record_capture(payment, event, at, receipt_token)
-            .await
+        self.call(
+            "record_capture",
+            self.inner.record_capture(payment, event, at, receipt_token),
+        )
+        .await
     }
 
     async fn use_nonce(
@@ -130,7 +261,8 @@ impl<S: Store> Store for Faulty<S> {
         until: DateTime<Utc>,
         now: DateTime<Utc>,
     ) -> Result<bool, StoreError> {
-        self.inner.use_nonce(key, until, now).await
+        self.call("use_nonce", self.inner.use_nonce(key, until, now))
+            .await
     }
 
     async fn expire(
@@ -138,11 +270,11 @@ impl<S: Store> Store for Faulty<S> {
         reference: &PaymentRef,
         now: DateTime<Utc>,
     ) -> Result<Settled, StoreError> {
-        self.inner.expire(reference, now).await
+        self.call("expire", self.inner.expire(reference, now)).await
     }
 
     async fn receipt(&self, id: &ReceiptId) -> Result<Option<Receipt>, StoreError> {
-        self.inner.receipt(id).await
+        self.call("receipt", self.inner.receipt(id)).await
     }
 
     async fn receipts_issued(
@@ -151,7 +283,11 @@ impl<S: Store> Store for Faulty<S> {
         to: DateTime<Utc>,
         school: Option<&SchoolId>,
     ) -> Result<Vec<Receipt>, StoreError> {
-        self.inner.receipts_issued(from, to, school).await
+        self.call(
+            "receipts_issued",
+            self.inner.receipts_issued(from, to, school),
+        )
+        .await
     }
 
     async fn pending_created_before(
@@ -159,7 +295,11 @@ impl<S: Store> Store for Faulty<S> {
         before: DateTime<Utc>,
         limit: usize,
     ) -> Result<Vec<Payment>, StoreError> {
-        self.inner.pending_created_before(before, limit).await
+        self.call(
+            "pending_created_before",
+            self.inner.pending_created_before(before, limit),
+        )
+        .await
     }
 
     async fn unpaid_expired_between(
@@ -168,7 +308,11 @@ impl<S: Store> Store for Faulty<S> {
         to: DateTime<Utc>,
         limit: usize,
     ) -> Result<Vec<Payment>, StoreError> {
-        self.inner.unpaid_expired_between(from, to, limit).await
+        self.call(
+            "unpaid_expired_between",
+            self.inner.unpaid_expired_between(from, to, limit),
+        )
+        .await
     }
 
     async fn note_failed_lookup(
@@ -177,7 +321,11 @@ impl<S: Store> Store for Faulty<S> {
         now: DateTime<Utc>,
         window: Duration,
     ) -> Result<u32, StoreError> {
-        self.inner.note_failed_lookup(counter, now, window).await
+        self.call(
+            "note_failed_lookup",
+            self.inner.note_failed_lookup(counter, now, window),
+        )
+        .await
     }
 
     async fn forgive_failed_lookup(
@@ -185,7 +333,11 @@ impl<S: Store> Store for Faulty<S> {
         counter: &FailureCounter,
         now: DateTime<Utc>,
     ) -> Result<(), StoreError> {
-        self.inner.forgive_failed_lookup(counter, now).await
+        self.call(
+            "forgive_failed_lookup",
+            self.inner.forgive_failed_lookup(counter, now),
+        )
+        .await
     }
 
     async fn failed_lookups(
@@ -193,7 +345,8 @@ impl<S: Store> Store for Faulty<S> {
         counter: &FailureCounter,
         now: DateTime<Utc>,
     ) -> Result<u32, StoreError> {
-        self.inner.failed_lookups(counter, now).await
+        self.call("failed_lookups", self.inner.failed_lookups(counter, now))
+            .await
     }
 
     async fn rekey_lookup(
@@ -202,7 +355,8 @@ impl<S: Store> Store for Faulty<S> {
         from: &LookupDigest,
         to: &LookupDigest,
     ) -> Result<bool, StoreError> {
-        self.inner.rekey_lookup(student, from, to).await
+        self.call("rekey_lookup", self.inner.rekey_lookup(student, from, to))
+            .await
     }
 
     async fn students(
@@ -210,7 +364,8 @@ impl<S: Store> Store for Faulty<S> {
         from: Option<&PageToken>,
         limit: usize,
     ) -> Result<StudentPage, StoreError> {
-        self.inner.students(from, limit).await
+        self.call("students", self.inner.students(from, limit))
+            .await
     }
 
     async fn begin_request(
@@ -221,9 +376,12 @@ impl<S: Store> Store for Faulty<S> {
         now: DateTime<Utc>,
         lease: Duration,
     ) -> Result<IdempotencyBegin, StoreError> {
-        self.inner
-            .begin_request(key, fingerprint, claim, now, lease)
-            .await
+        self.call(
+            "begin_request",
+            self.inner
+                .begin_request(key, fingerprint, claim, now, lease),
+        )
+        .await
     }
 
     async fn complete_request(
@@ -234,12 +392,11 @@ impl<S: Store> Store for Faulty<S> {
         now: DateTime<Utc>,
         keep: Duration,
     ) -> Result<(), StoreError> {
-        if self.fail_next_complete.swap(false, Ordering::SeqCst) {
-            return Err(StoreError::unavailable(Injected));
-        }
-        self.inner
-            .complete_request(key, token, response, now, keep)
-            .await
+        self.call(
+            "complete_request",
+            self.inner.complete_request(key, token, response, now, keep),
+        )
+        .await
     }
 
     async fn release_request(
@@ -247,6 +404,7 @@ impl<S: Store> Store for Faulty<S> {
         key: &IdempotencyKey,
         token: &LeaseToken,
     ) -> Result<(), StoreError> {
-        self.inner.release_request(key, token).await
+        self.call("release_request", self.inner.release_request(key, token))
+            .await
     }
 }

@@ -7,6 +7,8 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod faulty;
+mod ledger;
+pub mod partner;
 pub mod payos;
 
 use std::net::IpAddr;
@@ -35,8 +37,9 @@ pub const OTHER_STUDENT: &str = "HS0002";
 pub const OTHER_CODE: &str = "WXYZ6789";
 pub const PARENT_IP: &str = "203.113.1.2";
 
-pub use faulty::Faulty;
+pub use faulty::{Fault, Faulty};
 pub use hocphi_fixtures::ManualClock;
+pub use ledger::{Hold, Ledger, Outline, Raw};
 
 /// How the channels' APIs answer hocphi's calls.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -127,6 +130,8 @@ pub struct World<S> {
     pub line: Arc<Mutex<Line>>,
     /// The timeout each gateway call was sent with, in order.
     pub call_timeouts: Arc<Mutex<Vec<std::time::Duration>>>,
+    /// Where the store keeps its rows, for [`World::ledger`].
+    pub raw: Raw,
     _dir: Option<tempfile::TempDir>,
 }
 
@@ -244,12 +249,12 @@ pub async fn seed<S: Store>(store: &S) {
 }
 
 impl<S: Store> World<S> {
-    async fn over(store: S, dir: Option<tempfile::TempDir>) -> Self {
+    async fn over(store: S, raw: Raw, dir: Option<tempfile::TempDir>) -> Self {
         seed(&store).await;
-        Self::wired(store, dir)
+        Self::wired(store, raw, dir)
     }
 
-    fn wired(store: S, dir: Option<tempfile::TempDir>) -> Self {
+    fn wired(store: S, raw: Raw, dir: Option<tempfile::TempDir>) -> Self {
         let clock = ManualClock::at(t0());
         let sim = simulator();
         let momo = momo_simulator();
@@ -271,7 +276,12 @@ impl<S: Store> World<S> {
         let mut config = Config::local(SITE);
         config.gateways.momo = Some(momo_gateway());
         config.settings.lookup_key = Some(fixtures::lookup_key());
-        let app = build_app(config, Faulty::new(store), clock.clone(), transport);
+        let app = build_app(
+            config,
+            Faulty::with_clock(store, clock.clone()),
+            clock.clone(),
+            transport,
+        );
         Self {
             app,
             sim,
@@ -282,6 +292,7 @@ impl<S: Store> World<S> {
             gateway_latency,
             line,
             call_timeouts,
+            raw,
             _dir: dir,
         }
     }
@@ -496,8 +507,9 @@ pub fn order_code(reference: &str) -> u64 {
 /// hocphi over a fresh SQLite file.
 pub async fn sqlite_world() -> World<SqliteStore> {
     let dir = tempfile::tempdir().unwrap();
-    let store = SqliteStore::open(dir.path().join("hocphi.db")).unwrap();
-    World::over(store, Some(dir)).await
+    let path = dir.path().join("hocphi.db");
+    let store = SqliteStore::open(&path).unwrap();
+    World::over(store, Raw::Sqlite(path), Some(dir)).await
 }
 
 /// hocphi over a fresh DynamoDB table.
@@ -505,7 +517,11 @@ pub async fn dynamodb_world() -> World<DynamoStore> {
     let client = client(Some(&dynamodb::endpoint())).await;
     let table = dynamodb::table_name("flow");
     create_table(&client, &table).await.unwrap();
-    World::over(DynamoStore::new(client, table), None).await
+    let raw = Raw::Dynamo {
+        client: client.clone(),
+        table: table.clone(),
+    };
+    World::over(DynamoStore::new(client, table), raw, None).await
 }
 
 /// hocphi over a DynamoDB endpoint where nothing listens: every store call fails.
@@ -516,7 +532,7 @@ pub async fn unavailable_world() -> World<DynamoStore> {
         .unwrap()
         .port();
     let client = client(Some(&format!("http://127.0.0.1:{port}"))).await;
-    World::wired(DynamoStore::new(client, "nowhere"), None)
+    World::wired(DynamoStore::new(client, "nowhere"), Raw::None, None)
 }
 
 /// Polls every future together on the current task and collects their outputs in order.
