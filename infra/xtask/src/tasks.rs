@@ -162,7 +162,7 @@ pub fn bench(only: &[String]) -> Result<(), Failure> {
         )?;
     }
     if wanted("load") {
-        crate::load::run(&[])?;
+        crate::load::run(&["--release".to_owned()])?;
     }
     if wanted("lambda") {
         let moto = moto::start()?;
