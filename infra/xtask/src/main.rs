@@ -4,11 +4,14 @@
 //! failure with a message that names the step.
 
 mod browser;
+mod crash;
 mod deploy;
 mod infra;
 mod lambda_bench;
+mod load;
 mod moto;
 mod run;
+mod storm;
 mod tasks;
 mod tools;
 
@@ -18,12 +21,14 @@ const USAGE: &str = "\
 usage: cargo xtask <task>
 
 tasks:
-  test    everything CI checks: fmt, clippy -D warnings, wasm build, infra checks, all tests, browser tests, sam build
-  bench   the benchmarks, all or some of: store callbacks gateways import lambda
+  test    everything CI checks: fmt, clippy -D warnings, wasm build, infra checks, all tests, browser tests, a short crash run, sam build
+  bench   the benchmarks, all or some of: store callbacks gateways import load lambda
   dev     the local stack: page, API and gateway simulator on 127.0.0.1:8080
   deploy  one province: --province <config-env of infra/samconfig.toml> [--dry-run]
   infra   the infrastructure linters, offline: cfn-lint, SAM translator, sam validate, checkov
-  sam-build  sam build of every Lambda function for arm64, as the deploy does";
+  sam-build  sam build of every Lambda function for arm64, as the deploy does
+  crash   the local stack killed with SIGKILL mid-storm of settles: [--rounds N (20)] [--payments M (40)]
+  load    a bounded load on the local stack (loopback): [--secs N (30)] [--concurrency C (16)] [--release]";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -33,6 +38,8 @@ fn main() -> ExitCode {
         Some("dev") => tasks::dev(&args[1..]),
         Some("deploy") => deploy::run(&args[1..]),
         Some("infra") => infra::check(),
+        Some("crash") => crash::run(&args[1..]),
+        Some("load") => load::run(&args[1..]),
         Some("sam-build") => infra::sam_build_smoke(),
         Some("-h" | "--help" | "help") | None => {
             println!("{USAGE}");

@@ -102,6 +102,22 @@ pub fn step(what: &str, command: &mut Command) -> Result<(), Failure> {
     }
 }
 
+/// Runs a step done in this process, announced, timed and recorded like [`step`].
+pub fn timed<T>(what: &str, work: impl FnOnce() -> Result<T, Failure>) -> Result<T, Failure> {
+    println!("\n==> {what}");
+    let started = Instant::now();
+    let result = work();
+    let took = started.elapsed();
+    record(what, took);
+    match result {
+        Ok(value) => {
+            println!("    ok ({took:.1?})");
+            Ok(value)
+        }
+        Err(Failure(message)) => Err(Failure(format!("{what} failed: {message}"))),
+    }
+}
+
 /// True when a command can be started and exits successfully.
 pub fn succeeds(command: &mut Command) -> bool {
     command

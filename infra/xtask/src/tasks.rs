@@ -32,8 +32,9 @@ fn toolchain() -> Result<(), Failure> {
 }
 
 /// Everything CI checks: formatting, lints, the domain's wasm build, the infrastructure checks,
-/// every cargo test (DynamoDB's against moto), the page's build and browser tests, and a
-/// `sam build` of the functions. The wall time of every step that ran is printed at the end,
+/// every cargo test (DynamoDB's against moto), the page's build and browser tests, a short
+/// SIGKILL run of the local stack (`cargo xtask crash`, 3 rounds), and a `sam build` of the
+/// functions. The wall time of every step that ran is printed at the end,
 /// before the closing line of test counts (CI reads that last line).
 pub fn test() -> Result<(), Failure> {
     let checked = checks();
@@ -94,6 +95,7 @@ fn checks() -> Result<Counts, Failure> {
     drop(moto);
     build_page()?;
     counts.add(crate::browser::run()?);
+    crate::crash::crash(3, 24)?;
     crate::infra::sam_build_smoke()?;
     Ok(counts)
 }
@@ -158,6 +160,9 @@ pub fn bench(only: &[String]) -> Result<(), Failure> {
                 "3",
             ]),
         )?;
+    }
+    if wanted("load") {
+        crate::load::run(&["--release".to_owned()])?;
     }
     if wanted("lambda") {
         let moto = moto::start()?;
