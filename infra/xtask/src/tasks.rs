@@ -32,7 +32,8 @@ fn toolchain() -> Result<(), Failure> {
 }
 
 /// Everything CI checks: formatting, lints, the domain's wasm build, the infrastructure checks,
-/// every cargo test (DynamoDB's against moto), the page's build and browser tests, and a
+/// every cargo test (DynamoDB's against moto), a smoke run of every fuzz target
+/// ([`crate::fuzz::SMOKE_SECS`] each), the page's build and browser tests, and a
 /// `sam build` of the functions. The wall time of every step that ran is printed at the end,
 /// before the closing line of test counts (CI reads that last line).
 pub fn test() -> Result<(), Failure> {
@@ -92,6 +93,7 @@ fn checks() -> Result<Counts, Failure> {
             .env_remove("AWS_PROFILE"),
     )?;
     drop(moto);
+    crate::fuzz::run(crate::fuzz::SMOKE_SECS, &[])?;
     build_page()?;
     counts.add(crate::browser::run()?);
     crate::infra::sam_build_smoke()?;
