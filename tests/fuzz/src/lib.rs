@@ -463,13 +463,6 @@ pub fn assert_signing_agrees() {
     CHECKED.get_or_init(|| {
         use hocphi_gateways::{RawCallback, VerifyError};
         let c = channels();
-        let raw = |query: &str, body: &[u8], param: Option<&str>| -> RawCallback<'static> {
-            RawCallback {
-                query: Box::leak(query.to_owned().into_boxed_str()),
-                body: Box::leak(body.to_vec().into_boxed_slice()),
-                path_param: param.map(|p| &*Box::leak(p.to_owned().into_boxed_str())),
-            }
-        };
         let signed = |result: Result<_, VerifyError>, what: &str| {
             assert!(
                 !matches!(
@@ -487,7 +480,14 @@ pub fn assert_signing_agrees() {
             ("vnp_OrderInfo".into(), "Hoc phi: 1/2 (HK1)".into()),
             ("vnp_Amount".into(), "150000000".into()),
         ]);
-        signed(c.vnpay.verify(raw(&query, b"", None)), "VNPay IPN");
+        signed(
+            c.vnpay.verify(RawCallback {
+                query: &query,
+                body: b"",
+                path_param: None,
+            }),
+            "VNPay IPN",
+        );
         let body = momo_signed_ipn(&MomoIpn {
             partner_code: None,
             order_id: Some("HP2609011000ABCDEF".into()),
@@ -503,7 +503,7 @@ pub fn assert_signing_agrees() {
             extra_data: Some(String::new()),
             ours: true,
         });
-        signed(c.momo.verify(raw("", &body, None)), "MoMo IPN");
+        signed(c.momo.verify(body_callback(&body, None)), "MoMo IPN");
         let mut data = Map::new();
         data.insert("orderCode".into(), Value::from(123));
         data.insert("amount".into(), Value::from(1000));
@@ -511,7 +511,8 @@ pub fn assert_signing_agrees() {
         data.insert("reference".into(), Value::Null);
         let body = payos_signed_webhook(data);
         signed(
-            c.payos.verify(raw("", &body, Some(LOCAL_PAYOS_PAYEE_NQ))),
+            c.payos
+                .verify(body_callback(&body, Some(LOCAL_PAYOS_PAYEE_NQ))),
             "payOS webhook",
         );
         let body = dvcqg_signed_confirm(PortalConfirm {
@@ -527,7 +528,7 @@ pub fn assert_signing_agrees() {
             thong_tin_giao_dich: Some("x".into()),
             ours: true,
         });
-        signed(c.dvcqg.verify(raw("", &body, None)), "portal Confirm");
+        signed(c.dvcqg.verify(body_callback(&body, None)), "portal Confirm");
         let query = vnpay_querydr_seed();
         let answer = c.vnpay.query_response(
             &payment("HP2609011000ABCDEF", GatewayKind::Vnpay),
@@ -543,6 +544,17 @@ pub fn assert_signing_agrees() {
         );
         partner_signing_agrees();
     });
+}
+
+fn body_callback<'a>(
+    body: &'a [u8],
+    path_param: Option<&'a str>,
+) -> hocphi_gateways::RawCallback<'a> {
+    hocphi_gateways::RawCallback {
+        query: "",
+        body,
+        path_param,
+    }
 }
 
 fn partner_signing_agrees() {
