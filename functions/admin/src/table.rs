@@ -6,10 +6,13 @@
 //! at once. Invariants: the header is the first row a command recognises among the first few (titles
 //! may sit above it); empty rows are skipped; a row's
 //! `number` is the one a spreadsheet shows (1-based; Excel hides a `sep=` line, and so do we); number cells
-//! arrive as their exact decimal text, never as floats.
+//! arrive as their exact decimal text, never as floats. A reader that fails part-way (an error, or
+//! a panic of the spreadsheet library on a malformed file) ends the rows with an error, never with
+//! a silent end of file.
 
 use std::fs::File;
 use std::io::{BufReader, Cursor, Read};
+use std::panic::AssertUnwindSafe;
 use std::path::{Path, PathBuf};
 
 use calamine::{DataRef, Reader, Xlsx, XlsxError};
@@ -91,6 +94,10 @@ pub enum TableError {
     Empty,
     #[error("việc đọc tệp bị gián đoạn")]
     Interrupted,
+    /// The reader gave up on the file's contents half-way (a malformed XLSX can make the
+    /// spreadsheet library panic); the rows read so far are not the whole file.
+    #[error("tệp {0} không đọc được hết: nội dung hỏng; hãy mở và lưu lại tệp bằng Excel")]
+    Unreadable(PathBuf),
 }
 
 /// An open spreadsheet: its header row, then its rows on demand.
@@ -140,10 +147,11 @@ impl Table {
         let owned = path.to_owned();
         let has_offsets = matches!(format, Format::Csv);
         tokio::task::spawn_blocking(move || {
-            let result = match format {
+            let result = std::panic::catch_unwind(AssertUnwindSafe(|| match format {
                 Format::Csv => produce_csv(&owned, &tx),
                 Format::Xlsx => produce_xlsx(&owned, &tx),
-            };
+            }))
+            .unwrap_or_else(|_| Err(TableError::Unreadable(owned.clone())));
             if let Err(err) = result {
                 let _ = tx.blocking_send(Err(err));
             }
@@ -365,6 +373,36 @@ mod tests {
         assert_eq!(sniff_delimiter(b"a\tb"), b'\t');
         assert_eq!(sniff_delimiter(b"single"), b',');
         assert_eq!(sniff_delimiter(b"TITLE\n\na;b;c\n1;2,5;3"), b';');
+    }
+
+    /// Found by the `import_xlsx` fuzz target (kept in `tests/fuzz/corpus/import_xlsx/`): a
+    /// cell reference of many letters overflows calamine 0.38's column arithmetic, which panics
+    /// under overflow checks. The rows must end with an error, not look like the end of the file.
+    #[tokio::test]
+    async fn a_reader_that_panics_part_way_ends_the_rows_with_an_error() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("hong.xlsx");
+        std::fs::write(&path, include_bytes!("../tests/data/column-overflow.xlsx")).unwrap();
+
+        let opened = Table::open(&path).await;
+
+        let ended = match opened {
+            Err(err) => Some(err),
+            Ok(mut table) => {
+                let mut last = None;
+                while let Some(row) = table.next().await {
+                    if let Err(err) = row {
+                        last = Some(err);
+                    }
+                }
+                last
+            }
+        };
+        let err = ended.expect("the rows end with an error");
+        assert!(
+            matches!(err, TableError::Unreadable(_) | TableError::Xlsx(_)),
+            "{err:?}"
+        );
     }
 
     #[test]

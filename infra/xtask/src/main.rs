@@ -6,6 +6,7 @@
 mod browser;
 mod crash;
 mod deploy;
+mod fuzz;
 mod infra;
 mod lambda_bench;
 mod load;
@@ -21,7 +22,8 @@ const USAGE: &str = "\
 usage: cargo xtask <task>
 
 tasks:
-  test    everything CI checks: fmt, clippy -D warnings, wasm build, infra checks, all tests, browser tests, a short crash run, sam build
+  test    everything CI checks: fmt, clippy -D warnings, wasm build, infra checks, all tests, a fuzzing smoke run, browser tests, a short crash run, sam build
+  fuzz    the fuzz targets of tests/fuzz (libFuzzer, nightly): [--secs N, default 60] [target…]; a table of executions per target
   bench   the benchmarks, all or some of: store callbacks gateways import load lambda
   dev     the local stack: page, API and gateway simulator on 127.0.0.1:8080
   deploy  one province: --province <config-env of infra/samconfig.toml> [--dry-run]
@@ -35,6 +37,7 @@ fn main() -> ExitCode {
     let result = match args.first().map(String::as_str) {
         Some("test") => tasks::test(),
         Some("bench") => tasks::bench(&args[1..]),
+        Some("fuzz") => fuzz::task(&args[1..]),
         Some("dev") => tasks::dev(&args[1..]),
         Some("deploy") => deploy::run(&args[1..]),
         Some("infra") => infra::check(),

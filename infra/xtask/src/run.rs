@@ -46,7 +46,7 @@ pub struct Timing {
 static TIMINGS: Mutex<Vec<Timing>> = Mutex::new(Vec::new());
 
 /// Records that `what` ran for `took`.
-fn record(what: &str, took: Duration) {
+pub(crate) fn record(what: &str, took: Duration) {
     TIMINGS
         .lock()
         .unwrap_or_else(PoisonError::into_inner)

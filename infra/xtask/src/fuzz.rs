@@ -1,0 +1,388 @@
+//! `cargo xtask fuzz [--secs N] [target…]`: the cargo-fuzz targets of `tests/fuzz` (libFuzzer,
+//! nightly toolchain), each run for N seconds, and the table of executions per target.
+//!
+//! Owns the install of what fuzzing needs (the nightly toolchain; cargo-fuzz pinned, under
+//! `.tools/cargo-fuzz`), one build of every target, and the verdict. Invariants: every target is
+//! run from a copy of its committed seed corpus (what a run finds never changes the tree), with
+//! `-rss_limit_mb=2048 -timeout=10`; a crash, a timeout, a leak or an out-of-memory fails the task
+//! and leaves its input under `<target dir>/fuzz/artifacts/<target>/`.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use crate::run::{Failure, root, step, succeeds, target_dir};
+
+/// cargo-fuzz, pinned.
+const CARGO_FUZZ_VERSION: &str = "0.13.2";
+/// The seconds each target runs for by default.
+const DEFAULT_SECS: u64 = 60;
+/// The seconds each target runs for in `cargo xtask test`'s smoke run.
+pub const SMOKE_SECS: u64 = 5;
+
+/// The fuzz crate.
+fn fuzz_dir() -> PathBuf {
+    root().join("tests").join("fuzz")
+}
+
+/// Where the fuzz crate builds: beside the workspace's own builds, never mixed with them.
+fn fuzz_target_dir() -> PathBuf {
+    target_dir().join("fuzz")
+}
+
+/// Where a failing input is kept, by target.
+fn artifacts_dir() -> PathBuf {
+    fuzz_target_dir().join("artifacts")
+}
+
+/// The targets, by the file names in `tests/fuzz/fuzz_targets`, sorted.
+pub fn targets() -> Result<Vec<String>, Failure> {
+    let dir = fuzz_dir().join("fuzz_targets");
+    let entries = std::fs::read_dir(&dir)
+        .map_err(|e| Failure(format!("cannot list {}: {e}", dir.display())))?;
+    let mut names: Vec<String> = entries
+        .filter_map(Result::ok)
+        .filter_map(|e| {
+            e.file_name()
+                .to_str()
+                .and_then(|n| n.strip_suffix(".rs"))
+                .map(str::to_owned)
+        })
+        .collect();
+    names.sort();
+    Ok(names)
+}
+
+/// `cargo-fuzz`'s directory under `.tools/`, installed if missing, and the nightly toolchain.
+fn ensure_tools() -> Result<PathBuf, Failure> {
+    if !succeeds(Command::new("rustup").args(["run", "nightly", "rustc", "--version"])) {
+        step(
+            "installing the nightly toolchain (for libFuzzer's instrumentation)",
+            Command::new("rustup").args([
+                "toolchain",
+                "install",
+                "nightly",
+                "--profile",
+                "minimal",
+            ]),
+        )?;
+    }
+    let dir = root().join(".tools").join("cargo-fuzz");
+    let bin = dir.join("bin");
+    let installed = Command::new(bin.join("cargo-fuzz"))
+        .arg("--version")
+        .output()
+        .is_ok_and(|o| String::from_utf8_lossy(&o.stdout).contains(CARGO_FUZZ_VERSION));
+    if !installed {
+        step(
+            &format!("installing cargo-fuzz {CARGO_FUZZ_VERSION} into .tools/cargo-fuzz"),
+            Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
+                .args([
+                    "install",
+                    "--locked",
+                    "--force",
+                    "--version",
+                    CARGO_FUZZ_VERSION,
+                ])
+                .arg("--root")
+                .arg(&dir)
+                .arg("cargo-fuzz")
+                .env("CARGO_TARGET_DIR", target_dir().join("cargo-fuzz-install")),
+        )?;
+    }
+    Ok(bin)
+}
+
+/// `cargo +nightly fuzz <sub>` on the fuzz crate, with cargo-fuzz from `bin`.
+fn cargo_fuzz(bin: &Path, sub: &str) -> Command {
+    let mut command = Command::new("rustup");
+    let mut path = vec![bin.to_path_buf()];
+    if let Some(old) = std::env::var_os("PATH") {
+        path.extend(std::env::split_paths(&old));
+    }
+    command
+        .args(["run", "nightly", "cargo", "fuzz", sub, "--fuzz-dir"])
+        .arg(fuzz_dir())
+        .current_dir(root())
+        .env("PATH", std::env::join_paths(path).unwrap_or_default())
+        .env_remove("CARGO")
+        .env_remove("RUSTC")
+        .env_remove("RUSTUP_TOOLCHAIN");
+    command
+}
+
+/// What one target's run gave.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Outcome {
+    pub target: String,
+    pub executions: u64,
+    pub took: Duration,
+    /// The kind of failure libFuzzer reported (`crash`, `timeout`, `leak`, `oom`), if any.
+    pub failure: Option<&'static str>,
+}
+
+/// The outcome a run's output and exit status tell.
+pub fn outcome(target: &str, output: &str, success: bool, took: Duration) -> Outcome {
+    let executions = output
+        .lines()
+        .filter_map(|l| l.trim().strip_prefix("stat::number_of_executed_units:"))
+        .filter_map(|n| n.trim().parse::<u64>().ok())
+        .next_back()
+        .unwrap_or_default();
+    let failure = if output.contains("ERROR: libFuzzer: timeout") {
+        Some("timeout")
+    } else if output.contains("ERROR: libFuzzer: out-of-memory")
+        || output.contains("ERROR: libFuzzer: malloc limit")
+    {
+        Some("oom")
+    } else if output.contains("ERROR: LeakSanitizer") {
+        Some("leak")
+    } else if !success || output.contains("==ERROR:") || output.contains("panicked at") {
+        Some("crash")
+    } else {
+        None
+    };
+    Outcome {
+        target: target.to_owned(),
+        executions,
+        took,
+        failure,
+    }
+}
+
+/// The table of executions per target, with the total.
+pub fn table(outcomes: &[Outcome]) -> String {
+    let width = outcomes
+        .iter()
+        .map(|o| o.target.len())
+        .chain(["target".len(), "total".len()])
+        .max()
+        .unwrap_or_default();
+    let mut out = format!(
+        "{:<width$}  {:>12}  {:>8}  {:>10}  result\n",
+        "target", "executions", "seconds", "exec/s"
+    );
+    let mut total = 0u64;
+    for o in outcomes {
+        total += o.executions;
+        let millis = u64::try_from(o.took.as_millis()).unwrap_or(u64::MAX).max(1);
+        out.push_str(&format!(
+            "{:<width$}  {:>12}  {:>8}  {:>10}  {}\n",
+            o.target,
+            o.executions,
+            o.took.as_secs(),
+            o.executions.saturating_mul(1000) / millis,
+            o.failure.unwrap_or("ok")
+        ));
+    }
+    out.push_str(&format!("{:<width$}  {:>12}\n", "total", total));
+    out
+}
+
+/// Builds every target once, then runs each (all, or `only`) for `secs` seconds; fails on any
+/// crash, timeout, leak or out-of-memory.
+pub fn run(secs: u64, only: &[String]) -> Result<Vec<Outcome>, Failure> {
+    let all = targets()?;
+    if let Some(unknown) = only.iter().find(|t| !all.contains(t)) {
+        return Err(Failure(format!(
+            "no fuzz target `{unknown}`; the targets: {}",
+            all.join(" ")
+        )));
+    }
+    let chosen: Vec<&String> = all
+        .iter()
+        .filter(|t| only.is_empty() || only.contains(t))
+        .collect();
+    let bin = ensure_tools()?;
+    step(
+        "building the fuzz targets (cargo +nightly fuzz build)",
+        cargo_fuzz(&bin, "build")
+            .arg("--target-dir")
+            .arg(fuzz_target_dir()),
+    )?;
+    let work = fuzz_target_dir().join("runs");
+    let started = Instant::now();
+    let mut outcomes = Vec::new();
+    for target in chosen {
+        outcomes.push(run_one(&bin, target, secs, &work)?);
+    }
+    crate::run::record(
+        &format!("fuzzing {} targets for {secs} s each", outcomes.len()),
+        started.elapsed(),
+    );
+    print!("\n{}", table(&outcomes));
+    let failed: Vec<String> = outcomes
+        .iter()
+        .filter_map(|o| o.failure.map(|f| format!("{} ({f})", o.target)))
+        .collect();
+    if failed.is_empty() {
+        Ok(outcomes)
+    } else {
+        Err(Failure(format!(
+            "fuzzing found a problem in {}; the input is under {}",
+            failed.join(", "),
+            artifacts_dir().display()
+        )))
+    }
+}
+
+/// One target's run from a fresh copy of its seed corpus.
+fn run_one(bin: &Path, target: &str, secs: u64, work: &Path) -> Result<Outcome, Failure> {
+    let corpus = work.join(target);
+    let _ = std::fs::remove_dir_all(&corpus);
+    std::fs::create_dir_all(&corpus)
+        .map_err(|e| Failure(format!("cannot create {}: {e}", corpus.display())))?;
+    let seeds = fuzz_dir().join("corpus").join(target);
+    if let Ok(entries) = std::fs::read_dir(&seeds) {
+        for entry in entries.filter_map(Result::ok) {
+            let _ = std::fs::copy(entry.path(), corpus.join(entry.file_name()));
+        }
+    }
+    let artifacts = artifacts_dir().join(target);
+    std::fs::create_dir_all(&artifacts)
+        .map_err(|e| Failure(format!("cannot create {}: {e}", artifacts.display())))?;
+    println!("\n==> fuzzing {target} for {secs} s");
+    let started = Instant::now();
+    let output = cargo_fuzz(bin, "run")
+        .arg("--target-dir")
+        .arg(fuzz_target_dir())
+        .arg(target)
+        .arg(&corpus)
+        .arg("--")
+        .arg(format!("-max_total_time={secs}"))
+        .arg(format!("-artifact_prefix={}/", artifacts.display()))
+        .args(["-rss_limit_mb=2048", "-timeout=10", "-print_final_stats=1"])
+        .stdin(Stdio::null())
+        .output()
+        .map_err(|e| Failure(format!("could not start cargo fuzz run {target}: {e}")))?;
+    let took = started.elapsed();
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let result = outcome(target, &text, output.status.success(), took);
+    if result.failure.is_some() {
+        eprintln!("{text}");
+    }
+    println!(
+        "    {} executions{}",
+        result.executions,
+        result.failure.map(|f| format!(", {f}")).unwrap_or_default()
+    );
+    Ok(result)
+}
+
+/// `cargo xtask fuzz [--secs N] [target…]`.
+pub fn task(args: &[String]) -> Result<(), Failure> {
+    let mut secs = DEFAULT_SECS;
+    let mut only = Vec::new();
+    let mut args = args.iter();
+    while let Some(arg) = args.next() {
+        match arg.as_str() {
+            "--secs" => {
+                secs = args
+                    .next()
+                    .and_then(|n| n.parse().ok())
+                    .filter(|n| *n > 0)
+                    .ok_or_else(|| Failure("--secs takes a whole number of seconds".into()))?;
+            }
+            other if other.starts_with('-') => {
+                return Err(Failure(format!(
+                    "unknown option `{other}`; usage: cargo xtask fuzz [--secs N] [target…]"
+                )));
+            }
+            target => only.push(target.to_owned()),
+        }
+    }
+    run(secs, &only).map(|_| ())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_clean_run_gives_its_executions_and_no_failure() {
+        let output = "#1048576 pulse\nDone 2345678 runs in 61 second(s)\n\
+                      stat::number_of_executed_units: 2345678\nstat::peak_rss_mb: 80\n";
+
+        let o = outcome("money_ids", output, true, Duration::from_secs(61));
+
+        assert_eq!(o.executions, 2_345_678);
+        assert_eq!(o.failure, None);
+    }
+
+    #[test]
+    fn each_kind_of_libfuzzer_failure_is_named() {
+        let cases = [
+            (
+                "==1== ERROR: libFuzzer: timeout after 10 seconds",
+                "timeout",
+            ),
+            (
+                "==1== ERROR: libFuzzer: out-of-memory (used: 2100Mb)",
+                "oom",
+            ),
+            ("==1==ERROR: LeakSanitizer: detected memory leaks", "leak"),
+            ("thread '<unnamed>' panicked at src/lib.rs:1:1", "crash"),
+            (
+                "==1==ERROR: AddressSanitizer: heap-buffer-overflow",
+                "crash",
+            ),
+        ];
+        for (output, kind) in cases {
+            assert_eq!(
+                outcome("t", output, false, Duration::from_secs(1)).failure,
+                Some(kind),
+                "{output}"
+            );
+        }
+        assert_eq!(
+            outcome("t", "", false, Duration::from_secs(1)).failure,
+            Some("crash")
+        );
+    }
+
+    #[test]
+    fn the_table_lists_each_target_and_the_total() {
+        let outcomes = [
+            Outcome {
+                target: "money_ids".into(),
+                executions: 3_000_000,
+                took: Duration::from_secs(60),
+                failure: None,
+            },
+            Outcome {
+                target: "http".into(),
+                executions: 60_000,
+                took: Duration::from_secs(60),
+                failure: Some("crash"),
+            },
+        ];
+
+        let table = table(&outcomes);
+
+        assert!(table.contains("money_ids"), "{table}");
+        assert!(table.contains("crash"), "{table}");
+        assert!(
+            table
+                .lines()
+                .last()
+                .is_some_and(|l| l.starts_with("total") && l.ends_with("3060000")),
+            "{table}"
+        );
+    }
+
+    #[test]
+    fn every_target_has_a_seed_corpus() {
+        for target in targets().unwrap() {
+            let seeds = fuzz_dir().join("corpus").join(&target);
+            assert!(
+                std::fs::read_dir(&seeds).is_ok_and(|mut d| d.next().is_some()),
+                "{target} has no seeds in {}",
+                seeds.display()
+            );
+        }
+    }
+}
