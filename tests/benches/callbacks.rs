@@ -29,10 +29,10 @@ async fn prepare(world: &World<SqliteStore>, run: usize) -> Vec<String> {
             class_name: Label::parse("6A1").unwrap(),
             school_year: SchoolYear::starting(2025).unwrap(),
             term: Label::parse("Học kỳ 1").unwrap(),
-            items: vec![LineItem {
-                description: Label::parse("Học phí").unwrap(),
-                amount: Money::from_vnd(1_500_000).unwrap(),
-            }],
+            items: vec![LineItem::new(
+                Label::parse("Học phí").unwrap(),
+                Money::from_vnd(1_500_000).unwrap(),
+            )],
             due_date: chrono::NaiveDate::from_ymd_opt(2025, 10, 15).unwrap(),
         })
         .unwrap();

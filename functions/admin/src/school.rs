@@ -89,6 +89,7 @@ pub async fn add<S: Store>(store: &S, new: &NewSchool) -> Result<SchoolAdded, Sc
         receipt_template: symbol(&new.template)?,
         receipt_series: symbol(&new.series)?,
         payee: new.payee.as_deref().map(payee_id).transpose()?,
+        commune: None,
     };
     let existing = store.school(&school.id).await?;
     if school.payee.is_none() {

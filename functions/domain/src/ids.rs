@@ -150,6 +150,12 @@ identifier! {
 }
 
 identifier! {
+    /// An item's code in the province's catalogue of collections: `BANTRU`, `BHYT`, `HOCPHI`.
+    ItemCode, "item code", len 1..=24, normalise upper,
+    allow |c| upper_alnum(c) || c == '-' || c == '_'
+}
+
+identifier! {
     /// A student's code as printed on the fee notice (the national student id or the school's own).
     StudentCode, "student code", len 4..=20, normalise upper, allow upper_alnum
 }

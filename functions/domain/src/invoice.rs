@@ -1,6 +1,8 @@
 //! Schools, students and invoices.
 //!
-//! Invariant: an [`Invoice`]'s total is the sum of its line items, which are never empty; an
+//! Invariants: an [`Invoice`]'s lines are never empty; its total — what it requires — is the sum
+//! of its mandatory charges less its adjustments, and is positive; voluntary lines are offered
+//! beside it, never part of it; a line priced per unit is exactly quantity × unit price; an
 //! invoice only ever moves Open → Paid (by a settled payment) or Open → Cancelled (voided by an
 //! operator), and a Paid invoice never changes again.
 
@@ -8,8 +10,8 @@ use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 
 use crate::{
-    InvoiceId, Label, LookupDigest, MaskedName, Money, MoneyError, PayeeId, SchoolId, SchoolYear,
-    StudentCode, Symbol,
+    InvoiceId, ItemCode, Label, LineKind, LookupDigest, MaskedName, Money, MoneyError, PayeeId,
+    SchoolId, SchoolYear, StudentCode, Symbol, Unit,
 };
 
 /// A school that collects tuition, with the symbols printed on its receipts.
@@ -25,6 +27,10 @@ pub struct School {
     /// offered bank transfer.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub payee: Option<PayeeId>,
+    /// The commune or ward ("xã/phường") the school is in: the Department reads collection by
+    /// province → commune/ward → school. None for a school imported before communes were kept.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub commune: Option<Label>,
 }
 
 /// A student as the look-up sees them: who they are (masked), and the digest of their lookup code.
@@ -37,11 +43,63 @@ pub struct Student {
     pub lookup: LookupDigest,
 }
 
-/// One line of an invoice: "Học phí học kỳ 1", 1.500.000 ₫.
+/// One line of an invoice: a charge ("Tiền ăn bán trú", 21 ngày × 25.000 ₫ = 525.000 ₫) or an
+/// adjustment ("Miễn, giảm", 300.000 ₫ deducted).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct LineItem {
+    /// What the parent reads. For an adjustment, a neutral label ("Miễn, giảm theo quy định"),
+    /// never the reason.
     pub description: Label,
+    /// What the line charges, or for an adjustment what it deducts: always positive.
     pub amount: Money,
+    #[serde(default)]
+    pub kind: LineKind,
+    /// The catalogue item it bills, where the school names one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub item: Option<ItemCode>,
+    /// Quantity × unit price, when the line is priced per unit.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pricing: Option<Pricing>,
+    /// Who the money is collected for ([`LineKind::OnBehalf`] lines only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub beneficiary: Option<Label>,
+}
+
+/// How a per-unit line is priced: `quantity` units of `unit` at `unit_price` each.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct Pricing {
+    pub quantity: u32,
+    pub unit: Unit,
+    pub unit_price: Money,
+}
+
+impl LineItem {
+    /// A tuition line with no item, pricing or beneficiary: what every line was before kinds.
+    pub fn new(description: Label, amount: Money) -> Self {
+        Self::of_kind(LineKind::Tuition, description, amount)
+    }
+
+    /// A line of `kind` with no item, pricing or beneficiary.
+    pub fn of_kind(kind: LineKind, description: Label, amount: Money) -> Self {
+        Self {
+            description,
+            amount,
+            kind,
+            item: None,
+            pricing: None,
+            beneficiary: None,
+        }
+    }
+
+    /// True when the parent must pay this line with its invoice.
+    pub fn is_mandatory(&self) -> bool {
+        self.kind.is_mandatory_charge()
+    }
+
+    /// True for a voluntary line: offered beside the invoice, never required.
+    pub fn is_voluntary(&self) -> bool {
+        self.kind == LineKind::Voluntary
+    }
 }
 
 /// Where an invoice stands.
@@ -103,6 +161,18 @@ pub enum InvoiceError {
     Total(#[from] MoneyError),
     #[error("the stated total {stated} is not the sum of the items, {sum}")]
     TotalMismatch { stated: Money, sum: Money },
+    #[error("line {line}: the amount is not quantity × unit price")]
+    PricingMismatch { line: usize },
+    #[error(
+        "line {line}: only an item collected on behalf of another organisation names a beneficiary, and it must"
+    )]
+    Beneficiary { line: usize },
+    #[error("the invoice has no mandatory charge: voluntary items are offered beside one")]
+    NoMandatoryCharge,
+    #[error(
+        "the subsidies and reductions ({adjustments}) leave nothing due on charges of {charges}"
+    )]
+    NothingDue { charges: Money, adjustments: Money },
 }
 
 /// A tuition invoice of one student.
@@ -184,7 +254,7 @@ impl Invoice {
         if draft.items.len() > Self::MAX_ITEMS {
             return Err(InvoiceError::TooManyItems(Self::MAX_ITEMS));
         }
-        let total = Money::sum(draft.items.iter().map(|i| i.amount))?;
+        let total = Self::required(&draft.items)?;
         Ok(Self {
             id: draft.id,
             school: draft.school,
@@ -202,14 +272,65 @@ impl Invoice {
         })
     }
 
-    /// The line items, never empty.
+    /// Checks the lines and says what they require: mandatory charges less adjustments.
+    fn required(items: &[LineItem]) -> Result<Money, InvoiceError> {
+        for (i, item) in items.iter().enumerate() {
+            let line = i + 1;
+            if let Some(p) = item.pricing {
+                let priced = u64::from(p.quantity).checked_mul(p.unit_price.vnd());
+                if priced != Some(item.amount.vnd()) {
+                    return Err(InvoiceError::PricingMismatch { line });
+                }
+            }
+            if (item.kind == LineKind::OnBehalf) != item.beneficiary.is_some() {
+                return Err(InvoiceError::Beneficiary { line });
+            }
+        }
+        let mandatory: Vec<Money> = items
+            .iter()
+            .filter(|i| i.is_mandatory())
+            .map(|i| i.amount)
+            .collect();
+        if mandatory.is_empty() {
+            return Err(InvoiceError::NoMandatoryCharge);
+        }
+        let charges = Money::sum(mandatory)?;
+        let adjustments: Vec<Money> = items
+            .iter()
+            .filter(|i| i.kind.is_adjustment())
+            .map(|i| i.amount)
+            .collect();
+        if adjustments.is_empty() {
+            return Ok(charges);
+        }
+        let adjustments = Money::sum(adjustments)?;
+        charges
+            .vnd()
+            .checked_sub(adjustments.vnd())
+            .and_then(|due| Money::from_vnd(due).ok())
+            .ok_or(InvoiceError::NothingDue {
+                charges,
+                adjustments,
+            })
+    }
+
+    /// The lines, never empty, in the school's order.
     pub fn items(&self) -> &[LineItem] {
         &self.items
     }
 
-    /// The sum of the items.
+    /// What the invoice requires: its mandatory charges less its adjustments (voluntary lines
+    /// are not part of it).
     pub fn total(&self) -> Money {
         self.total
+    }
+
+    /// The voluntary lines with their positions in [`Invoice::items`].
+    pub fn voluntary(&self) -> impl Iterator<Item = (usize, &LineItem)> {
+        self.items
+            .iter()
+            .enumerate()
+            .filter(|(_, i)| i.is_voluntary())
     }
 
     /// True when `other` is for the same student of the same school: the only invoices an
@@ -248,9 +369,11 @@ pub(crate) mod tests {
             term: Label::parse("Học kỳ 1").unwrap(),
             items: amounts
                 .iter()
-                .map(|a| LineItem {
-                    description: Label::parse("Học phí").unwrap(),
-                    amount: Money::from_vnd(*a).unwrap(),
+                .map(|a| {
+                    LineItem::new(
+                        Label::parse("Học phí").unwrap(),
+                        Money::from_vnd(*a).unwrap(),
+                    )
                 })
                 .collect(),
             due_date: NaiveDate::from_ymd_opt(2025, 10, 15).unwrap(),

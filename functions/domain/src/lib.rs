@@ -1,11 +1,13 @@
 //! hocphi's domain: the pure rules and types every other crate stands on.
 //!
-//! Owns money ([`Money`], VND with no fractional part), the parsed identifiers, invoices, payments
+//! Owns money ([`Money`], VND with no fractional part), the parsed identifiers, the kinds of
+//! collection and the catalogue, invoices, payments
 //! with their exhaustive state machine, receipts, and the ports ([`Store`], [`Clock`]) through which
 //! the use cases reach the world. Nothing here performs I/O, reads a clock or draws randomness:
 //! time and entropy are passed in, so every rule is deterministic and the crate builds for
 //! `wasm32-unknown-unknown` as well as for Lambda.
 
+mod collection;
 mod ids;
 mod invoice;
 mod money;
@@ -15,18 +17,20 @@ mod store;
 mod text;
 mod words;
 
+pub use collection::{CatalogueError, CatalogueItem, LineKind, Unit};
 pub use ids::{
-    ClientSource, GatewayCode, GatewayTxnNo, IdError, IdempotencyKey, InvoiceId, LeaseToken,
-    LookupCode, LookupDigest, LookupKey, LookupScheme, PartnerId, PayeeId, PaymentCode, PaymentRef,
-    ProvinceCode, ReceiptId, ReceiptToken, SchoolId, StudentCode, Symbol,
+    ClientSource, GatewayCode, GatewayTxnNo, IdError, IdempotencyKey, InvoiceId, ItemCode,
+    LeaseToken, LookupCode, LookupDigest, LookupKey, LookupScheme, PartnerId, PayeeId, PaymentCode,
+    PaymentRef, ProvinceCode, ReceiptId, ReceiptToken, SchoolId, StudentCode, Symbol,
 };
 pub use invoice::{
-    Cancellation, Invoice, InvoiceDraft, InvoiceError, InvoiceStatus, LineItem, School, Student,
+    Cancellation, Invoice, InvoiceDraft, InvoiceError, InvoiceStatus, LineItem, Pricing, School,
+    Student,
 };
 pub use money::{Money, MoneyError};
 pub use payment::{
-    Decision, EventKind, GatewayEvent, GatewayKind, Mismatch, Payment, PaymentError, PaymentStatus,
-    Transition,
+    Decision, EventKind, GatewayEvent, GatewayKind, LineRef, Mismatch, Payment, PaymentError,
+    PaymentStatus, Transition,
 };
 pub use receipt::{Receipt, ReceiptLine, ReceiptNumber};
 pub use store::{

@@ -279,8 +279,19 @@ pub struct Payment {
     /// The bill-payment partner that collected it (a [`GatewayKind::Partner`] payment only).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub partner: Option<PartnerId>,
+    /// The voluntary lines the parent chose to pay with the invoices (never pre-selected): the
+    /// amount is the invoices' totals plus these lines.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub voluntary: Vec<LineRef>,
     /// Incremented by every stored change.
     pub version: u64,
+}
+
+/// One line of one covered invoice: its position in [`Invoice::items`].
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct LineRef {
+    pub invoice: InvoiceId,
+    pub line: u16,
 }
 
 impl Payment {
@@ -353,6 +364,7 @@ impl Payment {
             payee: None,
             mismatches: Vec::new(),
             partner: Some(partner.clone()),
+            voluntary: Vec::new(),
             version: 0,
         }
     }
@@ -397,6 +409,7 @@ impl Payment {
             payee: None,
             mismatches: Vec::new(),
             partner: None,
+            voluntary: Vec::new(),
             version: 0,
         })
     }

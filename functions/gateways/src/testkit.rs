@@ -46,6 +46,7 @@ pub fn payment(reference: &str, vnd: u64, gateway: GatewayKind) -> Payment {
         mismatches: Vec::new(),
         partner: None,
         version: 0,
+        voluntary: Vec::new(),
     }
 }
 

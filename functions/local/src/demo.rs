@@ -87,6 +87,7 @@ fn school(id: &str, name: &str, series: &str) -> Result<School, DemoError> {
         receipt_template: Symbol::parse("01BLP0-001").map_err(invalid)?,
         receipt_series: Symbol::parse(series).map_err(invalid)?,
         payee: Some(PayeeId::parse(id).map_err(invalid)?),
+        commune: None,
     })
 }
 
@@ -184,10 +185,10 @@ pub async fn seed<S: Store>(
             .items
             .iter()
             .map(|(description, vnd)| {
-                Ok(LineItem {
-                    description: label(description)?,
-                    amount: Money::from_vnd(*vnd).map_err(invalid)?,
-                })
+                Ok(LineItem::new(
+                    label(description)?,
+                    Money::from_vnd(*vnd).map_err(invalid)?,
+                ))
             })
             .collect::<Result<Vec<_>, DemoError>>()?;
         let (y, m, d) = notice.due;

@@ -358,6 +358,7 @@ mod tests {
             mismatches: Vec::new(),
             partner: None,
             version: 0,
+            voluntary: Vec::new(),
         };
         let gateway = config.gateways.get(GatewayKind::Dvcqg).unwrap();
         let context = hocphi_gateways::CheckoutContext {

@@ -58,6 +58,7 @@ mod durability {
             receipt_template: Symbol::parse("01BLP0-001").unwrap(),
             receipt_series: Symbol::parse("HP-25E").unwrap(),
             payee: None,
+            commune: None,
         };
         let student = FailureCounter::Student(hocphi_domain::StudentCode::parse("HS0001").unwrap());
         let at = Utc.with_ymd_and_hms(2025, 9, 15, 1, 0, 0).unwrap();

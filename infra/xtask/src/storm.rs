@@ -268,10 +268,10 @@ pub async fn seed_invoices(store: &SqliteStore, bills: &[Bill]) -> Result<(), Fa
             class_name: Label::parse(&bill.pupil.class).map_err(invalid)?,
             school_year: SchoolYear::starting(YEAR).map_err(invalid)?,
             term: Label::parse("Học kỳ 2").map_err(invalid)?,
-            items: vec![LineItem {
-                description: Label::parse("Tiền học thêm").map_err(invalid)?,
-                amount: Money::from_vnd(bill.amount).map_err(invalid)?,
-            }],
+            items: vec![LineItem::new(
+                Label::parse("Tiền học thêm").map_err(invalid)?,
+                Money::from_vnd(bill.amount).map_err(invalid)?,
+            )],
             due_date: due,
         })
         .map_err(invalid)?;
@@ -721,6 +721,7 @@ mod tests {
             receipt_template: Symbol::parse("01BLP0-001").unwrap(),
             receipt_series: Symbol::parse("TT-25E").unwrap(),
             payee: None,
+            commune: None,
         };
         store.upsert_school(&school).await.unwrap();
         let bill = Bill {

@@ -92,6 +92,7 @@ pub fn payment(reference: &str, gateway: GatewayKind) -> Payment {
         payee: Some(PayeeId::parse(LOCAL_PAYOS_PAYEE_NQ).unwrap()),
         mismatches: Vec::new(),
         partner: None,
+        voluntary: Vec::new(),
         version: 0,
     }
 }

@@ -473,13 +473,9 @@ fn agree_into(draft: &mut Draft, row: u64, f: &Fields, problems: &mut Vec<(Impor
             ),
         ));
     } else {
-        draft.items.push((
-            LineItem {
-                description: description.clone(),
-                amount,
-            },
-            row,
-        ));
+        draft
+            .items
+            .push((LineItem::new(description.clone(), amount), row));
     }
 }
 

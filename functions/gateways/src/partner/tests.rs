@@ -268,6 +268,7 @@ mod configuration {
             receipt_template: Symbol::parse("01BLP0-001").unwrap(),
             receipt_series: Symbol::parse("HP-26E").unwrap(),
             payee: payee.map(|p| hocphi_domain::PayeeId::parse(p).unwrap()),
+            commune: None,
         };
         let partners = partners();
         let bank = partners.get(&id("BANKDEMO")).unwrap();
