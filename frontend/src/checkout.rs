@@ -204,6 +204,7 @@ pub fn payment_request(
             .collect(),
         gateway: offer.gateway.as_str().to_owned(),
         locale: Some(lang.code().to_owned()),
+        voluntary: Vec::new(),
     }
 }
 
@@ -375,6 +376,9 @@ mod tests {
             .map(|a| ItemView {
                 description: format!("Khoản {a}"),
                 amount: Money::from_vnd(*a).unwrap(),
+                kind: Default::default(),
+                pricing: None,
+                beneficiary: None,
             })
             .collect();
         InvoiceView {

@@ -10,8 +10,9 @@ pub mod wire_time;
 
 use chrono::{DateTime, NaiveDate, Utc};
 use hocphi_domain::{
-    GatewayKind, GatewayTxnNo, Invoice, InvoiceId, Label, MaskedName, Money, Payment, PaymentRef,
-    PaymentStatus, Receipt, ReceiptId, ReceiptLine, ReceiptNumber, ReceiptToken, SchoolId,
+    GatewayKind, GatewayTxnNo, Invoice, InvoiceId, Label, LineKind, MaskedName, Money, Payment,
+    PaymentRef, PaymentStatus, Pricing, Receipt, ReceiptId, ReceiptLine, ReceiptNumber,
+    ReceiptToken, SchoolId,
 };
 use serde::{Deserialize, Serialize};
 
@@ -46,11 +47,26 @@ pub struct InvoiceView {
     pub due_date: NaiveDate,
 }
 
-/// One line of an invoice or a receipt.
+/// One line of an invoice, at its position in the invoice (which a voluntary choice names).
+/// `total` of the invoice is what it requires: mandatory charges less adjustments; voluntary
+/// lines are offered beside it.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ItemView {
     pub description: String,
     pub amount: Money,
+    #[serde(default)]
+    pub kind: LineKind,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pricing: Option<Pricing>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub beneficiary: Option<String>,
+}
+
+/// A voluntary line the parent chose to pay: the invoice and the line's position in its items.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct VoluntaryChoice {
+    pub invoice_id: String,
+    pub line: u16,
 }
 
 impl From<&Invoice> for InvoiceView {
@@ -65,6 +81,9 @@ impl From<&Invoice> for InvoiceView {
                 .map(|i| ItemView {
                     description: i.description.to_string(),
                     amount: i.amount,
+                    kind: i.kind,
+                    pricing: i.pricing,
+                    beneficiary: i.beneficiary.as_ref().map(ToString::to_string),
                 })
                 .collect(),
             total: invoice.total(),
@@ -83,6 +102,9 @@ pub struct CreatePaymentRequest {
     /// `vi` (default) or `en`: the language of the gateway's own pages.
     #[serde(default)]
     pub locale: Option<String>,
+    /// The voluntary lines the parent ticked (none unless they did).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub voluntary: Vec<VoluntaryChoice>,
 }
 
 /// `POST /api/payments` answer (201).
@@ -190,6 +212,9 @@ pub struct ReceiptResponse {
     pub gateway: GatewayKind,
     pub gateway_txn: GatewayTxnNo,
     pub payment: PaymentRef,
+    /// The e-invoice number, once an e-invoice provider is connected and issued one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub e_invoice: Option<Label>,
 }
 
 impl From<&Receipt> for ReceiptResponse {
@@ -209,6 +234,7 @@ impl From<&Receipt> for ReceiptResponse {
             gateway: receipt.gateway,
             gateway_txn: receipt.gateway_txn.clone(),
             payment: receipt.payment.clone(),
+            e_invoice: receipt.e_invoice.clone(),
         }
     }
 }

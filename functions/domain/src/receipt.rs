@@ -10,8 +10,9 @@ use serde::{Deserialize, Serialize};
 use std::fmt;
 
 use crate::{
-    GatewayKind, GatewayTxnNo, Invoice, InvoiceId, Label, MaskedName, Money, Payment, PaymentRef,
-    ReceiptId, ReceiptToken, School, SchoolId, SchoolYear, StudentCode, Symbol,
+    GatewayKind, GatewayTxnNo, Invoice, InvoiceId, ItemCode, Label, LineKind, MaskedName, Money,
+    Payment, PaymentRef, Pricing, ReceiptId, ReceiptToken, School, SchoolId, SchoolYear,
+    StudentCode, Symbol,
 };
 
 /// "Mẫu số 01BLP0-001, ký hiệu HP-25E, số 0000042".
@@ -30,13 +31,22 @@ impl fmt::Display for ReceiptNumber {
     }
 }
 
-/// One paid invoice on a receipt.
+/// One paid line of one invoice on a receipt: a charge, a chosen voluntary line, or an
+/// adjustment (whose amount was deducted).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ReceiptLine {
     pub invoice: InvoiceId,
     pub term: Label,
     pub description: Label,
     pub amount: Money,
+    #[serde(default)]
+    pub kind: LineKind,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub item: Option<ItemCode>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pricing: Option<Pricing>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub beneficiary: Option<Label>,
 }
 
 /// A receipt for one succeeded payment.
@@ -57,6 +67,10 @@ pub struct Receipt {
     pub gateway_txn: GatewayTxnNo,
     pub payment: PaymentRef,
     pub token: ReceiptToken,
+    /// The e-invoice number, once an e-invoice provider is connected and issued one: the
+    /// receipt keeps a place for it and never claims to be one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub e_invoice: Option<Label>,
 }
 
 impl Receipt {
@@ -70,15 +84,30 @@ impl Receipt {
         issued_at: DateTime<Utc>,
         token: ReceiptToken,
     ) -> Self {
+        let chosen = |invoice: &Invoice, line: usize| {
+            payment
+                .voluntary
+                .iter()
+                .any(|r| r.invoice == invoice.id && usize::from(r.line) == line)
+        };
         let lines = invoices
             .iter()
             .flat_map(|invoice| {
-                invoice.items().iter().map(|item| ReceiptLine {
-                    invoice: invoice.id.clone(),
-                    term: invoice.term.clone(),
-                    description: item.description.clone(),
-                    amount: item.amount,
-                })
+                invoice
+                    .items()
+                    .iter()
+                    .enumerate()
+                    .filter(move |(n, item)| !item.is_voluntary() || chosen(invoice, *n))
+                    .map(|(_, item)| ReceiptLine {
+                        invoice: invoice.id.clone(),
+                        term: invoice.term.clone(),
+                        description: item.description.clone(),
+                        amount: item.amount,
+                        kind: item.kind,
+                        item: item.item.clone(),
+                        pricing: item.pricing,
+                        beneficiary: item.beneficiary.clone(),
+                    })
             })
             .collect();
         Self {
@@ -102,6 +131,7 @@ impl Receipt {
             gateway_txn,
             payment: payment.reference.clone(),
             token,
+            e_invoice: None,
         }
     }
 }
