@@ -7,11 +7,11 @@ use std::sync::{Arc, Mutex};
 
 use chrono::{DateTime, Duration, Utc};
 use hocphi_domain::{
-    Claim, CreatePaymentError, FailureCounter, Fingerprint, GatewayEvent, GatewayKind,
-    IdempotencyBegin, IdempotencyKey, Invoice, InvoiceId, Label, LeaseToken, LookupDigest,
-    NonceKey, PageToken, Payment, PaymentRef, Receipt, ReceiptId, ReceiptToken, School, SchoolId,
-    Settled, Store, StoreError, StoredResponse, Student, StudentCode, StudentPage, UpsertOutcome,
-    VoidOutcome,
+    CatalogueItem, CatalogueOutcome, Claim, CreatePaymentError, FailureCounter, Fingerprint,
+    GatewayEvent, GatewayKind, IdempotencyBegin, IdempotencyKey, Invoice, InvoiceId, Label,
+    LeaseToken, LookupDigest, NonceKey, PageToken, Payment, PaymentRef, Receipt, ReceiptId,
+    ReceiptToken, School, SchoolId, Settled, Store, StoreError, StoredResponse, Student,
+    StudentCode, StudentPage, UpsertOutcome, VoidOutcome,
 };
 use hocphi_fixtures::ManualClock;
 
@@ -173,6 +173,21 @@ impl<S: Store> Store for Faulty<S> {
 
     async fn school(&self, id: &SchoolId) -> Result<Option<School>, StoreError> {
         self.call("school", self.inner.school(id)).await
+    }
+
+    async fn upsert_catalogue_item(
+        &self,
+        item: &CatalogueItem,
+    ) -> Result<CatalogueOutcome, StoreError> {
+        self.call(
+            "upsert_catalogue_item",
+            self.inner.upsert_catalogue_item(item),
+        )
+        .await
+    }
+
+    async fn catalogue(&self) -> Result<Vec<CatalogueItem>, StoreError> {
+        self.call("catalogue", self.inner.catalogue()).await
     }
 
     async fn upsert_student(&self, student: &Student) -> Result<(), StoreError> {

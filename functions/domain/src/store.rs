@@ -13,9 +13,9 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 use crate::{
-    ClientSource, GatewayEvent, GatewayKind, IdempotencyKey, Invoice, InvoiceId, Label, LeaseToken,
-    LookupDigest, Money, PartnerId, Payment, PaymentRef, Receipt, ReceiptId, ReceiptToken, School,
-    SchoolId, Student, StudentCode,
+    CatalogueItem, ClientSource, GatewayEvent, GatewayKind, IdempotencyKey, Invoice, InvoiceId,
+    Label, LeaseToken, LookupDigest, Money, PartnerId, Payment, PaymentRef, Receipt, ReceiptId,
+    ReceiptToken, School, SchoolId, Student, StudentCode,
 };
 
 /// A failure of the store itself (as opposed to an answer such as "conflict").
@@ -52,6 +52,15 @@ pub enum UpsertOutcome {
     /// The id is another student's or another school's invoice: an import never moves an
     /// invoice (two schools numbering alike would take over each other's invoices).
     RefusedOtherOwner,
+}
+
+/// What [`Store::upsert_catalogue_item`] did.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CatalogueOutcome {
+    Created,
+    Updated,
+    Unchanged,
 }
 
 /// What [`Store::void_invoice`] did.
@@ -260,6 +269,19 @@ pub trait Store: Send + Sync {
         &self,
         id: &SchoolId,
     ) -> impl Future<Output = Result<Option<School>, StoreError>> + Send;
+
+    /// Creates or replaces a catalogue entry, keyed by its code and school (none: the
+    /// province's entry, for every school). The same entry again is `Unchanged`. Conditional on
+    /// what was read: of concurrent writers of one key, each writes over the entry it read or
+    /// reads again, so exactly one creates it.
+    fn upsert_catalogue_item(
+        &self,
+        item: &CatalogueItem,
+    ) -> impl Future<Output = Result<CatalogueOutcome, StoreError>> + Send;
+
+    /// Every catalogue entry (a province has tens): by code, the province's entry before the
+    /// schools' own, those by school id.
+    fn catalogue(&self) -> impl Future<Output = Result<Vec<CatalogueItem>, StoreError>> + Send;
 
     /// Creates or replaces a student (their lookup digest included).
     fn upsert_student(

@@ -14,13 +14,14 @@
 
 use chrono::{DateTime, Duration, NaiveDate, TimeZone, Utc};
 use hocphi_domain::{
-    Claim, ClientSource, ConflictReason, CreatePaymentError, FailureCounter, Fingerprint,
-    GatewayCode, GatewayEvent, GatewayKind, GatewayTxnNo, IdempotencyBegin, IdempotencyKey,
-    Invoice, InvoiceId, InvoiceStatus, Label, LeaseToken, LookupCode, LookupDigest, Mismatch,
-    Money, NonceKey, PartnerId, PayeeId, Payment, PaymentRef, PaymentStatus, ReceiptId,
-    ReceiptToken, School, SchoolId, Settled, Store, StoredResponse, Student, StudentCode,
-    UpsertOutcome, VoidOutcome,
+    CatalogueItem, CatalogueOutcome, Claim, ClientSource, ConflictReason, CreatePaymentError,
+    FailureCounter, Fingerprint, GatewayCode, GatewayEvent, GatewayKind, GatewayTxnNo,
+    IdempotencyBegin, IdempotencyKey, Invoice, InvoiceId, InvoiceStatus, Label, LeaseToken,
+    LookupCode, LookupDigest, Mismatch, Money, NonceKey, PartnerId, PayeeId, Payment, PaymentRef,
+    PaymentStatus, ReceiptId, ReceiptToken, School, SchoolId, Settled, Store, StoredResponse,
+    Student, StudentCode, UpsertOutcome, VoidOutcome,
 };
+use hocphi_domain::{ItemCode, LineKind, Unit};
 use tokio::task::JoinSet;
 
 /// A fresh, empty store of one adapter, and the hooks the suite needs.
@@ -127,6 +128,9 @@ macro_rules! __conformance_each {
             a_nonce_is_accepted_once_until_its_end_and_again_after,
             the_same_nonce_of_two_partners_is_two_nonces,
             twenty_uses_of_one_nonce_at_once_let_exactly_one_through,
+            a_catalogue_entry_is_created_then_unchanged_then_updated,
+            the_catalogue_lists_entries_by_code_the_provinces_before_the_schools,
+            twenty_writers_of_one_new_catalogue_entry_create_it_once,
         }
     };
     (@each tests [$make:expr]; $($name:ident),* $(,)?) => {
@@ -2687,4 +2691,104 @@ pub async fn receipts_are_listed_by_issue_time_for_one_school_or_all<H: Harness>
         [reference(2)],
         "the end of the range is excluded"
     );
+}
+
+// ----- the catalogue of collection items -------------------------------------------------
+
+fn catalogue_item(code: &str, school: Option<&str>, cap: Option<u64>) -> CatalogueItem {
+    CatalogueItem {
+        code: ItemCode::parse(code).unwrap(),
+        name: Label::parse("Tiền ăn bán trú").unwrap(),
+        kind: LineKind::Service,
+        unit: Unit::Day,
+        cap: cap.map(|vnd| Money::from_vnd(vnd).unwrap()),
+        beneficiary: None,
+        school: school.map(|id| SchoolId::parse(id).unwrap()),
+    }
+}
+
+pub async fn a_catalogue_entry_is_created_then_unchanged_then_updated<H: Harness>(h: &H) {
+    let store = h.store();
+    let first = catalogue_item("BANTRU", None, Some(25_000));
+    let raised = catalogue_item("BANTRU", None, Some(30_000));
+
+    let created = store.upsert_catalogue_item(&first).await.unwrap();
+    let again = store.upsert_catalogue_item(&first).await.unwrap();
+    let updated = store.upsert_catalogue_item(&raised).await.unwrap();
+
+    assert_eq!(
+        (created, again, updated),
+        (
+            CatalogueOutcome::Created,
+            CatalogueOutcome::Unchanged,
+            CatalogueOutcome::Updated
+        )
+    );
+    assert_eq!(store.catalogue().await.unwrap(), vec![raised]);
+}
+
+pub async fn the_catalogue_lists_entries_by_code_the_provinces_before_the_schools<H: Harness>(
+    h: &H,
+) {
+    let store = h.store();
+    let bhyt = CatalogueItem {
+        code: ItemCode::parse("BHYT").unwrap(),
+        name: Label::parse("Bảo hiểm y tế học sinh").unwrap(),
+        kind: LineKind::OnBehalf,
+        unit: Unit::Year,
+        cap: None,
+        beneficiary: Some(Label::parse("Bảo hiểm xã hội tỉnh Gia Lai").unwrap()),
+        school: None,
+    };
+    let entries = [
+        catalogue_item("BANTRU-2", None, None),
+        catalogue_item("BANTRU", Some(SCHOOL), Some(28_000)),
+        bhyt.clone(),
+        catalogue_item("BANTRU", None, Some(25_000)),
+        catalogue_item("BANTRU", Some(OTHER_SCHOOL), None),
+    ];
+    for entry in &entries {
+        store.upsert_catalogue_item(entry).await.unwrap();
+    }
+
+    let listed = store.catalogue().await.unwrap();
+
+    assert!(SCHOOL < OTHER_SCHOOL);
+    assert_eq!(
+        listed,
+        vec![
+            catalogue_item("BANTRU", None, Some(25_000)),
+            catalogue_item("BANTRU", Some(SCHOOL), Some(28_000)),
+            catalogue_item("BANTRU", Some(OTHER_SCHOOL), None),
+            catalogue_item("BANTRU-2", None, None),
+            bhyt,
+        ]
+    );
+}
+
+pub async fn twenty_writers_of_one_new_catalogue_entry_create_it_once<H: Harness>(h: &H) {
+    let store = h.store();
+    let mut writers = JoinSet::new();
+    for _ in 0..20 {
+        let store = store.clone();
+        writers.spawn(async move {
+            store
+                .upsert_catalogue_item(&catalogue_item("NUOC", None, Some(15_000)))
+                .await
+                .unwrap()
+        });
+    }
+
+    let outcomes = writers.join_all().await;
+
+    let created = outcomes
+        .iter()
+        .filter(|o| **o == CatalogueOutcome::Created)
+        .count();
+    let unchanged = outcomes
+        .iter()
+        .filter(|o| **o == CatalogueOutcome::Unchanged)
+        .count();
+    assert_eq!((created, unchanged), (1, 19), "{outcomes:?}");
+    assert_eq!(store.catalogue().await.unwrap().len(), 1);
 }

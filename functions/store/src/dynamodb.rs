@@ -11,6 +11,7 @@
 //! | look-up failures | `LOOKUPFAIL#{counter key}` | `LOOKUPFAIL` | failures, window_ends, expires_epoch (TTL) |
 //! | idempotency record | `IDEMPOTENCY#{key}` | `IDEMPOTENCY` | fingerprint, state, lease_until, lease_token, payment, expires_at, response, expires_epoch (TTL) |
 //! | signed request's nonce | `NONCE#{partner}:{nonce}` | `NONCE` | used_until, expires_epoch (TTL) |
+//! | catalogue entry | `CATALOGUE#ITEMS` | `{code}#{school}` (`{code}#` for the province's) | body |
 //!
 //! Every change is conditional. A settle is one `TransactWriteItems` (the payment, every covered
 //! invoice, the school-year counter and the receipt), conditioned on the versions it read and on
@@ -40,12 +41,12 @@ use aws_sdk_dynamodb::types::{
 };
 use chrono::{DateTime, Duration, Utc};
 use hocphi_domain::{
-    Cancellation, Claim, ConflictReason, CreatePaymentError, Decision, EventKind, FailureCounter,
-    Fingerprint, GatewayEvent, GatewayKind, IdempotencyBegin, IdempotencyKey, Invoice, InvoiceId,
-    InvoiceStatus, Label, LeaseToken, LookupDigest, NonceKey, PageToken, Payment, PaymentRef,
-    PaymentState, PaymentStatus, Receipt, ReceiptId, ReceiptToken, School, SchoolId, Settled,
-    Store, StoreError, StoredResponse, Student, StudentCode, StudentPage, Transition,
-    UpsertOutcome, VoidOutcome,
+    Cancellation, CatalogueItem, CatalogueOutcome, Claim, ConflictReason, CreatePaymentError,
+    Decision, EventKind, FailureCounter, Fingerprint, GatewayEvent, GatewayKind, IdempotencyBegin,
+    IdempotencyKey, Invoice, InvoiceId, InvoiceStatus, Label, LeaseToken, LookupDigest, NonceKey,
+    PageToken, Payment, PaymentRef, PaymentState, PaymentStatus, Receipt, ReceiptId, ReceiptToken,
+    School, SchoolId, Settled, Store, StoreError, StoredResponse, Student, StudentCode,
+    StudentPage, Transition, UpsertOutcome, VoidOutcome,
 };
 use serde::Serialize;
 use serde::de::DeserializeOwned;
@@ -164,7 +165,7 @@ fn millis(at: DateTime<Utc>) -> i64 {
 
 /// The kinds of item, by the prefix of their partition key, as the table above lists them (the
 /// template checks hold each public function's `dynamodb:LeadingKeys` to these).
-pub const ITEM_KINDS: [&str; 9] = [
+pub const ITEM_KINDS: [&str; 10] = [
     "SCHOOL#",
     "STUDENT#",
     "INVOICE#",
@@ -174,6 +175,7 @@ pub const ITEM_KINDS: [&str; 9] = [
     "LOOKUPFAIL#",
     "IDEMPOTENCY#",
     "NONCE#",
+    "CATALOGUE#",
 ];
 
 fn key(pk: String, sk: &str) -> Item {
@@ -230,6 +232,16 @@ fn values(pairs: &[(&str, AttributeValue)]) -> Option<HashMap<String, AttributeV
 
 fn student_key(code: &StudentCode) -> Item {
     key(format!("STUDENT#{code}"), "STUDENT")
+}
+
+/// The one partition of the catalogue: a province has tens of entries, read together.
+const CATALOGUE: &str = "CATALOGUE#ITEMS";
+
+/// A catalogue entry's key; `#` sorts before every character of a code, so the sort keys run
+/// by code, then the province's entry, then schools' by id.
+fn catalogue_key(item: &CatalogueItem) -> Item {
+    let school = item.school.as_ref().map_or("", SchoolId::as_str);
+    key(CATALOGUE.to_owned(), &format!("{}#{school}", item.code))
 }
 
 fn failure_key(counter: &FailureCounter) -> Item {
@@ -821,6 +833,58 @@ impl Store for DynamoStore {
 
     async fn school(&self, id: &SchoolId) -> Result<Option<School>> {
         self.get_body(key(format!("SCHOOL#{id}"), "SCHOOL")).await
+    }
+
+    async fn upsert_catalogue_item(&self, item: &CatalogueItem) -> Result<CatalogueOutcome> {
+        for attempt in 0..ATTEMPTS {
+            let mut next = catalogue_key(item);
+            next.insert("body".to_owned(), s(to_json(item)?));
+            let written = match self.get(catalogue_key(item)).await? {
+                None => self
+                    .put_if(next, "attribute_not_exists(PK)", &[])
+                    .await?
+                    .then_some(CatalogueOutcome::Created),
+                Some(known) if body::<CatalogueItem>(&known)? == *item => {
+                    return Ok(CatalogueOutcome::Unchanged);
+                }
+                Some(known) => {
+                    let read = text(&known, "body")?.to_owned();
+                    self.put_if(next, "#body = :read", &[(":read", s(read))])
+                        .await?
+                        .then_some(CatalogueOutcome::Updated)
+                }
+            };
+            if let Some(outcome) = written {
+                return Ok(outcome);
+            }
+            Self::backoff(attempt).await;
+        }
+        Err(StoreError::Contention)
+    }
+
+    async fn catalogue(&self) -> Result<Vec<CatalogueItem>> {
+        let mut entries = Vec::new();
+        let mut start = None;
+        loop {
+            let output = self
+                .client
+                .query()
+                .table_name(&self.table)
+                .key_condition_expression("PK = :catalogue")
+                .expression_attribute_values(":catalogue", s(CATALOGUE))
+                .set_exclusive_start_key(start)
+                .consistent_read(true)
+                .send()
+                .await
+                .map_err(StoreError::unavailable)?;
+            for item in output.items.unwrap_or_default() {
+                entries.push(body(&item)?);
+            }
+            start = output.last_evaluated_key;
+            if start.is_none() {
+                return Ok(entries);
+            }
+        }
     }
 
     async fn upsert_student(&self, student: &Student) -> Result<()> {
@@ -1532,6 +1596,18 @@ mod tests {
             (
                 "NONCE#",
                 nonce_key(&NonceKey::new(&PartnerId::parse("BANKDEMO").unwrap(), "n-1").unwrap()),
+            ),
+            (
+                "CATALOGUE#",
+                catalogue_key(&CatalogueItem {
+                    code: hocphi_domain::ItemCode::parse("BANTRU").unwrap(),
+                    name: Label::parse("Tiền ăn bán trú").unwrap(),
+                    kind: hocphi_domain::LineKind::Service,
+                    unit: hocphi_domain::Unit::Day,
+                    cap: None,
+                    beneficiary: None,
+                    school: None,
+                }),
             ),
             (
                 "LOOKUPFAIL#",

@@ -13,12 +13,12 @@ use std::sync::{Arc, Mutex};
 use crate::plan::{Plan, capture, plan};
 use chrono::{DateTime, Duration, Utc};
 use hocphi_domain::{
-    Cancellation, Claim, ConflictReason, CreatePaymentError, Decision, FailureCounter, Fingerprint,
-    GatewayEvent, GatewayKind, GatewayTxnNo, IdempotencyBegin, IdempotencyKey, Invoice, InvoiceId,
-    InvoiceStatus, Label, LeaseToken, LookupDigest, NonceKey, PageToken, Payment, PaymentRef,
-    PaymentState, PaymentStatus, Receipt, ReceiptId, ReceiptToken, School, SchoolId, Settled,
-    Store, StoreError, StoredResponse, Student, StudentCode, StudentPage, Transition,
-    UpsertOutcome, VoidOutcome,
+    Cancellation, CatalogueItem, CatalogueOutcome, Claim, ConflictReason, CreatePaymentError,
+    Decision, FailureCounter, Fingerprint, GatewayEvent, GatewayKind, GatewayTxnNo,
+    IdempotencyBegin, IdempotencyKey, Invoice, InvoiceId, InvoiceStatus, Label, LeaseToken,
+    LookupDigest, NonceKey, PageToken, Payment, PaymentRef, PaymentState, PaymentStatus, Receipt,
+    ReceiptId, ReceiptToken, School, SchoolId, Settled, Store, StoreError, StoredResponse, Student,
+    StudentCode, StudentPage, Transition, UpsertOutcome, VoidOutcome,
 };
 use rusqlite::{Connection, OptionalExtension, Transaction, TransactionBehavior, params};
 use serde::Serialize;
@@ -28,7 +28,8 @@ use serde::de::DeserializeOwned;
 /// [`FailureCounter::key`] (a student's counter keeps its key) and found by window end, so closed
 /// windows are dropped; 3 the idempotency record's lease token and payment, and payments found by
 /// expiry (the sweeper asks again about those that ended unpaid); 4 signed requests' nonces, each
-/// until its end (an ended one counts as absent and is dropped).
+/// until its end (an ended one counts as absent and is dropped); 5 the catalogue of collection
+/// items, keyed by code and school (`''` for the province's entry).
 const MIGRATIONS: &[&str] = &[
     r#"
 CREATE TABLE schools (id TEXT PRIMARY KEY, body TEXT NOT NULL);
@@ -96,6 +97,14 @@ CREATE INDEX payments_by_expiry ON payments (status, expires_at);
     r#"
 CREATE TABLE nonces (key TEXT PRIMARY KEY, used_until INTEGER NOT NULL);
 CREATE INDEX nonces_by_end ON nonces (used_until);
+"#,
+    r#"
+CREATE TABLE catalogue (
+    code TEXT NOT NULL,
+    school TEXT NOT NULL,
+    body TEXT NOT NULL,
+    PRIMARY KEY (code, school)
+);
 "#,
 ];
 
@@ -478,6 +487,51 @@ impl Store for SqliteStore {
     async fn school(&self, id: &SchoolId) -> Result<Option<School>> {
         let id = id.to_string();
         self.write(move |tx, _| get_body(tx, "SELECT body FROM schools WHERE id = ?1", &id))
+            .await
+    }
+
+    async fn upsert_catalogue_item(&self, item: &CatalogueItem) -> Result<CatalogueOutcome> {
+        let code = item.code.to_string();
+        let school = item
+            .school
+            .as_ref()
+            .map_or_else(String::new, SchoolId::to_string);
+        let item = item.clone();
+        let body = to_json(&item)?;
+        self.write(move |tx, _| {
+            let known: Option<CatalogueItem> = query_one(
+                tx,
+                "SELECT body FROM catalogue WHERE code = ?1 AND school = ?2",
+                params![code, school],
+                |row| row.get::<_, String>(0),
+            )?
+            .map(|body| from_json(&body))
+            .transpose()?;
+            match known {
+                Some(known) if known == item => Ok(CatalogueOutcome::Unchanged),
+                Some(_) => {
+                    exec(
+                        tx,
+                        "UPDATE catalogue SET body = ?3 WHERE code = ?1 AND school = ?2",
+                        params![code, school, body],
+                    )?;
+                    Ok(CatalogueOutcome::Updated)
+                }
+                None => {
+                    exec(
+                        tx,
+                        "INSERT INTO catalogue (code, school, body) VALUES (?1, ?2, ?3)",
+                        params![code, school, body],
+                    )?;
+                    Ok(CatalogueOutcome::Created)
+                }
+            }
+        })
+        .await
+    }
+
+    async fn catalogue(&self) -> Result<Vec<CatalogueItem>> {
+        self.write(|tx, _| bodies(tx, "SELECT body FROM catalogue ORDER BY code, school", []))
             .await
     }
 
