@@ -1,7 +1,9 @@
 //! Import throughput: a generated 100,000-row CSV (about 30,000 students, 2–4 items per invoice)
-//! into a fresh SQLite store, then the same file again (everything unchanged); with
-//! `HOCPHI_DYNAMODB_ENDPOINT` set, a 5,000-row file into a fresh DynamoDB table. Prints rows per
-//! second and the process's peak resident memory (`VmHWM`). Figures are printed, never asserted.
+//! into a fresh SQLite store, then the same file again (everything unchanged), then a 100,000-row
+//! file with the catalogue columns (item code, kind, quantity × unit price, checked against the
+//! catalogue and its caps) into another fresh store; with `HOCPHI_DYNAMODB_ENDPOINT` set, a
+//! 5,000-row file of each kind into a fresh DynamoDB table. Prints rows per second and the
+//! process's peak resident memory (`VmHWM`). Figures are printed, never asserted.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
@@ -11,7 +13,9 @@ use std::time::Instant;
 
 use chrono::{TimeZone, Utc};
 use hocphi_admin::import::{ImportOptions, ImportReport, import};
-use hocphi_domain::{Label, School, SchoolId, Store, Symbol};
+use hocphi_domain::{
+    CatalogueItem, ItemCode, Label, LineKind, Money, School, SchoolId, Store, Symbol, Unit,
+};
 use hocphi_store::SqliteStore;
 use hocphi_store::dynamodb::{DynamoStore, client, create_table};
 
@@ -24,6 +28,58 @@ const ITEMS: [(&str, u64); 6] = [
     ("Quỹ hoạt động lớp", 100_000),
     ("Tiền nước uống", 60_000),
 ];
+/// The catalogue file's lines: code, name, kind, unit, quantity (none: priced whole), unit price.
+const PRICED: [(&str, &str, LineKind, Unit, Option<u32>, u64); 6] = [
+    (
+        "HOCPHI",
+        "Học phí học kỳ 1",
+        LineKind::Tuition,
+        Unit::Month,
+        Some(4),
+        375_000,
+    ),
+    (
+        "BANTRU",
+        "Tiền ăn bán trú tháng 9",
+        LineKind::Service,
+        Unit::Day,
+        Some(21),
+        25_000,
+    ),
+    (
+        "CHAMSOC-BT",
+        "Chăm sóc bán trú",
+        LineKind::Service,
+        Unit::Month,
+        Some(1),
+        150_000,
+    ),
+    (
+        "BHYT",
+        "Bảo hiểm y tế học sinh",
+        LineKind::OnBehalf,
+        Unit::Year,
+        None,
+        884_520,
+    ),
+    (
+        "KHUYENHOC",
+        "Ủng hộ quỹ khuyến học",
+        LineKind::Voluntary,
+        Unit::Item,
+        None,
+        50_000,
+    ),
+    (
+        "NUOC",
+        "Nước uống",
+        LineKind::Service,
+        Unit::Month,
+        Some(1),
+        15_000,
+    ),
+];
+
 const FAMILY: [&str; 8] = ["Nguyễn", "Trần", "Lê", "Phạm", "Hoàng", "Võ", "Đặng", "Bùi"];
 const GIVEN: [&str; 8] = [
     "Văn An",
@@ -54,9 +110,13 @@ fn school(n: u64) -> String {
 
 /// Writes `rows` rows: one invoice per student, then second invoices from the first student on,
 /// until the file is full; each invoice has 2 to 4 items.
-fn generate(path: &Path, rows: u64, students: u64) {
+fn generate(path: &Path, rows: u64, students: u64, priced: bool) {
     let mut out = BufWriter::new(std::fs::File::create(path).unwrap());
-    writeln!(out, "Mã trường,Mã học sinh,Họ và tên,Lớp,Năm học,Học kỳ,Mã khoản thu,Nội dung,Số tiền,Hạn nộp,Tổng tiền").unwrap();
+    if priced {
+        writeln!(out, "Mã trường,Mã học sinh,Họ và tên,Lớp,Năm học,Học kỳ,Mã khoản thu,Mã khoản,Nội dung,Số lượng,Đơn giá,Số tiền,Hạn nộp").unwrap();
+    } else {
+        writeln!(out, "Mã trường,Mã học sinh,Họ và tên,Lớp,Năm học,Học kỳ,Mã khoản thu,Nội dung,Số tiền,Hạn nộp,Tổng tiền").unwrap();
+    }
     let mut mix = Mix(0x9e37_79b9_7f4a_7c15);
     let (mut written, mut invoice) = (0, 0u64);
     while written < rows {
@@ -76,6 +136,21 @@ fn generate(path: &Path, rows: u64, students: u64) {
         };
         let first = (mix.next() % 3) as usize;
         for k in 0..items {
+            if priced {
+                let (code, item, _, _, quantity, price) = PRICED[first + k as usize];
+                let (quantity, price, amount) = match quantity {
+                    Some(q) => (q.to_string(), grouped(price), String::new()),
+                    None => (String::new(), String::new(), grouped(price)),
+                };
+                writeln!(
+                    out,
+                    "{},{:010},{name},{class},2026-2027,{term},HD-{round}-{invoice:07},{code},{item},{quantity},{price},{amount},15/10/2026",
+                    school(student % SCHOOLS),
+                    5_200_000_000 + student,
+                )
+                .unwrap();
+                continue;
+            }
             let (item, amount) = ITEMS[first + k as usize];
             writeln!(
                 out,
@@ -113,6 +188,25 @@ async fn add_schools<S: Store>(store: &S) {
                 receipt_template: Symbol::parse("01BLP0-001").unwrap(),
                 receipt_series: Symbol::parse(&format!("S{n:02}-25E")).unwrap(),
                 payee: None,
+                commune: None,
+            })
+            .await
+            .unwrap();
+    }
+}
+
+async fn add_catalogue<S: Store>(store: &S) {
+    for (code, name, kind, unit, _, price) in PRICED {
+        store
+            .upsert_catalogue_item(&CatalogueItem {
+                code: ItemCode::parse(code).unwrap(),
+                name: Label::parse(name).unwrap(),
+                kind,
+                unit,
+                cap: Some(Money::from_vnd(price).unwrap()),
+                beneficiary: (kind == LineKind::OnBehalf)
+                    .then(|| Label::parse("Bảo hiểm xã hội tỉnh Gia Lai").unwrap()),
+                school: None,
             })
             .await
             .unwrap();
@@ -172,7 +266,7 @@ fn main() {
     runtime.block_on(async {
         let dir = tempfile::tempdir().unwrap();
         let file = dir.path().join("hoc-phi-100k.csv");
-        generate(&file, 100_000, 30_000);
+        generate(&file, 100_000, 30_000, false);
         println!(
             "generated {} ({} MiB); peak memory before importing {} MiB",
             file.display(),
@@ -192,18 +286,47 @@ fn main() {
         )
         .await;
         assert_eq!(again.invoices.unchanged, again.invoices_in_file);
+        let priced = dir.path().join("hoc-phi-2026-100k.csv");
+        generate(&priced, 100_000, 30_000, true);
+        let store = SqliteStore::open(dir.path().join("hocphi-2026.db")).unwrap();
+        add_schools(&store).await;
+        add_catalogue(&store).await;
+        let first = timed(
+            "SQLite, catalogue columns, fresh store",
+            &store,
+            &priced,
+            dir.path(),
+            100_000,
+        )
+        .await;
+        assert_eq!(first.invoices.created, first.invoices_in_file);
 
         match std::env::var("HOCPHI_DYNAMODB_ENDPOINT") {
             Ok(endpoint) => {
                 let small = dir.path().join("hoc-phi-5k.csv");
-                generate(&small, 5_000, 1_500);
+                generate(&small, 5_000, 1_500, false);
                 let client = client(Some(&endpoint)).await;
                 let table = format!("hocphi-admin-bench-{}", std::process::id());
                 create_table(&client, &table).await.unwrap();
-                let store = DynamoStore::new(client, table);
+                let store = DynamoStore::new(client.clone(), table);
                 add_schools(&store).await;
                 timed(
                     "DynamoDB (moto), fresh table",
+                    &store,
+                    &small,
+                    dir.path(),
+                    5_000,
+                )
+                .await;
+                let small = dir.path().join("hoc-phi-2026-5k.csv");
+                generate(&small, 5_000, 1_500, true);
+                let table = format!("hocphi-admin-bench-2026-{}", std::process::id());
+                create_table(&client, &table).await.unwrap();
+                let store = DynamoStore::new(client, table);
+                add_schools(&store).await;
+                add_catalogue(&store).await;
+                timed(
+                    "DynamoDB (moto), catalogue columns, fresh table",
                     &store,
                     &small,
                     dir.path(),

@@ -28,6 +28,7 @@ use hocphi_store::SqliteStore;
 use hocphi_store::dynamodb::{DynamoStore, client, sdk_config};
 
 use crate::export::{ExportError, ExportOptions};
+use crate::import::catalogue::{self, CatalogueOptions};
 use crate::import::{ImportError, ImportOptions};
 use crate::payment_code::PaymentCodeError;
 use crate::payos::{ConfirmOptions, PayosError};
@@ -105,6 +106,9 @@ pub enum Command {
         #[arg(long)]
         codes_out: Option<PathBuf>,
     },
+    /// Danh mục các khoản thu của tỉnh (và của từng trường nếu tỉnh cho phép)
+    #[command(subcommand)]
+    Catalogue(CatalogueCommand),
     /// Xuất dữ liệu
     #[command(subcommand)]
     Export(ExportCommand),
@@ -201,6 +205,21 @@ pub enum SchoolCommand {
         #[arg(long)]
         none: bool,
     },
+}
+
+/// `catalogue …`
+#[derive(Debug, Subcommand)]
+pub enum CatalogueCommand {
+    /// Nhập danh mục từ tệp CSV hoặc XLSX (mỗi dòng một khoản)
+    Import {
+        /// Tệp .csv hoặc .xlsx
+        file: PathBuf,
+        /// Chỉ kiểm tra và cho biết sẽ thay đổi gì, không ghi gì
+        #[arg(long)]
+        dry_run: bool,
+    },
+    /// In danh mục
+    List,
 }
 
 /// `payos …`
@@ -355,6 +374,7 @@ fn reads_lookup_key(command: &Command) -> bool {
         Command::Import { dry_run, .. } => !dry_run,
         Command::RekeyLookups { .. } | Command::PaymentCode { .. } => true,
         Command::School(_)
+        | Command::Catalogue(_)
         | Command::Export(_)
         | Command::Reconcile { .. }
         | Command::Payos(_)
@@ -512,6 +532,24 @@ pub async fn execute<S: Store>(
             } else {
                 Exit::Done
             })
+        }
+        Command::Catalogue(CatalogueCommand::Import { file, dry_run }) => {
+            let options = CatalogueOptions {
+                file,
+                dry_run,
+                progress: true,
+            };
+            let report = catalogue::import(store, &options).await?;
+            write!(out, "{report}")?;
+            Ok(if report.refused {
+                Exit::Refused
+            } else {
+                Exit::Done
+            })
+        }
+        Command::Catalogue(CatalogueCommand::List) => {
+            write!(out, "{}", catalogue::list(store).await?)?;
+            Ok(Exit::Done)
         }
         Command::Export(ExportCommand::Receipts {
             school,

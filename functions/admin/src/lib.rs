@@ -13,6 +13,7 @@
 //! | `school add --id <ID> --name <TÊN> --template <KÝ HIỆU MẪU> --series <KÝ HIỆU> [--payee <TÀI KHOẢN>]` | adds or updates a school (schools exist before their invoices are imported); `--payee` names the payOS channel its VietQR transfers are paid into (several schools may share one); without it an existing school keeps its payee |
 //! | `school set-payee --id <ID> (--payee <TÀI KHOẢN> \| --none)` | sets or removes a school's payee (without one, its students are not offered a bank transfer); payments already opened keep theirs |
 //! | `import <tệp.csv\|tệp.xlsx> [--dry-run] [--skip-invalid] [--codes-out <tệp.csv>]` | imports invoices, creates students, hands out lookup codes |
+//! | `catalogue import <tệp.csv\|tệp.xlsx> [--dry-run]` / `catalogue list` | imports or prints the catalogue of collection items (below) |
 //! | `export receipts [--school <ID>] --from <yyyy-mm-dd> --to <yyyy-mm-dd> [--out <tệp.csv\|tệp.xlsx>]` | the receipts issued on those days (Vietnam time, both days included) |
 //! | `reconcile --gateway (vnpay\|payos) <đối-soát.csv\|.xlsx> [--out <báo-cáo.csv\|.xlsx>] [--school <ID>] [--from …] [--to …]` | compares the channel's transaction list with hocphi's payments and receipts |
 //! | `reconcile --partner <ID> <tệp.csv\|.xlsx> [--out …] [--school <ID>] [--from …] [--to …]` | compares a bill-payment partner's daily file with its confirmations hocphi recorded |
@@ -46,7 +47,11 @@
 //! | `Nội dung` | yes | the line item: `Học phí học kỳ 1` (unique within an invoice) |
 //! | `Số tiền` | yes | a positive whole number of đồng: `1500000`, `1.500.000`, `1 500 000`, `1.500.000 ₫`, `1500000đ`; never `1,5` or `1.500.000,50` |
 //! | `Hạn nộp` | yes | `dd/mm/yyyy` (also `yyyy-mm-dd`), or an Excel date (a date cell or its serial number) |
-//! | `Tổng tiền` | no | when filled in, the invoice's total, which must equal the sum of its items |
+//! | `Tổng tiền` | no | when filled in, the invoice's total: what it requires, its charges less its adjustments (voluntary lines not counted) |
+//! | `Loại khoản` | no | `học phí` (blank), `dịch vụ`, `thu hộ`, `tự nguyện`, or an adjustment: `hỗ trợ học phí`, `miễn giảm` (its amount is deducted) |
+//! | `Mã khoản` | no | an item of the catalogue: the line takes its kind, unit and beneficiary (a file that says otherwise is refused), and its cap |
+//! | `Số lượng`, `Đơn vị`, `Đơn giá` | no | a line priced per unit: `21`, `ngày`, `25.000`; `Số tiền` may then be blank (it is computed) or must equal quantity × unit price |
+//! | `Đơn vị thu hộ` | no | who a `thu hộ` line is collected for (`Bảo hiểm xã hội tỉnh Gia Lai`), unless its item names it |
 //!
 //! The rows of one invoice agree on school, student, school year, term, due date and total; a
 //! student has one school, name and class throughout the file. Every row is checked and every
@@ -70,7 +75,31 @@
 //! credentials from the environment); on a SQLite store without either, from the local stack's
 //! `lookup-key` file beside the database (created if missing).
 //!
-//! A sample is shipped in `samples/hoc-phi-mau.csv` (and `samples/hoc-phi-mau.xlsx`).
+//! A unit price (or, without quantity, an amount) over the item's cap is refused:
+//! `Dòng 14, cột "Đơn giá": 30.000 ₫ vượt mức trần 25.000 ₫/ngày của khoản BANTRU`. An adjustment
+//! line stores its amount under a neutral label (`Miễn, giảm theo quy định` always for a
+//! reduction, whose reason is sensitive personal data; `Hỗ trợ học phí theo quy định` for a
+//! subsidy without text), never the reason. An invoice needs a charge to pay (voluntary lines are
+//! offered beside one), and its adjustments must leave something due.
+//!
+//! Samples are shipped in `samples/hoc-phi-mau.csv` (and `samples/hoc-phi-mau.xlsx`), and, with
+//! the new columns, `samples/hoc-phi-2026-mau.csv` (after `samples/danh-muc-mau.csv`).
+//!
+//! # The catalogue file
+//!
+//! The province's catalogue of collection items, read like the import file, one row per item:
+//!
+//! | header | required | content |
+//! |---|---|---|
+//! | `Mã khoản` (`ma_khoan`) | yes | `BANTRU`: letters without accents, digits, `-`, `_`, at most 24 |
+//! | `Tên khoản` (`ten_khoan`) | yes | `Tiền ăn bán trú` |
+//! | `Loại` (`loai`) | yes | `học phí`, `dịch vụ`, `thu hộ` or `tự nguyện` (adjustments are lines of invoices, not items) |
+//! | `Đơn vị` (`don_vi`) | yes | `tháng`, `ngày`, `học kỳ`, `năm`, `cái` (`bộ`, `lần`) |
+//! | `Mức trần` (`muc_tran`) | no | the most a unit may cost, as the province's resolution sets it |
+//! | `Đơn vị thu hộ` (`don_vi_thu_ho`) | for `thu hộ` only | who the money is collected for |
+//! | `Mã trường` (`truong`) | no | a school's own entry (where the province allows it), found before the province's |
+//!
+//! Any problem refuses the whole file; importing it again changes nothing.
 //!
 //! # The receipts export
 //!

@@ -9,6 +9,7 @@
 
 mod support;
 
+use hocphi_admin::import::catalogue::{self, CatalogueOptions};
 use hocphi_admin::import::import;
 use hocphi_admin::reconcile::{Category, ReconcileOptions, reconcile};
 use hocphi_domain::{GatewayKind, InvoiceId, InvoiceStatus, LookupCode, Store, StudentCode};
@@ -38,6 +39,11 @@ fn main() {
             "the_sample_imports_into_dynamodb_once_and_then_changes_nothing",
             skip.as_deref(),
             the_sample_imports_into_dynamodb_once_and_then_changes_nothing,
+        ),
+        harness::trial(
+            "the_catalogue_and_the_2026_sample_import_into_dynamodb_and_a_line_over_the_cap_is_refused",
+            skip.as_deref(),
+            the_catalogue_and_the_2026_sample_import_into_dynamodb_and_a_line_over_the_cap_is_refused,
         ),
         harness::trial(
             "a_matching_vnpay_file_reconciles_cleanly_against_dynamodb",
@@ -98,6 +104,65 @@ async fn the_sample_imports_into_dynamodb_once_and_then_changes_nothing() {
         .unwrap()
         .unwrap();
     assert_eq!(invoice.total().vnd(), 2_450_000);
+}
+
+async fn the_catalogue_and_the_2026_sample_import_into_dynamodb_and_a_line_over_the_cap_is_refused()
+{
+    // Arrange
+    let (store, _) = fresh().await;
+    store
+        .upsert_school(&hocphi_domain::School {
+            payee: None,
+            ..hocphi_fixtures::school("GL-THCS-DTHOANG", "Trường THCS tư thục Đinh Tiên Hoàng")
+        })
+        .await
+        .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let samples = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("samples");
+    let catalogue = CatalogueOptions {
+        file: samples.join("danh-muc-mau.csv"),
+        dry_run: false,
+        progress: false,
+    };
+    let over_cap = dir.path().join("vuot-tran.csv");
+    std::fs::write(
+        &over_cap,
+        "Mã trường,Mã học sinh,Họ và tên,Lớp,Năm học,Học kỳ,Mã khoản thu,Mã khoản,Nội dung,Số lượng,Đơn giá,Số tiền,Hạn nộp\n\
+         BD-TH-LELOI,HS0099,Lê Văn Tâm,2C,2026-2027,Tháng 9/2026,LL-0099,BANTRU,Tiền ăn,21,30.000,,30/09/2026\n",
+    )
+    .unwrap();
+
+    // Act
+    let first = catalogue::import(&store, &catalogue).await.unwrap();
+    let again = catalogue::import(&store, &catalogue).await.unwrap();
+    let invoices = import(
+        &store,
+        &options(&samples.join("hoc-phi-2026-mau.csv"), dir.path()),
+    )
+    .await
+    .unwrap();
+    let refused = import(&store, &options(&over_cap, dir.path()))
+        .await
+        .unwrap();
+
+    // Assert
+    assert_eq!((first.created, again.unchanged), (7, 7), "{first}{again}");
+    assert_eq!(store.catalogue().await.unwrap().len(), 7);
+    assert!(invoices.problems.is_empty(), "{invoices}");
+    assert_eq!(invoices.invoices.created, 4, "{invoices}");
+    let private = store
+        .invoice(&InvoiceId::parse("DTH-2627-HK1-0001").unwrap())
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(private.total().vnd(), 3_000_000);
+    let problems: Vec<String> = refused.problems.iter().map(ToString::to_string).collect();
+    assert_eq!(
+        problems,
+        [
+            "Dòng 2, cột \"Đơn giá\": 30.000\u{a0}₫ vượt mức trần 25.000\u{a0}₫/ngày của khoản BANTRU"
+        ]
+    );
 }
 
 async fn a_matching_vnpay_file_reconciles_cleanly_against_dynamodb() {

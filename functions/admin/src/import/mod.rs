@@ -18,6 +18,7 @@
 //! - a dry run reads the store but writes nothing (not even the codes file);
 //! - the file is streamed: only the parsed invoices and students are kept, not the raw rows.
 
+pub mod catalogue;
 mod rows;
 
 use std::collections::HashMap;

@@ -2,9 +2,13 @@
 //!
 //! Owns the meaning of each column and the rules that span rows: the rows of one invoice agree on
 //! school, student, school year, term, due date and stated total, and never repeat an item; a
-//! student has one school, name and class in a file; a school must already exist. Invariant:
-//! every problem is recorded with its row and column, and an invoice with any problem is marked
-//! bad whole; only the parsed values are kept, never the raw rows.
+//! student has one school, name and class in a file; a school must already exist. A line naming
+//! a catalogue item takes the item's kind, unit and beneficiary (a file that says otherwise is
+//! refused) and stays within its cap; quantity × unit price is the amount; an adjustment line
+//! keeps a neutral label, never its reason; a file without the optional columns reads as tuition
+//! lines, as before they existed. Invariant: every problem is recorded with its row and column,
+//! and an invoice with any problem is marked bad whole; only the parsed values are kept, never
+//! the raw rows.
 
 use std::collections::HashMap;
 use std::fmt;
@@ -12,10 +16,12 @@ use std::path::Path;
 
 use chrono::NaiveDate;
 use hocphi_domain::{
-    IdError, Invoice, InvoiceDraft, InvoiceId, Label, LineItem, MaskedName, Money, SchoolId,
-    SchoolYear, Store, StoreError, StudentCode,
+    CatalogueItem, IdError, Invoice, InvoiceDraft, InvoiceError, InvoiceId, ItemCode, Label,
+    LineItem, LineKind, MaskedName, Money, Pricing, SchoolId, SchoolYear, Store, StoreError,
+    StudentCode, Unit,
 };
 
+use super::catalogue::{Catalogue, KINDS_VI, code_problem, per_unit, unit_problem};
 use super::{ImportError, Problem};
 use crate::header::{ColumnSpec, HeaderProblem, resolve};
 use crate::progress::Progress;
@@ -37,9 +43,15 @@ pub(super) enum ImportColumn {
     Amount,
     Due,
     Total,
+    Kind,
+    Item,
+    Quantity,
+    Unit,
+    UnitPrice,
+    Beneficiary,
 }
 
-const COLUMNS: [ColumnSpec; 11] = [
+const COLUMNS: [ColumnSpec; 17] = [
     ColumnSpec::required("Mã trường", &["Mã trường học"]),
     ColumnSpec::required("Mã học sinh", &["Mã HS"]),
     ColumnSpec::required(
@@ -54,7 +66,26 @@ const COLUMNS: [ColumnSpec; 11] = [
     ColumnSpec::required("Số tiền", &["Thành tiền"]).money(),
     ColumnSpec::required("Hạn nộp", &["Hạn thanh toán", "Hạn nộp tiền"]),
     ColumnSpec::optional("Tổng tiền", &["Tổng cộng"]).money(),
+    ColumnSpec::optional("Loại khoản", &["loai", "Loại", "Loại khoản thu", "kind"]),
+    ColumnSpec::optional("Mã khoản", &["ma_khoan", "Mã danh mục", "item"]),
+    ColumnSpec::optional("Số lượng", &["so_luong", "SL", "quantity"]),
+    ColumnSpec::optional("Đơn vị", &["don_vi", "Đơn vị tính", "ĐVT", "unit"]),
+    ColumnSpec::optional("Đơn giá", &["don_gia", "unit_price"]).money(),
+    ColumnSpec::optional(
+        "Đơn vị thu hộ",
+        &["don_vi_thu_ho", "Thu hộ cho", "beneficiary"],
+    ),
 ];
+
+/// What an adjustment line says instead of its reason (a family's circumstances are sensitive
+/// personal data, Law 91/2025/QH15): a reduction always, a subsidy when the file gives no text.
+fn neutral_label(kind: LineKind) -> Option<&'static str> {
+    match kind {
+        LineKind::Subsidy => Some("Hỗ trợ học phí theo quy định"),
+        LineKind::Reduction => Some("Miễn, giảm theo quy định"),
+        LineKind::Tuition | LineKind::OnBehalf | LineKind::Service | LineKind::Voluntary => None,
+    }
+}
 
 impl ImportColumn {
     pub(super) fn name(self) -> &'static str {
@@ -115,6 +146,12 @@ struct Fields {
     amount: Option<Money>,
     due: Option<NaiveDate>,
     total: Option<Money>,
+    kind: Option<LineKind>,
+    item: Option<ItemCode>,
+    quantity: Option<u32>,
+    unit: Option<Unit>,
+    unit_price: Option<Money>,
+    beneficiary: Option<Label>,
 }
 
 /// A problem as recorded while reading: row, column, message.
@@ -136,6 +173,8 @@ struct Reader<'a, S> {
     columns: Vec<Option<usize>>,
     schools: HashMap<SchoolId, bool>,
     index: HashMap<InvoiceId, usize>,
+    /// Read from the store when the file names items.
+    catalogue: Catalogue,
     parsed: Parsed,
 }
 
@@ -148,6 +187,22 @@ fn not_rounded(cell: &Cell) -> Result<(), String> {
         )),
         _ => Ok(()),
     }
+}
+
+/// A quantity of units: a positive whole number.
+fn quantity(cell: &Cell) -> Result<u32, String> {
+    let text = cell.text();
+    text.bytes()
+        .all(|b| b.is_ascii_digit())
+        .then(|| text.parse::<u32>().ok())
+        .flatten()
+        .filter(|q| *q > 0)
+        .ok_or_else(|| {
+            format!(
+                "số lượng phải là số nguyên dương, nhận được {}",
+                values::received(cell)
+            )
+        })
 }
 
 fn id_problem(err: &IdError, cell: &Cell, rule: &str) -> String {
@@ -264,16 +319,43 @@ impl<S: Store> Reader<'_, S> {
                     })
             }),
         );
-        check(
-            ImportColumn::Description,
-            Label::parse(&cell(ImportColumn::Description).text())
-                .map(|v| f.description = Some(v))
-                .map_err(|e| text_problem(&e, "nội dung")),
-        );
-        check(
-            ImportColumn::Amount,
-            values::amount(cell(ImportColumn::Amount)).map(|v| f.amount = Some(v)),
-        );
+        if !cell(ImportColumn::Kind).is_blank() {
+            check(
+                ImportColumn::Kind,
+                LineKind::parse(&cell(ImportColumn::Kind).text())
+                    .map(|v| f.kind = Some(v))
+                    .ok_or_else(|| {
+                        format!(
+                            "loại khoản viết là {KINDS_VI}, hỗ trợ học phí hoặc miễn giảm, nhận \
+                             được {}",
+                            values::received(cell(ImportColumn::Kind))
+                        )
+                    }),
+            );
+        }
+        let neutral = f.kind.and_then(neutral_label);
+        match neutral {
+            Some(label)
+                if f.kind == Some(LineKind::Reduction)
+                    || cell(ImportColumn::Description).is_blank() =>
+            {
+                f.description = Label::parse(label).ok();
+            }
+            Some(_) | None => check(
+                ImportColumn::Description,
+                Label::parse(&cell(ImportColumn::Description).text())
+                    .map(|v| f.description = Some(v))
+                    .map_err(|e| text_problem(&e, "nội dung")),
+            ),
+        }
+        let priced =
+            !cell(ImportColumn::Quantity).is_blank() && !cell(ImportColumn::UnitPrice).is_blank();
+        if !(priced && cell(ImportColumn::Amount).is_blank()) {
+            check(
+                ImportColumn::Amount,
+                values::amount(cell(ImportColumn::Amount)).map(|v| f.amount = Some(v)),
+            );
+        }
         check(
             ImportColumn::Due,
             values::date(cell(ImportColumn::Due)).map(|v| f.due = Some(v)),
@@ -284,7 +366,250 @@ impl<S: Store> Reader<'_, S> {
                 values::amount(cell(ImportColumn::Total)).map(|v| f.total = Some(v)),
             );
         }
+        if !cell(ImportColumn::Item).is_blank() {
+            check(
+                ImportColumn::Item,
+                ItemCode::parse(&cell(ImportColumn::Item).text())
+                    .map(|v| f.item = Some(v))
+                    .map_err(|_| code_problem(cell(ImportColumn::Item))),
+            );
+        }
+        if !cell(ImportColumn::Quantity).is_blank() {
+            check(
+                ImportColumn::Quantity,
+                quantity(cell(ImportColumn::Quantity)).map(|v| f.quantity = Some(v)),
+            );
+        }
+        if !cell(ImportColumn::Unit).is_blank() {
+            check(
+                ImportColumn::Unit,
+                Unit::parse(&cell(ImportColumn::Unit).text())
+                    .map(|v| f.unit = Some(v))
+                    .ok_or_else(|| unit_problem(cell(ImportColumn::Unit))),
+            );
+        }
+        if !cell(ImportColumn::UnitPrice).is_blank() {
+            check(
+                ImportColumn::UnitPrice,
+                values::amount(cell(ImportColumn::UnitPrice)).map(|v| f.unit_price = Some(v)),
+            );
+        }
+        if !cell(ImportColumn::Beneficiary).is_blank() {
+            check(
+                ImportColumn::Beneficiary,
+                Label::parse(&cell(ImportColumn::Beneficiary).text())
+                    .map(|v| f.beneficiary = Some(v))
+                    .map_err(|e| text_problem(&e, "đơn vị thu hộ")),
+            );
+        }
         f
+    }
+
+    /// The row's line: its kind, unit and beneficiary from the catalogue when it names an item
+    /// (a file that says otherwise is wrong), its amount from quantity × unit price when only
+    /// those are given, within the item's cap. `None` with the problems recorded.
+    fn line(&self, f: &Fields, problems: &mut Vec<(ImportColumn, String)>) -> Option<LineItem> {
+        let mut found = |col: ImportColumn, message: String| problems.push((col, message));
+        let entry: Option<&CatalogueItem> = match &f.item {
+            Some(code) => {
+                let entry = self.catalogue.find(code, f.school.as_ref());
+                if entry.is_none() {
+                    found(
+                        ImportColumn::Item,
+                        format!(
+                            "khoản \"{code}\" không có trong danh mục; thêm bằng lệnh \
+                             \"hocphi-admin catalogue import\""
+                        ),
+                    );
+                    return None;
+                }
+                entry
+            }
+            None => None,
+        };
+        let mut ok = true;
+        let kind = match (f.kind, entry) {
+            (Some(kind), Some(e)) if kind != e.kind => {
+                ok = false;
+                found(
+                    ImportColumn::Kind,
+                    format!(
+                        "khoản \"{}\" trong danh mục là \"{}\", dòng này ghi \"{}\"",
+                        e.code,
+                        e.kind.label_vi(),
+                        kind.label_vi()
+                    ),
+                );
+                e.kind
+            }
+            (_, Some(e)) => e.kind,
+            (Some(kind), None) => kind,
+            (None, None) => LineKind::Tuition,
+        };
+        let unit = match (f.unit, entry) {
+            (Some(unit), Some(e)) if unit != e.unit => {
+                ok = false;
+                found(
+                    ImportColumn::Unit,
+                    format!(
+                        "khoản \"{}\" trong danh mục tính theo {}, dòng này ghi \"{}\"",
+                        e.code,
+                        e.unit.label_vi(),
+                        unit.label_vi()
+                    ),
+                );
+                Some(e.unit)
+            }
+            (_, Some(e)) => Some(e.unit),
+            (unit, None) => unit,
+        };
+        let listed = entry.and_then(|e| e.beneficiary.as_ref());
+        let beneficiary = match (&f.beneficiary, listed) {
+            (Some(given), Some(listed)) if given != listed => {
+                ok = false;
+                found(
+                    ImportColumn::Beneficiary,
+                    format!(
+                        "khoản \"{}\" trong danh mục thu hộ cho \"{listed}\", dòng này ghi \
+                         \"{given}\"",
+                        entry.map_or("", |e| e.code.as_str())
+                    ),
+                );
+                Some(listed.clone())
+            }
+            (_, Some(listed)) => Some(listed.clone()),
+            (given, None) => given.clone(),
+        };
+        match (kind, &beneficiary) {
+            (LineKind::OnBehalf, None) => {
+                ok = false;
+                found(
+                    ImportColumn::Beneficiary,
+                    "khoản thu hộ phải ghi đơn vị thu hộ (ví dụ: Bảo hiểm xã hội tỉnh Gia Lai), \
+                     hoặc mã khoản có trong danh mục"
+                        .to_owned(),
+                );
+            }
+            (LineKind::OnBehalf, Some(_)) | (_, None) => {}
+            (_, Some(_)) => {
+                ok = false;
+                found(
+                    ImportColumn::Beneficiary,
+                    format!(
+                        "chỉ khoản thu hộ mới ghi đơn vị thu hộ; dòng này là \"{}\"",
+                        kind.label_vi()
+                    ),
+                );
+            }
+        }
+        let pricing = match (f.quantity, f.unit_price, unit) {
+            (Some(quantity), Some(unit_price), Some(unit)) => Some(Pricing {
+                quantity,
+                unit,
+                unit_price,
+            }),
+            (Some(_), Some(_), None) => {
+                ok = false;
+                found(
+                    ImportColumn::Unit,
+                    format!(
+                        "đã ghi số lượng và đơn giá thì ghi cả đơn vị tính ({})",
+                        super::catalogue::UNITS_VI
+                    ),
+                );
+                None
+            }
+            (Some(_), None, _) => {
+                ok = false;
+                found(
+                    ImportColumn::UnitPrice,
+                    "đã ghi số lượng thì phải ghi đơn giá".to_owned(),
+                );
+                None
+            }
+            (None, Some(_), _) => {
+                ok = false;
+                found(
+                    ImportColumn::Quantity,
+                    "đã ghi đơn giá thì phải ghi số lượng".to_owned(),
+                );
+                None
+            }
+            (None, None, _) => None,
+        };
+        let amount = match pricing {
+            Some(p) => {
+                let priced = u64::from(p.quantity)
+                    .checked_mul(p.unit_price.vnd())
+                    .and_then(|vnd| Money::from_vnd(vnd).ok());
+                match (priced, f.amount) {
+                    (None, _) => {
+                        found(
+                            ImportColumn::Amount,
+                            format!(
+                                "số lượng × đơn giá vượt quá mức tối đa {} ₫",
+                                group_digits(Money::MAX_VND)
+                            ),
+                        );
+                        None
+                    }
+                    (Some(priced), Some(stated)) if priced != stated => {
+                        found(
+                            ImportColumn::Amount,
+                            format!(
+                                "số tiền {stated} khác số lượng × đơn giá: {} × {} = {priced}",
+                                p.quantity, p.unit_price
+                            ),
+                        );
+                        None
+                    }
+                    (Some(priced), _) => Some(priced),
+                }
+            }
+            None => f.amount,
+        };
+        if ok
+            && let Some(e) = entry
+            && let Some(cap) = e.cap
+        {
+            let cap_text = per_unit(cap, e.unit);
+            match (pricing, amount) {
+                (Some(p), _) if p.unit_price.vnd() > cap.vnd() => {
+                    ok = false;
+                    found(
+                        ImportColumn::UnitPrice,
+                        format!(
+                            "{} vượt mức trần {cap_text} của khoản {}",
+                            p.unit_price, e.code
+                        ),
+                    );
+                }
+                (None, Some(amount)) if amount.vnd() > cap.vnd() => {
+                    ok = false;
+                    found(
+                        ImportColumn::Amount,
+                        format!(
+                            "{amount} vượt mức trần {cap_text} của khoản {}; nếu thu nhiều {}, \
+                             ghi số lượng và đơn giá",
+                            e.code,
+                            e.unit.label_vi()
+                        ),
+                    );
+                }
+                _ => {}
+            }
+        }
+        let (true, Some(description), Some(amount)) = (ok, f.description.clone(), amount) else {
+            return None;
+        };
+        Some(LineItem {
+            description,
+            amount,
+            kind,
+            item: f.item.clone(),
+            pricing,
+            beneficiary,
+        })
     }
 
     async fn school_known(&mut self, id: &SchoolId) -> Result<bool, StoreError> {
@@ -332,9 +657,27 @@ impl<S: Store> Reader<'_, S> {
             });
             self.parsed.drafts.len() - 1
         });
+        let line_ok = !problems.iter().any(|(col, _)| {
+            matches!(
+                col,
+                ImportColumn::Description
+                    | ImportColumn::Amount
+                    | ImportColumn::Kind
+                    | ImportColumn::Item
+                    | ImportColumn::Quantity
+                    | ImportColumn::Unit
+                    | ImportColumn::UnitPrice
+                    | ImportColumn::Beneficiary
+            )
+        });
+        let line = if line_ok {
+            self.line(&f, &mut problems)
+        } else {
+            None
+        };
         let draft = &mut self.parsed.drafts[at];
         draft.rows += 1;
-        agree_into(draft, row.number, &f, &mut problems);
+        agree_into(draft, row.number, &f, line, &mut problems);
         if !problems.is_empty() {
             draft.bad = true;
         }
@@ -398,7 +741,13 @@ impl<S: Store> Reader<'_, S> {
 }
 
 /// Checks a row against the invoice it belongs to and adds its line item.
-fn agree_into(draft: &mut Draft, row: u64, f: &Fields, problems: &mut Vec<(ImportColumn, String)>) {
+fn agree_into(
+    draft: &mut Draft,
+    row: u64,
+    f: &Fields,
+    line: Option<LineItem>,
+    problems: &mut Vec<(ImportColumn, String)>,
+) {
     fn agree<T: PartialEq + Clone + fmt::Display>(
         slot: &mut Slot<T>,
         value: Option<&T>,
@@ -452,9 +801,10 @@ fn agree_into(draft: &mut Draft, row: u64, f: &Fields, problems: &mut Vec<(Impor
         ),
     ];
     problems.extend(checks.into_iter().filter_map(|(c, p)| p.map(|p| (c, p))));
-    let (Some(description), Some(amount)) = (&f.description, f.amount) else {
+    let Some(line) = line else {
         return;
     };
+    let description = &line.description;
     if let Some((_, at)) = draft
         .items
         .iter()
@@ -473,9 +823,7 @@ fn agree_into(draft: &mut Draft, row: u64, f: &Fields, problems: &mut Vec<(Impor
             ),
         ));
     } else {
-        draft
-            .items
-            .push((LineItem::new(description.clone(), amount), row));
+        draft.items.push((line, row));
     }
 }
 
@@ -512,10 +860,16 @@ pub(super) async fn read<S: Store>(
             HeaderProblem::Duplicate(name) => ImportError::DuplicateColumn(name),
             HeaderProblem::Scaled(header) => ImportError::ScaledColumn(header),
         })?;
+    let catalogue = if columns[ImportColumn::Item as usize].is_some() {
+        Catalogue::new(store.catalogue().await?)
+    } else {
+        Catalogue::default()
+    };
     let bar = Progress::reading(progress, table.has_offsets.then_some(table.size).flatten());
     let mut reader = Reader {
         store,
         columns,
+        catalogue,
         schools: HashMap::new(),
         index: HashMap::new(),
         parsed: Parsed {
@@ -597,6 +951,13 @@ fn finish(draft: Draft, parsed: &Parsed) -> Result<(Invoice, usize), Option<Foun
     };
     let at = *parsed.student_index.get(&code).ok_or(None)?;
     let known = &parsed.students[at];
+    let rows: Vec<u64> = items.iter().map(|(_, row)| *row).collect();
+    let lines: Vec<LineItem> = items.into_iter().map(|(item, _)| item).collect();
+    let first_adjustment = lines
+        .iter()
+        .zip(&rows)
+        .find(|(line, _)| line.kind.is_adjustment())
+        .map_or(first_row, |(_, row)| *row);
     let invoice = Invoice::new(InvoiceDraft {
         id: id.clone(),
         school,
@@ -605,28 +966,97 @@ fn finish(draft: Draft, parsed: &Parsed) -> Result<(Invoice, usize), Option<Foun
         class_name: known.class_name.clone(),
         school_year: year,
         term,
-        items: items.into_iter().map(|(item, _)| item).collect(),
+        items: lines,
         due_date: due.0,
     })
-    .map_err(|_| {
-        Some((
+    .map_err(|err| {
+        let row_of = |line: usize| rows.get(line.wrapping_sub(1)).copied().unwrap_or(first_row);
+        Some(invoice_problem(
+            &err,
+            &id,
+            first_row,
+            first_adjustment,
+            row_of,
+        ))
+    })?;
+    let plain = invoice.items().iter().all(|line| line.is_mandatory());
+    match total {
+        Some((stated, row)) if stated != invoice.total() => Err(Some((
+            row,
+            Some(ImportColumn::Total),
+            format!(
+                "tổng tiền {stated} khác tổng các khoản {} của khoản thu \"{id}\"{}",
+                invoice.total(),
+                if plain {
+                    ""
+                } else {
+                    " (các khoản phải nộp trừ hỗ trợ, miễn giảm; không tính khoản tự nguyện)"
+                }
+            ),
+        ))),
+        Some(_) | None => Ok((invoice, at)),
+    }
+}
+
+/// Why the domain refused an invoice, in Vietnamese, at the row and column at fault.
+fn invoice_problem(
+    err: &InvoiceError,
+    id: &InvoiceId,
+    first_row: u64,
+    first_adjustment: u64,
+    row_of: impl Fn(usize) -> u64,
+) -> Found {
+    match err {
+        InvoiceError::Total(_) => (
             first_row,
             Some(ImportColumn::Amount),
             format!(
                 "tổng các khoản của khoản thu \"{id}\" vượt quá mức tối đa {} ₫",
                 group_digits(Money::MAX_VND)
             ),
-        ))
-    })?;
-    match total {
-        Some((stated, row)) if stated != invoice.total() => Err(Some((
-            row,
-            Some(ImportColumn::Total),
+        ),
+        InvoiceError::NoItems | InvoiceError::TooManyItems(_) => (
+            first_row,
+            Some(ImportColumn::Invoice),
             format!(
-                "tổng tiền {stated} khác tổng các khoản {} của khoản thu \"{id}\"",
-                invoice.total()
+                "khoản thu \"{id}\" phải có từ 1 đến {} khoản (một dòng một khoản)",
+                Invoice::MAX_ITEMS
             ),
-        ))),
-        Some(_) | None => Ok((invoice, at)),
+        ),
+        InvoiceError::TotalMismatch { stated, sum } => (
+            first_row,
+            Some(ImportColumn::Total),
+            format!("tổng tiền {stated} khác tổng các khoản {sum} của khoản thu \"{id}\""),
+        ),
+        InvoiceError::PricingMismatch { line } => (
+            row_of(*line),
+            Some(ImportColumn::Amount),
+            "số tiền khác số lượng × đơn giá".to_owned(),
+        ),
+        InvoiceError::Beneficiary { line } => (
+            row_of(*line),
+            Some(ImportColumn::Beneficiary),
+            "khoản thu hộ phải ghi đơn vị thu hộ, và chỉ khoản thu hộ mới ghi".to_owned(),
+        ),
+        InvoiceError::NoMandatoryCharge => (
+            first_row,
+            Some(ImportColumn::Kind),
+            format!(
+                "khoản thu \"{id}\" không có khoản phải nộp nào (học phí, dịch vụ hoặc thu hộ); \
+                 khoản tự nguyện chỉ được mời nộp kèm một khoản phải nộp"
+            ),
+        ),
+        InvoiceError::NothingDue {
+            charges,
+            adjustments,
+        } => (
+            first_adjustment,
+            Some(ImportColumn::Amount),
+            format!(
+                "hỗ trợ, miễn giảm của khoản thu \"{id}\" ({adjustments}) bằng hoặc vượt các \
+                 khoản phải nộp ({charges}); nếu học sinh được miễn toàn bộ, không lập khoản thu \
+                 này"
+            ),
+        ),
     }
 }
