@@ -28,8 +28,11 @@ const ITEMS: [(&str, u64); 6] = [
     ("Quỹ hoạt động lớp", 100_000),
     ("Tiền nước uống", 60_000),
 ];
-/// The catalogue file's lines: code, name, kind, unit, quantity (none: priced whole), unit price.
-const PRICED: [(&str, &str, LineKind, Unit, Option<u32>, u64); 6] = [
+/// A catalogue item's line: code, name, kind, unit, quantity (none: priced whole), unit price.
+type PricedLine = (&'static str, &'static str, LineKind, Unit, Option<u32>, u64);
+
+/// The lines of the file with the catalogue columns; each unit price is its item's cap.
+const PRICED: [PricedLine; 6] = [
     (
         "HOCPHI",
         "Học phí học kỳ 1",
