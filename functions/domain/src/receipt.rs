@@ -264,6 +264,9 @@ mod tests {
         )
     }
 
+    /// A section as a test states it: title, line descriptions, subtotal in đồng.
+    type Shown<'a> = (&'a str, &'a [&'a str], u64);
+
     /// Each section as (title, line descriptions, subtotal in đồng).
     fn shown(receipt: &Receipt) -> Vec<(String, Vec<String>, u64)> {
         receipt
@@ -279,7 +282,7 @@ mod tests {
             .collect()
     }
 
-    fn owned(sections: &[(&str, &[&str], u64)]) -> Vec<(String, Vec<String>, u64)> {
+    fn owned(sections: &[Shown]) -> Vec<(String, Vec<String>, u64)> {
         sections
             .iter()
             .map(|(title, lines, subtotal)| {
@@ -296,7 +299,7 @@ mod tests {
     fn a_receipt_is_printed_in_the_schools_section_and_one_per_beneficiary() {
         let public = public_school();
         let private = private_school();
-        let cases: [(&str, Receipt, Vec<(&str, &[&str], u64)>); 3] = [
+        let cases: [(&str, Receipt, Vec<Shown>); 3] = [
             (
                 "public school, nothing voluntary chosen",
                 issue(&public, &[]),
