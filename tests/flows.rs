@@ -1174,6 +1174,7 @@ async fn a_signed_momo_ipn_pays_and_is_answered_204<S: Store>(world: &World<S>) 
     let payment = hocphi_domain::Payment::open(
         hocphi_domain::PaymentRef::generate(now, [3; 8]),
         &[invoice],
+        &[],
         hocphi_domain::GatewayKind::Momo,
         now,
         Duration::minutes(15),

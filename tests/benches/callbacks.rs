@@ -41,6 +41,7 @@ async fn prepare(world: &World<SqliteStore>, run: usize) -> Vec<String> {
         let payment = Payment::open(
             reference,
             &[invoice],
+            &[],
             GatewayKind::Vnpay,
             now,
             Duration::minutes(15),

@@ -576,6 +576,7 @@ pub fn signed_ipn_for_a_fresh_payment<S: Store>(world: &World<S>, code: &str) ->
     let payment = hocphi_domain::Payment::open(
         hocphi_domain::PaymentRef::generate(now, [9; 8]),
         &[invoice],
+        &[],
         hocphi_domain::GatewayKind::Vnpay,
         now,
         Duration::minutes(15),

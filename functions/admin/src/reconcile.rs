@@ -23,7 +23,9 @@
 //! duplicate; a receipt hocphi issued on the file's days for a payment of the channel the file
 //! does not show as captured is reported (for a partner, only its own payments' receipts);
 //! nothing is written to the store. The report needs attention when any entry is not
-//! [`Category::Matched`].
+//! [`Category::Matched`]. The money matched is also given by kind of collection and beneficiary
+//! (from the matched payments' receipts), so the accountant knows what to pay over to each
+//! organisation collected for.
 
 use std::collections::{HashMap, HashSet};
 use std::fmt;
@@ -37,6 +39,7 @@ use hocphi_domain::{
 use hocphi_gateways::payos::settlement::{self as payos_settlement, Column as PayosColumn};
 use hocphi_gateways::vnpay::settlement::{self, Column, SettlementRow};
 
+use crate::export::ByKind;
 use crate::header::{ColumnSpec, HeaderProblem, fold, resolve};
 use crate::sheet::{Create, SheetError, SheetWriter, Value};
 use crate::table::{Cell, Row, Table, TableError};
@@ -206,6 +209,8 @@ pub struct ReconcileReport {
     /// The days whose receipts were expected in the file.
     pub days: Option<(NaiveDate, NaiveDate)>,
     pub entries: Vec<Entry>,
+    /// The matched payments' receipt lines by kind and beneficiary.
+    pub matched_by_kind: ByKind,
 }
 
 impl ReconcileReport {
@@ -247,6 +252,8 @@ pub enum ReconcileError {
     Sheet(#[from] SheetError),
     #[error("lỗi kho dữ liệu")]
     Store(#[from] StoreError),
+    #[error("tổng tiền vượt quá giới hạn tính toán")]
+    Overflow,
 }
 
 /// VNPay's settlement file's columns, as VNPay's transaction list names them.
@@ -954,6 +961,7 @@ pub async fn reconcile<S: Store>(
     let mut payers: HashMap<InvoiceId, Vec<(String, PaymentStatus)>> = HashMap::new();
     let mut first_day: Option<NaiveDate> = None;
     let mut last_day: Option<NaiveDate> = None;
+    let mut receipts: HashMap<String, Receipt> = HashMap::new();
     for (reference, lines) in &groups {
         for day in lines.iter().filter_map(|l| l.paid_at.map(|at| at.date())) {
             first_day = Some(first_day.map_or(day, |d| d.min(day)));
@@ -1015,12 +1023,11 @@ pub async fn reconcile<S: Store>(
         if school.as_ref().is_some_and(|s| *s != payment.school) {
             continue;
         }
-        let receipt = receipt_number(
-            store
-                .receipt(&ReceiptId::for_payment(&parsed))
-                .await?
-                .as_ref(),
-        );
+        let issued = store.receipt(&ReceiptId::for_payment(&parsed)).await?;
+        let receipt = receipt_number(issued.as_ref());
+        if let Some(issued) = issued {
+            receipts.insert(reference.clone(), issued);
+        }
         let ours = |category, line: &Line| {
             let mut found = from_line(category, line);
             found.our_amount = Some(payment.amount);
@@ -1152,6 +1159,17 @@ pub async fn reconcile<S: Store>(
     entries.sort_by(|a, b| {
         (a.category, a.rows.first(), &a.reference).cmp(&(b.category, b.rows.first(), &b.reference))
     });
+    let mut matched_by_kind = ByKind::default();
+    let mut counted: HashSet<&str> = HashSet::new();
+    for entry in report_matches(&entries) {
+        if let Some(receipt) = receipts.get(&entry.reference)
+            && counted.insert(receipt.payment.as_str())
+        {
+            for line in &receipt.lines {
+                matched_by_kind.add(line).ok_or(ReconcileError::Overflow)?;
+            }
+        }
+    }
     Ok(ReconcileReport {
         gateway,
         partner,
@@ -1161,7 +1179,12 @@ pub async fn reconcile<S: Store>(
         declined: declined.len(),
         days,
         entries,
+        matched_by_kind,
     })
+}
+
+fn report_matches(entries: &[Entry]) -> impl Iterator<Item = &Entry> {
+    entries.iter().filter(|e| e.category == Category::Matched)
 }
 
 fn rows_text(rows: &[u64]) -> String {
@@ -1286,6 +1309,10 @@ impl fmt::Display for ReconcileReport {
             for row in &rows {
                 writeln!(f, "{}", line(row.each_ref().map(String::as_str)))?;
             }
+        }
+        if !self.matched_by_kind.totals().is_empty() {
+            writeln!(f, "\nTiền đã khớp theo loại khoản thu:")?;
+            write!(f, "{}", self.matched_by_kind)?;
         }
         if self.needs_attention() {
             writeln!(f, "\nCó chênh lệch cần xử lý.")

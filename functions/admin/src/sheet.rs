@@ -7,8 +7,8 @@
 //! readable and writable by its owner only (reports carry students' names, the codes file their
 //! lookup codes). A CSV text cell that a spreadsheet would run as a formula (it starts with `=`,
 //! `+`, `-`, `@`, a tab or a carriage return) is written with a leading `'`, as OWASP's "CSV
-//! Injection" page advises; numbers are never prefixed, and there are no negative amounts (an
-//! amount is a `u64` of đồng). XLSX cells are typed (a text cell is never a formula).
+//! Injection" page advises; numbers are never prefixed, and the only negative amounts are
+//! deductions (a subsidy or reduction taken off, [`Value::Deduction`]). XLSX cells are typed (a text cell is never a formula).
 
 use std::borrow::Cow;
 use std::fs::{File, OpenOptions};
@@ -26,6 +26,8 @@ pub enum Value {
     Text(String),
     /// Whole đồng (or any count shown as a number).
     Amount(u64),
+    /// Whole đồng taken off (a subsidy, a reduction): written as a negative number.
+    Deduction(u64),
     Date(NaiveDate),
     /// A Vietnamese wall-clock time.
     Moment(NaiveDateTime),
@@ -257,7 +259,11 @@ fn csv_safe(text: &str) -> Cow<'_, str> {
 fn csv_cell(value: &Value) -> String {
     match value {
         Value::Text(t) => csv_safe(t).into_owned(),
-        Value::Empty | Value::Amount(_) | Value::Date(_) | Value::Moment(_) => csv_text(value),
+        Value::Empty
+        | Value::Amount(_)
+        | Value::Deduction(_)
+        | Value::Date(_)
+        | Value::Moment(_) => csv_text(value),
     }
 }
 
@@ -267,6 +273,7 @@ fn csv_text(value: &Value) -> String {
         Value::Empty => String::new(),
         Value::Text(t) => t.clone(),
         Value::Amount(n) => n.to_string(),
+        Value::Deduction(n) => format!("-{n}"),
         Value::Date(d) => d.format("%d/%m/%Y").to_string(),
         Value::Moment(at) => at.format("%d/%m/%Y %H:%M").to_string(),
     }
@@ -297,6 +304,14 @@ impl Xlsx {
                         &self.amount
                     };
                     sheet.write_with_format(row, col, Decimal::from(*n), format)?;
+                }
+                Value::Deduction(n) => {
+                    let format = if bold {
+                        &self.amount_bold
+                    } else {
+                        &self.amount
+                    };
+                    sheet.write_with_format(row, col, -Decimal::from(*n), format)?;
                 }
                 Value::Date(d) => {
                     sheet.write_datetime_with_format(row, col, d, &self.date)?;
@@ -332,6 +347,7 @@ mod tests {
             assert_eq!(csv_cell(&Value::text(text)), written, "{text:?}");
         }
         assert_eq!(csv_cell(&Value::Amount(1_500_000)), "1500000");
+        assert_eq!(csv_cell(&Value::Deduction(300_000)), "-300000");
         assert_eq!(csv_cell(&Value::Empty), "");
     }
 }

@@ -109,10 +109,10 @@ async fn the_csv_export_lists_each_receipt_line_of_the_days_and_totals_them() {
         lines,
         [
             RECEIPT_HEADERS.join(","),
-            "10/09/2025 09:00,0000001,01BLP0-001,NQ-25E,HS0001,Nguyễn V. A.,6A1,NQ-0001,Học phí học kỳ 1,1500000,VNPay,1001,HP1".to_owned(),
-            "10/09/2025 09:00,0000001,01BLP0-001,NQ-25E,HS0001,Nguyễn V. A.,6A1,NQ-0001,Tiền ăn tháng 9,650000,VNPay,1001,HP1".to_owned(),
-            "30/09/2025 23:30,0000002,01BLP0-001,NQ-25E,HS0002,Lê T. B.,6A1,NQ-0002,Học phí học kỳ 1,1500000,VNPay,1002,HP2".to_owned(),
-            "Tổng cộng,2 biên lai,,,,,,,,3650000,,,".to_owned(),
+            "10/09/2025 09:00,0000001,01BLP0-001,NQ-25E,HS0001,Nguyễn V. A.,6A1,NQ-0001,Học phí,,Học phí học kỳ 1,,,,1500000,VNPay,1001,HP1".to_owned(),
+            "10/09/2025 09:00,0000001,01BLP0-001,NQ-25E,HS0001,Nguyễn V. A.,6A1,NQ-0001,Học phí,,Tiền ăn tháng 9,,,,650000,VNPay,1001,HP1".to_owned(),
+            "30/09/2025 23:30,0000002,01BLP0-001,NQ-25E,HS0002,Lê T. B.,6A1,NQ-0002,Học phí,,Học phí học kỳ 1,,,,1500000,VNPay,1002,HP2".to_owned(),
+            "Tổng cộng,2 biên lai,,,,,,,,,,,,,3650000,,,".to_owned(),
         ],
         "00:10 on 1 October (Vietnam) is outside; Lê Lợi's receipt is another school's"
     );
@@ -142,11 +142,11 @@ async fn the_xlsx_export_has_number_and_date_cells_and_the_same_totals() {
     );
     assert_eq!(rows[1][1], Data::String("0000001".into()));
     assert_eq!(rows[1][5], Data::String("Nguyễn V. A.".into()));
-    assert_eq!(rows[1][9], Data::Float(1_500_000.0));
-    assert_eq!(rows[3][9], Data::Float(1_500_000.0));
+    assert_eq!(rows[1][14], Data::Float(1_500_000.0));
+    assert_eq!(rows[3][14], Data::Float(1_500_000.0));
     assert_eq!(rows[4][0], Data::String("Tổng cộng".into()));
     assert_eq!(rows[4][1], Data::String("2 biên lai".into()));
-    assert_eq!(rows[4][9], Data::Float(3_650_000.0));
+    assert_eq!(rows[4][14], Data::Float(3_650_000.0));
 }
 
 #[tokio::test]
@@ -181,7 +181,7 @@ async fn an_empty_range_still_writes_headers_and_a_zero_total() {
         support::lines(&summary.path),
         [
             RECEIPT_HEADERS.join(","),
-            "Tổng cộng,0 biên lai,,,,,,,,0,,,".to_owned()
+            "Tổng cộng,0 biên lai,,,,,,,,,,,,,0,,,".to_owned()
         ]
     );
 }
@@ -238,10 +238,10 @@ async fn cells_a_spreadsheet_would_run_as_formulas_are_escaped_and_amounts_stay_
     assert_eq!(
         lines[1..],
         [
-            "10/09/2025 09:00,0000001,01BLP0-001,NQ-25E,HS0009,'=Nguyễn V. A.,'@6A1,NQ-0009,'=1+2,100000,VNPay,1009,HP9",
-            "10/09/2025 09:00,0000001,01BLP0-001,NQ-25E,HS0009,'=Nguyễn V. A.,'@6A1,NQ-0009,'+Quỹ lớp,200000,VNPay,1009,HP9",
-            "10/09/2025 09:00,0000001,01BLP0-001,NQ-25E,HS0009,'=Nguyễn V. A.,'@6A1,NQ-0009,'-Giảm trừ,300000,VNPay,1009,HP9",
-            "Tổng cộng,1 biên lai,,,,,,,,600000,,,",
+            "10/09/2025 09:00,0000001,01BLP0-001,NQ-25E,HS0009,'=Nguyễn V. A.,'@6A1,NQ-0009,Học phí,,'=1+2,,,,100000,VNPay,1009,HP9",
+            "10/09/2025 09:00,0000001,01BLP0-001,NQ-25E,HS0009,'=Nguyễn V. A.,'@6A1,NQ-0009,Học phí,,'+Quỹ lớp,,,,200000,VNPay,1009,HP9",
+            "10/09/2025 09:00,0000001,01BLP0-001,NQ-25E,HS0009,'=Nguyễn V. A.,'@6A1,NQ-0009,Học phí,,'-Giảm trừ,,,,300000,VNPay,1009,HP9",
+            "Tổng cộng,1 biên lai,,,,,,,,,,,,,600000,,,",
         ]
     );
     let codes = support::lines(&report.codes_file.unwrap());
@@ -249,5 +249,147 @@ async fn cells_a_spreadsheet_would_run_as_formulas_are_escaped_and_amounts_stay_
         codes[1].starts_with(&format!("{NQ},HS0009,'=Nguyễn Văn An,'@6A1,")),
         "{}",
         codes[1]
+    );
+}
+
+#[tokio::test]
+async fn each_line_carries_its_kind_item_pricing_and_beneficiary_and_deductions_are_negative() {
+    // Arrange: a public school's invoice paid with its voluntary item, and tuition less a
+    // subsidy and a reduction.
+    use hocphi_domain::{LineRef, Payment, PaymentRef, Store};
+    use hocphi_fixtures::{InvoiceFixture, private_school_lines, public_school_lines};
+    let env = Env::new().await;
+    let public = InvoiceFixture {
+        school: NQ,
+        ..InvoiceFixture::new("NQ-2026-0001", &[])
+    }
+    .build_with(public_school_lines());
+    let private = InvoiceFixture {
+        school: NQ,
+        student: "HS0002",
+        ..InvoiceFixture::new("NQ-2026-0002", &[])
+    }
+    .build_with(private_school_lines());
+    for invoice in [&public, &private] {
+        env.store
+            .upsert_invoice(invoice, vn(2025, 9, 1, 8, 0))
+            .await
+            .unwrap();
+    }
+    let at = vn(2025, 9, 10, 9, 0);
+    let chosen = Payment::open(
+        PaymentRef::parse("HP1").unwrap(),
+        std::slice::from_ref(&public),
+        &[LineRef {
+            invoice: public.id.clone(),
+            line: 3,
+        }],
+        hocphi_domain::GatewayKind::Vnpay,
+        at,
+        chrono::Duration::minutes(15),
+    )
+    .unwrap();
+    env.store.create_payment(&chosen, at).await.unwrap();
+    support::capture(&env.store, "HP1", "1001", chosen.amount.vnd(), at).await;
+    pay(&env.store, &["NQ-2026-0002"], "HP2", "1002", at).await;
+
+    // Act
+    let summary = receipts(&env.store, &options(env.path("bien-lai.csv")))
+        .await
+        .unwrap();
+
+    // Assert
+    let columns = |line: &str| -> Vec<String> {
+        let record = csv::ReaderBuilder::new()
+            .has_headers(false)
+            .from_reader(line.as_bytes())
+            .records()
+            .next()
+            .unwrap()
+            .unwrap();
+        (8..=14).map(|i| record[i].to_owned()).collect()
+    };
+    let lines = support::lines(&summary.path);
+    let rows: Vec<Vec<String>> = lines[1..].iter().map(|l| columns(l)).collect();
+    let expected = [
+        [
+            "Dịch vụ",
+            "BANTRU",
+            "Tiền ăn bán trú",
+            "21 ngày",
+            "25000",
+            "",
+            "525000",
+        ],
+        ["Dịch vụ", "", "Chăm sóc bán trú", "", "", "", "200000"],
+        [
+            "Thu hộ",
+            "BHYT",
+            "Bảo hiểm y tế học sinh",
+            "",
+            "",
+            "Bảo hiểm xã hội tỉnh Gia Lai",
+            "884520",
+        ],
+        [
+            "Tự nguyện",
+            "KHUYENHOC",
+            "Quỹ khuyến học",
+            "",
+            "",
+            "",
+            "100000",
+        ],
+        ["Học phí", "", "Học phí học kỳ 1", "", "", "", "3000000"],
+        [
+            "Hỗ trợ học phí",
+            "",
+            "Hỗ trợ học phí",
+            "",
+            "",
+            "",
+            "-1500000",
+        ],
+        [
+            "Miễn, giảm",
+            "",
+            "Miễn, giảm theo quy định",
+            "",
+            "",
+            "",
+            "-300000",
+        ],
+        ["", "", "", "", "", "", "2909520"],
+    ];
+    assert_eq!(rows, expected.map(|row| row.map(str::to_owned).to_vec()));
+    assert_eq!(summary.total, 1_709_520 + 1_200_000, "the receipts' totals");
+    let by_kind: Vec<(&str, Option<&str>, u64)> = summary
+        .by_kind
+        .totals()
+        .iter()
+        .map(|t| {
+            (
+                t.kind.as_str(),
+                t.beneficiary.as_ref().map(|b| b.as_str()),
+                t.amount,
+            )
+        })
+        .collect();
+    assert_eq!(
+        by_kind,
+        [
+            ("tuition", None, 3_000_000),
+            ("service", None, 725_000),
+            ("on_behalf", Some("Bảo hiểm xã hội tỉnh Gia Lai"), 884_520),
+            ("voluntary", None, 100_000),
+            ("subsidy", None, 1_500_000),
+            ("reduction", None, 300_000),
+        ]
+    );
+    let said = summary.to_string();
+    assert!(
+        said.contains("Thu hộ — Bảo hiểm xã hội tỉnh Gia Lai: 884.520\u{a0}₫ (1 dòng)")
+            && said.contains("Miễn, giảm: −300.000\u{a0}₫"),
+        "{said}"
     );
 }

@@ -156,6 +156,7 @@ async fn show_payment_lists_its_payee_and_every_transfer_of_another_amount() {
     let mut opened = Payment::open(
         PaymentRef::parse("HP1").unwrap(),
         &[invoice],
+        &[],
         GatewayKind::Vnpay,
         now(),
         Duration::minutes(15),

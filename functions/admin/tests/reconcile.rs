@@ -319,3 +319,87 @@ async fn the_command_exits_3_when_anything_needs_attention_and_0_when_all_match(
         String::from_utf8_lossy(&matched.stderr)
     );
 }
+
+#[tokio::test]
+async fn the_money_matched_is_given_by_kind_and_beneficiary() {
+    // Arrange: a public school's invoice paid with its voluntary item and a private school's
+    // tuition less a subsidy and a reduction, both in VNPay's file.
+    use hocphi_domain::{LineRef, Payment, PaymentRef, Store};
+    use hocphi_fixtures::{InvoiceFixture, private_school_lines, public_school_lines};
+    let env = Env::new().await;
+    let public = InvoiceFixture {
+        school: support::NQ,
+        ..InvoiceFixture::new("NQ-2026-0001", &[])
+    }
+    .build_with(public_school_lines());
+    let private = InvoiceFixture {
+        school: support::NQ,
+        student: "HS0002",
+        ..InvoiceFixture::new("NQ-2026-0002", &[])
+    }
+    .build_with(private_school_lines());
+    let t0 = vn(2025, 9, 10, 9, 0);
+    for invoice in [&public, &private] {
+        env.store.upsert_invoice(invoice, t0).await.unwrap();
+    }
+    let chosen = Payment::open(
+        PaymentRef::parse("HPPUB").unwrap(),
+        std::slice::from_ref(&public),
+        &[LineRef {
+            invoice: public.id.clone(),
+            line: 3,
+        }],
+        GatewayKind::Vnpay,
+        t0,
+        Duration::minutes(15),
+    )
+    .unwrap();
+    env.store.create_payment(&chosen, t0).await.unwrap();
+    capture(&env.store, "HPPUB", "3001", 1_709_520, t0).await;
+    pay(&env.store, &["NQ-2026-0002"], "HPPRI", "3002", t0).await;
+    env.file(
+        "vnpay.csv",
+        "Mã GD merchant,Mã GD VNPAY,Số tiền,Trạng thái,Ngày thanh toán
+HPPUB,3001,1.709.520,Thành công,10/09/2025 09:00:05
+HPPRI,3002,1.200.000,Thành công,10/09/2025 09:00:09
+"
+        .as_bytes(),
+    );
+
+    // Act
+    let report = reconcile(&env.store, &options(&env, "vnpay.csv"))
+        .await
+        .unwrap();
+
+    // Assert
+    assert!(!report.needs_attention(), "{report}");
+    let totals: Vec<(&str, Option<&str>, u64)> = report
+        .matched_by_kind
+        .totals()
+        .iter()
+        .map(|t| {
+            (
+                t.kind.as_str(),
+                t.beneficiary.as_ref().map(|b| b.as_str()),
+                t.amount,
+            )
+        })
+        .collect();
+    assert_eq!(
+        totals,
+        [
+            ("tuition", None, 3_000_000),
+            ("service", None, 725_000),
+            ("on_behalf", Some("Bảo hiểm xã hội tỉnh Gia Lai"), 884_520),
+            ("voluntary", None, 100_000),
+            ("subsidy", None, 1_500_000),
+            ("reduction", None, 300_000),
+        ]
+    );
+    let said = report.to_string();
+    assert!(
+        said.contains("Tiền đã khớp theo loại khoản thu:\n")
+            && said.contains("  Thu hộ — Bảo hiểm xã hội tỉnh Gia Lai: 884.520\u{a0}₫ (1 dòng)"),
+        "{said}"
+    );
+}

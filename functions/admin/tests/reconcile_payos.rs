@@ -61,6 +61,7 @@ async fn open<S: Store>(store: &S, invoice: &str, reference: &str, at: DateTime<
     let mut payment = Payment::open(
         PaymentRef::parse(reference).unwrap(),
         &[invoice],
+        &[],
         GatewayKind::Payos,
         at,
         Duration::minutes(15),

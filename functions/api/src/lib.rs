@@ -12,7 +12,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use hocphi_domain::{
     GatewayKind, GatewayTxnNo, Invoice, InvoiceId, Label, LineKind, MaskedName, Money, Payment,
     PaymentRef, PaymentStatus, Pricing, Receipt, ReceiptId, ReceiptLine, ReceiptNumber,
-    ReceiptToken, SchoolId,
+    ReceiptSection, ReceiptToken, SchoolId,
 };
 use serde::{Deserialize, Serialize};
 
@@ -62,7 +62,9 @@ pub struct ItemView {
     pub beneficiary: Option<String>,
 }
 
-/// A voluntary line the parent chose to pay: the invoice and the line's position in its items.
+/// A voluntary line the parent chose to pay: the invoice and the line's position in its items
+/// (counting from 0, as [`InvoiceView::items`] lists them). Only a voluntary line of an invoice
+/// being paid can be chosen, once; anything else is answered 422 `invalid_invoice_ids`.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct VoluntaryChoice {
     pub invoice_id: String,
@@ -215,6 +217,14 @@ pub struct ReceiptResponse {
     /// The e-invoice number, once an e-invoice provider is connected and issued one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub e_invoice: Option<Label>,
+}
+
+impl ReceiptResponse {
+    /// The receipt's sections as printed: the school's own collections with deductions, then
+    /// one per organisation collected for ([`ReceiptSection::of`] over the lines).
+    pub fn sections(&self) -> Vec<ReceiptSection<'_>> {
+        ReceiptSection::of(&self.lines)
+    }
 }
 
 impl From<&Receipt> for ReceiptResponse {

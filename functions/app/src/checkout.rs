@@ -13,7 +13,9 @@
 //! channel's amount limits are checked before anything is stored, and every gateway call ends
 //! within what is left of [`crate::Settings::checkout_budget`]. A fee notice's payment code
 //! (the portal's `?ma=` link) stands in for the lookup code, behind the same limits, and pays
-//! only invoices of its school year.
+//! only invoices of its school year. The voluntary items a parent ticked are named by invoice and
+//! position and must be voluntary lines of the invoices paid, each once; anything else is
+//! answered 422 with what to do, and nothing is stored.
 
 use std::net::IpAddr;
 use std::time::Instant;
@@ -21,8 +23,8 @@ use std::time::Instant;
 use hocphi_api::{BankTransfer, CreatePaymentRequest, CreatePaymentResponse};
 use hocphi_domain::{
     Claim, Clock, ConflictReason, CreatePaymentError, Fingerprint, GatewayCode, GatewayEvent,
-    GatewayKind, IdempotencyBegin, IdempotencyKey, Invoice, InvoiceId, LeaseToken, PayeeId,
-    Payment, PaymentCode, PaymentError, PaymentRef, ReceiptToken, Store, StoredResponse,
+    GatewayKind, IdempotencyBegin, IdempotencyKey, Invoice, InvoiceId, LeaseToken, LineRef,
+    PayeeId, Payment, PaymentCode, PaymentError, PaymentRef, ReceiptToken, Store, StoredResponse,
     StudentCode,
 };
 use hocphi_gateways::{Checkout, CheckoutContext, Finished, Gateway, Locale, payos};
@@ -42,6 +44,8 @@ struct Order {
     locale: Locale,
     student: hocphi_domain::StudentCode,
     invoices: Vec<Invoice>,
+    /// The voluntary lines ticked, as named (checked against the invoices when the payment opens).
+    voluntary: Vec<LineRef>,
     /// payOS only: the school's payee, whose channel takes the transfer.
     payee: Option<PayeeId>,
 }
@@ -216,6 +220,7 @@ impl<S: Store, C: Clock, T: Transport> App<S, C, T> {
             gateway = payment.gateway.as_str(),
             amount = %payment.amount.vnd(),
             invoices = payment.invoices.len(),
+            voluntary = payment.voluntary.len(),
             resumed,
             "payment created"
         );
@@ -258,6 +263,7 @@ impl<S: Store, C: Clock, T: Transport> App<S, C, T> {
             }
         };
         let ids = parse_ids(&request.invoice_ids)?;
+        let voluntary = parse_choices(&request.voluntary)?;
         let (student, year) = match PaymentCode::parse(&request.code) {
             Ok(code) => {
                 let student = self.authenticate_payment_code(&code, client_ip).await?;
@@ -308,6 +314,7 @@ impl<S: Store, C: Clock, T: Transport> App<S, C, T> {
             locale,
             student: student.code,
             invoices,
+            voluntary,
             payee,
         })
     }
@@ -327,6 +334,7 @@ impl<S: Store, C: Clock, T: Transport> App<S, C, T> {
             ..Payment::open(
                 reference,
                 &order.invoices,
+                &order.voluntary,
                 order.kind,
                 now,
                 self.settings.time_to_pay,
@@ -475,6 +483,19 @@ fn parse_ids(raw: &[String]) -> Result<Vec<InvoiceId>, ApiError> {
         .collect()
 }
 
+fn parse_choices(raw: &[hocphi_api::VoluntaryChoice]) -> Result<Vec<LineRef>, ApiError> {
+    raw.iter()
+        .map(|choice| {
+            Ok(LineRef {
+                invoice: InvoiceId::parse(&choice.invoice_id).map_err(|_| ApiError::Voluntary {
+                    message: "Khoản tự nguyện đã chọn không hợp lệ. Vui lòng tải lại danh sách.",
+                })?,
+                line: choice.line,
+            })
+        })
+        .collect()
+}
+
 fn payment_error(err: PaymentError) -> ApiError {
     match err {
         PaymentError::NotOpen(invoice) => ApiError::InvoiceUnavailable {
@@ -494,6 +515,18 @@ fn payment_error(err: PaymentError) -> ApiError {
         PaymentError::Amount(_) => ApiError::Invalid {
             field: Field::InvoiceIds,
             message: "Tổng số tiền vượt quá giới hạn của cổng thanh toán.",
+        },
+        PaymentError::UncoveredChoice(_) => ApiError::Voluntary {
+            message: "Khoản tự nguyện đã chọn không thuộc các khoản thu đang thanh toán. Vui lòng chọn lại.",
+        },
+        PaymentError::NoSuchLine(_) => ApiError::Voluntary {
+            message: "Khoản tự nguyện đã chọn không còn trong khoản thu. Vui lòng tải lại danh sách.",
+        },
+        PaymentError::NotVoluntary(_) => ApiError::Voluntary {
+            message: "Chỉ chọn thêm được các khoản tự nguyện; các khoản bắt buộc đã tính trong tổng số tiền.",
+        },
+        PaymentError::DuplicateChoice(_) => ApiError::Voluntary {
+            message: "Mỗi khoản tự nguyện chỉ chọn một lần.",
         },
     }
 }

@@ -11,6 +11,10 @@ use hocphi_domain::{ConflictReason, GatewayKind, InvoiceId, StoreError};
 pub enum ApiError {
     #[error("invalid {}", field.name())]
     Invalid { field: Field, message: &'static str },
+    /// The voluntary items chosen cannot be paid with these invoices: well-formed, but not
+    /// something the invoices offer.
+    #[error("invalid voluntary choice")]
+    Voluntary { message: &'static str },
     #[error("the request body is not valid JSON of the expected shape")]
     BadJson,
     #[error("the request body is too large")]
@@ -61,6 +65,7 @@ impl ApiError {
     pub fn parts(&self) -> (u16, ErrorCode, &'static str) {
         match self {
             Self::Invalid { field, message } => (400, field.code(), message),
+            Self::Voluntary { message } => (422, ErrorCode::InvalidInvoiceIds, message),
             Self::BadJson => (400, ErrorCode::InvalidBody, "Yêu cầu không đúng định dạng."),
             Self::TooLarge => (413, ErrorCode::TooLarge, "Yêu cầu quá lớn."),
             Self::UnsupportedMediaType => (

@@ -1,6 +1,10 @@
 //! The partner API: a bank's or the portal platform's bill look-ups, payment confirmations and
 //! reversal requests (`/api/partners/{partner}/…`).
 //!
+//! A partner bills what the invoices require and nothing else: a bill lists the mandatory
+//! charges and the deductions (marked "Trừ: …"), never a voluntary item, which a parent chooses
+//! on the page only; its amount is the invoices' totals.
+//!
 //! Invariants: nothing is read before the partner is known and its signature checked out (by
 //! [`Partner::verify`], in constant time, with the timestamp inside the replay window); a
 //! request's nonce is claimed before anything else is read or written, so a replay does nothing.
@@ -18,8 +22,9 @@
 use std::collections::BTreeMap;
 
 use hocphi_domain::{
-    Clock, FailureCounter, GatewayEvent, GatewayKind, Invoice, Payment, PaymentError, PaymentRef,
-    PaymentStatus, ReceiptId, ReceiptToken, SchoolId, SchoolYear, Settled, Store, Student,
+    Clock, FailureCounter, GatewayEvent, GatewayKind, Invoice, Label, Payment, PaymentError,
+    PaymentRef, PaymentStatus, ReceiptId, ReceiptToken, SchoolId, SchoolYear, Settled, Store,
+    Student,
 };
 use hocphi_gateways::Reply;
 use hocphi_gateways::partner::{
@@ -446,7 +451,16 @@ fn bill_invoice(invoice: &Invoice) -> BillInvoice {
         items: invoice
             .items()
             .iter()
-            .map(|item| (item.description.clone(), item.amount))
+            .filter(|item| !item.is_voluntary())
+            .map(|item| {
+                let description = if item.kind.is_adjustment() {
+                    Label::parse(&format!("Trừ: {}", item.description))
+                        .unwrap_or_else(|_| item.description.clone())
+                } else {
+                    item.description.clone()
+                };
+                (description, item.amount)
+            })
             .collect(),
         amount: invoice.total(),
         due_date: invoice.due_date,

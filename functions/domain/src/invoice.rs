@@ -1,7 +1,9 @@
 //! Schools, students and invoices.
 //!
 //! Invariants: an [`Invoice`]'s lines are never empty; its total — what it requires — is the sum
-//! of its mandatory charges less its adjustments, and is positive; voluntary lines are offered
+//! of its mandatory charges less its adjustments, and is positive; adjustments lower only the
+//! school's own charges (tuition, services), never money collected on behalf of another
+//! organisation, which is passed over in full; voluntary lines are offered
 //! beside it, never part of it; a line priced per unit is exactly quantity × unit price; an
 //! invoice only ever moves Open → Paid (by a settled payment) or Open → Cancelled (voided by an
 //! operator), and a Paid invoice never changes again.
@@ -173,6 +175,10 @@ pub enum InvoiceError {
         "the subsidies and reductions ({adjustments}) leave nothing due on charges of {charges}"
     )]
     NothingDue { charges: Money, adjustments: Money },
+    #[error(
+        "the subsidies and reductions ({adjustments}) exceed the school's own charges (tuition, services): money collected on behalf of another organisation is never reduced"
+    )]
+    AdjustmentOverOwnCharges { adjustments: Money },
 }
 
 /// A tuition invoice of one student.
@@ -304,6 +310,14 @@ impl Invoice {
             return Ok(charges);
         }
         let adjustments = Money::sum(adjustments)?;
+        let own: u64 = items
+            .iter()
+            .filter(|i| i.is_mandatory() && i.kind.is_schools_own())
+            .map(|i| i.amount.vnd())
+            .sum();
+        if adjustments.vnd() > own {
+            return Err(InvoiceError::AdjustmentOverOwnCharges { adjustments });
+        }
         charges
             .vnd()
             .checked_sub(adjustments.vnd())
@@ -399,6 +413,154 @@ pub(crate) mod tests {
             Invoice::new(draft(&[9_000_000_000, 9_000_000_000])),
             Err(InvoiceError::Total(MoneyError::TooLarge))
         ));
+    }
+
+    fn line(kind: LineKind, description: &str, amount: u64) -> LineItem {
+        let mut line = LineItem::of_kind(
+            kind,
+            Label::parse(description).unwrap(),
+            Money::from_vnd(amount).unwrap(),
+        );
+        if kind == LineKind::OnBehalf {
+            line.beneficiary = Some(Label::parse("Bảo hiểm xã hội tỉnh Gia Lai").unwrap());
+        }
+        line
+    }
+
+    fn with(items: Vec<LineItem>) -> Result<Invoice, InvoiceError> {
+        Invoice::new(InvoiceDraft {
+            items,
+            ..draft(&[])
+        })
+    }
+
+    /// A public school's 2026 invoice: meals by days, care, BHYT on behalf of Social Security
+    /// and a voluntary item (line 3).
+    pub(crate) fn public_school() -> Invoice {
+        let mut meals = line(LineKind::Service, "Tiền ăn bán trú", 525_000);
+        meals.pricing = Some(Pricing {
+            quantity: 21,
+            unit: Unit::Day,
+            unit_price: Money::from_vnd(25_000).unwrap(),
+        });
+        with(vec![
+            meals,
+            line(LineKind::Service, "Chăm sóc bán trú", 200_000),
+            line(LineKind::OnBehalf, "Bảo hiểm y tế học sinh", 884_520),
+            line(LineKind::Voluntary, "Quỹ khuyến học", 100_000),
+        ])
+        .unwrap()
+    }
+
+    /// A private school's tuition with the state subsidy and a reduction deducted.
+    pub(crate) fn private_school() -> Invoice {
+        let mut invoice = with(vec![
+            line(LineKind::Tuition, "Học phí học kỳ 1", 3_000_000),
+            line(LineKind::Subsidy, "Hỗ trợ học phí", 1_500_000),
+            line(LineKind::Reduction, "Miễn, giảm theo quy định", 300_000),
+        ])
+        .unwrap();
+        invoice.id = InvoiceId::parse("NQ-2025-HK1-0009").unwrap();
+        invoice
+    }
+
+    #[test]
+    fn the_total_is_what_the_invoice_requires_voluntary_items_aside_and_adjustments_deducted() {
+        assert_eq!(public_school().total().vnd(), 1_609_520);
+        assert_eq!(
+            public_school()
+                .voluntary()
+                .map(|(at, l)| (at, l.amount.vnd()))
+                .collect::<Vec<_>>(),
+            [(3, 100_000)]
+        );
+        assert_eq!(private_school().total().vnd(), 1_200_000);
+        assert_eq!(private_school().voluntary().count(), 0);
+    }
+
+    #[test]
+    fn invoices_whose_lines_break_the_rules_of_kinds_are_refused() {
+        let priced = |quantity, unit_price| {
+            let mut meals = line(LineKind::Service, "Tiền ăn", 525_000);
+            meals.pricing = Some(Pricing {
+                quantity,
+                unit: Unit::Day,
+                unit_price: Money::from_vnd(unit_price).unwrap(),
+            });
+            meals
+        };
+        let mut bhyt_unnamed = line(LineKind::OnBehalf, "BHYT", 884_520);
+        bhyt_unnamed.beneficiary = None;
+        let mut named_service = line(LineKind::Service, "Nước uống", 50_000);
+        named_service.beneficiary = Some(Label::parse("Công ty nước").unwrap());
+        let money = |vnd| Money::from_vnd(vnd).unwrap();
+        let cases: Vec<(&str, Vec<LineItem>, InvoiceError)> = vec![
+            (
+                "21 days at 24.000 ₫ is not 525.000 ₫",
+                vec![priced(21, 24_000)],
+                InvoiceError::PricingMismatch { line: 1 },
+            ),
+            (
+                "on behalf of nobody",
+                vec![line(LineKind::Tuition, "Học phí", 1_000), bhyt_unnamed],
+                InvoiceError::Beneficiary { line: 2 },
+            ),
+            (
+                "a service naming a beneficiary",
+                vec![named_service],
+                InvoiceError::Beneficiary { line: 1 },
+            ),
+            (
+                "only voluntary items",
+                vec![line(LineKind::Voluntary, "Quỹ khuyến học", 100_000)],
+                InvoiceError::NoMandatoryCharge,
+            ),
+            (
+                "only an adjustment",
+                vec![line(LineKind::Reduction, "Miễn, giảm", 100_000)],
+                InvoiceError::NoMandatoryCharge,
+            ),
+            (
+                "a full exemption leaves nothing due",
+                vec![
+                    line(LineKind::Tuition, "Học phí", 1_000_000),
+                    line(LineKind::Reduction, "Miễn, giảm", 1_000_000),
+                ],
+                InvoiceError::NothingDue {
+                    charges: money(1_000_000),
+                    adjustments: money(1_000_000),
+                },
+            ),
+            (
+                "a reduction of money collected on behalf of Social Security",
+                vec![
+                    line(LineKind::Service, "Tiền ăn", 100_000),
+                    line(LineKind::OnBehalf, "BHYT", 884_520),
+                    line(LineKind::Reduction, "Miễn, giảm", 200_000),
+                ],
+                InvoiceError::AdjustmentOverOwnCharges {
+                    adjustments: money(200_000),
+                },
+            ),
+        ];
+        for (case, items, expected) in cases {
+            assert_eq!(with(items), Err(expected), "{case}");
+        }
+        assert_eq!(
+            with(vec![priced(21, 25_000)]).unwrap().total().vnd(),
+            525_000
+        );
+    }
+
+    #[test]
+    fn a_full_exemption_of_the_schools_own_charges_still_collects_on_behalf() {
+        let invoice = with(vec![
+            line(LineKind::Tuition, "Học phí", 1_000_000),
+            line(LineKind::Reduction, "Miễn, giảm", 1_000_000),
+            line(LineKind::OnBehalf, "BHYT", 884_520),
+        ])
+        .unwrap();
+        assert_eq!(invoice.total().vnd(), 884_520);
     }
 
     #[test]

@@ -32,7 +32,7 @@ pub use payment::{
     Decision, EventKind, GatewayEvent, GatewayKind, LineRef, Mismatch, Payment, PaymentError,
     PaymentStatus, Transition,
 };
-pub use receipt::{Receipt, ReceiptLine, ReceiptNumber};
+pub use receipt::{Receipt, ReceiptLine, ReceiptNumber, ReceiptSection};
 pub use store::{
     CatalogueOutcome, Claim, ConflictReason, CreatePaymentError, FailureCounter, Fingerprint,
     IdempotencyBegin, NonceKey, PageToken, PaymentState, Settled, Store, StoreError,

@@ -1,11 +1,15 @@
 //! Payments and their state machine.
 //!
 //! A [`Payment`] covers one or more Open invoices of one student, one school and one school year,
-//! for exactly their total (a partner's capture for a bill with nothing left open covers none and
-//! is refund due). Its status changes only through [`PaymentStatus::next`], defined once
+//! for exactly their totals plus the voluntary lines the parent chose on them, each named once by
+//! its position ([`LineRef`]); a partner's capture pays the totals only, and one for a bill with
+//! nothing left open covers none and is refund due. Its status changes only through [`PaymentStatus::next`], defined once
 //! here and exhaustively; stores apply the resulting [`Transition`] atomically. Money the gateway
 //! captured always wins over an earlier failure, expiry or mismatched transfer; nothing ever
 //! leaves Succeeded or RefundDue.
+
+use std::collections::BTreeSet;
+use std::fmt;
 
 use chrono::{DateTime, Duration, Utc};
 use serde::{Deserialize, Serialize};
@@ -237,6 +241,14 @@ pub enum PaymentError {
     Mixed,
     #[error("the total is out of range: {0}")]
     Amount(#[from] MoneyError),
+    #[error("{0}: a voluntary item is chosen only on an invoice being paid")]
+    UncoveredChoice(LineRef),
+    #[error("{0}: the invoice has no such line")]
+    NoSuchLine(LineRef),
+    #[error("{0} is not a voluntary item: only voluntary items are chosen, the rest is required")]
+    NotVoluntary(LineRef),
+    #[error("{0} is chosen twice")]
+    DuplicateChoice(LineRef),
 }
 
 /// Money a channel reported received for a payment that is not its amount: never a
@@ -287,11 +299,55 @@ pub struct Payment {
     pub version: u64,
 }
 
-/// One line of one covered invoice: its position in [`Invoice::items`].
-#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+/// One line of one covered invoice: its position in [`Invoice::items`], counting from 0.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 pub struct LineRef {
     pub invoice: InvoiceId,
     pub line: u16,
+}
+
+impl fmt::Display for LineRef {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "invoice {}, line at position {}",
+            self.invoice, self.line
+        )
+    }
+}
+
+/// The amounts of the voluntary lines `choices` name on `invoices`: each must name a voluntary
+/// line of one of them, once.
+fn chosen_amounts(invoices: &[Invoice], choices: &[LineRef]) -> Result<Vec<Money>, PaymentError> {
+    let mut seen = BTreeSet::new();
+    choices
+        .iter()
+        .map(|choice| {
+            let invoice = invoices
+                .iter()
+                .find(|i| i.id == choice.invoice)
+                .ok_or_else(|| PaymentError::UncoveredChoice(choice.clone()))?;
+            let line = invoice
+                .items()
+                .get(usize::from(choice.line))
+                .ok_or_else(|| PaymentError::NoSuchLine(choice.clone()))?;
+            if !line.is_voluntary() {
+                return Err(PaymentError::NotVoluntary(choice.clone()));
+            }
+            if !seen.insert(choice) {
+                return Err(PaymentError::DuplicateChoice(choice.clone()));
+            }
+            Ok(line.amount)
+        })
+        .collect()
+}
+
+/// What paying `invoices` with the voluntary lines `choices` costs: their totals plus the lines.
+fn amount_of(invoices: &[Invoice], choices: &[LineRef]) -> Result<Money, PaymentError> {
+    let chosen = chosen_amounts(invoices, choices)?;
+    Ok(Money::sum(
+        invoices.iter().map(Invoice::total).chain(chosen),
+    )?)
 }
 
 impl Payment {
@@ -299,10 +355,12 @@ impl Payment {
     pub const MAX_INVOICES: usize = 12;
 
     /// A Pending payment for exactly these invoices, which must be Open and belong to one
-    /// student, school and school year.
+    /// student, school and school year, and the voluntary lines the parent chose on them
+    /// (`voluntary`, usually none): its amount is the invoices' totals plus those lines.
     pub fn open(
         reference: PaymentRef,
         invoices: &[Invoice],
+        voluntary: &[LineRef],
         gateway: GatewayKind,
         now: DateTime<Utc>,
         time_to_pay: Duration,
@@ -310,11 +368,19 @@ impl Payment {
         if let Some(closed) = invoices.iter().find(|i| i.status != InvoiceStatus::Open) {
             return Err(PaymentError::NotOpen(closed.id.clone()));
         }
-        Self::covering(reference, invoices, gateway, now, now + time_to_pay)
+        Self::covering(
+            reference,
+            invoices,
+            voluntary,
+            gateway,
+            now,
+            now + time_to_pay,
+        )
     }
 
     /// A payment a partner already captured, for these invoices of one student, school and
-    /// school year, whatever their status now: stored with [`Store::record_capture`], which pays
+    /// school year, whatever their status now, for their totals (a partner bills what the
+    /// invoices require: voluntary items are paid on the page): stored with [`Store::record_capture`], which pays
     /// them, or records the money as refund due when they can no longer be paid by it. Its
     /// reference is [`PaymentRef::for_partner`] of the partner's transaction, so a repeated
     /// confirmation finds it; Pending until the store applies the capture, and due at once.
@@ -327,7 +393,7 @@ impl Payment {
         now: DateTime<Utc>,
     ) -> Result<Self, PaymentError> {
         let reference = PaymentRef::for_partner(partner, txn);
-        let mut payment = Self::covering(reference, invoices, GatewayKind::Partner, now, now)?;
+        let mut payment = Self::covering(reference, invoices, &[], GatewayKind::Partner, now, now)?;
         payment.partner = Some(partner.clone());
         Ok(payment)
     }
@@ -372,6 +438,7 @@ impl Payment {
     fn covering(
         reference: PaymentRef,
         invoices: &[Invoice],
+        voluntary: &[LineRef],
         gateway: GatewayKind,
         now: DateTime<Utc>,
         expires_at: DateTime<Utc>,
@@ -399,7 +466,7 @@ impl Payment {
             class_name: first.class_name.clone(),
             school_year: first.school_year,
             invoices: invoices.iter().map(|i| i.id.clone()).collect(),
-            amount: Money::sum(invoices.iter().map(Invoice::total))?,
+            amount: amount_of(invoices, voluntary)?,
             gateway,
             status: PaymentStatus::Pending,
             created_at: now,
@@ -409,7 +476,7 @@ impl Payment {
             payee: None,
             mismatches: Vec::new(),
             partner: None,
-            voluntary: Vec::new(),
+            voluntary: voluntary.to_vec(),
             version: 0,
         })
     }
@@ -427,8 +494,9 @@ impl Payment {
     }
 
     /// True when `invoices`, as stored now and in this payment's order, are still what it was
-    /// opened for: each Open, of its student, school and school year, and together its amount.
-    /// A capture that arrives after the hold lapsed must not pay an invoice re-issued meanwhile.
+    /// opened for: each Open, of its student, school and school year, and together with the
+    /// chosen voluntary lines (still voluntary lines of them) its amount. A capture that arrives
+    /// after the hold lapsed must not pay an invoice re-issued meanwhile.
     pub fn still_covers(&self, invoices: &[Invoice]) -> bool {
         invoices.len() == self.invoices.len()
             && invoices.iter().zip(&self.invoices).all(|(invoice, id)| {
@@ -438,7 +506,13 @@ impl Payment {
                     && invoice.school == self.school
                     && invoice.school_year == self.school_year
             })
-            && Money::sum(invoices.iter().map(Invoice::total)) == Ok(self.amount)
+            && self.is_priced_by(invoices)
+    }
+
+    /// True when `invoices` (whatever their status) and the chosen voluntary lines on them come
+    /// to exactly this payment's amount: what a store checks before it holds them.
+    pub fn is_priced_by(&self, invoices: &[Invoice]) -> bool {
+        amount_of(invoices, &self.voluntary).is_ok_and(|amount| amount == self.amount)
     }
 
     /// Whether `ids` name exactly the invoices this payment covers, in any order (a partner's
@@ -549,6 +623,7 @@ mod tests {
             Payment::open(
                 PaymentRef::parse("HP1").unwrap(),
                 &[paid.clone()],
+                &[],
                 GatewayKind::Vnpay,
                 DateTime::UNIX_EPOCH,
                 Duration::minutes(15),
@@ -604,6 +679,7 @@ mod tests {
         let payment = Payment::open(
             reference,
             std::slice::from_ref(&found),
+            &[],
             GatewayKind::Vnpay,
             DateTime::UNIX_EPOCH,
             Duration::minutes(15),
@@ -634,5 +710,152 @@ mod tests {
         for (case, invoices, expected) in cases {
             assert_eq!(payment.still_covers(&invoices), expected, "{case}");
         }
+    }
+
+    fn choice(invoice: &Invoice, line: u16) -> LineRef {
+        LineRef {
+            invoice: invoice.id.clone(),
+            line,
+        }
+    }
+
+    fn open(invoices: &[Invoice], voluntary: &[LineRef]) -> Result<Payment, PaymentError> {
+        Payment::open(
+            PaymentRef::parse("HP0000000001").unwrap(),
+            invoices,
+            voluntary,
+            GatewayKind::Vnpay,
+            DateTime::UNIX_EPOCH,
+            Duration::minutes(15),
+        )
+    }
+
+    #[test]
+    fn a_payment_costs_the_totals_plus_the_voluntary_items_chosen() {
+        let public = crate::invoice::tests::public_school();
+        let mut second = crate::invoice::tests::public_school();
+        second.id = InvoiceId::parse("NQ-2025-HK1-0002").unwrap();
+        let cases: [(&str, Vec<Invoice>, Vec<LineRef>, u64); 3] = [
+            ("nothing chosen", vec![public.clone()], vec![], 1_609_520),
+            (
+                "the voluntary item chosen",
+                vec![public.clone()],
+                vec![choice(&public, 3)],
+                1_709_520,
+            ),
+            (
+                "on both invoices",
+                vec![public.clone(), second.clone()],
+                vec![choice(&second, 3), choice(&public, 3)],
+                3_419_040,
+            ),
+        ];
+        for (case, invoices, voluntary, amount) in cases {
+            let payment = open(&invoices, &voluntary).unwrap();
+            assert_eq!(payment.amount.vnd(), amount, "{case}");
+            assert_eq!(payment.voluntary, voluntary, "{case}");
+            assert!(payment.still_covers(&invoices), "{case}");
+            assert!(payment.is_priced_by(&invoices), "{case}");
+        }
+    }
+
+    #[test]
+    fn a_choice_must_name_a_voluntary_line_of_an_invoice_paid_once() {
+        let public = crate::invoice::tests::public_school();
+        let private = crate::invoice::tests::private_school();
+        let cases: [(&str, Vec<LineRef>, PaymentError); 6] = [
+            (
+                "a mandatory line",
+                vec![choice(&public, 0)],
+                PaymentError::NotVoluntary(choice(&public, 0)),
+            ),
+            (
+                "a line collected on behalf",
+                vec![choice(&public, 2)],
+                PaymentError::NotVoluntary(choice(&public, 2)),
+            ),
+            (
+                "past the last line",
+                vec![choice(&public, 4)],
+                PaymentError::NoSuchLine(choice(&public, 4)),
+            ),
+            (
+                "a line of an invoice not paid",
+                vec![choice(&private, 0)],
+                PaymentError::UncoveredChoice(choice(&private, 0)),
+            ),
+            (
+                "the same line twice",
+                vec![choice(&public, 3), choice(&public, 3)],
+                PaymentError::DuplicateChoice(choice(&public, 3)),
+            ),
+            (
+                "a good choice, then a bad one",
+                vec![choice(&public, 3), choice(&public, 1)],
+                PaymentError::NotVoluntary(choice(&public, 1)),
+            ),
+        ];
+        for (case, voluntary, expected) in cases {
+            assert_eq!(
+                open(std::slice::from_ref(&public), &voluntary),
+                Err(expected),
+                "{case}"
+            );
+        }
+        assert_eq!(
+            PaymentError::NotVoluntary(choice(&public, 0)).to_string(),
+            "invoice NQ-2025-HK1-0001, line at position 0 is not a voluntary item: only voluntary items are chosen, the rest is required"
+        );
+    }
+
+    #[test]
+    fn a_payment_with_a_voluntary_item_no_longer_covers_an_invoice_reissued_without_it() {
+        let public = crate::invoice::tests::public_school();
+        let payment = open(std::slice::from_ref(&public), &[choice(&public, 3)]).unwrap();
+        let mut reordered_items = public.items().to_vec();
+        reordered_items.swap(1, 3);
+        let reissued = |items: Vec<crate::LineItem>| {
+            Invoice::new(crate::InvoiceDraft {
+                id: public.id.clone(),
+                school: public.school.clone(),
+                student: public.student.clone(),
+                student_name: public.student_name.clone(),
+                class_name: public.class_name.clone(),
+                school_year: public.school_year,
+                term: public.term.clone(),
+                items,
+                due_date: public.due_date,
+            })
+            .unwrap()
+        };
+        let mut cheaper = public.items().to_vec();
+        cheaper[3].amount = Money::from_vnd(50_000).unwrap();
+        let cases = [
+            ("unchanged", public.clone(), true),
+            ("its lines reordered", reissued(reordered_items), false),
+            ("the voluntary item cheaper", reissued(cheaper), false),
+            (
+                "the voluntary item dropped",
+                reissued(public.items()[..3].to_vec()),
+                false,
+            ),
+        ];
+        for (case, invoice, expected) in cases {
+            assert_eq!(payment.still_covers(&[invoice]), expected, "{case}");
+        }
+    }
+
+    #[test]
+    fn a_partner_captures_the_required_total_only() {
+        let public = crate::invoice::tests::public_school();
+        let payment = Payment::captured(
+            &PartnerId::parse("BANKDEMO").unwrap(),
+            &GatewayTxnNo::parse("FT26339000123").unwrap(),
+            std::slice::from_ref(&public),
+            DateTime::UNIX_EPOCH,
+        )
+        .unwrap();
+        assert_eq!(payment.amount, public.total());
+        assert!(payment.voluntary.is_empty());
     }
 }

@@ -35,6 +35,7 @@ async fn prepare(store: &SqliteStore, run: u32) -> Vec<Payment> {
         let payment = Payment::open(
             reference,
             &[invoice],
+            &[],
             GatewayKind::Vnpay,
             at,
             Duration::minutes(15),

@@ -17,9 +17,9 @@ use hocphi_domain::{
     CatalogueItem, CatalogueOutcome, Claim, ClientSource, ConflictReason, CreatePaymentError,
     FailureCounter, Fingerprint, GatewayCode, GatewayEvent, GatewayKind, GatewayTxnNo,
     IdempotencyBegin, IdempotencyKey, Invoice, InvoiceId, InvoiceStatus, Label, LeaseToken,
-    LookupCode, LookupDigest, Mismatch, Money, NonceKey, PartnerId, PayeeId, Payment, PaymentRef,
-    PaymentStatus, ReceiptId, ReceiptToken, School, SchoolId, Settled, Store, StoredResponse,
-    Student, StudentCode, UpsertOutcome, VoidOutcome,
+    LineRef, LookupCode, LookupDigest, Mismatch, Money, NonceKey, PartnerId, PayeeId, Payment,
+    PaymentRef, PaymentStatus, ReceiptId, ReceiptToken, School, SchoolId, Settled, Store,
+    StoredResponse, Student, StudentCode, UpsertOutcome, VoidOutcome,
 };
 use hocphi_domain::{ItemCode, LineKind, Unit};
 use tokio::task::JoinSet;
@@ -72,6 +72,8 @@ macro_rules! __conformance_each {
             a_payment_holds_its_invoices_against_a_second_payment,
             a_payment_for_a_missing_or_closed_invoice_is_refused_with_the_reason,
             a_payment_whose_amount_disagrees_with_its_invoices_is_refused,
+            kinds_of_lines_voluntary_choices_and_a_schools_commune_read_back_as_written,
+            a_voluntary_choice_that_no_longer_prices_the_payment_is_refused_or_refund_due,
             a_payment_reference_cannot_be_used_twice,
             two_payments_racing_for_one_invoice_let_exactly_one_win,
             an_edit_racing_a_new_payment_never_erases_its_hold,
@@ -199,7 +201,7 @@ fn reference(n: u32) -> PaymentRef {
 }
 
 fn open_payment(n: u32, invoices: &[Invoice], now: DateTime<Utc>) -> Payment {
-    Payment::open(reference(n), invoices, VNPAY, now, minutes(15)).unwrap()
+    Payment::open(reference(n), invoices, &[], VNPAY, now, minutes(15)).unwrap()
 }
 
 fn paid(txn: &str, payment: &Payment) -> GatewayEvent {
@@ -307,7 +309,15 @@ pub async fn a_schools_payee_and_a_payments_payee_are_kept_through_every_change<
     store.upsert_school(&with_payee).await.unwrap();
     let payment = Payment {
         payee: Some(payee.clone()),
-        ..Payment::open(reference(1), &[inv], GatewayKind::Payos, t0(), minutes(15)).unwrap()
+        ..Payment::open(
+            reference(1),
+            &[inv],
+            &[],
+            GatewayKind::Payos,
+            t0(),
+            minutes(15),
+        )
+        .unwrap()
     };
     create(store, &payment).await;
 
@@ -548,6 +558,149 @@ pub async fn a_payment_whose_amount_disagrees_with_its_invoices_is_refused<H: Ha
             })
         ),
         "{outcome:?}"
+    );
+}
+
+pub async fn kinds_of_lines_voluntary_choices_and_a_schools_commune_read_back_as_written<
+    H: Harness,
+>(
+    h: &H,
+) {
+    let store = h.store();
+    let public = InvoiceFixture::new("INV-1", &[]).build_with(fixtures::public_school_lines());
+    seed(store, &[public.clone()]).await;
+    let ward = School {
+        commune: Some(Label::parse("Phường Quy Nhơn Nam").unwrap()),
+        ..school(OTHER_SCHOOL)
+    };
+    store.upsert_school(&ward).await.unwrap();
+    let chosen = [LineRef {
+        invoice: public.id.clone(),
+        line: 3,
+    }];
+    let payment = Payment::open(
+        reference(1),
+        &[public.clone()],
+        &chosen,
+        VNPAY,
+        t0(),
+        minutes(15),
+    )
+    .unwrap();
+    create(store, &payment).await;
+
+    let read_invoice = store.invoice(&public.id).await.unwrap().unwrap();
+    let read_payment = store.payment(&reference(1)).await.unwrap().unwrap();
+    let state = applied(settle_vnpay(store, &payment, &paid("14000001", &payment), t0(), 1).await);
+
+    assert_eq!(read_invoice.items(), public.items());
+    assert_eq!(read_payment, payment);
+    assert_eq!(read_payment.amount.vnd(), 1_709_520);
+    assert_eq!(
+        store.school(&ward.id).await.unwrap().unwrap().commune,
+        ward.commune
+    );
+    let receipt = state.receipt.unwrap();
+    assert_eq!(
+        store.receipt(&receipt.id).await.unwrap().as_ref(),
+        Some(&receipt)
+    );
+    let lines: Vec<_> = receipt
+        .lines
+        .iter()
+        .map(|l| (l.kind, l.item.clone(), l.pricing, l.beneficiary.clone()))
+        .collect();
+    let expected: Vec<_> = public
+        .items()
+        .iter()
+        .map(|l| (l.kind, l.item.clone(), l.pricing, l.beneficiary.clone()))
+        .collect();
+    assert_eq!(lines, expected);
+    assert_eq!(receipt.total, payment.amount);
+}
+
+pub async fn a_voluntary_choice_that_no_longer_prices_the_payment_is_refused_or_refund_due<
+    H: Harness,
+>(
+    h: &H,
+) {
+    let store = h.store();
+    let (first, second) = (
+        InvoiceFixture::new("INV-1", &[]).build_with(fixtures::public_school_lines()),
+        InvoiceFixture::new("INV-2", &[]).build_with(fixtures::public_school_lines()),
+    );
+    seed(store, &[first.clone(), second.clone()]).await;
+    let choose = |invoice: &Invoice, line| {
+        [LineRef {
+            invoice: invoice.id.clone(),
+            line,
+        }]
+    };
+    let mut mandatory = Payment::open(
+        reference(1),
+        &[first.clone()],
+        &choose(&first, 3),
+        VNPAY,
+        t0(),
+        minutes(15),
+    )
+    .unwrap();
+    mandatory.voluntary = choose(&first, 1).to_vec();
+
+    let refused = store.create_payment(&mandatory, t0()).await;
+
+    assert!(
+        matches!(
+            refused,
+            Err(CreatePaymentError::Conflict {
+                reason: ConflictReason::Changed,
+                ..
+            })
+        ),
+        "{refused:?}"
+    );
+    assert_eq!(store.payment(&reference(1)).await.unwrap(), None);
+
+    let payment = Payment::open(
+        reference(2),
+        &[second.clone()],
+        &choose(&second, 3),
+        VNPAY,
+        t0(),
+        minutes(15),
+    )
+    .unwrap();
+    create(store, &payment).await;
+    store
+        .expire(&payment.reference, t0() + minutes(16))
+        .await
+        .unwrap();
+    let mut lines = fixtures::public_school_lines();
+    lines.truncate(3);
+    let without = InvoiceFixture::new("INV-2", &[]).build_with(lines);
+    assert_eq!(
+        store
+            .upsert_invoice(&without, t0() + minutes(17))
+            .await
+            .unwrap(),
+        UpsertOutcome::Updated
+    );
+
+    let late = settle_vnpay(
+        store,
+        &payment,
+        &paid("14000002", &payment),
+        t0() + minutes(18),
+        2,
+    )
+    .await;
+
+    let state = applied(late);
+    assert_eq!(state.payment.status, PaymentStatus::RefundDue);
+    assert_eq!(state.receipt, None);
+    assert_eq!(
+        store.invoice(&second.id).await.unwrap().unwrap().status,
+        InvoiceStatus::Open
     );
 }
 

@@ -1062,7 +1062,7 @@ impl Store for DynamoStore {
             }
             let mut items =
                 vec![self.put(payment_item(payment)?, "attribute_not_exists(PK)", &[])?];
-            let mut total = 0u64;
+            let mut found = Vec::with_capacity(payment.invoices.len());
             for id in &payment.invoices {
                 let Some(stored) = self.invoice_item_of(id).await? else {
                     return conflict(id, ConflictReason::Missing);
@@ -1077,7 +1077,7 @@ impl Store for DynamoStore {
                 if stored.live_hold(now) {
                     return conflict(id, ConflictReason::Held);
                 }
-                total += invoice.total().vnd();
+                found.push(invoice.clone());
                 items.push(self.update(
                     invoice_key(id),
                     "SET held_by = :reference, held_until = :until",
@@ -1091,7 +1091,7 @@ impl Store for DynamoStore {
                     ],
                 )?);
             }
-            if total != payment.amount.vnd() {
+            if !payment.is_priced_by(&found) {
                 return conflict(&payment.invoices[0], ConflictReason::Changed);
             }
             let token = format!("{}-{attempt}", payment.reference);

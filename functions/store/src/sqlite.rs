@@ -696,7 +696,7 @@ impl Store for SqliteStore {
             if load_payment(tx, &payment.reference)?.is_some() {
                 return Ok(Err(CreatePaymentError::DuplicateReference));
             }
-            let mut total = 0u64;
+            let mut found = Vec::with_capacity(payment.invoices.len());
             for id in &payment.invoices {
                 let Some(invoice) = load_invoice(tx, id)? else {
                     return conflict(id, ConflictReason::Missing);
@@ -710,9 +710,9 @@ impl Store for SqliteStore {
                 if live_hold(tx, id, now)?.is_some() {
                     return conflict(id, ConflictReason::Held);
                 }
-                total += invoice.total().vnd();
+                found.push(invoice);
             }
-            if total != payment.amount.vnd() {
+            if !payment.is_priced_by(&found) {
                 return conflict(&payment.invoices[0], ConflictReason::Changed);
             }
             insert_payment(tx, &payment)?;

@@ -121,6 +121,7 @@ mod migration {
         let mut payment = Payment::open(
             PaymentRef::parse("HP0000000001").unwrap(),
             &[InvoiceFixture::new("INV-1", &[("Học phí", 100_000)]).build()],
+            &[],
             GatewayKind::Vnpay,
             created,
             Duration::minutes(15),

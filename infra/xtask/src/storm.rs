@@ -741,6 +741,7 @@ mod tests {
         let payment = Payment::open(
             PaymentRef::generate(now, [1; 8]),
             &[invoice],
+            &[],
             GatewayKind::Vnpay,
             now,
             chrono::Duration::minutes(15),

@@ -152,6 +152,7 @@ pub async fn open_payment<S: Store>(
     let payment = Payment::open(
         PaymentRef::parse(reference).unwrap(),
         &list,
+        &[],
         GatewayKind::Vnpay,
         at,
         Duration::minutes(minutes),
