@@ -35,8 +35,8 @@ pub use payment::{
 pub use receipt::{Receipt, ReceiptLine, ReceiptNumber};
 pub use store::{
     Claim, ConflictReason, CreatePaymentError, FailureCounter, Fingerprint, IdempotencyBegin,
-    NonceKey, PageToken, PaymentState, Settled, Store, StoreError, StoredResponse, StudentPage,
-    UpsertOutcome, VoidOutcome,
+    InvoicePage, NonceKey, PageToken, PaymentState, Settled, Store, StoreError, StoredResponse,
+    StudentPage, UpsertOutcome, VoidOutcome,
 };
 pub use text::{Label, MaskedName, SchoolYear, TextError};
 pub use words::amount_in_words;
