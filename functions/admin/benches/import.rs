@@ -113,6 +113,7 @@ async fn add_schools<S: Store>(store: &S) {
                 receipt_template: Symbol::parse("01BLP0-001").unwrap(),
                 receipt_series: Symbol::parse(&format!("S{n:02}-25E")).unwrap(),
                 payee: None,
+                commune: None,
             })
             .await
             .unwrap();
