@@ -422,4 +422,32 @@ impl<S: Store> Store for Faulty<S> {
         self.call("release_request", self.inner.release_request(key, token))
             .await
     }
+
+    async fn schools(&self) -> Result<Vec<School>, StoreError> {
+        self.call("schools", self.inner.schools()).await
+    }
+
+    async fn invoices_due(
+        &self,
+        school: &SchoolId,
+        from: chrono::NaiveDate,
+        to: chrono::NaiveDate,
+        page: Option<&PageToken>,
+        limit: usize,
+    ) -> Result<hocphi_domain::InvoicePage, StoreError> {
+        self.call(
+            "invoices_due",
+            self.inner.invoices_due(school, from, to, page, limit),
+        )
+        .await
+    }
+
+    async fn refunds_due(
+        &self,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+    ) -> Result<Vec<Payment>, StoreError> {
+        self.call("refunds_due", self.inner.refunds_due(from, to))
+            .await
+    }
 }

@@ -20,8 +20,8 @@ use chrono::{DateTime, NaiveDate, Utc};
 use clap::{Parser, Subcommand, ValueEnum};
 use hocphi_domain::{GatewayKind, LookupKey, Store, StoreError, VoidOutcome};
 use hocphi_runtime::config::{
-    LOOKUP_KEY, LOOKUP_KEY_ARN, PAYOS_CHANNELS, PAYOS_CHANNELS_ARN, local_lookup_key,
-    read_lookup_key,
+    LOOKUP_KEY, LOOKUP_KEY_ARN, PARTNERS, PARTNERS_ARN, PAYOS_CHANNELS, PAYOS_CHANNELS_ARN,
+    local_lookup_key, read_lookup_key,
 };
 use hocphi_runtime::{ConfigError, Env, HttpTransport};
 use hocphi_store::SqliteStore;
@@ -30,14 +30,18 @@ use hocphi_store::dynamodb::{DynamoStore, client, sdk_config};
 use crate::export::{ExportError, ExportOptions};
 use crate::import::catalogue::{self, CatalogueOptions};
 use crate::import::{ImportError, ImportOptions};
+use crate::notices::{Layout, NoticeError, NoticeOptions};
 use crate::payment_code::PaymentCodeError;
 use crate::payos::{ConfirmOptions, PayosError};
 use crate::reconcile::{ReconcileError, ReconcileOptions};
+use crate::report::{ReportError, ReportOptions};
 use crate::school::{NewSchool, SchoolError};
 use crate::sheet::SheetError;
 use crate::show::ShowError;
 use crate::void::VoidError;
-use crate::{export, import, payment_code, payos, reconcile, rekey, school, show, void};
+use crate::{
+    export, import, notices, payment_code, payos, reconcile, rekey, report, school, show, void,
+};
 
 /// Where the data lives.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -163,6 +167,46 @@ pub enum Command {
         #[arg(long)]
         year: Option<String>,
     },
+    /// In giấy báo thu gửi phụ huynh: một tệp HTML, mở bằng trình duyệt rồi in
+    Notices {
+        /// Mã trường
+        #[arg(long)]
+        school: String,
+        /// Chỉ in cho một lớp, ví dụ 6A1
+        #[arg(long)]
+        class: Option<String>,
+        /// Tệp kết quả .html
+        #[arg(long)]
+        out: PathBuf,
+        /// Khổ giấy: a5 (mỗi trang một giấy báo) hoặc a4-2up (hai giấy báo trên một trang A4 ngang)
+        #[arg(long, value_enum, default_value = "a5")]
+        layout: NoticeLayout,
+        /// Tệp mã tra cứu do lệnh import vừa ghi (--codes-out), để in mã tra cứu của học sinh mới
+        #[arg(long)]
+        codes: Option<PathBuf>,
+        /// Địa chỉ trang phụ huynh, ví dụ https://hocphi.gialai.edu.vn
+        #[arg(long, env = "HOCPHI_SITE_URL")]
+        site: String,
+        /// In mã thanh toán (nộp qua Cổng Dịch vụ công, ngân hàng); bật sẵn khi có
+        /// HOCPHI_PARTNERS hoặc HOCPHI_PARTNERS_ARN
+        #[arg(long)]
+        payment_codes: bool,
+    },
+    /// Báo cáo thu cho Sở: theo xã/phường, trường, loại khoản và khoản thu (tệp .xlsx)
+    Report {
+        /// Từ ngày (hạn nộp), yyyy-mm-dd
+        #[arg(long, value_parser = day)]
+        from: NaiveDate,
+        /// Đến ngày (hạn nộp), yyyy-mm-dd, tính cả ngày này
+        #[arg(long, value_parser = day)]
+        to: NaiveDate,
+        /// Chỉ một trường
+        #[arg(long)]
+        school: Option<String>,
+        /// Tệp kết quả .xlsx
+        #[arg(long)]
+        out: PathBuf,
+    },
     /// Chuyển mã tra cứu lưu từ trước khi có khoá sang dạng có khoá (không cấp mã mới)
     RekeyLookups {
         /// Chỉ đếm, không ghi gì
@@ -192,6 +236,9 @@ pub enum SchoolCommand {
         /// bỏ trống: giữ tài khoản trường đang có
         #[arg(long)]
         payee: Option<String>,
+        /// Xã/phường của trường, ví dụ "Phường Quy Nhơn"; bỏ trống: giữ xã/phường đang có
+        #[arg(long)]
+        commune: Option<String>,
     },
     /// Đặt (hoặc bỏ) tài khoản nhận tiền chuyển khoản VietQR của một trường
     SetPayee {
@@ -267,6 +314,14 @@ pub enum ShowCommand {
     Payment { reference: String },
 }
 
+/// How `notices` lays notices out.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum NoticeLayout {
+    A5,
+    #[value(name = "a4-2up")]
+    A4TwoUp,
+}
+
 /// The gateways `reconcile` reads.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
 pub enum Gateway {
@@ -325,6 +380,10 @@ pub enum AdminError {
     Void(#[from] VoidError),
     #[error(transparent)]
     PaymentCode(#[from] PaymentCodeError),
+    #[error(transparent)]
+    Notices(#[from] NoticeError),
+    #[error(transparent)]
+    DepartmentReport(#[from] ReportError),
     #[error("không ghi được ra màn hình")]
     Output(#[from] std::io::Error),
     #[error("lỗi kho dữ liệu")]
@@ -373,8 +432,10 @@ fn reads_lookup_key(command: &Command) -> bool {
     match command {
         Command::Import { dry_run, .. } => !dry_run,
         Command::RekeyLookups { .. } | Command::PaymentCode { .. } => true,
+        Command::Notices { payment_codes, .. } => *payment_codes,
         Command::School(_)
         | Command::Catalogue(_)
+        | Command::Report { .. }
         | Command::Export(_)
         | Command::Reconcile { .. }
         | Command::Payos(_)
@@ -454,7 +515,15 @@ async fn run_payos(
 }
 
 /// Runs one command against the store the command line names, printing to `out`.
-pub async fn run(cli: Cli, now: DateTime<Utc>, out: &mut impl Write) -> Result<Exit, AdminError> {
+pub async fn run(
+    mut cli: Cli,
+    now: DateTime<Utc>,
+    out: &mut impl Write,
+) -> Result<Exit, AdminError> {
+    if let Command::Notices { payment_codes, .. } = &mut cli.command {
+        let env = Env::new();
+        *payment_codes |= env.get(PARTNERS).is_some() || env.get(PARTNERS_ARN).is_some();
+    }
     if let Command::Payos(command) = &cli.command {
         return run_payos(cli.dynamodb_endpoint.as_deref(), command, out).await;
     }
@@ -487,6 +556,7 @@ pub async fn execute<S: Store>(
             template,
             series,
             payee,
+            commune,
         }) => {
             let added = school::add(
                 store,
@@ -496,6 +566,7 @@ pub async fn execute<S: Store>(
                     template,
                     series,
                     payee,
+                    commune,
                 },
             )
             .await?;
@@ -615,6 +686,54 @@ pub async fn execute<S: Store>(
             let codes =
                 payment_code::payment_codes(store, key, &student, year.as_deref(), now).await?;
             write!(out, "{codes}")?;
+            Ok(Exit::Done)
+        }
+        Command::Notices {
+            school,
+            class,
+            out: path,
+            layout,
+            codes,
+            site,
+            payment_codes,
+        } => {
+            let key = if payment_codes {
+                Some(lookup_key.cloned().ok_or(AdminError::NoLookupKey)?)
+            } else {
+                None
+            };
+            let options = NoticeOptions {
+                school,
+                class,
+                out: path,
+                layout: match layout {
+                    NoticeLayout::A5 => Layout::A5,
+                    NoticeLayout::A4TwoUp => Layout::A4TwoUp,
+                },
+                codes,
+                site,
+                payment_codes: key,
+                printed: crate::time::today(now),
+            };
+            let written = notices::notices(store, &options).await?;
+            write!(out, "{written}")?;
+            Ok(Exit::Done)
+        }
+        Command::Report {
+            from,
+            to,
+            school,
+            out: path,
+        } => {
+            let options = ReportOptions {
+                from,
+                to,
+                school,
+                out: path,
+                now,
+            };
+            let written = report::report(store, &options).await?;
+            write!(out, "{written}")?;
             Ok(Exit::Done)
         }
         Command::RekeyLookups { dry_run } => {

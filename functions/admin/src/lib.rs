@@ -10,7 +10,7 @@
 //!
 //! | command | what it does |
 //! |---|---|
-//! | `school add --id <ID> --name <TÊN> --template <KÝ HIỆU MẪU> --series <KÝ HIỆU> [--payee <TÀI KHOẢN>]` | adds or updates a school (schools exist before their invoices are imported); `--payee` names the payOS channel its VietQR transfers are paid into (several schools may share one); without it an existing school keeps its payee |
+//! | `school add --id <ID> --name <TÊN> --template <KÝ HIỆU MẪU> --series <KÝ HIỆU> [--payee <TÀI KHOẢN>] [--commune <XÃ/PHƯỜNG>]` | adds or updates a school (schools exist before their invoices are imported); `--payee` names the payOS channel its VietQR transfers are paid into (several schools may share one); `--commune` the commune or ward it is in (the Department's report groups by it); without them an existing school keeps its own |
 //! | `school set-payee --id <ID> (--payee <TÀI KHOẢN> \| --none)` | sets or removes a school's payee (without one, its students are not offered a bank transfer); payments already opened keep theirs |
 //! | `import <tệp.csv\|tệp.xlsx> [--dry-run] [--skip-invalid] [--codes-out <tệp.csv>]` | imports invoices, creates students, hands out lookup codes |
 //! | `catalogue import <tệp.csv\|tệp.xlsx> [--dry-run]` / `catalogue list` | imports or prints the catalogue of collection items (below) |
@@ -19,6 +19,8 @@
 //! | `reconcile --partner <ID> <tệp.csv\|.xlsx> [--out …] [--school <ID>] [--from …] [--to …]` | compares a bill-payment partner's daily file with its confirmations hocphi recorded |
 //! | `payment-code --student <MÃ> [--year 2026-2027]` | prints a student's payment code (printed on fee notices; the portal and banks look the bill up by it), issued under the lookup key |
 //! | `payos confirm-webhook --payee <TÀI KHOẢN> [--url <URL>]` | registers the payee's webhook URL (default `{HOCPHI_SITE_URL}/api/callbacks/payos/<TÀI KHOẢN>`) with payOS, with that channel's keys from `HOCPHI_PAYOS_CHANNELS` or the secret `HOCPHI_PAYOS_CHANNELS_ARN` names; prints payOS's answer (exit 1 when refused, with what to do) |
+//! | `notices --school <ID> [--class <LỚP>] --out <tệp.html> [--layout a5\|a4-2up] [--codes <ma-tra-cuu.csv>] [--site <URL>] [--payment-codes]` | the fee notices of the school's open invoices, one per student, as print-ready HTML (see [`notices`]) |
+//! | `report --from <yyyy-mm-dd> --to <yyyy-mm-dd> [--school <ID>] --out <báo-cáo.xlsx>` | the Department's collection report by commune/ward, school, kind and item, with the channels parents paid through and the refunds due (see [`report`]) |
 //! | `void <mã khoản thu> --reason "<lý do>"` | voids an open invoice |
 //! | `rekey-lookups [--dry-run]` | makes every lookup digest stored before digests were keyed a keyed one (no parent gets a new code) |
 //! | `show student <mã>` / `show invoice <mã>` / `show payment <mã>` | human-readable state; a payment shows its payee and every transfer of another amount it received (to be returned) |
@@ -176,11 +178,13 @@ pub mod cli;
 pub mod export;
 mod header;
 pub mod import;
+pub mod notices;
 pub mod payment_code;
 pub mod payos;
 mod progress;
 pub mod reconcile;
 pub mod rekey;
+pub mod report;
 pub mod school;
 pub mod sheet;
 pub mod show;

@@ -4,7 +4,7 @@
 //!
 //! Invariants: a school's fields are parsed (id, name, template and series symbols, payee) before
 //! the store sees them; adding a school that exists replaces its name and symbols, and keeps its
-//! payee unless a new one is given; only `set-payee` removes a payee.
+//! payee and commune/ward unless new ones are given; only `set-payee` removes a payee.
 
 use std::fmt;
 
@@ -19,6 +19,8 @@ pub enum SchoolError {
     Id(String),
     #[error("tên trường không hợp lệ: {0}")]
     Name(String),
+    #[error("xã/phường không hợp lệ: {0}")]
+    Commune(String),
     #[error("ký hiệu không hợp lệ (chữ không dấu, số, - và /, tối đa 20 ký tự): \"{0}\"")]
     Symbol(String),
     #[error("mã tài khoản nhận tiền không hợp lệ (chữ không dấu, số, - và _, 2–32 ký tự): \"{0}\"")]
@@ -41,6 +43,8 @@ pub struct NewSchool {
     /// The payee its VietQR transfers go to, e.g. `BD-THCS-NGOQUYEN`; `None` keeps the payee of
     /// a school that exists (a new school has none).
     pub payee: Option<String>,
+    /// The commune or ward ("xã/phường") it is in; `None` keeps the one a school that exists has.
+    pub commune: Option<String>,
 }
 
 /// What `school add` did.
@@ -67,6 +71,9 @@ impl fmt::Display for SchoolAdded {
             s.receipt_template,
             s.receipt_series
         )?;
+        if let Some(commune) = &s.commune {
+            writeln!(f, "Xã/phường: {commune}.")?;
+        }
         writeln!(f, "{}", payee_line(s.payee.as_ref()))
     }
 }
@@ -89,11 +96,20 @@ pub async fn add<S: Store>(store: &S, new: &NewSchool) -> Result<SchoolAdded, Sc
         receipt_template: symbol(&new.template)?,
         receipt_series: symbol(&new.series)?,
         payee: new.payee.as_deref().map(payee_id).transpose()?,
-        commune: None,
+        commune: new
+            .commune
+            .as_deref()
+            .map(|raw| {
+                Label::parse(raw).map_err(|e| SchoolError::Commune(text_problem(&e, "xã/phường")))
+            })
+            .transpose()?,
     };
     let existing = store.school(&school.id).await?;
     if school.payee.is_none() {
         school.payee = existing.as_ref().and_then(|s| s.payee.clone());
+    }
+    if school.commune.is_none() {
+        school.commune = existing.as_ref().and_then(|s| s.commune.clone());
     }
     store.upsert_school(&school).await?;
     Ok(SchoolAdded {

@@ -1,4 +1,4 @@
-//! The import and reconcile happy paths (a channel's file and a partner's) against DynamoDB's
+//! The import, reconcile, report and notices happy paths (a channel's file and a partner's) against DynamoDB's
 //! API, served by moto.
 //!
 //! `cargo xtask test` starts moto and passes its address in `HOCPHI_DYNAMODB_ENDPOINT` (with test
@@ -54,6 +54,11 @@ fn main() {
             "a_partners_daily_file_reconciles_against_dynamodb",
             skip.as_deref(),
             a_partners_daily_file_reconciles_against_dynamodb,
+        ),
+        harness::trial(
+            "the_report_and_the_notices_read_dynamodb_through_its_indexes",
+            skip.as_deref(),
+            the_report_and_the_notices_read_dynamodb_through_its_indexes,
         ),
     ];
     harness::run(trials, skip.as_deref())
@@ -326,5 +331,63 @@ async fn a_partners_daily_file_reconciles_against_dynamodb() {
         "{}{}",
         String::from_utf8_lossy(&cli.stdout),
         String::from_utf8_lossy(&cli.stderr)
+    );
+}
+
+async fn the_report_and_the_notices_read_dynamodb_through_its_indexes() {
+    // Arrange
+    let (store, _) = fresh().await;
+    let dir = tempfile::tempdir().unwrap();
+    import(&store, &options(&sample(), dir.path()))
+        .await
+        .unwrap();
+    pay(
+        &store,
+        &["NQ-2526-HK1-0101"],
+        "HPDDB3",
+        "3003",
+        vn(2025, 9, 10, 9, 0),
+    )
+    .await;
+    let day = |m, d| chrono::NaiveDate::from_ymd_opt(2025, m, d).unwrap();
+
+    // Act
+    let written = hocphi_admin::report::report(
+        &store,
+        &hocphi_admin::report::ReportOptions {
+            from: day(10, 1),
+            to: day(10, 31),
+            school: None,
+            out: dir.path().join("bao-cao.xlsx"),
+            now: vn(2025, 11, 1, 8, 0),
+        },
+    )
+    .await
+    .unwrap();
+    let notices = hocphi_admin::notices::notices(
+        &store,
+        &hocphi_admin::notices::NoticeOptions {
+            school: "BD-THCS-NGOQUYEN".into(),
+            class: None,
+            out: dir.path().join("giay-bao.html"),
+            layout: hocphi_admin::notices::Layout::A5,
+            codes: None,
+            site: "https://hocphi.gialai.edu.vn".into(),
+            payment_codes: None,
+            printed: day(9, 1),
+        },
+    )
+    .await
+    .unwrap();
+
+    // Assert
+    assert_eq!(written.schools, 2);
+    let f = written.figures;
+    assert_eq!((f.invoices, f.invoiced), (5, 8_483_600));
+    assert_eq!((f.collected, f.outstanding), (2_150_000, 6_333_600));
+    assert_eq!(
+        (notices.notices, notices.invoices),
+        (2, 3),
+        "the paid invoice is not noticed"
     );
 }

@@ -52,6 +52,7 @@ async fn a_school_is_added_then_updated_and_bad_symbols_are_refused() {
         template: "01BLP0-001".into(),
         series: "TP-25E".into(),
         payee: None,
+        commune: None,
     };
 
     let added = add(&env.store, &new).await.unwrap();
@@ -73,6 +74,60 @@ async fn a_school_is_added_then_updated_and_bad_symbols_are_refused() {
             .starts_with("Đã thêm trường BD-THCS-TRANPHU — Trường THCS Trần Phú")
     );
     assert!(matches!(bad, Err(SchoolError::Symbol(_))), "{bad:?}");
+}
+
+#[tokio::test]
+async fn a_schools_commune_is_kept_until_a_new_one_is_given() {
+    let env = Env::new().await;
+    let new = NewSchool {
+        id: "bd-thcs-tranphu".into(),
+        name: "Trường THCS Trần Phú".into(),
+        template: "01BLP0-001".into(),
+        series: "TP-25E".into(),
+        commune: Some("Phường Quy Nhơn".into()),
+        ..NewSchool::default()
+    };
+
+    let added = add(&env.store, &new).await.unwrap();
+    let renamed = add(
+        &env.store,
+        &NewSchool {
+            name: "Trường THCS Trần Phú (Quy Nhơn)".into(),
+            commune: None,
+            ..new.clone()
+        },
+    )
+    .await
+    .unwrap();
+    let moved = add(
+        &env.store,
+        &NewSchool {
+            commune: Some("Phường Quy Nhơn Nam".into()),
+            ..new.clone()
+        },
+    )
+    .await
+    .unwrap();
+    let bad = add(
+        &env.store,
+        &NewSchool {
+            commune: Some("  ".into()),
+            ..new
+        },
+    )
+    .await;
+
+    let commune = |s: &hocphi_domain::School| s.commune.as_ref().map(|c| c.to_string());
+    assert_eq!(commune(&added.school).as_deref(), Some("Phường Quy Nhơn"));
+    assert!(added.to_string().contains("Xã/phường: Phường Quy Nhơn."));
+    assert_eq!(commune(&renamed.school).as_deref(), Some("Phường Quy Nhơn"));
+    assert_eq!(
+        commune(&moved.school).as_deref(),
+        Some("Phường Quy Nhơn Nam")
+    );
+    let stored = env.store.school(&moved.school.id).await.unwrap().unwrap();
+    assert_eq!(stored, moved.school);
+    assert!(matches!(bad, Err(SchoolError::Commune(_))), "{bad:?}");
 }
 
 #[tokio::test]

@@ -22,6 +22,7 @@ fn new_school(payee: Option<&str>) -> NewSchool {
         template: "01BLP0-001".into(),
         series: "TP-25E".into(),
         payee: payee.map(str::to_owned),
+        commune: None,
     }
 }
 

@@ -35,7 +35,7 @@ pub use payment::{
 pub use receipt::{Receipt, ReceiptLine, ReceiptNumber, ReceiptSection};
 pub use store::{
     CatalogueOutcome, Claim, ConflictReason, CreatePaymentError, FailureCounter, Fingerprint,
-    IdempotencyBegin, NonceKey, PageToken, PaymentState, Settled, Store, StoreError,
+    IdempotencyBegin, InvoicePage, NonceKey, PageToken, PaymentState, Settled, Store, StoreError,
     StoredResponse, StudentPage, UpsertOutcome, VoidOutcome,
 };
 pub use text::{Label, MaskedName, SchoolYear, TextError};

@@ -8,7 +8,7 @@
 
 use std::future::Future;
 
-use chrono::{DateTime, Duration, Utc};
+use chrono::{DateTime, Duration, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
@@ -194,6 +194,14 @@ impl PageToken {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct StudentPage {
     pub students: Vec<Student>,
+    /// Where the next page starts; `None` after the last page.
+    pub next: Option<PageToken>,
+}
+
+/// One page of [`Store::invoices_due`].
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct InvoicePage {
+    pub invoices: Vec<Invoice>,
     /// Where the next page starts; `None` after the last page.
     pub next: Option<PageToken>,
 }
@@ -506,4 +514,29 @@ pub trait Store: Send + Sync {
         key: &IdempotencyKey,
         token: &LeaseToken,
     ) -> impl Future<Output = Result<(), StoreError>> + Send;
+
+    /// Every school, by id (the Department's report lists them by commune/ward).
+    fn schools(&self) -> impl Future<Output = Result<Vec<School>, StoreError>> + Send;
+
+    /// A school's invoices due on the days `from..=to`, whatever their status, by due date then
+    /// id, a page at a time: at most `limit` from where `page` says (the first page without it),
+    /// each invoice on exactly one page. Read through an index of the school's invoices by due
+    /// date, never by scanning every invoice.
+    fn invoices_due(
+        &self,
+        school: &SchoolId,
+        from: NaiveDate,
+        to: NaiveDate,
+        page: Option<&PageToken>,
+        limit: usize,
+    ) -> impl Future<Output = Result<InvoicePage, StoreError>> + Send;
+
+    /// Payments created in `[from, to)` with money to give back, by creation time then
+    /// reference: RefundDue and Mismatched ones, and any other with a transfer of another amount
+    /// recorded ([`Payment::mismatches`]). Read through an index of such payments.
+    fn refunds_due(
+        &self,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+    ) -> impl Future<Output = Result<Vec<Payment>, StoreError>> + Send;
 }

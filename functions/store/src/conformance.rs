@@ -133,6 +133,9 @@ macro_rules! __conformance_each {
             a_catalogue_entry_is_created_then_unchanged_then_updated,
             the_catalogue_lists_entries_by_code_the_provinces_before_the_schools,
             twenty_writers_of_one_new_catalogue_entry_create_it_once,
+            every_school_is_listed_by_id_with_its_commune,
+            a_schools_invoices_due_in_a_period_are_listed_page_by_page_whatever_their_status,
+            payments_with_money_to_give_back_are_listed_by_creation_time,
         }
     };
     (@each tests [$make:expr]; $($name:ident),* $(,)?) => {
@@ -2944,4 +2947,138 @@ pub async fn twenty_writers_of_one_new_catalogue_entry_create_it_once<H: Harness
         .count();
     assert_eq!((created, unchanged), (1, 19), "{outcomes:?}");
     assert_eq!(store.catalogue().await.unwrap().len(), 1);
+}
+
+// ----- the Department's report ---------------------------------------------------------------
+
+pub async fn every_school_is_listed_by_id_with_its_commune<H: Harness>(h: &H) {
+    let store = h.store();
+    assert_eq!(store.schools().await.unwrap(), []);
+    let in_ward = School {
+        commune: Some(Label::parse("Phường Quy Nhơn").unwrap()),
+        ..school(OTHER_SCHOOL)
+    };
+    store.upsert_school(&in_ward).await.unwrap();
+    store.upsert_school(&school(SCHOOL)).await.unwrap();
+    store.upsert_school(&in_ward).await.unwrap();
+
+    let listed = store.schools().await.unwrap();
+
+    assert_eq!(listed, [school(SCHOOL), in_ward]);
+}
+
+pub async fn a_schools_invoices_due_in_a_period_are_listed_page_by_page_whatever_their_status<
+    H: Harness,
+>(
+    h: &H,
+) {
+    let store = h.store();
+    let due = |id: &str, school: &str, day: (i32, u32, u32)| {
+        let mut inv = invoice_for(id, STUDENT, school, 2025, &[100_000]);
+        inv.due_date = NaiveDate::from_ymd_opt(day.0, day.1, day.2).unwrap();
+        inv
+    };
+    let invoices = [
+        due("INV-AUG", SCHOOL, (2025, 8, 31)),
+        due("INV-SEP-B", SCHOOL, (2025, 9, 1)),
+        due("INV-SEP-A", SCHOOL, (2025, 9, 1)),
+        due("INV-OCT", SCHOOL, (2025, 10, 15)),
+        due("INV-OTHER", OTHER_SCHOOL, (2025, 10, 1)),
+        due("INV-NOV", SCHOOL, (2025, 11, 30)),
+        due("INV-DEC", SCHOOL, (2025, 12, 1)),
+    ];
+    seed(store, &invoices).await;
+    let payment = open_payment(1, &invoices[3..4], t0());
+    create(store, &payment).await;
+    applied(settle_vnpay(store, &payment, &paid("T1", &payment), t0(), 1).await);
+    store
+        .void_invoice(&invoices[5].id, &reason(), t0())
+        .await
+        .unwrap();
+    let school_id = SchoolId::parse(SCHOOL).unwrap();
+    let (from, to) = (
+        NaiveDate::from_ymd_opt(2025, 9, 1).unwrap(),
+        NaiveDate::from_ymd_opt(2025, 11, 30).unwrap(),
+    );
+
+    let mut listed = Vec::new();
+    let mut page = None;
+    for _ in 0..100 {
+        let answer = store
+            .invoices_due(&school_id, from, to, page.as_ref(), 2)
+            .await
+            .unwrap();
+        assert!(answer.invoices.len() <= 2);
+        listed.extend(answer.invoices);
+        page = answer.next;
+        if page.is_none() {
+            break;
+        }
+    }
+
+    let ids: Vec<&str> = listed.iter().map(|i| i.id.as_str()).collect();
+    assert_eq!(ids, ["INV-SEP-A", "INV-SEP-B", "INV-OCT", "INV-NOV"]);
+    let statuses: Vec<InvoiceStatus> = listed.iter().map(|i| i.status).collect();
+    assert_eq!(
+        statuses,
+        [
+            InvoiceStatus::Open,
+            InvoiceStatus::Open,
+            InvoiceStatus::Paid,
+            InvoiceStatus::Cancelled
+        ]
+    );
+    let later = NaiveDate::from_ymd_opt(2025, 12, 2).unwrap();
+    let none = store
+        .invoices_due(&school_id, later, later, None, 10)
+        .await
+        .unwrap();
+    assert_eq!(none.invoices, []);
+    assert_eq!(none.next, None);
+}
+
+pub async fn payments_with_money_to_give_back_are_listed_by_creation_time<H: Harness>(h: &H) {
+    let store = h.store();
+    let invoices: Vec<Invoice> = (1..=4)
+        .map(|n| invoice(&format!("INV-{n}"), &[100_000]))
+        .collect();
+    seed(store, &invoices).await;
+    let at = |m: i64| t0() + minutes(m);
+    let plain = open_payment(1, &invoices[0..1], at(0));
+    create(store, &plain).await;
+    applied(settle_vnpay(store, &plain, &paid("T1", &plain), at(1), 1).await);
+    let overpaid = open_payment(2, &invoices[1..2], at(2));
+    create(store, &overpaid).await;
+    applied(settle_vnpay(store, &overpaid, &paid("T2", &overpaid), at(3), 2).await);
+    settle_vnpay(store, &overpaid, &transfer("T2B", 150_000), at(4), 3).await;
+    let wrong = open_payment(3, &invoices[2..3], at(5));
+    create(store, &wrong).await;
+    settle_vnpay(store, &wrong, &transfer("T3", 10_000), at(6), 4).await;
+    let late = open_payment(4, &invoices[3..4], at(7));
+    create(store, &late).await;
+    applied(store.expire(&late.reference, at(30)).await.unwrap());
+    let winner = open_payment(5, &invoices[3..4], at(31));
+    create(store, &winner).await;
+    applied(settle_vnpay(store, &winner, &paid("T5", &winner), at(32), 5).await);
+    let refund = applied(settle_vnpay(store, &late, &paid("T4", &late), at(33), 6).await);
+    assert_eq!(refund.payment.status, PaymentStatus::RefundDue);
+
+    let listed = store.refunds_due(t0(), at(60)).await.unwrap();
+    let from_the_second = store.refunds_due(at(3), at(7)).await.unwrap();
+
+    let references = |payments: &[Payment]| {
+        payments
+            .iter()
+            .map(|p| p.reference.clone())
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(
+        references(&listed),
+        [reference(2), reference(3), reference(4)]
+    );
+    assert_eq!(
+        references(&from_the_second),
+        [reference(3)],
+        "by creation time, the end excluded"
+    );
 }

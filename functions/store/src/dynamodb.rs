@@ -2,10 +2,10 @@
 //!
 //! | item | PK | SK | other attributes |
 //! |---|---|---|---|
-//! | school | `SCHOOL#{id}` | `SCHOOL` | body |
+//! | school | `SCHOOL#{id}` | `SCHOOL` | body; GSI3 `SCHOOLS` / `{id}` |
 //! | student | `STUDENT#{code}` | `STUDENT` | body |
-//! | invoice | `INVOICE#{id}` | `INVOICE` | body, status, version, held_by, held_until; GSI1 `STUDENT#{code}` / `{status}#{due}#{id}` |
-//! | payment | `PAYMENT#{ref}` | `PAYMENT` | body, status, version; GSI2 `PENDING` / `{created ms}#{ref}` while pending, `UNPAID#{expiry yyyy-mm-dd}` / `{expires ms}#{ref}` once failed or expired |
+//! | invoice | `INVOICE#{id}` | `INVOICE` | body, status, version, held_by, held_until; GSI1 `STUDENT#{code}` / `{status}#{due}#{id}`; GSI3 `DUE#{school}` / `{due}#{id}` |
+//! | payment | `PAYMENT#{ref}` | `PAYMENT` | body, status, version; GSI2 `PENDING` / `{created ms}#{ref}` while pending, `UNPAID#{expiry yyyy-mm-dd}` / `{expires ms}#{ref}` once failed or expired; GSI3 `REFUNDS` / `{created ms}#{ref}` while it has money to give back |
 //! | receipt | `RECEIPT#{id}` | `RECEIPT` | body; GSI2 `RECEIPTS#{yyyy-mm}` / `{issued ms}#{id}` |
 //! | receipt counter | `COUNTER#{school}#{year}` | `COUNTER` | last |
 //! | look-up failures | `LOOKUPFAIL#{counter key}` | `LOOKUPFAIL` | failures, window_ends, expires_epoch (TTL) |
@@ -23,7 +23,9 @@
 //! reason, it answers the payment found. A Mismatched payment leaves GSI2 (the sweeper neither
 //! expires nor re-asks about it). Times are epoch milliseconds; the TTL attribute is in seconds,
 //! and expiry is also checked on read because TTL deletion is lazy (a nonce's condition compares
-//! its end with the request's time).
+//! its end with the request's time). GSI3 serves the Department's report: the schools, a
+//! school's invoices by due date, and the payments with money to give back (a sparse index:
+//! only those payments carry its keys).
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -39,14 +41,14 @@ use aws_sdk_dynamodb::types::{
     ReturnValuesOnConditionCheckFailure, ScalarAttributeType, TimeToLiveSpecification,
     TransactWriteItem, Update,
 };
-use chrono::{DateTime, Duration, Utc};
+use chrono::{DateTime, Duration, NaiveDate, Utc};
 use hocphi_domain::{
     Cancellation, CatalogueItem, CatalogueOutcome, Claim, ConflictReason, CreatePaymentError,
     Decision, EventKind, FailureCounter, Fingerprint, GatewayEvent, GatewayKind, IdempotencyBegin,
-    IdempotencyKey, Invoice, InvoiceId, InvoiceStatus, Label, LeaseToken, LookupDigest, NonceKey,
-    PageToken, Payment, PaymentRef, PaymentState, PaymentStatus, Receipt, ReceiptId, ReceiptToken,
-    School, SchoolId, Settled, Store, StoreError, StoredResponse, Student, StudentCode,
-    StudentPage, Transition, UpsertOutcome, VoidOutcome,
+    IdempotencyKey, Invoice, InvoiceId, InvoicePage, InvoiceStatus, Label, LeaseToken,
+    LookupDigest, NonceKey, PageToken, Payment, PaymentRef, PaymentState, PaymentStatus, Receipt,
+    ReceiptId, ReceiptToken, School, SchoolId, Settled, Store, StoreError, StoredResponse, Student,
+    StudentCode, StudentPage, Transition, UpsertOutcome, VoidOutcome,
 };
 use serde::Serialize;
 use serde::de::DeserializeOwned;
@@ -94,7 +96,11 @@ pub async fn client(endpoint: Option<&str>) -> Client {
     Client::new(&sdk_config(endpoint).await)
 }
 
-/// Creates the table with its two indexes and TTL, as the infrastructure template declares it.
+/// The table's global secondary indexes: each `NAME` is keyed by `NAMEPK` and `NAMESK` (strings)
+/// and projects every attribute, as the infrastructure template declares them.
+pub const INDEXES: [&str; 3] = ["GSI1", "GSI2", "GSI3"];
+
+/// Creates the table with its [`INDEXES`] and TTL, as the infrastructure template declares it.
 pub async fn create_table(client: &Client, table: &str) -> Result<()> {
     let attribute = |name: &str| {
         AttributeDefinition::builder()
@@ -129,10 +135,14 @@ pub async fn create_table(client: &Client, table: &str) -> Result<()> {
         .billing_mode(BillingMode::PayPerRequest)
         .key_schema(key("PK", KeyType::Hash)?)
         .key_schema(key("SK", KeyType::Range)?)
-        .global_secondary_indexes(index("GSI1", "GSI1PK", "GSI1SK")?)
-        .global_secondary_indexes(index("GSI2", "GSI2PK", "GSI2SK")?);
-    for name in ["PK", "SK", "GSI1PK", "GSI1SK", "GSI2PK", "GSI2SK"] {
-        request = request.attribute_definitions(attribute(name)?);
+        .attribute_definitions(attribute("PK")?)
+        .attribute_definitions(attribute("SK")?);
+    for name in INDEXES {
+        let (pk, sk) = (format!("{name}PK"), format!("{name}SK"));
+        request = request
+            .global_secondary_indexes(index(name, &pk, &sk)?)
+            .attribute_definitions(attribute(&pk)?)
+            .attribute_definitions(attribute(&sk)?);
     }
     request.send().await.map_err(StoreError::unavailable)?;
     client
@@ -336,6 +346,11 @@ fn invoice_item(invoice: &Invoice) -> Result<Item> {
                 invoice.id
             )),
         ),
+        ("GSI3PK".to_owned(), s(format!("DUE#{}", invoice.school))),
+        (
+            "GSI3SK".to_owned(),
+            s(format!("{}#{}", invoice.due_date, invoice.id)),
+        ),
     ]);
     Ok(item)
 }
@@ -364,7 +379,50 @@ fn payment_item(payment: &Payment) -> Result<Item> {
             ),
         ]);
     }
+    if owes_refund(payment) {
+        item.extend([
+            ("GSI3PK".to_owned(), s("REFUNDS")),
+            (
+                "GSI3SK".to_owned(),
+                s(format!(
+                    "{:015}#{}",
+                    millis(payment.created_at),
+                    payment.reference
+                )),
+            ),
+        ]);
+    }
     Ok(item)
+}
+
+/// True when money the payment received is to be given back (see [`Store::refunds_due`]).
+fn owes_refund(payment: &Payment) -> bool {
+    matches!(
+        payment.status,
+        PaymentStatus::RefundDue | PaymentStatus::Mismatched
+    ) || !payment.mismatches.is_empty()
+}
+
+/// A page token for a GSI3 query: the last item's table and index keys.
+fn index_page_token(last: &Item) -> Result<PageToken> {
+    let parts = ["PK", "SK", "GSI3PK", "GSI3SK"]
+        .into_iter()
+        .map(|name| text(last, name))
+        .collect::<Result<Vec<_>>>()?;
+    Ok(PageToken::new(parts.join("\n")))
+}
+
+fn index_page_start(token: &PageToken) -> Result<Item> {
+    let parts: Vec<&str> = token.as_str().split('\n').collect();
+    let [pk, sk, ipk, isk] = parts[..] else {
+        return Err(StoreError::Corrupt("a page token of another store".into()));
+    };
+    Ok(HashMap::from([
+        ("PK".to_owned(), s(pk)),
+        ("SK".to_owned(), s(sk)),
+        ("GSI3PK".to_owned(), s(ipk)),
+        ("GSI3SK".to_owned(), s(isk)),
+    ]))
 }
 
 /// An invoice as stored, with the payment holding it and until when.
@@ -827,8 +885,12 @@ impl DynamoStore {
 
 impl Store for DynamoStore {
     async fn upsert_school(&self, school: &School) -> Result<()> {
-        self.put_body(key(format!("SCHOOL#{}", school.id), "SCHOOL"), school)
-            .await
+        let mut item = key(format!("SCHOOL#{}", school.id), "SCHOOL");
+        item.extend([
+            ("GSI3PK".to_owned(), s("SCHOOLS")),
+            ("GSI3SK".to_owned(), s(school.id.to_string())),
+        ]);
+        self.put_body(item, school).await
     }
 
     async fn school(&self, id: &SchoolId) -> Result<Option<School>> {
@@ -1551,6 +1613,79 @@ impl Store for DynamoStore {
             .send()
             .await;
         unless_condition_failed(result.map_err(SdkError::into_service_error))
+    }
+
+    async fn schools(&self) -> Result<Vec<School>> {
+        let items = self
+            .query_index(
+                "GSI3",
+                "GSI3PK = :schools",
+                &[(":schools", s("SCHOOLS"))],
+                None,
+                false,
+            )
+            .await?;
+        items.iter().map(body).collect()
+    }
+
+    async fn invoices_due(
+        &self,
+        school: &SchoolId,
+        from: NaiveDate,
+        to: NaiveDate,
+        page: Option<&PageToken>,
+        limit: usize,
+    ) -> Result<InvoicePage> {
+        let output = self
+            .client
+            .query()
+            .table_name(&self.table)
+            .index_name("GSI3")
+            .key_condition_expression("GSI3PK = :school AND GSI3SK BETWEEN :from AND :to")
+            .expression_attribute_values(":school", s(format!("DUE#{school}")))
+            .expression_attribute_values(":from", s(format!("{from}#")))
+            .expression_attribute_values(":to", s(format!("{to}#\u{10FFFF}")))
+            .limit(i32::try_from(limit.max(1)).unwrap_or(i32::MAX))
+            .set_exclusive_start_key(page.map(index_page_start).transpose()?)
+            .send()
+            .await
+            .map_err(StoreError::unavailable)?;
+        let invoices = output
+            .items
+            .unwrap_or_default()
+            .iter()
+            .map(body)
+            .collect::<Result<Vec<Invoice>>>()?;
+        let next = output
+            .last_evaluated_key
+            .as_ref()
+            .map(index_page_token)
+            .transpose()?;
+        Ok(InvoicePage { invoices, next })
+    }
+
+    async fn refunds_due(&self, from: DateTime<Utc>, to: DateTime<Utc>) -> Result<Vec<Payment>> {
+        let items = self
+            .query_index(
+                "GSI3",
+                "GSI3PK = :refunds AND GSI3SK BETWEEN :from AND :to",
+                &[
+                    (":refunds", s("REFUNDS")),
+                    (":from", s(format!("{:015}", millis(from)))),
+                    (":to", s(format!("{:015}", millis(to) - 1))),
+                ],
+                None,
+                false,
+            )
+            .await?;
+        let mut payments = Vec::with_capacity(items.len());
+        for item in &items {
+            let payment: Payment = body(item)?;
+            if owes_refund(&payment) && payment.created_at >= from && payment.created_at < to {
+                payments.push(payment);
+            }
+        }
+        Ok(payments)
     }
 }
 

@@ -11,14 +11,14 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 
 use crate::plan::{Plan, capture, plan};
-use chrono::{DateTime, Duration, Utc};
+use chrono::{DateTime, Duration, NaiveDate, Utc};
 use hocphi_domain::{
     Cancellation, CatalogueItem, CatalogueOutcome, Claim, ConflictReason, CreatePaymentError,
     Decision, FailureCounter, Fingerprint, GatewayEvent, GatewayKind, GatewayTxnNo,
-    IdempotencyBegin, IdempotencyKey, Invoice, InvoiceId, InvoiceStatus, Label, LeaseToken,
-    LookupDigest, NonceKey, PageToken, Payment, PaymentRef, PaymentState, PaymentStatus, Receipt,
-    ReceiptId, ReceiptToken, School, SchoolId, Settled, Store, StoreError, StoredResponse, Student,
-    StudentCode, StudentPage, Transition, UpsertOutcome, VoidOutcome,
+    IdempotencyBegin, IdempotencyKey, Invoice, InvoiceId, InvoicePage, InvoiceStatus, Label,
+    LeaseToken, LookupDigest, NonceKey, PageToken, Payment, PaymentRef, PaymentState,
+    PaymentStatus, Receipt, ReceiptId, ReceiptToken, School, SchoolId, Settled, Store, StoreError,
+    StoredResponse, Student, StudentCode, StudentPage, Transition, UpsertOutcome, VoidOutcome,
 };
 use rusqlite::{Connection, OptionalExtension, Transaction, TransactionBehavior, params};
 use serde::Serialize;
@@ -29,7 +29,8 @@ use serde::de::DeserializeOwned;
 /// windows are dropped; 3 the idempotency record's lease token and payment, and payments found by
 /// expiry (the sweeper asks again about those that ended unpaid); 4 signed requests' nonces, each
 /// until its end (an ended one counts as absent and is dropped); 5 the catalogue of collection
-/// items, keyed by code and school (`''` for the province's entry).
+/// items, keyed by code and school (`''` for the province's entry); 6 the report's indexes: a
+/// school's invoices by due date.
 const MIGRATIONS: &[&str] = &[
     r#"
 CREATE TABLE schools (id TEXT PRIMARY KEY, body TEXT NOT NULL);
@@ -105,6 +106,9 @@ CREATE TABLE catalogue (
     body TEXT NOT NULL,
     PRIMARY KEY (code, school)
 );
+"#,
+    r#"
+CREATE INDEX invoices_by_school_due ON invoices (json_extract(body, '$.school'), due_date, id);
 "#,
 ];
 
@@ -1064,6 +1068,75 @@ impl Store for SqliteStore {
                 params![key, token.as_str()],
             )?;
             Ok(())
+        })
+        .await
+    }
+
+    async fn schools(&self) -> Result<Vec<School>> {
+        self.write(|tx, _| bodies(tx, "SELECT body FROM schools ORDER BY id", []))
+            .await
+    }
+
+    async fn invoices_due(
+        &self,
+        school: &SchoolId,
+        from: NaiveDate,
+        to: NaiveDate,
+        page: Option<&PageToken>,
+        limit: usize,
+    ) -> Result<InvoicePage> {
+        let (after_due, after_id) = match page {
+            Some(token) => {
+                let (due, id) = token
+                    .as_str()
+                    .split_once('\n')
+                    .ok_or_else(|| StoreError::Corrupt("a page token of another store".into()))?;
+                (due.to_owned(), id.to_owned())
+            }
+            None => (String::new(), String::new()),
+        };
+        let school = school.to_string();
+        let sql_limit = i64::try_from(limit).unwrap_or(i64::MAX);
+        self.write(move |tx, _| {
+            let invoices: Vec<Invoice> = bodies(
+                tx,
+                "SELECT body FROM invoices
+                 WHERE json_extract(body, '$.school') = ?1 AND due_date >= ?2 AND due_date <= ?3
+                   AND (due_date > ?4 OR (due_date = ?4 AND id > ?5))
+                 ORDER BY due_date, id LIMIT ?6",
+                params![
+                    school,
+                    from.to_string(),
+                    to.to_string(),
+                    after_due,
+                    after_id,
+                    sql_limit
+                ],
+            )?;
+            let next = (invoices.len() == limit && limit > 0)
+                .then(|| {
+                    invoices
+                        .last()
+                        .map(|i| PageToken::new(format!("{}\n{}", i.due_date, i.id)))
+                })
+                .flatten();
+            Ok(InvoicePage { invoices, next })
+        })
+        .await
+    }
+
+    async fn refunds_due(&self, from: DateTime<Utc>, to: DateTime<Utc>) -> Result<Vec<Payment>> {
+        self.write(move |tx, _| {
+            bodies(
+                tx,
+                "SELECT body FROM payments
+                 WHERE status IN ('refund_due', 'mismatched', 'succeeded')
+                   AND created_at >= ?1 AND created_at < ?2
+                   AND (status IN ('refund_due', 'mismatched')
+                        OR json_array_length(body, '$.mismatches') > 0)
+                 ORDER BY created_at, reference",
+                params![millis(from), millis(to)],
+            )
         })
         .await
     }

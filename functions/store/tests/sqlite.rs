@@ -33,6 +33,8 @@ hocphi_store::conformance_tests!(fresh());
 /// The tables of the first schema that later migrations change, as a file written before them
 /// holds them.
 const FIRST_SCHEMA: &str = "
+    CREATE TABLE invoices (id TEXT PRIMARY KEY, student TEXT NOT NULL, status TEXT NOT NULL,
+        due_date TEXT NOT NULL, held_by TEXT, held_until INTEGER, body TEXT NOT NULL);
     CREATE TABLE payments (reference TEXT PRIMARY KEY, status TEXT NOT NULL,
         created_at INTEGER NOT NULL, body TEXT NOT NULL);
     CREATE INDEX payments_by_status ON payments (status, created_at);

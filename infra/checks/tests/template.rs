@@ -7,8 +7,8 @@
 //! channels a province may leave off (MoMo, payOS, the portal's platform, the bill-payment
 //! partners' API): with each on or off, their functions and grants exist exactly then, nothing
 //! refers to what is gone, the errors and throttles alarms add up exactly the functions
-//! deployed, and the look-up is told which channels the province offers. Each check is shown
-//! rejecting a broken variant.
+//! deployed, and the look-up is told which channels the province offers; the table's indexes
+//! are the DynamoDB adapter's. Each check is shown rejecting a broken variant.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
@@ -29,7 +29,7 @@ use hocphi_runtime::config::{
     CALLBACK_CHANNEL, Deployed, LOOKUP_KEY_ARN, ORIGIN_HEADER, ORIGIN_SECRET_ARN, TABLE, VARIABLES,
     VNPAY_SECRET_ARN, Variable,
 };
-use hocphi_store::dynamodb::ITEM_KINDS;
+use hocphi_store::dynamodb::{INDEXES, ITEM_KINDS};
 use regex::Regex;
 use serde_json::Value;
 
@@ -2633,6 +2633,93 @@ fn the_portals_channel_reads_its_key_only_where_the_channel_is_served() {
         assert!(
             problems.iter().any(|p| p == expected),
             "{case}: {problems:?}"
+        );
+    }
+}
+
+/// How the table's global secondary indexes differ from the adapter's [`INDEXES`] (each `NAME`
+/// keyed by string attributes `NAMEPK`, `NAMESK`, projecting everything).
+fn index_problems(template: &Value) -> Vec<String> {
+    let table = &template["Resources"]["Table"]["Properties"];
+    let declared: BTreeSet<&str> = table["AttributeDefinitions"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter(|a| a["AttributeType"] == "S")
+        .filter_map(|a| a["AttributeName"].as_str())
+        .collect();
+    let indexes: BTreeMap<&str, &Value> = table["GlobalSecondaryIndexes"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|i| Some((i["IndexName"].as_str()?, i)))
+        .collect();
+    let mut problems = Vec::new();
+    for name in indexes.keys().filter(|n| !INDEXES.contains(n)) {
+        problems.push(format!(
+            "the table has index {name}, which the store does not use"
+        ));
+    }
+    for name in INDEXES {
+        let Some(index) = indexes.get(name) else {
+            problems.push(format!("the table lacks index {name}"));
+            continue;
+        };
+        let keys: Vec<(&str, &str)> = index["KeySchema"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(|k| Some((k["AttributeName"].as_str()?, k["KeyType"].as_str()?)))
+            .collect();
+        let (pk, sk) = (format!("{name}PK"), format!("{name}SK"));
+        if keys != [(pk.as_str(), "HASH"), (sk.as_str(), "RANGE")] {
+            problems.push(format!("index {name} is not keyed by {pk}, {sk}: {keys:?}"));
+        }
+        for attribute in [&pk, &sk] {
+            if !declared.contains(attribute.as_str()) {
+                problems.push(format!("{attribute} is not declared a string attribute"));
+            }
+        }
+        if index["Projection"]["ProjectionType"] != "ALL" {
+            problems.push(format!("index {name} does not project every attribute"));
+        }
+    }
+    problems
+}
+
+#[test]
+fn the_tables_indexes_are_the_ones_the_store_creates_and_queries() {
+    assert_eq!(index_problems(&template()), Vec::<String>::new());
+}
+
+#[test]
+fn a_table_whose_indexes_differ_from_the_stores_is_rejected() {
+    let text = template_text();
+    let cases = [
+        (
+            "GSI3 missing",
+            "        - IndexName: GSI3\n",
+            "        - IndexName: GSI9\n",
+            "the table lacks index GSI3",
+        ),
+        (
+            "GSI3 keyed by other attributes",
+            "            - { AttributeName: GSI3SK, KeyType: RANGE }",
+            "            - { AttributeName: GSI2SK, KeyType: RANGE }",
+            "index GSI3 is not keyed by GSI3PK, GSI3SK: [(\"GSI3PK\", \"HASH\"), (\"GSI2SK\", \"RANGE\")]",
+        ),
+        (
+            "GSI3PK undeclared",
+            "        - { AttributeName: GSI3PK, AttributeType: S }\n",
+            "",
+            "GSI3PK is not declared a string attribute",
+        ),
+    ];
+    for (what, from, to, expected) in cases {
+        let problems = index_problems(&template_json(&variant(&text, from, to)));
+        assert!(
+            problems.iter().any(|p| p == expected),
+            "{what}: {problems:?}"
         );
     }
 }
