@@ -1046,6 +1046,14 @@ fn invoice_problem(
                  khoản tự nguyện chỉ được mời nộp kèm một khoản phải nộp"
             ),
         ),
+        InvoiceError::AdjustmentOverOwnCharges { adjustments } => (
+            first_adjustment,
+            Some(ImportColumn::Amount),
+            format!(
+                "hỗ trợ, miễn giảm của khoản thu \"{id}\" ({adjustments}) vượt các khoản thu của \
+                 nhà trường (học phí, dịch vụ); khoản thu hộ (như BHYT) không được giảm"
+            ),
+        ),
         InvoiceError::NothingDue {
             charges,
             adjustments,
