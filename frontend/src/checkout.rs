@@ -254,24 +254,33 @@ pub fn quote(
             voluntary_amount(invoice, c.line)
         })
         .collect();
-    let voluntary = (!voluntary.is_empty()).then(|| Money::sum(voluntary));
-    Some((|| {
-        let voluntary = voluntary.transpose()?;
-        let mut fees = Money::sum(required)?;
-        if let Some(extra) = voluntary {
-            fees = fees.checked_add(extra)?;
-        }
-        let total = match offer.fee {
-            Fee::Free => fees,
-            Fee::Charged(fee) => fees.checked_add(fee)?,
-        };
-        Ok(Quote {
-            fees,
-            voluntary,
-            fee: offer.fee,
-            total,
-        })
-    })())
+    Some(priced(required, &voluntary, offer))
+}
+
+/// The fees (required totals and chosen voluntary amounts) and what the parent pays with `offer`.
+fn priced(
+    required: impl Iterator<Item = Money>,
+    voluntary: &[Money],
+    offer: Offer,
+) -> Result<Quote, MoneyError> {
+    let voluntary = match voluntary {
+        [] => None,
+        some => Some(Money::sum(some.iter().copied())?),
+    };
+    let mut fees = Money::sum(required)?;
+    if let Some(extra) = voluntary {
+        fees = fees.checked_add(extra)?;
+    }
+    let total = match offer.fee {
+        Fee::Free => fees,
+        Fee::Charged(fee) => fees.checked_add(fee)?,
+    };
+    Ok(Quote {
+        fees,
+        voluntary,
+        fee: offer.fee,
+        total,
+    })
 }
 
 /// The body of `POST /api/payments`.
