@@ -385,7 +385,7 @@ pub async fn seed<S: Store>(
             student: StudentCode::parse(code).map_err(invalid)?,
             student_name: MaskedName::mask(name).map_err(invalid)?,
             class_name: label(class)?,
-            school_year: school_year.clone(),
+            school_year,
             term: label(notice.term.unwrap_or(term))?,
             items,
             due_date: today + Duration::days(notice.due_in_days),
