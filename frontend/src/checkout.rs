@@ -1,7 +1,10 @@
-//! Paying: which invoices are ticked, what they cost with the gateway's fee, the request sent,
-//! and the idempotency key of each attempt.
+//! Paying: which invoices and voluntary lines are ticked, what they cost with the gateway's fee,
+//! the request sent, and the idempotency key of each attempt.
 //!
-//! Invariants: an attempt is one student, one set of invoices and one gateway under one
+//! Invariants: an invoice's required lines are paid with it or not at all (only whole invoices
+//! are ticked); a voluntary line is never ticked at first, is ticked only beside its ticked
+//! invoice, and adds its amount to what is paid. An attempt is one student, one set of invoices
+//! and voluntary lines and one gateway under one
 //! `Idempotency-Key`. Sending it again (a double tap, a retry after a timeout, the back button
 //! from the gateway while the payment is still open) reuses the key, so the functions answer
 //! with the same payment instead of opening a second one. A new key is drawn only when the
@@ -11,8 +14,11 @@
 use chrono::{DateTime, Duration, Utc};
 use hocphi_api::{
     BankTransfer, CreatePaymentRequest, CreatePaymentResponse, ErrorCode, InvoiceView,
+    VoluntaryChoice,
 };
-use hocphi_domain::{GatewayKind, IdempotencyKey, InvoiceId, Money, MoneyError, PaymentRef};
+use hocphi_domain::{
+    GatewayKind, IdempotencyKey, InvoiceId, LineKind, Money, MoneyError, PaymentRef,
+};
 use serde::{Deserialize, Serialize};
 
 use crate::api::ClientError;
@@ -109,20 +115,44 @@ pub fn first_choice(offers: &[Offer], saved: Option<&Attempt>, query: &LookupQue
         .unwrap_or(VNPAY_QR)
 }
 
-/// The ticked invoices, kept in the order they are listed.
+/// A voluntary line the parent ticked: its invoice and its position in the invoice's items.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Chosen {
+    pub invoice: InvoiceId,
+    pub line: u16,
+}
+
+/// The ticked invoices and voluntary lines, kept in the order they are listed.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct Selection(Vec<InvoiceId>);
+pub struct Selection {
+    invoices: Vec<InvoiceId>,
+    voluntary: Vec<Chosen>,
+}
+
+/// The amount of `invoice`'s line `line` if it is a voluntary line.
+fn voluntary_amount(invoice: &InvoiceView, line: u16) -> Option<Money> {
+    invoice
+        .items
+        .get(usize::from(line))
+        .filter(|item| item.kind == LineKind::Voluntary)
+        .map(|item| item.amount)
+}
 
 impl Selection {
-    /// Every listed invoice: most parents pay everything due at once.
+    /// Every listed invoice and no voluntary line: most parents pay everything due at once, and
+    /// a voluntary line is never chosen for them.
     pub fn all(invoices: &[InvoiceView]) -> Self {
-        Self(invoices.iter().map(|i| i.id.clone()).collect())
+        Self {
+            invoices: invoices.iter().map(|i| i.id.clone()).collect(),
+            voluntary: Vec::new(),
+        }
     }
 
-    /// Ticks or unticks one invoice; an id that is not listed is ignored.
+    /// Ticks or unticks one invoice (unticking it drops its voluntary lines); an id that is not
+    /// listed is ignored.
     pub fn toggle(&mut self, id: &InvoiceId, invoices: &[InvoiceView]) {
         let ticked = !self.contains(id);
-        self.0 = invoices
+        self.invoices = invoices
             .iter()
             .map(|i| &i.id)
             .filter(|listed| {
@@ -134,57 +164,123 @@ impl Selection {
             })
             .cloned()
             .collect();
+        self.voluntary
+            .retain(|c| self.invoices.contains(&c.invoice));
+    }
+
+    /// Ticks or unticks a voluntary line of a ticked invoice; anything else is ignored.
+    pub fn toggle_voluntary(&mut self, id: &InvoiceId, line: u16, invoices: &[InvoiceView]) {
+        let Some(invoice) = invoices.iter().find(|i| &i.id == id) else {
+            return;
+        };
+        if !self.contains(id) || voluntary_amount(invoice, line).is_none() {
+            return;
+        }
+        let ticked = !self.chose(id, line);
+        let mut chosen: Vec<Chosen> = Vec::new();
+        for listed in invoices {
+            for position in 0..u16::try_from(listed.items.len()).unwrap_or(u16::MAX) {
+                let this = &listed.id == id && position == line;
+                if (this && ticked) || (!this && self.chose(&listed.id, position)) {
+                    chosen.push(Chosen {
+                        invoice: listed.id.clone(),
+                        line: position,
+                    });
+                }
+            }
+        }
+        self.voluntary = chosen;
     }
 
     pub fn contains(&self, id: &InvoiceId) -> bool {
-        self.0.contains(id)
+        self.invoices.contains(id)
+    }
+
+    /// True when the parent ticked line `line` of invoice `id`.
+    pub fn chose(&self, id: &InvoiceId, line: u16) -> bool {
+        self.voluntary
+            .iter()
+            .any(|c| &c.invoice == id && c.line == line)
     }
 
     pub fn ids(&self) -> &[InvoiceId] {
-        &self.0
+        &self.invoices
+    }
+
+    /// The voluntary lines ticked, in listing order.
+    pub fn voluntary(&self) -> &[Chosen] {
+        &self.voluntary
     }
 
     pub fn is_empty(&self) -> bool {
-        self.0.is_empty()
+        self.invoices.is_empty()
     }
 
     pub fn len(&self) -> usize {
-        self.0.len()
+        self.invoices.len()
     }
 }
 
 /// What the parent sees before paying.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Quote {
+    /// The ticked invoices' totals and the ticked voluntary lines.
     pub fees: Money,
+    /// The ticked voluntary lines, if any.
+    pub voluntary: Option<Money>,
     pub fee: Fee,
     pub total: Money,
 }
 
-/// The price of a selection through an offer; `None` when nothing is ticked.
+/// The price of a selection through an offer: each ticked invoice's total (what it requires)
+/// and each ticked voluntary line; `None` when nothing is ticked.
 pub fn quote(
     selection: &Selection,
     invoices: &[InvoiceView],
     offer: Offer,
 ) -> Option<Result<Quote, MoneyError>> {
-    let chosen = invoices
-        .iter()
-        .filter(|i| selection.contains(&i.id))
-        .map(|i| i.total);
     if selection.is_empty() {
         return None;
     }
-    Some(Money::sum(chosen).and_then(|fees| {
-        let total = match offer.fee {
-            Fee::Free => fees,
-            Fee::Charged(fee) => fees.checked_add(fee)?,
-        };
-        Ok(Quote {
-            fees,
-            fee: offer.fee,
-            total,
+    let required = invoices
+        .iter()
+        .filter(|i| selection.contains(&i.id))
+        .map(|i| i.total);
+    let voluntary: Vec<Money> = selection
+        .voluntary()
+        .iter()
+        .filter_map(|c| {
+            let invoice = invoices.iter().find(|i| i.id == c.invoice)?;
+            voluntary_amount(invoice, c.line)
         })
-    }))
+        .collect();
+    Some(priced(required, &voluntary, offer))
+}
+
+/// The fees (required totals and chosen voluntary amounts) and what the parent pays with `offer`.
+fn priced(
+    required: impl Iterator<Item = Money>,
+    voluntary: &[Money],
+    offer: Offer,
+) -> Result<Quote, MoneyError> {
+    let voluntary = match voluntary {
+        [] => None,
+        some => Some(Money::sum(some.iter().copied())?),
+    };
+    let mut fees = Money::sum(required)?;
+    if let Some(extra) = voluntary {
+        fees = fees.checked_add(extra)?;
+    }
+    let total = match offer.fee {
+        Fee::Free => fees,
+        Fee::Charged(fee) => fees.checked_add(fee)?,
+    };
+    Ok(Quote {
+        fees,
+        voluntary,
+        fee: offer.fee,
+        total,
+    })
 }
 
 /// The body of `POST /api/payments`.
@@ -204,7 +300,14 @@ pub fn payment_request(
             .collect(),
         gateway: offer.gateway.as_str().to_owned(),
         locale: Some(lang.code().to_owned()),
-        voluntary: Vec::new(),
+        voluntary: selection
+            .voluntary()
+            .iter()
+            .map(|c| VoluntaryChoice {
+                invoice_id: c.invoice.as_str().to_owned(),
+                line: c.line,
+            })
+            .collect(),
     }
 }
 
@@ -249,6 +352,8 @@ pub struct Transfer {
 pub struct Attempt {
     pub student: String,
     pub invoices: Vec<InvoiceId>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub voluntary: Vec<Chosen>,
     #[serde(default = "vnpay")]
     pub gateway: GatewayKind,
     pub key: IdempotencyKey,
@@ -290,6 +395,7 @@ impl Attempt {
         let same = |a: &Attempt| {
             a.student == query.student.as_str()
                 && a.invoices == selection.ids()
+                && a.voluntary == selection.voluntary()
                 && a.gateway == gateway
                 && (a.opened.is_none() || a.resumable(now))
         };
@@ -298,6 +404,7 @@ impl Attempt {
             Some(_) | None => Attempt {
                 student: query.student.as_str().to_owned(),
                 invoices: selection.ids().to_vec(),
+                voluntary: selection.voluntary().to_vec(),
                 gateway,
                 key: idempotency_key(entropy()),
                 opened: None,
@@ -399,6 +506,15 @@ mod tests {
         ]
     }
 
+    /// A public school's invoice: meals, health insurance on behalf, and a voluntary line (2).
+    fn with_voluntary(id: &str) -> InvoiceView {
+        let mut view = invoice(id, &[525_000, 884_520, 100_000]);
+        view.items[1].kind = LineKind::OnBehalf;
+        view.items[2].kind = LineKind::Voluntary;
+        view.total = Money::from_vnd(1_409_520).unwrap();
+        view
+    }
+
     fn query() -> LookupQuery {
         LookupQuery {
             student: StudentCode::parse("HS001234").unwrap(),
@@ -457,6 +573,86 @@ mod tests {
         let with_fee = quote(&selection, &invoices, charged).unwrap().unwrap();
         assert_eq!(with_fee.total.vnd(), 1_578_300);
         assert_eq!(quote(&Selection::default(), &invoices, VNPAY_QR), None);
+    }
+
+    #[test]
+    fn a_voluntary_line_is_never_ticked_at_first_and_adds_its_amount_once_ticked() {
+        let invoices = vec![with_voluntary("NQ-1"), invoice("NQ-2", &[250_000])];
+        let first = InvoiceId::parse("NQ-1").unwrap();
+        let mut selection = Selection::all(&invoices);
+        assert!(selection.voluntary().is_empty());
+        let before = quote(&selection, &invoices, VNPAY_QR).unwrap().unwrap();
+        assert_eq!((before.fees.vnd(), before.voluntary), (1_659_520, None));
+
+        selection.toggle_voluntary(&first, 2, &invoices);
+
+        let after = quote(&selection, &invoices, VNPAY_QR).unwrap().unwrap();
+        assert_eq!(after.fees.vnd(), 1_759_520);
+        assert_eq!(after.voluntary, Some(Money::from_vnd(100_000).unwrap()));
+        selection.toggle_voluntary(&first, 2, &invoices);
+        assert!(!selection.chose(&first, 2), "ticked twice is unticked");
+    }
+
+    #[test]
+    fn only_a_voluntary_line_of_a_ticked_invoice_can_be_ticked_and_it_leaves_with_its_invoice() {
+        let invoices = vec![with_voluntary("NQ-1"), invoice("NQ-2", &[250_000])];
+        let first = InvoiceId::parse("NQ-1").unwrap();
+        let second = InvoiceId::parse("NQ-2").unwrap();
+        let mut selection = Selection::all(&invoices);
+        for (id, line, why) in [
+            (&first, 0, "a service line is required, not chosen"),
+            (&first, 1, "a line collected on behalf is required"),
+            (&first, 9, "no such line"),
+            (&second, 0, "a tuition line"),
+        ] {
+            selection.toggle_voluntary(id, line, &invoices);
+            assert!(selection.voluntary().is_empty(), "{why}");
+        }
+        selection.toggle_voluntary(&first, 2, &invoices);
+        selection.toggle(&first, &invoices);
+        assert!(
+            selection.voluntary().is_empty(),
+            "unticking the invoice drops it"
+        );
+        selection.toggle_voluntary(&first, 2, &invoices);
+        assert!(
+            selection.voluntary().is_empty(),
+            "not beside an unticked invoice"
+        );
+    }
+
+    #[test]
+    fn the_request_names_the_ticked_voluntary_lines_and_another_choice_draws_a_new_key() {
+        let invoices = vec![with_voluntary("NQ-1")];
+        let first = InvoiceId::parse("NQ-1").unwrap();
+        let all = Selection::all(&invoices);
+        let mut more = all.clone();
+        more.toggle_voluntary(&first, 2, &invoices);
+
+        let request = payment_request(&query(), &more, VNPAY_QR, Lang::Vi);
+        let plain = payment_request(&query(), &all, VNPAY_QR, Lang::Vi);
+
+        assert_eq!(
+            request.voluntary,
+            [VoluntaryChoice {
+                invoice_id: "NQ-1".into(),
+                line: 2
+            }]
+        );
+        assert!(plain.voluntary.is_empty());
+        let sent =
+            Attempt::for_selection(None, &query(), &all, GatewayKind::Vnpay, at(0), || [1; 16]);
+        let changed = Attempt::for_selection(
+            Some(sent.clone()),
+            &query(),
+            &more,
+            GatewayKind::Vnpay,
+            at(0),
+            || [2; 16],
+        );
+        assert_ne!(changed.key, sent.key);
+        assert_eq!(changed.voluntary, more.voluntary());
+        assert!(!serde_json::to_string(&sent).unwrap().contains("voluntary"));
     }
 
     #[test]

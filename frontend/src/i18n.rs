@@ -13,7 +13,7 @@ use std::fmt::{Display, Write as _};
 use std::sync::OnceLock;
 
 use chrono::NaiveDate;
-use hocphi_domain::Money;
+use hocphi_domain::{LineKind, Money, Pricing, Unit};
 
 use crate::format;
 
@@ -131,6 +131,86 @@ impl Lang {
     /// "Hạn nộp: 15/10/2025".
     pub fn due_on(self, date: NaiveDate) -> String {
         self.fill(Text::DueOn, &[("date", &format::date(date))])
+    }
+
+    /// A per-unit line's detail: "21 ngày × 25.000 ₫".
+    pub fn priced(self, pricing: Pricing) -> String {
+        let unit = self.text(match pricing.unit {
+            Unit::Month => Text::UnitMonth,
+            Unit::Day => Text::UnitDay,
+            Unit::Term => Text::UnitTerm,
+            Unit::Year => Text::UnitYear,
+            Unit::Item => Text::UnitItem,
+        });
+        self.fill(
+            Text::Priced,
+            &[
+                ("quantity", &pricing.quantity),
+                ("unit", &unit),
+                ("price", &pricing.unit_price),
+            ],
+        )
+    }
+
+    /// "Thu hộ Bảo hiểm xã hội tỉnh Gia Lai": the detail of a line collected on behalf.
+    pub fn on_behalf(self, beneficiary: &str) -> String {
+        self.fill(Text::OnBehalfOf, &[("beneficiary", &beneficiary)])
+    }
+
+    /// "Thu hộ: Bảo hiểm xã hội tỉnh Gia Lai": a receipt section's title.
+    pub fn collected_for(self, beneficiary: &str) -> String {
+        self.fill(Text::CollectedFor, &[("beneficiary", &beneficiary)])
+    }
+}
+
+/// An adjustment's amount as a deduction: "−300.000 ₫".
+pub fn deduction(amount: Money) -> String {
+    format!("\u{2212}{amount}")
+}
+
+/// What the lines shown are, for the words of a heading: "học phí" only where every charge is
+/// tuition, "các khoản thu" where none is, "học phí và các khoản thu" when mixed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Collected {
+    Tuition,
+    Fees,
+    Both,
+}
+
+impl Collected {
+    /// The wording for lines of `kinds`; adjustments follow the charges they lower.
+    pub fn of(kinds: impl IntoIterator<Item = LineKind>) -> Self {
+        let (mut tuition, mut other) = (false, false);
+        for kind in kinds {
+            match kind {
+                LineKind::Tuition => tuition = true,
+                LineKind::Service | LineKind::OnBehalf | LineKind::Voluntary => other = true,
+                LineKind::Subsidy | LineKind::Reduction => {}
+            }
+        }
+        match (tuition, other) {
+            (true, false) => Self::Tuition,
+            (true, true) => Self::Both,
+            (false, _) => Self::Fees,
+        }
+    }
+
+    /// The look-up's heading over the invoices due.
+    pub fn due(self) -> Text {
+        match self {
+            Self::Tuition => Text::DueTuition,
+            Self::Fees => Text::DueFees,
+            Self::Both => Text::DueBoth,
+        }
+    }
+
+    /// A receipt's section of the school's own collections.
+    pub fn schools(self) -> Text {
+        match self {
+            Self::Tuition => Text::SchoolTuition,
+            Self::Fees => Text::SchoolFees,
+            Self::Both => Text::SchoolBoth,
+        }
     }
 }
 
@@ -287,13 +367,13 @@ texts! {
     RedirectingPortal: "Đang chuyển sang Cổng Dịch vụ công…";
     ReloadInvoices: "Tải lại danh sách";
 
-    TransferTitle: "Chuyển khoản để nộp học phí";
+    TransferTitle: "Chuyển khoản để thanh toán";
     TransferIntro:
         "Mở ứng dụng ngân hàng, chọn quét mã QR và quét mã dưới đây; hoặc chuyển khoản theo đúng thông tin bên dưới.";
     TransferQrLabel: "Mã VietQR để chuyển khoản";
     TimeLeft: "Mã QR còn hiệu lực";
     TransferKeepExact:
-        "Không sửa số tiền và nội dung chuyển khoản: hệ thống dựa vào đó để ghi nhận học phí. Chuyển khác số tiền sẽ không được tính là đã nộp.";
+        "Không sửa số tiền và nội dung chuyển khoản: hệ thống dựa vào đó để ghi nhận khoản đã nộp. Chuyển khác số tiền sẽ không được tính là đã nộp.";
     TransferBank: "Ngân hàng";
     TransferAccountName: "Chủ tài khoản";
     TransferAccountNumber: "Số tài khoản";
@@ -329,7 +409,7 @@ texts! {
         "Mất kết nối với máy chủ, đang thử lại…";
     SucceededTitle: "Thanh toán thành công";
     SucceededBody:
-        "Nhà trường đã nhận được học phí. Biên lai điện tử đã được lập.";
+        "Nhà trường đã nhận được tiền. Biên lai thu tiền của nhà trường đã sẵn sàng để xem và in.";
     SucceededNoReceipt:
         "Biên lai đang được lập. Hãy mở lại trang này sau ít phút để xem biên lai.";
     OpenReceipt: "Xem và in biên lai";
@@ -344,7 +424,7 @@ texts! {
         "Ngân hàng đã chuyển tiền, nhưng khoản thu đã được thanh toán hoặc đã thay đổi trước đó. Nhà trường sẽ hoàn lại số tiền này cho bạn. Hãy giữ mã giao dịch bên dưới để đối chiếu khi liên hệ nhà trường.";
     MismatchedTitle: "Số tiền chuyển khoản không khớp";
     MismatchedBody:
-        "Số tiền nhận được khác số tiền cần nộp nên không được dùng để nộp học phí: các khoản thu vẫn chưa được nộp và không có biên lai. Nhà trường sẽ hoàn lại số tiền này cho bạn. Hãy giữ mã giao dịch bên dưới và liên hệ nhà trường.";
+        "Số tiền nhận được khác số tiền cần nộp nên không được ghi nhận: các khoản vẫn chưa được nộp và không có biên lai. Nhà trường sẽ hoàn lại số tiền này cho bạn. Hãy giữ mã giao dịch bên dưới và liên hệ nhà trường.";
     AmountReceived: "Số tiền đã nhận";
     PayAgain: "Thanh toán lại";
     ReasonCancelled: "Bạn đã huỷ giao dịch.";
@@ -380,12 +460,30 @@ texts! {
     ReceiptGatewayTxn: "Mã giao dịch của cổng thanh toán";
     ReceiptQrLabel: "Mã QR mở biên lai này";
     ReceiptVerify:
-        "Quét mã QR để mở và đối chiếu biên lai này trên hệ thống thu học phí.";
+        "Quét mã QR để mở và đối chiếu biên lai này trên hệ thống thu tiền của nhà trường.";
     ReceiptOnline:
-        "Nội dung biên lai được lấy trực tiếp từ hệ thống thu học phí khi mở trang.";
+        "Nội dung biên lai được lấy trực tiếp từ hệ thống thu tiền khi mở trang.";
     Print: "In biên lai";
     PrintHint:
         "Biên lai được dàn trang vừa khổ A5. Có thể chọn “Lưu dưới dạng PDF” để lưu lại biên lai.";
+
+    DueTuition: "Học phí cần nộp";
+    DueFees: "Các khoản thu cần nộp";
+    DueBoth: "Học phí và các khoản thu cần nộp";
+    VoluntaryHeading: "Khoản tự nguyện (không bắt buộc)";
+    VoluntaryHint: "Chỉ đánh dấu nếu quý phụ huynh muốn đóng góp. Không chọn vẫn nộp được các khoản còn lại.";
+    VoluntaryChosen: "Trong đó, khoản tự nguyện";
+    UnitMonth: "tháng";
+    UnitDay: "ngày";
+    UnitTerm: "học kỳ";
+    UnitYear: "năm";
+    UnitItem: "cái";
+    SchoolTuition: "Học phí";
+    SchoolFees: "Các khoản thu của nhà trường";
+    SchoolBoth: "Học phí và các khoản thu của nhà trường";
+    EInvoiceNumber: "Số hóa đơn điện tử";
+    EInvoiceNone: "(chưa có)";
+    ReceiptNature: "Biên lai thu tiền của nhà trường cho khoản thanh toán trực tuyến này, không phải hóa đơn điện tử. Khi nhà trường lập hóa đơn điện tử, số hóa đơn được ghi ở mục trên.";
 
     PayAmount: "Thanh toán {amount}";
     OutsideLimits:
@@ -396,6 +494,9 @@ texts! {
     FoundMany: "Tìm thấy {count} khoản cần nộp.";
     TermOfYear: "{term}, năm học {year}";
     DueOn: "Hạn nộp: {date}";
+    Priced: "{quantity} {unit} × {price}";
+    OnBehalfOf: "Thu hộ {beneficiary}";
+    CollectedFor: "Thu hộ: {beneficiary}";
     EnglishUnavailable:
         "Không tải được bản tiếng Anh. Hãy kiểm tra kết nối mạng rồi bấm “English” lần nữa.";
 }
@@ -442,6 +543,9 @@ mod tests {
             (Text::FoundMany, &["count"]),
             (Text::TermOfYear, &["term", "year"]),
             (Text::DueOn, &["date"]),
+            (Text::Priced, &["quantity", "unit", "price"]),
+            (Text::OnBehalfOf, &["beneficiary"]),
+            (Text::CollectedFor, &["beneficiary"]),
         ] {
             for lang in [Lang::Vi, Lang::En] {
                 let shown = lang.text(text);
@@ -456,6 +560,69 @@ mod tests {
                 assert_eq!(
                     shown.matches('{').count(),
                     slots.len(),
+                    "{text:?} in {lang:?}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn headings_say_tuition_only_where_every_charge_is_tuition() {
+        use LineKind::*;
+        let cases = [
+            (
+                &[Tuition, Subsidy, Reduction][..],
+                Collected::Tuition,
+                "Học phí cần nộp",
+            ),
+            (
+                &[Service, OnBehalf, Voluntary],
+                Collected::Fees,
+                "Các khoản thu cần nộp",
+            ),
+            (
+                &[Tuition, Service],
+                Collected::Both,
+                "Học phí và các khoản thu cần nộp",
+            ),
+            (&[], Collected::Fees, "Các khoản thu cần nộp"),
+        ];
+        for (kinds, collected, heading) in cases {
+            assert_eq!(Collected::of(kinds.iter().copied()), collected, "{kinds:?}");
+            assert_eq!(Lang::Vi.text(collected.due()), heading);
+        }
+    }
+
+    #[test]
+    fn a_line_shows_its_quantity_and_unit_price_who_it_is_for_and_deductions_with_a_minus() {
+        let pricing = Pricing {
+            quantity: 21,
+            unit: Unit::Day,
+            unit_price: Money::from_vnd(25_000).unwrap(),
+        };
+        assert_eq!(Lang::Vi.priced(pricing), "21 ngày × 25.000\u{a0}₫");
+        assert_eq!(Lang::En.priced(pricing), "21 × 25.000\u{a0}₫ per day");
+        assert_eq!(
+            Lang::Vi.on_behalf("Bảo hiểm xã hội tỉnh Gia Lai"),
+            "Thu hộ Bảo hiểm xã hội tỉnh Gia Lai"
+        );
+        assert_eq!(
+            Lang::Vi.collected_for("Bảo hiểm xã hội tỉnh Gia Lai"),
+            "Thu hộ: Bảo hiểm xã hội tỉnh Gia Lai"
+        );
+        assert_eq!(
+            deduction(Money::from_vnd(300_000).unwrap()),
+            "\u{2212}300.000\u{a0}₫"
+        );
+    }
+
+    #[test]
+    fn no_text_calls_the_receipt_an_electronic_receipt() {
+        for text in Text::ALL {
+            for lang in [Lang::Vi, Lang::En] {
+                let shown = lang.text(*text).to_lowercase();
+                assert!(
+                    !shown.contains("biên lai điện tử") && !shown.contains("e-receipt"),
                     "{text:?} in {lang:?}"
                 );
             }

@@ -24,13 +24,13 @@ async function showQr(page, student, code) {
   await page.getByLabel("Mã tra cứu", { exact: true }).waitFor(WAIT);
   await page.getByLabel("Mã tra cứu", { exact: true }).fill(code);
   await page.getByRole("button", { name: "Tra cứu", exact: true }).click();
-  await page.getByRole("checkbox").first().waitFor(WAIT);
-  for (const box of await page.getByRole("checkbox").all()) await box.check();
+  await page.locator(".invoice__choice input").first().waitFor(WAIT);
+  for (const box of await page.locator(".invoice__choice input").all()) await box.check();
   const transfer = page.getByRole("radio", { name: /Chuyển khoản ngân hàng \(VietQR\)/ });
   assert.equal(await transfer.isChecked(), true, "the bank transfer is offered first and chosen");
   await page.getByText("Mã VietQR hiện ngay trên trang này").first().waitFor(WAIT);
   await page.locator(".button--pay").click();
-  await page.getByRole("heading", { name: "Chuyển khoản để nộp học phí" }).waitFor(WAIT);
+  await page.getByRole("heading", { name: "Chuyển khoản để thanh toán" }).waitFor(WAIT);
   assert.match(page.url(), /\/ket-qua\?ref=HP\d{12}[A-Z2-9]{4}$/, "a reload shows the same transfer");
   return new URL(page.url()).searchParams.get("ref");
 }

@@ -48,9 +48,10 @@ async function chooseVnpay(page) {
   if (await vnpay.count()) await vnpay.check();
 }
 
+/** Ticks every invoice (whole invoices; voluntary lines stay as they are). */
 async function payAtGateway(page, choice) {
-  await page.getByRole("checkbox").first().waitFor(WAIT);
-  for (const box of await page.getByRole("checkbox").all()) {
+  await page.locator(".invoice__choice input").first().waitFor(WAIT);
+  for (const box of await page.locator(".invoice__choice input").all()) {
     await box.check();
   }
   await chooseVnpay(page);
@@ -64,8 +65,8 @@ test("a parent looks up a demo student, pays two invoices and opens the receipt"
   await onPhone("pay-and-receipt", async (page) => {
     await lookUp(page, "5201234567", "AB12CD34");
     await page.getByText("Nguyễn V. A.").first().waitFor(WAIT);
-    await page.getByText("1.500.000\u00a0₫").first().waitFor(WAIT);
-    assert.equal(await page.getByRole("checkbox").count(), 2);
+    await page.getByText("675.000\u00a0₫").first().waitFor(WAIT);
+    assert.equal(await page.locator(".invoice__choice input").count(), 2);
 
     await payAtGateway(page, "Thanh toán thành công");
 
@@ -73,8 +74,8 @@ test("a parent looks up a demo student, pays two invoices and opens the receipt"
     await page.getByRole("link", { name: "Xem và in biên lai" }).click();
     await page.waitForURL(/\/bien-lai\//, WAIT);
     await page.getByText("Biên lai thu tiền").first().waitFor(WAIT);
-    await page.getByText("Ba triệu bốn trăm mười ba nghìn sáu trăm đồng").first().waitFor(WAIT);
-    await page.getByText("3.413.600\u00a0₫").first().waitFor(WAIT);
+    await page.getByText("Một triệu năm trăm năm mươi chín nghìn năm trăm hai mươi đồng").first().waitFor(WAIT);
+    await page.getByText("1.559.520\u00a0₫").first().waitFor(WAIT);
     assert.ok(await page.locator("svg").count() >= 1, "the receipt carries a QR code");
   });
 });

@@ -90,7 +90,7 @@ test("a parent can choose the national portal, pays there and gets the receipt",
     await page.getByRole("link", { name: "Xem và in biên lai" }).click();
     await page.waitForURL(/\/bien-lai\//, WAIT);
     await page.getByText("Biên lai thu tiền").first().waitFor(WAIT);
-    await page.getByText("1.950.000\u00a0₫").first().waitFor(WAIT);
+    await page.getByText("1.359.520\u00a0₫").first().waitFor(WAIT);
   });
 });
 
@@ -100,10 +100,11 @@ test("a link with a payment code looks the student up at once with every invoice
     await page.goto(`${BASE}/?ma=${encodeURIComponent(code)}`);
 
     await page.getByText("Nguyễn V. A.").first().waitFor(WAIT);
-    const boxes = page.getByRole("checkbox");
+    const boxes = page.locator(".invoice__choice input");
     await boxes.first().waitFor(WAIT);
     assert.equal(await boxes.count(), 2);
     for (const box of await boxes.all()) assert.equal(await box.isChecked(), true, "every invoice shown is ticked");
+    assert.equal(await page.getByRole("checkbox", { name: /Quỹ khuyến học/ }).isChecked(), false, "a voluntary line is not");
     await page.getByText("Đã chọn 2/2 khoản").first().waitFor(WAIT);
     await page.getByRole("radio", { name: /VNPay/ }).check();
     await page.locator(".button--pay").click();
@@ -139,7 +140,7 @@ test("a parent paying in a bank's app gets the receipt page a parent paying here
     await page.goto(`${BASE}/sim/bank`);
     await page.getByLabel(/^Mã học sinh hoặc mã thanh toán/).fill("5201234568");
     await page.getByRole("button", { name: "Tra cứu", exact: true }).click();
-    await page.getByRole("button", { name: /^Thanh toán 1\.020\.000/ }).click();
+    await page.getByRole("button", { name: /^Thanh toán 720\.000/ }).click();
 
     await page.getByText("Thanh toán thành công").first().waitFor(WAIT);
     const receipt = page.getByRole("link", { name: "Xem biên lai của nhà trường" });
@@ -150,7 +151,7 @@ test("a parent paying in a bank's app gets the receipt page a parent paying here
     await page.goto(href.toString());
 
     await page.getByText("Biên lai thu tiền").first().waitFor(WAIT);
-    await page.getByText("1.020.000\u00a0₫").first().waitFor(WAIT);
+    await page.getByText("720.000\u00a0₫").first().waitFor(WAIT);
     await page.getByText("Trường Tiểu học Lê Lợi", { exact: false }).first().waitFor(WAIT);
     assert.ok(await page.locator("svg").count() >= 1, "the receipt carries its QR code");
   });

@@ -1,9 +1,13 @@
 //! `/`: the look-up form, then the student's open invoices with the payment summary and the
 //! Pay button that sends the parent to the gateway, or, for a bank transfer, shows the transfer
 //! in place of the invoices.
+//!
+//! An invoice's required lines are listed with their detail (quantity × unit price, who a line
+//! is collected for, adjustments as deductions) and ticked only with the whole invoice; its
+//! voluntary lines are listed apart, each with its own box, never ticked at first.
 
-use hocphi_api::{ErrorCode, InvoiceView, InvoicesResponse};
-use hocphi_domain::{GatewayKind, Money};
+use hocphi_api::{ErrorCode, InvoiceView, InvoicesResponse, ItemView};
+use hocphi_domain::{GatewayKind, InvoiceId, LineKind, Money};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
@@ -14,7 +18,7 @@ use crate::app::use_current_lang;
 use crate::browser::{self, StaticForm, WebStorage};
 use crate::checkout::{self, Attempt, Fee, KeyFate, Offer, Opened, Quote, Selection};
 use crate::format;
-use crate::i18n::Text;
+use crate::i18n::{self, Collected, Lang, Text};
 use crate::lookup::{Field, FieldErrors, LookupInput, LookupQuery};
 
 fn ids(parts: &[Option<&str>]) -> Option<String> {
@@ -246,6 +250,12 @@ fn Invoices(
         gateways,
     } = response;
     let listed = invoices.len();
+    let collected = Collected::of(invoices.iter().flat_map(|i| i.items.iter().map(|l| l.kind)));
+    let heading = if listed == 0 {
+        Text::InvoicesHeading
+    } else {
+        collected.due()
+    };
     let selection = RwSignal::new(Selection::all(&invoices));
     let invoices = StoredValue::new(invoices);
     let offers = checkout::offers(&gateways);
@@ -286,7 +296,7 @@ fn Invoices(
 
     view! {
         <section class="invoices" aria-labelledby="invoices-heading">
-            <h1 id="invoices-heading" tabindex="-1">{t(Text::InvoicesHeading)}</h1>
+            <h1 id="invoices-heading" tabindex="-1">{t(heading)}</h1>
             <h2 class="visually-hidden">{t(Text::StudentHeading)}</h2>
             {student_card}
             {if listed == 0 {
@@ -334,6 +344,33 @@ fn InvoiceCard(
         move || selection.with(|s| s.contains(&id))
     };
     let (ticked, highlighted) = (is_ticked(&id), is_ticked(&id));
+    let voluntary: Vec<(u16, ItemView)> = items
+        .iter()
+        .enumerate()
+        .filter(|(_, item)| item.kind == LineKind::Voluntary)
+        .filter_map(|(n, item)| Some((u16::try_from(n).ok()?, item.clone())))
+        .collect();
+    let required: Vec<ItemView> = items
+        .into_iter()
+        .filter(|item| item.kind != LineKind::Voluntary)
+        .collect();
+    let extras = (!voluntary.is_empty()).then(|| {
+        let offered = voluntary
+            .into_iter()
+            .map(|(line, item)| {
+                view! { <VoluntaryLine invoice=id.clone() line item selection invoices/> }
+            })
+            .collect_view();
+        view! {
+            <div class="voluntary" role="group" aria-labelledby=format!("{dom_id}-voluntary")>
+                <p class="voluntary__heading" id=format!("{dom_id}-voluntary")>
+                    {current_lang.t(Text::VoluntaryHeading)}
+                </p>
+                <p class="hint">{current_lang.t(Text::VoluntaryHint)}</p>
+                <ul class="items">{offered}</ul>
+            </div>
+        }
+    });
     let toggle = move |_| invoices.with_value(|list| selection.update(|s| s.toggle(&id, list)));
     view! {
         <li class="card invoice" class:invoice--ticked=highlighted>
@@ -358,16 +395,89 @@ fn InvoiceCard(
                 })}
             </p>
             <ul class="items" id=format!("{dom_id}-items")>
-                {items
+                {required
                     .into_iter()
-                    .map(|item| view! {
-                        <li>
-                            <span>{item.description}</span>
-                            <span class="amount">{item.amount.to_string()}</span>
-                        </li>
+                    .map(|item| {
+                        let adjustment = item.kind.is_adjustment();
+                        let (description, amount) = (item.description.clone(), shown_amount(&item));
+                        view! {
+                            <li class:items__line--deduction=adjustment>
+                                <span>
+                                    {description}
+                                    {move || line_detail(current_lang.lang(), &item)}
+                                </span>
+                                <span class="amount">{amount}</span>
+                            </li>
+                        }
                     })
                     .collect_view()}
             </ul>
+            {extras}
+        </li>
+    }
+}
+
+/// A line's amount: a deduction for an adjustment.
+fn shown_amount(item: &ItemView) -> String {
+    if item.kind.is_adjustment() {
+        i18n::deduction(item.amount)
+    } else {
+        item.amount.to_string()
+    }
+}
+
+/// What a line says beside its description: quantity × unit price, who it is collected for.
+fn line_detail(lang: Lang, item: &ItemView) -> Option<AnyView> {
+    let detail = match (&item.beneficiary, item.pricing) {
+        (Some(beneficiary), Some(pricing)) => {
+            format!("{} · {}", lang.priced(pricing), lang.on_behalf(beneficiary))
+        }
+        (Some(beneficiary), None) => lang.on_behalf(beneficiary),
+        (None, Some(pricing)) => lang.priced(pricing),
+        (None, None) => return None,
+    };
+    Some(view! { <small class="items__detail">{detail}</small> }.into_any())
+}
+
+/// One voluntary line with its own box: never ticked at first, ticked only beside its invoice.
+#[component]
+fn VoluntaryLine(
+    /// The invoice it belongs to.
+    invoice: InvoiceId,
+    /// Its position in the invoice's items.
+    line: u16,
+    /// The line.
+    item: ItemView,
+    /// The ticked invoices and lines.
+    selection: RwSignal<Selection>,
+    /// Every listed invoice.
+    invoices: StoredValue<Vec<InvoiceView>>,
+) -> impl IntoView {
+    let current_lang = use_current_lang();
+    let dom_id = format!("invoice-{}-line-{line}", invoice.as_str());
+    let (mine, theirs) = (invoice.clone(), invoice.clone());
+    let ticked = move || selection.with(|s| s.chose(&mine, line));
+    let open = move || selection.with(|s| s.contains(&theirs));
+    let toggle = move |_| {
+        invoices.with_value(|list| selection.update(|s| s.toggle_voluntary(&invoice, line, list)));
+    };
+    let (description, amount) = (item.description.clone(), item.amount.to_string());
+    view! {
+        <li>
+            <label class="voluntary__choice" for=dom_id.clone()>
+                <input
+                    type="checkbox"
+                    id=dom_id.clone()
+                    prop:checked=ticked
+                    disabled=move || !open()
+                    on:change=toggle
+                />
+                <span>
+                    {description}
+                    {move || line_detail(current_lang.lang(), &item)}
+                </span>
+            </label>
+            <span class="amount">{amount}</span>
         </li>
     }
 }
@@ -502,6 +612,7 @@ fn PaySummary(
             view! {
                 <dl class="entries totals">
                     {entry(Text::Fees, quote.fees.to_string())}
+                    {quote.voluntary.map(|v| entry(Text::VoluntaryChosen, v.to_string()))}
                     {entry(Text::TransactionFee, fee)}
                     <div class="entry entry--total">
                         <dt>{t(Text::TotalToPay)}</dt>

@@ -1,8 +1,14 @@
-//! `/bien-lai/{id}?t=…`: the receipt, laid out to print on A5, with a QR code that
-//! opens this same address, so whoever holds the paper can check it against the system.
+//! `/bien-lai/{id}?t=…`: the school's receipt voucher ("biên lai thu tiền"), laid out to print on
+//! A5, with a QR code that opens this same address, so whoever holds the paper can check it
+//! against the system.
+//!
+//! One receipt per payment under the school's own template, series and number, in sections: the
+//! school's own collections (adjustments as deductions), then one section per organisation money
+//! was collected for, each with its subtotal. It never calls itself an e-invoice: it keeps a
+//! labelled place for the e-invoice number, "(chưa có)" until a provider issues one.
 
 use hocphi_api::ReceiptResponse;
-use hocphi_domain::{ReceiptId, ReceiptToken};
+use hocphi_domain::{LineKind, Money, ReceiptId, ReceiptLine, ReceiptToken};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
@@ -11,7 +17,7 @@ use crate::api::{self, ClientError};
 use crate::app::use_current_lang;
 use crate::browser;
 use crate::format;
-use crate::i18n::Text;
+use crate::i18n::{self, Collected, Text};
 use crate::qr::QrSvg;
 use crate::route;
 
@@ -67,6 +73,54 @@ pub fn ReceiptScreen(
     shown.into_any()
 }
 
+/// A part of a receipt: the school's own lines (`beneficiary` none) or those collected for one
+/// organisation, in the receipt's order, with what they come to.
+#[derive(Debug, PartialEq, Eq)]
+pub(crate) struct Section<'a> {
+    pub beneficiary: Option<&'a str>,
+    pub lines: Vec<&'a ReceiptLine>,
+    /// Charges less adjustments, in đồng.
+    pub subtotal: u64,
+}
+
+/// The receipt's sections: the school's own first, then one per beneficiary as first listed.
+pub(crate) fn sections(lines: &[ReceiptLine]) -> Vec<Section<'_>> {
+    let mut sections: Vec<Section<'_>> = Vec::new();
+    let own = |line: &ReceiptLine| line.kind != LineKind::OnBehalf;
+    let mut order: Vec<Option<&str>> = Vec::new();
+    if lines.iter().any(own) {
+        order.push(None);
+    }
+    for line in lines.iter().filter(|l| !own(l)) {
+        let beneficiary = Some(line.beneficiary.as_ref().map_or("", |b| b.as_str()));
+        if !order.contains(&beneficiary) {
+            order.push(beneficiary);
+        }
+    }
+    for beneficiary in order {
+        let mine: Vec<&ReceiptLine> = lines
+            .iter()
+            .filter(|l| match beneficiary {
+                None => own(l),
+                Some(b) => !own(l) && l.beneficiary.as_ref().map_or("", |x| x.as_str()) == b,
+            })
+            .collect();
+        let (charged, deducted) = mine.iter().fold((0u64, 0u64), |(c, d), l| {
+            if l.kind.is_adjustment() {
+                (c, d.saturating_add(l.amount.vnd()))
+            } else {
+                (c.saturating_add(l.amount.vnd()), d)
+            }
+        });
+        sections.push(Section {
+            beneficiary,
+            lines: mine,
+            subtotal: charged.saturating_sub(deducted),
+        });
+    }
+    sections
+}
+
 /// The printable receipt.
 #[component]
 fn ReceiptDocument(
@@ -79,19 +133,67 @@ fn ReceiptDocument(
     let t = move |text| current_lang.t(text);
     let qr = QrSvg::encode(&address);
     let number = receipt.number.clone();
-    let lines = receipt
-        .lines
-        .iter()
-        .map(|line| {
+    let parts = sections(&receipt.lines);
+    let several = parts.len() > 1;
+    let lines = parts
+        .into_iter()
+        .map(|section| {
+            let title = match section.beneficiary {
+                None => {
+                    let kinds = section.lines.iter().map(|l| l.kind);
+                    let text = Collected::of(kinds).schools();
+                    (move || t(text)().to_owned()).into_any()
+                }
+                Some(beneficiary) => {
+                    let beneficiary = beneficiary.to_owned();
+                    (move || current_lang.lang().collected_for(&beneficiary)).into_any()
+                }
+            };
+            let rows = section
+                .lines
+                .into_iter()
+                .map(|line| {
+                    let amount = if line.kind.is_adjustment() {
+                        i18n::deduction(line.amount)
+                    } else {
+                        line.amount.to_string()
+                    };
+                    let pricing = line.pricing;
+                    view! {
+                        <tr class:receipt__deduction=line.kind.is_adjustment()>
+                            <td>
+                                {line.description.as_str().to_owned()}
+                                {pricing.map(|p| view! {
+                                    <small class="receipt__detail">
+                                        {move || current_lang.lang().priced(p)}
+                                    </small>
+                                })}
+                            </td>
+                            <td>{line.term.as_str().to_owned()}</td>
+                            <td class="amount">{amount}</td>
+                        </tr>
+                    }
+                })
+                .collect_view();
+            let subtotal = Money::from_vnd(section.subtotal)
+                .map_or_else(|_| "0\u{a0}₫".to_owned(), |m| m.to_string());
             view! {
-                <tr>
-                    <td>{line.description.as_str().to_owned()}</td>
-                    <td>{line.term.as_str().to_owned()}</td>
-                    <td class="amount">{line.amount.to_string()}</td>
-                </tr>
+                <tbody>
+                    <tr class="receipt__section">
+                        <th scope="colgroup" colspan="3">{title}</th>
+                    </tr>
+                    {rows}
+                    {several.then(|| view! {
+                        <tr class="receipt__subtotal">
+                            <th scope="row" colspan="2">{t(Text::InvoiceTotal)}</th>
+                            <td class="amount">{subtotal}</td>
+                        </tr>
+                    })}
+                </tbody>
             }
         })
         .collect_view();
+    let e_invoice = receipt.e_invoice.as_ref().map(|n| n.as_str().to_owned());
     view! {
         <article class="receipt" aria-labelledby="receipt-title">
             <header class="receipt__head">
@@ -121,7 +223,7 @@ fn ReceiptDocument(
                         <th scope="col" class="amount">{t(Text::Amount)}</th>
                     </tr>
                 </thead>
-                <tbody>{lines}</tbody>
+                {lines}
                 <tfoot>
                     <tr>
                         <th scope="row" colspan="2">{t(Text::ReceiptTotal)}</th>
@@ -137,11 +239,21 @@ fn ReceiptDocument(
                 {entry(Text::ReceiptPaidThrough, receipt.gateway.display_name())}
                 {entry(Text::ReceiptGatewayTxn, receipt.gateway_txn.to_string())}
                 {entry(Text::PaymentReference, receipt.payment.to_string())}
+                <div class="entry">
+                    <dt>{t(Text::EInvoiceNumber)}</dt>
+                    <dd>
+                        {match e_invoice {
+                            Some(number) => number.into_any(),
+                            None => t(Text::EInvoiceNone).into_any(),
+                        }}
+                    </dd>
+                </div>
             </dl>
             <figure class="receipt__qr">
                 {qr.map(|qr| view! { <QrImage qr=qr label=Text::ReceiptQrLabel /> })}
                 <figcaption>{t(Text::ReceiptVerify)}</figcaption>
             </figure>
+            <p class="receipt__online">{t(Text::ReceiptNature)}</p>
             <p class="receipt__online">{t(Text::ReceiptOnline)}</p>
         </article>
         <div class="actions no-print">
@@ -150,5 +262,94 @@ fn ReceiptDocument(
             </button>
             <p class="hint">{t(Text::PrintHint)}</p>
         </div>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use hocphi_domain::{InvoiceId, Label, Pricing, Unit};
+
+    use super::*;
+
+    fn line(kind: LineKind, description: &str, vnd: u64, beneficiary: Option<&str>) -> ReceiptLine {
+        ReceiptLine {
+            invoice: InvoiceId::parse("NQ-1").unwrap(),
+            term: Label::parse("Học kỳ 1").unwrap(),
+            description: Label::parse(description).unwrap(),
+            amount: Money::from_vnd(vnd).unwrap(),
+            kind,
+            item: None,
+            pricing: None,
+            beneficiary: beneficiary.map(|b| Label::parse(b).unwrap()),
+        }
+    }
+
+    #[test]
+    fn a_receipt_is_the_schools_own_section_then_one_section_per_beneficiary_with_subtotals() {
+        let bhxh = Some("Bảo hiểm xã hội tỉnh Gia Lai");
+        let mut meals = line(LineKind::Service, "Tiền ăn bán trú", 525_000, None);
+        meals.pricing = Some(Pricing {
+            quantity: 21,
+            unit: Unit::Day,
+            unit_price: Money::from_vnd(25_000).unwrap(),
+        });
+        let lines = [
+            line(LineKind::Tuition, "Học phí", 6_000_000, None),
+            line(LineKind::OnBehalf, "Bảo hiểm y tế học sinh", 884_520, bhxh),
+            line(LineKind::Subsidy, "Hỗ trợ học phí", 1_200_000, None),
+            line(
+                LineKind::Reduction,
+                "Miễn, giảm theo quy định",
+                300_000,
+                None,
+            ),
+            meals,
+            line(
+                LineKind::Voluntary,
+                "Quỹ khuyến học (tự nguyện)",
+                100_000,
+                None,
+            ),
+        ];
+
+        let parts = sections(&lines);
+
+        let shape: Vec<(Option<&str>, usize, u64)> = parts
+            .iter()
+            .map(|s| (s.beneficiary, s.lines.len(), s.subtotal))
+            .collect();
+        assert_eq!(shape, [(None, 5, 5_125_000), (bhxh, 1, 884_520)]);
+        assert_eq!(
+            sections(&lines[1..2])
+                .iter()
+                .map(|s| s.beneficiary)
+                .collect::<Vec<_>>(),
+            [bhxh],
+            "no empty section of the school's own"
+        );
+        assert!(sections(&[]).is_empty());
+    }
+
+    #[test]
+    fn the_schools_section_is_worded_by_the_kinds_it_holds() {
+        let cases = [
+            (
+                &[LineKind::Tuition, LineKind::Subsidy][..],
+                Text::SchoolTuition,
+            ),
+            (&[LineKind::Service, LineKind::Voluntary], Text::SchoolFees),
+            (&[LineKind::Tuition, LineKind::Service], Text::SchoolBoth),
+        ];
+        for (kinds, text) in cases {
+            assert_eq!(
+                Collected::of(kinds.iter().copied()).schools(),
+                text,
+                "{kinds:?}"
+            );
+        }
+        assert_eq!(
+            crate::i18n::Lang::Vi.text(Text::SchoolBoth),
+            "Học phí và các khoản thu của nhà trường"
+        );
     }
 }

@@ -1,15 +1,28 @@
-//! The demo data seeded on first start: two schools of Bình Định, each paid into its own bank
-//! account through its own payOS channel (payee), three students, their fee notices. The README
-//! lists the codes a visitor types.
+//! The demo data seeded on first start: schools of Gia Lai as a province collects in the current
+//! school year, three students and their fee notices. The README lists the codes a visitor types.
+//!
+//! Two public schools in the wards of Quy Nhơn (each paid into its own bank account through its
+//! own payOS channel) bill what a public school may collect: no tuition (Resolution
+//! 217/2025/QH15 exempts public-school pupils), no extra classes taught inside the school
+//! (Circular 29/2024/TT-BGDĐT forbids charging for them), but meals by the day, semi-boarding
+//! care, the pupils' health insurance collected on behalf of Social Security, and a voluntary
+//! contribution offered beside the rest. A private school in Pleiku (the former Gia Lai) bills
+//! tuition less the state subsidy and a reduction; it has no payOS channel, so it is offered no
+//! bank transfer. The school ids of Quy Nhơn's schools (`BD-…`) are the ones they were imported
+//! under in Bình Định: an id is data and stays.
+//!
+//! Dates follow the day the store is seeded: the current school year (September to May; from
+//! June the coming one), due dates in the coming weeks.
 
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::{DateTime, Datelike, Duration, NaiveDate, Utc};
 use hocphi_domain::{
-    Invoice, InvoiceDraft, InvoiceId, Label, LineItem, LookupCode, LookupKey, MaskedName, Money,
-    PayeeId, School, SchoolId, SchoolYear, Store, StoreError, Student, StudentCode, Symbol,
+    Invoice, InvoiceDraft, InvoiceId, Label, LineItem, LineKind, LookupCode, LookupKey, MaskedName,
+    Money, PayeeId, Pricing, School, SchoolId, SchoolYear, Store, StoreError, Student, StudentCode,
+    Symbol, Unit,
 };
 
 /// A demo student: code, lookup code, full name (masked before it is stored), school, class.
-pub const STUDENTS: [(&str, &str, &str, &str, &str); 3] = [
+pub const STUDENTS: [(&str, &str, &str, &str, &str); 4] = [
     (
         "5201234567",
         "AB12CD34",
@@ -31,6 +44,13 @@ pub const STUDENTS: [(&str, &str, &str, &str, &str); 3] = [
         "BD-THCS-NGOQUYEN",
         "9A1",
     ),
+    (
+        "6401234570",
+        "RS7TU3VW",
+        "Phạm Minh Duy",
+        "GL-TH-ANHDUONG",
+        "4A",
+    ),
 ];
 
 /// A demo school's payee (its payOS channel, named like the school) and the account the payOS
@@ -50,19 +70,42 @@ pub const PAYEES: [(&str, &str, &str, &str); 2] = [
     ),
 ];
 
-/// The demo schools: id (also its payee), name, receipt series.
-const SCHOOLS: [(&str, &str, &str); 2] = [
-    (
-        "BD-THCS-NGOQUYEN",
-        "Trường THCS Ngô Quyền, TP Quy Nhơn",
-        "NQ-25E",
-    ),
-    (
-        "BD-TH-LELOI",
-        "Trường Tiểu học Lê Lợi, TP Quy Nhơn",
-        "LL-25E",
-    ),
+/// A demo school: id, name, commune or ward, receipt series, whether it has a payee (named
+/// like the school).
+struct DemoSchool {
+    id: &'static str,
+    name: &'static str,
+    commune: &'static str,
+    series: &'static str,
+    payee: bool,
+}
+
+const SCHOOLS: [DemoSchool; 3] = [
+    DemoSchool {
+        id: "BD-THCS-NGOQUYEN",
+        name: "Trường THCS Ngô Quyền, phường Quy Nhơn",
+        commune: "Phường Quy Nhơn",
+        series: "NQ-26E",
+        payee: true,
+    },
+    DemoSchool {
+        id: "BD-TH-LELOI",
+        name: "Trường Tiểu học Lê Lợi, phường Quy Nhơn Nam",
+        commune: "Phường Quy Nhơn Nam",
+        series: "LL-26E",
+        payee: true,
+    },
+    DemoSchool {
+        id: "GL-TH-ANHDUONG",
+        name: "Trường Tiểu học tư thục Ánh Dương, phường Pleiku",
+        commune: "Phường Pleiku",
+        series: "AD-26E",
+        payee: false,
+    },
 ];
+
+/// Who the pupils' health insurance is collected for.
+pub const SOCIAL_SECURITY: &str = "Bảo hiểm xã hội tỉnh Gia Lai";
 
 #[derive(Debug, thiserror::Error)]
 pub enum DemoError {
@@ -80,68 +123,215 @@ fn label(text: &str) -> Result<Label, DemoError> {
     Label::parse(text).map_err(invalid)
 }
 
-fn school(id: &str, name: &str, series: &str) -> Result<School, DemoError> {
+fn school(demo: &DemoSchool) -> Result<School, DemoError> {
     Ok(School {
-        id: SchoolId::parse(id).map_err(invalid)?,
-        name: label(name)?,
-        receipt_template: Symbol::parse("01BLP0-001").map_err(invalid)?,
-        receipt_series: Symbol::parse(series).map_err(invalid)?,
-        payee: Some(PayeeId::parse(id).map_err(invalid)?),
-        commune: None,
+        id: SchoolId::parse(demo.id).map_err(invalid)?,
+        name: label(demo.name)?,
+        receipt_template: Symbol::parse("BLTT-01").map_err(invalid)?,
+        receipt_series: Symbol::parse(demo.series).map_err(invalid)?,
+        payee: if demo.payee {
+            Some(PayeeId::parse(demo.id).map_err(invalid)?)
+        } else {
+            None
+        },
+        commune: Some(label(demo.commune)?),
     })
 }
 
-struct Notice<'a> {
-    id: &'a str,
-    student: usize,
-    term: &'a str,
-    due: (i32, u32, u32),
-    items: &'a [(&'a str, u64)],
+/// One line of a demo notice: kind, description (`{month}` is this month), amount or unit price,
+/// and the quantity and unit when priced per unit.
+struct Line {
+    kind: LineKind,
+    description: &'static str,
+    vnd: u64,
+    per: Option<(u32, Unit)>,
 }
 
-const NOTICES: [Notice<'static>; 5] = [
+const fn flat(kind: LineKind, description: &'static str, vnd: u64) -> Line {
+    Line {
+        kind,
+        description,
+        vnd,
+        per: None,
+    }
+}
+
+const fn per(
+    kind: LineKind,
+    description: &'static str,
+    quantity: u32,
+    unit: Unit,
+    unit_price: u64,
+) -> Line {
+    Line {
+        kind,
+        description,
+        vnd: unit_price,
+        per: Some((quantity, unit)),
+    }
+}
+
+/// The pupil's share of a year's health insurance: 12 months of 4.5 % of the base salary
+/// (2.340.000 ₫, Decree 73/2024/NĐ-CP) less the state's 30 % (Law on Health Insurance, art. 15).
+const HEALTH_INSURANCE: Line = per(
+    LineKind::OnBehalf,
+    "Bảo hiểm y tế học sinh",
+    12,
+    Unit::Month,
+    73_710,
+);
+
+/// A demo notice: id suffix (after the school's prefix and the year), student, term (`None`: the
+/// current term), days until due, lines.
+struct Notice {
+    prefix: &'static str,
+    suffix: &'static str,
+    student: usize,
+    term: Option<&'static str>,
+    due_in_days: i64,
+    lines: &'static [Line],
+}
+
+const NOTICES: [Notice; 6] = [
     Notice {
-        id: "NQ-2526-HK1-0001",
+        prefix: "NQ",
+        suffix: "T-0001",
         student: 0,
-        term: "Học kỳ 1",
-        due: (2025, 10, 15),
-        items: &[
-            ("Học phí học kỳ 1", 1_500_000),
-            ("Tiền ăn bán trú tháng 9", 650_000),
+        term: None,
+        due_in_days: 10,
+        lines: &[
+            per(
+                LineKind::Service,
+                "Tiền ăn bán trú tháng {month}",
+                21,
+                Unit::Day,
+                25_000,
+            ),
+            per(
+                LineKind::Service,
+                "Tiền chăm sóc bán trú tháng {month}",
+                1,
+                Unit::Month,
+                150_000,
+            ),
+            flat(LineKind::Voluntary, "Quỹ khuyến học (tự nguyện)", 100_000),
         ],
     },
     Notice {
-        id: "NQ-2526-BHYT-0001",
+        prefix: "NQ",
+        suffix: "BHYT-0001",
         student: 0,
-        term: "Cả năm",
-        due: (2025, 10, 31),
-        items: &[("Bảo hiểm y tế học sinh (12 tháng)", 1_263_600)],
+        term: Some("Cả năm"),
+        due_in_days: 24,
+        lines: &[HEALTH_INSURANCE],
     },
     Notice {
-        id: "LL-2526-HK1-0002",
+        prefix: "LL",
+        suffix: "T-0002",
         student: 1,
-        term: "Học kỳ 1",
-        due: (2025, 10, 15),
-        items: &[
-            ("Tiền ăn bán trú tháng 9", 720_000),
-            ("Tiền học Tiếng Anh tăng cường", 300_000),
+        term: None,
+        due_in_days: 10,
+        lines: &[
+            per(
+                LineKind::Service,
+                "Tiền ăn bán trú tháng {month}",
+                20,
+                Unit::Day,
+                30_000,
+            ),
+            per(
+                LineKind::Service,
+                "Tiền chăm sóc bán trú tháng {month}",
+                1,
+                Unit::Month,
+                120_000,
+            ),
         ],
     },
     Notice {
-        id: "NQ-2526-HK1-0003",
+        prefix: "NQ",
+        suffix: "T-0003",
         student: 2,
-        term: "Học kỳ 1",
-        due: (2025, 10, 15),
-        items: &[("Học phí học kỳ 1", 1_500_000)],
+        term: None,
+        due_in_days: 10,
+        lines: &[per(
+            LineKind::Service,
+            "Tiền ăn bán trú tháng {month}",
+            19,
+            Unit::Day,
+            25_000,
+        )],
     },
     Notice {
-        id: "NQ-2526-HK1-0004",
+        prefix: "NQ",
+        suffix: "BHYT-0003",
         student: 2,
-        term: "Học kỳ 1",
-        due: (2025, 11, 15),
-        items: &[("Tiền học thêm môn Toán", 450_000)],
+        term: Some("Cả năm"),
+        due_in_days: 24,
+        lines: &[HEALTH_INSURANCE],
+    },
+    Notice {
+        prefix: "AD",
+        suffix: "HK-0001",
+        student: 3,
+        term: None,
+        due_in_days: 14,
+        lines: &[
+            per(LineKind::Tuition, "Học phí", 4, Unit::Month, 1_500_000),
+            flat(LineKind::Subsidy, "Hỗ trợ học phí", 1_200_000),
+            flat(LineKind::Reduction, "Miễn, giảm theo quy định", 300_000),
+            per(
+                LineKind::Service,
+                "Tiền ăn bán trú tháng {month}",
+                21,
+                Unit::Day,
+                35_000,
+            ),
+        ],
     },
 ];
+
+/// The school year, term and month the demo bills on `today`: September to May is the current
+/// school year (the first term to December), June to August already the coming one's first
+/// month.
+pub fn calendar(today: NaiveDate) -> (u16, &'static str, u32) {
+    let (year, month) = (today.year(), today.month());
+    let first = if month >= 6 { year } else { year - 1 };
+    let term = if month <= 5 {
+        "Học kỳ 2"
+    } else {
+        "Học kỳ 1"
+    };
+    let billed = if (6..=8).contains(&month) { 9 } else { month };
+    (u16::try_from(first).unwrap_or(2026), term, billed)
+}
+
+fn line(line: &Line, month: u32) -> Result<LineItem, DemoError> {
+    let description = label(&line.description.replace("{month}", &month.to_string()))?;
+    let price = Money::from_vnd(line.vnd).map_err(invalid)?;
+    let mut item = match line.per {
+        None => LineItem::of_kind(line.kind, description, price),
+        Some((quantity, unit)) => {
+            let amount = line
+                .vnd
+                .checked_mul(u64::from(quantity))
+                .ok_or_else(|| invalid("amount"))
+                .and_then(|vnd| Money::from_vnd(vnd).map_err(invalid))?;
+            LineItem {
+                pricing: Some(Pricing {
+                    quantity,
+                    unit,
+                    unit_price: price,
+                }),
+                ..LineItem::of_kind(line.kind, description, amount)
+            }
+        }
+    };
+    if line.kind == LineKind::OnBehalf {
+        item.beneficiary = Some(label(SOCIAL_SECURITY)?);
+    }
+    Ok(item)
+}
 
 /// Seeds the demo data unless the store already has it, the lookup digests under `key`; demo
 /// schools seeded before payees existed get theirs. Answers whether it seeded.
@@ -150,20 +340,18 @@ pub async fn seed<S: Store>(
     now: DateTime<Utc>,
     key: &LookupKey,
 ) -> Result<bool, DemoError> {
-    let first = SchoolId::parse(SCHOOLS[0].0).map_err(invalid)?;
+    let first = SchoolId::parse(SCHOOLS[0].id).map_err(invalid)?;
     if store.school(&first).await?.is_some() {
-        for (id, name, series) in SCHOOLS {
-            let id = SchoolId::parse(id).map_err(invalid)?;
+        for demo in SCHOOLS.iter().filter(|s| s.payee) {
+            let id = SchoolId::parse(demo.id).map_err(invalid)?;
             if store.school(&id).await?.is_some_and(|s| s.payee.is_none()) {
-                store
-                    .upsert_school(&school(id.as_str(), name, series)?)
-                    .await?;
+                store.upsert_school(&school(demo)?).await?;
             }
         }
         return Ok(false);
     }
-    for (id, name, series) in SCHOOLS {
-        store.upsert_school(&school(id, name, series)?).await?;
+    for demo in &SCHOOLS {
+        store.upsert_school(&school(demo)?).await?;
     }
     for (code, lookup, name, school_id, class) in STUDENTS {
         let code = StudentCode::parse(code).map_err(invalid)?;
@@ -179,32 +367,70 @@ pub async fn seed<S: Store>(
             })
             .await?;
     }
+    let today = (now + Duration::hours(7)).date_naive();
+    let (first_year, term, month) = calendar(today);
+    let school_year = SchoolYear::starting(first_year).map_err(invalid)?;
+    let years = format!("{:02}{:02}", first_year % 100, (first_year + 1) % 100);
     for notice in &NOTICES {
         let (code, _, name, school_id, class) = STUDENTS[notice.student];
         let items = notice
-            .items
+            .lines
             .iter()
-            .map(|(description, vnd)| {
-                Ok(LineItem::new(
-                    label(description)?,
-                    Money::from_vnd(*vnd).map_err(invalid)?,
-                ))
-            })
+            .map(|l| line(l, month))
             .collect::<Result<Vec<_>, DemoError>>()?;
-        let (y, m, d) = notice.due;
+        let id = format!("{}-{years}-{}", notice.prefix, notice.suffix);
         let invoice = Invoice::new(InvoiceDraft {
-            id: InvoiceId::parse(notice.id).map_err(invalid)?,
+            id: InvoiceId::parse(&id).map_err(invalid)?,
             school: SchoolId::parse(school_id).map_err(invalid)?,
             student: StudentCode::parse(code).map_err(invalid)?,
             student_name: MaskedName::mask(name).map_err(invalid)?,
             class_name: label(class)?,
-            school_year: SchoolYear::starting(2025).map_err(invalid)?,
-            term: label(notice.term)?,
+            school_year,
+            term: label(notice.term.unwrap_or(term))?,
             items,
-            due_date: NaiveDate::from_ymd_opt(y, m, d).ok_or_else(|| invalid("due date"))?,
+            due_date: today + Duration::days(notice.due_in_days),
         })
         .map_err(invalid)?;
         store.upsert_invoice(&invoice, now).await?;
     }
     Ok(true)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn day(y: i32, m: u32, d: u32) -> NaiveDate {
+        NaiveDate::from_ymd_opt(y, m, d).unwrap()
+    }
+
+    #[test]
+    fn the_demo_bills_the_current_school_year_and_term() {
+        let cases = [
+            (day(2026, 12, 5), (2026, "Học kỳ 1", 12)),
+            (day(2027, 3, 1), (2026, "Học kỳ 2", 3)),
+            (day(2027, 6, 15), (2027, "Học kỳ 1", 9)),
+            (day(2026, 9, 1), (2026, "Học kỳ 1", 9)),
+        ];
+        for (today, expected) in cases {
+            assert_eq!(calendar(today), expected, "{today}");
+        }
+    }
+
+    #[test]
+    fn every_demo_notice_is_a_valid_invoice_without_tuition_at_a_public_school() {
+        for notice in &NOTICES {
+            let private = STUDENTS[notice.student].3 == "GL-TH-ANHDUONG";
+            for l in notice.lines {
+                let item = line(l, 12).unwrap();
+                assert!(
+                    private || item.kind != LineKind::Tuition,
+                    "{}",
+                    l.description
+                );
+                assert!(!item.description.to_string().contains("học thêm"));
+            }
+        }
+        assert_eq!(line(&HEALTH_INSURANCE, 12).unwrap().amount.vnd(), 884_520);
+    }
 }

@@ -864,6 +864,28 @@ mod tests {
 
     const STUDENT: &str = "5201234567";
 
+    /// What the demo bills today: its school year, term and month.
+    fn calendar() -> (u16, &'static str, u32) {
+        crate::demo::calendar((chrono::Utc::now() + chrono::Duration::hours(7)).date_naive())
+    }
+
+    /// The demo's invoice ids' year part: `2627`.
+    fn years() -> String {
+        let first = calendar().0;
+        format!("{:02}{:02}", first % 100, (first + 1) % 100)
+    }
+
+    fn this_year() -> SchoolYear {
+        SchoolYear::starting(calendar().0).unwrap()
+    }
+
+    /// The demo's due date `days` from today, as the bank's app shows it.
+    fn due(days: i64) -> String {
+        let day = (chrono::Utc::now() + chrono::Duration::hours(7)).date_naive()
+            + chrono::Duration::days(days);
+        day.format("%d/%m/%Y").to_string()
+    }
+
     #[tokio::test]
     async fn the_bank_app_and_the_portal_show_their_lookup_forms() {
         let stack = running().await;
@@ -891,6 +913,7 @@ mod tests {
     async fn a_bill_is_looked_up_and_paid_in_the_bank_app_over_the_partner_api() {
         // Arrange
         let stack = running().await;
+        let (month, years) = (calendar().2, years());
 
         // Act
         let bills = stack.get(&format!("{LOCAL_BANK_PATH}?ma={STUDENT}")).await;
@@ -911,12 +934,12 @@ mod tests {
         assert_eq!(bills.status, 200, "{}", bills.body);
         for shown in [
             "Nguyễn V. A. (5201234567)",
-            "Trường THCS Ngô Quyền, TP Quy Nhơn",
+            "Trường THCS Ngô Quyền, phường Quy Nhơn",
             "<dd>7A2</dd>",
-            "Học phí học kỳ 1: 1.500.000\u{a0}₫",
-            "hạn nộp 15/10/2025",
-            "Bảo hiểm y tế học sinh (12 tháng): 1.263.600\u{a0}₫",
-            "3.413.600\u{a0}₫",
+            &format!("Tiền ăn bán trú tháng {month}: 525.000\u{a0}₫"),
+            &format!("hạn nộp {}", due(10)),
+            "Bảo hiểm y tế học sinh: 884.520\u{a0}₫",
+            "1.559.520\u{a0}₫",
         ] {
             assert!(bills.body.contains(shown), "{shown}: {}", bills.body);
         }
@@ -924,8 +947,8 @@ mod tests {
             !bills.body.contains("Nguyễn Văn An"),
             "only the masked name"
         );
-        assert_eq!(invoices, "NQ-2526-HK1-0001,NQ-2526-BHYT-0001");
-        assert_eq!(amount, "3413600");
+        assert_eq!(invoices, format!("NQ-{years}-T-0001,NQ-{years}-BHYT-0001"));
+        assert_eq!(amount, "1559520");
         assert_eq!(paid.status, 200, "{}", paid.body);
         assert!(paid.body.contains("Thanh toán thành công"), "{}", paid.body);
         let link = receipt_link(&paid.body);
@@ -956,7 +979,7 @@ mod tests {
         let student = "5201234568";
         let code = PaymentCode::issue(
             &StudentCode::parse(student).unwrap(),
-            SchoolYear::parse("2025-2026").unwrap(),
+            this_year(),
             &stack.lookup_key(),
         )
         .to_string();
@@ -1005,8 +1028,8 @@ mod tests {
 
         // Act
         let short = pay("1000").await;
-        let paid = pay("3413600").await;
-        let twice = pay("3413600").await;
+        let paid = pay("1559520").await;
+        let twice = pay("1559520").await;
         let unknown = stack.get(&format!("{LOCAL_BANK_PATH}?ma=9999999999")).await;
 
         // Assert
@@ -1036,7 +1059,7 @@ mod tests {
     async fn a_bill_is_paid_on_the_portal_by_its_payment_code() {
         // Arrange
         let stack = running().await;
-        let year = SchoolYear::parse("2025-2026").unwrap();
+        let year = this_year();
         let code = PaymentCode::issue(
             &StudentCode::parse("5201234568").unwrap(),
             year,
@@ -1064,15 +1087,15 @@ mod tests {
         // Assert
         assert_eq!(bill.status, 200, "{}", bill.body);
         for shown in [
-            "Trường Tiểu học Lê Lợi, TP Quy Nhơn",
+            "Trường Tiểu học Lê Lợi, phường Quy Nhơn Nam",
             "Trần T. B.",
-            "Tiền ăn bán trú tháng 9: 720.000\u{a0}₫",
-            "1.020.000\u{a0}₫",
+            &format!("Tiền ăn bán trú tháng {}: 600.000\u{a0}₫", calendar().2),
+            "720.000\u{a0}₫",
             &format!("{}/?ma={code}", stack.origin),
         ] {
             assert!(bill.body.contains(shown), "{shown}: {}", bill.body);
         }
-        assert_eq!(amount, "1020000");
+        assert_eq!(amount, "720000");
         assert_eq!(paid.status, 200, "{}", paid.body);
         assert!(paid.body.contains("Thanh toán thành công"), "{}", paid.body);
         assert!(
@@ -1082,7 +1105,7 @@ mod tests {
         );
         let invoice = stack
             .store()
-            .invoice(&InvoiceId::parse("LL-2526-HK1-0002").unwrap())
+            .invoice(&InvoiceId::parse(&format!("LL-{}-T-0002", years())).unwrap())
             .await
             .unwrap()
             .unwrap();

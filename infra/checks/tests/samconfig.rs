@@ -202,12 +202,12 @@ fn problems(env: &ConfigEnv, template: &Value) -> Vec<String> {
 }
 
 #[test]
-fn gia_lai_turns_payos_on_in_the_config_env_it_kept_from_binh_dinh() {
+fn gia_lai_turns_payos_on_with_a_placeholder_secret() {
     let envs = config_envs(&samconfig());
-    let gia_lai = envs.iter().find(|e| e.name == "binh-dinh").unwrap();
+    let gia_lai = envs.iter().find(|e| e.name == "gia-lai").unwrap();
     let others_with_payos: Vec<&str> = envs
         .iter()
-        .filter(|e| e.name != "binh-dinh")
+        .filter(|e| e.name != "gia-lai")
         .filter(|e| e.overrides.contains_key("PayosChannelsSecretArn"))
         .map(|e| e.name.as_str())
         .collect();
@@ -215,7 +215,7 @@ fn gia_lai_turns_payos_on_in_the_config_env_it_kept_from_binh_dinh() {
     assert_eq!(gia_lai.tags["owner"], "so-giao-duc-gia-lai");
     let arn = &gia_lai.overrides["PayosChannelsSecretArn"];
     assert!(
-        arn.ends_with(":secret:hocphi/binh-dinh/payos-channels-XXXXXX"),
+        arn.ends_with(":secret:hocphi/gia-lai/payos-channels-XXXXXX"),
         "{arn}"
     );
     assert!(
@@ -228,12 +228,12 @@ fn gia_lai_turns_payos_on_in_the_config_env_it_kept_from_binh_dinh() {
 #[test]
 fn gia_lai_turns_the_partner_api_on_with_a_placeholder_secret_and_documentation_addresses() {
     let envs = config_envs(&samconfig());
-    let gia_lai = envs.iter().find(|e| e.name == "binh-dinh").unwrap();
+    let gia_lai = envs.iter().find(|e| e.name == "gia-lai").unwrap();
     let documentation = Regex::new(r"^(192\.0\.2|198\.51\.100|203\.0\.113)\.\d+/\d+$").unwrap();
 
     let arn = &gia_lai.overrides["PartnersSecretArn"];
     assert!(
-        arn.ends_with(":secret:hocphi/binh-dinh/partners-XXXXXX"),
+        arn.ends_with(":secret:hocphi/gia-lai/partners-XXXXXX"),
         "{arn}"
     );
     let sources: Vec<&str> = gia_lai.overrides["PartnerSources"].split(',').collect();
@@ -245,27 +245,24 @@ fn gia_lai_turns_the_partner_api_on_with_a_placeholder_secret_and_documentation_
         );
     }
     assert!(
-        samconfig().contains("# PLACEHOLDER: the ARN `aws secretsmanager create-secret --name hocphi/binh-dinh/partners`"),
+        samconfig().contains("# PLACEHOLDER: the ARN `aws secretsmanager create-secret --name hocphi/gia-lai/partners`"),
         "the partners' example is marked as a placeholder"
     );
     assert!(
         envs.iter()
-            .filter(|e| e.name != "binh-dinh")
+            .filter(|e| e.name != "gia-lai")
             .all(|e| !e.overrides.contains_key("PartnersSecretArn"))
     );
 }
 
 #[test]
-fn there_are_provinces_and_binh_dinh_is_the_worked_example() {
+fn there_are_provinces_and_gia_lai_is_the_worked_example() {
     let envs = config_envs(&samconfig());
     let names: Vec<&str> = envs.iter().map(|e| e.name.as_str()).collect();
 
     assert!(envs.len() >= 2, "{names:?}");
-    let binh_dinh = envs
-        .iter()
-        .find(|e| e.name == "binh-dinh")
-        .expect("binh-dinh");
-    assert_eq!(binh_dinh.deploy["region"].as_str(), Some("ap-southeast-1"));
+    let gia_lai = envs.iter().find(|e| e.name == "gia-lai").expect("gia-lai");
+    assert_eq!(gia_lai.deploy["region"].as_str(), Some("ap-southeast-1"));
 }
 
 #[test]
@@ -325,13 +322,13 @@ fn a_broken_province_is_rejected() {
     let cases = [
         (
             "a required parameter missing",
-            "    \"OperatorEmail=hocphi-ops@example.com\",\n    \"VnpayTmnCode=BDHP0001\",",
-            "    \"VnpayTmnCode=BDHP0001\",",
+            "    \"OperatorEmail=hocphi-ops@example.com\",\n    \"VnpayTmnCode=GLHP0001\",",
+            "    \"VnpayTmnCode=GLHP0001\",",
             "required parameter OperatorEmail is missing",
         ),
         (
             "a value outside AllowedPattern",
-            "VnpayTmnCode=BDHP0001",
+            "VnpayTmnCode=GLHP0001",
             "VnpayTmnCode=BD-HP-0001",
             "VnpayTmnCode=BD-HP-0001 does not match ^[A-Za-z0-9]{8}$",
         ),
@@ -343,20 +340,20 @@ fn a_broken_province_is_rejected() {
         ),
         (
             "the secret's value instead of its ARN",
-            "    \"VnpayTmnCode=BDHP0001\",",
-            "    \"VnpayTmnCode=BDHP0001\",\n    \"VnpayHashSecret=0123456789ABCDEF0123456789ABCDEF\",",
+            "    \"VnpayTmnCode=GLHP0001\",",
+            "    \"VnpayTmnCode=GLHP0001\",\n    \"VnpayHashSecret=0123456789ABCDEF0123456789ABCDEF\",",
             "VnpayHashSecret looks like a secret's value",
         ),
         (
             "MoMo half configured",
-            "    \"VnpayTmnCode=BDHP0001\",",
-            "    \"VnpayTmnCode=BDHP0001\",\n    \"MomoPartnerCode=MOMOBDHP2026\",",
+            "    \"VnpayTmnCode=GLHP0001\",",
+            "    \"VnpayTmnCode=GLHP0001\",\n    \"MomoPartnerCode=MOMOGLHP2026\",",
             "MoMo is on but MomoAccessKey is missing",
         ),
         (
             "MoMo's secret in another region",
-            "    \"VnpayTmnCode=BDHP0001\",",
-            "    \"VnpayTmnCode=BDHP0001\",\n    \"MomoPartnerCode=MOMOBDHP2026\",\n    \"MomoAccessKey=BDhp2026AccessKey\",\n    \"MomoSecretArn=arn:aws:secretsmanager:eu-west-1:123456789012:secret:hocphi/binh-dinh/momo-AbCd12\",",
+            "    \"VnpayTmnCode=GLHP0001\",",
+            "    \"VnpayTmnCode=GLHP0001\",\n    \"MomoPartnerCode=MOMOGLHP2026\",\n    \"MomoAccessKey=GLhp2026AccessKey\",\n    \"MomoSecretArn=arn:aws:secretsmanager:eu-west-1:123456789012:secret:hocphi/gia-lai/momo-AbCd12\",",
             "MomoSecretArn is in eu-west-1, not ap-southeast-1",
         ),
         (
@@ -403,34 +400,34 @@ fn a_broken_province_is_rejected() {
         ),
         (
             "the portal's channel half configured",
-            "    \"VnpayTmnCode=BDHP0001\",",
-            "    \"VnpayTmnCode=BDHP0001\",\n    \"DvcqgPartnerCode=HOCPHIGL\",\n    \"DvcqgEndpoint=https://dvcqg.example.vn/api\",",
+            "    \"VnpayTmnCode=GLHP0001\",",
+            "    \"VnpayTmnCode=GLHP0001\",\n    \"DvcqgPartnerCode=HOCPHIGL\",\n    \"DvcqgEndpoint=https://dvcqg.example.vn/api\",",
             "the portal's channel is on but DvcqgSecretArn is missing",
         ),
         (
             "the portal's shared key instead of its ARN",
-            "    \"VnpayTmnCode=BDHP0001\",",
-            "    \"VnpayTmnCode=BDHP0001\",\n    \"DvcqgHashKey=LOCALDVCQGHASHKEYLOCALDVCQG00001\",",
+            "    \"VnpayTmnCode=GLHP0001\",",
+            "    \"VnpayTmnCode=GLHP0001\",\n    \"DvcqgHashKey=LOCALDVCQGHASHKEYLOCALDVCQG00001\",",
             "DvcqgHashKey looks like a secret's value",
         ),
         (
             "a stack named after another province",
-            "stack_name = \"hocphi-binh-dinh\"\nregion = \"ap-southeast-1\"\ns3_prefix",
+            "stack_name = \"hocphi-gia-lai\"\nregion = \"ap-southeast-1\"\ns3_prefix",
             "stack_name = \"hocphi-da-nang\"\nregion = \"ap-southeast-1\"\ns3_prefix",
-            "stack_name is not hocphi-binh-dinh",
+            "stack_name is not hocphi-gia-lai",
         ),
         (
             "a tag missing",
-            "    \"province=binh-dinh\",\n",
+            "    \"province=gia-lai\",\n",
             "",
-            "tag province is not binh-dinh",
+            "tag province is not gia-lai",
         ),
     ];
     for (case, from, to, expected) in cases {
         let broken = variant(&samconfig(), from, to);
         let env = config_envs(&broken)
             .into_iter()
-            .find(|e| e.name == "binh-dinh")
+            .find(|e| e.name == "gia-lai")
             .unwrap();
 
         let problems = problems(&env, &template);

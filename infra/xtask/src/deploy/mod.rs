@@ -362,20 +362,20 @@ mod tests {
     #[test]
     fn a_dry_run_shows_every_step_in_order_and_runs_none() {
         let all = provinces().unwrap();
-        let binh_dinh = province(&all, "binh-dinh").unwrap();
+        let gia_lai = province(&all, "gia-lai").unwrap();
         let mut shell = DryRun::default();
 
-        deploy(&mut shell, &binh_dinh).unwrap();
+        deploy(&mut shell, &gia_lai).unwrap();
 
         let expected = [
             "sts get-caller-identity",
             "frontend/build.sh",
             "rustup target add aarch64-unknown-linux-gnu",
             " build --template-file",
-            "cloudformation deploy --stack-name hocphi-binh-dinh-edge",
-            "--region us-east-1 cloudformation describe-stacks --stack-name hocphi-binh-dinh-edge",
+            "cloudformation deploy --stack-name hocphi-gia-lai-edge",
+            "--region us-east-1 cloudformation describe-stacks --stack-name hocphi-gia-lai-edge",
             " deploy --config-file",
-            "--region ap-southeast-1 cloudformation describe-stacks --stack-name hocphi-binh-dinh ",
+            "--region ap-southeast-1 cloudformation describe-stacks --stack-name hocphi-gia-lai ",
             "--include '*.wasm' --content-type application/wasm --cache-control 'public, max-age=31536000, immutable'",
             "--include '*.wasm.br' --content-type application/wasm --cache-control 'public, max-age=31536000, immutable' --content-encoding br",
             "--include '*.js'",
@@ -392,8 +392,8 @@ mod tests {
             assert!(line.contains(part), "expected `{part}` in `{line}`");
         }
         let deploy = &shell.shown[6];
-        assert!(deploy.contains("--config-env binh-dinh"), "{deploy}");
-        assert!(deploy.contains("Province=\"binh-dinh\""), "{deploy}");
+        assert!(deploy.contains("--config-env gia-lai"), "{deploy}");
+        assert!(deploy.contains("Province=\"gia-lai\""), "{deploy}");
         let index = &shell.shown[16];
         assert!(index.contains("index.html"), "{index}");
         assert!(index.contains("--cache-control no-cache"), "{index}");
@@ -409,7 +409,7 @@ mod tests {
     #[test]
     fn a_province_with_payos_is_told_each_payees_webhook_url_and_how_to_register_it() {
         let all = provinces().unwrap();
-        let gia_lai = province(&all, "binh-dinh").unwrap();
+        let gia_lai = province(&all, "gia-lai").unwrap();
 
         let lines = closing_lines(true, &gia_lai, &outputs())
             .unwrap()
@@ -458,7 +458,7 @@ mod tests {
     #[test]
     fn a_dry_run_of_a_province_with_payos_ends_with_the_webhook_url_pattern() {
         let all = provinces().unwrap();
-        let gia_lai = province(&all, "binh-dinh").unwrap();
+        let gia_lai = province(&all, "gia-lai").unwrap();
         let placeholders = Outputs::parse("SiteUrl\t<SiteUrl>\nIpnUrl\t<IpnUrl>");
 
         let lines = closing_lines(false, &gia_lai, &placeholders).unwrap();
@@ -469,7 +469,7 @@ mod tests {
     #[test]
     fn a_province_with_partners_is_told_the_partner_api_url_and_its_sources() {
         let all = provinces().unwrap();
-        let gia_lai = province(&all, "binh-dinh").unwrap();
+        let gia_lai = province(&all, "gia-lai").unwrap();
 
         let lines = closing_lines(true, &gia_lai, &outputs())
             .unwrap()
@@ -516,7 +516,7 @@ mod tests {
     #[test]
     fn the_edge_stack_is_given_the_partners_addresses() {
         let all = provinces().unwrap();
-        let gia_lai = province(&all, "binh-dinh").unwrap();
+        let gia_lai = province(&all, "gia-lai").unwrap();
         let mut shell = DryRun::default();
 
         deploy(&mut shell, &gia_lai).unwrap();
@@ -524,7 +524,7 @@ mod tests {
         let edge = shell
             .shown
             .iter()
-            .find(|line| line.contains("cloudformation deploy --stack-name hocphi-binh-dinh-edge"))
+            .find(|line| line.contains("cloudformation deploy --stack-name hocphi-gia-lai-edge"))
             .unwrap();
         assert!(
             edge.contains(&format!(

@@ -147,7 +147,7 @@ mod tests {
             .map(|p| p.name)
             .collect();
 
-        assert_eq!(names, ["binh-dinh", "da-nang"]);
+        assert_eq!(names, ["da-nang", "gia-lai"]);
     }
 
     #[test]
@@ -161,25 +161,25 @@ mod tests {
             "{}",
             refused.0
         );
-        assert!(refused.0.contains("binh-dinh, da-nang"), "{}", refused.0);
+        assert!(refused.0.contains("da-nang, gia-lai"), "{}", refused.0);
     }
 
     #[test]
     fn a_province_reads_its_stack_region_tags_and_parameters() {
         let all = provinces_in(&samconfig()).unwrap();
 
-        let binh_dinh = province(&all, "binh-dinh").unwrap();
+        let gia_lai = province(&all, "gia-lai").unwrap();
 
-        assert_eq!(binh_dinh.stack_name, "hocphi-binh-dinh");
-        assert_eq!(binh_dinh.region, "ap-southeast-1");
+        assert_eq!(gia_lai.stack_name, "hocphi-gia-lai");
+        assert_eq!(gia_lai.region, "ap-southeast-1");
         assert!(
-            binh_dinh
+            gia_lai
                 .tags
-                .contains(&("province".into(), "binh-dinh".into()))
+                .contains(&("province".into(), "gia-lai".into()))
         );
-        assert_eq!(binh_dinh.parameter("Province"), Some("binh-dinh"));
-        assert_eq!(binh_dinh.parameter("DomainName"), Some(""));
-        assert_eq!(binh_dinh.edge_stack_name(), "hocphi-binh-dinh-edge");
+        assert_eq!(gia_lai.parameter("Province"), Some("gia-lai"));
+        assert_eq!(gia_lai.parameter("DomainName"), Some(""));
+        assert_eq!(gia_lai.edge_stack_name(), "hocphi-gia-lai-edge");
     }
 
     #[test]
