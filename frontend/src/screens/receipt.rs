@@ -8,7 +8,7 @@
 //! labelled place for the e-invoice number, "(chưa có)" until a provider issues one.
 
 use hocphi_api::ReceiptResponse;
-use hocphi_domain::{LineKind, Money, ReceiptId, ReceiptLine, ReceiptToken};
+use hocphi_domain::{ReceiptId, ReceiptSection, ReceiptToken};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
@@ -73,54 +73,6 @@ pub fn ReceiptScreen(
     shown.into_any()
 }
 
-/// A part of a receipt: the school's own lines (`beneficiary` none) or those collected for one
-/// organisation, in the receipt's order, with what they come to.
-#[derive(Debug, PartialEq, Eq)]
-pub(crate) struct Section<'a> {
-    pub beneficiary: Option<&'a str>,
-    pub lines: Vec<&'a ReceiptLine>,
-    /// Charges less adjustments, in đồng.
-    pub subtotal: u64,
-}
-
-/// The receipt's sections: the school's own first, then one per beneficiary as first listed.
-pub(crate) fn sections(lines: &[ReceiptLine]) -> Vec<Section<'_>> {
-    let mut sections: Vec<Section<'_>> = Vec::new();
-    let own = |line: &ReceiptLine| line.kind != LineKind::OnBehalf;
-    let mut order: Vec<Option<&str>> = Vec::new();
-    if lines.iter().any(own) {
-        order.push(None);
-    }
-    for line in lines.iter().filter(|l| !own(l)) {
-        let beneficiary = Some(line.beneficiary.as_ref().map_or("", |b| b.as_str()));
-        if !order.contains(&beneficiary) {
-            order.push(beneficiary);
-        }
-    }
-    for beneficiary in order {
-        let mine: Vec<&ReceiptLine> = lines
-            .iter()
-            .filter(|l| match beneficiary {
-                None => own(l),
-                Some(b) => !own(l) && l.beneficiary.as_ref().map_or("", |x| x.as_str()) == b,
-            })
-            .collect();
-        let (charged, deducted) = mine.iter().fold((0u64, 0u64), |(c, d), l| {
-            if l.kind.is_adjustment() {
-                (c, d.saturating_add(l.amount.vnd()))
-            } else {
-                (c.saturating_add(l.amount.vnd()), d)
-            }
-        });
-        sections.push(Section {
-            beneficiary,
-            lines: mine,
-            subtotal: charged.saturating_sub(deducted),
-        });
-    }
-    sections
-}
-
 /// The printable receipt.
 #[component]
 fn ReceiptDocument(
@@ -133,7 +85,7 @@ fn ReceiptDocument(
     let t = move |text| current_lang.t(text);
     let qr = QrSvg::encode(&address);
     let number = receipt.number.clone();
-    let parts = sections(&receipt.lines);
+    let parts = ReceiptSection::of(&receipt.lines);
     let several = parts.len() > 1;
     let lines = parts
         .into_iter()
@@ -145,7 +97,7 @@ fn ReceiptDocument(
                     (move || t(text)().to_owned()).into_any()
                 }
                 Some(beneficiary) => {
-                    let beneficiary = beneficiary.to_owned();
+                    let beneficiary = beneficiary.as_str().to_owned();
                     (move || current_lang.lang().collected_for(&beneficiary)).into_any()
                 }
             };
@@ -175,8 +127,9 @@ fn ReceiptDocument(
                     }
                 })
                 .collect_view();
-            let subtotal = Money::from_vnd(section.subtotal)
-                .map_or_else(|_| "0\u{a0}₫".to_owned(), |m| m.to_string());
+            let subtotal = section
+                .subtotal
+                .map_or_else(|| "0\u{a0}₫".to_owned(), |m| m.to_string());
             view! {
                 <tbody>
                     <tr class="receipt__section">
@@ -267,68 +220,9 @@ fn ReceiptDocument(
 
 #[cfg(test)]
 mod tests {
-    use hocphi_domain::{InvoiceId, Label, Pricing, Unit};
+    use hocphi_domain::LineKind;
 
     use super::*;
-
-    fn line(kind: LineKind, description: &str, vnd: u64, beneficiary: Option<&str>) -> ReceiptLine {
-        ReceiptLine {
-            invoice: InvoiceId::parse("NQ-1").unwrap(),
-            term: Label::parse("Học kỳ 1").unwrap(),
-            description: Label::parse(description).unwrap(),
-            amount: Money::from_vnd(vnd).unwrap(),
-            kind,
-            item: None,
-            pricing: None,
-            beneficiary: beneficiary.map(|b| Label::parse(b).unwrap()),
-        }
-    }
-
-    #[test]
-    fn a_receipt_is_the_schools_own_section_then_one_section_per_beneficiary_with_subtotals() {
-        let bhxh = Some("Bảo hiểm xã hội tỉnh Gia Lai");
-        let mut meals = line(LineKind::Service, "Tiền ăn bán trú", 525_000, None);
-        meals.pricing = Some(Pricing {
-            quantity: 21,
-            unit: Unit::Day,
-            unit_price: Money::from_vnd(25_000).unwrap(),
-        });
-        let lines = [
-            line(LineKind::Tuition, "Học phí", 6_000_000, None),
-            line(LineKind::OnBehalf, "Bảo hiểm y tế học sinh", 884_520, bhxh),
-            line(LineKind::Subsidy, "Hỗ trợ học phí", 1_200_000, None),
-            line(
-                LineKind::Reduction,
-                "Miễn, giảm theo quy định",
-                300_000,
-                None,
-            ),
-            meals,
-            line(
-                LineKind::Voluntary,
-                "Quỹ khuyến học (tự nguyện)",
-                100_000,
-                None,
-            ),
-        ];
-
-        let parts = sections(&lines);
-
-        let shape: Vec<(Option<&str>, usize, u64)> = parts
-            .iter()
-            .map(|s| (s.beneficiary, s.lines.len(), s.subtotal))
-            .collect();
-        assert_eq!(shape, [(None, 5, 5_125_000), (bhxh, 1, 884_520)]);
-        assert_eq!(
-            sections(&lines[1..2])
-                .iter()
-                .map(|s| s.beneficiary)
-                .collect::<Vec<_>>(),
-            [bhxh],
-            "no empty section of the school's own"
-        );
-        assert!(sections(&[]).is_empty());
-    }
 
     #[test]
     fn the_schools_section_is_worded_by_the_kinds_it_holds() {
