@@ -23,6 +23,9 @@ use hocphi_domain::{
 };
 use tokio::task::JoinSet;
 
+mod privacy;
+pub use privacy::*;
+
 /// A fresh, empty store of one adapter, and the hooks the suite needs.
 pub trait Harness: Send + Sync + 'static {
     type Store: Store + Clone + 'static;
@@ -127,6 +130,11 @@ macro_rules! __conformance_each {
             a_nonce_is_accepted_once_until_its_end_and_again_after,
             the_same_nonce_of_two_partners_is_two_nonces,
             twenty_uses_of_one_nonce_at_once_let_exactly_one_through,
+            a_students_records_are_everything_the_store_holds_about_them,
+            erasing_a_student_deletes_what_nothing_keeps_and_pseudonymises_what_accounting_keeps,
+            erasing_a_student_is_refused_while_a_payment_is_pending,
+            retention_removes_the_names_of_payments_that_ended_unpaid_past_their_period,
+            retention_drops_closed_lookup_windows_and_ended_records,
         }
     };
     (@each tests [$make:expr]; $($name:ident),* $(,)?) => {
