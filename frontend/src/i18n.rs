@@ -398,6 +398,8 @@ texts! {
     DueOn: "Hạn nộp: {date}";
     EnglishUnavailable:
         "Không tải được bản tiếng Anh. Hãy kiểm tra kết nối mạng rồi bấm “English” lần nữa.";
+    PrivacyLink: "Quyền riêng tư";
+    PrivacyHref: "/quyen-rieng-tu.html";
 }
 
 #[cfg(test)]

@@ -155,3 +155,55 @@ pub fn unpaid_past_retention(payment: &Payment, before: DateTime<Utc>) -> bool {
     ) && payment.expires_at < before
         && !payment.student_name.is_erased()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::text::ERASED;
+
+    #[test]
+    fn an_erased_name_and_a_pseudonym_read_back_from_storage() {
+        let name: MaskedName = serde_json::from_str(&format!("\"{ERASED}\"")).unwrap();
+        let pseudonym = StudentCode::pseudonym([1, 2, 3, 4, 5, 6, 7, 8]);
+
+        assert!(name.is_erased());
+        assert_eq!(
+            StudentCode::parse(pseudonym.as_str()),
+            Ok(pseudonym.clone())
+        );
+        assert!(
+            pseudonym
+                .as_str()
+                .starts_with(StudentCode::PSEUDONYM_PREFIX)
+        );
+        assert_ne!(pseudonym, StudentCode::pseudonym([8, 7, 6, 5, 4, 3, 2, 1]));
+        assert_eq!(Label::erased().as_str(), ERASED);
+    }
+
+    #[test]
+    fn only_payments_that_moved_money_are_kept_for_the_accounts() {
+        use PaymentStatus::*;
+        let kept: Vec<_> = PaymentStatus::ALL
+            .into_iter()
+            .filter(|s| {
+                keeps_accounts(&Payment {
+                    status: *s,
+                    ..sample()
+                })
+            })
+            .collect();
+
+        assert_eq!(kept, [Succeeded, RefundDue, Mismatched]);
+    }
+
+    fn sample() -> Payment {
+        serde_json::from_value(serde_json::json!({
+            "reference": "HP0000000001", "school": "SCHOOL1", "student": "HS0001",
+            "student_name": "Nguyễn V. A.", "class_name": "6A1", "school_year": "2025-2026",
+            "invoices": ["INV-1"], "amount": "100000", "gateway": "vnpay", "status": "pending",
+            "created_at": "2025-09-15T01:00:00Z", "expires_at": "2025-09-15T01:15:00Z",
+            "gateway_txn": null, "failure_code": null, "version": 1
+        }))
+        .unwrap()
+    }
+}

@@ -419,7 +419,8 @@ pub trait Store: Send + Sync {
     /// captured after the end is found only by asking when its notifications were lost. A
     /// Mismatched payment is not among them: money did arrive, an operator already has to
     /// return it, and asking again would only find the same transfer (and raise its alarm again);
-    /// an exact transfer after it still settles by its notification.
+    /// an exact transfer after it still settles by its notification. A payment whose name the
+    /// retention job removed ([`Store::apply_retention`], long after any recheck) may be left out.
     fn unpaid_expired_between(
         &self,
         from: DateTime<Utc>,
