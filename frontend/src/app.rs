@@ -132,6 +132,7 @@ pub fn App(
         <main id="main" tabindex="-1">{content}</main>
         <footer class="site-footer no-print">
             <p>{current_lang.t(Text::FooterPrivacy)}</p>
+            <p><a href=current_lang.t(Text::PrivacyHref)>{current_lang.t(Text::PrivacyLink)}</a></p>
         </footer>
     }
 }

@@ -499,6 +499,8 @@ texts! {
     CollectedFor: "Thu hộ: {beneficiary}";
     EnglishUnavailable:
         "Không tải được bản tiếng Anh. Hãy kiểm tra kết nối mạng rồi bấm “English” lần nữa.";
+    PrivacyLink: "Quyền riêng tư";
+    PrivacyHref: "/quyen-rieng-tu.html";
 }
 
 #[cfg(test)]

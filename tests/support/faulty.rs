@@ -450,4 +450,40 @@ impl<S: Store> Store for Faulty<S> {
         self.call("refunds_due", self.inner.refunds_due(from, to))
             .await
     }
+
+    async fn student_records(
+        &self,
+        student: &StudentCode,
+        now: DateTime<Utc>,
+    ) -> Result<hocphi_domain::StudentRecords, StoreError> {
+        self.call("student_records", self.inner.student_records(student, now))
+            .await
+    }
+
+    async fn erase_student(
+        &self,
+        student: &StudentCode,
+        pseudonym: &StudentCode,
+        now: DateTime<Utc>,
+    ) -> Result<hocphi_domain::Erasure, StoreError> {
+        self.call(
+            "erase_student",
+            self.inner.erase_student(student, pseudonym, now),
+        )
+        .await
+    }
+
+    async fn apply_retention(
+        &self,
+        now: DateTime<Utc>,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+        limit: usize,
+    ) -> Result<hocphi_domain::RetentionReport, StoreError> {
+        self.call(
+            "apply_retention",
+            self.inner.apply_retention(now, from, to, limit),
+        )
+        .await
+    }
 }

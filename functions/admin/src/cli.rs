@@ -33,6 +33,7 @@ use crate::import::{ImportError, ImportOptions};
 use crate::notices::{Layout, NoticeError, NoticeOptions};
 use crate::payment_code::PaymentCodeError;
 use crate::payos::{ConfirmOptions, PayosError};
+use crate::privacy::{ExportSummary, PrivacyError, RetentionSummary};
 use crate::reconcile::{ReconcileError, ReconcileOptions};
 use crate::report::{ReportError, ReportOptions};
 use crate::school::{NewSchool, SchoolError};
@@ -40,7 +41,8 @@ use crate::sheet::SheetError;
 use crate::show::ShowError;
 use crate::void::VoidError;
 use crate::{
-    export, import, notices, payment_code, payos, reconcile, rekey, report, school, show, void,
+    export, import, notices, payment_code, payos, privacy, reconcile, rekey, report, school, show,
+    void,
 };
 
 /// Where the data lives.
@@ -207,11 +209,40 @@ pub enum Command {
         #[arg(long)]
         out: PathBuf,
     },
+    /// Dữ liệu cá nhân (Luật 91/2025/QH15): xuất, xóa theo yêu cầu, chạy việc xóa theo thời hạn lưu
+    #[command(subcommand)]
+    Privacy(PrivacyCommand),
     /// Chuyển mã tra cứu lưu từ trước khi có khoá sang dạng có khoá (không cấp mã mới)
     RekeyLookups {
         /// Chỉ đếm, không ghi gì
         #[arg(long)]
         dry_run: bool,
+    },
+}
+
+/// `privacy …`
+#[derive(Debug, Subcommand)]
+pub enum PrivacyCommand {
+    /// Xuất mọi dữ liệu hocphi lưu về một học sinh (JSON)
+    Export {
+        /// Mã học sinh
+        #[arg(long)]
+        student: String,
+        /// Ghi ra tệp mới (mặc định: in ra màn hình)
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
+    /// Xóa dữ liệu của một học sinh; chứng từ kế toán (biên lai, giao dịch đã thu tiền) được ẩn danh
+    Erase {
+        /// Mã học sinh
+        #[arg(long)]
+        student: String,
+    },
+    /// Chạy ngay việc xóa dữ liệu đã quá thời hạn lưu (bộ lập lịch vẫn chạy mỗi 5 phút)
+    Retention {
+        /// Xét lại các giao dịch hết thời hạn lưu trong bấy nhiêu ngày gần nhất
+        #[arg(long, default_value_t = 3)]
+        days: u32,
     },
 }
 
@@ -384,6 +415,8 @@ pub enum AdminError {
     Notices(#[from] NoticeError),
     #[error(transparent)]
     DepartmentReport(#[from] ReportError),
+    #[error(transparent)]
+    Privacy(#[from] PrivacyError),
     #[error("không ghi được ra màn hình")]
     Output(#[from] std::io::Error),
     #[error("lỗi kho dữ liệu")]
@@ -440,6 +473,7 @@ fn reads_lookup_key(command: &Command) -> bool {
         | Command::Reconcile { .. }
         | Command::Payos(_)
         | Command::Void { .. }
+        | Command::Privacy(_)
         | Command::Show(_) => false,
     }
 }
@@ -745,6 +779,35 @@ pub async fn execute<S: Store>(
             } else {
                 Exit::Done
             })
+        }
+        Command::Privacy(PrivacyCommand::Export { student, out: file }) => {
+            let (code, records, json) = privacy::export(store, &student, now).await?;
+            match file {
+                Some(path) => {
+                    privacy::write_new(&path, &json)?;
+                    write!(out, "{}", ExportSummary(&code, &records))?;
+                    writeln!(
+                        out,
+                        "Đã ghi vào {} (chỉ người tạo đọc được).",
+                        path.display()
+                    )?;
+                }
+                None => writeln!(out, "{json}")?,
+            }
+            Ok(Exit::Done)
+        }
+        Command::Privacy(PrivacyCommand::Erase { student }) => {
+            let report = privacy::erase(store, &student, now).await?;
+            write!(out, "{report}")?;
+            Ok(match report.outcome {
+                hocphi_domain::Erasure::Erased(_) => Exit::Done,
+                hocphi_domain::Erasure::PaymentPending(_) => Exit::Attention,
+            })
+        }
+        Command::Privacy(PrivacyCommand::Retention { days }) => {
+            let report = privacy::retention(store, days, now).await?;
+            write!(out, "{}", RetentionSummary(report))?;
+            Ok(Exit::Done)
         }
         Command::Show(what) => {
             match what {

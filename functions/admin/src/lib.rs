@@ -23,6 +23,9 @@
 //! | `report --from <yyyy-mm-dd> --to <yyyy-mm-dd> [--school <ID>] --out <báo-cáo.xlsx>` | the Department's collection report by commune/ward, school, kind and item, with the channels parents paid through and the refunds due (see [`report`]) |
 //! | `void <mã khoản thu> --reason "<lý do>"` | voids an open invoice |
 //! | `rekey-lookups [--dry-run]` | makes every lookup digest stored before digests were keyed a keyed one (no parent gets a new code) |
+//! | `privacy export --student <MÃ> [--out <tệp.json>]` | everything hocphi holds about a student, as JSON (a data subject's access, Law 91/2025/QH15); the file is new and readable by its owner only |
+//! | `privacy erase --student <MÃ>` | deletes the student record (lookup digest included), open and voided invoices, unpaid payments and look-up counters; pseudonymises paid invoices, payments that moved money and receipts (kept under the Law on Accounting 88/2015/QH13): a random `ANDANH…` code, name and class removed; refused (exit 3) while a payment is pending; a second run finds nothing |
+//! | `privacy retention [--days N]` | runs the retention job now (the sweeper runs it every 5 minutes), looking back N days (default 3) |
 //! | `show student <mã>` / `show invoice <mã>` / `show payment <mã>` | human-readable state; a payment shows its payee and every transfer of another amount it received (to be returned) |
 //!
 //! Exit codes: `0` done; `1` failed, or refused to write anything (the reason is printed); `2` the
@@ -181,6 +184,7 @@ pub mod import;
 pub mod notices;
 pub mod payment_code;
 pub mod payos;
+pub mod privacy;
 mod progress;
 pub mod reconcile;
 pub mod rekey;

@@ -11,8 +11,16 @@
 //! stays open at the gateway until cancelled (payOS's link) has it cancelled before the payment
 //! is expired, so a stale QR code stops taking money; if the cancel's answer says it was paid
 //! meanwhile, that is settled instead.
+//!
+//! Each run is also the retention job (Law 91/2025/QH15; the periods are
+//! [`hocphi_domain::privacy`]'s, as `infra/PRIVACY.md` lists them): [`App::retain`] drops
+//! closed look-up windows and ended idempotency records and nonces, and removes the name and
+//! class of payments that ended unpaid more than
+//! [`hocphi_domain::privacy::UNPAID_PAYMENT_RETENTION_DAYS`] days ago.
 
-use hocphi_domain::{Clock, Payment, ReceiptToken, Settled, Store};
+use chrono::Duration;
+use hocphi_domain::privacy::unpaid_payment_retention;
+use hocphi_domain::{Clock, Payment, ReceiptToken, RetentionReport, Settled, Store};
 use hocphi_gateways::{QueryAnswer, QueryContext, QueryStatus};
 
 use crate::{ApiError, App, Transport, alarm, random};
@@ -89,6 +97,23 @@ impl<S: Store, C: Clock, T: Transport> App<S, C, T> {
         tracing::info!(?report, "sweep done");
         Ok(report)
     }
+
+    /// The retention job: what [`Store::apply_retention`] removes, for payments that ended
+    /// unpaid up to [`App::RETENTION_LOOKBACK`] before their period ran out (so a sweeper
+    /// stopped for less than that misses none), at most `limit` of them.
+    pub async fn retain(&self, limit: usize) -> Result<RetentionReport, ApiError> {
+        let now = self.clock.now();
+        let to = now - unpaid_payment_retention();
+        let report = self
+            .store
+            .apply_retention(now, to - Self::RETENTION_LOOKBACK, to, limit)
+            .await?;
+        tracing::info!(?report, "retention done");
+        Ok(report)
+    }
+
+    /// How far back each retention run looks for payments past their period.
+    pub const RETENTION_LOOKBACK: Duration = Duration::days(3);
 
     /// Asks the payment's channel where it stands.
     async fn ask(&self, payment: &Payment) -> Result<QueryAnswer, ApiError> {

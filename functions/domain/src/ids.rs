@@ -636,6 +636,16 @@ impl fmt::Display for ClientSource {
 }
 
 impl StudentCode {
+    /// What an erased student's code becomes on the records accounting law keeps (receipts,
+    /// settled payments, paid invoices): `ANDANH` and 8 random characters, linked to the student
+    /// by nothing hocphi keeps (Law 91/2025/QH15: pseudonymised, not deleted).
+    pub fn pseudonym(entropy: [u8; 8]) -> Self {
+        Self(format!("{}{}", Self::PSEUDONYM_PREFIX, encode(entropy)))
+    }
+
+    /// The prefix of [`StudentCode::pseudonym`].
+    pub const PSEUDONYM_PREFIX: &'static str = "ANDANH";
+
     /// The code as a receipt shows it: anyone holding the receipt's link can read it, so only
     /// its last characters (at most four, at most half) stay visible.
     pub fn masked(&self) -> String {

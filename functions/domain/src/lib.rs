@@ -12,6 +12,7 @@ mod ids;
 mod invoice;
 mod money;
 mod payment;
+pub mod privacy;
 mod receipt;
 mod store;
 mod text;
@@ -32,13 +33,14 @@ pub use payment::{
     Decision, EventKind, GatewayEvent, GatewayKind, LineRef, Mismatch, Payment, PaymentError,
     PaymentStatus, Transition,
 };
+pub use privacy::{Erasure, ErasureReport, RetentionReport, StudentRecords};
 pub use receipt::{Receipt, ReceiptLine, ReceiptNumber, ReceiptSection};
 pub use store::{
     CatalogueOutcome, Claim, ConflictReason, CreatePaymentError, FailureCounter, Fingerprint,
     IdempotencyBegin, InvoicePage, NonceKey, PageToken, PaymentState, Settled, Store, StoreError,
     StoredResponse, StudentPage, UpsertOutcome, VoidOutcome,
 };
-pub use text::{Label, MaskedName, SchoolYear, TextError};
+pub use text::{ERASED, Label, MaskedName, SchoolYear, TextError};
 pub use words::amount_in_words;
 
 /// The source of the current time. Use cases take it as a parameter so tests never sleep.

@@ -13,9 +13,10 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 use crate::{
-    CatalogueItem, ClientSource, GatewayEvent, GatewayKind, IdempotencyKey, Invoice, InvoiceId,
-    Label, LeaseToken, LookupDigest, Money, PartnerId, Payment, PaymentRef, Receipt, ReceiptId,
-    ReceiptToken, School, SchoolId, Student, StudentCode,
+    CatalogueItem, ClientSource, Erasure, GatewayEvent, GatewayKind, IdempotencyKey, Invoice,
+    InvoiceId, Label, LeaseToken, LookupDigest, Money, PartnerId, Payment, PaymentRef, Receipt,
+    ReceiptId, ReceiptToken, RetentionReport, School, SchoolId, Student, StudentCode,
+    StudentRecords,
 };
 
 /// A failure of the store itself (as opposed to an answer such as "conflict").
@@ -449,7 +450,8 @@ pub trait Store: Send + Sync {
     /// captured after the end is found only by asking when its notifications were lost. A
     /// Mismatched payment is not among them: money did arrive, an operator already has to
     /// return it, and asking again would only find the same transfer (and raise its alarm again);
-    /// an exact transfer after it still settles by its notification.
+    /// an exact transfer after it still settles by its notification. A payment whose name the
+    /// retention job removed ([`Store::apply_retention`], long after any recheck) may be left out.
     fn unpaid_expired_between(
         &self,
         from: DateTime<Utc>,
@@ -539,4 +541,34 @@ pub trait Store: Send + Sync {
         from: DateTime<Utc>,
         to: DateTime<Utc>,
     ) -> impl Future<Output = Result<Vec<Payment>, StoreError>> + Send;
+    /// Everything the store holds about one student ([`StudentRecords`]): the data subject's
+    /// access (Law 91/2025/QH15).
+    fn student_records(
+        &self,
+        student: &StudentCode,
+        now: DateTime<Utc>,
+    ) -> impl Future<Output = Result<StudentRecords, StoreError>> + Send;
+
+    /// Erases a student as [`crate::privacy`] says, the kept records under `pseudonym`; refuses,
+    /// changing nothing, while a payment of the student is pending. Idempotent: a second call
+    /// finds nothing left. Each change is conditional; where the store cannot do it all in one
+    /// step (DynamoDB) an interrupted erase finishes when run again.
+    fn erase_student(
+        &self,
+        student: &StudentCode,
+        pseudonym: &StudentCode,
+        now: DateTime<Utc>,
+    ) -> impl Future<Output = Result<Erasure, StoreError>> + Send;
+
+    /// The retention job: drops failed-look-up counters whose window closed, idempotency
+    /// records and nonces past their end (where the store has no expiry of its own; DynamoDB's
+    /// TTL deletes those), and removes the name and class of at most `limit` payments that
+    /// ended unpaid with their expiry in `[from, to)`, each conditionally. Idempotent.
+    fn apply_retention(
+        &self,
+        now: DateTime<Utc>,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+        limit: usize,
+    ) -> impl Future<Output = Result<RetentionReport, StoreError>> + Send;
 }

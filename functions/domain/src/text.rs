@@ -84,6 +84,9 @@ impl MaskedName {
     /// refused, so an unmasked name can never slip in on the way back from storage or the wire.
     pub fn parse(raw: &str) -> Result<Self, TextError> {
         let text = clean(raw, Label::MAX)?;
+        if text == ERASED {
+            return Ok(Self::erased());
+        }
         let initial = |word: &str| {
             let mut chars = word.chars();
             matches!((chars.next(), chars.next(), chars.next()), (Some(c), Some('.'), None) if c != '.')
@@ -105,6 +108,27 @@ impl MaskedName {
     /// The masked text.
     pub fn as_str(&self) -> &str {
         &self.0
+    }
+
+    /// What a name becomes once the student's data is erased or past its retention
+    /// (Law 91/2025/QH15): [`ERASED`].
+    pub fn erased() -> Self {
+        Self(ERASED.to_owned())
+    }
+
+    /// True once the name was erased.
+    pub fn is_erased(&self) -> bool {
+        self.0 == ERASED
+    }
+}
+
+/// What a personal field holds once erased: a name, a class.
+pub const ERASED: &str = "(đã xóa)";
+
+impl Label {
+    /// A class or other personal label once erased: [`ERASED`].
+    pub fn erased() -> Self {
+        Self(ERASED.to_owned())
     }
 }
 

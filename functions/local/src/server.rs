@@ -315,12 +315,15 @@ async fn post_json(
     }
 }
 
-/// Runs the sweeper every minute, as the schedule does on AWS.
+/// Runs the sweeper and the retention job every minute, as the schedule does on AWS.
 pub async fn sweep_periodically(stack: Arc<Stack>) {
     let mut tick = tokio::time::interval(Duration::from_secs(60));
     loop {
         tick.tick().await;
         if let Err(err) = stack.app.sweep(100).await {
+            err.log();
+        }
+        if let Err(err) = stack.app.retain(100).await {
             err.log();
         }
     }

@@ -187,7 +187,9 @@ pub async fn run_sweeper() -> Result<(), Error> {
     lambda_http::lambda_runtime::run(lambda_http::lambda_runtime::service_fn(
         move |_: lambda_http::lambda_runtime::LambdaEvent<serde_json::Value>| async move {
             let report = app.sweep(500).await?;
+            let retained = app.retain(500).await?;
             Ok::<_, Error>(serde_json::json!({
+                "retention": retained,
                 "examined": report.examined,
                 "settled": report.settled,
                 "expired": report.expired,

@@ -24,6 +24,9 @@ use hocphi_domain::{
 use hocphi_domain::{ItemCode, LineKind, Unit};
 use tokio::task::JoinSet;
 
+mod privacy;
+pub use privacy::*;
+
 /// A fresh, empty store of one adapter, and the hooks the suite needs.
 pub trait Harness: Send + Sync + 'static {
     type Store: Store + Clone + 'static;
@@ -136,6 +139,11 @@ macro_rules! __conformance_each {
             every_school_is_listed_by_id_with_its_commune,
             a_schools_invoices_due_in_a_period_are_listed_page_by_page_whatever_their_status,
             payments_with_money_to_give_back_are_listed_by_creation_time,
+            a_students_records_are_everything_the_store_holds_about_them,
+            erasing_a_student_deletes_what_nothing_keeps_and_pseudonymises_what_accounting_keeps,
+            erasing_a_student_is_refused_while_a_payment_is_pending,
+            retention_removes_the_names_of_payments_that_ended_unpaid_past_their_period,
+            retention_drops_closed_lookup_windows_and_ended_records,
         }
     };
     (@each tests [$make:expr]; $($name:ident),* $(,)?) => {

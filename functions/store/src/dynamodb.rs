@@ -32,6 +32,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use aws_sdk_dynamodb::error::{ProvideErrorMetadata, SdkError};
+use aws_sdk_dynamodb::operation::delete_item::DeleteItemError;
 use aws_sdk_dynamodb::operation::put_item::PutItemError;
 use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
 use aws_sdk_dynamodb::operation::update_item::UpdateItemError;
@@ -42,6 +43,7 @@ use aws_sdk_dynamodb::types::{
     TransactWriteItem, Update,
 };
 use chrono::{DateTime, Duration, NaiveDate, Utc};
+use hocphi_domain::privacy::{self, Erasure, ErasureReport, RetentionReport, StudentRecords};
 use hocphi_domain::{
     Cancellation, CatalogueItem, CatalogueOutcome, Claim, ConflictReason, CreatePaymentError,
     Decision, EventKind, FailureCounter, Fingerprint, GatewayEvent, GatewayKind, IdempotencyBegin,
@@ -362,6 +364,20 @@ fn payment_item(payment: &Payment) -> Result<Item> {
         ("version".to_owned(), n(payment.version)),
         ("body".to_owned(), s(to_json(payment)?)),
     ]);
+    item.extend([
+        (
+            "GSI1PK".to_owned(),
+            s(format!("STUDENT#{}", payment.student)),
+        ),
+        (
+            "GSI1SK".to_owned(),
+            s(format!(
+                "PAYMENT#{:015}#{}",
+                millis(payment.created_at),
+                payment.reference
+            )),
+        ),
+    ]);
     let index = match payment.status {
         PaymentStatus::Pending => Some(("PENDING".to_owned(), payment.created_at)),
         PaymentStatus::Failed | PaymentStatus::Expired => Some((
@@ -423,6 +439,28 @@ fn index_page_start(token: &PageToken) -> Result<Item> {
         ("GSI3PK".to_owned(), s(ipk)),
         ("GSI3SK".to_owned(), s(isk)),
     ]))
+}
+
+fn receipt_item(receipt: &Receipt) -> Result<Item> {
+    let mut item = receipt_key(&receipt.id);
+    let issued = millis(receipt.issued_at);
+    item.extend([
+        ("body".to_owned(), s(to_json(receipt)?)),
+        ("GSI2PK".to_owned(), s(receipt_month(receipt.issued_at))),
+        (
+            "GSI2SK".to_owned(),
+            s(format!("{issued:015}#{}", receipt.id)),
+        ),
+        (
+            "GSI1PK".to_owned(),
+            s(format!("STUDENT#{}", receipt.student)),
+        ),
+        (
+            "GSI1SK".to_owned(),
+            s(format!("RECEIPT#{issued:015}#{}", receipt.id)),
+        ),
+    ]);
+    Ok(item)
 }
 
 /// An invoice as stored, with the payment holding it and until when.
@@ -784,16 +822,7 @@ impl DynamoStore {
                     at,
                     token.clone(),
                 );
-                let mut receipt_item = receipt_key(&receipt.id);
-                receipt_item.extend([
-                    ("body".to_owned(), s(to_json(&receipt)?)),
-                    ("GSI2PK".to_owned(), s(receipt_month(at))),
-                    (
-                        "GSI2SK".to_owned(),
-                        s(format!("{:015}#{}", millis(at), receipt.id)),
-                    ),
-                ]);
-                items.push(self.put(receipt_item, "attribute_not_exists(PK)", &[])?);
+                items.push(self.put(receipt_item(&receipt)?, "attribute_not_exists(PK)", &[])?);
                 (payment, Some(receipt))
             }
         };
@@ -880,6 +909,111 @@ impl DynamoStore {
                 return Ok(items);
             }
         }
+    }
+}
+
+impl DynamoStore {
+    /// A conditional delete; `false` when the condition failed.
+    async fn delete_if(
+        &self,
+        key: Item,
+        condition: &str,
+        pairs: &[(&str, AttributeValue)],
+    ) -> Result<bool> {
+        let result = self
+            .client
+            .delete_item()
+            .table_name(&self.table)
+            .set_key(Some(key))
+            .condition_expression(condition)
+            .set_expression_attribute_names(names(&[condition]))
+            .set_expression_attribute_values(values(pairs))
+            .send()
+            .await;
+        match result {
+            Ok(_) => Ok(true),
+            Err(err) => match err.into_service_error() {
+                DeleteItemError::ConditionalCheckFailedException(_) => Ok(false),
+                other => Err(StoreError::unavailable(other)),
+            },
+        }
+    }
+
+    /// The invoices and payments GSI1 lists under a student, each read again by its key.
+    async fn student_items(
+        &self,
+        student: &StudentCode,
+    ) -> Result<(Vec<StoredInvoice>, Vec<Payment>)> {
+        let listed = self
+            .query_index(
+                "GSI1",
+                "GSI1PK = :student",
+                &[(":student", s(format!("STUDENT#{student}")))],
+                None,
+                false,
+            )
+            .await?;
+        let (mut invoices, mut payments) = (Vec::new(), Vec::<Payment>::new());
+        for item in &listed {
+            let pk = text(item, "PK")?;
+            if pk.starts_with("INVOICE#") {
+                if let Some(stored) = self.get(key(pk.to_owned(), "INVOICE")).await? {
+                    invoices.push(StoredInvoice::from_item(&stored)?);
+                }
+            } else if pk.starts_with("PAYMENT#")
+                && let Some(stored) = self.get_body(key(pk.to_owned(), "PAYMENT")).await?
+            {
+                payments.push(stored);
+            }
+        }
+        invoices.retain(|i| i.invoice.student == *student);
+        payments.retain(|p| p.student == *student);
+        Ok((invoices, payments))
+    }
+
+    /// Erases one invoice as [`hocphi_domain::privacy`] says; the reference of the live payment
+    /// holding it, if one does.
+    async fn erase_invoice(
+        &self,
+        id: &InvoiceId,
+        student: &StudentCode,
+        pseudonym: &StudentCode,
+        now: DateTime<Utc>,
+        report: &mut ErasureReport,
+    ) -> Result<Option<PaymentRef>> {
+        for attempt in 0..ATTEMPTS {
+            let Some(stored) = self.invoice_item_of(id).await? else {
+                return Ok(None);
+            };
+            if stored.invoice.student != *student {
+                return Ok(None);
+            }
+            let version = (":version", n(stored.invoice.version));
+            if privacy::invoice_kept(&stored.invoice) {
+                let erased = privacy::pseudonymise_invoice(&stored.invoice, pseudonym);
+                if self
+                    .put_if(invoice_item(&erased)?, "#version = :version", &[version])
+                    .await?
+                {
+                    report.invoices_pseudonymised += 1;
+                    return Ok(None);
+                }
+            } else if stored.live_hold(now) {
+                return Ok(stored.held_by.and_then(|r| PaymentRef::parse(&r).ok()));
+            } else if self
+                .delete_if(
+                    invoice_key(id),
+                    "#version = :version AND (attribute_not_exists(held_until) OR held_until <= :now)",
+                    &[version, (":now", n(millis(now)))],
+                )
+                .await?
+            {
+                report.invoices_deleted += 1;
+                return Ok(None);
+            }
+            Self::backoff(attempt).await;
+        }
+        Err(StoreError::Contention)
     }
 }
 
@@ -1686,6 +1820,174 @@ impl Store for DynamoStore {
             }
         }
         Ok(payments)
+    }
+
+    async fn student_records(
+        &self,
+        student: &StudentCode,
+        now: DateTime<Utc>,
+    ) -> Result<StudentRecords> {
+        let (invoices, mut payments) = self.student_items(student).await?;
+        let mut invoices: Vec<Invoice> = invoices.into_iter().map(|i| i.invoice).collect();
+        invoices.sort_by(|a, b| (a.due_date, &a.id).cmp(&(b.due_date, &b.id)));
+        payments.sort_by(|a, b| (a.created_at, &a.reference).cmp(&(b.created_at, &b.reference)));
+        let mut receipts = Vec::new();
+        for payment in &payments {
+            receipts.extend(
+                self.receipt(&ReceiptId::for_payment(&payment.reference))
+                    .await?,
+            );
+        }
+        Ok(StudentRecords {
+            student: self.student(student).await?,
+            invoices,
+            payments,
+            receipts,
+            failed_lookups: self
+                .failed_lookups(&FailureCounter::Student(student.clone()), now)
+                .await?,
+        })
+    }
+
+    async fn erase_student(
+        &self,
+        student: &StudentCode,
+        pseudonym: &StudentCode,
+        now: DateTime<Utc>,
+    ) -> Result<Erasure> {
+        let (invoices, payments) = self.student_items(student).await?;
+        if let Some(pending) = payments.iter().find(|p| p.status == PaymentStatus::Pending) {
+            return Ok(Erasure::PaymentPending(pending.reference.clone()));
+        }
+        let mut report = ErasureReport {
+            student_deleted: self
+                .delete_if(student_key(student), "attribute_exists(PK)", &[])
+                .await?,
+            ..ErasureReport::default()
+        };
+        for stored in &invoices {
+            if let Some(holder) = self
+                .erase_invoice(&stored.invoice.id, student, pseudonym, now, &mut report)
+                .await?
+            {
+                return Ok(Erasure::PaymentPending(holder));
+            }
+        }
+        for payment in &payments {
+            let id = ReceiptId::for_payment(&payment.reference);
+            if let Some(item) = self.get(receipt_key(&id)).await? {
+                let receipt: Receipt = body(&item)?;
+                if receipt.student == *student {
+                    let read = text(&item, "body")?.to_owned();
+                    let erased = privacy::pseudonymise_receipt(&receipt, pseudonym);
+                    if !self
+                        .put_if(
+                            receipt_item(&erased)?,
+                            "#body = :read",
+                            &[(":read", s(read))],
+                        )
+                        .await?
+                    {
+                        return Err(StoreError::Contention);
+                    }
+                    report.receipts_pseudonymised += 1;
+                }
+            }
+            let version = [(":version", n(payment.version))];
+            let done = if privacy::keeps_accounts(payment) {
+                report.payments_pseudonymised += 1;
+                let erased = privacy::pseudonymise_payment(payment, pseudonym);
+                self.put_if(payment_item(&erased)?, "#version = :version", &version)
+                    .await?
+            } else {
+                report.payments_deleted += 1;
+                self.delete_if(
+                    payment_key(&payment.reference),
+                    "#version = :version",
+                    &version,
+                )
+                .await?
+            };
+            if !done {
+                return Err(StoreError::Contention);
+            }
+        }
+        if self
+            .delete_if(
+                failure_key(&FailureCounter::Student(student.clone())),
+                "attribute_exists(PK)",
+                &[],
+            )
+            .await?
+        {
+            report.counters_deleted += 1;
+        }
+        Ok(Erasure::Erased(report))
+    }
+
+    async fn apply_retention(
+        &self,
+        _now: DateTime<Utc>,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+        limit: usize,
+    ) -> Result<RetentionReport> {
+        let mut report = RetentionReport::default();
+        if from >= to {
+            return Ok(report);
+        }
+        let enough = |report: &RetentionReport| {
+            usize::try_from(report.payments).unwrap_or(usize::MAX) >= limit
+        };
+        let mut day = from.date_naive();
+        let last = (to - Duration::milliseconds(1)).date_naive();
+        while day <= last && !enough(&report) {
+            let listed = self
+                .query_index(
+                    "GSI2",
+                    "GSI2PK = :day AND GSI2SK BETWEEN :from AND :to",
+                    &[
+                        (":day", s(unpaid_day(day))),
+                        (":from", s(format!("{:015}#", millis(from)))),
+                        (":to", s(format!("{:015}#", millis(to)))),
+                    ],
+                    None,
+                    false,
+                )
+                .await?;
+            for item in &listed {
+                if enough(&report) {
+                    break;
+                }
+                let Some(payment) = self
+                    .get_body::<Payment>(key(text(item, "PK")?.to_owned(), "PAYMENT"))
+                    .await?
+                else {
+                    continue;
+                };
+                if !privacy::unpaid_past_retention(&payment, to) {
+                    continue;
+                }
+                let mut forgotten = payment_item(&privacy::forget_payment_names(&payment))?;
+                forgotten.remove("GSI2PK");
+                forgotten.remove("GSI2SK");
+                if self
+                    .put_if(
+                        forgotten,
+                        "#version = :version",
+                        &[(":version", n(payment.version))],
+                    )
+                    .await?
+                {
+                    report.payments += 1;
+                }
+            }
+            let Some(next) = day.succ_opt() else {
+                break;
+            };
+            day = next;
+        }
+        Ok(report)
     }
 }
 

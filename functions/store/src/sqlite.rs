@@ -12,9 +12,10 @@ use std::sync::{Arc, Mutex};
 
 use crate::plan::{Plan, capture, plan};
 use chrono::{DateTime, Duration, NaiveDate, Utc};
+use hocphi_domain::privacy::{self, Erasure, ErasureReport, RetentionReport, StudentRecords};
 use hocphi_domain::{
     Cancellation, CatalogueItem, CatalogueOutcome, Claim, ConflictReason, CreatePaymentError,
-    Decision, FailureCounter, Fingerprint, GatewayEvent, GatewayKind, GatewayTxnNo,
+    Decision, ERASED, FailureCounter, Fingerprint, GatewayEvent, GatewayKind, GatewayTxnNo,
     IdempotencyBegin, IdempotencyKey, Invoice, InvoiceId, InvoicePage, InvoiceStatus, Label,
     LeaseToken, LookupDigest, NonceKey, PageToken, Payment, PaymentRef, PaymentState,
     PaymentStatus, Receipt, ReceiptId, ReceiptToken, School, SchoolId, Settled, Store, StoreError,
@@ -1137,6 +1138,162 @@ impl Store for SqliteStore {
                  ORDER BY created_at, reference",
                 params![millis(from), millis(to)],
             )
+        })
+        .await
+    }
+
+    async fn student_records(
+        &self,
+        student: &StudentCode,
+        now: DateTime<Utc>,
+    ) -> Result<StudentRecords> {
+        let code = student.to_string();
+        self.write(move |tx, _| {
+            let payments: Vec<Payment> = bodies(
+                tx,
+                "SELECT body FROM payments WHERE json_extract(body, '$.student') = ?1
+                     ORDER BY created_at, reference",
+                [&code],
+            )?;
+            let mut receipts = Vec::new();
+            for payment in &payments {
+                receipts.extend(load_receipt(
+                    tx,
+                    &ReceiptId::for_payment(&payment.reference),
+                )?);
+            }
+            Ok(StudentRecords {
+                student: get_body(tx, "SELECT body FROM students WHERE code = ?1", &code)?,
+                invoices: bodies(
+                    tx,
+                    "SELECT body FROM invoices WHERE student = ?1 ORDER BY due_date, id",
+                    [&code],
+                )?,
+                payments,
+                receipts,
+                failed_lookups: query_one(
+                    tx,
+                    "SELECT failures FROM lookup_failures WHERE counter = ?1 AND window_ends > ?2",
+                    params![code, millis(now)],
+                    |row| row.get(0),
+                )?
+                .unwrap_or(0),
+            })
+        })
+        .await
+    }
+
+    async fn erase_student(
+        &self,
+        student: &StudentCode,
+        pseudonym: &StudentCode,
+        _now: DateTime<Utc>,
+    ) -> Result<Erasure> {
+        let (code, pseudonym) = (student.to_string(), pseudonym.clone());
+        self.write(move |tx, _| {
+            let payments: Vec<Payment> = bodies(
+                tx,
+                "SELECT body FROM payments WHERE json_extract(body, '$.student') = ?1",
+                [&code],
+            )?;
+            if let Some(pending) = payments.iter().find(|p| p.status == PaymentStatus::Pending) {
+                return Ok(Erasure::PaymentPending(pending.reference.clone()));
+            }
+            let mut report = ErasureReport {
+                student_deleted: exec(tx, "DELETE FROM students WHERE code = ?1", [&code])? > 0,
+                ..ErasureReport::default()
+            };
+            let invoices: Vec<Invoice> =
+                bodies(tx, "SELECT body FROM invoices WHERE student = ?1", [&code])?;
+            for invoice in &invoices {
+                if privacy::invoice_kept(invoice) {
+                    save_invoice(tx, &privacy::pseudonymise_invoice(invoice, &pseudonym))?;
+                    report.invoices_pseudonymised += 1;
+                } else {
+                    exec(tx, "DELETE FROM invoices WHERE id = ?1", [invoice.id.as_str()])?;
+                    report.invoices_deleted += 1;
+                }
+            }
+            for payment in &payments {
+                if privacy::keeps_accounts(payment) {
+                    save_payment(tx, &privacy::pseudonymise_payment(payment, &pseudonym))?;
+                    report.payments_pseudonymised += 1;
+                } else {
+                    exec(
+                        tx,
+                        "DELETE FROM payments WHERE reference = ?1",
+                        [payment.reference.as_str()],
+                    )?;
+                    report.payments_deleted += 1;
+                }
+                let id = ReceiptId::for_payment(&payment.reference);
+                if let Some(receipt) = load_receipt(tx, &id)? {
+                    exec(
+                        tx,
+                        "UPDATE receipts SET body = ?2 WHERE id = ?1",
+                        params![
+                            id.as_str(),
+                            to_json(&privacy::pseudonymise_receipt(&receipt, &pseudonym))?
+                        ],
+                    )?;
+                    report.receipts_pseudonymised += 1;
+                }
+            }
+            let counters = exec(
+                tx,
+                "DELETE FROM lookup_failures WHERE counter = ?1 OR substr(counter, 1, length(?1) + 1) = ?1 || '@'",
+                [&code],
+            )?;
+            report.counters_deleted = u32::try_from(counters).unwrap_or(u32::MAX);
+            Ok(Erasure::Erased(report))
+        })
+        .await
+    }
+
+    async fn apply_retention(
+        &self,
+        now: DateTime<Utc>,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+        limit: usize,
+    ) -> Result<RetentionReport> {
+        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+        self.write(move |tx, _| {
+            let count = |n: usize| u32::try_from(n).unwrap_or(u32::MAX);
+            let mut report = RetentionReport {
+                counters: count(exec(
+                    tx,
+                    "DELETE FROM lookup_failures WHERE window_ends <= ?1",
+                    [millis(now)],
+                )?),
+                idempotency: count(exec(
+                    tx,
+                    "DELETE FROM idempotency WHERE expires_at <= ?1 AND lease_until <= ?1",
+                    [millis(now)],
+                )?),
+                nonces: count(exec(
+                    tx,
+                    "DELETE FROM nonces WHERE used_until <= ?1",
+                    [millis(now)],
+                )?),
+                payments: 0,
+            };
+            let unpaid: Vec<Payment> = bodies(
+                tx,
+                "SELECT body FROM payments WHERE status IN ('failed', 'expired')
+                     AND expires_at >= ?1 AND expires_at < ?2
+                     AND json_extract(body, '$.student_name') IS NOT ?3
+                     ORDER BY expires_at, reference LIMIT ?4",
+                params![millis(from), millis(to), ERASED, limit],
+            )?;
+            for payment in unpaid
+                .iter()
+                .filter(|p| privacy::unpaid_past_retention(p, to))
+            {
+                save_payment(tx, &privacy::forget_payment_names(payment))?;
+                report.payments += 1;
+            }
+            Ok(report)
         })
         .await
     }

@@ -39,6 +39,10 @@ const HASHED: [UploadRule; 4] = [
 const IMMUTABLE: &str = "public, max-age=31536000, immutable";
 const REVALIDATE: &str = "no-cache";
 
+/// Pages besides `index.html`, served at their own address and revalidated like it: the
+/// privacy notice.
+const PAGES: [&str; 1] = ["quyen-rieng-tu.html"];
+
 /// Files of the built page that are deliberately not uploaded: the build's manifest, the gzip
 /// siblings and `index.html`'s brotli one (CloudFront compresses those on the edge).
 fn skipped(name: &str) -> bool {
@@ -89,7 +93,7 @@ pub fn check_site(dir: &Path) -> Result<(), Failure> {
                 "{name} has no {} beside it, which browsers taking brotli are sent",
                 brotli(name)
             )));
-        } else if !asset && !compressed && !skipped(name) {
+        } else if !asset && !compressed && !skipped(name) && !PAGES.contains(&name.as_str()) {
             return Err(Failure(format!(
                 "no upload rule for {name} (content type, cache): add one to infra/xtask/src/deploy/upload.rs"
             )));
@@ -128,6 +132,20 @@ pub fn upload(
             shell.run(
                 &format!("uploading {pattern} (immutable)"),
                 upload.arg("--only-show-errors"),
+            )?;
+        }
+    }
+    for page in PAGES {
+        if site.join(page).is_file() {
+            shell.run(
+                &format!("uploading {page} (always revalidated)"),
+                aws(region)
+                    .args(["s3", "cp"])
+                    .arg(site.join(page))
+                    .arg(format!("{bucket}/{page}"))
+                    .args(["--content-type", "text/html; charset=utf-8"])
+                    .args(["--cache-control", REVALIDATE])
+                    .arg("--only-show-errors"),
             )?;
         }
     }
