@@ -57,6 +57,9 @@ use serde::de::DeserializeOwned;
 
 use crate::plan::{Plan, capture, plan};
 
+mod reindex;
+pub use reindex::{IndexFix, IndexedKind, KindCounts, ReindexPage, ReindexProgress, ReindexReport};
+
 type Item = HashMap<String, AttributeValue>;
 type Result<T, E = StoreError> = std::result::Result<T, E>;
 
@@ -327,6 +330,16 @@ fn next_month(at: DateTime<Utc>) -> DateTime<Utc> {
     first_of_month(at)
         .checked_add_months(Months::new(1))
         .unwrap_or(DateTime::<Utc>::MAX_UTC)
+}
+
+/// A school's item without its body (which [`DynamoStore::put_body`] adds).
+fn school_item(school: &School) -> Item {
+    let mut item = key(format!("SCHOOL#{}", school.id), "SCHOOL");
+    item.extend([
+        ("GSI3PK".to_owned(), s("SCHOOLS")),
+        ("GSI3SK".to_owned(), s(school.id.to_string())),
+    ]);
+    item
 }
 
 fn invoice_item(invoice: &Invoice) -> Result<Item> {
@@ -1019,12 +1032,7 @@ impl DynamoStore {
 
 impl Store for DynamoStore {
     async fn upsert_school(&self, school: &School) -> Result<()> {
-        let mut item = key(format!("SCHOOL#{}", school.id), "SCHOOL");
-        item.extend([
-            ("GSI3PK".to_owned(), s("SCHOOLS")),
-            ("GSI3SK".to_owned(), s(school.id.to_string())),
-        ]);
-        self.put_body(item, school).await
+        self.put_body(school_item(school), school).await
     }
 
     async fn school(&self, id: &SchoolId) -> Result<Option<School>> {
