@@ -35,6 +35,7 @@ use crate::payment_code::PaymentCodeError;
 use crate::payos::{ConfirmOptions, PayosError};
 use crate::privacy::{ExportSummary, PrivacyError, RetentionSummary};
 use crate::reconcile::{ReconcileError, ReconcileOptions};
+use crate::reindex::Reindex;
 use crate::report::{ReportError, ReportOptions};
 use crate::school::{NewSchool, SchoolError};
 use crate::sheet::SheetError;
@@ -212,8 +213,22 @@ pub enum Command {
     /// Dữ liệu cá nhân (Luật 91/2025/QH15): xuất, xóa theo yêu cầu, chạy việc xóa theo thời hạn lưu
     #[command(subcommand)]
     Privacy(PrivacyCommand),
+    /// Bảo trì kho dữ liệu
+    #[command(subcommand)]
+    Store(StoreCommand),
     /// Chuyển mã tra cứu lưu từ trước khi có khoá sang dạng có khoá (không cấp mã mới)
     RekeyLookups {
+        /// Chỉ đếm, không ghi gì
+        #[arg(long)]
+        dry_run: bool,
+    },
+}
+
+/// `store …`
+#[derive(Debug, Subcommand)]
+pub enum StoreCommand {
+    /// Lập chỉ mục cho dữ liệu do phiên bản trước ghi (DynamoDB; chạy một lần sau khi nâng cấp)
+    Reindex {
         /// Chỉ đếm, không ghi gì
         #[arg(long)]
         dry_run: bool,
@@ -474,6 +489,7 @@ fn reads_lookup_key(command: &Command) -> bool {
         | Command::Payos(_)
         | Command::Void { .. }
         | Command::Privacy(_)
+        | Command::Store(_)
         | Command::Show(_) => false,
     }
 }
@@ -576,7 +592,7 @@ pub async fn run(
 
 /// Runs one command against `store`, printing to `out`; `lookup_key` keys the digests the
 /// command writes and the payment codes it issues.
-pub async fn execute<S: Store>(
+pub async fn execute<S: Store + Reindex>(
     store: &S,
     command: Command,
     now: DateTime<Utc>,
@@ -769,6 +785,15 @@ pub async fn execute<S: Store>(
             let written = report::report(store, &options).await?;
             write!(out, "{written}")?;
             Ok(Exit::Done)
+        }
+        Command::Store(StoreCommand::Reindex { dry_run }) => {
+            let reindexed = store.reindex(dry_run, true).await?;
+            write!(out, "{reindexed}")?;
+            Ok(if reindexed.skipped() > 0 {
+                Exit::Attention
+            } else {
+                Exit::Done
+            })
         }
         Command::RekeyLookups { dry_run } => {
             let key = lookup_key.ok_or(AdminError::NoLookupKey)?;

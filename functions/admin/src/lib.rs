@@ -22,6 +22,7 @@
 //! | `notices --school <ID> [--class <LỚP>] --out <tệp.html> [--layout a5\|a4-2up] [--codes <ma-tra-cuu.csv>] [--site <URL>] [--payment-codes]` | the fee notices of the school's open invoices, one per student, as print-ready HTML (see [`notices`]) |
 //! | `report --from <yyyy-mm-dd> --to <yyyy-mm-dd> [--school <ID>] --out <báo-cáo.xlsx>` | the Department's collection report by commune/ward, school, kind and item, with the channels parents paid through and the refunds due (see [`report`]) |
 //! | `void <mã khoản thu> --reason "<lý do>"` | voids an open invoice |
+//! | `store reindex [--dry-run]` | DynamoDB: writes the index attributes that items written by an earlier version lack (the report's and a privacy export's queries miss them otherwise), each update conditioned on the item being unchanged since read; a second run updates nothing; exit 3 when items changed meanwhile (run it again). SQLite: nothing to do (its migrations did it) |
 //! | `rekey-lookups [--dry-run]` | makes every lookup digest stored before digests were keyed a keyed one (no parent gets a new code) |
 //! | `privacy export --student <MÃ> [--out <tệp.json>]` | everything hocphi holds about a student, as JSON (a data subject's access, Law 91/2025/QH15); the file is new and readable by its owner only |
 //! | `privacy erase --student <MÃ>` | deletes the student record (lookup digest included), open and voided invoices, unpaid payments and look-up counters; pseudonymises paid invoices, payments that moved money and receipts (kept under the Law on Accounting 88/2015/QH13): a random `ANDANH…` code, name and class removed; refused (exit 3) while a payment is pending; a second run finds nothing |
@@ -187,6 +188,7 @@ pub mod payos;
 pub mod privacy;
 mod progress;
 pub mod reconcile;
+pub mod reindex;
 pub mod rekey;
 pub mod report;
 pub mod school;

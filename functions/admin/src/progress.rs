@@ -48,6 +48,26 @@ impl Progress {
         )
     }
 
+    /// Items of a table read, about `estimate` in all when known.
+    pub(crate) fn items(enabled: bool, estimate: Option<u64>, message: &'static str) -> Self {
+        match estimate {
+            Some(len) => Self::new(
+                enabled,
+                Some(len),
+                "{msg} [{bar:40}] {pos}/~{len} mục ({per_sec}, còn {eta})",
+                message,
+            ),
+            None => Self::new(enabled, None, "{spinner} {msg}: {pos} mục", message),
+        }
+    }
+
+    /// `position` steps done.
+    pub(crate) fn set(&self, position: u64) {
+        if let Some(bar) = &self.0 {
+            bar.set_position(position);
+        }
+    }
+
     /// One more row read, starting at `offset` bytes when known.
     pub(crate) fn at(&self, offset: Option<u64>) {
         if let Some(bar) = &self.0 {

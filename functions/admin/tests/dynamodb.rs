@@ -1,4 +1,4 @@
-//! The import, reconcile, report and notices happy paths (a channel's file and a partner's) against DynamoDB's
+//! The import, reconcile, report, notices and `store reindex` happy paths (a channel's file and a partner's) against DynamoDB's
 //! API, served by moto.
 //!
 //! `cargo xtask test` starts moto and passes its address in `HOCPHI_DYNAMODB_ENDPOINT` (with test
@@ -9,6 +9,7 @@
 
 mod support;
 
+use hocphi_admin::cli::{Command, Exit, StoreCommand, execute};
 use hocphi_admin::import::catalogue::{self, CatalogueOptions};
 use hocphi_admin::import::import;
 use hocphi_admin::reconcile::{Category, ReconcileOptions, reconcile};
@@ -59,6 +60,11 @@ fn main() {
             "the_report_and_the_notices_read_dynamodb_through_its_indexes",
             skip.as_deref(),
             the_report_and_the_notices_read_dynamodb_through_its_indexes,
+        ),
+        harness::trial(
+            "store_reindex_indexes_what_an_earlier_version_wrote_and_then_finds_nothing_to_do",
+            skip.as_deref(),
+            store_reindex_indexes_what_an_earlier_version_wrote_and_then_finds_nothing_to_do,
         ),
     ];
     harness::run(trials, skip.as_deref())
@@ -389,5 +395,116 @@ async fn the_report_and_the_notices_read_dynamodb_through_its_indexes() {
         (notices.notices, notices.invoices),
         (2, 3),
         "the paid invoice is not noticed"
+    );
+}
+
+/// Removes every index attribute of the schools, invoices, payments and receipts, as an earlier
+/// version would have left them; how many of each kind (by sort key) were stripped.
+async fn strip_indexes(table: &str) -> std::collections::BTreeMap<String, u64> {
+    let client = client(Some(&dynamodb::endpoint())).await;
+    let mut stripped = std::collections::BTreeMap::new();
+    let output = client
+        .scan()
+        .table_name(table)
+        .projection_expression("PK, SK")
+        .send()
+        .await
+        .unwrap();
+    assert!(output.last_evaluated_key.is_none(), "one page");
+    for item in output.items.unwrap() {
+        let sk = item["SK"].as_s().unwrap().clone();
+        if !["SCHOOL", "INVOICE", "PAYMENT", "RECEIPT"].contains(&sk.as_str()) {
+            continue;
+        }
+        client
+            .update_item()
+            .table_name(table)
+            .set_key(Some(item))
+            .update_expression("REMOVE GSI1PK, GSI1SK, GSI2PK, GSI2SK, GSI3PK, GSI3SK")
+            .send()
+            .await
+            .unwrap();
+        *stripped.entry(sk).or_default() += 1;
+    }
+    stripped
+}
+
+async fn store_reindex_indexes_what_an_earlier_version_wrote_and_then_finds_nothing_to_do() {
+    // Arrange
+    let (store, table) = fresh().await;
+    let dir = tempfile::tempdir().unwrap();
+    import(&store, &options(&sample(), dir.path()))
+        .await
+        .unwrap();
+    pay(
+        &store,
+        &["NQ-2526-HK1-0101"],
+        "HPDDB4",
+        "3004",
+        vn(2025, 9, 10, 9, 0),
+    )
+    .await;
+    let stripped = strip_indexes(&table).await;
+    let reindex = |dry_run| Command::Store(StoreCommand::Reindex { dry_run });
+    let run = |command| {
+        let store = store.clone();
+        async move {
+            let mut out = Vec::new();
+            let exit = execute(&store, command, vn(2025, 11, 1, 8, 0), None, &mut out)
+                .await
+                .unwrap();
+            (exit, String::from_utf8(out).unwrap())
+        }
+    };
+
+    // Act
+    let schools_before = store.schools().await.unwrap().len();
+    let dry = run(reindex(true)).await;
+    let first = run(reindex(false)).await;
+    let again = run(reindex(false)).await;
+
+    // Assert
+    assert_eq!(schools_before, 0, "the stripped schools are missed");
+    assert_eq!(store.schools().await.unwrap().len(), 2);
+    let n = |sk: &str| stripped[sk];
+    let lines = |updated: &str, counted: bool| {
+        [
+            ("Trường", "SCHOOL"),
+            ("Khoản thu", "INVOICE"),
+            ("Giao dịch thanh toán", "PAYMENT"),
+            ("Biên lai", "RECEIPT"),
+        ]
+        .map(|(label, sk)| {
+            let done = if counted { n(sk) } else { 0 };
+            format!("  {label}: {} mục, {updated} {done}\n", n(sk))
+        })
+    };
+    assert_eq!(
+        (n("SCHOOL"), n("INVOICE"), n("PAYMENT"), n("RECEIPT")),
+        (2, 5, 1, 1)
+    );
+    assert_eq!(dry.0, Exit::Done);
+    assert!(
+        dry.1.starts_with("Chạy thử (--dry-run): không ghi gì."),
+        "{}",
+        dry.1
+    );
+    for line in lines("cần cập nhật chỉ mục", true) {
+        assert!(dry.1.contains(&line), "{line:?} in {}", dry.1);
+    }
+    assert_eq!(first.0, Exit::Done);
+    for line in lines("đã cập nhật chỉ mục", true) {
+        assert!(first.1.contains(&line), "{line:?} in {}", first.1);
+    }
+    assert_eq!(again.0, Exit::Done);
+    for line in lines("đã cập nhật chỉ mục", false) {
+        assert!(again.1.contains(&line), "{line:?} in {}", again.1);
+    }
+    assert!(
+        again
+            .1
+            .ends_with("Chỉ mục đã đầy đủ: không có gì phải cập nhật.\n"),
+        "{}",
+        again.1
     );
 }

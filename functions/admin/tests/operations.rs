@@ -484,3 +484,36 @@ fn the_command_line_from_an_empty_folder_to_an_import() {
         "keyed with the local stack's key file beside the database"
     );
 }
+
+#[test]
+fn store_reindex_on_sqlite_has_nothing_to_do_and_says_why() {
+    let dir = tempfile::tempdir().unwrap();
+    let added = admin(
+        dir.path(),
+        &[
+            "school",
+            "add",
+            "--id",
+            "BD-THCS-NGOQUYEN",
+            "--name",
+            "Trường THCS Ngô Quyền",
+            "--template",
+            "01BLP0-001",
+            "--series",
+            "NQ-25E",
+        ],
+    );
+
+    let reindexed = admin(dir.path(), &["store", "reindex"]);
+    let dry = admin(dir.path(), &["store", "reindex", "--dry-run"]);
+
+    assert!(added.status.success(), "{}", text(&added));
+    for output in [&reindexed, &dry] {
+        assert_eq!(output.status.code(), Some(0), "{}", text(output));
+        assert_eq!(
+            String::from_utf8_lossy(&output.stdout),
+            "Kho SQLite không cần lập lại chỉ mục: các bước nâng cấp cơ sở dữ liệu đã làm việc \
+             này khi mở tệp.\n"
+        );
+    }
+}
