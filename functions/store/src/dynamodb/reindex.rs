@@ -122,7 +122,8 @@ impl ReindexReport {
 /// Where a reindex is, reported after each page.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ReindexProgress {
-    /// The table's item count as DynamoDB last published it (about every six hours), if known.
+    /// The table's item count as DynamoDB last published it (about every six hours), when
+    /// known and readable (`DescribeTable`).
     pub estimate: Option<u64>,
     /// The counts so far; `read` goes towards `estimate`.
     pub report: ReindexReport,
@@ -220,8 +221,8 @@ impl DynamoStore {
             .table_name(&self.table)
             .send()
             .await
-            .map_err(StoreError::unavailable)?
-            .table
+            .ok()
+            .and_then(|described| described.table)
             .and_then(|t| t.item_count)
             .and_then(|count| u64::try_from(count).ok());
         let mut report = ReindexReport {
