@@ -12,8 +12,9 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::hint::black_box;
+use std::time::Instant;
 
-use criterion::{Criterion, criterion_group, criterion_main};
+use criterion::{Criterion, criterion_group};
 use hmac::digest::KeyInit;
 use hmac::{Hmac, Mac};
 use hocphi_gateways::momo::RequestType;
@@ -165,5 +166,121 @@ fn payos_webhook(c: &mut Criterion) {
     group.finish();
 }
 
+/// Verification and the bare pre-keyed HMAC timed in alternating batches, so that a machine
+/// whose load changes during the run slows both alike: the median of the batches' ratios (in
+/// thousandths) and each one's median time per call (in nanoseconds), written to
+/// `<target>/criterion/<group>/paired.txt` as `verify_ns bare_ns ratio_permille`.
+fn paired(group: &str, mut verify: impl FnMut(), mut bare: impl FnMut()) {
+    const CALLS: u32 = 200;
+    let (mut ratios, mut ours, mut theirs) = (Vec::new(), Vec::new(), Vec::new());
+    for round in 0..401 {
+        let started = Instant::now();
+        for _ in 0..CALLS {
+            verify();
+        }
+        let a = started.elapsed().as_nanos();
+        let started = Instant::now();
+        for _ in 0..CALLS {
+            bare();
+        }
+        let b = started.elapsed().as_nanos().max(1);
+        if round > 0 {
+            ratios.push(a * 1000 / b);
+            ours.push(a / u128::from(CALLS));
+            theirs.push(b / u128::from(CALLS));
+        }
+    }
+    for list in [&mut ratios, &mut ours, &mut theirs] {
+        list.sort_unstable();
+    }
+    let middle = ratios.len() / 2;
+    let line = format!("{} {} {}", ours[middle], theirs[middle], ratios[middle]);
+    println!("{group}/paired (verify ns, bare ns, ratio ‰): {line}");
+    let Some(target) = std::env::current_exe()
+        .ok()
+        .and_then(|exe| Some(exe.parent()?.parent()?.parent()?.to_path_buf()))
+    else {
+        return;
+    };
+    let dir = target.join("criterion").join(group);
+    if std::fs::create_dir_all(&dir).is_ok() {
+        let _ = std::fs::write(dir.join("paired.txt"), line);
+    }
+}
+
+fn paired_all() {
+    let vnpay = Vnpay::new(VnpayConfig {
+        tmn_code: "TESTTMN1".to_owned(),
+        hash_secret: Secret::new(VNPAY_SECRET).unwrap(),
+        pay_url: Vnpay::SANDBOX_PAY_URL.to_owned(),
+        api_url: Vnpay::SANDBOX_API_URL.to_owned(),
+    })
+    .unwrap();
+    let query = format!("{TYPICAL_CANONICAL}&vnp_SecureHash={TYPICAL_HASH}");
+    let sha512 = <Hmac<Sha512> as KeyInit>::new_from_slice(VNPAY_SECRET.as_bytes()).unwrap();
+    paired(
+        "vnpay_ipn_typical",
+        || {
+            black_box(vnpay.verify_ipn(black_box(&query)).unwrap());
+        },
+        || {
+            let mut mac = sha512.clone();
+            mac.update(black_box(TYPICAL_CANONICAL).as_bytes());
+            black_box(mac.finalize().into_bytes());
+        },
+    );
+    let momo = Momo::new(MomoConfig {
+        partner_code: "MOMO".to_owned(),
+        access_key: MOMO_ACCESS_KEY.to_owned(),
+        secret_key: Secret::new(MOMO_SECRET).unwrap(),
+        endpoint: Momo::SANDBOX_ENDPOINT.to_owned(),
+        ipn_url: "https://hocphi.example.vn/api/callbacks/momo".to_owned(),
+        request_type: RequestType::CaptureWallet,
+    })
+    .unwrap();
+    let momo_key = <Hmac<Sha256> as KeyInit>::new_from_slice(MOMO_SECRET.as_bytes()).unwrap();
+    paired(
+        "momo_ipn",
+        || {
+            black_box(momo.verify_ipn(black_box(MOMO_IPN.as_bytes())).unwrap());
+        },
+        || {
+            let mut mac = momo_key.clone();
+            mac.update(black_box(MOMO_SIGNED).as_bytes());
+            black_box(mac.finalize().into_bytes());
+        },
+    );
+    let payos = Payos::new(PayosConfig {
+        client_id: "0b7c1a8e-5f44-4a3c-9d2e-1f0a2b3c4d5e".to_owned(),
+        api_key: Secret::new("6a1d3c5e-7b9f-4e2d-8c0a-123456789abc").unwrap(),
+        checksum_key: Secret::new(PAYOS_KEY).unwrap(),
+        endpoint: "https://api-merchant.payos.vn".to_owned(),
+    })
+    .unwrap();
+    let payos_key = <Hmac<Sha256> as KeyInit>::new_from_slice(PAYOS_KEY.as_bytes()).unwrap();
+    paired(
+        "payos_webhook",
+        || {
+            black_box(
+                payos
+                    .verify_webhook(black_box(PAYOS_WEBHOOK.as_bytes()))
+                    .unwrap(),
+            );
+        },
+        || {
+            let mut mac = payos_key.clone();
+            mac.update(black_box(PAYOS_SIGNED).as_bytes());
+            black_box(mac.finalize().into_bytes());
+        },
+    );
+}
+
 criterion_group!(benches, vnpay_ipn, momo_ipn, payos_webhook);
-criterion_main!(benches);
+
+fn main() {
+    benches();
+    Criterion::default().configure_from_args().final_summary();
+    if std::env::args().any(|a| a == "--bench") {
+        paired_all();
+    }
+}
