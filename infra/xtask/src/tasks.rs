@@ -38,8 +38,10 @@ fn toolchain() -> Result<(), Failure> {
 /// time of every step that ran is printed at the end,
 /// before the closing line of test counts (CI reads that last line).
 pub fn test() -> Result<(), Failure> {
+    let started = std::time::Instant::now();
     let checked = checks();
     print!("\n{}", timing_table(&timings()));
+    println!("total wall time: {:.1} s", started.elapsed().as_secs_f64());
     let counts = checked?;
     println!("\nall checks passed");
     println!(
