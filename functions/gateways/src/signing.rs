@@ -3,7 +3,7 @@
 //!
 //! Invariants: a secret becomes an HMAC state once, when an adapter is built, and every message is
 //! signed or checked on a clone of that state; a received digest is hex-decoded (either case) and
-//! compared with the computed one only through `subtle`'s `ConstantTimeEq`, in constant time. Nothing here prints key material.
+//! compared only through `Mac::verify_slice`, in constant time. Nothing here prints key material.
 
 use std::fmt;
 
@@ -11,7 +11,6 @@ use hmac::digest::KeyInit;
 use hmac::{Hmac, Mac};
 use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
 use sha2::{Sha256, Sha512};
-use subtle::ConstantTimeEq;
 
 use crate::{ConfigError, Secret};
 
@@ -105,26 +104,7 @@ pub(crate) fn verify_mac<M: Mac>(mac: M, received: &str) -> Result<(), DigestErr
     if bytes.len() != <M as hmac::digest::OutputSizeUser>::output_size() {
         return Err(DigestError::Malformed);
     }
-    let ours = mac.finalize().into_bytes();
-    if words(&ours).ct_eq(&words(bytes)).into() {
-        Ok(())
-    } else {
-        Err(DigestError::Mismatch)
-    }
-}
-
-/// A digest of at most 64 bytes as eight native words (zero-padded), so that the constant-time
-/// comparison handles 8 words instead of 64 bytes.
-fn words(digest: &[u8]) -> [u64; 8] {
-    let mut words = [0u64; 8];
-    for (word, chunk) in words.iter_mut().zip(digest.chunks(8)) {
-        let mut bytes = [0u8; 8];
-        for (b, c) in bytes.iter_mut().zip(chunk) {
-            *b = *c;
-        }
-        *word = u64::from_ne_bytes(bytes);
-    }
-    words
+    mac.verify_slice(bytes).map_err(|_| DigestError::Mismatch)
 }
 
 fn decode_hex<'b>(hex: &str, buf: &'b mut [u8; 64]) -> Option<&'b [u8]> {
