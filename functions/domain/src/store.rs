@@ -4,7 +4,11 @@
 //! writes without a condition that makes a concurrent writer fail. In particular [`Store::settle`]
 //! pays the invoices, takes the next receipt number and writes the receipt all together or not at
 //! all, and settling a payment that already has its outcome changes nothing and reports that
-//! outcome. Every adapter passes the conformance suite in `hocphi-store`.
+//! outcome. Every method that changes a school, a student, an invoice or a payment takes the
+//! [`Actor`] behind the change and appends the [`AuditEvent`]s that record it in that same
+//! atomic step (the rule that decided is the adapter's to name, from what it decided); records
+//! that only guard requests (nonces, look-up failure counters, idempotency leases) are not
+//! history and take none. Every adapter passes the conformance suite in `hocphi-store`.
 
 use std::future::Future;
 
@@ -13,9 +17,9 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 use crate::{
-    ClientSource, GatewayEvent, GatewayKind, IdempotencyKey, Invoice, InvoiceId, Label, LeaseToken,
-    LookupDigest, Money, PartnerId, Payment, PaymentRef, Receipt, ReceiptId, ReceiptToken, School,
-    SchoolId, Student, StudentCode,
+    Actor, AuditEvent, ClientSource, GatewayEvent, GatewayKind, IdempotencyKey, Invoice, InvoiceId,
+    Label, LeaseToken, LookupDigest, Money, PartnerId, Payment, PaymentRef, Receipt, ReceiptId,
+    ReceiptToken, School, SchoolId, Student, StudentCode, Subject,
 };
 
 /// A failure of the store itself (as opposed to an answer such as "conflict").
@@ -252,8 +256,12 @@ pub enum IdempotencyBegin {
 /// Everything the use cases read and change. See the module docs for the guarantees.
 pub trait Store: Send + Sync {
     /// Creates or replaces a school.
-    fn upsert_school(&self, school: &School)
-    -> impl Future<Output = Result<(), StoreError>> + Send;
+    fn upsert_school(
+        &self,
+        school: &School,
+        now: DateTime<Utc>,
+        by: &Actor,
+    ) -> impl Future<Output = Result<(), StoreError>> + Send;
 
     /// A school by id.
     fn school(
@@ -265,6 +273,8 @@ pub trait Store: Send + Sync {
     fn upsert_student(
         &self,
         student: &Student,
+        now: DateTime<Utc>,
+        by: &Actor,
     ) -> impl Future<Output = Result<(), StoreError>> + Send;
 
     /// A student by code.
@@ -280,6 +290,8 @@ pub trait Store: Send + Sync {
         student: &StudentCode,
         from: &LookupDigest,
         to: &LookupDigest,
+        now: DateTime<Utc>,
+        by: &Actor,
     ) -> impl Future<Output = Result<bool, StoreError>> + Send;
 
     /// Every student, a page at a time: at most `limit` from where `from` says (the first page
@@ -298,6 +310,7 @@ pub trait Store: Send + Sync {
         &self,
         invoice: &Invoice,
         now: DateTime<Utc>,
+        by: &Actor,
     ) -> impl Future<Output = Result<UpsertOutcome, StoreError>> + Send;
 
     /// An invoice by id, whatever its status.
@@ -318,6 +331,7 @@ pub trait Store: Send + Sync {
         id: &InvoiceId,
         reason: &Label,
         now: DateTime<Utc>,
+        by: &Actor,
     ) -> impl Future<Output = Result<VoidOutcome, StoreError>> + Send;
 
     /// Stores a new Pending payment and makes it hold its invoices, only if every covered invoice
@@ -327,6 +341,7 @@ pub trait Store: Send + Sync {
         &self,
         payment: &Payment,
         now: DateTime<Utc>,
+        by: &Actor,
     ) -> impl Future<Output = Result<(), CreatePaymentError>> + Send;
 
     /// A payment by reference.
@@ -352,6 +367,7 @@ pub trait Store: Send + Sync {
         event: &GatewayEvent,
         at: DateTime<Utc>,
         receipt_token: &ReceiptToken,
+        by: &Actor,
     ) -> impl Future<Output = Result<Settled, StoreError>> + Send;
 
     /// Stores a payment a partner already captured ([`Payment::captured`], Pending) and applies
@@ -373,6 +389,7 @@ pub trait Store: Send + Sync {
         event: &GatewayEvent,
         at: DateTime<Utc>,
         receipt_token: &ReceiptToken,
+        by: &Actor,
     ) -> impl Future<Output = Result<Settled, StoreError>> + Send;
 
     /// Records a signed request's nonce until `until`, only if it is not already recorded (an
@@ -390,7 +407,14 @@ pub trait Store: Send + Sync {
         &self,
         reference: &PaymentRef,
         now: DateTime<Utc>,
+        by: &Actor,
     ) -> impl Future<Output = Result<Settled, StoreError>> + Send;
+
+    /// A subject's history, oldest first.
+    fn history(
+        &self,
+        subject: &Subject,
+    ) -> impl Future<Output = Result<Vec<AuditEvent>, StoreError>> + Send;
 
     /// A receipt by id.
     fn receipt(

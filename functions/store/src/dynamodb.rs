@@ -11,6 +11,7 @@
 //! | look-up failures | `LOOKUPFAIL#{counter key}` | `LOOKUPFAIL` | failures, window_ends, expires_epoch (TTL) |
 //! | idempotency record | `IDEMPOTENCY#{key}` | `IDEMPOTENCY` | fingerprint, state, lease_until, lease_token, payment, expires_at, response, expires_epoch (TTL) |
 //! | signed request's nonce | `NONCE#{partner}:{nonce}` | `NONCE` | used_until, expires_epoch (TTL) |
+//! | audit event | its subject's own PK (`SCHOOL#`, `STUDENT#`, `INVOICE#`, `PAYMENT#`) | `EVENT#{seq:010}` | body |
 //!
 //! Every change is conditional. A settle is one `TransactWriteItems` (the payment, every covered
 //! invoice, the school-year counter and the receipt), conditioned on the versions it read and on
@@ -22,7 +23,9 @@
 //! reason, it answers the payment found. A Mismatched payment leaves GSI2 (the sweeper neither
 //! expires nor re-asks about it). Times are epoch milliseconds; the TTL attribute is in seconds,
 //! and expiry is also checked on read because TTL deletion is lazy (a nonce's condition compares
-//! its end with the request's time).
+//! its end with the request's time). Every change of a school, a student, an invoice or a
+//! payment puts its audit events in its own `TransactWriteItems`, each only if its key is
+//! unused: a writer that read the same last number loses the whole transaction and retries.
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -40,16 +43,17 @@ use aws_sdk_dynamodb::types::{
 };
 use chrono::{DateTime, Duration, Utc};
 use hocphi_domain::{
-    Cancellation, Claim, ConflictReason, CreatePaymentError, Decision, EventKind, FailureCounter,
-    Fingerprint, GatewayEvent, GatewayKind, IdempotencyBegin, IdempotencyKey, Invoice, InvoiceId,
-    InvoiceStatus, Label, LeaseToken, LookupDigest, NonceKey, PageToken, Payment, PaymentRef,
-    PaymentState, PaymentStatus, Receipt, ReceiptId, ReceiptToken, School, SchoolId, Settled,
-    Store, StoreError, StoredResponse, Student, StudentCode, StudentPage, Transition,
-    UpsertOutcome, VoidOutcome,
+    Action, Actor, AuditEvent, Cancellation, Claim, ConflictReason, CreatePaymentError, Decision,
+    EventKind, FailureCounter, Fingerprint, GatewayEvent, GatewayKind, IdempotencyBegin,
+    IdempotencyKey, Invoice, InvoiceId, InvoiceStatus, Label, LeaseToken, LookupDigest, NonceKey,
+    PageToken, Payment, PaymentRef, PaymentState, PaymentStatus, Receipt, ReceiptId, ReceiptToken,
+    School, SchoolId, Settled, Store, StoreError, StoredResponse, Student, StudentCode,
+    StudentPage, Subject, Transition, UpsertOutcome, VoidOutcome,
 };
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
+use crate::events::{self, Entry};
 use crate::plan::{Plan, capture, plan};
 
 type Item = HashMap<String, AttributeValue>;
@@ -64,6 +68,8 @@ pub struct DynamoStore {
     client: Client,
     table: String,
     break_next_settle: Arc<AtomicBool>,
+    collide_next_event: Arc<AtomicBool>,
+    collided: Arc<AtomicBool>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -355,6 +361,21 @@ fn payment_item(payment: &Payment) -> Result<Item> {
     Ok(item)
 }
 
+/// The sort key prefix of audit events, kept in their subject's partition.
+const EVENT: &str = "EVENT#";
+
+fn event_key(subject: &str, seq: u32) -> Item {
+    key(subject.to_owned(), &format!("{EVENT}{seq:010}"))
+}
+
+/// What a plan's events need besides the plan: the payment's status as read (`None` for a
+/// capture it stores), the gateway's event, and who made the change.
+struct Change<'a> {
+    before: Option<PaymentStatus>,
+    event: Option<&'a GatewayEvent>,
+    by: &'a Actor,
+}
+
 /// An invoice as stored, with the payment holding it and until when.
 struct StoredInvoice {
     invoice: Invoice,
@@ -419,7 +440,116 @@ impl DynamoStore {
             client,
             table: table.into(),
             break_next_settle: Arc::new(AtomicBool::new(false)),
+            collide_next_event: Arc::new(AtomicBool::new(false)),
+            collided: Arc::new(AtomicBool::new(false)),
         }
+    }
+
+    /// Makes the next event put reuse its subject's last number, as a writer that appended first
+    /// would make it: its transaction must be cancelled whole, and the change then fails instead
+    /// of being retried. The subject must have an event already.
+    #[cfg(feature = "conformance")]
+    pub fn collide_next_event(&self) {
+        self.collide_next_event.store(true, Ordering::SeqCst);
+    }
+
+    /// The puts that append `entries` to their subjects' histories, each numbered after its
+    /// subject's last event and only if that number is unused.
+    async fn event_items(
+        &self,
+        entries: impl IntoIterator<Item = Entry>,
+        at: DateTime<Utc>,
+        by: &Actor,
+    ) -> Result<Vec<TransactWriteItem>> {
+        let mut next: HashMap<String, u32> = HashMap::new();
+        let mut items = Vec::new();
+        for entry in entries {
+            let subject = entry.subject.key();
+            let seq = match next.get(&subject) {
+                Some(seq) => *seq,
+                None => self.last_event(&subject).await? + 1,
+            };
+            next.insert(subject.clone(), seq + 1);
+            let seq = if self.collide_next_event.swap(false, Ordering::SeqCst) {
+                self.collided.store(true, Ordering::SeqCst);
+                seq - 1
+            } else {
+                seq
+            };
+            let mut item = event_key(&subject, seq);
+            item.insert("body".to_owned(), s(to_json(&entry.event(seq, at, by))?));
+            items.push(self.put(item, "attribute_not_exists(PK)", &[])?);
+        }
+        Ok(items)
+    }
+
+    /// The number of a subject's last event (0 before the first).
+    async fn last_event(&self, subject: &str) -> Result<u32> {
+        let output = self
+            .client
+            .query()
+            .table_name(&self.table)
+            .key_condition_expression("PK = :subject AND begins_with(SK, :event)")
+            .expression_attribute_values(":subject", s(subject))
+            .expression_attribute_values(":event", s(EVENT))
+            .scan_index_forward(false)
+            .limit(1)
+            .consistent_read(true)
+            .send()
+            .await
+            .map_err(StoreError::unavailable)?;
+        match output.items.unwrap_or_default().first() {
+            Some(item) => Ok(body::<AuditEvent>(item)?.seq),
+            None => Ok(0),
+        }
+    }
+
+    /// Puts `item` (read as `read`, its `body` attribute, or absent) whole with `entry`, unless it
+    /// is already as given; retried while a concurrent change gets there first.
+    async fn put_whole(
+        &self,
+        item: Item,
+        read: Option<String>,
+        entry: Entry,
+        at: DateTime<Utc>,
+        by: &Actor,
+    ) -> Result<bool> {
+        let put = match &read {
+            Some(read) => self.put(item, "#body = :read", &[(":read", s(read.as_str()))])?,
+            None => self.put(item, "attribute_not_exists(PK)", &[])?,
+        };
+        let mut items = vec![put];
+        items.extend(self.event_items([entry], at, by).await?);
+        Ok(matches!(self.transact(items, None).await?, Committed::Yes))
+    }
+
+    /// Creates or replaces the body of the item at `item_key` with `value`, recording `entry`
+    /// unless it is already as given.
+    async fn save_body<T: Serialize>(
+        &self,
+        item_key: Item,
+        value: &T,
+        entry: Entry,
+        at: DateTime<Utc>,
+        by: &Actor,
+    ) -> Result<()> {
+        let body = to_json(value)?;
+        for attempt in 0..ATTEMPTS {
+            let read = match self.get(item_key.clone()).await? {
+                Some(item) => Some(text(&item, "body")?.to_owned()),
+                None => None,
+            };
+            if read.as_deref() == Some(body.as_str()) {
+                return Ok(());
+            }
+            let mut item = item_key.clone();
+            item.insert("body".to_owned(), s(body.as_str()));
+            if self.put_whole(item, read, entry.clone(), at, by).await? {
+                return Ok(());
+            }
+            Self::backoff(attempt).await;
+        }
+        Err(StoreError::Contention)
     }
 
     /// Makes the next settle or recorded capture that issues a receipt fail as a whole (its
@@ -444,19 +574,6 @@ impl DynamoStore {
 
     async fn get_body<T: DeserializeOwned>(&self, key: Item) -> Result<Option<T>> {
         self.get(key).await?.as_ref().map(body).transpose()
-    }
-
-    async fn put_body<T: Serialize>(&self, key: Item, value: &T) -> Result<()> {
-        let mut item = key;
-        item.insert("body".to_owned(), s(to_json(value)?));
-        self.client
-            .put_item()
-            .table_name(&self.table)
-            .set_item(Some(item))
-            .send()
-            .await
-            .map_err(StoreError::unavailable)?;
-        Ok(())
     }
 
     /// A conditional put; `false` when the condition failed.
@@ -522,7 +639,8 @@ impl DynamoStore {
     }
 
     /// Writes `items` in one transaction. With `token`, an SDK retry of a request that did
-    /// commit is answered as committed instead of failing its own conditions.
+    /// commit is answered as committed instead of failing its own conditions. A transaction an
+    /// injected event collision cancelled fails.
     async fn transact(
         &self,
         items: Vec<TransactWriteItem>,
@@ -538,6 +656,11 @@ impl DynamoStore {
         match result {
             Ok(_) => Ok(Committed::Yes),
             Err(err) => match err.into_service_error() {
+                TransactWriteItemsError::TransactionCanceledException(_)
+                    if self.collided.swap(false, Ordering::SeqCst) =>
+                {
+                    Err(StoreError::unavailable(InjectedFailure))
+                }
                 TransactWriteItemsError::TransactionCanceledException(cancelled) => {
                     Ok(Committed::No(
                         cancelled
@@ -552,19 +675,26 @@ impl DynamoStore {
         }
     }
 
-    /// Writes the next version of an invoice, only if the stored one is still the version
-    /// before it and no payment has taken a live hold on it since it was read (a hold leaves the
-    /// version as it is); `false` when a concurrent change got there first.
-    async fn put_next_version(&self, next: &Invoice, now: DateTime<Utc>) -> Result<bool> {
-        self.put_if(
+    /// Writes the next version of an invoice with `entry`, only if the stored one is still the
+    /// version before it and no payment has taken a live hold on it since it was read (a hold
+    /// leaves the version as it is); `false` when a concurrent change got there first.
+    async fn put_next_version(
+        &self,
+        next: &Invoice,
+        now: DateTime<Utc>,
+        entry: Entry,
+        by: &Actor,
+    ) -> Result<bool> {
+        let mut items = vec![self.put(
             invoice_item(next)?,
             "#version = :read_version AND (attribute_not_exists(held_until) OR held_until <= :now)",
             &[
                 (":read_version", n(next.version - 1)),
                 (":now", n(millis(now))),
             ],
-        )
-        .await
+        )?];
+        items.extend(self.event_items([entry], now, by).await?);
+        Ok(matches!(self.transact(items, None).await?, Committed::Yes))
     }
 
     async fn invoice_item_of(&self, id: &InvoiceId) -> Result<Option<StoredInvoice>> {
@@ -608,15 +738,18 @@ impl DynamoStore {
         event: Option<&GatewayEvent>,
         at: DateTime<Utc>,
         token: Option<&ReceiptToken>,
+        by: &Actor,
     ) -> Result<Option<Settled>> {
         let read_version = payment.version;
+        let before = Some(payment.status);
         let stored = if decision == Decision::Apply(Transition::Keep) {
             Vec::new()
         } else {
             self.invoice_items(&payment).await?
         };
         let planned = plan(payment, decision, event, current(&stored), at);
-        let writes = match self.writes(planned, &stored, at, token).await? {
+        let change = Change { before, event, by };
+        let writes = match self.writes(planned, &stored, at, token, change).await? {
             Writes::Nothing(answer) => return Ok(Some(answer)),
             Writes::Items(writes) => writes,
         };
@@ -636,6 +769,7 @@ impl DynamoStore {
         stored: &[Option<StoredInvoice>],
         at: DateTime<Utc>,
         token: Option<&ReceiptToken>,
+        change: Change<'_>,
     ) -> Result<Writes> {
         let mut items = Vec::new();
         let mismatch = matches!(planned, Plan::Mismatch { .. });
@@ -669,6 +803,9 @@ impl DynamoStore {
                         )?);
                     }
                 }
+                let entries =
+                    events::of_plan(change.before, &payment, &[], None, mismatch, change.event);
+                items.extend(self.event_items(entries, at, change.by).await?);
                 (payment, None)
             }
             Plan::Pay {
@@ -724,6 +861,15 @@ impl DynamoStore {
                     ),
                 ]);
                 items.push(self.put(receipt_item, "attribute_not_exists(PK)", &[])?);
+                let entries = events::of_plan(
+                    change.before,
+                    &payment,
+                    &invoices,
+                    Some(&receipt),
+                    false,
+                    change.event,
+                );
+                items.extend(self.event_items(entries, at, change.by).await?);
                 (payment, Some(receipt))
             }
         };
@@ -814,17 +960,24 @@ impl DynamoStore {
 }
 
 impl Store for DynamoStore {
-    async fn upsert_school(&self, school: &School) -> Result<()> {
-        self.put_body(key(format!("SCHOOL#{}", school.id), "SCHOOL"), school)
-            .await
+    async fn upsert_school(&self, school: &School, now: DateTime<Utc>, by: &Actor) -> Result<()> {
+        let entry = Entry::new(Subject::School(school.id.clone()), Action::SchoolSaved);
+        let item_key = key(format!("SCHOOL#{}", school.id), "SCHOOL");
+        self.save_body(item_key, school, entry, now, by).await
     }
 
     async fn school(&self, id: &SchoolId) -> Result<Option<School>> {
         self.get_body(key(format!("SCHOOL#{id}"), "SCHOOL")).await
     }
 
-    async fn upsert_student(&self, student: &Student) -> Result<()> {
-        self.put_body(key(format!("STUDENT#{}", student.code), "STUDENT"), student)
+    async fn upsert_student(
+        &self,
+        student: &Student,
+        now: DateTime<Utc>,
+        by: &Actor,
+    ) -> Result<()> {
+        let entry = Entry::new(Subject::Student(student.code.clone()), Action::StudentSaved);
+        self.save_body(student_key(&student.code), student, entry, now, by)
             .await
     }
 
@@ -837,7 +990,10 @@ impl Store for DynamoStore {
         student: &StudentCode,
         from: &LookupDigest,
         to: &LookupDigest,
+        now: DateTime<Utc>,
+        by: &Actor,
     ) -> Result<bool> {
+        let entry = Entry::new(Subject::Student(student.clone()), Action::LookupRekeyed);
         for attempt in 0..ATTEMPTS {
             let Some(item) = self.get(student_key(student)).await? else {
                 return Ok(false);
@@ -851,7 +1007,7 @@ impl Store for DynamoStore {
             let mut next = student_key(student);
             next.insert("body".to_owned(), s(to_json(&stored)?));
             if self
-                .put_if(next, "#body = :read", &[(":read", s(read))])
+                .put_whole(next, Some(read), entry.clone(), now, by)
                 .await?
             {
                 return Ok(true);
@@ -888,16 +1044,22 @@ impl Store for DynamoStore {
         Ok(StudentPage { students, next })
     }
 
-    async fn upsert_invoice(&self, invoice: &Invoice, now: DateTime<Utc>) -> Result<UpsertOutcome> {
+    async fn upsert_invoice(
+        &self,
+        invoice: &Invoice,
+        now: DateTime<Utc>,
+        by: &Actor,
+    ) -> Result<UpsertOutcome> {
         for attempt in 0..ATTEMPTS {
             let Some(existing) = self.invoice_item_of(&invoice.id).await? else {
                 let mut created = invoice.clone();
                 created.status = InvoiceStatus::Open;
                 created.version = 1;
-                if self
-                    .put_if(invoice_item(&created)?, "attribute_not_exists(PK)", &[])
-                    .await?
-                {
+                let mut items =
+                    vec![self.put(invoice_item(&created)?, "attribute_not_exists(PK)", &[])?];
+                let entry = events::invoice_saved(&created, true);
+                items.extend(self.event_items([entry], now, by).await?);
+                if let Committed::Yes = self.transact(items, None).await? {
                     return Ok(UpsertOutcome::Created);
                 }
                 Self::backoff(attempt).await;
@@ -920,7 +1082,8 @@ impl Store for DynamoStore {
             let mut updated = invoice.clone();
             updated.status = InvoiceStatus::Open;
             updated.version = existing.invoice.version + 1;
-            if self.put_next_version(&updated, now).await? {
+            let entry = events::invoice_saved(&updated, false);
+            if self.put_next_version(&updated, now, entry, by).await? {
                 return Ok(UpsertOutcome::Updated);
             }
             Self::backoff(attempt).await;
@@ -953,6 +1116,7 @@ impl Store for DynamoStore {
         id: &InvoiceId,
         reason: &Label,
         now: DateTime<Utc>,
+        by: &Actor,
     ) -> Result<VoidOutcome> {
         for attempt in 0..ATTEMPTS {
             let Some(existing) = self.invoice_item_of(id).await? else {
@@ -973,7 +1137,13 @@ impl Store for DynamoStore {
                 at: now,
             });
             voided.version += 1;
-            if self.put_next_version(&voided, now).await? {
+            let entry = Entry::new(
+                Subject::Invoice(id.clone()),
+                Action::InvoiceVoided {
+                    version: voided.version,
+                },
+            );
+            if self.put_next_version(&voided, now, entry, by).await? {
                 return Ok(VoidOutcome::Voided);
             }
             Self::backoff(attempt).await;
@@ -985,6 +1155,7 @@ impl Store for DynamoStore {
         &self,
         payment: &Payment,
         now: DateTime<Utc>,
+        by: &Actor,
     ) -> Result<(), CreatePaymentError> {
         let conflict = |invoice: &InvoiceId, reason| {
             Err(CreatePaymentError::Conflict {
@@ -1030,6 +1201,10 @@ impl Store for DynamoStore {
             if total != payment.amount.vnd() {
                 return conflict(&payment.invoices[0], ConflictReason::Changed);
             }
+            items.extend(
+                self.event_items([events::payment_created(payment)], now, by)
+                    .await?,
+            );
             let token = format!("{}-{attempt}", payment.reference);
             match self.transact(items, Some(token)).await? {
                 Committed::Yes => return Ok(()),
@@ -1055,6 +1230,7 @@ impl Store for DynamoStore {
         event: &GatewayEvent,
         at: DateTime<Utc>,
         receipt_token: &ReceiptToken,
+        by: &Actor,
     ) -> Result<Settled> {
         for attempt in 0..ATTEMPTS {
             let Some(payment) = self
@@ -1066,7 +1242,7 @@ impl Store for DynamoStore {
             };
             let decision = payment.decide(event);
             if let Some(outcome) = self
-                .try_apply(payment, decision, Some(event), at, Some(receipt_token))
+                .try_apply(payment, decision, Some(event), at, Some(receipt_token), by)
                 .await?
             {
                 return Ok(outcome);
@@ -1082,6 +1258,7 @@ impl Store for DynamoStore {
         event: &GatewayEvent,
         at: DateTime<Utc>,
         receipt_token: &ReceiptToken,
+        by: &Actor,
     ) -> Result<Settled> {
         for attempt in 0..ATTEMPTS {
             if let Some(stored) = self.payment(&payment.reference).await? {
@@ -1089,8 +1266,13 @@ impl Store for DynamoStore {
             }
             let stored = self.invoice_items(payment).await?;
             let planned = capture(payment.clone(), event, current(&stored), at)?;
+            let change = Change {
+                before: None,
+                event: Some(event),
+                by,
+            };
             let writes = match self
-                .writes(planned, &stored, at, Some(receipt_token))
+                .writes(planned, &stored, at, Some(receipt_token), change)
                 .await?
             {
                 Writes::Nothing(answer) => return Ok(answer),
@@ -1133,7 +1315,12 @@ impl Store for DynamoStore {
         .await
     }
 
-    async fn expire(&self, reference: &PaymentRef, now: DateTime<Utc>) -> Result<Settled> {
+    async fn expire(
+        &self,
+        reference: &PaymentRef,
+        now: DateTime<Utc>,
+        by: &Actor,
+    ) -> Result<Settled> {
         for attempt in 0..ATTEMPTS {
             let Some(payment) = self.payment(reference).await? else {
                 return Ok(Settled::UnknownPayment);
@@ -1143,7 +1330,7 @@ impl Store for DynamoStore {
             }
             let transition = payment.status.next(EventKind::TimedOut);
             if let Some(outcome) = self
-                .try_apply(payment, Decision::Apply(transition), None, now, None)
+                .try_apply(payment, Decision::Apply(transition), None, now, None, by)
                 .await?
             {
                 return Ok(outcome);
@@ -1151,6 +1338,32 @@ impl Store for DynamoStore {
             Self::backoff(attempt).await;
         }
         Err(StoreError::Contention)
+    }
+
+    async fn history(&self, subject: &Subject) -> Result<Vec<AuditEvent>> {
+        let mut events = Vec::new();
+        let mut start = None;
+        loop {
+            let output = self
+                .client
+                .query()
+                .table_name(&self.table)
+                .key_condition_expression("PK = :subject AND begins_with(SK, :event)")
+                .expression_attribute_values(":subject", s(subject.key()))
+                .expression_attribute_values(":event", s(EVENT))
+                .set_exclusive_start_key(start)
+                .consistent_read(true)
+                .send()
+                .await
+                .map_err(StoreError::unavailable)?;
+            for item in output.items.unwrap_or_default() {
+                events.push(body(&item)?);
+            }
+            start = output.last_evaluated_key;
+            if start.is_none() {
+                return Ok(events);
+            }
+        }
     }
 
     async fn receipt(&self, id: &ReceiptId) -> Result<Option<Receipt>> {
