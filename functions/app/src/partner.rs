@@ -18,8 +18,9 @@
 use std::collections::BTreeMap;
 
 use hocphi_domain::{
-    Clock, FailureCounter, GatewayEvent, GatewayKind, Invoice, Payment, PaymentError, PaymentRef,
-    PaymentStatus, ReceiptId, ReceiptToken, SchoolId, SchoolYear, Settled, Store, Student,
+    Actor, Clock, FailureCounter, GatewayEvent, GatewayKind, Invoice, Payment, PaymentError,
+    PaymentRef, PaymentStatus, ReceiptId, ReceiptToken, SchoolId, SchoolYear, Settled, Store,
+    Student,
 };
 use hocphi_gateways::Reply;
 use hocphi_gateways::partner::{
@@ -252,7 +253,15 @@ impl<S: Store, C: Clock, T: Transport> App<S, C, T> {
         };
         let settled = match self
             .store
-            .record_capture(&payment, &event, now, &token)
+            .record_capture(
+                &payment,
+                &event,
+                now,
+                &token,
+                &Actor::Partner {
+                    partner: partner.id.clone(),
+                },
+            )
             .await
         {
             Ok(settled) => settled,

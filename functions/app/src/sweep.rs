@@ -12,7 +12,7 @@
 //! is expired, so a stale QR code stops taking money; if the cancel's answer says it was paid
 //! meanwhile, that is settled instead.
 
-use hocphi_domain::{Clock, Payment, ReceiptToken, Settled, Store};
+use hocphi_domain::{Actor, Clock, Payment, ReceiptToken, Settled, Store};
 use hocphi_gateways::{QueryAnswer, QueryContext, QueryStatus};
 
 use crate::{ApiError, App, Transport, alarm, random};
@@ -135,6 +135,7 @@ impl<S: Store, C: Clock, T: Transport> App<S, C, T> {
                 &event,
                 self.clock.now(),
                 &token,
+                &Actor::Sweeper,
             )
             .await?;
         tracing::info!(payment_ref = %payment.reference, outcome = outcome_name(&settled), "swept by query");
@@ -174,7 +175,11 @@ impl<S: Store, C: Clock, T: Transport> App<S, C, T> {
                 {
                     return Ok(swept);
                 }
-                match self.store.expire(&payment.reference, now).await? {
+                match self
+                    .store
+                    .expire(&payment.reference, now, &Actor::Sweeper)
+                    .await?
+                {
                     Settled::Applied(_) => {
                         tracing::info!(payment_ref = %payment.reference, "expired");
                         Ok(Swept::Expired)

@@ -4,8 +4,8 @@
 
 use chrono::{DateTime, NaiveDate, Utc};
 use hocphi_domain::{
-    Invoice, InvoiceDraft, InvoiceId, Label, LineItem, LookupCode, LookupKey, MaskedName, Money,
-    PayeeId, School, SchoolId, SchoolYear, Store, StoreError, Student, StudentCode, Symbol,
+    Actor, Invoice, InvoiceDraft, InvoiceId, Label, LineItem, LookupCode, LookupKey, MaskedName,
+    Money, PayeeId, School, SchoolId, SchoolYear, Store, StoreError, Student, StudentCode, Symbol,
 };
 
 /// A demo student: code, lookup code, full name (masked before it is stored), school, class.
@@ -150,33 +150,40 @@ pub async fn seed<S: Store>(
     now: DateTime<Utc>,
     key: &LookupKey,
 ) -> Result<bool, DemoError> {
+    let by = Actor::operator(label("demo")?);
     let first = SchoolId::parse(SCHOOLS[0].0).map_err(invalid)?;
     if store.school(&first).await?.is_some() {
         for (id, name, series) in SCHOOLS {
             let id = SchoolId::parse(id).map_err(invalid)?;
             if store.school(&id).await?.is_some_and(|s| s.payee.is_none()) {
                 store
-                    .upsert_school(&school(id.as_str(), name, series)?)
+                    .upsert_school(&school(id.as_str(), name, series)?, now, &by)
                     .await?;
             }
         }
         return Ok(false);
     }
     for (id, name, series) in SCHOOLS {
-        store.upsert_school(&school(id, name, series)?).await?;
+        store
+            .upsert_school(&school(id, name, series)?, now, &by)
+            .await?;
     }
     for (code, lookup, name, school_id, class) in STUDENTS {
         let code = StudentCode::parse(code).map_err(invalid)?;
         store
-            .upsert_student(&Student {
-                lookup: LookupCode::parse(lookup)
-                    .map_err(invalid)?
-                    .digest(&code, key),
-                code,
-                school: SchoolId::parse(school_id).map_err(invalid)?,
-                name: MaskedName::mask(name).map_err(invalid)?,
-                class_name: label(class)?,
-            })
+            .upsert_student(
+                &Student {
+                    lookup: LookupCode::parse(lookup)
+                        .map_err(invalid)?
+                        .digest(&code, key),
+                    code,
+                    school: SchoolId::parse(school_id).map_err(invalid)?,
+                    name: MaskedName::mask(name).map_err(invalid)?,
+                    class_name: label(class)?,
+                },
+                now,
+                &by,
+            )
             .await?;
     }
     for notice in &NOTICES {
@@ -204,7 +211,7 @@ pub async fn seed<S: Store>(
             due_date: NaiveDate::from_ymd_opt(y, m, d).ok_or_else(|| invalid("due date"))?,
         })
         .map_err(invalid)?;
-        store.upsert_invoice(&invoice, now).await?;
+        store.upsert_invoice(&invoice, now, &by).await?;
     }
     Ok(true)
 }
