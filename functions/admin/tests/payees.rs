@@ -245,6 +245,7 @@ fn admin(dir: &std::path::Path, args: &[&str]) -> Output {
         .current_dir(dir)
         .args(args)
         .env_remove("HOCPHI_DYNAMODB_ENDPOINT")
+        .env("USER", "ketoan01")
         .output()
         .unwrap()
 }
