@@ -193,8 +193,7 @@ impl SqliteStore {
     /// `entry` unless the body is already as given.
     async fn put_body(
         &self,
-        select: &'static str,
-        upsert: &'static str,
+        (select, upsert): (&'static str, &'static str),
         key: String,
         body: String,
         entry: Entry,
@@ -427,19 +426,16 @@ fn apply(
     inner: &Inner,
     payment: Payment,
     decision: Decision,
-    event: Option<&GatewayEvent>,
     at: DateTime<Utc>,
     token: Option<&ReceiptToken>,
-    by: &Actor,
+    change: Change<'_>,
 ) -> Result<Settled> {
-    let before = Some(payment.status);
     let invoices = match decision {
         Decision::Apply(Transition::Settle) => load_invoices(tx, &payment)?,
         Decision::Apply(Transition::Fail | Transition::Expire | Transition::Keep)
         | Decision::AmountMismatch { .. } => Vec::new(),
     };
-    let planned = plan(payment, decision, event, invoices, at);
-    let change = Change { before, event, by };
+    let planned = plan(payment, decision, change.event, invoices, at);
     write_plan(tx, inner, planned, at, token, change, save_payment)
 }
 
@@ -566,7 +562,7 @@ impl Store for SqliteStore {
                       ON CONFLICT (id) DO UPDATE SET body = excluded.body";
         let entry = Entry::new(Subject::School(school.id.clone()), Action::SchoolSaved);
         let (key, body) = (school.id.to_string(), to_json(school)?);
-        self.put_body(select, upsert, key, body, entry, now, by)
+        self.put_body((select, upsert), key, body, entry, now, by)
             .await
     }
 
@@ -587,7 +583,7 @@ impl Store for SqliteStore {
                       ON CONFLICT (code) DO UPDATE SET body = excluded.body";
         let entry = Entry::new(Subject::Student(student.code.clone()), Action::StudentSaved);
         let (key, body) = (student.code.to_string(), to_json(student)?);
-        self.put_body(select, upsert, key, body, entry, now, by)
+        self.put_body((select, upsert), key, body, entry, now, by)
             .await
     }
 
@@ -833,16 +829,12 @@ impl Store for SqliteStore {
                 return Ok(Settled::UnknownPayment);
             };
             let decision = payment.decide(&event);
-            apply(
-                tx,
-                inner,
-                payment,
-                decision,
-                Some(&event),
-                at,
-                Some(&token),
-                &by,
-            )
+            let change = Change {
+                before: Some(payment.status),
+                event: Some(&event),
+                by: &by,
+            };
+            apply(tx, inner, payment, decision, at, Some(&token), change)
         })
         .await
     }
@@ -911,15 +903,19 @@ impl Store for SqliteStore {
                 return Ok(Settled::NotDue(state_of(tx, payment)?));
             }
             let transition = payment.status.next(hocphi_domain::EventKind::TimedOut);
+            let change = Change {
+                before: Some(payment.status),
+                event: None,
+                by: &by,
+            };
             apply(
                 tx,
                 inner,
                 payment,
                 Decision::Apply(transition),
-                None,
                 now,
                 None,
-                &by,
+                change,
             )
         })
         .await

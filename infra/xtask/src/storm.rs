@@ -244,7 +244,7 @@ pub async fn seed_students(
                     class_name: Label::parse(&pupil.class).map_err(invalid)?,
                 },
                 SystemClock.now(),
-                &hocphi_domain::Actor::operator(hocphi_domain::Label::parse("ketoan01").unwrap()),
+                &hocphi_domain::Actor::operator(Label::parse("storm").map_err(invalid)?),
             )
             .await
             .map_err(|e| Failure(format!("cannot store a student: {e}")))?;
@@ -283,7 +283,7 @@ pub async fn seed_invoices(store: &SqliteStore, bills: &[Bill]) -> Result<(), Fa
             .upsert_invoice(
                 &invoice,
                 SystemClock.now(),
-                &hocphi_domain::Actor::operator(hocphi_domain::Label::parse("ketoan01").unwrap()),
+                &hocphi_domain::Actor::operator(Label::parse("storm").map_err(invalid)?),
             )
             .await
             .map_err(|e| Failure(format!("cannot store an invoice: {e}")))?;
@@ -735,7 +735,7 @@ mod tests {
             .upsert_school(
                 &school,
                 SystemClock.now(),
-                &hocphi_domain::Actor::operator(hocphi_domain::Label::parse("ketoan01").unwrap()),
+                &hocphi_domain::Actor::operator(Label::parse("storm").unwrap()),
             )
             .await
             .unwrap();
