@@ -12,6 +12,7 @@
 //! | idempotency record | `IDEMPOTENCY#{key}` | `IDEMPOTENCY` | fingerprint, state, lease_until, lease_token, payment, expires_at, response, expires_epoch (TTL) |
 //! | signed request's nonce | `NONCE#{partner}:{nonce}` | `NONCE` | used_until, expires_epoch (TTL) |
 //! | audit event | its subject's own PK (`SCHOOL#`, `STUDENT#`, `INVOICE#`, `PAYMENT#`) | `EVENT#{seq:010}` | body |
+//! | audit event head | the same PK | `EVENTS` | last (the number of the subject's last event) |
 //!
 //! Every change is conditional. A settle is one `TransactWriteItems` (the payment, every covered
 //! invoice, the school-year counter and the receipt), conditioned on the versions it read and on
@@ -25,7 +26,8 @@
 //! and expiry is also checked on read because TTL deletion is lazy (a nonce's condition compares
 //! its end with the request's time). Every change of a school, a student, an invoice or a
 //! payment puts its audit events in its own `TransactWriteItems`, each only if its key is
-//! unused: a writer that read the same last number loses the whole transaction and retries.
+//! unused, with the subject's head only if it still holds the number read: a writer that read the
+//! same last number loses the whole transaction and retries.
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -364,6 +366,9 @@ fn payment_item(payment: &Payment) -> Result<Item> {
 /// The sort key prefix of audit events, kept in their subject's partition.
 const EVENT: &str = "EVENT#";
 
+/// The sort key of a subject's event head: the number of its last event.
+const HEAD: &str = "EVENTS";
+
 fn event_key(subject: &str, seq: u32) -> Item {
     key(subject.to_owned(), &format!("{EVENT}{seq:010}"))
 }
@@ -454,22 +459,29 @@ impl DynamoStore {
     }
 
     /// The puts that append `entries` to their subjects' histories, each numbered after its
-    /// subject's last event and only if that number is unused.
+    /// subject's last event and only if that number is unused, and the puts of the subjects'
+    /// heads (their last number), each only if it is still the one read. Reading a head is one
+    /// `GetItem`: a function that writes needs no other permission to append.
     async fn event_items(
         &self,
         entries: impl IntoIterator<Item = Entry>,
         at: DateTime<Utc>,
         by: &Actor,
     ) -> Result<Vec<TransactWriteItem>> {
-        let mut next: HashMap<String, u32> = HashMap::new();
+        let mut heads: Vec<(String, u32, u32)> = Vec::new();
         let mut items = Vec::new();
         for entry in entries {
             let subject = entry.subject.key();
-            let seq = match next.get(&subject) {
-                Some(seq) => *seq,
-                None => self.last_event(&subject).await? + 1,
+            let position = match heads.iter().position(|(s, _, _)| *s == subject) {
+                Some(position) => position,
+                None => {
+                    let read = Box::pin(self.last_event(&subject)).await?;
+                    heads.push((subject.clone(), read, read));
+                    heads.len() - 1
+                }
             };
-            next.insert(subject.clone(), seq + 1);
+            heads[position].2 += 1;
+            let seq = heads[position].2;
             let seq = if self.collide_next_event.swap(false, Ordering::SeqCst) {
                 self.collided.store(true, Ordering::SeqCst);
                 seq - 1
@@ -480,26 +492,22 @@ impl DynamoStore {
             item.insert("body".to_owned(), s(to_json(&entry.event(seq, at, by))?));
             items.push(self.put(item, "attribute_not_exists(PK)", &[])?);
         }
+        for (subject, read, last) in heads {
+            let mut head = key(subject, HEAD);
+            head.insert("last".to_owned(), n(last));
+            items.push(match read {
+                0 => self.put(head, "attribute_not_exists(PK)", &[])?,
+                read => self.put(head, "#last = :read", &[(":read", n(read))])?,
+            });
+        }
         Ok(items)
     }
 
-    /// The number of a subject's last event (0 before the first).
+    /// The number of a subject's last event (0 before the first), from its head.
     async fn last_event(&self, subject: &str) -> Result<u32> {
-        let output = self
-            .client
-            .query()
-            .table_name(&self.table)
-            .key_condition_expression("PK = :subject AND begins_with(SK, :event)")
-            .expression_attribute_values(":subject", s(subject))
-            .expression_attribute_values(":event", s(EVENT))
-            .scan_index_forward(false)
-            .limit(1)
-            .consistent_read(true)
-            .send()
-            .await
-            .map_err(StoreError::unavailable)?;
-        match output.items.unwrap_or_default().first() {
-            Some(item) => Ok(body::<AuditEvent>(item)?.seq),
+        match self.get(key(subject.to_owned(), HEAD)).await? {
+            Some(item) => u32::try_from(number(&item, "last")?)
+                .map_err(|_| StoreError::Corrupt("event number".into())),
             None => Ok(0),
         }
     }
