@@ -4,13 +4,13 @@
 use chrono::Duration;
 use hocphi_domain::privacy::unpaid_payment_retention;
 use hocphi_domain::{
-    ERASED, Erasure, FailureCounter, InvoiceStatus, PaymentStatus, ReceiptId, Store, StudentCode,
-    UpsertOutcome, VoidOutcome,
+    Actor, ERASED, Erasure, FailureCounter, InvoiceStatus, PaymentStatus, ReceiptId, Store,
+    StudentCode, UpsertOutcome, VoidOutcome,
 };
 
 use super::{
     Harness, OTHER_STUDENT, applied, create, declined, invoice, invoice_for, minutes, open_payment,
-    paid, reason, seed, settle_vnpay, student, t0,
+    operator, paid, reason, seed, settle_vnpay, student, t0,
 };
 use crate::conformance::fixtures::{SCHOOL, STUDENT};
 
@@ -34,7 +34,10 @@ async fn a_student_with_history<S: Store>(store: &S) {
         &[paid_inv.clone(), open_inv.clone(), void_inv.clone(), other],
     )
     .await;
-    store.upsert_student(&student(OTHER_STUDENT)).await.unwrap();
+    store
+        .upsert_student(&student(OTHER_STUDENT), t0(), &operator())
+        .await
+        .unwrap();
     let settled = open_payment(1, std::slice::from_ref(&paid_inv), t0());
     create(store, &settled).await;
     applied(
@@ -52,7 +55,7 @@ async fn a_student_with_history<S: Store>(store: &S) {
     applied(settle_vnpay(store, &failed, &declined("24"), t0() + minutes(3), 2).await);
     assert_eq!(
         store
-            .void_invoice(&void_inv.id, &reason(), t0())
+            .void_invoice(&void_inv.id, &reason(), t0(), &operator())
             .await
             .unwrap(),
         VoidOutcome::Voided
@@ -99,7 +102,7 @@ pub async fn erasing_a_student_deletes_what_nothing_keeps_and_pseudonymises_what
     let now = t0() + minutes(30);
 
     let Erasure::Erased(report) = store
-        .erase_student(&code(STUDENT), &pseudonym(), now)
+        .erase_student(&code(STUDENT), &pseudonym(), now, &operator())
         .await
         .unwrap()
     else {
@@ -172,7 +175,12 @@ pub async fn erasing_a_student_deletes_what_nothing_keeps_and_pseudonymises_what
     );
 
     let again = store
-        .erase_student(&code(STUDENT), &StudentCode::pseudonym([8; 8]), now)
+        .erase_student(
+            &code(STUDENT),
+            &StudentCode::pseudonym([8; 8]),
+            now,
+            &operator(),
+        )
         .await
         .unwrap();
     assert!(
@@ -189,7 +197,7 @@ pub async fn erasing_a_student_is_refused_while_a_payment_is_pending<H: Harness>
     create(store, &pending).await;
 
     let refused = store
-        .erase_student(&code(STUDENT), &pseudonym(), t0() + minutes(1))
+        .erase_student(&code(STUDENT), &pseudonym(), t0() + minutes(1), &operator())
         .await
         .unwrap();
 
@@ -216,7 +224,7 @@ pub async fn retention_removes_the_names_of_payments_that_ended_unpaid_past_thei
     }
     applied(
         store
-            .expire(&old.reference, t0() + minutes(20))
+            .expire(&old.reference, t0() + minutes(20), &Actor::Sweeper)
             .await
             .unwrap(),
     );
@@ -261,7 +269,10 @@ pub async fn retention_removes_the_names_of_payments_that_ended_unpaid_past_thei
         assert_eq!(stored.student_name, kept.student_name, "{}", kept.reference);
     }
     assert_eq!(
-        store.upsert_invoice(&invoices[0], now).await.unwrap(),
+        store
+            .upsert_invoice(&invoices[0], now, &operator())
+            .await
+            .unwrap(),
         UpsertOutcome::Unchanged,
         "the invoice it covered is untouched"
     );
