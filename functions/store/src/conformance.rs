@@ -3085,6 +3085,22 @@ pub async fn a_catalogue_entry_is_created_then_unchanged_then_updated<H: Harness
         )
     );
     assert_eq!(store.catalogue().await.unwrap(), vec![raised]);
+    let saved: Vec<Action> = history(
+        store,
+        &Subject::CatalogueItem(ItemCode::parse("BANTRU").unwrap(), None),
+    )
+    .await
+    .into_iter()
+    .map(|e| e.action)
+    .collect();
+    assert_eq!(
+        saved,
+        [25_000, 30_000].map(|cap| Action::CatalogueItemSaved {
+            line_kind: LineKind::Service,
+            cap: Some(vnd(cap)),
+        }),
+        "a created and a changed entry record their events; an unchanged one none"
+    );
 }
 
 pub async fn the_catalogue_lists_entries_by_code_the_provinces_before_the_schools<H: Harness>(

@@ -4,8 +4,8 @@
 use chrono::Duration;
 use hocphi_domain::privacy::unpaid_payment_retention;
 use hocphi_domain::{
-    Actor, ERASED, Erasure, FailureCounter, InvoiceStatus, PaymentStatus, ReceiptId, Store,
-    StudentCode, UpsertOutcome, VoidOutcome,
+    Action, Actor, ERASED, Erasure, FailureCounter, InvoiceStatus, PaymentStatus, ReceiptId, Store,
+    StudentCode, Subject, UpsertOutcome, VoidOutcome,
 };
 
 use super::{
@@ -114,6 +114,26 @@ pub async fn erasing_a_student_deletes_what_nothing_keeps_and_pseudonymises_what
         (report.invoices_deleted, report.invoices_pseudonymised),
         (2, 1)
     );
+    assert_eq!(
+        store
+            .history(&Subject::Student(code(STUDENT)))
+            .await
+            .unwrap(),
+        [],
+        "the history keyed by the student's code goes with it"
+    );
+    for (id, kept) in [("INV-PAID", true), ("INV-OPEN", false), ("INV-VOID", false)] {
+        let events = store
+            .history(&Subject::Invoice(id.parse().unwrap()))
+            .await
+            .unwrap();
+        let last = events.last().unwrap();
+        assert_eq!(
+            (&last.action, &last.by),
+            (&Action::PersonalDataErased { kept }, &operator()),
+            "{id}"
+        );
+    }
     assert_eq!(
         (report.payments_deleted, report.payments_pseudonymised),
         (1, 1)
@@ -252,6 +272,29 @@ pub async fn retention_removes_the_names_of_payments_that_ended_unpaid_past_thei
         .unwrap();
 
     assert_eq!((report.payments, again.payments), (1, 0));
+    let last = |events: Vec<hocphi_domain::AuditEvent>| {
+        events.last().map(|e| (e.action.clone(), e.by.clone()))
+    };
+    assert_eq!(
+        last(
+            store
+                .history(&Subject::Payment(old.reference.clone()))
+                .await
+                .unwrap()
+        ),
+        Some((Action::PersonalDataRemoved, Actor::Retention)),
+        "the retention job records what it removed, once"
+    );
+    assert_ne!(
+        last(
+            store
+                .history(&Subject::Payment(succeeded.reference.clone()))
+                .await
+                .unwrap()
+        )
+        .map(|(action, _)| action),
+        Some(Action::PersonalDataRemoved)
+    );
     let forgotten = store.payment(&old.reference).await.unwrap().unwrap();
     assert_eq!(
         (
