@@ -61,15 +61,23 @@ const PRIVATE_SCHOOL: &str = "GL-THPT-TT";
 /// The voluntary line's position in the public school's invoice.
 const VOLUNTARY: u16 = 3;
 
+fn operator() -> hocphi_domain::Actor {
+    hocphi_domain::Actor::operator(hocphi_domain::Label::parse("ketoan01").unwrap())
+}
+
 /// The private school (a payee the demo bank collects for), both students and their 2026
 /// invoices.
 async fn seed<S: Store>(world: &World<S>) {
     let store = &world.app.store;
     store
-        .upsert_school(&hocphi_domain::School {
-            payee: Some(PayeeId::parse(payos::OTHER_PAYEE).unwrap()),
-            ..fixtures::school(PRIVATE_SCHOOL, "Trường THPT tư thục Trần Thị")
-        })
+        .upsert_school(
+            &hocphi_domain::School {
+                payee: Some(PayeeId::parse(payos::OTHER_PAYEE).unwrap()),
+                ..fixtures::school(PRIVATE_SCHOOL, "Trường THPT tư thục Trần Thị")
+            },
+            world.clock.now(),
+            &operator(),
+        )
         .await
         .unwrap();
     for (student, school, id, lines) in [
@@ -87,7 +95,11 @@ async fn seed<S: Store>(world: &World<S>) {
         ),
     ] {
         store
-            .upsert_student(&fixtures::student(student, school, "Phạm Thị Hoa", CODE))
+            .upsert_student(
+                &fixtures::student(student, school, "Phạm Thị Hoa", CODE),
+                world.clock.now(),
+                &operator(),
+            )
             .await
             .unwrap();
         let invoice = InvoiceFixture {
@@ -98,7 +110,7 @@ async fn seed<S: Store>(world: &World<S>) {
         }
         .build_with(lines);
         store
-            .upsert_invoice(&invoice, world.clock.now())
+            .upsert_invoice(&invoice, world.clock.now(), &operator())
             .await
             .unwrap();
     }

@@ -400,7 +400,11 @@ async fn an_ipn_after_expiry_pays_invoices_that_are_still_open<S: Store>(world: 
     let swept = world
         .app
         .store
-        .expire(&payment_ref, world.clock.now())
+        .expire(
+            &payment_ref,
+            world.clock.now(),
+            &hocphi_domain::Actor::Sweeper,
+        )
         .await;
     assert!(matches!(swept.unwrap(), hocphi_domain::Settled::Applied(_)));
 
@@ -425,6 +429,7 @@ async fn an_ipn_after_expiry_for_invoices_paid_since_is_recorded_for_refund<S: S
         .expire(
             &hocphi_domain::PaymentRef::parse(&reference(&first)).unwrap(),
             world.clock.now(),
+            &hocphi_domain::Actor::Sweeper,
         )
         .await
         .unwrap();
@@ -665,7 +670,16 @@ async fn a_digest_stored_before_keys_admits_its_code_and_is_rekeyed<S: Store>(wo
     let mut student = world.app.store.student(&code).await.unwrap().unwrap();
     let legacy = unkeyed_digest(STUDENT, CODE);
     student.lookup = hocphi_domain::LookupDigest::parse(&legacy).unwrap();
-    world.app.store.upsert_student(&student).await.unwrap();
+    world
+        .app
+        .store
+        .upsert_student(
+            &student,
+            world.clock.now(),
+            &hocphi_domain::Actor::operator(hocphi_domain::Label::parse("ketoan01").unwrap()),
+        )
+        .await
+        .unwrap();
 
     let wrong = world.get(&lookup_uri(STUDENT, "ZZZZ9999")).await;
     let first = world.get(&lookup_uri(STUDENT, CODE)).await;
@@ -1180,7 +1194,12 @@ async fn a_signed_momo_ipn_pays_and_is_answered_204<S: Store>(world: &World<S>) 
         Duration::minutes(15),
     )
     .unwrap();
-    world.app.store.create_payment(&payment, now).await.unwrap();
+    world
+        .app
+        .store
+        .create_payment(&payment, now, &hocphi_domain::Actor::Parent)
+        .await
+        .unwrap();
     let json = [("content-type", "application/json")];
     let forged =
         momo_ipn(&payment, 0, 350_000).replace("\"payType\":\"qr\"", "\"payType\":\"napas\"");
@@ -1331,7 +1350,11 @@ async fn a_total_outside_momos_limits_is_refused_before_any_payment_is_made<S: S
     world
         .app
         .store
-        .upsert_invoice(&big, world.clock.now())
+        .upsert_invoice(
+            &big,
+            world.clock.now(),
+            &hocphi_domain::Actor::operator(hocphi_domain::Label::parse("ketoan01").unwrap()),
+        )
         .await
         .unwrap();
 
@@ -1544,10 +1567,14 @@ async fn a_school_without_a_payee_or_whose_payee_has_no_channel_is_not_offered_t
         world
             .app
             .store
-            .upsert_school(&hocphi_domain::School {
-                payee: payee.map(|p| hocphi_domain::PayeeId::parse(p).unwrap()),
-                ..hocphi_fixtures::school(hocphi_fixtures::SCHOOL, hocphi_fixtures::SCHOOL_NAME)
-            })
+            .upsert_school(
+                &hocphi_domain::School {
+                    payee: payee.map(|p| hocphi_domain::PayeeId::parse(p).unwrap()),
+                    ..hocphi_fixtures::school(hocphi_fixtures::SCHOOL, hocphi_fixtures::SCHOOL_NAME)
+                },
+                world.clock.now(),
+                &hocphi_domain::Actor::operator(hocphi_domain::Label::parse("ketoan01").unwrap()),
+            )
             .await
             .unwrap();
 

@@ -362,19 +362,19 @@ async fn an_unknown_partner_is_refused<S: Store>(world: &mut World<S>) {
 async fn seed_another_school<S: Store>(world: &World<S>) {
     let store = &world.app.store;
     store
-        .upsert_school(&hocphi_fixtures::school(
-            "BD-TH-KHAC",
-            "Trường Tiểu học Khác",
-        ))
+        .upsert_school(
+            &hocphi_fixtures::school("BD-TH-KHAC", "Trường Tiểu học Khác"),
+            world.clock.now(),
+            &hocphi_domain::Actor::operator(hocphi_domain::Label::parse("ketoan01").unwrap()),
+        )
         .await
         .unwrap();
     store
-        .upsert_student(&hocphi_fixtures::student(
-            "HS0003",
-            "BD-TH-KHAC",
-            "Lê Văn Cường",
-            "KLMN2345",
-        ))
+        .upsert_student(
+            &hocphi_fixtures::student("HS0003", "BD-TH-KHAC", "Lê Văn Cường", "KLMN2345"),
+            world.clock.now(),
+            &hocphi_domain::Actor::operator(hocphi_domain::Label::parse("ketoan01").unwrap()),
+        )
         .await
         .unwrap();
     let invoice = InvoiceFixture {
@@ -384,7 +384,11 @@ async fn seed_another_school<S: Store>(world: &World<S>) {
     }
     .build();
     store
-        .upsert_invoice(&invoice, world.clock.now())
+        .upsert_invoice(
+            &invoice,
+            world.clock.now(),
+            &hocphi_domain::Actor::operator(hocphi_domain::Label::parse("ketoan01").unwrap()),
+        )
         .await
         .unwrap();
 }
@@ -648,7 +652,11 @@ async fn a_parent_who_came_by_payment_code_pays_that_years_invoices_with_it<S: S
     world
         .app
         .store
-        .upsert_invoice(&next_year, world.clock.now())
+        .upsert_invoice(
+            &next_year,
+            world.clock.now(),
+            &hocphi_domain::Actor::operator(hocphi_domain::Label::parse("ketoan01").unwrap()),
+        )
         .await
         .unwrap();
     let code = payment_code(STUDENT).to_string();
@@ -728,7 +736,11 @@ async fn a_payment_code_on_the_page_shows_that_years_invoices_and_a_forged_one_c
     world
         .app
         .store
-        .upsert_invoice(&next_year, world.clock.now())
+        .upsert_invoice(
+            &next_year,
+            world.clock.now(),
+            &hocphi_domain::Actor::operator(hocphi_domain::Label::parse("ketoan01").unwrap()),
+        )
         .await
         .unwrap();
     let code = payment_code(STUDENT);
@@ -855,16 +867,19 @@ async fn seed_a_portal_school<S: Store>(world: &World<S>) {
     let store = &world.app.store;
     let school = hocphi_runtime::config::LOCAL_PAYOS_PAYEE_NQ;
     store
-        .upsert_school(&hocphi_fixtures::school(school, "Trường THCS Ngô Quyền"))
+        .upsert_school(
+            &hocphi_fixtures::school(school, "Trường THCS Ngô Quyền"),
+            world.clock.now(),
+            &hocphi_domain::Actor::operator(hocphi_domain::Label::parse("ketoan01").unwrap()),
+        )
         .await
         .unwrap();
     store
-        .upsert_student(&hocphi_fixtures::student(
-            "HS0004",
-            school,
-            "Phạm Thị Dung",
-            "PQRS2345",
-        ))
+        .upsert_student(
+            &hocphi_fixtures::student("HS0004", school, "Phạm Thị Dung", "PQRS2345"),
+            world.clock.now(),
+            &hocphi_domain::Actor::operator(hocphi_domain::Label::parse("ketoan01").unwrap()),
+        )
         .await
         .unwrap();
     for (id, amount) in [("INV-40", 1_200_000), ("INV-41", 300_000)] {
@@ -875,7 +890,11 @@ async fn seed_a_portal_school<S: Store>(world: &World<S>) {
         }
         .build();
         store
-            .upsert_invoice(&invoice, world.clock.now())
+            .upsert_invoice(
+                &invoice,
+                world.clock.now(),
+                &hocphi_domain::Actor::operator(hocphi_domain::Label::parse("ketoan01").unwrap()),
+            )
             .await
             .unwrap();
     }
@@ -1034,7 +1053,11 @@ async fn a_notice_paid_twice_on_the_portal_is_recorded_for_refund_the_second_tim
     world
         .app
         .store
-        .upsert_invoice(&later, world.clock.now())
+        .upsert_invoice(
+            &later,
+            world.clock.now(),
+            &hocphi_domain::Actor::operator(hocphi_domain::Label::parse("ketoan01").unwrap()),
+        )
         .await
         .unwrap();
     let repeated = portal_says(

@@ -282,15 +282,15 @@ texts! {
     BackToLookup: "Về trang tra cứu học phí";
     TryAgain: "Thử lại";
 
-    LookupTitle: "Tra cứu và nộp học phí";
+    LookupTitle: "Tra cứu và nộp học phí, các khoản thu";
     LookupIntro:
         "Nhập mã học sinh và mã tra cứu để xem các khoản cần nộp.";
     StudentCodeLabel: "Mã học sinh";
     LookupCodeLabel: "Mã tra cứu";
     StudentCodeHelp:
-        "In trên Giấy báo học phí nhà trường gửi về.";
+        "In trên Giấy báo thu nhà trường gửi về.";
     LookupCodeHelp:
-        "Cũng in trên Giấy báo học phí, có dạng ABCD-2345. Mã này bảo vệ thông tin của con bạn: đừng chia sẻ cho người khác.";
+        "Cũng in trên Giấy báo thu, có dạng ABCD-2345. Mã này bảo vệ thông tin của con bạn: đừng chia sẻ cho người khác.";
     LookupSubmit: "Tra cứu";
     LookupBusy: "Đang tra cứu…";
     StudentMissing: "Vui lòng nhập mã học sinh.";
@@ -311,7 +311,7 @@ texts! {
     ErrorUnexpected:
         "Hệ thống gặp lỗi không mong muốn. Vui lòng thử lại sau ít phút.";
     ErrorNotFound:
-        "Không tìm thấy khoản thu nào. Vui lòng kiểm tra lại mã học sinh và mã tra cứu in trên Giấy báo học phí.";
+        "Không tìm thấy khoản thu nào. Vui lòng kiểm tra lại mã học sinh và mã tra cứu in trên Giấy báo thu.";
     ErrorTooManyAttempts:
         "Bạn đã nhập sai mã tra cứu quá nhiều lần. Vui lòng thử lại sau 15 phút.";
     ErrorInvoiceHeld:

@@ -36,7 +36,16 @@ async fn prepare(world: &World<SqliteStore>, run: usize) -> Vec<String> {
             due_date: chrono::NaiveDate::from_ymd_opt(2025, 10, 15).unwrap(),
         })
         .unwrap();
-        world.app.store.upsert_invoice(&invoice, now).await.unwrap();
+        world
+            .app
+            .store
+            .upsert_invoice(
+                &invoice,
+                now,
+                &hocphi_domain::Actor::operator(hocphi_domain::Label::parse("ketoan01").unwrap()),
+            )
+            .await
+            .unwrap();
         let reference = PaymentRef::parse(&format!("HPB{run}N{n}")).unwrap();
         let payment = Payment::open(
             reference,
@@ -47,7 +56,12 @@ async fn prepare(world: &World<SqliteStore>, run: usize) -> Vec<String> {
             Duration::minutes(15),
         )
         .unwrap();
-        world.app.store.create_payment(&payment, now).await.unwrap();
+        world
+            .app
+            .store
+            .create_payment(&payment, now, &hocphi_domain::Actor::Parent)
+            .await
+            .unwrap();
         let context = CheckoutContext {
             client_ip: PARENT_IP.parse().unwrap(),
             locale: Locale::Vietnamese,

@@ -7,11 +7,11 @@ use std::sync::{Arc, Mutex};
 
 use chrono::{DateTime, Duration, Utc};
 use hocphi_domain::{
-    CatalogueItem, CatalogueOutcome, Claim, CreatePaymentError, FailureCounter, Fingerprint,
-    GatewayEvent, GatewayKind, IdempotencyBegin, IdempotencyKey, Invoice, InvoiceId, Label,
-    LeaseToken, LookupDigest, NonceKey, PageToken, Payment, PaymentRef, Receipt, ReceiptId,
+    Actor, AuditEvent, CatalogueItem, CatalogueOutcome, Claim, CreatePaymentError, FailureCounter,
+    Fingerprint, GatewayEvent, GatewayKind, IdempotencyBegin, IdempotencyKey, Invoice, InvoiceId,
+    Label, LeaseToken, LookupDigest, NonceKey, PageToken, Payment, PaymentRef, Receipt, ReceiptId,
     ReceiptToken, School, SchoolId, Settled, Store, StoreError, StoredResponse, Student,
-    StudentCode, StudentPage, UpsertOutcome, VoidOutcome,
+    StudentCode, StudentPage, Subject, UpsertOutcome, VoidOutcome,
 };
 use hocphi_fixtures::ManualClock;
 
@@ -166,8 +166,13 @@ impl<S> Faulty<S> {
 }
 
 impl<S: Store> Store for Faulty<S> {
-    async fn upsert_school(&self, school: &School) -> Result<(), StoreError> {
-        self.call("upsert_school", self.inner.upsert_school(school))
+    async fn upsert_school(
+        &self,
+        school: &School,
+        now: DateTime<Utc>,
+        by: &Actor,
+    ) -> Result<(), StoreError> {
+        self.call("upsert_school", self.inner.upsert_school(school, now, by))
             .await
     }
 
@@ -178,10 +183,12 @@ impl<S: Store> Store for Faulty<S> {
     async fn upsert_catalogue_item(
         &self,
         item: &CatalogueItem,
+        now: DateTime<Utc>,
+        by: &Actor,
     ) -> Result<CatalogueOutcome, StoreError> {
         self.call(
             "upsert_catalogue_item",
-            self.inner.upsert_catalogue_item(item),
+            self.inner.upsert_catalogue_item(item, now, by),
         )
         .await
     }
@@ -190,9 +197,17 @@ impl<S: Store> Store for Faulty<S> {
         self.call("catalogue", self.inner.catalogue()).await
     }
 
-    async fn upsert_student(&self, student: &Student) -> Result<(), StoreError> {
-        self.call("upsert_student", self.inner.upsert_student(student))
-            .await
+    async fn upsert_student(
+        &self,
+        student: &Student,
+        now: DateTime<Utc>,
+        by: &Actor,
+    ) -> Result<(), StoreError> {
+        self.call(
+            "upsert_student",
+            self.inner.upsert_student(student, now, by),
+        )
+        .await
     }
 
     async fn student(&self, code: &StudentCode) -> Result<Option<Student>, StoreError> {
@@ -203,9 +218,13 @@ impl<S: Store> Store for Faulty<S> {
         &self,
         invoice: &Invoice,
         now: DateTime<Utc>,
+        by: &Actor,
     ) -> Result<UpsertOutcome, StoreError> {
-        self.call("upsert_invoice", self.inner.upsert_invoice(invoice, now))
-            .await
+        self.call(
+            "upsert_invoice",
+            self.inner.upsert_invoice(invoice, now, by),
+        )
+        .await
     }
 
     async fn invoice(&self, id: &InvoiceId) -> Result<Option<Invoice>, StoreError> {
@@ -222,8 +241,9 @@ impl<S: Store> Store for Faulty<S> {
         id: &InvoiceId,
         reason: &Label,
         now: DateTime<Utc>,
+        by: &Actor,
     ) -> Result<VoidOutcome, StoreError> {
-        self.call("void_invoice", self.inner.void_invoice(id, reason, now))
+        self.call("void_invoice", self.inner.void_invoice(id, reason, now, by))
             .await
     }
 
@@ -231,9 +251,13 @@ impl<S: Store> Store for Faulty<S> {
         &self,
         payment: &Payment,
         now: DateTime<Utc>,
+        by: &Actor,
     ) -> Result<(), CreatePaymentError> {
-        self.call("create_payment", self.inner.create_payment(payment, now))
-            .await
+        self.call(
+            "create_payment",
+            self.inner.create_payment(payment, now, by),
+        )
+        .await
     }
 
     async fn payment(&self, reference: &PaymentRef) -> Result<Option<Payment>, StoreError> {
@@ -247,11 +271,12 @@ impl<S: Store> Store for Faulty<S> {
         event: &GatewayEvent,
         at: DateTime<Utc>,
         receipt_token: &ReceiptToken,
+        by: &Actor,
     ) -> Result<Settled, StoreError> {
         self.call(
             "settle",
             self.inner
-                .settle(reference, channel, event, at, receipt_token),
+                .settle(reference, channel, event, at, receipt_token, by),
         )
         .await
     }
@@ -262,10 +287,12 @@ impl<S: Store> Store for Faulty<S> {
         event: &GatewayEvent,
         at: DateTime<Utc>,
         receipt_token: &ReceiptToken,
+        by: &Actor,
     ) -> Result<Settled, StoreError> {
         self.call(
             "record_capture",
-            self.inner.record_capture(payment, event, at, receipt_token),
+            self.inner
+                .record_capture(payment, event, at, receipt_token, by),
         )
         .await
     }
@@ -284,8 +311,14 @@ impl<S: Store> Store for Faulty<S> {
         &self,
         reference: &PaymentRef,
         now: DateTime<Utc>,
+        by: &Actor,
     ) -> Result<Settled, StoreError> {
-        self.call("expire", self.inner.expire(reference, now)).await
+        self.call("expire", self.inner.expire(reference, now, by))
+            .await
+    }
+
+    async fn history(&self, subject: &Subject) -> Result<Vec<AuditEvent>, StoreError> {
+        self.call("history", self.inner.history(subject)).await
     }
 
     async fn receipt(&self, id: &ReceiptId) -> Result<Option<Receipt>, StoreError> {
@@ -369,9 +402,14 @@ impl<S: Store> Store for Faulty<S> {
         student: &StudentCode,
         from: &LookupDigest,
         to: &LookupDigest,
+        now: DateTime<Utc>,
+        by: &Actor,
     ) -> Result<bool, StoreError> {
-        self.call("rekey_lookup", self.inner.rekey_lookup(student, from, to))
-            .await
+        self.call(
+            "rekey_lookup",
+            self.inner.rekey_lookup(student, from, to, now, by),
+        )
+        .await
     }
 
     async fn students(
@@ -465,10 +503,11 @@ impl<S: Store> Store for Faulty<S> {
         student: &StudentCode,
         pseudonym: &StudentCode,
         now: DateTime<Utc>,
+        by: &Actor,
     ) -> Result<hocphi_domain::Erasure, StoreError> {
         self.call(
             "erase_student",
-            self.inner.erase_student(student, pseudonym, now),
+            self.inner.erase_student(student, pseudonym, now, by),
         )
         .await
     }

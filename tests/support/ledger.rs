@@ -122,6 +122,10 @@ impl Raw {
                                 .map(String::as_str)
                         };
                         let pk = text("PK").unwrap_or_default();
+                        let own = text("SK").is_some_and(|sk| !sk.starts_with("EVENT"));
+                        if !own {
+                            continue;
+                        }
                         if let Some(reference) = pk.strip_prefix("PAYMENT#") {
                             rows.payments.push(reference.to_owned());
                         } else if let Some(id) = pk.strip_prefix("INVOICE#") {

@@ -213,10 +213,14 @@ fn invoice(id: &str, student: &str, term: &str, amounts: &[(&str, u64)]) -> Invo
 /// student HS0002 with INV-3.
 pub async fn seed<S: Store>(store: &S) {
     store
-        .upsert_school(&hocphi_domain::School {
-            payee: Some(hocphi_domain::PayeeId::parse(payos::PAYEE).unwrap()),
-            ..fixtures::school(SCHOOL, SCHOOL_NAME)
-        })
+        .upsert_school(
+            &hocphi_domain::School {
+                payee: Some(hocphi_domain::PayeeId::parse(payos::PAYEE).unwrap()),
+                ..fixtures::school(SCHOOL, SCHOOL_NAME)
+            },
+            t0(),
+            &hocphi_domain::Actor::operator(hocphi_domain::Label::parse("ketoan01").unwrap()),
+        )
         .await
         .unwrap();
     for (code, lookup, name) in [
@@ -224,7 +228,11 @@ pub async fn seed<S: Store>(store: &S) {
         (OTHER_STUDENT, OTHER_CODE, "Trần Thị Bình"),
     ] {
         store
-            .upsert_student(&fixtures::student(code, SCHOOL, name, lookup))
+            .upsert_student(
+                &fixtures::student(code, SCHOOL, name, lookup),
+                t0(),
+                &hocphi_domain::Actor::operator(hocphi_domain::Label::parse("ketoan01").unwrap()),
+            )
             .await
             .unwrap();
     }
@@ -244,7 +252,14 @@ pub async fn seed<S: Store>(store: &S) {
         ),
     ];
     for invoice in &invoices {
-        store.upsert_invoice(invoice, t0()).await.unwrap();
+        store
+            .upsert_invoice(
+                invoice,
+                t0(),
+                &hocphi_domain::Actor::operator(hocphi_domain::Label::parse("ketoan01").unwrap()),
+            )
+            .await
+            .unwrap();
     }
 }
 

@@ -185,14 +185,18 @@ fn grouped(vnd: u64) -> String {
 async fn add_schools<S: Store>(store: &S) {
     for n in 0..SCHOOLS {
         store
-            .upsert_school(&School {
-                id: SchoolId::parse(&school(n)).unwrap(),
-                name: Label::parse(&format!("Trường THCS số {n}")).unwrap(),
-                receipt_template: Symbol::parse("01BLP0-001").unwrap(),
-                receipt_series: Symbol::parse(&format!("S{n:02}-25E")).unwrap(),
-                payee: None,
-                commune: None,
-            })
+            .upsert_school(
+                &School {
+                    id: SchoolId::parse(&school(n)).unwrap(),
+                    name: Label::parse(&format!("Trường THCS số {n}")).unwrap(),
+                    receipt_template: Symbol::parse("01BLP0-001").unwrap(),
+                    receipt_series: Symbol::parse(&format!("S{n:02}-25E")).unwrap(),
+                    payee: None,
+                    commune: None,
+                },
+                chrono::Utc::now(),
+                &hocphi_domain::Actor::operator(Label::parse("bench").unwrap()),
+            )
             .await
             .unwrap();
     }
@@ -201,16 +205,20 @@ async fn add_schools<S: Store>(store: &S) {
 async fn add_catalogue<S: Store>(store: &S) {
     for (code, name, kind, unit, _, price) in PRICED {
         store
-            .upsert_catalogue_item(&CatalogueItem {
-                code: ItemCode::parse(code).unwrap(),
-                name: Label::parse(name).unwrap(),
-                kind,
-                unit,
-                cap: Some(Money::from_vnd(price).unwrap()),
-                beneficiary: (kind == LineKind::OnBehalf)
-                    .then(|| Label::parse("Bảo hiểm xã hội tỉnh Gia Lai").unwrap()),
-                school: None,
-            })
+            .upsert_catalogue_item(
+                &CatalogueItem {
+                    code: ItemCode::parse(code).unwrap(),
+                    name: Label::parse(name).unwrap(),
+                    kind,
+                    unit,
+                    cap: Some(Money::from_vnd(price).unwrap()),
+                    beneficiary: (kind == LineKind::OnBehalf)
+                        .then(|| Label::parse("Bảo hiểm xã hội tỉnh Gia Lai").unwrap()),
+                    school: None,
+                },
+                chrono::Utc::now(),
+                &hocphi_domain::Actor::operator(Label::parse("bench").unwrap()),
+            )
             .await
             .unwrap();
     }
@@ -243,6 +251,7 @@ async fn timed<S: Store>(
         progress: false,
         now: Utc.with_ymd_and_hms(2025, 9, 1, 3, 0, 0).unwrap(),
         lookup_key: Some(hocphi_fixtures::lookup_key()),
+        by: hocphi_domain::Actor::operator(Label::parse("ketoan01").unwrap()),
     };
     reset_peak_memory();
     let started = Instant::now();

@@ -18,7 +18,7 @@ use std::process::ExitCode;
 
 use chrono::{DateTime, NaiveDate, Utc};
 use clap::{Parser, Subcommand, ValueEnum};
-use hocphi_domain::{GatewayKind, LookupKey, Store, StoreError, VoidOutcome};
+use hocphi_domain::{Actor, GatewayKind, Label, LookupKey, Store, StoreError, VoidOutcome};
 use hocphi_runtime::config::{
     LOOKUP_KEY, LOOKUP_KEY_ARN, PARTNERS, PARTNERS_ARN, PAYOS_CHANNELS, PAYOS_CHANNELS_ARN,
     local_lookup_key, read_lookup_key,
@@ -89,6 +89,9 @@ pub struct Cli {
     /// Địa chỉ DynamoDB thay cho địa chỉ mặc định của AWS (để kiểm thử)
     #[arg(long, global = true, env = "HOCPHI_DYNAMODB_ENDPOINT", hide = true)]
     pub dynamodb_endpoint: Option<String>,
+    /// Tên người thực hiện, ghi vào lịch sử thay đổi (mặc định: tên đăng nhập $USER)
+    #[arg(long, global = true)]
+    pub by: Option<String>,
     #[command(subcommand)]
     pub command: Command,
 }
@@ -443,6 +446,8 @@ pub enum AdminError {
          hocphi/<tỉnh>/lookup-key (xem infra/README.md)"
     )]
     NoLookupKey,
+    #[error("tên người thực hiện không hợp lệ hoặc chưa có: ghi --by <tên đăng nhập>")]
+    NoOperator,
 }
 
 enum AnyStore {
@@ -584,18 +589,54 @@ pub async fn run(
         None
     };
     let key = key.as_ref();
+    let by = Actor::operator(operator(cli.by.as_deref(), changes_state(&cli.command))?);
     match store {
-        AnyStore::Sqlite(store) => execute(&store, cli.command, now, key, out).await,
-        AnyStore::Dynamo(store) => execute(&store, cli.command, now, key, out).await,
+        AnyStore::Sqlite(store) => execute(&store, cli.command, now, &by, key, out).await,
+        AnyStore::Dynamo(store) => execute(&store, cli.command, now, &by, key, out).await,
     }
 }
 
-/// Runs one command against `store`, printing to `out`; `lookup_key` keys the digests the
-/// command writes and the payment codes it issues.
+/// Whether a command changes what the store holds, and so records who ran it.
+fn changes_state(command: &Command) -> bool {
+    match command {
+        Command::Import { dry_run, .. } | Command::RekeyLookups { dry_run } => !dry_run,
+        Command::School(_) | Command::Void { .. } => true,
+        Command::Catalogue(CatalogueCommand::Import { dry_run, .. }) => !dry_run,
+        Command::Privacy(PrivacyCommand::Erase { .. } | PrivacyCommand::Retention { .. }) => true,
+        Command::Catalogue(CatalogueCommand::List)
+        | Command::Privacy(PrivacyCommand::Export { .. })
+        | Command::Notices { .. }
+        | Command::Report { .. }
+        | Command::Export(_)
+        | Command::Reconcile { .. }
+        | Command::Payos(_)
+        | Command::PaymentCode { .. }
+        | Command::Store(_)
+        | Command::Show(_) => false,
+    }
+}
+
+/// The name the operator acts under: `--by`, else the login name (`USER`, `USERNAME`); needed
+/// only by a command that changes state (another is never recorded).
+fn operator(by: Option<&str>, needed: bool) -> Result<Label, AdminError> {
+    let name = by
+        .map(str::to_owned)
+        .or_else(|| std::env::var("USER").ok())
+        .or_else(|| std::env::var("USERNAME").ok());
+    match name.as_deref().map(Label::parse) {
+        Some(Ok(name)) => Ok(name),
+        Some(Err(_)) | None if needed => Err(AdminError::NoOperator),
+        Some(Err(_)) | None => Label::parse("không rõ").map_err(|_| AdminError::NoOperator),
+    }
+}
+
+/// Runs one command against `store` as `by`, printing to `out`; `lookup_key` keys the digests
+/// the command writes and the payment codes it issues.
 pub async fn execute<S: Store + Reindex>(
     store: &S,
     command: Command,
     now: DateTime<Utc>,
+    by: &Actor,
     lookup_key: Option<&LookupKey>,
     out: &mut impl Write,
 ) -> Result<Exit, AdminError> {
@@ -618,13 +659,15 @@ pub async fn execute<S: Store + Reindex>(
                     payee,
                     commune,
                 },
+                now,
+                by,
             )
             .await?;
             write!(out, "{added}")?;
             Ok(Exit::Done)
         }
         Command::School(SchoolCommand::SetPayee { id, payee, none: _ }) => {
-            let set = school::set_payee(store, &id, payee.as_deref()).await?;
+            let set = school::set_payee(store, &id, payee.as_deref(), now, by).await?;
             write!(out, "{set}")?;
             Ok(Exit::Done)
         }
@@ -643,6 +686,7 @@ pub async fn execute<S: Store + Reindex>(
                 progress: true,
                 now,
                 lookup_key: lookup_key.cloned(),
+                by: by.clone(),
             };
             let report = import::import(store, &options).await?;
             write!(out, "{report}")?;
@@ -659,6 +703,8 @@ pub async fn execute<S: Store + Reindex>(
                 file,
                 dry_run,
                 progress: true,
+                now,
+                by: by.clone(),
             };
             let report = catalogue::import(store, &options).await?;
             write!(out, "{report}")?;
@@ -723,7 +769,7 @@ pub async fn execute<S: Store + Reindex>(
         }
         Command::Payos(command) => run_payos(None, &command, out).await,
         Command::Void { invoice, reason } => {
-            let report = void::void(store, &invoice, &reason, now).await?;
+            let report = void::void(store, &invoice, &reason, now, by).await?;
             write!(out, "{report}")?;
             Ok(match report.outcome {
                 VoidOutcome::Voided | VoidOutcome::AlreadyVoided => Exit::Done,
@@ -797,7 +843,7 @@ pub async fn execute<S: Store + Reindex>(
         }
         Command::RekeyLookups { dry_run } => {
             let key = lookup_key.ok_or(AdminError::NoLookupKey)?;
-            let report = rekey::rekey(store, key, dry_run).await?;
+            let report = rekey::rekey(store, key, dry_run, now, by).await?;
             write!(out, "{report}")?;
             Ok(if report.changed_meanwhile > 0 {
                 Exit::Attention
@@ -822,7 +868,7 @@ pub async fn execute<S: Store + Reindex>(
             Ok(Exit::Done)
         }
         Command::Privacy(PrivacyCommand::Erase { student }) => {
-            let report = privacy::erase(store, &student, now).await?;
+            let report = privacy::erase(store, &student, now, by).await?;
             write!(out, "{report}")?;
             Ok(match report.outcome {
                 hocphi_domain::Erasure::Erased(_) => Exit::Done,

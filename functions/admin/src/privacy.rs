@@ -14,7 +14,7 @@ use std::path::{Path, PathBuf};
 use chrono::{DateTime, Duration, Utc};
 use hocphi_domain::privacy::unpaid_payment_retention;
 use hocphi_domain::{
-    Erasure, ErasureReport, RetentionReport, Store, StoreError, StudentCode, StudentRecords,
+    Actor, Erasure, ErasureReport, RetentionReport, Store, StoreError, StudentCode, StudentRecords,
 };
 
 /// Why a privacy command failed.
@@ -98,12 +98,13 @@ pub async fn erase<S: Store>(
     store: &S,
     raw: &str,
     now: DateTime<Utc>,
+    by: &Actor,
 ) -> Result<EraseReport, PrivacyError> {
     let code = student(raw)?;
     let mut entropy = [0u8; 8];
     getrandom::fill(&mut entropy).map_err(|_| PrivacyError::Random)?;
     let pseudonym = StudentCode::pseudonym(entropy);
-    let outcome = store.erase_student(&code, &pseudonym, now).await?;
+    let outcome = store.erase_student(&code, &pseudonym, now, by).await?;
     Ok(EraseReport {
         student: code,
         pseudonym,

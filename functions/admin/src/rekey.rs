@@ -10,7 +10,8 @@
 
 use std::fmt;
 
-use hocphi_domain::{LookupKey, Store, StoreError};
+use chrono::{DateTime, Utc};
+use hocphi_domain::{Actor, LookupKey, Store, StoreError};
 
 use crate::text::group_digits;
 
@@ -36,6 +37,8 @@ pub async fn rekey<S: Store>(
     store: &S,
     key: &LookupKey,
     dry_run: bool,
+    now: DateTime<Utc>,
+    by: &Actor,
 ) -> Result<RekeyReport, StoreError> {
     let mut report = RekeyReport {
         dry_run,
@@ -52,7 +55,7 @@ pub async fn rekey<S: Store>(
             };
             if dry_run
                 || store
-                    .rekey_lookup(&student.code, &student.lookup, &keyed)
+                    .rekey_lookup(&student.code, &student.lookup, &keyed, now, by)
                     .await?
             {
                 report.rekeyed += 1;

@@ -8,7 +8,8 @@
 
 use std::fmt;
 
-use hocphi_domain::{Label, PayeeId, School, SchoolId, Store, StoreError, Symbol};
+use chrono::{DateTime, Utc};
+use hocphi_domain::{Actor, Label, PayeeId, School, SchoolId, Store, StoreError, Symbol};
 
 use crate::text::{payee_line, text_problem};
 
@@ -87,7 +88,12 @@ fn payee_id(raw: &str) -> Result<PayeeId, SchoolError> {
 }
 
 /// Adds or replaces a school.
-pub async fn add<S: Store>(store: &S, new: &NewSchool) -> Result<SchoolAdded, SchoolError> {
+pub async fn add<S: Store>(
+    store: &S,
+    new: &NewSchool,
+    now: DateTime<Utc>,
+    by: &Actor,
+) -> Result<SchoolAdded, SchoolError> {
     let symbol = |raw: &str| Symbol::parse(raw).map_err(|_| SchoolError::Symbol(raw.to_owned()));
     let mut school = School {
         id: school_id(&new.id)?,
@@ -111,7 +117,7 @@ pub async fn add<S: Store>(store: &S, new: &NewSchool) -> Result<SchoolAdded, Sc
     if school.commune.is_none() {
         school.commune = existing.as_ref().and_then(|s| s.commune.clone());
     }
-    store.upsert_school(&school).await?;
+    store.upsert_school(&school, now, by).await?;
     Ok(SchoolAdded {
         school,
         replaced: existing.is_some(),
@@ -149,6 +155,8 @@ pub async fn set_payee<S: Store>(
     store: &S,
     id: &str,
     payee: Option<&str>,
+    now: DateTime<Utc>,
+    by: &Actor,
 ) -> Result<PayeeSet, SchoolError> {
     let id = school_id(id)?;
     let payee = payee.map(payee_id).transpose()?;
@@ -158,7 +166,7 @@ pub async fn set_payee<S: Store>(
         .ok_or_else(|| SchoolError::NotFound(id.to_string()))?;
     let previous = std::mem::replace(&mut school.payee, payee);
     if previous != school.payee {
-        store.upsert_school(&school).await?;
+        store.upsert_school(&school, now, by).await?;
     }
     Ok(PayeeSet { school, previous })
 }

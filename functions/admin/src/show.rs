@@ -2,14 +2,15 @@
 //!
 //! Invariants: identifiers are parsed before the store is asked; nothing is written; times are
 //! shown in Vietnam time; every transfer of another amount a payment received is listed, with
-//! what the operator must do about it.
+//! what the operator must do about it; an invoice and a payment are shown with their history,
+//! oldest first: what happened, who did it and the rule that decided.
 
 use std::fmt;
 
 use chrono::{DateTime, Utc};
 use hocphi_domain::{
-    Invoice, InvoiceId, Payment, PaymentRef, Receipt, ReceiptId, School, Store, StoreError,
-    Student, StudentCode,
+    AuditEvent, Invoice, InvoiceId, Payment, PaymentRef, Receipt, ReceiptId, School, Store,
+    StoreError, Student, StudentCode, Subject,
 };
 
 use crate::text::{invoice_status, payee_line, payment_status, vnd};
@@ -38,9 +39,12 @@ pub struct StudentView {
     pub open: Vec<Invoice>,
 }
 
-/// An invoice, whatever its status.
+/// An invoice, whatever its status, with its history.
 #[derive(Clone, Debug)]
-pub struct InvoiceView(pub Invoice);
+pub struct InvoiceView {
+    pub invoice: Invoice,
+    pub history: Vec<AuditEvent>,
+}
 
 /// A payment with its invoices (as they stand now) and its receipt.
 #[derive(Clone, Debug)]
@@ -48,6 +52,7 @@ pub struct PaymentView {
     pub payment: Payment,
     pub invoices: Vec<(InvoiceId, Option<Invoice>)>,
     pub receipt: Option<Receipt>,
+    pub history: Vec<AuditEvent>,
 }
 
 fn parse<T>(
@@ -83,14 +88,15 @@ pub async fn student<S: Store>(store: &S, code: &str) -> Result<StudentView, Sho
 /// An invoice by id.
 pub async fn invoice<S: Store>(store: &S, id: &str) -> Result<InvoiceView, ShowError> {
     let id = parse(id, "mã khoản thu", InvoiceId::parse)?;
-    store
+    let invoice = store
         .invoice(&id)
         .await?
-        .map(InvoiceView)
         .ok_or_else(|| ShowError::NotFound {
             what: "khoản thu",
             id: id.to_string(),
-        })
+        })?;
+    let history = store.history(&Subject::Invoice(id)).await?;
+    Ok(InvoiceView { invoice, history })
 }
 
 /// A payment by reference.
@@ -108,11 +114,35 @@ pub async fn payment<S: Store>(store: &S, reference: &str) -> Result<PaymentView
         invoices.push((id.clone(), store.invoice(id).await?));
     }
     let receipt = store.receipt(&ReceiptId::for_payment(&reference)).await?;
+    let history = store.history(&Subject::Payment(reference)).await?;
     Ok(PaymentView {
         payment,
         invoices,
         receipt,
+        history,
     })
+}
+
+fn write_history(f: &mut fmt::Formatter<'_>, history: &[AuditEvent]) -> fmt::Result {
+    if history.is_empty() {
+        return writeln!(f, "  Lịch sử: chưa ghi nhận thay đổi nào.");
+    }
+    writeln!(f, "  Lịch sử:")?;
+    for event in history {
+        write!(
+            f,
+            "    {}. {} — {} — {}",
+            event.seq,
+            moment(event.at),
+            event.action.label_vi(),
+            event.by.label_vi()
+        )?;
+        match event.rule {
+            Some(rule) => writeln!(f, " (vì {})", rule.label_vi())?,
+            None => writeln!(f)?,
+        }
+    }
+    Ok(())
 }
 
 fn write_invoice(f: &mut fmt::Formatter<'_>, invoice: &Invoice, indent: &str) -> fmt::Result {
@@ -183,13 +213,14 @@ impl fmt::Display for StudentView {
 
 impl fmt::Display for InvoiceView {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let invoice = &self.0;
+        let invoice = &self.invoice;
         write_invoice(f, invoice, "")?;
         writeln!(
             f,
             "  Học sinh {} — {}, lớp {}, trường {}",
             invoice.student, invoice.student_name, invoice.class_name, invoice.school
-        )
+        )?;
+        write_history(f, &self.history)
     }
 }
 
@@ -257,8 +288,9 @@ impl fmt::Display for PaymentView {
                 r.number.sequence,
                 moment(r.issued_at),
                 r.id
-            ),
-            None => writeln!(f, "  Chưa có biên lai."),
+            )?,
+            None => writeln!(f, "  Chưa có biên lai.")?,
         }
+        write_history(f, &self.history)
     }
 }

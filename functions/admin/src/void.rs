@@ -7,7 +7,7 @@
 use std::fmt;
 
 use chrono::{DateTime, Utc};
-use hocphi_domain::{InvoiceId, Label, Store, StoreError, VoidOutcome};
+use hocphi_domain::{Actor, InvoiceId, Label, Store, StoreError, VoidOutcome};
 
 use crate::text::text_problem;
 
@@ -45,11 +45,12 @@ pub async fn void<S: Store>(
     id: &str,
     reason: &str,
     now: DateTime<Utc>,
+    by: &Actor,
 ) -> Result<VoidReport, VoidError> {
     let id = InvoiceId::parse(id).map_err(|_| VoidError::BadId(id.to_owned()))?;
     let reason =
         Label::parse(reason).map_err(|e| VoidError::BadReason(text_problem(&e, "lý do")))?;
-    let outcome = store.void_invoice(&id, &reason, now).await?;
+    let outcome = store.void_invoice(&id, &reason, now, by).await?;
     Ok(VoidReport {
         invoice: id,
         outcome,

@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 use hocphi_admin::cli::{CatalogueCommand, Command, Exit, execute};
 use hocphi_admin::import::catalogue::{CatalogueOptions, CatalogueReport, import};
 use hocphi_domain::{InvoiceId, ItemCode, LineKind, Money, Pricing, School, Store, Symbol, Unit};
-use support::{Env, LL, NQ, now};
+use support::{Env, LL, NQ, now, operator};
 
 const PRIVATE: &str = "GL-THCS-DTHOANG";
 
@@ -52,11 +52,15 @@ fn file(env: &Env, name: &str, header: &str, rows: &[&str]) -> PathBuf {
 
 async fn add_private_school<S: Store>(store: &S) {
     store
-        .upsert_school(&School {
-            receipt_series: Symbol::parse("DTH-26E").unwrap(),
-            payee: None,
-            ..hocphi_fixtures::school(PRIVATE, "Trường THCS tư thục Đinh Tiên Hoàng")
-        })
+        .upsert_school(
+            &School {
+                receipt_series: Symbol::parse("DTH-26E").unwrap(),
+                payee: None,
+                ..hocphi_fixtures::school(PRIVATE, "Trường THCS tư thục Đinh Tiên Hoàng")
+            },
+            now(),
+            &operator(),
+        )
         .await
         .unwrap();
 }
@@ -68,6 +72,8 @@ async fn catalogue_import(env: &Env, path: &Path, dry_run: bool) -> CatalogueRep
             file: path.to_owned(),
             dry_run,
             progress: false,
+            now: now(),
+            by: operator(),
         },
     )
     .await
@@ -452,7 +458,7 @@ async fn the_command_line_imports_and_lists_the_catalogue() {
         let store = env.store.clone();
         async move {
             let mut out = Vec::new();
-            let exit = execute(&store, command, now(), None, &mut out)
+            let exit = execute(&store, command, now(), &operator(), None, &mut out)
                 .await
                 .unwrap();
             (exit, String::from_utf8(out).unwrap())

@@ -122,10 +122,14 @@ async fn the_catalogue_and_the_2026_sample_import_into_dynamodb_and_a_line_over_
     // Arrange
     let (store, _) = fresh().await;
     store
-        .upsert_school(&hocphi_domain::School {
-            payee: None,
-            ..hocphi_fixtures::school("GL-THCS-DTHOANG", "Trường THCS tư thục Đinh Tiên Hoàng")
-        })
+        .upsert_school(
+            &hocphi_domain::School {
+                payee: None,
+                ..hocphi_fixtures::school("GL-THCS-DTHOANG", "Trường THCS tư thục Đinh Tiên Hoàng")
+            },
+            vn(2026, 9, 1, 8, 0),
+            &support::operator(),
+        )
         .await
         .unwrap();
     let dir = tempfile::tempdir().unwrap();
@@ -134,6 +138,8 @@ async fn the_catalogue_and_the_2026_sample_import_into_dynamodb_and_a_line_over_
         file: samples.join("danh-muc-mau.csv"),
         dry_run: false,
         progress: false,
+        now: vn(2026, 9, 1, 8, 0),
+        by: support::operator(),
     };
     let over_cap = dir.path().join("vuot-tran.csv");
     std::fs::write(
@@ -450,9 +456,16 @@ async fn store_reindex_indexes_what_an_earlier_version_wrote_and_then_finds_noth
         let store = store.clone();
         async move {
             let mut out = Vec::new();
-            let exit = execute(&store, command, vn(2025, 11, 1, 8, 0), None, &mut out)
-                .await
-                .unwrap();
+            let exit = execute(
+                &store,
+                command,
+                vn(2025, 11, 1, 8, 0),
+                &support::operator(),
+                None,
+                &mut out,
+            )
+            .await
+            .unwrap();
             (exit, String::from_utf8(out).unwrap())
         }
     };

@@ -272,7 +272,7 @@ async fn each_line_carries_its_kind_item_pricing_and_beneficiary_and_deductions_
     .build_with(private_school_lines());
     for invoice in [&public, &private] {
         env.store
-            .upsert_invoice(invoice, vn(2025, 9, 1, 8, 0))
+            .upsert_invoice(invoice, vn(2025, 9, 1, 8, 0), &support::operator())
             .await
             .unwrap();
     }
@@ -289,7 +289,10 @@ async fn each_line_carries_its_kind_item_pricing_and_beneficiary_and_deductions_
         chrono::Duration::minutes(15),
     )
     .unwrap();
-    env.store.create_payment(&chosen, at).await.unwrap();
+    env.store
+        .create_payment(&chosen, at, &hocphi_domain::Actor::Parent)
+        .await
+        .unwrap();
     support::capture(&env.store, "HP1", "1001", chosen.amount.vnd(), at).await;
     pay(&env.store, &["NQ-2026-0002"], "HP2", "1002", at).await;
 

@@ -526,7 +526,12 @@ async fn invoices_held_by_a_live_payment_or_voided_are_refused() {
     env.import(&env.csv("v1.csv", &[&rows[0], &rows[1]])).await;
     open_payment(&env.store, &["NQ-0001"], "HP1", now(), 60).await;
     env.store
-        .void_invoice(&id("NQ-0002"), &Label::parse("Nhập nhầm").unwrap(), now())
+        .void_invoice(
+            &id("NQ-0002"),
+            &Label::parse("Nhập nhầm").unwrap(),
+            now(),
+            &support::operator(),
+        )
         .await
         .unwrap();
     let changed = rows.map(|r| r.replace("1.500.000", "1.600.000"));
@@ -851,7 +856,10 @@ async fn only_new_students_get_codes_and_the_store_keeps_only_matching_digests()
         class_name: Label::parse("5A1").unwrap(),
         lookup: known_code.digest(&student("HS0001"), &hocphi_fixtures::lookup_key()),
     };
-    env.store.upsert_student(&known).await.unwrap();
+    env.store
+        .upsert_student(&known, now(), &support::operator())
+        .await
+        .unwrap();
     let rows = [
         row("HS0001", "Nguyễn Văn An", "NQ-0001", "Học phí", "1.500.000"),
         full([

@@ -87,7 +87,10 @@ async fn a_notice_shows_the_masked_name_lines_total_in_words_and_a_qr_code_witho
     let rows = nq_0001();
     env.import(&env.csv("a.csv", &[&rows[0], &rows[1]])).await;
     let invoice = public_school_invoice("LL-0001", LL, "HS0002", day(2025, 10, 15));
-    env.store.upsert_invoice(&invoice, now()).await.unwrap();
+    env.store
+        .upsert_invoice(&invoice, now(), &support::operator())
+        .await
+        .unwrap();
 
     let written = notices(&env.store, &options(&env, NQ)).await.unwrap();
     let public = notices(
@@ -282,7 +285,10 @@ async fn the_report_reads_back_by_commune_school_item_and_channel_with_refunds_d
         let id = SchoolId::parse(id).unwrap();
         let mut school = env.store.school(&id).await.unwrap().unwrap();
         school.commune = Some(label(commune));
-        env.store.upsert_school(&school).await.unwrap();
+        env.store
+            .upsert_school(&school, now(), &support::operator())
+            .await
+            .unwrap();
     }
     let rows = nq_0001();
     let second = row(
@@ -310,7 +316,10 @@ async fn the_report_reads_back_by_commune_school_item_and_channel_with_refunds_d
     env.import(&env.csv("a.csv", &[&rows[0], &rows[1], &second, &voided, &late]))
         .await;
     let public = public_school_invoice("LL-0001", LL, "HS0002", day(2025, 10, 1));
-    env.store.upsert_invoice(&public, now()).await.unwrap();
+    env.store
+        .upsert_invoice(&public, now(), &support::operator())
+        .await
+        .unwrap();
     pay(
         &env.store,
         &["NQ-0001"],
@@ -327,9 +336,15 @@ async fn the_report_reads_back_by_commune_school_item_and_channel_with_refunds_d
         vn(2025, 9, 11, 9, 0),
     )
     .await;
-    hocphi_admin::void::void(&env.store, "NQ-0004", "Đã nộp tiền mặt tại trường", now())
-        .await
-        .unwrap();
+    hocphi_admin::void::void(
+        &env.store,
+        "NQ-0004",
+        "Đã nộp tiền mặt tại trường",
+        now(),
+        &support::operator(),
+    )
+    .await
+    .unwrap();
     let first = open_payment(
         &env.store,
         &["NQ-0003"],
@@ -339,7 +354,11 @@ async fn the_report_reads_back_by_commune_school_item_and_channel_with_refunds_d
     )
     .await;
     env.store
-        .expire(&first.reference, vn(2025, 9, 12, 9, 30))
+        .expire(
+            &first.reference,
+            vn(2025, 9, 12, 9, 30),
+            &hocphi_domain::Actor::Sweeper,
+        )
         .await
         .unwrap();
     pay(

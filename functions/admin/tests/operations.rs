@@ -55,14 +55,20 @@ async fn a_school_is_added_then_updated_and_bad_symbols_are_refused() {
         commune: None,
     };
 
-    let added = add(&env.store, &new).await.unwrap();
-    let again = add(&env.store, &new).await.unwrap();
+    let added = add(&env.store, &new, now(), &support::operator())
+        .await
+        .unwrap();
+    let again = add(&env.store, &new, now(), &support::operator())
+        .await
+        .unwrap();
     let bad = add(
         &env.store,
         &NewSchool {
             series: "TP 25".into(),
             ..new
         },
+        now(),
+        &support::operator(),
     )
     .await;
 
@@ -88,7 +94,9 @@ async fn a_schools_commune_is_kept_until_a_new_one_is_given() {
         ..NewSchool::default()
     };
 
-    let added = add(&env.store, &new).await.unwrap();
+    let added = add(&env.store, &new, now(), &support::operator())
+        .await
+        .unwrap();
     let renamed = add(
         &env.store,
         &NewSchool {
@@ -96,6 +104,8 @@ async fn a_schools_commune_is_kept_until_a_new_one_is_given() {
             commune: None,
             ..new.clone()
         },
+        now(),
+        &support::operator(),
     )
     .await
     .unwrap();
@@ -105,6 +115,8 @@ async fn a_schools_commune_is_kept_until_a_new_one_is_given() {
             commune: Some("Phường Quy Nhơn Nam".into()),
             ..new.clone()
         },
+        now(),
+        &support::operator(),
     )
     .await
     .unwrap();
@@ -114,6 +126,8 @@ async fn a_schools_commune_is_kept_until_a_new_one_is_given() {
             commune: Some("  ".into()),
             ..new
         },
+        now(),
+        &support::operator(),
     )
     .await;
 
@@ -134,12 +148,24 @@ async fn a_schools_commune_is_kept_until_a_new_one_is_given() {
 async fn voiding_an_open_invoice_records_the_reason() {
     let env = two_invoices().await;
 
-    let report = void(&env.store, "NQ-0002", "Nhập trùng", now())
-        .await
-        .unwrap();
-    let twice = void(&env.store, "NQ-0002", "Nhập trùng", now())
-        .await
-        .unwrap();
+    let report = void(
+        &env.store,
+        "NQ-0002",
+        "Nhập trùng",
+        now(),
+        &support::operator(),
+    )
+    .await
+    .unwrap();
+    let twice = void(
+        &env.store,
+        "NQ-0002",
+        "Nhập trùng",
+        now(),
+        &support::operator(),
+    )
+    .await
+    .unwrap();
 
     assert_eq!(report.outcome, VoidOutcome::Voided);
     assert_eq!(twice.outcome, VoidOutcome::AlreadyVoided);
@@ -159,9 +185,15 @@ async fn voiding_a_paid_or_held_invoice_is_refused_and_says_why() {
     open_payment(&env.store, &["NQ-0003"], "HP2", now(), 15).await;
 
     // Act
-    let paid = void(&env.store, "NQ-0001", "Sai", now()).await.unwrap();
-    let held = void(&env.store, "NQ-0003", "Sai", now()).await.unwrap();
-    let missing = void(&env.store, "NQ-9999", "Sai", now()).await.unwrap();
+    let paid = void(&env.store, "NQ-0001", "Sai", now(), &support::operator())
+        .await
+        .unwrap();
+    let held = void(&env.store, "NQ-0003", "Sai", now(), &support::operator())
+        .await
+        .unwrap();
+    let missing = void(&env.store, "NQ-9999", "Sai", now(), &support::operator())
+        .await
+        .unwrap();
 
     // Assert
     assert_eq!(paid.outcome, VoidOutcome::RefusedPaid);
@@ -204,15 +236,36 @@ async fn exit_codes_of_void_say_done_attention_or_refused() {
         reason: "Sai".into(),
     };
 
-    let voided = execute(&env.store, run("NQ-0002"), now(), None, &mut out)
-        .await
-        .unwrap();
-    let refused = execute(&env.store, run("NQ-0001"), now(), None, &mut out)
-        .await
-        .unwrap();
-    let missing = execute(&env.store, run("NQ-9999"), now(), None, &mut out)
-        .await
-        .unwrap();
+    let voided = execute(
+        &env.store,
+        run("NQ-0002"),
+        now(),
+        &support::operator(),
+        None,
+        &mut out,
+    )
+    .await
+    .unwrap();
+    let refused = execute(
+        &env.store,
+        run("NQ-0001"),
+        now(),
+        &support::operator(),
+        None,
+        &mut out,
+    )
+    .await
+    .unwrap();
+    let missing = execute(
+        &env.store,
+        run("NQ-9999"),
+        now(),
+        &support::operator(),
+        None,
+        &mut out,
+    )
+    .await
+    .unwrap();
 
     assert_eq!(
         (voided, refused, missing),
@@ -277,6 +330,87 @@ async fn show_payment_gives_its_status_invoices_and_receipt_number() {
 }
 
 #[tokio::test]
+async fn show_payment_prints_its_history_with_who_acted_and_why() {
+    let env = two_invoices().await;
+    pay(&env.store, &["NQ-0002"], "HP1", "14226112", now()).await;
+
+    let shown = payment(&env.store, "HP1").await.unwrap().to_string();
+
+    let history = shown.split("  Lịch sử:\n").nth(1).expect("a history");
+    assert_eq!(
+        history,
+        "    1. 01/09/2025 09:58 — Tạo giao dịch 1.263.600\u{a0}₫ qua VNPay cho khoản thu NQ-0002 — \
+         phụ huynh trên trang nộp học phí\n    \
+         2. 01/09/2025 10:00 — Thanh toán thành công 1.263.600\u{a0}₫, mã giao dịch tại cổng \
+         14226112; biên lai số 0000001 (BLHP1) — thông báo của VNPay\n"
+    );
+}
+
+#[tokio::test]
+async fn show_invoice_prints_who_imported_changed_and_voided_it_and_from_which_file() {
+    let env = two_invoices().await;
+    let changed = row(
+        "HS0001",
+        "Nguyễn Văn An",
+        "NQ-0002",
+        "Bảo hiểm y tế",
+        "1.300.000",
+    );
+    let [first, second] = support::nq_0001();
+    env.import(&env.csv("sua.csv", &[&first, &second, &changed]))
+        .await;
+    void(
+        &env.store,
+        "NQ-0002",
+        "Nhập trùng",
+        now(),
+        &support::operator(),
+    )
+    .await
+    .unwrap();
+
+    let shown = invoice(&env.store, "NQ-0002").await.unwrap().to_string();
+
+    let history = shown.split("  Lịch sử:\n").nth(1).expect("a history");
+    assert_eq!(
+        history.lines().collect::<Vec<_>>(),
+        [
+            "    1. 01/09/2025 10:00 — Tạo khoản thu (phiên bản 1), tổng 1.263.600\u{a0}₫ — cán bộ \
+             ketoan01, từ tệp hoc-phi.csv",
+            "    2. 01/09/2025 10:00 — Sửa khoản thu (phiên bản 2), tổng 1.300.000\u{a0}₫ — cán bộ \
+             ketoan01, từ tệp sua.csv",
+            "    3. 01/09/2025 10:00 — Huỷ khoản thu (phiên bản 3) — cán bộ ketoan01",
+        ]
+    );
+}
+
+#[tokio::test]
+async fn show_payment_names_the_rule_behind_a_late_capture() {
+    let env = two_invoices().await;
+    let opened = open_payment(&env.store, &["NQ-0002"], "HP2", now(), 15).await;
+    let later = now() + chrono::Duration::minutes(30);
+    env.store
+        .expire(&opened.reference, later, &hocphi_domain::Actor::Sweeper)
+        .await
+        .unwrap();
+    support::capture(&env.store, "HP2", "T9", opened.amount.vnd(), later).await;
+
+    let shown = payment(&env.store, "HP2").await.unwrap().to_string();
+
+    assert!(
+        shown.contains(
+            "2. 01/09/2025 10:30 — Hết hạn, chưa thanh toán — tác vụ rà soát tự động (vì quá \
+             thời hạn thanh toán)\n"
+        ),
+        "{shown}"
+    );
+    assert!(
+        shown.contains("— thông báo của VNPay (vì tiền về sau khi giao dịch đã hết hạn)\n"),
+        "{shown}"
+    );
+}
+
+#[tokio::test]
 async fn showing_what_does_not_exist_or_cannot_exist_is_an_error() {
     let env = two_invoices().await;
     let mut out = Vec::new();
@@ -286,6 +420,7 @@ async fn showing_what_does_not_exist_or_cannot_exist_is_an_error() {
             code: "HS9999".into(),
         }),
         now(),
+        &support::operator(),
         None,
         &mut out,
     )
@@ -308,7 +443,10 @@ async fn rekey_lookups_keys_every_unkeyed_digest_once_and_no_parent_needs_a_new_
     let mut legacy = env.store.student(&code).await.unwrap().unwrap();
     let unkeyed = hocphi_fixtures::unkeyed_digest("HS0001", "ABCD2345");
     legacy.lookup = LookupDigest::parse(&unkeyed).unwrap();
-    env.store.upsert_student(&legacy).await.unwrap();
+    env.store
+        .upsert_student(&legacy, now(), &support::operator())
+        .await
+        .unwrap();
     let other = StudentCode::parse("HS0002").unwrap();
     let other_before = env.store.student(&other).await.unwrap();
     let key = hocphi_fixtures::lookup_key();
@@ -316,18 +454,47 @@ async fn rekey_lookups_keys_every_unkeyed_digest_once_and_no_parent_needs_a_new_
     let mut out = Vec::new();
 
     // Act
-    let dry = execute(&env.store, rekey(true), now(), Some(&key), &mut out)
-        .await
-        .unwrap();
+    let dry = execute(
+        &env.store,
+        rekey(true),
+        now(),
+        &support::operator(),
+        Some(&key),
+        &mut out,
+    )
+    .await
+    .unwrap();
     let after_dry = env.store.student(&code).await.unwrap().unwrap().lookup;
-    let first = execute(&env.store, rekey(false), now(), Some(&key), &mut out)
-        .await
-        .unwrap();
+    let first = execute(
+        &env.store,
+        rekey(false),
+        now(),
+        &support::operator(),
+        Some(&key),
+        &mut out,
+    )
+    .await
+    .unwrap();
     let rekeyed = env.store.student(&code).await.unwrap().unwrap().lookup;
-    let again = execute(&env.store, rekey(false), now(), Some(&key), &mut out)
-        .await
-        .unwrap();
-    let without_key = execute(&env.store, rekey(false), now(), None, &mut out).await;
+    let again = execute(
+        &env.store,
+        rekey(false),
+        now(),
+        &support::operator(),
+        Some(&key),
+        &mut out,
+    )
+    .await
+    .unwrap();
+    let without_key = execute(
+        &env.store,
+        rekey(false),
+        now(),
+        &support::operator(),
+        None,
+        &mut out,
+    )
+    .await;
 
     // Assert
     assert_eq!((dry, first, again), (Exit::Done, Exit::Done, Exit::Done));
@@ -355,6 +522,7 @@ fn admin(dir: &std::path::Path, args: &[&str]) -> Output {
         .current_dir(dir)
         .args(args)
         .env_remove("HOCPHI_DYNAMODB_ENDPOINT")
+        .env("USER", "ketoan01")
         .output()
         .unwrap()
 }

@@ -35,10 +35,17 @@ async fn payee_of(env: &Env, id: &str) -> Option<PayeeId> {
 async fn a_school_names_its_payee_and_keeps_it_when_updated_without_one() {
     let env = Env::new().await;
 
-    let added = add(&env.store, &new_school(Some("bd-thcs-tranphu")))
+    let added = add(
+        &env.store,
+        &new_school(Some("bd-thcs-tranphu")),
+        now(),
+        &support::operator(),
+    )
+    .await
+    .unwrap();
+    let updated = add(&env.store, &new_school(None), now(), &support::operator())
         .await
         .unwrap();
-    let updated = add(&env.store, &new_school(None)).await.unwrap();
 
     assert_eq!(
         added.school.payee,
@@ -59,13 +66,27 @@ async fn a_school_names_its_payee_and_keeps_it_when_updated_without_one() {
 async fn an_operator_changes_or_removes_a_schools_payee() {
     let env = Env::new().await;
 
-    let shared = set_payee(&env.store, NQ, Some("BD-PGD-TPQN"))
+    let shared = set_payee(
+        &env.store,
+        NQ,
+        Some("BD-PGD-TPQN"),
+        now(),
+        &support::operator(),
+    )
+    .await
+    .unwrap();
+    let same = set_payee(
+        &env.store,
+        NQ,
+        Some("BD-PGD-TPQN"),
+        now(),
+        &support::operator(),
+    )
+    .await
+    .unwrap();
+    let removed = set_payee(&env.store, NQ, None, now(), &support::operator())
         .await
         .unwrap();
-    let same = set_payee(&env.store, NQ, Some("BD-PGD-TPQN"))
-        .await
-        .unwrap();
-    let removed = set_payee(&env.store, NQ, None).await.unwrap();
 
     assert_eq!(shared.previous, None);
     assert!(
@@ -106,10 +127,18 @@ async fn a_bad_payee_or_an_unknown_school_is_refused_and_nothing_is_written() {
     ];
 
     for (school, payee, message) in cases {
-        let refused = set_payee(&env.store, school, payee).await.unwrap_err();
+        let refused = set_payee(&env.store, school, payee, now(), &support::operator())
+            .await
+            .unwrap_err();
         assert!(refused.to_string().starts_with(message), "{refused}");
     }
-    let bad_add = add(&env.store, &new_school(Some("a b"))).await;
+    let bad_add = add(
+        &env.store,
+        &new_school(Some("a b")),
+        now(),
+        &support::operator(),
+    )
+    .await;
 
     assert!(matches!(bad_add, Err(SchoolError::Payee(_))), "{bad_add:?}");
     assert_eq!(payee_of(&env, NQ).await, None);
@@ -124,7 +153,9 @@ async fn show_student_tells_where_the_schools_transfers_are_paid() {
     ))
     .await;
     let before = student(&env.store, "HS0001").await.unwrap().to_string();
-    set_payee(&env.store, NQ, Some(NQ)).await.unwrap();
+    set_payee(&env.store, NQ, Some(NQ), now(), &support::operator())
+        .await
+        .unwrap();
 
     let after = student(&env.store, "HS0001").await.unwrap().to_string();
 
@@ -164,7 +195,10 @@ async fn show_payment_lists_its_payee_and_every_transfer_of_another_amount() {
     )
     .unwrap();
     opened.payee = Some(PayeeId::parse(NQ).unwrap());
-    env.store.create_payment(&opened, now()).await.unwrap();
+    env.store
+        .create_payment(&opened, now(), &hocphi_domain::Actor::Parent)
+        .await
+        .unwrap();
 
     let short = capture(
         &env.store,
@@ -213,6 +247,7 @@ fn admin(dir: &std::path::Path, args: &[&str]) -> Output {
         .current_dir(dir)
         .args(args)
         .env_remove("HOCPHI_DYNAMODB_ENDPOINT")
+        .env("USER", "ketoan01")
         .output()
         .unwrap()
 }

@@ -51,6 +51,7 @@ async fn the_code_printed_verifies_under_the_key_and_names_the_student_and_year(
         &env.store,
         command("HS0001", Some("2026-2027")),
         now(),
+        &support::operator(),
         Some(&key),
         &mut by_year,
     )
@@ -60,6 +61,7 @@ async fn the_code_printed_verifies_under_the_key_and_names_the_student_and_year(
         &env.store,
         command("hs0001", None),
         now(),
+        &support::operator(),
         Some(&key),
         &mut by_default,
     )
@@ -119,9 +121,16 @@ async fn an_unknown_student_a_bad_year_and_a_missing_key_print_no_code() {
     for (command, key, expected) in cases {
         let mut out = Vec::new();
 
-        let err: AdminError = execute(&env.store, command, now(), key, &mut out)
-            .await
-            .unwrap_err();
+        let err: AdminError = execute(
+            &env.store,
+            command,
+            now(),
+            &support::operator(),
+            key,
+            &mut out,
+        )
+        .await
+        .unwrap_err();
 
         assert!(err.to_string().starts_with(expected), "{err}");
         assert!(out.is_empty());

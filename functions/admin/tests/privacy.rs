@@ -54,6 +54,7 @@ async fn an_export_holds_everything_about_the_student_and_is_written_to_a_new_pr
         &env.store,
         export(Some(path.clone())),
         now(),
+        &support::operator(),
         None,
         &mut printed,
     )
@@ -63,6 +64,7 @@ async fn an_export_holds_everything_about_the_student_and_is_written_to_a_new_pr
         &env.store,
         export(Some(path.clone())),
         now(),
+        &support::operator(),
         None,
         &mut Vec::new(),
     )
@@ -100,12 +102,26 @@ async fn erasing_deletes_the_open_invoice_pseudonymises_the_receipt_and_a_second
     let env = a_paid_and_an_open_invoice().await;
     let mut out = Vec::new();
 
-    let first = execute(&env.store, erase("HS0001"), now(), None, &mut out)
-        .await
-        .unwrap();
-    let second = execute(&env.store, erase("HS0001"), now(), None, &mut out)
-        .await
-        .unwrap();
+    let first = execute(
+        &env.store,
+        erase("HS0001"),
+        now(),
+        &support::operator(),
+        None,
+        &mut out,
+    )
+    .await
+    .unwrap();
+    let second = execute(
+        &env.store,
+        erase("HS0001"),
+        now(),
+        &support::operator(),
+        None,
+        &mut out,
+    )
+    .await
+    .unwrap();
 
     assert_eq!((first, second), (Exit::Done, Exit::Done));
     let printed = String::from_utf8(out).unwrap();
@@ -150,10 +166,25 @@ async fn erasing_while_a_payment_is_pending_changes_nothing_and_asks_for_attenti
     open_payment(&env.store, &["NQ-0002"], "HP2", now(), 15).await;
     let mut out = Vec::new();
 
-    let refused = execute(&env.store, erase("HS0001"), now(), None, &mut out)
-        .await
-        .unwrap();
-    let bad = execute(&env.store, erase("HS 1"), now(), None, &mut Vec::new()).await;
+    let refused = execute(
+        &env.store,
+        erase("HS0001"),
+        now(),
+        &support::operator(),
+        None,
+        &mut out,
+    )
+    .await
+    .unwrap();
+    let bad = execute(
+        &env.store,
+        erase("HS 1"),
+        now(),
+        &support::operator(),
+        None,
+        &mut Vec::new(),
+    )
+    .await;
 
     assert_eq!(refused.code(), 3);
     let printed = String::from_utf8(out).unwrap();
@@ -181,6 +212,7 @@ async fn the_retention_command_reports_what_it_removed() {
         &env.store,
         Cmd::Privacy(PrivacyCommand::Retention { days: 3 }),
         now(),
+        &support::operator(),
         None,
         &mut out,
     )

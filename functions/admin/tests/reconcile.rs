@@ -340,7 +340,10 @@ async fn the_money_matched_is_given_by_kind_and_beneficiary() {
     .build_with(private_school_lines());
     let t0 = vn(2025, 9, 10, 9, 0);
     for invoice in [&public, &private] {
-        env.store.upsert_invoice(invoice, t0).await.unwrap();
+        env.store
+            .upsert_invoice(invoice, t0, &support::operator())
+            .await
+            .unwrap();
     }
     let chosen = Payment::open(
         PaymentRef::parse("HPPUB").unwrap(),
@@ -354,7 +357,10 @@ async fn the_money_matched_is_given_by_kind_and_beneficiary() {
         Duration::minutes(15),
     )
     .unwrap();
-    env.store.create_payment(&chosen, t0).await.unwrap();
+    env.store
+        .create_payment(&chosen, t0, &hocphi_domain::Actor::Parent)
+        .await
+        .unwrap();
     capture(&env.store, "HPPUB", "3001", 1_709_520, t0).await;
     pay(&env.store, &["NQ-2026-0002"], "HPPRI", "3002", t0).await;
     env.file(

@@ -68,7 +68,10 @@ async fn open<S: Store>(store: &S, invoice: &str, reference: &str, at: DateTime<
     )
     .unwrap();
     payment.payee = Some(PayeeId::parse("BD-THCS-NGOQUYEN").unwrap());
-    store.create_payment(&payment, at).await.unwrap();
+    store
+        .create_payment(&payment, at, &hocphi_domain::Actor::Parent)
+        .await
+        .unwrap();
     payment
 }
 

@@ -8,7 +8,7 @@
 //! the payee its path names, then applies only to a payment of that payee: one for another payee
 //! is rejected like a forged one, with nothing written.
 
-use hocphi_domain::{Clock, GatewayKind, PayeeId, PaymentRef, ReceiptToken, Store};
+use hocphi_domain::{Actor, Clock, GatewayKind, PayeeId, PaymentRef, ReceiptToken, Store};
 use hocphi_gateways::{CallbackOutcome, RawCallback, Reply};
 
 use crate::{App, Transport, alarm, random};
@@ -51,7 +51,14 @@ impl<S: Store, C: Clock, T: Transport> App<S, C, T> {
                 let token = ReceiptToken::from_entropy(entropy);
                 let result = self
                     .store
-                    .settle(reference, kind, event, self.clock.now(), &token)
+                    .settle(
+                        reference,
+                        kind,
+                        event,
+                        self.clock.now(),
+                        &token,
+                        &Actor::Channel { gateway: kind },
+                    )
                     .await;
                 match &result {
                     Err(err) => {

@@ -22,10 +22,10 @@ use std::time::Instant;
 
 use hocphi_api::{BankTransfer, CreatePaymentRequest, CreatePaymentResponse};
 use hocphi_domain::{
-    Claim, Clock, ConflictReason, CreatePaymentError, Fingerprint, GatewayCode, GatewayEvent,
-    GatewayKind, IdempotencyBegin, IdempotencyKey, Invoice, InvoiceId, LeaseToken, LineRef,
-    PayeeId, Payment, PaymentCode, PaymentError, PaymentRef, ReceiptToken, Store, StoredResponse,
-    StudentCode,
+    Actor, Claim, Clock, ConflictReason, CreatePaymentError, Fingerprint, GatewayCode,
+    GatewayEvent, GatewayKind, IdempotencyBegin, IdempotencyKey, Invoice, InvoiceId, LeaseToken,
+    LineRef, PayeeId, Payment, PaymentCode, PaymentError, PaymentRef, ReceiptToken, Store,
+    StoredResponse, StudentCode,
 };
 use hocphi_gateways::{Checkout, CheckoutContext, Finished, Gateway, Locale, payos};
 
@@ -353,7 +353,11 @@ impl<S: Store, C: Clock, T: Transport> App<S, C, T> {
             }
             .into());
         }
-        match self.store.create_payment(&payment, now).await {
+        match self
+            .store
+            .create_payment(&payment, now, &Actor::Parent)
+            .await
+        {
             Ok(()) => Ok(payment),
             Err(CreatePaymentError::Conflict { invoice, reason }) => {
                 Err(ApiError::InvoiceUnavailable { invoice, reason }.into())
@@ -428,6 +432,7 @@ impl<S: Store, C: Clock, T: Transport> App<S, C, T> {
                 &event,
                 self.clock.now(),
                 &token,
+                &Actor::Parent,
             )
             .await
         {

@@ -26,7 +26,7 @@ use std::net::IpAddr;
 
 use hocphi_api::{InvoiceView, InvoicesResponse, StudentView};
 use hocphi_domain::{
-    ClientSource, Clock, FailureCounter, Invoice, LookupCode, LookupKey, PaymentCode, Store,
+    Actor, ClientSource, Clock, FailureCounter, Invoice, LookupCode, LookupKey, PaymentCode, Store,
     Student, StudentCode,
 };
 
@@ -62,7 +62,7 @@ impl<S: Store, C: Clock, T: Transport> App<S, C, T> {
                 let keyed = code.digest(&student, key);
                 if self
                     .store
-                    .rekey_lookup(&student, &found.lookup, &keyed)
+                    .rekey_lookup(&student, &found.lookup, &keyed, now, &Actor::Parent)
                     .await?
                 {
                     tracing::info!("lookup digest re-keyed");

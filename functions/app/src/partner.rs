@@ -22,7 +22,7 @@
 use std::collections::BTreeMap;
 
 use hocphi_domain::{
-    Clock, FailureCounter, GatewayEvent, GatewayKind, Invoice, Label, Payment, PaymentError,
+    Actor, Clock, FailureCounter, GatewayEvent, GatewayKind, Invoice, Label, Payment, PaymentError,
     PaymentRef, PaymentStatus, ReceiptId, ReceiptToken, SchoolId, SchoolYear, Settled, Store,
     Student,
 };
@@ -257,7 +257,15 @@ impl<S: Store, C: Clock, T: Transport> App<S, C, T> {
         };
         let settled = match self
             .store
-            .record_capture(&payment, &event, now, &token)
+            .record_capture(
+                &payment,
+                &event,
+                now,
+                &token,
+                &Actor::Partner {
+                    partner: partner.id.clone(),
+                },
+            )
             .await
         {
             Ok(settled) => settled,

@@ -20,7 +20,7 @@
 
 use chrono::Duration;
 use hocphi_domain::privacy::unpaid_payment_retention;
-use hocphi_domain::{Clock, Payment, ReceiptToken, RetentionReport, Settled, Store};
+use hocphi_domain::{Actor, Clock, Payment, ReceiptToken, RetentionReport, Settled, Store};
 use hocphi_gateways::{QueryAnswer, QueryContext, QueryStatus};
 
 use crate::{ApiError, App, Transport, alarm, random};
@@ -160,6 +160,7 @@ impl<S: Store, C: Clock, T: Transport> App<S, C, T> {
                 &event,
                 self.clock.now(),
                 &token,
+                &Actor::Sweeper,
             )
             .await?;
         tracing::info!(payment_ref = %payment.reference, outcome = outcome_name(&settled), "swept by query");
@@ -199,7 +200,11 @@ impl<S: Store, C: Clock, T: Transport> App<S, C, T> {
                 {
                     return Ok(swept);
                 }
-                match self.store.expire(&payment.reference, now).await? {
+                match self
+                    .store
+                    .expire(&payment.reference, now, &Actor::Sweeper)
+                    .await?
+                {
                     Settled::Applied(_) => {
                         tracing::info!(payment_ref = %payment.reference, "expired");
                         Ok(Swept::Expired)

@@ -61,20 +61,30 @@ impl World {
         let store = SqliteStore::open(dir.path().join("hocphi.db")).unwrap();
         let start = Utc.with_ymd_and_hms(2025, 9, 15, 2, 0, 0).unwrap();
         store
-            .upsert_school(&hocphi_fixtures::school(SCHOOL, SCHOOL_NAME))
+            .upsert_school(
+                &hocphi_fixtures::school(SCHOOL, SCHOOL_NAME),
+                start,
+                &hocphi_domain::Actor::operator(hocphi_domain::Label::parse("ketoan01").unwrap()),
+            )
             .await
             .unwrap();
         store
-            .upsert_student(&hocphi_fixtures::student(
-                STUDENT,
-                SCHOOL,
-                "Nguyễn Văn An",
-                CODE,
-            ))
+            .upsert_student(
+                &hocphi_fixtures::student(STUDENT, SCHOOL, "Nguyễn Văn An", CODE),
+                start,
+                &hocphi_domain::Actor::operator(hocphi_domain::Label::parse("ketoan01").unwrap()),
+            )
             .await
             .unwrap();
         let invoice = InvoiceFixture::new("INV-1", &[("Học phí", 1_500_000)]).build();
-        store.upsert_invoice(&invoice, start).await.unwrap();
+        store
+            .upsert_invoice(
+                &invoice,
+                start,
+                &hocphi_domain::Actor::operator(hocphi_domain::Label::parse("ketoan01").unwrap()),
+            )
+            .await
+            .unwrap();
         let clock = ManualClock::at(start);
         let sim = Arc::new(
             Simulator::new(SimulatorConfig {

@@ -27,11 +27,22 @@ async fn the_sweepers_retention_removes_an_unpaid_payments_name_once_its_period_
     let store = SqliteStore::open(dir.path().join("hocphi.db")).unwrap();
     let start = Utc.with_ymd_and_hms(2025, 9, 15, 2, 0, 0).unwrap();
     store
-        .upsert_school(&hocphi_fixtures::school(SCHOOL, SCHOOL_NAME))
+        .upsert_school(
+            &hocphi_fixtures::school(SCHOOL, SCHOOL_NAME),
+            start,
+            &hocphi_domain::Actor::operator(hocphi_domain::Label::parse("ketoan01").unwrap()),
+        )
         .await
         .unwrap();
     let invoice = InvoiceFixture::new("INV-1", &[("Học phí", 1_500_000)]).build();
-    store.upsert_invoice(&invoice, start).await.unwrap();
+    store
+        .upsert_invoice(
+            &invoice,
+            start,
+            &hocphi_domain::Actor::operator(hocphi_domain::Label::parse("ketoan01").unwrap()),
+        )
+        .await
+        .unwrap();
     let reference = PaymentRef::parse("HP0000000001").unwrap();
     let payment = Payment::open(
         reference.clone(),
@@ -42,9 +53,16 @@ async fn the_sweepers_retention_removes_an_unpaid_payments_name_once_its_period_
         Duration::minutes(15),
     )
     .unwrap();
-    store.create_payment(&payment, start).await.unwrap();
     store
-        .expire(&reference, start + Duration::minutes(20))
+        .create_payment(&payment, start, &hocphi_domain::Actor::Parent)
+        .await
+        .unwrap();
+    store
+        .expire(
+            &reference,
+            start + Duration::minutes(20),
+            &hocphi_domain::Actor::Sweeper,
+        )
         .await
         .unwrap();
     let clock = ManualClock::at(start + Duration::days(UNPAID_PAYMENT_RETENTION_DAYS - 1));

@@ -1,12 +1,13 @@
 //! hocphi's domain: the pure rules and types every other crate stands on.
 //!
 //! Owns money ([`Money`], VND with no fractional part), the parsed identifiers, the kinds of
-//! collection and the catalogue, invoices, payments
+//! collection and the catalogue, invoices, payments, the audit history
 //! with their exhaustive state machine, receipts, and the ports ([`Store`], [`Clock`]) through which
 //! the use cases reach the world. Nothing here performs I/O, reads a clock or draws randomness:
 //! time and entropy are passed in, so every rule is deterministic and the crate builds for
 //! `wasm32-unknown-unknown` as well as for Lambda.
 
+mod audit;
 mod collection;
 mod ids;
 mod invoice;
@@ -18,6 +19,7 @@ mod store;
 mod text;
 mod words;
 
+pub use audit::{Action, Actor, AuditEvent, Rule, Subject};
 pub use collection::{CatalogueError, CatalogueItem, LineKind, Unit};
 pub use ids::{
     ClientSource, GatewayCode, GatewayTxnNo, IdError, IdempotencyKey, InvoiceId, ItemCode,

@@ -4,7 +4,11 @@
 //! writes without a condition that makes a concurrent writer fail. In particular [`Store::settle`]
 //! pays the invoices, takes the next receipt number and writes the receipt all together or not at
 //! all, and settling a payment that already has its outcome changes nothing and reports that
-//! outcome. Every adapter passes the conformance suite in `hocphi-store`.
+//! outcome. Every method that changes a school, a student, an invoice or a payment takes the
+//! [`Actor`] behind the change and appends the [`AuditEvent`]s that record it in that same
+//! atomic step (the rule that decided is the adapter's to name, from what it decided); records
+//! that only guard requests (nonces, look-up failure counters, idempotency leases) are not
+//! history and take none. Every adapter passes the conformance suite in `hocphi-store`.
 
 use std::future::Future;
 
@@ -13,10 +17,10 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 use crate::{
-    CatalogueItem, ClientSource, Erasure, GatewayEvent, GatewayKind, IdempotencyKey, Invoice,
-    InvoiceId, Label, LeaseToken, LookupDigest, Money, PartnerId, Payment, PaymentRef, Receipt,
-    ReceiptId, ReceiptToken, RetentionReport, School, SchoolId, Student, StudentCode,
-    StudentRecords,
+    Actor, AuditEvent, CatalogueItem, ClientSource, Erasure, GatewayEvent, GatewayKind,
+    IdempotencyKey, Invoice, InvoiceId, Label, LeaseToken, LookupDigest, Money, PartnerId, Payment,
+    PaymentRef, Receipt, ReceiptId, ReceiptToken, RetentionReport, School, SchoolId, Student,
+    StudentCode, StudentRecords, Subject,
 };
 
 /// A failure of the store itself (as opposed to an answer such as "conflict").
@@ -270,8 +274,12 @@ pub enum IdempotencyBegin {
 /// Everything the use cases read and change. See the module docs for the guarantees.
 pub trait Store: Send + Sync {
     /// Creates or replaces a school.
-    fn upsert_school(&self, school: &School)
-    -> impl Future<Output = Result<(), StoreError>> + Send;
+    fn upsert_school(
+        &self,
+        school: &School,
+        now: DateTime<Utc>,
+        by: &Actor,
+    ) -> impl Future<Output = Result<(), StoreError>> + Send;
 
     /// A school by id.
     fn school(
@@ -282,10 +290,12 @@ pub trait Store: Send + Sync {
     /// Creates or replaces a catalogue entry, keyed by its code and school (none: the
     /// province's entry, for every school). The same entry again is `Unchanged`. Conditional on
     /// what was read: of concurrent writers of one key, each writes over the entry it read or
-    /// reads again, so exactly one creates it.
+    /// reads again, so exactly one creates it. A created or changed entry records its event.
     fn upsert_catalogue_item(
         &self,
         item: &CatalogueItem,
+        now: DateTime<Utc>,
+        by: &Actor,
     ) -> impl Future<Output = Result<CatalogueOutcome, StoreError>> + Send;
 
     /// Every catalogue entry (a province has tens): by code, the province's entry before the
@@ -296,6 +306,8 @@ pub trait Store: Send + Sync {
     fn upsert_student(
         &self,
         student: &Student,
+        now: DateTime<Utc>,
+        by: &Actor,
     ) -> impl Future<Output = Result<(), StoreError>> + Send;
 
     /// A student by code.
@@ -311,6 +323,8 @@ pub trait Store: Send + Sync {
         student: &StudentCode,
         from: &LookupDigest,
         to: &LookupDigest,
+        now: DateTime<Utc>,
+        by: &Actor,
     ) -> impl Future<Output = Result<bool, StoreError>> + Send;
 
     /// Every student, a page at a time: at most `limit` from where `from` says (the first page
@@ -329,6 +343,7 @@ pub trait Store: Send + Sync {
         &self,
         invoice: &Invoice,
         now: DateTime<Utc>,
+        by: &Actor,
     ) -> impl Future<Output = Result<UpsertOutcome, StoreError>> + Send;
 
     /// An invoice by id, whatever its status.
@@ -349,6 +364,7 @@ pub trait Store: Send + Sync {
         id: &InvoiceId,
         reason: &Label,
         now: DateTime<Utc>,
+        by: &Actor,
     ) -> impl Future<Output = Result<VoidOutcome, StoreError>> + Send;
 
     /// Stores a new Pending payment and makes it hold its invoices, only if every covered invoice
@@ -358,6 +374,7 @@ pub trait Store: Send + Sync {
         &self,
         payment: &Payment,
         now: DateTime<Utc>,
+        by: &Actor,
     ) -> impl Future<Output = Result<(), CreatePaymentError>> + Send;
 
     /// A payment by reference.
@@ -383,6 +400,7 @@ pub trait Store: Send + Sync {
         event: &GatewayEvent,
         at: DateTime<Utc>,
         receipt_token: &ReceiptToken,
+        by: &Actor,
     ) -> impl Future<Output = Result<Settled, StoreError>> + Send;
 
     /// Stores a payment a partner already captured ([`Payment::captured`], Pending) and applies
@@ -404,6 +422,7 @@ pub trait Store: Send + Sync {
         event: &GatewayEvent,
         at: DateTime<Utc>,
         receipt_token: &ReceiptToken,
+        by: &Actor,
     ) -> impl Future<Output = Result<Settled, StoreError>> + Send;
 
     /// Records a signed request's nonce until `until`, only if it is not already recorded (an
@@ -421,7 +440,14 @@ pub trait Store: Send + Sync {
         &self,
         reference: &PaymentRef,
         now: DateTime<Utc>,
+        by: &Actor,
     ) -> impl Future<Output = Result<Settled, StoreError>> + Send;
+
+    /// A subject's history, oldest first.
+    fn history(
+        &self,
+        subject: &Subject,
+    ) -> impl Future<Output = Result<Vec<AuditEvent>, StoreError>> + Send;
 
     /// A receipt by id.
     fn receipt(
@@ -552,15 +578,18 @@ pub trait Store: Send + Sync {
     /// Erases a student as [`crate::privacy`] says, the kept records under `pseudonym`; refuses,
     /// changing nothing, while a payment of the student is pending. Idempotent: a second call
     /// finds nothing left. Each change is conditional; where the store cannot do it all in one
-    /// step (DynamoDB) an interrupted erase finishes when run again.
+    /// step (DynamoDB) an interrupted erase finishes when run again. Every record kept or
+    /// deleted records [`crate::Action::PersonalDataErased`] on its invoice's or payment's
+    /// history in the same step; the student's own history (keyed by their code) is deleted.
     fn erase_student(
         &self,
         student: &StudentCode,
         pseudonym: &StudentCode,
         now: DateTime<Utc>,
+        by: &Actor,
     ) -> impl Future<Output = Result<Erasure, StoreError>> + Send;
 
-    /// The retention job: drops failed-look-up counters whose window closed, idempotency
+    /// The retention job (its events are by [`Actor::Retention`]): drops failed-look-up counters whose window closed, idempotency
     /// records and nonces past their end (where the store has no expiry of its own; DynamoDB's
     /// TTL deletes those), and removes the name and class of at most `limit` payments that
     /// ended unpaid with their expiry in `[from, to)`, each conditionally. Idempotent.

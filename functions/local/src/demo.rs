@@ -16,9 +16,9 @@
 
 use chrono::{DateTime, Datelike, Duration, NaiveDate, Utc};
 use hocphi_domain::{
-    Invoice, InvoiceDraft, InvoiceId, Label, LineItem, LineKind, LookupCode, LookupKey, MaskedName,
-    Money, PayeeId, Pricing, School, SchoolId, SchoolYear, Store, StoreError, Student, StudentCode,
-    Symbol, Unit,
+    Actor, Invoice, InvoiceDraft, InvoiceId, Label, LineItem, LineKind, LookupCode, LookupKey,
+    MaskedName, Money, PayeeId, Pricing, School, SchoolId, SchoolYear, Store, StoreError, Student,
+    StudentCode, Symbol, Unit,
 };
 
 /// A demo student: code, lookup code, full name (masked before it is stored), school, class.
@@ -340,31 +340,36 @@ pub async fn seed<S: Store>(
     now: DateTime<Utc>,
     key: &LookupKey,
 ) -> Result<bool, DemoError> {
+    let by = Actor::operator(label("demo")?);
     let first = SchoolId::parse(SCHOOLS[0].id).map_err(invalid)?;
     if store.school(&first).await?.is_some() {
         for demo in SCHOOLS.iter().filter(|s| s.payee) {
             let id = SchoolId::parse(demo.id).map_err(invalid)?;
             if store.school(&id).await?.is_some_and(|s| s.payee.is_none()) {
-                store.upsert_school(&school(demo)?).await?;
+                store.upsert_school(&school(demo)?, now, &by).await?;
             }
         }
         return Ok(false);
     }
     for demo in &SCHOOLS {
-        store.upsert_school(&school(demo)?).await?;
+        store.upsert_school(&school(demo)?, now, &by).await?;
     }
     for (code, lookup, name, school_id, class) in STUDENTS {
         let code = StudentCode::parse(code).map_err(invalid)?;
         store
-            .upsert_student(&Student {
-                lookup: LookupCode::parse(lookup)
-                    .map_err(invalid)?
-                    .digest(&code, key),
-                code,
-                school: SchoolId::parse(school_id).map_err(invalid)?,
-                name: MaskedName::mask(name).map_err(invalid)?,
-                class_name: label(class)?,
-            })
+            .upsert_student(
+                &Student {
+                    lookup: LookupCode::parse(lookup)
+                        .map_err(invalid)?
+                        .digest(&code, key),
+                    code,
+                    school: SchoolId::parse(school_id).map_err(invalid)?,
+                    name: MaskedName::mask(name).map_err(invalid)?,
+                    class_name: label(class)?,
+                },
+                now,
+                &by,
+            )
             .await?;
     }
     let today = (now + Duration::hours(7)).date_naive();
@@ -391,7 +396,7 @@ pub async fn seed<S: Store>(
             due_date: today + Duration::days(notice.due_in_days),
         })
         .map_err(invalid)?;
-        store.upsert_invoice(&invoice, now).await?;
+        store.upsert_invoice(&invoice, now, &by).await?;
     }
     Ok(true)
 }

@@ -8,7 +8,8 @@ use std::time::Instant;
 
 use chrono::{Duration, TimeZone, Utc};
 use hocphi_domain::{
-    GatewayEvent, GatewayKind, GatewayTxnNo, Payment, PaymentRef, ReceiptToken, Settled, Store,
+    Actor, GatewayEvent, GatewayKind, GatewayTxnNo, Payment, PaymentRef, ReceiptToken, Settled,
+    Store,
 };
 use hocphi_store::SqliteStore;
 use hocphi_store::conformance::fixtures::{self, InvoiceFixture};
@@ -18,7 +19,11 @@ const SETTLES: u32 = 4_000;
 async fn prepare(store: &SqliteStore, run: u32) -> Vec<Payment> {
     let at = Utc.with_ymd_and_hms(2025, 9, 15, 1, 0, 0).unwrap();
     store
-        .upsert_school(&fixtures::school(fixtures::SCHOOL, fixtures::SCHOOL_NAME))
+        .upsert_school(
+            &fixtures::school(fixtures::SCHOOL, fixtures::SCHOOL_NAME),
+            at,
+            &Actor::Sweeper,
+        )
         .await
         .unwrap();
     let mut payments = Vec::new();
@@ -30,7 +35,10 @@ async fn prepare(store: &SqliteStore, run: u32) -> Vec<Payment> {
             ..InvoiceFixture::new(&id, &[("Học phí", 1_500_000), ("Bảo hiểm y tế", 680_400)])
         }
         .build();
-        store.upsert_invoice(&invoice, at).await.unwrap();
+        store
+            .upsert_invoice(&invoice, at, &Actor::Sweeper)
+            .await
+            .unwrap();
         let reference = PaymentRef::parse(&format!("HPR{run}N{n}")).unwrap();
         let payment = Payment::open(
             reference,
@@ -41,7 +49,10 @@ async fn prepare(store: &SqliteStore, run: u32) -> Vec<Payment> {
             Duration::minutes(15),
         )
         .unwrap();
-        store.create_payment(&payment, at).await.unwrap();
+        store
+            .create_payment(&payment, at, &Actor::Parent)
+            .await
+            .unwrap();
         payments.push(payment);
     }
     payments
@@ -70,6 +81,9 @@ async fn settle_all(store: &SqliteStore, payments: Vec<Payment>, tasks: usize) -
                         &event,
                         at,
                         &ReceiptToken::from_entropy([7; 16]),
+                        &Actor::Channel {
+                            gateway: payment.gateway,
+                        },
                     )
                     .await
                     .unwrap();

@@ -14,12 +14,12 @@
 
 use chrono::{DateTime, Duration, NaiveDate, TimeZone, Utc};
 use hocphi_domain::{
-    CatalogueItem, CatalogueOutcome, Claim, ClientSource, ConflictReason, CreatePaymentError,
-    FailureCounter, Fingerprint, GatewayCode, GatewayEvent, GatewayKind, GatewayTxnNo,
-    IdempotencyBegin, IdempotencyKey, Invoice, InvoiceId, InvoiceStatus, Label, LeaseToken,
-    LineRef, LookupCode, LookupDigest, Mismatch, Money, NonceKey, PartnerId, PayeeId, Payment,
-    PaymentRef, PaymentStatus, ReceiptId, ReceiptToken, School, SchoolId, Settled, Store,
-    StoredResponse, Student, StudentCode, UpsertOutcome, VoidOutcome,
+    Action, Actor, AuditEvent, CatalogueItem, CatalogueOutcome, Claim, ClientSource,
+    ConflictReason, CreatePaymentError, FailureCounter, Fingerprint, GatewayCode, GatewayEvent,
+    GatewayKind, GatewayTxnNo, IdempotencyBegin, IdempotencyKey, Invoice, InvoiceId, InvoiceStatus,
+    Label, LeaseToken, LineRef, LookupCode, LookupDigest, Mismatch, Money, NonceKey, PartnerId,
+    PayeeId, Payment, PaymentRef, PaymentStatus, ReceiptId, ReceiptToken, Rule, School, SchoolId,
+    Settled, Store, StoredResponse, Student, StudentCode, Subject, UpsertOutcome, VoidOutcome,
 };
 use hocphi_domain::{ItemCode, LineKind, Unit};
 use tokio::task::JoinSet;
@@ -37,6 +37,10 @@ pub trait Harness: Send + Sync + 'static {
     /// Makes the next settle or recorded capture that pays fail after part of its work, as a
     /// crash would.
     fn break_next_settle(&self);
+
+    /// Makes the next audit event appended reuse its subject's last number, as a writer that
+    /// appended first would make it.
+    fn collide_next_event(&self);
 }
 
 /// Instantiates every behaviour of the suite as a named `#[tokio::test]`. `$make` is an
@@ -144,6 +148,15 @@ macro_rules! __conformance_each {
             erasing_a_student_is_refused_while_a_payment_is_pending,
             retention_removes_the_names_of_payments_that_ended_unpaid_past_their_period,
             retention_drops_closed_lookup_windows_and_ended_records,
+            every_change_of_an_invoice_appends_one_event_in_order,
+            saving_a_school_or_a_student_records_it_once_per_change,
+            two_writers_racing_on_one_subject_each_append_under_their_own_number,
+            a_paid_payment_records_who_created_and_settled_it_and_its_invoices_payment,
+            twenty_identical_callbacks_at_once_record_one_settle_event,
+            each_outcome_names_the_rule_that_decided_it,
+            a_partners_capture_records_its_creation_and_outcome_by_the_partner,
+            a_change_whose_event_cannot_be_appended_leaves_neither,
+            a_settle_that_fails_half_way_records_no_event,
         }
     };
     (@each tests [$make:expr]; $($name:ident),* $(,)?) => {
@@ -237,17 +250,43 @@ fn reason() -> Label {
     Label::parse("Học sinh chuyển trường").unwrap()
 }
 
+fn operator() -> Actor {
+    Actor::operator(Label::parse("ketoan01").unwrap())
+}
+
+fn channel() -> Actor {
+    Actor::Channel { gateway: VNPAY }
+}
+
+fn bank() -> Actor {
+    Actor::Partner {
+        partner: partner("BANKDEMO"),
+    }
+}
+
 fn key(text: &str) -> IdempotencyKey {
     IdempotencyKey::parse(text).unwrap()
 }
 
 async fn seed<S: Store>(store: &S, invoices: &[Invoice]) {
-    store.upsert_school(&school(SCHOOL)).await.unwrap();
-    store.upsert_school(&school(OTHER_SCHOOL)).await.unwrap();
-    store.upsert_student(&student(STUDENT)).await.unwrap();
+    store
+        .upsert_school(&school(SCHOOL), t0(), &operator())
+        .await
+        .unwrap();
+    store
+        .upsert_school(&school(OTHER_SCHOOL), t0(), &operator())
+        .await
+        .unwrap();
+    store
+        .upsert_student(&student(STUDENT), t0(), &operator())
+        .await
+        .unwrap();
     for invoice in invoices {
         assert_eq!(
-            store.upsert_invoice(invoice, t0()).await.unwrap(),
+            store
+                .upsert_invoice(invoice, t0(), &operator())
+                .await
+                .unwrap(),
             UpsertOutcome::Created,
             "seeding {}",
             invoice.id
@@ -261,7 +300,7 @@ async fn status_of<S: Store>(store: &S, id: &InvoiceId) -> InvoiceStatus {
 
 async fn create<S: Store>(store: &S, payment: &Payment) {
     store
-        .create_payment(payment, payment.created_at)
+        .create_payment(payment, payment.created_at, &Actor::Parent)
         .await
         .unwrap();
 }
@@ -275,7 +314,7 @@ async fn settle_vnpay<S: Store>(
     n: u8,
 ) -> Settled {
     store
-        .settle(&payment.reference, VNPAY, event, at, &token(n))
+        .settle(&payment.reference, VNPAY, event, at, &token(n), &channel())
         .await
         .unwrap()
 }
@@ -317,7 +356,10 @@ pub async fn a_schools_payee_and_a_payments_payee_are_kept_through_every_change<
         payee: Some(payee.clone()),
         ..school(SCHOOL)
     };
-    store.upsert_school(&with_payee).await.unwrap();
+    store
+        .upsert_school(&with_payee, t0(), &operator())
+        .await
+        .unwrap();
     let payment = Payment {
         payee: Some(payee.clone()),
         ..Payment::open(
@@ -340,6 +382,7 @@ pub async fn a_schools_payee_and_a_payments_payee_are_kept_through_every_change<
                 &paid("FT26339000000001", &payment),
                 t0() + minutes(2),
                 &token(1),
+                &channel(),
             )
             .await
             .unwrap(),
@@ -353,7 +396,10 @@ pub async fn a_schools_payee_and_a_payments_payee_are_kept_through_every_change<
     assert_eq!(read.gateway, GatewayKind::Payos);
     assert_eq!(read.status, PaymentStatus::Succeeded);
     let without = school(SCHOOL);
-    store.upsert_school(&without).await.unwrap();
+    store
+        .upsert_school(&without, t0(), &operator())
+        .await
+        .unwrap();
     assert_eq!(store.school(&school_id).await.unwrap().unwrap().payee, None);
     assert_eq!(
         store
@@ -386,7 +432,7 @@ pub async fn upserting_the_same_invoice_again_changes_nothing<H: Harness>(h: &H)
     let inv = invoice("INV-1", &[1_500_000]);
     seed(store, &[inv.clone()]).await;
 
-    let again = store.upsert_invoice(&inv, t0()).await.unwrap();
+    let again = store.upsert_invoice(&inv, t0(), &operator()).await.unwrap();
 
     assert_eq!(again, UpsertOutcome::Unchanged);
     assert_eq!(store.invoice(&inv.id).await.unwrap().unwrap().version, 1);
@@ -399,7 +445,10 @@ pub async fn upserting_new_content_updates_an_open_invoice_and_bumps_its_version
     seed(store, &[invoice("INV-1", &[1_500_000])]).await;
     let changed = invoice("INV-1", &[1_400_000]);
 
-    let outcome = store.upsert_invoice(&changed, t0()).await.unwrap();
+    let outcome = store
+        .upsert_invoice(&changed, t0(), &operator())
+        .await
+        .unwrap();
 
     assert_eq!(outcome, UpsertOutcome::Updated);
     let stored = store.invoice(&changed.id).await.unwrap().unwrap();
@@ -416,7 +465,7 @@ pub async fn a_paid_invoice_is_never_altered_by_an_upsert<H: Harness>(h: &H) {
     applied(settle_vnpay(store, &payment, &paid("T1", &payment), t0(), 1).await);
 
     let outcome = store
-        .upsert_invoice(&invoice("INV-1", &[1]), t0())
+        .upsert_invoice(&invoice("INV-1", &[1]), t0(), &operator())
         .await
         .unwrap();
 
@@ -433,10 +482,10 @@ pub async fn an_invoice_held_by_a_live_payment_is_not_altered<H: Harness>(h: &H)
     create(store, &open_payment(1, &[inv.clone()], t0())).await;
 
     let during = store
-        .upsert_invoice(&invoice("INV-1", &[1_000]), t0() + minutes(5))
+        .upsert_invoice(&invoice("INV-1", &[1_000]), t0() + minutes(5), &operator())
         .await;
     let after = store
-        .upsert_invoice(&invoice("INV-1", &[1_000]), t0() + minutes(16))
+        .upsert_invoice(&invoice("INV-1", &[1_000]), t0() + minutes(16), &operator())
         .await;
 
     assert_eq!(during.unwrap(), UpsertOutcome::RefusedHeld);
@@ -453,7 +502,10 @@ pub async fn an_invoice_is_never_moved_to_another_student_or_school<H: Harness>(
     ];
 
     for taker in cases {
-        let outcome = store.upsert_invoice(&taker, t0()).await.unwrap();
+        let outcome = store
+            .upsert_invoice(&taker, t0(), &operator())
+            .await
+            .unwrap();
 
         assert_eq!(outcome, UpsertOutcome::RefusedOtherOwner, "{taker:?}");
     }
@@ -472,7 +524,7 @@ pub async fn open_invoices_are_the_students_own_by_due_date<H: Harness>(h: &H) {
     let voided = invoice("INV-D", &[400_000]);
     seed(store, &[late, early, other, voided.clone()]).await;
     store
-        .void_invoice(&voided.id, &reason(), t0())
+        .void_invoice(&voided.id, &reason(), t0(), &operator())
         .await
         .unwrap();
 
@@ -494,7 +546,9 @@ pub async fn a_payment_holds_its_invoices_against_a_second_payment<H: Harness>(h
     create(store, &open_payment(1, &[a.clone()], t0())).await;
 
     let second = open_payment(2, &[b.clone(), a.clone()], t0() + minutes(1));
-    let refused = store.create_payment(&second, second.created_at).await;
+    let refused = store
+        .create_payment(&second, second.created_at, &Actor::Parent)
+        .await;
 
     match refused {
         Err(CreatePaymentError::Conflict { invoice, reason }) => {
@@ -506,7 +560,7 @@ pub async fn a_payment_holds_its_invoices_against_a_second_payment<H: Harness>(h
     assert_eq!(store.payment(&second.reference).await.unwrap(), None);
     let alone = open_payment(3, &[b], t0() + minutes(1));
     store
-        .create_payment(&alone, alone.created_at)
+        .create_payment(&alone, alone.created_at, &Actor::Parent)
         .await
         .unwrap();
 }
@@ -518,12 +572,15 @@ pub async fn a_payment_for_a_missing_or_closed_invoice_is_refused_with_the_reaso
     let (open, voided) = (invoice("INV-1", &[100_000]), invoice("INV-2", &[100_000]));
     seed(store, &[open.clone(), voided.clone()]).await;
     store
-        .void_invoice(&voided.id, &reason(), t0())
+        .void_invoice(&voided.id, &reason(), t0(), &operator())
         .await
         .unwrap();
     let missing = invoice("INV-404", &[100_000]);
     let foreign = invoice_for("INV-9", OTHER_STUDENT, SCHOOL, 2025, &[100_000]);
-    store.upsert_invoice(&foreign, t0()).await.unwrap();
+    store
+        .upsert_invoice(&foreign, t0(), &operator())
+        .await
+        .unwrap();
     let mut foreign_claimed = foreign.clone();
     foreign_claimed.student = StudentCode::parse(STUDENT).unwrap();
 
@@ -534,7 +591,7 @@ pub async fn a_payment_for_a_missing_or_closed_invoice_is_refused_with_the_reaso
     ];
     for (n, (bad, reason)) in (1..).zip(cases) {
         let payment = open_payment(n, &[open.clone(), bad.clone()], t0());
-        match store.create_payment(&payment, t0()).await {
+        match store.create_payment(&payment, t0(), &Actor::Parent).await {
             Err(CreatePaymentError::Conflict {
                 invoice,
                 reason: got,
@@ -545,7 +602,10 @@ pub async fn a_payment_for_a_missing_or_closed_invoice_is_refused_with_the_reaso
         }
     }
     let retry = open_payment(9, &[open], t0());
-    store.create_payment(&retry, t0()).await.unwrap();
+    store
+        .create_payment(&retry, t0(), &Actor::Parent)
+        .await
+        .unwrap();
 }
 
 pub async fn a_payment_whose_amount_disagrees_with_its_invoices_is_refused<H: Harness>(h: &H) {
@@ -553,12 +613,12 @@ pub async fn a_payment_whose_amount_disagrees_with_its_invoices_is_refused<H: Ha
     let stale = invoice("INV-1", &[100_000]);
     seed(store, &[stale.clone()]).await;
     store
-        .upsert_invoice(&invoice("INV-1", &[120_000]), t0())
+        .upsert_invoice(&invoice("INV-1", &[120_000]), t0(), &operator())
         .await
         .unwrap();
 
     let payment = open_payment(1, &[stale.clone()], t0());
-    let outcome = store.create_payment(&payment, t0()).await;
+    let outcome = store.create_payment(&payment, t0(), &Actor::Parent).await;
 
     assert!(
         matches!(
@@ -584,7 +644,7 @@ pub async fn kinds_of_lines_voluntary_choices_and_a_schools_commune_read_back_as
         commune: Some(Label::parse("Phường Quy Nhơn Nam").unwrap()),
         ..school(OTHER_SCHOOL)
     };
-    store.upsert_school(&ward).await.unwrap();
+    store.upsert_school(&ward, t0(), &operator()).await.unwrap();
     let chosen = [LineRef {
         invoice: public.id.clone(),
         line: 3,
@@ -658,7 +718,7 @@ pub async fn a_voluntary_choice_that_no_longer_prices_the_payment_is_refused_or_
     .unwrap();
     mandatory.voluntary = choose(&first, 1).to_vec();
 
-    let refused = store.create_payment(&mandatory, t0()).await;
+    let refused = store.create_payment(&mandatory, t0(), &Actor::Parent).await;
 
     assert!(
         matches!(
@@ -683,7 +743,7 @@ pub async fn a_voluntary_choice_that_no_longer_prices_the_payment_is_refused_or_
     .unwrap();
     create(store, &payment).await;
     store
-        .expire(&payment.reference, t0() + minutes(16))
+        .expire(&payment.reference, t0() + minutes(16), &Actor::Sweeper)
         .await
         .unwrap();
     let mut lines = fixtures::public_school_lines();
@@ -691,7 +751,7 @@ pub async fn a_voluntary_choice_that_no_longer_prices_the_payment_is_refused_or_
     let without = InvoiceFixture::new("INV-2", &[]).build_with(lines);
     assert_eq!(
         store
-            .upsert_invoice(&without, t0() + minutes(17))
+            .upsert_invoice(&without, t0() + minutes(17), &operator())
             .await
             .unwrap(),
         UpsertOutcome::Updated
@@ -722,7 +782,7 @@ pub async fn a_payment_reference_cannot_be_used_twice<H: Harness>(h: &H) {
     create(store, &open_payment(1, &[a], t0())).await;
 
     let reused = open_payment(1, &[b.clone()], t0());
-    let outcome = store.create_payment(&reused, t0()).await;
+    let outcome = store.create_payment(&reused, t0(), &Actor::Parent).await;
 
     assert!(
         matches!(outcome, Err(CreatePaymentError::DuplicateReference)),
@@ -743,8 +803,10 @@ pub async fn two_payments_racing_for_one_invoice_let_exactly_one_win<H: Harness>
             open_payment(round * 2 + 2, &[inv.clone()], at),
         );
 
-        let (first, second) =
-            tokio::join!(store.create_payment(&p, at), store.create_payment(&q, at));
+        let (first, second) = tokio::join!(
+            store.create_payment(&p, at, &Actor::Parent),
+            store.create_payment(&q, at, &Actor::Parent)
+        );
 
         let winners = [&first, &second].iter().filter(|r| r.is_ok()).count();
         assert_eq!(winners, 1, "round {round}: {first:?} / {second:?}");
@@ -772,17 +834,22 @@ pub async fn an_edit_racing_a_new_payment_never_erases_its_hold<H: Harness>(h: &
         let edit = invoice(&id, &[2_000_000]);
         let edit_later = std::time::Duration::from_micros(u64::from(round) * 400);
 
-        let (created, edited) = tokio::join!(store.create_payment(&payment, t0()), async {
-            tokio::time::sleep(edit_later).await;
-            store.upsert_invoice(&edit, t0()).await
-        });
+        let (created, edited) = tokio::join!(
+            store.create_payment(&payment, t0(), &Actor::Parent),
+            async {
+                tokio::time::sleep(edit_later).await;
+                store.upsert_invoice(&edit, t0(), &operator()).await
+            }
+        );
 
         let stored = store.invoice(&inv.id).await.unwrap().unwrap();
         let edited = edited.unwrap();
         if created.is_ok() {
             assert_eq!(edited, UpsertOutcome::RefusedHeld, "round {round}");
             assert_eq!(stored.total(), payment.amount, "round {round}");
-            let again = store.upsert_invoice(&edit, t0() + minutes(1)).await;
+            let again = store
+                .upsert_invoice(&edit, t0() + minutes(1), &operator())
+                .await;
             assert_eq!(again.unwrap(), UpsertOutcome::RefusedHeld, "round {round}");
         } else {
             assert_eq!(edited, UpsertOutcome::Updated, "round {round}: {created:?}");
@@ -798,7 +865,9 @@ pub async fn an_expired_hold_no_longer_blocks_a_new_payment<H: Harness>(h: &H) {
     create(store, &open_payment(1, &[inv.clone()], t0())).await;
 
     let at_expiry = open_payment(2, &[inv.clone()], t0() + minutes(15));
-    let outcome = store.create_payment(&at_expiry, at_expiry.created_at).await;
+    let outcome = store
+        .create_payment(&at_expiry, at_expiry.created_at, &Actor::Parent)
+        .await;
 
     outcome.unwrap();
 }
@@ -876,9 +945,10 @@ pub async fn two_settles_racing_issue_exactly_one_receipt<H: Harness>(h: &H) {
     create(store, &payment).await;
     let (event, one, two) = (paid("T1", &payment), token(1), token(2));
 
+    let by = channel();
     let (x, y) = tokio::join!(
-        store.settle(&payment.reference, VNPAY, &event, t0(), &one),
-        store.settle(&payment.reference, VNPAY, &event, t0(), &two),
+        store.settle(&payment.reference, VNPAY, &event, t0(), &one, &by),
+        store.settle(&payment.reference, VNPAY, &event, t0(), &two, &by),
     );
 
     let (x, y) = (x.unwrap(), y.unwrap());
@@ -915,6 +985,7 @@ pub async fn twenty_identical_captures_at_once_issue_one_receipt<H: Harness>(h: 
                     &paid("T1", &payment),
                     t0(),
                     &token(n),
+                    &channel(),
                 )
                 .await
                 .unwrap()
@@ -941,12 +1012,22 @@ pub async fn twenty_identical_captures_at_once_issue_one_receipt<H: Harness>(h: 
         "every caller sees the same receipt"
     );
     let next = invoice("INV-2", &[100_000]);
-    store.upsert_invoice(&next, t0()).await.unwrap();
+    store
+        .upsert_invoice(&next, t0(), &operator())
+        .await
+        .unwrap();
     let p2 = open_payment(2, &[next], t0());
     create(store, &p2).await;
     let state = applied(
         store
-            .settle(&p2.reference, VNPAY, &paid("T2", &p2), t0(), &token(99))
+            .settle(
+                &p2.reference,
+                VNPAY,
+                &paid("T2", &p2),
+                t0(),
+                &token(99),
+                &channel(),
+            )
             .await
             .unwrap(),
     );
@@ -974,7 +1055,7 @@ pub async fn receipt_numbers_are_consecutive_per_school_year_under_concurrency<H
             year,
             &[10_000 + u64::from(n)],
         );
-        store.upsert_invoice(&inv, t0()).await.unwrap();
+        store.upsert_invoice(&inv, t0(), &operator()).await.unwrap();
         let payment = open_payment(n, &[inv], t0());
         create(store, &payment).await;
         payments.push(payment);
@@ -1020,7 +1101,14 @@ pub async fn a_decline_fails_the_payment_and_frees_its_invoices<H: Harness>(h: &
 
     let state = applied(
         store
-            .settle(&payment.reference, VNPAY, &declined("24"), t0(), &token(1))
+            .settle(
+                &payment.reference,
+                VNPAY,
+                &declined("24"),
+                t0(),
+                &token(1),
+                &channel(),
+            )
             .await
             .unwrap(),
     );
@@ -1034,7 +1122,7 @@ pub async fn a_decline_fails_the_payment_and_frees_its_invoices<H: Harness>(h: &
     assert_eq!(status_of(store, &inv.id).await, InvoiceStatus::Open);
     let retry = open_payment(2, &[inv], t0() + minutes(1));
     store
-        .create_payment(&retry, retry.created_at)
+        .create_payment(&retry, retry.created_at, &Actor::Parent)
         .await
         .unwrap();
 }
@@ -1047,7 +1135,14 @@ pub async fn a_late_capture_after_a_failure_still_pays_open_invoices<H: Harness>
     create(store, &payment).await;
     applied(
         store
-            .settle(&payment.reference, VNPAY, &declined("07"), t0(), &token(1))
+            .settle(
+                &payment.reference,
+                VNPAY,
+                &declined("07"),
+                t0(),
+                &token(1),
+                &channel(),
+            )
             .await
             .unwrap(),
     );
@@ -1076,7 +1171,7 @@ pub async fn a_late_capture_for_invoices_paid_elsewhere_is_marked_refund_due<H: 
     create(store, &first).await;
     applied(
         store
-            .expire(&first.reference, t0() + minutes(16))
+            .expire(&first.reference, t0() + minutes(16), &Actor::Sweeper)
             .await
             .unwrap(),
     );
@@ -1114,7 +1209,11 @@ pub async fn a_late_capture_for_an_invoice_reissued_at_another_amount_is_marked_
     let payment = open_payment(1, &[inv.clone()], t0());
     create(store, &payment).await;
     let reissued = store
-        .upsert_invoice(&invoice("INV-1", &[2_000_000]), t0() + minutes(16))
+        .upsert_invoice(
+            &invoice("INV-1", &[2_000_000]),
+            t0() + minutes(16),
+            &operator(),
+        )
         .await
         .unwrap();
 
@@ -1146,7 +1245,14 @@ pub async fn a_late_failure_after_success_changes_nothing<H: Harness>(h: &H) {
     let success = applied(settle_vnpay(store, &payment, &paid("T1", &payment), t0(), 1).await);
 
     let late = store
-        .settle(&payment.reference, VNPAY, &declined("99"), t0(), &token(2))
+        .settle(
+            &payment.reference,
+            VNPAY,
+            &declined("99"),
+            t0(),
+            &token(2),
+            &channel(),
+        )
         .await
         .unwrap();
 
@@ -1211,7 +1317,7 @@ pub async fn a_transfer_of_another_amount_is_recorded_and_frees_the_invoices<H: 
     assert_eq!(status_of(store, &inv.id).await, InvoiceStatus::Open);
     let retry = open_payment(2, &[inv], t0() + minutes(2));
     store
-        .create_payment(&retry, retry.created_at)
+        .create_payment(&retry, retry.created_at, &Actor::Parent)
         .await
         .expect("the invoice is free again while the first payment's time still runs");
     let later = t0() + Duration::days(1);
@@ -1266,7 +1372,7 @@ pub async fn two_different_mismatched_transfers_are_both_recorded<H: Harness>(h:
 
     for (event, at) in &events {
         let outcome = store
-            .settle(&payment.reference, VNPAY, event, *at, &token(1))
+            .settle(&payment.reference, VNPAY, event, *at, &token(1), &channel())
             .await
             .unwrap();
         assert_eq!(outcome, mismatched(&payment, true));
@@ -1296,13 +1402,20 @@ pub async fn a_failed_or_expired_payment_receiving_another_amount_becomes_mismat
     create(store, &expired).await;
     applied(
         store
-            .settle(&failed.reference, VNPAY, &declined("24"), t0(), &token(1))
+            .settle(
+                &failed.reference,
+                VNPAY,
+                &declined("24"),
+                t0(),
+                &token(1),
+                &channel(),
+            )
             .await
             .unwrap(),
     );
     applied(
         store
-            .expire(&expired.reference, t0() + minutes(16))
+            .expire(&expired.reference, t0() + minutes(16), &Actor::Sweeper)
             .await
             .unwrap(),
     );
@@ -1441,7 +1554,14 @@ pub async fn twenty_identical_mismatched_transfers_at_once_record_one<H: Harness
         let (store, reference) = (store.clone(), payment.reference.clone());
         tasks.spawn(async move {
             store
-                .settle(&reference, VNPAY, &transfer("T1", 10_000), t0(), &token(n))
+                .settle(
+                    &reference,
+                    VNPAY,
+                    &transfer("T1", 10_000),
+                    t0(),
+                    &token(n),
+                    &channel(),
+                )
                 .await
                 .unwrap()
         });
@@ -1472,9 +1592,10 @@ pub async fn a_mismatched_transfer_racing_the_exact_capture_loses_neither<H: Har
     let (exact, short) = (paid("T1", &payment), transfer("T2", 10_000));
     let (one, two) = (token(1), token(2));
 
+    let by = channel();
     let (x, y) = tokio::join!(
-        store.settle(&payment.reference, VNPAY, &exact, t0(), &one),
-        store.settle(&payment.reference, VNPAY, &short, t0(), &two),
+        store.settle(&payment.reference, VNPAY, &exact, t0(), &one, &by),
+        store.settle(&payment.reference, VNPAY, &short, t0(), &two, &by),
     );
 
     assert!(matches!(x.unwrap(), Settled::Applied(_)));
@@ -1505,6 +1626,7 @@ pub async fn a_payment_settles_only_by_events_of_its_own_channel<H: Harness>(h: 
             &paid("4088878653", &payment),
             t0(),
             &token(1),
+            &channel(),
         )
         .await
         .unwrap();
@@ -1515,6 +1637,7 @@ pub async fn a_payment_settles_only_by_events_of_its_own_channel<H: Harness>(h: 
             &declined("1006"),
             t0(),
             &token(2),
+            &channel(),
         )
         .await
         .unwrap();
@@ -1547,9 +1670,10 @@ pub async fn settling_an_unknown_payment_says_so<H: Harness>(h: &H) {
             &paid("T1", &ghost),
             t0(),
             &token(1),
+            &channel(),
         )
         .await;
-    let expired = store.expire(&ghost.reference, t0()).await;
+    let expired = store.expire(&ghost.reference, t0(), &Actor::Sweeper).await;
 
     assert_eq!(outcome.unwrap(), Settled::UnknownPayment);
     assert_eq!(expired.unwrap(), Settled::UnknownPayment);
@@ -1570,6 +1694,7 @@ pub async fn a_settle_that_fails_half_way_leaves_nothing_changed<H: Harness>(h: 
             &paid("T1", &payment),
             t0(),
             &token(1),
+            &channel(),
         )
         .await;
 
@@ -1612,19 +1737,19 @@ pub async fn expiry_applies_only_to_pending_payments_past_their_time<H: Harness>
     let done = applied(settle_vnpay(store, &settled, &paid("T2", &settled), t0(), 2).await);
 
     let early = store
-        .expire(&payment.reference, t0() + minutes(14))
+        .expire(&payment.reference, t0() + minutes(14), &Actor::Sweeper)
         .await
         .unwrap();
     let due = store
-        .expire(&payment.reference, t0() + minutes(15))
+        .expire(&payment.reference, t0() + minutes(15), &Actor::Sweeper)
         .await
         .unwrap();
     let twice = store
-        .expire(&payment.reference, t0() + minutes(16))
+        .expire(&payment.reference, t0() + minutes(16), &Actor::Sweeper)
         .await
         .unwrap();
     let not_pending = store
-        .expire(&settled.reference, t0() + minutes(16))
+        .expire(&settled.reference, t0() + minutes(16), &Actor::Sweeper)
         .await
         .unwrap();
 
@@ -1641,7 +1766,7 @@ pub async fn expiry_applies_only_to_pending_payments_past_their_time<H: Harness>
     assert_eq!(not_pending, Settled::AlreadyFinal(done));
     let fresh = open_payment(3, &[a], t0() + minutes(16));
     store
-        .create_payment(&fresh, fresh.created_at)
+        .create_payment(&fresh, fresh.created_at, &Actor::Parent)
         .await
         .unwrap();
 }
@@ -1659,7 +1784,14 @@ pub async fn pending_payments_created_before_a_time_are_listed_newest_first<H: H
     let done = store.payment(&reference(4)).await.unwrap().unwrap();
     applied(
         store
-            .settle(&done.reference, VNPAY, &paid("T4", &done), t0(), &token(4))
+            .settle(
+                &done.reference,
+                VNPAY,
+                &paid("T4", &done),
+                t0(),
+                &token(4),
+                &channel(),
+            )
             .await
             .unwrap(),
     );
@@ -1695,11 +1827,23 @@ pub async fn payments_that_ended_unpaid_are_listed_by_expiry_within_a_window<H: 
     }
     let late = t0() + Duration::hours(3);
     for n in [1, 2, 4] {
-        applied(store.expire(&reference(n), late).await.unwrap());
+        applied(
+            store
+                .expire(&reference(n), late, &Actor::Sweeper)
+                .await
+                .unwrap(),
+        );
     }
     applied(
         store
-            .settle(&reference(3), VNPAY, &declined("24"), t0(), &token(3))
+            .settle(
+                &reference(3),
+                VNPAY,
+                &declined("24"),
+                t0(),
+                &token(3),
+                &channel(),
+            )
             .await
             .unwrap(),
     );
@@ -1711,6 +1855,7 @@ pub async fn payments_that_ended_unpaid_are_listed_by_expiry_within_a_window<H: 
                 &paid("T5", &payments[4]),
                 t0(),
                 &token(5),
+                &channel(),
             )
             .await
             .unwrap(),
@@ -1913,10 +2058,13 @@ pub async fn a_lookup_digest_is_replaced_only_while_it_is_the_one_read<H: Harnes
     let before = store.student(&code).await.unwrap().unwrap();
     let (stale, next) = (keyed("ZZZZ9999"), keyed("WXYZ6789"));
 
-    let from_stale = store.rekey_lookup(&code, &stale, &next).await.unwrap();
+    let from_stale = store
+        .rekey_lookup(&code, &stale, &next, t0(), &operator())
+        .await
+        .unwrap();
     let unchanged = store.student(&code).await.unwrap().unwrap();
     let from_read = store
-        .rekey_lookup(&code, &before.lookup, &next)
+        .rekey_lookup(&code, &before.lookup, &next, t0(), &operator())
         .await
         .unwrap();
     let after = store.student(&code).await.unwrap().unwrap();
@@ -1925,6 +2073,8 @@ pub async fn a_lookup_digest_is_replaced_only_while_it_is_the_one_read<H: Harnes
             &StudentCode::parse(OTHER_STUDENT).unwrap(),
             &before.lookup,
             &next,
+            t0(),
+            &operator(),
         )
         .await
         .unwrap();
@@ -1960,7 +2110,13 @@ pub async fn two_rekeys_racing_from_one_digest_let_exactly_one_win<H: Harness>(h
         let (store, code, read) = (store.clone(), code.clone(), read.clone());
         tasks.spawn(async move {
             let to = keyed(next);
-            (store.rekey_lookup(&code, &read, &to).await.unwrap(), to)
+            (
+                store
+                    .rekey_lookup(&code, &read, &to, t0(), &operator())
+                    .await
+                    .unwrap(),
+                to,
+            )
         });
     }
 
@@ -1984,7 +2140,10 @@ pub async fn every_student_is_listed_once_page_by_page<H: Harness>(h: &H) {
     let mut expected: Vec<String> = vec![STUDENT.to_owned()];
     for n in 2..=7 {
         let code = format!("HS{n:04}");
-        store.upsert_student(&student(&code)).await.unwrap();
+        store
+            .upsert_student(&student(&code), t0(), &operator())
+            .await
+            .unwrap();
         expected.push(code);
     }
 
@@ -2256,7 +2415,7 @@ const TXN: &str = "FT25258000123";
 /// token `n`.
 async fn record<S: Store>(store: &S, payment: &Payment, at: DateTime<Utc>, n: u8) -> Settled {
     store
-        .record_capture(payment, &paid(TXN, payment), at, &token(n))
+        .record_capture(payment, &paid(TXN, payment), at, &token(n), &bank())
         .await
         .unwrap()
 }
@@ -2271,7 +2430,7 @@ fn receipt_of(outcome: &Settled) -> Option<hocphi_domain::Receipt> {
 /// Settles a new VNPay payment `n` for a new invoice `id` and answers its receipt number.
 async fn settle_another<S: Store>(store: &S, n: u32, id: &str) -> u32 {
     let inv = invoice(id, &[50_000]);
-    store.upsert_invoice(&inv, t0()).await.unwrap();
+    store.upsert_invoice(&inv, t0(), &operator()).await.unwrap();
     let payment = open_payment(n, &[inv], t0());
     create(store, &payment).await;
     let state = applied(settle_vnpay(store, &payment, &paid("T", &payment), t0(), 50).await);
@@ -2348,6 +2507,7 @@ pub async fn a_repeated_capture_changes_nothing_and_answers_the_first_state<H: H
                 &transfer(TXN, 1_000),
                 t0() + minutes(7),
                 &token(4),
+                &bank(),
             )
             .await
             .unwrap(),
@@ -2426,11 +2586,11 @@ pub async fn a_capture_for_invoices_that_can_no_longer_be_paid_by_it_is_refund_d
     create(store, &by_vnpay).await;
     applied(settle_vnpay(store, &by_vnpay, &paid("T1", &by_vnpay), t0(), 1).await);
     store
-        .void_invoice(&voided.id, &reason(), t0())
+        .void_invoice(&voided.id, &reason(), t0(), &operator())
         .await
         .unwrap();
     store
-        .upsert_invoice(&invoice("INV-3", &[120_000]), t0())
+        .upsert_invoice(&invoice("INV-3", &[120_000]), t0(), &operator())
         .await
         .unwrap();
     let cases = [
@@ -2447,7 +2607,7 @@ pub async fn a_capture_for_invoices_that_can_no_longer_be_paid_by_it_is_refund_d
 
         let state = applied(
             store
-                .record_capture(&payment, &event, t0() + minutes(n), &token(2))
+                .record_capture(&payment, &event, t0() + minutes(n), &token(2), &bank())
                 .await
                 .unwrap(),
         );
@@ -2546,7 +2706,11 @@ pub async fn a_capture_pays_invoices_held_by_a_live_payment_whose_own_capture_is
     );
     let expired = applied(
         store
-            .expire(&expires_later.reference, t0() + minutes(16))
+            .expire(
+                &expires_later.reference,
+                t0() + minutes(16),
+                &Actor::Sweeper,
+            )
             .await
             .unwrap(),
     );
@@ -2565,7 +2729,7 @@ pub async fn a_capture_pays_invoices_held_by_a_live_payment_whose_own_capture_is
         );
         assert_eq!(
             store
-                .void_invoice(id, &reason(), t0() + minutes(17))
+                .void_invoice(id, &reason(), t0() + minutes(17), &operator())
                 .await
                 .unwrap(),
             VoidOutcome::RefusedPaid,
@@ -2574,7 +2738,7 @@ pub async fn a_capture_pays_invoices_held_by_a_live_payment_whose_own_capture_is
     }
     assert_eq!(
         store
-            .upsert_invoice(&invoice("INV-2", &[1]), t0() + minutes(17))
+            .upsert_invoice(&invoice("INV-2", &[1]), t0() + minutes(17), &operator())
             .await
             .unwrap(),
         UpsertOutcome::RefusedPaid
@@ -2589,11 +2753,11 @@ pub async fn a_capture_of_another_amount_is_stored_mismatched_once<H: Harness>(h
     let short = transfer(TXN, 90_000);
 
     let first = store
-        .record_capture(&payment, &short, t0(), &token(1))
+        .record_capture(&payment, &short, t0(), &token(1), &bank())
         .await
         .unwrap();
     let again = store
-        .record_capture(&payment, &short, t0() + minutes(1), &token(2))
+        .record_capture(&payment, &short, t0() + minutes(1), &token(2), &bank())
         .await
         .unwrap();
 
@@ -2632,7 +2796,7 @@ pub async fn a_capture_whose_receipt_cannot_be_written_leaves_nothing<H: Harness
     h.break_next_settle();
 
     let broken = store
-        .record_capture(&payment, &paid(TXN, &payment), t0(), &token(1))
+        .record_capture(&payment, &paid(TXN, &payment), t0(), &token(1), &bank())
         .await;
 
     assert!(broken.is_err(), "the injected failure surfaces: {broken:?}");
@@ -2684,7 +2848,9 @@ pub async fn only_a_pending_payment_and_its_capture_can_be_recorded<H: Harness>(
     ];
 
     for (case, bad, event) in cases {
-        let refused = store.record_capture(&bad, &event, t0(), &token(1)).await;
+        let refused = store
+            .record_capture(&bad, &event, t0(), &token(1), &bank())
+            .await;
 
         assert!(refused.is_err(), "{case}: {refused:?}");
         assert_eq!(
@@ -2785,11 +2951,26 @@ pub async fn voiding_cancels_an_open_invoice_and_never_a_paid_one<H: Harness>(h:
     let why = reason();
     let missing = InvoiceId::parse("INV-404").unwrap();
     let outcomes = [
-        store.void_invoice(&open.id, &why, t0()).await.unwrap(),
-        store.void_invoice(&open.id, &why, t0()).await.unwrap(),
-        store.void_invoice(&held.id, &why, t0()).await.unwrap(),
-        store.void_invoice(&to_pay.id, &why, t0()).await.unwrap(),
-        store.void_invoice(&missing, &why, t0()).await.unwrap(),
+        store
+            .void_invoice(&open.id, &why, t0(), &operator())
+            .await
+            .unwrap(),
+        store
+            .void_invoice(&open.id, &why, t0(), &operator())
+            .await
+            .unwrap(),
+        store
+            .void_invoice(&held.id, &why, t0(), &operator())
+            .await
+            .unwrap(),
+        store
+            .void_invoice(&to_pay.id, &why, t0(), &operator())
+            .await
+            .unwrap(),
+        store
+            .void_invoice(&missing, &why, t0(), &operator())
+            .await
+            .unwrap(),
     ];
 
     assert_eq!(
@@ -2809,7 +2990,10 @@ pub async fn voiding_cancels_an_open_invoice_and_never_a_paid_one<H: Harness>(h:
         Some((why, t0()))
     );
     assert_eq!(
-        store.upsert_invoice(&open, t0()).await.unwrap(),
+        store
+            .upsert_invoice(&open, t0(), &operator())
+            .await
+            .unwrap(),
         UpsertOutcome::RefusedCancelled
     );
 }
@@ -2827,9 +3011,12 @@ pub async fn receipts_are_listed_by_issue_time_for_one_school_or_all<H: Harness>
     ];
     for (n, (school, at)) in (0..).zip(issue_times) {
         let inv = invoice_for(&format!("INV-{n}"), STUDENT, school, 2025, &[100_000]);
-        store.upsert_invoice(&inv, t0()).await.unwrap();
+        store.upsert_invoice(&inv, t0(), &operator()).await.unwrap();
         let payment = open_payment(n, &[inv], at);
-        store.create_payment(&payment, at).await.unwrap();
+        store
+            .create_payment(&payment, at, &Actor::Parent)
+            .await
+            .unwrap();
         applied(settle_vnpay(store, &payment, &paid("T", &payment), at, 1).await);
     }
 
@@ -2876,9 +3063,18 @@ pub async fn a_catalogue_entry_is_created_then_unchanged_then_updated<H: Harness
     let first = catalogue_item("BANTRU", None, Some(25_000));
     let raised = catalogue_item("BANTRU", None, Some(30_000));
 
-    let created = store.upsert_catalogue_item(&first).await.unwrap();
-    let again = store.upsert_catalogue_item(&first).await.unwrap();
-    let updated = store.upsert_catalogue_item(&raised).await.unwrap();
+    let created = store
+        .upsert_catalogue_item(&first, t0(), &operator())
+        .await
+        .unwrap();
+    let again = store
+        .upsert_catalogue_item(&first, t0(), &operator())
+        .await
+        .unwrap();
+    let updated = store
+        .upsert_catalogue_item(&raised, t0(), &operator())
+        .await
+        .unwrap();
 
     assert_eq!(
         (created, again, updated),
@@ -2889,6 +3085,22 @@ pub async fn a_catalogue_entry_is_created_then_unchanged_then_updated<H: Harness
         )
     );
     assert_eq!(store.catalogue().await.unwrap(), vec![raised]);
+    let saved: Vec<Action> = history(
+        store,
+        &Subject::CatalogueItem(ItemCode::parse("BANTRU").unwrap(), None),
+    )
+    .await
+    .into_iter()
+    .map(|e| e.action)
+    .collect();
+    assert_eq!(
+        saved,
+        [25_000, 30_000].map(|cap| Action::CatalogueItemSaved {
+            line_kind: LineKind::Service,
+            cap: Some(vnd(cap)),
+        }),
+        "a created and a changed entry record their events; an unchanged one none"
+    );
 }
 
 pub async fn the_catalogue_lists_entries_by_code_the_provinces_before_the_schools<H: Harness>(
@@ -2912,7 +3124,10 @@ pub async fn the_catalogue_lists_entries_by_code_the_provinces_before_the_school
         catalogue_item("BANTRU", Some(OTHER_SCHOOL), None),
     ];
     for entry in &entries {
-        store.upsert_catalogue_item(entry).await.unwrap();
+        store
+            .upsert_catalogue_item(entry, t0(), &operator())
+            .await
+            .unwrap();
     }
 
     let listed = store.catalogue().await.unwrap();
@@ -2937,7 +3152,11 @@ pub async fn twenty_writers_of_one_new_catalogue_entry_create_it_once<H: Harness
         let store = store.clone();
         writers.spawn(async move {
             store
-                .upsert_catalogue_item(&catalogue_item("NUOC", None, Some(15_000)))
+                .upsert_catalogue_item(
+                    &catalogue_item("NUOC", None, Some(15_000)),
+                    t0(),
+                    &operator(),
+                )
                 .await
                 .unwrap()
         });
@@ -2966,9 +3185,18 @@ pub async fn every_school_is_listed_by_id_with_its_commune<H: Harness>(h: &H) {
         commune: Some(Label::parse("Phường Quy Nhơn").unwrap()),
         ..school(OTHER_SCHOOL)
     };
-    store.upsert_school(&in_ward).await.unwrap();
-    store.upsert_school(&school(SCHOOL)).await.unwrap();
-    store.upsert_school(&in_ward).await.unwrap();
+    store
+        .upsert_school(&in_ward, t0(), &operator())
+        .await
+        .unwrap();
+    store
+        .upsert_school(&school(SCHOOL), t0(), &operator())
+        .await
+        .unwrap();
+    store
+        .upsert_school(&in_ward, t0(), &operator())
+        .await
+        .unwrap();
 
     let listed = store.schools().await.unwrap();
 
@@ -3000,7 +3228,7 @@ pub async fn a_schools_invoices_due_in_a_period_are_listed_page_by_page_whatever
     create(store, &payment).await;
     applied(settle_vnpay(store, &payment, &paid("T1", &payment), t0(), 1).await);
     store
-        .void_invoice(&invoices[5].id, &reason(), t0())
+        .void_invoice(&invoices[5].id, &reason(), t0(), &operator())
         .await
         .unwrap();
     let school_id = SchoolId::parse(SCHOOL).unwrap();
@@ -3064,7 +3292,12 @@ pub async fn payments_with_money_to_give_back_are_listed_by_creation_time<H: Har
     settle_vnpay(store, &wrong, &transfer("T3", 10_000), at(6), 4).await;
     let late = open_payment(4, &invoices[3..4], at(7));
     create(store, &late).await;
-    applied(store.expire(&late.reference, at(30)).await.unwrap());
+    applied(
+        store
+            .expire(&late.reference, at(30), &Actor::Sweeper)
+            .await
+            .unwrap(),
+    );
     let winner = open_payment(5, &invoices[3..4], at(31));
     create(store, &winner).await;
     applied(settle_vnpay(store, &winner, &paid("T5", &winner), at(32), 5).await);
@@ -3089,4 +3322,418 @@ pub async fn payments_with_money_to_give_back_are_listed_by_creation_time<H: Har
         [reference(3)],
         "by creation time, the end excluded"
     );
+}
+
+// ----- audit history ------------------------------------------------------------------------
+
+fn invoice_subject(invoice: &Invoice) -> Subject {
+    Subject::Invoice(invoice.id.clone())
+}
+
+fn payment_subject(payment: &Payment) -> Subject {
+    Subject::Payment(payment.reference.clone())
+}
+
+async fn history<S: Store>(store: &S, subject: &Subject) -> Vec<AuditEvent> {
+    store.history(subject).await.unwrap()
+}
+
+/// Each event's (number, action, rule), in order.
+async fn actions<S: Store>(store: &S, subject: &Subject) -> Vec<(u32, Action, Option<Rule>)> {
+    history(store, subject)
+        .await
+        .into_iter()
+        .map(|e| (e.seq, e.action, e.rule))
+        .collect()
+}
+
+fn vnd(amount: u64) -> Money {
+    Money::from_vnd(amount).unwrap()
+}
+
+pub async fn every_change_of_an_invoice_appends_one_event_in_order<H: Harness>(h: &H) {
+    let store = h.store();
+    let inv = invoice("INV-1", &[100_000]);
+    seed(store, &[inv.clone()]).await;
+    let changed = invoice("INV-1", &[120_000]);
+
+    store
+        .upsert_invoice(&changed, t0(), &operator())
+        .await
+        .unwrap();
+    store
+        .upsert_invoice(&changed, t0(), &operator())
+        .await
+        .unwrap();
+    store
+        .void_invoice(&inv.id, &reason(), t0() + minutes(1), &operator())
+        .await
+        .unwrap();
+    store
+        .void_invoice(&inv.id, &reason(), t0() + minutes(2), &operator())
+        .await
+        .unwrap();
+
+    let events = history(store, &invoice_subject(&inv)).await;
+    let seen: Vec<_> = events.iter().map(|e| (e.seq, e.action.clone())).collect();
+    assert_eq!(
+        seen,
+        [
+            (
+                1,
+                Action::InvoiceCreated {
+                    version: 1,
+                    total: vnd(100_000)
+                }
+            ),
+            (
+                2,
+                Action::InvoiceChanged {
+                    version: 2,
+                    total: vnd(120_000)
+                }
+            ),
+            (3, Action::InvoiceVoided { version: 3 }),
+        ],
+        "an unchanged upsert and a second void record nothing"
+    );
+    assert!(events.iter().all(|e| e.by == operator()));
+    assert_eq!(events[2].at, t0() + minutes(1));
+}
+
+pub async fn saving_a_school_or_a_student_records_it_once_per_change<H: Harness>(h: &H) {
+    let store = h.store();
+    seed(store, &[]).await;
+    seed(store, &[]).await;
+    let mut renamed = school(SCHOOL);
+    renamed.name = Label::parse("Trường THCS Ngô Mây").unwrap();
+    store
+        .upsert_school(&renamed, t0(), &operator())
+        .await
+        .unwrap();
+
+    let school_events = actions(store, &Subject::School(renamed.id.clone())).await;
+    let student_events = actions(store, &Subject::Student(student(STUDENT).code)).await;
+
+    assert_eq!(
+        school_events,
+        [
+            (1, Action::SchoolSaved, None),
+            (2, Action::SchoolSaved, None)
+        ]
+    );
+    assert_eq!(student_events, [(1, Action::StudentSaved, None)]);
+}
+
+pub async fn two_writers_racing_on_one_subject_each_append_under_their_own_number<H: Harness>(
+    h: &H,
+) {
+    let store = h.store();
+    seed(store, &[]).await;
+    let (mut one, mut two) = (school(SCHOOL), school(SCHOOL));
+    one.name = Label::parse("Trường Một").unwrap();
+    two.name = Label::parse("Trường Hai").unwrap();
+
+    let by = operator();
+    let (x, y) = tokio::join!(
+        store.upsert_school(&one, t0(), &by),
+        store.upsert_school(&two, t0(), &by),
+    );
+
+    x.unwrap();
+    y.unwrap();
+    let seqs: Vec<u32> = history(store, &Subject::School(one.id.clone()))
+        .await
+        .iter()
+        .map(|e| e.seq)
+        .collect();
+    assert_eq!(seqs, [1, 2, 3]);
+}
+
+pub async fn a_paid_payment_records_who_created_and_settled_it_and_its_invoices_payment<
+    H: Harness,
+>(
+    h: &H,
+) {
+    let store = h.store();
+    let inv = invoice("INV-1", &[100_000]);
+    seed(store, &[inv.clone()]).await;
+    let payment = open_payment(1, &[inv.clone()], t0());
+    create(store, &payment).await;
+
+    let state =
+        applied(settle_vnpay(store, &payment, &paid("T1", &payment), t0() + minutes(2), 1).await);
+
+    let receipt = state.receipt.unwrap();
+    let events = history(store, &payment_subject(&payment)).await;
+    assert_eq!(events.len(), 2, "{events:?}");
+    assert_eq!(
+        (events[0].seq, &events[0].action, &events[0].by),
+        (
+            1,
+            &Action::PaymentCreated {
+                gateway: VNPAY,
+                amount: vnd(100_000),
+                invoices: vec![inv.id.clone()]
+            },
+            &Actor::Parent
+        )
+    );
+    assert_eq!(
+        (
+            events[1].seq,
+            &events[1].action,
+            &events[1].by,
+            events[1].rule
+        ),
+        (
+            2,
+            &Action::PaymentSettled {
+                txn: GatewayTxnNo::parse("T1").unwrap(),
+                amount: vnd(100_000),
+                receipt: receipt.id.clone(),
+                sequence: 1
+            },
+            &channel(),
+            None
+        )
+    );
+    assert_eq!(events[1].at, t0() + minutes(2));
+    assert_eq!(
+        actions(store, &invoice_subject(&inv)).await[1],
+        (
+            2,
+            Action::InvoicePaid {
+                version: 2,
+                payment: payment.reference.clone(),
+                receipt: receipt.id
+            },
+            None
+        )
+    );
+}
+
+pub async fn twenty_identical_callbacks_at_once_record_one_settle_event<H: Harness>(h: &H) {
+    let store = h.store();
+    let inv = invoice("INV-1", &[100_000]);
+    seed(store, &[inv.clone()]).await;
+    let payment = open_payment(1, &[inv.clone()], t0());
+    create(store, &payment).await;
+
+    let mut set = JoinSet::new();
+    for n in 0..20u8 {
+        let (store, payment) = (store.clone(), payment.clone());
+        set.spawn(
+            async move { settle_vnpay(&store, &payment, &paid("T1", &payment), t0(), n).await },
+        );
+    }
+    set.join_all().await;
+    settle_vnpay(store, &payment, &paid("T1", &payment), t0(), 99).await;
+
+    let settled: Vec<u32> = actions(store, &payment_subject(&payment))
+        .await
+        .into_iter()
+        .filter(|(_, action, _)| matches!(action, Action::PaymentSettled { .. }))
+        .map(|(seq, _, _)| seq)
+        .collect();
+    assert_eq!(settled, [2]);
+    assert_eq!(history(store, &invoice_subject(&inv)).await.len(), 2);
+}
+
+pub async fn each_outcome_names_the_rule_that_decided_it<H: Harness>(h: &H) {
+    let store = h.store();
+    let (a, b, c) = (
+        invoice("INV-1", &[100_000]),
+        invoice("INV-2", &[100_000]),
+        invoice("INV-3", &[100_000]),
+    );
+    seed(store, &[a.clone(), b.clone(), c.clone()]).await;
+    let late = open_payment(1, &[a.clone()], t0());
+    let short = open_payment(2, &[b.clone()], t0());
+    let declined_then_paid = open_payment(3, &[c.clone()], t0());
+    for payment in [&late, &short, &declined_then_paid] {
+        create(store, payment).await;
+    }
+    let after = t0() + minutes(20);
+
+    store
+        .expire(&late.reference, after, &Actor::Sweeper)
+        .await
+        .unwrap();
+    settle_vnpay(store, &late, &paid("T1", &late), after, 1).await;
+    settle_vnpay(store, &short, &transfer("T2", 90_000), after, 2).await;
+    settle_vnpay(store, &short, &transfer("T2", 90_000), after, 3).await;
+    settle_vnpay(store, &declined_then_paid, &declined("24"), t0(), 4).await;
+    store
+        .void_invoice(&c.id, &reason(), t0(), &operator())
+        .await
+        .unwrap();
+    let refund = paid("T3", &declined_then_paid);
+    settle_vnpay(store, &declined_then_paid, &refund, after, 5).await;
+
+    let rules = |events: Vec<(u32, Action, Option<Rule>)>| {
+        events
+            .into_iter()
+            .map(|(_, _, rule)| rule)
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(
+        rules(actions(store, &payment_subject(&late)).await),
+        [
+            None,
+            Some(Rule::TimeRanOut),
+            Some(Rule::LateCaptureAfterExpiry)
+        ]
+    );
+    assert_eq!(
+        actions(store, &payment_subject(&short)).await[1..],
+        [(
+            2,
+            Action::TransferMismatched {
+                txn: GatewayTxnNo::parse("T2").unwrap(),
+                amount: vnd(90_000),
+                expected: vnd(100_000)
+            },
+            Some(Rule::AmountMismatch)
+        )],
+        "the same transfer again records nothing"
+    );
+    assert_eq!(
+        actions(store, &payment_subject(&declined_then_paid)).await[1..],
+        [
+            (
+                2,
+                Action::PaymentFailed {
+                    txn: None,
+                    code: GatewayCode::parse("24").unwrap()
+                },
+                None
+            ),
+            (
+                3,
+                Action::PaymentRefundDue {
+                    txn: GatewayTxnNo::parse("T3").unwrap(),
+                    amount: vnd(100_000)
+                },
+                Some(Rule::InvoicesNoLongerOpen)
+            ),
+        ]
+    );
+    let swept = history(store, &payment_subject(&late)).await;
+    assert_eq!(swept[1].by, Actor::Sweeper);
+}
+
+pub async fn a_partners_capture_records_its_creation_and_outcome_by_the_partner<H: Harness>(h: &H) {
+    let store = h.store();
+    let inv = invoice("INV-1", &[100_000]);
+    seed(store, &[inv.clone()]).await;
+    let payment = captured(TXN, &[inv.clone()], t0());
+
+    record(store, &payment, t0(), 1).await;
+    record(store, &payment, t0(), 2).await;
+
+    let events = history(store, &payment_subject(&payment)).await;
+    let kinds: Vec<_> = events
+        .iter()
+        .map(|e| matches!(e.action, Action::PaymentSettled { .. }))
+        .collect();
+    assert_eq!(kinds, [false, true], "{events:?}");
+    assert!(matches!(events[0].action, Action::PaymentCreated { .. }));
+    assert!(events.iter().all(|e| e.by == bank()));
+    assert_eq!(history(store, &invoice_subject(&inv)).await.len(), 2);
+}
+
+pub async fn a_change_whose_event_cannot_be_appended_leaves_neither<H: Harness>(h: &H) {
+    let store = h.store();
+    let (a, b) = (invoice("INV-1", &[100_000]), invoice("INV-2", &[100_000]));
+    seed(store, &[a.clone(), b.clone()]).await;
+    let payment = open_payment(1, &[b.clone()], t0());
+    create(store, &payment).await;
+    let count = |events: Vec<AuditEvent>| events.len();
+
+    h.collide_next_event();
+    let voided = store
+        .void_invoice(&a.id, &reason(), t0(), &operator())
+        .await;
+    h.collide_next_event();
+    let changed = store
+        .upsert_invoice(&invoice("INV-1", &[5_000]), t0(), &operator())
+        .await;
+    h.collide_next_event();
+    let settled = store
+        .settle(
+            &payment.reference,
+            VNPAY,
+            &paid("T1", &payment),
+            t0(),
+            &token(1),
+            &channel(),
+        )
+        .await;
+    h.collide_next_event();
+    let moved = Student {
+        class_name: Label::parse("9A2").unwrap(),
+        ..student(STUDENT)
+    };
+    let renamed = store.upsert_student(&moved, t0(), &operator()).await;
+
+    assert!(voided.is_err(), "{voided:?}");
+    assert!(changed.is_err(), "{changed:?}");
+    assert!(settled.is_err(), "{settled:?}");
+    assert!(renamed.is_err(), "{renamed:?}");
+    let kept = store.invoice(&a.id).await.unwrap().unwrap();
+    assert_eq!(
+        (kept.status, kept.version, kept.total()),
+        (InvoiceStatus::Open, 1, vnd(100_000))
+    );
+    assert_eq!(
+        store.payment(&payment.reference).await.unwrap(),
+        Some(payment.clone())
+    );
+    assert_eq!(status_of(store, &b.id).await, InvoiceStatus::Open);
+    assert_eq!(
+        store
+            .receipt(&ReceiptId::for_payment(&payment.reference))
+            .await
+            .unwrap(),
+        None
+    );
+    assert_eq!(
+        store.student(&student(STUDENT).code).await.unwrap(),
+        Some(student(STUDENT))
+    );
+    assert_eq!(count(history(store, &invoice_subject(&a)).await), 1);
+    assert_eq!(count(history(store, &invoice_subject(&b)).await), 1);
+    assert_eq!(count(history(store, &payment_subject(&payment)).await), 1);
+    assert_eq!(
+        count(history(store, &Subject::Student(student(STUDENT).code)).await),
+        1
+    );
+    let retried = applied(settle_vnpay(store, &payment, &paid("T1", &payment), t0(), 1).await);
+    assert_eq!(retried.receipt.unwrap().number.sequence, 1);
+    assert_eq!(count(history(store, &payment_subject(&payment)).await), 2);
+}
+
+pub async fn a_settle_that_fails_half_way_records_no_event<H: Harness>(h: &H) {
+    let store = h.store();
+    let inv = invoice("INV-1", &[100_000]);
+    seed(store, &[inv.clone()]).await;
+    let payment = open_payment(1, &[inv.clone()], t0());
+    create(store, &payment).await;
+    h.break_next_settle();
+
+    let broken = store
+        .settle(
+            &payment.reference,
+            VNPAY,
+            &paid("T1", &payment),
+            t0(),
+            &token(1),
+            &channel(),
+        )
+        .await;
+
+    assert!(broken.is_err());
+    assert_eq!(history(store, &payment_subject(&payment)).await.len(), 1);
+    assert_eq!(history(store, &invoice_subject(&inv)).await.len(), 1);
 }

@@ -12,6 +12,8 @@
 //! | idempotency record | `IDEMPOTENCY#{key}` | `IDEMPOTENCY` | fingerprint, state, lease_until, lease_token, payment, expires_at, response, expires_epoch (TTL) |
 //! | signed request's nonce | `NONCE#{partner}:{nonce}` | `NONCE` | used_until, expires_epoch (TTL) |
 //! | catalogue entry | `CATALOGUE#ITEMS` | `{code}#{school}` (`{code}#` for the province's) | body |
+//! | audit event | its subject's own PK (`SCHOOL#`, `STUDENT#`, `INVOICE#`, `PAYMENT#`) | `EVENT#{seq:010}` | body |
+//! | audit event head | the same PK | `EVENTS` | last (the number of the subject's last event) |
 //!
 //! Every change is conditional. A settle is one `TransactWriteItems` (the payment, every covered
 //! invoice, the school-year counter and the receipt), conditioned on the versions it read and on
@@ -26,6 +28,10 @@
 //! its end with the request's time). GSI3 serves the Department's report: the schools, a
 //! school's invoices by due date, and the payments with money to give back (a sparse index:
 //! only those payments carry its keys).
+//! Every change of a school, a student, an invoice or a
+//! payment puts its audit events in its own `TransactWriteItems`, each only if its key is
+//! unused, with the subject's head only if it still holds the number read: a writer that read the
+//! same last number loses the whole transaction and retries.
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -37,7 +43,7 @@ use aws_sdk_dynamodb::operation::put_item::PutItemError;
 use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
 use aws_sdk_dynamodb::operation::update_item::UpdateItemError;
 use aws_sdk_dynamodb::types::{
-    AttributeDefinition, AttributeValue, BillingMode, ConditionCheck, GlobalSecondaryIndex,
+    AttributeDefinition, AttributeValue, BillingMode, ConditionCheck, Delete, GlobalSecondaryIndex,
     KeySchemaElement, KeyType, Projection, ProjectionType, Put, ReturnValue,
     ReturnValuesOnConditionCheckFailure, ScalarAttributeType, TimeToLiveSpecification,
     TransactWriteItem, Update,
@@ -45,16 +51,18 @@ use aws_sdk_dynamodb::types::{
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 use hocphi_domain::privacy::{self, Erasure, ErasureReport, RetentionReport, StudentRecords};
 use hocphi_domain::{
-    Cancellation, CatalogueItem, CatalogueOutcome, Claim, ConflictReason, CreatePaymentError,
-    Decision, EventKind, FailureCounter, Fingerprint, GatewayEvent, GatewayKind, IdempotencyBegin,
-    IdempotencyKey, Invoice, InvoiceId, InvoicePage, InvoiceStatus, Label, LeaseToken,
-    LookupDigest, NonceKey, PageToken, Payment, PaymentRef, PaymentState, PaymentStatus, Receipt,
-    ReceiptId, ReceiptToken, School, SchoolId, Settled, Store, StoreError, StoredResponse, Student,
-    StudentCode, StudentPage, Transition, UpsertOutcome, VoidOutcome,
+    Action, Actor, AuditEvent, Cancellation, CatalogueItem, CatalogueOutcome, Claim,
+    ConflictReason, CreatePaymentError, Decision, EventKind, FailureCounter, Fingerprint,
+    GatewayEvent, GatewayKind, IdempotencyBegin, IdempotencyKey, Invoice, InvoiceId, InvoicePage,
+    InvoiceStatus, Label, LeaseToken, LookupDigest, NonceKey, PageToken, Payment, PaymentRef,
+    PaymentState, PaymentStatus, Receipt, ReceiptId, ReceiptToken, School, SchoolId, Settled,
+    Store, StoreError, StoredResponse, Student, StudentCode, StudentPage, Subject, Transition,
+    UpsertOutcome, VoidOutcome,
 };
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
+use crate::events::{self, Entry};
 use crate::plan::{Plan, capture, plan};
 
 mod reindex;
@@ -72,6 +80,8 @@ pub struct DynamoStore {
     client: Client,
     table: String,
     break_next_settle: Arc<AtomicBool>,
+    collide_next_event: Arc<AtomicBool>,
+    collided: Arc<AtomicBool>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -476,6 +486,24 @@ fn receipt_item(receipt: &Receipt) -> Result<Item> {
     Ok(item)
 }
 
+/// The sort key prefix of audit events, kept in their subject's partition.
+const EVENT: &str = "EVENT#";
+
+/// The sort key of a subject's event head: the number of its last event.
+const HEAD: &str = "EVENTS";
+
+fn event_key(subject: &str, seq: u32) -> Item {
+    key(subject.to_owned(), &format!("{EVENT}{seq:010}"))
+}
+
+/// What a plan's events need besides the plan: the payment's status as read (`None` for a
+/// capture it stores), the gateway's event, and who made the change.
+struct Change<'a> {
+    before: Option<PaymentStatus>,
+    event: Option<&'a GatewayEvent>,
+    by: &'a Actor,
+}
+
 /// An invoice as stored, with the payment holding it and until when.
 struct StoredInvoice {
     invoice: Invoice,
@@ -540,7 +568,119 @@ impl DynamoStore {
             client,
             table: table.into(),
             break_next_settle: Arc::new(AtomicBool::new(false)),
+            collide_next_event: Arc::new(AtomicBool::new(false)),
+            collided: Arc::new(AtomicBool::new(false)),
         }
+    }
+
+    /// Makes the next event put reuse its subject's last number, as a writer that appended first
+    /// would make it: its transaction must be cancelled whole, and the change then fails instead
+    /// of being retried. The subject must have an event already.
+    #[cfg(feature = "conformance")]
+    pub fn collide_next_event(&self) {
+        self.collide_next_event.store(true, Ordering::SeqCst);
+    }
+
+    /// The puts that append `entries` to their subjects' histories, each numbered after its
+    /// subject's last event and only if that number is unused, and the puts of the subjects'
+    /// heads (their last number), each only if it is still the one read. Reading a head is one
+    /// `GetItem`: a function that writes needs no other permission to append.
+    async fn event_items(
+        &self,
+        entries: impl IntoIterator<Item = Entry>,
+        at: DateTime<Utc>,
+        by: &Actor,
+    ) -> Result<Vec<TransactWriteItem>> {
+        let mut heads: Vec<(String, u32, u32)> = Vec::new();
+        let mut items = Vec::new();
+        for entry in entries {
+            let subject = entry.subject.key();
+            let position = match heads.iter().position(|(s, _, _)| *s == subject) {
+                Some(position) => position,
+                None => {
+                    let read = Box::pin(self.last_event(&subject)).await?;
+                    heads.push((subject.clone(), read, read));
+                    heads.len() - 1
+                }
+            };
+            heads[position].2 += 1;
+            let seq = heads[position].2;
+            let seq = if self.collide_next_event.swap(false, Ordering::SeqCst) {
+                self.collided.store(true, Ordering::SeqCst);
+                seq - 1
+            } else {
+                seq
+            };
+            let mut item = event_key(&subject, seq);
+            item.insert("body".to_owned(), s(to_json(&entry.event(seq, at, by))?));
+            items.push(self.put(item, "attribute_not_exists(PK)", &[])?);
+        }
+        for (subject, read, last) in heads {
+            let mut head = key(subject, HEAD);
+            head.insert("last".to_owned(), n(last));
+            items.push(match read {
+                0 => self.put(head, "attribute_not_exists(PK)", &[])?,
+                read => self.put(head, "#last = :read", &[(":read", n(read))])?,
+            });
+        }
+        Ok(items)
+    }
+
+    /// The number of a subject's last event (0 before the first), from its head.
+    async fn last_event(&self, subject: &str) -> Result<u32> {
+        match self.get(key(subject.to_owned(), HEAD)).await? {
+            Some(item) => u32::try_from(number(&item, "last")?)
+                .map_err(|_| StoreError::Corrupt("event number".into())),
+            None => Ok(0),
+        }
+    }
+
+    /// Puts `item` (read as `read`, its `body` attribute, or absent) whole with `entry`, unless it
+    /// is already as given; retried while a concurrent change gets there first.
+    async fn put_whole(
+        &self,
+        item: Item,
+        read: Option<String>,
+        entry: Entry,
+        at: DateTime<Utc>,
+        by: &Actor,
+    ) -> Result<bool> {
+        let put = match &read {
+            Some(read) => self.put(item, "#body = :read", &[(":read", s(read.as_str()))])?,
+            None => self.put(item, "attribute_not_exists(PK)", &[])?,
+        };
+        let mut items = vec![put];
+        items.extend(self.event_items([entry], at, by).await?);
+        Ok(matches!(self.transact(items, None).await?, Committed::Yes))
+    }
+
+    /// Creates or replaces the body of the item at `item_key` with `value`, recording `entry`
+    /// unless it is already as given.
+    async fn save_body<T: Serialize>(
+        &self,
+        item_key: Item,
+        value: &T,
+        entry: Entry,
+        at: DateTime<Utc>,
+        by: &Actor,
+    ) -> Result<()> {
+        let body = to_json(value)?;
+        for attempt in 0..ATTEMPTS {
+            let read = match self.get(item_key.clone()).await? {
+                Some(item) => Some(text(&item, "body")?.to_owned()),
+                None => None,
+            };
+            if read.as_deref() == Some(body.as_str()) {
+                return Ok(());
+            }
+            let mut item = item_key.clone();
+            item.insert("body".to_owned(), s(body.as_str()));
+            if self.put_whole(item, read, entry.clone(), at, by).await? {
+                return Ok(());
+            }
+            Self::backoff(attempt).await;
+        }
+        Err(StoreError::Contention)
     }
 
     /// Makes the next settle or recorded capture that issues a receipt fail as a whole (its
@@ -565,19 +705,6 @@ impl DynamoStore {
 
     async fn get_body<T: DeserializeOwned>(&self, key: Item) -> Result<Option<T>> {
         self.get(key).await?.as_ref().map(body).transpose()
-    }
-
-    async fn put_body<T: Serialize>(&self, key: Item, value: &T) -> Result<()> {
-        let mut item = key;
-        item.insert("body".to_owned(), s(to_json(value)?));
-        self.client
-            .put_item()
-            .table_name(&self.table)
-            .set_item(Some(item))
-            .send()
-            .await
-            .map_err(StoreError::unavailable)?;
-        Ok(())
     }
 
     /// A conditional put; `false` when the condition failed.
@@ -623,6 +750,71 @@ impl DynamoStore {
         Ok(TransactWriteItem::builder().put(put).build())
     }
 
+    fn delete(
+        &self,
+        key: Item,
+        condition: &str,
+        pairs: &[(&str, AttributeValue)],
+    ) -> Result<TransactWriteItem> {
+        let delete = Delete::builder()
+            .table_name(&self.table)
+            .set_key(Some(key))
+            .condition_expression(condition)
+            .set_expression_attribute_names(names(&[condition]))
+            .set_expression_attribute_values(values(pairs))
+            .build()
+            .map_err(StoreError::unavailable)?;
+        Ok(TransactWriteItem::builder().delete(delete).build())
+    }
+
+    /// Writes `write` and appends `entries` to their histories in one transaction; `false` when
+    /// a condition failed (a concurrent change got there first).
+    async fn write_with(
+        &self,
+        write: TransactWriteItem,
+        entries: Vec<Entry>,
+        at: DateTime<Utc>,
+        by: &Actor,
+    ) -> Result<bool> {
+        let mut items = vec![write];
+        items.extend(self.event_items(entries, at, by).await?);
+        Ok(matches!(self.transact(items, None).await?, Committed::Yes))
+    }
+
+    /// Deletes a subject's whole history and its head (an erased student's, whose key is their
+    /// code).
+    async fn delete_history(&self, subject: &Subject) -> Result<()> {
+        let mut start = None;
+        loop {
+            let output = self
+                .client
+                .query()
+                .table_name(&self.table)
+                .key_condition_expression("PK = :pk AND begins_with(SK, :events)")
+                .expression_attribute_values(":pk", s(subject.key()))
+                .expression_attribute_values(":events", s("EVENT"))
+                .set_exclusive_start_key(start)
+                .consistent_read(true)
+                .send()
+                .await
+                .map_err(StoreError::unavailable)?;
+            for item in output.items.unwrap_or_default() {
+                let item_key = key(text(&item, "PK")?.to_owned(), text(&item, "SK")?);
+                self.client
+                    .delete_item()
+                    .table_name(&self.table)
+                    .set_key(Some(item_key))
+                    .send()
+                    .await
+                    .map_err(StoreError::unavailable)?;
+            }
+            start = output.last_evaluated_key;
+            if start.is_none() {
+                return Ok(());
+            }
+        }
+    }
+
     fn update(
         &self,
         key: Item,
@@ -643,7 +835,8 @@ impl DynamoStore {
     }
 
     /// Writes `items` in one transaction. With `token`, an SDK retry of a request that did
-    /// commit is answered as committed instead of failing its own conditions.
+    /// commit is answered as committed instead of failing its own conditions. A transaction an
+    /// injected event collision cancelled fails.
     async fn transact(
         &self,
         items: Vec<TransactWriteItem>,
@@ -659,6 +852,11 @@ impl DynamoStore {
         match result {
             Ok(_) => Ok(Committed::Yes),
             Err(err) => match err.into_service_error() {
+                TransactWriteItemsError::TransactionCanceledException(_)
+                    if self.collided.swap(false, Ordering::SeqCst) =>
+                {
+                    Err(StoreError::unavailable(InjectedFailure))
+                }
                 TransactWriteItemsError::TransactionCanceledException(cancelled) => {
                     Ok(Committed::No(
                         cancelled
@@ -673,19 +871,26 @@ impl DynamoStore {
         }
     }
 
-    /// Writes the next version of an invoice, only if the stored one is still the version
-    /// before it and no payment has taken a live hold on it since it was read (a hold leaves the
-    /// version as it is); `false` when a concurrent change got there first.
-    async fn put_next_version(&self, next: &Invoice, now: DateTime<Utc>) -> Result<bool> {
-        self.put_if(
+    /// Writes the next version of an invoice with `entry`, only if the stored one is still the
+    /// version before it and no payment has taken a live hold on it since it was read (a hold
+    /// leaves the version as it is); `false` when a concurrent change got there first.
+    async fn put_next_version(
+        &self,
+        next: &Invoice,
+        now: DateTime<Utc>,
+        entry: Entry,
+        by: &Actor,
+    ) -> Result<bool> {
+        let mut items = vec![self.put(
             invoice_item(next)?,
             "#version = :read_version AND (attribute_not_exists(held_until) OR held_until <= :now)",
             &[
                 (":read_version", n(next.version - 1)),
                 (":now", n(millis(now))),
             ],
-        )
-        .await
+        )?];
+        items.extend(self.event_items([entry], now, by).await?);
+        Ok(matches!(self.transact(items, None).await?, Committed::Yes))
     }
 
     async fn invoice_item_of(&self, id: &InvoiceId) -> Result<Option<StoredInvoice>> {
@@ -729,15 +934,18 @@ impl DynamoStore {
         event: Option<&GatewayEvent>,
         at: DateTime<Utc>,
         token: Option<&ReceiptToken>,
+        by: &Actor,
     ) -> Result<Option<Settled>> {
         let read_version = payment.version;
+        let before = Some(payment.status);
         let stored = if decision == Decision::Apply(Transition::Keep) {
             Vec::new()
         } else {
             self.invoice_items(&payment).await?
         };
         let planned = plan(payment, decision, event, current(&stored), at);
-        let writes = match self.writes(planned, &stored, at, token).await? {
+        let change = Change { before, event, by };
+        let writes = match self.writes(planned, &stored, at, token, change).await? {
             Writes::Nothing(answer) => return Ok(Some(answer)),
             Writes::Items(writes) => writes,
         };
@@ -757,6 +965,7 @@ impl DynamoStore {
         stored: &[Option<StoredInvoice>],
         at: DateTime<Utc>,
         token: Option<&ReceiptToken>,
+        change: Change<'_>,
     ) -> Result<Writes> {
         let mut items = Vec::new();
         let mismatch = matches!(planned, Plan::Mismatch { .. });
@@ -790,6 +999,9 @@ impl DynamoStore {
                         )?);
                     }
                 }
+                let entries =
+                    events::of_plan(change.before, &payment, &[], None, mismatch, change.event);
+                items.extend(self.event_items(entries, at, change.by).await?);
                 (payment, None)
             }
             Plan::Pay {
@@ -836,6 +1048,15 @@ impl DynamoStore {
                     token.clone(),
                 );
                 items.push(self.put(receipt_item(&receipt)?, "attribute_not_exists(PK)", &[])?);
+                let entries = events::of_plan(
+                    change.before,
+                    &payment,
+                    &invoices,
+                    Some(&receipt),
+                    false,
+                    change.event,
+                );
+                items.extend(self.event_items(entries, at, change.by).await?);
                 (payment, Some(receipt))
             }
         };
@@ -992,6 +1213,7 @@ impl DynamoStore {
         student: &StudentCode,
         pseudonym: &StudentCode,
         now: DateTime<Utc>,
+        by: &Actor,
         report: &mut ErasureReport,
     ) -> Result<Option<PaymentRef>> {
         for attempt in 0..ATTEMPTS {
@@ -1002,22 +1224,31 @@ impl DynamoStore {
                 return Ok(None);
             }
             let version = (":version", n(stored.invoice.version));
-            if privacy::invoice_kept(&stored.invoice) {
+            let kept = privacy::invoice_kept(&stored.invoice);
+            let entry = Entry::new(
+                Subject::Invoice(id.clone()),
+                Action::PersonalDataErased { kept },
+            );
+            if kept {
                 let erased = privacy::pseudonymise_invoice(&stored.invoice, pseudonym);
-                if self
-                    .put_if(invoice_item(&erased)?, "#version = :version", &[version])
-                    .await?
-                {
+                let write =
+                    self.put(invoice_item(&erased)?, "#version = :version", &[version])?;
+                if self.write_with(write, vec![entry], now, by).await? {
                     report.invoices_pseudonymised += 1;
                     return Ok(None);
                 }
             } else if stored.live_hold(now) {
                 return Ok(stored.held_by.and_then(|r| PaymentRef::parse(&r).ok()));
             } else if self
-                .delete_if(
-                    invoice_key(id),
-                    "#version = :version AND (attribute_not_exists(held_until) OR held_until <= :now)",
-                    &[version, (":now", n(millis(now)))],
+                .write_with(
+                    self.delete(
+                        invoice_key(id),
+                        "#version = :version AND (attribute_not_exists(held_until) OR held_until <= :now)",
+                        &[version, (":now", n(millis(now)))],
+                    )?,
+                    vec![entry],
+                    now,
+                    by,
                 )
                 .await?
             {
@@ -1031,34 +1262,49 @@ impl DynamoStore {
 }
 
 impl Store for DynamoStore {
-    async fn upsert_school(&self, school: &School) -> Result<()> {
-        self.put_body(school_item(school), school).await
+    async fn upsert_school(&self, school: &School, now: DateTime<Utc>, by: &Actor) -> Result<()> {
+        let entry = Entry::new(Subject::School(school.id.clone()), Action::SchoolSaved);
+        self.save_body(school_item(school), school, entry, now, by)
+            .await
     }
 
     async fn school(&self, id: &SchoolId) -> Result<Option<School>> {
         self.get_body(key(format!("SCHOOL#{id}"), "SCHOOL")).await
     }
 
-    async fn upsert_catalogue_item(&self, item: &CatalogueItem) -> Result<CatalogueOutcome> {
+    async fn upsert_catalogue_item(
+        &self,
+        item: &CatalogueItem,
+        now: DateTime<Utc>,
+        by: &Actor,
+    ) -> Result<CatalogueOutcome> {
+        let entry = Entry::new(
+            Subject::CatalogueItem(item.code.clone(), item.school.clone()),
+            Action::CatalogueItemSaved {
+                line_kind: item.kind,
+                cap: item.cap,
+            },
+        );
         for attempt in 0..ATTEMPTS {
             let mut next = catalogue_key(item);
             next.insert("body".to_owned(), s(to_json(item)?));
-            let written = match self.get(catalogue_key(item)).await? {
-                None => self
-                    .put_if(next, "attribute_not_exists(PK)", &[])
-                    .await?
-                    .then_some(CatalogueOutcome::Created),
+            let (write, outcome) = match self.get(catalogue_key(item)).await? {
+                None => (
+                    self.put(next, "attribute_not_exists(PK)", &[])?,
+                    CatalogueOutcome::Created,
+                ),
                 Some(known) if body::<CatalogueItem>(&known)? == *item => {
                     return Ok(CatalogueOutcome::Unchanged);
                 }
                 Some(known) => {
                     let read = text(&known, "body")?.to_owned();
-                    self.put_if(next, "#body = :read", &[(":read", s(read))])
-                        .await?
-                        .then_some(CatalogueOutcome::Updated)
+                    (
+                        self.put(next, "#body = :read", &[(":read", s(read))])?,
+                        CatalogueOutcome::Updated,
+                    )
                 }
             };
-            if let Some(outcome) = written {
+            if self.write_with(write, vec![entry.clone()], now, by).await? {
                 return Ok(outcome);
             }
             Self::backoff(attempt).await;
@@ -1091,8 +1337,14 @@ impl Store for DynamoStore {
         }
     }
 
-    async fn upsert_student(&self, student: &Student) -> Result<()> {
-        self.put_body(key(format!("STUDENT#{}", student.code), "STUDENT"), student)
+    async fn upsert_student(
+        &self,
+        student: &Student,
+        now: DateTime<Utc>,
+        by: &Actor,
+    ) -> Result<()> {
+        let entry = Entry::new(Subject::Student(student.code.clone()), Action::StudentSaved);
+        self.save_body(student_key(&student.code), student, entry, now, by)
             .await
     }
 
@@ -1105,7 +1357,10 @@ impl Store for DynamoStore {
         student: &StudentCode,
         from: &LookupDigest,
         to: &LookupDigest,
+        now: DateTime<Utc>,
+        by: &Actor,
     ) -> Result<bool> {
+        let entry = Entry::new(Subject::Student(student.clone()), Action::LookupRekeyed);
         for attempt in 0..ATTEMPTS {
             let Some(item) = self.get(student_key(student)).await? else {
                 return Ok(false);
@@ -1119,7 +1374,7 @@ impl Store for DynamoStore {
             let mut next = student_key(student);
             next.insert("body".to_owned(), s(to_json(&stored)?));
             if self
-                .put_if(next, "#body = :read", &[(":read", s(read))])
+                .put_whole(next, Some(read), entry.clone(), now, by)
                 .await?
             {
                 return Ok(true);
@@ -1156,16 +1411,22 @@ impl Store for DynamoStore {
         Ok(StudentPage { students, next })
     }
 
-    async fn upsert_invoice(&self, invoice: &Invoice, now: DateTime<Utc>) -> Result<UpsertOutcome> {
+    async fn upsert_invoice(
+        &self,
+        invoice: &Invoice,
+        now: DateTime<Utc>,
+        by: &Actor,
+    ) -> Result<UpsertOutcome> {
         for attempt in 0..ATTEMPTS {
             let Some(existing) = self.invoice_item_of(&invoice.id).await? else {
                 let mut created = invoice.clone();
                 created.status = InvoiceStatus::Open;
                 created.version = 1;
-                if self
-                    .put_if(invoice_item(&created)?, "attribute_not_exists(PK)", &[])
-                    .await?
-                {
+                let mut items =
+                    vec![self.put(invoice_item(&created)?, "attribute_not_exists(PK)", &[])?];
+                let entry = events::invoice_saved(&created, true);
+                items.extend(self.event_items([entry], now, by).await?);
+                if let Committed::Yes = self.transact(items, None).await? {
                     return Ok(UpsertOutcome::Created);
                 }
                 Self::backoff(attempt).await;
@@ -1188,7 +1449,8 @@ impl Store for DynamoStore {
             let mut updated = invoice.clone();
             updated.status = InvoiceStatus::Open;
             updated.version = existing.invoice.version + 1;
-            if self.put_next_version(&updated, now).await? {
+            let entry = events::invoice_saved(&updated, false);
+            if self.put_next_version(&updated, now, entry, by).await? {
                 return Ok(UpsertOutcome::Updated);
             }
             Self::backoff(attempt).await;
@@ -1221,6 +1483,7 @@ impl Store for DynamoStore {
         id: &InvoiceId,
         reason: &Label,
         now: DateTime<Utc>,
+        by: &Actor,
     ) -> Result<VoidOutcome> {
         for attempt in 0..ATTEMPTS {
             let Some(existing) = self.invoice_item_of(id).await? else {
@@ -1241,7 +1504,13 @@ impl Store for DynamoStore {
                 at: now,
             });
             voided.version += 1;
-            if self.put_next_version(&voided, now).await? {
+            let entry = Entry::new(
+                Subject::Invoice(id.clone()),
+                Action::InvoiceVoided {
+                    version: voided.version,
+                },
+            );
+            if self.put_next_version(&voided, now, entry, by).await? {
                 return Ok(VoidOutcome::Voided);
             }
             Self::backoff(attempt).await;
@@ -1253,6 +1522,7 @@ impl Store for DynamoStore {
         &self,
         payment: &Payment,
         now: DateTime<Utc>,
+        by: &Actor,
     ) -> Result<(), CreatePaymentError> {
         let conflict = |invoice: &InvoiceId, reason| {
             Err(CreatePaymentError::Conflict {
@@ -1298,6 +1568,10 @@ impl Store for DynamoStore {
             if !payment.is_priced_by(&found) {
                 return conflict(&payment.invoices[0], ConflictReason::Changed);
             }
+            items.extend(
+                self.event_items([events::payment_created(payment)], now, by)
+                    .await?,
+            );
             let token = format!("{}-{attempt}", payment.reference);
             match self.transact(items, Some(token)).await? {
                 Committed::Yes => return Ok(()),
@@ -1323,6 +1597,7 @@ impl Store for DynamoStore {
         event: &GatewayEvent,
         at: DateTime<Utc>,
         receipt_token: &ReceiptToken,
+        by: &Actor,
     ) -> Result<Settled> {
         for attempt in 0..ATTEMPTS {
             let Some(payment) = self
@@ -1334,7 +1609,7 @@ impl Store for DynamoStore {
             };
             let decision = payment.decide(event);
             if let Some(outcome) = self
-                .try_apply(payment, decision, Some(event), at, Some(receipt_token))
+                .try_apply(payment, decision, Some(event), at, Some(receipt_token), by)
                 .await?
             {
                 return Ok(outcome);
@@ -1350,6 +1625,7 @@ impl Store for DynamoStore {
         event: &GatewayEvent,
         at: DateTime<Utc>,
         receipt_token: &ReceiptToken,
+        by: &Actor,
     ) -> Result<Settled> {
         for attempt in 0..ATTEMPTS {
             if let Some(stored) = self.payment(&payment.reference).await? {
@@ -1357,8 +1633,13 @@ impl Store for DynamoStore {
             }
             let stored = self.invoice_items(payment).await?;
             let planned = capture(payment.clone(), event, current(&stored), at)?;
+            let change = Change {
+                before: None,
+                event: Some(event),
+                by,
+            };
             let writes = match self
-                .writes(planned, &stored, at, Some(receipt_token))
+                .writes(planned, &stored, at, Some(receipt_token), change)
                 .await?
             {
                 Writes::Nothing(answer) => return Ok(answer),
@@ -1401,7 +1682,12 @@ impl Store for DynamoStore {
         .await
     }
 
-    async fn expire(&self, reference: &PaymentRef, now: DateTime<Utc>) -> Result<Settled> {
+    async fn expire(
+        &self,
+        reference: &PaymentRef,
+        now: DateTime<Utc>,
+        by: &Actor,
+    ) -> Result<Settled> {
         for attempt in 0..ATTEMPTS {
             let Some(payment) = self.payment(reference).await? else {
                 return Ok(Settled::UnknownPayment);
@@ -1411,7 +1697,7 @@ impl Store for DynamoStore {
             }
             let transition = payment.status.next(EventKind::TimedOut);
             if let Some(outcome) = self
-                .try_apply(payment, Decision::Apply(transition), None, now, None)
+                .try_apply(payment, Decision::Apply(transition), None, now, None, by)
                 .await?
             {
                 return Ok(outcome);
@@ -1419,6 +1705,32 @@ impl Store for DynamoStore {
             Self::backoff(attempt).await;
         }
         Err(StoreError::Contention)
+    }
+
+    async fn history(&self, subject: &Subject) -> Result<Vec<AuditEvent>> {
+        let mut events = Vec::new();
+        let mut start = None;
+        loop {
+            let output = self
+                .client
+                .query()
+                .table_name(&self.table)
+                .key_condition_expression("PK = :subject AND begins_with(SK, :event)")
+                .expression_attribute_values(":subject", s(subject.key()))
+                .expression_attribute_values(":event", s(EVENT))
+                .set_exclusive_start_key(start)
+                .consistent_read(true)
+                .send()
+                .await
+                .map_err(StoreError::unavailable)?;
+            for item in output.items.unwrap_or_default() {
+                events.push(body(&item)?);
+            }
+            start = output.last_evaluated_key;
+            if start.is_none() {
+                return Ok(events);
+            }
+        }
     }
 
     async fn receipt(&self, id: &ReceiptId) -> Result<Option<Receipt>> {
@@ -1862,6 +2174,7 @@ impl Store for DynamoStore {
         student: &StudentCode,
         pseudonym: &StudentCode,
         now: DateTime<Utc>,
+        by: &Actor,
     ) -> Result<Erasure> {
         let (invoices, payments) = self.student_items(student).await?;
         if let Some(pending) = payments.iter().find(|p| p.status == PaymentStatus::Pending) {
@@ -1875,7 +2188,7 @@ impl Store for DynamoStore {
         };
         for stored in &invoices {
             if let Some(holder) = self
-                .erase_invoice(&stored.invoice.id, student, pseudonym, now, &mut report)
+                .erase_invoice(&stored.invoice.id, student, pseudonym, now, by, &mut report)
                 .await?
             {
                 return Ok(Erasure::PaymentPending(holder));
@@ -1902,20 +2215,24 @@ impl Store for DynamoStore {
                 }
             }
             let version = [(":version", n(payment.version))];
-            let done = if privacy::keeps_accounts(payment) {
+            let kept = privacy::keeps_accounts(payment);
+            let entry = Entry::new(
+                Subject::Payment(payment.reference.clone()),
+                Action::PersonalDataErased { kept },
+            );
+            let write = if kept {
                 report.payments_pseudonymised += 1;
                 let erased = privacy::pseudonymise_payment(payment, pseudonym);
-                self.put_if(payment_item(&erased)?, "#version = :version", &version)
-                    .await?
+                self.put(payment_item(&erased)?, "#version = :version", &version)?
             } else {
                 report.payments_deleted += 1;
-                self.delete_if(
+                self.delete(
                     payment_key(&payment.reference),
                     "#version = :version",
                     &version,
-                )
-                .await?
+                )?
             };
+            let done = self.write_with(write, vec![entry], now, by).await?;
             if !done {
                 return Err(StoreError::Contention);
             }
@@ -1930,12 +2247,14 @@ impl Store for DynamoStore {
         {
             report.counters_deleted += 1;
         }
+        self.delete_history(&Subject::Student(student.clone()))
+            .await?;
         Ok(Erasure::Erased(report))
     }
 
     async fn apply_retention(
         &self,
-        _now: DateTime<Utc>,
+        now: DateTime<Utc>,
         from: DateTime<Utc>,
         to: DateTime<Utc>,
         limit: usize,
@@ -1979,12 +2298,17 @@ impl Store for DynamoStore {
                 let mut forgotten = payment_item(&privacy::forget_payment_names(&payment))?;
                 forgotten.remove("GSI2PK");
                 forgotten.remove("GSI2SK");
+                let write = self.put(
+                    forgotten,
+                    "#version = :version",
+                    &[(":version", n(payment.version))],
+                )?;
+                let entry = Entry::new(
+                    Subject::Payment(payment.reference.clone()),
+                    Action::PersonalDataRemoved,
+                );
                 if self
-                    .put_if(
-                        forgotten,
-                        "#version = :version",
-                        &[(":version", n(payment.version))],
-                    )
+                    .write_with(write, vec![entry], now, &Actor::Retention)
                     .await?
                 {
                     report.payments += 1;

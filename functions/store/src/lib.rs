@@ -9,6 +9,7 @@
 
 #[cfg(feature = "dynamodb")]
 pub mod dynamodb;
+mod events;
 mod plan;
 mod sqlite;
 

@@ -10,16 +10,18 @@ use std::path::Path;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 
+use crate::events::{self, Entry};
 use crate::plan::{Plan, capture, plan};
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 use hocphi_domain::privacy::{self, Erasure, ErasureReport, RetentionReport, StudentRecords};
 use hocphi_domain::{
-    Cancellation, CatalogueItem, CatalogueOutcome, Claim, ConflictReason, CreatePaymentError,
-    Decision, ERASED, FailureCounter, Fingerprint, GatewayEvent, GatewayKind, GatewayTxnNo,
-    IdempotencyBegin, IdempotencyKey, Invoice, InvoiceId, InvoicePage, InvoiceStatus, Label,
-    LeaseToken, LookupDigest, NonceKey, PageToken, Payment, PaymentRef, PaymentState,
-    PaymentStatus, Receipt, ReceiptId, ReceiptToken, School, SchoolId, Settled, Store, StoreError,
-    StoredResponse, Student, StudentCode, StudentPage, Transition, UpsertOutcome, VoidOutcome,
+    Action, Actor, AuditEvent, Cancellation, CatalogueItem, CatalogueOutcome, Claim,
+    ConflictReason, CreatePaymentError, Decision, ERASED, FailureCounter, Fingerprint,
+    GatewayEvent, GatewayKind, GatewayTxnNo, IdempotencyBegin, IdempotencyKey, Invoice, InvoiceId,
+    InvoicePage, InvoiceStatus, Label, LeaseToken, LookupDigest, NonceKey, PageToken, Payment,
+    PaymentRef, PaymentState, PaymentStatus, Receipt, ReceiptId, ReceiptToken, School, SchoolId,
+    Settled, Store, StoreError, StoredResponse, Student, StudentCode, StudentPage, Subject,
+    Transition, UpsertOutcome, VoidOutcome,
 };
 use rusqlite::{Connection, OptionalExtension, Transaction, TransactionBehavior, params};
 use serde::Serialize;
@@ -31,7 +33,8 @@ use serde::de::DeserializeOwned;
 /// expiry (the sweeper asks again about those that ended unpaid); 4 signed requests' nonces, each
 /// until its end (an ended one counts as absent and is dropped); 5 the catalogue of collection
 /// items, keyed by code and school (`''` for the province's entry); 6 the report's indexes: a
-/// school's invoices by due date.
+/// school's invoices by due date; 7 the audit history, one row per event keyed by (subject,
+/// sequence), so a second append of one number fails its transaction.
 const MIGRATIONS: &[&str] = &[
     r#"
 CREATE TABLE schools (id TEXT PRIMARY KEY, body TEXT NOT NULL);
@@ -111,6 +114,15 @@ CREATE TABLE catalogue (
     r#"
 CREATE INDEX invoices_by_school_due ON invoices (json_extract(body, '$.school'), due_date, id);
 "#,
+    r#"
+CREATE TABLE events (
+    subject TEXT NOT NULL,
+    seq INTEGER NOT NULL,
+    at INTEGER NOT NULL,
+    body TEXT NOT NULL,
+    PRIMARY KEY (subject, seq)
+) WITHOUT ROWID;
+"#,
 ];
 
 /// The SQLite adapter of the [`Store`] port.
@@ -123,6 +135,7 @@ pub struct SqliteStore {
 struct Inner {
     conn: Mutex<Connection>,
     break_next_settle: AtomicBool,
+    collide_next_event: AtomicBool,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -171,6 +184,7 @@ impl SqliteStore {
             inner: Arc::new(Inner {
                 conn: Mutex::new(conn),
                 break_next_settle: AtomicBool::new(false),
+                collide_next_event: AtomicBool::new(false),
             }),
         })
     }
@@ -182,10 +196,35 @@ impl SqliteStore {
         self.inner.break_next_settle.store(true, Ordering::SeqCst);
     }
 
-    /// Runs an upsert of a keyed JSON body.
-    async fn put_body(&self, sql: &'static str, key: String, body: String) -> Result<()> {
-        self.write(move |tx, _| exec(tx, sql, params![key, body]).map(drop))
-            .await
+    /// Makes the next event appended reuse its subject's last number, as a writer that appended
+    /// first would make it: the duplicate key must fail the change with it. The subject must have
+    /// an event already.
+    #[cfg(feature = "conformance")]
+    pub fn collide_next_event(&self) {
+        self.inner.collide_next_event.store(true, Ordering::SeqCst);
+    }
+
+    /// Creates or replaces a keyed JSON body (`select` reads it, `upsert` writes it), recording
+    /// `entry` unless the body is already as given.
+    async fn put_body(
+        &self,
+        (select, upsert): (&'static str, &'static str),
+        key: String,
+        body: String,
+        entry: Entry,
+        at: DateTime<Utc>,
+        by: &Actor,
+    ) -> Result<()> {
+        let by = by.clone();
+        self.write(move |tx, inner| {
+            let stored = query_one(tx, select, [&key], |row| row.get::<_, String>(0))?;
+            if stored.as_deref() == Some(body.as_str()) {
+                return Ok(());
+            }
+            exec(tx, upsert, params![key, body])?;
+            append(tx, inner, [entry], at, &by)
+        })
+        .await
     }
 
     async fn write<T, F>(&self, work: F) -> Result<T>
@@ -221,6 +260,39 @@ fn migrate(conn: &mut Connection) -> Result<()> {
             .map_err(db)?;
     }
     tx.commit().map_err(db)
+}
+
+/// Appends `entries` to their subjects' histories inside the caller's transaction, each numbered
+/// after its subject's last event. A number already taken fails the transaction.
+fn append(
+    tx: &Transaction<'_>,
+    inner: &Inner,
+    entries: impl IntoIterator<Item = Entry>,
+    at: DateTime<Utc>,
+    by: &Actor,
+) -> Result<()> {
+    for entry in entries {
+        let subject = entry.subject.key();
+        let last: u32 = query_one(
+            tx,
+            "SELECT COALESCE(MAX(seq), 0) FROM events WHERE subject = ?1",
+            [&subject],
+            |row| row.get(0),
+        )?
+        .unwrap_or(0);
+        let seq = if inner.collide_next_event.swap(false, Ordering::SeqCst) {
+            last
+        } else {
+            last + 1
+        };
+        let event = entry.event(seq, at, by);
+        exec(
+            tx,
+            "INSERT INTO events (subject, seq, at, body) VALUES (?1, ?2, ?3, ?4)",
+            params![subject, seq, millis(at), to_json(&event)?],
+        )?;
+    }
+    Ok(())
 }
 
 fn exec(tx: &Transaction<'_>, sql: &str, params: impl rusqlite::Params) -> Result<usize> {
@@ -369,17 +441,25 @@ fn apply(
     inner: &Inner,
     payment: Payment,
     decision: Decision,
-    event: Option<&GatewayEvent>,
     at: DateTime<Utc>,
     token: Option<&ReceiptToken>,
+    change: Change<'_>,
 ) -> Result<Settled> {
     let invoices = match decision {
         Decision::Apply(Transition::Settle) => load_invoices(tx, &payment)?,
         Decision::Apply(Transition::Fail | Transition::Expire | Transition::Keep)
         | Decision::AmountMismatch { .. } => Vec::new(),
     };
-    let planned = plan(payment, decision, event, invoices, at);
-    write_plan(tx, inner, planned, at, token, save_payment)
+    let planned = plan(payment, decision, change.event, invoices, at);
+    write_plan(tx, inner, planned, at, token, change, save_payment)
+}
+
+/// What a plan's events need besides the plan: the payment's status as read (`None` for a
+/// capture it stores), the gateway's event, and who made the change.
+struct Change<'a> {
+    before: Option<PaymentStatus>,
+    event: Option<&'a GatewayEvent>,
+    by: &'a Actor,
 }
 
 /// Writes a plan inside the caller's transaction; `store` writes the payment (an update of a
@@ -390,14 +470,21 @@ fn write_plan(
     planned: Plan,
     at: DateTime<Utc>,
     token: Option<&ReceiptToken>,
+    change: Change<'_>,
     store: fn(&Transaction<'_>, &Payment) -> Result<()>,
 ) -> Result<Settled> {
+    let Change { before, event, by } = change;
+    let record = |payment: &Payment, paid: &[Invoice], receipt: Option<&Receipt>, mismatch| {
+        let entries = events::of_plan(before, payment, paid, receipt, mismatch, event);
+        append(tx, inner, entries, at, by)
+    };
     match planned {
         Plan::Keep(payment) => Ok(Settled::AlreadyFinal(state_of(tx, payment)?)),
         Plan::Mismatch { payment, recorded } => {
             if recorded {
                 release_holds(tx, &payment)?;
                 store(tx, &payment)?;
+                record(&payment, &[], None, true)?;
             }
             Ok(Settled::AmountMismatch {
                 expected: payment.amount,
@@ -407,6 +494,7 @@ fn write_plan(
         Plan::Close(payment) => {
             release_holds(tx, &payment)?;
             store(tx, &payment)?;
+            record(&payment, &[], None, false)?;
             Ok(Settled::Applied(PaymentState {
                 payment,
                 receipt: None,
@@ -432,6 +520,7 @@ fn write_plan(
                 .ok_or_else(|| StoreError::Corrupt("a capture without a receipt token".into()))?;
             let receipt = issue_receipt(tx, &payment, &invoices, txn, at, token)?;
             store(tx, &payment)?;
+            record(&payment, &invoices, Some(&receipt), false)?;
             Ok(Settled::Applied(PaymentState {
                 payment,
                 receipt: Some(receipt),
@@ -482,10 +571,13 @@ fn issue_receipt(
 }
 
 impl Store for SqliteStore {
-    async fn upsert_school(&self, school: &School) -> Result<()> {
-        let sql = "INSERT INTO schools (id, body) VALUES (?1, ?2)
-                   ON CONFLICT (id) DO UPDATE SET body = excluded.body";
-        self.put_body(sql, school.id.to_string(), to_json(school)?)
+    async fn upsert_school(&self, school: &School, now: DateTime<Utc>, by: &Actor) -> Result<()> {
+        let select = "SELECT body FROM schools WHERE id = ?1";
+        let upsert = "INSERT INTO schools (id, body) VALUES (?1, ?2)
+                      ON CONFLICT (id) DO UPDATE SET body = excluded.body";
+        let entry = Entry::new(Subject::School(school.id.clone()), Action::SchoolSaved);
+        let (key, body) = (school.id.to_string(), to_json(school)?);
+        self.put_body((select, upsert), key, body, entry, now, by)
             .await
     }
 
@@ -495,7 +587,20 @@ impl Store for SqliteStore {
             .await
     }
 
-    async fn upsert_catalogue_item(&self, item: &CatalogueItem) -> Result<CatalogueOutcome> {
+    async fn upsert_catalogue_item(
+        &self,
+        item: &CatalogueItem,
+        now: DateTime<Utc>,
+        by: &Actor,
+    ) -> Result<CatalogueOutcome> {
+        let entry = Entry::new(
+            Subject::CatalogueItem(item.code.clone(), item.school.clone()),
+            Action::CatalogueItemSaved {
+                line_kind: item.kind,
+                cap: item.cap,
+            },
+        );
+        let by = by.clone();
         let code = item.code.to_string();
         let school = item
             .school
@@ -503,7 +608,7 @@ impl Store for SqliteStore {
             .map_or_else(String::new, SchoolId::to_string);
         let item = item.clone();
         let body = to_json(&item)?;
-        self.write(move |tx, _| {
+        self.write(move |tx, inner| {
             let known: Option<CatalogueItem> = query_one(
                 tx,
                 "SELECT body FROM catalogue WHERE code = ?1 AND school = ?2",
@@ -520,6 +625,7 @@ impl Store for SqliteStore {
                         "UPDATE catalogue SET body = ?3 WHERE code = ?1 AND school = ?2",
                         params![code, school, body],
                     )?;
+                    append(tx, inner, [entry], now, &by)?;
                     Ok(CatalogueOutcome::Updated)
                 }
                 None => {
@@ -528,6 +634,7 @@ impl Store for SqliteStore {
                         "INSERT INTO catalogue (code, school, body) VALUES (?1, ?2, ?3)",
                         params![code, school, body],
                     )?;
+                    append(tx, inner, [entry], now, &by)?;
                     Ok(CatalogueOutcome::Created)
                 }
             }
@@ -540,10 +647,18 @@ impl Store for SqliteStore {
             .await
     }
 
-    async fn upsert_student(&self, student: &Student) -> Result<()> {
-        let sql = "INSERT INTO students (code, body) VALUES (?1, ?2)
-                   ON CONFLICT (code) DO UPDATE SET body = excluded.body";
-        self.put_body(sql, student.code.to_string(), to_json(student)?)
+    async fn upsert_student(
+        &self,
+        student: &Student,
+        now: DateTime<Utc>,
+        by: &Actor,
+    ) -> Result<()> {
+        let select = "SELECT body FROM students WHERE code = ?1";
+        let upsert = "INSERT INTO students (code, body) VALUES (?1, ?2)
+                      ON CONFLICT (code) DO UPDATE SET body = excluded.body";
+        let entry = Entry::new(Subject::Student(student.code.clone()), Action::StudentSaved);
+        let (key, body) = (student.code.to_string(), to_json(student)?);
+        self.put_body((select, upsert), key, body, entry, now, by)
             .await
     }
 
@@ -558,9 +673,12 @@ impl Store for SqliteStore {
         student: &StudentCode,
         from: &LookupDigest,
         to: &LookupDigest,
+        now: DateTime<Utc>,
+        by: &Actor,
     ) -> Result<bool> {
-        let (code, from, to) = (student.to_string(), from.clone(), to.clone());
-        self.write(move |tx, _| {
+        let (code, from, to, by) = (student.to_string(), from.clone(), to.clone(), by.clone());
+        let entry = Entry::new(Subject::Student(student.clone()), Action::LookupRekeyed);
+        self.write(move |tx, inner| {
             let sql = "SELECT body FROM students WHERE code = ?1";
             let Some(mut student) = get_body::<Student>(tx, sql, &code)? else {
                 return Ok(false);
@@ -574,6 +692,7 @@ impl Store for SqliteStore {
                 "UPDATE students SET body = ?2 WHERE code = ?1",
                 params![code, to_json(&student)?],
             )?;
+            append(tx, inner, [entry], now, &by)?;
             Ok(true)
         })
         .await
@@ -595,9 +714,14 @@ impl Store for SqliteStore {
         .await
     }
 
-    async fn upsert_invoice(&self, invoice: &Invoice, now: DateTime<Utc>) -> Result<UpsertOutcome> {
-        let incoming = invoice.clone();
-        self.write(move |tx, _| {
+    async fn upsert_invoice(
+        &self,
+        invoice: &Invoice,
+        now: DateTime<Utc>,
+        by: &Actor,
+    ) -> Result<UpsertOutcome> {
+        let (incoming, by) = (invoice.clone(), by.clone());
+        self.write(move |tx, inner| {
             let Some(existing) = load_invoice(tx, &incoming.id)? else {
                 let mut created = incoming;
                 created.status = InvoiceStatus::Open;
@@ -614,6 +738,7 @@ impl Store for SqliteStore {
                         to_json(&created)?
                     ],
                 )?;
+                append(tx, inner, [events::invoice_saved(&created, true)], now, &by)?;
                 return Ok(UpsertOutcome::Created);
             };
             if !existing.same_owner(&incoming) {
@@ -634,6 +759,13 @@ impl Store for SqliteStore {
             updated.status = InvoiceStatus::Open;
             updated.version = existing.version + 1;
             save_invoice(tx, &updated)?;
+            append(
+                tx,
+                inner,
+                [events::invoice_saved(&updated, false)],
+                now,
+                &by,
+            )?;
             Ok(UpsertOutcome::Updated)
         })
         .await
@@ -662,9 +794,10 @@ impl Store for SqliteStore {
         id: &InvoiceId,
         reason: &Label,
         now: DateTime<Utc>,
+        by: &Actor,
     ) -> Result<VoidOutcome> {
-        let (id, reason) = (id.clone(), reason.clone());
-        self.write(move |tx, _| {
+        let (id, reason, by) = (id.clone(), reason.clone(), by.clone());
+        self.write(move |tx, inner| {
             let Some(mut invoice) = load_invoice(tx, &id)? else {
                 return Ok(VoidOutcome::NotFound);
             };
@@ -680,6 +813,16 @@ impl Store for SqliteStore {
             invoice.cancellation = Some(Cancellation { reason, at: now });
             invoice.version += 1;
             save_invoice(tx, &invoice)?;
+            let voided = Action::InvoiceVoided {
+                version: invoice.version,
+            };
+            append(
+                tx,
+                inner,
+                [Entry::new(Subject::Invoice(id), voided)],
+                now,
+                &by,
+            )?;
             Ok(VoidOutcome::Voided)
         })
         .await
@@ -689,9 +832,10 @@ impl Store for SqliteStore {
         &self,
         payment: &Payment,
         now: DateTime<Utc>,
+        by: &Actor,
     ) -> Result<(), CreatePaymentError> {
-        let payment = payment.clone();
-        self.write(move |tx, _| {
+        let (payment, by) = (payment.clone(), by.clone());
+        self.write(move |tx, inner| {
             let conflict = |invoice: &InvoiceId, reason| {
                 Ok(Err(CreatePaymentError::Conflict {
                     invoice: invoice.clone(),
@@ -732,6 +876,7 @@ impl Store for SqliteStore {
                     ],
                 )?;
             }
+            append(tx, inner, [events::payment_created(&payment)], now, &by)?;
             Ok(Ok(()))
         })
         .await?
@@ -749,15 +894,22 @@ impl Store for SqliteStore {
         event: &GatewayEvent,
         at: DateTime<Utc>,
         receipt_token: &ReceiptToken,
+        by: &Actor,
     ) -> Result<Settled> {
         let (reference, event, token) = (reference.clone(), event.clone(), receipt_token.clone());
+        let by = by.clone();
         self.write(move |tx, inner| {
             let Some(payment) = load_payment(tx, &reference)?.filter(|p| p.gateway == channel)
             else {
                 return Ok(Settled::UnknownPayment);
             };
             let decision = payment.decide(&event);
-            apply(tx, inner, payment, decision, Some(&event), at, Some(&token))
+            let change = Change {
+                before: Some(payment.status),
+                event: Some(&event),
+                by: &by,
+            };
+            apply(tx, inner, payment, decision, at, Some(&token), change)
         })
         .await
     }
@@ -768,15 +920,22 @@ impl Store for SqliteStore {
         event: &GatewayEvent,
         at: DateTime<Utc>,
         receipt_token: &ReceiptToken,
+        by: &Actor,
     ) -> Result<Settled> {
         let (payment, event, token) = (payment.clone(), event.clone(), receipt_token.clone());
+        let by = by.clone();
         self.write(move |tx, inner| {
             if let Some(stored) = load_payment(tx, &payment.reference)? {
                 return Ok(Settled::AlreadyFinal(state_of(tx, stored)?));
             }
             let invoices = load_invoices(tx, &payment)?;
             let planned = capture(payment, &event, invoices, at)?;
-            write_plan(tx, inner, planned, at, Some(&token), insert_payment)
+            let change = Change {
+                before: None,
+                event: Some(&event),
+                by: &by,
+            };
+            write_plan(tx, inner, planned, at, Some(&token), change, insert_payment)
         })
         .await
     }
@@ -804,8 +963,13 @@ impl Store for SqliteStore {
         .await
     }
 
-    async fn expire(&self, reference: &PaymentRef, now: DateTime<Utc>) -> Result<Settled> {
-        let reference = reference.clone();
+    async fn expire(
+        &self,
+        reference: &PaymentRef,
+        now: DateTime<Utc>,
+        by: &Actor,
+    ) -> Result<Settled> {
+        let (reference, by) = (reference.clone(), by.clone());
         self.write(move |tx, inner| {
             let Some(payment) = load_payment(tx, &reference)? else {
                 return Ok(Settled::UnknownPayment);
@@ -814,14 +978,31 @@ impl Store for SqliteStore {
                 return Ok(Settled::NotDue(state_of(tx, payment)?));
             }
             let transition = payment.status.next(hocphi_domain::EventKind::TimedOut);
+            let change = Change {
+                before: Some(payment.status),
+                event: None,
+                by: &by,
+            };
             apply(
                 tx,
                 inner,
                 payment,
                 Decision::Apply(transition),
-                None,
                 now,
                 None,
+                change,
+            )
+        })
+        .await
+    }
+
+    async fn history(&self, subject: &Subject) -> Result<Vec<AuditEvent>> {
+        let subject = subject.key();
+        self.write(move |tx, _| {
+            bodies(
+                tx,
+                "SELECT body FROM events WHERE subject = ?1 ORDER BY seq",
+                [subject],
             )
         })
         .await
@@ -1187,10 +1368,15 @@ impl Store for SqliteStore {
         &self,
         student: &StudentCode,
         pseudonym: &StudentCode,
-        _now: DateTime<Utc>,
+        now: DateTime<Utc>,
+        by: &Actor,
     ) -> Result<Erasure> {
-        let (code, pseudonym) = (student.to_string(), pseudonym.clone());
-        self.write(move |tx, _| {
+        let (code, pseudonym, by) = (student.to_string(), pseudonym.clone(), by.clone());
+        self.write(move |tx, inner| {
+            let erased = |subject: Subject, kept: bool| {
+                Entry::new(subject, Action::PersonalDataErased { kept })
+            };
+            let mut entries = Vec::new();
             let payments: Vec<Payment> = bodies(
                 tx,
                 "SELECT body FROM payments WHERE json_extract(body, '$.student') = ?1",
@@ -1206,15 +1392,21 @@ impl Store for SqliteStore {
             let invoices: Vec<Invoice> =
                 bodies(tx, "SELECT body FROM invoices WHERE student = ?1", [&code])?;
             for invoice in &invoices {
-                if privacy::invoice_kept(invoice) {
+                let kept = privacy::invoice_kept(invoice);
+                if kept {
                     save_invoice(tx, &privacy::pseudonymise_invoice(invoice, &pseudonym))?;
                     report.invoices_pseudonymised += 1;
                 } else {
                     exec(tx, "DELETE FROM invoices WHERE id = ?1", [invoice.id.as_str()])?;
                     report.invoices_deleted += 1;
                 }
+                entries.push(erased(Subject::Invoice(invoice.id.clone()), kept));
             }
             for payment in &payments {
+                entries.push(erased(
+                    Subject::Payment(payment.reference.clone()),
+                    privacy::keeps_accounts(payment),
+                ));
                 if privacy::keeps_accounts(payment) {
                     save_payment(tx, &privacy::pseudonymise_payment(payment, &pseudonym))?;
                     report.payments_pseudonymised += 1;
@@ -1245,6 +1437,15 @@ impl Store for SqliteStore {
                 [&code],
             )?;
             report.counters_deleted = u32::try_from(counters).unwrap_or(u32::MAX);
+            exec(
+                tx,
+                "DELETE FROM events WHERE subject = ?1",
+                [Subject::Student(StudentCode::parse(&code).map_err(|_| {
+                    StoreError::Corrupt("student code".into())
+                })?)
+                .key()],
+            )?;
+            append(tx, inner, entries, now, &by)?;
             Ok(Erasure::Erased(report))
         })
         .await
@@ -1258,7 +1459,7 @@ impl Store for SqliteStore {
         limit: usize,
     ) -> Result<RetentionReport> {
         let limit = i64::try_from(limit).unwrap_or(i64::MAX);
-        self.write(move |tx, _| {
+        self.write(move |tx, inner| {
             let count = |n: usize| u32::try_from(n).unwrap_or(u32::MAX);
             let mut report = RetentionReport {
                 counters: count(exec(
@@ -1291,6 +1492,16 @@ impl Store for SqliteStore {
                 .filter(|p| privacy::unpaid_past_retention(p, to))
             {
                 save_payment(tx, &privacy::forget_payment_names(payment))?;
+                append(
+                    tx,
+                    inner,
+                    [Entry::new(
+                        Subject::Payment(payment.reference.clone()),
+                        Action::PersonalDataRemoved,
+                    )],
+                    now,
+                    &Actor::Retention,
+                )?;
                 report.payments += 1;
             }
             Ok(report)

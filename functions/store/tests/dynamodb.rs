@@ -28,6 +28,10 @@ impl Harness for Dynamo {
     fn break_next_settle(&self) {
         self.store.break_next_settle();
     }
+
+    fn collide_next_event(&self) {
+        self.store.collide_next_event();
+    }
 }
 
 async fn fresh() -> Dynamo {

@@ -20,6 +20,10 @@ impl Harness for Sqlite {
     fn break_next_settle(&self) {
         self.store.break_next_settle();
     }
+
+    fn collide_next_event(&self) {
+        self.store.collide_next_event();
+    }
 }
 
 async fn fresh() -> Sqlite {
@@ -66,7 +70,10 @@ mod durability {
         let at = Utc.with_ymd_and_hms(2025, 9, 15, 1, 0, 0).unwrap();
         {
             let store = SqliteStore::open(&path).unwrap();
-            store.upsert_school(&school).await.unwrap();
+            store
+                .upsert_school(&school, at, &hocphi_domain::Actor::Sweeper)
+                .await
+                .unwrap();
             store
                 .note_failed_lookup(&student, at, chrono::Duration::minutes(15))
                 .await

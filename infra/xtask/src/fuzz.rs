@@ -67,7 +67,7 @@ fn ensure_tools() -> Result<PathBuf, Failure> {
             ]),
         )?;
     }
-    let dir = root().join(".tools").join("cargo-fuzz");
+    let dir = crate::run::tools_dir().join("cargo-fuzz");
     let bin = dir.join("bin");
     let installed = Command::new(bin.join("cargo-fuzz"))
         .arg("--version")

@@ -16,7 +16,7 @@ use std::time::Instant;
 
 use crate::deploy::samconfig;
 use crate::run::{Failure, root, step, target_dir};
-use crate::tools::{CARGO_LAMBDA, CHECKOV, SAM, sam_build};
+use crate::tools::{CARGO_LAMBDA, CHECKOV, SAM, cargo_lambda_build, sam_build};
 
 /// The region the SAM translator and `sam validate` resolve pseudo parameters for.
 const LINT_REGION: &str = "ap-southeast-1";
@@ -181,7 +181,10 @@ pub fn check() -> Result<(), Failure> {
 }
 
 /// Builds every function with `sam build` the way `cargo xtask deploy` does (arm64), or for
-/// x86_64 from a copy of the template when the arm64 standard library cannot be installed.
+/// x86_64 from a copy of the template when the arm64 standard library cannot be installed. The
+/// binaries are built first by one `cargo lambda build` of them all, with the flags `sam build`
+/// passes, so their release links run in parallel; `sam build` then runs its own `cargo lambda
+/// build` per function, which finds them fresh, and packages each.
 pub fn sam_build_smoke() -> Result<(), Failure> {
     let started = Instant::now();
     let sam = SAM.ensure()?;
@@ -208,6 +211,16 @@ pub fn sam_build_smoke() -> Result<(), Failure> {
     let build = out.join("build");
     let tools = started.elapsed();
     let building = Instant::now();
+    let mut binaries: Vec<&str> = hocphi_runtime::Function::DEPLOYED
+        .iter()
+        .map(|f| f.binary())
+        .collect();
+    binaries.sort_unstable();
+    binaries.dedup();
+    step(
+        "cargo lambda build of every function in one invocation (links in parallel)",
+        &mut cargo_lambda_build(&cargo_lambda, arm64.is_ok(), &binaries),
+    )?;
     step(
         "sam build (cargo-lambda, release)",
         &mut sam_build(&sam, &cargo_lambda, &out, &template, &build),

@@ -1,5 +1,7 @@
-//! The Lambda functions' figures: stripped release binary size, cold start (process start to
-//! the first answered invocation through a Lambda Runtime API emulator) and peak memory.
+//! The Lambda functions' figures, per deployed function ([`Function::DEPLOYED`]; each channel's
+//! callback is the one `callback` binary started for its channel): stripped release binary size,
+//! cold start (process start to the first answered invocation through a Lambda Runtime API
+//! emulator) and peak memory, each against its target.
 //!
 //! The emulator is a few lines of HTTP over `std::net`: it hands out one event on
 //! `/runtime/invocation/next` and waits for the function's `/response`. The functions talk to
@@ -11,6 +13,10 @@ use std::process::{Command, Stdio};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
+use hocphi_domain::GatewayKind;
+use hocphi_runtime::Function;
+use hocphi_runtime::config;
+
 use crate::moto::Moto;
 use crate::run::{Failure, cargo, step, target_dir};
 
@@ -18,27 +24,76 @@ const TABLE: &str = "hocphi-bench";
 /// The origin secret the HTTP functions require, sent as CloudFront would send it.
 const ORIGIN_SECRET: &str = "BENCHORIGINBENCHORIGINBENCHORIGIN0123456789";
 
-/// The functions, each with the event its first invocation receives.
-fn functions() -> Vec<(&'static str, String)> {
-    let http = |method: &str, path: &str, query: &str, body: &str| {
-        format!(
-            r#"{{"version":"2.0","routeKey":"$default","rawPath":"{path}","rawQueryString":"{query}",
+/// The figures each deployed function must meet: binary (stripped) at most 8 MB, median cold
+/// start at most 20 ms, peak memory at most 10 MB.
+const MAX_BINARY: u64 = 8 * 1_048_576;
+const MAX_COLD_MS: u128 = 20;
+const MAX_RSS_KIB: u64 = 10 * 1024;
+
+/// The payee of the payOS channel the bench configures.
+const PAYEE: &str = "BD-THCS-NGOQUYEN";
+
+/// An API Gateway HTTP API (payload 2.0) event, as CloudFront and the API forward it.
+fn http(method: &str, path: &str, query: &str, body: &str) -> String {
+    format!(
+        r#"{{"version":"2.0","routeKey":"$default","rawPath":"{path}","rawQueryString":"{query}",
 "headers":{{"host":"bench.invalid","content-type":"application/json","idempotency-key":"bench-key-0001","x-hocphi-origin":"{ORIGIN_SECRET}"}},
 "requestContext":{{"accountId":"123456789012","apiId":"bench","domainName":"bench.invalid","domainPrefix":"bench",
 "http":{{"method":"{method}","path":"{path}","protocol":"HTTP/1.1","sourceIp":"203.113.1.2","userAgent":"bench"}},
 "requestId":"bench-1","routeKey":"$default","stage":"$default","time":"27/Nov/2026:04:00:00 +0000","timeEpoch":1764216000000}},
 "body":{body},"isBase64Encoded":false}}"#
-        )
-    };
+    )
+}
+
+/// The event a deployed function's first invocation receives (`None` for the local stack).
+fn event(function: Function) -> Option<String> {
     let checkout_body = r#""{\"student\":\"HS0001\",\"code\":\"ABCD2345\",\"invoice_ids\":[\"INV-1\"],\"gateway\":\"vnpay\"}""#;
-    vec![
-        ("lookup", http("GET", "/api/invoices", "student=HS0001&code=ABCD2345", "null")),
-        ("checkout", http("POST", "/api/payments", "", checkout_body)),
-        ("callback", http("GET", "/api/callbacks/vnpay", "vnp_TxnRef=HP1&vnp_SecureHash=00", "null")),
-        ("status", http("GET", "/api/payments/HP0000000000", "", "null")),
-        ("receipt", http("GET", "/api/receipts/BLHP0000000000", "t=00000000000000000000000000000000", "null")),
-        ("sweeper", r#"{"version":"0","id":"bench","detail-type":"Scheduled Event","source":"aws.events","detail":{}}"#.to_owned()),
-    ]
+    let empty = r#""{}""#;
+    Some(match function {
+        Function::Lookup => http("GET", "/api/invoices", "student=HS0001&code=ABCD2345", "null"),
+        Function::Checkout => http("POST", "/api/payments", "", checkout_body),
+        Function::Status => http("GET", "/api/payments/HP0000000000", "", "null"),
+        Function::Receipt => http(
+            "GET",
+            "/api/receipts/BLHP0000000000",
+            "t=00000000000000000000000000000000",
+            "null",
+        ),
+        Function::Callback(GatewayKind::Vnpay) => http(
+            "GET",
+            "/api/callbacks/vnpay",
+            "vnp_TxnRef=HP1&vnp_SecureHash=00",
+            "null",
+        ),
+        Function::Callback(GatewayKind::Momo) => http("POST", "/api/callbacks/momo", "", empty),
+        Function::Callback(GatewayKind::Payos) => http(
+            "POST",
+            &format!("/api/callbacks/payos/{PAYEE}"),
+            "",
+            empty,
+        ),
+        Function::Callback(GatewayKind::Dvcqg) => http("POST", "/api/callbacks/dvcqg", "", empty),
+        Function::Callback(GatewayKind::Partner) => http(
+            "POST",
+            &format!("/api/partners/{}/bills", config::LOCAL_BANK_PARTNER),
+            "",
+            empty,
+        ),
+        Function::Sweeper => r#"{"version":"0","id":"bench","detail-type":"Scheduled Event","source":"aws.events","detail":{}}"#.to_owned(),
+        Function::Local => return None,
+    })
+}
+
+/// What `HOCPHI_CALLBACK_CHANNEL` names for a callback function.
+fn channel_name(function: Function) -> Option<&'static str> {
+    match function {
+        Function::Callback(GatewayKind::Vnpay) => Some("vnpay"),
+        Function::Callback(GatewayKind::Momo) => Some("momo"),
+        Function::Callback(GatewayKind::Payos) => Some("payos"),
+        Function::Callback(GatewayKind::Dvcqg) => Some("dvcqg"),
+        Function::Callback(GatewayKind::Partner) => Some("partner"),
+        _ => None,
+    }
 }
 
 fn create_table(moto: &Moto) -> Result<(), Failure> {
@@ -150,6 +205,7 @@ fn peak_rss_kib(pid: u32) -> Option<u64> {
 /// One cold start: milliseconds to the first response, peak RSS in KiB, and the response.
 fn cold_start(
     binary: &std::path::Path,
+    function: Function,
     event: &str,
     moto: &Moto,
 ) -> Result<(u128, u64, String), Failure> {
@@ -186,7 +242,22 @@ fn cold_start(
             "BENCHSECRETBENCHSECRETBENCH12345",
         )
         .env("HOCPHI_ORIGIN_SECRET", ORIGIN_SECRET)
-        .env("HOCPHI_CALLBACK_CHANNEL", "vnpay")
+        .env("HOCPHI_CALLBACK_CHANNEL", channel_name(function).unwrap_or(""))
+        .env("HOCPHI_MOMO_PARTNER_CODE", config::LOCAL_MOMO_PARTNER)
+        .env("HOCPHI_MOMO_ACCESS_KEY", config::LOCAL_MOMO_ACCESS_KEY)
+        .env("HOCPHI_MOMO_SECRET_KEY", config::LOCAL_MOMO_SECRET_KEY)
+        .env("HOCPHI_MOMO_ENDPOINT", "https://test-payment.momo.vn")
+        .env(
+            "HOCPHI_PAYOS_CHANNELS",
+            format!(
+                r#"{{"{PAYEE}":{{"client_id":"BENCHPAYOS-NQ","api_key":"BENCHPAYOSAPIKEY0123456789","checksum_key":"BENCHPAYOSCHECKSUMKEY0123456789"}}}}"#
+            ),
+        )
+        .env("HOCPHI_PAYOS_ENDPOINT", "https://api-merchant.payos.vn")
+        .env("HOCPHI_DVCQG_PARTNER_CODE", config::LOCAL_DVCQG_PARTNER_CODE)
+        .env("HOCPHI_DVCQG_HASH_KEY", "BENCHDVCQGHASHKEYBENCHDVCQG01234")
+        .env("HOCPHI_DVCQG_ENDPOINT", "https://dvcqg.bench.invalid")
+        .env("HOCPHI_PARTNERS", config::local_partners())
         .env("HOCPHI_LOOKUP_KEY", "BENCHLOOKUPKEYBENCHLOOKUPKEYBENCH123")
         .env("HOCPHI_DYNAMODB_ENDPOINT", &moto.endpoint)
         .env("RUST_LOG", "warn")
@@ -203,44 +274,88 @@ fn cold_start(
     Ok((at.duration_since(started).as_millis(), rss, response))
 }
 
-/// Builds the functions for release and reports size, cold start and peak memory of each.
+/// `value` against `max`: `PASS` or `FAIL`.
+fn verdict<T: PartialOrd>(value: T, max: T) -> &'static str {
+    if value <= max { "PASS" } else { "FAIL" }
+}
+
+/// Builds the functions for release and reports, per deployed function ([`Function::DEPLOYED`]),
+/// the stripped binary size, the median cold start and the peak memory against their targets.
 pub fn run(moto: &Moto) -> Result<(), Failure> {
-    let names: Vec<&str> = functions().iter().map(|(n, _)| *n).collect();
+    let deployed: Vec<(Function, String)> = Function::DEPLOYED
+        .into_iter()
+        .filter_map(|f| Some((f, event(f)?)))
+        .collect();
+    let mut binaries: Vec<&str> = deployed.iter().map(|(f, _)| f.binary()).collect();
+    binaries.sort_unstable();
+    binaries.dedup();
     let mut build = cargo();
     build.args(["build", "--release", "--locked"]);
-    for name in &names {
-        build.args(["-p", name]);
+    for binary in &binaries {
+        build.args(["-p", binary]);
     }
     step("building the Lambda functions for release", &mut build)?;
     create_table(moto)?;
     let dir = target_dir().join("lambda-bench");
-    std::fs::create_dir_all(&dir).map_err(|e| Failure(e.to_string()))?;
-    println!("\nfunction   stripped size   cold start   peak RSS   first answer");
-    for (name, event) in functions() {
-        let built = target_dir().join("release").join(name);
-        let stripped = dir.join(name);
-        std::fs::copy(&built, &stripped).map_err(|e| Failure(format!("{name}: {e}")))?;
+    std::fs::create_dir_all(&dir).map_err(|e| Failure(format!("{}: {e}", dir.display())))?;
+    for binary in &binaries {
+        let stripped = dir.join(binary);
+        std::fs::copy(target_dir().join("release").join(binary), &stripped)
+            .map_err(|e| Failure(format!("{binary}: {e}")))?;
         step(
-            &format!("stripping {name}"),
+            &format!("stripping {binary}"),
             Command::new("strip").arg(&stripped),
         )?;
+    }
+    let mut failed = Vec::new();
+    let mut rows = Vec::new();
+    for (function, event) in &deployed {
+        let stripped = dir.join(function.binary());
         let size = std::fs::metadata(&stripped).map(|m| m.len()).unwrap_or(0);
         let mut starts = Vec::new();
-        let mut last = (0, String::new());
+        let mut peak = 0;
+        let mut answer = String::new();
         for _ in 0..5 {
-            let (ms, rss, response) = cold_start(&stripped, &event, moto)?;
+            let (ms, rss, response) = cold_start(&stripped, *function, event, moto)?;
             starts.push(ms);
-            last = (rss, response);
+            peak = peak.max(rss);
+            answer = response;
         }
         starts.sort_unstable();
-        let answer = summary(&last.1);
-        println!(
-            "{name:<10} {:>8} MB   {:>5} ms (median of 5, min {} ms)   {:>6} MB   {answer}",
+        let median = starts[starts.len() / 2];
+        let verdicts = [
+            verdict(size, MAX_BINARY),
+            verdict(median, MAX_COLD_MS),
+            verdict(peak, MAX_RSS_KIB),
+        ];
+        if verdicts.contains(&"FAIL") {
+            failed.push(function.name());
+        }
+        rows.push(format!(
+            "{:<16} {:>7} MB {}  {:>4} ms {} (min {:>3} ms)  {:>6} MB {}  {}",
+            function.name(),
             mib(size),
-            starts[2],
+            verdicts[0],
+            median,
+            verdicts[1],
             starts[0],
-            mib(last.0 * 1024),
-        );
+            mib(peak * 1024),
+            verdicts[2],
+            summary(&answer),
+        ));
     }
-    Ok(())
+    println!(
+        "\nfunction         binary (≤ 8 MB)   cold start, median of 5 (≤ {MAX_COLD_MS} ms)   peak RSS (≤ 10 MB)   first answer"
+    );
+    for row in rows {
+        println!("{row}");
+    }
+    if failed.is_empty() {
+        Ok(())
+    } else {
+        Err(Failure(format!(
+            "over a Lambda target: {}",
+            failed.join(", ")
+        )))
+    }
 }

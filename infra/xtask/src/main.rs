@@ -7,6 +7,7 @@ mod browser;
 mod crash;
 mod deploy;
 mod fuzz;
+mod gateway_bench;
 mod infra;
 mod lambda_bench;
 mod load;

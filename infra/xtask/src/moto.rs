@@ -7,7 +7,7 @@ use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use crate::run::{Failure, root, step};
+use crate::run::{Failure, step};
 
 const MOTO: &str = "moto[server]==5.2.5";
 
@@ -39,7 +39,7 @@ impl Drop for Moto {
 }
 
 fn venv() -> PathBuf {
-    root().join(".tools").join("moto")
+    crate::run::tools_dir().join("moto")
 }
 
 /// Installs moto into its own virtual environment unless it is there already.
@@ -107,7 +107,7 @@ pub fn start() -> Result<Moto, Failure> {
     let server = install()?;
     let port = free_port()?;
     println!("\n==> starting moto (DynamoDB API) on 127.0.0.1:{port}");
-    let log = std::fs::File::create(root().join(".tools").join("moto.log"))
+    let log = std::fs::File::create(crate::run::tools_dir().join("moto.log"))
         .map_err(|e| Failure(format!("cannot write .tools/moto.log: {e}")))?;
     let child = Command::new(server.with_file_name("python"))
         .args(["-c", SERIAL_SERVER, &port.to_string()])

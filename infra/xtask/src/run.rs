@@ -29,6 +29,14 @@ pub fn target_dir() -> PathBuf {
         .unwrap_or_else(|| root().join("target"))
 }
 
+/// Where the pinned tools live: `HOCPHI_TOOLS` (as `frontend/build.sh` reads it), or `.tools/`
+/// in the workspace.
+pub fn tools_dir() -> PathBuf {
+    std::env::var_os("HOCPHI_TOOLS")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| root().join(".tools"))
+}
+
 /// `cargo` as invoked by the user (respects `CARGO`).
 pub fn cargo() -> Command {
     let mut command = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()));

@@ -233,15 +233,19 @@ pub async fn seed_students(
     for pupil in pupils {
         let code = StudentCode::parse(&pupil.code).map_err(invalid)?;
         store
-            .upsert_student(&Student {
-                lookup: LookupCode::parse(&pupil.lookup)
-                    .map_err(invalid)?
-                    .digest(&code, key),
-                code,
-                school: SchoolId::parse(&pupil.school).map_err(invalid)?,
-                name: MaskedName::mask(&pupil.name).map_err(invalid)?,
-                class_name: Label::parse(&pupil.class).map_err(invalid)?,
-            })
+            .upsert_student(
+                &Student {
+                    lookup: LookupCode::parse(&pupil.lookup)
+                        .map_err(invalid)?
+                        .digest(&code, key),
+                    code,
+                    school: SchoolId::parse(&pupil.school).map_err(invalid)?,
+                    name: MaskedName::mask(&pupil.name).map_err(invalid)?,
+                    class_name: Label::parse(&pupil.class).map_err(invalid)?,
+                },
+                SystemClock.now(),
+                &hocphi_domain::Actor::operator(Label::parse("storm").map_err(invalid)?),
+            )
             .await
             .map_err(|e| Failure(format!("cannot store a student: {e}")))?;
     }
@@ -276,7 +280,11 @@ pub async fn seed_invoices(store: &SqliteStore, bills: &[Bill]) -> Result<(), Fa
         })
         .map_err(invalid)?;
         store
-            .upsert_invoice(&invoice, SystemClock.now())
+            .upsert_invoice(
+                &invoice,
+                SystemClock.now(),
+                &hocphi_domain::Actor::operator(Label::parse("storm").map_err(invalid)?),
+            )
             .await
             .map_err(|e| Failure(format!("cannot store an invoice: {e}")))?;
     }
@@ -723,7 +731,14 @@ mod tests {
             payee: None,
             commune: None,
         };
-        store.upsert_school(&school).await.unwrap();
+        store
+            .upsert_school(
+                &school,
+                SystemClock.now(),
+                &hocphi_domain::Actor::operator(Label::parse("storm").unwrap()),
+            )
+            .await
+            .unwrap();
         let bill = Bill {
             id: "CHECK-1".into(),
             pupil,
@@ -747,7 +762,10 @@ mod tests {
             chrono::Duration::minutes(15),
         )
         .unwrap();
-        store.create_payment(&payment, now).await.unwrap();
+        store
+            .create_payment(&payment, now, &hocphi_domain::Actor::Parent)
+            .await
+            .unwrap();
         if pay {
             let event = GatewayEvent::Paid {
                 txn: GatewayTxnNo::parse("14000001").unwrap(),
@@ -755,7 +773,16 @@ mod tests {
             };
             let token = ReceiptToken::from_entropy([2; 16]);
             store
-                .settle(&payment.reference, GatewayKind::Vnpay, &event, now, &token)
+                .settle(
+                    &payment.reference,
+                    GatewayKind::Vnpay,
+                    &event,
+                    now,
+                    &token,
+                    &hocphi_domain::Actor::Channel {
+                        gateway: GatewayKind::Vnpay,
+                    },
+                )
                 .await
                 .unwrap();
         }

@@ -8,7 +8,7 @@ use std::ffi::OsString;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use crate::run::{Failure, root, step};
+use crate::run::{Failure, step};
 
 /// A Python tool in its own virtual environment under `.tools/<dir>`.
 pub struct Venv {
@@ -44,7 +44,7 @@ pub const CARGO_LAMBDA: Venv = Venv {
 
 /// The directory of a tool under `.tools/`.
 fn tool_dir(name: &str) -> PathBuf {
-    root().join(".tools").join(name)
+    crate::run::tools_dir().join(name)
 }
 
 impl Venv {
@@ -126,6 +126,23 @@ pub fn sam_build(
         .arg(template)
         .arg("--build-dir")
         .arg(build_dir);
+    command
+}
+
+/// `cargo lambda build --release` of every `binaries` in one invocation, as `sam build` runs it
+/// for one (`--arm64` for arm64; nothing for x86_64 on an x86_64 host), so that the links run in
+/// parallel and the `sam build` that follows finds every binary fresh.
+pub fn cargo_lambda_build(cargo_lambda: &Path, arm64: bool, binaries: &[&str]) -> Command {
+    let mut command = crate::run::cargo();
+    command
+        .env("PATH", path_with(cargo_lambda))
+        .args(["lambda", "build", "--release"]);
+    if arm64 {
+        command.arg("--arm64");
+    }
+    for binary in binaries {
+        command.args(["--bin", binary]);
+    }
     command
 }
 

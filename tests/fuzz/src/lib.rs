@@ -660,19 +660,37 @@ pub async fn app() -> App<SqliteStore, ManualClock, Unreachable> {
     let store = SqliteStore::in_memory().unwrap();
     let mut school = hocphi_fixtures::school(hocphi_fixtures::SCHOOL, hocphi_fixtures::SCHOOL_NAME);
     school.payee = Some(PayeeId::parse(LOCAL_PAYOS_PAYEE_NQ).unwrap());
-    store.upsert_school(&school).await.unwrap();
     store
-        .upsert_student(&hocphi_fixtures::student(
-            hocphi_fixtures::STUDENT,
-            hocphi_fixtures::SCHOOL,
-            hocphi_fixtures::STUDENT_NAME,
-            hocphi_fixtures::LOOKUP_CODE,
-        ))
+        .upsert_school(
+            &school,
+            now(),
+            &hocphi_domain::Actor::operator(hocphi_domain::Label::parse("ketoan01").unwrap()),
+        )
+        .await
+        .unwrap();
+    store
+        .upsert_student(
+            &hocphi_fixtures::student(
+                hocphi_fixtures::STUDENT,
+                hocphi_fixtures::SCHOOL,
+                hocphi_fixtures::STUDENT_NAME,
+                hocphi_fixtures::LOOKUP_CODE,
+            ),
+            now(),
+            &hocphi_domain::Actor::operator(hocphi_domain::Label::parse("ketoan01").unwrap()),
+        )
         .await
         .unwrap();
     let invoice =
         hocphi_fixtures::InvoiceFixture::new("NQ-2025-HK1-0001", &[("Học phí", 1_500_000)]).build();
-    store.upsert_invoice(&invoice, now()).await.unwrap();
+    store
+        .upsert_invoice(
+            &invoice,
+            now(),
+            &hocphi_domain::Actor::operator(hocphi_domain::Label::parse("ketoan01").unwrap()),
+        )
+        .await
+        .unwrap();
     let config = Config::local(ORIGIN);
     let mut settings = config.settings;
     settings.lookup_key = Some(hocphi_fixtures::lookup_key());
@@ -713,7 +731,16 @@ pub mod import {
                 ] {
                     let mut school = hocphi_fixtures::school(id, name);
                     school.payee = Some(PayeeId::parse(id).unwrap());
-                    store.upsert_school(&school).await.unwrap();
+                    store
+                        .upsert_school(
+                            &school,
+                            super::now(),
+                            &hocphi_domain::Actor::operator(
+                                hocphi_domain::Label::parse("ketoan01").unwrap(),
+                            ),
+                        )
+                        .await
+                        .unwrap();
                 }
             });
             Fixture {
@@ -755,6 +782,7 @@ pub mod import {
             progress: false,
             now: super::now(),
             lookup_key: None,
+            by: hocphi_domain::Actor::operator(hocphi_domain::Label::parse("fuzz").unwrap()),
         };
         let _ = super::runtime().block_on(import(&fixture.store, &options));
     }

@@ -12,9 +12,10 @@ use std::collections::HashMap;
 use std::fmt;
 use std::path::PathBuf;
 
+use chrono::{DateTime, Utc};
 use hocphi_domain::{
-    CatalogueError, CatalogueItem, CatalogueOutcome, ItemCode, Label, LineKind, Money, SchoolId,
-    Store, StoreError, Unit,
+    Actor, CatalogueError, CatalogueItem, CatalogueOutcome, ItemCode, Label, LineKind, Money,
+    SchoolId, Store, StoreError, Unit,
 };
 
 use super::{ImportError, Problem};
@@ -118,6 +119,10 @@ pub struct CatalogueOptions {
     pub dry_run: bool,
     /// Show progress bars (only ever on a terminal).
     pub progress: bool,
+    /// When the entries are written (their events' time).
+    pub now: DateTime<Utc>,
+    /// Who imports, with the file's name: the events of the entries written name them.
+    pub by: Actor,
 }
 
 /// What a catalogue import found and did.
@@ -412,9 +417,10 @@ pub async fn import<S: Store>(
         }
         return Ok(report);
     }
+    let by = super::from_file(&options.by, &options.file);
     let bar = Progress::steps(options.progress, entries.len(), "Ghi");
     for item in &entries {
-        report.note(store.upsert_catalogue_item(item).await?);
+        report.note(store.upsert_catalogue_item(item, options.now, &by).await?);
         bar.inc();
     }
     bar.finish();

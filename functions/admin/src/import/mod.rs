@@ -28,8 +28,8 @@ use std::path::{Path, PathBuf};
 use chrono::{DateTime, Utc};
 use futures_util::{StreamExt, TryStreamExt, stream};
 use hocphi_domain::{
-    Invoice, InvoiceId, InvoiceStatus, LookupCode, LookupDigest, LookupKey, SchoolId, Store,
-    StoreError, Student, StudentCode, UpsertOutcome,
+    Actor, Invoice, InvoiceId, InvoiceStatus, Label, LookupCode, LookupDigest, LookupKey, SchoolId,
+    Store, StoreError, Student, StudentCode, UpsertOutcome,
 };
 
 use crate::progress::Progress;
@@ -68,6 +68,29 @@ pub struct ImportOptions {
     pub now: DateTime<Utc>,
     /// The key of new students' lookup digests; needed only when the import writes new students.
     pub lookup_key: Option<LookupKey>,
+    /// Who imports, recorded in the history of every student and invoice the import writes
+    /// (an operator with the name of the file read).
+    pub by: Actor,
+}
+
+impl ImportOptions {
+    /// Who writes: an operator from the file this import reads.
+    fn actor(&self) -> Actor {
+        from_file(&self.by, &self.file)
+    }
+}
+
+/// `by` as the writer of what `file` holds: an operator is named with the file's name.
+pub(crate) fn from_file(by: &Actor, file: &std::path::Path) -> Actor {
+    match by {
+        Actor::Operator { name, .. } => Actor::Operator {
+            name: name.clone(),
+            file: file
+                .file_name()
+                .and_then(|file| Label::parse(&file.to_string_lossy()).ok()),
+        },
+        other => other.clone(),
+    }
 }
 
 /// One problem in the file: where, and what is wrong, in Vietnamese.
@@ -493,17 +516,17 @@ async fn write_all<S: Store>(
     report: &mut ImportReport,
 ) -> Result<(), StoreError> {
     let bar = Progress::steps(options.progress, students.len() + valid.len(), "Ghi");
+    let (now, by) = (options.now, &options.actor());
     let mut stored = stream::iter(students)
-        .map(|student| store.upsert_student(student))
+        .map(|student| store.upsert_student(student, now, by))
         .buffer_unordered(IN_FLIGHT);
     while let Some(result) = stored.next().await {
         result?;
         bar.inc();
     }
-    let now = options.now;
     let mut upserts = stream::iter(valid)
         .map(|(invoice, _)| async move {
-            let outcome = store.upsert_invoice(invoice, now).await?;
+            let outcome = store.upsert_invoice(invoice, now, by).await?;
             Ok::<_, StoreError>((invoice.id.clone(), outcome))
         })
         .buffer_unordered(IN_FLIGHT);

@@ -87,6 +87,7 @@ pub fn options(file: &Path, dir: &Path) -> ImportOptions {
         progress: false,
         now: now(),
         lookup_key: Some(hocphi_fixtures::lookup_key()),
+        by: operator(),
     }
 }
 
@@ -96,11 +97,15 @@ pub async fn add_schools<S: Store>(store: &S) {
         (LL, "Trường Tiểu học Lê Lợi", "LL-25E"),
     ] {
         store
-            .upsert_school(&School {
-                receipt_series: Symbol::parse(series).unwrap(),
-                payee: None,
-                ..hocphi_fixtures::school(id, name)
-            })
+            .upsert_school(
+                &School {
+                    receipt_series: Symbol::parse(series).unwrap(),
+                    payee: None,
+                    ..hocphi_fixtures::school(id, name)
+                },
+                now(),
+                &operator(),
+            )
             .await
             .unwrap();
     }
@@ -158,7 +163,10 @@ pub async fn open_payment<S: Store>(
         Duration::minutes(minutes),
     )
     .unwrap();
-    store.create_payment(&payment, at).await.unwrap();
+    store
+        .create_payment(&payment, at, &hocphi_domain::Actor::Parent)
+        .await
+        .unwrap();
     payment
 }
 
@@ -201,6 +209,7 @@ pub async fn capture_on<S: Store>(
             },
             at,
             &ReceiptToken::from_entropy([7; 16]),
+            &hocphi_domain::Actor::Channel { gateway: channel },
         )
         .await
         .unwrap()
@@ -263,7 +272,15 @@ pub async fn confirm<S: Store>(
             },
             at,
             &ReceiptToken::from_entropy([9; 16]),
+            &hocphi_domain::Actor::Partner {
+                partner: partner.clone(),
+            },
         )
         .await
         .unwrap()
+}
+
+/// The operator the tests act as.
+pub fn operator() -> hocphi_domain::Actor {
+    hocphi_domain::Actor::operator(hocphi_domain::Label::parse("ketoan01").unwrap())
 }

@@ -7,14 +7,18 @@
 //!   `&`, under HMAC-SHA512; a payment URL's query *is* that string plus the hash;
 //! - a received query is form-decoded and each pair re-encoded before hashing, so the order and
 //!   the encoding of the query as received do not matter (a raw `key=value` piece is hashed as it
-//!   is only when it already is, byte for byte, that re-encoding); a signed parameter that appears
-//!   twice rejects the query.
+//!   is only when it already is, byte for byte, that re-encoding, and the query's bytes are hashed
+//!   in one run when they already are the whole canonical string); a signed parameter that
+//!   appears twice rejects the query.
 
 use std::borrow::Cow;
+use std::cell::OnceCell;
+
+use hmac::Mac;
 
 use super::wire::{self, field};
 use crate::VerifyError;
-use crate::signing::{DigestError, Sha512Key, php_urlencode_into};
+use crate::signing::{DigestError, Sha512Key, php_urlencode_into, verify_mac};
 
 /// The canonical string: each pair as `urlencode(key)=urlencode(value)`, joined with `&`.
 pub(crate) fn canonical<'p>(
@@ -53,6 +57,7 @@ pub(crate) fn signed_query(key: &Sha512Key, params: &[(&str, &str)]) -> String {
 
 /// One decoded pair of a query, with the piece it came from when that piece already is its own
 /// canonical encoding.
+#[cfg(test)]
 pub(crate) struct FormPair<'q> {
     pub(crate) key: Cow<'q, str>,
     pub(crate) value: Cow<'q, str>,
@@ -65,6 +70,8 @@ const PERCENT: u8 = 1;
 const PLUS: u8 = 2;
 const RESERVED: u8 = 4;
 const EQUALS: u8 = 8;
+/// `&`, which ends a piece (and which `urlencode` escapes).
+const AMP: u8 = 16;
 
 /// What each byte is to the form decoder and to PHP's `urlencode`.
 static BYTE_CLASS: [u8; 256] = {
@@ -80,102 +87,219 @@ static BYTE_CLASS: [u8; 256] = {
     table[b'%' as usize] = PERCENT | RESERVED;
     table[b'+' as usize] = PLUS;
     table[b'=' as usize] = EQUALS;
+    table[b'&' as usize] = AMP | RESERVED;
     table
 };
 
-fn classes(text: &str) -> u8 {
-    text.bytes()
-        .fold(0, |seen, b| seen | BYTE_CLASS[usize::from(b)])
-}
-
-/// The pairs of a query exactly as `form_urlencoded::parse` decodes them (`+` is a space, `%XX` a
-/// byte, a piece without `=` has an empty value, empty pieces are skipped). Every piece holding a
-/// `%` or a `+` is decoded by `form_urlencoded`; a piece with neither decodes to itself and is
-/// borrowed as it is.
+/// The pairs of a query as [`SignedQuery`] reads them, which must be exactly as
+/// `form_urlencoded::parse` decodes them (`+` is a space, `%XX` a byte, a piece without `=` has
+/// an empty value, empty pieces are skipped).
+#[cfg(test)]
 pub(crate) fn form_pairs(query: &str) -> impl Iterator<Item = FormPair<'_>> {
-    query
-        .split('&')
-        .filter(|piece| !piece.is_empty())
-        .filter_map(|piece| {
-            let split = piece.split_once('=');
-            let (key, value) = split.unwrap_or((piece, ""));
-            let (key_class, value_class) = (classes(key), classes(value));
-            let class = key_class | value_class;
-            let canonical = (split.is_some() && class & RESERVED == 0 && value_class & EQUALS == 0)
-                .then_some(piece);
-            if class & (PERCENT | PLUS) != 0 {
-                let (key, value) = form_urlencoded::parse(piece.as_bytes()).next()?;
+    let mut start = 0;
+    std::iter::from_fn(move || {
+        while start <= query.len() {
+            let (param, next) = Param::read(query, start);
+            start = next;
+            if let Some(param) = param {
                 return Some(FormPair {
-                    key,
-                    value,
-                    canonical,
+                    value: Cow::Owned(param.value().to_owned()),
+                    key: param.key,
+                    canonical: param.canonical,
                 });
             }
-            Some(FormPair {
-                key: Cow::Borrowed(key),
-                value: Cow::Borrowed(value),
-                canonical,
-            })
-        })
+        }
+        None
+    })
 }
 
-/// The `vnp_*` parameters of a received query, form-decoded, sorted by key and free of
-/// duplicates, with the received hash set apart.
+/// From byte `from` of `bytes`, the first byte whose class has a bit of `stop` (or the end), and
+/// the union of the classes of the bytes before it.
+fn scan(bytes: &[u8], from: usize, stop: u8) -> (usize, u8) {
+    let mut seen = 0;
+    for (at, &b) in bytes.iter().enumerate().skip(from) {
+        let class = BYTE_CLASS[usize::from(b)];
+        if class & stop != 0 {
+            return (at, seen);
+        }
+        seen |= class;
+    }
+    (bytes.len().max(from), seen)
+}
+
+/// One signed parameter of a received query: its decoded key, the raw piece it came from (with
+/// its place in the query), and its value, form-decoded only when first read.
+struct Param<'q> {
+    key: Cow<'q, str>,
+    piece: &'q str,
+    raw_value: &'q str,
+    start: usize,
+    /// The raw piece, when it already is its own canonical encoding.
+    canonical: Option<&'q str>,
+    /// The value holds a `%` or a `+`, so it differs from its form-decoding.
+    encoded: bool,
+    decoded: OnceCell<String>,
+}
+
+impl<'q> Param<'q> {
+    /// Reads the piece that starts at byte `start` of `query`, in one pass over its bytes:
+    /// `None` for an empty piece, and where the next piece starts.
+    fn read(query: &'q str, start: usize) -> (Option<Self>, usize) {
+        let bytes = query.as_bytes();
+        let (key_end, key_class) = scan(bytes, start, AMP | EQUALS);
+        let split = bytes.get(key_end) == Some(&b'=');
+        let (end, value_class) = if split {
+            scan(bytes, key_end + 1, AMP)
+        } else {
+            (key_end, 0)
+        };
+        let next = end + 1;
+        let piece = query.get(start..end).unwrap_or("");
+        if piece.is_empty() {
+            return (None, next);
+        }
+        let raw_key = query.get(start..key_end).unwrap_or("");
+        let raw_value = if split {
+            query.get(key_end + 1..end).unwrap_or("")
+        } else {
+            ""
+        };
+        let key = if key_class & (PERCENT | PLUS) != 0 {
+            match form_urlencoded::parse(piece.as_bytes()).next() {
+                Some((key, _)) => key,
+                None => return (None, next),
+            }
+        } else {
+            Cow::Borrowed(raw_key)
+        };
+        let class = key_class | value_class;
+        let canonical =
+            (split && class & RESERVED == 0 && value_class & EQUALS == 0).then_some(piece);
+        let param = Self {
+            key,
+            piece,
+            raw_value,
+            start,
+            canonical,
+            encoded: value_class & (PERCENT | PLUS) != 0,
+            decoded: OnceCell::new(),
+        };
+        (Some(param), next)
+    }
+
+    fn value(&self) -> &str {
+        if !self.encoded {
+            return self.raw_value;
+        }
+        self.decoded.get_or_init(|| {
+            form_urlencoded::parse(self.piece.as_bytes())
+                .next()
+                .map(|(_, value)| value.into_owned())
+                .unwrap_or_default()
+        })
+    }
+}
+
+/// The `vnp_*` parameters of a received query, sorted by key and free of duplicates, with the
+/// received hash set apart. Values are form-decoded only when read, and the signed string is fed
+/// to the MAC straight from the query: in one piece when the query already is the canonical
+/// string followed by the hash (as VNPay sends it), otherwise pair by pair.
 pub(crate) struct SignedQuery<'q> {
-    pairs: Vec<FormPair<'q>>,
+    query: &'q str,
+    pairs: Vec<Param<'q>>,
     hash: Option<Cow<'q, str>>,
-    capacity: usize,
 }
 
 impl<'q> SignedQuery<'q> {
     pub(crate) fn parse(query: &'q str) -> Result<Self, VerifyError> {
         let query = query.strip_prefix('?').unwrap_or(query);
-        let mut pairs = Vec::with_capacity(20);
+        let mut pairs: Vec<Param<'q>> = Vec::with_capacity(16);
         let mut hash = None;
-        for pair in form_pairs(query) {
-            if !pair.key.starts_with(wire::PREFIX) || pair.key == field::SECURE_HASH_TYPE {
+        let mut sorted = true;
+        let mut start = 0;
+        while start <= query.len() {
+            let (param, next) = Param::read(query, start);
+            start = next;
+            let Some(param) = param else {
+                continue;
+            };
+            let key = &param.key;
+            if !key.starts_with(wire::PREFIX) || key == field::SECURE_HASH_TYPE {
                 continue;
             }
-            if pair.key == field::SECURE_HASH {
-                if hash.replace(pair.value).is_some() {
+            if key == field::SECURE_HASH {
+                let value = if param.encoded {
+                    Cow::Owned(param.value().to_owned())
+                } else {
+                    Cow::Borrowed(param.raw_value)
+                };
+                if hash.replace(value).is_some() {
                     return Err(VerifyError::duplicate(field::SECURE_HASH));
                 }
                 continue;
             }
-            pairs.push(pair);
+            if let Some(last) = pairs.last() {
+                sorted &= last.key < *key;
+            }
+            pairs.push(param);
         }
-        pairs.sort_unstable_by(|a, b| a.key.cmp(&b.key));
-        if let Some(name) = pairs.windows(2).find_map(|w| match w {
-            [a, b] if a.key == b.key => Some(a.key.clone()),
-            _ => None,
-        }) {
-            return Err(VerifyError::duplicate(&name));
+        if !sorted {
+            pairs.sort_unstable_by(|a, b| a.key.cmp(&b.key));
+            if let Some(name) = pairs.windows(2).find_map(|w| match w {
+                [a, b] if a.key == b.key => Some(a.key.clone()),
+                _ => None,
+            }) {
+                return Err(VerifyError::duplicate(&name));
+            }
         }
-        pairs.retain(|pair| !pair.value.is_empty());
-        Ok(Self {
-            pairs,
-            hash,
-            capacity: query.len(),
-        })
+        pairs.retain(|pair| !pair.raw_value.is_empty());
+        Ok(Self { query, pairs, hash })
+    }
+
+    /// The canonical string when the query holds it as one piece: every signed pair already in
+    /// its canonical encoding, in order, next to each other.
+    fn contiguous(&self) -> Option<&'q str> {
+        let (first, last) = (self.pairs.first()?, self.pairs.last()?);
+        let mut end = first.start;
+        for pair in &self.pairs {
+            pair.canonical?;
+            if pair.start != end {
+                return None;
+            }
+            end = pair.start + pair.piece.len() + 1;
+        }
+        self.query.get(first.start..last.start + last.piece.len())
+    }
+
+    /// Feeds the canonical string VNPay signed for these parameters to `sink`, in pieces.
+    fn write_canonical(&self, sink: &mut impl FnMut(&[u8])) {
+        if let Some(whole) = self.contiguous() {
+            sink(whole.as_bytes());
+            return;
+        }
+        let mut scratch = String::new();
+        for (i, pair) in self.pairs.iter().enumerate() {
+            if i > 0 {
+                sink(b"&");
+            }
+            match pair.canonical {
+                Some(piece) => sink(piece.as_bytes()),
+                None => {
+                    scratch.clear();
+                    php_urlencode_into(&mut scratch, &pair.key);
+                    scratch.push('=');
+                    php_urlencode_into(&mut scratch, pair.value());
+                    sink(scratch.as_bytes());
+                }
+            }
+        }
     }
 
     /// The canonical string VNPay signed for these parameters.
     pub(crate) fn canonical(&self) -> String {
-        let mut out = String::with_capacity(self.capacity);
-        for pair in &self.pairs {
-            if !out.is_empty() {
-                out.push('&');
-            }
-            match pair.canonical {
-                Some(piece) => out.push_str(piece),
-                None => {
-                    php_urlencode_into(&mut out, &pair.key);
-                    out.push('=');
-                    php_urlencode_into(&mut out, &pair.value);
-                }
-            }
-        }
-        out
+        let mut out = Vec::with_capacity(self.query.len());
+        self.write_canonical(&mut |bytes| out.extend_from_slice(bytes));
+        String::from_utf8(out).unwrap_or_default()
     }
 
     pub(crate) fn verify(&self, key: &Sha512Key) -> Result<(), VerifyError> {
@@ -184,11 +308,12 @@ impl<'q> SignedQuery<'q> {
             .as_deref()
             .filter(|h| !h.is_empty())
             .ok_or(VerifyError::MissingSignature)?;
-        key.verify_hex(self.canonical().as_bytes(), hash)
-            .map_err(|e| match e {
-                DigestError::Malformed => VerifyError::MalformedSignature,
-                DigestError::Mismatch => VerifyError::BadSignature,
-            })
+        let mut mac = key.start();
+        self.write_canonical(&mut |bytes| mac.update(bytes));
+        verify_mac(mac, hash).map_err(|e| match e {
+            DigestError::Malformed => VerifyError::MalformedSignature,
+            DigestError::Mismatch => VerifyError::BadSignature,
+        })
     }
 
     /// A non-empty signed parameter. (A scan by equality: keys differ mostly in length, so it
@@ -197,7 +322,7 @@ impl<'q> SignedQuery<'q> {
         self.pairs
             .iter()
             .find(|pair| pair.key == name)
-            .map(|pair| pair.value.as_ref())
+            .map(Param::value)
     }
 
     pub(crate) fn require(&self, name: &'static str) -> Result<&str, VerifyError> {

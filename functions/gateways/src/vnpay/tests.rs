@@ -947,3 +947,44 @@ fn every_store_answer_gets_its_ipn_reply() {
         );
     }
 }
+
+#[test]
+fn an_ipn_verifies_alike_whether_it_holds_the_signed_string_in_one_run_or_in_scattered_pairs() {
+    let vnpay = testkit::vnpay();
+    let hash = format!("vnp_SecureHash={KAT_HASH}");
+    let pairs: Vec<&str> = KAT_CANONICAL.split('&').collect();
+    let reversed: Vec<&str> = pairs.iter().rev().copied().collect();
+    let layouts = [
+        format!("{KAT_CANONICAL}&{hash}"),
+        format!("?{hash}&{KAT_CANONICAL}"),
+        format!("{}&{hash}", reversed.join("&")),
+        format!(
+            "{}&utm_source=zalo&{}&{hash}",
+            pairs[..3].join("&"),
+            pairs[3..].join("&")
+        ),
+        format!(
+            "{}&vnp_BankCode=&{}&{hash}",
+            pairs[..1].join("&"),
+            pairs[1..].join("&")
+        ),
+        format!(
+            "{}&vnp_SecureHashType=HmacSHA512&{}&{hash}",
+            pairs[..5].join("&"),
+            pairs[5..].join("&")
+        ),
+        format!("{}&&{}&{hash}&", pairs[..2].join("&"), pairs[2..].join("&")),
+        KAT_CANONICAL.replacen("vnp_Locale=vn", "vnp_Locale=%76n", 1) + "&" + &hash,
+    ];
+    for query in &layouts {
+        let signed = SignedQuery::parse(query).unwrap();
+        assert_eq!(signed.canonical(), KAT_CANONICAL, "{query}");
+        assert!(signed.verify(&key()).is_ok(), "{query}");
+    }
+    let tampered = format!("{KAT_CANONICAL}&{hash}").replacen("vnp_Locale=vn", "vnp_Locale=en", 1);
+    assert!(matches!(
+        SignedQuery::parse(&tampered).unwrap().verify(&key()),
+        Err(VerifyError::BadSignature)
+    ));
+    assert!(vnpay.verify_ipn(&tampered).is_err());
+}

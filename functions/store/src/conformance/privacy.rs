@@ -4,13 +4,13 @@
 use chrono::Duration;
 use hocphi_domain::privacy::unpaid_payment_retention;
 use hocphi_domain::{
-    ERASED, Erasure, FailureCounter, InvoiceStatus, PaymentStatus, ReceiptId, Store, StudentCode,
-    UpsertOutcome, VoidOutcome,
+    Action, Actor, ERASED, Erasure, FailureCounter, InvoiceStatus, PaymentStatus, ReceiptId, Store,
+    StudentCode, Subject, UpsertOutcome, VoidOutcome,
 };
 
 use super::{
     Harness, OTHER_STUDENT, applied, create, declined, invoice, invoice_for, minutes, open_payment,
-    paid, reason, seed, settle_vnpay, student, t0,
+    operator, paid, reason, seed, settle_vnpay, student, t0,
 };
 use crate::conformance::fixtures::{SCHOOL, STUDENT};
 
@@ -34,7 +34,10 @@ async fn a_student_with_history<S: Store>(store: &S) {
         &[paid_inv.clone(), open_inv.clone(), void_inv.clone(), other],
     )
     .await;
-    store.upsert_student(&student(OTHER_STUDENT)).await.unwrap();
+    store
+        .upsert_student(&student(OTHER_STUDENT), t0(), &operator())
+        .await
+        .unwrap();
     let settled = open_payment(1, std::slice::from_ref(&paid_inv), t0());
     create(store, &settled).await;
     applied(
@@ -52,7 +55,7 @@ async fn a_student_with_history<S: Store>(store: &S) {
     applied(settle_vnpay(store, &failed, &declined("24"), t0() + minutes(3), 2).await);
     assert_eq!(
         store
-            .void_invoice(&void_inv.id, &reason(), t0())
+            .void_invoice(&void_inv.id, &reason(), t0(), &operator())
             .await
             .unwrap(),
         VoidOutcome::Voided
@@ -99,7 +102,7 @@ pub async fn erasing_a_student_deletes_what_nothing_keeps_and_pseudonymises_what
     let now = t0() + minutes(30);
 
     let Erasure::Erased(report) = store
-        .erase_student(&code(STUDENT), &pseudonym(), now)
+        .erase_student(&code(STUDENT), &pseudonym(), now, &operator())
         .await
         .unwrap()
     else {
@@ -111,6 +114,26 @@ pub async fn erasing_a_student_deletes_what_nothing_keeps_and_pseudonymises_what
         (report.invoices_deleted, report.invoices_pseudonymised),
         (2, 1)
     );
+    assert_eq!(
+        store
+            .history(&Subject::Student(code(STUDENT)))
+            .await
+            .unwrap(),
+        [],
+        "the history keyed by the student's code goes with it"
+    );
+    for (id, kept) in [("INV-PAID", true), ("INV-OPEN", false), ("INV-VOID", false)] {
+        let events = store
+            .history(&Subject::Invoice(id.parse().unwrap()))
+            .await
+            .unwrap();
+        let last = events.last().unwrap();
+        assert_eq!(
+            (&last.action, &last.by),
+            (&Action::PersonalDataErased { kept }, &operator()),
+            "{id}"
+        );
+    }
     assert_eq!(
         (report.payments_deleted, report.payments_pseudonymised),
         (1, 1)
@@ -172,7 +195,12 @@ pub async fn erasing_a_student_deletes_what_nothing_keeps_and_pseudonymises_what
     );
 
     let again = store
-        .erase_student(&code(STUDENT), &StudentCode::pseudonym([8; 8]), now)
+        .erase_student(
+            &code(STUDENT),
+            &StudentCode::pseudonym([8; 8]),
+            now,
+            &operator(),
+        )
         .await
         .unwrap();
     assert!(
@@ -189,7 +217,7 @@ pub async fn erasing_a_student_is_refused_while_a_payment_is_pending<H: Harness>
     create(store, &pending).await;
 
     let refused = store
-        .erase_student(&code(STUDENT), &pseudonym(), t0() + minutes(1))
+        .erase_student(&code(STUDENT), &pseudonym(), t0() + minutes(1), &operator())
         .await
         .unwrap();
 
@@ -216,7 +244,7 @@ pub async fn retention_removes_the_names_of_payments_that_ended_unpaid_past_thei
     }
     applied(
         store
-            .expire(&old.reference, t0() + minutes(20))
+            .expire(&old.reference, t0() + minutes(20), &Actor::Sweeper)
             .await
             .unwrap(),
     );
@@ -244,6 +272,29 @@ pub async fn retention_removes_the_names_of_payments_that_ended_unpaid_past_thei
         .unwrap();
 
     assert_eq!((report.payments, again.payments), (1, 0));
+    let last = |events: Vec<hocphi_domain::AuditEvent>| {
+        events.last().map(|e| (e.action.clone(), e.by.clone()))
+    };
+    assert_eq!(
+        last(
+            store
+                .history(&Subject::Payment(old.reference.clone()))
+                .await
+                .unwrap()
+        ),
+        Some((Action::PersonalDataRemoved, Actor::Retention)),
+        "the retention job records what it removed, once"
+    );
+    assert_ne!(
+        last(
+            store
+                .history(&Subject::Payment(succeeded.reference.clone()))
+                .await
+                .unwrap()
+        )
+        .map(|(action, _)| action),
+        Some(Action::PersonalDataRemoved)
+    );
     let forgotten = store.payment(&old.reference).await.unwrap().unwrap();
     assert_eq!(
         (
@@ -261,7 +312,10 @@ pub async fn retention_removes_the_names_of_payments_that_ended_unpaid_past_thei
         assert_eq!(stored.student_name, kept.student_name, "{}", kept.reference);
     }
     assert_eq!(
-        store.upsert_invoice(&invoices[0], now).await.unwrap(),
+        store
+            .upsert_invoice(&invoices[0], now, &operator())
+            .await
+            .unwrap(),
         UpsertOutcome::Unchanged,
         "the invoice it covered is untouched"
     );

@@ -7,8 +7,8 @@ use std::collections::HashMap;
 use aws_sdk_dynamodb::types::AttributeValue;
 use chrono::{DateTime, Duration, NaiveDate, TimeZone, Utc};
 use hocphi_domain::{
-    GatewayEvent, GatewayKind, GatewayTxnNo, Invoice, Money, Payment, PaymentRef, ReceiptId,
-    ReceiptToken, SchoolId, Settled, Store, StudentCode,
+    Actor, GatewayEvent, GatewayKind, GatewayTxnNo, Invoice, Label, Money, Payment, PaymentRef,
+    ReceiptId, ReceiptToken, SchoolId, Settled, Store, StudentCode,
 };
 use hocphi_store::conformance::fixtures::{self, InvoiceFixture, SCHOOL, STUDENT, dynamodb};
 use hocphi_store::dynamodb::{
@@ -25,6 +25,10 @@ struct Old {
 
 fn t0() -> DateTime<Utc> {
     Utc.with_ymd_and_hms(2025, 9, 15, 1, 0, 0).unwrap()
+}
+
+fn operator() -> Actor {
+    Actor::operator(Label::parse("ketoan01").unwrap())
 }
 
 fn invoice(id: &str) -> Invoice {
@@ -58,21 +62,32 @@ async fn old_table() -> Old {
     create_table(&client, &table).await.unwrap();
     let store = DynamoStore::new(client.clone(), table.clone());
     store
-        .upsert_school(&fixtures::school(SCHOOL, fixtures::SCHOOL_NAME))
+        .upsert_school(
+            &fixtures::school(SCHOOL, fixtures::SCHOOL_NAME),
+            t0(),
+            &operator(),
+        )
         .await
         .unwrap();
     store
-        .upsert_student(&fixtures::student(
-            STUDENT,
-            SCHOOL,
-            fixtures::STUDENT_NAME,
-            fixtures::LOOKUP_CODE,
-        ))
+        .upsert_student(
+            &fixtures::student(
+                STUDENT,
+                SCHOOL,
+                fixtures::STUDENT_NAME,
+                fixtures::LOOKUP_CODE,
+            ),
+            t0(),
+            &operator(),
+        )
         .await
         .unwrap();
     let invoices = [invoice("INV-1"), invoice("INV-2")];
     for (n, invoice) in (1..).zip(&invoices) {
-        store.upsert_invoice(invoice, t0()).await.unwrap();
+        store
+            .upsert_invoice(invoice, t0(), &operator())
+            .await
+            .unwrap();
         let at = t0() + Duration::minutes(i64::from(n));
         let payment = Payment::open(
             reference(n),
@@ -83,7 +98,10 @@ async fn old_table() -> Old {
             Duration::minutes(15),
         )
         .unwrap();
-        store.create_payment(&payment, at).await.unwrap();
+        store
+            .create_payment(&payment, at, &Actor::Parent)
+            .await
+            .unwrap();
         let amount = if n == 1 { 100_000 } else { 10_000 };
         let settled = store
             .settle(
@@ -92,6 +110,9 @@ async fn old_table() -> Old {
                 &paid(&format!("T{n}"), amount),
                 at + Duration::minutes(1),
                 &ReceiptToken::from_entropy([u8::try_from(n).unwrap(); 16]),
+                &Actor::Channel {
+                    gateway: GatewayKind::Vnpay,
+                },
             )
             .await
             .unwrap();
