@@ -342,7 +342,7 @@ fn next_month(at: DateTime<Utc>) -> DateTime<Utc> {
         .unwrap_or(DateTime::<Utc>::MAX_UTC)
 }
 
-/// A school's item without its body (which [`DynamoStore::put_body`] adds).
+/// A school's item without its body (which [`DynamoStore::save_body`] adds).
 fn school_item(school: &School) -> Item {
     let mut item = key(format!("SCHOOL#{}", school.id), "SCHOOL");
     item.extend([
