@@ -137,7 +137,7 @@ fn known_code(code: ErrorCode) -> Option<Text> {
 /// Reads a JSON text into `T` with the browser's `JSON.parse` (the page carries no JSON parser).
 #[cfg(target_arch = "wasm32")]
 pub fn from_json<T: DeserializeOwned>(json: &str) -> Option<T> {
-    serde_wasm_bindgen::from_value(js_sys::JSON::parse(json).ok()?).ok()
+    crate::js_value::from_value(js_sys::JSON::parse(json).ok()?).ok()
 }
 
 /// Reads a JSON text into `T` (off the page: serde_json, as the functions do).
