@@ -29,10 +29,17 @@ fn lighthouse() -> Result<PathBuf, Failure> {
         return Ok(dir);
     }
     step(
-        &format!("installing lighthouse {LIGHTHOUSE} (npm) into {}", dir.display()),
+        &format!(
+            "installing lighthouse {LIGHTHOUSE} (npm) into {}",
+            dir.display()
+        ),
         Command::new("npm")
             .args(["install", "--no-audit", "--no-fund", "--loglevel=error"])
-            .args(["--save-exact", &format!("lighthouse@{LIGHTHOUSE}"), "--prefix"])
+            .args([
+                "--save-exact",
+                &format!("lighthouse@{LIGHTHOUSE}"),
+                "--prefix",
+            ])
             .arg(&dir),
     )?;
     Ok(dir)
