@@ -3,8 +3,8 @@
 #
 #   frontend/build.sh [OUT_DIR]
 #
-# Installs what it lacks into <repo>/.tools/ (or $HOCPHI_TOOLS; never globally): the wasm32
-# target, the wasm-bindgen CLI of exactly Cargo.lock's wasm-bindgen version, wasm-opt from npm
+# Installs what it lacks into <repo>/.tools/ (or $HOCPHI_TOOLS; never globally) and rustup: the
+# pinned nightly toolchain with rust-src (the fuzz targets use the same one), the wasm-bindgen CLI of exactly Cargo.lock's wasm-bindgen version, wasm-opt from npm
 # binaryen and the esbuild minifier from npm. Then: cargo build (release, --locked) ->
 # wasm-bindgen --target web -> wasm-opt -> minify the JS and CSS -> give every file but
 # index.html a content-hashed name (serve those as immutable, index.html as no-cache) -> rewrite
@@ -17,12 +17,17 @@
 # Needs: rustup + cargo, Node.js with npm, perl, sha256sum.
 set -euo pipefail
 
+# The nightly toolchain the page's WebAssembly is built with (also tests/fuzz's, via cargo xtask
+# fuzz: one nightly to install). Only nightly rebuilds the standard library for size
+# (-Zbuild-std) and drops what a page never shows: panic messages and their source locations,
+# Debug output.
+readonly NIGHTLY=nightly-2026-05-20
 readonly BINARYEN_VERSION=132.0.0
 readonly ESBUILD_VERSION=0.25.12
 # Browsers that run WebAssembly, ES modules and import(): what the page supports.
 readonly BROWSERS=chrome63,edge79,firefox67,safari11.1
 # The page's files together, brotli-compressed as CloudFront serves them to every such browser.
-readonly BUDGET_BYTES=$((150 * 1024))
+readonly BUDGET_BYTES=$((140 * 1024))
 
 frontend="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 repo="$(cd "$frontend/.." && pwd)"
@@ -38,12 +43,15 @@ fail() { printf 'error: %s\n' "$*" >&2; exit 1; }
 command -v node >/dev/null && command -v npm >/dev/null ||
     fail "Node.js and npm are required (apt-get install nodejs npm)"
 
-step "wasm32-unknown-unknown target"
-if rustup target list --installed 2>/dev/null | grep -qx wasm32-unknown-unknown; then
+step "Rust $NIGHTLY with rust-src"
+command -v rustup >/dev/null || fail "rustup is required to install $NIGHTLY"
+sysroot="$(rustup run "$NIGHTLY" rustc --print sysroot 2>/dev/null || true)"
+if [[ -n "$sysroot" && -f "$sysroot/lib/rustlib/src/rust/library/Cargo.lock" ]]; then
     echo "already installed"
 else
-    command -v rustup >/dev/null || fail "rustup is required to add the wasm32-unknown-unknown target"
-    rustup target add wasm32-unknown-unknown
+    rustup toolchain install "$NIGHTLY" --profile minimal
+    rustup component add rust-src --toolchain "$NIGHTLY"
+    sysroot="$(rustup run "$NIGHTLY" rustc --print sysroot)"
 fi
 
 step "wasm-bindgen CLI matching Cargo.lock"
@@ -77,19 +85,23 @@ wasm_opt="$(npm_tool binaryen binaryen "$BINARYEN_VERSION" wasm-opt)"
 "$wasm_opt" --version | grep -q "version ${BINARYEN_VERSION%%.*}\b" || fail "unexpected $("$wasm_opt" --version)"
 esbuild="$(npm_tool esbuild esbuild "$ESBUILD_VERSION" esbuild)"
 
-step "cargo build -p hocphi-frontend (wasm32, release)"
+step "cargo +$NIGHTLY build -p hocphi-frontend (wasm32, release, the standard library rebuilt)"
 # erase_components: Leptos type-erases views and reactive closures (less monomorphised code).
+# panic=immediate-abort: a panic traps at once, without formatting a message nobody reads;
+# location-detail=none and fmt-debug=none leave out panic locations and Debug output.
 # The remaps keep machine-specific paths out of the wasm, so any checkout builds the same bytes.
 # With --target these flags reach only the wasm crates, not build scripts; the caller's own
 # RUSTFLAGS are kept.
 sep=$'\x1f'
 flags="${CARGO_ENCODED_RUSTFLAGS:-${RUSTFLAGS:+${RUSTFLAGS// /$sep}}}"
-for flag in --cfg erase_components "--remap-path-prefix=$repo=/hocphi" \
-    "--remap-path-prefix=${CARGO_HOME:-$HOME/.cargo}=/cargo"; do
+for flag in --cfg erase_components -Zunstable-options -Cpanic=immediate-abort \
+    -Zlocation-detail=none -Zfmt-debug=none "--remap-path-prefix=$repo=/hocphi" \
+    "--remap-path-prefix=${CARGO_HOME:-$HOME/.cargo}=/cargo" "--remap-path-prefix=$sysroot=/rust"; do
     flags="${flags:+$flags$sep}$flag"
 done
-CARGO_ENCODED_RUSTFLAGS="$flags" \
-    "$cargo" build -p hocphi-frontend --target wasm32-unknown-unknown --release --locked
+env -u RUSTC -u RUSTUP_TOOLCHAIN -u RUSTFLAGS CARGO_ENCODED_RUSTFLAGS="$flags" \
+    rustup run "$NIGHTLY" cargo build -p hocphi-frontend --target wasm32-unknown-unknown \
+    --release --locked -Zbuild-std=std,panic_abort
 wasm_in="$target_dir/wasm32-unknown-unknown/release/hocphi-frontend.wasm"
 [[ -f "$wasm_in" ]] || fail "cargo did not produce $wasm_in"
 

@@ -137,7 +137,7 @@ fn known_code(code: ErrorCode) -> Option<Text> {
 /// Reads a JSON text into `T` with the browser's `JSON.parse` (the page carries no JSON parser).
 #[cfg(target_arch = "wasm32")]
 pub fn from_json<T: DeserializeOwned>(json: &str) -> Option<T> {
-    serde_wasm_bindgen::from_value(js_sys::JSON::parse(json).ok()?).ok()
+    crate::js_value::from_value(js_sys::JSON::parse(json).ok()?).ok()
 }
 
 /// Reads a JSON text into `T` (off the page: serde_json, as the functions do).
@@ -199,28 +199,25 @@ pub async fn receipt(id: &ReceiptId, token: &ReceiptToken) -> Result<ReceiptResp
     transport::get(&path, READ_TIMEOUT).await
 }
 
+/// `fetch` itself (`web_sys`), with an `AbortController` for the timeout: the page carries no
+/// HTTP client library.
 mod transport {
     use std::cell::Cell;
     use std::rc::Rc;
     use std::time::Duration;
 
-    use gloo_net::http::{Request, RequestBuilder};
     use hocphi_domain::IdempotencyKey;
     use leptos::prelude::set_timeout_with_handle;
     use serde::Serialize;
     use serde::de::DeserializeOwned;
-    use web_sys::AbortController;
+    use wasm_bindgen::JsCast;
+    use wasm_bindgen_futures::JsFuture;
+    use web_sys::{AbortController, Headers, Request, RequestInit, Response};
 
     use super::{ClientError, read_answer};
 
     pub async fn get<T: DeserializeOwned>(path: &str, timeout: Duration) -> Result<T, ClientError> {
-        send(timeout, |signal| {
-            Request::get(path)
-                .header("Accept", "application/json")
-                .abort_signal(signal)
-                .build()
-        })
-        .await
+        send(path, "GET", &[], None, timeout).await
     }
 
     pub async fn post<B: Serialize, T: DeserializeOwned>(
@@ -229,30 +226,50 @@ mod transport {
         key: &IdempotencyKey,
         timeout: Duration,
     ) -> Result<T, ClientError> {
-        let json = super::to_json(body);
-        send(timeout, |signal| {
-            let json = json.ok_or_else(|| gloo_net::Error::GlooError("body".to_owned()))?;
-            RequestBuilder::new(path)
-                .method(gloo_net::http::Method::POST)
-                .header("Accept", "application/json")
-                .header("Content-Type", "application/json")
-                .header("Idempotency-Key", key.as_str())
-                .abort_signal(signal)
-                .body(json)
-        })
-        .await
+        let json = super::to_json(body).ok_or(ClientError::Network)?;
+        let headers = [
+            ("Content-Type", "application/json"),
+            ("Idempotency-Key", key.as_str()),
+        ];
+        send(path, "POST", &headers, Some(json), timeout).await
+    }
+
+    fn request(
+        path: &str,
+        method: &str,
+        headers: &[(&str, &str)],
+        body: Option<String>,
+        controller: Option<&AbortController>,
+    ) -> Option<Request> {
+        let list = Headers::new().ok()?;
+        list.set("Accept", "application/json").ok()?;
+        for (name, value) in headers {
+            list.set(name, value).ok()?;
+        }
+        let init = RequestInit::new();
+        init.set_method(method);
+        init.set_headers(&list);
+        if let Some(body) = body {
+            init.set_body(&body.into());
+        }
+        init.set_signal(controller.map(AbortController::signal).as_ref());
+        Request::new_with_str_and_init(path, &init).ok()
     }
 
     async fn send<T: DeserializeOwned>(
+        path: &str,
+        method: &str,
+        headers: &[(&str, &str)],
+        body: Option<String>,
         timeout: Duration,
-        build: impl FnOnce(Option<&web_sys::AbortSignal>) -> Result<Request, gloo_net::Error>,
     ) -> Result<T, ClientError> {
         if !crate::browser::online() {
             return Err(ClientError::Offline);
         }
+        let window = web_sys::window().ok_or(ClientError::Network)?;
         let controller = AbortController::new().ok();
-        let request = build(controller.as_ref().map(|c| c.signal()).as_ref())
-            .map_err(|_| ClientError::Network)?;
+        let request = request(path, method, headers, body, controller.as_ref())
+            .ok_or(ClientError::Network)?;
         let timed_out = Rc::new(Cell::new(false));
         let timer = {
             let timed_out = Rc::clone(&timed_out);
@@ -268,19 +285,23 @@ mod transport {
             .ok()
         };
         let answer = async {
-            let response = request.send().await?;
-            let status = response.status();
-            Ok::<_, gloo_net::Error>((status, response.text().await?))
+            let response = JsFuture::from(window.fetch_with_request(&request))
+                .await
+                .ok()?
+                .dyn_into::<Response>()
+                .ok()?;
+            let text = JsFuture::from(response.text().ok()?).await.ok()?;
+            Some((response.status(), text.as_string()?))
         }
         .await;
         if let Some(timer) = timer {
             timer.clear();
         }
         match answer {
-            Ok((status, body)) => read_answer(status, &body),
-            Err(_) if timed_out.get() => Err(ClientError::Timeout),
-            Err(_) if !crate::browser::online() => Err(ClientError::Offline),
-            Err(_) => Err(ClientError::Network),
+            Some((status, body)) => read_answer(status, &body),
+            None if timed_out.get() => Err(ClientError::Timeout),
+            None if !crate::browser::online() => Err(ClientError::Offline),
+            None => Err(ClientError::Network),
         }
     }
 }

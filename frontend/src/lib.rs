@@ -16,6 +16,8 @@ pub mod browser;
 pub mod checkout;
 pub mod format;
 pub mod i18n;
+#[cfg(target_arch = "wasm32")]
+mod js_value;
 pub mod lookup;
 pub mod qr;
 pub mod route;

@@ -1,6 +1,7 @@
-//! The static first screen in `index.html` must stay a faithful copy of the app's look-up
-//! screen (same words, same ids), since the app replaces it in place and carries over what the
-//! parent typed by those ids; and `build.sh` rewrites exactly the asset paths checked here.
+//! The static first screens in `index.html` must stay faithful to the app's: the look-up form
+//! (same words, same ids), since the app replaces it in place and carries over what the parent
+//! typed by those ids, and the result and receipt screens' waiting states (same words); and
+//! `build.sh` rewrites exactly the asset paths checked here.
 
 use hocphi_frontend::i18n::{Lang, Text};
 use hocphi_frontend::lookup::Field;
@@ -28,6 +29,34 @@ fn the_static_form_shows_the_apps_vietnamese_words() {
     }
     assert!(INDEX.contains(r#"<html lang="vi">"#));
     assert!(INDEX.contains(Lang::Vi.other().native_name()));
+}
+
+#[test]
+fn the_static_result_and_receipt_screens_use_the_apps_words() {
+    let texts = [
+        Text::ResultTitle,
+        Text::ResultChecking,
+        Text::PaymentReference,
+        Text::ReceiptTitle,
+        Text::ReceiptLoading,
+        Text::ReceiptOnline,
+        Text::PrintHint,
+    ];
+    for text in texts {
+        let words = Lang::Vi.text(text).trim_end_matches('…');
+        assert!(INDEX.contains(words), "index.html lacks {text:?}: {words}");
+    }
+    for parameter in ["vnp_TxnRef", "orderId", "MaThamChieu", "\"ref\""] {
+        assert!(
+            BOOT.contains(parameter),
+            "boot.js does not read the reference from {parameter}"
+        );
+    }
+    let head = &INDEX[..INDEX.find("</head>").expect("a head")];
+    assert!(
+        head.contains(r#"<script src="/boot.js"></script>"#),
+        "boot.js names the route before the first paint, so it loads in <head>"
+    );
 }
 
 #[test]

@@ -234,8 +234,10 @@ test("a parent can choose the MoMo wallet and pays through MoMo", async () => {
     await page.getByText("Bạn sẽ được chuyển sang trang của MoMo").first().waitFor(WAIT);
     await page.locator(".button--pay").click();
     await page.waitForURL(/\/sim\/momo\/pay/, WAIT);
+    const returned = page.waitForRequest(/\/ket-qua\?.*orderId=/, WAIT);
     await page.getByRole("button", { name: "Xác nhận thanh toán" }).click();
-    await page.waitForURL(/\/ket-qua\?.*orderId=/, WAIT);
+    await returned;
+    await page.waitForURL(/\/ket-qua\?/, WAIT);
 
     await page.getByText("Thanh toán thành công").first().waitFor(WAIT);
     await page.getByText("MoMo").first().waitFor(WAIT);

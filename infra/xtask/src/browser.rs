@@ -15,7 +15,7 @@ use crate::run::{Counts, Failure, cargo, root, step, succeeds, target_dir};
 /// LOCAL_LOOKUP_KEY_FILE`): the partner tests compute payment codes with it, as hocphi does.
 const LOOKUP_KEY_FILE: &str = "lookup-key";
 
-const CHROMIUM: &str = "/usr/bin/chromium";
+pub(crate) const CHROMIUM: &str = "/usr/bin/chromium";
 
 /// The longest one browser test may take: a test stuck on the browser fails instead of holding
 /// the run until CI's own limit.
@@ -24,7 +24,7 @@ const TEST_TIMEOUT: &str = "--test-timeout=180000";
 /// What the suite imports: the browser driver, payOS's own SDK and an independent VietQR decoder.
 const NPM_PACKAGES: [&str; 3] = ["playwright-core", "@payos/node", "vietnam-qr-pay"];
 
-struct Server {
+pub(crate) struct Server {
     child: Child,
     data: PathBuf,
 }
@@ -38,7 +38,7 @@ impl Drop for Server {
 }
 
 /// Installs Debian's Chromium when it is missing (the tasks run as root on CI machines).
-fn chromium() -> Result<(), Failure> {
+pub(crate) fn chromium() -> Result<(), Failure> {
     if std::path::Path::new(CHROMIUM).exists() {
         return Ok(());
     }
@@ -68,14 +68,14 @@ fn npm_packages() -> Result<(), Failure> {
     )
 }
 
-fn build_server() -> Result<(), Failure> {
+pub(crate) fn build_server() -> Result<(), Failure> {
     step(
         "building the local server",
         cargo().args(["build", "--locked", "-p", "hocphi-local"]),
     )
 }
 
-fn start_server() -> Result<(Server, String), Failure> {
+pub(crate) fn start_server() -> Result<(Server, String), Failure> {
     let port = TcpListener::bind("127.0.0.1:0")
         .and_then(|l| l.local_addr())
         .map(|a| a.port())

@@ -13,6 +13,8 @@ use std::time::{Duration, Instant};
 
 use crate::run::{Failure, root, step, succeeds, target_dir};
 
+/// The nightly toolchain, pinned: frontend/build.sh's `NIGHTLY` (one nightly to install).
+const NIGHTLY: &str = "nightly-2026-05-20";
 /// cargo-fuzz, pinned.
 const CARGO_FUZZ_VERSION: &str = "0.13.2";
 /// The seconds each target runs for by default.
@@ -55,16 +57,10 @@ pub fn targets() -> Result<Vec<String>, Failure> {
 
 /// `cargo-fuzz`'s directory under `.tools/`, installed if missing, and the nightly toolchain.
 fn ensure_tools() -> Result<PathBuf, Failure> {
-    if !succeeds(Command::new("rustup").args(["run", "nightly", "rustc", "--version"])) {
+    if !succeeds(Command::new("rustup").args(["run", NIGHTLY, "rustc", "--version"])) {
         step(
             "installing the nightly toolchain (for libFuzzer's instrumentation)",
-            Command::new("rustup").args([
-                "toolchain",
-                "install",
-                "nightly",
-                "--profile",
-                "minimal",
-            ]),
+            Command::new("rustup").args(["toolchain", "install", NIGHTLY, "--profile", "minimal"]),
         )?;
     }
     let dir = crate::run::tools_dir().join("cargo-fuzz");
@@ -101,7 +97,7 @@ fn cargo_fuzz(bin: &Path, sub: &str) -> Command {
         path.extend(std::env::split_paths(&old));
     }
     command
-        .args(["run", "nightly", "cargo", "fuzz", sub, "--fuzz-dir"])
+        .args(["run", NIGHTLY, "cargo", "fuzz", sub, "--fuzz-dir"])
         .arg(fuzz_dir())
         .current_dir(root())
         .env("PATH", std::env::join_paths(path).unwrap_or_default())
@@ -301,6 +297,17 @@ pub fn task(args: &[String]) -> Result<(), Failure> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn fuzzing_uses_the_nightly_the_page_is_built_with() {
+        let build =
+            std::fs::read_to_string(root().join("frontend").join("build.sh")).unwrap_or_default();
+
+        assert!(
+            build.contains(&format!("readonly NIGHTLY={NIGHTLY}\n")),
+            "frontend/build.sh pins another nightly than {NIGHTLY}"
+        );
+    }
 
     #[test]
     fn a_clean_run_gives_its_executions_and_no_failure() {

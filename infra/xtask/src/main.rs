@@ -12,6 +12,7 @@ mod infra;
 mod lambda_bench;
 mod load;
 mod moto;
+mod page_bench;
 mod run;
 mod storm;
 mod tasks;
@@ -25,7 +26,7 @@ usage: cargo xtask <task>
 tasks:
   test    everything CI checks: fmt, clippy -D warnings, wasm build, infra checks, all tests, a fuzzing smoke run, browser tests, a short crash run, sam build
   fuzz    the fuzz targets of tests/fuzz (libFuzzer, nightly): [--secs N, default 60] [target…]; a table of executions per target
-  bench   the benchmarks, all or some of: store callbacks gateways import load lambda
+  bench   the benchmarks, all or some of: store callbacks gateways import load lambda page
   dev     the local stack: page, API and gateway simulator on 127.0.0.1:8080
   deploy  one province: --province <config-env of infra/samconfig.toml> [--dry-run]
   infra   the infrastructure linters, offline: cfn-lint, SAM translator, sam validate, checkov

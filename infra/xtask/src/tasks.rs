@@ -158,6 +158,9 @@ pub fn bench(only: &[String]) -> Result<(), Failure> {
         let moto = moto::start()?;
         lambda_bench::run(&moto)?;
     }
+    if wanted("page") {
+        crate::page_bench::run()?;
+    }
     Ok(())
 }
 

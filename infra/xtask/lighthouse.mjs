@@ -1,0 +1,91 @@
+// Lighthouse's mobile performance audit (its defaults: a Moto G Power screen, simulated slow 4G
+// and 4x CPU slowdown) of the parents' page on the local stack: the look-up screen, a payment's
+// result, its receipt, and the bank-transfer (VietQR) screen as a reload of that tab shows it.
+// Started by `cargo xtask bench page`:
+//
+//   node lighthouse.mjs <lighthouse install dir> <base URL> <chromium>
+//
+// Prints one row per screen: performance score, LCP, CLS, FCP, TBT, bytes transferred.
+
+import { createRequire } from "node:module";
+import { join } from "node:path";
+import { pathToFileURL } from "node:url";
+
+const [installed, base, chromium] = process.argv.slice(2);
+const require = createRequire(join(installed, "node_modules", "lighthouse", "package.json"));
+const load = async (name) => import(pathToFileURL(require.resolve(name)).href);
+const { default: lighthouse, startFlow } = await load("lighthouse");
+const { default: puppeteer } = await load("puppeteer-core");
+
+const SETTINGS = { onlyCategories: ["performance"], logLevel: "error" };
+const wait = { timeout: 30_000 };
+
+/** Looks a demo student up, ticks every invoice and pays with `method` (a radio's label). */
+async function pay(page, student, code, method) {
+  await page.goto(`${base}/?student=${student}`);
+  await page.waitForSelector("#lookup-code", wait);
+  await page.type("#lookup-code", code);
+  await page.click("#lookup-form button[type=submit]");
+  await page.waitForSelector("input[type=checkbox]", wait);
+  for (const box of await page.$$("input[type=checkbox]")) {
+    if (!(await box.evaluate((b) => b.checked))) await box.click();
+  }
+  await page.evaluate((method) => {
+    const label = [...document.querySelectorAll("label")].find((l) => l.textContent.includes(method));
+    label?.querySelector("input")?.click();
+  }, method);
+  await page.click(".button--pay");
+}
+
+const browser = await puppeteer.launch({
+  executablePath: chromium,
+  headless: true,
+  args: ["--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking"],
+});
+try {
+  const setup = await browser.newPage();
+  await pay(setup, "5201234567", "AB12CD34", "VNPay");
+  await setup.waitForNavigation(wait);
+  await setup.locator("::-p-text(Thanh toán thành công)").setTimeout(30_000).click();
+  await setup.waitForSelector("a.button--primary[href^='/bien-lai/']", wait);
+  const result = setup.url();
+  const receipt = new URL(await setup.$eval("a.button--primary[href^='/bien-lai/']", (a) => a.getAttribute("href")), base).href;
+  await setup.close();
+
+  const rows = [];
+  const report = (name, lhr) => {
+    const audit = (id) => lhr.audits[id]?.numericValue ?? NaN;
+    rows.push({
+      screen: name,
+      performance: Math.round((lhr.categories.performance.score ?? 0) * 100),
+      "LCP ms": Math.round(audit("largest-contentful-paint")),
+      CLS: Number(audit("cumulative-layout-shift").toFixed(3)),
+      "FCP ms": Math.round(audit("first-contentful-paint")),
+      "TBT ms": Math.round(audit("total-blocking-time")),
+      "bytes": Math.round(audit("total-byte-weight")),
+    });
+  };
+  for (const [name, url] of [["look-up /", `${base}/`], ["result /ket-qua", result], ["receipt /bien-lai", receipt]]) {
+    const page = await browser.newPage();
+    const run = await lighthouse(url, SETTINGS, undefined, page);
+    report(name, run.lhr);
+    await page.close();
+  }
+
+  // The transfer screen is what a reload of the paying tab shows: its attempt is in the tab's
+  // sessionStorage, so the audit keeps the tab's storage.
+  const tab = await browser.newPage();
+  await pay(tab, "5201234569", "JK9MN2PQ", "VietQR");
+  await tab.waitForSelector("#transfer-heading", wait);
+  await tab.waitForFunction(() => location.pathname === "/ket-qua", wait);
+  const flow = await startFlow(tab, { flags: SETTINGS });
+  await flow.navigate(tab.url(), { name: "transfer", flags: { ...SETTINGS, disableStorageReset: true } });
+  if (!(await tab.$("#transfer-heading"))) throw new Error("the audited reload did not show the transfer screen");
+  const steps = (await flow.createFlowResult()).steps;
+  report("transfer QR /ket-qua", steps[0].lhr);
+  await tab.close();
+
+  console.table(rows);
+} finally {
+  await browser.close();
+}
