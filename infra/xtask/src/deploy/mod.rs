@@ -247,6 +247,7 @@ fn invalidate(
             "--paths",
             "/index.html",
             "/",
+            "/quyen-rieng-tu.html",
             "--query",
             "Invalidation.Id",
             "--output",
@@ -384,8 +385,9 @@ mod tests {
             "--include '*.css.br'",
             "--include '*.json' --content-type 'application/json; charset=utf-8'",
             "--include '*.json.br'",
+            "quyen-rieng-tu.html 's3://<BucketName>/quyen-rieng-tu.html'",
             "s3 cp",
-            "cloudfront create-invalidation --distribution-id '<DistributionId>' --paths /index.html /",
+            "cloudfront create-invalidation --distribution-id '<DistributionId>' --paths /index.html / /quyen-rieng-tu.html",
         ];
         assert_eq!(shell.shown.len(), expected.len(), "{:#?}", shell.shown);
         for (line, part) in shell.shown.iter().zip(expected) {
@@ -394,7 +396,10 @@ mod tests {
         let deploy = &shell.shown[6];
         assert!(deploy.contains("--config-env gia-lai"), "{deploy}");
         assert!(deploy.contains("Province=\"gia-lai\""), "{deploy}");
-        let index = &shell.shown[16];
+        let privacy = &shell.shown[16];
+        assert!(privacy.contains("quyen-rieng-tu.html"), "{privacy}");
+        assert!(privacy.contains("--cache-control no-cache"), "{privacy}");
+        let index = &shell.shown[17];
         assert!(index.contains("index.html"), "{index}");
         assert!(index.contains("--cache-control no-cache"), "{index}");
         assert!(index.contains("text/html; charset=utf-8"), "{index}");

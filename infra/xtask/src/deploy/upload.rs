@@ -136,18 +136,16 @@ pub fn upload(
         }
     }
     for page in PAGES {
-        if site.join(page).is_file() {
-            shell.run(
-                &format!("uploading {page} (always revalidated)"),
-                aws(region)
-                    .args(["s3", "cp"])
-                    .arg(site.join(page))
-                    .arg(format!("{bucket}/{page}"))
-                    .args(["--content-type", "text/html; charset=utf-8"])
-                    .args(["--cache-control", REVALIDATE])
-                    .arg("--only-show-errors"),
-            )?;
-        }
+        shell.run(
+            &format!("uploading {page} (always revalidated)"),
+            aws(region)
+                .args(["s3", "cp"])
+                .arg(site.join(page))
+                .arg(format!("{bucket}/{page}"))
+                .args(["--content-type", "text/html; charset=utf-8"])
+                .args(["--cache-control", REVALIDATE])
+                .arg("--only-show-errors"),
+        )?;
     }
     shell.run(
         "uploading index.html (always revalidated)",
