@@ -50,7 +50,7 @@ use hocphi_runtime::{Config, Env, Function, HttpTransport, StoreConfig, SystemCl
 use hocphi_store::SqliteStore;
 use partners::PartnerSimulators;
 
-pub use demo::STUDENTS as DEMO_STUDENTS;
+pub use demo::{PAYEES as DEMO_PAYEES, STUDENTS as DEMO_STUDENTS};
 
 /// Why the local stack could not start or stopped.
 #[derive(Debug, thiserror::Error)]

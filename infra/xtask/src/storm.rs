@@ -195,10 +195,16 @@ pub struct Pupil {
 }
 
 impl Pupil {
-    /// The demo students the first start seeds.
+    /// The demo students of the schools paid into a payee: those every channel, the demo bank
+    /// and the portal included, collects for.
     pub fn demo() -> Vec<Pupil> {
         hocphi_local::DEMO_STUDENTS
             .iter()
+            .filter(|(_, _, _, school, _)| {
+                hocphi_local::DEMO_PAYEES
+                    .iter()
+                    .any(|(payee, ..)| payee == school)
+            })
             .map(|(code, lookup, name, school, class)| Pupil {
                 code: (*code).into(),
                 lookup: (*lookup).into(),
