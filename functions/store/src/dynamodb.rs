@@ -781,38 +781,53 @@ impl DynamoStore {
         Ok(matches!(self.transact(items, None).await?, Committed::Yes))
     }
 
-    /// Deletes a subject's whole history and its head (an erased student's, whose key is their
-    /// code).
-    async fn delete_history(&self, subject: &Subject) -> Result<()> {
+    /// Every item of the partition `pk` (whose sort key starts with `prefix`, when given), read
+    /// page by page, consistently.
+    async fn partition(&self, pk: String, prefix: Option<&str>) -> Result<Vec<Item>> {
+        let condition = match prefix {
+            Some(_) => "PK = :pk AND begins_with(SK, :prefix)",
+            None => "PK = :pk",
+        };
+        let mut values = HashMap::from([(":pk".to_owned(), s(pk))]);
+        if let Some(prefix) = prefix {
+            values.insert(":prefix".to_owned(), s(prefix));
+        }
+        let mut items = Vec::new();
         let mut start = None;
         loop {
             let output = self
                 .client
                 .query()
                 .table_name(&self.table)
-                .key_condition_expression("PK = :pk AND begins_with(SK, :events)")
-                .expression_attribute_values(":pk", s(subject.key()))
-                .expression_attribute_values(":events", s("EVENT"))
+                .key_condition_expression(condition)
+                .set_expression_attribute_values(Some(values.clone()))
                 .set_exclusive_start_key(start)
                 .consistent_read(true)
                 .send()
                 .await
                 .map_err(StoreError::unavailable)?;
-            for item in output.items.unwrap_or_default() {
-                let item_key = key(text(&item, "PK")?.to_owned(), text(&item, "SK")?);
-                self.client
-                    .delete_item()
-                    .table_name(&self.table)
-                    .set_key(Some(item_key))
-                    .send()
-                    .await
-                    .map_err(StoreError::unavailable)?;
-            }
+            items.extend(output.items.unwrap_or_default());
             start = output.last_evaluated_key;
             if start.is_none() {
-                return Ok(());
+                return Ok(items);
             }
         }
+    }
+
+    /// Deletes a subject's whole history and its head (an erased student's, whose key is their
+    /// code).
+    async fn delete_history(&self, subject: &Subject) -> Result<()> {
+        for item in self.partition(subject.key(), Some("EVENT")).await? {
+            let item_key = key(text(&item, "PK")?.to_owned(), text(&item, "SK")?);
+            self.client
+                .delete_item()
+                .table_name(&self.table)
+                .set_key(Some(item_key))
+                .send()
+                .await
+                .map_err(StoreError::unavailable)?;
+        }
+        Ok(())
     }
 
     fn update(
@@ -1225,10 +1240,7 @@ impl DynamoStore {
             }
             let version = (":version", n(stored.invoice.version));
             let kept = privacy::invoice_kept(&stored.invoice);
-            let entry = Entry::new(
-                Subject::Invoice(id.clone()),
-                Action::PersonalDataErased { kept },
-            );
+            let entry = Entry::erased(Subject::Invoice(id.clone()), kept);
             if kept {
                 let erased = privacy::pseudonymise_invoice(&stored.invoice, pseudonym);
                 let write =
@@ -1278,13 +1290,7 @@ impl Store for DynamoStore {
         now: DateTime<Utc>,
         by: &Actor,
     ) -> Result<CatalogueOutcome> {
-        let entry = Entry::new(
-            Subject::CatalogueItem(item.code.clone(), item.school.clone()),
-            Action::CatalogueItemSaved {
-                line_kind: item.kind,
-                cap: item.cap,
-            },
-        );
+        let entry = Entry::catalogue_saved(item);
         for attempt in 0..ATTEMPTS {
             let mut next = catalogue_key(item);
             next.insert("body".to_owned(), s(to_json(item)?));
@@ -1313,28 +1319,8 @@ impl Store for DynamoStore {
     }
 
     async fn catalogue(&self) -> Result<Vec<CatalogueItem>> {
-        let mut entries = Vec::new();
-        let mut start = None;
-        loop {
-            let output = self
-                .client
-                .query()
-                .table_name(&self.table)
-                .key_condition_expression("PK = :catalogue")
-                .expression_attribute_values(":catalogue", s(CATALOGUE))
-                .set_exclusive_start_key(start)
-                .consistent_read(true)
-                .send()
-                .await
-                .map_err(StoreError::unavailable)?;
-            for item in output.items.unwrap_or_default() {
-                entries.push(body(&item)?);
-            }
-            start = output.last_evaluated_key;
-            if start.is_none() {
-                return Ok(entries);
-            }
-        }
+        let items = self.partition(CATALOGUE.to_owned(), None).await?;
+        items.iter().map(body).collect()
     }
 
     async fn upsert_student(
@@ -1708,29 +1694,8 @@ impl Store for DynamoStore {
     }
 
     async fn history(&self, subject: &Subject) -> Result<Vec<AuditEvent>> {
-        let mut events = Vec::new();
-        let mut start = None;
-        loop {
-            let output = self
-                .client
-                .query()
-                .table_name(&self.table)
-                .key_condition_expression("PK = :subject AND begins_with(SK, :event)")
-                .expression_attribute_values(":subject", s(subject.key()))
-                .expression_attribute_values(":event", s(EVENT))
-                .set_exclusive_start_key(start)
-                .consistent_read(true)
-                .send()
-                .await
-                .map_err(StoreError::unavailable)?;
-            for item in output.items.unwrap_or_default() {
-                events.push(body(&item)?);
-            }
-            start = output.last_evaluated_key;
-            if start.is_none() {
-                return Ok(events);
-            }
-        }
+        let items = self.partition(subject.key(), Some(EVENT)).await?;
+        items.iter().map(body).collect()
     }
 
     async fn receipt(&self, id: &ReceiptId) -> Result<Option<Receipt>> {
@@ -2216,10 +2181,7 @@ impl Store for DynamoStore {
             }
             let version = [(":version", n(payment.version))];
             let kept = privacy::keeps_accounts(payment);
-            let entry = Entry::new(
-                Subject::Payment(payment.reference.clone()),
-                Action::PersonalDataErased { kept },
-            );
+            let entry = Entry::erased(Subject::Payment(payment.reference.clone()), kept);
             let write = if kept {
                 report.payments_pseudonymised += 1;
                 let erased = privacy::pseudonymise_payment(payment, pseudonym);
@@ -2303,10 +2265,7 @@ impl Store for DynamoStore {
                     "#version = :version",
                     &[(":version", n(payment.version))],
                 )?;
-                let entry = Entry::new(
-                    Subject::Payment(payment.reference.clone()),
-                    Action::PersonalDataRemoved,
-                );
+                let entry = Entry::names_removed(&payment);
                 if self
                     .write_with(write, vec![entry], now, &Actor::Retention)
                     .await?

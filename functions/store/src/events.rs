@@ -7,8 +7,8 @@
 
 use chrono::{DateTime, Utc};
 use hocphi_domain::{
-    Action, Actor, AuditEvent, GatewayEvent, Invoice, Payment, PaymentStatus, Receipt, Rule,
-    Subject,
+    Action, Actor, AuditEvent, CatalogueItem, GatewayEvent, Invoice, Payment, PaymentStatus,
+    Receipt, Rule, Subject,
 };
 
 /// One event to append, before it has its number.
@@ -26,6 +26,30 @@ impl Entry {
             action,
             rule: None,
         }
+    }
+
+    /// A catalogue entry created or changed.
+    pub fn catalogue_saved(item: &CatalogueItem) -> Self {
+        Self::new(
+            Subject::CatalogueItem(item.code.clone(), item.school.clone()),
+            Action::CatalogueItemSaved {
+                line_kind: item.kind,
+                cap: item.cap,
+            },
+        )
+    }
+
+    /// A record of `subject` erased at a data subject's request, `kept` pseudonymised.
+    pub fn erased(subject: Subject, kept: bool) -> Self {
+        Self::new(subject, Action::PersonalDataErased { kept })
+    }
+
+    /// An unpaid payment's name and class removed by the retention job.
+    pub fn names_removed(payment: &Payment) -> Self {
+        Self::new(
+            Subject::Payment(payment.reference.clone()),
+            Action::PersonalDataRemoved,
+        )
     }
 
     pub fn because(self, rule: Option<Rule>) -> Self {

@@ -593,13 +593,7 @@ impl Store for SqliteStore {
         now: DateTime<Utc>,
         by: &Actor,
     ) -> Result<CatalogueOutcome> {
-        let entry = Entry::new(
-            Subject::CatalogueItem(item.code.clone(), item.school.clone()),
-            Action::CatalogueItemSaved {
-                line_kind: item.kind,
-                cap: item.cap,
-            },
-        );
+        let entry = Entry::catalogue_saved(item);
         let by = by.clone();
         let code = item.code.to_string();
         let school = item
@@ -1373,9 +1367,6 @@ impl Store for SqliteStore {
     ) -> Result<Erasure> {
         let (code, pseudonym, by) = (student.to_string(), pseudonym.clone(), by.clone());
         self.write(move |tx, inner| {
-            let erased = |subject: Subject, kept: bool| {
-                Entry::new(subject, Action::PersonalDataErased { kept })
-            };
             let mut entries = Vec::new();
             let payments: Vec<Payment> = bodies(
                 tx,
@@ -1400,10 +1391,10 @@ impl Store for SqliteStore {
                     exec(tx, "DELETE FROM invoices WHERE id = ?1", [invoice.id.as_str()])?;
                     report.invoices_deleted += 1;
                 }
-                entries.push(erased(Subject::Invoice(invoice.id.clone()), kept));
+                entries.push(Entry::erased(Subject::Invoice(invoice.id.clone()), kept));
             }
             for payment in &payments {
-                entries.push(erased(
+                entries.push(Entry::erased(
                     Subject::Payment(payment.reference.clone()),
                     privacy::keeps_accounts(payment),
                 ));
@@ -1495,10 +1486,7 @@ impl Store for SqliteStore {
                 append(
                     tx,
                     inner,
-                    [Entry::new(
-                        Subject::Payment(payment.reference.clone()),
-                        Action::PersonalDataRemoved,
-                    )],
+                    [Entry::names_removed(payment)],
                     now,
                     &Actor::Retention,
                 )?;
