@@ -76,8 +76,9 @@
       failed("Trình duyệt này quá cũ để tra cứu và thanh toán. Hãy cập nhật trình duyệt, hoặc mở trang bằng Chrome, Safari, Firefox hay Cốc Cốc.");
       return;
     }
-    /* The app is fetched once the static screen has been painted: on a slow connection it then
-       does not compete with the stylesheet, and it never replaces a screen not yet shown. */
+    /* index.html names the app's two files in its preload links (so this script, admitted by its
+       hash, never changes with them) and fetches them while the static screen paints; the app
+       starts once that screen has been painted, so it never replaces one not yet seen. */
     var shown = new Promise(function (resolve) {
       var types = window.PerformanceObserver && PerformanceObserver.supportedEntryTypes;
       if (!types || types.indexOf("paint") < 0) return resolve();
@@ -87,9 +88,11 @@
       }).observe({ type: "paint", buffered: true });
       setTimeout(resolve, 3000);
     });
+    var glue = document.querySelector('link[rel="modulepreload"]');
+    var wasm = document.querySelector('link[rel="preload"][as="fetch"]');
     shown
-      .then(function () { return import("/hocphi.js"); })
-      .then(function (glue) { return glue.default({ module_or_path: "/hocphi_bg.wasm" }); })
+      .then(function () { return import(glue.href); })
+      .then(function (module) { return module.default({ module_or_path: wasm.href }); })
       .catch(function () {
         failed("Không tải được trang. Hãy kiểm tra kết nối mạng rồi tải lại trang.");
       });

@@ -116,8 +116,20 @@ fn the_lookup_code_is_never_a_named_form_field() {
 fn the_boot_script_shares_the_apps_names() {
     assert!(BOOT.contains(Lang::STORAGE_KEY));
     assert!(BOOT.contains("data-submitted"));
-    for path in ["/hocphi.js", "/hocphi_bg.wasm"] {
-        assert!(BOOT.contains(path), "boot.js no longer loads {path}");
+    assert!(
+        BOOT.contains(r#"link[rel="modulepreload"]"#)
+            && BOOT.contains(r#"link[rel="preload"][as="fetch"]"#),
+        "boot.js starts the app index.html preloads"
+    );
+    let head = &INDEX[..INDEX.find("</head>").expect("a head")];
+    for link in [
+        r#"<link rel="modulepreload" href="/hocphi.js">"#,
+        r#"<link rel="preload" href="/hocphi_bg.wasm" as="fetch" type="application/wasm" crossorigin>"#,
+    ] {
+        assert!(
+            head.contains(link),
+            "index.html no longer preloads the app: {link}"
+        );
     }
     for path in ["/style.css", "/boot.js", "/en.json"] {
         assert!(

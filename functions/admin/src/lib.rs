@@ -178,6 +178,7 @@
 //! is a duplicate; a receipt hocphi issued on the file's days for this partner's confirmation
 //! that the file lacks is missing from the partner's file.
 
+#[cfg(feature = "aws")]
 pub mod cli;
 pub mod export;
 mod header;
@@ -188,6 +189,7 @@ pub mod payos;
 pub mod privacy;
 mod progress;
 pub mod reconcile;
+#[cfg(feature = "aws")]
 pub mod reindex;
 pub mod rekey;
 pub mod report;
@@ -200,4 +202,5 @@ mod time;
 mod values;
 pub mod void;
 
+#[cfg(feature = "aws")]
 pub use cli::{AdminError, Cli, Exit, StoreSpec};

@@ -49,6 +49,7 @@ impl Progress {
     }
 
     /// Items of a table read, about `estimate` in all when known.
+    #[cfg(feature = "aws")]
     pub(crate) fn items(enabled: bool, estimate: Option<u64>, message: &'static str) -> Self {
         match estimate {
             Some(len) => Self::new(
@@ -62,6 +63,7 @@ impl Progress {
     }
 
     /// `position` steps done.
+    #[cfg(feature = "aws")]
     pub(crate) fn set(&self, position: u64) {
         if let Some(bar) = &self.0 {
             bar.set_position(position);

@@ -4,9 +4,12 @@
 
 /// The page's Content-Security-Policy: its own scripts and WebAssembly, its own styles and fonts,
 /// its own images and `data:` ones (the empty icon that spares a phone the favicon request), API
-/// calls to its own origin, and no script or style inlined or evaluated, nothing framed.
-pub const CONTENT_SECURITY_POLICY: &str = "default-src 'none'; script-src 'self' 'wasm-unsafe-eval'; \
-     style-src 'self'; img-src 'self' data:; connect-src 'self'; font-src 'self'; manifest-src 'self'; \
+/// calls to its own origin, nothing evaluated, nothing framed. The only inline blocks admitted are
+/// the boot script and the stylesheet `frontend/build.sh` inlines into `index.html`, each by its
+/// SHA-256; the build fails, naming the new hash, when either changes and this policy does not.
+pub const CONTENT_SECURITY_POLICY: &str = "default-src 'none'; \
+     script-src 'self' 'wasm-unsafe-eval' 'sha256-FB/8H824DQA+Z4ZN//Ue3QWUUtuP27o7Rd8oqcqc1Qw='; \
+     style-src 'self' 'sha256-1jGYZ5SIAZVKylMnW4Kt7s1rkr1zZU+aPE8MG9RfDIs='; img-src 'self' data:; connect-src 'self'; font-src 'self'; manifest-src 'self'; \
      base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
 
 /// The directive the CDN adds on its HTTPS origin (meaningless on the local stack's plain-HTTP
