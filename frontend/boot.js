@@ -1,10 +1,10 @@
-/* Starts the parents' page. Loaded from <head>, so it names the route on <html> (at-lookup,
+/* Starts the parents' page. Inlined into <head> by build.sh, so it names the route on <html> (at-lookup,
    at-result, at-receipt, at-elsewhere) before the first paint, and the stylesheet shows that
    route's static screen from index.html until the WebAssembly app arrives. On the look-up form,
    ?student= fills the student code, a submit is remembered (the app looks up as soon as it
    mounts) and a language choice is stored for the app to read; the result screen shows the
    payment reference from the address. Unknown addresses show a loading line. Plain ES5 apart
-   from import() and Promise. */
+   from import(), fetch and Promise. */
 (function () {
   "use strict";
   var root = document.documentElement;
@@ -25,6 +25,12 @@
       }
     }
     return "";
+  }
+
+  /* The address index.html gives for one of the app's files. */
+  function named(name) {
+    var meta = document.querySelector('meta[name="' + name + '"]');
+    return meta ? meta.getAttribute("content") : "";
   }
 
   function start() {
@@ -76,9 +82,9 @@
       failed("Trình duyệt này quá cũ để tra cứu và thanh toán. Hãy cập nhật trình duyệt, hoặc mở trang bằng Chrome, Safari, Firefox hay Cốc Cốc.");
       return;
     }
-    /* index.html names the app's two files in its preload links (so this script, admitted by its
-       hash, never changes with them) and fetches them while the static screen paints; the app
-       starts once that screen has been painted, so it never replaces one not yet seen. */
+    /* The app's two files are named in index.html (so this script, admitted by its hash, never
+       changes with them) and fetched together once the static screen has been painted: the
+       paint needs nothing but the HTML, and the app never replaces a screen not yet seen. */
     var shown = new Promise(function (resolve) {
       var types = window.PerformanceObserver && PerformanceObserver.supportedEntryTypes;
       if (!types || types.indexOf("paint") < 0) return resolve();
@@ -88,11 +94,14 @@
       }).observe({ type: "paint", buffered: true });
       setTimeout(resolve, 3000);
     });
-    var glue = document.querySelector('link[rel="modulepreload"]');
-    var wasm = document.querySelector('link[rel="preload"][as="fetch"]');
     shown
-      .then(function () { return import(glue.href); })
-      .then(function (module) { return module.default({ module_or_path: wasm.href }); })
+      .then(function () {
+        var wasm = fetch(named("hocphi-wasm"));
+        wasm.catch(function () { /* answered by the app's start below */ });
+        return import(named("hocphi-glue")).then(function (glue) {
+          return glue.default({ module_or_path: wasm });
+        });
+      })
       .catch(function () {
         failed("Không tải được trang. Hãy kiểm tra kết nối mạng rồi tải lại trang.");
       });

@@ -116,19 +116,19 @@ fn the_lookup_code_is_never_a_named_form_field() {
 fn the_boot_script_shares_the_apps_names() {
     assert!(BOOT.contains(Lang::STORAGE_KEY));
     assert!(BOOT.contains("data-submitted"));
-    assert!(
-        BOOT.contains(r#"link[rel="modulepreload"]"#)
-            && BOOT.contains(r#"link[rel="preload"][as="fetch"]"#),
-        "boot.js starts the app index.html preloads"
-    );
     let head = &INDEX[..INDEX.find("</head>").expect("a head")];
-    for link in [
-        r#"<link rel="modulepreload" href="/hocphi.js">"#,
-        r#"<link rel="preload" href="/hocphi_bg.wasm" as="fetch" type="application/wasm" crossorigin>"#,
+    for (name, path) in [
+        ("hocphi-glue", "/hocphi.js"),
+        ("hocphi-wasm", "/hocphi_bg.wasm"),
     ] {
         assert!(
-            head.contains(link),
-            "index.html no longer preloads the app: {link}"
+            BOOT.contains(name),
+            "boot.js no longer reads the {name} meta"
+        );
+        let meta = format!(r#"<meta name="{name}" content="{path}">"#);
+        assert!(
+            head.contains(&meta),
+            "index.html no longer names {path}: {meta}"
         );
     }
     for path in ["/style.css", "/boot.js", "/en.json"] {

@@ -5,7 +5,8 @@
 //
 //   node lighthouse.mjs <lighthouse install dir> <base URL> <chromium>
 //
-// Prints one row per screen: performance score, LCP, CLS, FCP, TBT, bytes transferred.
+// Prints one row per screen: performance score, LCP, CLS, FCP, TBT, bytes transferred, and the
+// element Lighthouse found to be the largest paint.
 
 import { createRequire } from "node:module";
 import { join } from "node:path";
@@ -63,6 +64,7 @@ try {
       "FCP ms": Math.round(audit("first-contentful-paint")),
       "TBT ms": Math.round(audit("total-blocking-time")),
       "bytes": Math.round(audit("total-byte-weight")),
+      "LCP element": lhr.audits["largest-contentful-paint-element"]?.details?.items?.[0]?.items?.[0]?.node?.selector ?? "",
     });
   };
   for (const [name, url] of [["look-up /", `${base}/`], ["result /ket-qua", result], ["receipt /bien-lai", receipt]]) {
