@@ -198,12 +198,13 @@ pub fn run(secs: u64, only: &[String]) -> Result<Vec<Outcome>, Failure> {
     )?;
     let work = fuzz_target_dir().join("runs");
     let started = Instant::now();
-    let mut outcomes = Vec::new();
-    for target in chosen {
-        outcomes.push(run_one(&bin, target, secs, &work)?);
-    }
+    let lanes = std::thread::available_parallelism().map_or(1, usize::from);
+    let outcomes = in_lanes(&chosen, lanes, |target| run_one(&bin, target, secs, &work))?;
     crate::run::record(
-        &format!("fuzzing {} targets for {secs} s each", outcomes.len()),
+        &format!(
+            "fuzzing {} targets for {secs} s each, {lanes} at a time",
+            outcomes.len()
+        ),
         started.elapsed(),
     );
     print!("\n{}", table(&outcomes));
@@ -220,6 +221,40 @@ pub fn run(secs: u64, only: &[String]) -> Result<Vec<Outcome>, Failure> {
             artifacts_dir().display()
         )))
     }
+}
+
+/// Runs `each` over `items` on `lanes` threads (a libFuzzer run keeps one core busy), answering
+/// the results in the order of `items`, or the first error.
+fn in_lanes<T: Sync, R: Send>(
+    items: &[T],
+    lanes: usize,
+    each: impl Fn(&T) -> Result<R, Failure> + Sync,
+) -> Result<Vec<R>, Failure> {
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let mut results: Vec<(usize, Result<R, Failure>)> = std::thread::scope(|scope| {
+        let workers: Vec<_> = (0..lanes.clamp(1, items.len().max(1)))
+            .map(|_| {
+                scope.spawn(|| {
+                    let mut done = Vec::new();
+                    loop {
+                        let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                        let Some(item) = items.get(i) else { break done };
+                        done.push((i, each(item)));
+                    }
+                })
+            })
+            .collect();
+        workers
+            .into_iter()
+            .flat_map(|worker| {
+                worker
+                    .join()
+                    .unwrap_or_else(|p| std::panic::resume_unwind(p))
+            })
+            .collect()
+    });
+    results.sort_by_key(|(i, _)| *i);
+    results.into_iter().map(|(_, result)| result).collect()
 }
 
 /// One target's run from a fresh copy of its seed corpus.
@@ -379,6 +414,25 @@ mod tests {
                 .is_some_and(|l| l.starts_with("total") && l.ends_with("3060000")),
             "{table}"
         );
+    }
+
+    #[test]
+    fn lanes_answer_every_result_in_order_and_the_first_error() {
+        let items: Vec<u32> = (0..17).collect();
+        for lanes in [1, 2, 5, 40] {
+            let squares = in_lanes(&items, lanes, |n| Ok(n * n)).unwrap();
+            assert_eq!(
+                squares,
+                items.iter().map(|n| n * n).collect::<Vec<_>>(),
+                "{lanes} lanes"
+            );
+        }
+        let failed = in_lanes(&items, 2, |n| match n {
+            3 | 9 => Err(Failure(format!("target {n} failed"))),
+            n => Ok(*n),
+        });
+        assert_eq!(failed.unwrap_err().0, "target 3 failed");
+        assert!(in_lanes(&[] as &[u32], 2, |n| Ok(*n)).unwrap().is_empty());
     }
 
     #[test]
