@@ -101,10 +101,32 @@ impl<M> fmt::Debug for HmacKey<M> {
 pub(crate) fn verify_mac<M: Mac>(mac: M, received: &str) -> Result<(), DigestError> {
     let mut buf = [0u8; 64];
     let bytes = decode_hex(received, &mut buf).ok_or(DigestError::Malformed)?;
-    if bytes.len() != <M as hmac::digest::OutputSizeUser>::output_size() {
+    let ours = mac.finalize().into_bytes();
+    if bytes.len() != ours.len() {
         return Err(DigestError::Malformed);
     }
-    mac.verify_slice(bytes).map_err(|_| DigestError::Mismatch)
+    if constant_time_eq(&ours, bytes) {
+        Ok(())
+    } else {
+        Err(DigestError::Mismatch)
+    }
+}
+
+/// Whether two digests of the same length are equal, in time independent of their bytes: every
+/// word is compared, the differences are folded together, and `subtle` decides the result.
+fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+    use subtle::ConstantTimeEq;
+    let word = |chunk: &[u8]| chunk.try_into().map_or(0, u64::from_ne_bytes);
+    let (a_words, b_words) = (a.chunks_exact(8), b.chunks_exact(8));
+    let tail = a_words
+        .remainder()
+        .iter()
+        .zip(b_words.remainder())
+        .fold(0u64, |acc, (x, y)| acc | u64::from(x ^ y));
+    let diff = a_words
+        .zip(b_words)
+        .fold(tail, |acc, (x, y)| acc | (word(x) ^ word(y)));
+    a.len() == b.len() && bool::from(diff.ct_eq(&0))
 }
 
 fn decode_hex<'b>(hex: &str, buf: &'b mut [u8; 64]) -> Option<&'b [u8]> {
@@ -115,12 +137,11 @@ fn decode_hex<'b>(hex: &str, buf: &'b mut [u8; 64]) -> Option<&'b [u8]> {
     let len = hex.len() / 2;
     let mut invalid = 0u8;
     for (byte, pair) in buf.iter_mut().zip(hex.chunks_exact(2)) {
-        let [high, low] = pair else { return None };
-        let (high, low) = (NIBBLE[usize::from(*high)], NIBBLE[usize::from(*low)]);
-        invalid |= (high | low) & 0x10;
+        let (high, low) = (NIBBLE[usize::from(pair[0])], NIBBLE[usize::from(pair[1])]);
+        invalid |= high | low;
         *byte = (high << 4) | (low & 0x0f);
     }
-    (invalid == 0).then_some(())?;
+    (invalid & 0x10 == 0).then_some(())?;
     buf.get(..len)
 }
 

@@ -151,34 +151,43 @@ impl Vnpay {
 
     /// Verifies an IPN's query string (VNPay calls the IPN with GET) and reads its result.
     pub fn verify_ipn(&self, query: &str) -> Result<Verified<Notification>, VerifyError> {
-        let signed = SignedQuery::parse(query)?;
-        signed.verify(&self.key)?;
-        self.notification(&signed).map(Verified::new)
+        self.verified(query).map(Verified::new)
     }
 
     /// Verifies the browser's return to hocphi. The result is for display: only the IPN changes
     /// a payment.
     pub fn verify_return(&self, query: &str) -> Result<Verified<ReturnNotice>, VerifyError> {
-        let signed = SignedQuery::parse(query)?;
-        signed.verify(&self.key)?;
-        self.notification(&signed)
+        self.verified(query)
             .map(|notification| Verified::new(ReturnNotice { notification }))
     }
 
-    fn notification(&self, signed: &SignedQuery<'_>) -> Result<Notification, VerifyError> {
-        if signed.require(field::TMN_CODE)? != self.tmn_code {
+    fn verified(&self, query: &str) -> Result<Notification, VerifyError> {
+        if let Some(read) = query::verify_in_order(query, &self.key) {
+            let read = read?;
+            return self.notification(|name| read.get(name));
+        }
+        let signed = SignedQuery::parse(query)?;
+        signed.verify(&self.key)?;
+        self.notification(|name| signed.get(name))
+    }
+
+    fn notification<'f>(
+        &self,
+        get: impl Fn(&'static str) -> Option<&'f str>,
+    ) -> Result<Notification, VerifyError> {
+        let require = |name| get(name).ok_or(VerifyError::MissingField(name));
+        if require(field::TMN_CODE)? != self.tmn_code {
             return Err(VerifyError::WrongMerchant);
         }
-        let reference = PaymentRef::parse(signed.require(field::TXN_REF)?)
+        let reference = PaymentRef::parse(require(field::TXN_REF)?)
             .map_err(|_| VerifyError::UnknownReference)?;
         let amount =
-            parse_amount_x100(signed.require(field::AMOUNT)?).ok_or(VerifyError::InvalidAmount)?;
-        let response = ResponseCode::parse(signed.require(field::RESPONSE_CODE)?);
-        let status = TransactionStatus::parse(signed.require(field::TRANSACTION_STATUS)?);
-        let txn = transaction_no(signed.get(field::TRANSACTION_NO))
+            parse_amount_x100(require(field::AMOUNT)?).ok_or(VerifyError::InvalidAmount)?;
+        let response = ResponseCode::parse(require(field::RESPONSE_CODE)?);
+        let status = TransactionStatus::parse(require(field::TRANSACTION_STATUS)?);
+        let txn = transaction_no(get(field::TRANSACTION_NO))
             .map_err(|()| VerifyError::InvalidField(field::TRANSACTION_NO))?;
-        let paid_at = signed
-            .get(field::PAY_DATE)
+        let paid_at = get(field::PAY_DATE)
             .map(|raw| parse_vn_time(raw).ok_or(VerifyError::InvalidField(field::PAY_DATE)))
             .transpose()?;
         let (name, raw_code) = decline_code(&response, &status);
