@@ -38,6 +38,7 @@ pub mod wire;
 use std::time::Duration;
 
 use chrono::{DateTime, NaiveDateTime, Utc};
+use hmac::Mac;
 use hocphi_domain::{GatewayCode, GatewayEvent, GatewayTxnNo, Money, Payment, PaymentRef};
 
 use crate::signing::{DigestError, Sha256Key};
@@ -47,7 +48,7 @@ use crate::{
 };
 pub use channels::{ChannelsError, PayosChannels};
 pub use order_code::{OrderCode, payos_reference};
-use signed::SignedObject;
+use signed::RawObject;
 use wire::{
     CancelRequest, CreateRequest, Envelope, PaymentLinkData, PaymentLinkInfo, Status, WebhookData,
 };
@@ -220,7 +221,7 @@ impl Payos {
         payment: &Payment,
         body: &[u8],
     ) -> Result<Verified<PaymentLink>, CheckoutError> {
-        let envelope: Envelope<SignedObject> =
+        let envelope: Envelope<RawObject<'_>> =
             serde_json::from_slice(body).map_err(CheckoutError::Malformed)?;
         if envelope.code != wire::SUCCESS_CODE {
             return Err(CheckoutError::Refused {
@@ -256,22 +257,22 @@ impl Payos {
     }
 
     /// Checks a signature over a `data` object: missing, malformed or different.
-    fn check(&self, data: &SignedObject, signature: &str) -> Result<(), SignatureFault> {
+    fn check(&self, data: &RawObject<'_>, signature: &str) -> Result<(), SignatureFault> {
         if signature.is_empty() {
             return Err(SignatureFault::Missing);
         }
-        let message = data.message().map_err(|_| SignatureFault::Unsignable)?;
-        self.key
-            .verify_hex(message.as_bytes(), signature)
-            .map_err(|e| match e {
-                DigestError::Malformed => SignatureFault::Malformed,
-                DigestError::Mismatch => SignatureFault::Mismatch,
-            })
+        let mut mac = self.key.start();
+        data.write(&mut |piece| mac.update(piece))
+            .map_err(|_| SignatureFault::Unsignable)?;
+        crate::signing::verify_mac(mac, signature).map_err(|e| match e {
+            DigestError::Malformed => SignatureFault::Malformed,
+            DigestError::Mismatch => SignatureFault::Mismatch,
+        })
     }
 
     /// Verifies a webhook over the exact body bytes payOS POSTed.
     pub fn verify_webhook(&self, body: &[u8]) -> Result<Verified<Transfer>, VerifyError> {
-        let envelope: Envelope<SignedObject> =
+        let envelope: Envelope<RawObject<'_>> =
             serde_json::from_slice(body).map_err(VerifyError::NotJson)?;
         let data = envelope.data.ok_or(VerifyError::MissingField("data"))?;
         let signature = envelope.signature.unwrap_or_default();
@@ -281,7 +282,7 @@ impl Payos {
             SignatureFault::Mismatch => VerifyError::BadSignature,
             SignatureFault::Unsignable => VerifyError::InvalidField("data"),
         })?;
-        let data: WebhookData = data.typed().map_err(VerifyError::NotJson)?;
+        let data: WebhookData<'_> = data.typed().map_err(VerifyError::NotJson)?;
         let reference = OrderCode::new(data.order_code)
             .and_then(OrderCode::reference)
             .ok_or(VerifyError::UnknownReference)?;
@@ -373,7 +374,7 @@ impl Payos {
         payment: &Payment,
         body: &[u8],
     ) -> Result<Verified<LinkState>, QueryError> {
-        let envelope: Envelope<SignedObject> =
+        let envelope: Envelope<RawObject<'_>> =
             serde_json::from_slice(body).map_err(QueryError::Malformed)?;
         if envelope.code != wire::SUCCESS_CODE {
             return Err(QueryError::Refused {
