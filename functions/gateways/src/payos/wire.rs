@@ -68,18 +68,20 @@ pub struct ConfirmWebhookData {
 }
 
 /// Every answer of the payment-link API and the webhook: `code` `"00"` is success; `data` is
-/// signed.
+/// signed. Texts are borrowed from the body where they have no escapes.
 #[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "camelCase")]
-pub struct Envelope<T> {
-    pub code: String,
-    #[serde(default)]
-    pub desc: Option<String>,
+pub struct Envelope<'a, T> {
+    #[serde(borrow)]
+    pub code: Cow<'a, str>,
+    #[serde(default, borrow)]
+    pub desc: Option<Cow<'a, str>>,
     /// The webhook's own flag; absent from API answers.
     #[serde(default)]
     pub success: Option<bool>,
     pub data: Option<T>,
-    pub signature: Option<String>,
+    #[serde(borrow)]
+    pub signature: Option<Cow<'a, str>>,
 }
 
 /// `data` of the answer to a create request.

@@ -20,7 +20,7 @@ pub mod wire;
 use std::borrow::Cow;
 use std::net::IpAddr;
 
-use chrono::{DateTime, NaiveDate, TimeZone, Utc};
+use chrono::{DateTime, Utc};
 use chrono_tz::Asia::Ho_Chi_Minh;
 use hocphi_domain::{
     GatewayCode, GatewayEvent, GatewayKind, GatewayTxnNo, Money, Payment, PaymentRef, Settled,
@@ -471,25 +471,7 @@ pub(crate) fn vn_time(at: DateTime<Utc>) -> String {
 
 /// Reads a VNPay date (`yyyyMMddHHmmss`, Vietnam's time).
 pub(crate) fn parse_vn_time(raw: &str) -> Option<DateTime<Utc>> {
-    let digits: &[u8; 14] = raw.as_bytes().try_into().ok()?;
-    if !digits.iter().all(u8::is_ascii_digit) {
-        return None;
-    }
-    let number = |range: std::ops::Range<usize>| {
-        digits
-            .get(range)
-            .map(|ds| ds.iter().fold(0u32, |n, d| n * 10 + u32::from(d - b'0')))
-    };
-    let year = i32::try_from(number(0..4)?).ok()?;
-    let naive = NaiveDate::from_ymd_opt(year, number(4..6)?, number(6..8)?)?.and_hms_opt(
-        number(8..10)?,
-        number(10..12)?,
-        number(12..14)?,
-    )?;
-    Ho_Chi_Minh
-        .from_local_datetime(&naive)
-        .single()
-        .map(|at| at.with_timezone(&Utc))
+    crate::vietnam::parse_compact(raw.as_bytes())
 }
 
 /// The message of querydr/refund checksums: raw values joined with `|`.
