@@ -455,7 +455,7 @@ pub(crate) fn parse_amount_x100(raw: &str) -> Option<Money> {
     if raw.is_empty() || raw.len() > 12 || !raw.bytes().all(|b| b.is_ascii_digit()) {
         return None;
     }
-    let x100: u64 = raw.parse().ok()?;
+    let x100 = raw.bytes().fold(0u64, |n, d| n * 10 + u64::from(d - b'0'));
     if !x100.is_multiple_of(100) {
         return None;
     }
