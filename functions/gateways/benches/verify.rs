@@ -280,7 +280,8 @@ criterion_group!(benches, vnpay_ipn, momo_ipn, payos_webhook);
 fn main() {
     benches();
     Criterion::default().configure_from_args().final_summary();
-    if std::env::args().any(|a| a == "--bench") {
+    let args: Vec<String> = std::env::args().collect();
+    if args.iter().any(|a| a == "--bench") && !args.iter().any(|a| a == "--profile-time") {
         paired_all();
     }
 }

@@ -74,6 +74,7 @@ mod error;
 mod secret;
 mod signing;
 mod text;
+mod vietnam;
 
 pub mod dvcqg;
 pub mod momo;

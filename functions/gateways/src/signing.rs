@@ -101,45 +101,50 @@ impl<M> fmt::Debug for HmacKey<M> {
 pub(crate) fn verify_mac<M: Mac>(mac: M, received: &str) -> Result<(), DigestError> {
     let mut buf = [0u8; 64];
     let bytes = decode_hex(received, &mut buf).ok_or(DigestError::Malformed)?;
-    if bytes.len() != <M as hmac::digest::OutputSizeUser>::output_size() {
+    let ours = mac.finalize().into_bytes();
+    if bytes.len() != ours.len() {
         return Err(DigestError::Malformed);
     }
-    mac.verify_slice(bytes).map_err(|_| DigestError::Mismatch)
+    if constant_time_eq(&ours, bytes) {
+        Ok(())
+    } else {
+        Err(DigestError::Mismatch)
+    }
 }
 
+/// Whether two digests of the same length are equal, in time independent of their bytes: every
+/// word is compared, the differences are folded together, and `subtle` decides the result.
+fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+    use subtle::ConstantTimeEq;
+    let word = |chunk: &[u8]| chunk.try_into().map_or(0, u64::from_ne_bytes);
+    let (a_words, b_words) = (a.chunks_exact(8), b.chunks_exact(8));
+    let tail = a_words
+        .remainder()
+        .iter()
+        .zip(b_words.remainder())
+        .fold(0u64, |acc, (x, y)| acc | u64::from(x ^ y));
+    let diff = a_words
+        .zip(b_words)
+        .fold(tail, |acc, (x, y)| acc | (word(x) ^ word(y)));
+    a.len() == b.len() && bool::from(diff.ct_eq(&0))
+}
+
+/// Decodes hex (either case) into `buf`. The check and the decoding are branch-free passes
+/// over the bytes: a hex digit's value is its low nibble, plus 9 for a letter (bit 6 set).
 fn decode_hex<'b>(hex: &str, buf: &'b mut [u8; 64]) -> Option<&'b [u8]> {
     let hex = hex.as_bytes();
     if !hex.len().is_multiple_of(2) || hex.len() / 2 > buf.len() {
         return None;
     }
-    let len = hex.len() / 2;
-    let mut invalid = 0u8;
+    if !hex.iter().fold(true, |ok, b| ok & b.is_ascii_hexdigit()) {
+        return None;
+    }
+    let nibble = |b: u8| (b & 0x0f) + 9 * (b >> 6);
     for (byte, pair) in buf.iter_mut().zip(hex.chunks_exact(2)) {
-        let [high, low] = pair else { return None };
-        let (high, low) = (NIBBLE[usize::from(*high)], NIBBLE[usize::from(*low)]);
-        invalid |= (high | low) & 0x10;
-        *byte = (high << 4) | (low & 0x0f);
+        *byte = (nibble(pair[0]) << 4) | nibble(pair[1]);
     }
-    (invalid == 0).then_some(())?;
-    buf.get(..len)
+    buf.get(..hex.len() / 2)
 }
-
-/// The value of each hex digit (either case); `0x10` marks a byte that is not one.
-static NIBBLE: [u8; 256] = {
-    let mut table = [0x10; 256];
-    let mut i = 0;
-    while i < 10 {
-        table[b'0' as usize + i] = i as u8;
-        i += 1;
-    }
-    let mut i = 0;
-    while i < 6 {
-        table[b'a' as usize + i] = 10 + i as u8;
-        table[b'A' as usize + i] = 10 + i as u8;
-        i += 1;
-    }
-    table
-};
 
 #[cfg(test)]
 mod tests {

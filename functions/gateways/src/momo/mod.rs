@@ -23,7 +23,11 @@ use hocphi_domain::{
     GatewayCode, GatewayEvent, GatewayKind, GatewayTxnNo, Money, Payment, PaymentRef,
 };
 
-use crate::signing::{DigestError, Sha256Key};
+use hmac::Mac;
+use serde::Deserialize;
+use serde::de::{self, Deserializer, Visitor};
+
+use crate::signing::{DigestError, Sha256Key, verify_mac};
 use crate::text::plain_text;
 use crate::{
     ApiRequest, CallbackOutcome, CheckoutContext, CheckoutError, ConfigError, Locale, Notification,
@@ -277,8 +281,9 @@ impl Momo {
 
     /// Verifies an IPN over the exact body bytes MoMo POSTed.
     pub fn verify_ipn(&self, body: &[u8]) -> Result<Verified<Notification>, VerifyError> {
-        let ipn: Ipn = serde_json::from_slice(body).map_err(VerifyError::NotJson)?;
-        self.notification(&ipn).map(Verified::new)
+        let ipn: IpnBody<'_> = serde_json::from_slice(body).map_err(VerifyError::NotJson)?;
+        self.verified(ipn.signature.as_deref(), &IpnFields::of_body(&ipn))
+            .map(Verified::new)
     }
 
     /// Verifies the parameters MoMo appends to the redirect URL (the IPN's fields, same
@@ -290,18 +295,26 @@ impl Momo {
     }
 
     fn notification(&self, ipn: &Ipn) -> Result<Notification, VerifyError> {
-        let signature = ipn
-            .signature
-            .as_deref()
+        self.verified(ipn.signature.as_deref(), &IpnFields::of(ipn))
+    }
+
+    fn verified(
+        &self,
+        signature: Option<&str>,
+        fields: &IpnFields<'_>,
+    ) -> Result<Notification, VerifyError> {
+        let signature = signature
             .filter(|s| !s.is_empty())
             .ok_or(VerifyError::MissingSignature)?;
-        let fields = IpnFields::of(ipn);
-        self.key
-            .verify_hex(self.ipn_message(&fields).as_bytes(), signature)
-            .map_err(|e| match e {
-                DigestError::Malformed => VerifyError::MalformedSignature,
-                DigestError::Mismatch => VerifyError::BadSignature,
-            })?;
+        let mut mac = self.key.start();
+        for (label, value) in self.ipn_pieces(fields) {
+            mac.update(label.as_bytes());
+            mac.update(value.as_bytes());
+        }
+        verify_mac(mac, signature).map_err(|e| match e {
+            DigestError::Malformed => VerifyError::MalformedSignature,
+            DigestError::Mismatch => VerifyError::BadSignature,
+        })?;
         if fields.partner_code != self.partner_code {
             return Err(VerifyError::WrongMerchant);
         }
@@ -310,8 +323,9 @@ impl Momo {
         let amount = Money::parse(required(&fields.amount, "amount")?)
             .map_err(|_| VerifyError::InvalidAmount)?;
         let code = ResultCode::parse(required(&fields.result_code, "resultCode")?);
-        let gateway_code = GatewayCode::parse(code.as_str())
-            .map_err(|_| VerifyError::InvalidField("resultCode"))?;
+        let gateway_code = || {
+            GatewayCode::parse(code.as_str()).map_err(|_| VerifyError::InvalidField("resultCode"))
+        };
         let txn = trans_id(&fields.trans_id).map_err(|()| VerifyError::InvalidField("transId"))?;
         let (outcome, paid_at) = match code.class() {
             ResultClass::Paid => (
@@ -324,13 +338,16 @@ impl Momo {
             ResultClass::Failed => (
                 Outcome::Final(GatewayEvent::Declined {
                     txn,
-                    code: gateway_code,
+                    code: gateway_code()?,
                 }),
                 None,
             ),
-            ResultClass::Pending | ResultClass::InProgress | ResultClass::RequestRefused => {
-                (Outcome::NotFinal { code: gateway_code }, None)
-            }
+            ResultClass::Pending | ResultClass::InProgress | ResultClass::RequestRefused => (
+                Outcome::NotFinal {
+                    code: gateway_code()?,
+                },
+                None,
+            ),
         };
         Ok(Notification {
             gateway: GatewayKind::Momo,
@@ -343,22 +360,32 @@ impl Momo {
 
     /// The signed string of an IPN, in MoMo's order, with the configured access key.
     fn ipn_message(&self, f: &IpnFields<'_>) -> String {
-        format!(
-            "accessKey={}&amount={}&extraData={}&message={}&orderId={}&orderInfo={}&orderType={}&partnerCode={}&payType={}&requestId={}&responseTime={}&resultCode={}&transId={}",
-            self.access_key.0,
-            f.amount,
-            f.extra_data,
-            f.message,
-            f.order_id,
-            f.order_info,
-            f.order_type,
-            f.partner_code,
-            f.pay_type,
-            f.request_id,
-            f.response_time,
-            f.result_code,
-            f.trans_id,
-        )
+        self.ipn_pieces(f)
+            .iter()
+            .fold(String::with_capacity(512), |mut out, (label, value)| {
+                out.push_str(label);
+                out.push_str(value);
+                out
+            })
+    }
+
+    /// The signed string of an IPN as `label` and value pieces, in MoMo's order.
+    fn ipn_pieces<'f>(&'f self, f: &'f IpnFields<'_>) -> [(&'static str, &'f str); 13] {
+        [
+            ("accessKey=", &self.access_key.0),
+            ("&amount=", &f.amount),
+            ("&extraData=", f.extra_data),
+            ("&message=", f.message),
+            ("&orderId=", f.order_id),
+            ("&orderInfo=", f.order_info),
+            ("&orderType=", f.order_type),
+            ("&partnerCode=", f.partner_code),
+            ("&payType=", f.pay_type),
+            ("&requestId=", f.request_id),
+            ("&responseTime=", &f.response_time),
+            ("&resultCode=", &f.result_code),
+            ("&transId=", &f.trans_id),
+        ]
     }
 
     /// MoMo wants HTTP 204 with no body once the IPN is handled, whatever its result. A rejected
@@ -494,7 +521,90 @@ struct IpnFields<'a> {
     trans_id: Cow<'a, str>,
 }
 
+/// The IPN's body as received, its strings borrowed from it where they hold no escape; read as
+/// [`Ipn`] reads it (missing fields empty, unknown fields skipped, a duplicated field refused).
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct IpnBody<'a> {
+    #[serde(borrow)]
+    partner_code: Option<Cow<'a, str>>,
+    #[serde(borrow)]
+    order_id: Option<Cow<'a, str>>,
+    #[serde(borrow)]
+    request_id: Option<Cow<'a, str>>,
+    #[serde(borrow)]
+    amount: Option<NumberText<'a>>,
+    #[serde(borrow)]
+    order_info: Option<Cow<'a, str>>,
+    #[serde(borrow)]
+    order_type: Option<Cow<'a, str>>,
+    #[serde(borrow)]
+    trans_id: Option<NumberText<'a>>,
+    #[serde(borrow)]
+    result_code: Option<NumberText<'a>>,
+    #[serde(borrow)]
+    message: Option<Cow<'a, str>>,
+    #[serde(borrow)]
+    pay_type: Option<Cow<'a, str>>,
+    #[serde(borrow)]
+    response_time: Option<NumberText<'a>>,
+    #[serde(borrow)]
+    extra_data: Option<Cow<'a, str>>,
+    #[serde(borrow)]
+    signature: Option<Cow<'a, str>>,
+}
+
+/// [`Number`]'s text: an unsigned integer as its decimal digits, or a string as it is.
+struct NumberText<'a>(Cow<'a, str>);
+
+impl<'de: 'a, 'a> Deserialize<'de> for NumberText<'a> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct TextVisitor;
+
+        impl<'de> Visitor<'de> for TextVisitor {
+            type Value = NumberText<'de>;
+
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("an unsigned integer or a string")
+            }
+
+            fn visit_u64<E: de::Error>(self, n: u64) -> Result<Self::Value, E> {
+                Ok(NumberText(Cow::Owned(n.to_string())))
+            }
+
+            fn visit_borrowed_str<E: de::Error>(self, s: &'de str) -> Result<Self::Value, E> {
+                Ok(NumberText(Cow::Borrowed(s)))
+            }
+
+            fn visit_str<E: de::Error>(self, s: &str) -> Result<Self::Value, E> {
+                Ok(NumberText(Cow::Owned(s.to_owned())))
+            }
+        }
+
+        deserializer.deserialize_any(TextVisitor)
+    }
+}
+
 impl<'a> IpnFields<'a> {
+    fn of_body(ipn: &'a IpnBody<'_>) -> Self {
+        let s = |v: &'a Option<Cow<'_, str>>| v.as_deref().unwrap_or("");
+        let n = |v: &'a Option<NumberText<'_>>| Cow::Borrowed(v.as_ref().map_or("", |n| &*n.0));
+        Self {
+            amount: n(&ipn.amount),
+            extra_data: s(&ipn.extra_data),
+            message: s(&ipn.message),
+            order_id: s(&ipn.order_id),
+            order_info: s(&ipn.order_info),
+            order_type: s(&ipn.order_type),
+            partner_code: s(&ipn.partner_code),
+            pay_type: s(&ipn.pay_type),
+            request_id: s(&ipn.request_id),
+            response_time: n(&ipn.response_time),
+            result_code: n(&ipn.result_code),
+            trans_id: n(&ipn.trans_id),
+        }
+    }
+
     fn of(ipn: &'a Ipn) -> Self {
         let s = |v: &'a Option<String>| v.as_deref().unwrap_or("");
         let n = |v: &'a Option<Number>| v.as_ref().map_or(Cow::Borrowed(""), Number::to_text);

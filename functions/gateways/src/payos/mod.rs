@@ -38,6 +38,7 @@ pub mod wire;
 use std::time::Duration;
 
 use chrono::{DateTime, NaiveDateTime, Utc};
+use hmac::Mac;
 use hocphi_domain::{GatewayCode, GatewayEvent, GatewayTxnNo, Money, Payment, PaymentRef};
 
 use crate::signing::{DigestError, Sha256Key};
@@ -47,7 +48,7 @@ use crate::{
 };
 pub use channels::{ChannelsError, PayosChannels};
 pub use order_code::{OrderCode, payos_reference};
-use signed::SignedObject;
+use signed::RawObject;
 use wire::{
     CancelRequest, CreateRequest, Envelope, PaymentLinkData, PaymentLinkInfo, Status, WebhookData,
 };
@@ -220,8 +221,9 @@ impl Payos {
         payment: &Payment,
         body: &[u8],
     ) -> Result<Verified<PaymentLink>, CheckoutError> {
-        let envelope: Envelope<SignedObject> =
-            serde_json::from_slice(body).map_err(CheckoutError::Malformed)?;
+        let envelope: Envelope<'_, RawObject<'_>> = json_text(body)
+            .and_then(serde_json::from_str)
+            .map_err(CheckoutError::Malformed)?;
         if envelope.code != wire::SUCCESS_CODE {
             return Err(CheckoutError::Refused {
                 code: envelope.code.chars().take(16).collect(),
@@ -256,23 +258,24 @@ impl Payos {
     }
 
     /// Checks a signature over a `data` object: missing, malformed or different.
-    fn check(&self, data: &SignedObject, signature: &str) -> Result<(), SignatureFault> {
+    fn check(&self, data: &RawObject<'_>, signature: &str) -> Result<(), SignatureFault> {
         if signature.is_empty() {
             return Err(SignatureFault::Missing);
         }
-        let message = data.message().map_err(|_| SignatureFault::Unsignable)?;
-        self.key
-            .verify_hex(message.as_bytes(), signature)
-            .map_err(|e| match e {
-                DigestError::Malformed => SignatureFault::Malformed,
-                DigestError::Mismatch => SignatureFault::Mismatch,
-            })
+        let mut mac = self.key.start();
+        data.write(&mut |piece| mac.update(piece))
+            .map_err(|_| SignatureFault::Unsignable)?;
+        crate::signing::verify_mac(mac, signature).map_err(|e| match e {
+            DigestError::Malformed => SignatureFault::Malformed,
+            DigestError::Mismatch => SignatureFault::Mismatch,
+        })
     }
 
     /// Verifies a webhook over the exact body bytes payOS POSTed.
     pub fn verify_webhook(&self, body: &[u8]) -> Result<Verified<Transfer>, VerifyError> {
-        let envelope: Envelope<SignedObject> =
-            serde_json::from_slice(body).map_err(VerifyError::NotJson)?;
+        let envelope: Envelope<'_, RawObject<'_>> = json_text(body)
+            .and_then(serde_json::from_str)
+            .map_err(VerifyError::NotJson)?;
         let data = envelope.data.ok_or(VerifyError::MissingField("data"))?;
         let signature = envelope.signature.unwrap_or_default();
         self.check(&data, &signature).map_err(|fault| match fault {
@@ -281,7 +284,7 @@ impl Payos {
             SignatureFault::Mismatch => VerifyError::BadSignature,
             SignatureFault::Unsignable => VerifyError::InvalidField("data"),
         })?;
-        let data: WebhookData = data.typed().map_err(VerifyError::NotJson)?;
+        let data: WebhookData<'_> = data.typed().map_err(VerifyError::NotJson)?;
         let reference = OrderCode::new(data.order_code)
             .and_then(OrderCode::reference)
             .ok_or(VerifyError::UnknownReference)?;
@@ -373,8 +376,9 @@ impl Payos {
         payment: &Payment,
         body: &[u8],
     ) -> Result<Verified<LinkState>, QueryError> {
-        let envelope: Envelope<SignedObject> =
-            serde_json::from_slice(body).map_err(QueryError::Malformed)?;
+        let envelope: Envelope<'_, RawObject<'_>> = json_text(body)
+            .and_then(serde_json::from_str)
+            .map_err(QueryError::Malformed)?;
         if envelope.code != wire::SUCCESS_CODE {
             return Err(QueryError::Refused {
                 code: envelope.code.chars().take(16).collect(),
@@ -483,6 +487,13 @@ impl Payos {
     }
 }
 
+/// A body as text: JSON is UTF-8, so it is checked once here and every string read from it is
+/// borrowed without another check.
+fn json_text(body: &[u8]) -> Result<&str, serde_json::Error> {
+    std::str::from_utf8(body)
+        .map_err(|_| <serde_json::Error as serde::de::Error>::custom("the body is not UTF-8"))
+}
+
 /// Third-party text made safe to print: no control characters, at most 200 characters.
 fn printable(raw: &str) -> String {
     raw.chars()
@@ -565,14 +576,13 @@ fn transfer_txn(reference: &str, link: GatewayTxnNo) -> GatewayTxnNo {
 /// payOS's `yyyy-MM-dd HH:mm:ss`, in Vietnam's time (the webhook), or an RFC 3339 time (a
 /// link's transactions).
 fn vietnam_time(raw: &str) -> Option<DateTime<Utc>> {
+    if let Some(at) = crate::vietnam::parse_spaced(raw) {
+        return Some(at);
+    }
     if let Ok(at) = DateTime::parse_from_rfc3339(raw) {
         return Some(at.with_timezone(&Utc));
     }
-    NaiveDateTime::parse_from_str(raw, "%Y-%m-%d %H:%M:%S")
-        .ok()?
-        .and_local_timezone(chrono_tz::Asia::Ho_Chi_Minh)
-        .single()
-        .map(|at| at.with_timezone(&Utc))
+    crate::vietnam::from_local(NaiveDateTime::parse_from_str(raw, "%Y-%m-%d %H:%M:%S").ok()?)
 }
 
 #[cfg(test)]

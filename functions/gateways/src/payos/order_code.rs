@@ -17,7 +17,7 @@
 //! creation time. Anything else, including a code payOS sends that hocphi did not issue, maps
 //! to nothing.
 
-use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
+use chrono::{DateTime, Datelike, NaiveDate, NaiveDateTime, Timelike, Utc};
 use hocphi_domain::PaymentRef;
 
 /// Upper-case letters and digits without the look-alikes 0/O, 1/I/L (as `PaymentRef`'s).
@@ -69,14 +69,26 @@ impl OrderCode {
         if at.date() >= end() {
             return None;
         }
+        let mut text = [0u8; 18];
+        text[..2].copy_from_slice(PREFIX.as_bytes());
+        let fields = [
+            at.year().rem_euclid(100).unsigned_abs(),
+            at.month(),
+            at.day(),
+            at.hour(),
+            at.minute(),
+            at.second(),
+        ];
+        for (pair, field) in text[2..14].chunks_exact_mut(2).zip(fields) {
+            pair[0] = b'0' + (field / 10 % 10) as u8;
+            pair[1] = b'0' + (field % 10) as u8;
+        }
         let mut rest = self.0 % SPREAD;
-        let mut symbols = [0u8; SYMBOLS as usize];
-        for slot in symbols.iter_mut().rev() {
+        for slot in text[14..].iter_mut().rev() {
             *slot = ALPHABET[(rest % 31) as usize];
             rest /= 31;
         }
-        let symbols = std::str::from_utf8(&symbols).ok()?;
-        PaymentRef::parse(&format!("{PREFIX}{}{symbols}", at.format(TIME_FORMAT))).ok()
+        PaymentRef::parse(std::str::from_utf8(&text).ok()?).ok()
     }
 }
 

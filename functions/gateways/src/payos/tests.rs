@@ -4,6 +4,8 @@ use serde_json::{Value, json};
 
 use super::*;
 use crate::testkit;
+use signed::RawObject;
+use signed::reference::SignedObject;
 use vietqr::{VietQr, VietQrError, crc16_ccitt_false};
 use wire::Transaction;
 
@@ -1041,4 +1043,82 @@ fn each_transfer_keeps_a_number_of_its_own_even_when_its_bank_reference_cannot_b
     );
     assert_ne!(dotted, other, "two transfers never share a number");
     assert_eq!(none, link());
+}
+
+#[test]
+fn the_borrowed_reading_signs_the_same_text_as_the_map_it_replaced() {
+    let cases = [
+        r#"{"b":"2","a":"1","c":"Thành công"}"#,
+        r#"{"s":"q\"uote \\ back\/slash\nline\ttab \u00e0 \ud83d\ude00 \u0000"}"#,
+        r#"{"n":null,"s1":"null","s2":"undefined","s3":"nul\u006c","s4":"Null","s5":""}"#,
+        r#"{"i":0,"j":123,"k":-5,"l":-0,"m":1.0,"o":1.50,"p":1e3,"q":1E+2,"r":0.1,"s":-1.25e-7}"#,
+        r#"{"u":18446744073709551615,"v":18446744073709551616,"w":9999999999999999999,"x":1234567890123456789012}"#,
+        r#"{"t":true,"f":false}"#,
+        r#"{"o":{"z":1,"a":[1,2]},"e":{}}"#,
+        r#"{"items":[{"z":"1","a":null,"m":{"y":2,"b":1}},{"k":1.5}],"none":[]}"#,
+        r#"{"\u0061mount":1,"b\"c":"d","":"empty key","Z":"upper","é":"é"}"#,
+        r#"{ "spaced" :  "v" , "n" : 12 , "t" :true }"#,
+        "{}",
+        r#"{"items":["a"]}"#,
+        r#"{"items":[{"a":1},2]}"#,
+        r#"{"a":1,"a":2}"#,
+        r#"{"a":1,"\u0061":2}"#,
+        r#"{"s":"\ud800"}"#,
+        r#"["not","an","object"]"#,
+        "null",
+        r#""text""#,
+    ];
+    for case in cases {
+        let old = serde_json::from_str::<SignedObject>(case)
+            .map_err(|_| ())
+            .and_then(|object| object.message().map_err(|_| ()));
+        let new = serde_json::from_str::<RawObject<'_>>(case)
+            .map_err(|_| ())
+            .and_then(|object| object.message().map_err(|_| ()));
+        assert_eq!(new, old, "{case}");
+    }
+    for data in [
+        docs_data(),
+        sdk_webhook_data(),
+        sdk_query_data(),
+        link_data(),
+    ] {
+        let text = data.to_string();
+        let old = serde_json::from_str::<SignedObject>(&text)
+            .unwrap()
+            .message();
+        let new = serde_json::from_str::<RawObject<'_>>(&text)
+            .unwrap()
+            .message();
+        assert_eq!(new, old, "{text}");
+    }
+}
+
+#[test]
+fn a_webhook_with_escaped_texts_verifies_and_reads_them_unescaped() {
+    let data = json!({"orderCode":ORDER_CODE,"amount":1500000,"description":"HP240901031010ABCD",
+        "accountNumber":"0123456789","reference":"FT24245123456",
+        "transactionDateTime":"2024-09-01 10:12:30","currency":"VND",
+        "paymentLinkId":"9a1b2c3d4e5f60718293a4b5c6d7e8f9","code":"00","desc":"Thành công"});
+    let signature = sign(&data);
+    let body = String::from_utf8(envelope(&data, &signature))
+        .unwrap()
+        .replace("\"VND\"", "\"\\u0056ND\"")
+        .replace("\"FT24245123456\"", "\"FT2424512345\\u0036\"")
+        .replace("\"orderCode\"", "\"order\\u0043ode\"");
+    assert!(body.contains("\\u0056ND"), "{body}");
+
+    let transfer = payos()
+        .verify_webhook(body.as_bytes())
+        .unwrap()
+        .into_inner();
+
+    assert_eq!(transfer.reference, PaymentRef::parse(REFERENCE).unwrap());
+    assert_eq!(
+        transfer.outcome,
+        Outcome::Final(GatewayEvent::Paid {
+            txn: GatewayTxnNo::parse("FT24245123456").unwrap(),
+            amount: Money::from_vnd(1_500_000).unwrap(),
+        })
+    );
 }

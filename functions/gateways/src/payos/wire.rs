@@ -7,6 +7,8 @@
 //! read the fields hocphi uses; the signature is checked over the whole `data` object as received
 //! (see `signed.rs`), so a field these structs do not name is still covered by it.
 
+use std::borrow::Cow;
+
 use serde::{Deserialize, Serialize};
 
 /// payOS's merchant API host.
@@ -66,18 +68,20 @@ pub struct ConfirmWebhookData {
 }
 
 /// Every answer of the payment-link API and the webhook: `code` `"00"` is success; `data` is
-/// signed.
+/// signed. Texts are borrowed from the body where they have no escapes.
 #[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "camelCase")]
-pub struct Envelope<T> {
-    pub code: String,
-    #[serde(default)]
-    pub desc: Option<String>,
+pub struct Envelope<'a, T> {
+    #[serde(borrow)]
+    pub code: Cow<'a, str>,
+    #[serde(default, borrow)]
+    pub desc: Option<Cow<'a, str>>,
     /// The webhook's own flag; absent from API answers.
     #[serde(default)]
     pub success: Option<bool>,
     pub data: Option<T>,
-    pub signature: Option<String>,
+    #[serde(borrow)]
+    pub signature: Option<Cow<'a, str>>,
 }
 
 /// `data` of the answer to a create request.
@@ -99,27 +103,42 @@ pub struct PaymentLinkData {
     pub qr_code: String,
 }
 
-/// `data` of a webhook: one transfer received for a payment link.
+/// `data` of a webhook: one transfer received for a payment link, its texts borrowed from the
+/// body where they have no escapes.
 #[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "camelCase")]
-pub struct WebhookData {
+pub struct WebhookData<'a> {
     pub order_code: u64,
     pub amount: u64,
-    pub description: String,
-    pub account_number: String,
-    pub reference: String,
+    #[serde(borrow)]
+    pub description: Cow<'a, str>,
+    #[serde(borrow)]
+    pub account_number: Cow<'a, str>,
+    #[serde(borrow)]
+    pub reference: Cow<'a, str>,
     /// `yyyy-MM-dd HH:mm:ss`, Vietnam time.
-    pub transaction_date_time: String,
-    pub currency: String,
-    pub payment_link_id: String,
-    pub code: String,
-    pub desc: String,
-    pub counter_account_bank_id: Option<String>,
-    pub counter_account_bank_name: Option<String>,
-    pub counter_account_name: Option<String>,
-    pub counter_account_number: Option<String>,
-    pub virtual_account_name: Option<String>,
-    pub virtual_account_number: Option<String>,
+    #[serde(borrow)]
+    pub transaction_date_time: Cow<'a, str>,
+    #[serde(borrow)]
+    pub currency: Cow<'a, str>,
+    #[serde(borrow)]
+    pub payment_link_id: Cow<'a, str>,
+    #[serde(borrow)]
+    pub code: Cow<'a, str>,
+    #[serde(borrow)]
+    pub desc: Cow<'a, str>,
+    #[serde(borrow)]
+    pub counter_account_bank_id: Option<Cow<'a, str>>,
+    #[serde(borrow)]
+    pub counter_account_bank_name: Option<Cow<'a, str>>,
+    #[serde(borrow)]
+    pub counter_account_name: Option<Cow<'a, str>>,
+    #[serde(borrow)]
+    pub counter_account_number: Option<Cow<'a, str>>,
+    #[serde(borrow)]
+    pub virtual_account_name: Option<Cow<'a, str>>,
+    #[serde(borrow)]
+    pub virtual_account_number: Option<Cow<'a, str>>,
 }
 
 /// `data` of the answer to `GET /v2/payment-requests/{id}`.

@@ -20,7 +20,7 @@ pub mod wire;
 use std::borrow::Cow;
 use std::net::IpAddr;
 
-use chrono::{DateTime, NaiveDate, TimeZone, Utc};
+use chrono::{DateTime, Utc};
 use chrono_tz::Asia::Ho_Chi_Minh;
 use hocphi_domain::{
     GatewayCode, GatewayEvent, GatewayKind, GatewayTxnNo, Money, Payment, PaymentRef, Settled,
@@ -151,34 +151,43 @@ impl Vnpay {
 
     /// Verifies an IPN's query string (VNPay calls the IPN with GET) and reads its result.
     pub fn verify_ipn(&self, query: &str) -> Result<Verified<Notification>, VerifyError> {
-        let signed = SignedQuery::parse(query)?;
-        signed.verify(&self.key)?;
-        self.notification(&signed).map(Verified::new)
+        self.verified(query).map(Verified::new)
     }
 
     /// Verifies the browser's return to hocphi. The result is for display: only the IPN changes
     /// a payment.
     pub fn verify_return(&self, query: &str) -> Result<Verified<ReturnNotice>, VerifyError> {
-        let signed = SignedQuery::parse(query)?;
-        signed.verify(&self.key)?;
-        self.notification(&signed)
+        self.verified(query)
             .map(|notification| Verified::new(ReturnNotice { notification }))
     }
 
-    fn notification(&self, signed: &SignedQuery<'_>) -> Result<Notification, VerifyError> {
-        if signed.require(field::TMN_CODE)? != self.tmn_code {
+    fn verified(&self, query: &str) -> Result<Notification, VerifyError> {
+        if let Some(read) = query::verify_in_order(query, &self.key) {
+            let read = read?;
+            return self.notification(|name| read.get(name));
+        }
+        let signed = SignedQuery::parse(query)?;
+        signed.verify(&self.key)?;
+        self.notification(|name| signed.get(name))
+    }
+
+    fn notification<'f>(
+        &self,
+        get: impl Fn(&'static str) -> Option<&'f str>,
+    ) -> Result<Notification, VerifyError> {
+        let require = |name| get(name).ok_or(VerifyError::MissingField(name));
+        if require(field::TMN_CODE)? != self.tmn_code {
             return Err(VerifyError::WrongMerchant);
         }
-        let reference = PaymentRef::parse(signed.require(field::TXN_REF)?)
+        let reference = PaymentRef::parse(require(field::TXN_REF)?)
             .map_err(|_| VerifyError::UnknownReference)?;
         let amount =
-            parse_amount_x100(signed.require(field::AMOUNT)?).ok_or(VerifyError::InvalidAmount)?;
-        let response = ResponseCode::parse(signed.require(field::RESPONSE_CODE)?);
-        let status = TransactionStatus::parse(signed.require(field::TRANSACTION_STATUS)?);
-        let txn = transaction_no(signed.get(field::TRANSACTION_NO))
+            parse_amount_x100(require(field::AMOUNT)?).ok_or(VerifyError::InvalidAmount)?;
+        let response = ResponseCode::parse(require(field::RESPONSE_CODE)?);
+        let status = TransactionStatus::parse(require(field::TRANSACTION_STATUS)?);
+        let txn = transaction_no(get(field::TRANSACTION_NO))
             .map_err(|()| VerifyError::InvalidField(field::TRANSACTION_NO))?;
-        let paid_at = signed
-            .get(field::PAY_DATE)
+        let paid_at = get(field::PAY_DATE)
             .map(|raw| parse_vn_time(raw).ok_or(VerifyError::InvalidField(field::PAY_DATE)))
             .transpose()?;
         let (name, raw_code) = decline_code(&response, &status);
@@ -446,7 +455,7 @@ pub(crate) fn parse_amount_x100(raw: &str) -> Option<Money> {
     if raw.is_empty() || raw.len() > 12 || !raw.bytes().all(|b| b.is_ascii_digit()) {
         return None;
     }
-    let x100: u64 = raw.parse().ok()?;
+    let x100 = raw.bytes().fold(0u64, |n, d| n * 10 + u64::from(d - b'0'));
     if !x100.is_multiple_of(100) {
         return None;
     }
@@ -462,25 +471,7 @@ pub(crate) fn vn_time(at: DateTime<Utc>) -> String {
 
 /// Reads a VNPay date (`yyyyMMddHHmmss`, Vietnam's time).
 pub(crate) fn parse_vn_time(raw: &str) -> Option<DateTime<Utc>> {
-    let digits: &[u8; 14] = raw.as_bytes().try_into().ok()?;
-    if !digits.iter().all(u8::is_ascii_digit) {
-        return None;
-    }
-    let number = |range: std::ops::Range<usize>| {
-        digits
-            .get(range)
-            .map(|ds| ds.iter().fold(0u32, |n, d| n * 10 + u32::from(d - b'0')))
-    };
-    let year = i32::try_from(number(0..4)?).ok()?;
-    let naive = NaiveDate::from_ymd_opt(year, number(4..6)?, number(6..8)?)?.and_hms_opt(
-        number(8..10)?,
-        number(10..12)?,
-        number(12..14)?,
-    )?;
-    Ho_Chi_Minh
-        .from_local_datetime(&naive)
-        .single()
-        .map(|at| at.with_timezone(&Utc))
+    crate::vietnam::parse_compact(raw.as_bytes())
 }
 
 /// The message of querydr/refund checksums: raw values joined with `|`.

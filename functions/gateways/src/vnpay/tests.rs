@@ -988,3 +988,100 @@ fn an_ipn_verifies_alike_whether_it_holds_the_signed_string_in_one_run_or_in_sca
     ));
     assert!(vnpay.verify_ipn(&tampered).is_err());
 }
+
+/// Runs the one-pass reader and the general reader on `query`; when the one-pass reader takes
+/// the query, both must give the same result (the same error, or the same read fields). Returns
+/// whether the one-pass reader took it.
+fn readers_agree(query: &str) -> bool {
+    let Some(in_order) = super::query::verify_in_order(query, &key()) else {
+        return false;
+    };
+    let general =
+        SignedQuery::parse(query).and_then(|signed| signed.verify(&key()).map(|()| signed));
+    match (in_order, general) {
+        (Ok(read), Ok(signed)) => {
+            for name in super::query::READ {
+                assert_eq!(read.get(name), signed.get(name), "{name} of {query}");
+            }
+        }
+        (Err(a), Err(b)) => assert_eq!(format!("{a:?}"), format!("{b:?}"), "{query}"),
+        (a, b) => panic!("{query}: one pass {:?}, general {:?}", a.err(), b.err()),
+    }
+    true
+}
+
+#[test]
+fn the_one_pass_reader_agrees_with_the_general_reader_on_every_layout() {
+    let typical = signed(&ipn_params(&[]));
+    let (body, hash) = typical.split_once("&vnp_SecureHash=").unwrap();
+    let spaced_key = signed(&ipn_params(&[("vnp_Extra Key", "a b"), ("vnp_Extra", "c")]));
+    let spaced_reference = signed(&ipn_params(&[(field::TXN_REF, " HP240901031010ABCD2345")]));
+    let empty_value = signed(&ipn_params(&[(field::BANK_CODE, "")]));
+    let layouts = [
+        typical.clone(),
+        php_ipn(),
+        PHP_DECLINED_IPN.to_owned(),
+        NPM_CANCELLED_IPN.to_owned(),
+        spaced_key,
+        spaced_reference,
+        empty_value,
+        format!("?{typical}"),
+        format!("vnp_SecureHash={hash}&{body}"),
+        format!("{body}&vnp_SecureHash={}", hash.to_uppercase()),
+        format!("{body}&vnp_SecureHashType=HmacSHA512&vnp_SecureHash={hash}"),
+        body.replacen("&vnp_OrderInfo", "&utm_source=zalo&vnp_OrderInfo", 1)
+            + "&vnp_SecureHash="
+            + hash,
+        body.replacen("&vnp_OrderInfo", "&vnp_SecureHash=&vnp_OrderInfo", 1)
+            + "&vnp_SecureHash="
+            + hash,
+        body.replacen("&vnp_OrderInfo", "&vnp_BankCode=&vnp_OrderInfo", 1)
+            + "&vnp_SecureHash="
+            + hash,
+        body.replacen("&vnp_OrderInfo", "&vnp_Amount=1&vnp_OrderInfo", 1)
+            + "&vnp_SecureHash="
+            + hash,
+        body.replacen("&vnp_OrderInfo", "&vnp_OrderInfo=&vnp_OrderInfo", 1)
+            + "&vnp_SecureHash="
+            + hash,
+        format!("{body}&vnp_SecureHash={hash}&vnp_SecureHash={hash}"),
+        format!("{body}&vnp_SecureHash={}", &hash[1..]),
+        format!("{body}&vnp_SecureHash={}+", &hash[1..]),
+        format!("{body}&vnp_SecureHash=x{}", &hash[1..]),
+        body.to_owned(),
+        String::new(),
+        "vnp_SecureHash=".to_owned(),
+    ];
+    let mut taken = 0;
+    for query in &layouts {
+        taken += usize::from(readers_agree(query));
+    }
+    assert!(taken >= 12, "the one-pass reader took {taken}");
+    assert!(readers_agree(&typical));
+    assert!(matches!(
+        super::query::verify_in_order(&typical, &key()),
+        Some(Ok(_))
+    ));
+}
+
+#[test]
+fn the_one_pass_reader_agrees_with_the_general_reader_on_every_single_byte_mutation() {
+    let typical = signed(&ipn_params(&[("vnp_Extra Key", "a b")]));
+    let mut taken = 0;
+    for at in 0..=typical.len() {
+        for replacement in ["", "&", "=", "+", "%", "_", "A", " ", "&vnp_Z=1"] {
+            let mut deleted = typical.clone();
+            if at < typical.len() {
+                deleted.replace_range(at..=at, replacement);
+                taken += usize::from(readers_agree(&deleted));
+            }
+            let mut inserted = typical.clone();
+            inserted.insert_str(at, replacement);
+            taken += usize::from(readers_agree(&inserted));
+        }
+    }
+    assert!(
+        taken > typical.len() * 4,
+        "the one-pass reader took {taken}"
+    );
+}
