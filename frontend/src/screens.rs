@@ -59,7 +59,7 @@ fn ErrorNotice(
                 <button type="button" class="button" on:click=move |_| retry.run(())>
                     {current_lang.t(Text::TryAgain)}
                 </button>
-            })}
+            }.into_any())}
         </div>
     }
 }

@@ -119,12 +119,13 @@ fn ReceiptDocument(
                                     <small class="receipt__detail">
                                         {move || current_lang.lang().priced(p)}
                                     </small>
-                                })}
+                                }.into_any())}
                             </td>
                             <td>{line.term.as_str().to_owned()}</td>
                             <td class="amount">{amount}</td>
                         </tr>
                     }
+                    .into_any()
                 })
                 .collect_view();
             let subtotal = section
@@ -141,9 +142,10 @@ fn ReceiptDocument(
                             <th scope="row" colspan="2">{t(Text::InvoiceTotal)}</th>
                             <td class="amount">{subtotal}</td>
                         </tr>
-                    })}
+                    }.into_any())}
                 </tbody>
             }
+            .into_any()
         })
         .collect_view();
     let e_invoice = receipt.e_invoice.as_ref().map(|n| n.as_str().to_owned());
@@ -203,7 +205,7 @@ fn ReceiptDocument(
                 </div>
             </dl>
             <figure class="receipt__qr">
-                {qr.map(|qr| view! { <QrImage qr=qr label=Text::ReceiptQrLabel /> })}
+                {qr.map(|qr| view! { <QrImage qr=qr label=Text::ReceiptQrLabel /> }.into_any())}
                 <figcaption>{t(Text::ReceiptVerify)}</figcaption>
             </figure>
             <p class="receipt__online">{t(Text::ReceiptNature)}</p>
