@@ -92,7 +92,8 @@ step "cargo +$NIGHTLY build -p hocphi-frontend (wasm32, release, the standard li
 # location-detail=none and fmt-debug=none leave out panic locations and Debug output.
 # The remaps keep machine-specific paths out of the wasm, so any checkout builds the same bytes.
 # With --target these flags reach only the wasm crates, not build scripts; the caller's own
-# RUSTFLAGS are kept.
+# RUSTFLAGS are kept. The standard library is built with its optimize_for_size feature (its
+# smaller sort, formatting and search code).
 sep=$'\x1f'
 flags="${CARGO_ENCODED_RUSTFLAGS:-${RUSTFLAGS:+${RUSTFLAGS// /$sep}}}"
 for flag in --cfg erase_components -Zunstable-options -Cpanic=immediate-abort \
@@ -102,7 +103,7 @@ for flag in --cfg erase_components -Zunstable-options -Cpanic=immediate-abort \
 done
 env -u RUSTC -u RUSTUP_TOOLCHAIN -u RUSTFLAGS CARGO_ENCODED_RUSTFLAGS="$flags" \
     rustup run "$NIGHTLY" cargo build -p hocphi-frontend --target wasm32-unknown-unknown \
-    --release --locked -Zbuild-std=std,panic_abort
+    --release --locked -Zbuild-std=std,panic_abort -Zbuild-std-features=optimize_for_size
 wasm_in="$target_dir/wasm32-unknown-unknown/release/hocphi-frontend.wasm"
 [[ -f "$wasm_in" ]] || fail "cargo did not produce $wasm_in"
 
