@@ -12,7 +12,7 @@ use hocphi_domain::{ReceiptId, ReceiptSection, ReceiptToken};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
-use super::{ErrorNotice, QrImage, entry};
+use super::{ErrorNotice, QrImage, back_to_lookup, dead_end, entry};
 use crate::api::{self, ClientError};
 use crate::app::use_current_lang;
 use crate::browser;
@@ -34,8 +34,7 @@ pub fn ReceiptScreen(
     let Some(token) = token else {
         return view! {
             <h1>{t(Text::ReceiptTitle)}</h1>
-            <div class="notice notice--error" role="alert"><p>{t(Text::ReceiptBadLink)}</p></div>
-            <p><a class="button" href="/">{t(Text::BackToLookup)}</a></p>
+            {dead_end(Text::ReceiptBadLink)}
         }
         .into_any();
     };
@@ -66,7 +65,7 @@ pub fn ReceiptScreen(
         Some(Err(error)) => view! {
             <h1>{t(Text::ReceiptTitle)}</h1>
             <ErrorNotice error retry/>
-            <p><a class="button" href="/">{t(Text::BackToLookup)}</a></p>
+            {back_to_lookup()}
         }
         .into_any(),
     };

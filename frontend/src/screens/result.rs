@@ -15,7 +15,7 @@ use leptos::prelude::*;
 use leptos::task::spawn_local;
 
 use super::transfer::TransferPanel;
-use super::{ErrorNotice, entry, stored_attempt};
+use super::{ErrorNotice, back_to_lookup, dead_end, entry, stored_attempt};
 use crate::api::{self, ClientError};
 use crate::app::use_current_lang;
 use crate::browser::{self, WebStorage};
@@ -37,13 +37,7 @@ pub fn ResultScreen(
             let opened = stored_attempt().and_then(|a| a.opened);
             view! { <Outcome reference opened renew=None/> }.into_any()
         }
-        None => view! {
-            <div class="notice notice--error" role="alert">
-                <p>{t(Text::ResultNoReference)}</p>
-            </div>
-            <p><a class="button" href="/">{t(Text::BackToLookup)}</a></p>
-        }
-        .into_any(),
+        None => dead_end(Text::ResultNoReference),
     };
     view! {
         <h1>{t(Text::ResultTitle)}</h1>
@@ -202,7 +196,7 @@ pub(super) fn Outcome(
         if let Some(error) = fatal.get() {
             return view! {
                 <ErrorNotice error/>
-                <p><a class="button" href="/">{t(Text::BackToLookup)}</a></p>
+                {back_to_lookup()}
             }
             .into_any();
         }
