@@ -6,7 +6,8 @@
 # Installs what it lacks into <repo>/.tools/ (or $HOCPHI_TOOLS; never globally) and rustup: the
 # pinned nightly toolchain with rust-src (the fuzz targets use the same one), the wasm-bindgen CLI of exactly Cargo.lock's wasm-bindgen version, wasm-opt from npm
 # binaryen and the esbuild minifier from npm. Then: cargo build (release, --locked) ->
-# wasm-bindgen --target web -> wasm-opt -> minify the JS and CSS -> give every file but
+# wasm-bindgen --target web -> drop the glue's unused classes, wasm-metadce -> wasm-opt ->
+# import and export names minified in the wasm and its glue -> minify the JS and CSS -> give every file but
 # index.html a content-hashed name (serve those as immutable, index.html as no-cache) -> rewrite
 # the references -> write precompressed .br and .gz siblings (the local server serves them) ->
 # report each file's weight and fail above the budget. The English texts (en.json) become
