@@ -6,7 +6,8 @@
 # Installs what it lacks into <repo>/.tools/ (or $HOCPHI_TOOLS; never globally) and rustup: the
 # pinned nightly toolchain with rust-src (the fuzz targets use the same one), the wasm-bindgen CLI of exactly Cargo.lock's wasm-bindgen version, wasm-opt from npm
 # binaryen and the esbuild minifier from npm. Then: cargo build (release, --locked) ->
-# wasm-bindgen --target web -> wasm-opt -> minify the JS and CSS -> give every file but
+# wasm-bindgen --target web -> drop the glue's unused classes, wasm-metadce -> wasm-opt ->
+# import and export names minified in the wasm and its glue -> minify the JS and CSS -> give every file but
 # index.html a content-hashed name (serve those as immutable, index.html as no-cache) -> rewrite
 # the references -> inline the stylesheet and the boot script into index.html, checking that the
 # Content-Security-Policy admits their hashes -> write precompressed .br and .gz siblings (the
@@ -84,6 +85,7 @@ npm_tool() {
 step "wasm-opt from npm binaryen@$BINARYEN_VERSION, esbuild@$ESBUILD_VERSION"
 wasm_opt="$(npm_tool binaryen binaryen "$BINARYEN_VERSION" wasm-opt)"
 "$wasm_opt" --version | grep -q "version ${BINARYEN_VERSION%%.*}\b" || fail "unexpected $("$wasm_opt" --version)"
+wasm_metadce="$(dirname "$wasm_opt")/wasm-metadce"
 esbuild="$(npm_tool esbuild esbuild "$ESBUILD_VERSION" esbuild)"
 
 step "cargo +$NIGHTLY build -p hocphi-frontend (wasm32, release, the standard library rebuilt)"
@@ -92,7 +94,8 @@ step "cargo +$NIGHTLY build -p hocphi-frontend (wasm32, release, the standard li
 # location-detail=none and fmt-debug=none leave out panic locations and Debug output.
 # The remaps keep machine-specific paths out of the wasm, so any checkout builds the same bytes.
 # With --target these flags reach only the wasm crates, not build scripts; the caller's own
-# RUSTFLAGS are kept.
+# RUSTFLAGS are kept. The standard library is built with its optimize_for_size feature (its
+# smaller sort, formatting and search code).
 sep=$'\x1f'
 flags="${CARGO_ENCODED_RUSTFLAGS:-${RUSTFLAGS:+${RUSTFLAGS// /$sep}}}"
 for flag in --cfg erase_components -Zunstable-options -Cpanic=immediate-abort \
@@ -102,7 +105,7 @@ for flag in --cfg erase_components -Zunstable-options -Cpanic=immediate-abort \
 done
 env -u RUSTC -u RUSTUP_TOOLCHAIN -u RUSTFLAGS CARGO_ENCODED_RUSTFLAGS="$flags" \
     rustup run "$NIGHTLY" cargo build -p hocphi-frontend --target wasm32-unknown-unknown \
-    --release --locked -Zbuild-std=std,panic_abort
+    --release --locked -Zbuild-std=std,panic_abort -Zbuild-std-features=optimize_for_size
 wasm_in="$target_dir/wasm32-unknown-unknown/release/hocphi-frontend.wasm"
 [[ -f "$wasm_in" ]] || fail "cargo did not produce $wasm_in"
 
@@ -114,11 +117,89 @@ step "wasm-bindgen --target web"
 "$wasm_bindgen" --target web --no-typescript --omit-default-module-path \
     --out-dir "$stage/bindgen" --out-name hocphi "$wasm_in"
 
+# Leptos always links server_fn's browser client, whose wasm-streams exports three classes
+# (IntoUnderlyingSource, IntoUnderlyingByteSource, IntoUnderlyingSink) for JavaScript to call. The
+# page calls none of them: they leave the glue, and wasm-metadce then keeps only what the exports
+# the glue still uses reach.
+step "drop the glue's unused classes; wasm-metadce to the exports the glue uses"
+node - "$stage/bindgen" "$stage/graph.json" <<'EOF'
+const fs = require("fs");
+const [dir, graph] = process.argv.slice(2);
+let js = fs.readFileSync(`${dir}/hocphi.js`, "utf8");
+const classes = ["IntoUnderlyingByteSource", "IntoUnderlyingSink", "IntoUnderlyingSource"];
+const cut = (pattern) => {
+  const before = js;
+  js = js.replace(pattern, "");
+  if (js === before) throw new Error(`the glue has no ${pattern}`);
+};
+for (const name of classes) {
+  cut(new RegExp(`^export class ${name} \\{\\n[\\s\\S]*?^\\}\\n`, "m"));
+  cut(new RegExp(`^if \\(Symbol\\.dispose\\) ${name}\\.prototype.*\\n`, "m"));
+  cut(new RegExp(`^const ${name}Finalization = [\\s\\S]*?\\);\\n`, "m"));
+}
+cut(/^const __wbindgen_enum_ReadableStreamType = .*\n/m);
+if (/IntoUnderlying|intounderlying|ReadableStreamType\[/.test(js)) throw new Error("the glue still uses a dropped class");
+const wasm = new WebAssembly.Module(fs.readFileSync(`${dir}/hocphi_bg.wasm`));
+const exports = WebAssembly.Module.exports(wasm).map((e) => e.name);
+const used = new Set(Array.from(js.matchAll(/\bwasm\.(\w+)/g), (m) => m[1]));
+for (const name of used) if (!exports.includes(name)) throw new Error(`the glue uses a missing export ${name}`);
+fs.writeFileSync(graph, JSON.stringify([
+  { name: "glue", root: true, reaches: [...used].map((name) => `export ${name}`) },
+  ...exports.map((name) => ({ name: `export ${name}`, export: name })),
+]));
+fs.writeFileSync(`${dir}/hocphi.js`, js);
+EOF
+"$wasm_metadce" --graph-file "$stage/graph.json" -o "$stage/bindgen/hocphi_bg.wasm" \
+    "$stage/bindgen/hocphi_bg.wasm" >/dev/null
+
 # Measured on this page (brotli, what is served): -Os compresses better than -Oz, and restructuring
 # the control flow first (--flatten --rereloop) lets the second round fold more.
-step "wasm-opt --flatten --rereloop -Os -Os --converge"
-"$wasm_opt" --flatten --rereloop -Os -Os --converge --strip-debug --strip-producers \
-    -o "$stage/min/hocphi.wasm" "$stage/bindgen/hocphi_bg.wasm"
+# --low-memory-unused lets constant offsets fold into loads and stores: rustc's wasm32 linker puts
+# the 1 MiB stack first, growing down to address 0, so the first KiB is reached only by a stack
+# overflow.
+step "wasm-opt --flatten --rereloop -Os -Os --converge --low-memory-unused"
+"$wasm_opt" --flatten --rereloop -Os -Os --converge --low-memory-unused --strip-debug --strip-producers \
+    -o "$stage/opt.wasm" "$stage/bindgen/hocphi_bg.wasm"
+
+# wasm-bindgen names imports and exports after the Rust items with their crate hashes (up to 300
+# characters, in both files); they become one or two letters, renamed alike in the glue, which
+# also loses the shims of imports wasm-opt removed.
+step "wasm-opt --minify-imports-and-exports-and-modules, the glue renamed to match"
+"$wasm_opt" --minify-imports-and-exports-and-modules -o "$stage/min/hocphi.wasm" "$stage/opt.wasm" \
+    >"$stage/names.txt"
+node - "$stage/bindgen/hocphi.js" "$stage/names.txt" "$stage/min/hocphi.wasm" <<'EOF'
+const fs = require("fs");
+const [glue, names, wasmFile] = process.argv.slice(2);
+let js = fs.readFileSync(glue, "utf8");
+const map = JSON.parse(fs.readFileSync(names, "utf8").replace(/,(\s*[\]}])/g, "$1"));
+const wasm = new WebAssembly.Module(fs.readFileSync(wasmFile));
+const modules = new Set(map.imports.map(([module]) => module));
+if (modules.size !== 1) throw new Error(`imports from ${[...modules]}`);
+const imports = WebAssembly.Module.imports(wasm);
+const newModule = imports[0].module;
+const renamed = new Map(map.imports.map(([, from, to]) => [from, to]));
+const start = js.indexOf("    const import0 = {\n");
+const end = js.indexOf("\n    };\n", start);
+if (start < 0 || end < 0) throw new Error("the glue has no import object");
+const body = js.slice(start, end + 1).split(/^(?= {8}\w+: )/m);
+const kept = body.slice(1).filter((entry) => renamed.has(entry.match(/^ {8}(\w+): /)[1]));
+const keys = kept.map((entry) => entry.match(/^ {8}(\w+): /)[1]).sort();
+const wanted = imports.map((i) => i.name).sort();
+const given = keys.map((name) => renamed.get(name)).sort();
+if (JSON.stringify(given) !== JSON.stringify(wanted)) throw new Error("the glue's imports differ from the module's");
+js = js.slice(0, start) + body[0] +
+  kept.map((entry) => entry.replace(/^( {8})(\w+): /, (_, indent, name) => `${indent}${renamed.get(name)}: `)).join("") +
+  js.slice(end + 1);
+const source = [...modules][0];
+if (!js.includes(`"${source}": import0`)) throw new Error(`the glue does not provide ${source}`);
+js = js.replace(`"${source}": import0`, `${JSON.stringify(newModule)}: import0`);
+const exported = new Map(map.exports);
+js = js.replace(/\bwasm\.(\w+)\b/g, (whole, name) => {
+  if (!exported.has(name)) throw new Error(`the glue uses a missing export ${name}`);
+  return `wasm.${exported.get(name)}`;
+});
+fs.writeFileSync(glue, js);
+EOF
 printf 'wasm: %s bytes from wasm-bindgen, %s after wasm-opt\n' \
     "$(wc -c <"$stage/bindgen/hocphi_bg.wasm")" "$(wc -c <"$stage/min/hocphi.wasm")"
 

@@ -146,19 +146,9 @@ pub fn from_json<T: DeserializeOwned>(json: &str) -> Option<T> {
     serde_json::from_str(json).ok()
 }
 
-/// Writes `value` as JSON with the browser's `JSON.stringify` (the page carries no JSON writer).
-#[cfg(target_arch = "wasm32")]
+/// Writes `value` as JSON (the page carries no JSON library: see [`crate::json_text`]).
 pub fn to_json<T: Serialize>(value: &T) -> Option<String> {
-    let value = value
-        .serialize(&serde_wasm_bindgen::Serializer::json_compatible())
-        .ok()?;
-    js_sys::JSON::stringify(&value).ok()?.as_string()
-}
-
-/// Writes `value` as JSON (off the page: serde_json, as the functions do).
-#[cfg(not(target_arch = "wasm32"))]
-pub fn to_json<T: Serialize>(value: &T) -> Option<String> {
-    serde_json::to_string(value).ok()
+    crate::json_text::to_string(value)
 }
 
 /// Turns a received answer into the expected body or the error it carries.

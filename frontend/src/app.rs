@@ -126,7 +126,7 @@ pub fn App(
                     <p class="notice notice--error no-print" role="alert">
                         {Lang::Vi.text(Text::EnglishUnavailable)}
                     </p>
-                }
+                }.into_any()
             })
         }}
         <main id="main" tabindex="-1">{content}</main>

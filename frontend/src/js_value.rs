@@ -46,6 +46,48 @@ pub fn from_value<T: de::DeserializeOwned>(value: JsValue) -> Result<T, Invalid>
 #[derive(Debug)]
 struct Value(JsValue);
 
+impl Value {
+    fn whole(&self) -> Result<f64, Invalid> {
+        match self.0.as_f64() {
+            Some(number) if Number::is_safe_integer(&self.0) => Ok(number),
+            _ => Err(Invalid),
+        }
+    }
+
+    fn unsigned(&self) -> Result<u64, Invalid> {
+        let number = self.whole()?;
+        if number < 0.0 {
+            return Err(Invalid);
+        }
+        Ok(number as u64)
+    }
+
+    fn signed(&self) -> Result<i64, Invalid> {
+        Ok(self.whole()? as i64)
+    }
+
+    fn text(&self) -> Result<String, Invalid> {
+        self.0.as_string().ok_or(Invalid)
+    }
+
+    fn items(self) -> Result<Items, Invalid> {
+        if !Array::is_array(&self.0) {
+            return Err(Invalid);
+        }
+        Ok(Items(self.0.unchecked_into::<Array>().into_iter()))
+    }
+
+    fn entries(self) -> Result<Entries, Invalid> {
+        if !self.0.is_object() || Array::is_array(&self.0) {
+            return Err(Invalid);
+        }
+        Ok(Entries {
+            entries: Object::entries(self.0.unchecked_ref()).into_iter(),
+            value: None,
+        })
+    }
+}
+
 impl<'de> de::Deserializer<'de> for Value {
     type Error = Invalid;
 
@@ -66,16 +108,122 @@ impl<'de> de::Deserializer<'de> for Value {
         } else if let Some(text) = value.as_string() {
             visitor.visit_string(text)
         } else if Array::is_array(&value) {
-            visitor.visit_seq(Items(value.unchecked_into::<Array>().into_iter()))
+            visitor.visit_seq(Value(value).items()?)
         } else if value.is_object() {
-            let entries = Object::entries(value.unchecked_ref());
-            visitor.visit_map(Entries {
-                entries: entries.into_iter(),
-                value: None,
-            })
+            visitor.visit_map(Value(value).entries()?)
         } else {
             Err(Invalid)
         }
+    }
+
+    fn deserialize_bool<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Invalid> {
+        visitor.visit_bool(self.0.as_bool().ok_or(Invalid)?)
+    }
+
+    fn deserialize_u8<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Invalid> {
+        visitor.visit_u64(self.unsigned()?)
+    }
+
+    fn deserialize_u16<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Invalid> {
+        visitor.visit_u64(self.unsigned()?)
+    }
+
+    fn deserialize_u32<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Invalid> {
+        visitor.visit_u64(self.unsigned()?)
+    }
+
+    fn deserialize_u64<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Invalid> {
+        visitor.visit_u64(self.unsigned()?)
+    }
+
+    fn deserialize_i8<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Invalid> {
+        visitor.visit_i64(self.signed()?)
+    }
+
+    fn deserialize_i16<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Invalid> {
+        visitor.visit_i64(self.signed()?)
+    }
+
+    fn deserialize_i32<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Invalid> {
+        visitor.visit_i64(self.signed()?)
+    }
+
+    fn deserialize_i64<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Invalid> {
+        visitor.visit_i64(self.signed()?)
+    }
+
+    fn deserialize_f32<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Invalid> {
+        visitor.visit_f64(self.0.as_f64().ok_or(Invalid)?)
+    }
+
+    fn deserialize_f64<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Invalid> {
+        visitor.visit_f64(self.0.as_f64().ok_or(Invalid)?)
+    }
+
+    fn deserialize_char<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Invalid> {
+        visitor.visit_string(self.text()?)
+    }
+
+    fn deserialize_str<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Invalid> {
+        visitor.visit_string(self.text()?)
+    }
+
+    fn deserialize_string<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Invalid> {
+        visitor.visit_string(self.text()?)
+    }
+
+    fn deserialize_identifier<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Invalid> {
+        visitor.visit_string(self.text()?)
+    }
+
+    fn deserialize_unit<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Invalid> {
+        if self.0.is_null() || self.0.is_undefined() {
+            visitor.visit_unit()
+        } else {
+            Err(Invalid)
+        }
+    }
+
+    fn deserialize_unit_struct<V: Visitor<'de>>(
+        self,
+        _name: &'static str,
+        visitor: V,
+    ) -> Result<V::Value, Invalid> {
+        self.deserialize_unit(visitor)
+    }
+
+    fn deserialize_seq<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Invalid> {
+        visitor.visit_seq(self.items()?)
+    }
+
+    fn deserialize_tuple<V: Visitor<'de>>(
+        self,
+        _len: usize,
+        visitor: V,
+    ) -> Result<V::Value, Invalid> {
+        visitor.visit_seq(self.items()?)
+    }
+
+    fn deserialize_tuple_struct<V: Visitor<'de>>(
+        self,
+        _name: &'static str,
+        _len: usize,
+        visitor: V,
+    ) -> Result<V::Value, Invalid> {
+        visitor.visit_seq(self.items()?)
+    }
+
+    fn deserialize_map<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Invalid> {
+        visitor.visit_map(self.entries()?)
+    }
+
+    fn deserialize_struct<V: Visitor<'de>>(
+        self,
+        _name: &'static str,
+        _fields: &'static [&'static str],
+        visitor: V,
+    ) -> Result<V::Value, Invalid> {
+        visitor.visit_map(self.entries()?)
     }
 
     fn deserialize_option<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Invalid> {
@@ -123,8 +271,7 @@ impl<'de> de::Deserializer<'de> for Value {
     }
 
     forward_to_deserialize_any! {
-        bool i8 i16 i32 i64 i128 u8 u16 u32 u64 u128 f32 f64 char str string bytes byte_buf
-        unit unit_struct seq tuple tuple_struct map struct identifier
+        i128 u128 bytes byte_buf
     }
 }
 

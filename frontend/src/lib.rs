@@ -18,6 +18,7 @@ pub mod format;
 pub mod i18n;
 #[cfg(target_arch = "wasm32")]
 mod js_value;
+mod json_text;
 pub mod lookup;
 pub mod qr;
 pub mod route;

@@ -59,7 +59,7 @@ fn ErrorNotice(
                 <button type="button" class="button" on:click=move |_| retry.run(())>
                     {current_lang.t(Text::TryAgain)}
                 </button>
-            })}
+            }.into_any())}
         </div>
     }
 }
@@ -73,6 +73,24 @@ fn entry(label: Text, value: impl Into<String>) -> AnyView {
             <dt>{current_lang.t(label)}</dt>
             <dd>{value}</dd>
         </div>
+    }
+    .into_any()
+}
+
+/// The way back to the look-up form, as a button.
+fn back_to_lookup() -> AnyView {
+    let current_lang = use_current_lang();
+    view! { <p><a class="button" href="/">{current_lang.t(Text::BackToLookup)}</a></p> }.into_any()
+}
+
+/// An address that cannot lead anywhere, said at once, and the way back to the look-up form.
+fn dead_end(text: Text) -> AnyView {
+    let current_lang = use_current_lang();
+    view! {
+        <div class="notice notice--error" role="alert">
+            <p>{current_lang.t(text)}</p>
+        </div>
+        {back_to_lookup()}
     }
     .into_any()
 }

@@ -153,7 +153,7 @@ pub fn LookupScreen(
                 <p class="hint" id=field.hint_id()>{t(field.help())}</p>
                 {move || errors.with(|e| e.of(field)).map(|problem| view! {
                     <p class="field__error" id=field.error_id()>{t(problem.message(field))}</p>
-                })}
+                }.into_any())}
                 <input
                     id=field.id()
                     name=field.form_name()
@@ -196,7 +196,7 @@ pub fn LookupScreen(
                 {code_field(Field::Code)}
                 {move || failure.get().map(|error| view! {
                     <ErrorNotice error id="lookup-error" retry/>
-                })}
+                }.into_any())}
                 <button type="submit" class="button button--primary" disabled=move || pending.get()>
                     {move || {
                         if pending.get() { t(Text::LookupBusy)() } else { t(Text::LookupSubmit)() }
@@ -221,7 +221,7 @@ pub fn LookupScreen(
             view! {
                 <h1>{t(Text::SummaryHeading)}</h1>
                 <Outcome reference opened=Some(opened) renew/>
-            }
+            }.into_any()
         })}
     }
 }
@@ -273,7 +273,7 @@ fn Invoices(
     let cards = invoices
         .get_value()
         .into_iter()
-        .map(|invoice| view! { <InvoiceCard invoice selection invoices today/> })
+        .map(|invoice| view! { <InvoiceCard invoice selection invoices today/> }.into_any())
         .collect_view();
 
     let student_card = view! {
@@ -359,6 +359,7 @@ fn InvoiceCard(
             .into_iter()
             .map(|(line, item)| {
                 view! { <VoluntaryLine invoice=id.clone() line item selection invoices/> }
+                    .into_any()
             })
             .collect_view();
         view! {
@@ -370,6 +371,7 @@ fn InvoiceCard(
                 <ul class="items">{offered}</ul>
             </div>
         }
+        .into_any()
     });
     let toggle = move |_| invoices.with_value(|list| selection.update(|s| s.toggle(&id, list)));
     view! {
@@ -392,7 +394,7 @@ fn InvoiceCard(
                 {overdue.then(|| view! {
                     " "
                     <span class="badge badge--late">{current_lang.t(Text::Overdue)}</span>
-                })}
+                }.into_any())}
             </p>
             <ul class="items" id=format!("{dom_id}-items")>
                 {required
@@ -408,7 +410,7 @@ fn InvoiceCard(
                                 </span>
                                 <span class="amount">{amount}</span>
                             </li>
-                        }
+                        }.into_any()
                     })
                     .collect_view()}
             </ul>
@@ -640,6 +642,7 @@ fn PaySummary(
                         {t(method_name(offer.gateway))}
                     </label>
                 }
+                .into_any()
             })
             .collect_view();
         view! {
@@ -685,12 +688,12 @@ fn PaySummary(
             {methods}
             {outside_limits}
             <p class="hint">{move || t(pay_note(chosen.get().gateway))()}</p>
-            {move || failure.get().map(|error| view! { <ErrorNotice error/> })}
+            {move || failure.get().map(|error| view! { <ErrorNotice error/> }.into_any())}
             {move || unavailable().then(|| view! {
                 <button type="button" class="button" on:click=move |_| reload.run(())>
                     {t(Text::ReloadInvoices)}
                 </button>
-            })}
+            }.into_any())}
             <button
                 type="button"
                 class="button button--primary button--pay"

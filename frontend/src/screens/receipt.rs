@@ -12,7 +12,7 @@ use hocphi_domain::{ReceiptId, ReceiptSection, ReceiptToken};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
-use super::{ErrorNotice, QrImage, entry};
+use super::{ErrorNotice, QrImage, back_to_lookup, dead_end, entry};
 use crate::api::{self, ClientError};
 use crate::app::use_current_lang;
 use crate::browser;
@@ -34,8 +34,7 @@ pub fn ReceiptScreen(
     let Some(token) = token else {
         return view! {
             <h1>{t(Text::ReceiptTitle)}</h1>
-            <div class="notice notice--error" role="alert"><p>{t(Text::ReceiptBadLink)}</p></div>
-            <p><a class="button" href="/">{t(Text::BackToLookup)}</a></p>
+            {dead_end(Text::ReceiptBadLink)}
         }
         .into_any();
     };
@@ -66,7 +65,7 @@ pub fn ReceiptScreen(
         Some(Err(error)) => view! {
             <h1>{t(Text::ReceiptTitle)}</h1>
             <ErrorNotice error retry/>
-            <p><a class="button" href="/">{t(Text::BackToLookup)}</a></p>
+            {back_to_lookup()}
         }
         .into_any(),
     };
@@ -119,12 +118,13 @@ fn ReceiptDocument(
                                     <small class="receipt__detail">
                                         {move || current_lang.lang().priced(p)}
                                     </small>
-                                })}
+                                }.into_any())}
                             </td>
                             <td>{line.term.as_str().to_owned()}</td>
                             <td class="amount">{amount}</td>
                         </tr>
                     }
+                    .into_any()
                 })
                 .collect_view();
             let subtotal = section
@@ -141,9 +141,10 @@ fn ReceiptDocument(
                             <th scope="row" colspan="2">{t(Text::InvoiceTotal)}</th>
                             <td class="amount">{subtotal}</td>
                         </tr>
-                    })}
+                    }.into_any())}
                 </tbody>
             }
+            .into_any()
         })
         .collect_view();
     let e_invoice = receipt.e_invoice.as_ref().map(|n| n.as_str().to_owned());
@@ -203,7 +204,7 @@ fn ReceiptDocument(
                 </div>
             </dl>
             <figure class="receipt__qr">
-                {qr.map(|qr| view! { <QrImage qr=qr label=Text::ReceiptQrLabel /> })}
+                {qr.map(|qr| view! { <QrImage qr=qr label=Text::ReceiptQrLabel /> }.into_any())}
                 <figcaption>{t(Text::ReceiptVerify)}</figcaption>
             </figure>
             <p class="receipt__online">{t(Text::ReceiptNature)}</p>

@@ -15,7 +15,7 @@ use leptos::prelude::*;
 use leptos::task::spawn_local;
 
 use super::transfer::TransferPanel;
-use super::{ErrorNotice, entry, stored_attempt};
+use super::{ErrorNotice, back_to_lookup, dead_end, entry, stored_attempt};
 use crate::api::{self, ClientError};
 use crate::app::use_current_lang;
 use crate::browser::{self, WebStorage};
@@ -37,13 +37,7 @@ pub fn ResultScreen(
             let opened = stored_attempt().and_then(|a| a.opened);
             view! { <Outcome reference opened renew=None/> }.into_any()
         }
-        None => view! {
-            <div class="notice notice--error" role="alert">
-                <p>{t(Text::ResultNoReference)}</p>
-            </div>
-            <p><a class="button" href="/">{t(Text::BackToLookup)}</a></p>
-        }
-        .into_any(),
+        None => dead_end(Text::ResultNoReference),
     };
     view! {
         <h1>{t(Text::ResultTitle)}</h1>
@@ -177,20 +171,24 @@ pub(super) fn Outcome(
         }
         .into_any(),
     };
+    let check_again_button = move || {
+        view! {
+            <button
+                type="button"
+                class="button button--primary"
+                on:click=move |_| check_again.run(())
+            >
+                {t(Text::CheckAgain)}
+            </button>
+        }
+        .into_any()
+    };
+    let trouble_hint =
+        move || view! { <p class="hint">{t(Text::ConnectionTrouble)}</p> }.into_any();
     let waiting_bits = move || {
         view! {
-            {move || trouble.get().then(|| view! {
-                <p class="hint">{t(Text::ConnectionTrouble)}</p>
-            })}
-            {move || gave_up.get().then(|| view! {
-                <button
-                    type="button"
-                    class="button button--primary"
-                    on:click=move |_| check_again.run(())
-                >
-                    {t(Text::CheckAgain)}
-                </button>
-            })}
+            {move || trouble.get().then(trouble_hint)}
+            {move || gave_up.get().then(check_again_button)}
         }
     };
 
@@ -198,7 +196,7 @@ pub(super) fn Outcome(
         if let Some(error) = fatal.get() {
             return view! {
                 <ErrorNotice error/>
-                <p><a class="button" href="/">{t(Text::BackToLookup)}</a></p>
+                {back_to_lookup()}
             }
             .into_any();
         }
@@ -232,18 +230,7 @@ pub(super) fn Outcome(
                         <span class="spinner" aria-hidden="true"></span>
                         {t(Text::ResultChecking)}
                     </p>
-                    {trouble.get().then(|| view! {
-                        <p class="hint">{t(Text::ConnectionTrouble)}</p>
-                    })}
-                    {gave_up.get().then(|| view! {
-                        <button
-                            type="button"
-                            class="button button--primary"
-                            on:click=move |_| check_again.run(())
-                        >
-                            {t(Text::CheckAgain)}
-                        </button>
-                    })}
+                    {waiting_bits()}
                 </div>
             }
             .into_any();
@@ -255,18 +242,7 @@ pub(super) fn Outcome(
             _ => outcome.body,
         };
         let action = match outcome.next {
-            NextStep::Wait => gave_up.get().then(|| {
-                view! {
-                    <button
-                        type="button"
-                        class="button button--primary"
-                        on:click=move |_| check_again.run(())
-                    >
-                        {t(Text::CheckAgain)}
-                    </button>
-                }
-                .into_any()
-            }),
+            NextStep::Wait => gave_up.get().then(check_again_button),
             NextStep::OpenReceipt => Some(match &answer.receipt {
                 Some(link) => {
                     let href = route::receipt_path(&link.id, &link.token);
@@ -299,11 +275,11 @@ pub(super) fn Outcome(
                 <p class="outcome__title">
                     {(outcome.tone == Tone::Waiting).then(|| view! {
                         <span class="spinner" aria-hidden="true"></span>
-                    })}
+                    }.into_any())}
                     {t(outcome.title)}
                 </p>
                 <p>{t(body)}</p>
-                {reason.map(|reason| view! { <p class="outcome__reason">{t(reason)}</p> })}
+                {reason.map(|reason| view! { <p class="outcome__reason">{t(reason)}</p> }.into_any())}
                 <dl class="entries">
                     <div class="entry entry--reference">
                         <dt>{t(Text::PaymentReference)}</dt>
@@ -317,7 +293,7 @@ pub(super) fn Outcome(
                         .collect_view()}
                     {entry(Text::Gateway, answer.gateway.display_name())}
                 </dl>
-                {trouble.get().then(|| view! { <p class="hint">{t(Text::ConnectionTrouble)}</p> })}
+                {trouble.get().then(trouble_hint)}
                 <div class="actions">{action}</div>
             </div>
         }

@@ -74,6 +74,7 @@ pub fn TransferPanel(
                     <span class="visually-hidden">" · "{t(label)}</span>
                 </button>
             }
+            .into_any()
         });
         view! {
             <div class="entry transfer__row">
@@ -107,6 +108,7 @@ pub fn TransferPanel(
                     </p>
                     <p class="hint transfer__phone">{t(Text::SaveQrHint)}</p>
                 }
+                .into_any()
             });
             view! {
                 <figure class="transfer__qr">
@@ -130,6 +132,7 @@ pub fn TransferPanel(
         view! {
             <p><a class=class href=href rel="noopener noreferrer">{t(Text::OpenPayos)}</a></p>
         }
+        .into_any()
     });
 
     view! {
@@ -174,7 +177,7 @@ pub fn TransferPanel(
             <p class="visually-hidden" role="status">{announced}</p>
             {move || (copied.get().map(|(_, c)| c) == Some(Copied::Selected)).then(|| view! {
                 <p class="hint">{t(Text::CopyManually)}</p>
-            })}
+            }.into_any())}
             {fallback_link}
         </section>
     }
