@@ -24,6 +24,9 @@ const wait = { timeout: 30_000 };
 /** Looks a demo student up, ticks every invoice and pays with `method` (a radio's label). */
 async function pay(page, student, code, method) {
   await page.goto(`${base}/?student=${student}`);
+  // The app has taken over once the static screens index.html carries are gone: puppeteer's
+  // element handles from before would be detached.
+  await page.waitForFunction(() => !document.querySelector(".boot-receipt"), wait);
   await page.waitForSelector("#lookup-code", wait);
   await page.type("#lookup-code", code);
   await page.click("#lookup-form button[type=submit]");
