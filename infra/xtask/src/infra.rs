@@ -4,7 +4,7 @@
 //! cfn-lint, lints the template again after expanding it with the SAM translator (cfn-lint alone
 //! does not look inside SAM functions' environment), runs `sam validate --lint` and checkov, and
 //! proves the expansion path still catches a dangling reference. [`sam_build_smoke`] builds every
-//! function the way `cargo xtask deploy` does.
+//! function the way `cargo xtask deploy` does (`cargo xtask test` without fat LTO).
 //!
 //! Invariants: every tool is one of the pinned ones of [`crate::tools`]; nothing here talks to
 //! AWS.
@@ -180,19 +180,19 @@ pub fn check() -> Result<(), Failure> {
     Ok(())
 }
 
-/// The smoke build's one departure from the release profile `cargo xtask deploy` ships: no fat
+/// `cargo xtask test`'s one departure from the release profile `cargo xtask deploy` ships: no fat
 /// LTO. It changes no line of code that runs, only how long the six links take (about 140 of the
-/// test run's seconds); `cargo xtask bench lambda` builds with the shipping profile and holds each
-/// binary to its size, cold-start and memory targets.
-const SMOKE_PROFILE: [(&str, &str); 1] = [("CARGO_PROFILE_RELEASE_LTO", "off")];
+/// test run's seconds); `cargo xtask sam-build` keeps the shipping profile, and `cargo xtask bench
+/// lambda` builds with it and holds each binary to its size, cold-start and memory targets.
+pub const SMOKE_PROFILE: &[(&str, &str)] = &[("CARGO_PROFILE_RELEASE_LTO", "off")];
 
-/// Builds every function with `sam build` the way `cargo xtask deploy` does (arm64) but for
-/// [`SMOKE_PROFILE`], or for x86_64 from a copy of the template when the arm64 standard library
-/// cannot be installed. The
+/// Builds every function with `sam build` the way `cargo xtask deploy` does (arm64), with the
+/// release profile changed by `profile` (environment overrides such as [`SMOKE_PROFILE`]), or for
+/// x86_64 from a copy of the template when the arm64 standard library cannot be installed. The
 /// binaries are built first by one `cargo lambda build` of them all, with the flags `sam build`
 /// passes, so their release links run in parallel; `sam build` then runs its own `cargo lambda
 /// build` per function, which finds them fresh, and packages each.
-pub fn sam_build_smoke() -> Result<(), Failure> {
+pub fn sam_build_smoke(profile: &[(&str, &str)]) -> Result<(), Failure> {
     let started = Instant::now();
     let sam = SAM.ensure()?;
     let cargo_lambda = CARGO_LAMBDA.ensure()?;
@@ -225,12 +225,12 @@ pub fn sam_build_smoke() -> Result<(), Failure> {
     binaries.sort_unstable();
     binaries.dedup();
     step(
-        "cargo lambda build of every function in one invocation (release, no fat LTO)",
-        cargo_lambda_build(&cargo_lambda, arm64.is_ok(), &binaries).envs(SMOKE_PROFILE),
+        "cargo lambda build of every function in one invocation (links in parallel)",
+        cargo_lambda_build(&cargo_lambda, arm64.is_ok(), &binaries).envs(profile.iter().copied()),
     )?;
     step(
-        "sam build (cargo-lambda, release, no fat LTO)",
-        sam_build(&sam, &cargo_lambda, &out, &template, &build).envs(SMOKE_PROFILE),
+        "sam build (cargo-lambda, release)",
+        sam_build(&sam, &cargo_lambda, &out, &template, &build).envs(profile.iter().copied()),
     )?;
     let took = building.elapsed();
     println!("\nfunction   bootstrap");

@@ -45,7 +45,7 @@ fn main() -> ExitCode {
         Some("infra") => infra::check(),
         Some("crash") => crash::run(&args[1..]),
         Some("load") => load::run(&args[1..]),
-        Some("sam-build") => infra::sam_build_smoke(),
+        Some("sam-build") => infra::sam_build_smoke(&[]),
         Some("-h" | "--help" | "help") | None => {
             println!("{USAGE}");
             return ExitCode::SUCCESS;

@@ -34,7 +34,8 @@ fn toolchain() -> Result<(), Failure> {
 /// Everything CI checks: formatting, lints, the domain's wasm build, the infrastructure checks,
 /// every cargo test (DynamoDB's against moto), a smoke run of every fuzz target
 /// ([`crate::fuzz::SMOKE_SECS`] each), the page's build and browser tests, a short SIGKILL run of
-/// the local stack (`cargo xtask crash`, 3 rounds), and a `sam build` of the functions. The wall
+/// the local stack (`cargo xtask crash`, 3 rounds), and a `sam build` of the functions (release
+/// without fat LTO: [`crate::infra::SMOKE_PROFILE`]). The wall
 /// time of every step that ran is printed at the end,
 /// before the closing line of test counts (CI reads that last line).
 pub fn test() -> Result<(), Failure> {
@@ -100,7 +101,7 @@ fn checks() -> Result<Counts, Failure> {
     build_page()?;
     counts.add(crate::browser::run()?);
     crate::crash::crash(3, 24)?;
-    crate::infra::sam_build_smoke()?;
+    crate::infra::sam_build_smoke(crate::infra::SMOKE_PROFILE)?;
     Ok(counts)
 }
 
