@@ -234,6 +234,11 @@ pub fn sam_build_smoke(profile: &[(&str, &str)]) -> Result<(), Failure> {
     )?;
     let took = building.elapsed();
     println!("\nfunction   bootstrap");
+    if !profile.is_empty() {
+        println!(
+            "(built with {profile:?}: not the shipped sizes, which `cargo xtask bench lambda` measures)"
+        );
+    }
     let text = std::fs::read_to_string(&template)
         .map_err(|e| Failure(format!("cannot read {}: {e}", template.display())))?;
     let functions = serverless_functions(&text);
