@@ -5,8 +5,9 @@
 //
 //   node lighthouse.mjs <lighthouse install dir> <base URL> <chromium>
 //
-// Prints one row per screen: performance score, LCP, CLS, FCP, TBT, bytes transferred, and the
-// element Lighthouse found to be the largest paint.
+// Audits every screen HOCPHI_LIGHTHOUSE_ROUNDS times (3) and prints, per screen, the median run:
+// performance score, LCP, CLS, FCP, TBT, bytes transferred, the element Lighthouse found to be
+// the largest paint, and every run's score.
 
 import { createRequire } from "node:module";
 import { join } from "node:path";
@@ -56,10 +57,14 @@ try {
   const receipt = new URL(await setup.$eval("a.button--primary[href^='/bien-lai/']", (a) => a.getAttribute("href")), base).href;
   await setup.close();
 
-  const rows = [];
-  const report = (name, lhr) => {
+  // Lighthouse's simulated TBT comes from the task durations it observed, which vary run to run
+  // on a shared machine: every screen is audited ROUNDS times and the median run is reported,
+  // with the range of the scores.
+  const ROUNDS = Number(process.env.HOCPHI_LIGHTHOUSE_ROUNDS ?? 3);
+  const runs = new Map();
+  const record = (name, lhr) => {
     const audit = (id) => lhr.audits[id]?.numericValue ?? NaN;
-    rows.push({
+    const row = {
       screen: name,
       performance: Math.round((lhr.categories.performance.score ?? 0) * 100),
       "LCP ms": Math.round(audit("largest-contentful-paint")),
@@ -68,28 +73,38 @@ try {
       "TBT ms": Math.round(audit("total-blocking-time")),
       "bytes": Math.round(audit("total-byte-weight")),
       "LCP element": lhr.audits["largest-contentful-paint-element"]?.details?.items?.[0]?.items?.[0]?.node?.selector ?? "",
-    });
+    };
+    runs.set(name, [...(runs.get(name) ?? []), row]);
   };
-  for (const [name, url] of [["look-up /", `${base}/`], ["result /ket-qua", result], ["receipt /bien-lai", receipt]]) {
-    const page = await browser.newPage();
-    const run = await lighthouse(url, SETTINGS, undefined, page);
-    report(name, run.lhr);
-    await page.close();
-  }
 
   // The transfer screen is what a reload of the paying tab shows: its attempt is in the tab's
-  // sessionStorage, so the audit keeps the tab's storage.
+  // sessionStorage, so the audits keep the tab's storage.
   const tab = await browser.newPage();
   await pay(tab, "5201234569", "JK9MN2PQ", "VietQR");
   await tab.waitForSelector("#transfer-heading", wait);
   await tab.waitForFunction(() => location.pathname === "/ket-qua", wait);
-  const flow = await startFlow(tab, { flags: SETTINGS });
-  await flow.navigate(tab.url(), { name: "transfer", flags: { ...SETTINGS, disableStorageReset: true } });
-  if (!(await tab.$("#transfer-heading"))) throw new Error("the audited reload did not show the transfer screen");
-  const steps = (await flow.createFlowResult()).steps;
-  report("transfer QR /ket-qua", steps[0].lhr);
+  const transfer = tab.url();
+
+  for (let round = 0; round < ROUNDS; round++) {
+    for (const [name, url] of [["look-up /", `${base}/`], ["result /ket-qua", result], ["receipt /bien-lai", receipt]]) {
+      const page = await browser.newPage();
+      const run = await lighthouse(url, SETTINGS, undefined, page);
+      record(name, run.lhr);
+      await page.close();
+    }
+    const flow = await startFlow(tab, { flags: SETTINGS });
+    await flow.navigate(transfer, { name: "transfer", flags: { ...SETTINGS, disableStorageReset: true } });
+    if (!(await tab.$("#transfer-heading"))) throw new Error("the audited reload did not show the transfer screen");
+    record("transfer QR /ket-qua", (await flow.createFlowResult()).steps[0].lhr);
+  }
   await tab.close();
 
+  const rows = [...runs.values()].map((all) => {
+    const sorted = [...all].sort((a, b) => a.performance - b.performance || b["TBT ms"] - a["TBT ms"]);
+    const median = sorted[Math.floor(sorted.length / 2)];
+    return { ...median, "performance, all runs": all.map((r) => r.performance).join(" ") };
+  });
+  console.log(`median of ${ROUNDS} runs per screen (by performance score):`);
   console.table(rows);
 } finally {
   await browser.close();
