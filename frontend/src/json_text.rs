@@ -280,57 +280,55 @@ impl Compound<'_> {
     }
 }
 
-impl ser::SerializeSeq for Compound<'_> {
-    type Ok = ();
-    type Error = Unwritable;
+/// serde's four positional compounds (sequence, tuple, tuple struct, tuple variant) write their
+/// members alike: comma-separated values.
+macro_rules! positional {
+    ($($trait:ident :: $method:ident),+) => {$(
+        impl ser::$trait for Compound<'_> {
+            type Ok = ();
+            type Error = Unwritable;
 
-    fn serialize_element<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), Unwritable> {
-        value.serialize(self.next())
-    }
+            fn $method<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), Unwritable> {
+                value.serialize(self.next())
+            }
 
-    fn end(self) -> Result<(), Unwritable> {
-        Compound::end(self)
-    }
+            fn end(self) -> Result<(), Unwritable> {
+                Compound::end(self)
+            }
+        }
+    )+};
 }
 
-impl ser::SerializeTuple for Compound<'_> {
-    type Ok = ();
-    type Error = Unwritable;
+positional!(
+    SerializeSeq::serialize_element,
+    SerializeTuple::serialize_element,
+    SerializeTupleStruct::serialize_field,
+    SerializeTupleVariant::serialize_field
+);
 
-    fn serialize_element<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), Unwritable> {
-        value.serialize(self.next())
-    }
+/// serde's two keyed compounds (struct, struct variant) write `"key":value` members.
+macro_rules! keyed {
+    ($($trait:ident),+) => {$(
+        impl ser::$trait for Compound<'_> {
+            type Ok = ();
+            type Error = Unwritable;
 
-    fn end(self) -> Result<(), Unwritable> {
-        Compound::end(self)
-    }
+            fn serialize_field<T: Serialize + ?Sized>(
+                &mut self,
+                key: &'static str,
+                value: &T,
+            ) -> Result<(), Unwritable> {
+                self.field(key, value)
+            }
+
+            fn end(self) -> Result<(), Unwritable> {
+                Compound::end(self)
+            }
+        }
+    )+};
 }
 
-impl ser::SerializeTupleStruct for Compound<'_> {
-    type Ok = ();
-    type Error = Unwritable;
-
-    fn serialize_field<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), Unwritable> {
-        value.serialize(self.next())
-    }
-
-    fn end(self) -> Result<(), Unwritable> {
-        Compound::end(self)
-    }
-}
-
-impl ser::SerializeTupleVariant for Compound<'_> {
-    type Ok = ();
-    type Error = Unwritable;
-
-    fn serialize_field<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), Unwritable> {
-        value.serialize(self.next())
-    }
-
-    fn end(self) -> Result<(), Unwritable> {
-        Compound::end(self)
-    }
-}
+keyed!(SerializeStruct, SerializeStructVariant);
 
 impl ser::SerializeMap for Compound<'_> {
     type Ok = ();
@@ -348,40 +346,6 @@ impl ser::SerializeMap for Compound<'_> {
 
     fn serialize_value<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), Unwritable> {
         value.serialize(Writer(self.out))
-    }
-
-    fn end(self) -> Result<(), Unwritable> {
-        Compound::end(self)
-    }
-}
-
-impl ser::SerializeStruct for Compound<'_> {
-    type Ok = ();
-    type Error = Unwritable;
-
-    fn serialize_field<T: Serialize + ?Sized>(
-        &mut self,
-        key: &'static str,
-        value: &T,
-    ) -> Result<(), Unwritable> {
-        self.field(key, value)
-    }
-
-    fn end(self) -> Result<(), Unwritable> {
-        Compound::end(self)
-    }
-}
-
-impl ser::SerializeStructVariant for Compound<'_> {
-    type Ok = ();
-    type Error = Unwritable;
-
-    fn serialize_field<T: Serialize + ?Sized>(
-        &mut self,
-        key: &'static str,
-        value: &T,
-    ) -> Result<(), Unwritable> {
-        self.field(key, value)
     }
 
     fn end(self) -> Result<(), Unwritable> {
