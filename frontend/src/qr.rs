@@ -21,10 +21,30 @@ pub struct QrSvg {
     pub path: String,
 }
 
+/// A text encoded once, to be drawn as SVG and as PNG.
+#[derive(Clone)]
+pub struct Code(QrCode);
+
+impl Code {
+    /// The code for `text`, or `None` if it is too long for any QR version (kept out of line:
+    /// the encoder is the largest part).
+    #[inline(never)]
+    pub fn encode(text: &str) -> Option<Self> {
+        QrCode::encode_binary(text.as_bytes(), QrCodeEcc::Medium)
+            .ok()
+            .map(Self)
+    }
+
+    /// The code as one SVG path.
+    pub fn svg(&self) -> QrSvg {
+        QrSvg::draw(&self.0)
+    }
+}
+
 impl QrSvg {
     /// The code for `text`, or `None` if it is too long for any QR version.
     pub fn encode(text: &str) -> Option<Self> {
-        Some(Self::draw(&code(text)?))
+        Code::encode(text).map(|code| code.svg())
     }
 
     fn draw(code: &QrCode) -> Self {
@@ -61,15 +81,8 @@ impl QrSvg {
     }
 }
 
-/// The one place a code is encoded (kept out of line: the encoder is the largest part).
-#[inline(never)]
-fn code(text: &str) -> Option<QrCode> {
-    QrCode::encode_binary(text.as_bytes(), QrCodeEcc::Medium).ok()
-}
-
-/// The code for `text` as a PNG, `scale` pixels a module, or `None` if it is too long.
-pub fn png(text: &str, scale: u32) -> Option<Vec<u8>> {
-    let code = code(text)?;
+/// The code as a PNG, `scale` pixels a module (`None` only beyond any real code's size).
+pub fn png(Code(code): &Code, scale: u32) -> Option<Vec<u8>> {
     let modules = u32::try_from(code.size() + 2 * QUIET_ZONE).ok()?;
     let side = modules.checked_mul(scale.max(1))?;
     let row_bytes = side.div_ceil(8) as usize;
@@ -98,8 +111,8 @@ pub fn png(text: &str, scale: u32) -> Option<Vec<u8>> {
 }
 
 /// The PNG of [`png`] as a `data:` address, for a download link.
-pub fn png_data_url(text: &str, scale: u32) -> Option<String> {
-    png(text, scale).map(|bytes| format!("data:image/png;base64,{}", base64(&bytes)))
+pub fn png_data_url(code: &Code, scale: u32) -> Option<String> {
+    png(code, scale).map(|bytes| format!("data:image/png;base64,{}", base64(&bytes)))
 }
 
 fn chunk(out: &mut Vec<u8>, kind: &[u8; 4], data: &[u8]) {
@@ -235,7 +248,7 @@ mod tests {
                        2VN62220818HP251005070000ABCD6304ABCD";
         let code = QrCode::encode_binary(payload.as_bytes(), QrCodeEcc::Medium).unwrap();
         let scale = 8;
-        let (side, rows) = decode(&png(payload, scale).unwrap());
+        let (side, rows) = decode(&png(&Code::encode(payload).unwrap(), scale).unwrap());
         assert_eq!(side, (code.size() as u32 + 8) * scale);
         for y in 0..side {
             for x in 0..side {
@@ -252,7 +265,7 @@ mod tests {
 
     #[test]
     fn a_large_picture_spans_several_stored_blocks() {
-        let (side, rows) = decode(&png(&"x".repeat(1_000), 8).unwrap());
+        let (side, rows) = decode(&png(&Code::encode(&"x".repeat(1_000)).unwrap(), 8).unwrap());
         assert!((side.div_ceil(8) + 1) * side > u32::from(u16::MAX));
         assert!(!is_dark(&rows, side - 1, side - 1));
     }
@@ -279,7 +292,7 @@ mod tests {
                 "RFC 4648 test vector {raw:?}"
             );
         }
-        let url = png_data_url("HP251005070000ABCD", 2).unwrap();
+        let url = png_data_url(&Code::encode("HP251005070000ABCD").unwrap(), 2).unwrap();
         assert!(
             url.starts_with("data:image/png;base64,iVBORw0KGgo"),
             "{url}"

@@ -3,6 +3,9 @@
 //! button), the time left, the rule that amount and memo must not change, a picture of the code
 //! to save on a phone, and payOS's own page as the fallback.
 //!
+//! The code is encoded once for both drawings; the picture, the panel's heaviest work, is made in
+//! a task of its own once the panel is drawn, and its link's place is kept until then.
+//!
 //! No VietQR deep link into a banking app is offered: NAPAS publishes none; the one public
 //! scheme (`dl.vietqr.io`) is a third party's redirector that needs a per-app list and would
 //! receive the account, amount and memo. payOS's page, linked here, opens banking apps itself.
@@ -18,7 +21,7 @@ use crate::browser::{self, Copied};
 use crate::checkout::Transfer;
 use crate::format;
 use crate::i18n::Text;
-use crate::qr::{self, QrSvg};
+use crate::qr;
 
 /// Pixels a module in the picture a phone saves: a 400–500 px code, plenty for a banking app.
 const SAVED_SCALE: u32 = 8;
@@ -41,11 +44,19 @@ pub fn TransferPanel(
         details,
         checkout_url,
     } = transfer;
-    let code = Some(details.qr_code.as_str()).filter(|c| !c.trim().is_empty());
-    let svg = code.and_then(QrSvg::encode);
-    let picture = code
-        .filter(|_| svg.is_some())
-        .and_then(|c| qr::png_data_url(c, SAVED_SCALE));
+    let code = Some(details.qr_code.as_str())
+        .filter(|c| !c.trim().is_empty())
+        .and_then(qr::Code::encode);
+    let svg = code.as_ref().map(qr::Code::svg);
+    let picture = RwSignal::new(None::<String>);
+    if let Some(code) = code {
+        set_timeout(
+            move || {
+                let _ = picture.try_set(qr::png_data_url(&code, SAVED_SCALE));
+            },
+            std::time::Duration::ZERO,
+        );
+    }
     let fallback = (checkout_url.starts_with("https://") || checkout_url.starts_with("http://"))
         .then_some(checkout_url);
     let copied = RwSignal::new(None::<(&'static str, Copied)>);
@@ -95,21 +106,18 @@ pub fn TransferPanel(
     let no_qr = svg.is_none();
     let qr_view = match svg {
         Some(svg) => {
-            let save = picture.map(|href| {
-                view! {
-                    <p class="transfer__phone">
-                        <a
-                            class="button"
-                            href=href
-                            download=format!("VietQR-{}.png", reference.as_str())
-                        >
-                            {t(Text::SaveQr)}
-                        </a>
-                    </p>
-                    <p class="hint transfer__phone">{t(Text::SaveQrHint)}</p>
-                }
-                .into_any()
-            });
+            let save = view! {
+                <p class="transfer__phone">
+                    <a
+                        class="button"
+                        href=move || picture.get()
+                        download=format!("VietQR-{}.png", reference.as_str())
+                    >
+                        {t(Text::SaveQr)}
+                    </a>
+                </p>
+                <p class="hint transfer__phone">{t(Text::SaveQrHint)}</p>
+            };
             view! {
                 <figure class="transfer__qr">
                     <QrImage qr=svg label=Text::TransferQrLabel />

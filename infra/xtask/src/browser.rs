@@ -9,7 +9,7 @@ use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use crate::run::{Counts, Failure, cargo, root, step, succeeds, target_dir};
+use crate::run::{Counts, Failure, cargo_linted, root, step, succeeds, target_dir};
 
 /// The local stack's lookup key in its data directory (`hocphi_runtime::config::
 /// LOCAL_LOOKUP_KEY_FILE`): the partner tests compute payment codes with it, as hocphi does.
@@ -71,7 +71,7 @@ fn npm_packages() -> Result<(), Failure> {
 pub(crate) fn build_server() -> Result<(), Failure> {
     step(
         "building the local server",
-        cargo().args(["build", "--locked", "-p", "hocphi-local"]),
+        cargo_linted()?.args(["build", "--locked", "-p", "hocphi-local"]),
     )
 }
 

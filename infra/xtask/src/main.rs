@@ -24,7 +24,7 @@ const USAGE: &str = "\
 usage: cargo xtask <task>
 
 tasks:
-  test    everything CI checks: fmt, clippy -D warnings, wasm build, infra checks, all tests, a fuzzing smoke run, browser tests, a short crash run, sam build
+  test    everything CI checks: fmt, clippy -D warnings (inside the test build), wasm build, infra checks, all tests, a fuzzing smoke run, browser tests, a short crash run, sam build
   fuzz    the fuzz targets of tests/fuzz (libFuzzer, nightly): [--secs N, default 60] [target…]; a table of executions per target
   bench   the benchmarks, all or some of: store callbacks gateways import load lambda page
   dev     the local stack: page, API and gateway simulator on 127.0.0.1:8080

@@ -44,6 +44,39 @@ pub fn cargo() -> Command {
     command
 }
 
+/// Clippy's arguments for [`cargo_linted`], in the form `clippy-driver` reads from `CLIPPY_ARGS`
+/// (as `cargo clippy -- -D warnings` passes them).
+pub const CLIPPY_ARGS: &str = "-D__CLIPPY_HACKERY__warnings__CLIPPY_HACKERY__";
+
+/// `cargo` whose compilations of the workspace's own crates go through `clippy-driver` (the
+/// toolchain's, beside its `rustc`), as `cargo clippy` runs them, with warnings denied: the
+/// lints run inside the build the tests use, so lints and tests share one compilation of every
+/// crate. Dependencies are compiled by plain `rustc`, as under `cargo clippy`.
+pub fn cargo_linted() -> Result<Command, Failure> {
+    let rustc = std::env::var_os("RUSTC").unwrap_or_else(|| "rustc".into());
+    let sysroot = Command::new(&rustc)
+        .args(["--print", "sysroot"])
+        .output()
+        .ok()
+        .filter(|o| o.status.success())
+        .map(|o| PathBuf::from(String::from_utf8_lossy(&o.stdout).trim()))
+        .ok_or_else(|| Failure("`rustc --print sysroot` failed".into()))?;
+    let driver = sysroot
+        .join("bin")
+        .join(format!("clippy-driver{}", std::env::consts::EXE_SUFFIX));
+    if !driver.is_file() {
+        return Err(Failure(format!(
+            "no clippy-driver at {} (rustup component add clippy)",
+            driver.display()
+        )));
+    }
+    let mut command = cargo();
+    command
+        .env("RUSTC_WORKSPACE_WRAPPER", driver)
+        .env("CLIPPY_ARGS", CLIPPY_ARGS);
+    Ok(command)
+}
+
 /// One step that ran, and how long it took.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Timing {

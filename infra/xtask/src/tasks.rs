@@ -3,7 +3,8 @@
 use std::process::Command;
 
 use crate::run::{
-    Counts, Failure, cargo, root, step, succeeds, target_dir, test_step, timing_table, timings,
+    Counts, Failure, cargo, cargo_linted, root, step, succeeds, target_dir, test_step,
+    timing_table, timings,
 };
 use crate::{gateway_bench, lambda_bench, moto};
 
@@ -31,8 +32,9 @@ fn toolchain() -> Result<(), Failure> {
     Ok(())
 }
 
-/// Everything CI checks: formatting, lints, the domain's wasm build, the infrastructure checks,
-/// every cargo test (DynamoDB's against moto), a smoke run of every fuzz target
+/// Everything CI checks: formatting, clippy's lints inside the one build of every target that the
+/// tests then run ([`cargo_linted`]), the domain's wasm build, the infrastructure checks, every
+/// cargo test (DynamoDB's against moto), a smoke run of every fuzz target
 /// ([`crate::fuzz::SMOKE_SECS`] each), the page's build and browser tests, a short SIGKILL run of
 /// the local stack (`cargo xtask crash`, 3 rounds), and a `sam build` of the functions (release
 /// without fat LTO: [`crate::infra::SMOKE_PROFILE`]). The wall
@@ -60,16 +62,14 @@ fn checks() -> Result<Counts, Failure> {
         cargo().args(["fmt", "--all", "--check"]),
     )?;
     step(
-        "lints (cargo clippy -D warnings)",
-        cargo().args([
-            "clippy",
+        "lints (clippy -D warnings) inside the build of every target",
+        cargo_linted()?.args([
+            "test",
             "--workspace",
             "--all-targets",
             "--all-features",
             "--locked",
-            "--",
-            "-D",
-            "warnings",
+            "--no-run",
         ]),
     )?;
     step(
@@ -87,7 +87,7 @@ fn checks() -> Result<Counts, Failure> {
     let moto = moto::start()?;
     let mut counts = test_step(
         "all tests (DynamoDB tests against moto)",
-        cargo()
+        cargo_linted()?
             .args(["test", "--workspace", "--all-features", "--locked"])
             .env("HOCPHI_DYNAMODB_ENDPOINT", &moto.endpoint)
             .env("HOCPHI_REQUIRE_DYNAMODB", "1")
