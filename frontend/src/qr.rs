@@ -25,6 +25,14 @@ pub struct QrSvg {
 #[derive(Clone)]
 pub struct Code(QrCode);
 
+impl std::fmt::Debug for Code {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Code")
+            .field("size", &self.0.size())
+            .finish()
+    }
+}
+
 impl Code {
     /// The code for `text`, or `None` if it is too long for any QR version (kept out of line:
     /// the encoder is the largest part).
