@@ -4,7 +4,8 @@
 //!
 //! A bank transfer (payOS) is followed here too: while it is pending and its QR code is valid
 //! the transfer itself is shown, and the page asks again as soon as the parent comes back from
-//! the banking app.
+//! the banking app. The transfer is drawn once: what it follows is a memo of whether the payment
+//! is still pending, so a first answer that says "pending" does not draw it again.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU32, Ordering};
@@ -142,15 +143,18 @@ pub(super) fn Outcome(
         stop.fetch_add(1, Ordering::SeqCst);
     });
     let check_again = Callback::new(move |()| poll());
-    let pending = move || {
+    let pending = Memo::new(move |_| {
         latest.with(|l| {
             l.as_ref()
                 .is_none_or(|a| a.status == PaymentStatus::Pending)
         })
-    };
+    });
     if expires_at.is_some() {
         let back = window_event_listener_untyped("visibilitychange", move |_| {
-            if !browser::hidden() && pending() && fatal.with_untracked(Option::is_none) {
+            if !browser::hidden()
+                && pending.get_untracked()
+                && fatal.with_untracked(Option::is_none)
+            {
                 check_again.run(());
             }
         });
@@ -200,7 +204,7 @@ pub(super) fn Outcome(
             }
             .into_any();
         }
-        if let Some((transfer, at)) = transfer.clone().filter(|_| pending()) {
+        if let Some((transfer, at)) = transfer.clone().filter(|_| pending.get()) {
             if qr_expired.get() {
                 return view! {
                     <div class="outcome outcome--notice">

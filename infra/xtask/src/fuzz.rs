@@ -209,7 +209,9 @@ pub fn run(secs: u64, only: &[String], profile: &[(&str, &str)]) -> Result<Vec<O
     let work = fuzz_target_dir().join("runs");
     let started = Instant::now();
     let lanes = std::thread::available_parallelism().map_or(1, usize::from);
-    let outcomes = in_lanes(&chosen, lanes, |target| run_one(&bin, target, secs, &work))?;
+    let outcomes = in_lanes(&chosen, lanes, |target| {
+        run_one(&bin, target, secs, &work, profile)
+    })?;
     crate::run::record(
         &format!(
             "fuzzing {} targets for {secs} s each, {lanes} at a time",
@@ -267,8 +269,15 @@ fn in_lanes<T: Sync, R: Send>(
     results.into_iter().map(|(_, result)| result).collect()
 }
 
-/// One target's run from a fresh copy of its seed corpus.
-fn run_one(bin: &Path, target: &str, secs: u64, work: &Path) -> Result<Outcome, Failure> {
+/// One target's run from a fresh copy of its seed corpus (`cargo fuzz run` builds first: with
+/// the same `profile` as the build, it finds the target fresh).
+fn run_one(
+    bin: &Path,
+    target: &str,
+    secs: u64,
+    work: &Path,
+    profile: &[(&str, &str)],
+) -> Result<Outcome, Failure> {
     let corpus = work.join(target);
     let _ = std::fs::remove_dir_all(&corpus);
     std::fs::create_dir_all(&corpus)
@@ -293,6 +302,7 @@ fn run_one(bin: &Path, target: &str, secs: u64, work: &Path) -> Result<Outcome, 
         .arg(format!("-max_total_time={secs}"))
         .arg(format!("-artifact_prefix={}/", artifacts.display()))
         .args(["-rss_limit_mb=2048", "-timeout=10", "-print_final_stats=1"])
+        .envs(profile.iter().copied())
         .stdin(Stdio::null())
         .output()
         .map_err(|e| Failure(format!("could not start cargo fuzz run {target}: {e}")))?;
