@@ -358,7 +358,9 @@ impl Momo {
         })
     }
 
-    /// The signed string of an IPN, in MoMo's order, with the configured access key.
+    /// The signed string of an IPN, in MoMo's order, with the configured access key (for the
+    /// simulator and the tests).
+    #[cfg(any(test, feature = "simulators"))]
     fn ipn_message(&self, f: &IpnFields<'_>) -> String {
         self.ipn_pieces(f)
             .iter()

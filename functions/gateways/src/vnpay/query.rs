@@ -298,7 +298,8 @@ impl<'q> SignedQuery<'q> {
         }
     }
 
-    /// The canonical string VNPay signed for these parameters.
+    /// The canonical string VNPay signed for these parameters (for the simulator and the tests).
+    #[cfg(any(test, feature = "simulators"))]
     pub(crate) fn canonical(&self) -> String {
         let mut out = Vec::with_capacity(self.query.len());
         self.write_canonical(&mut |bytes| out.extend_from_slice(bytes));
