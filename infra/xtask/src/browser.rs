@@ -9,7 +9,7 @@ use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use crate::run::{Counts, Failure, cargo_linted, root, step, succeeds, target_dir};
+use crate::run::{Counts, Failure, root, step, succeeds, target_dir};
 
 /// The local stack's lookup key in its data directory (`hocphi_runtime::config::
 /// LOCAL_LOOKUP_KEY_FILE`): the partner tests compute payment codes with it, as hocphi does.
@@ -69,10 +69,7 @@ fn npm_packages() -> Result<(), Failure> {
 }
 
 pub(crate) fn build_server() -> Result<(), Failure> {
-    step(
-        "building the local server",
-        cargo_linted()?.args(["build", "--locked", "-p", "hocphi-local"]),
-    )
+    crate::storm::build_server(false).map(|_| ())
 }
 
 pub(crate) fn start_server() -> Result<(Server, String), Failure> {

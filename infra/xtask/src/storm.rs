@@ -39,7 +39,7 @@ use hyper_util::client::legacy::Client as HyperClient;
 use hyper_util::client::legacy::connect::HttpConnector;
 use hyper_util::rt::TokioExecutor;
 
-use crate::run::{Failure, cargo, step, target_dir};
+use crate::run::{Failure, cargo_linted, step, target_dir};
 
 /// The SQLite file the local stack keeps in its data directory.
 pub const DB_FILE: &str = "hocphi.db";
@@ -48,9 +48,11 @@ const YEAR: u16 = 2025;
 /// How long one HTTP call may take before it counts as an error.
 const CALL_TIMEOUT: Duration = Duration::from_secs(15);
 
-/// Builds `hocphi-local` (debug, or release with `release`); answers the binary's path.
+/// Builds `hocphi-local` (debug, or release with `release`) as the tests' build is made
+/// ([`cargo_linted`], so after `cargo xtask test`'s test build nothing is compiled again);
+/// answers the binary's path.
 pub fn build_server(release: bool) -> Result<PathBuf, Failure> {
-    let mut command = cargo();
+    let mut command = cargo_linted()?;
     command.args(["build", "--locked", "-p", "hocphi-local"]);
     if release {
         command.arg("--release");
