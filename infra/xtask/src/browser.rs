@@ -68,10 +68,6 @@ fn npm_packages() -> Result<(), Failure> {
     )
 }
 
-pub(crate) fn build_server() -> Result<(), Failure> {
-    crate::storm::build_server(false).map(|_| ())
-}
-
 pub(crate) fn start_server() -> Result<(Server, String), Failure> {
     let port = TcpListener::bind("127.0.0.1:0")
         .and_then(|l| l.local_addr())
@@ -114,7 +110,7 @@ pub fn run() -> Result<Counts, Failure> {
         .filter(|path| path.to_string_lossy().ends_with(".test.mjs"))
         .collect();
     files.sort();
-    build_server()?;
+    crate::storm::build_server(false)?;
     let shots = target_dir().join("browser-screenshots");
     let mut counts = Counts::default();
     let mut failed = Vec::new();

@@ -50,7 +50,7 @@ pub fn run() -> Result<(), Failure> {
     crate::tasks::build_page()?;
     browser::chromium()?;
     let lighthouse = lighthouse()?;
-    browser::build_server()?;
+    crate::storm::build_server(false)?;
     let (_server, base) = browser::start_server()?;
     step(
         &format!("Lighthouse {LIGHTHOUSE}, mobile: look-up, result, receipt and transfer screens"),
