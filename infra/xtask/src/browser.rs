@@ -5,7 +5,7 @@
 //! stopped when the guard drops; screenshots of failures land in `target/browser-screenshots/`.
 
 use std::net::TcpListener;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
@@ -68,14 +68,16 @@ fn npm_packages() -> Result<(), Failure> {
     )
 }
 
-pub(crate) fn start_server() -> Result<(Server, String), Failure> {
+/// Starts the local server `binary` (as [`crate::storm::build_server`] answers it) on a free
+/// loopback port over a fresh data directory and the built site; answers it and its base URL.
+pub(crate) fn start_server(binary: &Path) -> Result<(Server, String), Failure> {
     let port = TcpListener::bind("127.0.0.1:0")
         .and_then(|l| l.local_addr())
         .map(|a| a.port())
         .map_err(|e| Failure(format!("no free loopback port: {e}")))?;
     let data = std::env::temp_dir().join(format!("hocphi-browser-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&data);
-    let child = Command::new(target_dir().join("debug").join("hocphi-local"))
+    let child = Command::new(binary)
         .args(["--port", &port.to_string(), "--data"])
         .arg(&data)
         .arg("--site")
@@ -110,7 +112,7 @@ pub fn run() -> Result<Counts, Failure> {
         .filter(|path| path.to_string_lossy().ends_with(".test.mjs"))
         .collect();
     files.sort();
-    crate::storm::build_server(false)?;
+    let binary = crate::storm::build_server(false)?;
     let shots = target_dir().join("browser-screenshots");
     let mut counts = Counts::default();
     let mut failed = Vec::new();
@@ -119,7 +121,7 @@ pub fn run() -> Result<Counts, Failure> {
             .file_name()
             .map(|n| n.to_string_lossy().into_owned())
             .unwrap_or_default();
-        let (server, base) = start_server()?;
+        let (server, base) = start_server(&binary)?;
         let lookup_key = server.data.join(LOOKUP_KEY_FILE);
         let result = crate::run::node_test_step(
             &format!("browser tests: {name} (headless Chromium against a fresh local stack)"),

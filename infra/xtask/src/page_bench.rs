@@ -50,8 +50,8 @@ pub fn run() -> Result<(), Failure> {
     crate::tasks::build_page()?;
     browser::chromium()?;
     let lighthouse = lighthouse()?;
-    crate::storm::build_server(false)?;
-    let (_server, base) = browser::start_server()?;
+    let binary = crate::storm::build_server(false)?;
+    let (_server, base) = browser::start_server(&binary)?;
     step(
         &format!("Lighthouse {LIGHTHOUSE}, mobile: look-up, result, receipt and transfer screens"),
         Command::new("node")
