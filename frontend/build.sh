@@ -2,6 +2,8 @@
 # Builds the parents' page into a directory of static files (default: <repo>/target/site).
 #
 #   frontend/build.sh [OUT_DIR]
+#   frontend/build.sh --compile-only   (the toolchain and the cargo build, nothing written: a
+#                                       warm-up, as cargo xtask test starts it ahead)
 #
 # Installs what it lacks into <repo>/.tools/ (or $HOCPHI_TOOLS; never globally) and rustup: the
 # pinned nightly toolchain with rust-src (the fuzz targets use the same one), the wasm-bindgen CLI of exactly Cargo.lock's wasm-bindgen version, wasm-opt from npm
@@ -31,6 +33,11 @@ readonly BROWSERS=chrome63,edge79,firefox67,safari11.1
 # The page's files together, brotli-compressed as CloudFront serves them to every such browser.
 readonly BUDGET_BYTES=$((128 * 1024))
 
+compile_only=false
+if [[ "${1:-}" == --compile-only ]]; then
+    compile_only=true
+    shift
+fi
 frontend="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 repo="$(cd "$frontend/.." && pwd)"
 target_dir="${CARGO_TARGET_DIR:-$repo/target}"
@@ -108,6 +115,9 @@ env -u RUSTC -u RUSTUP_TOOLCHAIN -u RUSTFLAGS CARGO_ENCODED_RUSTFLAGS="$flags" \
     --release --locked -Zbuild-std=std,panic_abort -Zbuild-std-features=optimize_for_size
 wasm_in="$target_dir/wasm32-unknown-unknown/release/hocphi-frontend.wasm"
 [[ -f "$wasm_in" ]] || fail "cargo did not produce $wasm_in"
+if $compile_only; then
+    exit 0
+fi
 
 stage="$(mktemp -d "${TMPDIR:-/tmp}/hocphi-site.XXXXXX")"
 trap 'rm -rf "$stage"' EXIT

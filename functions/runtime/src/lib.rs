@@ -5,13 +5,15 @@
 //!   [`Config::local`] for the local stack and the tests.
 //! - [`Function`]: the deployed functions as data (binary, routes, whether they talk to channels).
 //! - [`build_app`]: the one place an [`App`] is assembled from a [`Config`].
-//! - [`SystemClock`], [`HttpTransport`]: the real clock and an HTTPS client (rustls/ring, Mozilla
-//!   roots) for the gateways' APIs, bounded in time and size.
-//! - [`init_logging`]: structured JSON logs (or plain text for a terminal).
+//! - [`SystemClock`]: the real clock.
+//! - `HttpTransport` (feature `process`): an HTTPS client (rustls/ring, Mozilla roots) for the
+//!   gateways' APIs, bounded in time and size.
+//! - `init_logging` (feature `process`): structured JSON logs (or plain text for a terminal).
 //! - `aws` (feature `aws`): the Lambda functions' glue.
 
 pub mod config;
 mod function;
+#[cfg(feature = "process")]
 mod transport;
 
 #[cfg(feature = "aws")]
@@ -19,6 +21,7 @@ pub mod aws;
 
 pub use config::{Config, ConfigError, Env, StoreConfig};
 pub use function::Function;
+#[cfg(feature = "process")]
 pub use transport::HttpTransport;
 
 use chrono::{DateTime, Utc};
@@ -48,6 +51,7 @@ impl Clock for SystemClock {
 
 /// Installs the global logger: JSON lines (for CloudWatch) or compact text, filtered by
 /// `RUST_LOG` (default `info`). Logs carry payment references, never secrets or personal data.
+#[cfg(feature = "process")]
 pub fn init_logging(json: bool) {
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));

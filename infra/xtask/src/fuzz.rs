@@ -115,6 +115,21 @@ fn cargo_fuzz(bin: &Path, sub: &str) -> Command {
     command
 }
 
+/// The build of every target, with `profile`'s environment overrides.
+fn build(bin: &Path, profile: &[(&str, &str)]) -> Command {
+    let mut command = cargo_fuzz(bin, "build");
+    command
+        .arg("--target-dir")
+        .arg(fuzz_target_dir())
+        .envs(profile.iter().copied());
+    command
+}
+
+/// The build [`run`] starts with, for starting it ahead (what fuzzing needs installed first).
+pub fn build_ahead(profile: &[(&str, &str)]) -> Result<Command, Failure> {
+    Ok(build(&ensure_tools()?, profile))
+}
+
 /// What one target's run gave.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Outcome {
@@ -201,10 +216,7 @@ pub fn run(secs: u64, only: &[String], profile: &[(&str, &str)]) -> Result<Vec<O
     let bin = ensure_tools()?;
     step(
         "building the fuzz targets (cargo +nightly fuzz build)",
-        cargo_fuzz(&bin, "build")
-            .arg("--target-dir")
-            .arg(fuzz_target_dir())
-            .envs(profile.iter().copied()),
+        &mut build(&bin, profile),
     )?;
     let work = fuzz_target_dir().join("runs");
     let started = Instant::now();

@@ -3,6 +3,7 @@
 //! Each task says what it is doing, installs what a fresh machine lacks, and stops at the first
 //! failure with a message that names the step.
 
+mod ahead;
 mod browser;
 mod crash;
 mod deploy;

@@ -72,6 +72,7 @@ fn checks() -> Result<Counts, Failure> {
             "--no-run",
         ]),
     )?;
+    let (mut ahead, sam) = start_ahead()?;
     step(
         "the domain builds for the browser (wasm32)",
         cargo().args([
@@ -97,12 +98,45 @@ fn checks() -> Result<Counts, Failure> {
             .env_remove("AWS_PROFILE"),
     )?;
     drop(moto);
+    ahead.wait(AHEAD_FUZZ);
     crate::fuzz::run(crate::fuzz::SMOKE_SECS, &[], crate::fuzz::SMOKE_PROFILE)?;
+    ahead.wait(AHEAD_PAGE);
     build_page()?;
     counts.add(crate::browser::run()?);
     crate::crash::crash(3, 24)?;
-    crate::infra::sam_build_smoke(crate::infra::SMOKE_PROFILE)?;
+    ahead.wait(AHEAD_LAMBDA);
+    sam.run(crate::infra::SMOKE_PROFILE)?;
     Ok(counts)
+}
+
+const AHEAD_FUZZ: &str = "the fuzz targets";
+const AHEAD_PAGE: &str = "the page's WebAssembly";
+const AHEAD_LAMBDA: &str = "the functions for arm64";
+
+/// The three builds [`checks`] needs after the tests, started as soon as the test build is done
+/// (their tools installed first), so that they use the cores the test run and the browser tests
+/// leave idle; each step still runs its own build, which then finds them fresh.
+fn start_ahead() -> Result<(crate::ahead::Ahead, crate::infra::SamSmoke), Failure> {
+    let sam = crate::infra::SamSmoke::prepare()?;
+    let mut page = Command::new("bash");
+    page.arg(root().join("frontend").join("build.sh"))
+        .arg("--compile-only")
+        .current_dir(root());
+    let ahead = crate::ahead::Ahead::start(vec![
+        crate::ahead::Job {
+            what: AHEAD_FUZZ,
+            command: crate::fuzz::build_ahead(crate::fuzz::SMOKE_PROFILE)?,
+        },
+        crate::ahead::Job {
+            what: AHEAD_PAGE,
+            command: page,
+        },
+        crate::ahead::Job {
+            what: AHEAD_LAMBDA,
+            command: sam.cargo_lambda_build(crate::infra::SMOKE_PROFILE),
+        },
+    ])?;
+    Ok((ahead, sam))
 }
 
 /// The benchmarks (all, or the ones named); figures are printed, and `gateways` fails when a
