@@ -221,9 +221,7 @@ pub fn run(secs: u64, only: &[String], profile: &[(&str, &str)]) -> Result<Vec<O
     let work = fuzz_target_dir().join("runs");
     let started = Instant::now();
     let lanes = std::thread::available_parallelism().map_or(1, usize::from);
-    let outcomes = in_lanes(&chosen, lanes, |target| {
-        run_one(&bin, target, secs, &work, profile)
-    })?;
+    let outcomes = in_lanes(&chosen, lanes, |target| run_one(target, secs, &work))?;
     crate::run::record(
         &format!(
             "fuzzing {} targets for {secs} s each, {lanes} at a time",
@@ -281,15 +279,21 @@ fn in_lanes<T: Sync, R: Send>(
     results.into_iter().map(|(_, result)| result).collect()
 }
 
-/// One target's run from a fresh copy of its seed corpus (`cargo fuzz run` builds first: with
-/// the same `profile` as the build, it finds the target fresh).
-fn run_one(
-    bin: &Path,
-    target: &str,
-    secs: u64,
-    work: &Path,
-    profile: &[(&str, &str)],
-) -> Result<Outcome, Failure> {
+/// Where `cargo fuzz build` leaves a target's binary.
+fn binary(target: &str) -> PathBuf {
+    fuzz_target_dir()
+        .join(FUZZ_TRIPLE)
+        .join("release")
+        .join(target)
+}
+
+/// The host triple cargo-fuzz builds for (its default `--target`).
+const FUZZ_TRIPLE: &str = "x86_64-unknown-linux-gnu";
+
+/// One target's run from a fresh copy of its seed corpus: the binary [`run`] built, started as
+/// `cargo fuzz run` starts it (with AddressSanitizer's `detect_odr_violation=0`), without the two
+/// cargo invocations `cargo fuzz run` makes first to find it fresh.
+fn run_one(target: &str, secs: u64, work: &Path) -> Result<Outcome, Failure> {
     let corpus = work.join(target);
     let _ = std::fs::remove_dir_all(&corpus);
     std::fs::create_dir_all(&corpus)
@@ -305,19 +309,20 @@ fn run_one(
         .map_err(|e| Failure(format!("cannot create {}: {e}", artifacts.display())))?;
     println!("\n==> fuzzing {target} for {secs} s");
     let started = Instant::now();
-    let output = cargo_fuzz(bin, "run")
-        .arg("--target-dir")
-        .arg(fuzz_target_dir())
-        .arg(target)
-        .arg(&corpus)
-        .arg("--")
-        .arg(format!("-max_total_time={secs}"))
+    let asan = match std::env::var("ASAN_OPTIONS") {
+        Ok(options) if !options.is_empty() => format!("{options}:detect_odr_violation=0"),
+        _ => "detect_odr_violation=0".to_owned(),
+    };
+    let output = Command::new(binary(target))
         .arg(format!("-artifact_prefix={}/", artifacts.display()))
+        .arg(format!("-max_total_time={secs}"))
         .args(["-rss_limit_mb=2048", "-timeout=10", "-print_final_stats=1"])
-        .envs(profile.iter().copied())
+        .arg(&corpus)
+        .current_dir(root())
+        .env("ASAN_OPTIONS", asan)
         .stdin(Stdio::null())
         .output()
-        .map_err(|e| Failure(format!("could not start cargo fuzz run {target}: {e}")))?;
+        .map_err(|e| Failure(format!("could not start {}: {e}", binary(target).display())))?;
     let took = started.elapsed();
     let text = format!(
         "{}{}",

@@ -61,6 +61,7 @@ fn checks() -> Result<Counts, Failure> {
         "formatting (cargo fmt --check)",
         cargo().args(["fmt", "--all", "--check"]),
     )?;
+    let mut ahead = start_ahead()?;
     step(
         "lints (clippy -D warnings) inside the build of every target",
         cargo_linted()?.args([
@@ -72,7 +73,6 @@ fn checks() -> Result<Counts, Failure> {
             "--no-run",
         ]),
     )?;
-    let (mut ahead, sam) = start_ahead()?;
     step(
         "the domain builds for the browser (wasm32)",
         cargo().args([
@@ -102,6 +102,11 @@ fn checks() -> Result<Counts, Failure> {
     crate::fuzz::run(crate::fuzz::SMOKE_SECS, &[], crate::fuzz::SMOKE_PROFILE)?;
     ahead.wait(AHEAD_PAGE);
     build_page()?;
+    let sam = crate::infra::SamSmoke::prepare()?;
+    let mut ahead = crate::ahead::Ahead::start(vec![crate::ahead::Job {
+        what: AHEAD_LAMBDA,
+        command: sam.cargo_lambda_build(crate::infra::SMOKE_PROFILE),
+    }])?;
     counts.add(crate::browser::run()?);
     crate::crash::crash(3, 24)?;
     ahead.wait(AHEAD_LAMBDA);
@@ -113,16 +118,17 @@ const AHEAD_FUZZ: &str = "the fuzz targets";
 const AHEAD_PAGE: &str = "the page's WebAssembly";
 const AHEAD_LAMBDA: &str = "the functions for arm64";
 
-/// The three builds [`checks`] needs after the tests, started as soon as the test build is done
-/// (their tools installed first), so that they use the cores the test run and the browser tests
-/// leave idle; each step still runs its own build, which then finds them fresh.
-fn start_ahead() -> Result<(crate::ahead::Ahead, crate::infra::SamSmoke), Failure> {
-    let sam = crate::infra::SamSmoke::prepare()?;
+/// The builds of the fuzz targets and of the page's WebAssembly, started before the test build
+/// (their tools installed first) so that they use the cores the test build, the test run and the
+/// fuzzing leave idle; each step still runs its own build, which then finds them fresh. (The
+/// functions' arm64 build is started after the page's: both use the host's release directory,
+/// which cargo locks.)
+fn start_ahead() -> Result<crate::ahead::Ahead, Failure> {
     let mut page = Command::new("bash");
     page.arg(root().join("frontend").join("build.sh"))
         .arg("--compile-only")
         .current_dir(root());
-    let ahead = crate::ahead::Ahead::start(vec![
+    crate::ahead::Ahead::start(vec![
         crate::ahead::Job {
             what: AHEAD_FUZZ,
             command: crate::fuzz::build_ahead(crate::fuzz::SMOKE_PROFILE)?,
@@ -131,12 +137,7 @@ fn start_ahead() -> Result<(crate::ahead::Ahead, crate::infra::SamSmoke), Failur
             what: AHEAD_PAGE,
             command: page,
         },
-        crate::ahead::Job {
-            what: AHEAD_LAMBDA,
-            command: sam.cargo_lambda_build(crate::infra::SMOKE_PROFILE),
-        },
-    ])?;
-    Ok((ahead, sam))
+    ])
 }
 
 /// The benchmarks (all, or the ones named); figures are printed, and `gateways` fails when a
