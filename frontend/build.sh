@@ -78,13 +78,17 @@ else
 fi
 
 # npm_tool NAME PACKAGE VERSION BIN: installs PACKAGE@VERSION into .tools/NAME unless present.
+# The marker is written only once npm has finished, so an install cut short is done again.
 npm_tool() {
     local name="$1" package="$2" version="$3" bin="$tools/$1/node_modules/.bin/$4"
-    if [[ -x "$bin" && "$(node -p "require('$tools/$name/node_modules/$package/package.json').version" 2>/dev/null)" == "$version" ]]; then
+    local marker="$tools/$1/.installed-$package-$version"
+    if [[ -x "$bin" && -f "$marker" ]]; then
         echo "$package $version already in .tools/$name" >&2
     else
+        rm -f "$tools/$name"/.installed-*
         npm install --prefix "$tools/$name" --no-audit --no-fund --loglevel=error \
             --save-exact "$package@$version" >&2
+        touch "$marker"
     fi
     printf '%s' "$bin"
 }

@@ -6,12 +6,16 @@
 //! (`nice -n 19`), each in a process group of its own with its output in a log under
 //! `<target>/ahead/`; a build started ahead is never a verdict: the step that needs it waits for
 //! it, then runs its own build, which finds everything fresh (or fails there, with its output
-//! shown, whatever happened ahead); dropping an [`Ahead`] stops what is still running.
+//! shown, whatever happened ahead); dropping an [`Ahead`] stops what is still running, and so
+//! does an interrupt or a termination of xtask (the build's own process group does not get the
+//! terminal's Ctrl-C).
 
+use std::io::Write;
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
+use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::mpsc::{Receiver, channel};
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::{Arc, Mutex, Once, PoisonError};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
@@ -31,6 +35,32 @@ pub struct Ahead {
     running: Arc<Mutex<Option<Child>>>,
     stop: Arc<Mutex<bool>>,
     worker: Option<JoinHandle<()>>,
+}
+
+/// The process group of the build running ahead (0: none), for the interrupt handler.
+static RUNNING_GROUP: AtomicU32 = AtomicU32::new(0);
+
+/// Sends SIGTERM to the process group `group`.
+fn terminate(group: u32) {
+    let _ = Command::new("kill")
+        .args(["-TERM", "--", &format!("-{group}")])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status();
+}
+
+/// On Ctrl-C or SIGTERM, stops the build running ahead, then exits as an interrupted process.
+fn stop_on_interrupt() {
+    static INSTALL: Once = Once::new();
+    INSTALL.call_once(|| {
+        let _ = ctrlc::set_handler(|| {
+            let group = RUNNING_GROUP.swap(0, Ordering::SeqCst);
+            if group != 0 {
+                terminate(group);
+            }
+            std::process::exit(130);
+        });
+    });
 }
 
 /// Where a job's output goes.
@@ -73,6 +103,7 @@ impl Ahead {
         let dir = target_dir().join("ahead");
         std::fs::create_dir_all(&dir)
             .map_err(|e| Failure(format!("cannot create {}: {e}", dir.display())))?;
+        stop_on_interrupt();
         let names: Vec<&'static str> = jobs.iter().map(|job| job.what).collect();
         println!(
             "\n==> started ahead, at the lowest priority: {}",
@@ -89,18 +120,27 @@ impl Ahead {
                     if *stop_.lock().unwrap_or_else(PoisonError::into_inner) {
                         return;
                     }
-                    let spawned = std::fs::File::create(log_path(job.what))
-                        .and_then(|log| niced(&job.command, &log))
-                        .and_then(|mut command| command.spawn());
-                    match spawned {
-                        Ok(child) => *running = Some(child),
-                        Err(_) => *running = None,
+                    let log = log_path(job.what);
+                    let spawned = std::fs::File::create(&log).and_then(|mut file| {
+                        let started = niced(&job.command, &file).and_then(|mut c| c.spawn());
+                        if let Err(e) = &started {
+                            let _ = writeln!(file, "could not start {:?}: {e}", job.command);
+                        }
+                        started
+                    });
+                    *running = spawned.ok();
+                    if let Some(child) = running.as_ref() {
+                        RUNNING_GROUP.store(child.id(), Ordering::SeqCst);
                     }
                     running.is_some()
                 };
                 let started = Instant::now();
                 let ok = child && wait_for_child(&running_);
+                RUNNING_GROUP.store(0, Ordering::SeqCst);
                 let took = started.elapsed();
+                if *stop_.lock().unwrap_or_else(PoisonError::into_inner) {
+                    return;
+                }
                 record(&format!("ahead, overlapping: {}", job.what), took);
                 println!(
                     "\n==> ahead: {} {} ({took:.1?}; log: {})",
@@ -126,6 +166,7 @@ impl Ahead {
     /// Waits until the job `what` (and every job before it) has ended, recording the wait.
     pub fn wait(&mut self, what: &str) {
         let Some(index) = self.names.iter().position(|name| *name == what) else {
+            debug_assert!(false, "nothing named {what} was started ahead");
             return;
         };
         let started = Instant::now();
@@ -172,9 +213,8 @@ impl Drop for Ahead {
             .unwrap_or_else(PoisonError::into_inner)
             .as_mut()
         {
-            let _ = Command::new("kill")
-                .args(["-TERM", "--", &format!("-{}", child.id())])
-                .status();
+            RUNNING_GROUP.store(0, Ordering::SeqCst);
+            terminate(child.id());
             let _ = child.wait();
         }
         if let Some(worker) = self.worker.take() {

@@ -221,7 +221,8 @@ pub fn run(secs: u64, only: &[String], profile: &[(&str, &str)]) -> Result<Vec<O
     let work = fuzz_target_dir().join("runs");
     let started = Instant::now();
     let lanes = std::thread::available_parallelism().map_or(1, usize::from);
-    let outcomes = in_lanes(&chosen, lanes, |target| run_one(target, secs, &work))?;
+    let host = host_triple()?;
+    let outcomes = in_lanes(&chosen, lanes, |target| run_one(&host, target, secs, &work))?;
     crate::run::record(
         &format!(
             "fuzzing {} targets for {secs} s each, {lanes} at a time",
@@ -279,21 +280,29 @@ fn in_lanes<T: Sync, R: Send>(
     results.into_iter().map(|(_, result)| result).collect()
 }
 
-/// Where `cargo fuzz build` leaves a target's binary.
-fn binary(target: &str) -> PathBuf {
-    fuzz_target_dir()
-        .join(FUZZ_TRIPLE)
-        .join("release")
-        .join(target)
+/// Where `cargo fuzz build` leaves a target's binary: under the host's triple, which cargo-fuzz
+/// builds for by default.
+fn binary(host: &str, target: &str) -> PathBuf {
+    fuzz_target_dir().join(host).join("release").join(target)
 }
 
-/// The host triple cargo-fuzz builds for (its default `--target`).
-const FUZZ_TRIPLE: &str = "x86_64-unknown-linux-gnu";
+/// The nightly toolchain's host triple (`rustc -vV`).
+fn host_triple() -> Result<String, Failure> {
+    let output = Command::new("rustup")
+        .args(["run", NIGHTLY, "rustc", "-vV"])
+        .output()
+        .map_err(|e| Failure(format!("could not run rustc -vV: {e}")))?;
+    String::from_utf8_lossy(&output.stdout)
+        .lines()
+        .find_map(|line| line.strip_prefix("host: "))
+        .map(str::to_owned)
+        .ok_or_else(|| Failure("rustc -vV names no host".into()))
+}
 
 /// One target's run from a fresh copy of its seed corpus: the binary [`run`] built, started as
 /// `cargo fuzz run` starts it (with AddressSanitizer's `detect_odr_violation=0`), without the two
 /// cargo invocations `cargo fuzz run` makes first to find it fresh.
-fn run_one(target: &str, secs: u64, work: &Path) -> Result<Outcome, Failure> {
+fn run_one(host: &str, target: &str, secs: u64, work: &Path) -> Result<Outcome, Failure> {
     let corpus = work.join(target);
     let _ = std::fs::remove_dir_all(&corpus);
     std::fs::create_dir_all(&corpus)
@@ -313,7 +322,7 @@ fn run_one(target: &str, secs: u64, work: &Path) -> Result<Outcome, Failure> {
         Ok(options) if !options.is_empty() => format!("{options}:detect_odr_violation=0"),
         _ => "detect_odr_violation=0".to_owned(),
     };
-    let output = Command::new(binary(target))
+    let output = Command::new(binary(host, target))
         .arg(format!("-artifact_prefix={}/", artifacts.display()))
         .arg(format!("-max_total_time={secs}"))
         .args(["-rss_limit_mb=2048", "-timeout=10", "-print_final_stats=1"])
@@ -322,7 +331,12 @@ fn run_one(target: &str, secs: u64, work: &Path) -> Result<Outcome, Failure> {
         .env("ASAN_OPTIONS", asan)
         .stdin(Stdio::null())
         .output()
-        .map_err(|e| Failure(format!("could not start {}: {e}", binary(target).display())))?;
+        .map_err(|e| {
+            Failure(format!(
+                "could not start {}: {e}",
+                binary(host, target).display()
+            ))
+        })?;
     let took = started.elapsed();
     let text = format!(
         "{}{}",

@@ -3,9 +3,10 @@
 //! [`check`] lints `infra/template.yaml` and the edge stack `infra/policy/waf.yaml` with
 //! cfn-lint, lints the template again after expanding it with the SAM translator (cfn-lint alone
 //! does not look inside SAM functions' environment), runs `sam validate --lint` and checkov, and
-//! proves the expansion path still catches a dangling reference. [`sam_build_smoke`] builds every
-//! function the way `cargo xtask deploy` does (`cargo xtask test` without LTO or optimisation:
-//! [`SMOKE_PROFILE`]).
+//! proves the expansion path still catches a dangling reference. [`SamSmoke`] builds every
+//! function the way `cargo xtask deploy` does, its cargo-lambda build startable ahead
+//! ([`sam_build_smoke`] for `cargo xtask sam-build`; `cargo xtask test` builds without LTO or
+//! optimisation: [`SMOKE_PROFILE`]).
 //!
 //! Invariants: every tool is one of the pinned ones of [`crate::tools`]; nothing here talks to
 //! AWS.

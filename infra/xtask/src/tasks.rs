@@ -61,7 +61,6 @@ fn checks() -> Result<Counts, Failure> {
         "formatting (cargo fmt --check)",
         cargo().args(["fmt", "--all", "--check"]),
     )?;
-    let mut ahead = start_ahead()?;
     step(
         "lints (clippy -D warnings) inside the build of every target",
         cargo_linted()?.args([
@@ -73,6 +72,7 @@ fn checks() -> Result<Counts, Failure> {
             "--no-run",
         ]),
     )?;
+    let mut ahead = start_ahead()?;
     step(
         "the domain builds for the browser (wasm32)",
         cargo().args([
@@ -116,13 +116,15 @@ fn checks() -> Result<Counts, Failure> {
 
 const AHEAD_FUZZ: &str = "the fuzz targets";
 const AHEAD_PAGE: &str = "the page's WebAssembly";
-const AHEAD_LAMBDA: &str = "the functions for arm64";
+const AHEAD_LAMBDA: &str = "the functions (cargo lambda build)";
 
-/// The builds of the fuzz targets and of the page's WebAssembly, started before the test build
-/// (their tools installed first) so that they use the cores the test build, the test run and the
-/// fuzzing leave idle; each step still runs its own build, which then finds them fresh. (The
-/// functions' arm64 build is started after the page's: both use the host's release directory,
-/// which cargo locks.)
+/// The builds of the fuzz targets and of the page's WebAssembly, started once the test build is
+/// done, so that they use the cores the test run (waiting on moto) leaves idle; each step still
+/// runs its own build, which then finds them fresh. (Started before the test build, they slowed
+/// it by a minute on two cores and saved nothing overall.) Fuzzing's tools are installed first;
+/// the page's (rust-src, wasm-bindgen, binaryen, esbuild) are installed by `build.sh` ahead, each
+/// one whole or not at all as `build.sh` checks it. (The functions' arm64 build is started after
+/// the page's: both use the host's release directory, which cargo locks.)
 fn start_ahead() -> Result<crate::ahead::Ahead, Failure> {
     let mut page = Command::new("bash");
     page.arg(root().join("frontend").join("build.sh"))
