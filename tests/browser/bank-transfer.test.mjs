@@ -85,8 +85,12 @@ test("back from payOS's own page, the result page follows the payment this tab o
     const reference = await showQr(page, "5201234569", "JK9MN2PQ");
     const bank = await bankPage(page, context);
     const orderCode = bank.url().match(/\/bank\/(\d+)/)?.[1];
-    await bank.getByRole("button", { name: SIM.payExact }).first().click();
-    await bank.waitForURL(/\/ket-qua\?.*orderCode=/, WAIT);
+    // The result page replaces its address (the gateway's parameters leave the history) as soon
+    // as the app runs: the return is matched when it commits, waited for from before the click.
+    await Promise.all([
+      bank.waitForURL(/\/ket-qua\?.*orderCode=/, { ...WAIT, waitUntil: "commit" }),
+      bank.getByRole("button", { name: SIM.payExact }).first().click(),
+    ]);
 
     await page.goto(`${BASE}/ket-qua?code=00&id=x&cancel=false&status=PAID&orderCode=${orderCode}`);
     await page.getByText("Thanh toán thành công").first().waitFor(WAIT);

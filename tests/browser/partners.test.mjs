@@ -82,8 +82,12 @@ test("a parent can choose the national portal, pays there and gets the receipt",
     await page.getByText("Bạn sẽ được chuyển sang Cổng Dịch vụ công").first().waitFor(WAIT);
     await page.locator(".button--pay").click();
     await page.waitForURL(/\/sim\/dvcqg\//, WAIT);
-    await page.getByRole("button", { name: "Thanh toán", exact: true }).click();
-    await page.waitForURL(/\/ket-qua\?.*MaThamChieu=/, WAIT);
+    // The result page replaces its address (the portal's parameters leave the history) as soon
+    // as the app runs: the return is matched when it commits, waited for from before the click.
+    await Promise.all([
+      page.waitForURL(/\/ket-qua\?.*MaThamChieu=/, { ...WAIT, waitUntil: "commit" }),
+      page.getByRole("button", { name: "Thanh toán", exact: true }).click(),
+    ]);
 
     await page.getByText("Thanh toán thành công").first().waitFor(WAIT);
     await page.getByText("Cổng Dịch vụ công").first().waitFor(WAIT);
