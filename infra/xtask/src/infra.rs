@@ -3,10 +3,9 @@
 //! [`check`] lints `infra/template.yaml` and the edge stack `infra/policy/waf.yaml` with
 //! cfn-lint, lints the template again after expanding it with the SAM translator (cfn-lint alone
 //! does not look inside SAM functions' environment), runs `sam validate --lint` and checkov, and
-//! proves the expansion path still catches a dangling reference. [`SamSmoke`] builds every
-//! function the way `cargo xtask deploy` does, its cargo-lambda build startable ahead
-//! ([`sam_build_smoke`] for `cargo xtask sam-build`; `cargo xtask test` builds without LTO or
-//! optimisation: [`SMOKE_PROFILE`]).
+//! proves the expansion path still catches a dangling reference. [`sam_build_smoke`] builds every
+//! function the way `cargo xtask deploy` does (`cargo xtask test` without LTO or optimisation:
+//! [`SMOKE_PROFILE`]).
 //!
 //! Invariants: every tool is one of the pinned ones of [`crate::tools`]; nothing here talks to
 //! AWS.
@@ -14,7 +13,7 @@
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::process::Command;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use crate::deploy::samconfig;
 use crate::run::{Failure, root, step, target_dir};
@@ -201,123 +200,77 @@ pub const SMOKE_PROFILE: &[(&str, &str)] = &[
 /// passes, so their release links run in parallel; `sam build` then runs its own `cargo lambda
 /// build` per function, which finds them fresh, and packages each.
 pub fn sam_build_smoke(profile: &[(&str, &str)]) -> Result<(), Failure> {
-    SamSmoke::prepare()?.run(profile)
-}
-
-/// The SAM smoke with its tools installed and its target chosen: its cargo-lambda build can be
-/// started ahead ([`SamSmoke::cargo_lambda_build`]), and [`SamSmoke::run`] builds and packages.
-pub struct SamSmoke {
-    sam: PathBuf,
-    cargo_lambda: PathBuf,
-    arm64: bool,
-    template: PathBuf,
-    out: PathBuf,
-    tools: Duration,
-}
-
-impl SamSmoke {
-    /// Installs SAM and cargo-lambda (if missing) and the arm64 standard library, or, where that
-    /// cannot be installed, writes the x86_64 copy of the template.
-    pub fn prepare() -> Result<Self, Failure> {
-        let started = Instant::now();
-        let sam = SAM.ensure()?;
-        let cargo_lambda = CARGO_LAMBDA.ensure()?;
-        let root = root();
-        let out = scratch("sam-smoke")?;
-        let mut template = root.join("infra").join("template.yaml");
-        let arm64 = step(
-            "the arm64 Rust target (aarch64-unknown-linux-gnu)",
-            Command::new("rustup").args(["target", "add", "aarch64-unknown-linux-gnu"]),
-        )
-        .is_ok();
-        if !arm64 {
-            println!("    no arm64 standard library here: building for x86_64 instead");
-            let text = std::fs::read_to_string(&template)
-                .map_err(|e| Failure(format!("cannot read {}: {e}", template.display())))?;
-            let root_dir = root.to_string_lossy();
-            let x86 = text
-                .replacen("Architectures: [arm64]", "Architectures: [x86_64]", 1)
-                .replacen("CodeUri: ../", &format!("CodeUri: {root_dir}/"), 1);
-            template = out.join("template-x86_64.yaml");
-            std::fs::write(&template, x86)
-                .map_err(|e| Failure(format!("cannot write {}: {e}", template.display())))?;
-        }
-        Ok(Self {
-            sam,
-            cargo_lambda,
-            arm64,
-            template,
-            out,
-            tools: started.elapsed(),
-        })
-    }
-
-    /// One `cargo lambda build` of every deployed function, with `profile`'s overrides.
-    pub fn cargo_lambda_build(&self, profile: &[(&str, &str)]) -> Command {
-        let mut binaries: Vec<&str> = hocphi_runtime::Function::DEPLOYED
-            .iter()
-            .map(|f| f.binary())
-            .collect();
-        binaries.sort_unstable();
-        binaries.dedup();
-        let mut command = cargo_lambda_build(&self.cargo_lambda, self.arm64, &binaries);
-        command.envs(profile.iter().copied());
-        command
-    }
-
-    /// Builds every function, then `sam build` packages each; lists the bootstraps' sizes.
-    pub fn run(self, profile: &[(&str, &str)]) -> Result<(), Failure> {
-        let Self {
-            sam,
-            cargo_lambda,
-            arm64,
-            template,
-            out,
-            tools,
-        } = &self;
-        let build = out.join("build");
-        let building = Instant::now();
-        step(
-            "cargo lambda build of every function in one invocation (links in parallel)",
-            &mut self.cargo_lambda_build(profile),
-        )?;
-        step(
-            "sam build (cargo-lambda, release)",
-            sam_build(sam, cargo_lambda, out, template, &build).envs(profile.iter().copied()),
-        )?;
-        let took = building.elapsed();
-        println!("\nfunction   bootstrap");
-        if !profile.is_empty() {
-            println!(
-                "(built with {profile:?}: not the shipped sizes, which `cargo xtask bench lambda` measures)"
-            );
-        }
-        let text = std::fs::read_to_string(template)
+    let started = Instant::now();
+    let sam = SAM.ensure()?;
+    let cargo_lambda = CARGO_LAMBDA.ensure()?;
+    let root = root();
+    let out = scratch("sam-smoke")?;
+    let mut template = root.join("infra").join("template.yaml");
+    let arm64 = step(
+        "the arm64 Rust target (aarch64-unknown-linux-gnu)",
+        Command::new("rustup").args(["target", "add", "aarch64-unknown-linux-gnu"]),
+    );
+    if arm64.is_err() {
+        println!("    no arm64 standard library here: building for x86_64 instead");
+        let text = std::fs::read_to_string(&template)
             .map_err(|e| Failure(format!("cannot read {}: {e}", template.display())))?;
-        let functions = serverless_functions(&text);
-        if functions.is_empty() {
-            return Err(Failure(format!(
-                "{} declares no AWS::Serverless::Function",
-                template.display()
-            )));
-        }
-        for function in &functions {
-            let bootstrap = build.join(function).join("bootstrap");
-            let size = std::fs::metadata(&bootstrap)
-                .map_err(|_| Failure(format!("sam build produced no {}", bootstrap.display())))?
-                .len();
-            println!(
-                "{function:<18} {}.{} MB",
-                size / 1_000_000,
-                size % 1_000_000 / 100_000
-            );
-        }
-        println!(
-            "\nsam build smoke passed: build {took:.1?}, tools {tools:.1?} ({})",
-            if *arm64 { "arm64" } else { "x86_64" }
-        );
-        Ok(())
+        let root_dir = root.to_string_lossy();
+        let x86 = text
+            .replacen("Architectures: [arm64]", "Architectures: [x86_64]", 1)
+            .replacen("CodeUri: ../", &format!("CodeUri: {root_dir}/"), 1);
+        template = out.join("template-x86_64.yaml");
+        std::fs::write(&template, x86)
+            .map_err(|e| Failure(format!("cannot write {}: {e}", template.display())))?;
     }
+    let build = out.join("build");
+    let tools = started.elapsed();
+    let building = Instant::now();
+    let mut binaries: Vec<&str> = hocphi_runtime::Function::DEPLOYED
+        .iter()
+        .map(|f| f.binary())
+        .collect();
+    binaries.sort_unstable();
+    binaries.dedup();
+    step(
+        "cargo lambda build of every function in one invocation (links in parallel)",
+        cargo_lambda_build(&cargo_lambda, arm64.is_ok(), &binaries).envs(profile.iter().copied()),
+    )?;
+    step(
+        "sam build (cargo-lambda, release)",
+        sam_build(&sam, &cargo_lambda, &out, &template, &build).envs(profile.iter().copied()),
+    )?;
+    let took = building.elapsed();
+    println!("\nfunction   bootstrap");
+    if !profile.is_empty() {
+        println!(
+            "(built with {profile:?}: not the shipped sizes, which `cargo xtask bench lambda` measures)"
+        );
+    }
+    let text = std::fs::read_to_string(&template)
+        .map_err(|e| Failure(format!("cannot read {}: {e}", template.display())))?;
+    let functions = serverless_functions(&text);
+    if functions.is_empty() {
+        return Err(Failure(format!(
+            "{} declares no AWS::Serverless::Function",
+            template.display()
+        )));
+    }
+    for function in &functions {
+        let bootstrap = build.join(function).join("bootstrap");
+        let size = std::fs::metadata(&bootstrap)
+            .map_err(|_| Failure(format!("sam build produced no {}", bootstrap.display())))?
+            .len();
+        println!(
+            "{function:<18} {}.{} MB",
+            size / 1_000_000,
+            size % 1_000_000 / 100_000
+        );
+    }
+    println!(
+        "\nsam build smoke passed: build {took:.1?}, tools {tools:.1?} ({})",
+        if arm64.is_ok() { "arm64" } else { "x86_64" }
+    );
+    Ok(())
 }
 
 /// The logical ids of the template's `AWS::Serverless::Function` resources, in order.

@@ -102,29 +102,22 @@ fn checks() -> Result<Counts, Failure> {
     crate::fuzz::run(crate::fuzz::SMOKE_SECS, &[], crate::fuzz::SMOKE_PROFILE)?;
     ahead.wait(AHEAD_PAGE);
     build_page()?;
-    let sam = crate::infra::SamSmoke::prepare()?;
-    let mut ahead = crate::ahead::Ahead::start(vec![crate::ahead::Job {
-        what: AHEAD_LAMBDA,
-        command: sam.cargo_lambda_build(crate::infra::SMOKE_PROFILE),
-    }])?;
     counts.add(crate::browser::run()?);
     crate::crash::crash(3, 24)?;
-    ahead.wait(AHEAD_LAMBDA);
-    sam.run(crate::infra::SMOKE_PROFILE)?;
+    crate::infra::sam_build_smoke(crate::infra::SMOKE_PROFILE)?;
     Ok(counts)
 }
 
 const AHEAD_FUZZ: &str = "the fuzz targets";
 const AHEAD_PAGE: &str = "the page's WebAssembly";
-const AHEAD_LAMBDA: &str = "the functions (cargo lambda build)";
 
 /// The builds of the fuzz targets and of the page's WebAssembly, started once the test build is
 /// done, so that they use the cores the test run (waiting on moto) leaves idle; each step still
-/// runs its own build, which then finds them fresh. (Started before the test build, they slowed
-/// it by a minute on two cores and saved nothing overall.) Fuzzing's tools are installed first;
-/// the page's (rust-src, wasm-bindgen, binaryen, esbuild) are installed by `build.sh` ahead, each
-/// one whole or not at all as `build.sh` checks it. (The functions' arm64 build is started after
-/// the page's: both use the host's release directory, which cargo locks.)
+/// runs its own build, which then finds them fresh. Fuzzing's tools are installed first; the
+/// page's (rust-src, wasm-bindgen, binaryen, esbuild) are installed by `build.sh` ahead, each one
+/// whole or not at all as `build.sh` checks it. Measured on two cores and not done: starting them
+/// before the test build (it slowed that build by a minute and saved nothing overall), and the
+/// functions' arm64 build ahead of the browser tests (it slowed them about as much as it gained).
 fn start_ahead() -> Result<crate::ahead::Ahead, Failure> {
     let mut page = Command::new("bash");
     page.arg(root().join("frontend").join("build.sh"))
