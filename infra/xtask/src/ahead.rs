@@ -1,6 +1,5 @@
-//! Builds started ahead of the steps that need them, so the cores the test run and the browser
-//! tests leave idle (waiting on moto, on Chromium, on a throttled network) compile what comes
-//! later.
+//! Builds started ahead of the steps that need them, so that the core the test run leaves idle
+//! (waiting on moto) compiles what comes later.
 //!
 //! Invariants: the builds run one after another, in the order given, at the lowest CPU priority
 //! (`nice -n 19`), each in a process group of its own with its output in a log under

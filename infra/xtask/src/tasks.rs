@@ -119,10 +119,6 @@ const AHEAD_PAGE: &str = "the page's WebAssembly";
 /// before the test build (it slowed that build by a minute and saved nothing overall), and the
 /// functions' arm64 build ahead of the browser tests (it slowed them about as much as it gained).
 fn start_ahead() -> Result<crate::ahead::Ahead, Failure> {
-    let mut page = Command::new("bash");
-    page.arg(root().join("frontend").join("build.sh"))
-        .arg("--compile-only")
-        .current_dir(root());
     crate::ahead::Ahead::start(vec![
         crate::ahead::Job {
             what: AHEAD_FUZZ,
@@ -130,7 +126,7 @@ fn start_ahead() -> Result<crate::ahead::Ahead, Failure> {
         },
         crate::ahead::Job {
             what: AHEAD_PAGE,
-            command: page,
+            command: build_sh("--compile-only".as_ref()),
         },
     ])
 }
@@ -200,11 +196,18 @@ pub fn build_page() -> Result<(), Failure> {
     toolchain()?;
     step(
         "building the page (Leptos → WebAssembly) into target/site",
-        Command::new("bash")
-            .arg(root().join("frontend").join("build.sh"))
-            .arg(target_dir().join("site"))
-            .current_dir(root()),
+        &mut build_sh(target_dir().join("site").as_os_str()),
     )
+}
+
+/// `frontend/build.sh <arg>`, run from the workspace root.
+fn build_sh(arg: &std::ffi::OsStr) -> Command {
+    let mut command = Command::new("bash");
+    command
+        .arg(root().join("frontend").join("build.sh"))
+        .arg(arg)
+        .current_dir(root());
+    command
 }
 
 /// The local stack: builds the page, then runs the local server (flags pass through).
