@@ -11,10 +11,10 @@
 
 use std::io::Write;
 use std::path::PathBuf;
-use std::process::{Child, Command, Stdio};
-use std::sync::atomic::{AtomicU32, Ordering};
+use std::process::{Command, Stdio};
+use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 use std::sync::mpsc::{Receiver, channel};
-use std::sync::{Arc, Mutex, Once, PoisonError};
+use std::sync::{Arc, Once};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
@@ -26,17 +26,18 @@ pub struct Job {
     pub command: Command,
 }
 
-/// The builds started ahead, in order; [`Ahead::wait`] waits for one of them.
+/// The builds started ahead, in order; [`Ahead::wait`] waits for one of them. One `Ahead` runs
+/// at a time.
 pub struct Ahead {
     names: Vec<&'static str>,
     done: Receiver<usize>,
     finished: usize,
-    running: Arc<Mutex<Option<Child>>>,
-    stop: Arc<Mutex<bool>>,
+    stop: Arc<AtomicBool>,
     worker: Option<JoinHandle<()>>,
 }
 
-/// The process group of the build running ahead (0: none), for the interrupt handler.
+/// The process group of the build running ahead (0: none), for the interrupt handler and for
+/// [`Ahead`]'s `Drop`. Whoever swaps it to 0 stops that group.
 static RUNNING_GROUP: AtomicU32 = AtomicU32::new(0);
 
 /// Sends SIGTERM to the process group `group`.
@@ -53,10 +54,7 @@ fn stop_on_interrupt() {
     static INSTALL: Once = Once::new();
     INSTALL.call_once(|| {
         let _ = ctrlc::set_handler(|| {
-            let group = RUNNING_GROUP.swap(0, Ordering::SeqCst);
-            if group != 0 {
-                terminate(group);
-            }
+            stop_running();
             std::process::exit(130);
         });
     });
@@ -109,35 +107,17 @@ impl Ahead {
             names.join("; ")
         );
         let (sender, done) = channel();
-        let running = Arc::new(Mutex::new(None::<Child>));
-        let stop = Arc::new(Mutex::new(false));
-        let (running_, stop_) = (Arc::clone(&running), Arc::clone(&stop));
+        let stop = Arc::new(AtomicBool::new(false));
+        let stopping = Arc::clone(&stop);
         let worker = std::thread::spawn(move || {
             for (index, job) in jobs.into_iter().enumerate() {
-                let child = {
-                    let mut running = running_.lock().unwrap_or_else(PoisonError::into_inner);
-                    if *stop_.lock().unwrap_or_else(PoisonError::into_inner) {
-                        return;
-                    }
-                    let log = log_path(job.what);
-                    let spawned = std::fs::File::create(&log).and_then(|mut file| {
-                        let started = niced(&job.command, &file).and_then(|mut c| c.spawn());
-                        if let Err(e) = &started {
-                            let _ = writeln!(file, "could not start {:?}: {e}", job.command);
-                        }
-                        started
-                    });
-                    *running = spawned.ok();
-                    if let Some(child) = running.as_ref() {
-                        RUNNING_GROUP.store(child.id(), Ordering::SeqCst);
-                    }
-                    running.is_some()
-                };
+                if stopping.load(Ordering::SeqCst) {
+                    return;
+                }
                 let started = Instant::now();
-                let ok = child && wait_for_child(&running_);
-                RUNNING_GROUP.store(0, Ordering::SeqCst);
+                let ok = run_job(&job, &stopping);
                 let took = started.elapsed();
-                if *stop_.lock().unwrap_or_else(PoisonError::into_inner) {
+                if stopping.load(Ordering::SeqCst) {
                     return;
                 }
                 record(&format!("ahead, overlapping: {}", job.what), took);
@@ -156,7 +136,6 @@ impl Ahead {
             names,
             done,
             finished: 0,
-            running,
             stop,
             worker: Some(worker),
         })
@@ -183,41 +162,108 @@ impl Ahead {
     }
 }
 
-/// Polls the running child until it exits, answering whether it succeeded (the lock is held
-/// only between polls, so that dropping the [`Ahead`] can stop it meanwhile).
-fn wait_for_child(running: &Mutex<Option<Child>>) -> bool {
-    loop {
-        {
-            let mut guard = running.lock().unwrap_or_else(PoisonError::into_inner);
-            match guard.as_mut().map(Child::try_wait) {
-                Some(Ok(None)) => {}
-                ended => {
-                    let ok = matches!(ended, Some(Ok(Some(status))) if status.success());
-                    *guard = None;
-                    return ok;
-                }
-            }
+/// Runs one job to its end in its own process group, published in [`RUNNING_GROUP`] so it can
+/// be stopped meanwhile; answers whether it succeeded. A failure to start is written to its log.
+fn run_job(job: &Job, stopping: &AtomicBool) -> bool {
+    let started = std::fs::File::create(log_path(job.what)).and_then(|mut log| {
+        let child = niced(&job.command, &log).and_then(|mut command| command.spawn());
+        if let Err(e) = &child {
+            let _ = writeln!(log, "could not start {:?}: {e}", job.command);
         }
-        std::thread::sleep(Duration::from_millis(200));
+        child
+    });
+    let Ok(mut child) = started else {
+        return false;
+    };
+    RUNNING_GROUP.store(child.id(), Ordering::SeqCst);
+    if stopping.load(Ordering::SeqCst) {
+        stop_running();
+    }
+    let ok = child.wait().is_ok_and(|status| status.success());
+    RUNNING_GROUP.store(0, Ordering::SeqCst);
+    ok
+}
+
+/// Stops the build running ahead, if any.
+fn stop_running() {
+    let group = RUNNING_GROUP.swap(0, Ordering::SeqCst);
+    if group != 0 {
+        terminate(group);
     }
 }
 
 impl Drop for Ahead {
     /// Stops the job still running (its whole process group) and starts no other.
     fn drop(&mut self) {
-        *self.stop.lock().unwrap_or_else(PoisonError::into_inner) = true;
-        if let Some(child) = self
-            .running
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .as_mut()
-        {
-            RUNNING_GROUP.store(0, Ordering::SeqCst);
-            terminate(child.id());
-            let _ = child.wait();
-        }
+        self.stop.store(true, Ordering::SeqCst);
+        stop_running();
         if let Some(worker) = self.worker.take() {
             let _ = worker.join();
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// One `Ahead` at a time (the running group is process-wide).
+    static ONE_AT_A_TIME: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
+    fn job(what: &'static str, script: &str) -> Job {
+        let mut command = Command::new("sh");
+        command.args(["-c", script]);
+        Job { what, command }
+    }
+
+    #[test]
+    fn jobs_run_in_order_and_waiting_for_one_waits_for_those_before_it() {
+        let _one = ONE_AT_A_TIME.lock();
+        let dir = tempfile_dir("order");
+        let first = format!("sleep 1; echo first >> {}/order", dir.display());
+        let second = format!("echo second >> {}/order", dir.display());
+        let mut ahead = Ahead::start(vec![
+            job("ahead test: first", &first),
+            job("ahead test: second", &second),
+        ])
+        .unwrap();
+        ahead.wait("ahead test: second");
+        let order = std::fs::read_to_string(dir.join("order")).unwrap();
+        assert_eq!(order, "first\nsecond\n");
+    }
+
+    #[test]
+    fn dropping_an_ahead_stops_the_build_it_runs_and_starts_no_other() {
+        let _one = ONE_AT_A_TIME.lock();
+        let dir = tempfile_dir("drop");
+        let running = format!(
+            "trap 'echo stopped > {0}/stopped; exit 1' TERM; echo $$ > {0}/pid; sleep 600 & wait",
+            dir.display()
+        );
+        let never = format!("touch {}/started", dir.display());
+        let ahead = Ahead::start(vec![
+            job("ahead test: long", &running),
+            job("ahead test: never", &never),
+        ])
+        .unwrap();
+        let pid_file = dir.join("pid");
+        while !std::fs::read_to_string(&pid_file).is_ok_and(|p| p.ends_with('\n')) {
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        let pid = std::fs::read_to_string(&pid_file).unwrap();
+        drop(ahead);
+        assert!(
+            dir.join("stopped").exists(),
+            "the running build got SIGTERM"
+        );
+        assert!(!PathBuf::from(format!("/proc/{}", pid.trim())).exists());
+        assert!(!dir.join("started").exists(), "no later build started");
+    }
+
+    fn tempfile_dir(name: &str) -> PathBuf {
+        let dir = std::env::temp_dir().join(format!("hocphi-ahead-{name}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        dir
     }
 }
