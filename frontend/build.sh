@@ -170,9 +170,10 @@ EOF
 # the control flow first (--flatten --rereloop) lets the second round fold more.
 # --low-memory-unused lets constant offsets fold into loads and stores: rustc's wasm32 linker puts
 # the 1 MiB stack first, growing down to address 0, so the first KiB is reached only by a stack
-# overflow.
-step "wasm-opt --flatten --rereloop -Os -Os --converge --low-memory-unused"
-"$wasm_opt" --flatten --rereloop -Os -Os --converge --low-memory-unused --strip-debug --strip-producers \
+# overflow. --generate-global-effects first tells the optimiser what each function may touch.
+step "wasm-opt --generate-global-effects --flatten --rereloop -Os -Os --converge --low-memory-unused"
+"$wasm_opt" --generate-global-effects --flatten --rereloop -Os -Os --converge --low-memory-unused \
+    --strip-debug --strip-producers \
     -o "$stage/opt.wasm" "$stage/bindgen/hocphi_bg.wasm"
 
 # wasm-bindgen names imports and exports after the Rust items with their crate hashes (up to 300

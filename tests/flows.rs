@@ -7,7 +7,7 @@
 use chrono::Duration;
 use hocphi_domain::{Clock, Store};
 use hocphi_fixtures::{dynamodb, harness};
-use hocphi_tests::{CODE, Line, OTHER_STUDENT, STUDENT, World};
+use hocphi_tests::{CODE, Line, OTHER_STUDENT, SITE, STUDENT, World};
 use serde_json::Value;
 
 macro_rules! flows {
@@ -203,6 +203,15 @@ async fn a_parent_pays_two_invoices_and_keeps_receipt_number_one<S: Store>(world
         "the link's holder sees a masked code"
     );
     assert_eq!(receipt.json.get("token"), None);
+    assert_eq!(
+        hocphi_tests::read_qr(&receipt.json["qr"]),
+        Some(format!(
+            "{SITE}/bien-lai/{}?t={}",
+            link["id"].as_str().unwrap(),
+            link["token"].as_str().unwrap()
+        )),
+        "the printed code opens this receipt's page"
+    );
     assert!(open_invoice_ids(world).await.is_empty());
     let wrong_token = world
         .get(&format!(
@@ -1531,6 +1540,11 @@ async fn a_parent_pays_by_bank_transfer_and_gets_the_receipt<S: Store>(world: &W
     assert_eq!(transfer["amount"], "2050000");
     assert_eq!(transfer["memo"], reference.as_str());
     assert!(transfer["qr_code"].as_str().unwrap().contains("2050000"));
+    assert_eq!(
+        hocphi_tests::read_qr(&transfer["qr"]).as_deref(),
+        transfer["qr_code"].as_str(),
+        "the drawn code holds the VietQR payload"
+    );
     assert!(
         checkout.json["redirect_url"]
             .as_str()

@@ -894,6 +894,7 @@ mod tests {
             account_name: "TRUONG THCS NGO QUYEN".into(),
             amount: Money::from_vnd(1_500_000).unwrap(),
             memo: "HP251005070000ABCD".into(),
+            qr: hocphi_app::qr::picture("00020101021238570010A000000727"),
         }
     }
 

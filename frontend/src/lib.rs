@@ -20,6 +20,7 @@ pub mod i18n;
 mod js_value;
 mod json_text;
 pub mod lookup;
+mod markup;
 pub mod qr;
 pub mod route;
 mod screens;

@@ -1,108 +1,57 @@
-//! QR codes drawn as one SVG path, so a receipt prints its verification code sharply at any
-//! size without an image or a script, and as a PNG picture a phone can save to its gallery (a
-//! bank transfer's VietQR code, which banking apps scan from a picture).
+//! QR codes as the functions draw them ([`QrPicture`]: one SVG path, so a receipt prints its
+//! verification code sharply at any size without an image or a script, and the page carries no
+//! encoder), and as a PNG picture a phone can save to its gallery (a bank transfer's VietQR code,
+//! which banking apps scan from a picture).
 //!
-//! Error correction is Medium (15 % of the code may be smudged or folded on paper) and the
-//! quiet zone is the standard four modules. The PNG is black and white, one bit a pixel, its
-//! data in stored (uncompressed) DEFLATE blocks: valid for every decoder (RFC 1950, RFC 1951,
-//! PNG specification) and small enough for a code of a few dozen modules.
+//! The PNG is black and white, one bit a pixel, its data in stored (uncompressed) DEFLATE
+//! blocks: valid for every decoder (RFC 1950, RFC 1951, PNG specification) and small enough for
+//! a code of a few dozen modules.
 
-use qrcodegen::{QrCode, QrCodeEcc};
+use hocphi_api::QrPicture;
 
-/// The blank border around the code, in modules.
-pub const QUIET_ZONE: i32 = 4;
-
-/// A QR code ready for `<svg viewBox="0 0 {side} {side}"><path d="{path}"/></svg>`.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct QrSvg {
-    /// The side of the code with its quiet zone, in modules.
-    pub side: i32,
-    /// Dark modules as horizontal runs, one closed sub-path each.
-    pub path: String,
+/// The `viewBox` attribute of a picture's `<svg>`.
+pub fn view_box(picture: &QrPicture) -> String {
+    format!("0 0 {0} {0}", picture.side)
 }
 
-/// A text encoded once, to be drawn as SVG and as PNG.
-#[derive(Clone)]
-pub struct Code(QrCode);
-
-impl std::fmt::Debug for Code {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Code")
-            .field("size", &self.0.size())
-            .finish()
+/// The dark runs of a picture's path, `(x, y, length)` in modules from the picture's corner;
+/// `None` if the path is not runs as [`QrPicture`] describes them.
+fn runs(picture: &QrPicture) -> Option<Vec<(u32, u32, u32)>> {
+    let number = |text: &str| text.parse::<u32>().ok();
+    let mut runs = Vec::new();
+    for run in picture.path.split('M').skip(1) {
+        let (x, rest) = run.split_once(' ')?;
+        let (y, rest) = rest.split_once('h')?;
+        let (n, rest) = rest.split_once('v')?;
+        (rest.strip_prefix("1h-")?.strip_suffix('z')? == n).then_some(())?;
+        runs.push((number(x)?, number(y)?, number(n)?));
     }
+    (picture.path.is_empty() || picture.path.starts_with('M')).then_some(runs)
 }
 
-impl Code {
-    /// The code for `text`, or `None` if it is too long for any QR version (kept out of line:
-    /// the encoder is the largest part).
-    #[inline(never)]
-    pub fn encode(text: &str) -> Option<Self> {
-        QrCode::encode_binary(text.as_bytes(), QrCodeEcc::Medium)
-            .ok()
-            .map(Self)
-    }
+/// The side of the largest QR code (version 40) with its quiet zone, in modules.
+const LARGEST: u32 = 177 + 8;
 
-    /// The code as one SVG path.
-    pub fn svg(&self) -> QrSvg {
-        QrSvg::draw(&self.0)
-    }
-}
-
-impl QrSvg {
-    /// The code for `text`, or `None` if it is too long for any QR version.
-    pub fn encode(text: &str) -> Option<Self> {
-        Code::encode(text).map(|code| code.svg())
-    }
-
-    fn draw(code: &QrCode) -> Self {
-        let size = code.size();
-        let mut path = String::new();
-        for y in 0..size {
-            let mut x = 0;
-            while x < size {
-                if !code.get_module(x, y) {
-                    x += 1;
-                    continue;
-                }
-                let start = x;
-                while x < size && code.get_module(x, y) {
-                    x += 1;
-                }
-                let run = x - start;
-                path.push_str(&format!(
-                    "M{} {}h{run}v1h-{run}z",
-                    start + QUIET_ZONE,
-                    y + QUIET_ZONE
-                ));
-            }
-        }
-        Self {
-            side: size + 2 * QUIET_ZONE,
-            path,
-        }
-    }
-
-    /// The `viewBox` attribute.
-    pub fn view_box(&self) -> String {
-        format!("0 0 {0} {0}", self.side)
-    }
-}
-
-/// The code as a PNG, `scale` pixels a module (`None` only beyond any real code's size).
-pub fn png(Code(code): &Code, scale: u32) -> Option<Vec<u8>> {
-    let modules = u32::try_from(code.size() + 2 * QUIET_ZONE).ok()?;
-    let side = modules.checked_mul(scale.max(1))?;
+/// The picture as a PNG, `scale` pixels a module (`None` if it is larger than any QR code or
+/// its path is not runs of modules inside it).
+pub fn png(picture: &QrPicture, scale: u32) -> Option<Vec<u8>> {
+    let scale = scale.clamp(1, 16);
+    let modules = u32::from(picture.side);
+    (modules <= LARGEST).then_some(())?;
+    let side = modules * scale;
     let row_bytes = side.div_ceil(8) as usize;
+    let mut dark = vec![false; (modules * modules) as usize];
+    for (x, y, n) in runs(picture)? {
+        (y < modules && x.checked_add(n)? <= modules).then_some(())?;
+        dark[(y * modules + x) as usize..(y * modules + x + n) as usize].fill(true);
+    }
     let mut pixels = Vec::with_capacity((row_bytes + 1) * side as usize);
     for y in 0..side {
         pixels.push(0);
-        let module_y = (y / scale.max(1)) as i32 - QUIET_ZONE;
         let start = pixels.len();
         pixels.resize(start + row_bytes, 0);
         for x in 0..side {
-            let module_x = (x / scale.max(1)) as i32 - QUIET_ZONE;
-            if !code.get_module(module_x, module_y) {
+            if !dark[((y / scale) * modules + x / scale) as usize] {
                 pixels[start + (x / 8) as usize] |= 0x80 >> (x % 8);
             }
         }
@@ -119,8 +68,8 @@ pub fn png(Code(code): &Code, scale: u32) -> Option<Vec<u8>> {
 }
 
 /// The PNG of [`png`] as a `data:` address, for a download link.
-pub fn png_data_url(code: &Code, scale: u32) -> Option<String> {
-    png(code, scale).map(|bytes| format!("data:image/png;base64,{}", base64(&bytes)))
+pub fn png_data_url(picture: &QrPicture, scale: u32) -> Option<String> {
+    png(picture, scale).map(|bytes| format!("data:image/png;base64,{}", base64(&bytes)))
 }
 
 fn chunk(out: &mut Vec<u8>, kind: &[u8; 4], data: &[u8]) {
@@ -186,6 +135,8 @@ fn base64(bytes: &[u8]) -> String {
 
 #[cfg(test)]
 mod tests {
+    use qrcodegen::{QrCode, QrCodeEcc};
+
     use super::*;
 
     /// The pixels of a PNG written by [`png`]: its side and its rows without filter bytes.
@@ -249,14 +200,16 @@ mod tests {
         rows[y as usize][(x / 8) as usize] & (0x80 >> (x % 8)) == 0
     }
 
+    /// A VietQR payload, drawn as the functions draw it.
+    const VIETQR: &str = "00020101021238570010A000000727012700069704360113007100012345602\
+                          08QRIBFTTA5303704540715000005802VN62220818HP251005070000ABCD6304ABCD";
+
     #[test]
     fn the_png_has_every_module_at_its_scale_inside_a_white_quiet_zone() {
-        let payload = "00020101021238570010A000000727012700069704360113007100012345602\
-                       08QRIBFTTA530370454071500000580\
-                       2VN62220818HP251005070000ABCD6304ABCD";
-        let code = QrCode::encode_binary(payload.as_bytes(), QrCodeEcc::Medium).unwrap();
+        let code = QrCode::encode_text(VIETQR, QrCodeEcc::Medium).unwrap();
+        let picture = hocphi_app::qr::picture(VIETQR).unwrap();
         let scale = 8;
-        let (side, rows) = decode(&png(&Code::encode(payload).unwrap(), scale).unwrap());
+        let (side, rows) = decode(&png(&picture, scale).unwrap());
         assert_eq!(side, (code.size() as u32 + 8) * scale);
         for y in 0..side {
             for x in 0..side {
@@ -273,9 +226,38 @@ mod tests {
 
     #[test]
     fn a_large_picture_spans_several_stored_blocks() {
-        let (side, rows) = decode(&png(&Code::encode(&"x".repeat(1_000)).unwrap(), 8).unwrap());
+        let picture = hocphi_app::qr::picture(&"x".repeat(1_000)).unwrap();
+        let (side, rows) = decode(&png(&picture, 8).unwrap());
         assert!((side.div_ceil(8) + 1) * side > u32::from(u16::MAX));
         assert!(!is_dark(&rows, side - 1, side - 1));
+    }
+
+    #[test]
+    fn a_picture_that_is_not_runs_inside_it_has_no_png() {
+        let cases = [
+            (29, "M4 4h7v1h-6z"),
+            (29, "M4 4h7v1h-7zX"),
+            (29, "4 4h7v1h-7z"),
+            (29, "M4 4h26v1h-26z"),
+            (29, "M4 29h1v1h-1z"),
+            (29, "M-1 4h1v1h-1z"),
+            (29, "M4 4h4294967295v1h-4294967295z"),
+            (186, ""),
+        ];
+        for (side, path) in cases {
+            let picture = QrPicture {
+                side,
+                path: path.to_owned(),
+            };
+            assert_eq!(png(&picture, 8), None, "{side} {path}");
+        }
+        let blank = QrPicture {
+            side: 29,
+            path: "M25 28h4v1h-4z".to_owned(),
+        };
+        let (side, rows) = decode(&png(&blank, 1).unwrap());
+        assert_eq!(side, 29);
+        assert!(is_dark(&rows, 28, 28) && !is_dark(&rows, 24, 28));
     }
 
     #[test]
@@ -300,60 +282,11 @@ mod tests {
                 "RFC 4648 test vector {raw:?}"
             );
         }
-        let url = png_data_url(&Code::encode("HP251005070000ABCD").unwrap(), 2).unwrap();
+        let picture = hocphi_app::qr::picture("HP251005070000ABCD").unwrap();
+        let url = png_data_url(&picture, 2).unwrap();
         assert!(
             url.starts_with("data:image/png;base64,iVBORw0KGgo"),
             "{url}"
         );
-    }
-
-    fn dark_modules_in(path: &str) -> i32 {
-        path.split('M')
-            .filter(|run| !run.is_empty())
-            .map(|run| {
-                let h = run.split('h').nth(1).unwrap();
-                h.split('v').next().unwrap().parse::<i32>().unwrap()
-            })
-            .sum()
-    }
-
-    #[test]
-    fn the_path_covers_exactly_the_dark_modules() {
-        let url = format!(
-            "https://hocphi.binhdinh.gov.vn/bien-lai/BLHP251005070000ABCDEFGH?t={}",
-            "0f".repeat(16)
-        );
-        let code = QrCode::encode_binary(url.as_bytes(), QrCodeEcc::Medium).unwrap();
-        let expected: i32 = (0..code.size())
-            .flat_map(|y| (0..code.size()).map(move |x| (x, y)))
-            .filter(|(x, y)| code.get_module(*x, *y))
-            .count() as i32;
-        let svg = QrSvg::encode(&url).unwrap();
-        assert_eq!(dark_modules_in(&svg.path), expected);
-        assert_eq!(svg.side, code.size() + 8);
-        assert_eq!(svg.view_box(), format!("0 0 {0} {0}", svg.side));
-    }
-
-    #[test]
-    fn a_receipt_address_fits_a_small_printable_code() {
-        let url = format!(
-            "https://hocphi.thanhhoa.gov.vn/bien-lai/BLHP251005070000ABCDEFGH?t={}",
-            "ab".repeat(16)
-        );
-        let svg = QrSvg::encode(&url).unwrap();
-        assert!(
-            svg.side <= 49,
-            "version 6 or lower, got {} modules",
-            svg.side
-        );
-        assert!(
-            svg.path.starts_with("M4 4h7v1h-7z"),
-            "the top-left finder pattern"
-        );
-    }
-
-    #[test]
-    fn text_beyond_the_largest_version_has_no_code() {
-        assert_eq!(QrSvg::encode(&"x".repeat(3_000)), None);
     }
 }

@@ -21,9 +21,9 @@ pub use result::ResultScreen;
 
 /// A QR code drawn as one SVG path on white, named for screen readers by `label`.
 #[component]
-fn QrImage(qr: crate::qr::QrSvg, label: Text) -> impl IntoView {
+fn QrImage(qr: hocphi_api::QrPicture, label: Text) -> impl IntoView {
     let current_lang = use_current_lang();
-    let view_box = qr.view_box();
+    let view_box = crate::qr::view_box(&qr);
     view! {
         <svg
             xmlns="http://www.w3.org/2000/svg"

@@ -76,7 +76,13 @@ test("a parent looks up a demo student, pays two invoices and opens the receipt"
     await page.getByText("Biên lai thu tiền").first().waitFor(WAIT);
     await page.getByText("Một triệu năm trăm năm mươi chín nghìn năm trăm hai mươi đồng").first().waitFor(WAIT);
     await page.getByText("1.559.520\u00a0₫").first().waitFor(WAIT);
-    assert.ok(await page.locator("svg").count() >= 1, "the receipt carries a QR code");
+    const qr = page.getByRole("img", { name: "Mã QR mở biên lai này" });
+    assert.match(await qr.locator("path").getAttribute("d"), /^M4 4h7v1h-7z(M\d+ \d+h(\d+)v1h-\2z)+$/, "the receipt carries its QR code as the functions drew it");
+    const address = new URL(page.url());
+    const api = new URL(`/api/receipts/${address.pathname.split("/").pop()}${address.search}`, address);
+    const { qr: drawn } = await (await page.request.get(api.href)).json();
+    assert.equal(await qr.locator("path").getAttribute("d"), drawn.path, "the page draws the functions' picture");
+    assert.equal(await qr.getAttribute("viewBox"), `0 0 ${drawn.side} ${drawn.side}`);
   });
 });
 

@@ -12,14 +12,13 @@ use hocphi_domain::{ReceiptId, ReceiptSection, ReceiptToken};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
-use super::{ErrorNotice, QrImage, back_to_lookup, dead_end, entry};
+use super::{ErrorNotice, back_to_lookup, dead_end};
 use crate::api::{self, ClientError};
 use crate::app::use_current_lang;
 use crate::browser;
 use crate::format;
-use crate::i18n::{self, Collected, Text};
-use crate::qr::QrSvg;
-use crate::route;
+use crate::i18n::{self, Collected, Lang, Text};
+use crate::markup::Markup;
 
 /// A receipt, fetched with its token.
 #[component]
@@ -38,7 +37,6 @@ pub fn ReceiptScreen(
         }
         .into_any();
     };
-    let address = format!("{}{}", browser::origin(), route::receipt_path(&id, &token));
     let loaded = RwSignal::new(None::<Result<ReceiptResponse, ClientError>>);
     let fetch = move || {
         let (id, token) = (id.clone(), token.clone());
@@ -59,9 +57,7 @@ pub fn ReceiptScreen(
             </p>
         }
         .into_any(),
-        Some(Ok(receipt)) => {
-            view! { <ReceiptDocument receipt address=address.clone()/> }.into_any()
-        }
+        Some(Ok(receipt)) => view! { <ReceiptDocument receipt/> }.into_any(),
         Some(Err(error)) => view! {
             <h1>{t(Text::ReceiptTitle)}</h1>
             <ErrorNotice error retry/>
@@ -72,151 +68,157 @@ pub fn ReceiptScreen(
     shown.into_any()
 }
 
-/// The printable receipt.
+/// The printable receipt, written again when the language changes.
 #[component]
 fn ReceiptDocument(
-    /// The receipt as the functions answered it.
+    /// The receipt as the functions answered it, with its address drawn as a QR code.
     receipt: ReceiptResponse,
-    /// This page's absolute address, which the QR code encodes.
-    address: String,
 ) -> impl IntoView {
     let current_lang = use_current_lang();
-    let t = move |text| current_lang.t(text);
-    let qr = QrSvg::encode(&address);
-    let number = receipt.number.clone();
-    let parts = ReceiptSection::of(&receipt.lines);
-    let several = parts.len() > 1;
-    let lines = parts
-        .into_iter()
-        .map(|section| {
-            let title = match section.beneficiary {
-                None => {
-                    let kinds = section.lines.iter().map(|l| l.kind);
-                    let text = Collected::of(kinds).schools();
-                    (move || t(text)().to_owned()).into_any()
-                }
-                Some(beneficiary) => {
-                    let beneficiary = beneficiary.as_str().to_owned();
-                    (move || current_lang.lang().collected_for(&beneficiary)).into_any()
-                }
+    let document = move || receipt_markup(&receipt, current_lang.lang());
+    view! {
+        <article class="receipt" aria-labelledby="receipt-title" inner_html=document></article>
+        <div class="actions no-print">
+            <button type="button" class="button button--primary" on:click=move |_| browser::print()>
+                {current_lang.t(Text::Print)}
+            </button>
+            <p class="hint">{current_lang.t(Text::PrintHint)}</p>
+        </div>
+    }
+}
+
+/// The inside of `<article class="receipt">` in `lang`.
+fn receipt_markup(receipt: &ReceiptResponse, lang: Lang) -> String {
+    let t = |text| lang.text(text);
+    let number = &receipt.number;
+    let mut m = Markup::new();
+    m.open("header", r#"class="receipt__head""#)
+        .leaf(
+            "p",
+            r#"class="receipt__school""#,
+            receipt.school_name.as_str(),
+        )
+        .open("dl", r#"class="receipt__number""#)
+        .entry(t(Text::ReceiptTemplate), &number.template.to_string())
+        .entry(t(Text::ReceiptSeries), &number.series.to_string())
+        .entry(
+            t(Text::ReceiptNumber),
+            &format::receipt_sequence(number.sequence),
+        )
+        .close("dl")
+        .close("header")
+        .leaf(
+            "h1",
+            r#"id="receipt-title" class="receipt__title""#,
+            t(Text::ReceiptTitle),
+        )
+        .leaf(
+            "p",
+            r#"class="receipt__date""#,
+            &format!(
+                "{}: {}",
+                t(Text::ReceiptIssuedAt),
+                format::date_time(receipt.issued_at)
+            ),
+        )
+        .open("dl", r#"class="entries receipt__party""#)
+        .entry(t(Text::StudentName), receipt.student_name.as_str())
+        .entry(t(Text::StudentCodeLabel), &receipt.student)
+        .entry(t(Text::Class), receipt.class_name.as_str())
+        .entry(t(Text::ReceiptCollector), receipt.school_name.as_str())
+        .close("dl")
+        .open("table", r#"class="receipt__lines""#)
+        .leaf(
+            "caption",
+            r#"class="visually-hidden""#,
+            t(Text::ReceiptItems),
+        )
+        .open("thead", "")
+        .open("tr", "")
+        .leaf("th", r#"scope="col""#, t(Text::ReceiptDescription))
+        .leaf("th", r#"scope="col""#, t(Text::ReceiptTerm))
+        .leaf("th", r#"scope="col" class="amount""#, t(Text::Amount))
+        .close("tr")
+        .close("thead");
+    let sections = ReceiptSection::of(&receipt.lines);
+    let several = sections.len() > 1;
+    for section in sections {
+        let title = match section.beneficiary {
+            None => t(Collected::of(section.lines.iter().map(|l| l.kind)).schools()).to_owned(),
+            Some(beneficiary) => lang.collected_for(beneficiary.as_str()),
+        };
+        m.open("tbody", "")
+            .open("tr", r#"class="receipt__section""#)
+            .leaf("th", r#"scope="colgroup" colspan="3""#, &title)
+            .close("tr");
+        for line in section.lines {
+            let deduction = line.kind.is_adjustment();
+            m.open(
+                "tr",
+                if deduction {
+                    r#"class="receipt__deduction""#
+                } else {
+                    ""
+                },
+            )
+            .open("td", "")
+            .text(line.description.as_str());
+            if let Some(pricing) = line.pricing {
+                m.leaf("small", r#"class="receipt__detail""#, &lang.priced(pricing));
+            }
+            let amount = if deduction {
+                i18n::deduction(line.amount)
+            } else {
+                line.amount.to_string()
             };
-            let rows = section
-                .lines
-                .into_iter()
-                .map(|line| {
-                    let amount = if line.kind.is_adjustment() {
-                        i18n::deduction(line.amount)
-                    } else {
-                        line.amount.to_string()
-                    };
-                    let pricing = line.pricing;
-                    view! {
-                        <tr class:receipt__deduction=line.kind.is_adjustment()>
-                            <td>
-                                {line.description.as_str().to_owned()}
-                                {pricing.map(|p| view! {
-                                    <small class="receipt__detail">
-                                        {move || current_lang.lang().priced(p)}
-                                    </small>
-                                }.into_any())}
-                            </td>
-                            <td>{line.term.as_str().to_owned()}</td>
-                            <td class="amount">{amount}</td>
-                        </tr>
-                    }
-                    .into_any()
-                })
-                .collect_view();
+            m.close("td")
+                .leaf("td", "", line.term.as_str())
+                .leaf("td", r#"class="amount""#, &amount)
+                .close("tr");
+        }
+        if several {
             let subtotal = section
                 .subtotal
                 .map_or_else(|| "0\u{a0}₫".to_owned(), |m| m.to_string());
-            view! {
-                <tbody>
-                    <tr class="receipt__section">
-                        <th scope="colgroup" colspan="3">{title}</th>
-                    </tr>
-                    {rows}
-                    {several.then(|| view! {
-                        <tr class="receipt__subtotal">
-                            <th scope="row" colspan="2">{t(Text::InvoiceTotal)}</th>
-                            <td class="amount">{subtotal}</td>
-                        </tr>
-                    }.into_any())}
-                </tbody>
-            }
-            .into_any()
-        })
-        .collect_view();
-    let e_invoice = receipt.e_invoice.as_ref().map(|n| n.as_str().to_owned());
-    view! {
-        <article class="receipt" aria-labelledby="receipt-title">
-            <header class="receipt__head">
-                <p class="receipt__school">{receipt.school_name.as_str().to_owned()}</p>
-                <dl class="receipt__number">
-                    {entry(Text::ReceiptTemplate, number.template.to_string())}
-                    {entry(Text::ReceiptSeries, number.series.to_string())}
-                    {entry(Text::ReceiptNumber, format::receipt_sequence(number.sequence))}
-                </dl>
-            </header>
-            <h1 id="receipt-title" class="receipt__title">{t(Text::ReceiptTitle)}</h1>
-            <p class="receipt__date">
-                {t(Text::ReceiptIssuedAt)}": " {format::date_time(receipt.issued_at)}
-            </p>
-            <dl class="entries receipt__party">
-                {entry(Text::StudentName, receipt.student_name.as_str().to_owned())}
-                {entry(Text::StudentCodeLabel, receipt.student.clone())}
-                {entry(Text::Class, receipt.class_name.as_str().to_owned())}
-                {entry(Text::ReceiptCollector, receipt.school_name.as_str().to_owned())}
-            </dl>
-            <table class="receipt__lines">
-                <caption class="visually-hidden">{t(Text::ReceiptItems)}</caption>
-                <thead>
-                    <tr>
-                        <th scope="col">{t(Text::ReceiptDescription)}</th>
-                        <th scope="col">{t(Text::ReceiptTerm)}</th>
-                        <th scope="col" class="amount">{t(Text::Amount)}</th>
-                    </tr>
-                </thead>
-                {lines}
-                <tfoot>
-                    <tr>
-                        <th scope="row" colspan="2">{t(Text::ReceiptTotal)}</th>
-                        <td class="amount">{receipt.total.to_string()}</td>
-                    </tr>
-                </tfoot>
-            </table>
-            <p class="receipt__words">
-                <span>{t(Text::ReceiptInWords)}": "</span>
-                <em>{receipt.amount_in_words.clone()}</em>
-            </p>
-            <dl class="entries receipt__payment">
-                {entry(Text::ReceiptPaidThrough, receipt.gateway.display_name())}
-                {entry(Text::ReceiptGatewayTxn, receipt.gateway_txn.to_string())}
-                {entry(Text::PaymentReference, receipt.payment.to_string())}
-                <div class="entry">
-                    <dt>{t(Text::EInvoiceNumber)}</dt>
-                    <dd>
-                        {match e_invoice {
-                            Some(number) => number.into_any(),
-                            None => t(Text::EInvoiceNone).into_any(),
-                        }}
-                    </dd>
-                </div>
-            </dl>
-            <figure class="receipt__qr">
-                {qr.map(|qr| view! { <QrImage qr=qr label=Text::ReceiptQrLabel /> }.into_any())}
-                <figcaption>{t(Text::ReceiptVerify)}</figcaption>
-            </figure>
-            <p class="receipt__online">{t(Text::ReceiptNature)}</p>
-            <p class="receipt__online">{t(Text::ReceiptOnline)}</p>
-        </article>
-        <div class="actions no-print">
-            <button type="button" class="button button--primary" on:click=move |_| browser::print()>
-                {t(Text::Print)}
-            </button>
-            <p class="hint">{t(Text::PrintHint)}</p>
-        </div>
+            m.open("tr", r#"class="receipt__subtotal""#)
+                .leaf("th", r#"scope="row" colspan="2""#, t(Text::InvoiceTotal))
+                .leaf("td", r#"class="amount""#, &subtotal)
+                .close("tr");
+        }
+        m.close("tbody");
     }
+    m.open("tfoot", "")
+        .open("tr", "")
+        .leaf("th", r#"scope="row" colspan="2""#, t(Text::ReceiptTotal))
+        .leaf("td", r#"class="amount""#, &receipt.total.to_string())
+        .close("tr")
+        .close("tfoot")
+        .close("table")
+        .open("p", r#"class="receipt__words""#)
+        .leaf("span", "", &format!("{}: ", t(Text::ReceiptInWords)))
+        .leaf("em", "", &receipt.amount_in_words)
+        .close("p")
+        .open("dl", r#"class="entries receipt__payment""#)
+        .entry(t(Text::ReceiptPaidThrough), receipt.gateway.display_name())
+        .entry(t(Text::ReceiptGatewayTxn), &receipt.gateway_txn.to_string())
+        .entry(t(Text::PaymentReference), &receipt.payment.to_string())
+        .entry(
+            t(Text::EInvoiceNumber),
+            receipt
+                .e_invoice
+                .as_ref()
+                .map_or(t(Text::EInvoiceNone), |n| n.as_str()),
+        )
+        .close("dl")
+        .open("figure", r#"class="receipt__qr""#);
+    if let Some(qr) = &receipt.qr {
+        m.qr(qr, t(Text::ReceiptQrLabel));
+    }
+    m.leaf("figcaption", "", t(Text::ReceiptVerify))
+        .close("figure")
+        .leaf("p", r#"class="receipt__online""#, t(Text::ReceiptNature))
+        .leaf("p", r#"class="receipt__online""#, t(Text::ReceiptOnline));
+    m.finish()
 }
 
 #[cfg(test)]

@@ -1,10 +1,10 @@
-//! The bank transfer shown on the site (payOS): the VietQR code drawn from payOS's `qrCode`
-//! payload, what a parent types by hand (bank, account, exact amount, memo, each with a copy
+//! The bank transfer shown on the site (payOS): the VietQR code of payOS's `qrCode` payload as
+//! the functions drew it, what a parent types by hand (bank, account, exact amount, memo, each with a copy
 //! button), the time left, the rule that amount and memo must not change, a picture of the code
 //! to save on a phone, and payOS's own page as the fallback.
 //!
-//! The code is encoded once for both drawings; the picture, the panel's heaviest work, is made in
-//! a task of its own once the panel is drawn, and its link's place is kept until then.
+//! The picture, the panel's heaviest work, is made in a task of its own once the panel is drawn,
+//! and its link's place is kept until then.
 //!
 //! No VietQR deep link into a banking app is offered: NAPAS publishes none; the one public
 //! scheme (`dl.vietqr.io`) is a third party's redirector that needs a per-app list and would
@@ -44,15 +44,12 @@ pub fn TransferPanel(
         details,
         checkout_url,
     } = transfer;
-    let code = Some(details.qr_code.as_str())
-        .filter(|c| !c.trim().is_empty())
-        .and_then(qr::Code::encode);
-    let svg = code.as_ref().map(qr::Code::svg);
+    let svg = details.qr.clone();
     let picture = RwSignal::new(None::<String>);
-    if let Some(code) = code {
+    if let Some(drawn) = svg.clone() {
         set_timeout(
             move || {
-                let _ = picture.try_set(qr::png_data_url(&code, SAVED_SCALE));
+                let _ = picture.try_set(qr::png_data_url(&drawn, SAVED_SCALE));
             },
             std::time::Duration::ZERO,
         );

@@ -21,7 +21,6 @@ use hocphi_domain::{
     Invoice, InvoiceStatus, LineItem, LineKind, LookupKey, Money, PaymentCode, School, SchoolId,
     SchoolYear, Store, StoreError, StudentCode,
 };
-use qrcodegen::{QrCode, QrCodeEcc};
 
 use crate::header::{ColumnSpec, fold, resolve};
 use crate::table::{Table, TableError};
@@ -276,31 +275,8 @@ fn esc(text: &str) -> String {
 
 /// A QR code of `text` as an inline SVG (error correction Medium, four-module quiet zone).
 pub fn qr_svg(text: &str) -> Option<String> {
-    let code = QrCode::encode_text(text, QrCodeEcc::Medium).ok()?;
-    let size = code.size();
-    let side = size + 8;
-    let mut path = String::new();
-    for y in 0..size {
-        let mut x = 0;
-        while x < size {
-            if !code.get_module(x, y) {
-                x += 1;
-                continue;
-            }
-            let start = x;
-            while x < size && code.get_module(x, y) {
-                x += 1;
-            }
-            let _ = write!(
-                path,
-                "M{} {}h{}v1h-{}z",
-                start + 4,
-                y + 4,
-                x - start,
-                x - start
-            );
-        }
-    }
+    let picture = hocphi_app::qr::picture(text)?;
+    let (side, path) = (picture.side, picture.path);
     Some(format!(
         "<svg class=\"qr\" xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 {side} {side}\" \
          shape-rendering=\"crispEdges\" role=\"img\" aria-label=\"{}\"><rect width=\"{side}\" \

@@ -144,6 +144,19 @@ pub struct BankTransfer {
     /// The transfer memo ("nội dung chuyển khoản"), which names the payment: it must not be
     /// changed.
     pub memo: String,
+    /// [`BankTransfer::qr_code`] drawn, for the page to show and to save as a picture.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub qr: Option<QrPicture>,
+}
+
+/// A QR code drawn by the functions, so the page carries no encoder: the page shows it as
+/// `<svg viewBox="0 0 {side} {side}"><path d="{path}"/></svg>`. `side` counts modules with the
+/// four-module quiet zone; `path` holds one closed sub-path per horizontal run of dark modules,
+/// `M{x} {y}h{n}v1h-{n}z`, row by row, nothing else.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct QrPicture {
+    pub side: u16,
+    pub path: String,
 }
 
 /// `GET /api/payments/{ref}`.
@@ -217,6 +230,10 @@ pub struct ReceiptResponse {
     /// The e-invoice number, once an e-invoice provider is connected and issued one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub e_invoice: Option<Label>,
+    /// This receipt's own address drawn as a QR code, printed so that whoever holds the paper
+    /// can open it and check it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub qr: Option<QrPicture>,
 }
 
 impl ReceiptResponse {
@@ -225,10 +242,9 @@ impl ReceiptResponse {
     pub fn sections(&self) -> Vec<ReceiptSection<'_>> {
         ReceiptSection::of(&self.lines)
     }
-}
 
-impl From<&Receipt> for ReceiptResponse {
-    fn from(receipt: &Receipt) -> Self {
+    /// The answer for `receipt`, with its address drawn as `qr`.
+    pub fn new(receipt: &Receipt, qr: Option<QrPicture>) -> Self {
         Self {
             id: receipt.id.clone(),
             number: receipt.number.clone(),
@@ -245,6 +261,7 @@ impl From<&Receipt> for ReceiptResponse {
             gateway_txn: receipt.gateway_txn.clone(),
             payment: receipt.payment.clone(),
             e_invoice: receipt.e_invoice.clone(),
+            qr,
         }
     }
 }

@@ -231,6 +231,7 @@ impl<S: Store, C: Clock, T: Transport> App<S, C, T> {
             redirect_url: finished.redirect_url,
             expires_at: payment.expires_at,
             transfer: finished.transfer.map(|t| BankTransfer {
+                qr: crate::qr::picture(&t.qr_code),
                 qr_code: t.qr_code,
                 bank_bin: t.bank_bin,
                 bank_name: t.bank_name.map(str::to_owned),

@@ -21,7 +21,6 @@
 
 use std::net::IpAddr;
 
-use hocphi_api::ReceiptResponse;
 use hocphi_domain::{Clock, GatewayKind, Store};
 use hocphi_gateways::partner::generic::OPENAPI;
 use hocphi_gateways::partner::{PartnerOp, PartnerRequest};
@@ -299,7 +298,9 @@ impl<S: Store, C: Clock, T: Transport> App<S, C, T> {
             Route::Status => Ok(json_response(200, &self.status(param).await?)),
             Route::Receipt => Ok(json_response(
                 200,
-                &ReceiptResponse::from(&self.receipt(param, query_value(&query, "t")).await?),
+                &self
+                    .receipt_response(param, query_value(&query, "t"))
+                    .await?,
             )),
             Route::PartnerApi => {
                 let mut response = respond(200, "application/json", OPENAPI.to_owned());

@@ -14,6 +14,7 @@ mod error;
 mod http_map;
 mod lookup;
 mod partner;
+pub mod qr;
 mod receipt;
 mod status;
 mod sweep;

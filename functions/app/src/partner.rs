@@ -393,16 +393,6 @@ impl<S: Store, C: Clock, T: Transport> App<S, C, T> {
         }
     }
 
-    /// The receipt's page, the one a parent paying on the page is sent to.
-    fn receipt_url(&self, receipt: &hocphi_domain::Receipt) -> String {
-        format!(
-            "{}/bien-lai/{}?t={}",
-            self.settings.site_url,
-            receipt.id.as_str(),
-            receipt.token.as_str()
-        )
-    }
-
     /// Whether `confirmation` names the bill and amount the recorded `payment` was confirmed with.
     fn same_confirmation(&self, payment: &Payment, confirmation: &Confirmation) -> bool {
         let same_bill = match &confirmation.bill {

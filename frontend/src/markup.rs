@@ -1,0 +1,142 @@
+//! Read-only parts of a screen written as one HTML string, set with `inner_html`: a receipt or
+//! an invoice list is many elements and no events, and a string of them costs the WebAssembly
+//! a few calls, where the same elements as components cost a builder each.
+//!
+//! Invariant: only `&'static str` reaches the markup unescaped (tag names, attribute lists
+//! written in this crate); every other text and attribute value is escaped, so nothing a
+//! server or a parent wrote can become markup.
+
+use hocphi_api::QrPicture;
+
+use crate::qr;
+
+/// An HTML fragment being written.
+#[derive(Debug, Default)]
+pub struct Markup(String);
+
+impl Markup {
+    /// An empty fragment.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// The fragment written so far.
+    pub fn finish(self) -> String {
+        self.0
+    }
+
+    /// `<tag attrs>`; `attrs` is a fixed attribute list (`class="entry"`) or empty.
+    pub fn open(&mut self, tag: &'static str, attrs: &'static str) -> &mut Self {
+        self.0.push('<');
+        self.0.push_str(tag);
+        if !attrs.is_empty() {
+            self.0.push(' ');
+            self.0.push_str(attrs);
+        }
+        self.0.push('>');
+        self
+    }
+
+    /// `</tag>`.
+    pub fn close(&mut self, tag: &'static str) -> &mut Self {
+        self.0.push_str("</");
+        self.0.push_str(tag);
+        self.0.push('>');
+        self
+    }
+
+    /// `text`, escaped.
+    pub fn text(&mut self, text: &str) -> &mut Self {
+        escape_into(&mut self.0, text);
+        self
+    }
+
+    /// `<tag attrs>text</tag>`, the text escaped.
+    pub fn leaf(&mut self, tag: &'static str, attrs: &'static str, text: &str) -> &mut Self {
+        self.open(tag, attrs).text(text).close(tag)
+    }
+
+    /// A labelled value of a description list: `<div class="entry"><dt>…</dt><dd>…</dd></div>`.
+    pub fn entry(&mut self, label: &str, value: &str) -> &mut Self {
+        self.open("div", r#"class="entry""#)
+            .leaf("dt", "", label)
+            .leaf("dd", "", value)
+            .close("div")
+    }
+
+    /// A QR code as one SVG path on white, named for screen readers by `label`.
+    pub fn qr(&mut self, picture: &QrPicture, label: &str) -> &mut Self {
+        self.0
+            .push_str(r#"<svg xmlns="http://www.w3.org/2000/svg" viewBox=""#);
+        self.0.push_str(&qr::view_box(picture));
+        self.0.push_str(r#"" role="img" aria-label=""#);
+        escape_into(&mut self.0, label);
+        self.0.push_str(r##"" shape-rendering="crispEdges"><rect width="100%" height="100%" fill="#fff"></rect><path fill="#000" d=""##);
+        escape_into(&mut self.0, &picture.path);
+        self.0.push_str(r#""></path></svg>"#);
+        self
+    }
+}
+
+fn escape_into(out: &mut String, text: &str) {
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn text_written_by_others_never_becomes_markup() {
+        let cases = [
+            ("Trường THCS A & B", "Trường THCS A &amp; B"),
+            (
+                "<script>alert(1)</script>",
+                "&lt;script&gt;alert(1)&lt;/script&gt;",
+            ),
+            (r#"" onmouseover="x"#, "&quot; onmouseover=&quot;x"),
+            ("O'Neil", "O&#39;Neil"),
+            ("Nguyễn Văn An", "Nguyễn Văn An"),
+        ];
+        for (text, written) in cases {
+            let mut m = Markup::new();
+            m.leaf("p", "", text);
+            assert_eq!(m.finish(), format!("<p>{written}</p>"), "{text}");
+        }
+    }
+
+    #[test]
+    fn an_entry_is_a_labelled_value() {
+        let mut m = Markup::new();
+        m.entry("Lớp", "6A<1>");
+        assert_eq!(
+            m.finish(),
+            r#"<div class="entry"><dt>Lớp</dt><dd>6A&lt;1&gt;</dd></div>"#
+        );
+    }
+
+    #[test]
+    fn a_qr_code_is_one_path_named_for_screen_readers() {
+        let picture = QrPicture {
+            side: 29,
+            path: "M4 4h7v1h-7zM12 4h1v1h-1z".to_owned(),
+        };
+        let mut m = Markup::new();
+        m.qr(&picture, "Mã \"QR\"");
+        let svg = m.finish();
+        assert!(svg.starts_with(
+            r#"<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 29 29" role="img" aria-label="Mã &quot;QR&quot;""#
+        ));
+        assert!(svg.contains(r#"d="M4 4h7v1h-7zM12 4h1v1h-1z""#));
+        assert!(svg.ends_with("</path></svg>"));
+    }
+}
