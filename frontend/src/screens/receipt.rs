@@ -8,7 +8,7 @@
 //! labelled place for the e-invoice number, "(chưa có)" until a provider issues one.
 
 use hocphi_api::ReceiptResponse;
-use hocphi_domain::{ReceiptId, ReceiptSection, ReceiptToken};
+use hocphi_domain::{ReceiptId, ReceiptToken};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
@@ -140,7 +140,7 @@ fn receipt_markup(receipt: &ReceiptResponse, lang: Lang) -> String {
         .leaf("th", r#"scope="col" class="amount""#, t(Text::Amount))
         .close("tr")
         .close("thead");
-    let sections = ReceiptSection::of(&receipt.lines);
+    let sections = receipt.sections();
     let several = sections.len() > 1;
     for section in sections {
         let title = match section.beneficiary {
