@@ -19,7 +19,7 @@ use std::path::{Path, PathBuf};
 use chrono::NaiveDate;
 use hocphi_domain::{
     Invoice, InvoiceStatus, LineItem, LineKind, LookupKey, Money, PaymentCode, School, SchoolId,
-    SchoolYear, Store, StoreError, StudentCode,
+    SchoolYear, Store, StoreError, StudentCode, escape_html,
 };
 
 use crate::header::{ColumnSpec, fold, resolve};
@@ -257,22 +257,6 @@ pub async fn notices<S: Store>(
     })
 }
 
-/// Text made safe for HTML content and attribute values.
-fn esc(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
-}
-
 /// A QR code of `text` as an inline SVG (error correction Medium, four-module quiet zone).
 pub fn qr_svg(text: &str) -> Option<String> {
     let picture = hocphi_app::qr::picture(text)?;
@@ -281,7 +265,7 @@ pub fn qr_svg(text: &str) -> Option<String> {
         "<svg class=\"qr\" xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 {side} {side}\" \
          shape-rendering=\"crispEdges\" role=\"img\" aria-label=\"{}\"><rect width=\"{side}\" \
          height=\"{side}\" fill=\"#fff\"/><path d=\"{path}\" fill=\"#000\"/></svg>",
-        esc(text)
+        escape_html(text)
     ))
 }
 
@@ -303,12 +287,12 @@ fn day(date: NaiveDate) -> String {
 }
 
 fn line_row(out: &mut String, line: &LineItem) {
-    let mut what = esc(line.description.as_str());
+    let mut what = escape_html(line.description.as_str());
     if let Some(beneficiary) = &line.beneficiary {
         let _ = write!(
             what,
             "<div class=\"note\">Thu hộ: {}</div>",
-            esc(beneficiary.as_str())
+            escape_html(beneficiary.as_str())
         );
     }
     if line.is_voluntary() {
@@ -321,7 +305,7 @@ fn line_row(out: &mut String, line: &LineItem) {
                 "{} {} × {}",
                 p.quantity,
                 p.unit.label_vi(),
-                esc(&p.unit_price.to_string())
+                escape_html(&p.unit_price.to_string())
             )
         })
         .unwrap_or_default();
@@ -338,7 +322,7 @@ fn line_row(out: &mut String, line: &LineItem) {
     let _ = write!(
         out,
         "<tr{class}><td>{what}</td><td class=\"qty\">{pricing}</td><td class=\"amt\">{}</td></tr>",
-        esc(&amount)
+        escape_html(&amount)
     );
 }
 
@@ -363,22 +347,22 @@ fn notice_html(out: &mut String, school: &School, notice: &Notice, site: &str, p
     let _ = write!(
         out,
         "<header><div class=\"school\">{}</div>{}<h1>GIẤY BÁO THU {}</h1><div class=\"term\">{}</div></header>",
-        esc(school.name.as_str()),
+        escape_html(school.name.as_str()),
         school
             .commune
             .as_ref()
-            .map(|c| format!("<div class=\"commune\">{}</div>", esc(c.as_str())))
+            .map(|c| format!("<div class=\"commune\">{}</div>", escape_html(c.as_str())))
             .unwrap_or_default(),
         what_is_collected(&notice.invoices),
-        esc(&terms.join("; "))
+        escape_html(&terms.join("; "))
     );
     let _ = write!(
         out,
         "<table class=\"who\"><tr><th>Học sinh</th><td>{}</td><th>Lớp</th><td>{}</td></tr>\
          <tr><th>Mã học sinh</th><td class=\"code\">{}</td><th>Hạn nộp</th><td><b>{}</b></td></tr></table>",
-        esc(first.student_name.as_str()),
-        esc(first.class_name.as_str()),
-        esc(notice.student.as_str()),
+        escape_html(first.student_name.as_str()),
+        escape_html(first.class_name.as_str()),
+        escape_html(notice.student.as_str()),
         due.map(day).unwrap_or_default()
     );
     let _ = write!(
@@ -391,8 +375,8 @@ fn notice_html(out: &mut String, school: &School, notice: &Notice, site: &str, p
             let _ = write!(
                 out,
                 "<tr class=\"invoice\"><td colspan=\"3\">{} — mã khoản thu {} — hạn {}</td></tr>",
-                esc(invoice.term.as_str()),
-                esc(invoice.id.as_str()),
+                escape_html(invoice.term.as_str()),
+                escape_html(invoice.id.as_str()),
                 day(invoice.due_date)
             );
         }
@@ -403,13 +387,15 @@ fn notice_html(out: &mut String, school: &School, notice: &Notice, site: &str, p
     let _ = write!(
         out,
         "</tbody><tfoot><tr class=\"total\"><td colspan=\"2\">Tổng số tiền phải nộp</td><td class=\"amt\">{}</td></tr></tfoot></table>",
-        total.map(|t| esc(&t.to_string())).unwrap_or_default()
+        total
+            .map(|t| escape_html(&t.to_string()))
+            .unwrap_or_default()
     );
     if let Some(total) = total {
         let _ = write!(
             out,
             "<p class=\"words\">Bằng chữ: <i>{}</i></p>",
-            esc(&total.in_words())
+            escape_html(&total.in_words())
         );
     }
     let voluntary: Vec<&LineItem> = notice
@@ -436,15 +422,15 @@ fn notice_html(out: &mut String, school: &School, notice: &Notice, site: &str, p
     let _ = write!(
         out,
         "<li>Quét mã QR bằng điện thoại, hoặc vào <b>{}</b> và nhập Mã học sinh <b class=\"code\">{}</b>",
-        esc(site),
-        esc(notice.student.as_str())
+        escape_html(site),
+        escape_html(notice.student.as_str())
     );
     match &notice.lookup_code {
         Some(code) => {
             let _ = write!(
                 out,
                 " cùng Mã tra cứu <b class=\"code\">{}</b> (giữ kín mã này).",
-                esc(code)
+                escape_html(code)
             );
         }
         None if notice.payment_codes.is_empty() => {
@@ -467,7 +453,7 @@ fn notice_html(out: &mut String, school: &School, notice: &Notice, site: &str, p
             out,
             "<li>Hoặc nộp qua Cổng Dịch vụ công quốc gia, ứng dụng ngân hàng (thanh toán học phí) \
              bằng Mã thanh toán năm học {year}: <b class=\"code\">{}</b>.</li>",
-            esc(&code.to_string())
+            escape_html(&code.to_string())
         );
     }
     out.push_str("</ol></div></div>");
@@ -541,7 +527,7 @@ pub fn render(
          .sheet + .sheet .notice, .sheet .notice + .notice {{ border-left: 0.2mm dashed #999; }}\
          @media screen {{ .sheet {{ margin: 4mm auto; width: max-content; box-shadow: 0 0 2mm #999; }} }}\
          </style></head><body>",
-        esc(school.name.as_str())
+        escape_html(school.name.as_str())
     );
     for sheet in notices.chunks(per_sheet) {
         out.push_str("<div class=\"sheet\">");
@@ -561,7 +547,7 @@ mod tests {
     #[test]
     fn html_special_characters_are_escaped() {
         assert_eq!(
-            esc("<b>\"A&B\"</b>'"),
+            escape_html("<b>\"A&B\"</b>'"),
             "&lt;b&gt;&quot;A&amp;B&quot;&lt;/b&gt;&#39;"
         );
     }

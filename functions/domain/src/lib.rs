@@ -42,7 +42,7 @@ pub use store::{
     IdempotencyBegin, InvoicePage, NonceKey, PageToken, PaymentState, Settled, Store, StoreError,
     StoredResponse, StudentPage, UpsertOutcome, VoidOutcome,
 };
-pub use text::{ERASED, Label, MaskedName, SchoolYear, TextError};
+pub use text::{ERASED, Label, MaskedName, SchoolYear, TextError, escape_html, escape_html_into};
 pub use words::amount_in_words;
 
 /// The source of the current time. Use cases take it as a parameter so tests never sleep.

@@ -2,7 +2,8 @@
 //!
 //! Invariant: a [`Label`] is trimmed, non-empty, at most 120 characters and free of control
 //! characters; a [`MaskedName`] never holds more of a name than the family name and initials;
-//! a [`SchoolYear`] spans two consecutive calendar years.
+//! a [`SchoolYear`] spans two consecutive calendar years; [`escape_html`] is the one way any of
+//! them, or anything else people wrote, is placed in HTML.
 
 use std::fmt;
 
@@ -209,6 +210,27 @@ impl fmt::Display for MaskedName {
     }
 }
 
+/// Appends `text` made safe to place in HTML, in element content and in quoted attribute values.
+pub fn escape_html_into(out: &mut String, text: &str) {
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+}
+
+/// `text` made safe to place in HTML, in element content and in quoted attribute values.
+pub fn escape_html(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    escape_html_into(&mut out, text);
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -275,5 +297,23 @@ mod tests {
             Err(TextError::TooLong(Label::MAX))
         );
         assert_eq!(Label::parse("a\u{7}b"), Err(TextError::Control));
+    }
+
+    #[test]
+    fn text_placed_in_html_never_becomes_markup() {
+        let cases = [
+            ("Trường THCS A & B", "Trường THCS A &amp; B"),
+            (
+                "<script>alert(1)</script>",
+                "&lt;script&gt;alert(1)&lt;/script&gt;",
+            ),
+            (r#"" onmouseover="x"#, "&quot; onmouseover=&quot;x"),
+            ("O'Neil", "O&#39;Neil"),
+            ("Nguyễn Văn An", "Nguyễn Văn An"),
+            ("", ""),
+        ];
+        for (text, escaped) in cases {
+            assert_eq!(escape_html(text), escaped, "{text}");
+        }
     }
 }

@@ -7,6 +7,7 @@
 //! `escape`.
 
 use chrono::{DateTime, Utc};
+use hocphi_domain::escape_html;
 
 /// A request as an HTTP server received it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -86,24 +87,8 @@ pub(crate) fn head(title: &str) -> String {
         "<!doctype html><html lang=\"vi\"><head><meta charset=\"utf-8\">\
 <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
 <title>{}</title><style>{STYLE}</style></head><body>",
-        escape(title)
+        escape_html(title)
     )
-}
-
-/// Text made safe to place in HTML, in element content and in quoted attribute values.
-pub(crate) fn escape(raw: &str) -> String {
-    let mut out = String::with_capacity(raw.len());
-    for c in raw.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
 }
 
 #[cfg(test)]
@@ -113,7 +98,7 @@ mod tests {
     #[test]
     fn interpolated_text_is_escaped() {
         assert_eq!(
-            escape(r#"<a href="x">'&'</a>"#),
+            escape_html(r#"<a href="x">'&'</a>"#),
             "&lt;a href=&quot;x&quot;&gt;&#39;&amp;&#39;&lt;/a&gt;"
         );
         assert!(head("a < b").contains("<title>a &lt; b</title>"));

@@ -18,7 +18,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use chrono::{DateTime, NaiveDate, Utc};
-use hocphi_domain::{Money, PartnerId};
+use hocphi_domain::{Money, PartnerId, escape_html};
 use hocphi_gateways::Secret;
 use hocphi_gateways::partner::{self, PartnerOp, dvcqg, generic};
 use hocphi_runtime::config::{
@@ -235,7 +235,7 @@ impl PartnerSimulators {
              <label for=\"ma\">Mã học sinh hoặc mã thanh toán (in trên giấy báo thu)</label>\
              <input id=\"ma\" name=\"ma\" value=\"{}\" required autocomplete=\"off\">\
              <button class=\"pay\">Tra cứu</button></form></div>",
-            escape(typed.as_deref().unwrap_or_default())
+            escape_html(typed.as_deref().unwrap_or_default())
         );
         let title = format!("{} — Thanh toán học phí", bank.name);
         let Some(typed) = typed else {
@@ -340,7 +340,7 @@ impl PartnerSimulators {
              <label for=\"ma\">Mã thanh toán (in trên giấy báo thu)</label>\
              <input id=\"ma\" name=\"ma\" value=\"{}\" required autocomplete=\"off\">\
              <button class=\"pay\">Tra cứu</button></form></div>",
-            escape(typed.as_deref().unwrap_or_default())
+            escape_html(typed.as_deref().unwrap_or_default())
         );
         let Some(typed) = typed else {
             return Page {
@@ -533,22 +533,6 @@ fn field(form: &[u8], name: &str) -> Option<String> {
     values.next().is_none().then(|| value.into_owned())
 }
 
-/// Text made safe to place in HTML, in element content and in quoted attribute values.
-fn escape(raw: &str) -> String {
-    let mut out = String::with_capacity(raw.len());
-    for c in raw.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
-}
-
 /// A whole-đồng amount written by the API, shown the Vietnamese way.
 fn shown_amount(raw: &str) -> String {
     Money::parse(raw).map_or_else(|_| raw.to_owned(), |m| m.to_string())
@@ -592,7 +576,7 @@ fn shell(title: &str, theme: Theme, content: &str) -> String {
 <title>{title}</title><style>{STYLE}header{{background:{colour}}}.pay{{background:{colour}}}</style>\
 </head><body><main><header><h1>{brand}<span class=\"sim\">mô phỏng</span></h1></header>{content}\
 </main></body></html>",
-        title = escape(title),
+        title = escape_html(title),
     )
 }
 
@@ -605,7 +589,7 @@ fn not_configured(theme: Theme, partner: &str) -> Page {
             &format!(
                 "<div class=\"card fail\">HOCPHI_PARTNERS không có đối tác {} (có khoá): \
                  trang mô phỏng này không gửi được yêu cầu nào.</div>",
-                escape(partner)
+                escape_html(partner)
             ),
         ),
     }
@@ -614,11 +598,11 @@ fn not_configured(theme: Theme, partner: &str) -> Page {
 /// A refusal: the message in Vietnamese, and its code.
 fn refusal(message: &str, code: Option<&str>) -> String {
     let code = code.map_or_else(String::new, |c| {
-        format!("<p class=\"note\">Mã lỗi: {}</p>", escape(c))
+        format!("<p class=\"note\">Mã lỗi: {}</p>", escape_html(c))
     });
     format!(
         "<div class=\"card fail\"><h2>Không thực hiện được</h2><p>{}</p>{code}</div>",
-        escape(message)
+        escape_html(message)
     )
 }
 
@@ -634,7 +618,7 @@ fn unreachable(reason: &str) -> String {
     format!(
         "<div class=\"card fail\"><h2>Không kết nối được với hocphi</h2><p>{}</p>\
          <p class=\"note\">Chưa trừ tiền. Vui lòng thử lại sau.</p></div>",
-        escape(reason)
+        escape_html(reason)
     )
 }
 
@@ -643,9 +627,9 @@ fn success(txn: &str, receipt: &str, url: &str) -> String {
         "<div class=\"card ok\"><h2>Thanh toán thành công</h2><dl>\
          <dt>Mã giao dịch</dt><dd>{}</dd><dt>Số biên lai</dt><dd>{}</dd></dl>\
          <p><a href=\"{}\">Xem biên lai của nhà trường</a></p></div>",
-        escape(txn),
-        escape(receipt),
-        escape(url)
+        escape_html(txn),
+        escape_html(receipt),
+        escape_html(url)
     )
 }
 
@@ -655,7 +639,7 @@ fn back(path: &str, typed: &str) -> String {
         .finish();
     format!(
         "<p><a href=\"{path}?{}\">‹ Quay lại tra cứu</a></p>",
-        escape(&query)
+        escape_html(&query)
     )
 }
 
@@ -669,16 +653,16 @@ fn bill_card(bill: &BillJson, typed: &str) -> String {
             .map(|item| {
                 format!(
                     "<li>{}: {}</li>",
-                    escape(&item.description),
-                    escape(&item.amount.to_string())
+                    escape_html(&item.description),
+                    escape_html(&item.amount.to_string())
                 )
             })
             .collect();
         invoices.push_str(&format!(
             "<li><b>{}</b> — hạn nộp {}<ul>{items}</ul>Cộng: {}</li>",
-            escape(&invoice.term),
-            escape(&shown_date(&invoice.due_date)),
-            escape(&invoice.amount.to_string())
+            escape_html(&invoice.term),
+            escape_html(&shown_date(&invoice.due_date)),
+            escape_html(&invoice.amount.to_string())
         ));
     }
     let ids: Vec<&str> = bill.invoices.iter().map(|i| i.id.as_str()).collect();
@@ -692,22 +676,22 @@ fn bill_card(bill: &BillJson, typed: &str) -> String {
          <input type=\"hidden\" name=\"amount\" value=\"{amount}\">\
          <input type=\"hidden\" name=\"ma\" value=\"{typed}\">\
          <button class=\"pay\">Thanh toán {total}</button></form></div>",
-        school = escape(&bill.school_name),
-        name = escape(&bill.student_name),
-        student = escape(&bill.student),
-        class = escape(&bill.class_name),
-        year = escape(&bill.school_year),
+        school = escape_html(&bill.school_name),
+        name = escape_html(&bill.student_name),
+        student = escape_html(&bill.student),
+        class = escape_html(&bill.class_name),
+        year = escape_html(&bill.school_year),
         code = bill
             .payment_code
             .as_deref()
             .map_or(String::new(), |code| format!(
                 "<dt>Mã thanh toán</dt><dd>{}</dd>",
-                escape(code)
+                escape_html(code)
             )),
-        total = escape(&bill.total.to_string()),
-        ids = escape(&ids.join(",")),
+        total = escape_html(&bill.total.to_string()),
+        ids = escape_html(&ids.join(",")),
         amount = bill.total.vnd(),
-        typed = escape(typed),
+        typed = escape_html(typed),
     )
 }
 
@@ -725,8 +709,8 @@ fn portal_bill_card(reply: &PortalReply, code: &str, origin: &str) -> String {
                 .map(|item| {
                     format!(
                         "<li>{}: {}</li>",
-                        escape(&item.noi_dung),
-                        escape(&shown_amount(&item.so_tien))
+                        escape_html(&item.noi_dung),
+                        escape_html(&shown_amount(&item.so_tien))
                     )
                 })
                 .collect::<String>(),
@@ -746,13 +730,13 @@ fn portal_bill_card(reply: &PortalReply, code: &str, origin: &str) -> String {
          <input type=\"hidden\" name=\"amount\" value=\"{total}\">\
          <button class=\"pay\">Thanh toán {total_shown}</button></form>\
          <p class=\"note\"><a href=\"{link}\">Hoặc nộp trên trang học phí của tỉnh</a></p></div>",
-        school = escape(school),
-        name = escape(name),
-        what = escape(what),
-        code_shown = escape(code),
-        total = escape(total),
-        total_shown = escape(&shown_amount(total)),
-        link = escape(&link),
+        school = escape_html(school),
+        name = escape_html(name),
+        what = escape_html(what),
+        code_shown = escape_html(code),
+        total = escape_html(total),
+        total_shown = escape_html(&shown_amount(total)),
+        link = escape_html(&link),
     )
 }
 

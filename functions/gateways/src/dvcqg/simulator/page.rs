@@ -3,8 +3,10 @@
 
 use std::fmt::Write;
 
+use hocphi_domain::escape_html;
+
 use super::{CANCELLED, COMPLETE_PATH, PAID};
-use crate::simulator::{escape, head};
+use crate::simulator::head;
 
 /// What the pay page shows.
 pub(super) struct PayPage<'a> {
@@ -34,9 +36,9 @@ pub(super) fn pay_page(p: &PayPage<'_>) -> String {
 </form></div>\
 <p class=\"note\">Trang này chỉ dùng để thử nghiệm: không có tiền thật nào được chuyển.</p>\
 </main></body></html>",
-        reference = escape(p.reference),
-        agency = escape(p.agency),
-        info = escape(p.info),
+        reference = escape_html(p.reference),
+        agency = escape_html(p.agency),
+        info = escape_html(p.info),
         amount = p.amount,
     );
     html
@@ -49,7 +51,7 @@ pub(super) fn message_page(message: &str) -> String {
         html,
         "<main><h1>Cổng Dịch vụ công quốc gia<span class=\"sim\">mô phỏng</span></h1>\
 <div class=\"card\"><p>{}</p></div></main></body></html>",
-        escape(message)
+        escape_html(message)
     );
     html
 }

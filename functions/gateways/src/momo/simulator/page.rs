@@ -3,8 +3,10 @@
 
 use std::fmt::Write;
 
+use hocphi_domain::escape_html;
+
 use super::COMPLETE_PATH;
-use crate::simulator::{escape, head};
+use crate::simulator::head;
 
 /// What the pay page shows.
 pub(super) struct PayPage<'a> {
@@ -35,8 +37,8 @@ pub(super) fn pay_page(p: &PayPage<'_>) -> String {
 </form></div>\
 <p class=\"note\">Trang này chỉ dùng để thử nghiệm: không có tiền thật nào được chuyển.</p>\
 </main></body></html>",
-        order = escape(p.order_id),
-        info = escape(p.order_info),
+        order = escape_html(p.order_id),
+        info = escape_html(p.order_info),
         amount = p.amount,
         paid = p.paid,
         declined = p.declined,
@@ -51,7 +53,7 @@ pub(super) fn message_page(message: &str) -> String {
         html,
         "<main><h1>Ví MoMo<span class=\"sim\">mô phỏng</span></h1>\
 <div class=\"card\"><p>{}</p></div></main></body></html>",
-        escape(message)
+        escape_html(message)
     );
     html
 }

@@ -4,8 +4,10 @@
 
 use std::fmt::Write;
 
+use hocphi_domain::escape_html;
+
 use super::BANK_PATH;
-use crate::simulator::{escape, head};
+use crate::simulator::head;
 
 /// What the transfer screen shows.
 pub(super) struct BankPage<'a> {
@@ -82,11 +84,11 @@ style=\"font:inherit;padding:.6rem;border:1px solid #d0d5dd;border-radius:.5rem\
 </div>\
 <p class=\"note\">Trang này chỉ dùng để thử nghiệm: không có tiền thật nào được chuyển.</p>\
 </main></body></html>",
-        bank = escape(&bank_name(p.bin)),
-        number = escape(p.account_number),
-        name = escape(p.account_name),
+        bank = escape_html(&bank_name(p.bin)),
+        number = escape_html(p.account_number),
+        name = escape_html(p.account_name),
         amount = dong(p.amount),
-        memo = escape(p.memo),
+        memo = escape_html(p.memo),
     );
     html
 }
@@ -98,7 +100,7 @@ pub(super) fn message_page(message: &str) -> String {
         html,
         "<main><h1>Ứng dụng ngân hàng<span class=\"sim\">mô phỏng</span></h1>\
 <div class=\"card\"><p>{}</p></div></main></body></html>",
-        escape(message)
+        escape_html(message)
     );
     html
 }

@@ -5,10 +5,10 @@ use std::fmt::Write;
 
 use chrono::{DateTime, Utc};
 use chrono_tz::Asia::Ho_Chi_Minh;
-use hocphi_domain::Money;
+use hocphi_domain::{Money, escape_html};
 
 use super::COMPLETE_PATH;
-use crate::simulator::{escape, head};
+use crate::simulator::head;
 use crate::vnpay::wire::{ResponseCode, field};
 
 /// What the pay page shows.
@@ -44,15 +44,15 @@ pub(super) fn pay_page(p: &PayPage<'_>) -> String {
 </form></div>\
 <p class=\"note\">Trang này chỉ dùng để thử nghiệm: không có tiền thật nào được chuyển.</p>\
 </main></body></html>",
-        tmn = escape(p.tmn_code),
-        txn = escape(p.txn_ref),
-        info = escape(p.order_info),
-        amount = escape(&p.amount.to_string()),
+        tmn = escape_html(p.tmn_code),
+        txn = escape_html(p.txn_ref),
+        info = escape_html(p.order_info),
+        amount = escape_html(&p.amount.to_string()),
         action = COMPLETE_PATH,
         txn_field = field::TXN_REF,
         pay = ResponseCode::Success.as_str(),
         poor = ResponseCode::InsufficientBalance.as_str(),
-        poor_text = escape(
+        poor_text = escape_html(
             &ResponseCode::InsufficientBalance
                 .meaning_vi()
                 .to_lowercase()
@@ -70,8 +70,8 @@ pub(super) fn error_page(code: &str, message: &str) -> String {
         "<main><h1>Cổng thanh toán VNPay<span class=\"sim\">mô phỏng</span></h1>\
 <div class=\"card\"><p><strong>Giao dịch không thành công</strong></p>\
 <p>{message}</p><p class=\"note\">Mã lỗi: {code}</p></div></main></body></html>",
-        message = escape(message),
-        code = escape(code),
+        message = escape_html(message),
+        code = escape_html(code),
     );
     html
 }
