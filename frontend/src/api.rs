@@ -14,10 +14,10 @@ use hocphi_api::{
 use hocphi_api::{ErrorCode, ErrorResponse, InvoicesResponse};
 use hocphi_domain::{IdempotencyKey, PaymentRef, ReceiptId, ReceiptToken};
 use serde::Serialize;
-use serde::de::DeserializeOwned;
 
 use crate::i18n::{Lang, Text};
 use crate::lookup::LookupQuery;
+use crate::read::{Read, from_json};
 
 /// How long a look-up, a status check or a receipt may take on a slow mobile connection.
 pub const READ_TIMEOUT: Duration = Duration::from_secs(20);
@@ -134,25 +134,13 @@ fn known_code(code: ErrorCode) -> Option<Text> {
     })
 }
 
-/// Reads a JSON text into `T` with the browser's `JSON.parse` (the page carries no JSON parser).
-#[cfg(target_arch = "wasm32")]
-pub fn from_json<T: DeserializeOwned>(json: &str) -> Option<T> {
-    crate::js_value::from_value(js_sys::JSON::parse(json).ok()?).ok()
-}
-
-/// Reads a JSON text into `T` (off the page: serde_json, as the functions do).
-#[cfg(not(target_arch = "wasm32"))]
-pub fn from_json<T: DeserializeOwned>(json: &str) -> Option<T> {
-    serde_json::from_str(json).ok()
-}
-
 /// Writes `value` as JSON (the page carries no JSON library: see [`crate::json_text`]).
 pub fn to_json<T: Serialize>(value: &T) -> Option<String> {
     crate::json_text::to_string(value)
 }
 
 /// Turns a received answer into the expected body or the error it carries.
-pub fn read_answer<T: DeserializeOwned>(status: u16, body: &str) -> Result<T, ClientError> {
+pub fn read_answer<T: Read>(status: u16, body: &str) -> Result<T, ClientError> {
     if (200..300).contains(&status) {
         from_json(body).ok_or(ClientError::Unexpected { status })
     } else {
@@ -199,18 +187,18 @@ mod transport {
     use hocphi_domain::IdempotencyKey;
     use leptos::prelude::set_timeout_with_handle;
     use serde::Serialize;
-    use serde::de::DeserializeOwned;
     use wasm_bindgen::JsCast;
     use wasm_bindgen_futures::JsFuture;
     use web_sys::{AbortController, Headers, Request, RequestInit, Response};
 
     use super::{ClientError, read_answer};
+    use crate::read::Read;
 
-    pub async fn get<T: DeserializeOwned>(path: &str, timeout: Duration) -> Result<T, ClientError> {
+    pub async fn get<T: Read>(path: &str, timeout: Duration) -> Result<T, ClientError> {
         send(path, "GET", &[], None, timeout).await
     }
 
-    pub async fn post<B: Serialize, T: DeserializeOwned>(
+    pub async fn post<B: Serialize, T: Read>(
         path: &str,
         body: &B,
         key: &IdempotencyKey,
@@ -246,7 +234,7 @@ mod transport {
         Request::new_with_str_and_init(path, &init).ok()
     }
 
-    async fn send<T: DeserializeOwned>(
+    async fn send<T: Read>(
         path: &str,
         method: &str,
         headers: &[(&str, &str)],

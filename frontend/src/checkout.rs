@@ -19,7 +19,7 @@ use hocphi_api::{
 use hocphi_domain::{
     GatewayKind, IdempotencyKey, InvoiceId, LineKind, Money, MoneyError, PaymentRef,
 };
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 
 use crate::api::ClientError;
 use crate::i18n::Lang;
@@ -116,7 +116,7 @@ pub fn first_choice(offers: &[Offer], saved: Option<&Attempt>, query: &LookupQue
 }
 
 /// A voluntary line the parent ticked: its invoice and its position in the invoice's items.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct Chosen {
     pub invoice: InvoiceId,
     pub line: u16,
@@ -328,18 +328,19 @@ pub fn idempotency_key(mut entropy: [u8; 16]) -> IdempotencyKey {
 }
 
 /// The payment an attempt opened.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct Opened {
     pub payment_ref: PaymentRef,
-    #[serde(with = "chrono::serde::ts_milliseconds")]
+    /// Written as whole milliseconds since 1970.
+    #[serde(serialize_with = "chrono::serde::ts_milliseconds::serialize")]
     pub expires_at: DateTime<Utc>,
     /// The bank transfer to show (payOS), kept so that a reload shows the same QR code.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub transfer: Option<Transfer>,
 }
 
 /// A bank transfer the page shows on the site, with the gateway's own page as the fallback.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct Transfer {
     pub details: BankTransfer,
     /// payOS's hosted checkout page (`checkoutUrl`), for when the QR code cannot be shown.
@@ -347,21 +348,18 @@ pub struct Transfer {
 }
 
 /// One attempt to pay, remembered for the browser tab (sessionStorage) so a reload or the back
-/// button from the gateway still finds its key.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+/// button from the gateway still finds its key. Written as JSON by [`crate::api::to_json`], read
+/// back by [`crate::read`]: an attempt saved with no `voluntary` chose none, one with no `gateway`
+/// (saved before the page offered others) was VNPay's.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct Attempt {
     pub student: String,
     pub invoices: Vec<InvoiceId>,
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[serde(skip_serializing_if = "Vec::is_empty")]
     pub voluntary: Vec<Chosen>,
-    #[serde(default = "vnpay")]
     pub gateway: GatewayKind,
     pub key: IdempotencyKey,
     pub opened: Option<Opened>,
-}
-
-fn vnpay() -> GatewayKind {
-    GatewayKind::Vnpay
 }
 
 /// What the functions' refusal means for the attempt's key.
@@ -775,7 +773,8 @@ mod tests {
             v.as_object_mut().unwrap().remove("gateway");
             v
         });
-        let read: Attempt = serde_json::from_value(stored_before_momo.unwrap()).unwrap();
+        let read: Attempt =
+            crate::read::from_json(&stored_before_momo.unwrap().to_string()).unwrap();
         assert_eq!(
             read.gateway,
             GatewayKind::Vnpay,
@@ -937,8 +936,8 @@ mod tests {
             || [5; 16],
         )
         .opened(&answer);
-        let stored = serde_json::to_string(&attempt).unwrap();
-        let read: Attempt = serde_json::from_str(&stored).unwrap();
+        let stored = crate::api::to_json(&attempt).unwrap();
+        let read: Attempt = crate::read::from_json(&stored).unwrap();
         let transfer = read
             .opened
             .as_ref()
@@ -998,7 +997,7 @@ mod tests {
             || [9; 16],
         )
         .opened(&created(at(15)));
-        let stored = serde_json::to_string(&attempt).unwrap();
-        assert_eq!(serde_json::from_str::<Attempt>(&stored).unwrap(), attempt);
+        let stored = crate::api::to_json(&attempt).unwrap();
+        assert_eq!(crate::read::from_json::<Attempt>(&stored), Some(attempt));
     }
 }

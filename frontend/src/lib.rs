@@ -4,7 +4,8 @@
 //!
 //! The decisions live in plain modules that compile and are tested on the host:
 //! [`lookup`] (the form), [`checkout`] (selection, quote, idempotency keys), [`status`]
-//! (outcomes and the polling schedule), [`route`], [`format`], [`qr`] and [`i18n`].
+//! (outcomes and the polling schedule), [`route`], [`format`], [`qr`], [`i18n`] and [`read`]
+//! (the answers read from JSON).
 //! [`api`] is the only module that knows the functions' addresses, [`browser`] the only one
 //! that touches browser APIs outside the DOM, and the components (`app`, `screens`) only render
 //! and wire events. Contract types and money come from `hocphi-api` and `hocphi-domain`, so the
@@ -16,12 +17,11 @@ pub mod browser;
 pub mod checkout;
 pub mod format;
 pub mod i18n;
-#[cfg(target_arch = "wasm32")]
-mod js_value;
 mod json_text;
 pub mod lookup;
 mod markup;
 pub mod qr;
+pub mod read;
 pub mod route;
 mod screens;
 pub mod status;

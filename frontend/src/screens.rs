@@ -108,5 +108,5 @@ pub fn NotFoundScreen() -> impl IntoView {
 /// The payment attempt saved for this browser tab, if any.
 pub(crate) fn stored_attempt() -> Option<Attempt> {
     browser::load(WebStorage::Session, Attempt::STORAGE_KEY)
-        .and_then(|json| crate::api::from_json(&json))
+        .and_then(|json| crate::read::from_json(&json))
 }

@@ -339,6 +339,73 @@ pub enum ErrorCode {
     Unknown,
 }
 
+impl ErrorCode {
+    /// Every code the functions send.
+    pub const ALL: [Self; 23] = [
+        Self::InvalidStudent,
+        Self::InvalidCode,
+        Self::InvalidInvoiceIds,
+        Self::InvalidGateway,
+        Self::InvalidLocale,
+        Self::InvalidIdempotencyKey,
+        Self::MissingIdempotencyKey,
+        Self::InvalidBody,
+        Self::TooLarge,
+        Self::UnsupportedMediaType,
+        Self::NoRoute,
+        Self::MethodNotAllowed,
+        Self::NotFound,
+        Self::TooManyAttempts,
+        Self::UnknownPayment,
+        Self::UnknownReceipt,
+        Self::InvoiceHeld,
+        Self::InvoiceUnavailable,
+        Self::RequestInProgress,
+        Self::IdempotencyKeyReused,
+        Self::AmountOutOfRange,
+        Self::GatewayUnavailable,
+        Self::Internal,
+    ];
+
+    /// The name the code travels as.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::InvalidStudent => "invalid_student",
+            Self::InvalidCode => "invalid_code",
+            Self::InvalidInvoiceIds => "invalid_invoice_ids",
+            Self::InvalidGateway => "invalid_gateway",
+            Self::InvalidLocale => "invalid_locale",
+            Self::InvalidIdempotencyKey => "invalid_request",
+            Self::MissingIdempotencyKey => "missing_idempotency_key",
+            Self::InvalidBody => "invalid_body",
+            Self::TooLarge => "too_large",
+            Self::UnsupportedMediaType => "unsupported_media_type",
+            Self::NoRoute => "no_route",
+            Self::MethodNotAllowed => "method_not_allowed",
+            Self::NotFound => "not_found",
+            Self::TooManyAttempts => "too_many_attempts",
+            Self::UnknownPayment => "unknown_payment",
+            Self::UnknownReceipt => "unknown_receipt",
+            Self::InvoiceHeld => "invoice_held",
+            Self::InvoiceUnavailable => "invoice_unavailable",
+            Self::RequestInProgress => "request_in_progress",
+            Self::IdempotencyKeyReused => "idempotency_key_reused",
+            Self::AmountOutOfRange => "amount_out_of_range",
+            Self::GatewayUnavailable => "gateway_unavailable",
+            Self::Internal => "internal",
+            Self::Unknown => "unknown",
+        }
+    }
+
+    /// The code named `name`; [`ErrorCode::Unknown`] for a name this build does not know.
+    pub fn parse(name: &str) -> Self {
+        Self::ALL
+            .into_iter()
+            .find(|code| code.as_str() == name)
+            .unwrap_or(Self::Unknown)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -380,7 +447,10 @@ mod tests {
                 code,
                 "{wire}"
             );
+            assert_eq!(code.as_str(), wire);
+            assert_eq!(ErrorCode::parse(wire), code);
         }
+        assert_eq!(ErrorCode::ALL, WIRE.map(|(code, _)| code));
         let distinct: std::collections::HashSet<_> = WIRE.iter().map(|(code, _)| code).collect();
         assert_eq!(distinct.len(), WIRE.len());
     }
@@ -391,5 +461,7 @@ mod tests {
         let read: ErrorResponse = serde_json::from_str(body).unwrap();
         assert_eq!(read.error.code, ErrorCode::Unknown);
         assert_eq!(read.error.message, "Vui lòng đợi.");
+        assert_eq!(ErrorCode::parse("payment_too_early"), ErrorCode::Unknown);
+        assert_eq!(ErrorCode::parse("Internal"), ErrorCode::Unknown);
     }
 }
