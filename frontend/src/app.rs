@@ -1,6 +1,8 @@
 //! The page's frame: the language in force, the header with its language switch, the screen the
 //! address names, and the footer. The markup mirrors the static first screen of `index.html`,
-//! so replacing one by the other does not move anything on the parent's screen.
+//! so replacing one by the other does not move anything on the parent's screen. The frame and
+//! the screen are built apart ([`Frame`], [`Content`]), so that the page can build them in two
+//! tasks (see [`crate::start`]).
 
 use leptos::prelude::*;
 
@@ -64,25 +66,89 @@ impl CurrentLang {
     }
 }
 
-/// The [`CurrentLang`] provided by [`App`].
+/// The [`CurrentLang`] the page provides.
 pub fn use_current_lang() -> CurrentLang {
     use_context::<CurrentLang>().unwrap_or_else(|| CurrentLang(RwSignal::new(Lang::default())))
 }
 
-/// The whole page for the current address.
+/// What the frame and the screen in it share: the language in force (the parent's stored
+/// choice, once its texts are there) and whether English could not be fetched.
+#[derive(Clone, Copy, Debug)]
+pub struct Page {
+    lang: CurrentLang,
+    unavailable: EnglishUnavailable,
+}
+
+impl Page {
+    /// The page in Vietnamese, switching to the stored choice as soon as it can.
+    pub fn new() -> Self {
+        let page = Self {
+            lang: CurrentLang(RwSignal::new(Lang::default())),
+            unavailable: EnglishUnavailable(RwSignal::new(false)),
+        };
+        let stored = browser::load(WebStorage::Local, Lang::STORAGE_KEY);
+        if let Some(chosen) = stored.as_deref().and_then(Lang::from_code) {
+            page.lang.show(chosen, page.unavailable);
+        }
+        page
+    }
+}
+
+impl Default for Page {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+/// The page's frame: the header with the language switch, an empty `<main>` for [`Content`],
+/// and the footer.
 #[component]
-pub fn App(
+pub fn Frame(
+    /// The language shared with the screen.
+    page: Page,
+) -> impl IntoView {
+    let Page { lang, unavailable } = page;
+    provide_context(lang);
+    view! {
+        <a class="skip" href="#main">{lang.t(Text::SkipToContent)}</a>
+        <header class="site no-print">
+            <a class="site__name" href="/">{lang.t(Text::SiteName)}</a>
+            <button
+                type="button"
+                class="site__lang"
+                lang=move || lang.lang().other().code()
+                on:click=move |_| lang.switch(unavailable)
+            >
+                {move || lang.lang().other().native_name()}
+            </button>
+        </header>
+        {move || {
+            unavailable.0.get().then(|| {
+                view! {
+                    <p class="notice notice--error no-print" role="alert">
+                        {Lang::Vi.text(Text::EnglishUnavailable)}
+                    </p>
+                }.into_any()
+            })
+        }}
+        <main id="main" tabindex="-1"></main>
+        <footer class="site-footer no-print">
+            <p>{lang.t(Text::FooterPrivacy)}</p>
+            <p><a href=lang.t(Text::PrivacyHref)>{lang.t(Text::PrivacyLink)}</a></p>
+        </footer>
+    }
+}
+
+/// The screen the address names, for the frame's `<main>`, and the document's title.
+#[component]
+pub fn Content(
+    /// The language shared with the frame.
+    page: Page,
     /// What the parent had typed into the static first screen.
     typed: StaticForm,
 ) -> impl IntoView {
-    let stored = browser::load(WebStorage::Local, Lang::STORAGE_KEY);
-    let current_lang = CurrentLang(RwSignal::new(Lang::default()));
-    let unavailable = EnglishUnavailable(RwSignal::new(false));
-    if let Some(chosen) = stored.as_deref().and_then(Lang::from_code) {
-        current_lang.show(chosen, unavailable);
-    }
+    let current_lang = page.lang;
     provide_context(current_lang);
-
     let (path, search) = browser::address();
     let screen = Screen::parse(&path, &search).resolve(crate::screens::stored_attempt().as_ref());
     let title = match &screen {
@@ -97,7 +163,7 @@ pub fn App(
         browser::set_document(lang.code(), &title);
     });
 
-    let content = match screen {
+    match screen {
         Screen::Lookup { student, payment } => {
             view! { <LookupScreen student payment typed/> }.into_any()
         }
@@ -105,34 +171,5 @@ pub fn App(
         Screen::PayosReturn => view! { <ResultScreen reference=None/> }.into_any(),
         Screen::Receipt { id, token } => view! { <ReceiptScreen id token/> }.into_any(),
         Screen::NotFound => view! { <NotFoundScreen/> }.into_any(),
-    };
-
-    view! {
-        <a class="skip" href="#main">{current_lang.t(Text::SkipToContent)}</a>
-        <header class="site no-print">
-            <a class="site__name" href="/">{current_lang.t(Text::SiteName)}</a>
-            <button
-                type="button"
-                class="site__lang"
-                lang=move || current_lang.lang().other().code()
-                on:click=move |_| current_lang.switch(unavailable)
-            >
-                {move || current_lang.lang().other().native_name()}
-            </button>
-        </header>
-        {move || {
-            unavailable.0.get().then(|| {
-                view! {
-                    <p class="notice notice--error no-print" role="alert">
-                        {Lang::Vi.text(Text::EnglishUnavailable)}
-                    </p>
-                }.into_any()
-            })
-        }}
-        <main id="main" tabindex="-1">{content}</main>
-        <footer class="site-footer no-print">
-            <p>{current_lang.t(Text::FooterPrivacy)}</p>
-            <p><a href=current_lang.t(Text::PrivacyHref)>{current_lang.t(Text::PrivacyLink)}</a></p>
-        </footer>
     }
 }

@@ -243,14 +243,17 @@ pub struct StaticForm {
     pub focused: Option<Field>,
 }
 
-/// The element the app mounts into: `#app`, emptied of the static first screen after reading
-/// what the parent typed into it.
-pub fn take_static_screen() -> Option<(HtmlElement, StaticForm)> {
-    let document = document()?;
-    let root = document
-        .get_element_by_id("app")?
-        .dyn_into::<HtmlElement>()
-        .ok()?;
+/// The static first screen `index.html` shows (`#app`), which the app replaces whole.
+pub fn static_screen() -> Option<HtmlElement> {
+    document()?.get_element_by_id("app")?.dyn_into().ok()
+}
+
+/// What the parent has typed into the static first screen so far, and where the keyboard focus
+/// is.
+pub fn typed_into_static_screen() -> StaticForm {
+    let Some(document) = document() else {
+        return StaticForm::default();
+    };
     let value = |id: &str| {
         document
             .get_element_by_id(id)
@@ -259,7 +262,7 @@ pub fn take_static_screen() -> Option<(HtmlElement, StaticForm)> {
             .unwrap_or_default()
     };
     let active = document.active_element().map(|e| e.id());
-    let form = StaticForm {
+    StaticForm {
         student: value(Field::Student.id()),
         code: value(Field::Code.id()),
         submitted: document
@@ -268,7 +271,28 @@ pub fn take_static_screen() -> Option<(HtmlElement, StaticForm)> {
         focused: [Field::Student, Field::Code]
             .into_iter()
             .find(|field| active.as_deref() == Some(field.id())),
-    };
-    root.set_inner_html("");
-    Some((root, form))
+    }
+}
+
+/// A `<div id="app">` outside the document, where the app is built while the static first
+/// screen stays in place.
+pub fn staging_root() -> Option<HtmlElement> {
+    let root: HtmlElement = document()?.create_element("div").ok()?.dyn_into().ok()?;
+    root.set_id("app");
+    Some(root)
+}
+
+/// `<body>`.
+pub fn body() -> Option<HtmlElement> {
+    document()?.body()
+}
+
+/// `root`'s `<main>`, where the screens go.
+pub fn main_of(root: &HtmlElement) -> Option<HtmlElement> {
+    root.query_selector("main").ok()??.dyn_into().ok()
+}
+
+/// Puts `built` in the document in place of `shown`, in one step.
+pub fn replace(shown: &HtmlElement, built: &HtmlElement) {
+    let _ = shown.replace_with_with_node_1(built);
 }

@@ -26,24 +26,51 @@ pub mod route;
 mod screens;
 pub mod status;
 
-pub use app::App;
+pub use app::{Content, Frame, Page};
 
-/// Replaces the static first screen of `index.html` with the app, carrying over what the parent
-/// typed while the WebAssembly loaded and, in the same task, the keyboard focus, so that no
-/// keystroke lands between the two screens.
+/// Replaces the static first screen of `index.html` with the app, in two tasks so that neither
+/// blocks the parent's taps for long (the WebAssembly's functions are compiled on their first
+/// call, on the main thread): first the frame, built outside the document; then, in the next
+/// task, the screen in it, built from what the parent typed into the static screen meanwhile,
+/// and the whole put in place of the static screen with the keyboard focus carried over, so
+/// that no keystroke lands between the two screens. The static screen stays in place, usable,
+/// until then.
 pub fn start() {
     use leptos::prelude::*;
 
-    match browser::take_static_screen() {
-        Some((root, typed)) => {
+    let page = Page::new();
+    let (Some(shown), Some(built)) = (browser::static_screen(), browser::staging_root()) else {
+        mount(page, None, browser::StaticForm::default());
+        return;
+    };
+    leptos::mount::mount_to(built.clone(), move || view! { <Frame page/> }).forget();
+    set_timeout(
+        move || {
+            let typed = browser::typed_into_static_screen();
             let focused = typed.focused;
-            leptos::mount::mount_to(root, move || view! { <App typed/> }).forget();
+            mount(page, Some(&built), typed);
+            browser::replace(&shown, &built);
             if let Some(field) = focused {
                 browser::focus(field.id());
             }
-        }
+        },
+        std::time::Duration::ZERO,
+    );
+}
+
+/// Builds the screen into the `<main>` of `built` (the frame already there), or the whole page
+/// into `<body>` when `index.html` has no static screen.
+fn mount(page: Page, built: Option<&web_sys::HtmlElement>, typed: browser::StaticForm) {
+    use leptos::prelude::*;
+
+    let main = match built {
+        Some(frame) => browser::main_of(frame),
         None => {
-            leptos::mount::mount_to_body(|| view! { <App typed=browser::StaticForm::default()/> })
+            leptos::mount::mount_to_body(move || view! { <Frame page/> });
+            browser::body().as_ref().and_then(browser::main_of)
         }
+    };
+    if let Some(main) = main {
+        leptos::mount::mount_to(main, move || view! { <Content page typed/> }).forget();
     }
 }
