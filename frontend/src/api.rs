@@ -13,7 +13,6 @@ use hocphi_api::{
 };
 use hocphi_api::{ErrorCode, ErrorResponse, InvoicesResponse};
 use hocphi_domain::{IdempotencyKey, PaymentRef, ReceiptId, ReceiptToken};
-use serde::Serialize;
 
 use crate::i18n::{Lang, Text};
 use crate::lookup::LookupQuery;
@@ -134,11 +133,6 @@ fn known_code(code: ErrorCode) -> Option<Text> {
     })
 }
 
-/// Writes `value` as JSON (the page carries no JSON library: see [`crate::json_text`]).
-pub fn to_json<T: Serialize>(value: &T) -> Option<String> {
-    crate::json_text::to_string(value)
-}
-
 /// Turns a received answer into the expected body or the error it carries.
 pub fn read_answer<T: Read>(status: u16, body: &str) -> Result<T, ClientError> {
     if (200..300).contains(&status) {
@@ -186,25 +180,25 @@ mod transport {
 
     use hocphi_domain::IdempotencyKey;
     use leptos::prelude::set_timeout_with_handle;
-    use serde::Serialize;
     use wasm_bindgen::JsCast;
     use wasm_bindgen_futures::JsFuture;
     use web_sys::{AbortController, Headers, Request, RequestInit, Response};
 
     use super::{ClientError, read_answer};
     use crate::read::Read;
+    use crate::write::Write;
 
     pub async fn get<T: Read>(path: &str, timeout: Duration) -> Result<T, ClientError> {
         send(path, "GET", &[], None, timeout).await
     }
 
-    pub async fn post<B: Serialize, T: Read>(
+    pub async fn post<B: Write, T: Read>(
         path: &str,
         body: &B,
         key: &IdempotencyKey,
         timeout: Duration,
     ) -> Result<T, ClientError> {
-        let json = super::to_json(body).ok_or(ClientError::Network)?;
+        let json = crate::write::to_json(body);
         let headers = [
             ("Content-Type", "application/json"),
             ("Idempotency-Key", key.as_str()),

@@ -19,7 +19,6 @@ use hocphi_api::{
 use hocphi_domain::{
     GatewayKind, IdempotencyKey, InvoiceId, LineKind, Money, MoneyError, PaymentRef,
 };
-use serde::Serialize;
 
 use crate::api::ClientError;
 use crate::i18n::Lang;
@@ -116,7 +115,7 @@ pub fn first_choice(offers: &[Offer], saved: Option<&Attempt>, query: &LookupQue
 }
 
 /// A voluntary line the parent ticked: its invoice and its position in the invoice's items.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Chosen {
     pub invoice: InvoiceId,
     pub line: u16,
@@ -328,19 +327,16 @@ pub fn idempotency_key(mut entropy: [u8; 16]) -> IdempotencyKey {
 }
 
 /// The payment an attempt opened.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Opened {
     pub payment_ref: PaymentRef,
-    /// Written as whole milliseconds since 1970.
-    #[serde(serialize_with = "chrono::serde::ts_milliseconds::serialize")]
     pub expires_at: DateTime<Utc>,
     /// The bank transfer to show (payOS), kept so that a reload shows the same QR code.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub transfer: Option<Transfer>,
 }
 
 /// A bank transfer the page shows on the site, with the gateway's own page as the fallback.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Transfer {
     pub details: BankTransfer,
     /// payOS's hosted checkout page (`checkoutUrl`), for when the QR code cannot be shown.
@@ -348,14 +344,13 @@ pub struct Transfer {
 }
 
 /// One attempt to pay, remembered for the browser tab (sessionStorage) so a reload or the back
-/// button from the gateway still finds its key. Written as JSON by [`crate::api::to_json`], read
+/// button from the gateway still finds its key. Written as JSON by [`crate::write`], read
 /// back by [`crate::read`]: an attempt saved with no `voluntary` chose none, one with no `gateway`
 /// (saved before the page offered others) was VNPay's.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Attempt {
     pub student: String,
     pub invoices: Vec<InvoiceId>,
-    #[serde(skip_serializing_if = "Vec::is_empty")]
     pub voluntary: Vec<Chosen>,
     pub gateway: GatewayKind,
     pub key: IdempotencyKey,
@@ -650,7 +645,7 @@ mod tests {
         );
         assert_ne!(changed.key, sent.key);
         assert_eq!(changed.voluntary, more.voluntary());
-        assert!(!serde_json::to_string(&sent).unwrap().contains("voluntary"));
+        assert!(!crate::write::to_json(&sent).contains("voluntary"));
     }
 
     #[test]
@@ -769,12 +764,13 @@ mod tests {
         );
         assert_ne!(momo.key, vnpay.key);
         assert_eq!(momo.gateway, GatewayKind::Momo);
-        let stored_before_momo = serde_json::to_value(&vnpay).map(|mut v| {
-            v.as_object_mut().unwrap().remove("gateway");
-            v
-        });
-        let read: Attempt =
-            crate::read::from_json(&stored_before_momo.unwrap().to_string()).unwrap();
+        let mut stored_before_momo: serde_json::Value =
+            serde_json::from_str(&crate::write::to_json(&vnpay)).unwrap();
+        stored_before_momo
+            .as_object_mut()
+            .unwrap()
+            .remove("gateway");
+        let read: Attempt = crate::read::from_json(&stored_before_momo.to_string()).unwrap();
         assert_eq!(
             read.gateway,
             GatewayKind::Vnpay,
@@ -936,7 +932,7 @@ mod tests {
             || [5; 16],
         )
         .opened(&answer);
-        let stored = crate::api::to_json(&attempt).unwrap();
+        let stored = crate::write::to_json(&attempt);
         let read: Attempt = crate::read::from_json(&stored).unwrap();
         let transfer = read
             .opened
@@ -955,7 +951,7 @@ mod tests {
         )
         .opened(&created(at(15)));
         assert!(
-            !serde_json::to_string(&vnpay).unwrap().contains("transfer"),
+            !crate::write::to_json(&vnpay).contains("transfer"),
             "other channels store what they stored before"
         );
     }
@@ -997,7 +993,7 @@ mod tests {
             || [9; 16],
         )
         .opened(&created(at(15)));
-        let stored = crate::api::to_json(&attempt).unwrap();
+        let stored = crate::write::to_json(&attempt);
         assert_eq!(crate::read::from_json::<Attempt>(&stored), Some(attempt));
     }
 }

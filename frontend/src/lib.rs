@@ -17,7 +17,6 @@ pub mod browser;
 pub mod checkout;
 pub mod format;
 pub mod i18n;
-mod json_text;
 pub mod lookup;
 mod markup;
 pub mod qr;
@@ -25,6 +24,7 @@ pub mod read;
 pub mod route;
 mod screens;
 pub mod status;
+pub mod write;
 
 pub use app::{Content, Frame, Page};
 

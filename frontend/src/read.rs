@@ -783,7 +783,7 @@ mod tests {
             ..attempt()
         };
         for stored in [opened, fresh] {
-            let text = crate::api::to_json(&stored).unwrap();
+            let text = crate::write::to_json(&stored);
             assert_eq!(from_json::<Attempt>(&text), Some(stored), "{text}");
         }
     }
@@ -800,7 +800,7 @@ mod tests {
 
     #[test]
     fn a_damaged_stored_attempt_is_not_read() {
-        let stored = crate::api::to_json(&attempt()).unwrap();
+        let stored = crate::write::to_json(&attempt());
         let cases = [
             ("empty", String::new()),
             ("not JSON", "{".into()),

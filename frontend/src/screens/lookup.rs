@@ -20,6 +20,7 @@ use crate::checkout::{self, Attempt, Fee, KeyFate, Offer, Opened, Quote, Selecti
 use crate::format;
 use crate::i18n::{self, Collected, Lang, Text};
 use crate::lookup::{Field, FieldErrors, LookupInput, LookupQuery};
+use crate::write::to_json;
 
 fn ids(parts: &[Option<&str>]) -> Option<String> {
     let joined: Vec<&str> = parts.iter().flatten().copied().collect();
@@ -544,10 +545,12 @@ fn PaySummary(
             now,
             browser::random_bytes,
         );
-        if !attempt.would_hide(previous.as_ref(), now)
-            && let Some(json) = api::to_json(&attempt)
-        {
-            browser::save(WebStorage::Session, Attempt::STORAGE_KEY, &json);
+        if !attempt.would_hide(previous.as_ref(), now) {
+            browser::save(
+                WebStorage::Session,
+                Attempt::STORAGE_KEY,
+                &to_json(&attempt),
+            );
         }
         let request =
             checkout::payment_request(&query, &ticked, offer, current_lang.lang_untracked());
@@ -558,9 +561,11 @@ fn PaySummary(
             match created {
                 Ok(created) => {
                     let attempt = attempt.opened(&created);
-                    if let Some(json) = api::to_json(&attempt) {
-                        browser::save(WebStorage::Session, Attempt::STORAGE_KEY, &json);
-                    }
+                    browser::save(
+                        WebStorage::Session,
+                        Attempt::STORAGE_KEY,
+                        &to_json(&attempt),
+                    );
                     if moved_on {
                         return;
                     }
