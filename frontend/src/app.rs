@@ -80,17 +80,21 @@ pub struct Page {
 }
 
 impl Page {
-    /// The page in Vietnamese, switching to the stored choice as soon as it can.
+    /// The page in Vietnamese.
     pub fn new() -> Self {
-        let page = Self {
+        Self {
             lang: CurrentLang(RwSignal::new(Lang::default())),
             unavailable: EnglishUnavailable(RwSignal::new(false)),
-        };
+        }
+    }
+
+    /// Switches to the language the parent chose, on an earlier visit or on the static first
+    /// screen (which stores the choice), as soon as its texts are there.
+    pub fn follow_stored_choice(self) {
         let stored = browser::load(WebStorage::Local, Lang::STORAGE_KEY);
         if let Some(chosen) = stored.as_deref().and_then(Lang::from_code) {
-            page.lang.show(chosen, page.unavailable);
+            self.lang.show(chosen, self.unavailable);
         }
-        page
     }
 }
 

@@ -1,6 +1,6 @@
 //! The page's few touches of the browser outside the DOM Leptos manages: the address, storage,
-//! randomness, the clock, timers, printing, the clipboard, and the static first screen
-//! `index.html` shows before the WebAssembly arrives.
+//! randomness, the clock, timers, printing, the clipboard, the static first screen `index.html`
+//! shows before the WebAssembly arrives, and the element the app is built in to replace it.
 //!
 //! Every call tolerates a missing API (storage disabled in private mode, an old WebView) by
 //! doing nothing or answering `None`; none of them panics.

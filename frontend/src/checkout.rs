@@ -469,6 +469,7 @@ mod tests {
 
     use super::*;
     use crate::api::tests::api;
+    use crate::fixtures::bank_transfer;
 
     fn invoice(id: &str, amounts: &[u64]) -> InvoiceView {
         let items: Vec<ItemView> = amounts
@@ -877,19 +878,6 @@ mod tests {
         ];
         for (err, fate) in cases {
             assert_eq!(Attempt::fate_after(&err), fate, "{err:?}");
-        }
-    }
-
-    fn bank_transfer() -> BankTransfer {
-        BankTransfer {
-            qr_code: "00020101021238570010A000000727".into(),
-            bank_bin: "970436".into(),
-            bank_name: Some("Vietcombank".into()),
-            account_number: "0071000123456".into(),
-            account_name: "TRUONG THCS NGO QUYEN".into(),
-            amount: Money::from_vnd(1_500_000).unwrap(),
-            memo: "HP251005070000ABCD".into(),
-            qr: hocphi_app::qr::picture("00020101021238570010A000000727"),
         }
     }
 

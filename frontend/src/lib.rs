@@ -4,8 +4,8 @@
 //!
 //! The decisions live in plain modules that compile and are tested on the host:
 //! [`lookup`] (the form), [`checkout`] (selection, quote, idempotency keys), [`status`]
-//! (outcomes and the polling schedule), [`route`], [`format`], [`qr`], [`i18n`] and [`read`]
-//! (the answers read from JSON).
+//! (outcomes and the polling schedule), [`route`], [`format`], [`qr`], [`i18n`], [`read`] (the
+//! answers read from JSON) and [`write`] (the bodies written as JSON).
 //! [`api`] is the only module that knows the functions' addresses, [`browser`] the only one
 //! that touches browser APIs outside the DOM, and the components (`app`, `screens`) only render
 //! and wire events. Contract types and money come from `hocphi-api` and `hocphi-domain`, so the
@@ -15,6 +15,8 @@ pub mod api;
 mod app;
 pub mod browser;
 pub mod checkout;
+#[cfg(test)]
+mod fixtures;
 pub mod format;
 pub mod i18n;
 pub mod lookup;
@@ -31,8 +33,8 @@ pub use app::{Content, Frame, Page};
 /// Replaces the static first screen of `index.html` with the app, in two tasks so that neither
 /// blocks the parent's taps for long (the WebAssembly's functions are compiled on their first
 /// call, on the main thread): first the frame, built outside the document; then, in the next
-/// task, the screen in it, built from what the parent typed into the static screen meanwhile,
-/// and the whole put in place of the static screen with the keyboard focus carried over, so
+/// task, the screen in it, built from what the parent typed (and the language chosen) on the
+/// static screen meanwhile, and the whole put in place of the static screen with the keyboard focus carried over, so
 /// that no keystroke lands between the two screens. The static screen stays in place, usable,
 /// until then.
 pub fn start() {
@@ -63,6 +65,7 @@ pub fn start() {
 fn mount(page: Page, built: Option<&web_sys::HtmlElement>, typed: browser::StaticForm) {
     use leptos::prelude::*;
 
+    page.follow_stored_choice();
     let main = match built {
         Some(frame) => browser::main_of(frame),
         None => {

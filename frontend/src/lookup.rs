@@ -307,7 +307,10 @@ mod tests {
         }
         let decomposed = "A\u{301}";
         assert_eq!(
-            input("HS001234", &format!("{decomposed}BCD2345")).parse().unwrap_err().code,
+            input("HS001234", &format!("{decomposed}BCD2345"))
+                .parse()
+                .unwrap_err()
+                .code,
             Some(FieldProblem::Diacritics)
         );
         for symbol in ['×', '÷', '€', '–', '·', 'A', 'z', '0', '_'] {

@@ -436,15 +436,15 @@ mod tests {
 
     use chrono::TimeZone;
     use hocphi_domain::{
-        GatewayKind, IdempotencyKey, InvoiceId, ItemCode, Label, LineKind, MaskedName, Money,
-        PaymentRef, PaymentStatus, Pricing, ReceiptId, ReceiptToken, SchoolId, SchoolYear, Symbol,
-        Unit,
+        GatewayKind, InvoiceId, ItemCode, Label, LineKind, MaskedName, Money, PaymentRef,
+        PaymentStatus, Pricing, ReceiptId, ReceiptToken, SchoolId, SchoolYear, Symbol, Unit,
     };
     use serde::Serialize;
     use serde::de::DeserializeOwned;
     use serde_json::{Value, json};
 
     use super::*;
+    use crate::fixtures::{attempt, bank_transfer};
 
     fn money(vnd: u64) -> Money {
         Money::from_vnd(vnd).unwrap()
@@ -504,19 +504,6 @@ mod tests {
                 due_date: NaiveDate::from_ymd_opt(2025, 10, 15).unwrap(),
             }],
             gateways: vec![GatewayKind::Payos, GatewayKind::Vnpay],
-        }
-    }
-
-    fn transfer() -> BankTransfer {
-        BankTransfer {
-            qr_code: "00020101021238570010A000000727".into(),
-            bank_bin: "970436".into(),
-            bank_name: Some("Vietcombank".into()),
-            account_number: "0071000123456".into(),
-            account_name: "TRUONG THCS NGO QUYEN".into(),
-            amount: money(1_409_520),
-            memo: "HP251005070000ABCD".into(),
-            qr: Some(qr()),
         }
     }
 
@@ -678,11 +665,11 @@ mod tests {
             gateways: vec![],
             ..invoices()
         });
-        checked += agrees_with_serde(&created(Some(transfer())));
+        checked += agrees_with_serde(&created(Some(bank_transfer())));
         checked += agrees_with_serde(&created(Some(BankTransfer {
             bank_name: None,
             qr: None,
-            ..transfer()
+            ..bank_transfer()
         })));
         checked += agrees_with_serde(&created(None));
         checked += agrees_with_serde(&status(true));
@@ -750,27 +737,6 @@ mod tests {
             "x",
         ] {
             assert_eq!(DateTime::<Utc>::read(&json!(text)), None, "{text}");
-        }
-    }
-
-    fn attempt() -> Attempt {
-        Attempt {
-            student: "HS001234".into(),
-            invoices: vec![InvoiceId::parse("NQ-1").unwrap()],
-            voluntary: vec![Chosen {
-                invoice: InvoiceId::parse("NQ-1").unwrap(),
-                line: 2,
-            }],
-            gateway: GatewayKind::Payos,
-            key: IdempotencyKey::parse("0b6f3a52-8d1c-4c47-9a35-2f7a0c5e9d11").unwrap(),
-            opened: Some(Opened {
-                payment_ref: PaymentRef::parse("HP251005070000ABCDEFGH").unwrap(),
-                expires_at: Utc.timestamp_millis_opt(1_759_648_680_123).unwrap(),
-                transfer: Some(Transfer {
-                    details: transfer(),
-                    checkout_url: "https://pay.payos.vn/web/abc".into(),
-                }),
-            }),
         }
     }
 

@@ -252,11 +252,10 @@ impl Write for Transfer {
 
 #[cfg(test)]
 mod tests {
-    use chrono::TimeZone;
-    use hocphi_domain::Money;
     use serde::Serialize;
 
     use super::*;
+    use crate::fixtures::{attempt, bank_transfer};
 
     fn text_with_every_escape() -> String {
         let controls: String = (0u8..0x20).map(char::from).collect();
@@ -269,17 +268,8 @@ mod tests {
 
     fn transfer() -> BankTransfer {
         BankTransfer {
-            qr_code: "00020101021238570010A000000727".into(),
-            bank_bin: "970436".into(),
-            bank_name: Some("Vietcombank".into()),
-            account_number: "0071000123456".into(),
             account_name: text_with_every_escape(),
-            amount: Money::from_vnd(1_409_520).unwrap(),
-            memo: "HP251005070000ABCD".into(),
-            qr: Some(QrPicture {
-                side: 29,
-                path: "M4 4h7v1h-7z".into(),
-            }),
+            ..bank_transfer()
         }
     }
 
@@ -319,30 +309,6 @@ mod tests {
         });
     }
 
-    fn attempt() -> Attempt {
-        Attempt {
-            student: "HS001234".into(),
-            invoices: vec![InvoiceId::parse("NQ-1").unwrap()],
-            voluntary: vec![Chosen {
-                invoice: InvoiceId::parse("NQ-1").unwrap(),
-                line: 2,
-            }],
-            gateway: GatewayKind::Payos,
-            key: IdempotencyKey::parse("0b6f3a52-8d1c-4c47-9a35-2f7a0c5e9d11").unwrap(),
-            opened: Some(Opened {
-                payment_ref: PaymentRef::parse("HP251005070000ABCDEFGH").unwrap(),
-                expires_at: Utc.timestamp_millis_opt(1_759_648_680_123).unwrap(),
-                transfer: Some(Transfer {
-                    details: BankTransfer {
-                        account_name: "TRUONG THCS NGO QUYEN".into(),
-                        ..transfer()
-                    },
-                    checkout_url: "https://pay.payos.vn/web/abc".into(),
-                }),
-            }),
-        }
-    }
-
     #[test]
     fn an_attempt_is_stored_as_the_page_has_always_stored_it() {
         let stored = concat!(
@@ -352,7 +318,7 @@ mod tests {
             r#""transfer":{"details":{"qr_code":"00020101021238570010A000000727","#,
             r#""bank_bin":"970436","bank_name":"Vietcombank","account_number":"0071000123456","#,
             r#""account_name":"TRUONG THCS NGO QUYEN","amount":"1409520","#,
-            r#""memo":"HP251005070000ABCD","qr":{"side":29,"path":"M4 4h7v1h-7z"}},"#,
+            r#""memo":"HP251005070000ABCD","qr":{"side":29,"path":"M4 4h7v1h-7zM12 4h1v1h-1z"}},"#,
             r#""checkout_url":"https://pay.payos.vn/web/abc"}}}"#,
         );
         assert_eq!(to_json(&attempt()), stored);

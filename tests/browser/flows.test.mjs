@@ -271,6 +271,19 @@ test("a parent switching to English gets the page in English, fetched only then,
   });
 });
 
+test("English chosen on the static screen while the app loads is the app's language when it arrives", async () => {
+  await onPhone("english-static", async (page) => {
+    const release = await holdWasm(page);
+    await page.goto(`${BASE}/`);
+    await page.getByRole("button", { name: "English", exact: true }).click();
+    await page.getByText("The page will switch to English as soon as it has loaded.").waitFor(WAIT);
+
+    release();
+    await page.getByLabel("Student code", { exact: true }).waitFor(WAIT);
+    assert.equal(await page.evaluate(() => document.documentElement.lang), "en");
+  });
+});
+
 test("offline, switching to English keeps the page in Vietnamese and says why", async () => {
   await onPhone("english-offline", async (page) => {
     await page.goto(`${BASE}/`);
