@@ -2,11 +2,12 @@
 //! storage) into the contract's types: one small reader per type over a parsed [`Node`], the
 //! value the browser's `JSON.parse` returned on the page, a `serde_json::Value` off it.
 //!
-//! Each reader accepts exactly what the type's serde `Deserialize` accepts from the same JSON
-//! (the tests hold every reader to it, field by field): a required field may not be absent or
-//! `null`, an `Option` field may be either, a defaulted field may be absent but not `null`, and
-//! members the contract does not name are ignored. A value the domain refuses (a malformed id,
-//! a fractional amount) fails the whole answer. The answer is `None` without a reason: the page
+//! Each reader of a contract type accepts exactly what the type's serde `Deserialize` accepts
+//! from the same JSON (the tests hold every reader to it, field by field): a required field may
+//! not be absent or `null`, an `Option` field may be either, a defaulted field may be absent but
+//! not `null`, and members the contract does not name are ignored. The stored attempt follows the
+//! same rules and reads what [`crate::write`] writes and what older pages stored. A value the
+//! domain refuses (a malformed id, a fractional amount) fails the whole answer. The answer is `None` without a reason: the page
 //! only asks whether an answer reads as the contract says, so no serde visitors and no error
 //! text are compiled into the WebAssembly.
 
