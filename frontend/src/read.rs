@@ -112,7 +112,8 @@ impl<T: Read> Read for Option<T> {
 }
 
 /// Types serde reads from a string: through their own parser (`try_from = "String"`), or by
-/// exact wire name (the enums' lenient parsers, for spreadsheets, would link Unicode's case
+/// exact wire name (`LineKind` and `Unit` by their `ALL` and `as_str`: their own parsers also take
+/// the Vietnamese names accountants type in spreadsheets, which would link Unicode's case
 /// tables into the page).
 macro_rules! parsed {
     ($($ty:ty => $parse:expr),* $(,)?) => {$(
@@ -139,8 +140,8 @@ parsed! {
     MaskedName => |raw| MaskedName::parse(raw).ok(),
     SchoolYear => |raw| SchoolYear::parse(raw).ok(),
     Money => |raw| Money::parse(raw).ok(),
-    GatewayKind => |raw| GatewayKind::ALL.into_iter().find(|g| g.as_str() == raw),
-    PaymentStatus => |raw| PaymentStatus::ALL.into_iter().find(|s| s.as_str() == raw),
+    GatewayKind => GatewayKind::parse,
+    PaymentStatus => PaymentStatus::parse,
     LineKind => |raw| LineKind::ALL.into_iter().find(|k| k.as_str() == raw),
     Unit => |raw| Unit::ALL.into_iter().find(|u| u.as_str() == raw),
     ErrorCode => |raw| Some(ErrorCode::parse(raw)),
