@@ -212,6 +212,34 @@ async fn a_parent_pays_two_invoices_and_keeps_receipt_number_one<S: Store>(world
         )),
         "the printed code opens this receipt's page"
     );
+    let document = receipt.json["document"].as_str().unwrap();
+    for shown in [
+        r#"<h1 id="receipt-title" class="receipt__title">Biên lai thu tiền</h1>"#,
+        "<dt>Số</dt><dd>0000001</dd>",
+        "<dt>Mã học sinh</dt><dd>•••001</dd>",
+        "<em>Hai triệu không trăm năm mươi nghìn đồng</em>",
+    ] {
+        assert!(document.contains(shown), "{shown} in {document}");
+    }
+    assert!(
+        !document.contains(link["token"].as_str().unwrap()),
+        "the token is printed only inside the QR code"
+    );
+    let english = world
+        .get(&format!(
+            "/api/receipts/{}?t={}&lang=en",
+            link["id"].as_str().unwrap(),
+            link["token"].as_str().unwrap()
+        ))
+        .await;
+    assert_eq!(english.status, 200, "{}", english.text);
+    let document = english.json["document"].as_str().unwrap();
+    assert!(
+        document.contains(r#"class="receipt__title">Receipt</h1>"#),
+        "{document}"
+    );
+    assert!(document.contains("<dt>Student code</dt><dd>•••001</dd>"));
+    assert_eq!(english.json["total"], receipt.json["total"]);
     assert!(open_invoice_ids(world).await.is_empty());
     let wrong_token = world
         .get(&format!(

@@ -9,7 +9,7 @@
 use std::time::Duration;
 
 use hocphi_api::{
-    CreatePaymentRequest, CreatePaymentResponse, PaymentStatusResponse, ReceiptResponse,
+    CreatePaymentRequest, CreatePaymentResponse, PaymentStatusResponse, ReceiptDocument,
 };
 use hocphi_api::{ErrorCode, ErrorResponse, InvoicesResponse};
 use hocphi_domain::{IdempotencyKey, PaymentRef, ReceiptId, ReceiptToken};
@@ -165,9 +165,18 @@ pub async fn payment_status(reference: &PaymentRef) -> Result<PaymentStatusRespo
     .await
 }
 
-/// `GET /api/receipts/{id}?t=…`.
-pub async fn receipt(id: &ReceiptId, token: &ReceiptToken) -> Result<ReceiptResponse, ClientError> {
-    let path = format!("/api/receipts/{}?t={}", id.as_str(), token.as_str());
+/// `GET /api/receipts/{id}?t=…&lang=…`: the receipt's printable document in `lang`.
+pub async fn receipt(
+    id: &ReceiptId,
+    token: &ReceiptToken,
+    lang: Lang,
+) -> Result<ReceiptDocument, ClientError> {
+    let path = format!(
+        "/api/receipts/{}?t={}&lang={}",
+        id.as_str(),
+        token.as_str(),
+        lang.code()
+    );
     transport::get(&path, READ_TIMEOUT).await
 }
 

@@ -1,11 +1,11 @@
 //! Dates and times as Vietnamese paperwork writes them.
 //!
-//! Dates are `dd/mm/yyyy`; instants are shown in Asia/Ho_Chi_Minh time as `dd/mm/yyyy HH:mm`.
+//! Dates are `dd/mm/yyyy`; "today" is the calendar day in Asia/Ho_Chi_Minh.
 //! Vietnam has kept UTC+7 without daylight saving since 1975, so a fixed offset is exact for
 //! every instant hocphi handles and spares the page a time-zone database. Money is shown by
 //! `hocphi_domain::Money`'s own `Display` (`1.500.000 ₫`), never here.
 
-use chrono::{DateTime, Datelike, FixedOffset, NaiveDate, Offset, Timelike, Utc};
+use chrono::{DateTime, Datelike, FixedOffset, NaiveDate, Offset, Utc};
 
 /// Asia/Ho_Chi_Minh's offset from UTC, in seconds.
 pub const VIETNAM_UTC_OFFSET_SECONDS: i32 = 7 * 3600;
@@ -17,17 +17,6 @@ fn vietnam() -> FixedOffset {
 /// `05/10/2025`.
 pub fn date(date: NaiveDate) -> String {
     format!("{:02}/{:02}/{:04}", date.day(), date.month(), date.year())
-}
-
-/// An instant in Vietnamese time: `05/10/2025 14:03`.
-pub fn date_time(at: DateTime<Utc>) -> String {
-    let local = at.with_timezone(&vietnam());
-    format!(
-        "{} {:02}:{:02}",
-        date(local.date_naive()),
-        local.hour(),
-        local.minute()
-    )
 }
 
 /// The calendar date in Vietnam at an instant (what "overdue" is measured against).
@@ -50,11 +39,6 @@ pub fn countdown(seconds_left: i64) -> String {
     } else {
         format!("{minutes}:{seconds:02}")
     }
-}
-
-/// A receipt's sequence number as printed: seven digits, like the domain's receipt number.
-pub fn receipt_sequence(sequence: u32) -> String {
-    format!("{sequence:07}")
 }
 
 #[cfg(test)]
@@ -80,19 +64,6 @@ mod tests {
     }
 
     #[test]
-    fn instants_are_shown_in_ho_chi_minh_city_time() {
-        let cases = [
-            ("2025-10-05T07:03:00Z", "05/10/2025 14:03"),
-            ("2025-10-05T16:59:59Z", "05/10/2025 23:59"),
-            ("2025-10-05T17:00:00Z", "06/10/2025 00:00"),
-            ("2025-12-31T20:30:00Z", "01/01/2026 03:30"),
-        ];
-        for (at, shown) in cases {
-            assert_eq!(date_time(utc(at)), shown, "{at}");
-        }
-    }
-
-    #[test]
     fn a_countdown_shows_minutes_and_seconds_and_stops_at_zero() {
         let cases = [
             (900, "15:00"),
@@ -106,12 +77,6 @@ mod tests {
         for (seconds, shown) in cases {
             assert_eq!(countdown(seconds), shown, "{seconds}");
         }
-    }
-
-    #[test]
-    fn receipt_numbers_have_seven_digits() {
-        assert_eq!(receipt_sequence(42), "0000042");
-        assert_eq!(receipt_sequence(12_345_678), "12345678");
     }
 
     #[test]

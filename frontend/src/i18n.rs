@@ -13,7 +13,7 @@ use std::fmt::{Display, Write as _};
 use std::sync::OnceLock;
 
 use chrono::NaiveDate;
-use hocphi_domain::{LineKind, Money, Pricing, Unit};
+use hocphi_domain::{Collected, Money, Pricing, Unit};
 
 use crate::format;
 
@@ -156,61 +156,14 @@ impl Lang {
     pub fn on_behalf(self, beneficiary: &str) -> String {
         self.fill(Text::OnBehalfOf, &[("beneficiary", &beneficiary)])
     }
-
-    /// "Thu hộ: Bảo hiểm xã hội tỉnh Gia Lai": a receipt section's title.
-    pub fn collected_for(self, beneficiary: &str) -> String {
-        self.fill(Text::CollectedFor, &[("beneficiary", &beneficiary)])
-    }
 }
 
-/// An adjustment's amount as a deduction: "−300.000 ₫".
-pub fn deduction(amount: Money) -> String {
-    format!("\u{2212}{amount}")
-}
-
-/// What the lines shown are, for the words of a heading: "học phí" only where every charge is
-/// tuition, "các khoản thu" where none is, "học phí và các khoản thu" when mixed.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Collected {
-    Tuition,
-    Fees,
-    Both,
-}
-
-impl Collected {
-    /// The wording for lines of `kinds`; adjustments follow the charges they lower.
-    pub fn of(kinds: impl IntoIterator<Item = LineKind>) -> Self {
-        let (mut tuition, mut other) = (false, false);
-        for kind in kinds {
-            match kind {
-                LineKind::Tuition => tuition = true,
-                LineKind::Service | LineKind::OnBehalf | LineKind::Voluntary => other = true,
-                LineKind::Subsidy | LineKind::Reduction => {}
-            }
-        }
-        match (tuition, other) {
-            (true, false) => Self::Tuition,
-            (true, true) => Self::Both,
-            (false, _) => Self::Fees,
-        }
-    }
-
-    /// The look-up's heading over the invoices due.
-    pub fn due(self) -> Text {
-        match self {
-            Self::Tuition => Text::DueTuition,
-            Self::Fees => Text::DueFees,
-            Self::Both => Text::DueBoth,
-        }
-    }
-
-    /// A receipt's section of the school's own collections.
-    pub fn schools(self) -> Text {
-        match self {
-            Self::Tuition => Text::SchoolTuition,
-            Self::Fees => Text::SchoolFees,
-            Self::Both => Text::SchoolBoth,
-        }
+/// The look-up's heading over the invoices due, by what they collect.
+pub fn due(collected: Collected) -> Text {
+    match collected {
+        Collected::Tuition => Text::DueTuition,
+        Collected::Fees => Text::DueFees,
+        Collected::Both => Text::DueBoth,
     }
 }
 
@@ -446,23 +399,6 @@ texts! {
     ReceiptLoading: "Đang tải biên lai…";
     ReceiptBadLink:
         "Đường dẫn biên lai không đầy đủ. Hãy mở lại từ trang kết quả thanh toán, hoặc quét mã QR in trên biên lai.";
-    ReceiptTemplate: "Mẫu số";
-    ReceiptSeries: "Ký hiệu";
-    ReceiptNumber: "Số";
-    ReceiptIssuedAt: "Thời gian thu";
-    ReceiptCollector: "Đơn vị thu";
-    ReceiptItems: "Các khoản đã nộp";
-    ReceiptTerm: "Kỳ thu";
-    ReceiptDescription: "Nội dung";
-    ReceiptTotal: "Tổng cộng";
-    ReceiptInWords: "Số tiền bằng chữ";
-    ReceiptPaidThrough: "Hình thức thanh toán";
-    ReceiptGatewayTxn: "Mã giao dịch của cổng thanh toán";
-    ReceiptQrLabel: "Mã QR mở biên lai này";
-    ReceiptVerify:
-        "Quét mã QR để mở và đối chiếu biên lai này trên hệ thống thu tiền của nhà trường.";
-    ReceiptOnline:
-        "Nội dung biên lai được lấy trực tiếp từ hệ thống thu tiền khi mở trang.";
     Print: "In biên lai";
     PrintHint:
         "Biên lai được dàn trang vừa khổ A5. Có thể chọn “Lưu dưới dạng PDF” để lưu lại biên lai.";
@@ -478,12 +414,6 @@ texts! {
     UnitTerm: "học kỳ";
     UnitYear: "năm";
     UnitItem: "cái";
-    SchoolTuition: "Học phí";
-    SchoolFees: "Các khoản thu của nhà trường";
-    SchoolBoth: "Học phí và các khoản thu của nhà trường";
-    EInvoiceNumber: "Số hóa đơn điện tử";
-    EInvoiceNone: "(chưa có)";
-    ReceiptNature: "Biên lai thu tiền của nhà trường cho khoản thanh toán trực tuyến này, không phải hóa đơn điện tử. Khi nhà trường lập hóa đơn điện tử, số hóa đơn được ghi ở mục trên.";
 
     PayAmount: "Thanh toán {amount}";
     OutsideLimits:
@@ -496,7 +426,6 @@ texts! {
     DueOn: "Hạn nộp: {date}";
     Priced: "{quantity} {unit} × {price}";
     OnBehalfOf: "Thu hộ {beneficiary}";
-    CollectedFor: "Thu hộ: {beneficiary}";
     EnglishUnavailable:
         "Không tải được bản tiếng Anh. Hãy kiểm tra kết nối mạng rồi bấm “English” lần nữa.";
     PrivacyLink: "Quyền riêng tư";
@@ -547,7 +476,6 @@ mod tests {
             (Text::DueOn, &["date"]),
             (Text::Priced, &["quantity", "unit", "price"]),
             (Text::OnBehalfOf, &["beneficiary"]),
-            (Text::CollectedFor, &["beneficiary"]),
         ] {
             for lang in [Lang::Vi, Lang::En] {
                 let shown = lang.text(text);
@@ -570,7 +498,7 @@ mod tests {
 
     #[test]
     fn headings_say_tuition_only_where_every_charge_is_tuition() {
-        use LineKind::*;
+        use hocphi_domain::LineKind::*;
         let cases = [
             (
                 &[Tuition, Subsidy, Reduction][..],
@@ -591,12 +519,12 @@ mod tests {
         ];
         for (kinds, collected, heading) in cases {
             assert_eq!(Collected::of(kinds.iter().copied()), collected, "{kinds:?}");
-            assert_eq!(Lang::Vi.text(collected.due()), heading);
+            assert_eq!(Lang::Vi.text(due(collected)), heading);
         }
     }
 
     #[test]
-    fn a_line_shows_its_quantity_and_unit_price_who_it_is_for_and_deductions_with_a_minus() {
+    fn a_line_shows_its_quantity_and_unit_price_and_who_it_is_for() {
         let pricing = Pricing {
             quantity: 21,
             unit: Unit::Day,
@@ -607,14 +535,6 @@ mod tests {
         assert_eq!(
             Lang::Vi.on_behalf("Bảo hiểm xã hội tỉnh Gia Lai"),
             "Thu hộ Bảo hiểm xã hội tỉnh Gia Lai"
-        );
-        assert_eq!(
-            Lang::Vi.collected_for("Bảo hiểm xã hội tỉnh Gia Lai"),
-            "Thu hộ: Bảo hiểm xã hội tỉnh Gia Lai"
-        );
-        assert_eq!(
-            deduction(Money::from_vnd(300_000).unwrap()),
-            "\u{2212}300.000\u{a0}₫"
         );
     }
 

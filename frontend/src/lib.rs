@@ -20,7 +20,6 @@ mod fixtures;
 pub mod format;
 pub mod i18n;
 pub mod lookup;
-mod markup;
 pub mod qr;
 pub mod read;
 pub mod route;

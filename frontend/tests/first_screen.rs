@@ -39,7 +39,6 @@ fn the_static_result_and_receipt_screens_use_the_apps_words() {
         Text::PaymentReference,
         Text::ReceiptTitle,
         Text::ReceiptLoading,
-        Text::ReceiptOnline,
         Text::PrintHint,
     ];
     for text in texts {

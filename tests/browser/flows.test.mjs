@@ -61,7 +61,7 @@ async function payAtGateway(page, choice) {
   await page.waitForURL(/\/ket-qua/, WAIT);
 }
 
-test("a parent looks up a demo student, pays two invoices and opens the receipt", async () => {
+test("a parent looks up a demo student, pays two invoices and opens the receipt, in either language", async () => {
   await onPhone("pay-and-receipt", async (page) => {
     await lookUp(page, "5201234567", "AB12CD34");
     await page.getByText("Nguyễn V. A.").first().waitFor(WAIT);
@@ -83,6 +83,15 @@ test("a parent looks up a demo student, pays two invoices and opens the receipt"
     const { qr: drawn } = await (await page.request.get(api.href)).json();
     assert.equal(await qr.locator("path").getAttribute("d"), drawn.path, "the page draws the functions' picture");
     assert.equal(await qr.getAttribute("viewBox"), `0 0 ${drawn.side} ${drawn.side}`);
+
+    await page.getByRole("button", { name: "English", exact: true }).click();
+    await page.locator(".receipt h1", { hasText: /^Receipt$/ }).waitFor(WAIT);
+    await page.getByText("Amount in words:").waitFor(WAIT);
+    await page.getByRole("img", { name: "QR code that opens this receipt" }).waitFor(WAIT);
+    await page.getByRole("button", { name: "Print the receipt" }).waitFor(WAIT);
+    assert.equal(await page.locator(".receipt").getByText("Biên lai thu tiền").count(), 0, "the whole receipt is in English");
+    await page.getByRole("button", { name: "Tiếng Việt", exact: true }).click();
+    await page.locator(".receipt h1", { hasText: /^Biên lai thu tiền$/ }).waitFor(WAIT);
   });
 });
 

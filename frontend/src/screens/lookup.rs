@@ -7,7 +7,7 @@
 //! voluntary lines are listed apart, each with its own box, never ticked at first.
 
 use hocphi_api::{ErrorCode, InvoiceView, InvoicesResponse, ItemView};
-use hocphi_domain::{GatewayKind, InvoiceId, LineKind, Money};
+use hocphi_domain::{Collected, GatewayKind, InvoiceId, LineKind, Money};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
@@ -18,7 +18,7 @@ use crate::app::use_current_lang;
 use crate::browser::{self, StaticForm, WebStorage};
 use crate::checkout::{self, Attempt, Fee, KeyFate, Offer, Opened, Quote, Selection};
 use crate::format;
-use crate::i18n::{self, Collected, Lang, Text};
+use crate::i18n::{self, Lang, Text};
 use crate::lookup::{Field, FieldErrors, LookupInput, LookupQuery};
 use crate::write::to_json;
 
@@ -255,7 +255,7 @@ fn Invoices(
     let heading = if listed == 0 {
         Text::InvoicesHeading
     } else {
-        collected.due()
+        i18n::due(collected)
     };
     let selection = RwSignal::new(Selection::all(&invoices));
     let invoices = StoredValue::new(invoices);
@@ -423,7 +423,7 @@ fn InvoiceCard(
 /// A line's amount: a deduction for an adjustment.
 fn shown_amount(item: &ItemView) -> String {
     if item.kind.is_adjustment() {
-        i18n::deduction(item.amount)
+        item.amount.as_deduction()
     } else {
         item.amount.to_string()
     }

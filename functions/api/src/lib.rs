@@ -207,7 +207,7 @@ impl PaymentStatusResponse {
     }
 }
 
-/// `GET /api/receipts/{id}?t=…`: the receipt as printed. Whoever holds its link (or scans the
+/// `GET /api/receipts/{id}?t=…&lang=…`: the receipt as printed. Whoever holds its link (or scans the
 /// printed QR code) reads this answer, so the student code is masked here, not only on the page.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ReceiptResponse {
@@ -234,6 +234,17 @@ pub struct ReceiptResponse {
     /// can open it and check it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub qr: Option<QrPicture>,
+    /// The printable receipt as HTML (the inside of the page's `<article class="receipt">`),
+    /// written by the functions in the language asked with `lang=vi|en`, Vietnamese by default.
+    /// The page shows it as it is, so it carries no code to lay a receipt out.
+    #[serde(default)]
+    pub document: String,
+}
+
+/// What the page reads of a [`ReceiptResponse`]: only its printable document.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReceiptDocument {
+    pub document: String,
 }
 
 impl ReceiptResponse {
@@ -243,7 +254,8 @@ impl ReceiptResponse {
         ReceiptSection::of(&self.lines)
     }
 
-    /// The answer for `receipt`, with its address drawn as `qr`.
+    /// The answer for `receipt`, with its address drawn as `qr`; its `document` is left for
+    /// the functions to write.
     pub fn new(receipt: &Receipt, qr: Option<QrPicture>) -> Self {
         Self {
             id: receipt.id.clone(),
@@ -262,6 +274,7 @@ impl ReceiptResponse {
             payment: receipt.payment.clone(),
             e_invoice: receipt.e_invoice.clone(),
             qr,
+            document: String::new(),
         }
     }
 }

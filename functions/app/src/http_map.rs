@@ -14,7 +14,7 @@
 //! | `POST /api/partners/{partner}/confirmations` | [`App::partner`] (a payment confirmation: the partner's callback) |
 //! | `POST /api/partners/{partner}/reversals` | [`App::partner`] (a reversal request, always refused) |
 //! | `GET /api/partners/openapi.json` | the partner API's OpenAPI document (public, cacheable) |
-//! | `GET /api/receipts/{id}?t=…` | [`App::receipt`] |
+//! | `GET /api/receipts/{id}?t=…&lang=…` | [`App::receipt_response`] |
 //!
 //! Invariants: bodies are bounded before they are read; every error is JSON
 //! `{"error": {"code", "message"}}`; answers about payments are never cached.
@@ -299,7 +299,7 @@ impl<S: Store, C: Clock, T: Transport> App<S, C, T> {
             Route::Receipt => Ok(json_response(
                 200,
                 &self
-                    .receipt_response(param, query_value(&query, "t"))
+                    .receipt_response(param, query_value(&query, "t"), query_value(&query, "lang"))
                     .await?,
             )),
             Route::PartnerApi => {

@@ -110,6 +110,35 @@ impl LineKind {
     }
 }
 
+/// What a set of lines collects, for the words of a heading or a receipt's section: tuition
+/// only where every charge is tuition, "fees" where none is, both when mixed. Adjustments follow
+/// the charges they lower and count for neither.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Collected {
+    Tuition,
+    Fees,
+    Both,
+}
+
+impl Collected {
+    /// What lines of `kinds` collect.
+    pub fn of(kinds: impl IntoIterator<Item = LineKind>) -> Self {
+        let (mut tuition, mut other) = (false, false);
+        for kind in kinds {
+            match kind {
+                LineKind::Tuition => tuition = true,
+                LineKind::Service | LineKind::OnBehalf | LineKind::Voluntary => other = true,
+                LineKind::Subsidy | LineKind::Reduction => {}
+            }
+        }
+        match (tuition, other) {
+            (true, false) => Self::Tuition,
+            (true, true) => Self::Both,
+            (false, _) => Self::Fees,
+        }
+    }
+}
+
 /// The unit an item's price is set per.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -236,6 +265,21 @@ mod tests {
             assert_eq!(LineKind::parse(raw), Some(kind), "{raw}");
         }
         assert_eq!(LineKind::parse("học thêm"), None);
+    }
+
+    #[test]
+    fn lines_collect_tuition_only_where_every_charge_is_tuition() {
+        use LineKind::*;
+        for (kinds, collected) in [
+            (&[Tuition, Subsidy, Reduction][..], Collected::Tuition),
+            (&[Service, OnBehalf, Voluntary], Collected::Fees),
+            (&[Tuition, Service], Collected::Both),
+            (&[Voluntary, Tuition], Collected::Both),
+            (&[Reduction], Collected::Fees),
+            (&[], Collected::Fees),
+        ] {
+            assert_eq!(Collected::of(kinds.iter().copied()), collected, "{kinds:?}");
+        }
     }
 
     #[test]

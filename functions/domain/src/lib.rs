@@ -20,7 +20,7 @@ mod text;
 mod words;
 
 pub use audit::{Action, Actor, AuditEvent, Rule, Subject};
-pub use collection::{CatalogueError, CatalogueItem, LineKind, Unit};
+pub use collection::{CatalogueError, CatalogueItem, Collected, LineKind, Unit};
 pub use ids::{
     ClientSource, GatewayCode, GatewayTxnNo, IdError, IdempotencyKey, InvoiceId, ItemCode,
     LeaseToken, LookupCode, LookupDigest, LookupKey, LookupScheme, PartnerId, PayeeId, PaymentCode,

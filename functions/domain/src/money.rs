@@ -128,6 +128,13 @@ impl From<Money> for String {
     }
 }
 
+impl Money {
+    /// The amount as an adjustment lowers a total: "−300.000 ₫" (a minus sign, not a hyphen).
+    pub fn as_deduction(self) -> String {
+        format!("\u{2212}{self}")
+    }
+}
+
 impl fmt::Display for Money {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let digits = self.vnd().to_string();
@@ -158,6 +165,14 @@ mod tests {
         for (vnd, shown) in cases {
             assert_eq!(Money::from_vnd(vnd).unwrap().to_string(), shown, "{vnd}");
         }
+    }
+
+    #[test]
+    fn a_deduction_is_shown_with_a_minus_sign() {
+        assert_eq!(
+            Money::from_vnd(300_000).unwrap().as_deduction(),
+            "\u{2212}300.000\u{a0}₫"
+        );
     }
 
     #[test]

@@ -1,15 +1,13 @@
-//! Read-only parts of a screen written as one HTML string, set with `inner_html`: a receipt is
-//! many elements and no events, and a string of them costs the WebAssembly a few calls, where
-//! the same elements as components cost a builder each.
+//! An HTML fragment written as one string: what the printed receipt is made of.
 //!
 //! Invariant: only `&'static str` reaches the markup unescaped (tag names, attribute lists
 //! written in this crate); every other text and attribute value is escaped, so nothing a
 //! server or a parent wrote can become markup.
 
+use std::fmt::Write as _;
+
 use hocphi_api::QrPicture;
 use hocphi_domain::escape_html_into;
-
-use crate::qr;
 
 /// An HTML fragment being written.
 #[derive(Debug, Default)]
@@ -69,7 +67,7 @@ impl Markup {
     pub fn qr(&mut self, picture: &QrPicture, label: &str) -> &mut Self {
         self.0
             .push_str(r#"<svg xmlns="http://www.w3.org/2000/svg" viewBox=""#);
-        self.0.push_str(&qr::view_box(picture));
+        let _ = write!(self.0, "0 0 {0} {0}", picture.side);
         self.0.push_str(r#"" role="img" aria-label=""#);
         escape_html_into(&mut self.0, label);
         self.0.push_str(r##"" shape-rendering="crispEdges"><rect width="100%" height="100%" fill="#fff"></rect><path fill="#000" d=""##);
