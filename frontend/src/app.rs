@@ -14,9 +14,16 @@ use crate::screens::{LookupScreen, NotFoundScreen, ReceiptScreen, ResultScreen};
 /// The `<meta name>` in `index.html` whose content is the published English texts' address.
 const ENGLISH_META: &str = "hocphi-en";
 
-/// The language in force, shared by every component through the context.
+/// The language in force: one per page, made by [`Page::new`] and found by every component
+/// with [`use_current_lang`].
 #[derive(Clone, Copy, Debug)]
 pub struct CurrentLang(RwSignal<Lang>);
+
+thread_local! {
+    /// The page's [`CurrentLang`], once [`Page::new`] made it. A page has one language and
+    /// one thread, so it is kept here rather than looked up through Leptos's context by type.
+    static CURRENT_LANG: std::cell::Cell<Option<CurrentLang>> = const { std::cell::Cell::new(None) };
+}
 
 /// The English texts could not be fetched (offline): the page stays Vietnamese and says so.
 #[derive(Clone, Copy, Debug)]
@@ -68,7 +75,13 @@ impl CurrentLang {
 
 /// The [`CurrentLang`] the page provides.
 pub fn use_current_lang() -> CurrentLang {
-    use_context::<CurrentLang>().unwrap_or_else(|| CurrentLang(RwSignal::new(Lang::default())))
+    CURRENT_LANG.with(|current| {
+        current.get().unwrap_or_else(|| {
+            let lang = CurrentLang(RwSignal::new(Lang::default()));
+            current.set(Some(lang));
+            lang
+        })
+    })
 }
 
 /// What the frame and the screen in it share: the language in force (the parent's stored
@@ -83,7 +96,7 @@ impl Page {
     /// The page in Vietnamese.
     pub fn new() -> Self {
         Self {
-            lang: CurrentLang(RwSignal::new(Lang::default())),
+            lang: use_current_lang(),
             unavailable: EnglishUnavailable(RwSignal::new(false)),
         }
     }
@@ -112,7 +125,6 @@ pub fn Frame(
     page: Page,
 ) -> impl IntoView {
     let Page { lang, unavailable } = page;
-    provide_context(lang);
     view! {
         <a class="skip" href="#main">{lang.t(Text::SkipToContent)}</a>
         <header class="site no-print">
@@ -152,7 +164,6 @@ pub fn Content(
     typed: StaticForm,
 ) -> impl IntoView {
     let current_lang = page.lang;
-    provide_context(current_lang);
     let (path, search) = browser::address();
     let screen = Screen::parse(&path, &search).resolve(crate::screens::stored_attempt().as_ref());
     let title = match &screen {
