@@ -265,10 +265,11 @@ fn Invoices(
         stored_attempt().as_ref(),
         &query,
     ));
-    let quote = Memo::new(move |_| {
-        let offer = chosen.get();
-        invoices.with_value(|list| selection.with(|s| checkout::quote(s, list, offer)))
-    });
+    let quote = Priced {
+        selection,
+        chosen,
+        invoices,
+    };
     let today = browser::now();
 
     let cards = invoices
@@ -485,6 +486,27 @@ fn VoluntaryLine(
     }
 }
 
+/// The price of the ticked invoices with the chosen method, worked out whenever it is read
+/// (tracked by whoever reads it, like the signals it reads).
+#[derive(Clone, Copy)]
+struct Priced {
+    selection: RwSignal<Selection>,
+    chosen: RwSignal<Offer>,
+    invoices: StoredValue<Vec<InvoiceView>>,
+}
+
+impl Priced {
+    fn get(self) -> Option<Result<Quote, hocphi_domain::MoneyError>> {
+        let offer = self.chosen.get();
+        self.invoices
+            .with_value(|list| self.selection.with(|s| checkout::quote(s, list, offer)))
+    }
+
+    fn get_untracked(self) -> Option<Result<Quote, hocphi_domain::MoneyError>> {
+        untrack(|| self.get())
+    }
+}
+
 /// The total, the fee, the method and the Pay button.
 #[component]
 fn PaySummary(
@@ -493,7 +515,7 @@ fn PaySummary(
     /// The ticked invoices.
     selection: RwSignal<Selection>,
     /// Their price.
-    quote: Memo<Option<Result<Quote, hocphi_domain::MoneyError>>>,
+    quote: Priced,
     /// How many invoices are listed.
     listed: usize,
     /// Runs the look-up again.
@@ -517,18 +539,16 @@ fn PaySummary(
     on_cleanup(move || back_from_gateway.remove());
 
     let busy = move || pending.get() || redirecting.get();
-    let takes = move |offer: Offer| {
-        quote.with(|q| match q {
-            Some(Ok(quote)) => offer.accepts(quote.fees),
-            Some(Err(_)) | None => true,
-        })
+    let takes = move |offer: Offer| match quote.get() {
+        Some(Ok(quote)) => offer.accepts(quote.fees),
+        Some(Err(_)) | None => true,
     };
     let pay = Callback::new(move |()| {
         let ticked = selection.get_untracked();
-        let takes_it = quote.with_untracked(|q| match q {
+        let takes_it = match quote.get_untracked() {
             Some(Ok(quote)) => chosen.get_untracked().accepts(quote.fees),
             Some(Err(_)) | None => false,
-        });
+        };
         if pending.get_untracked() || redirecting.get_untracked() || ticked.is_empty() || !takes_it
         {
             return;
@@ -703,7 +723,7 @@ fn PaySummary(
                 type="button"
                 class="button button--primary button--pay"
                 disabled=move || {
-                    busy() || quote.with(|q| !matches!(q, Some(Ok(_)))) || !takes(chosen.get())
+                    busy() || !matches!(quote.get(), Some(Ok(_))) || !takes(chosen.get())
                 }
                 on:click=move |_| pay.run(())
             >

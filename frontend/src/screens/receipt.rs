@@ -34,7 +34,8 @@ pub fn ReceiptScreen(
         }
         .into_any();
     };
-    let loaded = RwSignal::new(None::<Result<String, ClientError>>);
+    let document = RwSignal::new(None::<String>);
+    let failure = RwSignal::new(None::<ClientError>);
     let fetch = Callback::new(move |()| {
         let (id, token) = (id.clone(), token.clone());
         let lang = current_lang.lang_untracked();
@@ -43,9 +44,15 @@ pub fn ReceiptScreen(
             if current_lang.lang_untracked() != lang {
                 return;
             }
-            let shown = matches!(loaded.try_get_untracked(), Some(Some(Ok(_))));
-            if answer.is_ok() || !shown {
-                let _ = loaded.try_set(Some(answer.map(|receipt| receipt.document)));
+            match answer {
+                Ok(receipt) => {
+                    let _ = failure.try_set(None);
+                    let _ = document.try_set(Some(receipt.document));
+                }
+                Err(error) if document.try_with_untracked(Option::is_none) == Some(true) => {
+                    let _ = failure.try_set(Some(error));
+                }
+                Err(_) => {}
             }
         });
     });
@@ -54,20 +61,12 @@ pub fn ReceiptScreen(
         fetch.run(());
     });
     let retry = Callback::new(move |()| {
-        loaded.set(None);
+        failure.set(None);
         fetch.run(());
     });
     let shown = move || {
-        match loaded.get() {
-        None => view! {
-            <h1>{t(Text::ReceiptTitle)}</h1>
-            <p class="outcome outcome--waiting" role="status">
-                <span class="spinner" aria-hidden="true"></span>
-                {t(Text::ReceiptLoading)}
-            </p>
-        }
-        .into_any(),
-        Some(Ok(document)) => view! {
+        match (document.get(), failure.get()) {
+        (Some(document), _) => view! {
             <article class="receipt" aria-labelledby="receipt-title" inner_html=document></article>
             <div class="actions no-print">
                 <button type="button" class="button button--primary" on:click=move |_| browser::print()>
@@ -77,7 +76,15 @@ pub fn ReceiptScreen(
             </div>
         }
         .into_any(),
-        Some(Err(error)) => view! {
+        (None, None) => view! {
+            <h1>{t(Text::ReceiptTitle)}</h1>
+            <p class="outcome outcome--waiting" role="status">
+                <span class="spinner" aria-hidden="true"></span>
+                {t(Text::ReceiptLoading)}
+            </p>
+        }
+        .into_any(),
+        (None, Some(error)) => view! {
             <h1>{t(Text::ReceiptTitle)}</h1>
             <ErrorNotice error retry/>
             {back_to_lookup()}

@@ -104,6 +104,7 @@ pub struct Words {
     pub item: &'static str,
 }
 
+#[cfg(test)]
 impl Words {
     /// Every text, for checks over all of them.
     pub fn all(&self) -> [&'static str; 34] {
