@@ -310,7 +310,7 @@ fn line_row(out: &mut String, line: &LineItem) {
         })
         .unwrap_or_default();
     let amount = if line.kind.is_adjustment() {
-        format!("−{}", line.amount)
+        line.amount.as_deduction()
     } else {
         line.amount.to_string()
     };
