@@ -45,6 +45,11 @@ fn the_static_result_and_receipt_screens_use_the_apps_words() {
         let words = Lang::Vi.text(text).trim_end_matches('…');
         assert!(INDEX.contains(words), "index.html lacks {text:?}: {words}");
     }
+    let online = hocphi_app::receipt::words::Lang::Vi.words().online;
+    assert!(
+        INDEX.contains(online),
+        "index.html lacks the receipt's own words: {online}"
+    );
     for parameter in ["vnp_TxnRef", "orderId", "MaThamChieu", "\"ref\""] {
         assert!(
             BOOT.contains(parameter),

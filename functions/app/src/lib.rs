@@ -15,7 +15,7 @@ mod http_map;
 mod lookup;
 mod partner;
 pub mod qr;
-mod receipt;
+pub mod receipt;
 mod status;
 mod sweep;
 

@@ -5,7 +5,7 @@
 
 mod document;
 mod markup;
-mod words;
+pub mod words;
 
 use hocphi_api::ReceiptResponse;
 use hocphi_domain::{Clock, Receipt, ReceiptId, Store};
