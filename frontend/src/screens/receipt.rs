@@ -64,12 +64,15 @@ pub fn ReceiptScreen(
         failure.set(None);
         fetch.run(());
     });
-    let shown = move || {
-        match (document.get(), failure.get()) {
+    let shown = move || match (document.get(), failure.get()) {
         (Some(document), _) => view! {
             <article class="receipt" aria-labelledby="receipt-title" inner_html=document></article>
             <div class="actions no-print">
-                <button type="button" class="button button--primary" on:click=move |_| browser::print()>
+                <button
+                    type="button"
+                    class="button button--primary"
+                    on:click=move |_| browser::print()
+                >
                     {t(Text::Print)}
                 </button>
                 <p class="hint">{t(Text::PrintHint)}</p>
@@ -90,7 +93,6 @@ pub fn ReceiptScreen(
             {back_to_lookup()}
         }
         .into_any(),
-    }
     };
     shown.into_any()
 }
