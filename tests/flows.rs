@@ -183,13 +183,12 @@ async fn a_parent_pays_two_invoices_and_keeps_receipt_number_one<S: Store>(world
     let paid = status(world, &reference(&checkout)).await;
     assert_eq!(paid["status"], "succeeded");
     let link = &paid["receipt"];
-    let receipt = world
-        .get(&format!(
-            "/api/receipts/{}?t={}",
-            link["id"].as_str().unwrap(),
-            link["token"].as_str().unwrap()
-        ))
-        .await;
+    let (id, token) = (
+        link["id"].as_str().unwrap(),
+        link["token"].as_str().unwrap(),
+    );
+    let receipt_path = format!("/api/receipts/{id}?t={token}");
+    let receipt = world.get(&receipt_path).await;
     assert_eq!(receipt.status, 200, "{}", receipt.text);
     assert_eq!(receipt.json["number"]["sequence"], 1);
     assert_eq!(receipt.json["total"], "2050000");
@@ -205,11 +204,7 @@ async fn a_parent_pays_two_invoices_and_keeps_receipt_number_one<S: Store>(world
     assert_eq!(receipt.json.get("token"), None);
     assert_eq!(
         hocphi_tests::read_qr(&receipt.json["qr"]),
-        Some(format!(
-            "{SITE}/bien-lai/{}?t={}",
-            link["id"].as_str().unwrap(),
-            link["token"].as_str().unwrap()
-        )),
+        Some(format!("{SITE}/bien-lai/{id}?t={token}")),
         "the printed code opens this receipt's page"
     );
     let document = receipt.json["document"].as_str().unwrap();
@@ -222,16 +217,10 @@ async fn a_parent_pays_two_invoices_and_keeps_receipt_number_one<S: Store>(world
         assert!(document.contains(shown), "{shown} in {document}");
     }
     assert!(
-        !document.contains(link["token"].as_str().unwrap()),
+        !document.contains(token),
         "the token is printed only inside the QR code"
     );
-    let english = world
-        .get(&format!(
-            "/api/receipts/{}?t={}&lang=en",
-            link["id"].as_str().unwrap(),
-            link["token"].as_str().unwrap()
-        ))
-        .await;
+    let english = world.get(&format!("{receipt_path}&lang=en")).await;
     assert_eq!(english.status, 200, "{}", english.text);
     let document = english.json["document"].as_str().unwrap();
     assert!(
@@ -242,11 +231,7 @@ async fn a_parent_pays_two_invoices_and_keeps_receipt_number_one<S: Store>(world
     assert_eq!(english.json["total"], receipt.json["total"]);
     assert!(open_invoice_ids(world).await.is_empty());
     let wrong_token = world
-        .get(&format!(
-            "/api/receipts/{}?t={}",
-            link["id"].as_str().unwrap(),
-            "0".repeat(32)
-        ))
+        .get(&format!("/api/receipts/{id}?t={}", "0".repeat(32)))
         .await;
     assert_eq!(wrong_token.status, 404);
 }
@@ -1947,13 +1932,12 @@ async fn a_parent_pays_on_the_portal_and_gets_the_same_receipt<S: Store>(world: 
     assert_eq!(paid["status"], "succeeded");
     assert_eq!(paid["receipt"]["number"], "HP-25E-0000001");
     let link = &paid["receipt"];
-    let receipt = world
-        .get(&format!(
-            "/api/receipts/{}?t={}",
-            link["id"].as_str().unwrap(),
-            link["token"].as_str().unwrap()
-        ))
-        .await;
+    let (id, token) = (
+        link["id"].as_str().unwrap(),
+        link["token"].as_str().unwrap(),
+    );
+    let receipt_path = format!("/api/receipts/{id}?t={token}");
+    let receipt = world.get(&receipt_path).await;
     assert_eq!(receipt.status, 200, "{}", receipt.text);
     assert_eq!(receipt.json["total"], "2050000");
     assert!(open_invoice_ids(world).await.is_empty());

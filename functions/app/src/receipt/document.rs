@@ -9,7 +9,7 @@
 //!
 //! Invariant: every value is escaped ([`Markup`]); the only markup is this module's own.
 
-use chrono::{DateTime, FixedOffset, Utc};
+use chrono::{DateTime, FixedOffset, Offset, Utc};
 use hocphi_api::ReceiptResponse;
 use hocphi_domain::Collected;
 
@@ -21,14 +21,10 @@ const VIETNAM_UTC_OFFSET_SECONDS: i32 = 7 * 3600;
 
 /// An instant as Vietnamese paperwork writes it, in Vietnam's time: `05/10/2025 14:03`.
 fn date_time(at: DateTime<Utc>) -> String {
-    FixedOffset::east_opt(VIETNAM_UTC_OFFSET_SECONDS).map_or_else(
-        || at.format("%d/%m/%Y %H:%M").to_string(),
-        |vietnam| {
-            at.with_timezone(&vietnam)
-                .format("%d/%m/%Y %H:%M")
-                .to_string()
-        },
-    )
+    let vietnam = FixedOffset::east_opt(VIETNAM_UTC_OFFSET_SECONDS).unwrap_or(Utc.fix());
+    at.with_timezone(&vietnam)
+        .format("%d/%m/%Y %H:%M")
+        .to_string()
 }
 
 /// The receipt's document in `lang`.
