@@ -6,9 +6,13 @@
 #                                       warm-up, as cargo xtask test starts it ahead)
 #
 # Installs what it lacks into <repo>/.tools/ (or $HOCPHI_TOOLS; never globally) and rustup: the
-# pinned nightly toolchain with rust-src (the fuzz targets use the same one), the wasm-bindgen CLI of exactly Cargo.lock's wasm-bindgen version, wasm-opt from npm
+# pinned nightly toolchain with rust-src (the fuzz targets use the same one), the wasm-bindgen CLI of exactly Cargo.lock's wasm-bindgen version,
+# wasm-split-cli of exactly Cargo.lock's wasm_split_helpers version, wasm-opt from npm
 # binaryen and the esbuild minifier from npm. Then: cargo build (release, --locked) ->
-# wasm-bindgen --target web -> drop the glue's unused classes, wasm-metadce -> wasm-opt ->
+# wasm-split-cli (the screens a first visit to / does not need, each into a module of its own
+# that the app fetches when it first shows one) -> wasm-bindgen --target web -> the split
+# loader merged into the glue, drop the glue's unused classes, wasm-metadce -> wasm-opt (the
+# split modules too) ->
 # import and export names minified in the wasm and its glue -> minify the JS and CSS -> give every file but
 # index.html a content-hashed name (serve those as immutable, index.html as no-cache) -> rewrite
 # the references -> inline the stylesheet and the boot script into index.html, checking that the
@@ -31,7 +35,9 @@ readonly ESBUILD_VERSION=0.25.12
 # Browsers that run WebAssembly, ES modules and import(): what the page supports.
 readonly BROWSERS=chrome63,edge79,firefox67,safari11.1
 # The page's files together, brotli-compressed as CloudFront serves them to every such browser.
-readonly BUDGET_BYTES=$((107 * 1024))
+readonly BUDGET_BYTES=$((100 * 1024))
+# Where each split module (src/screens/arriving.rs) is first needed, for the weights printed.
+readonly SPLIT_ROUTES="outcome=/ket-qua receipt=/bien-lai/{id}"
 
 compile_only=false
 if [[ "${1:-}" == --compile-only ]]; then
@@ -77,6 +83,24 @@ else
         --root "$tools/wasm-bindgen"
 fi
 
+step "wasm-split-cli matching Cargo.lock"
+# It splits the module at the page's #[wasm_split] functions (src/screens/arriving.rs); the
+# loader it writes and the helpers those functions call are one protocol: the helpers' version.
+ws_version="$(awk '$0 == "name = \"wasm_split_helpers\"" { getline; gsub(/^version = "|"$/, ""); print; exit }' "$repo/Cargo.lock")"
+[[ -n "$ws_version" ]] || fail "Cargo.lock has no wasm_split_helpers entry"
+wasm_split="$tools/wasm-split/bin/wasm-split-cli"
+if [[ -x "$wasm_split" && -f "$tools/wasm-split/.installed-$ws_version" ]]; then
+    echo "wasm-split-cli $ws_version already in .tools/wasm-split"
+else
+    echo "installing wasm_split_cli_support $ws_version into .tools/wasm-split (a minute, once)"
+    rm -f "$tools/wasm-split"/.installed-*
+    env -u CARGO_TARGET_DIR -u RUSTFLAGS -u CARGO_ENCODED_RUSTFLAGS \
+        CARGO_PROFILE_RELEASE_LTO=off CARGO_PROFILE_RELEASE_CODEGEN_UNITS=16 \
+        "$cargo" install wasm_split_cli_support --version "=$ws_version" --features build-binary \
+        --locked --force --root "$tools/wasm-split"
+    touch "$tools/wasm-split/.installed-$ws_version"
+fi
+
 # npm_tool NAME PACKAGE VERSION BIN: installs PACKAGE@VERSION into .tools/NAME unless present.
 # The marker is written only once npm has finished, so an install cut short is done again.
 npm_tool() {
@@ -104,13 +128,15 @@ step "cargo +$NIGHTLY build -p hocphi-frontend (wasm32, release, the standard li
 # panic=immediate-abort: a panic traps at once, without formatting a message nobody reads;
 # location-detail=none and fmt-debug=none leave out panic locations and Debug output.
 # The remaps keep machine-specific paths out of the wasm, so any checkout builds the same bytes.
+# --emit-relocs keeps the linker's relocations, which wasm-split-cli reads to split the module.
 # With --target these flags reach only the wasm crates, not build scripts; the caller's own
 # RUSTFLAGS are kept. The standard library is built with its optimize_for_size feature (its
 # smaller sort, formatting and search code).
 sep=$'\x1f'
 flags="${CARGO_ENCODED_RUSTFLAGS:-${RUSTFLAGS:+${RUSTFLAGS// /$sep}}}"
 for flag in --cfg erase_components -Zunstable-options -Cpanic=immediate-abort \
-    -Zlocation-detail=none -Zfmt-debug=none "--remap-path-prefix=$repo=/hocphi" \
+    -Zlocation-detail=none -Zfmt-debug=none -Clink-args=--emit-relocs \
+    "--remap-path-prefix=$repo=/hocphi" \
     "--remap-path-prefix=${CARGO_HOME:-$HOME/.cargo}=/cargo" "--remap-path-prefix=$sysroot=/rust"; do
     flags="${flags:+$flags$sep}$flag"
 done
@@ -127,9 +153,54 @@ stage="$(mktemp -d "${TMPDIR:-/tmp}/hocphi-site.XXXXXX")"
 trap 'rm -rf "$stage"' EXIT
 mkdir -p "$stage/site" "$stage/min"
 
+step "wasm-split-cli: the screens a first visit to / does not need, into modules of their own"
+"$wasm_split" --target web --out-name hocphi "$wasm_in" "$stage/split" >/dev/null
+split_modules=("$stage/split"/split_*.wasm)
+[[ -f "$stage/split/__wasm_split.js" && -f "${split_modules[0]}" ]] ||
+    fail "wasm-split-cli split nothing off (no #[wasm_split] function reached?)"
+
 step "wasm-bindgen --target web"
-"$wasm_bindgen" --target web --no-typescript --omit-default-module-path \
-    --out-dir "$stage/bindgen" --out-name hocphi "$wasm_in"
+"$wasm_bindgen" --target web --no-typescript --omit-default-module-path --keep-lld-exports \
+    --out-dir "$stage/bindgen" --out-name hocphi "$stage/split/hocphi.wasm"
+
+# The split modules share the main module's memory, function table and stack pointer, which
+# the loader hands them from the main module's exports. The loader becomes part of the glue (one
+# file: no cycle between two content-hashed names) and reads those as wasm.<export>, so the
+# metadce and the export renaming below treat them as the glue's own.
+step "the split loader merged into the glue"
+node - "$stage/bindgen/hocphi.js" "$stage/split/__wasm_split.js" <<'EOF'
+const fs = require("fs");
+const [glueFile, loaderFile] = process.argv.slice(2);
+let js = fs.readFileSync(glueFile, "utf8");
+let loader = fs.readFileSync(loaderFile, "utf8");
+const replace = (text, pattern, by, what) => {
+  if (!pattern.test(text)) throw new Error(`unexpected ${what}: nothing matches ${pattern}`);
+  pattern.lastIndex = 0;
+  return text.replace(pattern, by);
+};
+loader = replace(loader, /^import \{ initSync \} from "\.\/hocphi\.js";\n/m, "", "loader");
+loader = replace(loader,
+  /const \{([\w\s,]*)\} = initSync\(undefined, undefined\);\s*Object\.assign\(sharedImports\.__wasm_split, \{[\w\s,]*\}\);/,
+  (_, names) => `Object.assign(sharedImports.__wasm_split, { ${names.split(",").map((n) => n.trim())
+    .filter(Boolean).map((n) => `${n}: wasm.${n}`).join(", ")} });`, "loader");
+// Fetched from the site's root, as index.html names the glue and the main module (the page's
+// oldest browsers have no import.meta).
+loader = replace(loader, /new URL\("\.\/(\w+\.wasm)", import\.meta\.url\)/g, (_, file) => `"/${file}"`, "loader");
+// Safari before 15 has no instantiateStreaming (the glue falls back likewise).
+loader = replace(loader, /WebAssembly\.instantiateStreaming\(src, imports\)/g,
+  "(WebAssembly.instantiateStreaming ? WebAssembly.instantiateStreaming(src, imports)" +
+  " : src.then((r) => r.arrayBuffer()).then((b) => WebAssembly.instantiate(b, imports)))", "loader");
+const loads = Array.from(loader.matchAll(/^export const (__wasm_split_load_\w+) = /gm), (m) => m[1]);
+loader = replace(loader, /^export const /gm, "const ", "loader");
+js = replace(js, /^import \* as \w+ from "\.\/__wasm_split\.js";?\n/gm, "", "glue");
+let first = true;
+js = replace(js, /^( +)"\.\/__wasm_split\.js": \w+,\n/gm, (_, indent) => {
+  const entry = first ? `${indent}"./__wasm_split.js": { ${loads.join(", ")} },\n` : "";
+  first = false;
+  return entry;
+}, "glue");
+fs.writeFileSync(glueFile, `${js}\n${loader}`);
+EOF
 
 # Leptos always links server_fn's browser client, whose wasm-streams exports three classes
 # (IntoUnderlyingSource, IntoUnderlyingByteSource, IntoUnderlyingSink) for JavaScript to call. The
@@ -171,10 +242,20 @@ EOF
 # --low-memory-unused lets constant offsets fold into loads and stores: rustc's wasm32 linker puts
 # the 1 MiB stack first, growing down to address 0, so the first KiB is reached only by a stack
 # overflow. --generate-global-effects first tells the optimiser what each function may touch.
+# The split modules (the screens' and the chunks they share) go through the same passes.
 step "wasm-opt --generate-global-effects --flatten --rereloop -Os -Os --converge --low-memory-unused"
-"$wasm_opt" --generate-global-effects --flatten --rereloop -Os -Os --converge --low-memory-unused \
-    --strip-debug --strip-producers \
-    -o "$stage/opt.wasm" "$stage/bindgen/hocphi_bg.wasm"
+optimise() {
+    "$wasm_opt" --generate-global-effects --flatten --rereloop -Os -Os --converge \
+        --low-memory-unused --strip-debug --strip-producers -o "$2" "$1"
+}
+optimise "$stage/bindgen/hocphi_bg.wasm" "$stage/opt.wasm"
+split_names=()
+for module in "$stage/split"/*.wasm; do
+    name="$(basename "$module" .wasm)"
+    [[ "$name" == hocphi ]] && continue
+    optimise "$module" "$stage/min/$name.wasm"
+    split_names+=("$name")
+done
 
 # wasm-bindgen names imports and exports after the Rust items with their crate hashes (up to 300
 # characters, in both files); they become one or two letters, renamed alike in the glue, which
@@ -188,23 +269,29 @@ const [glue, names, wasmFile] = process.argv.slice(2);
 let js = fs.readFileSync(glue, "utf8");
 const map = JSON.parse(fs.readFileSync(names, "utf8").replace(/,(\s*[\]}])/g, "$1"));
 const wasm = new WebAssembly.Module(fs.readFileSync(wasmFile));
-const modules = new Set(map.imports.map(([module]) => module));
+const loader = "./__wasm_split.js";
+const modules = new Set(map.imports.map(([module]) => module).filter((module) => module !== loader));
 if (modules.size !== 1) throw new Error(`imports from ${[...modules]}`);
 const imports = WebAssembly.Module.imports(wasm);
 const newModule = imports[0].module;
-const renamed = new Map(map.imports.map(([, from, to]) => [from, to]));
+if (imports.some((i) => i.module !== newModule)) throw new Error("imports from several modules");
+const renamed = new Map(map.imports.filter(([module]) => module !== loader).map(([, from, to]) => [from, to]));
+const loads = map.imports.filter(([module]) => module === loader).map(([, from, to]) => `        ${to}: ${from},\n`);
+const loaderEntry = /^ {8}"\.\/__wasm_split\.js": \{[\w\s,]*\},\n/m;
+if (loads.length === 0 || !loaderEntry.test(js)) throw new Error("the glue does not hand the module its split loader");
+js = js.replace(loaderEntry, "");
 const start = js.indexOf("    const import0 = {\n");
 const end = js.indexOf("\n    };\n", start);
 if (start < 0 || end < 0) throw new Error("the glue has no import object");
 const body = js.slice(start, end + 1).split(/^(?= {8}\w+: )/m);
 const kept = body.slice(1).filter((entry) => renamed.has(entry.match(/^ {8}(\w+): /)[1]));
-const keys = kept.map((entry) => entry.match(/^ {8}(\w+): /)[1]).sort();
+const keys = kept.map((entry) => entry.match(/^ {8}(\w+): /)[1]);
 const wanted = imports.map((i) => i.name).sort();
-const given = keys.map((name) => renamed.get(name)).sort();
+const given = keys.map((name) => renamed.get(name)).concat(loads.map((l) => l.trim().split(":")[0])).sort();
 if (JSON.stringify(given) !== JSON.stringify(wanted)) throw new Error("the glue's imports differ from the module's");
 js = js.slice(0, start) + body[0] +
   kept.map((entry) => entry.replace(/^( {8})(\w+): /, (_, indent, name) => `${indent}${renamed.get(name)}: `)).join("") +
-  js.slice(end + 1);
+  loads.join("") + js.slice(end + 1);
 const source = [...modules][0];
 if (!js.includes(`"${source}": import0`)) throw new Error(`the glue does not provide ${source}`);
 js = js.replace(`"${source}": import0`, `${JSON.stringify(newModule)}: import0`);
@@ -247,6 +334,11 @@ rewrite() {
     OLD="$2" NEW="$3" perl -pi -e 's/\Q$ENV{OLD}\E/$ENV{NEW}/g' "$1"
 }
 wasm_name="$(publish "$stage/min/hocphi.wasm" hocphi wasm)"
+split_files=()
+for name in "${split_names[@]}"; do
+    split_files+=("$(publish "$stage/min/$name.wasm" "$name" wasm)")
+    rewrite "$stage/min/hocphi.js" "\"/$name.wasm\"" "\"/${split_files[-1]}\""
+done
 js_name="$(publish "$stage/min/hocphi.js" hocphi js)"
 css_name="$(publish "$stage/min/style.css" style css)"
 cp "$frontend/index.html" "$stage/site/index.html"
@@ -294,11 +386,16 @@ if (stale) process.exit(1);
 console.log(`style-src ${wanted["style-src"]}\nscript-src ${wanted["script-src"]}`);
 EOF
 
-step "page weight (budget: $((BUDGET_BYTES / 1024)) KiB with brotli for a first visit)"
-(cd "$stage/site" && node - index.html "$js_name" "$wasm_name" "$en_name" "$css_name") <<'EOF' |
+step "page weight (budget: $((BUDGET_BYTES / 1024)) KiB with brotli for a first visit to /)"
+# Every file is written precompressed, weighed, and listed in manifest.txt (name, bytes,
+# SHA-256). The budget holds what a first visit to / downloads; the other routes' first visits
+# add the split modules their screen needs (read from wasm-split-cli's loader), printed beside.
+(cd "$stage/site" && node - "$BUDGET_BYTES" "$stage/split/__wasm_split.js" "$SPLIT_ROUTES" \
+    "index.html $js_name $wasm_name" "${split_files[*]}" "$en_name" "$css_name") <<'EOF'
 const fs = require("fs"), zlib = require("zlib"), crypto = require("crypto");
 const { BROTLI_PARAM_QUALITY, BROTLI_PARAM_LGWIN, BROTLI_PARAM_SIZE_HINT } = zlib.constants;
-for (const file of process.argv.slice(2)) {
+const [budget, loaderFile, routeList, firstList, splitList, english, privacy] = process.argv.slice(2);
+const weigh = (file) => {
   const bytes = fs.readFileSync(file);
   const gzipped = zlib.gzipSync(bytes, { level: 9 });
   const brotlied = zlib.brotliCompressSync(bytes, { params: {
@@ -306,25 +403,50 @@ for (const file of process.argv.slice(2)) {
   } });
   fs.writeFileSync(`${file}.gz`, gzipped);
   fs.writeFileSync(`${file}.br`, brotlied);
-  const [gzip, brotli] = [gzipped.length, brotlied.length];
   const sha256 = crypto.createHash("sha256").update(bytes).digest("hex");
-  console.log([file, bytes.length, gzip, brotli, sha256].join(" "));
+  return { file, raw: bytes.length, gzip: gzipped.length, brotli: brotlied.length, sha256 };
+};
+const row = (name, w, note = "") =>
+  `${name.padEnd(40)} ${String(w.raw).padStart(9)} ${String(w.gzip).padStart(9)} ${String(w.brotli).padStart(10)}${note && "  " + note}`;
+const sum = (ws) => ws.reduce((t, w) => ({ raw: t.raw + w.raw, gzip: t.gzip + w.gzip, brotli: t.brotli + w.brotli }),
+  { raw: 0, gzip: 0, brotli: 0 });
+const first = firstList.split(" ").map(weigh);
+const split = splitList.split(" ").filter(Boolean).map(weigh);
+const later = [[english, "(when a parent chooses English)"], [privacy, "(the privacy notice's stylesheet)"]]
+  .map(([file, note]) => [weigh(file), note]);
+// The loader: `const __chunk_3 = makeLoad(() => { ... "./chunk_3.wasm" ... }, [])` and
+// `export const __wasm_split_load_outcome = wrapAsyncCb(makeLoad(() => { ... "./split_outcome.wasm" ... }, [__chunk_3]))`.
+const loader = fs.readFileSync(loaderFile, "utf8");
+const loads = new Map(Array.from(
+  loader.matchAll(/const (\w+) = (?:wrapAsyncCb\()?makeLoad\(\(\) => \{\s*const src = fetch\(new URL\("\.\/(\w+)\.wasm"[^]*?\n, \[([\w, ]*)\]\)/g),
+  ([, variable, name, deps]) => [variable, { name, deps: deps.split(",").map((d) => d.trim()).filter(Boolean) }]));
+const published = (name) => {
+  const found = split.find((w) => w.file.startsWith(`${name}-`));
+  if (!found) throw new Error(`the loader fetches ${name}.wasm, which was not published`);
+  return found;
+};
+const routes = new Map(routeList.split(" ").map((pair) => pair.split("=")));
+const lines = ["file".padEnd(40) + "       raw   gzip -9  brotli 11", ...first.map((w) => row(w.file, w))];
+const total = sum(first);
+lines.push(row("total (a first visit to /)", total), "", "the split modules, fetched when a screen first needs them:");
+lines.push(...split.map((w) => row(w.file, w)));
+for (const [variable, { name, deps }] of loads) {
+  const module = variable.match(/^__wasm_split_load_(\w+)$/)?.[1];
+  if (!module) continue;
+  if (!routes.has(module)) throw new Error(`build.sh's SPLIT_ROUTES does not say where the ${module} module is first needed`);
+  const needed = [published(name), ...deps.map((d) => published(loads.get(d).name))];
+  lines.push(row(`a first visit to ${routes.get(module)}`, sum([...first, ...needed]),
+    `(/ and ${needed.map((w) => w.file.replace(/-[0-9a-f]{16}\.wasm$/, "")).join(", ")})`));
+}
+lines.push("", "not part of a first visit:", ...later.map(([w, note]) => row(w.file, w, note)));
+console.log(lines.join("\n"));
+const all = [...first, ...split, ...later.map(([w]) => w)];
+fs.writeFileSync("manifest.txt", all.map((w) => `${w.file} ${w.raw} ${w.sha256}\n`).join(""));
+if (total.brotli > Number(budget)) {
+  console.error(`error: a first visit to / is ${total.brotli} bytes with brotli, over the ${budget}-byte budget`);
+  process.exit(1);
 }
 EOF
-    tee "$stage/weights" | awk -v budget="$BUDGET_BYTES" -v english="$en_name" -v privacy="$css_name" '
-        BEGIN { printf "%-32s %10s %10s %10s\n", "file", "raw", "gzip -9", "brotli 11" }
-        $1 == english || $1 == privacy {
-            later = later sprintf("%-32s %10d %10d %10d  %s\n", $1, $2, $3, $4,
-                $1 == english ? "(when a parent chooses English)" : "(the privacy notice'"'"'s stylesheet)")
-            next
-        }
-        { printf "%-32s %10d %10d %10d\n", $1, $2, $3, $4; raw += $2; gz += $3; br += $4 }
-        END {
-            printf "%-32s %10d %10d %10d\n", "total (a first visit)", raw, gz, br
-            printf "\nnot part of a first visit:\n%s", later
-            if (br > budget) { printf "error: %d bytes with brotli, over the %d-byte budget\n", br, budget; exit 1 }
-        }'
-awk '{ print $1, $2, $5 }' "$stage/weights" >"$stage/site/manifest.txt"
 
 step "writing $out"
 if [[ -d "$out" && -n "$(ls -A "$out")" ]]; then

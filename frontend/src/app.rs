@@ -9,7 +9,7 @@ use leptos::prelude::*;
 use crate::browser::{self, StaticForm, WebStorage};
 use crate::i18n::{self, Lang, Text};
 use crate::route::Screen;
-use crate::screens::{LookupScreen, NotFoundScreen, ReceiptScreen, ResultScreen};
+use crate::screens::{self, LookupScreen, NotFoundScreen, arriving};
 
 /// The `<meta name>` in `index.html` whose content is the published English texts' address.
 const ENGLISH_META: &str = "hocphi-en";
@@ -155,6 +155,12 @@ pub fn Frame(
     }
 }
 
+/// The screen the page's address names.
+pub fn addressed() -> Screen {
+    let (path, search) = browser::address();
+    Screen::parse(&path, &search).resolve(screens::stored_attempt().as_ref())
+}
+
 /// The screen the address names, for the frame's `<main>`, and the document's title.
 #[component]
 pub fn Content(
@@ -162,10 +168,10 @@ pub fn Content(
     page: Page,
     /// What the parent had typed into the static first screen.
     typed: StaticForm,
+    /// The screen the address names ([`addressed`]).
+    screen: Screen,
 ) -> impl IntoView {
     let current_lang = page.lang;
-    let (path, search) = browser::address();
-    let screen = Screen::parse(&path, &search).resolve(crate::screens::stored_attempt().as_ref());
     let title = match &screen {
         Screen::Lookup { .. } => Text::LookupTitle,
         Screen::Result { .. } | Screen::PayosReturn => Text::ResultTitle,
@@ -182,9 +188,11 @@ pub fn Content(
         Screen::Lookup { student, payment } => {
             view! { <LookupScreen student payment typed/> }.into_any()
         }
-        Screen::Result { reference } => view! { <ResultScreen reference/> }.into_any(),
-        Screen::PayosReturn => view! { <ResultScreen reference=None/> }.into_any(),
-        Screen::Receipt { id, token } => view! { <ReceiptScreen id token/> }.into_any(),
+        Screen::Result { reference } => arriving(move || screens::result_screen(reference.clone())),
+        Screen::PayosReturn => arriving(|| screens::result_screen(None)),
+        Screen::Receipt { id, token } => {
+            arriving(move || screens::receipt_screen(id.clone(), token.clone()))
+        }
         Screen::NotFound => view! { <NotFoundScreen/> }.into_any(),
     }
 }

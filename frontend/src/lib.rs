@@ -9,7 +9,8 @@
 //! [`api`] is the only module that knows the functions' addresses, [`browser`] the only one
 //! that touches browser APIs outside the DOM, and the components (`app`, `screens`) only render
 //! and wire events. Contract types and money come from `hocphi-api` and `hocphi-domain`, so the
-//! page and the functions agree by construction.
+//! page and the functions agree by construction. The result and receipt screens are built by
+//! code that arrives when first shown (`screens::arriving`), not with the first visit to `/`.
 
 pub mod api;
 mod app;
@@ -32,36 +33,50 @@ pub use app::{Content, Frame, Page};
 /// Replaces the static first screen of `index.html` with the app, in two tasks so that neither
 /// blocks the parent's taps for long (the WebAssembly's functions are compiled on their first
 /// call, on the main thread): first the frame, built outside the document; then, in the next
-/// task, the screen in it, built from what the parent typed (and the language chosen) on the
-/// static screen meanwhile, and the whole put in place of the static screen with the keyboard focus carried over, so
-/// that no keystroke lands between the two screens. The static screen stays in place, usable,
-/// until then.
+/// task and once the code of the address's screen has arrived ([`screens::arrived`]), the screen
+/// in it, built from what the parent typed (and the language chosen) on the static screen
+/// meanwhile, and the whole put in place of the static screen with the keyboard focus carried
+/// over, so that no keystroke lands between the two screens. The static screen stays in place,
+/// usable, until then.
 pub fn start() {
     use leptos::prelude::*;
+    use leptos::task::spawn_local;
 
     let page = Page::new();
+    let screen = app::addressed();
     let (Some(shown), Some(built)) = (browser::static_screen(), browser::staging_root()) else {
-        mount(page, None, browser::StaticForm::default());
+        spawn_local(async move {
+            screens::arrived(&screen).await;
+            mount(page, None, browser::StaticForm::default(), screen);
+        });
         return;
     };
     leptos::mount::mount_to(built.clone(), move || view! { <Frame page/> }).forget();
     set_timeout(
         move || {
-            let typed = browser::typed_into_static_screen();
-            let focused = typed.focused;
-            mount(page, Some(&built), typed);
-            browser::replace(&shown, &built);
-            if let Some(field) = focused {
-                browser::focus(field.id());
-            }
+            spawn_local(async move {
+                screens::arrived(&screen).await;
+                let typed = browser::typed_into_static_screen();
+                let focused = typed.focused;
+                mount(page, Some(&built), typed, screen);
+                browser::replace(&shown, &built);
+                if let Some(field) = focused {
+                    browser::focus(field.id());
+                }
+            });
         },
         std::time::Duration::ZERO,
     );
 }
 
-/// Builds the screen into the `<main>` of `built` (the frame already there), or the whole page
+/// Builds `screen` into the `<main>` of `built` (the frame already there), or the whole page
 /// into `<body>` when `index.html` has no static screen.
-fn mount(page: Page, built: Option<&web_sys::HtmlElement>, typed: browser::StaticForm) {
+fn mount(
+    page: Page,
+    built: Option<&web_sys::HtmlElement>,
+    typed: browser::StaticForm,
+    screen: route::Screen,
+) {
     use leptos::prelude::*;
 
     page.follow_stored_choice();
@@ -73,6 +88,6 @@ fn mount(page: Page, built: Option<&web_sys::HtmlElement>, typed: browser::Stati
         }
     };
     if let Some(main) = main {
-        leptos::mount::mount_to(main, move || view! { <Content page typed/> }).forget();
+        leptos::mount::mount_to(main, move || view! { <Content page typed screen/> }).forget();
     }
 }

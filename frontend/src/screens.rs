@@ -2,6 +2,7 @@
 //! events; every decision they show comes from the plain modules (`lookup`, `checkout`,
 //! `status`, `format`, `qr`).
 
+mod arriving;
 mod lookup;
 mod receipt;
 mod result;
@@ -15,9 +16,8 @@ use crate::browser::{self, WebStorage};
 use crate::checkout::Attempt;
 use crate::i18n::Text;
 
+pub use arriving::{arrived, arriving, receipt_screen, result_screen};
 pub use lookup::LookupScreen;
-pub use receipt::ReceiptScreen;
-pub use result::ResultScreen;
 
 /// A QR code drawn as one SVG path on white, named for screen readers by `label`.
 #[component]

@@ -305,3 +305,45 @@ test("offline, switching to English keeps the page in Vietnamese and says why", 
     await page.getByLabel("Mã học sinh", { exact: true }).waitFor(WAIT);
   });
 });
+
+/** The split modules (`split_<screen>-<hash>.wasm` and the `chunk_<n>-<hash>.wasm` they share) the page fetches. */
+function recordSplitModules(page) {
+  const fetched = [];
+  page.on("request", (request) => {
+    const name = new URL(request.url()).pathname.match(/^\/((?:split|chunk)_\w+)-[0-9a-f]{16}\.wasm$/)?.[1];
+    if (name) fetched.push(name);
+  });
+  return fetched;
+}
+
+test("a first visit to the look-up form fetches no other screen's code; the result screen fetches its own", async () => {
+  await onPhone("split-modules", async (page) => {
+    const fetched = recordSplitModules(page);
+    await lookUp(page, "5201234569", "JK9MN2PQ");
+    await page.getByRole("checkbox").first().waitFor(WAIT);
+    assert.deepEqual(fetched, [], "the look-up and its invoices need no split module");
+
+    await page.goto(`${BASE}/ket-qua?ref=HP250901120000ABCDEFGH`);
+    await page.getByText("Không tìm thấy giao dịch này.").first().waitFor(WAIT);
+    assert.ok(fetched.includes("split_outcome"), `the result screen fetched its module (${fetched})`);
+    assert.ok(!fetched.includes("split_receipt"), "and not the receipt's");
+  });
+});
+
+test("a screen whose code cannot be fetched says so, and Thử lại fetches it again", async () => {
+  await onPhone("split-offline", async (page) => {
+    const fetched = recordSplitModules(page);
+    await page.route(/\/split_outcome-[0-9a-f]{16}\.wasm$/, (route) => route.abort("internetdisconnected"));
+    await page.goto(`${BASE}/ket-qua?ref=HP250901120000ABCDEFGH`);
+
+    await page.getByText("Không kết nối được máy chủ", { exact: false }).first().waitFor(WAIT);
+    assert.equal(await page.getByRole("heading", { name: "Kết quả thanh toán" }).count(), 0, "no screen is made up");
+    await page.unroute(/\/split_outcome-[0-9a-f]{16}\.wasm$/);
+    const tried = fetched.filter((name) => name === "split_outcome").length;
+
+    await page.getByRole("button", { name: "Thử lại", exact: true }).click();
+    await page.getByRole("heading", { name: "Kết quả thanh toán" }).waitFor(WAIT);
+    await page.getByText("Không tìm thấy giao dịch này.").first().waitFor(WAIT);
+    assert.equal(fetched.filter((name) => name === "split_outcome").length, tried + 1, `fetched again on the retry (${fetched})`);
+  });
+});

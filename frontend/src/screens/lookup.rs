@@ -11,7 +11,7 @@ use hocphi_domain::{Collected, GatewayKind, InvoiceId, LineKind, Money};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
-use super::result::Outcome;
+use super::arriving::{arriving, outcome, preload_outcome};
 use super::{ErrorNotice, entry, stored_attempt};
 use crate::api::{self, ClientError};
 use crate::app::use_current_lang;
@@ -219,9 +219,10 @@ pub fn LookupScreen(
             let reference = opened.payment_ref.clone();
             let renew = renew.get_untracked();
             request_animation_frame(|| browser::focus("transfer-heading"));
+            let outcome = arriving(move || outcome(reference.clone(), Some(opened.clone()), renew));
             view! {
                 <h1>{t(Text::SummaryHeading)}</h1>
-                <Outcome reference opened=Some(opened) renew/>
+                {outcome}
             }.into_any()
         })}
     }
@@ -575,6 +576,11 @@ fn PaySummary(
         let request =
             checkout::payment_request(&query, &ticked, offer, current_lang.lang_untracked());
         pending.set(true);
+        if offer.gateway == GatewayKind::Payos {
+            spawn_local(async {
+                let _ = preload_outcome().await;
+            });
+        }
         spawn_local(async move {
             let created = api::create_payment(&request, &attempt.key).await;
             let moved_on = pending.try_set(false).is_some();
