@@ -36,8 +36,9 @@ readonly ESBUILD_VERSION=0.25.12
 readonly BROWSERS=chrome63,edge79,firefox67,safari11.1
 # The page's files together, brotli-compressed as CloudFront serves them to every such browser.
 readonly BUDGET_BYTES=$((100 * 1024))
-# Where each split module (src/screens/arriving.rs) is first needed, for the weights printed.
-readonly SPLIT_ROUTES="outcome=/ket-qua receipt=/bien-lai/{id}"
+# Where each split module (src/screens/arriving.rs) is needed on a first visit, for the weights
+# printed (the invoices: a portal link with a payment code looks the student up at once).
+readonly SPLIT_ROUTES="invoices=/?ma=… outcome=/ket-qua receipt=/bien-lai/{id}"
 
 compile_only=false
 if [[ "${1:-}" == --compile-only ]]; then
@@ -425,7 +426,7 @@ const published = (name) => {
   if (!found) throw new Error(`the loader fetches ${name}.wasm, which was not published`);
   return found;
 };
-const routes = new Map(routeList.split(" ").map((pair) => pair.split("=")));
+const routes = new Map(routeList.split(" ").map((pair) => [pair.slice(0, pair.indexOf("=")), pair.slice(pair.indexOf("=") + 1)]));
 const lines = ["file".padEnd(40) + "       raw   gzip -9  brotli 11", ...first.map((w) => row(w.file, w))];
 const total = sum(first);
 lines.push(row("total (a first visit to /)", total), "", "the split modules, fetched when a screen first needs them:");

@@ -316,12 +316,18 @@ function recordSplitModules(page) {
   return fetched;
 }
 
-test("a first visit to the look-up form fetches no other screen's code; the result screen fetches its own", async () => {
+test("a first visit to the look-up form fetches no other screen's code; the invoices and the result screen fetch theirs", async () => {
   await onPhone("split-modules", async (page) => {
     const fetched = recordSplitModules(page);
+    await page.goto(`${BASE}/`);
+    await page.getByRole("button", { name: "Tra cứu", exact: true }).waitFor(WAIT);
+    await page.waitForLoadState("networkidle");
+    assert.deepEqual(fetched, [], "the look-up form needs no split module");
+
     await lookUp(page, "5201234569", "JK9MN2PQ");
     await page.getByRole("checkbox").first().waitFor(WAIT);
-    assert.deepEqual(fetched, [], "the look-up and its invoices need no split module");
+    assert.ok(fetched.includes("split_invoices"), `the invoices found fetched their module (${fetched})`);
+    assert.ok(!fetched.includes("split_outcome") && !fetched.includes("split_receipt"), `and no other (${fetched})`);
 
     await page.goto(`${BASE}/ket-qua?ref=HP250901120000ABCDEFGH`);
     await page.getByText("Không tìm thấy giao dịch này.").first().waitFor(WAIT);

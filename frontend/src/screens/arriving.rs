@@ -1,7 +1,8 @@
-//! The screens a first visit to `/` does not need, each built by code that arrives in a
-//! WebAssembly module of its own (split off by `frontend/build.sh`): the outcome of a payment
-//! (`/ket-qua`, and the look-up's bank transfer after a checkout) and the receipt
-//! (`/bien-lai/…`). Off the browser they are plain calls.
+//! What a first visit does not need at once, each built by code that arrives in a WebAssembly
+//! module of its own (split off by `frontend/build.sh`): the invoices a look-up found (fetched
+//! beside the look-up itself), the outcome of a payment (`/ket-qua`, and the look-up's bank
+//! transfer after a checkout, fetched beside the checkout) and the receipt (`/bien-lai/…`). Off
+//! the browser they are plain calls.
 //!
 //! A module is fetched once and kept; a failed fetch is not remembered, so showing the screen
 //! again fetches it again. [`arrived`] fetches what an address's screen needs, so that the page
@@ -10,17 +11,34 @@
 
 use std::future::Future;
 
+use hocphi_api::InvoicesResponse;
 use hocphi_domain::{PaymentRef, ReceiptId, ReceiptToken};
 use leptos::prelude::*;
 use send_wrapper::SendWrapper;
 use wasm_split_helpers::{SplitLoaderError, wasm_split};
 
 use super::ErrorNotice;
+use super::lookup::Invoices;
 use super::receipt::ReceiptScreen;
 use super::result::{Outcome, ResultScreen};
 use crate::api::ClientError;
 use crate::checkout::Opened;
+use crate::lookup::LookupQuery;
 use crate::route::Screen;
+
+/// The student's invoices and the payment summary, once a look-up found them (see
+/// [`Invoices`]).
+#[wasm_split(invoices, fallible, preload(preload_invoices))]
+pub fn invoices(
+    query: LookupQuery,
+    response: InvoicesResponse,
+    change_student: Callback<()>,
+    reload: Callback<()>,
+    paying: RwSignal<Option<Opened>>,
+    renew: RwSignal<Option<Callback<()>>>,
+) -> Result<AnyView, SplitLoaderError> {
+    Ok(view! { <Invoices query response change_student reload paying renew/> }.into_any())
+}
 
 /// The result screen for `reference`.
 #[wasm_split(outcome, fallible, preload(preload_outcome))]

@@ -11,7 +11,7 @@ use hocphi_domain::{Collected, GatewayKind, InvoiceId, LineKind, Money};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
-use super::arriving::{arriving, outcome, preload_outcome};
+use super::arriving::{arriving, invoices, outcome, preload_invoices, preload_outcome};
 use super::{ErrorNotice, entry, stored_attempt};
 use crate::api::{self, ClientError};
 use crate::app::use_current_lang;
@@ -67,8 +67,14 @@ pub fn LookupScreen(
                 .text(Text::LookupBusy)
                 .to_owned(),
         );
+        spawn_local(async {
+            let _ = preload_invoices().await;
+        });
         spawn_local(async move {
             let answer = api::invoices(&query).await;
+            if answer.is_ok() {
+                let _ = preload_invoices().await;
+            }
             pending.set(false);
             match answer {
                 Ok(response) => {
@@ -210,8 +216,17 @@ pub fn LookupScreen(
                 found
                     .get()
                     .filter(|_| !editing.get())
-                    .map(|(query, response)| view! {
-                        <Invoices query response change_student reload paying renew/>
+                    .map(|(query, response)| {
+                        arriving(move || {
+                            invoices(
+                                query.clone(),
+                                response.clone(),
+                                change_student,
+                                reload,
+                                paying,
+                                renew,
+                            )
+                        })
                     })
             }}
         </div>
@@ -230,7 +245,7 @@ pub fn LookupScreen(
 
 /// The student, their open invoices to tick, and the payment summary.
 #[component]
-fn Invoices(
+pub(super) fn Invoices(
     /// The look-up that found them (its codes go into the payment request).
     query: LookupQuery,
     /// What the functions answered.
