@@ -96,6 +96,15 @@
     });
     shown
       .then(function () {
+        /* The split modules this address's screen needs at once (index.html names them per
+           route), fetched beside the app rather than after it; the app takes each once. */
+        var early = window.hocphiEarly = {};
+        named("hocphi-at-" + (route === "lookup" && query(["ma"]) ? "payment-code" : route))
+          .split(" ").forEach(function (url) {
+            if (!url) return;
+            early[url] = fetch(url);
+            early[url].catch(function () { /* fetched again by the app */ });
+          });
         var wasm = fetch(named("hocphi-wasm"));
         wasm.catch(function () { /* answered by the app's start below */ });
         return import(named("hocphi-glue")).then(function (glue) {

@@ -36,9 +36,11 @@ readonly ESBUILD_VERSION=0.25.12
 readonly BROWSERS=chrome63,edge79,firefox67,safari11.1
 # The page's files together, brotli-compressed as CloudFront serves them to every such browser.
 readonly BUDGET_BYTES=$((100 * 1024))
-# Where each split module (src/screens/arriving.rs) is needed on a first visit, for the weights
-# printed (the invoices: a portal link with a payment code looks the student up at once).
-readonly SPLIT_ROUTES="invoices=/?ma=… outcome=/ket-qua receipt=/bien-lai/{id}"
+# Where each split module (src/screens/arriving.rs) is needed at once, as MODULE:ROUTE:ADDRESS:
+# boot.js starts fetching it (and the chunks it needs) with the app on that route (its
+# at-ROUTE; payment-code: the look-up with a portal's ?ma=, looked up at once), and the weights
+# name that address's first visit.
+readonly SPLIT_ROUTES="invoices:payment-code:/?ma=… outcome:result:/ket-qua receipt:receipt:/bien-lai/{id}"
 
 compile_only=false
 if [[ "${1:-}" == --compile-only ]]; then
@@ -187,6 +189,11 @@ loader = replace(loader,
 // Fetched from the site's root, as index.html names the glue and the main module (the page's
 // oldest browsers have no import.meta).
 loader = replace(loader, /new URL\("\.\/(\w+\.wasm)", import\.meta\.url\)/g, (_, file) => `"/${file}"`, "loader");
+// A module boot.js began to fetch beside the app, for the address's screen, is taken once (a
+// retry fetches again).
+loader = replace(loader, /fetch\("\/(\w+\.wasm)"\)/g, (_, file) => `early("/${file}")`, "loader") +
+  "function early(url) {\n    const begun = self.hocphiEarly && self.hocphiEarly[url];\n" +
+  "    if (begun) delete self.hocphiEarly[url];\n    return begun || fetch(url);\n}\n";
 // Safari before 15 has no instantiateStreaming (the glue falls back likewise).
 loader = replace(loader, /WebAssembly\.instantiateStreaming\(src, imports\)/g,
   "(WebAssembly.instantiateStreaming ? WebAssembly.instantiateStreaming(src, imports)" +
@@ -345,6 +352,44 @@ css_name="$(publish "$stage/min/style.css" style css)"
 cp "$frontend/index.html" "$stage/site/index.html"
 rewrite "$stage/site/index.html" "/hocphi.js" "/$js_name"
 rewrite "$stage/site/index.html" "/hocphi_bg.wasm" "/$wasm_name"
+# For each route that needs a split module at once, the modules it needs, named in index.html
+# for boot.js (<meta name="hocphi-at-ROUTE">) and listed for the weights.
+node - "$stage/split/__wasm_split.js" "$SPLIT_ROUTES" "${split_files[*]}" "$stage/site/index.html" \
+    "$stage/screens.txt" <<'EOF'
+const fs = require("fs");
+const [loaderFile, routeList, published, html, screens] = process.argv.slice(2);
+// `const __chunk_3 = makeLoad(() => { ... "./chunk_3.wasm" ... }, [])` and
+// `export const __wasm_split_load_outcome = wrapAsyncCb(makeLoad(() => { ... "./split_outcome.wasm" ... }, [__chunk_3]))`.
+const loads = new Map(Array.from(
+  fs.readFileSync(loaderFile, "utf8").matchAll(
+    /const (\w+) = (?:wrapAsyncCb\()?makeLoad\(\(\) => \{\s*const src = fetch\(new URL\("\.\/(\w+)\.wasm"[^]*?\n, \[([\w, ]*)\]\)/g),
+  ([, variable, name, deps]) => [variable, { name, deps: deps.split(",").map((d) => d.trim()).filter(Boolean) }]));
+const file = (name) => {
+  const found = published.split(" ").find((f) => f.startsWith(`${name}-`));
+  if (!found) throw new Error(`the loader fetches ${name}.wasm, which was not published`);
+  return found;
+};
+const routes = new Map(routeList.split(" ").map((entry) => {
+  const [module, route, ...address] = entry.split(":");
+  return [module, { route, address: address.join(":") }];
+}));
+let page = fs.readFileSync(html, "utf8");
+const anchor = page.match(/<meta name="hocphi-wasm" content="[^"]*">\n/);
+if (!anchor) throw new Error("index.html names no hocphi-wasm");
+const metas = [], lines = [];
+for (const [variable, { name, deps }] of loads) {
+  const module = variable.match(/^__wasm_split_load_(\w+)$/)?.[1];
+  if (!module) continue;
+  const where = routes.get(module);
+  if (!where) throw new Error(`build.sh's SPLIT_ROUTES does not say where the ${module} module is needed`);
+  const files = [file(name), ...deps.map((d) => file(loads.get(d).name))];
+  metas.push(`<meta name="hocphi-at-${where.route}" content="${files.map((f) => `/${f}`).join(" ")}">\n`);
+  lines.push(`${where.address} ${files.join(" ")}\n`);
+}
+if (metas.length !== routes.size) throw new Error("SPLIT_ROUTES names a module wasm-split-cli did not make");
+fs.writeFileSync(html, page.replace(anchor[0], anchor[0] + metas.join("")));
+fs.writeFileSync(screens, lines.join(""));
+EOF
 en_name="$(publish "$stage/min/en.json" en json)"
 rewrite "$stage/site/index.html" "/en.json" "/$en_name"
 # The privacy notice (Vietnamese and English), a static page every screen links to: not part of
@@ -391,11 +436,11 @@ step "page weight (budget: $((BUDGET_BYTES / 1024)) KiB with brotli for a first 
 # Every file is written precompressed, weighed, and listed in manifest.txt (name, bytes,
 # SHA-256). The budget holds what a first visit to / downloads; the other routes' first visits
 # add the split modules their screen needs (read from wasm-split-cli's loader), printed beside.
-(cd "$stage/site" && node - "$BUDGET_BYTES" "$stage/split/__wasm_split.js" "$SPLIT_ROUTES" \
+(cd "$stage/site" && node - "$BUDGET_BYTES" "$stage/screens.txt" \
     "index.html $js_name $wasm_name" "${split_files[*]}" "$en_name" "$css_name") <<'EOF'
 const fs = require("fs"), zlib = require("zlib"), crypto = require("crypto");
 const { BROTLI_PARAM_QUALITY, BROTLI_PARAM_LGWIN, BROTLI_PARAM_SIZE_HINT } = zlib.constants;
-const [budget, loaderFile, routeList, firstList, splitList, english, privacy] = process.argv.slice(2);
+const [budget, screens, firstList, splitList, english, privacy] = process.argv.slice(2);
 const weigh = (file) => {
   const bytes = fs.readFileSync(file);
   const gzipped = zlib.gzipSync(bytes, { level: 9 });
@@ -415,29 +460,14 @@ const first = firstList.split(" ").map(weigh);
 const split = splitList.split(" ").filter(Boolean).map(weigh);
 const later = [[english, "(when a parent chooses English)"], [privacy, "(the privacy notice's stylesheet)"]]
   .map(([file, note]) => [weigh(file), note]);
-// The loader: `const __chunk_3 = makeLoad(() => { ... "./chunk_3.wasm" ... }, [])` and
-// `export const __wasm_split_load_outcome = wrapAsyncCb(makeLoad(() => { ... "./split_outcome.wasm" ... }, [__chunk_3]))`.
-const loader = fs.readFileSync(loaderFile, "utf8");
-const loads = new Map(Array.from(
-  loader.matchAll(/const (\w+) = (?:wrapAsyncCb\()?makeLoad\(\(\) => \{\s*const src = fetch\(new URL\("\.\/(\w+)\.wasm"[^]*?\n, \[([\w, ]*)\]\)/g),
-  ([, variable, name, deps]) => [variable, { name, deps: deps.split(",").map((d) => d.trim()).filter(Boolean) }]));
-const published = (name) => {
-  const found = split.find((w) => w.file.startsWith(`${name}-`));
-  if (!found) throw new Error(`the loader fetches ${name}.wasm, which was not published`);
-  return found;
-};
-const routes = new Map(routeList.split(" ").map((pair) => [pair.slice(0, pair.indexOf("=")), pair.slice(pair.indexOf("=") + 1)]));
 const lines = ["file".padEnd(40) + "       raw   gzip -9  brotli 11", ...first.map((w) => row(w.file, w))];
 const total = sum(first);
 lines.push(row("total (a first visit to /)", total), "", "the split modules, fetched when a screen first needs them:");
 lines.push(...split.map((w) => row(w.file, w)));
-for (const [variable, { name, deps }] of loads) {
-  const module = variable.match(/^__wasm_split_load_(\w+)$/)?.[1];
-  if (!module) continue;
-  if (!routes.has(module)) throw new Error(`build.sh's SPLIT_ROUTES does not say where the ${module} module is first needed`);
-  const needed = [published(name), ...deps.map((d) => published(loads.get(d).name))];
-  lines.push(row(`a first visit to ${routes.get(module)}`, sum([...first, ...needed]),
-    `(/ and ${needed.map((w) => w.file.replace(/-[0-9a-f]{16}\.wasm$/, "")).join(", ")})`));
+for (const [address, ...files] of fs.readFileSync(screens, "utf8").trim().split("\n").map((l) => l.split(" "))) {
+  const needed = files.map((f) => split.find((w) => w.file === f));
+  lines.push(row(`a first visit to ${address}`, sum([...first, ...needed]),
+    `(/ and ${files.map((f) => f.replace(/-[0-9a-f]{16}\.wasm$/, "")).join(", ")})`));
 }
 lines.push("", "not part of a first visit:", ...later.map(([w, note]) => row(w.file, w, note)));
 console.log(lines.join("\n"));

@@ -8,7 +8,7 @@
 /// the boot script and the stylesheet `frontend/build.sh` inlines into `index.html`, each by its
 /// SHA-256; the build fails, naming the new hash, when either changes and this policy does not.
 pub const CONTENT_SECURITY_POLICY: &str = "default-src 'none'; \
-     script-src 'self' 'wasm-unsafe-eval' 'sha256-xp4gm7YTwYBARwZRaJ5Cs0ohXjHILW/Hh+OrEN9lx8k='; \
+     script-src 'self' 'wasm-unsafe-eval' 'sha256-dJ3FZBaMNXl4UnvKY/w3hdmG5cGlbNO9yoOoNyQfscE='; \
      style-src 'self' 'sha256-1jGYZ5SIAZVKylMnW4Kt7s1rkr1zZU+aPE8MG9RfDIs='; img-src 'self' data:; connect-src 'self'; font-src 'self'; manifest-src 'self'; \
      base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
 
