@@ -9,8 +9,9 @@
 //! [`api`] is the only module that knows the functions' addresses, [`browser`] the only one
 //! that touches browser APIs outside the DOM, and the components (`app`, `screens`) only render
 //! and wire events. Contract types and money come from `hocphi-api` and `hocphi-domain`, so the
-//! page and the functions agree by construction. The result and receipt screens are built by
-//! code that arrives when first shown (`screens::arriving`), not with the first visit to `/`.
+//! page and the functions agree by construction. The invoices a look-up finds, the result
+//! screen and the receipt are built by code that arrives when first needed
+//! (`screens::arriving`), not with the first visit to `/`.
 
 pub mod api;
 mod app;

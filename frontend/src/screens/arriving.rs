@@ -22,6 +22,7 @@ use super::lookup::Invoices;
 use super::receipt::ReceiptScreen;
 use super::result::{Outcome, ResultScreen};
 use crate::api::ClientError;
+use crate::browser;
 use crate::checkout::Opened;
 use crate::lookup::LookupQuery;
 use crate::route::Screen;
@@ -88,7 +89,12 @@ where
         let built = build();
         Suspend::new(SendWrapper::new(async move {
             built.await.unwrap_or_else(|_| {
-                view! { <ErrorNotice error=ClientError::Network retry/> }.into_any()
+                let error = if browser::online() {
+                    ClientError::Network
+                } else {
+                    ClientError::Offline
+                };
+                view! { <ErrorNotice error retry/> }.into_any()
             })
         }))
     })

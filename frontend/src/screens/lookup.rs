@@ -611,7 +611,8 @@ fn PaySummary(
                         return;
                     }
                     if let Some(opened) = attempt.opened.filter(|o| o.transfer.is_some()) {
-                        paying.set(Some(opened));
+                        let _ = preload_outcome().await;
+                        let _ = paying.try_set(Some(opened));
                         return;
                     }
                     redirecting.set(true);

@@ -48,7 +48,7 @@ pub fn ResultScreen(
 
 /// The polled status of one payment and what to do next.
 #[component]
-pub fn Outcome(
+pub(super) fn Outcome(
     /// The payment to follow.
     reference: PaymentRef,
     /// What this tab's attempt opened: a bank transfer to show if it opened this payment.
