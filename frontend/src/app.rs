@@ -9,7 +9,9 @@ use leptos::prelude::*;
 use crate::browser::{self, StaticForm, WebStorage};
 use crate::i18n::{self, Lang, Text};
 use crate::route::Screen;
-use crate::screens::{self, LookupScreen, NotFoundScreen, arriving};
+use crate::screens::{
+    self, LookupScreen, NotFoundScreen, ReceiptScreenProps, ResultScreenProps, arriving,
+};
 
 /// The `<meta name>` in `index.html` whose content is the published English texts' address.
 const ENGLISH_META: &str = "hocphi-en";
@@ -188,11 +190,17 @@ pub fn Content(
         Screen::Lookup { student, payment } => {
             view! { <LookupScreen student payment typed/> }.into_any()
         }
-        Screen::Result { reference } => arriving(move || screens::result_screen(reference.clone())),
-        Screen::PayosReturn => arriving(|| screens::result_screen(None)),
-        Screen::Receipt { id, token } => {
-            arriving(move || screens::receipt_screen(id.clone(), token.clone()))
+        Screen::Result { reference } => arriving(move || {
+            let reference = reference.clone();
+            screens::result_screen(ResultScreenProps { reference })
+        }),
+        Screen::PayosReturn => {
+            arriving(|| screens::result_screen(ResultScreenProps { reference: None }))
         }
+        Screen::Receipt { id, token } => arriving(move || {
+            let (id, token) = (id.clone(), token.clone());
+            screens::receipt_screen(ReceiptScreenProps { id, token })
+        }),
         Screen::NotFound => view! { <NotFoundScreen/> }.into_any(),
     }
 }

@@ -18,6 +18,8 @@ use crate::i18n::Text;
 
 pub use arriving::{arrived, arriving, receipt_screen, result_screen};
 pub use lookup::LookupScreen;
+pub use receipt::ReceiptScreenProps;
+pub use result::ResultScreenProps;
 
 /// A QR code drawn as one SVG path on white, named for screen readers by `label`.
 #[component]

@@ -11,59 +11,40 @@
 
 use std::future::Future;
 
-use hocphi_api::InvoicesResponse;
-use hocphi_domain::{PaymentRef, ReceiptId, ReceiptToken};
 use leptos::prelude::*;
 use send_wrapper::SendWrapper;
 use wasm_split_helpers::{SplitLoaderError, wasm_split};
 
 use super::ErrorNotice;
-use super::lookup::Invoices;
-use super::receipt::ReceiptScreen;
-use super::result::{Outcome, ResultScreen};
+use super::lookup::{Invoices, InvoicesProps};
+use super::receipt::{ReceiptScreen, ReceiptScreenProps};
+use super::result::{Outcome, OutcomeProps, ResultScreen, ResultScreenProps};
 use crate::api::ClientError;
 use crate::browser;
-use crate::checkout::Opened;
-use crate::lookup::LookupQuery;
 use crate::route::Screen;
 
-/// The student's invoices and the payment summary, once a look-up found them (see
-/// [`Invoices`]).
+/// The student's invoices and the payment summary, once a look-up found them.
 #[wasm_split(invoices, fallible, preload(preload_invoices))]
-pub fn invoices(
-    query: LookupQuery,
-    response: InvoicesResponse,
-    change_student: Callback<()>,
-    reload: Callback<()>,
-    paying: RwSignal<Option<Opened>>,
-    renew: RwSignal<Option<Callback<()>>>,
-) -> Result<AnyView, SplitLoaderError> {
-    Ok(view! { <Invoices query response change_student reload paying renew/> }.into_any())
+pub(super) fn invoices(props: InvoicesProps) -> Result<AnyView, SplitLoaderError> {
+    Ok(Invoices(props).into_any())
 }
 
-/// The result screen for `reference`.
+/// The result screen.
 #[wasm_split(outcome, fallible, preload(preload_outcome))]
-pub fn result_screen(reference: Option<PaymentRef>) -> Result<AnyView, SplitLoaderError> {
-    Ok(view! { <ResultScreen reference/> }.into_any())
+pub fn result_screen(props: ResultScreenProps) -> Result<AnyView, SplitLoaderError> {
+    Ok(ResultScreen(props).into_any())
 }
 
-/// The polled outcome of one payment (see [`Outcome`]).
+/// The polled outcome of one payment, also shown by the look-up after a bank-transfer checkout.
 #[wasm_split(outcome, fallible)]
-pub fn outcome(
-    reference: PaymentRef,
-    opened: Option<Opened>,
-    renew: Option<Callback<()>>,
-) -> Result<AnyView, SplitLoaderError> {
-    Ok(view! { <Outcome reference opened renew/> }.into_any())
+pub(super) fn outcome(props: OutcomeProps) -> Result<AnyView, SplitLoaderError> {
+    Ok(Outcome(props).into_any())
 }
 
-/// The receipt screen for `id` and its token.
+/// The receipt screen.
 #[wasm_split(receipt, fallible, preload(preload_receipt))]
-pub fn receipt_screen(
-    id: ReceiptId,
-    token: Option<ReceiptToken>,
-) -> Result<AnyView, SplitLoaderError> {
-    Ok(view! { <ReceiptScreen id token/> }.into_any())
+pub fn receipt_screen(props: ReceiptScreenProps) -> Result<AnyView, SplitLoaderError> {
+    Ok(ReceiptScreen(props).into_any())
 }
 
 /// Fetches the module `screen` is built by, if it has one and it is not there yet. A failure is

@@ -12,6 +12,7 @@ use leptos::prelude::*;
 use leptos::task::spawn_local;
 
 use super::arriving::{arriving, invoices, outcome, preload_invoices, preload_outcome};
+use super::result::OutcomeProps;
 use super::{ErrorNotice, entry, stored_attempt};
 use crate::api::{self, ClientError};
 use crate::app::use_current_lang;
@@ -218,14 +219,14 @@ pub fn LookupScreen(
                     .filter(|_| !editing.get())
                     .map(|(query, response)| {
                         arriving(move || {
-                            invoices(
-                                query.clone(),
-                                response.clone(),
+                            invoices(InvoicesProps {
+                                query: query.clone(),
+                                response: response.clone(),
                                 change_student,
                                 reload,
                                 paying,
                                 renew,
-                            )
+                            })
                         })
                     })
             }}
@@ -234,7 +235,10 @@ pub fn LookupScreen(
             let reference = opened.payment_ref.clone();
             let renew = renew.get_untracked();
             request_animation_frame(|| browser::focus("transfer-heading"));
-            let outcome = arriving(move || outcome(reference.clone(), Some(opened.clone()), renew));
+            let outcome = arriving(move || {
+                let (reference, opened) = (reference.clone(), Some(opened.clone()));
+                outcome(OutcomeProps { reference, opened, renew })
+            });
             view! {
                 <h1>{t(Text::SummaryHeading)}</h1>
                 {outcome}
