@@ -34,7 +34,8 @@ readonly BINARYEN_VERSION=132.0.0
 readonly ESBUILD_VERSION=0.25.12
 # Browsers that run WebAssembly, ES modules and import(): what the page supports.
 readonly BROWSERS=chrome63,edge79,firefox67,safari11.1
-# The page's files together, brotli-compressed as CloudFront serves them to every such browser.
+# What a first visit to / downloads (index.html, the glue, the main module), brotli-compressed as
+# CloudFront serves them to every such browser.
 readonly BUDGET_BYTES=$((100 * 1024))
 # Where each split module (src/screens/arriving.rs) is needed at once, as MODULE:ROUTE:ADDRESS:
 # boot.js starts fetching it (and the chunks it needs) with the app on that route (its
@@ -354,6 +355,7 @@ rewrite "$stage/site/index.html" "/hocphi.js" "/$js_name"
 rewrite "$stage/site/index.html" "/hocphi_bg.wasm" "/$wasm_name"
 # For each route that needs a split module at once, the modules it needs, named in index.html
 # for boot.js (<meta name="hocphi-at-ROUTE">) and listed for the weights.
+step "each route's split modules named in index.html"
 node - "$stage/split/__wasm_split.js" "$SPLIT_ROUTES" "${split_files[*]}" "$stage/site/index.html" \
     "$stage/screens.txt" <<'EOF'
 const fs = require("fs");
