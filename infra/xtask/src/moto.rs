@@ -1,15 +1,12 @@
-//! moto's server mode: a DynamoDB API on loopback for the tests, installed into `.tools/moto`,
-//! started on a free port, waited for, and stopped when the guard drops.
+//! moto's server mode: a DynamoDB API on loopback for the tests, installed into `.tools/moto`
+//! ([`crate::tools::MOTO`]), started on a free port, waited for, and stopped when the guard drops.
 
 use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};
-use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use crate::run::{Failure, step};
-
-const MOTO: &str = "moto[server]==5.2.5";
+use crate::run::Failure;
 
 /// moto's server, handling one request at a time. `moto_server` is threaded, and its
 /// TransactWriteItems then checks conditions of concurrent transactions without isolation;
@@ -36,28 +33,6 @@ impl Drop for Moto {
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
-}
-
-fn venv() -> PathBuf {
-    crate::run::tools_dir().join("moto")
-}
-
-/// Installs moto into its own virtual environment unless it is there already.
-fn install() -> Result<PathBuf, Failure> {
-    let server = venv().join("bin").join("moto_server");
-    if server.exists() {
-        return Ok(server);
-    }
-    let python = std::env::var("PYTHON").unwrap_or_else(|_| "python3".into());
-    step(
-        "creating a Python environment for moto (.tools/moto)",
-        Command::new(&python).args(["-m", "venv"]).arg(venv()),
-    )?;
-    step(
-        &format!("installing {MOTO} from PyPI"),
-        Command::new(venv().join("bin").join("pip")).args(["install", "--quiet", MOTO]),
-    )?;
-    Ok(server)
 }
 
 fn free_port() -> Result<u16, Failure> {
@@ -104,7 +79,7 @@ fn ready(port: u16) -> bool {
 
 /// Installs (if needed) and starts moto, and waits until it answers.
 pub fn start() -> Result<Moto, Failure> {
-    let server = install()?;
+    let server = crate::tools::MOTO.ensure()?.join("moto_server");
     let port = free_port()?;
     println!("\n==> starting moto (DynamoDB API) on 127.0.0.1:{port}");
     let log = std::fs::File::create(crate::run::tools_dir().join("moto.log"))
