@@ -6,11 +6,12 @@
 #                                       warm-up, as cargo xtask test starts it ahead)
 #
 # Installs what it lacks into <repo>/.tools/ (or $HOCPHI_TOOLS; never globally) and rustup: the
-# pinned nightly toolchain with rust-src (the fuzz targets use the same one), the wasm-bindgen CLI of exactly Cargo.lock's wasm-bindgen version,
-# wasm-split-cli of exactly Cargo.lock's wasm_split_helpers version, wasm-opt from npm
-# binaryen and the esbuild minifier from npm. Then: cargo build (release, --locked) ->
-# wasm-split-cli (the screens a first visit to / does not need, each into a module of its own
-# that the app fetches when it first shows one) -> wasm-bindgen --target web -> the split
+# pinned nightly toolchain with rust-src (the fuzz targets use the same one), wasm-opt from npm
+# binaryen and the esbuild minifier from npm; builds infra/pagetools (the wasm-split and
+# wasm-bindgen libraries at the versions Cargo.lock pins the page's runtime crates to) with the
+# workspace. Then: cargo build (release, --locked) -> wasm-split (the screens a first visit to /
+# does not need, each into a module of its own that the app fetches when it first shows one) ->
+# wasm-bindgen --target web -> the split
 # loader merged into the glue, drop the glue's unused classes, wasm-metadce -> wasm-opt (the
 # split modules too) ->
 # import and export names minified in the wasm and its glue -> minify the JS and CSS -> give every file but
@@ -73,37 +74,12 @@ else
     sysroot="$(rustup run "$NIGHTLY" rustc --print sysroot)"
 fi
 
-step "wasm-bindgen CLI matching Cargo.lock"
-wb_version="$(awk '$0 == "name = \"wasm-bindgen\"" { getline; gsub(/^version = "|"$/, ""); print; exit }' "$repo/Cargo.lock")"
-[[ -n "$wb_version" ]] || fail "Cargo.lock has no wasm-bindgen entry"
-wasm_bindgen="$tools/wasm-bindgen/bin/wasm-bindgen"
-if [[ -x "$wasm_bindgen" && "$("$wasm_bindgen" --version)" == "wasm-bindgen $wb_version" ]]; then
-    echo "wasm-bindgen $wb_version already in .tools/wasm-bindgen"
-else
-    echo "installing wasm-bindgen-cli $wb_version into .tools/wasm-bindgen (a few minutes, once)"
-    env -u CARGO_TARGET_DIR -u RUSTFLAGS -u CARGO_ENCODED_RUSTFLAGS \
-        CARGO_PROFILE_RELEASE_LTO=off CARGO_PROFILE_RELEASE_CODEGEN_UNITS=16 \
-        "$cargo" install wasm-bindgen-cli --version "=$wb_version" --locked --force \
-        --root "$tools/wasm-bindgen"
-fi
-
-step "wasm-split-cli matching Cargo.lock"
-# It splits the module at the page's #[wasm_split] functions (src/screens/arriving.rs); the
-# loader it writes and the helpers those functions call are one protocol: the helpers' version.
-ws_version="$(awk '$0 == "name = \"wasm_split_helpers\"" { getline; gsub(/^version = "|"$/, ""); print; exit }' "$repo/Cargo.lock")"
-[[ -n "$ws_version" ]] || fail "Cargo.lock has no wasm_split_helpers entry"
-wasm_split="$tools/wasm-split/bin/wasm-split-cli"
-if [[ -x "$wasm_split" && -f "$tools/wasm-split/.installed-$ws_version" ]]; then
-    echo "wasm-split-cli $ws_version already in .tools/wasm-split"
-else
-    echo "installing wasm_split_cli_support $ws_version into .tools/wasm-split (a minute, once)"
-    rm -f "$tools/wasm-split"/.installed-*
-    env -u CARGO_TARGET_DIR -u RUSTFLAGS -u CARGO_ENCODED_RUSTFLAGS \
-        CARGO_PROFILE_RELEASE_LTO=off CARGO_PROFILE_RELEASE_CODEGEN_UNITS=16 \
-        "$cargo" install wasm_split_cli_support --version "=$ws_version" --features build-binary \
-        --locked --force --root "$tools/wasm-split"
-    touch "$tools/wasm-split/.installed-$ws_version"
-fi
+step "infra/pagetools: wasm-split and wasm-bindgen as Cargo.lock pins them"
+# A host build in the workspace's own target directory, which the workspace's build has usually
+# made already; the caller's RUSTFLAGS are kept, as for the rest of the workspace.
+"$cargo" build --locked -p hocphi-pagetools
+pagetools="$target_dir/debug/hocphi-pagetools"
+[[ -x "$pagetools" ]] || fail "cargo did not produce $pagetools"
 
 # npm_tool NAME PACKAGE VERSION BIN: installs PACKAGE@VERSION into .tools/NAME unless present.
 # The marker is written only once npm has finished, so an install cut short is done again.
@@ -132,7 +108,7 @@ step "cargo +$NIGHTLY build -p hocphi-frontend (wasm32, release, the standard li
 # panic=immediate-abort: a panic traps at once, without formatting a message nobody reads;
 # location-detail=none and fmt-debug=none leave out panic locations and Debug output.
 # The remaps keep machine-specific paths out of the wasm, so any checkout builds the same bytes.
-# --emit-relocs keeps the linker's relocations, which wasm-split-cli reads to split the module.
+# --emit-relocs keeps the linker's relocations, which wasm-split reads to split the module.
 # With --target these flags reach only the wasm crates, not build scripts; the caller's own
 # RUSTFLAGS are kept. The standard library is built with its optimize_for_size feature (its
 # smaller sort, formatting and search code).
@@ -157,15 +133,14 @@ stage="$(mktemp -d "${TMPDIR:-/tmp}/hocphi-site.XXXXXX")"
 trap 'rm -rf "$stage"' EXIT
 mkdir -p "$stage/site" "$stage/min"
 
-step "wasm-split-cli: the screens a first visit to / does not need, into modules of their own"
-"$wasm_split" --target web --out-name hocphi "$wasm_in" "$stage/split" >/dev/null
+step "wasm-split: the screens a first visit to / does not need, into modules of their own"
+"$pagetools" split "$wasm_in" "$stage/split" hocphi
 split_modules=("$stage/split"/split_*.wasm)
 [[ -f "$stage/split/__wasm_split.js" && -f "${split_modules[0]}" ]] ||
-    fail "wasm-split-cli split nothing off (no #[wasm_split] function reached?)"
+    fail "wasm-split split nothing off (no #[wasm_split] function reached?)"
 
 step "wasm-bindgen --target web"
-"$wasm_bindgen" --target web --no-typescript --omit-default-module-path --keep-lld-exports \
-    --out-dir "$stage/bindgen" --out-name hocphi "$stage/split/hocphi.wasm"
+"$pagetools" bindgen "$stage/split/hocphi.wasm" "$stage/bindgen" hocphi
 
 # The split modules share the main module's memory, function table and stack pointer, which
 # the loader hands them from the main module's exports. The loader becomes part of the glue (one
@@ -186,7 +161,7 @@ loader = replace(loader, /^import \{ initSync \} from "\.\/hocphi\.js";\n/m, "",
 loader = replace(loader,
   /const \{([\w\s,]*)\} = initSync\(undefined, undefined\);\s*Object\.assign\(sharedImports\.__wasm_split, \{[\w\s,]*\}\);/,
   (_, names) => `Object.assign(sharedImports.__wasm_split, { ${names.split(",").map((n) => n.trim())
-    .filter(Boolean).map((n) => `${n}: wasm.${n}`).join(", ")} });`, "loader");
+    .filter(Boolean).sort().map((n) => `${n}: wasm.${n}`).join(", ")} });`, "loader");
 // Fetched from the site's root, as index.html names the glue and the main module (the page's
 // oldest browsers have no import.meta).
 loader = replace(loader, /new URL\("\.\/(\w+\.wasm)", import\.meta\.url\)/g, (_, file) => `"/${file}"`, "loader");
