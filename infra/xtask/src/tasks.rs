@@ -114,10 +114,11 @@ const AHEAD_PAGE: &str = "the page's WebAssembly";
 /// The builds of the fuzz targets and of the page's WebAssembly, started once the test build is
 /// done, so that they use the cores the test run (waiting on moto) leaves idle; each step still
 /// runs its own build, which then finds them fresh. Fuzzing's tools are installed first; the
-/// page's (rust-src, binaryen, esbuild; `hocphi-pagetools`, built with the workspace) are
-/// installed by `build.sh` ahead, each one whole or not at all as `build.sh` checks it. Measured on two cores and not done: starting them
-/// before the test build (it slowed that build by a minute and saved nothing overall), and the
-/// functions' arm64 build ahead of the browser tests (it slowed them about as much as it gained).
+/// page's (rust-src, binaryen, esbuild) are installed, and `hocphi-pagetools` built, by `build.sh`
+/// ahead, each tool whole or not at all as `build.sh` checks it. Measured on two cores and not
+/// done: starting them before the test build (it slowed that build by a minute and saved nothing
+/// overall), and the functions' arm64 build ahead of the browser tests (it slowed them about as
+/// much as it gained).
 fn start_ahead() -> Result<crate::ahead::Ahead, Failure> {
     crate::ahead::Ahead::start(vec![
         crate::ahead::Job {

@@ -55,7 +55,11 @@ pub const MOTO: Venv = Venv {
 };
 
 /// uv, which makes and fills the other environments.
-const UV: &str = "uv==0.13.9";
+const UV: Venv = Venv {
+    dir: "uv",
+    probe: "uv",
+    pins: &["uv==0.13.9"],
+};
 
 /// The directory of a tool under `.tools/`.
 fn tool_dir(name: &str) -> PathBuf {
@@ -77,12 +81,21 @@ impl Venv {
             && std::fs::read_to_string(self.stamp()).is_ok_and(|s| s == self.pins.join("\n"))
     }
 
-    /// The environment's `bin` directory, installing the pinned packages first if needed.
+    /// The environment's `bin` directory, installing the pinned packages first if needed (and uv
+    /// before them).
     pub fn ensure(&self) -> Result<PathBuf, Failure> {
         if self.installed() {
             return Ok(self.bin());
         }
-        let uv = uv()?;
+        let uv = UV.ensure_by(&Installer::Pip)?.join("uv");
+        self.ensure_by(&Installer::Uv(uv))
+    }
+
+    /// [`Venv::ensure`] with `installer` making and filling the environment.
+    fn ensure_by(&self, installer: &Installer) -> Result<PathBuf, Failure> {
+        if self.installed() {
+            return Ok(self.bin());
+        }
         let dir = tool_dir(self.dir);
         if dir.exists() {
             std::fs::remove_dir_all(&dir)
@@ -90,23 +103,11 @@ impl Venv {
         }
         step(
             &format!("creating a Python environment in .tools/{}", self.dir),
-            Command::new(&uv)
-                .args(["venv", "--quiet", "--python"])
-                .arg(python())
-                .arg(&dir),
+            &mut installer.make(&dir),
         )?;
         step(
             &format!("installing {} from PyPI", self.pins.join(" ")),
-            Command::new(&uv)
-                .args([
-                    "pip",
-                    "install",
-                    "--quiet",
-                    "--compile-bytecode",
-                    "--python",
-                ])
-                .arg(self.bin().join("python"))
-                .args(self.pins),
+            &mut installer.fill(&self.bin(), self.pins),
         )?;
         std::fs::write(self.stamp(), self.pins.join("\n"))
             .map_err(|e| Failure(format!("cannot write {}: {e}", self.stamp().display())))?;
@@ -123,40 +124,61 @@ impl Venv {
     }
 }
 
-/// The Python the environments are made from (`PYTHON`, else `python3`).
-fn python() -> String {
-    std::env::var("PYTHON").unwrap_or_else(|_| "python3".into())
+/// How an environment is made and filled: with the Python's own venv and pip (for uv itself), or
+/// with uv.
+enum Installer {
+    Pip,
+    Uv(PathBuf),
 }
 
-/// uv's executable, installed by pip into `.tools/uv` if missing or at another version.
-fn uv() -> Result<PathBuf, Failure> {
-    let dir = tool_dir("uv");
-    let uv = dir.join("bin").join("uv");
-    let stamp = dir.join("hocphi-pins.txt");
-    if uv.exists() && std::fs::read_to_string(&stamp).is_ok_and(|s| s == UV) {
-        return Ok(uv);
+impl Installer {
+    /// Makes an empty environment at `dir` from `PYTHON` (else `python3`).
+    fn make(&self, dir: &Path) -> Command {
+        let python = std::env::var("PYTHON").unwrap_or_else(|_| "python3".into());
+        let mut command;
+        match self {
+            Self::Pip => {
+                command = Command::new(python);
+                command.args(["-m", "venv"]);
+            }
+            Self::Uv(uv) => {
+                command = Command::new(uv);
+                command.args(["venv", "--quiet", "--python"]).arg(python);
+            }
+        }
+        command.arg(dir);
+        command
     }
-    if dir.exists() {
-        std::fs::remove_dir_all(&dir)
-            .map_err(|e| Failure(format!("cannot replace {}: {e}", dir.display())))?;
+
+    /// Installs `pins` into the environment whose `bin` directory is `bin`.
+    fn fill(&self, bin: &Path, pins: &[&str]) -> Command {
+        let mut command;
+        match self {
+            Self::Pip => {
+                command = Command::new(bin.join("pip"));
+                command.args([
+                    "install",
+                    "--quiet",
+                    "--disable-pip-version-check",
+                    "--no-input",
+                ]);
+            }
+            Self::Uv(uv) => {
+                command = Command::new(uv);
+                command
+                    .args([
+                        "pip",
+                        "install",
+                        "--quiet",
+                        "--compile-bytecode",
+                        "--python",
+                    ])
+                    .arg(bin.join("python"));
+            }
+        }
+        command.args(pins);
+        command
     }
-    step(
-        "creating a Python environment in .tools/uv",
-        Command::new(python()).args(["-m", "venv"]).arg(&dir),
-    )?;
-    step(
-        &format!("installing {UV} from PyPI"),
-        Command::new(dir.join("bin").join("pip")).args([
-            "install",
-            "--quiet",
-            "--disable-pip-version-check",
-            "--no-input",
-            UV,
-        ]),
-    )?;
-    std::fs::write(&stamp, UV)
-        .map_err(|e| Failure(format!("cannot write {}: {e}", stamp.display())))?;
-    Ok(uv)
 }
 
 /// `sam` from `bin`, run in `dir`, without telemetry.
@@ -217,11 +239,10 @@ mod tests {
 
     #[test]
     fn every_tool_is_pinned_to_an_exact_version() {
-        for venv in [&SAM, &CHECKOV, &CARGO_LAMBDA, &MOTO] {
+        for venv in [&SAM, &CHECKOV, &CARGO_LAMBDA, &MOTO, &UV] {
             for pin in venv.pins {
                 assert!(pin.contains("=="), "{pin} is not pinned");
             }
         }
-        assert!(UV.contains("=="), "{UV} is not pinned");
     }
 }
