@@ -33,10 +33,10 @@ fn toolchain() -> Result<(), Failure> {
 }
 
 /// Everything CI checks: formatting, clippy's lints inside the one build of every target that the
-/// tests then run ([`cargo_linted`]) and inside the page's tools' build, the domain's wasm build, the infrastructure checks, every
-/// cargo test (DynamoDB's against moto), a smoke run of every fuzz target
-/// ([`crate::fuzz::SMOKE_SECS`] each, built with [`crate::fuzz::SMOKE_PROFILE`]), the page's
-/// build and browser tests, a short SIGKILL run of the local stack (`cargo xtask crash`, 3
+/// tests then run ([`cargo_linted`]) and inside the page's tools' build, the domain's wasm build,
+/// the infrastructure checks, every cargo test (DynamoDB's against moto), a smoke run of every fuzz
+/// target ([`crate::fuzz::SMOKE_SECS`] each, built with [`crate::fuzz::SMOKE_PROFILE`]), the
+/// page's build and browser tests, a short SIGKILL run of the local stack (`cargo xtask crash`, 3
 /// rounds), and a `sam build` of the functions ([`crate::infra::SMOKE_PROFILE`]). The wall time
 /// of every step that ran is printed at the end, before the closing line of test counts (CI reads
 /// that last line).
