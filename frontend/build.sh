@@ -75,8 +75,9 @@ else
 fi
 
 step "infra/pagetools: wasm-split and wasm-bindgen as Cargo.lock pins them"
-# A host build in the workspace's own target directory, which the workspace's build has usually
-# made already; the caller's RUSTFLAGS are kept, as for the rest of the workspace.
+# A host build in the workspace's own target directory (`cargo xtask test` makes it beforehand,
+# the same way, with clippy's lints); the caller's RUSTFLAGS are kept, as for the rest of the
+# workspace.
 "$cargo" build --locked -p hocphi-pagetools
 pagetools="$target_dir/debug/hocphi-pagetools"
 [[ -x "$pagetools" ]] || fail "cargo did not produce $pagetools"
