@@ -45,15 +45,18 @@ pub fn png(picture: &QrPicture, scale: u32) -> Option<Vec<u8>> {
         (y < modules && x.checked_add(n)? <= modules).then_some(())?;
         dark[(y * modules + x) as usize..(y * modules + x + n) as usize].fill(true);
     }
-    let mut pixels = Vec::with_capacity((row_bytes + 1) * side as usize);
-    for y in 0..side {
-        pixels.push(0);
-        let start = pixels.len();
-        pixels.resize(start + row_bytes, 0);
+    let line = row_bytes + 1;
+    let mut pixels = vec![0u8; line * side as usize];
+    for (y, module_row) in dark.chunks_exact(modules as usize).enumerate() {
+        let first = y * scale as usize * line;
+        let row = &mut pixels[first + 1..first + line];
         for x in 0..side {
-            if !dark[((y / scale) * modules + x / scale) as usize] {
-                pixels[start + (x / 8) as usize] |= 0x80 >> (x % 8);
+            if !module_row[(x / scale) as usize] {
+                row[(x / 8) as usize] |= 0x80 >> (x % 8);
             }
+        }
+        for copy in 1..scale as usize {
+            pixels.copy_within(first..first + line, first + copy * line);
         }
     }
     let mut header = Vec::with_capacity(13);
@@ -94,22 +97,49 @@ fn zlib_stored(data: &[u8]) -> Vec<u8> {
         out.extend_from_slice(&(!len).to_le_bytes());
         out.extend_from_slice(block);
     }
-    let (mut a, mut b) = (1u32, 0u32);
-    for byte in data {
-        a = (a + u32::from(*byte)) % 65_521;
-        b = (b + a) % 65_521;
-    }
-    out.extend_from_slice(&((b << 16) | a).to_be_bytes());
+    out.extend_from_slice(&adler32(data).to_be_bytes());
     out
 }
 
+/// RFC 1950's Adler-32, reduced modulo 65521 once every 5552 bytes: the most that cannot
+/// overflow a `u32`.
+fn adler32(data: &[u8]) -> u32 {
+    let (mut a, mut b) = (1u32, 0u32);
+    for block in data.chunks(5552) {
+        for byte in block {
+            a += u32::from(*byte);
+            b += a;
+        }
+        a %= 65_521;
+        b %= 65_521;
+    }
+    (b << 16) | a
+}
+
+/// The CRC-32 of four bits shifted out, for each value of those bits.
+const CRC_NIBBLE: [u32; 16] = {
+    let mut table = [0u32; 16];
+    let mut nibble = 0;
+    while nibble < 16 {
+        let mut crc = nibble as u32;
+        let mut bit = 0;
+        while bit < 4 {
+            crc = (crc >> 1) ^ (0xedb8_8320 & (crc & 1).wrapping_neg());
+            bit += 1;
+        }
+        table[nibble] = crc;
+        nibble += 1;
+    }
+    table
+};
+
+/// The PNG specification's CRC-32, four bits a step.
 fn crc32(bytes: &[u8]) -> u32 {
     let mut crc = !0u32;
     for byte in bytes {
         crc ^= u32::from(*byte);
-        for _ in 0..8 {
-            crc = (crc >> 1) ^ (0xedb8_8320 & (crc & 1).wrapping_neg());
-        }
+        crc = (crc >> 4) ^ CRC_NIBBLE[(crc & 15) as usize];
+        crc = (crc >> 4) ^ CRC_NIBBLE[(crc & 15) as usize];
     }
     !crc
 }
@@ -268,11 +298,23 @@ mod tests {
             "the IEND chunk every PNG ends with"
         );
         assert_eq!(crc32(b"123456789"), 0xcbf4_3926, "CRC-32 check value");
+        assert_eq!(
+            adler32(b"Wikipedia"),
+            0x11e6_0398,
+            "Adler-32's published value for this word"
+        );
+        assert_eq!(
+            adler32(&[0xff; 100_000]),
+            0x149a_302c,
+            "zlib's adler32 of 100,000 bytes, across several reductions"
+        );
         let cases = [
             ("", ""),
             ("f", "Zg=="),
             ("fo", "Zm8="),
             ("foo", "Zm9v"),
+            ("foob", "Zm9vYg=="),
+            ("fooba", "Zm9vYmE="),
             ("foobar", "Zm9vYmFy"),
         ];
         for (raw, encoded) in cases {
