@@ -63,6 +63,24 @@ test("a parent pays by VietQR without leaving the site and lands on the receipt"
     const save = page.getByRole("link", { name: "Lưu ảnh mã QR" });
     assert.match(await save.getAttribute("href"), /^data:image\/png;base64,iVBORw0KGgo/);
     assert.match(await save.getAttribute("download"), new RegExp(`${reference}\\.png$`));
+    // Chromium's own decoder reads the picture: a white quiet zone, then the finder pattern's
+    // dark corner, at 8 pixels a module of the code the page draws.
+    const picture = await save.evaluate(async (link) => {
+      const image = new Image();
+      image.src = link.getAttribute("href");
+      await image.decode();
+      const canvas = document.createElement("canvas");
+      canvas.width = image.naturalWidth;
+      canvas.height = image.naturalHeight;
+      const drawn = canvas.getContext("2d");
+      drawn.drawImage(image, 0, 0);
+      const grey = (x, y) => drawn.getImageData(x, y, 1, 1).data[0];
+      const side = document.querySelector(".transfer__qr svg").viewBox.baseVal.width;
+      return { width: image.naturalWidth, height: image.naturalHeight, modules: side * 8, quiet: grey(31, 31), finder: grey(36, 36) };
+    });
+    assert.ok(picture.modules >= (21 + 8) * 8, `a code of at least 21 modules: ${picture.modules / 8}`);
+    assert.deepEqual([picture.width, picture.height], [picture.modules, picture.modules]);
+    assert.deepEqual([picture.quiet, picture.finder], [255, 0], "white quiet zone, dark finder pattern");
 
     await context.grantPermissions(["clipboard-read", "clipboard-write"], { origin: BASE });
     await page.getByRole("button", { name: /Chép · Số tài khoản/ }).click();
