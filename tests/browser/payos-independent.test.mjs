@@ -113,6 +113,10 @@ test("hocphi's VietQR payload reads, with an independent decoder, as the school'
 
 test("a webhook signed by payOS's own SDK settles the payment once; the same webhook tampered changes nothing", async () => {
   const { payment, orderCode } = await openTransfer("5201234568", "EF56GH78");
+  // Lê Lợi's account is not linked through payOS: the memo the QR code carries, and the page
+  // shows, is payOS's matching code and the reference's last nine characters.
+  assert.equal(new QRPay(payment.transfer.qr_code).additionalData.purpose, payment.transfer.memo);
+  assert.match(payment.transfer.memo, new RegExp(`^CS[0-9A-Z]{9} ${payment.payment_ref.slice(-9)}$`));
   const client = sdk(LE_LOI);
   const data = {
     orderCode,

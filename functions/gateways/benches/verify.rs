@@ -123,6 +123,7 @@ fn payos_webhook(c: &mut Criterion) {
         api_key: Secret::new("6a1d3c5e-7b9f-4e2d-8c0a-123456789abc").unwrap(),
         checksum_key: Secret::new(PAYOS_KEY).unwrap(),
         endpoint: "https://api-merchant.payos.vn".to_owned(),
+        linked_account: true,
     })
     .unwrap();
     let prekeyed = <Hmac<Sha256> as KeyInit>::new_from_slice(PAYOS_KEY.as_bytes()).unwrap();
@@ -255,6 +256,7 @@ fn paired_all() {
         api_key: Secret::new("6a1d3c5e-7b9f-4e2d-8c0a-123456789abc").unwrap(),
         checksum_key: Secret::new(PAYOS_KEY).unwrap(),
         endpoint: "https://api-merchant.payos.vn".to_owned(),
+        linked_account: true,
     })
     .unwrap();
     let payos_key = <Hmac<Sha256> as KeyInit>::new_from_slice(PAYOS_KEY.as_bytes()).unwrap();

@@ -487,7 +487,7 @@ impl Gateway {
                         bank_bin: link.bin,
                         account_number: link.account_number,
                         account_name: link.account_name,
-                        memo: link.description,
+                        memo: link.memo,
                     }),
                 })
             }

@@ -723,13 +723,15 @@ pub const LOCAL_PAYOS_API_KEY_LL: &str = "LOCALPAYOSAPIKEY-LL";
 pub const LOCAL_PAYOS_CHECKSUM_KEY_NQ: &str = "LOCALPAYOSCHECKSUMKEYNGOQUYEN0001";
 pub const LOCAL_PAYOS_CHECKSUM_KEY_LL: &str = "LOCALPAYOSCHECKSUMKEYLELOI000000001";
 
-/// The local `HOCPHI_PAYOS_CHANNELS`: both demo payees with their local credentials.
+/// The local `HOCPHI_PAYOS_CHANNELS`: both demo payees with their local credentials, the first
+/// on an account linked through payOS, the second on one that is not.
 pub fn local_payos_channels() -> String {
     serde_json::json!({
         LOCAL_PAYOS_PAYEE_NQ: {
             "client_id": LOCAL_PAYOS_CLIENT_ID_NQ,
             "api_key": LOCAL_PAYOS_API_KEY_NQ,
             "checksum_key": LOCAL_PAYOS_CHECKSUM_KEY_NQ,
+            "linked_account": true,
         },
         LOCAL_PAYOS_PAYEE_LL: {
             "client_id": LOCAL_PAYOS_CLIENT_ID_LL,

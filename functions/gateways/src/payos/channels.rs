@@ -1,6 +1,8 @@
 //! A province's payOS channels: one [`Payos`] per payee (one school's bank account, or one a
 //! province shares between schools), read from the JSON map of the channels' secret:
-//! `{"<PAYEE>": {"client_id": "…", "api_key": "…", "checksum_key": "…"}, …}`.
+//! `{"<PAYEE>": {"client_id": "…", "api_key": "…", "checksum_key": "…"}, …}`, each channel with
+//! `"linked_account": true` when its bank account is linked through payOS (absent is `false`:
+//! the shorter description payOS takes for any account).
 //!
 //! Invariants: a map is accepted whole or refused with every problem named by payee and field,
 //! and no problem quotes a value (a key or a client id pasted in the wrong place stays out of the
@@ -36,7 +38,7 @@ impl fmt::Display for ChannelsError {
 }
 
 /// The fields of one channel in the map.
-const FIELDS: [&str; 3] = ["client_id", "api_key", "checksum_key"];
+const FIELDS: [&str; 4] = ["client_id", "api_key", "checksum_key", "linked_account"];
 
 impl PayosChannels {
     /// The channels of a map, all at `endpoint` (payOS's host, or the local simulator).
@@ -141,6 +143,14 @@ fn channel(entry: &Value, endpoint: &str) -> Result<Payos, Vec<String>> {
     };
     let (client_id, api_key, checksum_key) =
         (text("client_id"), text("api_key"), text("checksum_key"));
+    let linked_account = match fields.get("linked_account") {
+        None => false,
+        Some(Value::Bool(linked)) => *linked,
+        Some(_) => {
+            faults.push("linked_account is not true or false".to_owned());
+            false
+        }
+    };
     let mut secret = |field: &'static str, value: Option<String>| {
         Secret::new(value?)
             .map_err(|err| faults.push(format!("{field}: {err}")))
@@ -158,6 +168,7 @@ fn channel(entry: &Value, endpoint: &str) -> Result<Payos, Vec<String>> {
         api_key,
         checksum_key,
         endpoint: endpoint.to_owned(),
+        linked_account,
     })
     .map_err(|err| vec![err.to_string()])
 }
@@ -191,7 +202,7 @@ mod tests {
     #[test]
     fn every_problem_of_a_map_is_named_by_payee_and_field_without_quoting_a_value() {
         let short = "shortkey";
-        let cases: [(String, &[&str]); 9] = [
+        let cases: [(String, &[&str]); 10] = [
             ("not json".to_owned(), &["not a JSON object"]),
             (format!("[\"{CHECKSUM_KEY}\"]"), &["not a JSON object"]),
             ("{}".to_owned(), &["names no payee"]),
@@ -208,6 +219,11 @@ mod tests {
                 serde_json::json!({"BD-A": {"client_id": "C1", "api_key": 7, "checksum_key": CHECKSUM_KEY}})
                     .to_string(),
                 &["payee BD-A: api_key is not a string"],
+            ),
+            (
+                serde_json::json!({"BD-A": {"client_id": "C1", "api_key": API_KEY, "checksum_key": CHECKSUM_KEY, "linked_account": "yes"}})
+                    .to_string(),
+                &["payee BD-A: linked_account is not true or false"],
             ),
             (
                 serde_json::json!({"BD-A": entry("C1"), "bd-a": entry("C2")}).to_string(),
@@ -234,6 +250,28 @@ mod tests {
                 assert!(!text.contains(secret), "{json}: {text}");
             }
         }
+    }
+
+    #[test]
+    fn a_linked_account_describes_a_payment_by_its_whole_reference_and_any_other_by_its_last_nine()
+    {
+        let mut linked = entry("C1");
+        linked["linked_account"] = Value::Bool(true);
+        let mut unlinked = entry("C2");
+        unlinked["linked_account"] = Value::Bool(false);
+        let json = serde_json::json!({"BD-A": linked, "BD-B": unlinked, "BD-C": entry("C3")});
+        let channels = PayosChannels::from_json(&json.to_string(), ENDPOINT).unwrap();
+        let reference = hocphi_domain::PaymentRef::parse("HP240901031010ABCD").unwrap();
+
+        let described: Vec<String> = ["BD-A", "BD-B", "BD-C"]
+            .iter()
+            .map(|payee| {
+                let channel = channels.get(&PayeeId::parse(payee).unwrap()).unwrap();
+                channel.description(&reference)
+            })
+            .collect();
+
+        assert_eq!(described, ["HP240901031010ABCD", "31010ABCD", "31010ABCD"]);
     }
 
     #[test]

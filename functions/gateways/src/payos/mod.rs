@@ -21,8 +21,10 @@
 //!   repeated webhook one): a partial or larger transfer is an amount mismatch for the store,
 //!   never a settlement; a status answer settles only when
 //!   payOS says `PAID` and the amount paid is the link's amount, which is the payment's;
-//! - the description is at most 25 ASCII letters, digits and spaces, and names the payment, so
-//!   a parent's transfer memo identifies it even when a bank shortens it;
+//! - the description is the payment's reference in ASCII letters and digits, whole (18
+//!   characters, within payOS's 25) on a channel whose account is linked through payOS, else its last
+//!   9, payOS's limit there (payOS puts its own matching code before it in the memo); the
+//!   webhook names the payment by its `orderCode` either way;
 //! - credentials travel as headers marked secret, never printed.
 
 pub mod banks;
@@ -64,6 +66,11 @@ pub struct PayosConfig {
     pub checksum_key: Secret,
     /// payOS's host, e.g. [`wire::API_BASE`].
     pub endpoint: String,
+    /// The channel's bank account is linked through payOS (my.payos.vn says which): payOS takes
+    /// a description of [`Payos::DESCRIPTION_MAX`] characters for such an account and of
+    /// [`Payos::DESCRIPTION_MAX_UNLINKED`] for any other, keeping the rest of the memo for a
+    /// matching code of its own.
+    pub linked_account: bool,
 }
 
 /// A configured payOS channel.
@@ -74,6 +81,7 @@ pub struct Payos {
     key: Sha256Key,
     links_url: String,
     confirm_url: String,
+    description_max: usize,
 }
 
 /// A payment link payOS created, from its signed answer.
@@ -88,8 +96,11 @@ pub struct PaymentLink {
     pub bin: String,
     pub account_number: String,
     pub account_name: String,
-    /// The transfer memo the link asks for (the create request's description, as payOS kept it).
-    pub description: String,
+    /// The transfer memo the link asks for: the one its VietQR code carries (`62`/`08`), which
+    /// is what a banking app sends and what a parent must type by hand (payOS may put a matching
+    /// code of its own before the description, or shorten it); the description payOS answered
+    /// when the code has no memo hocphi can read.
+    pub memo: String,
 }
 
 /// A transfer reported by a webhook. With `GatewayKind::Payos` it becomes the
@@ -113,8 +124,10 @@ pub struct LinkState {
 }
 
 impl Payos {
-    /// The longest description hocphi sends (payOS's limit).
+    /// The longest description payOS takes.
     pub const DESCRIPTION_MAX: usize = 25;
+    /// The longest description payOS takes for a bank account not linked through it.
+    pub const DESCRIPTION_MAX_UNLINKED: usize = 9;
     /// How long hocphi waits for the answer to a create request (as MoMo's, for the same
     /// reason: API Gateway's 30 seconds).
     pub const CREATE_TIMEOUT: Duration = Duration::from_secs(25);
@@ -154,18 +167,26 @@ impl Payos {
             confirm_url: format!("{endpoint}{}", wire::CONFIRM_WEBHOOK_PATH),
             client_id: config.client_id,
             api_key: config.api_key,
+            description_max: if config.linked_account {
+                Self::DESCRIPTION_MAX
+            } else {
+                Self::DESCRIPTION_MAX_UNLINKED
+            },
         })
     }
 
-    /// The description of a payment: its reference (a payOS reference has 18 characters),
-    /// reduced to ASCII letters and digits and cut to [`Payos::DESCRIPTION_MAX`].
-    pub fn description(reference: &PaymentRef) -> String {
-        reference
+    /// The description of a payment on this channel: its reference reduced to ASCII letters
+    /// and digits, whole on a linked account (a payOS reference has 18 characters), else its
+    /// last [`Payos::DESCRIPTION_MAX_UNLINKED`] (the creation time's last digits and the four
+    /// symbols, which differ from one payment to the next where the prefix and date do not).
+    pub fn description(&self, reference: &PaymentRef) -> String {
+        let plain: Vec<char> = reference
             .as_str()
             .chars()
             .filter(char::is_ascii_alphanumeric)
-            .take(Self::DESCRIPTION_MAX)
-            .collect()
+            .collect();
+        let from = plain.len().saturating_sub(self.description_max);
+        plain.get(from..).unwrap_or_default().iter().collect()
     }
 
     fn headers(&self) -> Vec<Header> {
@@ -201,7 +222,7 @@ impl Payos {
         let mut request = CreateRequest {
             order_code: order_code.get(),
             amount: payment.amount.vnd(),
-            description: Self::description(&payment.reference),
+            description: self.description(&payment.reference),
             cancel_url: ctx.return_url.clone(),
             return_url: ctx.return_url.clone(),
             expired_at: Some(payment.expires_at.timestamp()),
@@ -246,6 +267,10 @@ impl Payos {
         }
         let payment_link_id =
             GatewayTxnNo::parse(&link.payment_link_id).map_err(|_| CheckoutError::Mismatch)?;
+        let memo = vietqr::VietQr::parse(&link.qr_code)
+            .ok()
+            .and_then(|qr| qr.memo)
+            .unwrap_or(link.description);
         Ok(Verified::new(PaymentLink {
             checkout_url: link.checkout_url,
             qr_code: link.qr_code,
@@ -253,7 +278,7 @@ impl Payos {
             bin: link.bin,
             account_number: link.account_number,
             account_name: link.account_name,
-            description: link.description,
+            memo,
         }))
     }
 

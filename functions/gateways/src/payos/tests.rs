@@ -62,14 +62,20 @@ const SDK_QUERY_SIGNATURE: &str =
 const SDK_CREATE_SIGNATURE: &str =
     "702daa5f149c34c2feeba6e09d30b882a2874b1214e77459e985281d7f65fdcf";
 
-fn payos() -> Payos {
-    Payos::new(PayosConfig {
+/// A channel on a bank account linked through payOS (the create request's vector signs the
+/// whole reference as the description).
+fn config() -> PayosConfig {
+    PayosConfig {
         client_id: "0b7c1a8e-5f44-4a3c-9d2e-1f0a2b3c4d5e".to_owned(),
         api_key: Secret::new("6a1d3c5e-7b9f-4e2d-8c0a-123456789abc").unwrap(),
         checksum_key: Secret::new(DOCS_KEY).unwrap(),
         endpoint: wire::API_BASE.to_owned(),
-    })
-    .unwrap()
+        linked_account: true,
+    }
+}
+
+fn payos() -> Payos {
+    Payos::new(config()).unwrap()
 }
 
 fn payment(vnd: u64) -> Payment {
@@ -286,6 +292,31 @@ fn link_data() -> Value {
         "paymentLinkId":"9a1b2c3d4e5f60718293a4b5c6d7e8f9","status":"PENDING",
         "expiredAt":1725160510,"checkoutUrl":"https://pay.payos.vn/web/9a1b2c3d4e5f",
         "qrCode":"00020101021238570010A00000072701270006970436011300110012345670208QRIBFTTA5303704540715000005802VN62220818HP240901031010ABCD6304B164"})
+}
+
+#[test]
+fn the_memo_a_parent_is_shown_is_the_one_the_qr_code_carries() {
+    let carried = "CSED51ZGP85 31010ABCD";
+    let qr = VietQr {
+        bin: "970436".to_owned(),
+        account: "0011001234567".to_owned(),
+        amount: Some(1_500_000),
+        memo: Some(carried.to_owned()),
+    }
+    .payload()
+    .unwrap();
+    let cases = [
+        (json!(qr), carried),
+        (json!("not a VietQR payload"), REFERENCE),
+    ];
+    for (qr_code, expected) in cases {
+        let mut data = link_data();
+        data["qrCode"] = qr_code;
+        let link = payos()
+            .create_response(&payment(1_500_000), &envelope(&data, &sign(&data)))
+            .unwrap();
+        assert_eq!(link.memo, expected);
+    }
 }
 
 #[test]
@@ -547,15 +578,39 @@ fn every_webhook_outcome_gets_payos_json_reply() {
 }
 
 #[test]
-fn the_description_is_the_reference_within_25_ascii_characters() {
-    assert_eq!(
-        Payos::description(&PaymentRef::parse(REFERENCE).unwrap()),
-        REFERENCE
-    );
-    let long = PaymentRef::parse(&"A1".repeat(16)).unwrap();
-    let description = Payos::description(&long);
-    assert_eq!(description.len(), Payos::DESCRIPTION_MAX);
-    assert!(description.bytes().all(|b| b.is_ascii_alphanumeric()));
+fn the_description_is_the_reference_within_payos_limit_for_the_channel_keeping_its_end() {
+    let reference = PaymentRef::parse(REFERENCE).unwrap();
+    let long = PaymentRef::parse(&format!("{}Z9", "A1".repeat(15))).unwrap();
+    let cases = [
+        (true, &reference, REFERENCE.to_owned()),
+        (
+            false,
+            &reference,
+            REFERENCE[REFERENCE.len() - 9..].to_owned(),
+        ),
+        (true, &long, "1A1A1A1A1A1A1A1A1A1A1A1Z9".to_owned()),
+        (false, &long, "1A1A1A1Z9".to_owned()),
+    ];
+    for (linked_account, reference, expected) in cases {
+        let channel = Payos::new(PayosConfig {
+            linked_account,
+            ..config()
+        })
+        .unwrap();
+        let description = channel.description(reference);
+        assert_eq!(
+            description, expected,
+            "{reference} linked: {linked_account}"
+        );
+        let limit = if linked_account {
+            Payos::DESCRIPTION_MAX
+        } else {
+            Payos::DESCRIPTION_MAX_UNLINKED
+        };
+        assert!(
+            description.len() <= limit && description.bytes().all(|b| b.is_ascii_alphanumeric())
+        );
+    }
 }
 
 #[test]

@@ -10,8 +10,13 @@
 //!   `amount=…&cancelUrl=…&description=…&orderCode=…&returnUrl=…` under that channel's checksum
 //!   key, and an `orderCode` is created once per channel (`231` after that, as payOS answers);
 //! - every `data` it answers or sends is signed over its keys sorted, values raw, `null` empty;
+//! - a description is refused (`20`) above 25 characters, or above 9 on a channel whose account
+//!   is not linked through payOS; there the memo is a matching code of the simulator's own
+//!   (`CS` and 9 letters or digits, after the shape of a payOS webhook's) before the
+//!   description, elsewhere the description alone;
 //! - a link's `qrCode` is a VietQR payload (NAPAS/EMVCo, CRC-16/CCITT-FALSE) for the channel's
-//!   own account, the link's amount and its description as the memo;
+//!   own account, the link's amount and its memo, which its transfers' webhooks carry as their
+//!   `description`;
 //! - a transfer is taken only for a link neither cancelled, paid in full nor past its
 //!   `expiredAt`; each transfer queues one webhook with that transfer's amount, handed out once;
 //! - a link's status follows its money: `PAID` once the amount is reached (more is still
@@ -59,6 +64,8 @@ pub struct SimChannel {
     pub api_key: Secret,
     pub checksum_key: Secret,
     pub account: BankAccount,
+    /// The account is linked through payOS (the channel map's `linked_account`).
+    pub linked_account: bool,
 }
 
 /// The account a channel is paid into.
@@ -96,6 +103,7 @@ struct Channel {
     api_key: Secret,
     key: Hmac<Sha256>,
     account: BankAccount,
+    linked_account: bool,
 }
 
 #[derive(Debug, Default)]
@@ -111,7 +119,8 @@ struct Link {
     id: String,
     order_code: u64,
     amount: u64,
-    description: String,
+    /// The memo its QR code carries and its transfers' descriptions.
+    memo: String,
     return_url: String,
     cancel_url: String,
     /// Unix seconds, as the create request gave it.
@@ -182,7 +191,7 @@ impl Link {
                     "reference": t.reference,
                     "amount": t.amount,
                     "accountNumber": account_number,
-                    "description": self.description,
+                    "description": self.memo,
                     "transactionDateTime": rfc3339(t.at),
                     "virtualAccountName": Value::Null,
                     "virtualAccountNumber": Value::Null,
@@ -248,6 +257,7 @@ impl PayosSimulator {
                 api_key: c.api_key,
                 key,
                 account: c.account,
+                linked_account: c.linked_account,
             });
         }
         Ok(Self {
@@ -361,11 +371,20 @@ impl PayosSimulator {
         {
             return invalid();
         }
+        let longest = if c.linked_account { 25 } else { 9 };
+        if description.chars().count() > longest {
+            return error(200, "20", &format!("Mô tả tối đa {longest} kí tự"));
+        }
+        let memo = if c.linked_account {
+            description.clone()
+        } else {
+            format!("{} {description}", matching_code(order_code))
+        };
         let Ok(qr_code) = (VietQr {
             bin: c.account.bin.clone(),
             account: c.account.number.clone(),
             amount: Some(amount),
-            memo: Some(description.clone()),
+            memo: Some(memo.clone()),
         })
         .payload() else {
             return invalid();
@@ -398,7 +417,7 @@ impl PayosSimulator {
             id,
             order_code,
             amount,
-            description,
+            memo,
             return_url,
             cancel_url,
             expired_at,
@@ -519,7 +538,7 @@ impl PayosSimulator {
             account_name: &account.name,
             amount: link.amount,
             paid: link.paid(),
-            memo: &link.description,
+            memo: &link.memo,
         });
         SimResponse::html(200, html)
     }
@@ -566,7 +585,7 @@ impl PayosSimulator {
         let data = json!({
             "orderCode": link.order_code,
             "amount": amount,
-            "description": link.description,
+            "description": link.memo,
             "accountNumber": c.account.number,
             "reference": reference,
             "transactionDateTime": now.with_timezone(&Ho_Chi_Minh).format("%Y-%m-%d %H:%M:%S").to_string(),
@@ -594,8 +613,9 @@ impl PayosSimulator {
 }
 
 /// The channels a `HOCPHI_PAYOS_CHANNELS` value names (`{"<PAYEE>": {"client_id": …,
-/// "api_key": …, "checksum_key": …}, …}`), each paid into the account `accounts` gives its
-/// payee; a payee without an account is left out, and its name is answered beside them.
+/// "api_key": …, "checksum_key": …, "linked_account": …}, …}`), each paid into the account
+/// `accounts` gives its payee; a payee without an account is left out, and its name is answered
+/// beside them.
 pub fn channels_from_config(
     json: &str,
     accounts: &[(&str, BankAccount)],
@@ -627,6 +647,10 @@ pub fn channels_from_config(
                 api_key: Secret::new(api_key)?,
                 checksum_key: Secret::new(checksum_key)?,
                 account: account.clone(),
+                linked_account: keys
+                    .get("linked_account")
+                    .and_then(Value::as_bool)
+                    .unwrap_or(false),
             }),
             None => left_out.push(payee),
         }
@@ -663,6 +687,19 @@ fn parse_code(raw: &str) -> Option<u64> {
 fn rfc3339(at: DateTime<Utc>) -> String {
     at.with_timezone(&Ho_Chi_Minh)
         .to_rfc3339_opts(SecondsFormat::Secs, false)
+}
+
+/// The matching code the simulator writes before the description on an account not linked
+/// through payOS: `CS` and the order code's last 9 base-36 digits, upper case.
+fn matching_code(order_code: u64) -> String {
+    const DIGITS: &[u8; 36] = b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ";
+    let mut rest = order_code;
+    let mut code = [b'0'; 9];
+    for slot in code.iter_mut().rev() {
+        *slot = DIGITS[(rest % 36) as usize];
+        rest /= 36;
+    }
+    format!("CS{}", String::from_utf8_lossy(&code))
 }
 
 fn error(status: u16, code: &str, desc: &str) -> SimResponse {

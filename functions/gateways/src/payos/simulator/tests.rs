@@ -29,6 +29,11 @@ const LL: (&str, &str, &str) = (
     "LOCALPAYOSCHECKSUMKEYLELOI000000001",
 );
 
+/// As on the local stack, NQ's account is linked through payOS and LL's is not.
+fn linked_account(client_id: &str) -> bool {
+    client_id == NQ.0
+}
+
 fn channel(
     payee: &str,
     (client_id, api_key, checksum_key): (&str, &str, &str),
@@ -46,6 +51,7 @@ fn channel(
             number: number.to_owned(),
             name: name.to_owned(),
         },
+        linked_account: linked_account(client_id),
     }
 }
 
@@ -79,6 +85,7 @@ fn adapter((client_id, api_key, checksum_key): (&str, &str, &str)) -> Payos {
         api_key: Secret::new(api_key).unwrap(),
         checksum_key: Secret::new(checksum_key).unwrap(),
         endpoint: format!("{ORIGIN}{BASE_PATH}"),
+        linked_account: linked_account(client_id),
     })
     .unwrap()
 }
@@ -289,6 +296,62 @@ fn the_qr_code_is_a_vietqr_payload_for_the_payees_account_amount_and_memo() {
     assert_eq!(tag(&top, "54"), "1500000");
     assert_eq!(tag(&top, "58"), "VN");
     assert_eq!(tag(&tlv(tag(&top, "62")), "08"), REFERENCE);
+}
+
+#[test]
+fn an_account_not_linked_through_payos_carries_a_matching_code_before_the_short_description() {
+    let sim = simulator();
+    let request = adapter(LL)
+        .create_request(&payment(), &testkit::checkout_context("Học phí HK1"))
+        .unwrap();
+    let sent: Value = serde_json::from_str(&request.body).unwrap();
+    assert_eq!(sent["description"], "31010ABCD", "the reference's last 9");
+
+    let answer = send(&sim, &request, at(0));
+    let data = &json(&answer)["data"];
+    let memo = tag(
+        &tlv(tag(&tlv(data["qrCode"].as_str().unwrap()), "62")),
+        "08",
+    )
+    .to_owned();
+    assert_eq!(memo, "CS2UBQIFXQS 31010ABCD");
+    let link = adapter(LL)
+        .create_response(&payment(), answer.body.as_bytes())
+        .unwrap()
+        .into_inner();
+    assert_eq!(link.memo, memo, "the memo a parent types is the QR code's");
+
+    assert_eq!(bank(&sim, "choice=exact", at(1)).status, 302);
+    let webhook = sim.take_webhooks().pop().unwrap();
+    let body: Value = serde_json::from_str(&webhook.body).unwrap();
+    assert_eq!(body["data"]["description"], memo.as_str());
+}
+
+#[test]
+fn a_description_longer_than_the_channel_takes_is_refused() {
+    let sim = simulator();
+    let claims_linked = Payos::new(PayosConfig {
+        client_id: LL.0.to_owned(),
+        api_key: Secret::new(LL.1).unwrap(),
+        checksum_key: Secret::new(LL.2).unwrap(),
+        endpoint: format!("{ORIGIN}{BASE_PATH}"),
+        linked_account: true,
+    })
+    .unwrap();
+    let request = claims_linked
+        .create_request(&payment(), &testkit::checkout_context("Học phí HK1"))
+        .unwrap();
+
+    let answer = json(&send(&sim, &request, at(0)));
+
+    assert_eq!(
+        (&answer["code"], &answer["desc"]),
+        (&json!("20"), &json!("Mô tả tối đa 9 kí tự"))
+    );
+    let err = claims_linked
+        .create_response(&payment(), &serde_json::to_vec(&answer).unwrap())
+        .unwrap_err();
+    assert!(format!("{err:?}").starts_with("Refused"), "{err:?}");
 }
 
 /// A case, the headers, the body, and the HTTP status and payOS `code` answered.
@@ -719,7 +782,7 @@ fn channels_are_read_from_the_configuration_value_with_the_accounts_given() {
         name: "TRUONG THCS NGO QUYEN".to_owned(),
     };
     let value = format!(
-        r#"{{"BD-THCS-NGOQUYEN":{{"client_id":"{}","api_key":"{}","checksum_key":"{}"}},
+        r#"{{"BD-THCS-NGOQUYEN":{{"client_id":"{}","api_key":"{}","checksum_key":"{}","linked_account":true}},
             "BD-TH-LELOI":{{"client_id":"{}","api_key":"{}","checksum_key":"{}"}}}}"#,
         NQ.0, NQ.1, NQ.2, LL.0, LL.1, LL.2
     );
@@ -730,6 +793,7 @@ fn channels_are_read_from_the_configuration_value_with_the_accounts_given() {
     assert_eq!(channels.len(), 1);
     assert_eq!(channels[0].client_id, NQ.0);
     assert_eq!(channels[0].account, account);
+    assert!(channels[0].linked_account);
     assert_eq!(left_out, [PayeeId::parse("BD-TH-LELOI").unwrap()]);
     let sim = PayosSimulator::new(channels, ORIGIN).unwrap();
     assert_eq!(
