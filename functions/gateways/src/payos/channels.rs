@@ -1,8 +1,8 @@
 //! A province's payOS channels: one [`Payos`] per payee (one school's bank account, or one a
 //! province shares between schools), read from the JSON map of the channels' secret:
-//! `{"<PAYEE>": {"client_id": "…", "api_key": "…", "checksum_key": "…"}, …}`, each channel with
-//! `"linked_account": true` when its bank account is linked through payOS (absent is `false`:
-//! the shorter description payOS takes for any account).
+//! `{"<PAYEE>": {"client_id": "…", "api_key": "…", "checksum_key": "…"}, …}`, each channel
+//! with `"linked_account": true` when its bank account is linked through payOS (absent is
+//! `false`: the shorter description payOS takes for any account).
 //!
 //! Invariants: a map is accepted whole or refused with every problem named by payee and field,
 //! and no problem quotes a value (a key or a client id pasted in the wrong place stays out of the

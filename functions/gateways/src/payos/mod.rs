@@ -21,10 +21,10 @@
 //!   repeated webhook one): a partial or larger transfer is an amount mismatch for the store,
 //!   never a settlement; a status answer settles only when
 //!   payOS says `PAID` and the amount paid is the link's amount, which is the payment's;
-//! - the description is the payment's reference in ASCII letters and digits, whole (18
-//!   characters, within payOS's 25) on a channel whose account is linked through payOS, else its last
-//!   9, payOS's limit there (payOS puts its own matching code before it in the memo); the
-//!   webhook names the payment by its `orderCode` either way;
+//! - the description is the payment's reference in ASCII letters and digits: whole (18
+//!   characters, within payOS's 25) on a channel whose account is linked through payOS, else
+//!   its last 9, payOS's limit there (payOS puts its own matching code before it in the memo);
+//!   the webhook names the payment by its `orderCode` either way;
 //! - credentials travel as headers marked secret, never printed.
 
 pub mod banks;
