@@ -78,16 +78,27 @@ fn simulator() -> PayosSimulator {
     .unwrap()
 }
 
-/// hocphi's adapter for a channel: `(client id, API key, checksum key)`.
-fn adapter((client_id, api_key, checksum_key): (&str, &str, &str)) -> Payos {
-    Payos::new(PayosConfig {
+/// hocphi's configuration of a channel: `(client id, API key, checksum key)`.
+fn config((client_id, api_key, checksum_key): (&str, &str, &str)) -> PayosConfig {
+    PayosConfig {
         client_id: client_id.to_owned(),
         api_key: Secret::new(api_key).unwrap(),
         checksum_key: Secret::new(checksum_key).unwrap(),
         endpoint: format!("{ORIGIN}{BASE_PATH}"),
         linked_account: linked_account(client_id),
-    })
-    .unwrap()
+    }
+}
+
+/// hocphi's adapter for a channel.
+fn adapter(keys: (&str, &str, &str)) -> Payos {
+    Payos::new(config(keys)).unwrap()
+}
+
+/// The adapter's create request for [`payment`].
+fn create_request(payos: &Payos) -> ApiRequest {
+    payos
+        .create_request(&payment(), &testkit::checkout_context("Học phí HK1"))
+        .unwrap()
 }
 
 fn payment() -> Payment {
@@ -143,10 +154,7 @@ fn json(answer: &SimResponse) -> Value {
 
 /// Creates the link through the adapter and answers the simulator's raw answer.
 fn create(sim: &PayosSimulator) -> SimResponse {
-    let request = adapter(NQ)
-        .create_request(&payment(), &testkit::checkout_context("Học phí HK1"))
-        .unwrap();
-    send(sim, &request, at(0))
+    send(sim, &create_request(&adapter(NQ)), at(0))
 }
 
 fn bank(sim: &PayosSimulator, form: &str, now: DateTime<Utc>) -> SimResponse {
@@ -301,9 +309,7 @@ fn the_qr_code_is_a_vietqr_payload_for_the_payees_account_amount_and_memo() {
 #[test]
 fn an_account_not_linked_through_payos_carries_a_matching_code_before_the_short_description() {
     let sim = simulator();
-    let request = adapter(LL)
-        .create_request(&payment(), &testkit::checkout_context("Học phí HK1"))
-        .unwrap();
+    let request = create_request(&adapter(LL));
     let sent: Value = serde_json::from_str(&request.body).unwrap();
     assert_eq!(sent["description"], "31010ABCD", "the reference's last 9");
 
@@ -331,16 +337,11 @@ fn an_account_not_linked_through_payos_carries_a_matching_code_before_the_short_
 fn a_description_longer_than_the_channel_takes_is_refused() {
     let sim = simulator();
     let claims_linked = Payos::new(PayosConfig {
-        client_id: LL.0.to_owned(),
-        api_key: Secret::new(LL.1).unwrap(),
-        checksum_key: Secret::new(LL.2).unwrap(),
-        endpoint: format!("{ORIGIN}{BASE_PATH}"),
         linked_account: true,
+        ..config(LL)
     })
     .unwrap();
-    let request = claims_linked
-        .create_request(&payment(), &testkit::checkout_context("Học phí HK1"))
-        .unwrap();
+    let request = create_request(&claims_linked);
 
     let answer = json(&send(&sim, &request, at(0)));
 
@@ -360,12 +361,8 @@ type RefusedCreate<'a> = (&'a str, &'a [(&'a str, &'a str)], &'a str, u16, &'a s
 #[test]
 fn create_requests_are_refused_as_payos_refuses_them() {
     let sim = simulator();
-    let request = adapter(NQ)
-        .create_request(&payment(), &testkit::checkout_context("Học phí HK1"))
-        .unwrap();
-    let wrong_key = adapter((NQ.0, NQ.1, LL.2))
-        .create_request(&payment(), &testkit::checkout_context("Học phí HK1"))
-        .unwrap();
+    let request = create_request(&adapter(NQ));
+    let wrong_key = create_request(&adapter((NQ.0, NQ.1, LL.2)));
     let tampered = request.body.replace("1500000", "1500001");
     let good = [("x-client-id", NQ.0), ("x-api-key", NQ.1)];
     let cases: [RefusedCreate<'_>; 8] = [
@@ -428,9 +425,7 @@ fn create_requests_are_refused_as_payos_refuses_them() {
         "231",
         "an orderCode is created once"
     );
-    let other_channel = adapter(LL)
-        .create_request(&payment(), &testkit::checkout_context("Học phí HK1"))
-        .unwrap();
+    let other_channel = create_request(&adapter(LL));
     assert_eq!(
         json(&send(&sim, &other_channel, at(0)))["code"],
         "00",
