@@ -32,12 +32,12 @@ fn runs(picture: &QrPicture) -> Option<Vec<(u32, u32, u32)>> {
 /// The side of the largest QR code (version 40) with its quiet zone, in modules.
 const LARGEST: u32 = 177 + 8;
 
-/// The picture as a PNG, `scale` pixels a module (`None` if it is larger than any QR code or
-/// its path is not runs of modules inside it).
+/// The picture as a PNG, `scale` pixels a module (`None` if it is empty or larger than any QR
+/// code, or its path is not runs of modules inside it).
 pub fn png(picture: &QrPicture, scale: u32) -> Option<Vec<u8>> {
     let scale = scale.clamp(1, 16);
     let modules = u32::from(picture.side);
-    (modules <= LARGEST).then_some(())?;
+    (1..=LARGEST).contains(&modules).then_some(())?;
     let side = modules * scale;
     let row_bytes = side.div_ceil(8) as usize;
     let mut dark = vec![false; (modules * modules) as usize];
@@ -273,6 +273,7 @@ mod tests {
             (29, "M-1 4h1v1h-1z"),
             (29, "M4 4h4294967295v1h-4294967295z"),
             (186, ""),
+            (0, ""),
         ];
         for (side, path) in cases {
             let picture = QrPicture {
