@@ -76,10 +76,10 @@ test("a parent pays by VietQR without leaving the site and lands on the receipt"
       drawn.drawImage(image, 0, 0);
       const grey = (x, y) => drawn.getImageData(x, y, 1, 1).data[0];
       const side = document.querySelector(".transfer__qr svg").viewBox.baseVal.width;
-      return { width: image.naturalWidth, height: image.naturalHeight, modules: side * 8, quiet: grey(31, 31), finder: grey(36, 36) };
+      return { width: image.naturalWidth, height: image.naturalHeight, side, quiet: grey(31, 31), finder: grey(36, 36) };
     });
-    assert.ok(picture.modules >= (21 + 8) * 8, `a code of at least 21 modules: ${picture.modules / 8}`);
-    assert.deepEqual([picture.width, picture.height], [picture.modules, picture.modules]);
+    assert.ok(picture.side >= 21 + 8, `a code of at least 21 modules and its quiet zone: ${picture.side}`);
+    assert.deepEqual([picture.width, picture.height], [picture.side * 8, picture.side * 8]);
     assert.deepEqual([picture.quiet, picture.finder], [255, 0], "white quiet zone, dark finder pattern");
 
     await context.grantPermissions(["clipboard-read", "clipboard-write"], { origin: BASE });
