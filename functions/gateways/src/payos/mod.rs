@@ -23,8 +23,8 @@
 //!   payOS says `PAID` and the amount paid is the link's amount, which is the payment's;
 //! - the description is the payment's reference in ASCII letters and digits: whole (18
 //!   characters, within payOS's 25) on a channel whose account is linked through payOS, else
-//!   its last 9, payOS's limit there (payOS puts its own matching code before it in the memo);
-//!   the webhook names the payment by its `orderCode` either way;
+//!   its last 9, payOS's limit there (it keeps the rest of the memo for a matching code of its
+//!   own); the webhook names the payment by its `orderCode` either way;
 //! - credentials travel as headers marked secret, never printed.
 
 pub mod banks;
