@@ -11,9 +11,8 @@
 # wasm-bindgen libraries at the versions Cargo.lock pins the page's runtime crates to) with the
 # workspace. Then: cargo build (release, --locked) -> wasm-split (the screens a first visit to /
 # does not need, each into a module of its own that the app fetches when it first shows one) ->
-# wasm-bindgen --target web -> the split
-# loader merged into the glue, drop the glue's unused classes, wasm-metadce -> wasm-opt (the
-# split modules too) ->
+# wasm-bindgen --target web -> the split loader merged into the glue, drop the glue's unused
+# classes, wasm-metadce -> wasm-opt (the split modules too) ->
 # import and export names minified in the wasm and its glue -> minify the JS and CSS -> give every file but
 # index.html a content-hashed name (serve those as immutable, index.html as no-cache) -> rewrite
 # the references -> inline the stylesheet and the boot script into index.html, checking that the
@@ -364,7 +363,7 @@ for (const [variable, { name, deps }] of loads) {
   metas.push(`<meta name="hocphi-at-${where.route}" content="${files.map((f) => `/${f}`).join(" ")}">\n`);
   lines.push(`${where.address} ${files.join(" ")}\n`);
 }
-if (metas.length !== routes.size) throw new Error("SPLIT_ROUTES names a module wasm-split-cli did not make");
+if (metas.length !== routes.size) throw new Error("SPLIT_ROUTES names a module wasm-split did not make");
 fs.writeFileSync(html, page.replace(anchor[0], anchor[0] + metas.join("")));
 fs.writeFileSync(screens, lines.join(""));
 EOF
@@ -413,7 +412,7 @@ EOF
 step "page weight (budget: $((BUDGET_BYTES / 1024)) KiB with brotli for a first visit to /)"
 # Every file is written precompressed, weighed, and listed in manifest.txt (name, bytes,
 # SHA-256). The budget holds what a first visit to / downloads; the other routes' first visits
-# add the split modules their screen needs (read from wasm-split-cli's loader), printed beside.
+# add the split modules their screen needs (read from wasm-split's loader), printed beside.
 (cd "$stage/site" && node - "$BUDGET_BYTES" "$stage/screens.txt" \
     "index.html $js_name $wasm_name" "${split_files[*]}" "$en_name" "$css_name") <<'EOF'
 const fs = require("fs"), zlib = require("zlib"), crypto = require("crypto");
