@@ -180,13 +180,13 @@ impl Payos {
     /// last [`Payos::DESCRIPTION_MAX_UNLINKED`] (the creation time's last digits and the four
     /// symbols, which differ from one payment to the next where the prefix and date do not).
     pub fn description(&self, reference: &PaymentRef) -> String {
-        let plain: Vec<char> = reference
+        let plain: String = reference
             .as_str()
             .chars()
             .filter(char::is_ascii_alphanumeric)
             .collect();
         let from = plain.len().saturating_sub(self.description_max);
-        plain.get(from..).unwrap_or_default().iter().collect()
+        plain.get(from..).unwrap_or_default().to_owned()
     }
 
     fn headers(&self) -> Vec<Header> {
