@@ -6,7 +6,8 @@
 //! doing nothing or answering `None`; none of them panics.
 
 use chrono::{DateTime, Utc};
-use wasm_bindgen::JsCast;
+use wasm_bindgen::prelude::wasm_bindgen;
+use wasm_bindgen::{JsCast, JsValue};
 use web_sys::{HtmlElement, HtmlInputElement, Storage};
 
 use crate::lookup::Field;
@@ -37,10 +38,14 @@ pub fn origin() -> String {
         .unwrap_or_default()
 }
 
-/// Replaces the current history entry's address without reloading.
+/// Replaces the current history entry's address without reloading, unless it is `path` already.
 pub fn replace_address(path: &str) {
+    let (current, search) = address();
+    if path.strip_prefix(current.as_str()) == Some(search.as_str()) {
+        return;
+    }
     if let Some(history) = window().and_then(|w| w.history().ok()) {
-        let _ = history.replace_state_with_url(&wasm_bindgen::JsValue::NULL, "", Some(path));
+        let _ = history.replace_state_with_url(&JsValue::NULL, "", Some(path));
     }
 }
 
@@ -95,6 +100,33 @@ fn storage(area: WebStorage) -> Option<Storage> {
 
 pub fn load(area: WebStorage, key: &str) -> Option<String> {
     storage(area)?.get_item(key).ok().flatten()
+}
+
+#[wasm_bindgen]
+extern "C" {
+    /// A `Storage` whose `getItem` answers the JavaScript string itself.
+    type TextStorage;
+
+    #[wasm_bindgen(method, js_name = getItem, catch)]
+    fn get_item_value(this: &TextStorage, key: &str) -> Result<JsValue, JsValue>;
+
+    #[wasm_bindgen(js_namespace = JSON, js_name = parse, catch)]
+    fn json_parse(text: &JsValue) -> Result<JsValue, JsValue>;
+}
+
+/// The text stored under `key`, left a JavaScript string (no copy into the WebAssembly's
+/// memory); `None` when nothing is stored.
+pub fn load_value(area: WebStorage, key: &str) -> Option<JsValue> {
+    storage(area)?
+        .unchecked_into::<TextStorage>()
+        .get_item_value(key)
+        .ok()
+        .filter(JsValue::is_string)
+}
+
+/// The browser's `JSON.parse` of a JavaScript string; `None` when it is not JSON.
+pub fn parse_json(text: &JsValue) -> Option<JsValue> {
+    json_parse(text).ok()
 }
 
 pub fn save(area: WebStorage, key: &str, value: &str) {
@@ -159,7 +191,7 @@ pub fn print() {
     }
 }
 
-fn method(target: &wasm_bindgen::JsValue, name: &str) -> Option<js_sys::Function> {
+fn method(target: &JsValue, name: &str) -> Option<js_sys::Function> {
     js_sys::Reflect::get(target, &name.into())
         .ok()?
         .dyn_into::<js_sys::Function>()
@@ -178,10 +210,10 @@ pub enum Copied {
 /// Copies `text` with the Clipboard API (`navigator.clipboard.writeText`); where it is missing
 /// or refuses, selects the text of the element `id` and tries `document.execCommand("copy")`.
 pub async fn copy(text: &str, id: &str) -> Copied {
-    let navigator = window().map(|w| wasm_bindgen::JsValue::from(w.navigator()));
+    let navigator = window().map(|w| JsValue::from(w.navigator()));
     let clipboard = navigator
         .and_then(|n| js_sys::Reflect::get(&n, &"clipboard".into()).ok())
-        .filter(wasm_bindgen::JsValue::is_object);
+        .filter(JsValue::is_object);
     let written = clipboard
         .as_ref()
         .and_then(|c| Some((c, method(c, "writeText")?)))
@@ -203,7 +235,7 @@ pub async fn copy(text: &str, id: &str) -> Copied {
     let copied = selected.is_some()
         && document()
             .and_then(|d| {
-                let d = wasm_bindgen::JsValue::from(d);
+                let d = JsValue::from(d);
                 method(&d, "execCommand")?.call1(&d, &"copy".into()).ok()
             })
             .is_some_and(|done| done.is_truthy());

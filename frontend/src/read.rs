@@ -58,6 +58,38 @@ pub fn from_json<T: Read>(json: &str) -> Option<T> {
     T::read(&serde_json::from_str::<serde_json::Value>(json).ok()?)
 }
 
+/// What one text read as, kept so that the same text asked again is answered without reading it
+/// again (a screen's mount asks for the stored attempt several times). Keyed on the whole text:
+/// any other text is read anew and replaces what was kept.
+#[derive(Debug)]
+pub struct LastRead<K, T> {
+    last: Option<(K, Option<T>)>,
+}
+
+impl<K: PartialEq, T: Clone> LastRead<K, T> {
+    pub const fn new() -> Self {
+        Self { last: None }
+    }
+
+    /// What `text` reads as: what was kept if `text` is the one read last, else `read(&text)`.
+    pub fn read(&mut self, text: K, read: impl FnOnce(&K) -> Option<T>) -> Option<T> {
+        if let Some((seen, value)) = &self.last
+            && *seen == text
+        {
+            return value.clone();
+        }
+        let value = read(&text);
+        self.last = Some((text, value.clone()));
+        value
+    }
+}
+
+impl<K: PartialEq, T: Clone> Default for LastRead<K, T> {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
 /// A required member.
 fn field<T: Read, N: Node>(node: &N, key: &str) -> Option<T> {
     T::read(&node.get(key)?)
@@ -754,6 +786,25 @@ mod tests {
         assert_eq!(read.gateway, GatewayKind::Vnpay);
         assert_eq!(read.voluntary, []);
         assert_eq!(read.opened, None);
+    }
+
+    #[test]
+    fn the_same_text_is_read_once_and_any_other_text_anew() {
+        let mut last = LastRead::<String, usize>::new();
+        let mut reads = Vec::new();
+        let mut ask = |last: &mut LastRead<String, usize>, text: &str| {
+            last.read(text.to_owned(), |t| {
+                reads.push(t.clone());
+                t.parse().ok()
+            })
+        };
+        assert_eq!(ask(&mut last, "1"), Some(1));
+        assert_eq!(ask(&mut last, "1"), Some(1));
+        assert_eq!(ask(&mut last, "2"), Some(2));
+        assert_eq!(ask(&mut last, "1"), Some(1));
+        assert_eq!(ask(&mut last, "x"), None);
+        assert_eq!(ask(&mut last, "x"), None);
+        assert_eq!(reads, ["1", "2", "1", "x"]);
     }
 
     #[test]

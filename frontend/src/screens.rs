@@ -107,7 +107,28 @@ pub fn NotFoundScreen() -> impl IntoView {
     }
 }
 
+/// The payment attempt saved for this browser tab, if any. The browser parses the stored text,
+/// and the same text is read once (see [`LastRead`](crate::read::LastRead)): a transfer's attempt
+/// carries its QR code, and a screen's mount asks several times.
+#[cfg(target_arch = "wasm32")]
+pub(crate) fn stored_attempt() -> Option<Attempt> {
+    use crate::read::{LastRead, Read};
+    use std::cell::RefCell;
+    use wasm_bindgen::JsValue;
+
+    thread_local! {
+        static LAST: RefCell<LastRead<JsValue, Attempt>> = const { RefCell::new(LastRead::new()) };
+    }
+    let text = browser::load_value(WebStorage::Session, Attempt::STORAGE_KEY)?;
+    LAST.with_borrow_mut(|last| {
+        last.read(text, |text| {
+            browser::parse_json(text).and_then(|value| Attempt::read(&value))
+        })
+    })
+}
+
 /// The payment attempt saved for this browser tab, if any.
+#[cfg(not(target_arch = "wasm32"))]
 pub(crate) fn stored_attempt() -> Option<Attempt> {
     browser::load(WebStorage::Session, Attempt::STORAGE_KEY)
         .and_then(|json| crate::read::from_json(&json))

@@ -71,6 +71,10 @@ test("a parent looks up a demo student, pays two invoices and opens the receipt,
     await payAtGateway(page, "Thanh toán thành công");
 
     await page.getByText("Thanh toán thành công").first().waitFor(WAIT);
+    const result = new URL(page.url());
+    assert.equal(result.pathname, "/ket-qua");
+    assert.deepEqual([...result.searchParams.keys()], ["ref"], "the gateway's parameters are dropped from the address");
+    assert.match(result.searchParams.get("ref"), /^HP\d{12}[A-Z2-9]{8}$/);
     await page.getByRole("link", { name: "Xem và in biên lai" }).click();
     await page.waitForURL(/\/bien-lai\//, WAIT);
     await page.getByText("Biên lai thu tiền").first().waitFor(WAIT);
