@@ -16,7 +16,7 @@ use hocphi_domain::{IdempotencyKey, PaymentRef, ReceiptId, ReceiptToken};
 
 use crate::i18n::{Lang, Text};
 use crate::lookup::LookupQuery;
-use crate::read::{Read, from_json};
+use crate::read::{Node, Read};
 
 /// How long a look-up, a status check or a receipt may take on a slow mobile connection.
 pub const READ_TIMEOUT: Duration = Duration::from_secs(20);
@@ -43,9 +43,10 @@ pub enum ClientError {
 }
 
 impl ClientError {
-    /// Reads a non-success answer: the contract's error body, or [`ClientError::Unexpected`].
-    pub fn from_response(status: u16, body: &str) -> Self {
-        match from_json::<ErrorResponse>(body) {
+    /// Reads a non-success answer's parsed body (`None` when it is not JSON): the contract's
+    /// error body, or [`ClientError::Unexpected`].
+    pub fn from_body<N: Node>(status: u16, body: Option<&N>) -> Self {
+        match body.and_then(ErrorResponse::read) {
             Some(ErrorResponse { error }) => Self::Api {
                 status,
                 code: error.code,
@@ -133,12 +134,14 @@ fn known_code(code: ErrorCode) -> Option<Text> {
     })
 }
 
-/// Turns a received answer into the expected body or the error it carries.
-pub fn read_answer<T: Read>(status: u16, body: &str) -> Result<T, ClientError> {
+/// Turns a received answer, its body parsed (`None` when it is not JSON), into the expected body
+/// or the error it carries.
+pub fn read_answer<T: Read, N: Node>(status: u16, body: Option<&N>) -> Result<T, ClientError> {
     if (200..300).contains(&status) {
-        from_json(body).ok_or(ClientError::Unexpected { status })
+        body.and_then(T::read)
+            .ok_or(ClientError::Unexpected { status })
     } else {
-        Err(ClientError::from_response(status, body))
+        Err(ClientError::from_body(status, body))
     }
 }
 
@@ -272,14 +275,14 @@ mod transport {
                 .dyn_into::<Response>()
                 .ok()?;
             let text = JsFuture::from(response.text().ok()?).await.ok()?;
-            Some((response.status(), text.as_string()?))
+            Some((response.status(), text))
         }
         .await;
         if let Some(timer) = timer {
             timer.clear();
         }
         match answer {
-            Some((status, body)) => read_answer(status, &body),
+            Some((status, text)) => read_answer(status, crate::browser::parse_json(&text).as_ref()),
             None if timed_out.get() => Err(ClientError::Timeout),
             None if !crate::browser::online() => Err(ClientError::Offline),
             None => Err(ClientError::Network),
@@ -291,11 +294,31 @@ mod transport {
 pub(crate) mod tests {
     use super::*;
 
+    /// A non-success answer's text, read as the page reads it once the browser has parsed it.
+    fn from_response(status: u16, body: &str) -> ClientError {
+        ClientError::from_body(
+            status,
+            serde_json::from_str::<serde_json::Value>(body)
+                .ok()
+                .as_ref(),
+        )
+    }
+
+    /// An answer's text, read as the page reads it once the browser has parsed it.
+    fn answer<T: Read>(status: u16, body: &str) -> Result<T, ClientError> {
+        read_answer(
+            status,
+            serde_json::from_str::<serde_json::Value>(body)
+                .ok()
+                .as_ref(),
+        )
+    }
+
     #[test]
     fn error_bodies_from_the_functions_are_read() {
         let body = r#"{"error":{"code":"not_found","message":"Không tìm thấy khoản thu nào."}}"#;
         assert_eq!(
-            ClientError::from_response(404, body),
+            from_response(404, body),
             ClientError::Api {
                 status: 404,
                 code: ErrorCode::NotFound,
@@ -303,14 +326,14 @@ pub(crate) mod tests {
             }
         );
         assert_eq!(
-            ClientError::from_response(502, "<html>Bad gateway</html>"),
+            from_response(502, "<html>Bad gateway</html>"),
             ClientError::Unexpected { status: 502 }
         );
     }
 
     #[test]
     fn the_functions_vietnamese_sentence_is_shown_as_is() {
-        let err = ClientError::from_response(
+        let err = from_response(
             429,
             r#"{"error":{"code":"too_many_attempts","message":"Thử lại sau 15 phút."}}"#,
         );
@@ -319,13 +342,12 @@ pub(crate) mod tests {
             err.message(Lang::En),
             Lang::En.text(Text::ErrorTooManyAttempts)
         );
-        let unknown = ClientError::from_response(
+        let unknown = from_response(
             400,
             r#"{"error":{"code":"invalid_locale","message":"Ngôn ngữ phải là vi hoặc en."}}"#,
         );
         assert_eq!(unknown.message(Lang::En), "Ngôn ngữ phải là vi hoặc en.");
-        let blank =
-            ClientError::from_response(404, r#"{"error":{"code":"not_found","message":" "}}"#);
+        let blank = from_response(404, r#"{"error":{"code":"not_found","message":" "}}"#);
         assert_eq!(blank.message(Lang::Vi), Lang::Vi.text(Text::ErrorNotFound));
     }
 
@@ -376,15 +398,15 @@ pub(crate) mod tests {
     fn a_success_must_have_the_contracts_shape() {
         let body = r#"{"payment_ref":"HP1","status":"pending","amount":"1500000","gateway":"vnpay",
             "invoices":["NQ-1"],"expires_at":"2025-10-05T07:18:00Z","failure_code":null,"receipt":null}"#;
-        let status: PaymentStatusResponse = read_answer(200, body).unwrap();
+        let status: PaymentStatusResponse = answer(200, body).unwrap();
         assert_eq!(status.amount.vnd(), 1_500_000);
         let float_amount = body.replace("\"1500000\"", "1500000.0");
         assert_eq!(
-            read_answer::<PaymentStatusResponse>(200, &float_amount),
+            answer::<PaymentStatusResponse>(200, &float_amount),
             Err(ClientError::Unexpected { status: 200 })
         );
         assert!(matches!(
-            read_answer::<PaymentStatusResponse>(
+            answer::<PaymentStatusResponse>(
                 404,
                 r#"{"error":{"code":"unknown_payment","message":"x"}}"#
             ),

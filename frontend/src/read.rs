@@ -46,13 +46,9 @@ pub trait Read: Sized {
     fn read<N: Node>(node: &N) -> Option<Self>;
 }
 
-/// Reads a JSON text (on the page with the browser's `JSON.parse`: it carries no JSON parser).
-#[cfg(target_arch = "wasm32")]
-pub fn from_json<T: Read>(json: &str) -> Option<T> {
-    T::read(&js_sys::JSON::parse(json).ok()?)
-}
-
-/// Reads a JSON text (off the page with serde_json, as the functions do).
+/// Reads a JSON text off the page, with serde_json as the functions do. The page carries no JSON
+/// parser: it reads what the browser's `JSON.parse` made of a text that never left JavaScript
+/// ([`crate::browser::parse_json`]).
 #[cfg(not(target_arch = "wasm32"))]
 pub fn from_json<T: Read>(json: &str) -> Option<T> {
     T::read(&serde_json::from_str::<serde_json::Value>(json).ok()?)
@@ -379,7 +375,6 @@ impl Read for Transfer {
 }
 
 /// The browser's parsed value.
-#[cfg(target_arch = "wasm32")]
 impl Node for wasm_bindgen::JsValue {
     fn get(&self, key: &str) -> Option<Self> {
         if !self.is_object() {

@@ -8,13 +8,17 @@ mod receipt;
 mod result;
 mod transfer;
 
+use std::cell::RefCell;
+
 use leptos::prelude::*;
+use wasm_bindgen::JsValue;
 
 use crate::api::ClientError;
 use crate::app::use_current_lang;
 use crate::browser::{self, WebStorage};
 use crate::checkout::Attempt;
 use crate::i18n::Text;
+use crate::read::{LastRead, Read};
 
 pub use arriving::{arrived, arriving, receipt_screen, result_screen};
 pub use lookup::LookupScreen;
@@ -110,12 +114,7 @@ pub fn NotFoundScreen() -> impl IntoView {
 /// The payment attempt saved for this browser tab, if any. The browser parses the stored text,
 /// and the same text is read once (see [`LastRead`](crate::read::LastRead)): a transfer's attempt
 /// carries its QR code, and a screen's mount asks several times.
-#[cfg(target_arch = "wasm32")]
 pub(crate) fn stored_attempt() -> Option<Attempt> {
-    use crate::read::{LastRead, Read};
-    use std::cell::RefCell;
-    use wasm_bindgen::JsValue;
-
     thread_local! {
         static LAST: RefCell<LastRead<JsValue, Attempt>> = const { RefCell::new(LastRead::new()) };
     }
@@ -125,11 +124,4 @@ pub(crate) fn stored_attempt() -> Option<Attempt> {
             browser::parse_json(text).and_then(|value| Attempt::read(&value))
         })
     })
-}
-
-/// The payment attempt saved for this browser tab, if any.
-#[cfg(not(target_arch = "wasm32"))]
-pub(crate) fn stored_attempt() -> Option<Attempt> {
-    browser::load(WebStorage::Session, Attempt::STORAGE_KEY)
-        .and_then(|json| crate::read::from_json(&json))
 }
