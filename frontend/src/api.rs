@@ -294,24 +294,17 @@ mod transport {
 pub(crate) mod tests {
     use super::*;
 
-    /// A non-success answer's text, read as the page reads it once the browser has parsed it.
-    fn from_response(status: u16, body: &str) -> ClientError {
-        ClientError::from_body(
-            status,
-            serde_json::from_str::<serde_json::Value>(body)
-                .ok()
-                .as_ref(),
-        )
+    /// An answer's text as the browser parses it for the page (`None` when it is not JSON).
+    fn parsed(body: &str) -> Option<serde_json::Value> {
+        serde_json::from_str(body).ok()
     }
 
-    /// An answer's text, read as the page reads it once the browser has parsed it.
+    fn from_response(status: u16, body: &str) -> ClientError {
+        ClientError::from_body(status, parsed(body).as_ref())
+    }
+
     fn answer<T: Read>(status: u16, body: &str) -> Result<T, ClientError> {
-        read_answer(
-            status,
-            serde_json::from_str::<serde_json::Value>(body)
-                .ok()
-                .as_ref(),
-        )
+        read_answer(status, parsed(body).as_ref())
     }
 
     #[test]
