@@ -192,7 +192,7 @@ mod transport {
 
     use hocphi_domain::IdempotencyKey;
     use leptos::prelude::set_timeout_with_handle;
-    use wasm_bindgen::JsCast;
+    use wasm_bindgen::{JsCast, JsValue};
     use wasm_bindgen_futures::JsFuture;
     use web_sys::{AbortController, Headers, Request, RequestInit, Response};
 
@@ -201,7 +201,8 @@ mod transport {
     use crate::write::Write;
 
     pub async fn get<T: Read>(path: &str, timeout: Duration) -> Result<T, ClientError> {
-        send(path, "GET", &[], None, timeout).await
+        let (status, body) = send(path, "GET", &[], None, timeout).await?;
+        read_answer(status, body.as_ref())
     }
 
     pub async fn post<B: Write, T: Read>(
@@ -215,7 +216,8 @@ mod transport {
             ("Content-Type", "application/json"),
             ("Idempotency-Key", key.as_str()),
         ];
-        send(path, "POST", &headers, Some(json), timeout).await
+        let (status, body) = send(path, "POST", &headers, Some(json), timeout).await?;
+        read_answer(status, body.as_ref())
     }
 
     fn request(
@@ -240,13 +242,15 @@ mod transport {
         Request::new_with_str_and_init(path, &init).ok()
     }
 
-    async fn send<T: Read>(
+    /// The answer's status and its body as the browser parsed it (`None` when it is not JSON):
+    /// one fetch for every answer type, which only the callers' reading depends on.
+    async fn send(
         path: &str,
         method: &str,
         headers: &[(&str, &str)],
         body: Option<String>,
         timeout: Duration,
-    ) -> Result<T, ClientError> {
+    ) -> Result<(u16, Option<JsValue>), ClientError> {
         if !crate::browser::online() {
             return Err(ClientError::Offline);
         }
@@ -282,7 +286,7 @@ mod transport {
             timer.clear();
         }
         match answer {
-            Some((status, text)) => read_answer(status, crate::browser::parse_json(&text).as_ref()),
+            Some((status, text)) => Ok((status, crate::browser::parse_json(&text))),
             None if timed_out.get() => Err(ClientError::Timeout),
             None if !crate::browser::online() => Err(ClientError::Offline),
             None => Err(ClientError::Network),
