@@ -112,7 +112,7 @@ pub fn NotFoundScreen() -> impl IntoView {
 }
 
 /// The payment attempt saved for this browser tab, if any. The browser parses the stored text,
-/// and the same text is read once (see [`LastRead`](crate::read::LastRead)): a transfer's attempt
+/// and the same text is read once (see [`LastRead`]): a transfer's attempt
 /// carries its QR code, and a screen's mount asks several times.
 pub(crate) fn stored_attempt() -> Option<Attempt> {
     thread_local! {
