@@ -11,8 +11,8 @@
 # wasm-bindgen libraries at the versions Cargo.lock pins the page's runtime crates to) with the
 # workspace. Then: cargo build (release, --locked) -> wasm-split (the screens a first visit to /
 # does not need, each into a module of its own that the app fetches when it first shows one) ->
-# wasm-bindgen --target web -> the split loader merged into the glue, drop the glue's unused
-# classes, wasm-metadce -> wasm-opt (the split modules too) ->
+# wasm-bindgen --target web -> the split loader merged into the glue (which must export no
+# class), wasm-metadce -> wasm-opt (the split modules too) ->
 # import and export names minified in the wasm and its glue -> minify the JS and CSS -> give every file but
 # index.html a content-hashed name (serve those as immutable, index.html as no-cache) -> rewrite
 # the references -> inline the stylesheet and the boot script into index.html, checking that the
@@ -186,28 +186,15 @@ js = replace(js, /^( +)"\.\/__wasm_split\.js": \w+,\n/gm, (_, indent) => {
 fs.writeFileSync(glueFile, `${js}\n${loader}`);
 EOF
 
-# Leptos always links server_fn's browser client, whose wasm-streams exports three classes
-# (IntoUnderlyingSource, IntoUnderlyingByteSource, IntoUnderlyingSink) for JavaScript to call. The
-# page calls none of them: they leave the glue, and wasm-metadce then keeps only what the exports
-# the glue still uses reach.
-step "drop the glue's unused classes; wasm-metadce to the exports the glue uses"
+# The glue must export no class: Leptos's server_fn client links wasm-streams, whose classes
+# would keep their futures in the module through the function table (the workspace patches it
+# with frontend/no-streams). wasm-metadce then keeps only what the exports the glue uses reach.
+step "wasm-metadce to the exports the glue uses"
 node - "$stage/bindgen" "$stage/graph.json" <<'EOF'
 const fs = require("fs");
 const [dir, graph] = process.argv.slice(2);
-let js = fs.readFileSync(`${dir}/hocphi.js`, "utf8");
-const classes = ["IntoUnderlyingByteSource", "IntoUnderlyingSink", "IntoUnderlyingSource"];
-const cut = (pattern) => {
-  const before = js;
-  js = js.replace(pattern, "");
-  if (js === before) throw new Error(`the glue has no ${pattern}`);
-};
-for (const name of classes) {
-  cut(new RegExp(`^export class ${name} \\{\\n[\\s\\S]*?^\\}\\n`, "m"));
-  cut(new RegExp(`^if \\(Symbol\\.dispose\\) ${name}\\.prototype.*\\n`, "m"));
-  cut(new RegExp(`^const ${name}Finalization = [\\s\\S]*?\\);\\n`, "m"));
-}
-cut(/^const __wbindgen_enum_ReadableStreamType = .*\n/m);
-if (/IntoUnderlying|intounderlying|ReadableStreamType\[/.test(js)) throw new Error("the glue still uses a dropped class");
+const js = fs.readFileSync(`${dir}/hocphi.js`, "utf8");
+if (/^export class /m.test(js)) throw new Error("the glue exports a class: is wasm-streams patched?");
 const wasm = new WebAssembly.Module(fs.readFileSync(`${dir}/hocphi_bg.wasm`));
 const exports = WebAssembly.Module.exports(wasm).map((e) => e.name);
 const used = new Set(Array.from(js.matchAll(/\bwasm\.(\w+)/g), (m) => m[1]));
@@ -216,7 +203,6 @@ fs.writeFileSync(graph, JSON.stringify([
   { name: "glue", root: true, reaches: [...used].map((name) => `export ${name}`) },
   ...exports.map((name) => ({ name: `export ${name}`, export: name })),
 ]));
-fs.writeFileSync(`${dir}/hocphi.js`, js);
 EOF
 "$wasm_metadce" --graph-file "$stage/graph.json" -o "$stage/bindgen/hocphi_bg.wasm" \
     "$stage/bindgen/hocphi_bg.wasm" >/dev/null
