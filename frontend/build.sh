@@ -9,7 +9,7 @@
 # pinned nightly toolchain with rust-src (the fuzz targets use the same one), wasm-opt from npm
 # binaryen and the esbuild minifier from npm; builds infra/pagetools (the wasm-split and
 # wasm-bindgen libraries at the versions Cargo.lock pins the page's runtime crates to) with the
-# workspace. Then: cargo build (release, --locked) -> wasm-split (the screens a first visit to /
+# workspace. Then: cargo rustc (the library as a cdylib, release, --locked) -> wasm-split (the screens a first visit to /
 # does not need, each into a module of its own that the app fetches when it first shows one) ->
 # wasm-bindgen --target web -> the split loader merged into the glue (which must export no
 # class), wasm-metadce -> wasm-opt (the split modules too) ->
@@ -103,7 +103,9 @@ wasm_opt="$(npm_tool binaryen binaryen "$BINARYEN_VERSION" wasm-opt)"
 wasm_metadce="$(dirname "$wasm_opt")/wasm-metadce"
 esbuild="$(npm_tool esbuild esbuild "$ESBUILD_VERSION" esbuild)"
 
-step "cargo +$NIGHTLY build -p hocphi-frontend (wasm32, release, the standard library rebuilt)"
+step "cargo +$NIGHTLY rustc -p hocphi-frontend --lib (a wasm32 cdylib, release, the standard library rebuilt)"
+# The library as a cdylib, which wasm-bindgen starts with its #[wasm_bindgen(start)] function: a
+# binary would also link the standard library's start-up (arguments, stdout, the main thread).
 # erase_components: Leptos type-erases views and reactive closures (less monomorphised code).
 # panic=immediate-abort: a panic traps at once, without formatting a message nobody reads;
 # location-detail=none and fmt-debug=none leave out panic locations and Debug output.
@@ -121,9 +123,10 @@ for flag in --cfg erase_components -Zunstable-options -Cpanic=immediate-abort \
     flags="${flags:+$flags$sep}$flag"
 done
 env -u RUSTC -u RUSTUP_TOOLCHAIN -u RUSTFLAGS CARGO_ENCODED_RUSTFLAGS="$flags" \
-    rustup run "$NIGHTLY" cargo build -p hocphi-frontend --target wasm32-unknown-unknown \
-    --release --locked -Zbuild-std=std,panic_abort -Zbuild-std-features=optimize_for_size
-wasm_in="$target_dir/wasm32-unknown-unknown/release/hocphi-frontend.wasm"
+    rustup run "$NIGHTLY" cargo rustc -p hocphi-frontend --lib --crate-type cdylib \
+    --target wasm32-unknown-unknown --release --locked -Zbuild-std=std,panic_abort \
+    -Zbuild-std-features=optimize_for_size
+wasm_in="$target_dir/wasm32-unknown-unknown/release/hocphi_frontend.wasm"
 [[ -f "$wasm_in" ]] || fail "cargo did not produce $wasm_in"
 if $compile_only; then
     exit 0

@@ -31,6 +31,15 @@ pub mod write;
 
 pub use app::{Content, Frame, Page};
 
+/// Runs when the module is instantiated, and mounts the page in a task of its own: the module's
+/// instantiation and the first render then block the main thread one after the other, not
+/// together.
+#[cfg(target_arch = "wasm32")]
+#[wasm_bindgen::prelude::wasm_bindgen(start)]
+pub fn run() {
+    leptos::prelude::set_timeout(start, std::time::Duration::ZERO);
+}
+
 /// Replaces the static first screen of `index.html` with the app, in two tasks so that neither
 /// blocks the parent's taps for long (the WebAssembly's functions are compiled on their first
 /// call, on the main thread): first the frame, built outside the document; then, in the next
