@@ -215,18 +215,20 @@ EOF
 # --low-memory-unused lets constant offsets fold into loads and stores: rustc's wasm32 linker puts
 # the 1 MiB stack first, growing down to address 0, so the first KiB is reached only by a stack
 # overflow. --generate-global-effects first tells the optimiser what each function may touch.
-# The split modules (the screens' and the chunks they share) go through the same passes.
+# The split modules (the screens' and the chunks they share) go through the same passes. No module
+# keeps its target_features section (about 150 bytes each, read by tools only, not by browsers):
+# the split modules lose it here, the main module after the renaming below, which still reads it.
 step "wasm-opt --generate-global-effects --flatten --rereloop -Os -Os --converge --low-memory-unused"
 optimise() {
     "$wasm_opt" --generate-global-effects --flatten --rereloop -Os -Os --converge \
-        --low-memory-unused --strip-debug --strip-producers -o "$2" "$1"
+        --low-memory-unused --strip-debug --strip-producers "${@:3}" -o "$2" "$1"
 }
 optimise "$stage/bindgen/hocphi_bg.wasm" "$stage/opt.wasm"
 split_names=()
 for module in "$stage/split"/*.wasm; do
     name="$(basename "$module" .wasm)"
     [[ "$name" == hocphi ]] && continue
-    optimise "$module" "$stage/min/$name.wasm"
+    optimise "$module" "$stage/min/$name.wasm" --strip-target-features
     split_names+=("$name")
 done
 
@@ -234,7 +236,8 @@ done
 # characters, in both files); they become one or two letters, renamed alike in the glue, which
 # also loses the shims of imports wasm-opt removed.
 step "wasm-opt --minify-imports-and-exports-and-modules, the glue renamed to match"
-"$wasm_opt" --minify-imports-and-exports-and-modules -o "$stage/min/hocphi.wasm" "$stage/opt.wasm" \
+"$wasm_opt" --minify-imports-and-exports-and-modules --strip-target-features \
+    -o "$stage/min/hocphi.wasm" "$stage/opt.wasm" \
     >"$stage/names.txt"
 node - "$stage/bindgen/hocphi.js" "$stage/names.txt" "$stage/min/hocphi.wasm" <<'EOF'
 const fs = require("fs");
