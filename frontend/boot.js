@@ -98,6 +98,13 @@
       .then(function () {
         /* The split modules this address's screen needs at once (index.html names them per
            route), fetched beside the app rather than after it; the app takes each once. */
+        /* The receipt's document has a stylesheet of its own, wanted on this address alone. */
+        if (route === "receipt") {
+          var sheet = document.createElement("link");
+          sheet.rel = "stylesheet";
+          sheet.href = named("hocphi-receipt-css");
+          document.head.appendChild(sheet);
+        }
         var early = window.hocphiEarly = {};
         named("hocphi-at-" + (route === "lookup" && query(["ma"]) ? "payment-code" : route))
           .split(" ").forEach(function (url) {

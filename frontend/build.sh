@@ -290,6 +290,7 @@ minify() { "$esbuild" "$1" --minify --charset=utf8 --target="$BROWSERS" --log-le
 minify "$stage/bindgen/hocphi.js" "$stage/min/hocphi.js"
 minify "$frontend/boot.js" "$stage/min/boot.js"
 minify "$frontend/style.css" "$stage/min/style.css"
+minify "$frontend/receipt.css" "$stage/min/receipt.css"
 
 step "English texts (en.json -> the array the page installs when a parent chooses English)"
 node -e '
@@ -321,6 +322,7 @@ for name in "${split_names[@]}"; do
 done
 js_name="$(publish "$stage/min/hocphi.js" hocphi js)"
 css_name="$(publish "$stage/min/style.css" style css)"
+receipt_css="$(publish "$stage/min/receipt.css" receipt css)"
 cp "$frontend/index.html" "$stage/site/index.html"
 rewrite "$stage/site/index.html" "/hocphi.js" "/$js_name"
 rewrite "$stage/site/index.html" "/hocphi_bg.wasm" "/$wasm_name"
@@ -365,6 +367,10 @@ fs.writeFileSync(screens, lines.join(""));
 EOF
 en_name="$(publish "$stage/min/en.json" en json)"
 rewrite "$stage/site/index.html" "/en.json" "/$en_name"
+# The receipt's stylesheet, which boot.js adds on a receipt's address: part of that first visit.
+rewrite "$stage/site/index.html" "/receipt.css" "/$receipt_css"
+rewrite "$stage/screens.txt" "/bien-lai/{id} " "/bien-lai/{id} $receipt_css "
+split_files+=("$receipt_css")
 # The privacy notice (Vietnamese and English), a static page every screen links to: not part of
 # a first visit, so left out of the budget.
 cp "$frontend/quyen-rieng-tu.html" "$stage/site/quyen-rieng-tu.html"
@@ -436,7 +442,7 @@ const later = [[english, "(when a parent chooses English)"], [privacy, "(the pri
   .map(([file, note]) => [weigh(file), note]);
 const lines = ["file".padEnd(40) + "       raw   gzip -9  brotli 11", ...first.map((w) => row(w.file, w))];
 const total = sum(first);
-lines.push(row("total (a first visit to /)", total), "", "the split modules, fetched when a screen first needs them:");
+lines.push(row("total (a first visit to /)", total), "", "the split modules (and the receipt's stylesheet), fetched when a screen first needs them:");
 lines.push(...split.map((w) => row(w.file, w)));
 const overweight = [];
 for (const [address, ...files] of fs.readFileSync(screens, "utf8").trim().split("\n").map((l) => l.split(" "))) {
@@ -444,7 +450,7 @@ for (const [address, ...files] of fs.readFileSync(screens, "utf8").trim().split(
   const visit = sum([...first, ...needed]);
   if (visit.brotli > Number(ceiling)) overweight.push(`${address} (${visit.brotli} bytes)`);
   lines.push(row(`a first visit to ${address}`, visit,
-    `(/ and ${files.map((f) => f.replace(/-[0-9a-f]{16}\.wasm$/, "")).join(", ")})`));
+    `(/ and ${files.map((f) => f.replace(/-[0-9a-f]{16}\.(wasm|css)$/, "")).join(", ")})`));
 }
 lines.push("", "not part of a first visit:", ...later.map(([w, note]) => row(w.file, w, note)));
 console.log(lines.join("\n"));

@@ -87,6 +87,13 @@ test("a parent looks up a demo student, pays two invoices and opens the receipt,
     const { qr: drawn } = await (await page.request.get(api.href)).json();
     assert.equal(await qr.locator("path").getAttribute("d"), drawn.path, "the page draws the functions' picture");
     assert.equal(await qr.getAttribute("viewBox"), `0 0 ${drawn.side} ${drawn.side}`);
+    const style = (selector, property) =>
+      page.locator(selector).evaluate((el, p) => getComputedStyle(el)[p], property);
+    assert.equal(await style(".receipt__title", "textTransform"), "uppercase", "the receipt's own stylesheet lays it out");
+    assert.equal(await style(".receipt", "paddingTop"), "16px");
+    await page.emulateMedia({ media: "print" });
+    assert.equal(await style(".receipt", "paddingTop"), "0px", "and its print rules lay it out on paper");
+    await page.emulateMedia({ media: null });
 
     await page.getByRole("button", { name: "English", exact: true }).click();
     await page.locator(".receipt h1", { hasText: /^Receipt$/ }).waitFor(WAIT);
@@ -314,7 +321,7 @@ test("offline, switching to English keeps the page in Vietnamese and says why", 
 function recordSplitModules(page) {
   const fetched = [];
   page.on("request", (request) => {
-    const name = new URL(request.url()).pathname.match(/^\/((?:split|chunk)_\w+)-[0-9a-f]{16}\.wasm$/)?.[1];
+    const name = new URL(request.url()).pathname.match(/^\/((?:split|chunk)_\w+|receipt)-[0-9a-f]{16}\.(?:wasm|css)$/)?.[1];
     if (name) fetched.push(name);
   });
   return fetched;
@@ -332,6 +339,7 @@ test("a first visit to the look-up form fetches no other screen's code; the invo
     await page.getByRole("checkbox").first().waitFor(WAIT);
     assert.ok(fetched.includes("split_invoices"), `the invoices found fetched their module (${fetched})`);
     assert.ok(!fetched.includes("split_outcome") && !fetched.includes("split_receipt"), `and no other (${fetched})`);
+    assert.ok(!fetched.includes("receipt"), `nor the receipt's stylesheet (${fetched})`);
 
     await page.goto(`${BASE}/ket-qua?ref=HP250901120000ABCDEFGH`);
     await page.getByText("Không tìm thấy giao dịch này.").first().waitFor(WAIT);

@@ -8,8 +8,8 @@
 /// the boot script and the stylesheet `frontend/build.sh` inlines into `index.html`, each by its
 /// SHA-256; the build fails, naming the new hash, when either changes and this policy does not.
 pub const CONTENT_SECURITY_POLICY: &str = "default-src 'none'; \
-     script-src 'self' 'wasm-unsafe-eval' 'sha256-dJ3FZBaMNXl4UnvKY/w3hdmG5cGlbNO9yoOoNyQfscE='; \
-     style-src 'self' 'sha256-1jGYZ5SIAZVKylMnW4Kt7s1rkr1zZU+aPE8MG9RfDIs='; img-src 'self' data:; connect-src 'self'; font-src 'self'; manifest-src 'self'; \
+     script-src 'self' 'wasm-unsafe-eval' 'sha256-/JrkqqnzamQnYwfHLl2r35TUm9XPsOyhYiRumf6eyuw='; \
+     style-src 'self' 'sha256-0UecareOO0UxA2q2AzCvel3THQCOgW4vs2Avf850xbE='; img-src 'self' data:; connect-src 'self'; font-src 'self'; manifest-src 'self'; \
      base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
 
 /// The directive the CDN adds on its HTTPS origin (meaningless on the local stack's plain-HTTP
