@@ -96,8 +96,6 @@
     });
     shown
       .then(function () {
-        /* The split modules this address's screen needs at once (index.html names them per
-           route), fetched beside the app rather than after it; the app takes each once. */
         /* The receipt's document has a stylesheet of its own, wanted on this address alone. */
         if (route === "receipt") {
           var sheet = document.createElement("link");
@@ -105,6 +103,8 @@
           sheet.href = named("hocphi-receipt-css");
           document.head.appendChild(sheet);
         }
+        /* The split modules this address's screen needs at once (index.html names them per
+           route), fetched beside the app rather than after it; the app takes each once. */
         var early = window.hocphiEarly = {};
         named("hocphi-at-" + (route === "lookup" && query(["ma"]) ? "payment-code" : route))
           .split(" ").forEach(function (url) {
