@@ -17,8 +17,8 @@
 # index.html a content-hashed name (serve those as immutable, index.html as no-cache) -> rewrite
 # the references -> inline the stylesheet and the boot script into index.html, checking that the
 # Content-Security-Policy admits their hashes -> write precompressed .br and .gz siblings (the
-# local server serves them) -> report each file's weight and fail above the budget (or, for any other
-# address's first visit, the ceiling). The English texts (en.json) become
+# local server serves them) -> report each file's weight and fail when any address's first visit
+# is above the budget. The English texts (en.json) become
 # en-<hash>.json, which index.html names for the app to fetch when a parent chooses English: it is
 # not part of a first visit, so it is reported apart and left out of the budget. OUT_DIR is replaced only if it is empty or was
 # written by this script (it holds a manifest.txt).
@@ -35,12 +35,10 @@ readonly BINARYEN_VERSION=132.0.0
 readonly ESBUILD_VERSION=0.25.12
 # Browsers that run WebAssembly, ES modules and import(): what the page supports.
 readonly BROWSERS=chrome63,edge79,firefox67,safari11.1
-# What a first visit to / downloads (index.html, the glue, the main module), brotli-compressed as
-# CloudFront serves them to every such browser.
+# What a first visit to any address downloads, brotli-compressed as CloudFront serves it to every
+# such browser: index.html, the glue and the main module, and on an address whose screen is split
+# off (SPLIT_ROUTES), that screen's modules and stylesheet too.
 readonly BUDGET_BYTES=$((100 * 1024))
-# What a first visit to any other address downloads (/ and the split modules its screen needs):
-# a ceiling that holds what the cuts so far have won, until those visits too fit the budget.
-readonly ROUTE_CEILING_BYTES=$((104 * 1024))
 # Where each split module (src/screens/arriving.rs) is needed at once, as MODULE:ROUTE:ADDRESS:
 # boot.js starts fetching it (and the chunks it needs) with the app on that route (its
 # at-ROUTE; payment-code: the look-up with a portal's ?ma=, looked up at once), and the weights
@@ -211,7 +209,7 @@ fs.writeFileSync(graph, JSON.stringify([
   ...exports.map((name) => ({ name: `export ${name}`, export: name })),
 ]));
 EOF
-"$wasm_metadce" --graph-file "$stage/graph.json" -o "$stage/bindgen/hocphi_bg.wasm" \
+"$wasm_metadce" -g --graph-file "$stage/graph.json" -o "$stage/bindgen/hocphi_bg.wasm" \
     "$stage/bindgen/hocphi_bg.wasm" >/dev/null
 
 # Measured on this page (brotli, what is served): -Os compresses better than -Oz, and restructuring
@@ -222,12 +220,16 @@ EOF
 # The split modules (the screens' and the chunks they share) go through the same passes. No module
 # keeps its target_features section (about 150 bytes each, read by tools only, not by browsers):
 # the split modules lose it here, the main module after the renaming below, which still reads it.
+# The main module's functions are then ordered by their (demangled) names, which wasm-metadce
+# kept for this (-g): instances of one generic sit side by side and brotli finds their likeness
+# (636 bytes less with brotli, measured; the split modules' mangled names gain nothing, so they keep
+# the optimiser's order).
 step "wasm-opt --generate-global-effects --flatten --rereloop -Os -Os --converge --low-memory-unused"
 optimise() {
     "$wasm_opt" --generate-global-effects --flatten --rereloop -Os -Os --converge \
-        --low-memory-unused --strip-debug --strip-producers "${@:3}" -o "$2" "$1"
+        --low-memory-unused "${@:3}" --strip-debug --strip-producers -o "$2" "$1"
 }
-optimise "$stage/bindgen/hocphi_bg.wasm" "$stage/opt.wasm"
+optimise "$stage/bindgen/hocphi_bg.wasm" "$stage/opt.wasm" --reorder-functions-by-name
 split_names=()
 for module in "$stage/split"/*.wasm; do
     name="$(basename "$module" .wasm)"
@@ -411,16 +413,16 @@ if (stale) process.exit(1);
 console.log(`style-src ${wanted["style-src"]}\nscript-src ${wanted["script-src"]}`);
 EOF
 
-step "page weight (budget: $((BUDGET_BYTES / 1024)) KiB with brotli for a first visit to /, $((ROUTE_CEILING_BYTES / 1024)) KiB to any other address)"
+step "page weight (budget: $((BUDGET_BYTES / 1024)) KiB with brotli for a first visit to any address)"
 # Every file is written precompressed, weighed, and listed in manifest.txt (name, bytes,
-# SHA-256). The budget holds what a first visit to / downloads; the other routes' first visits
-# add the split modules their screen needs (read from wasm-split's loader), printed beside and
-# held under the ceiling.
-(cd "$stage/site" && node - "$BUDGET_BYTES" "$ROUTE_CEILING_BYTES" "$stage/screens.txt" \
+# SHA-256). A first visit to / downloads index.html, the glue and the main module; the other
+# addresses' first visits add the split modules their screen needs (read from wasm-split's
+# loader). The budget holds each of them.
+(cd "$stage/site" && node - "$BUDGET_BYTES" "$stage/screens.txt" \
     "index.html $js_name $wasm_name" "${split_files[*]}" "$en_name" "$css_name") <<'EOF'
 const fs = require("fs"), zlib = require("zlib"), crypto = require("crypto");
 const { BROTLI_PARAM_QUALITY, BROTLI_PARAM_LGWIN, BROTLI_PARAM_SIZE_HINT } = zlib.constants;
-const [budget, ceiling, screens, firstList, splitList, english, privacy] = process.argv.slice(2);
+const [budget, screens, firstList, splitList, english, privacy] = process.argv.slice(2);
 const weigh = (file) => {
   const bytes = fs.readFileSync(file);
   const gzipped = zlib.gzipSync(bytes, { level: 9 });
@@ -444,11 +446,11 @@ const lines = ["file".padEnd(40) + "       raw   gzip -9  brotli 11", ...first.m
 const total = sum(first);
 lines.push(row("total (a first visit to /)", total), "", "the split modules (and the receipt's stylesheet), fetched when a screen first needs them:");
 lines.push(...split.map((w) => row(w.file, w)));
-const overweight = [];
+const overweight = total.brotli > Number(budget) ? [`/ (${total.brotli} bytes)`] : [];
 for (const [address, ...files] of fs.readFileSync(screens, "utf8").trim().split("\n").map((l) => l.split(" "))) {
   const needed = files.map((f) => split.find((w) => w.file === f));
   const visit = sum([...first, ...needed]);
-  if (visit.brotli > Number(ceiling)) overweight.push(`${address} (${visit.brotli} bytes)`);
+  if (visit.brotli > Number(budget)) overweight.push(`${address} (${visit.brotli} bytes)`);
   lines.push(row(`a first visit to ${address}`, visit,
     `(/ and ${files.map((f) => f.replace(/-[0-9a-f]{16}\.(wasm|css)$/, "")).join(", ")})`));
 }
@@ -456,12 +458,8 @@ lines.push("", "not part of a first visit:", ...later.map(([w, note]) => row(w.f
 console.log(lines.join("\n"));
 const all = [...first, ...split, ...later.map(([w]) => w)];
 fs.writeFileSync("manifest.txt", all.map((w) => `${w.file} ${w.raw} ${w.sha256}\n`).join(""));
-if (total.brotli > Number(budget)) {
-  console.error(`error: a first visit to / is ${total.brotli} bytes with brotli, over the ${budget}-byte budget`);
-  process.exit(1);
-}
 if (overweight.length > 0) {
-  console.error(`error: over the ${ceiling}-byte ceiling with brotli: a first visit to ${overweight.join(", ")}`);
+  console.error(`error: over the ${budget}-byte budget with brotli: a first visit to ${overweight.join(", ")}`);
   process.exit(1);
 }
 EOF
