@@ -10,18 +10,18 @@
 # binaryen and the esbuild minifier from npm; builds infra/pagetools (the wasm-split and
 # wasm-bindgen libraries at the versions Cargo.lock pins the page's runtime crates to) with the
 # workspace. Then: cargo rustc (the library as a cdylib, release, --locked) -> wasm-split (the
-# screens a first visit to / does not need, each into a module of its own that the app fetches
-# when it first shows one) -> wasm-bindgen --target web -> the split loader merged into the glue
-# (which must export no class), wasm-metadce -> wasm-opt (the split modules too) ->
-# import and export names minified in the wasm and its glue -> minify the JS and CSS -> give every file but
-# index.html a content-hashed name (serve those as immutable, index.html as no-cache) -> rewrite
-# the references -> inline the stylesheet and the boot script into index.html, checking that the
-# Content-Security-Policy admits their hashes -> write precompressed .br and .gz siblings (the
-# local server serves them) -> report each file's weight and fail when any address's first visit
-# is above the budget. The English texts (en.json) become
+# screens a first visit to / does not need, each into a module of its own that the app fetches when
+# it first shows one) -> wasm-bindgen --target web -> the split loader merged into the glue (which
+# must export no class), wasm-metadce -> wasm-opt (the split modules too; the main module's
+# functions then ordered by name) -> import and export names minified in the wasm and its glue ->
+# minify the JS and CSS -> give every file but index.html a content-hashed name (serve those as
+# immutable, index.html as no-cache) -> rewrite the references -> inline the stylesheet and the boot
+# script into index.html, checking that the Content-Security-Policy admits their hashes -> write
+# precompressed .br and .gz siblings (the local server serves them) -> report each file's weight and
+# fail when any address's first visit is above the budget. The English texts (en.json) become
 # en-<hash>.json, which index.html names for the app to fetch when a parent chooses English: it is
-# not part of a first visit, so it is reported apart and left out of the budget. OUT_DIR is replaced only if it is empty or was
-# written by this script (it holds a manifest.txt).
+# not part of a first visit, so it is reported apart and left out of the budget. OUT_DIR is replaced
+# only if it is empty or was written by this script (it holds a manifest.txt).
 #
 # Needs: rustup + cargo, Node.js with npm, perl, sha256sum.
 set -euo pipefail
